@@ -1,0 +1,55 @@
+/*
+ * bench: what the pieces of appsim-bench share.
+ *
+ * appsim-bench measures how fast the engine and the network models run, in
+ * wall-clock time. It is the one place in appsim where the wall clock is
+ * allowed: the figures it prints are about the machine, never about a
+ * simulation's results, and nothing a scenario produces depends on them.
+ *
+ * Each benchmark is a function that builds its own simulation, runs it and
+ * prints its figures, one per line, as `name: value unit`, for example
+ *
+ *     hold_1000_events_per_s: 23100000 events/s
+ *
+ * so that a script can pick a figure out with `grep '^name:'`. Values are
+ * integers. bench_main.c holds the table of benchmarks and the helpers
+ * declared here; bench_engine.c and bench_net.c hold the benchmarks.
+ */
+#ifndef APPSIM_BENCH_H
+#define APPSIM_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* The seed of every simulation and random stream the benchmarks create, so
+ * that two runs do the same simulated work. */
+#define BENCH_SEED UINT64_C(20240601)
+
+/* The benchmarks, in the order appsim-bench runs them. Each prints its
+ * own figures. */
+void bench_hold_1000(void);
+void bench_hold_100000(void);
+void bench_chain10(void);
+
+/* Prints one figure as `name: value unit` and flushes stdout, so that a
+ * long run shows its progress even when piped. */
+void bench_figure(const char *name, uint64_t value, const char *unit);
+
+/* The monotonic wall clock, in microseconds from an arbitrary origin. */
+int64_t bench_wall_us(void);
+
+/* `count` per second over `wall_us` microseconds, rounded to the nearest
+ * integer; 0 when no time has passed. */
+uint64_t bench_per_s(uint64_t count, int64_t wall_us);
+
+/* The peak resident set size of this process, in KiB (getrusage ru_maxrss),
+ * since it started or since the last bench_reset_peak_rss(). */
+uint64_t bench_peak_rss_kib(void);
+
+/* Lowers the peak that bench_peak_rss_kib() reports to the current resident
+ * size, so that a benchmark's peak leaves out what earlier ones used. Works
+ * on Linux (through /proc/self/clear_refs) and returns false elsewhere, in
+ * which case the peak stays that of the whole process. */
+bool bench_reset_peak_rss(void);
+
+#endif

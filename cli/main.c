@@ -1,0 +1,79 @@
+/*
+ * appsim: the command-line program.
+ *
+ * Subcommands:
+ *   appsim demo [--seed N] [--packets N]   the queueing validation table
+ *   appsim --version
+ *
+ * Exit status: 0 success, 1 a failure while running, 2 bad usage or input.
+ */
+#include <glib.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "demo.h"
+
+#ifndef APPSIM_VERSION
+#define APPSIM_VERSION "0.0.0"
+#endif
+
+enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: appsim COMMAND [OPTIONS]\n\n"
+                 "commands:\n"
+                 "  demo      print the queueing validation table (simulated vs theory)\n"
+                 "\n"
+                 "appsim COMMAND --help shows the options of a command; appsim --version the "
+                 "version.\n");
+}
+
+static int cmd_demo(int argc, char **argv)
+{
+    gint64 seed = 1, packets = 1000000;
+    GOptionEntry entries[] = {
+        {"seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Random seed (default 1)", "N"},
+        {"packets", 'n', 0, G_OPTION_ARG_INT64, &packets, "Packets per case (default 1000000)",
+         "N"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- queueing validation table");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    bool ok = g_option_context_parse(ctx, &argc, &argv, &err);
+    g_option_context_free(ctx);
+    if (!ok) {
+        fprintf(stderr, "appsim demo: %s\n", err->message);
+        g_error_free(err);
+        return EXIT_USAGE;
+    }
+    if (argc > 1 || packets < 100) {
+        fprintf(stderr, "appsim demo: %s\n",
+                argc > 1 ? "unexpected argument" : "--packets must be at least 100");
+        return EXIT_USAGE;
+    }
+    return demo_queueing(stdout, (uint64_t)seed, (uint64_t)packets) ? EXIT_RUN : EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "version")) {
+        printf("appsim %s\n", APPSIM_VERSION);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(cmd, "demo"))
+        return cmd_demo(argc - 1, argv + 1);
+    fprintf(stderr, "appsim: unknown command \"%s\"\n", cmd);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian packages appsim needs, and only those that are missing.
+# Uses apt-get directly when run as root, sudo otherwise. Prints nothing and
+# changes nothing when every package is already present.
+set -euo pipefail
+
+packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
+          libcunit1-dev gnuplot-nox)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "appsim: installing missing Debian packages: ${missing[*]}" >&2
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+else
+  command -v sudo >/dev/null 2>&1 || {
+    echo "appsim: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,25 @@
+/* sim_time: unit conversions and exact transmission times. */
+#include "sim_time.h"
+
+#include <math.h>
+
+sim_time_t sim_time_from_s(double seconds) { return (sim_time_t)llround(seconds * 1e9); }
+sim_time_t sim_time_from_ms(double ms) { return (sim_time_t)llround(ms * 1e6); }
+sim_time_t sim_time_from_us(double us) { return (sim_time_t)llround(us * 1e3); }
+
+double sim_time_to_s(sim_time_t t) { return (double)t / 1e9; }
+double sim_time_to_ms(sim_time_t t) { return (double)t / 1e6; }
+double sim_time_to_us(sim_time_t t) { return (double)t / 1e3; }
+
+sim_time_t sim_tx_time(uint64_t bytes, uint64_t rate_bps)
+{
+    /* bits * 1e9 may need up to 64 + 3 + 30 bits: use 128-bit arithmetic. */
+    __extension__ typedef unsigned __int128 u128;
+    u128 num = (u128)bytes * 8u * 1000000000u;
+    u128 q = num / rate_bps;
+    if (num % rate_bps)
+        q++;
+    if (q > (u128)SIM_TIME_MAX)
+        return SIM_TIME_MAX;
+    return (sim_time_t)q;
+}

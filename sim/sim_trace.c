@@ -1,0 +1,97 @@
+/* sim_trace: subscription lists and emission for the trace bus. */
+#include "sim_trace_private.h"
+
+#include <stdarg.h>
+
+static const char *const kind_names[SIM_TR__COUNT] = {
+    [SIM_TR_ENQUEUE] = "enqueue", [SIM_TR_DROP] = "drop", [SIM_TR_TX_START] = "tx_start",
+    [SIM_TR_TX] = "tx",           [SIM_TR_RX] = "rx",     [SIM_TR_APP] = "app",
+};
+
+const char *sim_trace_kind_name(sim_trace_kind kind)
+{
+    return (unsigned)kind < SIM_TR__COUNT ? kind_names[kind] : "?";
+}
+
+void sim_trace_init(sim_trace_t *bus)
+{
+    bus->mask = 0;
+    bus->subs = g_array_new(FALSE, FALSE, sizeof(sim_trace_sub));
+    bus->names = g_ptr_array_new_with_free_func(g_free);
+    bus->next_sub = 1;
+}
+
+void sim_trace_clear(sim_trace_t *bus)
+{
+    g_array_free(bus->subs, TRUE);
+    g_ptr_array_free(bus->names, TRUE);
+}
+
+uint32_t sim_trace_source(sim_trace_t *bus, const char *name)
+{
+    g_ptr_array_add(bus->names, g_strdup(name));
+    return bus->names->len - 1;
+}
+
+const char *sim_trace_source_name(const sim_trace_t *bus, uint32_t source)
+{
+    return source < bus->names->len ? g_ptr_array_index(bus->names, source) : NULL;
+}
+
+uint32_t sim_trace_source_count(const sim_trace_t *bus) { return bus->names->len; }
+
+static void recompute_mask(sim_trace_t *bus)
+{
+    bus->mask = 0;
+    for (guint i = 0; i < bus->subs->len; i++)
+        bus->mask |= g_array_index(bus->subs, sim_trace_sub, i).mask;
+}
+
+unsigned sim_trace_subscribe(sim_trace_t *bus, uint32_t mask, sim_trace_fn fn, void *ctx)
+{
+    sim_trace_sub s = {.id = bus->next_sub++, .mask = mask & SIM_TR_ALL, .fn = fn, .ctx = ctx};
+    g_array_append_val(bus->subs, s);
+    bus->mask |= s.mask;
+    return s.id;
+}
+
+void sim_trace_unsubscribe(sim_trace_t *bus, unsigned subscription)
+{
+    for (guint i = 0; i < bus->subs->len; i++) {
+        if (g_array_index(bus->subs, sim_trace_sub, i).id == subscription) {
+            g_array_remove_index(bus->subs, i);
+            break;
+        }
+    }
+    recompute_mask(bus);
+}
+
+bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind)
+{
+    return (bus->mask & SIM_TR_MASK(kind)) != 0;
+}
+
+void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec)
+{
+    uint32_t bit = SIM_TR_MASK(rec->kind);
+    if (!(bus->mask & bit))
+        return;
+    for (guint i = 0; i < bus->subs->len; i++) {
+        const sim_trace_sub *s = &g_array_index(bus->subs, sim_trace_sub, i);
+        if (s->mask & bit)
+            s->fn(s->ctx, rec);
+    }
+}
+
+void sim_trace_app(sim_trace_t *bus, sim_time_t now, uint32_t source, const char *fmt, ...)
+{
+    if (!sim_trace_wants(bus, SIM_TR_APP))
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    sim_trace_rec rec = {.kind = SIM_TR_APP, .time = now, .source = source, .text = text};
+    sim_trace_emit(bus, &rec);
+    g_free(text);
+}

@@ -1,0 +1,26 @@
+/* sim_trace internals shared with sim.c, which embeds the bus in sim_t. */
+#ifndef APPSIM_SIM_TRACE_PRIVATE_H
+#define APPSIM_SIM_TRACE_PRIVATE_H
+
+#include <glib.h>
+
+#include "sim_trace.h"
+
+typedef struct {
+    unsigned id;
+    uint32_t mask;
+    sim_trace_fn fn;
+    void *ctx;
+} sim_trace_sub;
+
+struct sim_trace {
+    uint32_t mask;     /* union of all subscribers' masks */
+    GArray *subs;      /* of sim_trace_sub, in subscription order */
+    GPtrArray *names;  /* source names, index = id */
+    unsigned next_sub;
+};
+
+void sim_trace_init(sim_trace_t *bus);
+void sim_trace_clear(sim_trace_t *bus);
+
+#endif

@@ -1,0 +1,32 @@
+/* test_util: suite registration and relative-tolerance assertions. */
+#include "test_util.h"
+
+#include <CUnit/Basic.h>
+#include <stdio.h>
+
+int test_main(const char *suite, const test_case *tests, int count)
+{
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    CU_pSuite s = CU_add_suite(suite, NULL, NULL);
+    for (int i = 0; i < count; i++)
+        CU_add_test(s, tests[i].name, tests[i].fn);
+    CU_basic_set_mode(CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    unsigned ran = CU_get_number_of_tests_run();
+    CU_cleanup_registry();
+    printf("\n");
+    return failed || ran != (unsigned)count ? 1 : 0;
+}
+
+void test_assert_rel(double actual, double expected, double rel, const char *what,
+                     const char *file, int line)
+{
+    double err = fabs(actual - expected);
+    int ok = err <= rel * fabs(expected);
+    if (!ok)
+        fprintf(stderr, "%s:%d: %s = %.9g, expected %.9g within %.4g%% (off by %.4g%%)\n", file,
+                line, what, actual, expected, rel * 100, expected ? 100 * err / fabs(expected) : 0);
+    CU_assertImplementation(ok, (unsigned)line, "relative tolerance", file, "", CU_FALSE);
+}

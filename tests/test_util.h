@@ -1,0 +1,30 @@
+/*
+ * test_util: the common runner of appsim's CUnit suites.
+ *
+ * Each test program lists its tests in a table and calls test_main(), which
+ * registers them as one suite, runs them in CUnit's basic mode (a line per
+ * failure and the summary) and returns non-zero when any assertion failed,
+ * so that ctest sees the failure.
+ */
+#ifndef APPSIM_TEST_UTIL_H
+#define APPSIM_TEST_UTIL_H
+
+#include <CUnit/CUnit.h>
+#include <math.h>
+
+typedef struct {
+    const char *name;
+    void (*fn)(void);
+} test_case;
+
+#define TEST(fn) {#fn, fn}
+
+int test_main(const char *suite, const test_case *tests, int count);
+
+/* Asserts |actual - expected| <= rel * |expected|, printing both on failure. */
+#define ASSERT_REL(actual, expected, rel)                                                          \
+    test_assert_rel((actual), (expected), (rel), #actual, __FILE__, __LINE__)
+void test_assert_rel(double actual, double expected, double rel, const char *what,
+                     const char *file, int line);
+
+#endif
