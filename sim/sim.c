@@ -2,53 +2,72 @@
  * sim: event queue and run loop.
  *
  * Pending events live in two arrays. `slots` holds each event's function,
- * ctx, arg, its position in the heap and a generation counter; a slot is
- * reused once its event has run or been cancelled, and its generation is
- * bumped so that old handles go stale. `heap` is a 4-ary min-heap of
- * (time, seq, slot) entries: the keys sit inline so that sifting touches
- * only the heap array plus one write per moved entry to its slot's
- * position. `seq` is a 64-bit counter incremented on every schedule; it
- * makes the order total and equal to scheduling order among ties.
+ * ctx, arg, due time and a generation counter. `heap` is a 4-ary min-heap of
+ * 16-byte entries (time, seq, slot): the keys sit inline, so sifting touches
+ * only the heap array, and the array is placed so that the four children of
+ * a node share one 64-byte cache line.
+ *
+ * `seq` is a 32-bit counter incremented on every schedule; it makes the
+ * order total and equal to scheduling order among ties. Before it wraps,
+ * the heap is renumbered: sorted by (time, seq), which is itself a valid
+ * heap, and given seq 0..n-1. That costs O(n log n) once every 2^32
+ * schedules, nothing in between.
+ *
+ * Cancelling bumps the slot's generation (so the handle goes stale) and
+ * leaves the heap entry behind, "dead"; the slot is freed when the entry
+ * reaches the top and is skipped. So cancel is O(1), schedule O(log n),
+ * run O(log n). Dead entries are bounded: when they outnumber live ones
+ * (and are more than 64) the heap is compacted in O(n), which keeps the
+ * amortised cost of a cancel O(1) and the heap at most about twice the
+ * number of pending events.
  *
  * A handle is (generation << 32) | (slot index + 1).
  */
 #include "sim.h"
 
 #include <glib.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "sim_internal.h"
 #include "sim_trace_private.h"
 
 #define HEAP_D 4
-#define NO_POS UINT32_MAX
+#define NO_SLOT UINT32_MAX
+#define LINE 64
 
 typedef struct {
-    sim_time_t time;
-    uint64_t seq;
-    uint32_t slot;
+    uint64_t time;  /* never negative */
+    uint64_t order; /* seq << 32 | slot: seq decides, the slot rides along */
 } heap_entry;
 
+#define ENTRY_SLOT(e) ((uint32_t)(e).order)
+
 typedef struct {
-    sim_event_fn fn;
+    sim_event_fn fn; /* NULL when free or cancelled */
     void *ctx;
     void *arg;
-    uint32_t pos; /* heap index while pending; next free slot while free */
+    sim_time_t time;
     uint32_t gen;
+    uint32_t next_free;
 } slot_entry;
 
 struct sim {
     sim_time_t now;
     uint64_t seed;
-    uint64_t seq;
+    uint32_t seq;
     uint64_t executed;
     uint64_t clamped;
     bool stop;
 
-    heap_entry *heap;
+    heap_entry *heap; /* heap[1] starts a cache line; heap[0] is the root */
+    void *heap_mem;   /* the allocation heap points into */
     uint32_t heap_len, heap_cap;
+    uint32_t dead; /* heap entries whose event was cancelled */
 
     slot_entry *slots;
     uint32_t slots_len, slots_cap;
-    uint32_t free_head; /* NO_POS when empty */
+    uint32_t free_head; /* NO_SLOT when empty */
 
     sim_trace_t trace;
 };
@@ -57,7 +76,7 @@ sim_t *sim_new(uint64_t seed)
 {
     sim_t *sim = g_new0(sim_t, 1);
     sim->seed = seed;
-    sim->free_head = NO_POS;
+    sim->free_head = NO_SLOT;
     sim_trace_init(&sim->trace);
     return sim;
 }
@@ -67,7 +86,7 @@ void sim_free(sim_t *sim)
     if (!sim)
         return;
     sim_trace_clear(&sim->trace);
-    g_free(sim->heap);
+    g_free(sim->heap_mem);
     g_free(sim->slots);
     g_free(sim);
 }
@@ -75,77 +94,154 @@ void sim_free(sim_t *sim)
 uint64_t sim_seed(const sim_t *sim) { return sim->seed; }
 sim_time_t sim_now(const sim_t *sim) { return sim->now; }
 uint64_t sim_events_executed(const sim_t *sim) { return sim->executed; }
-size_t sim_events_pending(const sim_t *sim) { return sim->heap_len; }
+size_t sim_events_pending(const sim_t *sim) { return sim->heap_len - sim->dead; }
 uint64_t sim_clamped_events(const sim_t *sim) { return sim->clamped; }
 sim_trace_t *sim_trace(sim_t *sim) { return &sim->trace; }
 
+__extension__ typedef unsigned __int128 u128;
+
+/* The event order: by time, then by scheduling sequence, as one 128-bit
+ * comparison (a compare and a subtract-with-borrow). */
 static inline bool before(const heap_entry *a, const heap_entry *b)
 {
-    return a->time < b->time || (a->time == b->time && a->seq < b->seq);
+    return (((u128)a->time << 64) | a->order) < (((u128)b->time << 64) | b->order);
+}
+
+static void heap_grow(sim_t *sim)
+{
+    uint32_t cap = sim->heap_cap ? sim->heap_cap * 2 : 256;
+    /* Over-allocate by a line and offset so that &heap[1] is line-aligned:
+     * the children of node i are 4i+1..4i+4, a whole line. */
+    char *mem = g_malloc((gsize)cap * sizeof(heap_entry) + 2 * LINE);
+    uintptr_t first = ((uintptr_t)mem + sizeof(heap_entry) + LINE - 1) & ~(uintptr_t)(LINE - 1);
+    heap_entry *heap = (heap_entry *)(first - sizeof(heap_entry));
+    if (sim->heap_len)
+        memcpy(heap, sim->heap, sim->heap_len * sizeof(heap_entry));
+    g_free(sim->heap_mem);
+    sim->heap_mem = mem;
+    sim->heap = heap;
+    sim->heap_cap = cap;
 }
 
 /* Moves entry `e` up from the hole at `i` to its place. */
-static void sift_up(sim_t *sim, uint32_t i, heap_entry e)
+static inline void sift_up(heap_entry *h, uint32_t i, heap_entry e)
 {
-    heap_entry *h = sim->heap;
     while (i > 0) {
         uint32_t parent = (i - 1) / HEAP_D;
         if (!before(&e, &h[parent]))
             break;
         h[i] = h[parent];
-        sim->slots[h[i].slot].pos = i;
         i = parent;
     }
     h[i] = e;
-    sim->slots[e.slot].pos = i;
+}
+
+/* The index of the smallest child of a node whose children start at
+ * `first` (< n). */
+static inline uint32_t min_child(const heap_entry *h, uint32_t first, uint32_t n)
+{
+    if (first + HEAP_D <= n) { /* all four: a branch-free tournament */
+        uint32_t b01 = before(&h[first + 1], &h[first]) ? first + 1 : first;
+        uint32_t b23 = before(&h[first + 3], &h[first + 2]) ? first + 3 : first + 2;
+        return before(&h[b23], &h[b01]) ? b23 : b01;
+    }
+    uint32_t best = first;
+    for (uint32_t c = first + 1; c < n; c++)
+        best = before(&h[c], &h[best]) ? c : best;
+    return best;
 }
 
 /* Moves entry `e` down from the hole at `i` to its place. */
-static void sift_down(sim_t *sim, uint32_t i, heap_entry e)
+static void sift_down(heap_entry *h, uint32_t n, uint32_t i, heap_entry e)
 {
-    heap_entry *h = sim->heap;
-    uint32_t n = sim->heap_len;
     for (;;) {
         uint32_t first = i * HEAP_D + 1;
         if (first >= n)
             break;
-        uint32_t last = first + HEAP_D < n ? first + HEAP_D : n;
-        uint32_t best = first;
-        for (uint32_t c = first + 1; c < last; c++)
-            if (before(&h[c], &h[best]))
-                best = c;
+        uint32_t best = min_child(h, first, n);
         if (!before(&h[best], &e))
             break;
         h[i] = h[best];
-        sim->slots[h[i].slot].pos = i;
         i = best;
     }
     h[i] = e;
-    sim->slots[e.slot].pos = i;
 }
 
-/* Removes the heap entry at index i. */
-static void heap_remove(sim_t *sim, uint32_t i)
+/* Removes the top: the hole goes down to a leaf along the smallest
+ * children, then the last entry rises from there. The last entry is
+ * usually among the largest, so this saves most comparisons against it. */
+static void heap_pop(sim_t *sim)
 {
-    uint32_t last = --sim->heap_len;
-    if (i == last)
+    heap_entry *h = sim->heap;
+    uint32_t n = --sim->heap_len;
+    if (n == 0)
         return;
-    heap_entry e = sim->heap[last];
-    if (i > 0 && before(&e, &sim->heap[(i - 1) / HEAP_D]))
-        sift_up(sim, i, e);
-    else
-        sift_down(sim, i, e);
+    heap_entry e = h[n];
+    uint32_t i = 0;
+    for (;;) {
+        uint32_t first = i * HEAP_D + 1;
+        if (first >= n)
+            break;
+        uint32_t best = min_child(h, first, n);
+        h[i] = h[best];
+        i = best;
+    }
+    sift_up(h, i, e);
 }
+
+static void slot_free(sim_t *sim, uint32_t s)
+{
+    sim->slots[s].fn = NULL;
+    sim->slots[s].next_free = sim->free_head;
+    sim->free_head = s;
+}
+
+/* Drops the dead entries (freeing their slots) and rebuilds the heap
+ * bottom-up, O(n). */
+static void heap_compact(sim_t *sim)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        heap_entry e = sim->heap[i];
+        if (sim->slots[ENTRY_SLOT(e)].fn)
+            sim->heap[n++] = e;
+        else
+            slot_free(sim, ENTRY_SLOT(e));
+    }
+    sim->heap_len = n;
+    sim->dead = 0;
+    if (n < 2)
+        return;
+    for (uint32_t i = (n - 2) / HEAP_D + 1; i-- > 0;)
+        sift_down(sim->heap, n, i, sim->heap[i]);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+    return before(a, b) ? -1 : before(b, a);
+}
+
+/* Gives the pending events seq 0..n-1 in their current order. */
+static void heap_renumber(sim_t *sim)
+{
+    heap_compact(sim);
+    qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry); /* sorted is a heap */
+    for (uint32_t i = 0; i < sim->heap_len; i++)
+        sim->heap[i].order = ((uint64_t)i << 32) | ENTRY_SLOT(sim->heap[i]);
+    sim->seq = sim->heap_len;
+}
+
+void sim_internal_set_seq(sim_t *sim, uint32_t seq) { sim->seq = seq; }
 
 static uint32_t slot_alloc(sim_t *sim)
 {
-    if (sim->free_head != NO_POS) {
+    if (sim->free_head != NO_SLOT) {
         uint32_t s = sim->free_head;
-        sim->free_head = sim->slots[s].pos;
+        sim->free_head = sim->slots[s].next_free;
         return s;
     }
     if (sim->slots_len == sim->slots_cap) {
-        sim->slots_cap = sim->slots_cap ? sim->slots_cap * 2 : 64;
+        sim->slots_cap = sim->slots_cap ? sim->slots_cap * 2 : 256;
         sim->slots = g_renew(slot_entry, sim->slots, sim->slots_cap);
     }
     uint32_t s = sim->slots_len++;
@@ -153,54 +249,52 @@ static uint32_t slot_alloc(sim_t *sim)
     return s;
 }
 
-static void slot_release(sim_t *sim, uint32_t s)
+/* Ends a slot's pending life: its handle goes stale. */
+static inline void slot_retire(slot_entry *se)
 {
-    slot_entry *se = &sim->slots[s];
-    se->gen++;
-    if (se->gen == 0)
-        se->gen = 1;
     se->fn = NULL;
-    se->pos = sim->free_head;
-    sim->free_head = s;
+    if (++se->gen == 0)
+        se->gen = 1;
 }
 
-/* Returns the slot a handle names if it is pending, or NO_POS. */
+/* Returns the slot a handle names if it is pending, or NO_SLOT. */
 static uint32_t slot_of(const sim_t *sim, sim_event_id id)
 {
     uint32_t idx = (uint32_t)(id & 0xffffffffu);
     uint32_t gen = (uint32_t)(id >> 32);
     if (idx == 0 || idx > sim->slots_len)
-        return NO_POS;
+        return NO_SLOT;
     const slot_entry *se = &sim->slots[idx - 1];
     if (se->gen != gen || se->fn == NULL)
-        return NO_POS;
+        return NO_SLOT;
     return idx - 1;
 }
 
 sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
 {
     g_assert(fn != NULL);
-    if (at < sim->now) {
+    if (G_UNLIKELY(at < sim->now)) {
         sim->clamped++;
         at = sim->now;
     }
+    if (G_UNLIKELY(sim->seq == UINT32_MAX))
+        heap_renumber(sim);
     uint32_t s = slot_alloc(sim);
     slot_entry *se = &sim->slots[s];
     se->fn = fn;
     se->ctx = ctx;
     se->arg = arg;
-    if (sim->heap_len == sim->heap_cap) {
-        sim->heap_cap = sim->heap_cap ? sim->heap_cap * 2 : 64;
-        sim->heap = g_renew(heap_entry, sim->heap, sim->heap_cap);
-    }
-    heap_entry e = {.time = at, .seq = sim->seq++, .slot = s};
-    sift_up(sim, sim->heap_len++, e);
+    se->time = at;
+    if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+        heap_grow(sim);
+    heap_entry e = {.time = (uint64_t)at, .order = ((uint64_t)sim->seq++ << 32) | s};
+    sift_up(sim->heap, sim->heap_len++, e);
     return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
 }
 
 sim_event_id sim_schedule_in(sim_t *sim, sim_time_t delay, sim_event_fn fn, void *ctx, void *arg)
 {
-    if (delay < 0) {
+    if (G_UNLIKELY(delay < 0)) {
         sim->clamped++;
         delay = 0;
     }
@@ -210,19 +304,21 @@ sim_event_id sim_schedule_in(sim_t *sim, sim_time_t delay, sim_event_fn fn, void
 bool sim_cancel(sim_t *sim, sim_event_id id)
 {
     uint32_t s = slot_of(sim, id);
-    if (s == NO_POS)
+    if (s == NO_SLOT)
         return false;
-    heap_remove(sim, sim->slots[s].pos);
-    slot_release(sim, s);
+    slot_retire(&sim->slots[s]);
+    sim->dead++;
+    if (sim->dead > 64 && sim->dead > sim->heap_len - sim->dead)
+        heap_compact(sim);
     return true;
 }
 
-bool sim_event_pending(const sim_t *sim, sim_event_id id) { return slot_of(sim, id) != NO_POS; }
+bool sim_event_pending(const sim_t *sim, sim_event_id id) { return slot_of(sim, id) != NO_SLOT; }
 
 sim_time_t sim_event_time(const sim_t *sim, sim_event_id id)
 {
     uint32_t s = slot_of(sim, id);
-    return s == NO_POS ? -1 : sim->heap[sim->slots[s].pos].time;
+    return s == NO_SLOT ? -1 : sim->slots[s].time;
 }
 
 void sim_stop(sim_t *sim) { sim->stop = true; }
@@ -233,16 +329,22 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
         if (sim->heap_len == 0)
             return SIM_RUN_EMPTY;
         heap_entry top = sim->heap[0];
-        if (top.time > limit)
+        uint32_t s = ENTRY_SLOT(top);
+        slot_entry *se = &sim->slots[s];
+        if (G_UNLIKELY(se->fn == NULL)) { /* cancelled */
+            heap_pop(sim);
+            slot_free(sim, s);
+            sim->dead--;
+            continue;
+        }
+        if ((sim_time_t)top.time > limit)
             return SIM_RUN_LIMIT;
-        uint32_t last = --sim->heap_len;
-        if (last > 0)
-            sift_down(sim, 0, sim->heap[last]);
-        slot_entry *se = &sim->slots[top.slot];
+        heap_pop(sim);
         sim_event_fn fn = se->fn;
         void *ctx = se->ctx, *arg = se->arg;
-        slot_release(sim, top.slot);
-        sim->now = top.time;
+        slot_retire(se);
+        slot_free(sim, s);
+        sim->now = (sim_time_t)top.time;
         sim->executed++;
         fn(sim, ctx, arg);
     }

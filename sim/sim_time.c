@@ -1,12 +1,6 @@
 /* sim_time: unit conversions and exact transmission times. */
 #include "sim_time.h"
 
-#include <math.h>
-
-sim_time_t sim_time_from_s(double seconds) { return (sim_time_t)llround(seconds * 1e9); }
-sim_time_t sim_time_from_ms(double ms) { return (sim_time_t)llround(ms * 1e6); }
-sim_time_t sim_time_from_us(double us) { return (sim_time_t)llround(us * 1e3); }
-
 double sim_time_to_s(sim_time_t t) { return (double)t / 1e9; }
 double sim_time_to_ms(sim_time_t t) { return (double)t / 1e6; }
 double sim_time_to_us(sim_time_t t) { return (double)t / 1e3; }

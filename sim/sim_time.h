@@ -21,10 +21,17 @@ typedef int64_t sim_time_t;
 #define SIM_MS(x) ((sim_time_t)(x) * 1000000)
 #define SIM_S(x) ((sim_time_t)(x) * 1000000000)
 
+/* Rounds a count of nanoseconds to the nearest integer (halves away from
+ * zero). Inline: random delays are converted on every event. */
+static inline sim_time_t sim_time_round_ns(double ns)
+{
+    return ns >= 0 ? (sim_time_t)(ns + 0.5) : -(sim_time_t)(-ns + 0.5);
+}
+
 /* Conversions from floating point, rounding to the nearest nanosecond. */
-sim_time_t sim_time_from_s(double seconds);
-sim_time_t sim_time_from_ms(double ms);
-sim_time_t sim_time_from_us(double us);
+static inline sim_time_t sim_time_from_s(double seconds) { return sim_time_round_ns(seconds * 1e9); }
+static inline sim_time_t sim_time_from_ms(double ms) { return sim_time_round_ns(ms * 1e6); }
+static inline sim_time_t sim_time_from_us(double us) { return sim_time_round_ns(us * 1e3); }
 
 /* Conversions to floating point (exact up to 2^53 ns, about 104 days). */
 double sim_time_to_s(sim_time_t t);

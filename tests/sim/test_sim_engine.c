@@ -2,6 +2,7 @@
 #include <glib.h>
 
 #include "sim/sim.h"
+#include "sim/sim_internal.h"
 #include "sim/sim_rng.h"
 #include "sim/sim_trace.h"
 #include "test_util.h"
@@ -210,6 +211,55 @@ static void test_free_with_pending(void)
     sim_free(sim);
 }
 
+/* The 32-bit scheduling counter wraps by renumbering the pending events;
+ * the order of ties must survive it, and so must the order of events
+ * scheduled just before and just after. */
+static void test_sequence_wrap_keeps_order(void)
+{
+    sim_t *sim = sim_new(1);
+    recorder r = {g_array_new(FALSE, FALSE, sizeof(int))};
+    sim_internal_set_seq(sim, UINT32_MAX - 10);
+    sim_event_id ids[40];
+    for (int i = 0; i < 40; i++) /* all at the same instant: pure FIFO */
+        ids[i] = sim_schedule_at(sim, 100, record, &r, GINT_TO_POINTER(i));
+    CU_ASSERT_TRUE(sim_cancel(sim, ids[5]));
+    CU_ASSERT_TRUE(sim_cancel(sim, ids[20]));
+    CU_ASSERT_TRUE(sim_event_pending(sim, ids[30])); /* handles survive */
+    CU_ASSERT_EQUAL(sim_event_time(sim, ids[30]), 100);
+    sim_run(sim);
+    CU_ASSERT_EQUAL(r.log->len, 38);
+    int expect = 0;
+    for (guint k = 0; k < r.log->len; k++) {
+        if (expect == 5 || expect == 20)
+            expect++;
+        CU_ASSERT_EQUAL(g_array_index(r.log, int, k), expect);
+        expect++;
+    }
+    g_array_free(r.log, TRUE);
+    sim_free(sim);
+}
+
+/* Many cancellations compact the queue; what is left still runs in order. */
+static void test_mass_cancel_compacts(void)
+{
+    sim_t *sim = sim_new(1);
+    order_check oc = {.last_time = -1, .last_tag = -1, .ordered = true};
+    sim_event_id ids[10000];
+    for (int i = 0; i < 10000; i++)
+        ids[i] = sim_schedule_at(sim, 10000 - i / 2, check_order, &oc, GSIZE_TO_POINTER((gsize)i));
+    for (int i = 0; i < 10000; i++)
+        if (i % 10)
+            sim_cancel(sim, ids[i]);
+    CU_ASSERT_EQUAL(sim_events_pending(sim), 1000);
+    /* re-arming many timers: schedule again into freed slots */
+    for (int i = 0; i < 1000; i++)
+        sim_schedule_at(sim, 20000 + i, check_order, &oc, GSIZE_TO_POINTER((gsize)(20000 + i)));
+    sim_run(sim);
+    CU_ASSERT_EQUAL(oc.ran, 2000);
+    CU_ASSERT_EQUAL(sim_now(sim), 20999);
+    sim_free(sim);
+}
+
 typedef struct {
     int count[SIM_TR__COUNT];
     GString *text;
@@ -269,6 +319,8 @@ int main(void)
         TEST(test_run_until_and_stop),
         TEST(test_million_events),
         TEST(test_free_with_pending),
+        TEST(test_sequence_wrap_keeps_order),
+        TEST(test_mass_cancel_compacts),
         TEST(test_trace_bus),
     };
     return test_main("sim/engine", tests, G_N_ELEMENTS(tests));

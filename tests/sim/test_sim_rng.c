@@ -88,6 +88,39 @@ static void test_exponential_mean_and_variance(void)
     ASSERT_REL(sq / N - mean * mean, 6.25, 0.02);
 }
 
+/* The ziggurat's layers, wedges and tail together give exactly exp(-x):
+ * every bin of width 0.25 up to 10, and the tail past the ziggurat's start
+ * (7.697), holds its probability within 5 standard errors. */
+static void test_exponential_shape(void)
+{
+    const int n = 4000000, bins = 40;
+    const double width = 0.25;
+    sim_rng_t r;
+    sim_rng_init(&r, 5, "test:exp-shape");
+    int *count = g_new0(int, bins + 1);
+    int tail = 0;
+    for (int i = 0; i < n; i++) {
+        double x = sim_rng_exponential(&r, 1.0);
+        int b = (int)(x / width);
+        count[b < bins ? b : bins]++;
+        tail += x > 7.69711747013104972;
+    }
+    int bad = 0;
+    for (int b = 0; b <= bins; b++) {
+        double lo = b * width;
+        double p = b < bins ? exp(-lo) - exp(-(lo + width)) : exp(-lo);
+        double sd = sqrt(p * (1 - p) / n);
+        if (fabs((double)count[b] / n - p) > 5 * sd + 1e-12) {
+            printf("\n    bin %d: %g, expected %g", b, (double)count[b] / n, p);
+            bad++;
+        }
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    double pt = exp(-7.69711747013104972);
+    CU_ASSERT_TRUE(fabs((double)tail / n - pt) <= 5 * sqrt(pt / n));
+    g_free(count);
+}
+
 static void test_normal_and_lognormal(void)
 {
     sim_rng_t r;
@@ -172,6 +205,7 @@ int main(void)
         TEST(test_known_values),
         TEST(test_uniform_and_below),
         TEST(test_exponential_mean_and_variance),
+        TEST(test_exponential_shape),
         TEST(test_normal_and_lognormal),
         TEST(test_pareto),
         TEST(test_bernoulli),
