@@ -57,6 +57,7 @@ typedef struct pkt {
     uint32_t wnd;         /* TCP receive window, bytes */
     uint32_t len;         /* payload bytes */
     uint8_t *data;        /* payload bytes, or NULL when length-only */
+    uint32_t off;         /* payload bytes a receiver has already consumed */
     uint64_t tx_echo;     /* free for the transport (e.g. a timestamp) */
 } pkt_t;
 

@@ -3,21 +3,30 @@
 
 #include <CUnit/Basic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 int test_main(const char *suite, const test_case *tests, int count)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
         return 2;
     CU_pSuite s = CU_add_suite(suite, NULL, NULL);
-    for (int i = 0; i < count; i++)
+    /* APPSIM_TEST=name runs only the tests whose name contains it. */
+    const char *only = getenv("APPSIM_TEST");
+    int added = 0;
+    for (int i = 0; i < count; i++) {
+        if (only && *only && !strstr(tests[i].name, only))
+            continue;
         CU_add_test(s, tests[i].name, tests[i].fn);
+        added++;
+    }
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
     unsigned ran = CU_get_number_of_tests_run();
     CU_cleanup_registry();
     printf("\n");
-    return failed || ran != (unsigned)count ? 1 : 0;
+    return failed || ran != (unsigned)added ? 1 : 0;
 }
 
 void test_assert_rel(double actual, double expected, double rel, const char *what,

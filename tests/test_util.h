@@ -4,7 +4,8 @@
  * Each test program lists its tests in a table and calls test_main(), which
  * registers them as one suite, runs them in CUnit's basic mode (a line per
  * failure and the summary) and returns non-zero when any assertion failed,
- * so that ctest sees the failure.
+ * so that ctest sees the failure. APPSIM_TEST=part-of-a-name in the
+ * environment runs only the matching tests.
  */
 #ifndef APPSIM_TEST_UTIL_H
 #define APPSIM_TEST_UTIL_H

@@ -1,0 +1,721 @@
+/*
+ * Tests of models/tcp: the handshake, refusal, timing against the
+ * textbook's closed forms (tolerances in each assertion), recovery from
+ * loss and outages, fairness at a bottleneck, flow control, half-close,
+ * resets, delayed ACKs, and 10,000 connections leaving nothing behind.
+ */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "models/tcp.h"
+#include "tcp_fixture.h"
+#include "test_util.h"
+
+typedef struct {
+    sim_t *sim;
+    net_t *net;
+    tcp_stack_t *tcp;
+    node_t *client, *server;
+    link_t *link;
+} world;
+
+/* client --(rate, one-way delay)-- server */
+static world world_new(uint64_t seed, uint64_t rate, sim_time_t delay, uint32_t queue, double loss)
+{
+    world w;
+    w.sim = sim_new(seed);
+    w.net = net_new(w.sim);
+    w.client = net_add_host(w.net, "client", NULL);
+    w.server = net_add_host(w.net, "server", NULL);
+    link_params_t p = {.rate_bps = rate, .delay = delay, .queue_pkts = queue, .loss = loss};
+    w.link = net_link(w.net, "link", w.client, w.server, &p, NULL, NULL);
+    w.tcp = tcp_stack_new(w.net, NULL);
+    return w;
+}
+
+static void world_free(world *w)
+{
+    tcp_stack_free(w->tcp);
+    net_free(w->net);
+    sim_free(w->sim);
+}
+
+static double tx_s(uint64_t bytes, uint64_t rate) { return sim_time_to_s(sim_tx_time(bytes, rate)); }
+
+/* Sum of the transmission times of `bytes` cut into segments of `mss`,
+ * each with `hdr` header bytes. */
+static double segs_tx_s(uint64_t bytes, uint32_t mss, uint32_t hdr, uint64_t rate)
+{
+    double t = 0;
+    for (uint64_t off = 0; off < bytes; off += mss)
+        t += tx_s(MIN((uint64_t)mss, bytes - off) + hdr, rate);
+    return t;
+}
+
+/* ---- refusal and unreachable ------------------------------------------ */
+
+static void test_connect_refused(void)
+{
+    world w = world_new(1, 1000000, SIM_MS(10), 0, 0);
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 10, .resp_bytes = 10, .requests = 1};
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.err, STREAM_ERR_REFUSED);
+    CU_ASSERT_STRING_EQUAL(stream_err_text(cl.err), "connection refused (nobody listens on that port)");
+    /* SYN there, RST back: one round trip plus two 40-byte transmissions. */
+    CU_ASSERT_EQUAL(sim_now(w.sim), 2 * (SIM_MS(10) + sim_tx_time(40, 1000000)));
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
+    CU_ASSERT_EQUAL(tcp_stack_ports_in_use(w.tcp), 0);
+    rr_client_clear(&cl);
+    world_free(&w);
+}
+
+static void test_connect_unreachable(void)
+{
+    world w = world_new(1, 1000000, SIM_MS(10), 0, 0);
+    node_t *island = net_add_host(w.net, "island", NULL);
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 10, .resp_bytes = 10, .requests = 1};
+    rr_client_start(&cl, w.tcp, w.client, island, 80, NULL, &spec);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.err, STREAM_ERR_UNREACHABLE);
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
+    rr_client_clear(&cl);
+    world_free(&w);
+}
+
+/* ---- ideal: 2 RTT + transmission times -------------------------------- */
+
+static void check_ideal(uint64_t rate, sim_time_t one_way, uint64_t q, uint64_t l)
+{
+    world w = world_new(1, rate, one_way, 0, 0);
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.cc = TCP_CC_IDEAL;
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = q, .resp_bytes = l, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    CU_ASSERT_EQUAL(cl.err, STREAM_ERR_NONE);
+    double rtt = 2 * sim_time_to_s(one_way);
+    /* On the critical path: SYN, SYN-ACK, the request (which carries the
+     * handshake's last ACK), the response; each with 40 header bytes. */
+    double expect = 2 * rtt + tx_s(40, rate) + tx_s(40, rate) + segs_tx_s(q, p.mss, 40, rate) +
+                    segs_tx_s(l, p.mss, 40, rate);
+    double got = sim_time_to_s(cl.t_last - cl.t_connect);
+    printf("\n    ideal R=%g RTT=%g q=%g L=%g: %.9f s, formula %.9f s", (double)rate, rtt, (double)q,
+           (double)l, got, expect);
+    ASSERT_REL(got, expect, 0.001);
+    rr_client_clear(&cl);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+static void test_ideal_request_response(void)
+{
+    check_ideal(10000000, SIM_MS(50), 100, 1000);
+    check_ideal(1500000, SIM_MS(10), 500, 100000);
+    check_ideal(100000000, SIM_MS(100), 3000, 1000000);
+    check_ideal(56000, SIM_MS(150), 200, 20000);
+    check_ideal(1000000000, SIM_US(500), 100, 10000000);
+}
+
+/* ---- reno slow start against the textbook's latency formula ------------ */
+
+typedef struct {
+    double o, s, r, rtt;
+} ss_point;
+
+static double textbook_latency(const ss_point *pt, int *p_out)
+{
+    double sr = pt->s * 8 / pt->r;
+    int k = (int)ceil(log2(pt->o / pt->s + 1));
+    int q = (int)floor(log2(1 + pt->rtt / sr)) + 1;
+    int p = MIN(q, k - 1);
+    *p_out = p;
+    return 2 * pt->rtt + pt->o * 8 / pt->r + p * (pt->rtt + sr) - (pow(2, p) - 1) * sr;
+}
+
+static void test_reno_slow_start_formula(void)
+{
+    static const ss_point grid[] = {
+        {1000, 1460, 1e6, 0.100},      {1460, 1460, 10e6, 0.050},    {400, 536, 28.8e3, 0.300},
+        {10000, 1000, 1e6, 0.100},     {100000, 1460, 10e6, 0.100},  {100000, 536, 1.5e6, 0.020},
+        {1e6, 1460, 100e6, 0.010},     {50000, 1460, 56e3, 0.200},   {5000, 1000, 100e6, 1.0},
+        {20000, 2000, 2e6, 0.040},     {3000, 1460, 10e6, 0.100},    {1e6, 1460, 1e9, 0.001},
+        {200000, 8960, 10e6, 0.030},
+    };
+    int with_p0 = 0, never_stall_q1 = 0;
+    for (size_t i = 0; i < G_N_ELEMENTS(grid); i++) {
+        const ss_point *pt = &grid[i];
+        world w = world_new(1, (uint64_t)pt->r, sim_time_from_s(pt->rtt / 2), 0, 0);
+        net_set_header_bytes(w.net, PKT_PROTO_TCP, 0); /* the formula ignores headers */
+        tcp_params_t p;
+        tcp_params_default(&p);
+        p.cc = TCP_CC_RENO;
+        p.mss = (uint32_t)pt->s;
+        p.init_cwnd = 1;
+        p.sndbuf = p.rcvbuf = 64u << 20; /* never the limit */
+        p.delayed_ack = false;
+        const uint64_t q = 1; /* a one-byte request: 8/R on the path */
+        rr_server srv;
+        rr_client cl;
+        rr_spec spec = {.req_bytes = q, .resp_bytes = (uint64_t)pt->o, .requests = 1};
+        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
+        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+        sim_run(w.sim);
+        CU_ASSERT_EQUAL(cl.done, 1);
+        int pstalls;
+        double expect = textbook_latency(pt, &pstalls) + q * 8 / pt->r;
+        double got = sim_time_to_s(cl.t_last - cl.t_connect);
+        printf("\n    O=%-8g S=%-5g R=%-8g RTT=%-6g P=%d: %.6f s, formula %.6f s (%+.3f%%)", pt->o,
+               pt->s, pt->r, pt->rtt, pstalls, got, expect, 100 * (got / expect - 1));
+        ASSERT_REL(got, expect, 0.01);
+        with_p0 += pstalls == 0;
+        never_stall_q1 += pt->rtt < pt->s * 8 / pt->r; /* the window outruns the RTT */
+        rr_client_clear(&cl);
+        world_free(&w);
+        rr_server_clear(&srv);
+    }
+    CU_ASSERT_TRUE(G_N_ELEMENTS(grid) >= 12);
+    CU_ASSERT_TRUE(with_p0 >= 2);
+    CU_ASSERT_TRUE(never_stall_q1 >= 1);
+}
+
+/* ---- loss, outages ------------------------------------------------------ */
+
+typedef struct {
+    tcp_stats_t last;
+    int count;
+} stats_sink;
+
+static void keep_stats(void *ud, const tcp_stats_t *st)
+{
+    stats_sink *k = ud;
+    if (!st->active) { /* the server side: the sender */
+        k->last = *st;
+        k->count++;
+    }
+}
+
+
+static void check_lossy_transfer(tcp_cc cc)
+{
+    const uint64_t bytes = 10 * 1000 * 1000;
+    world w = world_new(7, 10000000, SIM_MS(20), 100, 0.01); /* 1% both ways */
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.cc = cc;
+    stats_sink k = {0};
+    tcp_stack_on_conn_done(w.tcp, keep_stats, &k);
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    CU_ASSERT_EQUAL(cl.total, bytes);
+    CU_ASSERT_EQUAL(k.count, 1);
+    CU_ASSERT_TRUE(k.last.retransmits > 0);
+    CU_ASSERT_EQUAL(k.last.bytes_sent, bytes);
+    char *want = rr_expected_digest(bytes, 1);
+    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(cl.digest), want);
+    g_free(want);
+    link_stats_t ls;
+    link_dir_stats(link_dir(w.link, 1), &ls);
+    CU_ASSERT_TRUE(ls.drops_loss > 0);
+    printf("\n    %s: %.2f s, %" G_GUINT64_FORMAT " data packets lost, %" G_GUINT64_FORMAT
+           " segments retransmitted (%" G_GUINT64_FORMAT " fast retransmits, %" G_GUINT64_FORMAT
+           " timeouts)",
+           tcp_cc_name(cc), sim_time_to_s(cl.t_last), ls.drops_loss, k.last.retransmits,
+           k.last.fast_retransmits, k.last.timeouts);
+    rr_client_clear(&cl);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+static void test_loss_reno(void) { check_lossy_transfer(TCP_CC_RENO); }
+static void test_loss_newreno(void) { check_lossy_transfer(TCP_CC_NEWRENO); }
+
+static void test_link_down_recovers(void)
+{
+    const uint64_t bytes = 4 * 1000 * 1000;
+    world w = world_new(3, 10000000, SIM_MS(10), 100, 0);
+    CU_ASSERT_TRUE(link_add_down_interval(w.link, SIM_S(1), SIM_S(4), NULL));
+    stats_sink k = {0};
+    tcp_stack_on_conn_done(w.tcp, keep_stats, &k);
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    char *want = rr_expected_digest(bytes, 1);
+    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(cl.digest), want);
+    g_free(want);
+    CU_ASSERT_EQUAL(k.count, 1);
+    /* A 3 s outage costs back-to-back timeouts (0.2, 0.4, 0.8, 1.6 s ...). */
+    CU_ASSERT_TRUE(k.last.timeouts >= 3);
+    CU_ASSERT_TRUE(cl.t_last > SIM_S(4));
+    printf("\n    outage: done at %.3f s after %" G_GUINT64_FORMAT " timeouts",
+           sim_time_to_s(cl.t_last), k.last.timeouts);
+    rr_client_clear(&cl);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+/* ---- sharing a bottleneck ------------------------------------------------ */
+
+typedef struct {
+    sim_t *sim;
+    net_t *net;
+    tcp_stack_t *tcp;
+    link_t *bottleneck;
+    node_t *clients[10], *servers[10];
+} dumbbell;
+
+static dumbbell dumbbell_new(int n, uint64_t rate, uint32_t queue)
+{
+    dumbbell d;
+    d.sim = sim_new(5);
+    d.net = net_new(d.sim);
+    node_t *r1 = net_add_router(d.net, "r1", NULL), *r2 = net_add_router(d.net, "r2", NULL);
+    link_params_t core = {.rate_bps = rate, .delay = SIM_MS(20), .queue_pkts = queue};
+    d.bottleneck = net_link(d.net, "bottleneck", r1, r2, &core, NULL, NULL);
+    for (int i = 0; i < n; i++) {
+        char name[32];
+        g_snprintf(name, sizeof name, "c%d", i);
+        d.clients[i] = net_add_host(d.net, name, NULL);
+        g_snprintf(name, sizeof name, "s%d", i);
+        d.servers[i] = net_add_host(d.net, name, NULL);
+        /* Equal round trips: the textbook's fairness statement assumes them. */
+        link_params_t acc = {.rate_bps = 100 * rate, .delay = SIM_MS(1)};
+        g_snprintf(name, sizeof name, "ca%d", i);
+        net_link(d.net, name, d.clients[i], r1, &acc, NULL, NULL);
+        g_snprintf(name, sizeof name, "sa%d", i);
+        net_link(d.net, name, d.servers[i], r2, &acc, NULL, NULL);
+    }
+    /* Buffers larger than the bandwidth-delay product plus the queue, so
+     * that congestion control, not the receive window, sets the pace (with
+     * 128 KB a window-limited flow can hold the whole queue and lock the
+     * other out: a real drop-tail effect, but not what this checks). */
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.sndbuf = p.rcvbuf = 1u << 20;
+    p.cc = TCP_CC_RENO;
+    /* Up to one bottleneck packet time of random send delay: without it,
+     * flows whose round trips are whole multiples of the bottleneck's packet
+     * time arrive in lockstep with departures and take every freed queue
+     * slot (the drop-tail phase effect of Floyd and Jacobson, 1991). */
+    p.send_jitter = sim_tx_time(1500, rate);
+    d.tcp = tcp_stack_new(d.net, &p);
+    return d;
+}
+
+static void dumbbell_free(dumbbell *d)
+{
+    tcp_stack_free(d->tcp);
+    net_free(d->net);
+    sim_free(d->sim);
+}
+
+static void test_two_flows_share(void)
+{
+    const uint64_t rate = 10000000;
+    dumbbell d = dumbbell_new(2, rate, 50);
+    rr_server srv[2];
+    rr_client cl[2];
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 1ull << 40, .requests = 1};
+    for (int i = 0; i < 2; i++) {
+        rr_server_listen(&srv[i], d.tcp, d.servers[i], 80, NULL, &spec);
+        sim_run_until(d.sim, SIM_MS(100 * i)); /* the second starts 100 ms later */
+        rr_client_start(&cl[i], d.tcp, d.clients[i], d.servers[i], 80, NULL, &spec);
+    }
+    sim_run_until(d.sim, SIM_S(60));
+    double cap = rate * 60.0 / 8;
+    for (int i = 0; i < 2; i++) {
+        double share = (double)cl[i].total / cap;
+        tcp_stats_t ts;
+        tcp_stream_stats(srv[i].last, &ts);
+        printf("\n    flow %d: %.1f%% of the bottleneck (%" G_GUINT64_FORMAT " timeouts, %" G_GUINT64_FORMAT
+               " fast retransmits, mean RTT %.1f ms)",
+               i, 100 * share, ts.timeouts, ts.fast_retransmits, ts.rtt_mean_s * 1e3);
+        CU_ASSERT_TRUE(share >= 0.40 && share <= 0.60);
+        rr_client_clear(&cl[i]);
+    }
+    dumbbell_free(&d);
+    for (int i = 0; i < 2; i++)
+        rr_server_clear(&srv[i]);
+}
+
+static void test_ten_flows_fill(void)
+{
+    const uint64_t rate = 10000000;
+    dumbbell d = dumbbell_new(10, rate, 50);
+    rr_server srv[10];
+    rr_client cl[10];
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 1ull << 40, .requests = 1};
+    for (int i = 0; i < 10; i++) {
+        rr_server_listen(&srv[i], d.tcp, d.servers[i], 80, NULL, &spec);
+        rr_client_start(&cl[i], d.tcp, d.clients[i], d.servers[i], 80, NULL, &spec);
+    }
+    sim_run_until(d.sim, SIM_S(60));
+    link_stats_t ls;
+    link_dir_stats(link_dir(d.bottleneck, 1), &ls); /* r2 -> r1: the data */
+    uint64_t total = 0;
+    for (int i = 0; i < 10; i++) {
+        total += cl[i].total;
+        rr_client_clear(&cl[i]);
+    }
+    printf("\n    10 flows: utilisation %.2f%%, goodput %.2f%%", 100 * ls.utilisation,
+           100 * (double)total * 8 / (rate * 60.0));
+    CU_ASSERT_TRUE(ls.utilisation >= 0.90);
+    dumbbell_free(&d);
+    for (int i = 0; i < 10; i++)
+        rr_server_clear(&srv[i]);
+}
+
+/* ---- 10,000 connections in sequence ------------------------------------- */
+
+typedef struct {
+    world *w;
+    int left, completed, failed;
+    stream_t *s;
+    uint64_t got;
+} serial;
+
+static void serial_next(sim_t *sim, void *ctx, void *arg);
+
+static void serial_connected(void *ud, stream_t *s)
+{
+    (void)ud;
+    stream_write(s, NULL, 100);
+}
+
+static void serial_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)data;
+    serial *sr = ud;
+    sr->got += len;
+    if (sr->got == 100) {
+        stream_close(s);
+        sr->completed++;
+        sim_schedule_in(sr->w->sim, 0, serial_next, sr, NULL);
+    }
+}
+
+static void serial_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    (void)err;
+    serial *sr = ud;
+    sr->failed++;
+    sim_schedule_in(sr->w->sim, 0, serial_next, sr, NULL);
+}
+
+static const stream_handler serial_handler = {
+    .connected = serial_connected, .data = serial_data, .error = serial_error};
+
+static void serial_next(sim_t *sim, void *ctx, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    serial *sr = ctx;
+    if (sr->left-- <= 0)
+        return;
+    sr->got = 0;
+    sr->s = tcp_connect(sr->w->tcp, sr->w->client, sr->w->server, 80, NULL, &serial_handler, sr,
+                        NULL);
+}
+
+static void test_ten_thousand_connections(void)
+{
+    world w = world_new(1, 100000000, SIM_MS(1), 0, 0);
+    rr_server srv;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 100, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    serial sr = {.w = &w, .left = 10000};
+    serial_next(w.sim, &sr, NULL);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(sr.completed, 10000);
+    CU_ASSERT_EQUAL(sr.failed, 0);
+    CU_ASSERT_EQUAL(srv.accepted, 10000);
+    CU_ASSERT_EQUAL(srv.served, 10000);
+    /* Nothing stale: no connection left, only the listener's port in use. */
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
+    CU_ASSERT_EQUAL(tcp_stack_ports_in_use(w.tcp), 1);
+    CU_ASSERT_EQUAL(net_pool(w.net)->live, 0);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+/* ---- flow control, half-close, reset, delayed ACK ----------------------- */
+
+typedef struct {
+    sim_t *sim;
+    uint64_t got;
+    bool paused_once;
+    stream_t *s;
+} slow_reader;
+
+static void resume(sim_t *sim, void *ctx, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    slow_reader *r = ctx;
+    stream_set_reading(r->s, true);
+}
+
+static void slow_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)data;
+    slow_reader *r = ud;
+    r->got += len;
+    if (!r->paused_once) { /* stop reading for 5 s after the first bytes */
+        r->paused_once = true;
+        r->s = s;
+        stream_set_reading(s, false);
+        sim_schedule_in(r->sim, SIM_S(5), resume, r, NULL);
+    }
+}
+
+static void slow_connected(void *ud, stream_t *s)
+{
+    (void)ud;
+    stream_write(s, NULL, 100);
+}
+
+static const stream_handler slow_handler = {.connected = slow_connected, .data = slow_data};
+
+static void test_flow_control(void)
+{
+    world w = world_new(1, 10000000, SIM_MS(5), 0, 0);
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.rcvbuf = 16384;
+    rr_server srv;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 1000000, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    slow_reader r = {.sim = w.sim};
+    tcp_connect(w.tcp, w.client, w.server, 80, &p, &slow_handler, &r, NULL);
+    sim_run_until(w.sim, SIM_S(4));
+    /* While paused, the sender stops at the receive buffer (plus the bytes
+     * read before pausing, and at most a window probe byte). */
+    link_stats_t ls;
+    link_dir_stats(link_dir(w.link, 1), &ls);
+    uint64_t carried = ls.rx_bytes - ls.rx_pkts * 40;
+    printf("\n    paused: %" G_GUINT64_FORMAT " payload bytes carried, receiver read %" G_GUINT64_FORMAT,
+           carried, r.got);
+    CU_ASSERT_TRUE(carried <= r.got + 16384 + 8);
+    CU_ASSERT_TRUE(carried >= 16384);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(r.got, 1000000);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+typedef struct {
+    sim_t *sim;
+    uint64_t got;
+    bool peer_closed;
+    stream_err err;
+    sim_time_t peer_closed_at;
+} half_client;
+
+static void half_connected(void *ud, stream_t *s)
+{
+    (void)ud;
+    stream_write(s, NULL, 100);
+    stream_shutdown_write(s); /* no more requests: half-close */
+}
+
+static void half_data(void *ud, stream_t *s, const uint8_t *d, size_t len)
+{
+    (void)s;
+    (void)d;
+    ((half_client *)ud)->got += len;
+}
+
+static void half_peer_closed(void *ud, stream_t *s)
+{
+    half_client *h = ud;
+    h->peer_closed = true;
+    h->peer_closed_at = sim_now(h->sim);
+    stream_close(s);
+}
+
+static void half_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    ((half_client *)ud)->err = err;
+}
+
+static const stream_handler half_handler = {.connected = half_connected,
+                                            .data = half_data,
+                                            .peer_closed = half_peer_closed,
+                                            .error = half_error};
+
+static void test_half_close(void)
+{
+    world w = world_new(1, 10000000, SIM_MS(5), 0, 0);
+    rr_server srv;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 50000, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    half_client h = {.sim = w.sim};
+    tcp_connect(w.tcp, w.client, w.server, 80, NULL, &half_handler, &h, NULL);
+    sim_run(w.sim);
+    /* The server still answered after our FIN, then closed its side. */
+    CU_ASSERT_EQUAL(h.got, 50000);
+    CU_ASSERT_TRUE(h.peer_closed);
+    CU_ASSERT_EQUAL(h.err, STREAM_ERR_NONE);
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+static void abort_on_data(void *ud, stream_t *s, const uint8_t *d, size_t len)
+{
+    (void)ud;
+    (void)d;
+    (void)len;
+    stream_abort(s);
+}
+
+static const stream_handler aborting_session = {.data = abort_on_data};
+
+static void accept_and_abort(void *ud, stream_t *s)
+{
+    (void)ud;
+    stream_set_handler(s, &aborting_session, NULL);
+}
+
+static void test_abort_resets_peer(void)
+{
+    world w = world_new(1, 10000000, SIM_MS(5), 0, 0);
+    tcp_listen(w.tcp, w.server, 80, NULL, accept_and_abort, NULL, NULL);
+    half_client h = {.sim = w.sim};
+    tcp_connect(w.tcp, w.client, w.server, 80, NULL, &half_handler, &h, NULL);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(h.err, STREAM_ERR_RESET);
+    CU_ASSERT_FALSE(h.peer_closed);
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
+    world_free(&w);
+}
+
+static void test_delayed_ack_halves_acks(void)
+{
+    uint64_t acks[2];
+    for (int delack = 0; delack < 2; delack++) {
+        world w = world_new(1, 10000000, SIM_MS(10), 0, 0);
+        tcp_params_t p;
+        tcp_params_default(&p);
+        p.delayed_ack = delack;
+        rr_server srv;
+        rr_client cl;
+        rr_spec spec = {.req_bytes = 100, .resp_bytes = 1460 * 400, .requests = 1};
+        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
+        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+        sim_run(w.sim);
+        CU_ASSERT_EQUAL(cl.done, 1);
+        link_stats_t ls;
+        link_dir_stats(link_dir(w.link, 0), &ls); /* client -> server: mostly ACKs */
+        acks[delack] = ls.tx_pkts;
+        rr_client_clear(&cl);
+        world_free(&w);
+        rr_server_clear(&srv);
+    }
+    printf("\n    packets client->server: %" G_GUINT64_FORMAT " without, %" G_GUINT64_FORMAT
+           " with delayed ACKs",
+           acks[0], acks[1]);
+    CU_ASSERT_TRUE(acks[0] >= 400);
+    /* Every second segment: about half, give or take the timer's ACKs. */
+    CU_ASSERT_TRUE(acks[1] <= acks[0] * 0.6 && acks[1] >= acks[0] * 0.45);
+}
+
+/* Persistent connection: several requests, the ideal time per extra
+ * request is one RTT plus transmissions. */
+static void test_persistent_requests(void)
+{
+    const uint64_t rate = 10000000;
+    world w = world_new(1, rate, SIM_MS(50), 0, 0);
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.cc = TCP_CC_IDEAL;
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 200, .resp_bytes = 5000, .requests = 5};
+    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.done, 5);
+    double per = 0.1 + segs_tx_s(200, p.mss, 40, rate) + segs_tx_s(5000, p.mss, 40, rate);
+    double expect = 0.1 + 2 * tx_s(40, rate) + 5 * per;
+    ASSERT_REL(sim_time_to_s(cl.t_last), expect, 0.001);
+    rr_client_clear(&cl);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
+/* The ns-3 comparison of issue 3: 10 Mbps, 100 ms RTT, MSS 1448, IW 10,
+ * delayed ACKs, 128 KB buffers, a 1,000,000-byte response after a 100-byte
+ * request. ns-3 3.37 (Cubic, SACK, timestamps) measures 1.26 s, and 1.44 s
+ * with 536-byte segments. The figures are printed, and must be within 10%. */
+static void test_ns3_comparison(void)
+{
+    static const struct {
+        uint32_t mss;
+        double ns3;
+    } cases[] = {{1448, 1.26}, {536, 1.44}};
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        world w = world_new(1, 10000000, SIM_MS(50), 0, 0);
+        tcp_params_t p;
+        tcp_params_default(&p);
+        p.mss = cases[i].mss;
+        p.init_cwnd = 10;
+        p.delayed_ack = true;
+        p.sndbuf = p.rcvbuf = 131072;
+        rr_server srv;
+        rr_client cl;
+        rr_spec spec = {.req_bytes = 100, .resp_bytes = 1000000, .requests = 1};
+        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
+        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+        sim_run(w.sim);
+        double got = sim_time_to_s(cl.t_last - cl.t_connect);
+        printf("\n    ns-3 case MSS %u: appsim %.3f s, ns-3 %.2f s (%+.1f%%)", cases[i].mss, got,
+               cases[i].ns3, 100 * (got / cases[i].ns3 - 1));
+        ASSERT_REL(got, cases[i].ns3, 0.10);
+        rr_client_clear(&cl);
+        world_free(&w);
+        rr_server_clear(&srv);
+    }
+}
+
+int main(void)
+{
+    static const test_case tests[] = {
+        TEST(test_connect_refused),
+        TEST(test_connect_unreachable),
+        TEST(test_ideal_request_response),
+        TEST(test_reno_slow_start_formula),
+        TEST(test_persistent_requests),
+        TEST(test_loss_reno),
+        TEST(test_loss_newreno),
+        TEST(test_link_down_recovers),
+        TEST(test_two_flows_share),
+        TEST(test_ten_flows_fill),
+        TEST(test_ten_thousand_connections),
+        TEST(test_flow_control),
+        TEST(test_half_close),
+        TEST(test_abort_resets_peer),
+        TEST(test_delayed_ack_halves_acks),
+        TEST(test_ns3_comparison),
+    };
+    return test_main("models/tcp", tests, G_N_ELEMENTS(tests));
+}
