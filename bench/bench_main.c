@@ -30,6 +30,7 @@ static const bench_case cases[] = {
     {"hold_1000", bench_hold_1000},
     {"hold_100000", bench_hold_100000},
     {"chain10", bench_chain10},
+    {"dumbbell", bench_dumbbell},
 };
 
 /* The highest peak seen before the last bench_reset_peak_rss(), in KiB, so

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "models/tcp.h"
-#include "tcp_fixture.h"
+#include "models/reqresp.h"
 #include "test_util.h"
 
 typedef struct {
@@ -60,7 +60,7 @@ static void test_connect_refused(void)
     world w = world_new(1, 1000000, SIM_MS(10), 0, 0);
     rr_client cl;
     rr_spec spec = {.req_bytes = 10, .resp_bytes = 10, .requests = 1};
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec, NULL);
     sim_run(w.sim);
     CU_ASSERT_EQUAL(cl.err, STREAM_ERR_REFUSED);
     CU_ASSERT_STRING_EQUAL(stream_err_text(cl.err), "connection refused (nobody listens on that port)");
@@ -78,7 +78,7 @@ static void test_connect_unreachable(void)
     node_t *island = net_add_host(w.net, "island", NULL);
     rr_client cl;
     rr_spec spec = {.req_bytes = 10, .resp_bytes = 10, .requests = 1};
-    rr_client_start(&cl, w.tcp, w.client, island, 80, NULL, &spec);
+    rr_client_start(&cl, w.tcp, w.client, island, 80, NULL, &spec, NULL);
     sim_run(w.sim);
     CU_ASSERT_EQUAL(cl.err, STREAM_ERR_UNREACHABLE);
     CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
@@ -97,8 +97,8 @@ static void check_ideal(uint64_t rate, sim_time_t one_way, uint64_t q, uint64_t 
     rr_server srv;
     rr_client cl;
     rr_spec spec = {.req_bytes = q, .resp_bytes = l, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
     sim_run(w.sim);
     CU_ASSERT_EQUAL(cl.done, 1);
     CU_ASSERT_EQUAL(cl.err, STREAM_ERR_NONE);
@@ -166,8 +166,8 @@ static void test_reno_slow_start_formula(void)
         rr_server srv;
         rr_client cl;
         rr_spec spec = {.req_bytes = q, .resp_bytes = (uint64_t)pt->o, .requests = 1};
-        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
-        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
+        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
         sim_run(w.sim);
         CU_ASSERT_EQUAL(cl.done, 1);
         int pstalls;
@@ -215,9 +215,9 @@ static void check_lossy_transfer(tcp_cc cc)
     tcp_stack_on_conn_done(w.tcp, keep_stats, &k);
     rr_server srv;
     rr_client cl;
-    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1, .digest = true};
+    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
     sim_run(w.sim);
     CU_ASSERT_EQUAL(cl.done, 1);
     CU_ASSERT_EQUAL(cl.total, bytes);
@@ -252,9 +252,9 @@ static void test_link_down_recovers(void)
     tcp_stack_on_conn_done(w.tcp, keep_stats, &k);
     rr_server srv;
     rr_client cl;
-    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec);
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1, .digest = true};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec, NULL);
     sim_run(w.sim);
     CU_ASSERT_EQUAL(cl.done, 1);
     char *want = rr_expected_digest(bytes, 1);
@@ -334,9 +334,9 @@ static void test_two_flows_share(void)
     rr_client cl[2];
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 1ull << 40, .requests = 1};
     for (int i = 0; i < 2; i++) {
-        rr_server_listen(&srv[i], d.tcp, d.servers[i], 80, NULL, &spec);
+        rr_server_listen(&srv[i], d.tcp, d.servers[i], 80, NULL, &spec, NULL);
         sim_run_until(d.sim, SIM_MS(100 * i)); /* the second starts 100 ms later */
-        rr_client_start(&cl[i], d.tcp, d.clients[i], d.servers[i], 80, NULL, &spec);
+        rr_client_start(&cl[i], d.tcp, d.clients[i], d.servers[i], 80, NULL, &spec, NULL);
     }
     sim_run_until(d.sim, SIM_S(60));
     double cap = rate * 60.0 / 8;
@@ -363,8 +363,8 @@ static void test_ten_flows_fill(void)
     rr_client cl[10];
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 1ull << 40, .requests = 1};
     for (int i = 0; i < 10; i++) {
-        rr_server_listen(&srv[i], d.tcp, d.servers[i], 80, NULL, &spec);
-        rr_client_start(&cl[i], d.tcp, d.clients[i], d.servers[i], 80, NULL, &spec);
+        rr_server_listen(&srv[i], d.tcp, d.servers[i], 80, NULL, &spec, NULL);
+        rr_client_start(&cl[i], d.tcp, d.clients[i], d.servers[i], 80, NULL, &spec, NULL);
     }
     sim_run_until(d.sim, SIM_S(60));
     link_stats_t ls;
@@ -440,7 +440,7 @@ static void test_ten_thousand_connections(void)
     world w = world_new(1, 100000000, SIM_MS(1), 0, 0);
     rr_server srv;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 100, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
     serial sr = {.w = &w, .left = 10000};
     serial_next(w.sim, &sr, NULL);
     sim_run(w.sim);
@@ -502,7 +502,7 @@ static void test_flow_control(void)
     p.rcvbuf = 16384;
     rr_server srv;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 1000000, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
     slow_reader r = {.sim = w.sim};
     tcp_connect(w.tcp, w.client, w.server, 80, &p, &slow_handler, &r, NULL);
     sim_run_until(w.sim, SIM_S(4));
@@ -567,7 +567,7 @@ static void test_half_close(void)
     world w = world_new(1, 10000000, SIM_MS(5), 0, 0);
     rr_server srv;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 50000, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec);
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
     half_client h = {.sim = w.sim};
     tcp_connect(w.tcp, w.client, w.server, 80, NULL, &half_handler, &h, NULL);
     sim_run(w.sim);
@@ -620,8 +620,8 @@ static void test_delayed_ack_halves_acks(void)
         rr_server srv;
         rr_client cl;
         rr_spec spec = {.req_bytes = 100, .resp_bytes = 1460 * 400, .requests = 1};
-        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
-        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
+        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
         sim_run(w.sim);
         CU_ASSERT_EQUAL(cl.done, 1);
         link_stats_t ls;
@@ -651,8 +651,8 @@ static void test_persistent_requests(void)
     rr_server srv;
     rr_client cl;
     rr_spec spec = {.req_bytes = 200, .resp_bytes = 5000, .requests = 5};
-    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
     sim_run(w.sim);
     CU_ASSERT_EQUAL(cl.done, 5);
     double per = 0.1 + segs_tx_s(200, p.mss, 40, rate) + segs_tx_s(5000, p.mss, 40, rate);
@@ -684,8 +684,8 @@ static void test_ns3_comparison(void)
         rr_server srv;
         rr_client cl;
         rr_spec spec = {.req_bytes = 100, .resp_bytes = 1000000, .requests = 1};
-        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec);
-        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec);
+        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
+        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
         sim_run(w.sim);
         double got = sim_time_to_s(cl.t_last - cl.t_connect);
         printf("\n    ns-3 case MSS %u: appsim %.3f s, ns-3 %.2f s (%+.1f%%)", cases[i].mss, got,
