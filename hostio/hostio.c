@@ -1,0 +1,2 @@
+/* hostio: placeholder until the implementation lands. */
+typedef int hostio_placeholder;

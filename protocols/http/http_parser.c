@@ -1,0 +1,2 @@
+/* http_parser: placeholder until the implementation lands. */
+#include "http_parser.h"
