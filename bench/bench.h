@@ -31,6 +31,7 @@ void bench_hold_1000(void);
 void bench_hold_100000(void);
 void bench_chain10(void);
 void bench_dumbbell(void);
+void bench_http_parser(void);
 
 /* Prints one figure as `name: value unit` and flushes stdout, so that a
  * long run shows its progress even when piped. */

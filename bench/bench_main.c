@@ -31,6 +31,7 @@ static const bench_case cases[] = {
     {"hold_100000", bench_hold_100000},
     {"chain10", bench_chain10},
     {"dumbbell", bench_dumbbell},
+    {"http_parser", bench_http_parser},
 };
 
 /* The highest peak seen before the last bench_reset_peak_rss(), in KiB, so

@@ -3,6 +3,7 @@
  *
  * Subcommands:
  *   appsim demo [--seed N] [--packets N]   the queueing validation table
+ *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
  *   appsim --version
  *
  * Exit status: 0 success, 1 a failure while running, 2 bad usage or input.
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "demo.h"
+#include "http_cmd.h"
 
 #ifndef APPSIM_VERSION
 #define APPSIM_VERSION "0.0.0"
@@ -25,6 +27,7 @@ static void usage(FILE *out)
     fprintf(out, "usage: appsim COMMAND [OPTIONS]\n\n"
                  "commands:\n"
                  "  demo      print the queueing validation table (simulated vs theory)\n"
+                 "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
@@ -73,6 +76,8 @@ int main(int argc, char **argv)
     }
     if (!strcmp(cmd, "demo"))
         return cmd_demo(argc - 1, argv + 1);
+    if (!strcmp(cmd, "http"))
+        return cmd_http(argc - 1, argv + 1);
     fprintf(stderr, "appsim: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

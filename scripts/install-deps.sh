@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
-          libcunit1-dev gnuplot-nox)
+          libcunit1-dev gnuplot-nox curl python3)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,2 +1,344 @@
-/* http_msg: placeholder until the implementation lands. */
+/*
+ * http_msg: HTTP/1.x message heads, their header lists and their wire form.
+ *
+ * A message is a start line (request line or status line) and an ordered
+ * list of headers. Every string a message holds is its own copy, freed by
+ * http_msg_free(). Header names keep the spelling they were given, and the
+ * list keeps the order it was built in, so that a message the parser read
+ * serialises back to the bytes it came from (when those used one space
+ * after each colon and CRLF line endings, as every sender ought to).
+ *
+ * Costs: lookups, http_msg_set(), http_msg_remove() and
+ * http_msg_has_token() scan the whole header list, O(number of headers);
+ * messages have tens of headers, so nothing cleverer pays for itself.
+ */
 #include "http_msg.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+/* ---- methods and reason phrases -------------------------------------- */
+
+static const char *const method_names[] = {
+    [HTTP_M_UNKNOWN] = "?",       [HTTP_M_GET] = "GET",     [HTTP_M_HEAD] = "HEAD",
+    [HTTP_M_POST] = "POST",       [HTTP_M_PUT] = "PUT",     [HTTP_M_DELETE] = "DELETE",
+    [HTTP_M_OPTIONS] = "OPTIONS", [HTTP_M_TRACE] = "TRACE", [HTTP_M_CONNECT] = "CONNECT",
+};
+
+const char *http_method_name(http_method m)
+{
+    if ((unsigned)m >= G_N_ELEMENTS(method_names))
+        return method_names[HTTP_M_UNKNOWN];
+    return method_names[m];
+}
+
+http_method http_method_parse(const char *token)
+{
+    if (!token)
+        return HTTP_M_UNKNOWN;
+    /* Method names are case-sensitive (RFC 9110 section 9.1): "get" is a
+     * different, unknown method. */
+    for (unsigned i = HTTP_M_GET; i < G_N_ELEMENTS(method_names); i++)
+        if (strcmp(token, method_names[i]) == 0)
+            return (http_method)i;
+    return HTTP_M_UNKNOWN;
+}
+
+typedef struct {
+    int status;
+    const char *reason;
+} reason_entry;
+
+/* The reason phrases of RFC 9110 section 15, sorted by status. */
+static const reason_entry reasons[] = {
+    {100, "Continue"},
+    {101, "Switching Protocols"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {203, "Non-Authoritative Information"},
+    {204, "No Content"},
+    {205, "Reset Content"},
+    {206, "Partial Content"},
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {303, "See Other"},
+    {304, "Not Modified"},
+    {305, "Use Proxy"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Timeout"},
+    {409, "Conflict"},
+    {410, "Gone"},
+    {411, "Length Required"},
+    {412, "Precondition Failed"},
+    {413, "Content Too Large"},
+    {414, "URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Range Not Satisfiable"},
+    {417, "Expectation Failed"},
+    {421, "Misdirected Request"},
+    {422, "Unprocessable Content"},
+    {426, "Upgrade Required"},
+    {428, "Precondition Required"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Timeout"},
+    {505, "HTTP Version Not Supported"},
+};
+
+const char *http_reason(int status)
+{
+    /* Binary search over the sorted table: O(log n). */
+    size_t lo = 0, hi = G_N_ELEMENTS(reasons);
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (reasons[mid].status == status)
+            return reasons[mid].reason;
+        if (reasons[mid].status < status)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return "Unknown";
+}
+
+/* ---- construction ----------------------------------------------------- */
+
+/* The clear function of the header array: frees one header's strings
+ * whenever the array drops it (removal or free). */
+static void header_clear(gpointer data)
+{
+    http_header *h = data;
+    g_free(h->name);
+    g_free(h->value);
+}
+
+static http_msg *msg_alloc(bool is_request, int version)
+{
+    http_msg *m = g_new0(http_msg, 1);
+    m->is_request = is_request;
+    m->version = version;
+    /* Room for a typical browser request's headers without regrowing. */
+    m->headers = g_array_sized_new(FALSE, FALSE, sizeof(http_header), 16);
+    g_array_set_clear_func(m->headers, header_clear);
+    return m;
+}
+
+http_msg *http_msg_new_request(http_method method, const char *target, int version)
+{
+    http_msg *m = msg_alloc(true, version);
+    m->method = method;
+    m->method_str = g_strdup(http_method_name(method));
+    m->target = g_strdup(target ? target : "/");
+    return m;
+}
+
+http_msg *http_msg_new_request_len(const char *method, size_t method_len, const char *target,
+                                   size_t target_len, int version)
+{
+    http_msg *m = msg_alloc(true, version);
+    m->method_str = g_strndup(method, method_len);
+    m->method = http_method_parse(m->method_str);
+    m->target = g_strndup(target, target_len);
+    return m;
+}
+
+http_msg *http_msg_new_response(int status, const char *reason, int version)
+{
+    http_msg *m = msg_alloc(false, version);
+    m->status = status;
+    m->reason = g_strdup(reason ? reason : http_reason(status));
+    return m;
+}
+
+void http_msg_free(http_msg *m)
+{
+    if (!m)
+        return;
+    g_free(m->method_str);
+    g_free(m->target);
+    g_free(m->reason);
+    g_array_free(m->headers, TRUE);
+    g_free(m);
+}
+
+/* ---- headers ---------------------------------------------------------- */
+
+void http_msg_add_len(http_msg *m, const char *name, size_t name_len, const char *value,
+                      size_t value_len)
+{
+    http_header h = {g_strndup(name, name_len), g_strndup(value, value_len)};
+    g_array_append_val(m->headers, h);
+}
+
+void http_msg_add(http_msg *m, const char *name, const char *value)
+{
+    http_header h = {g_strdup(name), g_strdup(value ? value : "")};
+    g_array_append_val(m->headers, h);
+}
+
+void http_msg_addf(http_msg *m, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    http_header h = {g_strdup(name), g_strdup_vprintf(fmt, ap)};
+    va_end(ap);
+    g_array_append_val(m->headers, h);
+}
+
+static http_header *header_at(const http_msg *m, guint i)
+{
+    return &g_array_index(m->headers, http_header, i);
+}
+
+void http_msg_set(http_msg *m, const char *name, const char *value)
+{
+    /* The first occurrence takes the new value in place, so the header
+     * keeps its position; later occurrences go. */
+    bool kept = false;
+    for (guint i = 0; i < m->headers->len;) {
+        http_header *h = header_at(m, i);
+        if (g_ascii_strcasecmp(h->name, name) != 0) {
+            i++;
+        } else if (!kept) {
+            g_free(h->value);
+            h->value = g_strdup(value ? value : "");
+            kept = true;
+            i++;
+        } else {
+            g_array_remove_index(m->headers, i);
+        }
+    }
+    if (!kept)
+        http_msg_add(m, name, value);
+}
+
+void http_msg_remove(http_msg *m, const char *name)
+{
+    for (guint i = 0; i < m->headers->len;) {
+        if (g_ascii_strcasecmp(header_at(m, i)->name, name) == 0)
+            g_array_remove_index(m->headers, i); /* keeps the order of the rest */
+        else
+            i++;
+    }
+}
+
+const char *http_msg_get(const http_msg *m, const char *name)
+{
+    for (guint i = 0; i < m->headers->len; i++) {
+        const http_header *h = header_at(m, i);
+        if (g_ascii_strcasecmp(h->name, name) == 0)
+            return h->value;
+    }
+    return NULL;
+}
+
+static bool is_ows(char c) { return c == ' ' || c == '\t'; }
+
+/* Whether the comma-separated list `list` has an element equal to `token`
+ * (case-insensitive), ignoring optional whitespace around elements and
+ * empty elements, as RFC 9110 section 5.6.1 asks of recipients. */
+static bool list_has_token(const char *list, const char *token)
+{
+    size_t tlen = strlen(token);
+    const char *p = list;
+    for (;;) {
+        while (is_ows(*p))
+            p++;
+        const char *start = p;
+        while (*p && *p != ',')
+            p++;
+        const char *end = p;
+        while (end > start && is_ows(end[-1]))
+            end--;
+        if ((size_t)(end - start) == tlen && g_ascii_strncasecmp(start, token, tlen) == 0)
+            return true;
+        if (!*p)
+            return false;
+        p++; /* past the comma */
+    }
+}
+
+bool http_msg_has_token(const http_msg *m, const char *name, const char *token)
+{
+    for (guint i = 0; i < m->headers->len; i++) {
+        const http_header *h = header_at(m, i);
+        if (g_ascii_strcasecmp(h->name, name) == 0 && list_has_token(h->value, token))
+            return true;
+    }
+    return false;
+}
+
+/* The keep-alive rule of RFC 9112 section 9.3 for one message on its own:
+ * "close" always wins; 1.1 persists by default; 1.0 only when it asks for
+ * "keep-alive" (the RFC 2068 convention the 1.0 world used). */
+static bool own_keep_alive(const http_msg *m)
+{
+    if (m->version < 10)
+        return false;
+    if (http_msg_has_token(m, "Connection", "close"))
+        return false;
+    if (m->version == 10)
+        return http_msg_has_token(m, "Connection", "keep-alive");
+    return true;
+}
+
+bool http_msg_keep_alive(const http_msg *m, const http_msg *request)
+{
+    if (!own_keep_alive(m))
+        return false;
+    return request == NULL || own_keep_alive(request);
+}
+
+/* ---- wire form -------------------------------------------------------- */
+
+static void append_version(GString *out, int version)
+{
+    g_string_append_printf(out, "HTTP/%d.%d", version / 10, version % 10);
+}
+
+void http_msg_serialize(const http_msg *m, GString *out)
+{
+    if (m->is_request) {
+        const char *method = m->method_str ? m->method_str : http_method_name(m->method);
+        g_string_append(out, method);
+        g_string_append_c(out, ' ');
+        g_string_append(out, m->target ? m->target : "/");
+        if (m->version < 10) {
+            /* An HTTP/0.9 simple request is its request line, nothing more. */
+            g_string_append(out, "\r\n");
+            return;
+        }
+        g_string_append_c(out, ' ');
+        append_version(out, m->version);
+    } else {
+        if (m->version < 10)
+            return; /* an HTTP/0.9 response is the body alone */
+        append_version(out, m->version);
+        g_string_append_printf(out, " %03d ", m->status);
+        g_string_append(out, m->reason ? m->reason : http_reason(m->status));
+    }
+    g_string_append(out, "\r\n");
+    for (guint i = 0; i < m->headers->len; i++) {
+        const http_header *h = header_at(m, i);
+        g_string_append(out, h->name);
+        g_string_append(out, ": ");
+        g_string_append(out, h->value);
+        g_string_append(out, "\r\n");
+    }
+    g_string_append(out, "\r\n");
+}

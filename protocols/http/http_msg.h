@@ -14,6 +14,7 @@
 
 #include <glib.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -53,11 +54,20 @@ typedef struct {
 
 http_msg *http_msg_new_request(http_method m, const char *target, int version);
 http_msg *http_msg_new_response(int status, const char *reason /* NULL: standard */, int version);
+/* A request from two spans that need not be NUL-terminated (what a parser
+ * has): the method as written, which also gives `method` (by
+ * http_method_parse), and the target. Both are copied. */
+http_msg *http_msg_new_request_len(const char *method, size_t method_len, const char *target,
+                                   size_t target_len, int version);
 void http_msg_free(http_msg *m);
 
 /* Appends a header (name and value copied; no validation). */
 void http_msg_add(http_msg *m, const char *name, const char *value);
 void http_msg_addf(http_msg *m, const char *name, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Appends a header from two spans that need not be NUL-terminated (what a
+ * parser has); both are copied, no validation. */
+void http_msg_add_len(http_msg *m, const char *name, size_t name_len, const char *value,
+                      size_t value_len);
 /* Replaces every header `name` by one with `value` (appends if absent). */
 void http_msg_set(http_msg *m, const char *name, const char *value);
 void http_msg_remove(http_msg *m, const char *name);

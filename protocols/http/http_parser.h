@@ -101,5 +101,8 @@ http_msg *http_parser_take_msg(http_parser *p);
 /* The body framing of the current message: -1 for chunked or
  * close-delimited, else the Content-Length (0 without a body). */
 int64_t http_parser_body_length(const http_parser *p);
+/* The name of the parser's state ("START_LINE", "HEADERS", "CHUNK_DATA",
+ * "ERROR"...), for logs and tests. */
+const char *http_parser_state_name(const http_parser *p);
 
 #endif

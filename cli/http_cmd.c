@@ -1,0 +1,290 @@
+/*
+ * http_cmd: the real-socket front ends of the HTTP applications.
+ *
+ *   appsim http serve --root DIR [--port P] [--proc-time MS]
+ *                     [--protect PREFIX=USER:PASSWORD] [--redirect FROM=TO]
+ *                     [--timeout S]
+ *   appsim http get [--http1.0] [--nonpersistent|--persistent|--pipeline]
+ *                   [--parallel N] [--user USER:PASSWORD] [--proxy HOST:PORT]
+ *                   URL...
+ *
+ * serve prints "listening on http://127.0.0.1:PORT/" once it listens and
+ * runs until interrupted (SIGINT, SIGTERM) or for --timeout seconds.
+ * get loads one page (and the objects its HTML refers to) or, with several
+ * URLs, fetches them as one page; it prints one line per object with the
+ * same timings the simulator records, then the page load time.
+ */
+#include "http_cmd.h"
+
+#include <glib-unix.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hostio/real_host.h"
+#include "protocols/http/http_browser.h"
+#include "protocols/http/http_server.h"
+#include "protocols/http/http_store.h"
+
+enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
+
+/* Quits the loop; the source stays, and is removed by whoever added it. */
+static gboolean quit_loop(gpointer ud)
+{
+    g_main_loop_quit(ud);
+    return G_SOURCE_CONTINUE;
+}
+
+static bool split_pair(const char *s, char sep, char **a, char **b)
+{
+    const char *at = s ? strchr(s, sep) : NULL;
+    if (!at || at == s)
+        return false;
+    *a = g_strndup(s, (gsize)(at - s));
+    *b = g_strdup(at + 1);
+    return true;
+}
+
+static int usage_error(GOptionContext *ctx, const char *msg)
+{
+    fprintf(stderr, "appsim http: %s\n", msg);
+    char *help = g_option_context_get_help(ctx, TRUE, NULL);
+    fprintf(stderr, "%s", help);
+    g_free(help);
+    g_option_context_free(ctx);
+    return EXIT_USAGE;
+}
+
+static int cmd_serve(int argc, char **argv)
+{
+    char *root = NULL;
+    gint port = 8080, timeout_s = 0;
+    gdouble proc_ms = 0;
+    gchar **protect = NULL, **redirect = NULL;
+    GOptionEntry entries[] = {
+        {"root", 'r', 0, G_OPTION_ARG_FILENAME, &root, "Serve the files of this folder", "DIR"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 and ::1 (0: any; default 8080)", "P"},
+        {"proc-time", 0, 0, G_OPTION_ARG_DOUBLE, &proc_ms, "Processing time per request", "MS"},
+        {"protect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &protect,
+         "Require Basic credentials under a prefix", "PREFIX=USER:PASSWORD"},
+        {"redirect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &redirect, "Answer 301 for a path", "FROM=TO"},
+        {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s, "Stop after S seconds (0: run until interrupted)", "S"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- serve a folder over HTTP/1.0 and 1.1");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        int rc = usage_error(ctx, err->message);
+        g_error_free(err);
+        return rc;
+    }
+    if (!root)
+        return usage_error(ctx, "--root DIR is required");
+    if (argc > 1)
+        return usage_error(ctx, "unexpected argument");
+    if (port < 0 || port > 65535 || proc_ms < 0 || timeout_s < 0)
+        return usage_error(ctx, "--port must be 0 to 65535; --proc-time and --timeout not negative");
+    g_option_context_free(ctx);
+
+    int rc = EXIT_OK;
+    http_store *store = http_store_new_dir(root, &err);
+    real_host_t *rh = real_host_new(NULL, "server");
+    http_server *srv = NULL;
+    if (store) {
+        http_server_config c;
+        http_server_config_default(&c);
+        c.port = (uint16_t)port;
+        c.proc_time = (int64_t)(proc_ms * 1e6);
+        srv = http_server_new(real_host_env(rh), store, &c, &err);
+    }
+    if (!srv) {
+        fprintf(stderr, "appsim http serve: %s\n", err ? err->message : "cannot start");
+        g_clear_error(&err);
+        rc = EXIT_RUN;
+        goto out;
+    }
+    for (gchar **p = protect; p && *p; p++) {
+        char *prefix, *cred, *user, *pass;
+        if (!split_pair(*p, '=', &prefix, &cred) || !split_pair(cred, ':', &user, &pass)) {
+            fprintf(stderr, "appsim http serve: --protect expects PREFIX=USER:PASSWORD, got \"%s\"\n", *p);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        http_server_protect(srv, prefix, "appsim", user, pass);
+        g_free(prefix);
+        g_free(cred);
+        g_free(user);
+        g_free(pass);
+    }
+    for (gchar **p = redirect; p && *p; p++) {
+        char *from, *to;
+        if (!split_pair(*p, '=', &from, &to)) {
+            fprintf(stderr, "appsim http serve: --redirect expects FROM=TO, got \"%s\"\n", *p);
+            rc = EXIT_USAGE;
+            goto out;
+        }
+        http_server_redirect(srv, from, to);
+        g_free(from);
+        g_free(to);
+    }
+    printf("listening on http://127.0.0.1:%u/ (root %s)\n",
+           real_host_listener_port(http_server_listener(srv)), root);
+    fflush(stdout);
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
+    guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
+    guint s3 = timeout_s ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
+    g_main_loop_run(loop);
+    g_source_remove(s1);
+    g_source_remove(s2);
+    if (s3)
+        g_source_remove(s3);
+    g_main_loop_unref(loop);
+out:
+    http_server_free(srv);
+    real_host_free(rh);
+    http_store_free(store);
+    g_free(root);
+    g_strfreev(protect);
+    g_strfreev(redirect);
+    return rc;
+}
+
+typedef struct {
+    GMainLoop *loop;
+    bool done;
+} get_state;
+
+static void page_done(void *ud, http_browser *b, const http_page *pg)
+{
+    (void)b;
+    (void)pg;
+    get_state *st = ud;
+    st->done = true;
+    g_main_loop_quit(st->loop);
+}
+
+static double ms_of(int64_t t, int64_t origin) { return t < 0 ? -1 : (double)(t - origin) / 1e6; }
+
+static int cmd_get(int argc, char **argv)
+{
+    gboolean http10 = FALSE, nonpersistent = FALSE, persistent = FALSE, pipeline = FALSE;
+    gint parallel = 0, timeout_s = 60;
+    char *user = NULL, *proxy = NULL;
+    GOptionEntry entries[] = {
+        {"http1.0", '0', 0, G_OPTION_ARG_NONE, &http10, "Speak HTTP/1.0 (non-persistent unless --persistent)", NULL},
+        {"nonpersistent", 'n', 0, G_OPTION_ARG_NONE, &nonpersistent, "One connection per object", NULL},
+        {"persistent", 'k', 0, G_OPTION_ARG_NONE, &persistent, "Reuse connections (the default with 1.1)", NULL},
+        {"pipeline", 'P', 0, G_OPTION_ARG_NONE, &pipeline, "Send all object requests at once on one connection", NULL},
+        {"parallel", 'j', 0, G_OPTION_ARG_INT, &parallel, "Use up to N connections at once", "N"},
+        {"user", 'u', 0, G_OPTION_ARG_STRING, &user, "Basic credentials", "USER:PASSWORD"},
+        {"proxy", 'x', 0, G_OPTION_ARG_STRING, &proxy, "Send every request through this proxy", "HOST:PORT"},
+        {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s, "Give up after S seconds (default 60)", "S"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("URL... - load a page (or fetch URLs) and print timings");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        int rc = usage_error(ctx, err->message);
+        g_error_free(err);
+        return rc;
+    }
+    if (argc < 2)
+        return usage_error(ctx, "at least one URL is needed");
+    if (parallel < 0 || timeout_s <= 0 || (nonpersistent + persistent + pipeline) > 1)
+        return usage_error(ctx, "choose at most one of --nonpersistent, --persistent, --pipeline; "
+                                "--parallel and --timeout must be positive");
+    browser_config bc;
+    browser_config_default(&bc);
+    bool np = nonpersistent || (http10 && !persistent && !pipeline);
+    if (pipeline)
+        bc.mode = BROWSER_P_PIPELINE;
+    else if (np)
+        bc.mode = parallel > 1 ? BROWSER_NP_PARALLEL : BROWSER_NP_SERIAL;
+    else
+        bc.mode = parallel > 1 ? BROWSER_P_PARALLEL : BROWSER_P_SERIAL;
+    bc.parallel = parallel > 1 ? (uint32_t)parallel : 1;
+    bc.version = http10 ? 10 : 11;
+    char *u = NULL, *pw = NULL, *ph = NULL, *pp = NULL;
+    if (user && !split_pair(user, ':', &u, &pw))
+        return usage_error(ctx, "--user expects USER:PASSWORD");
+    if (proxy) {
+        if (!split_pair(proxy, ':', &ph, &pp) || atoi(pp) <= 0 || atoi(pp) > 65535)
+            return usage_error(ctx, "--proxy expects HOST:PORT");
+        bc.proxy_host = ph;
+        bc.proxy_port = (uint16_t)atoi(pp);
+    }
+    bc.user = u;
+    bc.password = pw;
+    g_option_context_free(ctx);
+
+    real_host_t *rh = real_host_new(NULL, "browser");
+    http_browser *b = http_browser_new(real_host_env(rh), &bc, NULL);
+    get_state st = {g_main_loop_new(NULL, FALSE), false};
+    bool ok = argc == 2 ? http_browser_load(b, argv[1], page_done, &st)
+                        : http_browser_fetch(b, (const char *const *)argv + 1, (guint)argc - 1,
+                                             page_done, &st);
+    int rc = EXIT_OK;
+    if (!ok) {
+        fprintf(stderr, "appsim http get: not an http:// URL: %s\n", argv[1]);
+        rc = EXIT_USAGE;
+    } else {
+        guint to = g_timeout_add_seconds((guint)timeout_s, quit_loop, st.loop);
+        if (!st.done)
+            g_main_loop_run(st.loop);
+        g_source_remove(to);
+        const GArray *recs = http_browser_records(b);
+        const GArray *pages = http_browser_pages(b);
+        int64_t origin = pages->len ? g_array_index(pages, http_page, 0).start : 0;
+        printf("%-3s %-6s %10s %5s %-6s %10s %10s %10s %10s  %s\n", "#", "status", "bytes", "conn",
+               "reused", "connect_ms", "sent_ms", "first_ms", "last_ms", "url");
+        for (guint i = 0; i < recs->len; i++) {
+            const http_record *r = &g_array_index(recs, http_record, i);
+            printf("%-3u %-6d %10" G_GUINT64_FORMAT " %5" G_GUINT64_FORMAT " %-6s %10.3f %10.3f "
+                   "%10.3f %10.3f  %s%s%s\n",
+                   r->index, r->status, r->bytes, r->conn, r->reused ? "yes" : "no",
+                   ms_of(r->connect_start, origin), ms_of(r->request_sent, origin),
+                   ms_of(r->first_byte, origin), ms_of(r->last_byte, origin), r->url,
+                   r->error ? "  error: " : "", r->error ? r->error : "");
+            if (r->status == 0 || r->status >= 400)
+                rc = EXIT_RUN;
+        }
+        if (!st.done) {
+            fprintf(stderr, "appsim http get: timed out after %d s\n", timeout_s);
+            rc = EXIT_RUN;
+        } else {
+            const http_page *pg = &g_array_index(pages, http_page, 0);
+            printf("page: %u objects, %u connections, %" G_GUINT64_FORMAT " bytes, loaded in %.3f ms (%s, HTTP/1.%d)\n",
+                   pg->objects, pg->connections, pg->bytes, ms_of(pg->end, pg->start),
+                   browser_mode_name(bc.mode), bc.version == 10 ? 0 : 1);
+        }
+    }
+    http_browser_free(b);
+    real_host_free(rh);
+    g_main_loop_unref(st.loop);
+    g_free(user);
+    g_free(proxy);
+    g_free(u);
+    g_free(pw);
+    g_free(ph);
+    g_free(pp);
+    return rc;
+}
+
+int cmd_http(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fprintf(argc < 2 ? stderr : stdout,
+                "usage: appsim http serve --root DIR [--port P] ...\n"
+                "       appsim http get [--http1.0] [--persistent|--pipeline] [--parallel N] URL...\n"
+                "appsim http serve --help and appsim http get --help list the options.\n");
+        return argc < 2 ? EXIT_USAGE : EXIT_OK;
+    }
+    if (!strcmp(argv[1], "serve"))
+        return cmd_serve(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "get"))
+        return cmd_get(argc - 1, argv + 1);
+    fprintf(stderr, "appsim http: unknown command \"%s\" (serve, get)\n", argv[1]);
+    return EXIT_USAGE;
+}

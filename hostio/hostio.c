@@ -1,2 +1,0 @@
-/* hostio: placeholder until the implementation lands. */
-typedef int hostio_placeholder;
