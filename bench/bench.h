@@ -32,6 +32,7 @@ void bench_hold_100000(void);
 void bench_chain10(void);
 void bench_dumbbell(void);
 void bench_http_parser(void);
+void bench_http_pages(void);
 
 /* Prints one figure as `name: value unit` and flushes stdout, so that a
  * long run shows its progress even when piped. */

@@ -32,6 +32,7 @@ static const bench_case cases[] = {
     {"chain10", bench_chain10},
     {"dumbbell", bench_dumbbell},
     {"http_parser", bench_http_parser},
+    {"http_pages", bench_http_pages},
 };
 
 /* The highest peak seen before the last bench_reset_peak_rss(), in KiB, so

@@ -261,6 +261,7 @@ static int cmd_get(int argc, char **argv)
         }
     }
     http_browser_free(b);
+    real_host_run_until_idle(rh, 2 * INT64_C(1000000000)); /* let closes finish */
     real_host_free(rh);
     g_main_loop_unref(st.loop);
     g_free(user);
