@@ -20,7 +20,7 @@ build: configure
 	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
 
 run: build
-	@$(BUILD)/appsim demo
+	@$(BUILD)/appsim run scenarios/http-persistence.json
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -V

@@ -4,6 +4,7 @@
  * Subcommands:
  *   appsim demo [--seed N] [--packets N]   the queueing validation table
  *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
+ *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
  *
  * Exit status: 0 success, 1 a failure while running, 2 bad usage or input.
@@ -15,6 +16,7 @@
 
 #include "demo.h"
 #include "http_cmd.h"
+#include "run_cmd.h"
 
 #ifndef APPSIM_VERSION
 #define APPSIM_VERSION "0.0.0"
@@ -26,6 +28,10 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: appsim COMMAND [OPTIONS]\n\n"
                  "commands:\n"
+                 "  run       run a scenario file: appsim run FILE [-o DIR] [--set PATH=VALUE]...\n"
+                 "  check     check a scenario file without running it\n"
+                 "  list      list the shipped scenarios\n"
+                 "  plot      redraw the plots of a results folder\n"
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "\n"
@@ -78,6 +84,14 @@ int main(int argc, char **argv)
         return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "http"))
         return cmd_http(argc - 1, argv + 1);
+    if (!strcmp(cmd, "run"))
+        return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "check"))
+        return cmd_check(argc - 1, argv + 1);
+    if (!strcmp(cmd, "list"))
+        return cmd_list(argc - 1, argv + 1);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc - 1, argv + 1);
     fprintf(stderr, "appsim: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
-          libcunit1-dev gnuplot-nox curl python3)
+          libcunit1-dev gnuplot-nox curl python3 tshark)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,1064 @@
+/*
+ * plot: the figures of a run, written as gnuplot data and scripts and drawn
+ * by an external gnuplot program.
+ *
+ * A figure <name> is three kinds of file in one folder:
+ * - <name>.dat, the numbers, with a commented header that names the blocks
+ *   and columns. Blocks are separated by two blank lines, so gnuplot selects
+ *   one with `index N`.
+ * - <name>.gp, a self-contained, commented script a student can edit: it
+ *   reads <name>.dat by its relative name and writes <name>.png (pngcairo
+ *   when this gnuplot has it, else the libgd png terminal) and then
+ *   <name>.svg from the same plot (`replot`). Running `gnuplot <name>.gp`
+ *   in the folder redraws the figure, so the folder can be moved.
+ * - <name>.png and <name>.svg, made here by running gnuplot in the folder
+ *   when a gnuplot program is on PATH.
+ * The .dat and .gp bytes depend only on the spec (no dates, no paths,
+ * locale-independent numbers), so the same spec gives the same files.
+ *
+ * Strings from the caller (titles, labels, host names) go into the script
+ * as single-quoted gnuplot strings, the only kind in which gnuplot expands
+ * neither backquotes (shell commands) nor backslash escapes; a quote is
+ * doubled, and control characters become spaces. In the data file they are
+ * double-quoted fields, where a double quote cannot be escaped: it becomes
+ * a single quote. Terminals are set `noenhanced`, so ^ _ @ { } print as
+ * themselves.
+ *
+ * gnuplot is run as `gnuplot -d <name>.gp` (no init files, so a user's
+ * ~/.gnuplot cannot change our images) with the folder as its working
+ * directory, stdin from /dev/null, its stderr collected, and a time limit
+ * (plot_gnuplot_timeout_us) after which it is killed.
+ *
+ * The timeline's label layout is decided here, for the image size the
+ * script sets: each packet label lies along its arrow (rotated to the
+ * arrow's screen angle, which the script recomputes from its own size
+ * variables so the text follows a resize), at one of a few positions along
+ * the arrow and on either side of it. A greedy pass, arrow by arrow, picks
+ * the position that overlaps the fewest labels already placed, then the
+ * fewest other arrows, round-trip marks and host axes. Its cost is
+ * O(n^2) box tests for n arrows (14 candidates each); above
+ * PLOT_LAYOUT_MAX_ARROWS arrows it falls back to a fixed staggering, O(n).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "plot.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* How long one gnuplot run may take before it is killed (microseconds).
+ * A variable (not a constant) so that a test can shorten it. */
+static gint64 plot_gnuplot_timeout_us = 60 * G_USEC_PER_SEC;
+
+/* At most this many bytes of gnuplot's stderr are kept for messages. */
+#define PLOT_STDERR_KEEP 2048
+
+/* Above this many arrows the timeline labels are staggered without the
+ * O(n^2) overlap search. */
+#define PLOT_LAYOUT_MAX_ARROWS 1000
+
+/* ------------------------------------------------------------------------ */
+/* Text and numbers                                                          */
+/* ------------------------------------------------------------------------ */
+
+/* A copy of `s` that is valid UTF-8 and has no control characters (they
+ * become spaces), so it fits on one line of a script, a comment or a data
+ * file. NULL gives "". */
+static char *clean_text(const char *s)
+{
+    if (!s)
+        return g_strdup("");
+    char *valid = g_utf8_make_valid(s, -1);
+    for (char *c = valid; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = ' ';
+    return valid;
+}
+
+/* Appends `s` as a single-quoted gnuplot string: no backquote or backslash
+ * processing happens inside; a single quote is written twice. */
+static void gp_quote(GString *out, const char *s)
+{
+    char *t = clean_text(s);
+    g_string_append_c(out, '\'');
+    for (const char *c = t; *c; c++) {
+        if (*c == '\'')
+            g_string_append_c(out, '\'');
+        g_string_append_c(out, *c);
+    }
+    g_string_append_c(out, '\'');
+    g_free(t);
+}
+
+/* Appends `s` as a double-quoted data-file field (a double quote inside
+ * cannot be escaped there, so it becomes a single quote). */
+static void dat_quote(GString *out, const char *s)
+{
+    char *t = clean_text(s);
+    g_string_append_c(out, '"');
+    for (char *c = t; *c; c++)
+        g_string_append_c(out, *c == '"' ? '\'' : *c);
+    g_string_append_c(out, '"');
+    g_free(t);
+}
+
+/* Appends a comment line "# <text>" with `text` cleaned. */
+static void comment(GString *out, const char *prefix, const char *text)
+{
+    char *t = clean_text(text);
+    g_string_append_printf(out, "# %s%s\n", prefix, t);
+    g_free(t);
+}
+
+/* Appends the shortest decimal form (15 to 17 significant digits) that reads
+ * back as exactly `v`, independent of the locale; "NaN" when not finite,
+ * which gnuplot treats as a missing point. */
+static void put_num(GString *out, double v)
+{
+    char buf[G_ASCII_DTOSTR_BUF_SIZE];
+    if (!isfinite(v)) {
+        g_string_append(out, "NaN");
+        return;
+    }
+    for (int digits = 15; digits <= 17; digits++) {
+        char fmt[8];
+        g_snprintf(fmt, sizeof fmt, "%%.%dg", digits);
+        g_ascii_formatd(buf, sizeof buf, fmt, v);
+        if (g_ascii_strtod(buf, NULL) == v)
+            break;
+    }
+    g_string_append(out, buf);
+}
+
+/* Appends `v` with at most `decimals` decimals, trailing zeros dropped
+ * ("23.5", "100"), independent of the locale. */
+static void put_fixed(GString *out, double v, int decimals)
+{
+    char fmt[8], buf[G_ASCII_DTOSTR_BUF_SIZE];
+    g_snprintf(fmt, sizeof fmt, "%%.%df", decimals);
+    g_ascii_formatd(buf, sizeof buf, fmt, v);
+    if (strchr(buf, '.')) {
+        size_t n = strlen(buf);
+        while (buf[n - 1] == '0')
+            buf[--n] = '\0';
+        if (buf[n - 1] == '.')
+            buf[--n] = '\0';
+    }
+    if (strcmp(buf, "-0") == 0)
+        strcpy(buf, "0");
+    g_string_append(out, buf);
+}
+
+/* A figure name must be a plain file stem: it is used in file names and,
+ * unquoted by the shell, as gnuplot's argument. */
+static bool name_ok(const char *name, GError **err)
+{
+    bool ok = name && *name && *name != '.' && *name != '-' && strlen(name) <= 200;
+    for (const char *c = name; ok && *c; c++)
+        ok = g_ascii_isalnum(*c) || *c == '-' || *c == '_' || *c == '.' || *c == '+';
+    if (!ok)
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "figure name \"%s\" is not a plain file name (use letters, digits, "
+                    "'-', '_', '+' and '.', not starting with '.' or '-')",
+                    name ? name : "(null)");
+    return ok;
+}
+
+static bool write_file(const char *dir, const char *name, const char *ext, const GString *s,
+                       GError **err)
+{
+    char *base = g_strconcat(name, ext, NULL);
+    char *path = g_build_filename(dir, base, NULL);
+    bool ok = g_file_set_contents(path, s->str, (gssize)s->len, err);
+    g_free(path);
+    g_free(base);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Running gnuplot                                                           */
+/* ------------------------------------------------------------------------ */
+
+bool plot_have_gnuplot(void)
+{
+    char *path = g_find_program_in_path("gnuplot");
+    g_free(path);
+    return path != NULL;
+}
+
+/* Runs `gnuplot -d script` in `dir`, bounded by plot_gnuplot_timeout_us.
+ * True when gnuplot exited with status 0. On failure *why (when not NULL)
+ * gets a message: the spawn error, the time limit, or gnuplot's stderr. */
+static bool run_gnuplot(const char *gnuplot, const char *dir, const char *script, char **why)
+{
+    char *argv[] = {(char *)gnuplot, (char *)"-d", (char *)script, NULL};
+    GPid pid;
+    int err_fd = -1;
+    GError *error = NULL;
+    if (!g_spawn_async_with_pipes(dir, argv, NULL,
+                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
+                                  NULL, &pid, NULL, NULL, &err_fd, &error)) {
+        if (why)
+            *why = g_strdup_printf("cannot run %s: %s", gnuplot, error->message);
+        g_error_free(error);
+        return false;
+    }
+    GString *errtext = g_string_new(NULL);
+    gint64 deadline = g_get_monotonic_time() + plot_gnuplot_timeout_us;
+    bool exited = false, timed_out = false;
+    int status = 0;
+    while (!exited) {
+        gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+                ;
+            timed_out = true;
+            break;
+        }
+        int wait_ms = (int)MIN(left / 1000 + 1, 50);
+        if (err_fd >= 0) {
+            struct pollfd pfd = {.fd = err_fd, .events = POLLIN};
+            int r = poll(&pfd, 1, wait_ms);
+            if (r > 0) {
+                char buf[512];
+                ssize_t n = read(err_fd, buf, sizeof buf);
+                if (n > 0) {
+                    if (errtext->len < PLOT_STDERR_KEEP)
+                        g_string_append_len(errtext, buf,
+                                            MIN(n, (ssize_t)(PLOT_STDERR_KEEP - errtext->len)));
+                } else if (n == 0 || errno != EINTR) {
+                    close(err_fd);
+                    err_fd = -1;
+                }
+            }
+        } else {
+            g_usleep((gulong)wait_ms * 1000);
+        }
+        pid_t r = waitpid(pid, &status, WNOHANG);
+        if (r == pid) {
+            exited = true;
+        } else if (r < 0 && errno != EINTR) {
+            /* Reaped by someone else (SIGCHLD ignored): the status is lost;
+             * take it as success and let the caller look at the files. */
+            exited = true;
+            status = 0;
+        }
+    }
+    if (err_fd >= 0) {
+        /* Whatever gnuplot wrote just before exiting. */
+        char buf[512];
+        ssize_t n;
+        while (errtext->len < PLOT_STDERR_KEEP &&
+               (n = read(err_fd, buf, MIN(sizeof buf, PLOT_STDERR_KEEP - errtext->len))) > 0)
+            g_string_append_len(errtext, buf, n);
+        close(err_fd);
+    }
+    g_spawn_close_pid(pid);
+    bool ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+    if (!ok && why) {
+        g_strstrip(errtext->str);
+        if (timed_out)
+            *why = g_strdup_printf("gnuplot %s: killed after %.0f s", script,
+                                   plot_gnuplot_timeout_us / 1e6);
+        else
+            *why = g_strdup_printf("gnuplot %s: %s", script,
+                                   *errtext->str ? errtext->str : "failed");
+    }
+    g_string_free(errtext, TRUE);
+    return ok;
+}
+
+static bool nonempty_file(const char *dir, const char *name, const char *ext)
+{
+    char *base = g_strconcat(name, ext, NULL);
+    char *path = g_build_filename(dir, base, NULL);
+    GStatBuf st;
+    bool ok = g_stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+    g_free(path);
+    g_free(base);
+    return ok;
+}
+
+/* Draws <name>.gp into <name>.png and <name>.svg; true when both images
+ * came out. Old images are removed first, so none survives a failed run. */
+static bool render(const char *dir, const char *name)
+{
+    char *gnuplot = g_find_program_in_path("gnuplot");
+    if (!gnuplot)
+        return false;
+    static const char *const exts[] = {".png", ".svg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(exts); i++) {
+        char *base = g_strconcat(name, exts[i], NULL);
+        char *path = g_build_filename(dir, base, NULL);
+        g_unlink(path);
+        g_free(path);
+        g_free(base);
+    }
+    char *script = g_strconcat(name, ".gp", NULL);
+    char *why = NULL;
+    bool ok = run_gnuplot(gnuplot, dir, script, &why);
+    if (!ok) {
+        /* A script we wrote ourselves failed: our bug or an odd gnuplot. */
+        g_warning("plot: %s", why);
+        g_free(why);
+    }
+    ok = ok && nonempty_file(dir, name, ".png") && nonempty_file(dir, name, ".svg");
+    g_free(script);
+    g_free(gnuplot);
+    return ok;
+}
+
+static gint cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int plot_redraw_dir(const char *dir, GError **err)
+{
+    g_return_val_if_fail(dir != NULL, -1);
+    GDir *d = g_dir_open(dir, 0, err);
+    if (!d)
+        return -1;
+    GPtrArray *scripts = g_ptr_array_new_with_free_func(g_free);
+    const char *entry;
+    while ((entry = g_dir_read_name(d)))
+        if (g_str_has_suffix(entry, ".gp") && strlen(entry) > 3)
+            g_ptr_array_add(scripts, g_strdup(entry));
+    g_dir_close(d);
+    g_ptr_array_sort(scripts, cmp_names);
+
+    int drawn = 0;
+    char *gnuplot = scripts->len ? g_find_program_in_path("gnuplot") : NULL;
+    if (scripts->len && !gnuplot) {
+        g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
+                    "gnuplot is not on PATH: install it (e.g. apt install gnuplot-nox) to "
+                    "draw the %u figure%s in %s",
+                    scripts->len, scripts->len == 1 ? "" : "s", dir);
+        g_ptr_array_free(scripts, TRUE);
+        return -1;
+    }
+    GString *failures = g_string_new(NULL);
+    unsigned failed = 0;
+    for (unsigned i = 0; i < scripts->len; i++) {
+        char *why = NULL;
+        if (run_gnuplot(gnuplot, dir, scripts->pdata[i], &why)) {
+            drawn++;
+        } else {
+            failed++;
+            g_string_append_printf(failures, "\n%s", why);
+            g_free(why);
+        }
+    }
+    if (failed)
+        g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "drew %d of %u figures in %s:%s",
+                    drawn, scripts->len, dir, failures->str);
+    g_string_free(failures, TRUE);
+    g_ptr_array_free(scripts, TRUE);
+    g_free(gnuplot);
+    return failed ? -1 : drawn;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Script pieces shared by both figures                                      */
+/* ------------------------------------------------------------------------ */
+
+/* Okabe and Ito's palette: distinguishable with the common colour-vision
+ * deficiencies and in grey print. */
+static const char *const palette[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7",
+                                      "#e69f00", "#56b4e9", "#000000", "#999999"};
+#define NPALETTE G_N_ELEMENTS(palette)
+
+/* The script's head: what it is and how to redraw it. */
+static void gp_head(GString *gp, const char *name, const char *what, const char *title)
+{
+    g_string_append_printf(gp, "# %s.gp: %s, written by appsim.\n", name, what);
+    if (title)
+        comment(gp, "  ", title);
+    g_string_append_printf(gp,
+                           "#\n"
+                           "# To redraw it, run `gnuplot %s.gp` in this folder:\n"
+                           "#   it reads   %s.dat\n"
+                           "#   it writes  %s.png and %s.svg\n"
+                           "# Only relative file names are used, so the folder can be moved.\n"
+                           "# Edit the settings below to restyle the figure.\n",
+                           name, name, name, name);
+}
+
+/* The image section: the terminal and output for the PNG, the plot command
+ * (already in `plot`), then the SVG from the same plot. Sizes are the
+ * script variables W and H. */
+static void gp_images(GString *gp, const char *name, const char *font, const GString *plot)
+{
+    g_string_append_printf(
+        gp,
+        "\n# ---- The images: PNG first, then the same plot again as SVG --------------\n"
+        "# pngcairo draws smoother text and lines; the plain png terminal is the\n"
+        "# fallback on a gnuplot built without cairo.\n"
+        "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
+        "    set terminal pngcairo size W,H noenhanced font '%s' background rgb 'white'\n"
+        "} else {\n"
+        "    set terminal png size W,H noenhanced font '%s' background rgb 'white'\n"
+        "}\n"
+        "set output '%s.png'\n"
+        "%s\n"
+        "set terminal svg size W,H dynamic noenhanced font '%s' background rgb 'white'\n"
+        "set output '%s.svg'\n"
+        "replot\n"
+        "unset output\n",
+        font, font, name, plot->str, font, name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Line plots                                                                */
+/* ------------------------------------------------------------------------ */
+
+bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err)
+{
+    g_return_val_if_fail(p != NULL && dir != NULL, false);
+    g_return_val_if_fail(p->nseries == 0 || p->series != NULL, false);
+    if (rendered)
+        *rendered = false;
+    if (!name_ok(p->name, err))
+        return false;
+    for (size_t s = 0; s < p->nseries; s++) {
+        if (p->series[s].n > 0 && (!p->series[s].x || !p->series[s].y)) {
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "figure %s: series %zu has %zu points but no x or y values", p->name, s,
+                        p->series[s].n);
+            return false;
+        }
+    }
+
+    /* The data: one block per series that has points. */
+    GString *dat = g_string_new(NULL);
+    comment(dat, "", p->title);
+    g_string_append_printf(dat, "# appsim figure data, drawn by %s.gp.\n", p->name);
+    g_string_append(dat, "# One block per series, blocks separated by two blank lines; gnuplot\n"
+                         "# selects one with `index N`.\n");
+    comment(dat, "column 1: ", p->xlabel ? p->xlabel : "x");
+    comment(dat, "column 2: ", p->ylabel ? p->ylabel : "y");
+    int block = 0;
+    for (size_t s = 0; s < p->nseries; s++) {
+        const plot_series *se = &p->series[s];
+        char *t = clean_text(se->title);
+        if (se->n == 0) {
+            g_string_append_printf(dat, "#\n# series \"%s\" has no points (not plotted)\n", t);
+        } else {
+            g_string_append_printf(dat, "%s# index %d: %s \"%s\", %zu point%s\n",
+                                   block ? "\n\n" : "#\n", block,
+                                   se->formula ? "formula" : "simulation", t, se->n,
+                                   se->n == 1 ? "" : "s");
+            for (size_t i = 0; i < se->n; i++) {
+                put_num(dat, se->x[i]);
+                g_string_append_c(dat, ' ');
+                put_num(dat, se->y[i]);
+                g_string_append_c(dat, '\n');
+            }
+            block++;
+        }
+        g_free(t);
+    }
+
+    /* The script. */
+    GString *gp = g_string_new(NULL);
+    gp_head(gp, p->name, "a line plot", p->title);
+    g_string_append(gp, "\nset encoding utf8\n");
+    g_string_append(gp, "\n# ---- Image size in pixels (PNG and SVG) ----------------------------------\n"
+                        "W = 960\n"
+                        "H = 680\n");
+    g_string_append(gp, "\n# ---- Titles ---------------------------------------------------------------\n");
+    if (p->title) {
+        g_string_append(gp, "set title ");
+        gp_quote(gp, p->title);
+        g_string_append(gp, " font ',13'\n");
+    }
+    if (p->xlabel) {
+        g_string_append(gp, "set xlabel ");
+        gp_quote(gp, p->xlabel);
+        g_string_append_c(gp, '\n');
+    }
+    if (p->ylabel) {
+        g_string_append(gp, "set ylabel ");
+        gp_quote(gp, p->ylabel);
+        g_string_append_c(gp, '\n');
+    }
+    g_string_append(gp, "\n# ---- Axes, grid and legend -------------------------------------------------\n");
+    if (p->logx)
+        g_string_append(gp, "set logscale x\n");
+    if (p->logy)
+        g_string_append(gp, "set logscale y\n");
+    g_string_append(gp, "set grid linecolor rgb '#dddddd'\n"
+                        "set border linecolor rgb '#444444'\n"
+                        "set tics nomirror\n"
+                        "# The legend below the plot, so it never hides a curve: two columns,\n"
+                        "# which puts simulations and formulas side by side when they come in\n"
+                        "# the same order.\n"
+                        "set key below left Left reverse maxcols 2 spacing 1.2 width 2\n"
+                        "# Room above the highest point.\n"
+                        "set offsets 0, 0, graph 0.05, 0\n");
+    /* gnuplot cannot autoscale an axis without a single usable point. */
+    size_t usable = 0;
+    for (size_t s = 0; s < p->nseries; s++)
+        for (size_t i = 0; i < p->series[s].n; i++) {
+            double x = p->series[s].x[i], y = p->series[s].y[i];
+            usable += isfinite(x) && isfinite(y) && (!p->logx || x > 0) && (!p->logy || y > 0);
+        }
+    if (usable == 0) {
+        g_string_append(gp, "# There is no data to draw: an empty frame with a note.\n");
+        g_string_append(gp, p->logx ? "set xrange [1:10]\n" : "set xrange [0:1]\n");
+        g_string_append(gp, p->logy ? "set yrange [1:10]\n" : "set yrange [0:1]\n");
+        g_string_append(gp, "set label 'no data' at graph 0.5, graph 0.5 center\n");
+    }
+
+    g_string_append(gp,
+                    "\n# ---- Line styles: colours, widths and point shapes -------------------------\n"
+                    "# Simulated series: line styles 1, 2, ... (points joined by lines).\n"
+                    "# Formula series: line styles 101, 102, ... (wide dashed lines, 44%\n"
+                    "# transparent: '#70rrggbb', so a simulation on top of its formula\n"
+                    "# shows through). The k-th formula has the colour of the k-th\n"
+                    "# simulated series.\n");
+    static const int points[] = {7, 5, 9, 13, 11, 6, 4, 8};
+    size_t nsim = 0, nform = 0;
+    for (size_t s = 0; s < p->nseries; s++) {
+        if (p->series[s].formula)
+            nform++;
+        else
+            nsim++;
+    }
+    for (size_t k = 0; k < nsim; k++)
+        g_string_append_printf(gp,
+                               "set style line %zu linecolor rgb '%s' linewidth 1.5 "
+                               "pointtype %d pointsize 1.3\n",
+                               k + 1, palette[k % NPALETTE], points[k % G_N_ELEMENTS(points)]);
+    for (size_t k = 0; k < nform; k++)
+        g_string_append_printf(gp,
+                               "set style line %zu linecolor rgb '#70%s' linewidth 4 "
+                               "dashtype (4,3)\n",
+                               101 + k, palette[k % NPALETTE] + 1);
+
+    g_string_append_printf(gp, "\n# ---- The data ---------------------------------------------------------------\n"
+                               "data = '%s.dat'\n",
+                           p->name);
+
+    GString *plot = g_string_new("plot ");
+    block = 0;
+    size_t ksim = 0, kform = 0;
+    for (size_t s = 0; s < p->nseries; s++) {
+        const plot_series *se = &p->series[s];
+        size_t style = se->formula ? 101 + kform++ : 1 + ksim++;
+        if (se->n == 0)
+            continue;
+        if (block)
+            g_string_append(plot, ", \\\n     ");
+        g_string_append_printf(plot, "data index %d using 1:2 with %s linestyle %zu title ", block,
+                               se->formula ? "lines" : "linespoints", style);
+        gp_quote(plot, se->title);
+        block++;
+    }
+    if (block == 0)
+        g_string_append(plot, "NaN notitle");
+    gp_images(gp, p->name, "sans-serif,11", plot);
+    g_string_free(plot, TRUE);
+
+    bool ok = write_file(dir, p->name, ".dat", dat, err) && write_file(dir, p->name, ".gp", gp, err);
+    g_string_free(dat, TRUE);
+    g_string_free(gp, TRUE);
+    if (ok) {
+        bool r = render(dir, p->name);
+        if (rendered)
+            *rendered = r;
+    }
+    return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timelines: geometry and label layout                                      */
+/* ------------------------------------------------------------------------ */
+
+/* The default geometry, in pixels; the script carries the same numbers as
+ * variables, and the layout below is computed for them. */
+enum {
+    TL_MARGIN_L = 80,
+    TL_MARGIN_R = 30,
+    TL_MARGIN_T = 80,
+    TL_MARGIN_B = 30,
+    TL_COLUMN_PX = 400,  /* distance between two host axes */
+    TL_ARROW_PX = 22,    /* plot height per arrow, between the limits below */
+    TL_MIN_PLOT_H = 640,
+    TL_MAX_PLOT_H = 4400,
+};
+#define TL_SIDE_COLUMNS 0.3  /* room left of the first and right of the last axis */
+#define TL_LABEL_FONT 8      /* points */
+#define TL_CHAR_PX 5.4       /* mean advance of a label character at that size */
+#define TL_LABEL_H 11.0      /* label box height, pixels */
+#define TL_GAP 7.0           /* arrow to label centre line, pixels */
+#define TL_MARK_PX 16.0      /* first bracket's distance from its host axis */
+#define TL_MARK_LANE_PX 36.0 /* distance between brackets that overlap in time */
+#define TL_MARK_TEXT_PX 14.0 /* bracket to the centre of its "RTT" text */
+
+typedef struct {
+    double xmin, xmax, tmin, tmax; /* axis ranges: columns, ms */
+    int w, h;                      /* image size */
+    double ppc, ppm;               /* pixels per column, per ms */
+} tl_geom;
+
+/* An oriented box in pixel space (y up): centre, unit direction of its
+ * length, half length, half height. */
+typedef struct {
+    double cx, cy, ux, uy, hw, hh;
+} obox;
+
+/* How deep two boxes overlap along the axis where they overlap least;
+ * 0 when they are apart (separating-axis test). */
+static double obox_overlap(const obox *a, const obox *b)
+{
+    const double axes[4][2] = {
+        {a->ux, a->uy}, {-a->uy, a->ux}, {b->ux, b->uy}, {-b->uy, b->ux}};
+    double depth = INFINITY;
+    for (int i = 0; i < 4; i++) {
+        double ax = axes[i][0], ay = axes[i][1];
+        double ra = a->hw * fabs(a->ux * ax + a->uy * ay) + a->hh * fabs(-a->uy * ax + a->ux * ay);
+        double rb = b->hw * fabs(b->ux * ax + b->uy * ay) + b->hh * fabs(-b->uy * ax + b->ux * ay);
+        double d = ra + rb - fabs((b->cx - a->cx) * ax + (b->cy - a->cy) * ay);
+        if (d <= 0)
+            return 0;
+        depth = MIN(depth, d);
+    }
+    return depth;
+}
+
+/* A thin box along the segment (x1,y1)-(x2,y2), pixels. */
+static obox segment_box(double x1, double y1, double x2, double y2)
+{
+    double dx = x2 - x1, dy = y2 - y1, len = hypot(dx, dy);
+    obox b = {(x1 + x2) / 2, (y1 + y2) / 2, 1, 0, len / 2, 0.75};
+    if (len > 0) {
+        b.ux = dx / len;
+        b.uy = dy / len;
+    }
+    return b;
+}
+
+static double px_x(const tl_geom *g, double col) { return (col - g->xmin) * g->ppc; }
+static double px_y(const tl_geom *g, double ms) { return -(ms - g->tmin) * g->ppm; }
+
+/* The screen angle of an arrow's label, degrees, turned so text never
+ * reads upside down: the script's angle() and upright() functions. */
+static double label_angle(const tl_geom *g, double dcol, double dms)
+{
+    double a = atan2(-dms * g->ppm, dcol * g->ppc) * 180 / G_PI;
+    return a > 90 ? a - 180 : (a < -90 ? a + 180 : a);
+}
+
+/* One label placement: position along the arrow (0 = sender, 1 = receiver)
+ * and side (+1 above the arrow as read, -1 below). */
+typedef struct {
+    double frac;
+    int side;
+} tl_place;
+
+/* The label box for arrow `a` placed at `pl`. */
+static obox label_box(const tl_geom *g, const timeline_arrow *a, const char *text, tl_place pl)
+{
+    double x1 = px_x(g, a->from), y1 = px_y(g, a->t_send * 1e3);
+    double x2 = px_x(g, a->to), y2 = px_y(g, a->t_recv * 1e3);
+    double ang = label_angle(g, a->to - a->from, (a->t_recv - a->t_send) * 1e3) * G_PI / 180;
+    obox b;
+    b.ux = cos(ang);
+    b.uy = sin(ang);
+    b.cx = x1 + pl.frac * (x2 - x1) - pl.side * TL_GAP * b.uy;
+    b.cy = y1 + pl.frac * (y2 - y1) + pl.side * TL_GAP * b.ux;
+    b.hw = (g_utf8_strlen(text, -1) * TL_CHAR_PX + 4) / 2;
+    b.hh = TL_LABEL_H / 2;
+    return b;
+}
+
+/* Candidate positions, best first. */
+static const tl_place tl_candidates[] = {
+    {0.5, 1},  {0.5, -1},  {0.35, 1}, {0.65, 1}, {0.35, -1}, {0.65, -1}, {0.22, 1},
+    {0.78, 1}, {0.22, -1}, {0.78, -1}, {0.12, 1}, {0.88, 1}, {0.12, -1}, {0.88, -1}};
+
+/* Chooses a placement for every arrow's label (see the file comment).
+ * `obstacles` are the boxes labels should avoid besides arrows and other
+ * labels (mark brackets and texts, host axes). O(n^2) for n arrows. */
+static void layout_labels(const tl_geom *g, const timeline_arrow *arrows, char *const *texts,
+                          size_t n, const obox *obstacles, size_t nobstacles, tl_place *out)
+{
+    if (n > PLOT_LAYOUT_MAX_ARROWS) {
+        static const double fr[] = {0.5, 0.3, 0.7, 0.2, 0.8};
+        for (size_t i = 0; i < n; i++)
+            out[i] = (tl_place){fr[i % G_N_ELEMENTS(fr)], (i / G_N_ELEMENTS(fr)) % 2 ? -1 : 1};
+        return;
+    }
+    obox *segs = g_new(obox, n);
+    obox *placed = g_new(obox, n);
+    for (size_t i = 0; i < n; i++)
+        segs[i] = segment_box(px_x(g, arrows[i].from), px_y(g, arrows[i].t_send * 1e3),
+                              px_x(g, arrows[i].to), px_y(g, arrows[i].t_recv * 1e3));
+    double plot_w = (g->xmax - g->xmin) * g->ppc, plot_h = (g->tmax - g->tmin) * g->ppm;
+    for (size_t i = 0; i < n; i++) {
+        double best = INFINITY;
+        for (size_t c = 0; c < G_N_ELEMENTS(tl_candidates); c++) {
+            tl_place pl = tl_candidates[c];
+            obox b = label_box(g, &arrows[i], texts[i], pl);
+            /* Preference: near the middle, above the arrow. */
+            double cost = 20 * fabs(pl.frac - 0.5) + (pl.side < 0 ? 2 : 0);
+            /* Leaving the plot area: gnuplot would clip the label. */
+            double ex = b.hw * fabs(b.ux) + b.hh * fabs(b.uy);
+            double ey = b.hw * fabs(b.uy) + b.hh * fabs(b.ux);
+            if (b.cx - ex < 0 || b.cx + ex > plot_w || b.cy + ey > 0 || b.cy - ey < -plot_h)
+                cost += 5000;
+            for (size_t j = 0; j < i && cost < best; j++) {
+                double d = obox_overlap(&b, &placed[j]);
+                if (d > 0)
+                    cost += 1000 + 50 * d;
+            }
+            for (size_t j = 0; j < n && cost < best; j++)
+                if (j != i && obox_overlap(&b, &segs[j]) > 0)
+                    cost += 30;
+            for (size_t j = 0; j < nobstacles && cost < best; j++)
+                if (obox_overlap(&b, &obstacles[j]) > 0)
+                    cost += 100;
+            if (cost < best) {
+                best = cost;
+                out[i] = pl;
+                placed[i] = b;
+            }
+        }
+    }
+    g_free(placed);
+    g_free(segs);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timelines: files                                                          */
+/* ------------------------------------------------------------------------ */
+
+static bool check_timeline(const timeline_spec *t, GError **err)
+{
+    if (t->ncolumns < 0 || (t->ncolumns > 0 && !t->columns) || (t->narrows && !t->arrows) ||
+        (t->nmarks && !t->marks)) {
+        g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                    "timeline %s: a count is set but its array is missing", t->name);
+        return false;
+    }
+    for (size_t i = 0; i < t->narrows; i++) {
+        const timeline_arrow *a = &t->arrows[i];
+        if (a->from < 0 || a->from >= t->ncolumns || a->to < 0 || a->to >= t->ncolumns ||
+            !isfinite(a->t_send) || !isfinite(a->t_recv)) {
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "timeline %s: arrow %zu (\"%s\") goes from column %d to %d at %g..%g s; "
+                        "columns must be 0..%d and times finite",
+                        t->name, i, a->label ? a->label : "", a->from, a->to, a->t_send,
+                        a->t_recv, t->ncolumns - 1);
+            return false;
+        }
+    }
+    for (size_t i = 0; i < t->nmarks; i++) {
+        const timeline_mark *m = &t->marks[i];
+        if (m->column < 0 || m->column >= t->ncolumns || !isfinite(m->t0) || !isfinite(m->t1)) {
+            g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "timeline %s: mark %zu at column %d, %g..%g s; columns must be 0..%d "
+                        "and times finite",
+                        t->name, i, m->column, m->t0, m->t1, t->ncolumns - 1);
+            return false;
+        }
+    }
+    return true;
+}
+
+static tl_geom timeline_geometry(const timeline_spec *t)
+{
+    tl_geom g;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < t->narrows; i++) {
+        lo = MIN(lo, MIN(t->arrows[i].t_send, t->arrows[i].t_recv));
+        hi = MAX(hi, MAX(t->arrows[i].t_send, t->arrows[i].t_recv));
+    }
+    for (size_t i = 0; i < t->nmarks; i++) {
+        lo = MIN(lo, MIN(t->marks[i].t0, t->marks[i].t1));
+        hi = MAX(hi, MAX(t->marks[i].t0, t->marks[i].t1));
+    }
+    if (!(lo <= hi))
+        lo = hi = 0;
+    lo *= 1e3;
+    hi *= 1e3;
+    double span = hi - lo > 0 ? hi - lo : 1;
+    /* Rounded to microseconds, so the script shows short numbers. */
+    g.tmin = floor((lo - 0.03 * span) * 1e3) / 1e3;
+    g.tmax = ceil((hi + 0.05 * span) * 1e3) / 1e3;
+    int cols = MAX(t->ncolumns, 1);
+    g.xmin = -TL_SIDE_COLUMNS;
+    g.xmax = cols - 1 + TL_SIDE_COLUMNS;
+    int plot_w = (int)lround((g.xmax - g.xmin) * TL_COLUMN_PX);
+    size_t want = t->narrows * TL_ARROW_PX;
+    int plot_h = (int)CLAMP(want, (size_t)TL_MIN_PLOT_H, (size_t)TL_MAX_PLOT_H);
+    g.w = plot_w + TL_MARGIN_L + TL_MARGIN_R;
+    g.h = plot_h + TL_MARGIN_T + TL_MARGIN_B;
+    g.ppc = plot_w / (g.xmax - g.xmin);
+    g.ppm = plot_h / (g.tmax - g.tmin);
+    return g;
+}
+
+/* Marks: side (-1 left of the axis, +1 right) and lane, so that brackets
+ * beside one axis that overlap in time stand apart. O(m^2). Writes each
+ * mark's bracket offset from its axis in pixels. */
+static void layout_marks(const timeline_spec *t, double *offset_px)
+{
+    int *lane = g_new0(int, t->nmarks + 1);
+    for (size_t i = 0; i < t->nmarks; i++) {
+        const timeline_mark *m = &t->marks[i];
+        double a0 = MIN(m->t0, m->t1), a1 = MAX(m->t0, m->t1);
+        for (lane[i] = 0;; lane[i]++) {
+            bool clash = false;
+            for (size_t j = 0; j < i && !clash; j++) {
+                const timeline_mark *o = &t->marks[j];
+                double b0 = MIN(o->t0, o->t1), b1 = MAX(o->t0, o->t1);
+                clash = o->column == m->column && lane[j] == lane[i] && a0 < b1 && b0 < a1;
+            }
+            if (!clash)
+                break;
+        }
+        int side = 2 * m->column <= t->ncolumns - 1 ? -1 : 1;
+        offset_px[i] = side * (TL_MARK_PX + TL_MARK_LANE_PX * lane[i]);
+    }
+    g_free(lane);
+}
+
+/* The whole layout of a checked timeline: geometry, bracket offsets
+ * (`mark_off`, one per mark) and label placements (`place`, one per arrow,
+ * for the cleaned label texts `texts`). */
+static void timeline_layout(const timeline_spec *t, char *const *texts, tl_geom *gout,
+                            tl_place *place, double *mark_off)
+{
+    tl_geom g = timeline_geometry(t);
+    layout_marks(t, mark_off);
+
+    /* What labels should keep off: brackets, their texts, host axes. */
+    size_t nobst = 2 * t->nmarks + (size_t)t->ncolumns;
+    obox *obst = g_new(obox, nobst + 1);
+    size_t k = 0;
+    for (size_t i = 0; i < t->nmarks; i++) {
+        const timeline_mark *m = &t->marks[i];
+        double x = px_x(&g, m->column) + mark_off[i];
+        double y0 = px_y(&g, m->t0 * 1e3), y1 = px_y(&g, m->t1 * 1e3);
+        obst[k++] = segment_box(x, y0, x, y1);
+        double tx = x + (mark_off[i] < 0 ? -TL_MARK_TEXT_PX : TL_MARK_TEXT_PX);
+        obst[k++] = (obox){tx, (y0 + y1) / 2, 1, 0, 12, 7};
+    }
+    double plot_h = (g.tmax - g.tmin) * g.ppm;
+    for (int c = 0; c < t->ncolumns; c++)
+        obst[k++] = segment_box(px_x(&g, c), 0, px_x(&g, c), -plot_h);
+    layout_labels(&g, t->arrows, texts, t->narrows, obst, nobst, place);
+    g_free(obst);
+    *gout = g;
+}
+
+bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err)
+{
+    g_return_val_if_fail(t != NULL && dir != NULL, false);
+    if (rendered)
+        *rendered = false;
+    if (!name_ok(t->name, err) || !check_timeline(t, err))
+        return false;
+
+    tl_geom g;
+    char **texts = g_new0(char *, t->narrows + 1);
+    for (size_t i = 0; i < t->narrows; i++)
+        texts[i] = clean_text(t->arrows[i].label);
+    double *mark_off = g_new0(double, t->nmarks + 1);
+    tl_place *place = g_new0(tl_place, t->narrows + 1);
+    timeline_layout(t, (char *const *)texts, &g, place, mark_off);
+
+    /* The data. */
+    GString *dat = g_string_new(NULL);
+    comment(dat, "", t->title);
+    g_string_append_printf(dat, "# appsim time-space diagram data, drawn by %s.gp. Times in ms.\n",
+                            t->name);
+    g_string_append(dat, "# Hosts (x = column):");
+    for (int c = 0; c < t->ncolumns; c++) {
+        char *h = clean_text(t->columns[c]);
+        g_string_append_printf(dat, "%s %d = %s", c ? "," : "", c, h);
+        g_free(h);
+    }
+    g_string_append(dat, "\n#\n"
+                         "# index 0: packets, one per line:\n"
+                         "#   from-column send-time to-column receive-time label-position\n"
+                         "#   label-side \"label\"\n"
+                         "# label-position is where the label sits along the arrow (0 = sender,\n"
+                         "# 1 = receiver); label-side is +1 above the arrow, -1 below.\n");
+    for (size_t i = 0; i < t->narrows; i++) {
+        const timeline_arrow *a = &t->arrows[i];
+        g_string_append_printf(dat, "%d ", a->from);
+        put_fixed(dat, a->t_send * 1e3, 6);
+        g_string_append_printf(dat, " %d ", a->to);
+        put_fixed(dat, a->t_recv * 1e3, 6);
+        g_string_append_c(dat, ' ');
+        put_fixed(dat, place[i].frac, 2);
+        g_string_append_printf(dat, " %d ", place[i].side);
+        dat_quote(dat, texts[i]);
+        g_string_append_c(dat, '\n');
+    }
+    g_string_append(dat, "\n\n# index 1: round-trip marks, one per line:\n"
+                         "#   column start-time end-time bracket-offset \"text\"\n"
+                         "# bracket-offset is the bracket's distance from the host axis in\n"
+                         "# pixels, negative to the left.\n");
+    for (size_t i = 0; i < t->nmarks; i++) {
+        const timeline_mark *m = &t->marks[i];
+        g_string_append_printf(dat, "%d ", m->column);
+        put_fixed(dat, m->t0 * 1e3, 6);
+        g_string_append_c(dat, ' ');
+        put_fixed(dat, m->t1 * 1e3, 6);
+        g_string_append_c(dat, ' ');
+        put_fixed(dat, mark_off[i], 1);
+        g_string_append(dat, " \"RTT\"\n");
+    }
+
+    /* The script. */
+    GString *gp = g_string_new(NULL);
+    gp_head(gp, t->name, "a time-space diagram", t->title);
+    g_string_append(gp,
+                    "#\n"
+                    "# Reading it: one vertical axis per host, time growing downwards (ms);\n"
+                    "# each arrow is one packet, from its sender at the send time to its\n"
+                    "# receiver at the arrival time; a bracket marks a round-trip time.\n"
+                    "\nset encoding utf8\n");
+    g_string_append_printf(gp,
+                           "\n# ---- Geometry ----------------------------------------------------------------\n"
+                           "# Image size and margins in pixels. The label angles follow these\n"
+                           "# numbers; the label positions in %s.dat were chosen for them.\n"
+                           "W = %d\n"
+                           "H = %d\n"
+                           "ML = %d; MR = %d; MT = %d; MB = %d\n",
+                           t->name, g.w, g.h, TL_MARGIN_L, TL_MARGIN_R, TL_MARGIN_T, TL_MARGIN_B);
+    g_string_append(gp, "# Host axes stand at x = 0, 1, ...; XMIN and XMAX leave room beside them.\n");
+    g_string_append(gp, "XMIN = ");
+    put_fixed(gp, g.xmin, 3);
+    g_string_append(gp, "; XMAX = ");
+    put_fixed(gp, g.xmax, 3);
+    g_string_append(gp, "\n# The time axis, ms: TMIN at the top, TMAX at the bottom.\nTMIN = ");
+    put_fixed(gp, g.tmin, 3);
+    g_string_append(gp, "; TMAX = ");
+    put_fixed(gp, g.tmax, 3);
+    g_string_append(gp, "\n"
+                        "set lmargin at screen 1.0 * ML / W\n"
+                        "set rmargin at screen 1.0 - 1.0 * MR / W\n"
+                        "set tmargin at screen 1.0 - 1.0 * MT / H\n"
+                        "set bmargin at screen 1.0 * MB / H\n"
+                        "set xrange [XMIN:XMAX]\n"
+                        "set yrange [TMAX:TMIN]   # reversed: time grows downwards\n");
+
+    g_string_append(gp, "\n# ---- Title, hosts and time axis --------------------------------------------\n");
+    if (t->title) {
+        g_string_append(gp, "set title ");
+        gp_quote(gp, t->title);
+        g_string_append(gp, " font ',13' offset 0,1\n");
+    }
+    g_string_append(gp, "unset key\n"
+                        "unset xtics\n"
+                        "# Host names above their axes.\n"
+                        "set link x2\n");
+    if (t->ncolumns > 0) {
+        g_string_append(gp, "set x2tics (");
+        for (int c = 0; c < t->ncolumns; c++) {
+            if (c)
+                g_string_append(gp, ", ");
+            char *fallback = g_strdup_printf("host %d", c);
+            gp_quote(gp, t->columns[c] ? t->columns[c] : fallback);
+            g_free(fallback);
+            g_string_append_printf(gp, " %d", c);
+        }
+        g_string_append(gp, ") scale 0 font ',12' textcolor rgb 'black'\n");
+        g_string_append_printf(gp,
+                               "# One axis per host, an arrow pointing the way time goes.\n"
+                               "do for [i = 0:%d] {\n"
+                               "    set arrow from first i, graph 1 to first i, graph 0 head filled "
+                               "size screen 0.012,15 linewidth 2 linecolor rgb '#555555' back\n"
+                               "}\n",
+                               t->ncolumns - 1);
+    }
+    g_string_append(gp, "set ylabel 'time (ms)'\n"
+                        "set ytics nomirror out textcolor rgb '#333333'\n"
+                        "set border 2 linecolor rgb '#888888'\n"
+                        "set grid ytics linecolor rgb '#e4e4e4'\n");
+
+    g_string_append(gp, "\n# ---- Colours: arrows and their labels take the colour of their sender ----\n");
+    for (int c = 0; c < MAX(t->ncolumns, 1); c++)
+        g_string_append_printf(gp, "set linetype %d linecolor rgb '%s'\n", c + 1,
+                               palette[c % NPALETTE]);
+    g_string_append(gp, "mark_colour = '#333333'\n");
+
+    g_string_append_printf(
+        gp,
+        "\n# ---- Label placement -------------------------------------------------------\n"
+        "# A packet's label lies along its arrow: angle() is the arrow's angle on\n"
+        "# screen in degrees, upright() turns it so text never reads upside down,\n"
+        "# lab_x() and lab_t() put the label's centre at a fraction f of the way\n"
+        "# along the arrow, GAP pixels off it on side s (+1 above, -1 below).\n"
+        "px_per_col = (W - ML - MR) / (XMAX - XMIN)\n"
+        "px_per_ms = (H - MT - MB) / (TMAX - TMIN)\n"
+        "GAP = %g\n"
+        "upright(a) = a > 90 ? a - 180 : (a < -90 ? a + 180 : a)\n"
+        "angle(dx, dt) = upright(atan2(-dt * px_per_ms, dx * px_per_col) * 180 / pi)\n"
+        "lab_x(x1, t1, x2, t2, f, s) = x1 + f * (x2 - x1) - s * GAP * sin(angle(x2 - x1, t2 - t1) "
+        "* pi / 180) / px_per_col\n"
+        "lab_t(x1, t1, x2, t2, f, s) = t1 + f * (t2 - t1) - s * GAP * cos(angle(x2 - x1, t2 - t1) "
+        "* pi / 180) / px_per_ms\n"
+        "# A round-trip bracket stands `off` pixels beside host axis c, its text\n"
+        "# %g pixels further out.\n"
+        "bracket_x(c, off) = c + off / px_per_col\n"
+        "text_x(c, off) = c + (off + sgn(off) * %g) / px_per_col\n",
+        TL_GAP, TL_MARK_TEXT_PX, TL_MARK_TEXT_PX);
+
+    g_string_append_printf(gp, "\ndata = '%s.dat'\n", t->name);
+    GString *plot = g_string_new("plot ");
+    int elems = 0;
+    if (t->narrows) {
+        g_string_append_printf(
+            plot,
+            "data index 0 using 1:2:($3 - $1):($4 - $2):($1 + 1) with vectors head filled "
+            "size screen 0.009,20 linewidth 1.3 linecolor variable, \\\n"
+            "     data index 0 using (lab_x($1, $2, $3, $4, $5, $6)):(lab_t($1, $2, $3, $4, $5, "
+            "$6)):7:(angle($3 - $1, $4 - $2)):($1 + 1) with labels rotate variable font ',%d' "
+            "textcolor variable",
+            TL_LABEL_FONT);
+        elems++;
+    }
+    if (t->nmarks) {
+        g_string_append_printf(
+            plot,
+            "%sdata index 1 using (bracket_x($1, $4)):2:(0):($3 - $2) with vectors heads "
+            "size screen 0.006,90 linewidth 1.5 linecolor rgb mark_colour, \\\n"
+            "     data index 1 using (text_x($1, $4)):(($2 + $3) / 2):5 with labels font ',10' "
+            "textcolor rgb mark_colour",
+            elems ? ", \\\n     " : "");
+        elems++;
+    }
+    if (!elems)
+        g_string_append(plot, "NaN notitle");
+    gp_images(gp, t->name, "sans-serif,10", plot);
+    g_string_free(plot, TRUE);
+
+    bool ok = write_file(dir, t->name, ".dat", dat, err) && write_file(dir, t->name, ".gp", gp, err);
+    g_string_free(dat, TRUE);
+    g_string_free(gp, TRUE);
+    g_free(place);
+    g_free(mark_off);
+    g_strfreev(texts);
+    if (ok) {
+        bool r = render(dir, t->name);
+        if (rendered)
+            *rendered = r;
+    }
+    return ok;
+}

@@ -1,0 +1,74 @@
+/*
+ * plot: the figures of a run, drawn by gnuplot.
+ *
+ * Every figure is written as data (<name>.dat) and a gnuplot script
+ * (<name>.gp) beside each other in the results folder, so a student can
+ * restyle it; when gnuplot is on the machine, the script is run to make
+ * <name>.png and <name>.svg. Without gnuplot the data and scripts are still
+ * written and `rendered` comes back false.
+ *
+ * Two kinds of figure:
+ * - a line plot: a metric against a swept parameter, one curve per series;
+ *   series marked `formula` are drawn as lines (the textbook's formula),
+ *   the others as points joined by lines (the simulation);
+ * - a timeline: the textbook's time-space diagram of one exchange — a
+ *   vertical time axis per host (time grows downwards), one labelled arrow
+ *   per packet from its sender's axis at its send time to its receiver's
+ *   axis at its arrival time, and optional brackets marking round trips.
+ *
+ * Ownership: the specs are the caller's; nothing is kept.
+ */
+#ifndef APPSIM_PLOT_H
+#define APPSIM_PLOT_H
+
+#include <glib.h>
+#include <stdbool.h>
+
+typedef struct {
+    const char *title; /* legend entry */
+    const double *x, *y;
+    size_t n;
+    bool formula;      /* drawn as a plain line */
+} plot_series;
+
+typedef struct {
+    const char *name;  /* file stem: <name>.dat, .gp, .png, .svg */
+    const char *title, *xlabel, *ylabel;
+    bool logx, logy;
+    const plot_series *series;
+    size_t nseries;
+} plot_spec;
+
+typedef struct {
+    double t_send, t_recv; /* seconds */
+    int from, to;          /* column indexes */
+    const char *label;     /* "SYN", "GET /index.html", "200 OK [1460 B]" ... */
+} timeline_arrow;
+
+typedef struct {
+    double t0, t1;         /* one round trip, marked with a bracket and "RTT" */
+    int column;            /* beside which host axis */
+} timeline_mark;
+
+typedef struct {
+    const char *name;
+    const char *title;
+    const char *const *columns; /* host names, left to right */
+    int ncolumns;
+    const timeline_arrow *arrows;
+    size_t narrows;
+    const timeline_mark *marks;
+    size_t nmarks;
+} timeline_spec;
+
+/* True when a gnuplot program is found on PATH. */
+bool plot_have_gnuplot(void);
+/* Writes a figure into `dir` (which must exist). False (with err) only when
+ * a file cannot be written; `rendered` says whether gnuplot made the images. */
+bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err);
+bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err);
+/* Runs gnuplot on every .gp script in `dir` (for `appsim plot DIR`); returns
+ * the number of figures drawn, or -1 with err. */
+int plot_redraw_dir(const char *dir, GError **err);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * scenario: a scenario file, loaded, checked and turned into a plan of runs.
+ *
+ * A scenario is JSON (docs/scenarios.md documents every key). Loading
+ * checks everything a user can get wrong and says where and what:
+ *
+ *   file.json:12:5: syntax error: expected ',' or '}' after an object member
+ *   file.json: $.links[2].rate: found "10 Mbit", expected a rate like "10Mbps", ...
+ *   file.json: $.links[0].dealy: unknown key; did you mean "delay"?
+ *   file.json: $.apps[1].host: no node named "clinet" (nodes: client, router, server)
+ *
+ * Sweeps and --set work on the JSON tree itself: a path like
+ * "links.access.delay" names the link whose "name" is "access" and its key
+ * "delay"; each run of a sweep is the scenario with its values set, checked
+ * again as a whole, so a sweep can change anything a file can say.
+ *
+ * Ownership: scenario_load/scenario_free; a run_spec is the caller's
+ * (scn_run_free).
+ */
+#ifndef APPSIM_SCENARIO_H
+#define APPSIM_SCENARIO_H
+
+#include <cjson/cJSON.h>
+#include <glib.h>
+
+#include "models/net.h"
+#include "models/tcp.h"
+#include "protocols/http/http_browser.h"
+
+#define SCN_ERROR (scn_error_quark())
+GQuark scn_error_quark(void);
+typedef enum { SCN_ERROR_SYNTAX, SCN_ERROR_INVALID, SCN_ERROR_IO } scn_error_code;
+
+typedef struct {
+    char *name;
+    bool router;
+} scn_node;
+
+typedef struct {
+    char *name, *from, *to;
+    link_params_t ab, ba;
+    GArray *down; /* of sim_time_t pairs [start, end) */
+} scn_link;
+
+typedef enum { SCN_APP_SERVER, SCN_APP_BROWSER } scn_app_kind;
+
+typedef struct {
+    char *path;        /* the base page, e.g. "/index.html" */
+    uint32_t objects;  /* images it refers to: <stem>/img<i>.gif */
+    uint64_t object_size;
+} scn_page;
+
+typedef struct {
+    char *path;
+    uint64_t size;
+} scn_object;
+
+typedef struct {
+    char *name;
+    scn_app_kind kind;
+    char *host;
+    /* server */
+    uint16_t port;
+    sim_time_t proc_time;
+    GArray *pages;   /* of scn_page */
+    GArray *objects; /* of scn_object */
+    /* browser */
+    browser_mode mode;
+    uint32_t parallel;
+    int version;
+    GPtrArray *urls; /* pages to load, in order */
+    uint32_t repeat; /* loads of the list */
+    sim_time_t start, think;
+    bool cache;
+} scn_app;
+
+typedef struct {
+    char *metric;  /* "page_load_time" (s), "link_utilisation" */
+    char *formula; /* NULL, "http-page", "single-object", "slow-start" */
+    char *title;
+    bool timeline;
+} scn_outputs;
+
+/* One run: the scenario with the sweep's values set. */
+typedef struct {
+    char *name, *description;
+    uint64_t seed;
+    sim_time_t stop_time; /* 0: when every application is done */
+    sim_time_t max_time;  /* the safety limit of a run */
+    tcp_params_t tcp;
+    uint16_t tcp_header;
+    GArray *nodes; /* scn_node */
+    GArray *links; /* scn_link */
+    GArray *apps;  /* scn_app */
+    scn_outputs out;
+} scn_run;
+
+void scn_run_free(scn_run *r);
+
+typedef struct {
+    char *path;
+    GPtrArray *values; /* of cJSON*, owned (detached copies) */
+    GPtrArray *labels; /* the values as text, for tables and legends */
+} scn_axis;
+
+typedef struct scenario scenario;
+
+/* Reads and checks `file` (with `sets`, NULL-terminated "PATH=VALUE"
+ * overrides applied first). */
+scenario *scenario_load(const char *file, const char *const *sets, GError **err);
+void scenario_free(scenario *s);
+
+const char *scenario_name(const scenario *s);
+const char *scenario_description(const scenario *s);
+uint64_t scenario_seed(const scenario *s);
+void scenario_set_seed(scenario *s, uint64_t seed);
+/* The sweep axes (0 for a single run) and the optional compare axis. */
+guint scenario_axes(const scenario *s);
+const scn_axis *scenario_axis(const scenario *s, guint i);
+const scn_axis *scenario_compare(const scenario *s);
+/* Runs in the plan: the product of the axes' sizes, times the compare
+ * values. Run k's coordinates come from scenario_run_coords. */
+guint scenario_run_count(const scenario *s);
+/* coords[i] for axis i, then the compare index last (when there is one). */
+void scenario_run_coords(const scenario *s, guint k, guint *coords);
+/* The checked run k (its seed derived from the scenario seed and k). */
+scn_run *scenario_run(const scenario *s, guint k, GError **err);
+/* The scenario as run (after --set), as JSON text. */
+char *scenario_json(const scenario *s);
+
+/* Sets `path` (links.NAME.KEY, apps.NAME.KEY, nodes.NAME.KEY, tcp.KEY,
+ * seed, stop...) in a JSON tree to `value` (JSON text, or a bare string). */
+bool scn_json_set(cJSON *root, const char *path, const cJSON *value, GError **err);
+
+#endif

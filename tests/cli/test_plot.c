@@ -1,0 +1,776 @@
+/*
+ * Tests of cli/plot: the figure files (numbers in the .dat, the .gp reading
+ * it by its relative name), the images gnuplot makes from them, redrawing a
+ * folder, a machine without gnuplot, strings that must not escape their
+ * quotes, the timeline's label layout, and byte-identical files for the
+ * same spec.
+ *
+ * cli/ is the appsim program rather than a library, so this suite compiles
+ * cli/plot.c into itself; that also gives it the module's internals (the
+ * gnuplot time limit, the label layout). Each test works in its own
+ * temporary folder, removed at the end; APPSIM_KEEP_PLOTS=1 keeps them and
+ * prints where they are, to look at the figures. Image checks need gnuplot
+ * on PATH and say so when they are skipped.
+ */
+#include "cli/plot.c"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+
+#include "test_util.h"
+
+/* ---- Helpers --------------------------------------------------------- */
+
+static char *tmp_dir(void)
+{
+    GError *err = NULL;
+    char *dir = g_dir_make_tmp("appsim-plot-XXXXXX", &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    return dir;
+}
+
+/* Removes the flat folder `dir` (or keeps it, see the file comment). */
+static void drop_dir(char *dir)
+{
+    const char *keep = g_getenv("APPSIM_KEEP_PLOTS");
+    if (keep && *keep && strcmp(keep, "0") != 0) {
+        printf("\n  kept %s\n", dir);
+        g_free(dir);
+        return;
+    }
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (d) {
+        const char *e;
+        while ((e = g_dir_read_name(d))) {
+            char *p = g_build_filename(dir, e, NULL);
+            g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(dir);
+    g_free(dir);
+}
+
+static char *path_of(const char *dir, const char *name, const char *ext)
+{
+    char *base = g_strconcat(name, ext, NULL);
+    char *p = g_build_filename(dir, base, NULL);
+    g_free(base);
+    return p;
+}
+
+/* The bytes of <dir>/<name><ext>, or NULL; *len gets their count. */
+static char *slurp(const char *dir, const char *name, const char *ext, gsize *len)
+{
+    char *p = path_of(dir, name, ext), *text = NULL;
+    gsize n = 0;
+    if (!g_file_get_contents(p, &text, &n, NULL))
+        text = NULL;
+    if (len)
+        *len = n;
+    g_free(p);
+    return text;
+}
+
+static bool exists(const char *dir, const char *name, const char *ext)
+{
+    char *p = path_of(dir, name, ext);
+    bool ok = g_file_test(p, G_FILE_TEST_EXISTS);
+    g_free(p);
+    return ok;
+}
+
+static void remove_file(const char *dir, const char *name, const char *ext)
+{
+    char *p = path_of(dir, name, ext);
+    g_unlink(p);
+    g_free(p);
+}
+
+/* <name>.png starts with the PNG signature and <name>.svg is an SVG. */
+static void check_images(const char *dir, const char *name)
+{
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    gsize n = 0;
+    char *png = slurp(dir, name, ".png", &n);
+    CU_ASSERT_PTR_NOT_NULL(png);
+    CU_ASSERT_TRUE(n > 8 && png && memcmp(png, sig, 8) == 0);
+    g_free(png);
+    char *svg = slurp(dir, name, ".svg", &n);
+    CU_ASSERT_PTR_NOT_NULL(svg);
+    CU_ASSERT_TRUE(n > 0 && svg && strstr(svg, "<svg") != NULL);
+    g_free(svg);
+}
+
+static bool gnuplot_or_skip(const char *what)
+{
+    if (plot_have_gnuplot())
+        return true;
+    printf("\n  skipped %s: gnuplot is not on PATH (apt install gnuplot-nox)\n", what);
+    return false;
+}
+
+/* The data rows of a .dat text, by block (blocks end at two blank lines,
+ * comments skipped): a GPtrArray of blocks, each a GPtrArray of rows, each
+ * a NULL-terminated vector of fields (a "quoted string" is one field). */
+static GPtrArray *parse_dat(const char *text)
+{
+    GPtrArray *blocks = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+    GPtrArray *cur = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+    char **lines = g_strsplit(text, "\n", -1);
+    int blank = 0;
+    for (char **l = lines; *l; l++) {
+        if (**l == '\0') {
+            if (++blank == 2) {
+                g_ptr_array_add(blocks, cur);
+                cur = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+            }
+            continue;
+        }
+        blank = 0;
+        if (**l == '#')
+            continue;
+        GPtrArray *fields = g_ptr_array_new();
+        const char *c = *l;
+        while (*c) {
+            while (*c == ' ')
+                c++;
+            if (!*c)
+                break;
+            const char *start = c;
+            if (*c == '"') {
+                const char *end = strchr(c + 1, '"');
+                CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+                g_ptr_array_add(fields, g_strndup(c + 1, (gsize)(end - c - 1)));
+                c = end + 1;
+            } else {
+                while (*c && *c != ' ')
+                    c++;
+                g_ptr_array_add(fields, g_strndup(start, (gsize)(c - start)));
+            }
+        }
+        g_ptr_array_add(fields, NULL);
+        g_ptr_array_add(cur, g_ptr_array_free(fields, FALSE));
+    }
+    g_ptr_array_add(blocks, cur);
+    g_strfreev(lines);
+    return blocks;
+}
+
+static double field_num(GPtrArray *blocks, unsigned block, unsigned row, unsigned col)
+{
+    GPtrArray *b = blocks->pdata[block];
+    char **f = b->pdata[row];
+    return g_ascii_strtod(f[col], NULL);
+}
+
+static const char *field_str(GPtrArray *blocks, unsigned block, unsigned row, unsigned col)
+{
+    GPtrArray *b = blocks->pdata[block];
+    char **f = b->pdata[row];
+    return f[col];
+}
+
+static unsigned block_rows(GPtrArray *blocks, unsigned block)
+{
+    return block < blocks->len ? ((GPtrArray *)blocks->pdata[block])->len : 0;
+}
+
+/* ---- The example figures -------------------------------------------- */
+
+/* Page load time of a base page and 10 small objects against the RTT, for
+ * the four ways HTTP can fetch them: the textbook's formulas and a
+ * "simulation" (the formula plus transmission times and a little jitter). */
+enum { PL_POINTS = 7, PL_OBJECTS = 10 };
+static const double pl_rtt_ms[PL_POINTS] = {10, 20, 50, 100, 150, 200, 300};
+static double pl_x[PL_POINTS], pl_y[8][PL_POINTS];
+static const char *const pl_titles[8] = {
+    "non-persistent (simulated)",      "non-persistent, 5 parallel (simulated)",
+    "persistent (simulated)",          "persistent, pipelined (simulated)",
+    "non-persistent: 2 RTT (1 + N)",   "5 parallel: 2 RTT (1 + ceil(N/5))",
+    "persistent: 2 RTT + N RTT",       "pipelined: 2 RTT + RTT"};
+static const double pl_rtts_per_mode[4] = {2.0 * (1 + PL_OBJECTS), 2.0 * (1 + 2), 2.0 + PL_OBJECTS,
+                                           3.0};
+
+static plot_spec page_load_spec(plot_series *series)
+{
+    for (int i = 0; i < PL_POINTS; i++) {
+        pl_x[i] = pl_rtt_ms[i];
+        for (int m = 0; m < 4; m++) {
+            double formula = pl_rtts_per_mode[m] * pl_rtt_ms[i] / 1e3;
+            double tx = (1 + PL_OBJECTS) * 0.0012 + 0.0004 * ((i * 7 + m * 3) % 5);
+            pl_y[m][i] = formula + tx;
+            pl_y[4 + m][i] = formula;
+        }
+    }
+    for (int s = 0; s < 8; s++)
+        series[s] = (plot_series){pl_titles[s], pl_x, pl_y[s], PL_POINTS, s >= 4};
+    return (plot_spec){"page_load", "Page load time against RTT (base page + 10 objects)",
+                       "RTT (ms)", "page load time (s)", false, false, series, 8};
+}
+
+/* One HTTP/1.0 exchange over one TCP connection, RTT 100 ms, 10 Mbit/s:
+ * handshake, GET with the handshake's ACK, a 4-segment response, ACKs,
+ * the server closing, then the client. */
+enum { HX_ARROWS = 12, HX_MARKS = 2 };
+static const char *const hx_columns[] = {"client", "server"};
+static const timeline_arrow hx_arrows[HX_ARROWS] = {
+    {0.000000, 0.050032, 0, 1, "SYN"},
+    {0.050032, 0.100064, 1, 0, "SYN-ACK"},
+    {0.100064, 0.150342, 0, 1, "GET /index.html (ACK)"},
+    {0.150842, 0.202010, 1, 0, "200 OK [1460 B]"},
+    {0.152010, 0.203178, 1, 0, "[1460 B]"},
+    {0.153178, 0.204346, 1, 0, "[1460 B]"},
+    {0.154346, 0.205514, 1, 0, "[1460 B] FIN"},
+    {0.202010, 0.252042, 0, 1, "ACK 2921"},
+    {0.204346, 0.254378, 0, 1, "ACK 5841"},
+    {0.205514, 0.255546, 0, 1, "ACK (FIN)"},
+    {0.205600, 0.255632, 0, 1, "FIN"},
+    {0.255632, 0.305664, 1, 0, "ACK"},
+};
+static const timeline_mark hx_marks[HX_MARKS] = {{0.0, 0.100064, 0}, {0.100064, 0.202010, 0}};
+
+static timeline_spec hx_spec(void)
+{
+    return (timeline_spec){"http_exchange", "HTTP/1.0 over one TCP connection (RTT 100 ms)",
+                           hx_columns, 2, hx_arrows, HX_ARROWS, hx_marks, HX_MARKS};
+}
+
+/* A bulk transfer: `n` arrows, data segments in windows growing like slow
+ * start and the ACKs coming back, plus a mark per window. */
+static timeline_spec bulk_spec(timeline_arrow *arrows, size_t n, timeline_mark *marks,
+                               size_t *nmarks, char labels[][32])
+{
+    const double rtt = 0.040, tx = 0.0012;
+    size_t i = 0, seq = 1, w = 2;
+    double t = 0;
+    *nmarks = 0;
+    while (i < n) {
+        marks[(*nmarks)++] = (timeline_mark){t, t + rtt + tx, 0};
+        for (size_t k = 0; k < w && i < n; k++, seq += 1460) {
+            g_snprintf(labels[i], 32, "seq=%zu [1460 B]", seq);
+            arrows[i] = (timeline_arrow){t + k * tx, t + (k + 1) * tx + rtt / 2, 0, 1, labels[i]};
+            i++;
+            if (i < n) {
+                g_snprintf(labels[i], 32, "ACK %zu", seq + 1460);
+                arrows[i] = (timeline_arrow){t + (k + 1) * tx + rtt / 2, t + (k + 1) * tx + rtt, 1,
+                                             0, labels[i]};
+                i++;
+            }
+        }
+        t += rtt + w * tx;
+        w *= 2;
+        if (w > 32)
+            w = 32;
+    }
+    static const char *const cols[] = {"sender", "receiver"};
+    return (timeline_spec){"bulk", "A bulk transfer", cols, 2, arrows, n, marks, *nmarks};
+}
+
+/* ---- Tests ------------------------------------------------------------ */
+
+static void test_plot_data_and_script(void)
+{
+    char *dir = tmp_dir();
+    plot_series series[8];
+    plot_spec spec = page_load_spec(series);
+    bool rendered = true;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir, &rendered, &err));
+    CU_ASSERT_PTR_NULL(err);
+
+    /* The data: one block per series, every number read back exactly. */
+    char *dat = slurp(dir, "page_load", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# column 1: RTT (ms)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# index 4: formula \"non-persistent: 2 RTT (1 + N)\", 7 points"));
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL_FATAL(blocks->len, 8);
+    for (unsigned s = 0; s < 8; s++) {
+        CU_ASSERT_EQUAL_FATAL(block_rows(blocks, s), PL_POINTS);
+        for (unsigned i = 0; i < PL_POINTS; i++) {
+            CU_ASSERT_EQUAL(field_num(blocks, s, i, 0), pl_x[i]);
+            CU_ASSERT_EQUAL(field_num(blocks, s, i, 1), pl_y[s][i]);
+        }
+    }
+    /* Spot check against the formula: non-persistent at RTT 100 ms is 22 RTT. */
+    ASSERT_REL(field_num(blocks, 4, 3, 1), 2.2, 1e-12);
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+
+    /* The script reads the data by its relative name, and never names the
+     * folder; formulas are lines, simulations lines with points. */
+    char *gp = slurp(dir, "page_load", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'page_load.dat'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'page_load.png'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'page_load.svg'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "pngcairo"));
+    CU_ASSERT_PTR_NULL(strstr(gp, dir));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with linespoints linestyle 1 title "
+                                      "'non-persistent (simulated)'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 4 using 1:2 with lines linestyle 101 title "
+                                      "'non-persistent: 2 RTT (1 + N)'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set xlabel 'RTT (ms)'"));
+    g_free(gp);
+
+    if (gnuplot_or_skip("the line plot images")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "page_load");
+    } else {
+        CU_ASSERT_FALSE(rendered);
+    }
+    drop_dir(dir);
+}
+
+static void test_plot_options_and_empty_series(void)
+{
+    char *dir = tmp_dir();
+    const double x[] = {1, 10, 100, 1000}, y[] = {0.001, 0.01, NAN, 1};
+    plot_series series[] = {{"nothing yet", NULL, NULL, 0, false},
+                            {"measured", x, y, 4, false},
+                            {"y = x / 1000", x, y, 4, true}};
+    plot_spec spec = {"loglog", "Log axes", "size (B)", "time (s)", true, true, series, 3};
+    bool rendered = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir, &rendered, &err));
+    char *dat = slurp(dir, "loglog", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    /* The empty series is named but has no block; NaN marks a missing point. */
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "series \"nothing yet\" has no points"));
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL(blocks->len, 2);
+    CU_ASSERT_STRING_EQUAL(field_str(blocks, 0, 2, 1), "NaN");
+    CU_ASSERT_EQUAL(field_num(blocks, 1, 1, 1), 0.01);
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+    char *gp = slurp(dir, "loglog", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set logscale x\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set logscale y\n"));
+    CU_ASSERT_PTR_NULL(strstr(gp, "nothing yet"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 1 using 1:2 with lines linestyle 101"));
+    g_free(gp);
+    if (gnuplot_or_skip("the log plot images")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "loglog");
+    }
+
+    /* No data at all still gives a figure (an empty frame). */
+    plot_spec none = {"empty", "Nothing", NULL, NULL, false, false, NULL, 0};
+    CU_ASSERT_TRUE(plot_write(&none, dir, &rendered, &err));
+    CU_ASSERT_PTR_NULL(err);
+    if (plot_have_gnuplot()) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "empty");
+    }
+    drop_dir(dir);
+}
+
+static void test_timeline_data_and_script(void)
+{
+    char *dir = tmp_dir();
+    timeline_spec spec = hx_spec();
+    bool rendered = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(timeline_write(&spec, dir, &rendered, &err));
+    CU_ASSERT_PTR_NULL(err);
+
+    char *dat = slurp(dir, "http_exchange", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# Hosts (x = column): 0 = client, 1 = server\n"));
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL_FATAL(blocks->len, 2);
+    CU_ASSERT_EQUAL_FATAL(block_rows(blocks, 0), spec.narrows);
+    for (unsigned i = 0; i < spec.narrows; i++) {
+        const timeline_arrow *a = &spec.arrows[i];
+        CU_ASSERT_EQUAL(field_num(blocks, 0, i, 0), a->from);
+        CU_ASSERT_DOUBLE_EQUAL(field_num(blocks, 0, i, 1), a->t_send * 1e3, 1e-6);
+        CU_ASSERT_EQUAL(field_num(blocks, 0, i, 2), a->to);
+        CU_ASSERT_DOUBLE_EQUAL(field_num(blocks, 0, i, 3), a->t_recv * 1e3, 1e-6);
+        double f = field_num(blocks, 0, i, 4), side = field_num(blocks, 0, i, 5);
+        CU_ASSERT_TRUE(f > 0 && f < 1);
+        CU_ASSERT_TRUE(side == 1 || side == -1);
+        CU_ASSERT_STRING_EQUAL(field_str(blocks, 0, i, 6), a->label);
+    }
+    CU_ASSERT_EQUAL_FATAL(block_rows(blocks, 1), HX_MARKS);
+    for (unsigned i = 0; i < HX_MARKS; i++) {
+        CU_ASSERT_EQUAL(field_num(blocks, 1, i, 0), 0);
+        CU_ASSERT_DOUBLE_EQUAL(field_num(blocks, 1, i, 1), hx_marks[i].t0 * 1e3, 1e-6);
+        CU_ASSERT_DOUBLE_EQUAL(field_num(blocks, 1, i, 2), hx_marks[i].t1 * 1e3, 1e-6);
+        CU_ASSERT_TRUE(field_num(blocks, 1, i, 3) < 0); /* left of the client's axis */
+        CU_ASSERT_STRING_EQUAL(field_str(blocks, 1, i, 4), "RTT");
+    }
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+
+    char *gp = slurp(dir, "http_exchange", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'http_exchange.dat'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set x2tics ('client' 0, 'server' 1)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set yrange [TMAX:TMIN]"));
+    CU_ASSERT_PTR_NULL(strstr(gp, dir));
+    g_free(gp);
+
+    if (gnuplot_or_skip("the timeline images")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "http_exchange");
+    }
+    drop_dir(dir);
+}
+
+/* No two labels of the HTTP exchange overlap, none is clipped, and the
+ * brackets beside one axis that touch share a lane. */
+static void test_timeline_layout(void)
+{
+    timeline_spec spec = hx_spec();
+    char *texts[HX_ARROWS];
+    for (size_t i = 0; i < spec.narrows; i++)
+        texts[i] = clean_text(spec.arrows[i].label);
+    tl_geom g;
+    tl_place place[HX_ARROWS];
+    double off[HX_MARKS];
+    timeline_layout(&spec, texts, &g, place, off);
+    CU_ASSERT_EQUAL(off[0], -TL_MARK_PX);
+    CU_ASSERT_EQUAL(off[1], -TL_MARK_PX); /* [0, 100] and [100, 202] only touch */
+    obox box[HX_ARROWS];
+    for (size_t i = 0; i < spec.narrows; i++) {
+        box[i] = label_box(&g, &spec.arrows[i], texts[i], place[i]);
+        for (size_t j = 0; j < i; j++)
+            if (obox_overlap(&box[i], &box[j]) > 0) {
+                CU_FAIL("two labels overlap");
+                printf("\n  labels %zu (%s) and %zu (%s) overlap\n", i, texts[i], j, texts[j]);
+            }
+        CU_ASSERT_TRUE(box[i].cx > 0 && box[i].cx < (g.xmax - g.xmin) * g.ppc);
+        CU_ASSERT_TRUE(box[i].cy < 0 && box[i].cy > -(g.tmax - g.tmin) * g.ppm);
+    }
+    for (size_t i = 0; i < spec.narrows; i++)
+        g_free(texts[i]);
+
+    /* The separating-axis test itself: crossed boxes, apart, touching. */
+    obox a = {0, 0, 1, 0, 10, 2}, b = {0, 0, 0, 1, 10, 2}, c = {30, 0, 1, 0, 10, 2};
+    obox d = {20, 0, 1, 0, 10, 2};
+    CU_ASSERT_DOUBLE_EQUAL(obox_overlap(&a, &b), 12, 1e-12);
+    CU_ASSERT_EQUAL(obox_overlap(&a, &c), 0);
+    CU_ASSERT_EQUAL(obox_overlap(&a, &d), 0);
+}
+
+static void test_timeline_200_arrows(void)
+{
+    enum { N = 200 };
+    static timeline_arrow arrows[N];
+    static timeline_mark marks[N];
+    static char labels[N][32];
+    size_t nmarks = 0;
+    timeline_spec spec = bulk_spec(arrows, N, marks, &nmarks, labels);
+    char *dir = tmp_dir();
+    bool rendered = false;
+    GError *err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    CU_ASSERT_TRUE_FATAL(timeline_write(&spec, dir, &rendered, &err));
+    double secs = (g_get_monotonic_time() - t0) / 1e6;
+    CU_ASSERT_TRUE(secs < 20);
+    char *dat = slurp(dir, "bulk", ".dat", NULL);
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL(block_rows(blocks, 0), N);
+    CU_ASSERT_EQUAL(block_rows(blocks, 1), nmarks);
+    /* Labels are spread out: no two share both position and side and
+     * overlap completely (same arrow geometry and placement). */
+    unsigned same = 0;
+    for (unsigned i = 1; i < N; i++)
+        if (field_num(blocks, 0, i, 4) == field_num(blocks, 0, i - 1, 4) &&
+            field_num(blocks, 0, i, 5) == field_num(blocks, 0, i - 1, 5) &&
+            field_num(blocks, 0, i, 0) == field_num(blocks, 0, i - 1, 0) &&
+            fabs(field_num(blocks, 0, i, 1) - field_num(blocks, 0, i - 1, 1)) < 1e-9)
+            same++;
+    CU_ASSERT_EQUAL(same, 0);
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+    if (gnuplot_or_skip("the 200-arrow timeline images")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "bulk");
+    }
+    drop_dir(dir);
+}
+
+/* Titles and labels with quotes, backslashes, backquotes (gnuplot would
+ * run a shell command from "`...`"), @ (macros), enhanced-text characters,
+ * newlines and invalid UTF-8 are written so that gnuplot shows them as
+ * text. */
+static void test_escaping(void)
+{
+    char *dir = tmp_dir();
+    const char *nasty = "it's \"x\" `touch pwned` \\n @t {a}_b^c\nline 2 \xff";
+    const double x[] = {1, 2}, y[] = {3, 4};
+    plot_series s[] = {{nasty, x, y, 2, false}};
+    plot_spec spec = {"nasty", nasty, nasty, "y", false, false, s, 1};
+    bool rendered = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir, &rendered, &err));
+    char *gp = slurp(dir, "nasty", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set title 'it''s \"x\" `touch pwned` \\n @t {a}_b^c line 2 "));
+    CU_ASSERT_TRUE(g_utf8_validate(gp, -1, NULL));
+    g_free(gp);
+    char *dat = slurp(dir, "nasty", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# index 0: simulation \"it's \"x\" `touch pwned`"));
+    CU_ASSERT_PTR_NULL(strstr(dat, "\nline 2"));
+    g_free(dat);
+
+    const char *cols[] = {"a'b", "`c`"};
+    const timeline_arrow arrows[] = {{0, 0.01, 0, 1, nasty}, {0.01, 0.02, 1, 0, "#1 \"q\""}};
+    timeline_spec t = {"nasty_tl", nasty, cols, 2, arrows, 2, NULL, 0};
+    bool trendered = false;
+    CU_ASSERT_TRUE_FATAL(timeline_write(&t, dir, &trendered, &err));
+    dat = slurp(dir, "nasty_tl", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"#1 'q'\"\n"));
+    g_free(dat);
+    gp = slurp(dir, "nasty_tl", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set x2tics ('a''b' 0, '`c`' 1)"));
+    g_free(gp);
+
+    if (gnuplot_or_skip("rendering the escaped strings")) {
+        CU_ASSERT_TRUE(rendered);
+        CU_ASSERT_TRUE(trendered);
+        CU_ASSERT_FALSE(exists(dir, "pwned", "")); /* the backquotes ran nothing */
+        char *svg = slurp(dir, "nasty", ".svg", NULL);
+        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "`touch pwned`"));
+        g_free(svg);
+        svg = slurp(dir, "nasty_tl", ".svg", NULL);
+        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "#1 'q'"));
+        g_free(svg);
+    }
+    drop_dir(dir);
+}
+
+static void test_redraw_dir(void)
+{
+    char *dir = tmp_dir();
+    plot_series series[8];
+    plot_spec p = page_load_spec(series);
+    timeline_spec t = hx_spec();
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(plot_write(&p, dir, NULL, &err));
+    CU_ASSERT_TRUE_FATAL(timeline_write(&t, dir, NULL, &err));
+    if (gnuplot_or_skip("redrawing a folder")) {
+        static const char *const names[] = {"page_load", "http_exchange"};
+        for (int i = 0; i < 2; i++) {
+            remove_file(dir, names[i], ".png");
+            remove_file(dir, names[i], ".svg");
+        }
+        CU_ASSERT_EQUAL(plot_redraw_dir(dir, &err), 2);
+        CU_ASSERT_PTR_NULL(err);
+        for (int i = 0; i < 2; i++)
+            check_images(dir, names[i]);
+
+        /* A broken script: the others are still drawn, the error names it. */
+        char *bad = path_of(dir, "0_broken", ".gp");
+        CU_ASSERT_TRUE(g_file_set_contents(bad, "plot 'no-such-file.dat'\n", -1, NULL));
+        g_free(bad);
+        remove_file(dir, "page_load", ".png");
+        CU_ASSERT_EQUAL(plot_redraw_dir(dir, &err), -1);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err->message, "drew 2 of 3"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err->message, "0_broken.gp"));
+        g_clear_error(&err);
+        CU_ASSERT_TRUE(exists(dir, "page_load", ".png"));
+    }
+    /* A folder that is not there. */
+    char *missing = g_build_filename(dir, "no-such-folder", NULL);
+    CU_ASSERT_EQUAL(plot_redraw_dir(missing, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err);
+    g_clear_error(&err);
+    g_free(missing);
+    drop_dir(dir);
+}
+
+/* A script that never finishes is killed at the time limit. */
+static void test_gnuplot_time_limit(void)
+{
+    if (!gnuplot_or_skip("the gnuplot time limit"))
+        return;
+    char *dir = tmp_dir();
+    char *slow = path_of(dir, "slow", ".gp");
+    CU_ASSERT_TRUE(g_file_set_contents(slow, "pause 30\n", -1, NULL));
+    g_free(slow);
+    gint64 saved = plot_gnuplot_timeout_us;
+    plot_gnuplot_timeout_us = G_USEC_PER_SEC / 2;
+    GError *err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    CU_ASSERT_EQUAL(plot_redraw_dir(dir, &err), -1);
+    double secs = (g_get_monotonic_time() - t0) / 1e6;
+    plot_gnuplot_timeout_us = saved;
+    CU_ASSERT_TRUE(secs >= 0.5 && secs < 5);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(err);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err->message, "killed after"));
+    g_clear_error(&err);
+    drop_dir(dir);
+}
+
+/* Without gnuplot on PATH the data and scripts are written, nothing is
+ * rendered, and redrawing a folder is an error that says what to install. */
+static void test_without_gnuplot(void)
+{
+    char *saved = g_strdup(g_getenv("PATH"));
+    char *dir = tmp_dir();
+    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    CU_ASSERT_FALSE(plot_have_gnuplot());
+    plot_series series[8];
+    plot_spec p = page_load_spec(series);
+    timeline_spec t = hx_spec();
+    bool rendered = true;
+    GError *err = NULL;
+    CU_ASSERT_TRUE(plot_write(&p, dir, &rendered, &err));
+    CU_ASSERT_FALSE(rendered);
+    rendered = true;
+    CU_ASSERT_TRUE(timeline_write(&t, dir, &rendered, &err));
+    CU_ASSERT_FALSE(rendered);
+    CU_ASSERT_PTR_NULL(err);
+    CU_ASSERT_TRUE(exists(dir, "page_load", ".dat") && exists(dir, "page_load", ".gp"));
+    CU_ASSERT_TRUE(exists(dir, "http_exchange", ".dat") && exists(dir, "http_exchange", ".gp"));
+    CU_ASSERT_FALSE(exists(dir, "page_load", ".png") || exists(dir, "page_load", ".svg"));
+    CU_ASSERT_FALSE(exists(dir, "http_exchange", ".png"));
+    CU_ASSERT_EQUAL(plot_redraw_dir(dir, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err->message, "gnuplot is not on PATH"));
+    g_clear_error(&err);
+    if (saved)
+        g_setenv("PATH", saved, TRUE);
+    else
+        g_unsetenv("PATH");
+    g_free(saved);
+    drop_dir(dir);
+}
+
+/* The same spec gives the same .dat and .gp bytes, written twice into one
+ * folder or into two folders. */
+static void test_deterministic(void)
+{
+    char *a = tmp_dir(), *b = tmp_dir();
+    plot_series series[8];
+    plot_spec p = page_load_spec(series);
+    timeline_spec t = hx_spec();
+    static const char *const names[] = {"page_load", "http_exchange"};
+    static const char *const exts[] = {".dat", ".gp"};
+    GError *err = NULL;
+    CU_ASSERT_TRUE(plot_write(&p, a, NULL, &err));
+    CU_ASSERT_TRUE(timeline_write(&t, a, NULL, &err));
+    char *first[2][2];
+    gsize first_len[2][2];
+    for (int n = 0; n < 2; n++)
+        for (int e = 0; e < 2; e++)
+            first[n][e] = slurp(a, names[n], exts[e], &first_len[n][e]);
+    CU_ASSERT_TRUE(plot_write(&p, a, NULL, &err));
+    CU_ASSERT_TRUE(timeline_write(&t, a, NULL, &err));
+    CU_ASSERT_TRUE(plot_write(&p, b, NULL, &err));
+    CU_ASSERT_TRUE(timeline_write(&t, b, NULL, &err));
+    for (int n = 0; n < 2; n++)
+        for (int e = 0; e < 2; e++) {
+            const char *dirs[] = {a, b};
+            for (int d = 0; d < 2; d++) {
+                gsize len = 0;
+                char *again = slurp(dirs[d], names[n], exts[e], &len);
+                CU_ASSERT_TRUE(again && first[n][e] && len == first_len[n][e] &&
+                               memcmp(again, first[n][e], len) == 0);
+                g_free(again);
+            }
+            g_free(first[n][e]);
+        }
+    drop_dir(a);
+    drop_dir(b);
+}
+
+/* Names that are not plain file stems and arrows or marks outside the
+ * columns are refused with an error, and nothing is written. */
+static void test_bad_input(void)
+{
+    char *dir = tmp_dir();
+    const double x[] = {1}, y[] = {1};
+    plot_series s[] = {{"s", x, y, 1, false}};
+    static const char *const bad_names[] = {"", "../up", "a/b", ".hidden", "sp ace", "q'uote"};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad_names); i++) {
+        plot_spec p = {bad_names[i], "t", "x", "y", false, false, s, 1};
+        GError *err = NULL;
+        bool rendered = true;
+        CU_ASSERT_FALSE(plot_write(&p, dir, &rendered, &err));
+        CU_ASSERT_FALSE(rendered);
+        CU_ASSERT_TRUE(err && err->domain == G_FILE_ERROR);
+        g_clear_error(&err);
+    }
+    plot_series missing[] = {{"s", NULL, y, 1, false}};
+    plot_spec p = {"ok", "t", "x", "y", false, false, missing, 1};
+    GError *err = NULL;
+    CU_ASSERT_FALSE(plot_write(&p, dir, NULL, &err));
+    CU_ASSERT_PTR_NOT_NULL(err);
+    g_clear_error(&err);
+
+    const char *cols[] = {"a", "b"};
+    const timeline_arrow off_cols[] = {{0, 0.1, 0, 2, "to nowhere"}};
+    timeline_spec t = {"tl", "t", cols, 2, off_cols, 1, NULL, 0};
+    CU_ASSERT_FALSE(timeline_write(&t, dir, NULL, &err));
+    CU_ASSERT_TRUE(err && strstr(err->message, "to nowhere") != NULL);
+    g_clear_error(&err);
+    const timeline_arrow nan_time[] = {{0, NAN, 0, 1, "never"}};
+    t.arrows = nan_time;
+    CU_ASSERT_FALSE(timeline_write(&t, dir, NULL, &err));
+    CU_ASSERT_PTR_NOT_NULL(err);
+    g_clear_error(&err);
+    const timeline_mark bad_mark[] = {{0, 0.1, -1}};
+    t.narrows = 0;
+    t.marks = bad_mark;
+    t.nmarks = 1;
+    CU_ASSERT_FALSE(timeline_write(&t, dir, NULL, &err));
+    CU_ASSERT_PTR_NOT_NULL(err);
+    g_clear_error(&err);
+
+    /* Nothing was written. */
+    GDir *d = g_dir_open(dir, 0, NULL);
+    CU_ASSERT_PTR_NULL(g_dir_read_name(d));
+    g_dir_close(d);
+    /* A folder that does not exist: the file cannot be written. */
+    char *nowhere = g_build_filename(dir, "no", "such", NULL);
+    plot_spec good = {"good", "t", "x", "y", false, false, s, 1};
+    CU_ASSERT_FALSE(plot_write(&good, nowhere, NULL, &err));
+    CU_ASSERT_TRUE(err && err->domain == G_FILE_ERROR);
+    g_clear_error(&err);
+    g_free(nowhere);
+    drop_dir(dir);
+}
+
+static void test_numbers(void)
+{
+    GString *s = g_string_new(NULL);
+    const double vals[] = {0.1, 1.0 / 3, 1e-300, -2.5e17, 100, 0.0235 * 1000};
+    for (size_t i = 0; i < G_N_ELEMENTS(vals); i++) {
+        g_string_truncate(s, 0);
+        put_num(s, vals[i]);
+        CU_ASSERT_EQUAL(g_ascii_strtod(s->str, NULL), vals[i]);
+    }
+    g_string_truncate(s, 0);
+    put_num(s, 0.1);
+    CU_ASSERT_STRING_EQUAL(s->str, "0.1");
+    g_string_truncate(s, 0);
+    put_num(s, INFINITY);
+    CU_ASSERT_STRING_EQUAL(s->str, "NaN");
+    g_string_truncate(s, 0);
+    put_fixed(s, 23.4999999999, 6);
+    CU_ASSERT_STRING_EQUAL(s->str, "23.5");
+    g_string_truncate(s, 0);
+    put_fixed(s, -0.0000001, 6);
+    CU_ASSERT_STRING_EQUAL(s->str, "0");
+    g_string_truncate(s, 0);
+    put_fixed(s, 150, 6);
+    CU_ASSERT_STRING_EQUAL(s->str, "150");
+    g_string_free(s, TRUE);
+}
+
+int main(void)
+{
+    static const test_case tests[] = {
+        TEST(test_plot_data_and_script), TEST(test_plot_options_and_empty_series),
+        TEST(test_timeline_data_and_script), TEST(test_timeline_layout),
+        TEST(test_timeline_200_arrows), TEST(test_escaping), TEST(test_redraw_dir),
+        TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
+        TEST(test_bad_input), TEST(test_numbers),
+    };
+    return test_main("cli_plot", tests, (int)G_N_ELEMENTS(tests));
+}
