@@ -16,8 +16,9 @@ deps:
 configure: deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS) >/dev/null
 
+# The build's own output goes to build/build.log, and is shown only when it fails.
 build: configure
-	@cmake --build $(BUILD) -j $(JOBS) -- --no-print-directory
+	@cmake --build $(BUILD) -j $(JOBS) > $(BUILD)/build.log 2>&1 || (cat $(BUILD)/build.log; exit 1)
 
 run: build
 	@$(BUILD)/appsim run scenarios/http-persistence.json

@@ -20,8 +20,9 @@
  * as single-quoted gnuplot strings, the only kind in which gnuplot expands
  * neither backquotes (shell commands) nor backslash escapes; a quote is
  * doubled, and control characters become spaces. In the data file they are
- * double-quoted fields, where a double quote cannot be escaped: it becomes
- * a single quote. Terminals are set `noenhanced`, so ^ _ @ { } print as
+ * double-quoted fields, in which gnuplot reads backslash escapes (so a
+ * backslash is doubled) but cannot hold a double quote (it becomes two
+ * single quotes). Terminals are set `noenhanced`, so ^ _ @ { } print as
  * themselves.
  *
  * gnuplot is run as `gnuplot -d <name>.gp` (no init files, so a user's
@@ -99,14 +100,22 @@ static void gp_quote(GString *out, const char *s)
     g_free(t);
 }
 
-/* Appends `s` as a double-quoted data-file field (a double quote inside
- * cannot be escaped there, so it becomes a single quote). */
+/* Appends `s` as a double-quoted data-file field. gnuplot reads backslash
+ * escapes there, so a backslash is doubled; but it ends the field at any
+ * double quote followed by a space, escaped or not, so a double quote
+ * becomes two single quotes. */
 static void dat_quote(GString *out, const char *s)
 {
     char *t = clean_text(s);
     g_string_append_c(out, '"');
-    for (char *c = t; *c; c++)
-        g_string_append_c(out, *c == '"' ? '\'' : *c);
+    for (char *c = t; *c; c++) {
+        if (*c == '"')
+            g_string_append(out, "''");
+        else if (*c == '\\')
+            g_string_append(out, "\\\\");
+        else
+            g_string_append_c(out, *c);
+    }
     g_string_append_c(out, '"');
     g_free(t);
 }
@@ -200,13 +209,17 @@ bool plot_have_gnuplot(void)
  * gets a message: the spawn error, the time limit, or gnuplot's stderr. */
 static bool run_gnuplot(const char *gnuplot, const char *dir, const char *script, char **why)
 {
-    char *argv[] = {(char *)gnuplot, (char *)"-d", (char *)script, NULL};
+    /* "./-x.gp", so that a script name is never taken for an option. */
+    char *arg = g_strconcat(script[0] == '-' ? "./" : "", script, NULL);
+    char *argv[] = {(char *)gnuplot, (char *)"-d", arg, NULL};
     GPid pid;
     int err_fd = -1;
     GError *error = NULL;
-    if (!g_spawn_async_with_pipes(dir, argv, NULL,
-                                  G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL, NULL,
-                                  NULL, &pid, NULL, NULL, &err_fd, &error)) {
+    bool spawned = g_spawn_async_with_pipes(dir, argv, NULL,
+                                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                                            NULL, NULL, &pid, NULL, NULL, &err_fd, &error);
+    g_free(arg);
+    if (!spawned) {
         if (why)
             *why = g_strdup_printf("cannot run %s: %s", gnuplot, error->message);
         g_error_free(error);
@@ -378,6 +391,15 @@ static const char *const palette[] = {"#0072b2", "#d55e00", "#009e73", "#cc79a7"
                                       "#e69f00", "#56b4e9", "#000000", "#999999"};
 #define NPALETTE G_N_ELEMENTS(palette)
 
+/* Appends a section ruler "# ---- <title> ----...", 76 columns wide. */
+static void gp_section(GString *gp, const char *title)
+{
+    g_string_append_printf(gp, "\n# ---- %s ", title);
+    for (size_t n = strlen(title) + 8; n < 76; n++)
+        g_string_append_c(gp, '-');
+    g_string_append_c(gp, '\n');
+}
+
 /* The script's head: what it is and how to redraw it. */
 static void gp_head(GString *gp, const char *name, const char *what, const char *title)
 {
@@ -399,9 +421,9 @@ static void gp_head(GString *gp, const char *name, const char *what, const char 
  * script variables W and H. */
 static void gp_images(GString *gp, const char *name, const char *font, const GString *plot)
 {
+    gp_section(gp, "The images: PNG first, then the same plot again as SVG");
     g_string_append_printf(
         gp,
-        "\n# ---- The images: PNG first, then the same plot again as SVG --------------\n"
         "# pngcairo draws smoother text and lines; the plain png terminal is the\n"
         "# fallback on a gnuplot built without cairo.\n"
         "if (strstrt(GPVAL_TERMINALS, 'pngcairo') > 0) {\n"
@@ -473,10 +495,10 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
     GString *gp = g_string_new(NULL);
     gp_head(gp, p->name, "a line plot", p->title);
     g_string_append(gp, "\nset encoding utf8\n");
-    g_string_append(gp, "\n# ---- Image size in pixels (PNG and SVG) ----------------------------------\n"
-                        "W = 960\n"
+    gp_section(gp, "Image size in pixels (PNG and SVG)");
+    g_string_append(gp, "W = 960\n"
                         "H = 680\n");
-    g_string_append(gp, "\n# ---- Titles ---------------------------------------------------------------\n");
+    gp_section(gp, "Titles");
     if (p->title) {
         g_string_append(gp, "set title ");
         gp_quote(gp, p->title);
@@ -492,7 +514,7 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
         gp_quote(gp, p->ylabel);
         g_string_append_c(gp, '\n');
     }
-    g_string_append(gp, "\n# ---- Axes, grid and legend -------------------------------------------------\n");
+    gp_section(gp, "Axes, grid and legend");
     if (p->logx)
         g_string_append(gp, "set logscale x\n");
     if (p->logy)
@@ -520,8 +542,8 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
         g_string_append(gp, "set label 'no data' at graph 0.5, graph 0.5 center\n");
     }
 
+    gp_section(gp, "Line styles: colours, widths and point shapes");
     g_string_append(gp,
-                    "\n# ---- Line styles: colours, widths and point shapes -------------------------\n"
                     "# Simulated series: line styles 1, 2, ... (points joined by lines).\n"
                     "# Formula series: line styles 101, 102, ... (wide dashed lines, 44%\n"
                     "# transparent: '#70rrggbb', so a simulation on top of its formula\n"
@@ -546,9 +568,8 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
                                "dashtype (4,3)\n",
                                101 + k, palette[k % NPALETTE] + 1);
 
-    g_string_append_printf(gp, "\n# ---- The data ---------------------------------------------------------------\n"
-                               "data = '%s.dat'\n",
-                           p->name);
+    gp_section(gp, "The data");
+    g_string_append_printf(gp, "data = '%s.dat'\n", p->name);
 
     GString *plot = g_string_new("plot ");
     block = 0;
@@ -570,7 +591,8 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
     gp_images(gp, p->name, "sans-serif,11", plot);
     g_string_free(plot, TRUE);
 
-    bool ok = write_file(dir, p->name, ".dat", dat, err) && write_file(dir, p->name, ".gp", gp, err);
+    bool ok = write_file(dir, p->name, ".dat", dat, err) &&
+              write_file(dir, p->name, ".gp", gp, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     if (ok) {
@@ -592,7 +614,9 @@ enum {
     TL_MARGIN_R = 30,
     TL_MARGIN_T = 80,
     TL_MARGIN_B = 30,
-    TL_COLUMN_PX = 400,  /* distance between two host axes */
+    TL_COLUMN_PX = 400,  /* distance between two host axes, at most */
+    TL_MIN_COLUMN_PX = 240, /* ... and at least */
+    TL_WIDE_PX = 1400,   /* plot width above which the distance shrinks */
     TL_ARROW_PX = 22,    /* plot height per arrow, between the limits below */
     TL_MIN_PLOT_H = 640,
     TL_MAX_PLOT_H = 4400,
@@ -600,8 +624,8 @@ enum {
 #define TL_SIDE_COLUMNS 0.3  /* room left of the first and right of the last axis */
 #define TL_LABEL_FONT 8      /* points */
 #define TL_CHAR_PX 5.4       /* mean advance of a label character at that size */
-#define TL_LABEL_H 11.0      /* label box height, pixels */
-#define TL_GAP 7.0           /* arrow to label centre line, pixels */
+#define TL_LABEL_H 12.0      /* label box height, pixels */
+#define TL_GAP 9.0           /* arrow to label centre line, pixels */
 #define TL_MARK_PX 16.0      /* first bracket's distance from its host axis */
 #define TL_MARK_LANE_PX 36.0 /* distance between brackets that overlap in time */
 #define TL_MARK_TEXT_PX 14.0 /* bracket to the centre of its "RTT" text */
@@ -800,7 +824,9 @@ static tl_geom timeline_geometry(const timeline_spec *t)
     int cols = MAX(t->ncolumns, 1);
     g.xmin = -TL_SIDE_COLUMNS;
     g.xmax = cols - 1 + TL_SIDE_COLUMNS;
-    int plot_w = (int)lround((g.xmax - g.xmin) * TL_COLUMN_PX);
+    /* Many hosts share about TL_WIDE_PX, down to TL_MIN_COLUMN_PX each. */
+    double col_px = CLAMP(TL_WIDE_PX / (g.xmax - g.xmin), TL_MIN_COLUMN_PX, TL_COLUMN_PX);
+    int plot_w = (int)lround((g.xmax - g.xmin) * col_px);
     size_t want = t->narrows * TL_ARROW_PX;
     int plot_h = (int)CLAMP(want, (size_t)TL_MIN_PLOT_H, (size_t)TL_MAX_PLOT_H);
     g.w = plot_w + TL_MARGIN_L + TL_MARGIN_R;
@@ -887,7 +913,7 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                             t->name);
     g_string_append(dat, "# Hosts (x = column):");
     for (int c = 0; c < t->ncolumns; c++) {
-        char *h = clean_text(t->columns[c]);
+        char *h = t->columns[c] ? clean_text(t->columns[c]) : g_strdup_printf("host %d", c);
         g_string_append_printf(dat, "%s %d = %s", c ? "," : "", c, h);
         g_free(h);
     }
@@ -933,15 +959,16 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                     "# each arrow is one packet, from its sender at the send time to its\n"
                     "# receiver at the arrival time; a bracket marks a round-trip time.\n"
                     "\nset encoding utf8\n");
+    gp_section(gp, "Geometry");
     g_string_append_printf(gp,
-                           "\n# ---- Geometry ----------------------------------------------------------------\n"
                            "# Image size and margins in pixels. The label angles follow these\n"
                            "# numbers; the label positions in %s.dat were chosen for them.\n"
                            "W = %d\n"
                            "H = %d\n"
                            "ML = %d; MR = %d; MT = %d; MB = %d\n",
                            t->name, g.w, g.h, TL_MARGIN_L, TL_MARGIN_R, TL_MARGIN_T, TL_MARGIN_B);
-    g_string_append(gp, "# Host axes stand at x = 0, 1, ...; XMIN and XMAX leave room beside them.\n");
+    g_string_append(gp, "# Host axes stand at x = 0, 1, ...; XMIN and XMAX leave room\n"
+                        "# beside them.\n");
     g_string_append(gp, "XMIN = ");
     put_fixed(gp, g.xmin, 3);
     g_string_append(gp, "; XMAX = ");
@@ -958,7 +985,7 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                         "set xrange [XMIN:XMAX]\n"
                         "set yrange [TMAX:TMIN]   # reversed: time grows downwards\n");
 
-    g_string_append(gp, "\n# ---- Title, hosts and time axis --------------------------------------------\n");
+    gp_section(gp, "Title, hosts and time axis");
     if (t->title) {
         g_string_append(gp, "set title ");
         gp_quote(gp, t->title);
@@ -982,8 +1009,9 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
         g_string_append_printf(gp,
                                "# One axis per host, an arrow pointing the way time goes.\n"
                                "do for [i = 0:%d] {\n"
-                               "    set arrow from first i, graph 1 to first i, graph 0 head filled "
-                               "size screen 0.012,15 linewidth 2 linecolor rgb '#555555' back\n"
+                               "    set arrow from first i, graph 1 to first i, graph 0 \\\n"
+                               "        head filled size screen 0.012,15 linewidth 2 \\\n"
+                               "        linecolor rgb '#555555' back\n"
                                "}\n",
                                t->ncolumns - 1);
     }
@@ -992,15 +1020,15 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                         "set border 2 linecolor rgb '#888888'\n"
                         "set grid ytics linecolor rgb '#e4e4e4'\n");
 
-    g_string_append(gp, "\n# ---- Colours: arrows and their labels take the colour of their sender ----\n");
+    gp_section(gp, "Colours: arrows and their labels take their sender's");
     for (int c = 0; c < MAX(t->ncolumns, 1); c++)
         g_string_append_printf(gp, "set linetype %d linecolor rgb '%s'\n", c + 1,
                                palette[c % NPALETTE]);
     g_string_append(gp, "mark_colour = '#333333'\n");
 
+    gp_section(gp, "Label placement");
     g_string_append_printf(
         gp,
-        "\n# ---- Label placement -------------------------------------------------------\n"
         "# A packet's label lies along its arrow: angle() is the arrow's angle on\n"
         "# screen in degrees, upright() turns it so text never reads upside down,\n"
         "# lab_x() and lab_t() put the label's centre at a fraction f of the way\n"
@@ -1010,10 +1038,10 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
         "GAP = %g\n"
         "upright(a) = a > 90 ? a - 180 : (a < -90 ? a + 180 : a)\n"
         "angle(dx, dt) = upright(atan2(-dt * px_per_ms, dx * px_per_col) * 180 / pi)\n"
-        "lab_x(x1, t1, x2, t2, f, s) = x1 + f * (x2 - x1) - s * GAP * sin(angle(x2 - x1, t2 - t1) "
-        "* pi / 180) / px_per_col\n"
-        "lab_t(x1, t1, x2, t2, f, s) = t1 + f * (t2 - t1) - s * GAP * cos(angle(x2 - x1, t2 - t1) "
-        "* pi / 180) / px_per_ms\n"
+        "lab_x(x1, t1, x2, t2, f, s) = x1 + f * (x2 - x1) \\\n"
+        "    - s * GAP * sin(angle(x2 - x1, t2 - t1) * pi / 180) / px_per_col\n"
+        "lab_t(x1, t1, x2, t2, f, s) = t1 + f * (t2 - t1) \\\n"
+        "    - s * GAP * cos(angle(x2 - x1, t2 - t1) * pi / 180) / px_per_ms\n"
         "# A round-trip bracket stands `off` pixels beside host axis c, its text\n"
         "# %g pixels further out.\n"
         "bracket_x(c, off) = c + off / px_per_col\n"
@@ -1049,7 +1077,8 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
     gp_images(gp, t->name, "sans-serif,10", plot);
     g_string_free(plot, TRUE);
 
-    bool ok = write_file(dir, t->name, ".dat", dat, err) && write_file(dir, t->name, ".gp", gp, err);
+    bool ok = write_file(dir, t->name, ".dat", dat, err) &&
+              write_file(dir, t->name, ".gp", gp, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     g_free(place);

@@ -57,6 +57,7 @@ typedef struct {
     run_result **results;
     GError **errors;
     GMutex lock;
+    guint transcript_run;
     guint done, total;
     bool progress;
     int64_t started;
@@ -92,6 +93,7 @@ static void run_one(gpointer data, gpointer user)
         run_options opt = p->opt;
         opt.pcap_dir = pcap_dir;
         opt.timeline = p->opt.timeline && k == 0;
+        opt.transcript = k == p->transcript_run;
         res = runner_run(r, k, &opt, &err);
         scn_run_free(r);
     }
@@ -273,7 +275,8 @@ static bool report(const scenario *sc, plan *p, const char *metric, const char *
         inner *= scenario_axis(sc, i)->values->len;
     /* table */
     printf("  %s by %s%s%s\n\n", mname, x->path, nc > 1 ? " and " : "", nc > 1 ? cmp->path : "");
-    printf("  %-14s", x->path);
+    int w = (int)MAX(strlen(x->path), 14u);
+    printf("  %-*s", w, x->path);
     for (guint c = 0; c < nc; c++)
         printf(" %22s", nc > 1 ? (const char *)g_ptr_array_index(cmp->labels, c) : "simulated");
     printf("\n");
@@ -281,7 +284,7 @@ static bool report(const scenario *sc, plan *p, const char *metric, const char *
     for (guint k = 0; k < p->total; k++)
         any_formula |= isfinite(p->results[k]->formula_s);
     for (guint xi = 0; xi < nx; xi++) {
-        printf("  %-14s", (const char *)g_ptr_array_index(x->labels, xi));
+        printf("  %-*s", w, (const char *)g_ptr_array_index(x->labels, xi));
         for (guint c = 0; c < nc; c++) {
             guint k = nax ? (c * nx + xi) * inner : xi;
             const run_result *r = p->results[k];
@@ -386,6 +389,7 @@ int cmd_run(int argc, char **argv)
     gchar **sets = NULL;
     gint jobs = 0;
     gboolean pcap = FALSE, timeline = FALSE, quiet = FALSE;
+    gint transcript_run = 0;
     GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out, "Results folder (default results/<name>)", "DIR"},
         {"seed", 's', 0, G_OPTION_ARG_INT64, &seed, "Override the scenario's seed", "N"},
@@ -393,6 +397,7 @@ int cmd_run(int argc, char **argv)
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs, "Runs at once (default: the number of cores)", "N"},
         {"pcap", 0, 0, G_OPTION_ARG_NONE, &pcap, "Write packet traces (pcap) per link", NULL},
         {"timeline", 0, 0, G_OPTION_ARG_NONE, &timeline, "Draw the time-space diagram of one page load", NULL},
+        {"transcript-run", 0, 0, G_OPTION_ARG_INT, &transcript_run, "The run whose dialogue goes to transcript.txt (default 0)", "K"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "No progress bar", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("FILE - run a scenario and write its results");
@@ -438,6 +443,12 @@ int cmd_run(int argc, char **argv)
     p.results = g_new0(run_result *, p.total);
     p.errors = g_new0(GError *, p.total);
     p.opt.timeline = timeline;
+    p.transcript_run = (guint)MAX(transcript_run, 0);
+    if (p.transcript_run >= p.total) {
+        fprintf(stderr, "appsim run: --transcript-run %d: the plan has runs 0 to %u\n", transcript_run, p.total - 1);
+        rc = EXIT_USAGE;
+        goto done;
+    }
     p.pcap_root = pcap ? g_build_filename(tmp, "pcap", NULL) : NULL;
     p.progress = !quiet && isatty(STDERR_FILENO) && p.total > 1;
     p.started = g_get_monotonic_time();
@@ -477,6 +488,9 @@ int cmd_run(int argc, char **argv)
         } else if (want_timeline && !write_timeline(sc, p.results[0], tmp, &drawn, &err)) {
             rc = EXIT_RUN;
         }
+        const run_result *tr = p.results[p.transcript_run];
+        if (rc == EXIT_OK && tr->transcript && !write_text(tmp, "transcript.txt", tr->transcript, &err))
+            rc = EXIT_RUN;
         if (rc == EXIT_OK && (!write_summary(sc, &p, metric, tmp, &err) || !write_csvs(&p, tmp, &err) ||
                               !report(sc, &p, metric, title, tmp, &plotted, &err)))
             rc = EXIT_RUN;
@@ -495,7 +509,7 @@ int cmd_run(int argc, char **argv)
             g_free(old);
         }
         if (rc == EXIT_OK) {
-            printf("\nresults: %s/ (summary.json, requests.csv, links.csv", dir);
+            printf("\nresults: %s/ (summary.json, requests.csv, links.csv, transcript.txt", dir);
             if (plotted || drawn)
                 printf(", %s%s%s", plotted ? metric : "", plotted && drawn ? ".png, " : plotted ? ".png" : "",
                        drawn ? "timeline.png" : "");

@@ -13,6 +13,7 @@
 #include "protocols/http/http_server.h"
 #include "protocols/http/http_url.h"
 #include "sim/sim_trace.h"
+#include "transcript.h"
 
 typedef struct world world;
 
@@ -318,6 +319,7 @@ void run_result_free(run_result *res)
     g_free(res->columns[0]);
     g_free(res->columns[1]);
     g_free(res->fingerprint);
+    g_free(res->transcript);
     g_free(res);
 }
 
@@ -339,6 +341,7 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
     unsigned timeline_sub = 0;
     run_result *res = NULL;
     pcap_out *pcap = NULL;
+    transcript *tr = NULL;
 
     for (guint i = 0; i < r->nodes->len; i++) {
         const scn_node *n = &g_array_index(r->nodes, scn_node, i);
@@ -430,6 +433,9 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
                                            timeline_rec, &w);
     }
 
+    if (opt && opt->transcript && bnode && snode)
+        tr = transcript_new(w.net, bnode, snode, 400);
+
     sim_time_t limit = r->stop_time ? MIN(r->stop_time, r->max_time) : r->max_time;
     if (w.browsers_left == 0 && r->stop_time == 0)
         limit = 0; /* nothing to wait for */
@@ -438,6 +444,7 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
     sim_trace_unsubscribe(sim_trace(w.sim), digest_sub);
     if (timeline_sub)
         sim_trace_unsubscribe(sim_trace(w.sim), timeline_sub);
+    transcript_detach(tr);
 
     res = g_new0(run_result, 1);
     res->index = index;
@@ -491,6 +498,12 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
         }
     }
     res->fingerprint = g_strdup(g_checksum_get_string(w.fingerprint));
+    if (tr) {
+        char *title = g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s <-> %s", r->name, index,
+                                      r->seed, node_name(bnode), node_name(snode));
+        res->transcript = transcript_text(tr, title);
+        g_free(title);
+    }
     if (w.arrows) {
         res->arrows = w.arrows;
         w.arrows = NULL;
@@ -504,6 +517,7 @@ out:
             sim_trace_unsubscribe(sim_trace(w.sim), timeline_sub);
     }
     pcap_out_free(pcap);
+    transcript_free(tr);
     if (w.arrows)
         g_array_free(w.arrows, TRUE);
     world_free(&w);

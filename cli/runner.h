@@ -23,6 +23,7 @@
 typedef struct {
     const char *pcap_dir; /* write pcap files here (NULL: none) */
     bool timeline;        /* collect the first page load's packets */
+    bool transcript;      /* collect the HTTP dialogue of browser 0 and its server */
 } run_options;
 
 typedef struct {
@@ -49,6 +50,7 @@ typedef struct {
     /* the timeline (when asked): arrows between column 0 (client) and 1 (server) */
     GArray *arrows;            /* of timeline_arrow (labels owned) */
     char *columns[2];
+    char *transcript;          /* the dialogue (when asked), or NULL */
 } run_result;
 
 run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GError **err);

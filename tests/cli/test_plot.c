@@ -140,10 +140,16 @@ static GPtrArray *parse_dat(const char *text)
                 break;
             const char *start = c;
             if (*c == '"') {
-                const char *end = strchr(c + 1, '"');
-                CU_ASSERT_PTR_NOT_NULL_FATAL(end);
-                g_ptr_array_add(fields, g_strndup(c + 1, (gsize)(end - c - 1)));
-                c = end + 1;
+                /* A quoted field, with backslash escapes as gnuplot reads them. */
+                GString *f = g_string_new(NULL);
+                for (c++; *c && *c != '"'; c++) {
+                    if (*c == '\\' && c[1])
+                        c++;
+                    g_string_append_c(f, *c);
+                }
+                CU_ASSERT_EQUAL_FATAL(*c, '"');
+                g_ptr_array_add(fields, g_string_free(f, FALSE));
+                c++;
             } else {
                 while (*c && *c != ' ')
                     c++;
@@ -284,7 +290,8 @@ static void test_plot_data_and_script(void)
     char *dat = slurp(dir, "page_load", ".dat", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
     CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# column 1: RTT (ms)"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# index 4: formula \"non-persistent: 2 RTT (1 + N)\", 7 points"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(dat, "# index 4: formula \"non-persistent: 2 RTT (1 + N)\", 7 points"));
     GPtrArray *blocks = parse_dat(dat);
     CU_ASSERT_EQUAL_FATAL(blocks->len, 8);
     for (unsigned s = 0; s < 8; s++) {
@@ -356,13 +363,23 @@ static void test_plot_options_and_empty_series(void)
         check_images(dir, "loglog");
     }
 
-    /* No data at all still gives a figure (an empty frame). */
+    /* No data at all still gives a figure (an empty frame), and so do
+     * series whose every point is missing (a sweep where all runs failed). */
     plot_spec none = {"empty", "Nothing", NULL, NULL, false, false, NULL, 0};
     CU_ASSERT_TRUE(plot_write(&none, dir, &rendered, &err));
     CU_ASSERT_PTR_NULL(err);
     if (plot_have_gnuplot()) {
         CU_ASSERT_TRUE(rendered);
         check_images(dir, "empty");
+    }
+    const double nan2[] = {NAN, NAN};
+    plot_series lost[] = {{"failed runs", x, nan2, 2, false}, {"zeros on log", nan2, y, 2, true}};
+    plot_spec all_nan = {"all_nan", "All missing", "x", "y", true, false, lost, 2};
+    CU_ASSERT_TRUE(plot_write(&all_nan, dir, &rendered, &err));
+    CU_ASSERT_PTR_NULL(err);
+    if (plot_have_gnuplot()) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "all_nan");
     }
     drop_dir(dir);
 }
@@ -493,6 +510,81 @@ static void test_timeline_200_arrows(void)
     drop_dir(dir);
 }
 
+/* Three hosts (a browser, a proxy cache, a server): marks beside the
+ * middle axis go left, beside the last one right; host axes get closer
+ * when there are many. */
+static void test_timeline_three_hosts(void)
+{
+    static const char *const cols[] = {"browser", "proxy", "origin server"};
+    static const timeline_arrow arrows[] = {
+        {0.000, 0.005, 0, 1, "GET /a.html"},  {0.005, 0.045, 1, 2, "GET /a.html"},
+        {0.046, 0.086, 2, 1, "200 OK"},       {0.086, 0.091, 1, 0, "200 OK"},
+        {0.100, 0.105, 0, 1, "GET /a.html"},  {0.105, 0.110, 1, 0, "200 OK (cached)"},
+    };
+    static const timeline_mark marks[] = {{0.005, 0.086, 1}, {0.005, 0.046, 2},
+                                          {0.0, 0.091, 0},   {0.100, 0.110, 0}};
+    timeline_spec spec = {"proxy", "A proxy cache: a miss, then a hit", cols, 3, arrows,
+                          G_N_ELEMENTS(arrows), marks, G_N_ELEMENTS(marks)};
+    double off[4];
+    tl_place place[6];
+    char *texts[6];
+    for (int i = 0; i < 6; i++)
+        texts[i] = clean_text(arrows[i].label);
+    tl_geom g;
+    timeline_layout(&spec, texts, &g, place, off);
+    for (int i = 0; i < 6; i++)
+        g_free(texts[i]);
+    CU_ASSERT_TRUE(off[0] < 0);
+    CU_ASSERT_TRUE(off[1] > 0);
+    CU_ASSERT_TRUE(off[2] < 0 && off[3] < 0);
+    CU_ASSERT_DOUBLE_EQUAL(g.ppc, TL_COLUMN_PX, 1e-9);
+
+    char *dir = tmp_dir();
+    bool rendered = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE(timeline_write(&spec, dir, &rendered, &err));
+    if (gnuplot_or_skip("the three-host timeline")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "proxy");
+    }
+    drop_dir(dir);
+
+    /* Eight hosts: narrower columns, within the bounds. */
+    static const char *const many[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+    timeline_spec wide = {"wide", NULL, many, 8, arrows, 1, NULL, 0};
+    texts[0] = clean_text(arrows[0].label);
+    timeline_layout(&wide, texts, &g, place, off);
+    g_free(texts[0]);
+    CU_ASSERT_TRUE(g.ppc >= TL_MIN_COLUMN_PX && g.ppc < TL_COLUMN_PX);
+}
+
+/* A timeline with nothing in it (no packets, even no hosts) is still a
+ * figure. */
+static void test_timeline_empty(void)
+{
+    char *dir = tmp_dir();
+    static const char *const cols[] = {"client", "server"};
+    timeline_spec quiet = {"quiet", "Nothing sent", cols, 2, NULL, 0, NULL, 0};
+    timeline_spec none = {"none", NULL, NULL, 0, NULL, 0, NULL, 0};
+    bool r1 = false, r2 = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE(timeline_write(&quiet, dir, &r1, &err));
+    CU_ASSERT_TRUE(timeline_write(&none, dir, &r2, &err));
+    CU_ASSERT_PTR_NULL(err);
+    char *dat = slurp(dir, "quiet", ".dat", NULL);
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL(block_rows(blocks, 0), 0);
+    CU_ASSERT_EQUAL(block_rows(blocks, 1), 0);
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+    if (gnuplot_or_skip("the empty timelines")) {
+        CU_ASSERT_TRUE(r1 && r2);
+        check_images(dir, "quiet");
+        check_images(dir, "none");
+    }
+    drop_dir(dir);
+}
+
 /* Titles and labels with quotes, backslashes, backquotes (gnuplot would
  * run a shell command from "`...`"), @ (macros), enhanced-text characters,
  * newlines and invalid UTF-8 are written so that gnuplot shows them as
@@ -500,7 +592,7 @@ static void test_timeline_200_arrows(void)
 static void test_escaping(void)
 {
     char *dir = tmp_dir();
-    const char *nasty = "it's \"x\" `touch pwned` \\n @t {a}_b^c\nline 2 \xff";
+    const char *nasty = "it's \"x\" `touch pwned` \\n @t {a}_b^c <b>&\nline 2 \xff";
     const double x[] = {1, 2}, y[] = {3, 4};
     plot_series s[] = {{nasty, x, y, 2, false}};
     plot_spec spec = {"nasty", nasty, nasty, "y", false, false, s, 1};
@@ -508,7 +600,8 @@ static void test_escaping(void)
     GError *err = NULL;
     CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir, &rendered, &err));
     char *gp = slurp(dir, "nasty", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set title 'it''s \"x\" `touch pwned` \\n @t {a}_b^c line 2 "));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(gp, "set title 'it''s \"x\" `touch pwned` \\n @t {a}_b^c <b>& line 2 "));
     CU_ASSERT_TRUE(g_utf8_validate(gp, -1, NULL));
     g_free(gp);
     char *dat = slurp(dir, "nasty", ".dat", NULL);
@@ -517,12 +610,17 @@ static void test_escaping(void)
     g_free(dat);
 
     const char *cols[] = {"a'b", "`c`"};
-    const timeline_arrow arrows[] = {{0, 0.01, 0, 1, nasty}, {0.01, 0.02, 1, 0, "#1 \"q\""}};
+    const timeline_arrow arrows[] = {{0, 0.01, 0, 1, nasty}, {0.01, 0.02, 1, 0, "#1 \"q\" \\"}};
     timeline_spec t = {"nasty_tl", nasty, cols, 2, arrows, 2, NULL, 0};
     bool trendered = false;
     CU_ASSERT_TRUE_FATAL(timeline_write(&t, dir, &trendered, &err));
     dat = slurp(dir, "nasty_tl", ".dat", NULL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"#1 'q'\"\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, " \"#1 ''q'' \\\\\"\n"));
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_STRING_EQUAL(field_str(blocks, 0, 0, 6),
+                           "it's ''x'' `touch pwned` \\n @t {a}_b^c <b>& line 2 \xef\xbf\xbd");
+    CU_ASSERT_STRING_EQUAL(field_str(blocks, 0, 1, 6), "#1 ''q'' \\");
+    g_ptr_array_unref(blocks);
     g_free(dat);
     gp = slurp(dir, "nasty_tl", ".gp", NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set x2tics ('a''b' 0, '`c`' 1)"));
@@ -533,10 +631,11 @@ static void test_escaping(void)
         CU_ASSERT_TRUE(trendered);
         CU_ASSERT_FALSE(exists(dir, "pwned", "")); /* the backquotes ran nothing */
         char *svg = slurp(dir, "nasty", ".svg", NULL);
-        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "`touch pwned`"));
+        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "`touch pwned` \\n @t {a}_b^c &lt;b>&amp;"));
         g_free(svg);
         svg = slurp(dir, "nasty_tl", ".svg", NULL);
-        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "#1 'q'"));
+        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "<text>#1 ''q'' \\</text>"));
+        CU_ASSERT_PTR_NOT_NULL(svg && strstr(svg, "<text>it's ''x'' `touch pwned` \\n @t"));
         g_free(svg);
     }
     drop_dir(dir);
@@ -686,7 +785,8 @@ static void test_bad_input(void)
     char *dir = tmp_dir();
     const double x[] = {1}, y[] = {1};
     plot_series s[] = {{"s", x, y, 1, false}};
-    static const char *const bad_names[] = {"", "../up", "a/b", ".hidden", "sp ace", "q'uote"};
+    static const char *const bad_names[] = {"",       "../up",  "a/b",   ".hidden",
+                                            "-option", "sp ace", "q'uote"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad_names); i++) {
         plot_spec p = {bad_names[i], "t", "x", "y", false, false, s, 1};
         GError *err = NULL;
@@ -768,7 +868,8 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_plot_data_and_script), TEST(test_plot_options_and_empty_series),
         TEST(test_timeline_data_and_script), TEST(test_timeline_layout),
-        TEST(test_timeline_200_arrows), TEST(test_escaping), TEST(test_redraw_dir),
+        TEST(test_timeline_200_arrows), TEST(test_timeline_three_hosts),
+        TEST(test_timeline_empty), TEST(test_escaping), TEST(test_redraw_dir),
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
         TEST(test_bad_input), TEST(test_numbers),
     };

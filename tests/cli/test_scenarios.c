@@ -158,6 +158,26 @@ static void test_single_object(void)
     char *tl = g_build_filename(tmp_root, "http-single-object", "timeline.gp", NULL);
     CU_ASSERT_TRUE(g_file_test(tl, G_FILE_TEST_EXISTS));
     g_free(tl);
+    /* the transcript: the request as the slides print it, the response
+     * with its body summarised, times sent -> arrived */
+    char *trf = g_build_filename(tmp_root, "http-single-object", "transcript.txt", NULL), *tr = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(trf, &tr, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tr, "C: [   100.640 ->    151.680]\nC: GET /object.html HTTP/1.0\nC: Host: server\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tr, "S: [   151.680 ->    286.392]\nS: HTTP/1.0 200 OK\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tr, "S: Content-Length: 10000\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tr, "S: [10000 bytes]\n"));
+    g_free(tr);
+    g_free(trf);
+    /* the fingerprint: the same scenario and seed give the same digest */
+    const char *fp = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(s, "runs"), 0), "fingerprint")->valuestring;
+    CU_ASSERT_EQUAL(strlen(fp), 64);
+    cJSON *again = run_shipped("http-single-object", "-again", NULL);
+    CU_ASSERT_STRING_EQUAL(fp, cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(again, "runs"), 0), "fingerprint")->valuestring);
+    const char *seed2[] = {"--seed", "2", NULL};
+    cJSON *other = run_shipped("http-single-object", "-seed2", seed2);
+    CU_ASSERT_EQUAL(cJSON_GetObjectItem(other, "seed")->valuedouble, 2);
+    cJSON_Delete(again);
+    cJSON_Delete(other);
     cJSON_Delete(s);
     /* --set: another delay, another RTT */
     const char *set[] = {"--set", "links.access.delay=100ms", NULL};

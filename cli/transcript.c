@@ -1,0 +1,211 @@
+/* transcript: stream reassembly at the sender and HTTP parsing per direction. */
+#include "transcript.h"
+
+#include <string.h>
+
+#include "protocols/http/http_parser.h"
+#include "sim/sim_trace.h"
+
+typedef struct {
+    bool client;         /* sent by the client */
+    sim_time_t sent;     /* first byte left the sender */
+    uint64_t last_pkt;   /* the packet that carried its last byte so far */
+    char *head;          /* start line and headers */
+    uint64_t body;
+    bool done;
+} message;
+
+typedef struct {
+    bool client;
+    bool started;
+    uint32_t next;       /* next expected sequence number */
+    http_parser *p;
+    gint current;        /* index of the message being read, -1 none */
+    char *reverse_key;
+} direction;
+
+struct transcript {
+    net_t *net;
+    uint32_t client, server;
+    guint max;
+    unsigned sub;
+    GHashTable *dirs;    /* "src:sport>dst:dport" -> direction*; lookup only */
+    GArray *msgs;        /* of message, in order of first byte sent */
+    GHashTable *arrived; /* packet id -> arrival time; lookup only */
+    GHashTable *wanted;  /* packet ids whose arrival matters */
+};
+
+static char *key_of(uint32_t s, uint16_t sp, uint32_t d, uint16_t dp)
+{
+    return g_strdup_printf("%u:%u>%u:%u", s, sp, d, dp);
+}
+
+static void direction_free(gpointer p)
+{
+    direction *d = p;
+    http_parser_free(d->p);
+    g_free(d->reverse_key);
+    g_free(d);
+}
+
+static direction *direction_for(transcript *t, const pkt_t *p)
+{
+    char *k = key_of(p->src, p->sport, p->dst, p->dport);
+    direction *d = g_hash_table_lookup(t->dirs, k);
+    if (!d) {
+        d = g_new0(direction, 1);
+        d->client = p->src == t->client;
+        d->p = http_parser_new(d->client, NULL);
+        d->current = -1;
+        d->reverse_key = key_of(p->dst, p->dport, p->src, p->sport);
+        g_hash_table_insert(t->dirs, k, d);
+    } else {
+        g_free(k);
+    }
+    return d;
+}
+
+/* Feeds one packet's new bytes to its direction's parser. */
+static void feed(transcript *t, direction *d, const pkt_t *p, sim_time_t now)
+{
+    size_t off = 0, len = p->len;
+    const uint8_t *data = p->data;
+    while (off < len || d->current >= 0) {
+        http_event ev;
+        off += http_parser_feed(d->p, data ? data + off : NULL, len - off, &ev);
+        if (ev.kind == HTTP_EV_NEED_MORE || ev.kind == HTTP_EV_ERROR)
+            return;
+        if (ev.kind == HTTP_EV_HEAD) {
+            if (t->msgs->len >= t->max)
+                return;
+            message m = {0};
+            m.client = d->client;
+            m.sent = now;
+            m.last_pkt = p->id;
+            GString *h = g_string_new("");
+            http_msg_serialize(http_parser_msg(d->p), h);
+            m.head = g_string_free(h, FALSE);
+            g_array_append_val(t->msgs, m);
+            d->current = (gint)t->msgs->len - 1;
+            if (d->client) { /* the server's parser must know what answers what */
+                direction *rev = g_hash_table_lookup(t->dirs, d->reverse_key);
+                if (rev)
+                    http_parser_expect(rev->p, http_parser_msg(d->p)->method);
+            }
+        } else if (ev.kind == HTTP_EV_BODY && d->current >= 0) {
+            message *m = &g_array_index(t->msgs, message, d->current);
+            m->body += ev.len;
+            m->last_pkt = p->id;
+        } else if (ev.kind == HTTP_EV_DONE && d->current >= 0) {
+            message *m = &g_array_index(t->msgs, message, d->current);
+            m->last_pkt = p->id;
+            m->done = true;
+            d->current = -1;
+        }
+        guint64 *id = g_new(guint64, 1);
+        *id = p->id;
+        g_hash_table_add(t->wanted, id);
+    }
+}
+
+static bool endpoint(const transcript *t, uint32_t a) { return a == t->client || a == t->server; }
+
+static void on_rec(void *ctx, const sim_trace_rec *rec)
+{
+    transcript *t = ctx;
+    const pkt_t *p = rec->obj;
+    if (!p || p->proto != PKT_PROTO_TCP || !endpoint(t, p->src) || !endpoint(t, p->dst))
+        return;
+    /* which end of which link: the sender's first hop, the receiver's last */
+    for (guint i = 0; i < net_link_count(t->net); i++) {
+        link_t *l = net_link_at(t->net, i);
+        for (int k = 0; k < 2; k++) {
+            link_dir_t *ld = link_dir(l, k);
+            if (link_dir_trace_source(ld) != rec->source)
+                continue;
+            if (rec->kind == SIM_TR_TX_START && node_addr(link_dir_src(ld)) == p->src) {
+                direction *d = direction_for(t, p);
+                if (p->tcp_flags & PKT_SYN) {
+                    d->started = true;
+                    d->next = p->seq + 1;
+                } else if (d->started && p->len > 0 && p->seq == d->next) {
+                    d->next += p->len;
+                    feed(t, d, p, rec->time);
+                }
+            } else if (rec->kind == SIM_TR_RX && node_addr(link_dir_dst(ld)) == p->dst) {
+                guint64 id = p->id;
+                if (g_hash_table_contains(t->wanted, &id) && !g_hash_table_contains(t->arrived, &id)) {
+                    guint64 *k2 = g_new(guint64, 1);
+                    *k2 = id;
+                    g_hash_table_insert(t->arrived, k2, g_memdup2(&rec->time, sizeof rec->time));
+                }
+            }
+            return;
+        }
+    }
+}
+
+transcript *transcript_new(net_t *net, node_t *client, node_t *server, guint max_messages)
+{
+    transcript *t = g_new0(transcript, 1);
+    t->net = net;
+    t->client = node_addr(client);
+    t->server = node_addr(server);
+    t->max = max_messages;
+    t->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, direction_free);
+    t->msgs = g_array_new(FALSE, TRUE, sizeof(message));
+    t->arrived = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    t->wanted = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
+    t->sub = sim_trace_subscribe(sim_trace(net_sim(net)),
+                                 SIM_TR_MASK(SIM_TR_TX_START) | SIM_TR_MASK(SIM_TR_RX), on_rec, t);
+    return t;
+}
+
+void transcript_detach(transcript *t)
+{
+    if (t && t->sub) {
+        sim_trace_unsubscribe(sim_trace(net_sim(t->net)), t->sub);
+        t->sub = 0;
+    }
+}
+
+char *transcript_text(const transcript *t, const char *title)
+{
+    GString *s = g_string_new("");
+    g_string_append_printf(s, "# %s\n# C: client, S: server; [sent -> arrived] in ms of simulated time\n", title);
+    for (guint i = 0; i < t->msgs->len; i++) {
+        const message *m = &g_array_index(t->msgs, message, i);
+        guint64 id = m->last_pkt;
+        const sim_time_t *arr = g_hash_table_lookup(t->arrived, &id);
+        char who = m->client ? 'C' : 'S';
+        g_string_append_printf(s, "\n%c: [%10.3f -> ", who, sim_time_to_ms(m->sent));
+        if (arr)
+            g_string_append_printf(s, "%10.3f]\n", sim_time_to_ms(*arr));
+        else
+            g_string_append(s, "  (in flight)]\n");
+        gchar **lines = g_strsplit(m->head, "\r\n", -1);
+        for (gchar **l = lines; *l; l++) {
+            if (!**l && !l[1])
+                break; /* the split's empty tail */
+            g_string_append_printf(s, "%c: %s\n", who, *l);
+        }
+        g_strfreev(lines);
+        if (m->body)
+            g_string_append_printf(s, "%c: [%" G_GUINT64_FORMAT " bytes]\n", who, m->body);
+    }
+    return g_string_free(s, FALSE);
+}
+
+void transcript_free(transcript *t)
+{
+    if (!t)
+        return;
+    transcript_detach(t);
+    g_hash_table_destroy(t->dirs);
+    for (guint i = 0; i < t->msgs->len; i++)
+        g_free(g_array_index(t->msgs, message, i).head);
+    g_array_free(t->msgs, TRUE);
+    g_hash_table_destroy(t->arrived);
+    g_hash_table_destroy(t->wanted);
+    g_free(t);
+}
