@@ -59,6 +59,7 @@ typedef struct {
     GMutex lock;
     guint transcript_run;
     guint done, total;
+    double simulated; /* simulated seconds of the runs done */
     bool progress;
     int64_t started;
 } plan;
@@ -69,8 +70,9 @@ static void progress_draw(plan *p)
         return;
     int width = 30, filled = (int)(width * p->done / MAX(p->total, 1u));
     double wall = (double)(g_get_monotonic_time() - p->started) / 1e6;
-    fprintf(stderr, "\r[%.*s%*s] %u/%u runs, %.1f s", filled, "##############################",
-            width - filled, "", p->done, p->total, wall);
+    fprintf(stderr, "\r[%.*s%*s] %u/%u runs, %.1f simulated s, %.1f s wall (%.1f runs/s) ", filled,
+            "##############################", width - filled, "", p->done, p->total, p->simulated, wall,
+            wall > 0 ? p->done / wall : 0.0);
     if (p->done == p->total)
         fprintf(stderr, "\n");
     fflush(stderr);
@@ -102,6 +104,8 @@ static void run_one(gpointer data, gpointer user)
     p->results[k] = res;
     p->errors[k] = err;
     p->done++;
+    if (res)
+        p->simulated += sim_time_to_s(res->end);
     progress_draw(p);
     g_mutex_unlock(&p->lock);
 }
