@@ -23,7 +23,9 @@
 #include <string.h>
 
 #include "hostio/real_host.h"
+#include "units.h"
 #include "protocols/http/http_browser.h"
+#include "protocols/http/http_proxy.h"
 #include "protocols/http/http_server.h"
 #include "protocols/http/http_store.h"
 
@@ -148,6 +150,67 @@ out:
     g_free(root);
     g_strfreev(protect);
     g_strfreev(redirect);
+    return rc;
+}
+
+static int cmd_proxy(int argc, char **argv)
+{
+    gint port = 3128, timeout_s = 0;
+    char *capacity = NULL, *policy = NULL;
+    GOptionEntry entries[] = {
+        {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 and ::1 (0: any; default 3128)", "P"},
+        {"capacity", 'c', 0, G_OPTION_ARG_STRING, &capacity, "Cache size (default 100MB)", "SIZE"},
+        {"policy", 0, 0, G_OPTION_ARG_STRING, &policy, "Replacement: lru (default), lfu or fifo", "P"},
+        {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s, "Stop after S seconds (0: run until interrupted)", "S"},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- a caching web proxy (browsers use it with curl -x)");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *err = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        int rc = usage_error(ctx, err->message);
+        g_error_free(err);
+        return rc;
+    }
+    http_proxy_config pc;
+    http_proxy_config_default(&pc);
+    if (argc > 1 || port < 0 || port > 65535 || timeout_s < 0)
+        return usage_error(ctx, "usage: appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo]");
+    if (capacity && !units_size(capacity, &pc.capacity))
+        return usage_error(ctx, "--capacity expects " UNITS_SIZE_FORM);
+    if (policy && !cache_policy_parse(policy, &pc.policy))
+        return usage_error(ctx, "--policy expects lru, lfu or fifo");
+    g_option_context_free(ctx);
+    pc.port = (uint16_t)port;
+    real_host_t *rh = real_host_new(NULL, "proxy");
+    http_proxy *px = http_proxy_new(real_host_env(rh), &pc, &err);
+    int rc = EXIT_OK;
+    if (!px) {
+        fprintf(stderr, "appsim http proxy: %s\n", err->message);
+        g_error_free(err);
+        rc = EXIT_RUN;
+    } else {
+        printf("listening on http://127.0.0.1:%u/ (proxy, %s cache of %" G_GUINT64_FORMAT " bytes)\n",
+               real_host_listener_port(http_proxy_listener(px)), cache_policy_name(pc.policy), pc.capacity);
+        fflush(stdout);
+        GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+        guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
+        guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
+        guint s3 = timeout_s ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
+        g_main_loop_run(loop);
+        g_source_remove(s1);
+        g_source_remove(s2);
+        if (s3)
+            g_source_remove(s3);
+        g_main_loop_unref(loop);
+        const http_proxy_stats *st = http_proxy_get_stats(px);
+        fprintf(stderr, "proxy: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
+                " misses, %" G_GUINT64_FORMAT " revalidated (304), %" G_GUINT64_FORMAT " refreshed (200)\n",
+                st->requests, st->hits, st->misses, st->revalidated_304, st->revalidated_200);
+    }
+    http_proxy_free(px);
+    real_host_free(rh);
+    g_free(capacity);
+    g_free(policy);
     return rc;
 }
 
@@ -279,6 +342,7 @@ int cmd_http(int argc, char **argv)
         fprintf(argc < 2 ? stderr : stdout,
                 "usage: appsim http serve --root DIR [--port P] ...\n"
                 "       appsim http get [--http1.0] [--persistent|--pipeline] [--parallel N] URL...\n"
+                "       appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo]\n"
                 "appsim http serve --help and appsim http get --help list the options.\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
@@ -286,6 +350,8 @@ int cmd_http(int argc, char **argv)
         return cmd_serve(argc - 1, argv + 1);
     if (!strcmp(argv[1], "get"))
         return cmd_get(argc - 1, argv + 1);
-    fprintf(stderr, "appsim http: unknown command \"%s\" (serve, get)\n", argv[1]);
+    if (!strcmp(argv[1], "proxy"))
+        return cmd_proxy(argc - 1, argv + 1);
+    fprintf(stderr, "appsim http: unknown command \"%s\" (serve, get, proxy)\n", argv[1]);
     return EXIT_USAGE;
 }

@@ -476,7 +476,7 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
                                    index, d->app->name, rc->url, rc->conn, csv_time(rc->connect_start),
                                    csv_time(rc->request_sent), csv_time(rc->first_byte),
                                    csv_time(rc->last_byte), rc->status, rc->bytes,
-                                   rc->from_cache ? "revalidated" : "");
+                                   rc->cache ? rc->cache : rc->from_cache ? "revalidated" : "");
         }
         if (!d->done)
             res->failures++; /* did not finish before the limit */

@@ -258,6 +258,7 @@ static void send_request(bconn *c, fetch *f)
     r->first_byte = r->last_byte = -1;
     r->bytes = 0;
     r->from_cache = false;
+    r->cache = NULL;
     g_queue_push_tail(&c->inflight, f);
 }
 
@@ -287,6 +288,12 @@ static void handle_response(bconn *c, fetch *f)
     const http_msg *resp = f->resp;
     r->last_byte = host_now(b->env);
     r->status = resp ? resp->status : 0;
+    const char *xc = resp ? http_msg_get(resp, "X-Cache") : NULL;
+    static const char *const verdicts[] = {"HIT", "MISS", "REVALIDATED", "REFRESHED", "PASS", "ERROR"};
+    r->cache = NULL;
+    for (size_t i = 0; xc && i < G_N_ELEMENTS(verdicts); i++)
+        if (!g_ascii_strcasecmp(xc, verdicts[i]))
+            r->cache = verdicts[i];
 
     const char *setc = resp ? http_msg_get(resp, "Set-Cookie") : NULL;
     if (setc) {

@@ -72,6 +72,8 @@ typedef struct {
     int status;               /* 0 when the fetch failed */
     uint64_t bytes;           /* body bytes received */
     bool from_cache;          /* answered 304 and served from the cache */
+    const char *cache;        /* the proxy's X-Cache verdict (HIT, MISS, REVALIDATED,
+                                 REFRESHED, PASS), or NULL without a proxy */
     const char *error;        /* NULL, or why it failed (static text) */
 } http_record;
 

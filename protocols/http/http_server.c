@@ -75,6 +75,9 @@ struct http_server {
     job *working;
     GArray *cookie_visits;                        /* uint64_t, index id-1 */
     GPtrArray *sessions;                          /* live sessions, for teardown */
+    http_server_handler handler;                  /* NULL: serve the store */
+    bool tearing_down;                            /* in http_server_free */
+    void *handler_ud;
     http_server_stats stats;
 };
 
@@ -464,6 +467,43 @@ static void serve_object(job *j, http_msg **rp, int version)
     http_object_free(o);
 }
 
+/* Completes a job's response: the version's persistence headers, no body
+ * where none may go, the head serialised; the job becomes ready. Takes `r`. */
+static void job_finish(job *j, http_msg *r, bool keep)
+{
+    http_server *srv = j->ss->srv;
+    const http_msg *req = j->req;
+    int version = req && req->version >= 11 ? 11 : 10;
+    if (req && req->version == 9) {
+        keep = false; /* a 0.9 answer is the body alone */
+        j->head = g_string_new("");
+        r->version = 9;
+    }
+    if (r->status == 204 || r->status == 304)
+        j->body_out.len = 0;
+    if (req && req->method == HTTP_M_HEAD) {
+        if (j->body_out.bytes)
+            g_bytes_unref(j->body_out.bytes);
+        j->body_out.bytes = NULL;
+        j->body_out.len = 0;
+    }
+    if (!keep) {
+        http_msg_set(r, "Connection", "close");
+    } else if (version == 10) {
+        http_msg_set(r, "Connection", "keep-alive");
+        http_msg_addf(r, "Keep-Alive", "timeout=%d", (int)(srv->c.idle_timeout / 1000000000));
+    }
+    if (!j->head) {
+        j->head = g_string_new("");
+        http_msg_serialize(r, j->head);
+    }
+    j->close_after = !keep;
+    srv->stats.responses[r->status / 100 < 6 ? r->status / 100 : 5]++;
+    srv->stats.bytes_sent += j->body_out.len;
+    http_msg_free(r);
+    j->ready = true;
+}
+
 /* Builds the response of a job (head and body), marks it ready. */
 static void job_respond(job *j)
 {
@@ -567,33 +607,7 @@ static void job_respond(job *j)
         }
         handle_cookie(j, r);
     }
-    if (req && req->version == 9) {
-        keep = false; /* a 0.9 answer is the body alone */
-        j->head = g_string_new("");
-        r->version = 9;
-    }
-    if (r->status == 204 || r->status == 304)
-        j->body_out.len = 0;
-    if (req && req->method == HTTP_M_HEAD) {
-        if (j->body_out.bytes)
-            g_bytes_unref(j->body_out.bytes);
-        j->body_out.bytes = NULL;
-        j->body_out.len = 0;
-    }
-    if (!keep) {
-        http_msg_set(r, "Connection", "close");
-    } else if (version == 10) {
-        http_msg_set(r, "Connection", "keep-alive");
-        http_msg_addf(r, "Keep-Alive", "timeout=%d", (int)(srv->c.idle_timeout / 1000000000));
-    }
-    if (!j->head) {
-        j->head = g_string_new("");
-        http_msg_serialize(r, j->head);
-    }
-    j->close_after = !keep;
-    srv->stats.responses[r->status / 100 < 6 ? r->status / 100 : 5]++;
-    http_msg_free(r);
-    j->ready = true;
+    job_finish(j, r, keep);
 }
 
 /* Writes the ready jobs at the head of the session's queue. */
@@ -609,7 +623,6 @@ static void session_emit_ready(session *ss)
         out_push(ss, head, 0, g_bytes_get_size(head));
         g_bytes_unref(head);
         out_push(ss, j->body_out.bytes, j->body_out.off, j->body_out.len);
-        ss->srv->stats.bytes_sent += j->body_out.len;
         if (j->close_after)
             ss->closing = true;
         job_free(j);
@@ -656,6 +669,13 @@ static void job_submit(session *ss, job *j)
     srv->stats.requests++;
     host_timer_cancel(srv->env, ss->idle);
     ss->idle = 0;
+    if (j->req && srv->handler) { /* answered later, by http_server_job_reply */
+        j->in_worker = true;
+        ss->in_worker++;
+        srv->handler(srv->handler_ud, (http_server_job *)j, j->req, j->body ? j->body->data : NULL,
+                     j->body_len);
+        return;
+    }
     if (j->req == NULL || srv->c.proc_time <= 0) {
         job_respond(j);
         session_emit_ready(ss);
@@ -776,8 +796,8 @@ static void session_destroy(session *ss)
     ss->reap = 0;
     job *j;
     while ((j = g_queue_pop_head(&ss->jobs))) {
-        if (j->in_worker)
-            continue; /* the worker frees it */
+        if (j->in_worker && !ss->srv->tearing_down)
+            continue; /* the worker (or the handler) still holds it */
         job_free(j);
     }
     g_queue_clear_full(&ss->out, out_free);
@@ -848,11 +868,13 @@ void http_server_free(http_server *srv)
 {
     if (!srv)
         return;
+    srv->tearing_down = true;
     host_unlisten(srv->env, srv->listener);
     host_timer_cancel(srv->env, srv->worker_timer);
     if (srv->working) {
         srv->working->ss->in_worker--;
         srv->working->in_worker = false;
+        g_queue_remove(&srv->working->ss->jobs, srv->working);
         job_free(srv->working);
     }
     job *j;
@@ -879,4 +901,46 @@ void http_server_free(http_server *srv)
     g_array_free(srv->cookie_visits, TRUE);
     g_free(srv->name);
     g_free(srv);
+}
+
+/* ---- asynchronous handlers (a proxy) ---------------------------------------------- */
+
+void http_server_set_handler(http_server *s, http_server_handler fn, void *ud)
+{
+    s->handler = fn;
+    s->handler_ud = ud;
+}
+
+bool http_server_job_alive(const http_server_job *hj)
+{
+    const job *j = (const job *)hj;
+    return !j->ss->gone;
+}
+
+http_msg *http_server_job_response(http_server_job *hj, int status)
+{
+    job *j = (job *)hj;
+    return response_for(j, status, j->req && j->req->version >= 11 ? 11 : 10);
+}
+
+void http_server_job_reply(http_server_job *hj, http_msg *resp, GBytes *body, size_t off, uint64_t len)
+{
+    job *j = (job *)hj;
+    session *ss = j->ss;
+    ss->in_worker--;
+    j->in_worker = false;
+    if (ss->gone) {
+        http_msg_free(resp);
+        g_queue_remove(&ss->jobs, j);
+        job_free(j);
+        session_maybe_free(ss);
+        return;
+    }
+    j->body_out.bytes = body ? g_bytes_ref(body) : NULL;
+    j->body_out.off = off;
+    j->body_out.len = (size_t)len;
+    if (resp->status >= 400 && !j->body_out.len && !body)
+        set_error_body(j, resp, resp->status);
+    job_finish(j, resp, http_msg_keep_alive(j->req, NULL));
+    session_emit_ready(ss);
 }

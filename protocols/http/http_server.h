@@ -88,6 +88,25 @@ host_listener *http_server_listener(const http_server *s);
 uint32_t http_server_cookie_count(const http_server *s);
 uint64_t http_server_cookie_visits(const http_server *s, uint32_t id);
 
+/* Asynchronous handling (what a proxy does): with a handler set, the server
+ * no longer serves its store; every complete request goes to the handler,
+ * which answers it now or later with http_server_job_reply. Responses still
+ * leave in request order, and persistence, HEAD and 0.9 rules still apply.
+ * `body` is the request body (NULL when length-only or empty), borrowed. */
+typedef struct http_server_job http_server_job;
+typedef void (*http_server_handler)(void *ud, http_server_job *job, const http_msg *req,
+                                    const uint8_t *body, uint64_t body_len);
+void http_server_set_handler(http_server *s, http_server_handler fn, void *ud);
+/* A response with Date and Server, in the request's version. */
+http_msg *http_server_job_response(http_server_job *job, int status);
+/* Answers a job (takes `resp`; refs `body`, NULL for length-only, sending
+ * `len` bytes from `off`). After this the job is gone. If the client went
+ * away meanwhile, the answer is dropped. */
+void http_server_job_reply(http_server_job *job, http_msg *resp, GBytes *body, size_t off,
+                           uint64_t len);
+/* False once the client's connection is gone (the reply will be dropped). */
+bool http_server_job_alive(const http_server_job *job);
+
 /* Formats an HTTP date (RFC 9110 IMF-fixdate) of epoch seconds into buf[30]. */
 void http_format_date(int64_t epoch_s, char buf[30]);
 /* Parses the three date formats of RFC 9110; -1 when it is none of them. */

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <utime.h>
 #include <unistd.h>
 
 #include "test_util.h"
@@ -360,6 +362,58 @@ static void test_get_against_appsim_server(void)
     stop_appsim(&sp);
 }
 
+/* The proxy between curl and appsim's server: a second fetch of an old
+ * object is a hit; a just-changed object is revalidated (304), and after a
+ * change the new copy is fetched (200). */
+static void test_curl_through_proxy(void)
+{
+    if (!have("curl"))
+        return;
+    server_proc origin, proxy;
+    CU_ASSERT_TRUE_FATAL(serve(&origin));
+    char *pargv[] = {APPSIM, "http", "proxy", "--port", "0", "--timeout", "120", "--capacity", "10MB", NULL};
+    CU_ASSERT_TRUE_FATAL(start_server(pargv, &proxy));
+    char *px = g_strdup_printf("127.0.0.1:%d", proxy.port);
+    /* an object last modified ten days ago: fresh for a day (heuristic) */
+    char *old = g_build_filename(root_dir, "a.gif", NULL);
+    struct utimbuf ut = {time(NULL) - 10 * 86400, time(NULL) - 10 * 86400};
+    utime(old, &ut);
+    char *u = url(&origin, "/a.gif");
+    int st;
+    const char *a[] = {"curl", "-s", "--max-time", "10", "-x", px, "-o", "/dev/null", "-w",
+                       "%{http_code} %header{x-cache}", u, NULL};
+    char *o = run(a, &st);
+    CU_ASSERT_STRING_EQUAL(o, "200 MISS");
+    g_free(o);
+    o = run(a, &st);
+    CU_ASSERT_STRING_EQUAL(o, "200 HIT");
+    g_free(o);
+    /* an object modified just now: stale at once, so revalidated */
+    char *fresh = g_build_filename(root_dir, "news.txt", NULL);
+    g_file_set_contents(fresh, "first edition\n", -1, NULL);
+    char *nu = url(&origin, "/news.txt");
+    const char *b[] = {"curl", "-s", "--max-time", "10", "-x", px, "-w", " %header{x-cache}", nu, NULL};
+    o = run(b, &st);
+    CU_ASSERT_STRING_EQUAL(o, "first edition\n MISS");
+    g_free(o);
+    o = run(b, &st);
+    CU_ASSERT_STRING_EQUAL(o, "first edition\n REVALIDATED");
+    g_free(o);
+    g_file_set_contents(fresh, "second edition\n", -1, NULL);
+    struct utimbuf later = {time(NULL) + 5, time(NULL) + 5};
+    utime(fresh, &later);
+    o = run(b, &st);
+    CU_ASSERT_STRING_EQUAL(o, "second edition\n REFRESHED");
+    g_free(o);
+    g_free(nu);
+    g_free(fresh);
+    g_free(u);
+    g_free(old);
+    g_free(px);
+    stop_appsim(&proxy);
+    stop_appsim(&origin);
+}
+
 static void remove_tree(const char *path)
 {
     GDir *d = g_dir_open(path, 0, NULL);
@@ -387,6 +441,7 @@ int main(void)
         TEST(test_python_client_keep_alive),
         TEST(test_get_against_python_server),
         TEST(test_get_against_appsim_server),
+        TEST(test_curl_through_proxy),
     };
     int rc = test_main("cli/http_real", tests, G_N_ELEMENTS(tests));
     remove_tree(root_dir);
