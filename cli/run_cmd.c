@@ -144,6 +144,10 @@ static bool axis_number(const char *label, double *x, const char **unit)
 
 static double metric_of(const run_result *r, const char *metric)
 {
+    if (!strcmp(metric, "response_time"))
+        return r->has_workload ? r->cw.mean_s : NAN;
+    if (!strcmp(metric, "hit_rate"))
+        return r->has_workload ? r->cw.hit_rate : NAN;
     if (!strcmp(metric, "link_utilisation")) {
         double m = 0;
         for (guint i = 0; i < r->links->len; i++)
@@ -206,6 +210,24 @@ static bool write_summary(const scenario *sc, plan *p, const char *metric, const
         cJSON_AddNumberToObject(m, "failures", r->failures);
         cJSON_AddNumberToObject(m, "simulated_s", sim_time_to_s(r->end));
         cJSON_AddNumberToObject(m, "events", (double)r->events);
+        if (r->has_workload) {
+            cJSON *c = cJSON_AddObjectToObject(m, "cache_workload");
+            cJSON_AddNumberToObject(c, "issued", (double)r->cw.issued);
+            cJSON_AddNumberToObject(c, "answered", (double)r->cw.answered);
+            cJSON_AddNumberToObject(c, "counted", (double)r->cw.counted);
+            json_num(c, "response_time_mean_s", r->cw.mean_s);
+            json_num(c, "response_time_p50_s", r->cw.p50_s);
+            json_num(c, "response_time_p95_s", r->cw.p95_s);
+            json_num(c, "response_time_p99_s", r->cw.p99_s);
+            json_num(c, "hit_response_time_mean_s", r->cw.hit_mean_s);
+            json_num(c, "miss_response_time_mean_s", r->cw.miss_mean_s);
+            json_num(c, "hit_rate", r->cw.hit_rate);
+            json_num(c, "access_down_utilisation", r->cw.access_down_util);
+            json_num(c, "access_up_utilisation", r->cw.access_up_util);
+            json_num(c, "offered_load", r->cw.offered_load);
+            cJSON_AddBoolToObject(c, "unstable", r->cw.unstable);
+            json_num(c, "access_queue_growth_pps", r->cw.queue_growth_pps);
+        }
         cJSON *links = cJSON_AddArrayToObject(m, "links");
         for (guint i = 0; i < r->links->len; i++) {
             const link_row *l = &g_array_index(r->links, link_row, i);
@@ -259,12 +281,27 @@ static bool report(const scenario *sc, plan *p, const char *metric, const char *
 {
     guint nax = scenario_axes(sc);
     const scn_axis *cmp = scenario_compare(sc);
-    const char *mname = !strcmp(metric, "link_utilisation") ? "busiest link utilisation" : "page load time (s)";
-    bool is_time = strcmp(metric, "link_utilisation") != 0;
+    const char *mname = !strcmp(metric, "link_utilisation") ? "busiest link utilisation"
+                        : !strcmp(metric, "response_time") ? "mean response time (s)"
+                        : !strcmp(metric, "hit_rate")      ? "hit rate"
+                                                           : "page load time (s)";
+    bool is_time = strcmp(metric, "link_utilisation") && strcmp(metric, "hit_rate");
     printf("%s%s%s\n", scenario_name(sc), *scenario_description(sc) ? ": " : "", scenario_description(sc));
     *plotted = false;
     if (nax == 0 && !cmp) {
         const run_result *r = p->results[0];
+        if (r->has_workload) {
+            const cw_result *c = &r->cw;
+            printf("  response time: mean %.3f s, median %.3f s, 95%% %.3f s, 99%% %.3f s", c->mean_s, c->p50_s,
+                   c->p95_s, c->p99_s);
+            if (isfinite(r->formula_s))
+                printf("   (formula: %.3f s)", r->formula_s);
+            printf("\n  hits %.3f s, misses %.3f s; hit rate %.3f; access link utilisation %.3f "
+                   "(down), %.3f (up)%s\n",
+                   c->hit_mean_s, c->miss_mean_s, c->hit_rate, c->access_down_util, c->access_up_util,
+                   c->unstable ? "; UNSTABLE: the access queue only grows" : "");
+            return true;
+        }
         printf("  %s: %.4f", mname, metric_of(r, metric));
         if (isfinite(r->formula_s))
             printf("   (textbook: %.4f)", r->formula_s);
@@ -273,6 +310,31 @@ static bool report(const scenario *sc, plan *p, const char *metric, const char *
         return true;
     }
     const scn_axis *x = nax ? scenario_axis(sc, 0) : cmp;
+    if (x->cases && nax == 1 && !cmp) {
+        /* cases side by side: what each case measured, beside its note */
+        for (guint i = 0; i < x->values->len; i++) {
+            const run_result *r = p->results[i];
+            printf("\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
+            if (r->has_workload) {
+                const cw_result *c = &r->cw;
+                printf("    access link utilisation %.3f, hit rate %.2f, response time mean %.3f s "
+                       "(median %.3f, 95%% %.3f)",
+                       c->access_down_util, c->hit_rate, c->mean_s, c->p50_s, c->p95_s);
+                if (isfinite(r->formula_s))
+                    printf(", formula %.3f s", r->formula_s);
+                printf("\n");
+                if (c->unstable)
+                    printf("    unstable: offered load %.3f, the access queue grew by %.1f packets/s\n",
+                           c->offered_load, c->queue_growth_pps);
+            } else {
+                printf("    %s: %.4f\n", mname, metric_of(r, metric));
+            }
+            const char *note = g_ptr_array_index(x->notes, i);
+            if (*note)
+                printf("    the slides: %s\n", note);
+        }
+        return true;
+    }
     guint nx = x->values->len, nc = (nax && cmp) ? cmp->values->len : 1;
     guint inner = 1; /* runs per value of axis 0 (other axes) */
     for (guint i = 1; i < nax; i++)

@@ -34,6 +34,8 @@ struct world {
     GPtrArray *stores;   /* http_store* */
     GPtrArray *servers;  /* http_server* */
     GPtrArray *drivers;  /* browser_driver* */
+    GPtrArray *workloads; /* cachewl* */
+    udp_stack_t *udp;
     guint browsers_left;
     sim_time_t stop_time;
     GChecksum *fingerprint;
@@ -116,7 +118,7 @@ static void driver_next(void *ud)
     }
     if (d->loads_left == 0) {
         d->done = true;
-        if (--w->browsers_left == 0 && w->stop_time == 0)
+        if (--w->browsers_left == 0 && w->stop_time == 0 && w->workloads->len == 0)
             sim_stop(w->sim);
         return;
     }
@@ -269,6 +271,74 @@ static double formula_for(const scn_run *r, const scn_app *browser, const scn_ap
     return NAN;
 }
 
+/* The time a message of `bytes` payload (+ UDP/IP header) takes from a to
+ * b with no queueing: transmissions and propagation. `skip` (a link
+ * direction, or NULL) contributes nothing: its queue is counted apart. */
+static double path_time(net_t *net, node_t *a, node_t *b, double bytes, const link_dir_t *skip)
+{
+    double t = 0, wire = bytes + net_header_bytes(net, PKT_PROTO_UDP);
+    node_t *at = a;
+    for (int hops = 0; at != b && hops < 256; hops++) {
+        link_dir_t *d = net_next_hop(net, at, b);
+        if (!d)
+            return NAN;
+        const link_params_t *p = link_dir_params(d);
+        if (d != skip)
+            t += wire * 8 / (double)p->rate_bps;
+        t += sim_time_to_s(p->delay);
+        at = link_dir_dst(d);
+    }
+    return t;
+}
+
+/* The slides' arithmetic for the institutional network, with queueing
+ * theory for the access link: E[T] = h T_hit + (1 - h) T_miss, where a miss
+ * pays the path to the origin and back plus the access link's time in
+ * system, M/D/1 for fixed sizes and M/M/1 for exponential ones:
+ * Delta / (1 - Delta beta) with Delta the mean transmission time and beta
+ * the rate of misses. h is the forced hit probability, or the measured
+ * hit rate. NaN for Pareto sizes or a saturated link. */
+static double cache_formula(net_t *net, const scn_app *a, const cw_result *res)
+{
+    node_t *gen = net_node_by_name(net, a->host), *origin = net_node_by_name(net, a->origin);
+    node_t *cache = a->cache_node ? net_node_by_name(net, a->cache_node) : NULL;
+    link_t *acc = net_link_by_name(net, a->access_link);
+    if (!gen || !origin || !acc || a->sizes == CW_PARETO)
+        return NAN;
+    node_t *front = cache ? cache : gen;
+    link_dir_t *down = net_next_hop(net, origin, front);
+    link_dir_t *d0 = link_dir(acc, 0), *d1 = link_dir(acc, 1);
+    /* the access direction the answers cross */
+    link_dir_t *access = NULL;
+    for (node_t *at = origin; at != front;) {
+        link_dir_t *d = net_next_hop(net, at, front);
+        if (!d)
+            return NAN;
+        if (d == d0 || d == d1)
+            access = d;
+        at = link_dir_dst(d);
+    }
+    (void)down;
+    if (!access)
+        return NAN;
+    double h = a->forced ? a->hit_probability : res->hit_rate;
+    if (isnan(h))
+        h = 0;
+    double req = (double)a->request_size, size = (double)a->mean_size;
+    double delta = (size + net_header_bytes(net, PKT_PROTO_UDP)) * 8 / (double)link_dir_params(access)->rate_bps;
+    double beta = (1 - h) * a->rate, rho = beta * delta;
+    if (rho >= 1)
+        return NAN;
+    double wq = a->sizes == CW_FIXED ? delta + rho * delta / (2 * (1 - rho)) : delta / (1 - rho);
+    double t_hit = cache ? path_time(net, gen, cache, req, NULL) + path_time(net, cache, gen, size, NULL) : NAN;
+    double t_miss = path_time(net, gen, front, req, NULL) + path_time(net, front, origin, req, NULL) +
+                    path_time(net, origin, front, size, access) + wq +
+                    (cache ? path_time(net, cache, gen, size, NULL) : 0);
+    if (!cache)
+        t_miss = path_time(net, gen, origin, req, NULL) + path_time(net, origin, gen, size, access) + wq;
+    return h > 0 ? h * t_hit + (1 - h) * t_miss : t_miss;
+}
+
 /* ---- the run ----------------------------------------------------------------------- */
 
 static void world_free(world *w)
@@ -278,6 +348,10 @@ static void world_free(world *w)
         http_browser_free(d->b);
         g_free(d);
     }
+    for (guint i = 0; i < w->workloads->len; i++)
+        cachewl_free(g_ptr_array_index(w->workloads, i));
+    g_ptr_array_free(w->workloads, TRUE);
+    udp_stack_free(w->udp);
     for (guint i = 0; i < w->servers->len; i++)
         http_server_free(g_ptr_array_index(w->servers, i));
     for (guint i = 0; i < w->stores->len; i++)
@@ -335,6 +409,7 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
     w.stores = g_ptr_array_new();
     w.servers = g_ptr_array_new();
     w.drivers = g_ptr_array_new();
+    w.workloads = g_ptr_array_new();
     w.stop_time = r->stop_time;
     w.fingerprint = g_checksum_new(G_CHECKSUM_SHA256);
     unsigned digest_sub = sim_trace_subscribe(sim_trace(w.sim), SIM_TR_ALL, digest_rec, &w);
@@ -363,7 +438,7 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
     if (opt && opt->pcap_dir && !(pcap = pcap_out_new(w.net, opt->pcap_dir, err)))
         goto out;
 
-    const scn_app *first_browser = NULL, *first_server = NULL;
+    const scn_app *first_browser = NULL, *first_server = NULL, *first_workload = NULL;
     for (guint i = 0; i < r->apps->len; i++) {
         const scn_app *a = &g_array_index(r->apps, scn_app, i);
         node_t *node = net_node_by_name(w.net, a->host);
@@ -383,6 +458,24 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
             g_ptr_array_add(w.servers, srv);
             if (!first_server)
                 first_server = a;
+        } else if (a->kind == SCN_APP_CACHE_WORKLOAD) {
+            if (!w.udp)
+                w.udp = udp_stack_new(w.net);
+            cw_params cp = {.generator = a->host, .cache = a->cache_node, .origin = a->origin,
+                            .access_link = a->access_link, .rate = a->rate, .sizes = (cw_size_dist)a->sizes,
+                            .mean_bytes = (double)a->mean_size, .pareto_alpha = a->pareto_alpha,
+                            .forced = a->forced, .hit_probability = a->hit_probability,
+                            .zipf_alpha = a->zipf_alpha, .objects = a->objects_n, .capacity = a->capacity,
+                            .policy = (cache_policy)a->policy, .request_bytes = (uint32_t)a->request_size,
+                            .warmup = a->warmup, .duration = a->duration};
+            cachewl *cw = cachewl_new(w.net, w.udp, &cp, err);
+            if (!cw) {
+                g_prefix_error(err, "application \"%s\": ", a->name);
+                goto out;
+            }
+            g_ptr_array_add(w.workloads, cw);
+            if (!first_workload)
+                first_workload = a;
         } else {
             browser_config bc;
             browser_config_default(&bc);
@@ -436,10 +529,14 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
     if (opt && opt->transcript && bnode && snode)
         tr = transcript_new(w.net, bnode, snode, 400);
 
-    sim_time_t limit = r->stop_time ? MIN(r->stop_time, r->max_time) : r->max_time;
-    if (w.browsers_left == 0 && r->stop_time == 0)
-        limit = 0; /* nothing to wait for */
-    sim_run_until(w.sim, limit);
+    if (r->stop_time) {
+        sim_run_until(w.sim, MIN(r->stop_time, r->max_time));
+    } else if (w.browsers_left || w.workloads->len) {
+        /* until the applications are done (the queue empties, or the last
+         * browser stops the run), at most max_time: the clock stays where
+         * the last event left it */
+        sim_run_limit(w.sim, r->max_time);
+    }
     /* The run is over: what tearing the world down emits is not part of it. */
     sim_trace_unsubscribe(sim_trace(w.sim), digest_sub);
     if (timeline_sub)
@@ -498,6 +595,12 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
         }
     }
     res->fingerprint = g_strdup(g_checksum_get_string(w.fingerprint));
+    if (w.workloads->len) {
+        res->has_workload = true;
+        cachewl_result(g_ptr_array_index(w.workloads, 0), &res->cw);
+        if (r->out.formula && !strcmp(r->out.formula, "cache-access"))
+            res->formula_s = cache_formula(w.net, first_workload, &res->cw);
+    }
     if (tr) {
         char *title = g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s <-> %s", r->name, index,
                                       r->seed, node_name(bnode), node_name(snode));

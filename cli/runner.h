@@ -17,6 +17,7 @@
 #ifndef APPSIM_RUNNER_H
 #define APPSIM_RUNNER_H
 
+#include "cachewl.h"
 #include "plot.h"
 #include "scenario.h"
 
@@ -51,6 +52,8 @@ typedef struct {
     GArray *arrows;            /* of timeline_arrow (labels owned) */
     char *columns[2];
     char *transcript;          /* the dialogue (when asked), or NULL */
+    bool has_workload;         /* a cache workload ran: cw is valid */
+    cw_result cw;
 } run_result;
 
 run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GError **err);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sim/sim_rng.h"
+#include "protocols/http/http_cache.h"
 #include "units.h"
 
 G_DEFINE_QUARK(appsim-scenario-error-quark, scn_error)
@@ -290,6 +291,11 @@ static const char *const server_keys[] = {"name", "type", "host", "port", "proc_
                                           "objects", NULL};
 static const char *const browser_keys[] = {"name", "type", "host", "mode", "parallel", "http",
                                            "pages", "repeat", "start", "think", "cache", NULL};
+static const char *const workload_keys[] = {"name", "type", "host", "cache", "origin", "access_link",
+                                            "rate", "sizes", "mean_size", "pareto_alpha",
+                                            "hit_probability", "zipf", "objects", "capacity",
+                                            "policy", "request_size", "warmup", "duration",
+                                            "transport", NULL};
 static const char *const page_keys[] = {"path", "objects", "object_size", NULL};
 static const char *const object_keys[] = {"path", "size", NULL};
 static const char *const out_keys[] = {"metric", "formula", "title", "timeline", NULL};
@@ -576,6 +582,69 @@ static void parse_browser(ctx_t *c, const cJSON *a, scn_app *app)
     pop(c, m);
 }
 
+static void parse_workload(ctx_t *c, const cJSON *a, scn_app *app, const scn_run *r)
+{
+    if (!check_keys(c, a, workload_keys))
+        return;
+    app->cache_node = get_string(c, a, "cache", NULL, false);
+    app->origin = get_string(c, a, "origin", NULL, true);
+    app->access_link = get_string(c, a, "access_link", NULL, true);
+    const char *nodes[2] = {app->cache_node, app->origin};
+    const char *keys[2] = {"cache", "origin"};
+    for (int i = 0; i < 2 && !c->failed; i++)
+        if (nodes[i] && !has_node(r, nodes[i])) {
+            gsize t = push_key(c, keys[i]);
+            fail_no_node(c, r, nodes[i]);
+            pop(c, t);
+        }
+    bool link_found = false;
+    for (guint i = 0; app->access_link && i < r->links->len; i++)
+        link_found |= !strcmp(g_array_index(r->links, scn_link, i).name, app->access_link);
+    if (!c->failed && app->access_link && !link_found) {
+        gsize t = push_key(c, "access_link");
+        fail(c, "no link named \"%s\"", app->access_link);
+        pop(c, t);
+    }
+    app->rate = get_number(c, a, "rate", 15, 1e-6, 1e7, false, "a rate of requests per second above 0");
+    char *sizes = get_string(c, a, "sizes", "fixed", false);
+    app->sizes = sizes && !strcmp(sizes, "exponential") ? 1 : sizes && !strcmp(sizes, "pareto") ? 2 : 0;
+    if (sizes && strcmp(sizes, "fixed") && strcmp(sizes, "exponential") && strcmp(sizes, "pareto")) {
+        gsize t = push_key(c, "sizes");
+        fail_expected(c, get(a, "sizes"), "\"fixed\", \"exponential\" or \"pareto\"");
+        pop(c, t);
+    }
+    g_free(sizes);
+    app->mean_size = get_size(c, a, "mean_size", 125000);
+    app->pareto_alpha = get_number(c, a, "pareto_alpha", 1.5, 1.0000001, 100, false, "a Pareto shape above 1");
+    const cJSON *h = get(a, "hit_probability");
+    app->forced = h != NULL;
+    app->hit_probability = get_number(c, a, "hit_probability", 0, 0, 1, false, "a probability from 0 to 1");
+    app->zipf_alpha = get_number(c, a, "zipf", 0.8, 0, 10, false, "a Zipf exponent from 0 to 10");
+    app->objects_n = (uint64_t)get_number(c, a, "objects", 10000, 1, 1e7, true, "a whole number of objects from 1 to 10000000");
+    app->capacity = get_size(c, a, "capacity", 0);
+    char *pol = get_string(c, a, "policy", "lru", false);
+    cache_policy cp = CACHE_LRU;
+    if (pol && !cache_policy_parse(pol, &cp)) {
+        gsize t = push_key(c, "policy");
+        fail_expected(c, get(a, "policy"), "\"lru\", \"lfu\" or \"fifo\"");
+        pop(c, t);
+    }
+    app->policy = (int)cp;
+    g_free(pol);
+    app->request_size = get_size(c, a, "request_size", 100);
+    app->warmup = get_time(c, a, "warmup", SIM_S(20));
+    app->duration = get_time(c, a, "duration", SIM_S(300));
+    char *tr = get_string(c, a, "transport", "message", false);
+    if (tr && strcmp(tr, "message")) {
+        gsize t = push_key(c, "transport");
+        fail_expected(c, get(a, "transport"), "\"message\" (TCP transport for this workload is not there yet)");
+        pop(c, t);
+    }
+    g_free(tr);
+    if (!c->failed && app->duration <= app->warmup)
+        fail(c, "the duration must be longer than the warm-up");
+}
+
 static void parse_apps(ctx_t *c, const cJSON *apps, scn_run *r)
 {
     gsize m = push_key(c, "apps");
@@ -602,9 +671,12 @@ static void parse_apps(ctx_t *c, const cJSON *apps, scn_run *r)
             } else if (type && !strcmp(type, "browser")) {
                 app.kind = SCN_APP_BROWSER;
                 parse_browser(c, a, &app);
+            } else if (type && !strcmp(type, "cache-workload")) {
+                app.kind = SCN_APP_CACHE_WORKLOAD;
+                parse_workload(c, a, &app, r);
             } else if (type) {
                 gsize t = push_key(c, "type");
-                fail_expected(c, get(a, "type"), "\"http-server\" or \"browser\"");
+                fail_expected(c, get(a, "type"), "\"http-server\", \"browser\" or \"cache-workload\"");
                 pop(c, t);
             }
             g_free(type);
@@ -637,16 +709,17 @@ static void parse_outputs(ctx_t *c, const cJSON *o, scn_outputs *out)
     if (check_keys(c, o, out_keys)) {
         g_free(out->metric);
         out->metric = get_string(c, o, "metric", "page_load_time", false);
-        if (out->metric && strcmp(out->metric, "page_load_time") && strcmp(out->metric, "link_utilisation")) {
+        if (out->metric && strcmp(out->metric, "page_load_time") && strcmp(out->metric, "link_utilisation") &&
+            strcmp(out->metric, "response_time") && strcmp(out->metric, "hit_rate")) {
             gsize t = push_key(c, "metric");
-            fail_expected(c, get(o, "metric"), "\"page_load_time\" or \"link_utilisation\"");
+            fail_expected(c, get(o, "metric"), "\"page_load_time\", \"link_utilisation\", \"response_time\" or \"hit_rate\"");
             pop(c, t);
         }
         out->formula = get_string(c, o, "formula", NULL, false);
         if (out->formula && strcmp(out->formula, "http-page") && strcmp(out->formula, "single-object") &&
-            strcmp(out->formula, "slow-start")) {
+            strcmp(out->formula, "slow-start") && strcmp(out->formula, "cache-access")) {
             gsize t = push_key(c, "formula");
-            fail_expected(c, get(o, "formula"), "\"http-page\", \"single-object\" or \"slow-start\"");
+            fail_expected(c, get(o, "formula"), "\"http-page\", \"single-object\", \"slow-start\" or \"cache-access\"");
             pop(c, t);
         }
         out->title = get_string(c, o, "title", NULL, false);
@@ -671,6 +744,9 @@ static void app_clear(scn_app *a)
     }
     if (a->urls)
         g_ptr_array_unref(a->urls);
+    g_free(a->cache_node);
+    g_free(a->origin);
+    g_free(a->access_link);
 }
 
 void scn_run_free(scn_run *r)
@@ -819,6 +895,8 @@ static void axis_free(gpointer p)
         cJSON_Delete(g_ptr_array_index(a->values, i));
     g_ptr_array_free(a->values, TRUE);
     g_ptr_array_free(a->labels, TRUE);
+    if (a->notes)
+        g_ptr_array_free(a->notes, TRUE);
     g_free(a);
 }
 
@@ -836,7 +914,50 @@ static char *label_of(const cJSON *v)
  * quantities with the same unit). */
 static scn_axis *parse_axis(ctx_t *c, const cJSON *o)
 {
-    static const char *const keys[] = {"path", "values", "range", NULL};
+    static const char *const keys[] = {"path", "values", "range", "cases", NULL};
+    static const char *const case_keys[] = {"label", "note", "set", NULL};
+    const cJSON *cases = cJSON_IsObject(o) ? get(o, "cases") : NULL;
+    if (cases) {
+        if (!check_keys(c, o, keys))
+            return NULL;
+        scn_axis *a = g_new0(scn_axis, 1);
+        a->cases = true;
+        a->path = g_strdup("case");
+        a->values = g_ptr_array_new();
+        a->labels = g_ptr_array_new_with_free_func(g_free);
+        a->notes = g_ptr_array_new_with_free_func(g_free);
+        gsize m = push_key(c, "cases");
+        if (!cJSON_IsArray(cases) || cJSON_GetArraySize(cases) == 0)
+            fail_expected(c, cases, "a list of cases like [{\"label\": \"...\", \"set\": {\"links.access.rate\": \"15.4Mbps\"}}]");
+        int i = 0;
+        const cJSON *cs;
+        cJSON_ArrayForEach(cs, cases)
+        {
+            gsize k = push_index(c, i++);
+            if (check_keys(c, cs, case_keys)) {
+                char *label = get_string(c, cs, "label", NULL, true);
+                char *note = get_string(c, cs, "note", "", false);
+                const cJSON *set = get(cs, "set");
+                if (!cJSON_IsObject(set)) {
+                    gsize t = push_key(c, "set");
+                    fail_expected(c, set, "an object of \"path\": value pairs");
+                    pop(c, t);
+                }
+                g_ptr_array_add(a->values, cJSON_Duplicate(set, true));
+                g_ptr_array_add(a->labels, label ? label : g_strdup(""));
+                g_ptr_array_add(a->notes, note ? note : g_strdup(""));
+            }
+            pop(c, k);
+            if (c->failed)
+                break;
+        }
+        pop(c, m);
+        if (c->failed) {
+            axis_free(a);
+            return NULL;
+        }
+        return a;
+    }
     static const char *const range_keys[] = {"from", "to", "step", NULL};
     if (!check_keys(c, o, keys))
         return NULL;
@@ -1080,11 +1201,27 @@ scn_run *scenario_run(const scenario *s, guint k, GError **err)
     bool ok = true;
     for (guint i = 0; i < nax && ok; i++) {
         const scn_axis *a = g_ptr_array_index(s->axes, i);
+        if (a->cases) {
+            const cJSON *set = g_ptr_array_index(a->values, coords[i]), *kv;
+            cJSON_ArrayForEach(kv, set)
+            {
+                if (ok && !(ok = scn_json_set(tree, kv->string, kv, err)))
+                    g_prefix_error(err, "%s: $.sweep[%u].cases[%u].set: ", s->file, i, coords[i]);
+            }
+            continue;
+        }
         ok = scn_json_set(tree, a->path, g_ptr_array_index(a->values, coords[i]), err);
         if (!ok)
             g_prefix_error(err, "%s: $.sweep[%u].path: ", s->file, i);
     }
-    if (ok && s->compare) {
+    if (ok && s->compare && s->compare->cases) {
+        const cJSON *set = g_ptr_array_index(s->compare->values, coords[nax]), *kv;
+        cJSON_ArrayForEach(kv, set)
+        {
+            if (ok && !(ok = scn_json_set(tree, kv->string, kv, err)))
+                g_prefix_error(err, "%s: $.compare.cases[%u].set: ", s->file, coords[nax]);
+        }
+    } else if (ok && s->compare) {
         ok = scn_json_set(tree, s->compare->path, g_ptr_array_index(s->compare->values, coords[nax]), err);
         if (!ok)
             g_prefix_error(err, "%s: $.compare.path: ", s->file);

@@ -42,7 +42,7 @@ typedef struct {
     GArray *down; /* of sim_time_t pairs [start, end) */
 } scn_link;
 
-typedef enum { SCN_APP_SERVER, SCN_APP_BROWSER } scn_app_kind;
+typedef enum { SCN_APP_SERVER, SCN_APP_BROWSER, SCN_APP_CACHE_WORKLOAD } scn_app_kind;
 
 typedef struct {
     char *path;        /* the base page, e.g. "/index.html" */
@@ -72,6 +72,20 @@ typedef struct {
     uint32_t repeat; /* loads of the list */
     sim_time_t start, think;
     bool cache;
+    /* cache workload (message transport) */
+    char *cache_node, *origin, *access_link;
+    double rate;
+    int sizes;           /* cw_size_dist */
+    uint64_t mean_size;
+    double pareto_alpha;
+    bool forced;
+    double hit_probability;
+    double zipf_alpha;
+    uint64_t objects_n;
+    uint64_t capacity;
+    int policy;          /* cache_policy */
+    uint64_t request_size;
+    sim_time_t warmup, duration;
 } scn_app;
 
 typedef struct {
@@ -98,9 +112,11 @@ typedef struct {
 void scn_run_free(scn_run *r);
 
 typedef struct {
-    char *path;
-    GPtrArray *values; /* of cJSON*, owned (detached copies) */
-    GPtrArray *labels; /* the values as text, for tables and legends */
+    char *path;        /* "case" for an axis of cases */
+    GPtrArray *values; /* of cJSON*, owned (detached copies); for cases, their "set" objects */
+    GPtrArray *labels; /* the values as text (or the cases' labels), for tables and legends */
+    GPtrArray *notes;  /* cases only: their "note" (e.g. the slides' figure), or "" */
+    bool cases;
 } scn_axis;
 
 typedef struct scenario scenario;

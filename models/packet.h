@@ -58,7 +58,7 @@ typedef struct pkt {
     uint32_t len;         /* payload bytes */
     uint8_t *data;        /* payload bytes, or NULL when length-only */
     uint32_t off;         /* payload bytes a receiver has already consumed */
-    uint64_t tx_echo;     /* free for the transport (e.g. a timestamp) */
+    uint64_t tx_echo;     /* free for the transport (UDP: the datagram's tag) */
 } pkt_t;
 
 /* The bytes a packet occupies on the wire. */

@@ -35,7 +35,8 @@ static void deliver(sim_t *sim, void *ctx, void *arg)
                      .dport = p->dport,
                      .data = p->data,
                      .len = p->len,
-                     .sent = p->created};
+                     .sent = p->created,
+                     .tag = p->tx_echo};
     s->fn(s->ctx, s, &d);
     pkt_release(&st->net->pool, p);
 }
@@ -115,6 +116,12 @@ node_t *udp_sock_host(const udp_sock_t *s) { return s->host; }
 
 bool udp_sendto(udp_sock_t *s, uint32_t dst, uint16_t dport, const void *data, uint32_t len)
 {
+    return udp_sendto_tagged(s, dst, dport, data, len, 0);
+}
+
+bool udp_sendto_tagged(udp_sock_t *s, uint32_t dst, uint16_t dport, const void *data, uint32_t len,
+                       uint64_t tag)
+{
     net_t *net = s->stack->net;
     pkt_t *p = pkt_alloc(&net->pool, sim_now(net->sim));
     p->proto = PKT_PROTO_UDP;
@@ -122,6 +129,7 @@ bool udp_sendto(udp_sock_t *s, uint32_t dst, uint16_t dport, const void *data, u
     p->sport = s->port;
     p->dport = dport;
     p->hdr_bytes = net->hdr_udp;
+    p->tx_echo = tag;
     pkt_set_payload(p, data, len);
     return net_send(net, s->host, p);
 }

@@ -29,6 +29,7 @@ typedef struct {
     const uint8_t *data;      /* NULL when length-only */
     uint32_t len;
     sim_time_t sent;          /* when the sender sent it */
+    uint64_t tag;             /* the sender's tag (udp_sendto_tagged), else 0 */
 } udp_dgram_t;
 
 typedef void (*udp_recv_fn)(void *ctx, udp_sock_t *sock, const udp_dgram_t *dgram);
@@ -47,5 +48,10 @@ node_t *udp_sock_host(const udp_sock_t *sock);
 /* Sends `len` bytes (a copy of `data`, or length-only when NULL) to
  * (dst, dport). Returns false when there is no route. */
 bool udp_sendto(udp_sock_t *sock, uint32_t dst, uint16_t dport, const void *data, uint32_t len);
+/* The same, with an opaque 64-bit tag delivered with the datagram: lets a
+ * workload match an answer to its question without modelling payload
+ * bytes (a length-only answer still carries its tag). */
+bool udp_sendto_tagged(udp_sock_t *sock, uint32_t dst, uint16_t dport, const void *data, uint32_t len,
+                       uint64_t tag);
 
 #endif

@@ -353,6 +353,7 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
 }
 
 sim_run_result sim_run(sim_t *sim) { return run_loop(sim, SIM_TIME_MAX); }
+sim_run_result sim_run_limit(sim_t *sim, sim_time_t limit) { return run_loop(sim, limit); }
 
 sim_run_result sim_run_until(sim_t *sim, sim_time_t limit)
 {

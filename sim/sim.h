@@ -76,6 +76,9 @@ sim_run_result sim_run(sim_t *sim);
 /* Runs every event due at or before `limit`, then sets the clock to `limit`
  * (unless stopped earlier, or `limit` is in the past). */
 sim_run_result sim_run_until(sim_t *sim, sim_time_t limit);
+/* Runs every event due at or before `limit`, leaving the clock at the last
+ * event run (it does not move to `limit`). */
+sim_run_result sim_run_limit(sim_t *sim, sim_time_t limit);
 /* Makes the running sim_run* return after the current event. A stop request
  * made while nothing is running applies to the next run. */
 void sim_stop(sim_t *sim);

@@ -131,7 +131,8 @@ static const char *param(const cJSON *sum, int k, const char *path)
 static void test_shipped_check(void)
 {
     static const char *const names[] = {"http-persistence", "http-parallel", "tcp-ideal-vs-reno",
-                                        "http-single-object"};
+                                        "http-single-object", "cache-access-link", "cache-hit-rate-curve",
+                                        "cache-size-curve"};
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         char *file = g_strdup_printf("%s/%s.json", SHIPPED, names[i]);
         const char *argv[] = {APPSIM, "check", file, NULL};
@@ -239,6 +240,71 @@ static void test_persistence_and_parallel(void)
     cJSON_Delete(s);
 }
 
+static double workload(const cJSON *sum, int k, const char *name)
+{
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(metrics(sum, k), "cache_workload"), name);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The slides' caching example: utilisations 0.97, 0.097, 0.58; delays of
+ * about 2 s with the fat link and 1.2 to 1.3 s with the cache. */
+static void test_cache_access_link(void)
+{
+    cJSON *s = run_shipped("cache-access-link", "", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    ASSERT_REL(workload(s, 0, "access_down_utilisation"), 0.974, 0.02);
+    ASSERT_REL(workload(s, 1, "access_down_utilisation"), 0.0974, 0.02);
+    ASSERT_REL(workload(s, 2, "access_down_utilisation"), 0.584, 0.03);
+    CU_ASSERT_TRUE(workload(s, 0, "response_time_mean_s") > 3.0);
+    ASSERT_REL(workload(s, 1, "response_time_mean_s"), 2.04, 0.02);
+    double cached = workload(s, 2, "response_time_mean_s");
+    CU_ASSERT_TRUE(cached >= 1.2 && cached <= 1.35);
+    ASSERT_REL(workload(s, 2, "hit_rate"), 0.4, 0.03);
+    cJSON_Delete(s);
+}
+
+/* Message mode against M/M/1 for the access link: within 5% wherever the
+ * access link's utilisation is below 0.9. */
+static void test_cache_hit_rate_curve(void)
+{
+    const char *j[] = {"-j", "2", NULL};
+    cJSON *s = run_shipped("cache-hit-rate-curve", "", j);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs")), checked = 0;
+    CU_ASSERT_EQUAL(n, 30);
+    for (int k = 0; k < n; k++) {
+        double util = workload(s, k, "access_down_utilisation");
+        double t = workload(s, k, "response_time_mean_s"), f = metric(s, k, "formula_s");
+        if (util < 0.9 && isfinite(f)) {
+            ASSERT_REL(t, f, 0.05);
+            checked++;
+        }
+    }
+    CU_ASSERT_TRUE(checked >= 25);
+    cJSON_Delete(s);
+}
+
+/* Hit rate grows with capacity; LFU >= LRU >= FIFO under Zipf (shortened). */
+static void test_cache_size_curve(void)
+{
+    const char *x[] = {"-j", "2", "--set", "apps.institution.duration=150s", "--set",
+                       "apps.institution.warmup=50s", NULL};
+    cJSON *s = run_shipped("cache-size-curve", "", x);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    /* runs: case slowest (LRU, LFU, FIFO for alpha 0.8, then 1.0), 6 capacities each */
+    for (int a = 0; a < 2; a++) {
+        for (int c = 0; c < 6; c++) {
+            double lru = workload(s, (3 * a + 0) * 6 + c, "hit_rate");
+            double lfu = workload(s, (3 * a + 1) * 6 + c, "hit_rate");
+            double fifo = workload(s, (3 * a + 2) * 6 + c, "hit_rate");
+            CU_ASSERT_TRUE(lfu >= lru - 0.01 && lru >= fifo - 0.01);
+            if (c > 0)
+                CU_ASSERT_TRUE(lru > workload(s, (3 * a) * 6 + c - 1, "hit_rate"));
+        }
+    }
+    cJSON_Delete(s);
+}
+
 static bool same_file(const char *a, const char *b)
 {
     char *x = NULL, *y = NULL;
@@ -327,6 +393,9 @@ int main(void)
         TEST(test_single_object),         TEST(test_ideal_vs_reno),
         TEST(test_persistence_and_parallel), TEST(test_determinism_across_jobs),
         TEST(test_output_folder_replaced_whole),
+        TEST(test_cache_access_link),
+        TEST(test_cache_hit_rate_curve),
+        TEST(test_cache_size_curve),
     };
     int rc = test_main("cli/scenarios", tests, G_N_ELEMENTS(tests));
     remove_tree(tmp_root);

@@ -147,11 +147,16 @@ static void test_run_until_and_stop(void)
     CU_ASSERT_EQUAL(r.log->len, 6);
     CU_ASSERT_EQUAL(sim_run(sim), SIM_RUN_EMPTY);
     CU_ASSERT_EQUAL(r.log->len, 10);
+    /* sim_run_limit leaves the clock at the last event run */
+    sim_schedule_at(sim, SIM_MS(20), record, &r, GINT_TO_POINTER(20));
+    CU_ASSERT_EQUAL(sim_run_limit(sim, SIM_MS(50)), SIM_RUN_EMPTY);
+    CU_ASSERT_EQUAL(sim_now(sim), SIM_MS(20));
+    g_array_set_size(r.log, 10);
     /* Scheduling in the past is clamped to now and counted. */
     sim_schedule_at(sim, SIM_MS(1), record, &r, GINT_TO_POINTER(99));
     CU_ASSERT_EQUAL(sim_clamped_events(sim), 1);
     sim_run(sim);
-    CU_ASSERT_EQUAL(sim_now(sim), SIM_MS(10));
+    CU_ASSERT_EQUAL(sim_now(sim), SIM_MS(20));
     g_array_free(r.log, TRUE);
     sim_free(sim);
 }
