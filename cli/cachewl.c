@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "models/sim_host.h"
+#include "protocols/http/http_browser.h"
+#include "protocols/http/http_proxy.h"
+#include "protocols/http/http_server.h"
 #include "sim/sim_rng.h"
 
 #define CACHE_PORT 3128
@@ -48,11 +51,19 @@ struct cachewl {
     http_msg *stored_head;
     GHashTable *pend;        /* tag -> pending*, lookup only */
     GHashTable *fwd;         /* upstream tag -> forwarded*, lookup only */
-    uint64_t next_tag, next_up;
+    uint64_t next_tag, next_up, next_object;
     sim_event_id next_arrival;
     bool generating;
     GArray *times, *hit_times, *miss_times; /* doubles (s), requests after warm-up */
     uint64_t issued, answered, hits_counted;
+    /* TCP transport */
+    sim_host_t *gen_host, *cache_host, *origin_host;
+    http_store *origin_store;
+    http_server *origin_srv;
+    http_proxy *proxy;
+    GHashTable *live; /* tcp_req* (set), lookup only */
+    GPtrArray *dead;  /* tcp_req* done, to free */
+    sim_event_id reap_ev;
     uint32_t q_mid, q_end;
     sim_time_t t_mid, t_end;
     sim_event_id mid_ev, end_ev;
@@ -85,8 +96,86 @@ static int64_t now_s(const cachewl *w) { return SIM_HOST_EPOCH + sim_now(w->sim)
 
 /* ---- the generator ------------------------------------------------------ */
 
+/* ---- the TCP transport: one browser per request ------------------------------- */
+
+typedef struct {
+    cachewl *w;
+    http_browser *b;
+    bool counted;
+} tcp_req;
+
+/* Frees the browsers whose request is over (never under their own callback). */
+static void reap_done(sim_t *sim, void *ctx, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    cachewl *w = ctx;
+    w->reap_ev = SIM_EVENT_NONE;
+    for (guint i = 0; i < w->dead->len; i++) {
+        tcp_req *q = g_ptr_array_index(w->dead, i);
+        http_browser_free(q->b);
+        g_free(q);
+    }
+    g_ptr_array_set_size(w->dead, 0);
+}
+
+static void tcp_done(void *ud, http_browser *b, const http_page *pg)
+{
+    tcp_req *q = ud;
+    cachewl *w = q->w;
+    w->answered++;
+    const http_record *r = &g_array_index(http_browser_records(b), http_record, 0);
+    if (q->counted && r->status == 200) {
+        double t = sim_time_to_s(pg->end - pg->start);
+        g_array_append_val(w->times, t);
+        if (r->cache && !strcmp(r->cache, "HIT")) {
+            g_array_append_val(w->hit_times, t);
+            w->hits_counted++;
+        } else {
+            g_array_append_val(w->miss_times, t);
+        }
+    }
+    g_hash_table_remove(w->live, q);
+    g_ptr_array_add(w->dead, q);
+    if (!w->reap_ev)
+        w->reap_ev = sim_schedule_in(w->sim, 0, reap_done, w, NULL);
+}
+
+static void tcp_request(cachewl *w, uint64_t object, uint64_t size, bool hot)
+{
+    char path[48];
+    if (hot)
+        g_strlcpy(path, "/hot", sizeof path);
+    else
+        g_snprintf(path, sizeof path, "/obj/%" G_GUINT64_FORMAT, object);
+    http_store_add(w->origin_store, path, hot ? (uint64_t)llround(w->p.mean_bytes) : size, NULL, NULL,
+                   SIM_HOST_EPOCH - 86400, SIM_HOST_EPOCH + 10 * 365 * 86400);
+    browser_config bc;
+    browser_config_default(&bc);
+    bc.mode = BROWSER_NP_SERIAL;
+    bc.cache = false;
+    if (w->cache) {
+        bc.proxy_host = node_name(w->cache);
+        bc.proxy_port = CACHE_PORT;
+    }
+    tcp_req *q = g_new0(tcp_req, 1);
+    q->w = w;
+    q->counted = sim_now(w->sim) >= w->p.warmup;
+    q->b = http_browser_new(sim_host_env(w->gen_host), &bc, NULL);
+    g_hash_table_add(w->live, q);
+    char *url = g_strdup_printf("http://%s%s", node_name(w->origin), path);
+    const char *urls[1] = {url};
+    http_browser_fetch(q->b, urls, 1, tcp_done, q);
+    g_free(url);
+    w->issued++;
+}
+
 static void send_request(cachewl *w, uint64_t object, uint64_t size, bool forced_hit)
 {
+    if (w->p.tcp) {
+        tcp_request(w, object, size, forced_hit);
+        return;
+    }
     uint64_t tag = ++w->next_tag;
     pending *pd = g_new(pending, 1);
     pd->sent = sim_now(w->sim);
@@ -116,7 +205,7 @@ static void arrival(sim_t *sim, void *ctx, void *arg)
     }
     if (w->p.forced) {
         bool hit = sim_rng_bernoulli(&w->choice, w->p.hit_probability);
-        send_request(w, w->next_tag + 1, draw_size(w), hit);
+        send_request(w, ++w->next_object, draw_size(w), hit); /* a miss asks for a new object */
     } else {
         uint64_t k = sim_zipf_sample(w->zipf, &w->choice);
         send_request(w, k, object_size(w, k), false);
@@ -275,13 +364,36 @@ cachewl *cachewl_new(net_t *net, udp_stack_t *udp, const cw_params *p, GError **
     w->times = g_array_new(FALSE, FALSE, sizeof(double));
     w->hit_times = g_array_new(FALSE, FALSE, sizeof(double));
     w->miss_times = g_array_new(FALSE, FALSE, sizeof(double));
-    w->gen_sock = udp_open(udp, w->gen, CLIENT_PORT, gen_recv, w, err);
-    w->origin_sock = w->gen_sock ? udp_open(udp, w->origin, ORIGIN_PORT, origin_recv, w, err) : NULL;
-    if (w->origin_sock && w->cache)
-        w->cache_sock = udp_open(udp, w->cache, CACHE_PORT, cache_recv, w, err);
-    if (!w->gen_sock || !w->origin_sock || (w->cache && !w->cache_sock)) {
-        cachewl_free(w);
-        return NULL;
+    if (p->tcp) {
+        w->live = g_hash_table_new(g_direct_hash, g_direct_equal);
+        w->dead = g_ptr_array_new();
+        w->gen_host = sim_host_new(p->tcp, w->gen, NULL);
+        w->origin_host = sim_host_new(p->tcp, w->origin, NULL);
+        w->origin_store = http_store_new();
+        w->origin_srv = http_server_new(sim_host_env(w->origin_host), w->origin_store, NULL, err);
+        if (w->origin_srv && w->cache) {
+            w->cache_host = sim_host_new(p->tcp, w->cache, NULL);
+            http_proxy_config pc;
+            http_proxy_config_default(&pc);
+            pc.capacity = p->forced ? UINT64_MAX / 4 : p->capacity;
+            pc.policy = p->policy;
+            w->proxy = http_proxy_new(sim_host_env(w->cache_host), &pc, err);
+        }
+        if (!w->origin_srv || (w->cache && !w->proxy)) {
+            cachewl_free(w);
+            return NULL;
+        }
+        if (p->forced && w->cache)
+            tcp_request(w, 0, 0, true); /* the hot object goes into the cache first */
+    } else {
+        w->gen_sock = udp_open(udp, w->gen, CLIENT_PORT, gen_recv, w, err);
+        w->origin_sock = w->gen_sock ? udp_open(udp, w->origin, ORIGIN_PORT, origin_recv, w, err) : NULL;
+        if (w->origin_sock && w->cache)
+            w->cache_sock = udp_open(udp, w->cache, CACHE_PORT, cache_recv, w, err);
+        if (!w->gen_sock || !w->origin_sock || (w->cache && !w->cache_sock)) {
+            cachewl_free(w);
+            return NULL;
+        }
     }
     w->generating = true;
     w->next_arrival = sim_schedule_in(w->sim, 0, arrival, w, NULL);
@@ -290,7 +402,10 @@ cachewl *cachewl_new(net_t *net, udp_stack_t *udp, const cw_params *p, GError **
     return w;
 }
 
-bool cachewl_done(const cachewl *w) { return !w->generating && g_hash_table_size(w->pend) == 0; }
+bool cachewl_done(const cachewl *w)
+{
+    return !w->generating && g_hash_table_size(w->pend) == 0 && (!w->live || g_hash_table_size(w->live) == 0);
+}
 
 static int cmp_double(gconstpointer a, gconstpointer b)
 {
@@ -356,6 +471,25 @@ void cachewl_free(cachewl *w)
     udp_close(w->gen_sock);
     udp_close(w->cache_sock);
     udp_close(w->origin_sock);
+    if (w->live) {
+        GList *left = g_hash_table_get_keys(w->live); /* freeing order changes nothing */
+        for (GList *l = left; l; l = l->next) {
+            tcp_req *q = l->data;
+            http_browser_free(q->b);
+            g_free(q);
+        }
+        g_list_free(left);
+        g_hash_table_destroy(w->live);
+        sim_cancel(w->sim, w->reap_ev);
+        reap_done(w->sim, w, NULL);
+        g_ptr_array_free(w->dead, TRUE);
+    }
+    http_proxy_free(w->proxy);
+    http_server_free(w->origin_srv);
+    http_store_free(w->origin_store);
+    sim_host_free(w->gen_host);
+    sim_host_free(w->cache_host);
+    sim_host_free(w->origin_host);
     sim_zipf_free(w->zipf);
     g_hash_table_destroy(w->object_size);
     g_hash_table_destroy(w->pend);

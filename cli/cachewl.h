@@ -21,11 +21,20 @@
  * with the queue's measured growth rate, instead of a mean that depends on
  * the run's length).
  *
+ * With `tcp` set, the same workload runs over TCP: every request is an HTTP
+ * GET from a browser of its own (non-persistent) through appsim's proxy
+ * cache (http_proxy.h) at the cache host, to an HTTP server at the origin.
+ * With a forced hit probability h, a request asks with probability h for a
+ * "hot" object the proxy always holds fresh, and otherwise for an object
+ * never asked before: the same hits and misses, now paying handshakes and
+ * slow start. This is what the formula leaves out.
+ *
  * Ownership: cachewl_new/cachewl_free (before the net).
  */
 #ifndef APPSIM_CACHEWL_H
 #define APPSIM_CACHEWL_H
 
+#include "models/tcp.h"
 #include "models/udp.h"
 #include "protocols/http/http_cache.h"
 
@@ -46,6 +55,8 @@ typedef struct {
     cache_policy policy;
     uint32_t request_bytes;
     sim_time_t warmup, duration;
+    tcp_stack_t *tcp;                       /* NULL: message transport; else each request is
+                                               an HTTP GET over TCP through the proxy cache */
 } cw_params;
 
 typedef struct {

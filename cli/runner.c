@@ -467,7 +467,8 @@ run_result *runner_run(const scn_run *r, guint index, const run_options *opt, GE
                             .forced = a->forced, .hit_probability = a->hit_probability,
                             .zipf_alpha = a->zipf_alpha, .objects = a->objects_n, .capacity = a->capacity,
                             .policy = (cache_policy)a->policy, .request_bytes = (uint32_t)a->request_size,
-                            .warmup = a->warmup, .duration = a->duration};
+                            .warmup = a->warmup, .duration = a->duration,
+                            .tcp = a->tcp_transport ? w.tcp : NULL};
             cachewl *cw = cachewl_new(w.net, w.udp, &cp, err);
             if (!cw) {
                 g_prefix_error(err, "application \"%s\": ", a->name);

@@ -635,9 +635,10 @@ static void parse_workload(ctx_t *c, const cJSON *a, scn_app *app, const scn_run
     app->warmup = get_time(c, a, "warmup", SIM_S(20));
     app->duration = get_time(c, a, "duration", SIM_S(300));
     char *tr = get_string(c, a, "transport", "message", false);
-    if (tr && strcmp(tr, "message")) {
+    app->tcp_transport = tr && !strcmp(tr, "tcp");
+    if (tr && strcmp(tr, "message") && strcmp(tr, "tcp")) {
         gsize t = push_key(c, "transport");
-        fail_expected(c, get(a, "transport"), "\"message\" (TCP transport for this workload is not there yet)");
+        fail_expected(c, get(a, "transport"), "\"message\" or \"tcp\"");
         pop(c, t);
     }
     g_free(tr);

@@ -86,6 +86,7 @@ typedef struct {
     int policy;          /* cache_policy */
     uint64_t request_size;
     sim_time_t warmup, duration;
+    bool tcp_transport;  /* HTTP over TCP through the proxy, not messages */
 } scn_app;
 
 typedef struct {

@@ -152,9 +152,36 @@ static void test_unstable(void)
     world_free(&w);
 }
 
+/* The TCP transport: every request an HTTP GET through the proxy; at a low
+ * load every request is answered and hits come from the proxy's cache. */
+static void test_tcp_transport(void)
+{
+    world w = world_new(100000000, true);
+    tcp_stack_t *tcp = tcp_stack_new(w.net, NULL);
+    cw_params p = {.generator = "browsers", .cache = "cache", .origin = "origin", .access_link = "access",
+                   .rate = 5, .sizes = CW_FIXED, .mean_bytes = 20000, .forced = true,
+                   .hit_probability = 0.5, .request_bytes = 100, .warmup = SIM_S(1), .duration = SIM_S(60),
+                   .tcp = tcp};
+    cachewl *cw = cachewl_new(w.net, w.udp, &p, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(cw);
+    sim_run_limit(w.sim, SIM_S(600));
+    cw_result r;
+    cachewl_result(cw, &r);
+    CU_ASSERT_TRUE(cachewl_done(cw));
+    CU_ASSERT_EQUAL(r.issued, r.answered);
+    ASSERT_REL(r.hit_rate, 0.5, 0.2);
+    /* a hit crosses the LAN only; a miss pays the handshakes upstream */
+    CU_ASSERT_TRUE(r.hit_mean_s < r.miss_mean_s);
+    printf("\n    tcp: %" G_GUINT64_FORMAT " requests, hit rate %.3f, hits %.4f s, misses %.4f s", r.answered,
+           r.hit_rate, r.hit_mean_s, r.miss_mean_s);
+    cachewl_free(cw);
+    tcp_stack_free(tcp);
+    world_free(&w);
+}
+
 int main(void)
 {
     static const test_case tests[] = {TEST(test_md1), TEST(test_mm1), TEST(test_conservation),
-                                      TEST(test_unstable)};
+                                      TEST(test_unstable), TEST(test_tcp_transport)};
     return test_main("cli/cachewl", tests, G_N_ELEMENTS(tests));
 }
