@@ -38,6 +38,22 @@ static gboolean quit_loop(gpointer ud)
     return G_SOURCE_CONTINUE;
 }
 
+/* Runs the main loop until SIGINT or SIGTERM, or for timeout_s seconds
+ * when it is above 0: the life of a server on real sockets. */
+static void serve_until_stopped(int timeout_s)
+{
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
+    guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
+    guint s3 = timeout_s > 0 ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
+    g_main_loop_run(loop);
+    g_source_remove(s1);
+    g_source_remove(s2);
+    if (s3)
+        g_source_remove(s3);
+    g_main_loop_unref(loop);
+}
+
 static bool split_pair(const char *s, char sep, char **a, char **b)
 {
     const char *at = s ? strchr(s, sep) : NULL;
@@ -133,16 +149,7 @@ static int cmd_serve(int argc, char **argv)
     printf("listening on http://127.0.0.1:%u/ (root %s)\n",
            real_host_listener_port(http_server_listener(srv)), root);
     fflush(stdout);
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
-    guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
-    guint s3 = timeout_s ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
-    g_main_loop_run(loop);
-    g_source_remove(s1);
-    g_source_remove(s2);
-    if (s3)
-        g_source_remove(s3);
-    g_main_loop_unref(loop);
+    serve_until_stopped(timeout_s);
 out:
     http_server_free(srv);
     real_host_free(rh);
@@ -192,16 +199,7 @@ static int cmd_proxy(int argc, char **argv)
         printf("listening on http://127.0.0.1:%u/ (proxy, %s cache of %" G_GUINT64_FORMAT " bytes)\n",
                real_host_listener_port(http_proxy_listener(px)), cache_policy_name(pc.policy), pc.capacity);
         fflush(stdout);
-        GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-        guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
-        guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
-        guint s3 = timeout_s ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
-        g_main_loop_run(loop);
-        g_source_remove(s1);
-        g_source_remove(s2);
-        if (s3)
-            g_source_remove(s3);
-        g_main_loop_unref(loop);
+        serve_until_stopped(timeout_s);
         const http_proxy_stats *st = http_proxy_get_stats(px);
         fprintf(stderr, "proxy: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
                 " misses, %" G_GUINT64_FORMAT " revalidated (304), %" G_GUINT64_FORMAT " refreshed (200)\n",

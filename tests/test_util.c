@@ -2,6 +2,8 @@
 #include "test_util.h"
 
 #include <CUnit/Basic.h>
+#include <glib.h>
+#include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,4 +40,22 @@ void test_assert_rel(double actual, double expected, double rel, const char *wha
         fprintf(stderr, "%s:%d: %s = %.9g, expected %.9g within %.4g%% (off by %.4g%%)\n", file,
                 line, what, actual, expected, rel * 100, expected ? 100 * err / fabs(expected) : 0);
     CU_assertImplementation(ok, (unsigned)line, "relative tolerance", file, "", CU_FALSE);
+}
+
+void test_remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *name;
+        while ((name = g_dir_read_name(d))) {
+            char *p = g_build_filename(path, name, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                test_remove_tree(p);
+            else
+                g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(path);
 }

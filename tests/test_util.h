@@ -22,6 +22,9 @@ typedef struct {
 
 int test_main(const char *suite, const test_case *tests, int count);
 
+/* Removes a folder and everything in it (for the tests' temporary folders). */
+void test_remove_tree(const char *path);
+
 /* Asserts |actual - expected| <= rel * |expected|, printing both on failure. */
 #define ASSERT_REL(actual, expected, rel)                                                          \
     test_assert_rel((actual), (expected), (rel), #actual, __FILE__, __LINE__)

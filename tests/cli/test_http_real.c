@@ -414,23 +414,6 @@ static void test_curl_through_proxy(void)
     stop_appsim(&origin);
 }
 
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, name, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR))
-                remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(path);
-}
 
 int main(void)
 {
@@ -444,7 +427,7 @@ int main(void)
         TEST(test_curl_through_proxy),
     };
     int rc = test_main("cli/http_real", tests, G_N_ELEMENTS(tests));
-    remove_tree(root_dir);
+    test_remove_tree(root_dir);
     g_free(root_dir);
     return rc;
 }

@@ -367,23 +367,6 @@ static void test_output_folder_replaced_whole(void)
     g_free(err);
 }
 
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *name;
-        while ((name = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, name, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR))
-                remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(path);
-}
 
 int main(void)
 {
@@ -398,7 +381,7 @@ int main(void)
         TEST(test_cache_size_curve),
     };
     int rc = test_main("cli/scenarios", tests, G_N_ELEMENTS(tests));
-    remove_tree(tmp_root);
+    test_remove_tree(tmp_root);
     g_free(tmp_root);
     return rc;
 }
