@@ -689,6 +689,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
 static void rtt_sample(tcp_conn *c, sim_time_t r)
 {
     double rd = (double)r;
+    c->backoff = 0; /* a valid sample ends the back-off (Karn) */
     if (!c->have_rtt) {
         c->srtt = rd;
         c->rttvar = rd / 2;
@@ -707,6 +708,25 @@ static void rtt_sample(tcp_conn *c, sim_time_t r)
         st->rtt_max_s = s;
     st->rtt_samples++;
     c->rtt_sum += s;
+}
+
+/* The handshake is complete: its RTT sample, when the SYN (or SYN-ACK) was
+ * not retransmitted; otherwise RFC 6298 (5.7): an RTO below 3 s is raised
+ * to 3 s for the data, so that a path slower than the initial RTO does not
+ * time every segment out. */
+static void handshake_rtt(tcp_conn *c)
+{
+    bool retransmitted = c->retries > 0 || !c->rtt_timing;
+    c->retries = 0;
+    if (c->rtt_timing) {
+        c->rtt_timing = false;
+        rtt_sample(c, now_of(c) - c->rtt_start);
+    }
+    if (retransmitted) {
+        c->backoff = 0;
+        if (!c->have_rtt && c->rto < SIM_S(3))
+            c->rto = MIN(SIM_S(3), c->p.rto_max);
+    }
 }
 
 /* ---- congestion control ----------------------------------------------- */
@@ -925,8 +945,7 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         c->snd_una = ack;
         if (SEQ_LT(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
-        c->retries = 0;
-        c->backoff = 0;
+        c->retries = 0; /* progress; but the backed-off RTO stays until a valid sample */
         c->snd_wnd = p->wnd;
         if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
             c->rtt_timing = false;
@@ -1213,12 +1232,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
             c->snd_nxt = MAX(c->snd_nxt, c->snd_una);
             c->snd_max = c->snd_nxt;
             c->snd_wnd = p->wnd;
-            c->retries = 0;
-            c->backoff = 0;
-            if (c->rtt_timing) {
-                c->rtt_timing = false;
-                rtt_sample(c, now_of(c) - c->rtt_start);
-            }
+            handshake_rtt(c);
             rto_stop(c);
             set_state(c, TS_ESTABLISHED);
             if (c->fin_pending)
@@ -1241,12 +1255,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
         }
         c->snd_una = c->iss + 1;
         c->snd_wnd = p->wnd;
-        c->retries = 0;
-        c->backoff = 0;
-        if (c->rtt_timing) {
-            c->rtt_timing = false;
-            rtt_sample(c, now_of(c) - c->rtt_start);
-        }
+        handshake_rtt(c);
         rto_stop(c);
         set_state(c, TS_ESTABLISHED);
         notify(c, N_ACCEPT);
