@@ -87,18 +87,42 @@ static const char *const wdays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "S
 static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
+/* Days since 1970-01-01 of a proleptic Gregorian date, and back: pure
+ * arithmetic over 400-year eras (146097 days each), no time-zone database
+ * and no lock, so that runs on several threads never wait for each other. */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;                                /* [0, 399] */
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1; /* [0, 365] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;        /* [0, 146096] */
+    return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
+{
+    z += 719468;
+    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
+    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
 void http_format_date(int64_t epoch_s, char buf[30])
 {
-    GDateTime *dt = g_date_time_new_from_unix_utc(epoch_s);
-    if (!dt) {
-        g_strlcpy(buf, "Thu, 01 Jan 1970 00:00:00 GMT", 30);
-        return;
-    }
-    g_snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-               wdays[g_date_time_get_day_of_week(dt) % 7], g_date_time_get_day_of_month(dt),
-               months[g_date_time_get_month(dt) - 1], g_date_time_get_year(dt),
-               g_date_time_get_hour(dt), g_date_time_get_minute(dt), g_date_time_get_second(dt));
-    g_date_time_unref(dt);
+    int64_t days = epoch_s >= 0 ? epoch_s / 86400 : (epoch_s - 86399) / 86400;
+    int64_t secs = epoch_s - days * 86400;
+    int64_t y;
+    int m, d;
+    civil_from_days(days, &y, &m, &d);
+    int wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
+    g_snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[wday], d, months[m - 1],
+               (int)y, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
 }
 
 static int month_of(const char *m)
@@ -109,32 +133,32 @@ static int month_of(const char *m)
     return 0;
 }
 
+static int64_t epoch_of(int64_t y, int mon, int d, int hh, int mm, int ss)
+{
+    if (mon < 1 || mon > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
+        ss > 60)
+        return -1;
+    return days_from_civil(y, mon, d) * 86400 + hh * 3600 + mm * 60 + ss;
+}
+
 int64_t http_parse_date(const char *s)
 {
     if (!s)
         return -1;
     char wd[16], mon[8];
     int d, y, hh, mm, ss;
-    GDateTime *dt = NULL;
     /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
     if (sscanf(s, "%15[A-Za-z], %d %3s %d %d:%d:%d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
         month_of(mon))
-        dt = g_date_time_new_utc(y, month_of(mon), d, hh, mm, ss);
+        return epoch_of(y, month_of(mon), d, hh, mm, ss);
     /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
-    else if (sscanf(s, "%15[A-Za-z], %d-%3s-%d %d:%d:%d GMT", wd, &d, mon, &y, &hh, &mm, &ss) ==
-                 7 &&
-             month_of(mon))
-        dt = g_date_time_new_utc(y < 70 ? 2000 + y : y < 100 ? 1900 + y : y, month_of(mon), d, hh,
-                                 mm, ss);
+    if (sscanf(s, "%15[A-Za-z], %d-%3s-%d %d:%d:%d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
+        month_of(mon))
+        return epoch_of(y < 70 ? 2000 + y : y < 100 ? 1900 + y : y, month_of(mon), d, hh, mm, ss);
     /* asctime: Sun Nov  6 08:49:37 1994 */
-    else if (sscanf(s, "%15s %3s %d %d:%d:%d %d", wd, mon, &d, &hh, &mm, &ss, &y) == 7 &&
-             month_of(mon))
-        dt = g_date_time_new_utc(y, month_of(mon), d, hh, mm, ss);
-    if (!dt)
-        return -1;
-    int64_t t = g_date_time_to_unix(dt);
-    g_date_time_unref(dt);
-    return t;
+    if (sscanf(s, "%15s %3s %d %d:%d:%d %d", wd, mon, &d, &hh, &mm, &ss, &y) == 7 && month_of(mon))
+        return epoch_of(y, month_of(mon), d, hh, mm, ss);
+    return -1;
 }
 
 /* ---- configuration ------------------------------------------------------ */

@@ -264,15 +264,18 @@ static void test_cache_access_link(void)
 }
 
 /* Message mode against M/M/1 for the access link: within 5% wherever the
- * access link's utilisation is below 0.9. */
+ * access link's utilisation is below 0.9. The TCP curve (the last ten runs)
+ * lies above the formula: handshakes and slow start cost round trips. */
 static void test_cache_hit_rate_curve(void)
 {
     const char *j[] = {"-j", "2", NULL};
     cJSON *s = run_shipped("cache-hit-rate-curve", "", j);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs")), checked = 0;
-    CU_ASSERT_EQUAL(n, 30);
-    for (int k = 0; k < n; k++) {
+    CU_ASSERT_EQUAL(n, 40);
+    for (int k = 30; k < n; k++)
+        CU_ASSERT_TRUE(workload(s, k, "response_time_mean_s") > 2 * metric(s, k, "formula_s"));
+    for (int k = 0; k < 30; k++) {
         double util = workload(s, k, "access_down_utilisation");
         double t = workload(s, k, "response_time_mean_s"), f = metric(s, k, "formula_s");
         if (util < 0.9 && isfinite(f)) {

@@ -251,9 +251,34 @@ static void test_processing_time_queue(void)
     world_free(&w);
 }
 
+/* Dates: RFC 9110's example in its three forms, the epoch, a leap day, and
+ * every day of 1900 to 2400 formatted and parsed back. */
+static void test_dates(void)
+{
+    char buf[30];
+    http_format_date(784111777, buf);
+    CU_ASSERT_STRING_EQUAL(buf, "Sun, 06 Nov 1994 08:49:37 GMT");
+    http_format_date(0, buf);
+    CU_ASSERT_STRING_EQUAL(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
+    http_format_date(1709208000, buf);
+    CU_ASSERT_STRING_EQUAL(buf, "Thu, 29 Feb 2024 12:00:00 GMT");
+    CU_ASSERT_EQUAL(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT"), 784111777);
+    CU_ASSERT_EQUAL(http_parse_date("Sunday, 06-Nov-94 08:49:37 GMT"), 784111777);
+    CU_ASSERT_EQUAL(http_parse_date("Sun Nov  6 08:49:37 1994"), 784111777);
+    CU_ASSERT_EQUAL(http_parse_date("not a date"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Sun, 06 Nov 1994 25:49:37 GMT"), -1);
+    int bad = 0;
+    for (int64_t t = -2208988800; t < 13569465600; t += 86400 + 3661) {
+        http_format_date(t, buf);
+        bad += http_parse_date(buf) != t;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
+        TEST(test_dates),
         TEST(test_error_statuses),
         TEST(test_persistence_by_version),
         TEST(test_pipelined_order_and_methods),
