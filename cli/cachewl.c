@@ -438,13 +438,19 @@ void cachewl_result(const cachewl *w, cw_result *out)
     out->answered = w->answered;
     out->counted = w->times->len;
     out->hits = w->hits_counted;
-    GArray *sorted = g_array_copy(w->times);
-    g_array_sort(sorted, cmp_double);
+    const GArray *sets[3] = {w->times, w->hit_times, w->miss_times};
+    double *pct[3][3] = {{&out->p50_s, &out->p95_s, &out->p99_s},
+                         {&out->hit_p50_s, &out->hit_p95_s, &out->hit_p99_s},
+                         {&out->miss_p50_s, &out->miss_p95_s, &out->miss_p99_s}};
+    for (int i = 0; i < 3; i++) {
+        GArray *sorted = g_array_copy((GArray *)sets[i]);
+        g_array_sort(sorted, cmp_double);
+        *pct[i][0] = percentile(sorted, 0.50);
+        *pct[i][1] = percentile(sorted, 0.95);
+        *pct[i][2] = percentile(sorted, 0.99);
+        g_array_free(sorted, TRUE);
+    }
     out->mean_s = mean_of(w->times);
-    out->p50_s = percentile(sorted, 0.50);
-    out->p95_s = percentile(sorted, 0.95);
-    out->p99_s = percentile(sorted, 0.99);
-    g_array_free(sorted, TRUE);
     out->hit_mean_s = mean_of(w->hit_times);
     out->miss_mean_s = mean_of(w->miss_times);
     out->hit_rate = w->times->len ? (double)w->hits_counted / w->times->len : NAN;

@@ -63,6 +63,8 @@ typedef struct {
     uint64_t issued, answered, counted, hits;
     double mean_s, p50_s, p95_s, p99_s;
     double hit_mean_s, miss_mean_s;         /* NaN when there was none */
+    double hit_p50_s, hit_p95_s, hit_p99_s; /* percentiles of the hits */
+    double miss_p50_s, miss_p95_s, miss_p99_s;
     double hit_rate;
     double offered_load;                    /* misses x mean response time on the access link */
     bool unstable;

@@ -221,6 +221,12 @@ static bool write_summary(const scenario *sc, plan *p, const char *metric, const
             json_num(c, "response_time_p99_s", r->cw.p99_s);
             json_num(c, "hit_response_time_mean_s", r->cw.hit_mean_s);
             json_num(c, "miss_response_time_mean_s", r->cw.miss_mean_s);
+            json_num(c, "hit_response_time_p50_s", r->cw.hit_p50_s);
+            json_num(c, "hit_response_time_p95_s", r->cw.hit_p95_s);
+            json_num(c, "hit_response_time_p99_s", r->cw.hit_p99_s);
+            json_num(c, "miss_response_time_p50_s", r->cw.miss_p50_s);
+            json_num(c, "miss_response_time_p95_s", r->cw.miss_p95_s);
+            json_num(c, "miss_response_time_p99_s", r->cw.miss_p99_s);
             json_num(c, "hit_rate", r->cw.hit_rate);
             json_num(c, "access_down_utilisation", r->cw.access_down_util);
             json_num(c, "access_up_utilisation", r->cw.access_up_util);

@@ -122,6 +122,10 @@ static void test_conservation(void)
         link_stats_t up;
         link_dir_stats(link_dir(w.access, 0), &up);
         CU_ASSERT_EQUAL(up.tx_bytes, misses * (200 + 28)); /* only misses go upstream */
+        /* hits cross the LAN only: every hit percentile is below every miss one */
+        CU_ASSERT_TRUE(r.hit_p99_s < r.miss_p50_s);
+        CU_ASSERT_TRUE(r.hit_p50_s <= r.hit_p95_s && r.hit_p95_s <= r.hit_p99_s);
+        CU_ASSERT_TRUE(r.miss_p50_s <= r.miss_p95_s && r.miss_p95_s <= r.miss_p99_s);
         if (forced)
             ASSERT_REL(r.hit_rate, 0.4, 0.05);
         else
