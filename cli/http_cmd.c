@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_opts.h"
 #include "hostio/real_host.h"
 #include "units.h"
 #include "protocols/http/http_browser.h"
@@ -29,7 +30,7 @@
 #include "protocols/http/http_server.h"
 #include "protocols/http/http_store.h"
 
-enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = CLI_EXIT_OK, EXIT_RUN = CLI_EXIT_RUN, EXIT_USAGE = CLI_EXIT_USAGE };
 
 /* Quits the loop; the source stays, and is removed by whoever added it. */
 static gboolean quit_loop(gpointer ud)
@@ -64,15 +65,7 @@ static bool split_pair(const char *s, char sep, char **a, char **b)
     return true;
 }
 
-static int usage_error(GOptionContext *ctx, const char *msg)
-{
-    fprintf(stderr, "appsim http: %s\n", msg);
-    char *help = g_option_context_get_help(ctx, TRUE, NULL);
-    fprintf(stderr, "%s", help);
-    g_free(help);
-    g_option_context_free(ctx);
-    return EXIT_USAGE;
-}
+static int usage_error(GOptionContext *ctx, const char *msg) { return cli_usage_error(ctx, "http", msg); }
 
 static int cmd_serve(int argc, char **argv)
 {
@@ -92,11 +85,9 @@ static int cmd_serve(int argc, char **argv)
     GOptionContext *ctx = g_option_context_new("- serve a folder over HTTP/1.0 and 1.1");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int rc = usage_error(ctx, err->message);
-        g_error_free(err);
-        return rc;
-    }
+    int prc;
+    if (!cli_parse(ctx, "http", &argc, &argv, &prc))
+        return prc;
     if (!root)
         return usage_error(ctx, "--root DIR is required");
     if (argc > 1)
@@ -173,11 +164,9 @@ static int cmd_proxy(int argc, char **argv)
     GOptionContext *ctx = g_option_context_new("- a caching web proxy (browsers use it with curl -x)");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int rc = usage_error(ctx, err->message);
-        g_error_free(err);
-        return rc;
-    }
+    int prc;
+    if (!cli_parse(ctx, "http", &argc, &argv, &prc))
+        return prc;
     http_proxy_config pc;
     http_proxy_config_default(&pc);
     if (argc > 1 || port < 0 || port > 65535 || timeout_s < 0)
@@ -245,12 +234,9 @@ static int cmd_get(int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("URL... - load a page (or fetch URLs) and print timings");
     g_option_context_add_main_entries(ctx, entries, NULL);
-    GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int rc = usage_error(ctx, err->message);
-        g_error_free(err);
-        return rc;
-    }
+    int prc;
+    if (!cli_parse(ctx, "http", &argc, &argv, &prc))
+        return prc;
     if (argc < 2)
         return usage_error(ctx, "at least one URL is needed");
     if (parallel < 0 || timeout_s <= 0 || (nonpersistent + persistent + pipeline) > 1)

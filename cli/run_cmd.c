@@ -25,6 +25,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli_opts.h"
 #include "plot.h"
 #include "runner.h"
 #include "scenario.h"
@@ -34,19 +35,8 @@
 #define APPSIM_VERSION "0.0.0"
 #endif
 
-enum { EXIT_OK = 0, EXIT_RUN = 1, EXIT_USAGE = 2 };
+enum { EXIT_OK = CLI_EXIT_OK, EXIT_RUN = CLI_EXIT_RUN, EXIT_USAGE = CLI_EXIT_USAGE };
 
-static int usage_error(GOptionContext *ctx, const char *cmd, const char *msg)
-{
-    fprintf(stderr, "appsim %s: %s\n", cmd, msg);
-    if (ctx) {
-        char *help = g_option_context_get_help(ctx, TRUE, NULL);
-        fprintf(stderr, "%s", help);
-        g_free(help);
-        g_option_context_free(ctx);
-    }
-    return EXIT_USAGE;
-}
 
 /* ---- running a plan -------------------------------------------------------- */
 
@@ -475,15 +465,13 @@ int cmd_run(int argc, char **argv)
     GOptionContext *ctx = g_option_context_new("FILE - run a scenario and write its results");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int rc = usage_error(ctx, "run", err->message);
-        g_error_free(err);
-        return rc;
-    }
+    int prc;
+    if (!cli_parse(ctx, "run", &argc, &argv, &prc))
+        return prc;
     if (argc != 2)
-        return usage_error(ctx, "run", argc < 2 ? "a scenario FILE is needed" : "only one FILE");
+        return cli_usage_error(ctx, "run", argc < 2 ? "a scenario FILE is needed" : "only one FILE");
     if (jobs < 0)
-        return usage_error(ctx, "run", "-j must be at least 1");
+        return cli_usage_error(ctx, "run", "-j must be at least 1");
     g_option_context_free(ctx);
 
     int rc = EXIT_OK;
@@ -625,13 +613,11 @@ int cmd_check(int argc, char **argv)
     GOptionContext *ctx = g_option_context_new("FILE - check a scenario without running it");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        int rc = usage_error(ctx, "check", err->message);
-        g_error_free(err);
-        return rc;
-    }
+    int prc;
+    if (!cli_parse(ctx, "check", &argc, &argv, &prc))
+        return prc;
     if (argc != 2)
-        return usage_error(ctx, "check", "a scenario FILE is needed");
+        return cli_usage_error(ctx, "check", "a scenario FILE is needed");
     g_option_context_free(ctx);
     scenario *sc = scenario_load(argv[1], (const char *const *)sets, &err);
     g_strfreev(sets);
@@ -654,7 +640,7 @@ int cmd_list(int argc, char **argv)
 {
     (void)argv;
     if (argc > 1)
-        return usage_error(NULL, "list", "no arguments expected");
+        return cli_usage_error(NULL, "list", "no arguments expected");
     const char *dir = g_getenv("APPSIM_SCENARIOS");
     if (!dir)
         dir = g_file_test("scenarios", G_FILE_TEST_IS_DIR) ? "scenarios" : APPSIM_SCENARIO_DIR;
@@ -692,7 +678,7 @@ int cmd_list(int argc, char **argv)
 int cmd_plot(int argc, char **argv)
 {
     if (argc != 2)
-        return usage_error(NULL, "plot", "usage: appsim plot DIR (a results folder)");
+        return cli_usage_error(NULL, "plot", "usage: appsim plot DIR (a results folder)");
     GError *err = NULL;
     int n = plot_redraw_dir(argv[1], &err);
     if (n < 0) {
