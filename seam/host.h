@@ -21,6 +21,27 @@
  *   a DNS name or address literal on real sockets. Failures to resolve or
  *   connect arrive as the handler's error() callback; connect() itself
  *   fails only for arguments it cannot use.
+ * - listen() with port 0 takes a free port; listener_port() says which.
+ * - Datagram sockets (DNS, message-level workloads): dgram_open() binds a
+ *   port (0: a free one, dgram_port() says which); dgram_send() sends one
+ *   datagram of `len` bytes to (host, port), `data` NULL meaning `len`
+ *   bytes whose content is not modelled (length-only in the simulator,
+ *   zeros on a real socket). The receive callback runs from the
+ *   environment's own event: in the simulator, the very event in which the
+ *   datagram arrives (no second event is scheduled), on real sockets a
+ *   main-loop dispatch. The datagram it is handed is borrowed for the
+ *   call; the callback may send, and may close its own socket (the close
+ *   takes effect after the callback returns). A datagram to a port nobody
+ *   has bound is dropped silently, as on UDP.
+ *   The `tag` is a 64-bit label carried beside the payload, so that a
+ *   message-level workload can match a length-only answer to its question
+ *   without modelling bytes. The simulator delivers it; real sockets carry
+ *   only the payload and deliver tag 0 (use payload bytes there).
+ * - record() hands an application record (a line of a protocol's own
+ *   table: a DNS lookup, a mail delivery) to whoever runs the host: the
+ *   simulator's world collects them for the results, the real-socket
+ *   programs print or collect them. `kind` names the table ("dns-lookup"),
+ *   `text` is the row; both are copied.
  *
  * Ownership: the environment belongs to whoever created it and outlives
  * the applications using it.
@@ -35,8 +56,21 @@
 
 typedef struct host_env host_env;
 typedef struct host_listener host_listener;
+typedef struct host_dgram host_dgram;
 typedef uint64_t host_timer_id;
 typedef void (*host_timer_fn)(void *ud);
+
+/* A datagram as it arrives. `from` is the sender's host (a node name, or
+ * an address literal on real sockets), borrowed for the callback. */
+typedef struct {
+    const char *from;
+    uint16_t from_port;
+    const uint8_t *data; /* NULL: `len` bytes whose content is not modelled */
+    size_t len;
+    uint64_t tag;        /* the sender's tag (simulator only; 0 on real sockets) */
+} host_datagram;
+
+typedef void (*host_dgram_fn)(void *ud, host_dgram *sock, const host_datagram *d);
 
 typedef struct {
     int64_t (*now)(const host_env *env);
@@ -50,6 +84,15 @@ typedef struct {
     void (*unlisten)(host_env *env, host_listener *l);
     void (*log)(host_env *env, const char *message);
     const char *(*name)(const host_env *env); /* this host's name */
+    uint16_t (*listener_port)(const host_env *env, const host_listener *l);
+    host_dgram *(*dgram_open)(host_env *env, uint16_t port, host_dgram_fn fn, void *ud, GError **err);
+    /* False (with err) when the datagram cannot be sent at all: an unknown
+     * host, no route, an oversized datagram. */
+    bool (*dgram_send)(host_env *env, host_dgram *s, const char *host, uint16_t port, const void *data,
+                       size_t len, uint64_t tag, GError **err);
+    uint16_t (*dgram_port)(const host_env *env, const host_dgram *s);
+    void (*dgram_close)(host_env *env, host_dgram *s);
+    void (*record)(host_env *env, const char *kind, const char *text);
 } host_ops;
 
 struct host_env {
@@ -83,6 +126,34 @@ static inline void host_unlisten(host_env *e, host_listener *l)
         e->ops->unlisten(e, l);
 }
 static inline const char *host_name(const host_env *e) { return e->ops->name(e); }
+static inline uint16_t host_listener_port(const host_env *e, const host_listener *l)
+{
+    return e->ops->listener_port(e, l);
+}
+static inline host_dgram *host_dgram_open(host_env *e, uint16_t port, host_dgram_fn fn, void *ud,
+                                          GError **err)
+{
+    return e->ops->dgram_open(e, port, fn, ud, err);
+}
+static inline bool host_dgram_send(host_env *e, host_dgram *s, const char *host, uint16_t port,
+                                   const void *data, size_t len, uint64_t tag, GError **err)
+{
+    return e->ops->dgram_send(e, s, host, port, data, len, tag, err);
+}
+static inline uint16_t host_dgram_port(const host_env *e, const host_dgram *s)
+{
+    return e->ops->dgram_port(e, s);
+}
+/* NULL is a no-op. */
+static inline void host_dgram_close(host_env *e, host_dgram *s)
+{
+    if (s)
+        e->ops->dgram_close(e, s);
+}
+static inline void host_record(host_env *e, const char *kind, const char *text)
+{
+    e->ops->record(e, kind, text);
+}
 /* Logs a formatted line (no trailing newline needed). */
 void host_logf(host_env *e, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 

@@ -69,6 +69,14 @@ typedef struct {
     void (*error)(void *ud, stream_t *s, stream_err err);
 } stream_handler;
 
+/* One end of a connection: a host and a port. `host` is the node's name
+ * in the simulator and an address literal ("127.0.0.1", "::1") on real
+ * sockets; it is always NUL-terminated (a longer name is cut). */
+typedef struct {
+    char host[64];
+    uint16_t port;
+} stream_addr;
+
 typedef struct {
     size_t (*write)(stream_t *s, const void *data, size_t len);
     size_t (*write_space)(const stream_t *s);
@@ -76,6 +84,10 @@ typedef struct {
     void (*close)(stream_t *s);          /* shutdown_write and stop all callbacks */
     void (*abort)(stream_t *s);          /* reset the connection at once */
     void (*set_reading)(stream_t *s, bool on);
+    /* This end (peer false) or the other end (peer true) of the
+     * connection; false when it is not known (yet), e.g. a real socket
+     * whose connection is still being set up. */
+    bool (*address)(const stream_t *s, bool peer, stream_addr *out);
 } stream_ops;
 
 struct stream {
@@ -101,6 +113,16 @@ static inline void stream_shutdown_write(stream_t *s) { s->ops->shutdown_write(s
 static inline void stream_close(stream_t *s) { s->ops->close(s); }
 static inline void stream_abort(stream_t *s) { s->ops->abort(s); }
 static inline void stream_set_reading(stream_t *s, bool on) { s->ops->set_reading(s, on); }
+/* The local and the peer address of a connection (FTP's PORT and PASV
+ * need them): false when the transport does not know it. */
+static inline bool stream_local_addr(const stream_t *s, stream_addr *out)
+{
+    return s->ops->address && s->ops->address(s, false, out);
+}
+static inline bool stream_peer_addr(const stream_t *s, stream_addr *out)
+{
+    return s->ops->address && s->ops->address(s, true, out);
+}
 
 /* Called by a listener for every new incoming connection; the application
  * attaches its handler to `s` here (or closes it). */
