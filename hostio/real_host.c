@@ -8,6 +8,9 @@
  *   that timers fire in deadline order, ties in creation order, however
  *   late the loop comes round;
  * - per listener, one socket source (G_IO_IN) per bound address;
+ * - per datagram socket, likewise one socket source per bound address; a
+ *   datagram socket closed from inside its callback is marked and released
+ *   by the source once the callback has returned;
  * - per connection, a socket source for reading (present while the
  *   application reads, or while a closed connection drains its input), one
  *   for writing (present while the output buffer holds bytes or a FIN is
@@ -15,8 +18,8 @@
  * - the GTask of GSocketClient while a connection is being set up;
  * - an idle source that reports "nothing pending" to the owner.
  *
- * Operations (write, close, set_reading, ...) never call back and never
- * touch the socket: they change the connection's state and add or remove
+ * Stream operations (write, close, set_reading, ...) never call back and
+ * never touch the socket: they change the connection's state and add or remove
  * its sources; the socket is read, written, shut down from those sources.
  * A callback may call any operation, close() and abort() included, so each
  * source callback holds a reference on its connection while it calls out,
@@ -29,9 +32,13 @@
  * a pending connect holds one until GIO reports; a source callback holds
  * one while it runs. The memory goes with the last reference.
  *
+ * Datagram sockets have no output buffer: dgram_send() hands the datagram
+ * to the kernel at once (it never calls back either).
+ *
  * Costs: write() is O(bytes) (a copy into a ring buffer that grows by
- * doubling up to the send-buffer size); a timer is O(log n) to arm, cancel
- * or fire; everything else is O(1).
+ * doubling up to the send-buffer size); dgram_send() is O(bytes) (a
+ * system call, plus a zeroed buffer for length-only data); a timer is
+ * O(log n) to arm, cancel or fire; everything else is O(1).
  */
 #include "real_host.h"
 
@@ -48,6 +55,8 @@
 #define BUF_KEEP 65536               /* an empty output buffer keeps this much */
 #define FREE_DRAIN_US 2000000        /* real_host_free() waits this long for GIO */
 #define LISTEN_TRIES 16              /* port 0: ephemeral ports tried for both families */
+#define DGRAM_BUF 65536              /* receive buffer: the largest UDP payload fits */
+#define DGRAMS_PER_DISPATCH 16       /* datagrams received per readiness, for fairness */
 
 G_DEFINE_QUARK(real-host-error-quark, real_host_error)
 
@@ -104,6 +113,7 @@ struct real_host {
 
     GQueue conns;     /* rconn, not DONE, in creation order */
     GQueue listeners; /* host_listener, in creation order */
+    GQueue dgrams;    /* host_dgram, open, in creation order */
     uint64_t next_conn_id;
     unsigned connecting; /* connects GIO has not reported yet */
     bool freeing;        /* inside real_host_free() or after */
@@ -122,6 +132,9 @@ struct real_host {
     size_t sndbuf;
     int64_t connect_timeout;
     int64_t linger;
+
+    real_host_record_fn record_fn; /* NULL: records are logged */
+    void *record_ud;
 };
 
 static real_host_t *host_of(const host_env *env) { return (real_host_t *)(void *)env; }
@@ -430,6 +443,17 @@ static stream_err map_error(const GError *e)
     }
 }
 
+/* Splits an internet socket address into an address literal (g_free it)
+ * and a port; NULL for another kind of address. */
+static char *inet_text(GSocketAddress *a, uint16_t *port)
+{
+    if (!a || !G_IS_INET_SOCKET_ADDRESS(a))
+        return NULL;
+    GInetSocketAddress *ia = G_INET_SOCKET_ADDRESS(a);
+    *port = g_inet_socket_address_get_port(ia);
+    return g_inet_address_to_string(g_inet_socket_address_get_address(ia));
+}
+
 static void socket_setup(GSocket *sock)
 {
     g_socket_set_blocking(sock, FALSE);
@@ -716,6 +740,27 @@ static void op_set_reading(stream_t *s, bool on)
     conn_update(c);
 }
 
+/* The socket's own or its peer's address (getsockname, getpeername: the
+ * accepted side has no GSocketConnection, so both sides ask the GSocket);
+ * unknown while connecting and once the socket is closed. */
+static bool op_address(const stream_t *s, bool peer, stream_addr *out)
+{
+    const rconn *c = conn_of(s);
+    if (!c->sock || !out)
+        return false;
+    GSocketAddress *a = peer ? g_socket_get_remote_address(c->sock, NULL)
+                             : g_socket_get_local_address(c->sock, NULL);
+    uint16_t port = 0;
+    char *ip = inet_text(a, &port);
+    g_clear_object(&a);
+    if (!ip)
+        return false;
+    g_strlcpy(out->host, ip, sizeof out->host);
+    out->port = port;
+    g_free(ip);
+    return true;
+}
+
 static const stream_ops conn_ops = {
     .write = op_write,
     .write_space = op_write_space,
@@ -723,6 +768,7 @@ static const stream_ops conn_ops = {
     .close = op_close,
     .abort = op_abort,
     .set_reading = op_set_reading,
+    .address = op_address,
 };
 
 /* ---- connect ---------------------------------------------------------- */
@@ -795,6 +841,103 @@ static stream_t *op_connect(host_env *env, const char *host, uint16_t port,
     return &c->s;
 }
 
+/* ---- loopback sockets ------------------------------------------------ */
+
+/* A non-blocking socket of `type` (stream: TCP, listening; datagram: UDP)
+ * bound to (ip, port). Datagram sockets do not ask for address reuse,
+ * which on UDP would let a second socket share the port. */
+static GSocket *bind_one(GSocketFamily family, GSocketType type, const char *ip, uint16_t port,
+                         GError **err)
+{
+    bool stream = type == G_SOCKET_TYPE_STREAM;
+    GSocket *sock = g_socket_new(family, type,
+                                 stream ? G_SOCKET_PROTOCOL_TCP : G_SOCKET_PROTOCOL_UDP, err);
+    if (!sock)
+        return NULL;
+    g_socket_set_blocking(sock, FALSE);
+    if (stream)
+        g_socket_set_listen_backlog(sock, LISTEN_BACKLOG);
+    GSocketAddress *addr = g_inet_socket_address_new_from_string(ip, port);
+    bool ok = g_socket_bind(sock, addr, stream, err) && (!stream || g_socket_listen(sock, err));
+    g_object_unref(addr);
+    if (!ok) {
+        g_socket_close(sock, NULL);
+        g_object_unref(sock);
+        return NULL;
+    }
+    return sock;
+}
+
+static uint16_t socket_port(GSocket *sock)
+{
+    GSocketAddress *a = g_socket_get_local_address(sock, NULL);
+    uint16_t port = 0;
+    if (a && G_IS_INET_SOCKET_ADDRESS(a))
+        port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
+    g_clear_object(&a);
+    return port;
+}
+
+/* Loopback sockets of one port: 127.0.0.1 and, when the machine has it,
+ * ::1. */
+typedef struct {
+    GSocket *socks[2];
+    unsigned n;
+    uint16_t port;
+} loop_socks;
+
+static void loop_socks_close(loop_socks *ls)
+{
+    for (unsigned i = 0; i < ls->n; i++) {
+        g_socket_close(ls->socks[i], NULL);
+        g_clear_object(&ls->socks[i]);
+    }
+    ls->n = 0;
+}
+
+/* Binds 127.0.0.1 and then ::1 on the same port. ::1 may be missing (no
+ * IPv6 on the machine); a ::1 port held by someone else is an error. */
+static bool bind_pair(loop_socks *ls, GSocketType type, uint16_t port, GError **err)
+{
+    GSocket *v4 = bind_one(G_SOCKET_FAMILY_IPV4, type, "127.0.0.1", port, err);
+    if (!v4)
+        return false;
+    ls->socks[ls->n++] = v4;
+    ls->port = socket_port(v4);
+    GError *e6 = NULL;
+    GSocket *v6 = bind_one(G_SOCKET_FAMILY_IPV6, type, "::1", ls->port, &e6);
+    if (v6) {
+        ls->socks[ls->n++] = v6;
+        return true;
+    }
+    if (g_error_matches(e6, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+        g_propagate_prefixed_error(err, e6, "::1 port %u: ", ls->port);
+        return false;
+    }
+    g_debug("real_host: no IPv6 loopback (%s); binding 127.0.0.1 only", e6->message);
+    g_error_free(e6);
+    return true;
+}
+
+/* bind_pair(), and for port 0 again with another ephemeral port when the
+ * one free on 127.0.0.1 is taken on ::1. On failure nothing stays open. */
+static bool bind_loopback(loop_socks *ls, GSocketType type, uint16_t port, GError **err)
+{
+    for (int tries = 0;; tries++) {
+        GError *e = NULL;
+        if (bind_pair(ls, type, port, &e))
+            return true;
+        loop_socks_close(ls);
+        if (port == 0 && tries + 1 < LISTEN_TRIES &&
+            g_error_matches(e, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
+            g_error_free(e);
+            continue;
+        }
+        g_propagate_error(err, e);
+        return false;
+    }
+}
+
 /* ---- listen ----------------------------------------------------------- */
 
 struct host_listener {
@@ -802,11 +945,9 @@ struct host_listener {
     GList link; /* in rh->listeners */
     stream_accept_fn accept;
     void *ud;
-    GSocket *socks[2]; /* 127.0.0.1 and, when available, ::1 */
-    GSource *srcs[2];
-    unsigned nsocks;
+    loop_socks ls;
+    GSource *srcs[2]; /* one per socket */
     GSource *backoff; /* re-attaches the sources after an accept error */
-    uint16_t port;
     unsigned dispatching; /* accept callbacks running */
     bool gone;            /* unlistened while dispatching: free afterwards */
 };
@@ -815,9 +956,9 @@ static gboolean on_acceptable(GSocket *sock, GIOCondition cond, gpointer p);
 
 static void listener_watch(host_listener *l, bool on)
 {
-    for (unsigned i = 0; i < l->nsocks; i++) {
+    for (unsigned i = 0; i < l->ls.n; i++) {
         if (on && !l->srcs[i]) {
-            l->srcs[i] = g_socket_create_source(l->socks[i], G_IO_IN, NULL);
+            l->srcs[i] = g_socket_create_source(l->ls.socks[i], G_IO_IN, NULL);
             g_source_set_callback(l->srcs[i], G_SOURCE_FUNC(on_acceptable), l, NULL);
             g_source_attach(l->srcs[i], l->rh->ctx);
         } else if (!on) {
@@ -830,11 +971,7 @@ static void listener_close_sockets(host_listener *l)
 {
     listener_watch(l, false);
     source_drop(&l->backoff);
-    for (unsigned i = 0; i < l->nsocks; i++) {
-        g_socket_close(l->socks[i], NULL);
-        g_clear_object(&l->socks[i]);
-    }
-    l->nsocks = 0;
+    loop_socks_close(&l->ls);
 }
 
 static gboolean on_backoff_done(gpointer p)
@@ -857,7 +994,7 @@ static gboolean on_acceptable(GSocket *sock, GIOCondition cond, gpointer p)
             if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
                 /* EMFILE and the like: the socket stays readable, so pause
                  * instead of spinning. */
-                host_log(rh, "accept on port %u failed: %s; pausing", l->port, err->message);
+                host_log(rh, "accept on port %u failed: %s; pausing", l->ls.port, err->message);
                 listener_watch(l, false);
                 if (!l->backoff)
                     l->backoff = alarm_new(rh->ctx, "real_host accept backoff",
@@ -893,58 +1030,6 @@ static gboolean on_acceptable(GSocket *sock, GIOCondition cond, gpointer p)
     return G_SOURCE_CONTINUE;
 }
 
-static GSocket *bind_one(GSocketFamily family, const char *ip, uint16_t port, GError **err)
-{
-    GSocket *sock = g_socket_new(family, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, err);
-    if (!sock)
-        return NULL;
-    g_socket_set_blocking(sock, FALSE);
-    g_socket_set_listen_backlog(sock, LISTEN_BACKLOG);
-    GSocketAddress *addr = g_inet_socket_address_new_from_string(ip, port);
-    bool ok = g_socket_bind(sock, addr, TRUE, err) && g_socket_listen(sock, err);
-    g_object_unref(addr);
-    if (!ok) {
-        g_socket_close(sock, NULL);
-        g_object_unref(sock);
-        return NULL;
-    }
-    return sock;
-}
-
-static uint16_t socket_port(GSocket *sock)
-{
-    GSocketAddress *a = g_socket_get_local_address(sock, NULL);
-    uint16_t port = 0;
-    if (a && G_IS_INET_SOCKET_ADDRESS(a))
-        port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(a));
-    g_clear_object(&a);
-    return port;
-}
-
-/* Binds 127.0.0.1 and then ::1 on the same port. ::1 may be missing (no
- * IPv6 on the machine); a ::1 port held by someone else is an error. */
-static bool listener_bind(host_listener *l, uint16_t port, GError **err)
-{
-    GSocket *v4 = bind_one(G_SOCKET_FAMILY_IPV4, "127.0.0.1", port, err);
-    if (!v4)
-        return false;
-    l->socks[l->nsocks++] = v4;
-    l->port = socket_port(v4);
-    GError *e6 = NULL;
-    GSocket *v6 = bind_one(G_SOCKET_FAMILY_IPV6, "::1", l->port, &e6);
-    if (v6) {
-        l->socks[l->nsocks++] = v6;
-        return true;
-    }
-    if (g_error_matches(e6, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
-        g_propagate_prefixed_error(err, e6, "::1 port %u: ", l->port);
-        return false;
-    }
-    g_debug("real_host: no IPv6 loopback (%s); listening on 127.0.0.1 only", e6->message);
-    g_error_free(e6);
-    return true;
-}
-
 static host_listener *op_listen(host_env *env, uint16_t port, stream_accept_fn accept, void *ud,
                                 GError **err)
 {
@@ -958,17 +1043,8 @@ static host_listener *op_listen(host_env *env, uint16_t port, stream_accept_fn a
     l->rh = rh;
     l->accept = accept;
     l->ud = ud;
-    for (int tries = 0;; tries++) {
-        GError *e = NULL;
-        if (listener_bind(l, port, &e))
-            break;
-        listener_close_sockets(l);
-        /* An ephemeral port free on 127.0.0.1 may be taken on ::1: retry. */
-        if (port == 0 && tries + 1 < LISTEN_TRIES &&
-            g_error_matches(e, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE)) {
-            g_error_free(e);
-            continue;
-        }
+    GError *e = NULL;
+    if (!bind_loopback(&l->ls, G_SOCKET_TYPE_STREAM, port, &e)) {
         g_propagate_prefixed_error(err, e, "real_host: cannot listen on port %u: ", port);
         g_free(l);
         return NULL;
@@ -991,7 +1067,198 @@ static void op_unlisten(host_env *env, host_listener *l)
         g_free(l);
 }
 
-uint16_t real_host_listener_port(const host_listener *l) { return l ? l->port : 0; }
+uint16_t real_host_listener_port(const host_listener *l) { return l ? l->ls.port : 0; }
+
+static uint16_t op_listener_port(const host_env *env, const host_listener *l)
+{
+    (void)env;
+    return real_host_listener_port(l);
+}
+
+/* ---- datagram sockets ------------------------------------------------- */
+
+struct host_dgram {
+    real_host_t *rh;
+    GList link;       /* in rh->dgrams until closed */
+    host_dgram_fn fn; /* NULL: received datagrams are discarded */
+    void *ud;
+    loop_socks ls;
+    GSource *srcs[2]; /* one per socket, G_IO_IN */
+    uint8_t *buf;     /* DGRAM_BUF bytes: one datagram as it is received */
+    unsigned dispatching; /* receive callbacks running */
+    bool gone;            /* closed while dispatching: released afterwards */
+};
+
+/* Closes the sockets and frees the socket's memory. */
+static void dgram_release(host_dgram *d)
+{
+    for (unsigned i = 0; i < G_N_ELEMENTS(d->srcs); i++)
+        source_drop(&d->srcs[i]);
+    loop_socks_close(&d->ls);
+    g_free(d->buf);
+    g_free(d);
+}
+
+/* Hands one received datagram to the application. */
+static void dgram_deliver(host_dgram *d, GSocketAddress *from, size_t len)
+{
+    uint16_t port = 0;
+    char *ip = inet_text(from, &port);
+    host_datagram hd = {.from = ip ? ip : "", .from_port = port, .data = d->buf, .len = len};
+    if (d->fn)
+        d->fn(d->ud, d, &hd);
+    g_free(ip);
+}
+
+static gboolean on_dgram_readable(GSocket *sock, GIOCondition cond, gpointer p)
+{
+    (void)cond;
+    host_dgram *d = p;
+    d->dispatching++;
+    for (int i = 0; i < DGRAMS_PER_DISPATCH && !d->gone; i++) {
+        GSocketAddress *from = NULL;
+        GError *err = NULL;
+        gssize n = g_socket_receive_from(sock, &from, (gchar *)d->buf, DGRAM_BUF, NULL, &err);
+        if (n < 0) {
+            /* Nothing more (WOULD_BLOCK), or an error the kernel reported
+             * once and has cleared: either way, wait for the next one. */
+            if (!g_error_matches(err, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+                g_debug("%s: datagram port %u: %s", d->rh->name, d->ls.port, err->message);
+            g_error_free(err);
+            break;
+        }
+        dgram_deliver(d, from, (size_t)n);
+        g_clear_object(&from);
+    }
+    d->dispatching--;
+    if (d->gone && !d->dispatching)
+        dgram_release(d);
+    return G_SOURCE_CONTINUE;
+}
+
+static host_dgram *op_dgram_open(host_env *env, uint16_t port, host_dgram_fn fn, void *ud,
+                                 GError **err)
+{
+    real_host_t *rh = host_of(env);
+    host_dgram *d = g_new0(host_dgram, 1);
+    GError *e = NULL;
+    if (!bind_loopback(&d->ls, G_SOCKET_TYPE_DATAGRAM, port, &e)) {
+        g_propagate_prefixed_error(err, e, "real_host: cannot bind datagram port %u: ", port);
+        g_free(d);
+        return NULL;
+    }
+    d->rh = rh;
+    d->fn = fn;
+    d->ud = ud;
+    d->buf = g_malloc(DGRAM_BUF);
+    for (unsigned i = 0; i < d->ls.n; i++) {
+        d->srcs[i] = g_socket_create_source(d->ls.socks[i], G_IO_IN, NULL);
+        g_source_set_callback(d->srcs[i], G_SOURCE_FUNC(on_dgram_readable), d, NULL);
+        g_source_attach(d->srcs[i], rh->ctx);
+    }
+    d->link.data = d;
+    g_queue_push_tail_link(&rh->dgrams, &d->link);
+    return d;
+}
+
+/* The address of `host` for a datagram: an address literal, or
+ * "localhost" (127.0.0.1). No name lookup: it would block the loop. */
+static GInetAddress *dgram_resolve(const char *host, GError **err)
+{
+    GInetAddress *a = host ? g_inet_address_new_from_string(host) : NULL;
+    if (!a && host && g_ascii_strcasecmp(host, "localhost") == 0)
+        a = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+    if (!a)
+        g_set_error(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID,
+                    "real_host: datagrams go to an address literal or \"localhost\", not \"%s\"",
+                    host ? host : "(null)");
+    return a;
+}
+
+/* The socket of `d` for the family of `to`, or NULL. */
+static GSocket *dgram_socket_for(const host_dgram *d, GInetAddress *to)
+{
+    GSocketFamily fam = g_inet_address_get_family(to);
+    for (unsigned i = 0; i < d->ls.n; i++)
+        if (g_socket_get_family(d->ls.socks[i]) == fam)
+            return d->ls.socks[i];
+    return NULL;
+}
+
+/* Sends one datagram; a full socket buffer drops it, as UDP may. */
+static bool dgram_send_to(host_dgram *d, GSocket *sock, GInetAddress *to, uint16_t port,
+                          const void *data, size_t len, GError **err)
+{
+    GSocketAddress *sa = g_inet_socket_address_new(to, port);
+    uint8_t *zeros = data || !len ? NULL : g_malloc0(len);
+    GError *e = NULL;
+    gssize n = g_socket_send_to(sock, sa, data ? data : zeros ? (const void *)zeros : "", len,
+                                NULL, &e);
+    g_free(zeros);
+    g_object_unref(sa);
+    if (n >= 0)
+        return true;
+    if (g_error_matches(e, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+        g_debug("%s: datagram port %u: send buffer full, datagram dropped", d->rh->name,
+                d->ls.port);
+        g_error_free(e);
+        return true;
+    }
+    char *ip = g_inet_address_to_string(to);
+    g_propagate_prefixed_error(err, e, "real_host: cannot send a datagram to %s port %u: ", ip,
+                               port);
+    g_free(ip);
+    return false;
+}
+
+static bool op_dgram_send(host_env *env, host_dgram *d, const char *host, uint16_t port,
+                          const void *data, size_t len, uint64_t tag, GError **err)
+{
+    (void)env;
+    (void)tag; /* not transmitted: real datagrams carry only their payload */
+    if (d->gone) {
+        g_set_error(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID,
+                    "real_host: datagram port %u is closed", d->ls.port);
+        return false;
+    }
+    if (port == 0 || len > REAL_HOST_DGRAM_MAX) {
+        g_set_error(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID,
+                    "real_host: a datagram needs a port above 0 and at most %u bytes "
+                    "(got port %u, %zu bytes)",
+                    REAL_HOST_DGRAM_MAX, port, len);
+        return false;
+    }
+    GInetAddress *to = dgram_resolve(host, err);
+    if (!to)
+        return false;
+    GSocket *sock = dgram_socket_for(d, to);
+    bool ok = false;
+    if (!sock)
+        g_set_error(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID,
+                    "real_host: no datagram socket of the family of \"%s\" (no IPv6 loopback?)",
+                    host);
+    else
+        ok = dgram_send_to(d, sock, to, port, data, len, err);
+    g_object_unref(to);
+    return ok;
+}
+
+static uint16_t op_dgram_port(const host_env *env, const host_dgram *d)
+{
+    (void)env;
+    return d->ls.port;
+}
+
+static void op_dgram_close(host_env *env, host_dgram *d)
+{
+    real_host_t *rh = host_of(env);
+    if (d->gone)
+        return;
+    d->gone = true;
+    g_queue_unlink(&rh->dgrams, &d->link);
+    if (!d->dispatching)
+        dgram_release(d); /* else on_dgram_readable() releases it */
+}
 
 /* ---- the rest of the host --------------------------------------------- */
 
@@ -1010,6 +1277,24 @@ static void op_log(host_env *env, const char *message)
 
 static const char *op_name(const host_env *env) { return host_of(env)->name; }
 
+static void op_record(host_env *env, const char *kind, const char *text)
+{
+    real_host_t *rh = host_of(env);
+    if (rh->record_fn) {
+        rh->record_fn(rh->record_ud, rh->name, now_ns(rh), kind, text);
+        return;
+    }
+    char *line = g_strdup_printf("record %s: %s", kind, text);
+    env->ops->log(env, line);
+    g_free(line);
+}
+
+void real_host_set_record_sink(real_host_t *rh, real_host_record_fn fn, void *ud)
+{
+    rh->record_fn = fn;
+    rh->record_ud = ud;
+}
+
 static const host_ops real_ops = {
     .now = op_now,
     .wall_s = op_wall_s,
@@ -1020,6 +1305,12 @@ static const host_ops real_ops = {
     .unlisten = op_unlisten,
     .log = op_log,
     .name = op_name,
+    .listener_port = op_listener_port,
+    .dgram_open = op_dgram_open,
+    .dgram_send = op_dgram_send,
+    .dgram_port = op_dgram_port,
+    .dgram_close = op_dgram_close,
+    .record = op_record,
 };
 
 real_host_t *real_host_new(GMainContext *ctx, const char *name)
@@ -1035,6 +1326,7 @@ real_host_t *real_host_new(GMainContext *ctx, const char *name)
     g_socket_client_set_protocol(rh->client, G_SOCKET_PROTOCOL_TCP);
     g_queue_init(&rh->conns);
     g_queue_init(&rh->listeners);
+    g_queue_init(&rh->dgrams);
     rh->timer_order = g_tree_new_full(timer_cmp, NULL, NULL, NULL);
     rh->timer_ids = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, g_free);
     rh->timer_src = alarm_new(rh->ctx, "real_host timers", timers_fire, rh);
@@ -1096,6 +1388,8 @@ void real_host_free(real_host_t *rh)
     source_drop(&rh->idle_src);
     while (rh->listeners.head)
         op_unlisten(&rh->env, rh->listeners.head->data);
+    while (rh->dgrams.head)
+        op_dgram_close(&rh->env, rh->dgrams.head->data);
     source_drop(&rh->timer_src);
     g_tree_destroy(rh->timer_order);
     g_hash_table_destroy(rh->timer_ids);

@@ -3,8 +3,11 @@
  * sockets, with GLib's main loop and GIO.
  *
  * A real_host_t is one "machine" for protocol applications: its clock is
- * the monotonic clock, its timers and its connections are dispatched from
- * a GMainContext, its connections are TCP sockets of the operating system.
+ * the monotonic clock, its timers, connections and datagram sockets are
+ * dispatched from a GMainContext, its connections are TCP sockets and its
+ * datagram sockets UDP sockets of the operating system. It implements the
+ * whole host seam (clock, timers, connect, listen and listener ports,
+ * datagrams, log, records) and the whole stream seam (addresses included).
  * The same application code that runs on a simulated host runs here.
  *
  * Use:
@@ -45,7 +48,28 @@
  *   real_host_set_linger() says otherwise) is reset.
  * - abort() sets SO_LINGER to zero and closes: the kernel sends RST.
  * - listen() binds 127.0.0.1 and, when the machine has it, ::1 on the same
- *   port; port 0 picks an ephemeral port (real_host_listener_port()).
+ *   port; port 0 picks an ephemeral port (listener_port(), also
+ *   real_host_listener_port()).
+ * - Stream addresses (stream_local_addr, stream_peer_addr) are address
+ *   literals and ports from the socket (getsockname, getpeername), known
+ *   once the connection is set up and until it is finished.
+ * - Datagram sockets are UDP sockets bound, like listeners, to 127.0.0.1
+ *   and, when the machine has it, ::1 on the same port (loopback only:
+ *   nothing here can send beyond the machine); port 0 picks an ephemeral
+ *   port (dgram_port()). dgram_send() takes an address literal or
+ *   "localhost" (127.0.0.1) and no other name (a lookup would block the
+ *   loop); it uses the socket of the address's family. A datagram holds at
+ *   most REAL_HOST_DGRAM_MAX bytes, a larger one is refused with a GError;
+ *   `data` NULL sends zeros; the tag is not transmitted. A datagram the
+ *   kernel cannot take at once (send buffer full) is dropped, as UDP may.
+ *   Received datagrams come from a socket source of the context, up to 16
+ *   per dispatch, with `from` an address literal and tag 0; the callback
+ *   fn may be NULL (received datagrams are discarded). A socket closed
+ *   from inside its own callback is closed when the callback returns.
+ *   Datagram sockets, like listeners, do not count in real_host_pending().
+ * - record() hands the record to the sink set with
+ *   real_host_set_record_sink(); without one it logs the line
+ *   "record <kind>: <text>" through the host's log (stderr).
  * - connect() resolves names with GIO (GSocketClient, asynchronously) and
  *   tries each address; errors map to stream_err: connection refused ->
  *   REFUSED; name not found, host or network unreachable -> UNREACHABLE;
@@ -60,7 +84,9 @@
  *
  * Ownership: the caller owns the real_host_t (real_host_new / _free) and
  * the GMainContext it passed; the host holds a reference on the context.
- * Streams and listeners belong to the host (see seam/stream.h).
+ * Streams, listeners and datagram sockets belong to the host (see
+ * seam/stream.h and seam/host.h); the application lets go of them with
+ * close/abort, unlisten and dgram_close.
  */
 #ifndef APPSIM_HOSTIO_REAL_HOST_H
 #define APPSIM_HOSTIO_REAL_HOST_H
@@ -82,6 +108,10 @@ typedef enum {
     REAL_HOST_ERROR_INVALID, /* an argument the operation cannot use */
 } real_host_error;
 
+/* The largest datagram dgram_send() takes (bytes): the largest UDP
+ * payload over IPv4. */
+#define REAL_HOST_DGRAM_MAX 65507u
+
 /* Defaults of the settings below. */
 #define REAL_HOST_SEND_BUFFER_DEFAULT ((size_t)1 << 20)        /* bytes */
 #define REAL_HOST_CONNECT_TIMEOUT_DEFAULT (20 * (int64_t)1000000000) /* ns */
@@ -94,8 +124,8 @@ typedef enum {
 real_host_t *real_host_new(GMainContext *ctx, const char *name);
 
 /* Closes every connection (the socket is closed at once: data still in the
- * output buffers is dropped), every listener and timer, and frees the
- * host. No callback is made. Connections still being established are
+ * output buffers is dropped), every listener, datagram socket and timer,
+ * and frees the host. No callback is made. Connections still being established are
  * cancelled, and the host iterates its context (without calling any of its
  * applications) until GIO has reported them, at most about two seconds.
  * Must not be called from inside one of the host's callbacks. NULL is a
@@ -134,6 +164,16 @@ void real_host_set_idle_fn(real_host_t *rh, void (*fn)(void *ud), void *ud);
  * real_host_free(). Other sources of the context run too. Must not be
  * called from inside one of the host's callbacks. */
 bool real_host_run_until_idle(real_host_t *rh, int64_t limit_ns);
+
+/* Receives one application record: the host's name, the host's clock
+ * (ns since real_host_new()), the record's table and its row. The strings
+ * are borrowed for the call. */
+typedef void (*real_host_record_fn)(void *ud, const char *host, int64_t now_ns, const char *kind,
+                                    const char *text);
+
+/* Where record() sends its records; fn NULL: to the log. `ud` is
+ * borrowed. */
+void real_host_set_record_sink(real_host_t *rh, real_host_record_fn fn, void *ud);
 
 /* Settings. The send buffer is the most write() holds per connection
  * (bytes, at least 1), for connections created afterwards. The connect

@@ -1,5 +1,18 @@
-/* sim_host: timers as events, streams as simulated TCP, names as nodes. */
+/*
+ * sim_host: timers as events, streams as simulated TCP, datagrams as
+ * simulated UDP, names as nodes, logs and records on the trace bus.
+ *
+ * Datagram sockets. A host_dgram wraps one udp_sock_t and sits in the
+ * host's list (in open order) until it is released. UDP calls on_datagram()
+ * from its delivery event and we call the application from there, so a
+ * datagram costs no event beyond what UDP schedules. A close from inside
+ * the socket's own callback only marks the socket; on_datagram() releases
+ * it (udp_close, which udp.c allows from inside the receive callback, and
+ * the wrapper) once the callback has returned.
+ */
 #include "sim_host.h"
+
+#include <inttypes.h>
 
 #include "sim/sim_trace.h"
 
@@ -14,6 +27,17 @@ struct host_listener {
     tcp_listener_t *l;
 };
 
+struct host_dgram {
+    sim_host_t *h;
+    udp_sock_t *sock; /* ours until released */
+    host_dgram_fn fn; /* NULL: received datagrams are discarded */
+    void *ud;
+    GList link;       /* in h->dgrams */
+    uint16_t port;
+    bool in_callback; /* the application's callback is running */
+    bool closing;     /* closed from inside it: released when it returns */
+};
+
 struct sim_host {
     host_env env; /* first member: host_env* converts back */
     tcp_stack_t *tcp;
@@ -24,6 +48,10 @@ struct sim_host {
     bool has_params;
     uint32_t trace_src;
     GHashTable *timers; /* event id -> sim_timer*; lookup only */
+    udp_stack_t *udp;   /* borrowed; NULL: no datagram sockets */
+    GQueue dgrams;      /* host_dgram, open, in open order */
+    sim_host_record_fn record_fn;
+    void *record_ud;
 };
 
 static sim_host_t *host_of(const host_env *e) { return (sim_host_t *)(void *)e; }
@@ -113,6 +141,125 @@ static void op_log(host_env *e, const char *message)
 
 static const char *op_name(const host_env *e) { return node_name(host_of(e)->node); }
 
+static uint16_t op_listener_port(const host_env *e, const host_listener *l)
+{
+    (void)e;
+    return tcp_listener_port(l->l);
+}
+
+/* ---- datagram sockets ------------------------------------------------- */
+
+/* Closes the UDP socket and frees the wrapper. */
+static void dgram_release(host_dgram *s)
+{
+    udp_close(s->sock);
+    g_queue_unlink(&s->h->dgrams, &s->link);
+    g_free(s);
+}
+
+/* UDP's receive callback, run from its delivery event. */
+static void on_datagram(void *ctx, udp_sock_t *sock, const udp_dgram_t *d)
+{
+    (void)sock;
+    host_dgram *s = ctx;
+    if (!s->fn || s->closing)
+        return;
+    const node_t *src = net_node_by_addr(s->h->net, d->src);
+    host_datagram hd = {.from = src ? node_name(src) : "",
+                        .from_port = d->sport,
+                        .data = d->data,
+                        .len = d->len,
+                        .tag = d->tag};
+    s->in_callback = true;
+    s->fn(s->ud, s, &hd);
+    s->in_callback = false;
+    if (s->closing)
+        dgram_release(s);
+}
+
+static host_dgram *op_dgram_open(host_env *e, uint16_t port, host_dgram_fn fn, void *ud,
+                                 GError **err)
+{
+    sim_host_t *h = host_of(e);
+    if (!h->udp) {
+        g_set_error(err, NET_ERROR, NET_ERROR_INVALID,
+                    "host \"%s\" has no UDP stack: datagram sockets are not available "
+                    "(sim_host_set_udp)",
+                    node_name(h->node));
+        return NULL;
+    }
+    host_dgram *s = g_new0(host_dgram, 1);
+    s->sock = udp_open(h->udp, h->node, port, on_datagram, s, err);
+    if (!s->sock) {
+        g_free(s);
+        return NULL;
+    }
+    s->h = h;
+    s->fn = fn;
+    s->ud = ud;
+    s->port = udp_sock_port(s->sock);
+    s->link.data = s;
+    g_queue_push_tail_link(&h->dgrams, &s->link);
+    return s;
+}
+
+static bool op_dgram_send(host_env *e, host_dgram *s, const char *host, uint16_t port,
+                          const void *data, size_t len, uint64_t tag, GError **err)
+{
+    sim_host_t *h = host_of(e);
+    if (s->closing) {
+        g_set_error(err, NET_ERROR, NET_ERROR_INVALID, "datagram socket %u on \"%s\" is closed",
+                    s->port, node_name(h->node));
+        return false;
+    }
+    node_t *peer = host ? net_node_by_name(h->net, host) : NULL;
+    if (!peer) {
+        g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND, "no host named \"%s\" in this network",
+                    host ? host : "");
+        return false;
+    }
+    if (port == 0 || len > UINT32_MAX) {
+        g_set_error(err, NET_ERROR, NET_ERROR_INVALID,
+                    "cannot send a datagram of %zu bytes to port %u (a port above 0 and at "
+                    "most %" PRIu32 " bytes)",
+                    len, port, UINT32_MAX);
+        return false;
+    }
+    if (!udp_sendto_tagged(s->sock, node_addr(peer), port, data, (uint32_t)len, tag)) {
+        g_set_error(err, NET_ERROR, NET_ERROR_NO_ROUTE, "no route from \"%s\" to \"%s\"",
+                    node_name(h->node), node_name(peer));
+        return false;
+    }
+    return true;
+}
+
+static uint16_t op_dgram_port(const host_env *e, const host_dgram *s)
+{
+    (void)e;
+    return s->port;
+}
+
+static void op_dgram_close(host_env *e, host_dgram *s)
+{
+    (void)e;
+    if (s->closing)
+        return;
+    if (s->in_callback)
+        s->closing = true; /* on_datagram() releases it */
+    else
+        dgram_release(s);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static void op_record(host_env *e, const char *kind, const char *text)
+{
+    sim_host_t *h = host_of(e);
+    if (h->record_fn)
+        h->record_fn(h->record_ud, node_name(h->node), sim_now(h->sim), kind, text);
+    sim_trace_app(sim_trace(h->sim), sim_now(h->sim), h->trace_src, "record %s: %s", kind, text);
+}
+
 static const host_ops sim_host_ops = {
     .now = op_now,
     .wall_s = op_wall_s,
@@ -123,6 +270,12 @@ static const host_ops sim_host_ops = {
     .unlisten = op_unlisten,
     .log = op_log,
     .name = op_name,
+    .listener_port = op_listener_port,
+    .dgram_open = op_dgram_open,
+    .dgram_send = op_dgram_send,
+    .dgram_port = op_dgram_port,
+    .dgram_close = op_dgram_close,
+    .record = op_record,
 };
 
 static void timer_drop(gpointer p)
@@ -147,6 +300,7 @@ sim_host_t *sim_host_new(tcp_stack_t *tcp, node_t *node, const tcp_params_t *par
     h->trace_src = sim_trace_source(sim_trace(h->sim), src);
     g_free(src);
     h->timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, timer_drop);
+    g_queue_init(&h->dgrams);
     return h;
 }
 
@@ -163,8 +317,18 @@ void sim_host_free(sim_host_t *h)
         return;
     g_hash_table_foreach(h->timers, cancel_timer, h->sim);
     g_hash_table_destroy(h->timers);
+    while (h->dgrams.head)
+        dgram_release(h->dgrams.head->data);
     g_free(h);
 }
 
 host_env *sim_host_env(sim_host_t *h) { return &h->env; }
 node_t *sim_host_node(const sim_host_t *h) { return h->node; }
+
+void sim_host_set_udp(sim_host_t *h, udp_stack_t *udp) { h->udp = udp; }
+
+void sim_host_set_record_sink(sim_host_t *h, sim_host_record_fn fn, void *ud)
+{
+    h->record_fn = fn;
+    h->record_ud = ud;
+}

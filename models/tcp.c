@@ -1377,6 +1377,19 @@ static void op_set_reading(stream_t *s, bool on)
         notify(c, N_DATA);
 }
 
+/* This end is (this node's name, local port), the other end (the peer
+ * node's name, remote port). Known from the moment the stream exists. */
+static bool op_address(const stream_t *s, bool peer, stream_addr *out)
+{
+    const tcp_conn *c = conn_of(s);
+    const node_t *n = peer ? net_node_by_addr(c->st->net, c->key.raddr) : c->host;
+    if (!n || !out)
+        return false;
+    g_strlcpy(out->host, node_name(n), sizeof out->host);
+    out->port = peer ? c->key.rport : c->key.lport;
+    return true;
+}
+
 static const stream_ops conn_ops = {
     .write = op_write,
     .write_space = op_write_space,
@@ -1384,6 +1397,7 @@ static const stream_ops conn_ops = {
     .close = op_close,
     .abort = op_abort,
     .set_reading = op_set_reading,
+    .address = op_address,
 };
 
 /* ---- the stack -------------------------------------------------------- */
@@ -1444,6 +1458,22 @@ static bool host_ok(const tcp_stack_t *st, const node_t *host)
     return host && net_node_by_addr(st->net, node_addr(host)) == host;
 }
 
+/* The next free port of the ephemeral range on `addr`, from a cursor that
+ * goes round the range (O(ports tried)); false when every one is taken. */
+static bool pick_port(tcp_stack_t *st, uint32_t addr, uint16_t *out)
+{
+    uint32_t span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
+    for (uint32_t i = 0; i < span; i++) {
+        uint32_t p = st->port_cursor;
+        st->port_cursor = p == EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
+        if (!port_used(st, addr, (uint16_t)p)) {
+            *out = (uint16_t)p;
+            return true;
+        }
+    }
+    return false;
+}
+
 tcp_listener_t *tcp_listen(tcp_stack_t *st, node_t *host, uint16_t port, const tcp_params_t *params,
                            stream_accept_fn accept, void *ud, GError **err)
 {
@@ -1451,13 +1481,17 @@ tcp_listener_t *tcp_listen(tcp_stack_t *st, node_t *host, uint16_t port, const t
         g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND, "tcp: the host is not in this network");
         return NULL;
     }
-    if (port == 0 || !accept) {
-        g_set_error(err, NET_ERROR, NET_ERROR_INVALID,
-                    "tcp: listening needs a port above 0 and an accept function");
+    if (!accept) {
+        g_set_error(err, NET_ERROR, NET_ERROR_INVALID, "tcp: listening needs an accept function");
         return NULL;
     }
     if (params && !tcp_params_check(params, err))
         return NULL;
+    if (port == 0 && !pick_port(st, node_addr(host), &port)) {
+        g_set_error(err, NET_ERROR, NET_ERROR_EXISTS, "tcp: no free port on \"%s\" to listen on",
+                    node_name(host));
+        return NULL;
+    }
     uint64_t k = port_key(node_addr(host), port);
     if (g_hash_table_contains(st->listeners, &k)) {
         g_set_error(err, NET_ERROR, NET_ERROR_EXISTS, "tcp: port %u on \"%s\" is already listening",
@@ -1484,6 +1518,8 @@ static void unlink_listener(gpointer key, gpointer value, gpointer user)
         c->listener = NULL;
 }
 
+uint16_t tcp_listener_port(const tcp_listener_t *l) { return (uint16_t)(l->key & 0xffff); }
+
 void tcp_listener_close(tcp_listener_t *l)
 {
     if (!l)
@@ -1495,20 +1531,6 @@ void tcp_listener_close(tcp_listener_t *l)
     g_hash_table_remove(st->listeners, &l->key);
     port_give(st, node_addr(l->host), (uint16_t)(l->key & 0xffff));
     g_free(l);
-}
-
-static bool pick_port(tcp_stack_t *st, uint32_t addr, uint16_t *out)
-{
-    uint32_t span = EPHEMERAL_LAST - EPHEMERAL_FIRST + 1;
-    for (uint32_t i = 0; i < span; i++) {
-        uint32_t p = st->port_cursor;
-        st->port_cursor = p == EPHEMERAL_LAST ? EPHEMERAL_FIRST : p + 1;
-        if (!port_used(st, addr, (uint16_t)p)) {
-            *out = (uint16_t)p;
-            return true;
-        }
-    }
-    return false;
 }
 
 stream_t *tcp_connect(tcp_stack_t *st, node_t *host, node_t *dst, uint16_t dport,

@@ -16,6 +16,10 @@
  * are 32-bit values carried as they are), Nagle's algorithm (segments go out
  * as soon as the window allows, like TCP_NODELAY), urgent data, simultaneous
  * open. Header bytes per segment come from net_header_bytes (40 by default).
+
+A simulated stream's address (stream_local_addr, stream_peer_addr) is the
+node's name and the port: (this node, local port) and (peer node, remote
+port).
  *
  * ACKs ride on data when they can: a segment that arrives marks an ACK as
  * due, and the ACK leaves at the end of that same instant, after the
@@ -121,9 +125,14 @@ uint32_t tcp_stack_conn_count(const tcp_stack_t *st);
 uint32_t tcp_stack_ports_in_use(const tcp_stack_t *st);
 
 /* Listens on (host, port); `params` NULL means the stack's defaults.
- * Accepted streams use those parameters. */
+ * Accepted streams use those parameters. Port 0 takes a free port of the
+ * ephemeral range (49152-65535), the next one the connection ports would
+ * take; tcp_listener_port() says which. */
 tcp_listener_t *tcp_listen(tcp_stack_t *st, node_t *host, uint16_t port, const tcp_params_t *params,
                            stream_accept_fn accept, void *ud, GError **err);
+/* The port a listener is bound to: the one asked for, or the one chosen
+ * for port 0. */
+uint16_t tcp_listener_port(const tcp_listener_t *l);
 /* Stops listening; connections already accepted go on. */
 void tcp_listener_close(tcp_listener_t *l);
 

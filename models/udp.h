@@ -41,6 +41,10 @@ void udp_stack_free(udp_stack_t *stack);
  * Fails (NET_ERROR_EXISTS) when the port is taken. */
 udp_sock_t *udp_open(udp_stack_t *stack, node_t *host, uint16_t port, udp_recv_fn fn, void *ctx,
                      GError **err);
+/* Unbinds and frees the socket at once. Allowed from inside the socket's
+ * own receive callback: the delivery touches neither the socket nor its
+ * context after the callback returns (the datagram stays valid until
+ * then). */
 void udp_close(udp_sock_t *sock);
 uint16_t udp_sock_port(const udp_sock_t *sock);
 node_t *udp_sock_host(const udp_sock_t *sock);

@@ -7,7 +7,10 @@
  * close(), abort() or error(), connected first, peer_closed once.
  */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hostio/real_host.h"
 #include "test_util.h"
@@ -1234,6 +1237,334 @@ static void test_free_with_open_connections(void)
     fx_clear(&f);
 }
 
+/* ---- datagram sockets ------------------------------------------------- */
+
+/* One datagram socket's inbox. */
+typedef struct {
+    host_env *env;
+    host_dgram *sock;
+    unsigned count;
+    GString *rx;       /* the last datagram's bytes */
+    char from[64];
+    uint16_t from_port;
+    uint64_t tag;
+    bool echo;         /* send every datagram back */
+    bool close_first;  /* close the socket inside the first callback */
+    bool send_after_close_failed;
+    bool done;         /* set on every datagram */
+} dbox;
+
+static void dbox_init(dbox *b, host_env *env)
+{
+    memset(b, 0, sizeof *b);
+    b->env = env;
+    b->rx = g_string_new(NULL);
+}
+
+static void on_dgram(void *ud, host_dgram *s, const host_datagram *d)
+{
+    dbox *b = ud;
+    CU_ASSERT_EQUAL(in_op, 0);
+    CU_ASSERT_PTR_EQUAL(s, b->sock);
+    CU_ASSERT_PTR_NOT_NULL(d->data);
+    b->count++;
+    g_string_truncate(b->rx, 0);
+    g_string_append_len(b->rx, (const char *)d->data, (gssize)d->len);
+    g_strlcpy(b->from, d->from, sizeof b->from);
+    b->from_port = d->from_port;
+    b->tag = d->tag;
+    b->done = true;
+    GError *err = NULL;
+    if (b->echo) {
+        in_op++;
+        CU_ASSERT_TRUE(host_dgram_send(b->env, s, d->from, d->from_port, d->data, d->len, 0, &err));
+        in_op--;
+        CU_ASSERT_PTR_NULL(err);
+        g_clear_error(&err);
+    }
+    if (b->close_first && b->count == 1) {
+        host_dgram_close(b->env, s);
+        b->send_after_close_failed =
+            !host_dgram_send(b->env, s, "127.0.0.1", 9, "late", 4, 0, &err) && err;
+        g_clear_error(&err);
+        CU_ASSERT_EQUAL(d->len, b->rx->len); /* the datagram is still readable */
+    }
+}
+
+static host_dgram *t_dgram_open(fixture *f, uint16_t port, dbox *b)
+{
+    GError *err = NULL;
+    in_op++;
+    host_dgram *s = host_dgram_open(f->env, port, on_dgram, b, &err);
+    in_op--;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_PTR_NULL(err);
+    g_clear_error(&err);
+    CU_ASSERT_NOT_EQUAL(host_dgram_port(f->env, s), 0);
+    if (b)
+        b->sock = s;
+    return s;
+}
+
+static bool t_dgram_send(fixture *f, host_dgram *s, const char *host, uint16_t port,
+                         const void *data, size_t len, uint64_t tag)
+{
+    GError *err = NULL;
+    in_op++;
+    bool ok = host_dgram_send(f->env, s, host, port, data, len, tag, &err);
+    in_op--;
+    CU_ASSERT_TRUE(ok);
+    CU_ASSERT_PTR_NULL(err);
+    g_clear_error(&err);
+    return ok;
+}
+
+static void test_dgram_echo(void)
+{
+    fixture f;
+    fx_init(&f);
+    dbox srv, cli;
+    dbox_init(&srv, f.env);
+    dbox_init(&cli, f.env);
+    srv.echo = true;
+    host_dgram *ss = t_dgram_open(&f, 0, &srv);
+    host_dgram *cs = t_dgram_open(&f, 0, &cli);
+    uint16_t sport = host_dgram_port(f.env, ss), cport = host_dgram_port(f.env, cs);
+    CU_ASSERT_NOT_EQUAL(sport, cport);
+
+    /* The tag is not transmitted: it arrives as 0. */
+    t_dgram_send(&f, cs, "127.0.0.1", sport, "ping", 4, 42);
+    CU_ASSERT_EQUAL(srv.count + cli.count, 0); /* nothing from inside send() */
+    run_until(f.ctx, &cli.done, GUARD_MS);
+    CU_ASSERT_EQUAL(srv.count, 1);
+    CU_ASSERT_STRING_EQUAL(srv.rx->str, "ping");
+    CU_ASSERT_STRING_EQUAL(srv.from, "127.0.0.1");
+    CU_ASSERT_EQUAL(srv.from_port, cport);
+    CU_ASSERT_EQUAL(srv.tag, 0);
+    CU_ASSERT_EQUAL(cli.count, 1);
+    CU_ASSERT_STRING_EQUAL(cli.rx->str, "ping");
+    CU_ASSERT_STRING_EQUAL(cli.from, "127.0.0.1");
+    CU_ASSERT_EQUAL(cli.from_port, sport);
+
+    /* Length-only data goes out as zeros; "localhost" is 127.0.0.1; the
+     * largest datagram passes. */
+    cli.done = false;
+    t_dgram_send(&f, cs, "localhost", sport, NULL, REAL_HOST_DGRAM_MAX, 0);
+    run_until(f.ctx, &cli.done, GUARD_MS);
+    CU_ASSERT_EQUAL_FATAL(cli.rx->len, REAL_HOST_DGRAM_MAX);
+    bool zeros = true;
+    for (size_t i = 0; i < cli.rx->len; i++)
+        zeros = zeros && cli.rx->str[i] == 0;
+    CU_ASSERT_TRUE(zeros);
+    CU_ASSERT_EQUAL(srv.count, 2);
+    /* Datagram sockets do not keep the host busy. */
+    CU_ASSERT_EQUAL(real_host_pending(f.rh), 0);
+
+    host_dgram_close(f.env, cs);
+    host_dgram_close(f.env, ss);
+    host_dgram_close(f.env, NULL); /* a no-op */
+    g_string_free(srv.rx, TRUE);
+    g_string_free(cli.rx, TRUE);
+    fx_clear(&f);
+}
+
+static bool have_ipv6_loopback(void);
+
+static void test_dgram_ipv6(void)
+{
+    if (!have_ipv6_loopback()) {
+        printf("\n    no IPv6 loopback on this machine: skipped");
+        return;
+    }
+    fixture f;
+    fx_init(&f);
+    dbox srv, cli;
+    dbox_init(&srv, f.env);
+    dbox_init(&cli, f.env);
+    srv.echo = true;
+    host_dgram *ss = t_dgram_open(&f, 0, &srv);
+    host_dgram *cs = t_dgram_open(&f, 0, &cli);
+    t_dgram_send(&f, cs, "::1", host_dgram_port(f.env, ss), "six", 3, 0);
+    run_until(f.ctx, &cli.done, GUARD_MS);
+    CU_ASSERT_STRING_EQUAL(srv.from, "::1");
+    CU_ASSERT_EQUAL(srv.from_port, host_dgram_port(f.env, cs));
+    CU_ASSERT_STRING_EQUAL(cli.rx->str, "six");
+    CU_ASSERT_STRING_EQUAL(cli.from, "::1");
+    host_dgram_close(f.env, cs);
+    host_dgram_close(f.env, ss);
+    g_string_free(srv.rx, TRUE);
+    g_string_free(cli.rx, TRUE);
+    fx_clear(&f);
+}
+
+static void test_dgram_errors(void)
+{
+    fixture f;
+    fx_init(&f);
+    host_dgram *s = t_dgram_open(&f, 0, NULL);
+    uint16_t port = host_dgram_port(f.env, s);
+    GError *err = NULL;
+    /* The port is taken. */
+    CU_ASSERT_PTR_NULL(host_dgram_open(f.env, port, NULL, NULL, &err));
+    CU_ASSERT_TRUE(g_error_matches(err, G_IO_ERROR, G_IO_ERROR_ADDRESS_IN_USE));
+    g_clear_error(&err);
+    /* Too large, no port, a name that is not an address literal. */
+    CU_ASSERT_FALSE(host_dgram_send(f.env, s, "127.0.0.1", port, NULL, REAL_HOST_DGRAM_MAX + 1,
+                                    0, &err));
+    CU_ASSERT_TRUE(g_error_matches(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID));
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err->message, "65507"));
+    g_clear_error(&err);
+    CU_ASSERT_FALSE(host_dgram_send(f.env, s, "127.0.0.1", 0, "x", 1, 0, &err));
+    CU_ASSERT_TRUE(g_error_matches(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID));
+    g_clear_error(&err);
+    CU_ASSERT_FALSE(host_dgram_send(f.env, s, "no-such-host.invalid", port, "x", 1, 0, &err));
+    CU_ASSERT_TRUE(g_error_matches(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID));
+    g_clear_error(&err);
+    /* Closed, the port is free again. */
+    host_dgram_close(f.env, s);
+    GError *e2 = NULL;
+    s = host_dgram_open(f.env, port, NULL, NULL, &e2);
+    CU_ASSERT_PTR_NOT_NULL(s);
+    CU_ASSERT_PTR_NULL(e2);
+    g_clear_error(&e2);
+    /* Left open: real_host_free() closes it. */
+    fx_clear(&f);
+}
+
+static void test_dgram_close_inside_callback(void)
+{
+    fixture f;
+    fx_init(&f);
+    dbox srv;
+    dbox_init(&srv, f.env);
+    srv.close_first = true;
+    host_dgram *ss = t_dgram_open(&f, 0, &srv);
+    uint16_t sport = host_dgram_port(f.env, ss);
+    host_dgram *cs = t_dgram_open(&f, 0, NULL);
+    /* Both are queued in the kernel before the loop runs. */
+    t_dgram_send(&f, cs, "127.0.0.1", sport, "one", 3, 0);
+    t_dgram_send(&f, cs, "127.0.0.1", sport, "two", 3, 0);
+    run_until(f.ctx, &srv.done, GUARD_MS);
+    run_for(f.ctx, 100);
+    CU_ASSERT_EQUAL(srv.count, 1);
+    CU_ASSERT_STRING_EQUAL(srv.rx->str, "one");
+    CU_ASSERT_TRUE(srv.send_after_close_failed);
+    /* The close took effect when the callback returned: the port is free. */
+    GError *err = NULL;
+    host_dgram *again = host_dgram_open(f.env, sport, NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL(again);
+    CU_ASSERT_PTR_NULL(err);
+    g_clear_error(&err);
+    host_dgram_close(f.env, again);
+    host_dgram_close(f.env, cs);
+    g_string_free(srv.rx, TRUE);
+    fx_clear(&f);
+}
+
+/* ---- stream addresses and listener ports ------------------------------ */
+
+typedef struct {
+    stream_addr local, peer;
+    bool ok;
+} addr_pair;
+
+static void get_addrs(stream_t *s, addr_pair *a)
+{
+    in_op++;
+    a->ok = stream_local_addr(s, &a->local) && stream_peer_addr(s, &a->peer);
+    in_op--;
+}
+
+static void addrs_on_connect(peer *p) { get_addrs(p->s, p->ctx); }
+static void addrs_on_accept(peer *p) { get_addrs(p->s, p->ctx); }
+
+static void test_stream_addresses(void)
+{
+    fixture f;
+    fx_init(&f);
+    server sv;
+    server_init(&sv);
+    addr_pair at_server = {0}, at_client = {0};
+    sv.tmpl.ctx = &at_server;
+    sv.on_accept = addrs_on_accept;
+    sv.tmpl.on_eof = peer_close;
+    host_listener *l = t_listen(&f, 0, server_accept, &sv);
+    uint16_t port = host_listener_port(f.env, l);
+    CU_ASSERT_EQUAL(port, real_host_listener_port(l));
+    CU_ASSERT_NOT_EQUAL(port, 0);
+
+    peer cl;
+    peer_init(&cl);
+    cl.ctx = &at_client;
+    cl.on_connected = addrs_on_connect;
+    cl.on_eof = peer_close;
+    cl.s = t_connect(&f, "127.0.0.1", port, &peer_handler, &cl);
+    stream_addr early;
+    CU_ASSERT_FALSE(stream_local_addr(cl.s, &early)); /* not connected yet */
+    run_until(f.ctx, &cl.connected, GUARD_MS);
+    run_until(f.ctx, &at_server.ok, GUARD_MS);
+    CU_ASSERT_TRUE(at_client.ok);
+    CU_ASSERT_STRING_EQUAL(at_client.local.host, "127.0.0.1");
+    CU_ASSERT_STRING_EQUAL(at_client.peer.host, "127.0.0.1");
+    CU_ASSERT_EQUAL(at_client.peer.port, port);
+    CU_ASSERT_NOT_EQUAL(at_client.local.port, 0);
+    /* Each end's peer is the other's local address. */
+    CU_ASSERT_STRING_EQUAL(at_server.local.host, at_client.peer.host);
+    CU_ASSERT_EQUAL(at_server.local.port, at_client.peer.port);
+    CU_ASSERT_STRING_EQUAL(at_server.peer.host, at_client.local.host);
+    CU_ASSERT_EQUAL(at_server.peer.port, at_client.local.port);
+    peer_close(&cl);
+    run_until_idle(&f);
+    host_unlisten(f.env, l);
+    peer_clear(&cl);
+    server_clear(&sv);
+    fx_clear(&f);
+}
+
+/* ---- records ---------------------------------------------------------- */
+
+static void record_sink(void *ud, const char *host, int64_t now_ns, const char *kind,
+                        const char *text)
+{
+    GString *out = ud;
+    CU_ASSERT(now_ns >= 0);
+    g_string_append_printf(out, "%s %s=%s;", host, kind, text);
+}
+
+static void test_record_sink(void)
+{
+    fixture f;
+    fx_init(&f);
+    GString *out = g_string_new(NULL);
+    real_host_set_record_sink(f.rh, record_sink, out);
+    host_record(f.env, "dns-lookup", "www 1 ms");
+    host_record(f.env, "mail", "delivered");
+    CU_ASSERT_STRING_EQUAL(out->str, "test dns-lookup=www 1 ms;test mail=delivered;");
+
+    /* Without a sink the record is a log line on stderr. */
+    real_host_set_record_sink(f.rh, NULL, NULL);
+    char *path = NULL;
+    int fd = g_file_open_tmp("appsim-record-XXXXXX", &path, NULL);
+    CU_ASSERT_FATAL(fd >= 0);
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    host_record(f.env, "k", "v");
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    close(fd);
+    char *text = NULL;
+    CU_ASSERT_TRUE(g_file_get_contents(path, &text, NULL, NULL));
+    CU_ASSERT_STRING_EQUAL(text, "test: record k: v\n");
+    CU_ASSERT_STRING_EQUAL(out->str, "test dns-lookup=www 1 ms;test mail=delivered;");
+    g_unlink(path);
+    g_free(text);
+    g_free(path);
+    g_string_free(out, TRUE);
+    fx_clear(&f);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -1253,6 +1584,12 @@ int main(void)
         TEST(test_close_flushes_and_run_until_idle),
         TEST(test_linger_resets_stuck_close),
         TEST(test_free_with_open_connections),
+        TEST(test_dgram_echo),
+        TEST(test_dgram_ipv6),
+        TEST(test_dgram_errors),
+        TEST(test_dgram_close_inside_callback),
+        TEST(test_stream_addresses),
+        TEST(test_record_sink),
     };
     return test_main("hostio/real_host", tests, G_N_ELEMENTS(tests));
 }
