@@ -24,7 +24,7 @@
 
 #include "cli_opts.h"
 #include "hostio/real_host.h"
-#include "units.h"
+#include "world/units.h"
 #include "protocols/http/http_browser.h"
 #include "protocols/http/http_proxy.h"
 #include "protocols/http/http_server.h"

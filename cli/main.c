@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "demo.h"
+#include "world/demo.h"
 #include "http_cmd.h"
 #include "run_cmd.h"
 

@@ -12,7 +12,7 @@
  * prints where they are, to look at the figures. Image checks need gnuplot
  * on PATH and say so when they are skipped.
  */
-#include "cli/plot.c"
+#include "plots/plot.c"
 
 #include <glib/gstdio.h>
 #include <stdlib.h>

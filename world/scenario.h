@@ -25,7 +25,7 @@
 
 #include "models/net.h"
 #include "models/tcp.h"
-#include "protocols/http/http_browser.h"
+#include "app.h"
 
 #define SCN_ERROR (scn_error_quark())
 GQuark scn_error_quark(void);
@@ -42,56 +42,9 @@ typedef struct {
     GArray *down; /* of sim_time_t pairs [start, end) */
 } scn_link;
 
-typedef enum { SCN_APP_SERVER, SCN_APP_BROWSER, SCN_APP_CACHE_WORKLOAD } scn_app_kind;
-
 typedef struct {
-    char *path;        /* the base page, e.g. "/index.html" */
-    uint32_t objects;  /* images it refers to: <stem>/img<i>.gif */
-    uint64_t object_size;
-} scn_page;
-
-typedef struct {
-    char *path;
-    uint64_t size;
-} scn_object;
-
-typedef struct {
-    char *name;
-    scn_app_kind kind;
-    char *host;
-    /* server */
-    uint16_t port;
-    sim_time_t proc_time;
-    GArray *pages;   /* of scn_page */
-    GArray *objects; /* of scn_object */
-    /* browser */
-    browser_mode mode;
-    uint32_t parallel;
-    int version;
-    GPtrArray *urls; /* pages to load, in order */
-    uint32_t repeat; /* loads of the list */
-    sim_time_t start, think;
-    bool cache;
-    /* cache workload (message transport) */
-    char *cache_node, *origin, *access_link;
-    double rate;
-    int sizes;           /* cw_size_dist */
-    uint64_t mean_size;
-    double pareto_alpha;
-    bool forced;
-    double hit_probability;
-    double zipf_alpha;
-    uint64_t objects_n;
-    uint64_t capacity;
-    int policy;          /* cache_policy */
-    uint64_t request_size;
-    sim_time_t warmup, duration;
-    bool tcp_transport;  /* HTTP over TCP through the proxy, not messages */
-} scn_app;
-
-typedef struct {
-    char *metric;  /* "page_load_time" (s), "link_utilisation" */
-    char *formula; /* NULL, "http-page", "single-object", "slow-start" */
+    char *metric;  /* a headline of an application type, or "link_utilisation" */
+    char *formula; /* NULL, or a formula of an application type ("http-page") */
     char *title;
     bool timeline;
 } scn_outputs;
@@ -106,7 +59,7 @@ typedef struct {
     uint16_t tcp_header;
     GArray *nodes; /* scn_node */
     GArray *links; /* scn_link */
-    GArray *apps;  /* scn_app */
+    GArray *apps;  /* app_spec, in the file's order */
     scn_outputs out;
 } scn_run;
 
@@ -123,8 +76,10 @@ typedef struct {
 typedef struct scenario scenario;
 
 /* Reads and checks `file` (with `sets`, NULL-terminated "PATH=VALUE"
- * overrides applied first). */
-scenario *scenario_load(const char *file, const char *const *sets, GError **err);
+ * overrides applied first). Applications are read with the types of
+ * `reg`, which must outlive the scenario. */
+scenario *scenario_load(const char *file, const char *const *sets, const app_registry *reg, GError **err);
+const app_registry *scenario_registry(const scenario *s);
 void scenario_free(scenario *s);
 
 const char *scenario_name(const scenario *s);

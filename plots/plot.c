@@ -331,6 +331,22 @@ static bool render(const char *dir, const char *name)
     return ok;
 }
 
+/* Writes a figure's data and script as <name>.dat and <name>.gp in `dir`,
+ * then draws them (see render()). False, with err, only when a file cannot
+ * be written; *rendered (when not NULL) is set only when both were
+ * written, to whether the images came out. */
+static bool write_figure(const char *dir, const char *name, const GString *dat,
+                         const GString *gp, bool *rendered, GError **err)
+{
+    bool ok = write_file(dir, name, ".dat", dat, err) && write_file(dir, name, ".gp", gp, err);
+    if (ok) {
+        bool r = render(dir, name);
+        if (rendered)
+            *rendered = r;
+    }
+    return ok;
+}
+
 static gint cmp_names(gconstpointer a, gconstpointer b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -444,12 +460,10 @@ static void gp_images(GString *gp, const char *name, const char *font, const GSt
 /* Line plots                                                                */
 /* ------------------------------------------------------------------------ */
 
-bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err)
+/* Checks a line plot's spec: a plain figure name, and x and y values for
+ * every series that has points. */
+static bool lineplot_check(const plot_spec *p, GError **err)
 {
-    g_return_val_if_fail(p != NULL && dir != NULL, false);
-    g_return_val_if_fail(p->nseries == 0 || p->series != NULL, false);
-    if (rendered)
-        *rendered = false;
     if (!name_ok(p->name, err))
         return false;
     for (size_t s = 0; s < p->nseries; s++) {
@@ -460,8 +474,13 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
             return false;
         }
     }
+    return true;
+}
 
-    /* The data: one block per series that has points. */
+/* The line plot's data file: a commented header, then one block per series
+ * that has points (a series without points gets only a comment). */
+static GString *lineplot_data(const plot_spec *p)
+{
     GString *dat = g_string_new(NULL);
     comment(dat, "", p->title);
     g_string_append_printf(dat, "# appsim figure data, drawn by %s.gp.\n", p->name);
@@ -490,14 +509,13 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
         }
         g_free(t);
     }
+    return dat;
+}
 
-    /* The script. */
-    GString *gp = g_string_new(NULL);
-    gp_head(gp, p->name, "a line plot", p->title);
-    g_string_append(gp, "\nset encoding utf8\n");
-    gp_section(gp, "Image size in pixels (PNG and SVG)");
-    g_string_append(gp, "W = 960\n"
-                        "H = 680\n");
+/* Appends the script's "Titles" section: the title and the axis labels
+ * that the spec sets. */
+static void lineplot_titles(GString *gp, const plot_spec *p)
+{
     gp_section(gp, "Titles");
     if (p->title) {
         g_string_append(gp, "set title ");
@@ -514,6 +532,25 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
         gp_quote(gp, p->ylabel);
         g_string_append_c(gp, '\n');
     }
+}
+
+/* The number of points that gnuplot can draw: finite, and positive on a
+ * logarithmic axis. */
+static size_t lineplot_usable_points(const plot_spec *p)
+{
+    size_t usable = 0;
+    for (size_t s = 0; s < p->nseries; s++)
+        for (size_t i = 0; i < p->series[s].n; i++) {
+            double x = p->series[s].x[i], y = p->series[s].y[i];
+            usable += isfinite(x) && isfinite(y) && (!p->logx || x > 0) && (!p->logy || y > 0);
+        }
+    return usable;
+}
+
+/* Appends the script's "Axes, grid and legend" section, with fixed ranges
+ * and a "no data" note when there is no point to draw. */
+static void lineplot_axes(GString *gp, const plot_spec *p)
+{
     gp_section(gp, "Axes, grid and legend");
     if (p->logx)
         g_string_append(gp, "set logscale x\n");
@@ -529,19 +566,18 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
                         "# Room above the highest point.\n"
                         "set offsets 0, 0, graph 0.05, 0\n");
     /* gnuplot cannot autoscale an axis without a single usable point. */
-    size_t usable = 0;
-    for (size_t s = 0; s < p->nseries; s++)
-        for (size_t i = 0; i < p->series[s].n; i++) {
-            double x = p->series[s].x[i], y = p->series[s].y[i];
-            usable += isfinite(x) && isfinite(y) && (!p->logx || x > 0) && (!p->logy || y > 0);
-        }
-    if (usable == 0) {
+    if (lineplot_usable_points(p) == 0) {
         g_string_append(gp, "# There is no data to draw: an empty frame with a note.\n");
         g_string_append(gp, p->logx ? "set xrange [1:10]\n" : "set xrange [0:1]\n");
         g_string_append(gp, p->logy ? "set yrange [1:10]\n" : "set yrange [0:1]\n");
         g_string_append(gp, "set label 'no data' at graph 0.5, graph 0.5 center\n");
     }
+}
 
+/* Appends the script's line styles: 1, 2, ... for the simulated series and
+ * 101, 102, ... for the formulas, the k-th of each in the k-th colour. */
+static void lineplot_styles(GString *gp, const plot_spec *p)
+{
     gp_section(gp, "Line styles: colours, widths and point shapes");
     g_string_append(gp,
                     "# Simulated series: line styles 1, 2, ... (points joined by lines).\n"
@@ -567,12 +603,15 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
                                "set style line %zu linecolor rgb '#70%s' linewidth 4 "
                                "dashtype (4,3)\n",
                                101 + k, palette[k % NPALETTE] + 1);
+}
 
-    gp_section(gp, "The data");
-    g_string_append_printf(gp, "data = '%s.dat'\n", p->name);
-
+/* The plot command: one element per series that has points, each drawing
+ * its block of the data file in its line style; a blank plot when no
+ * series has points. */
+static GString *lineplot_command(const plot_spec *p)
+{
     GString *plot = g_string_new("plot ");
-    block = 0;
+    int block = 0;
     size_t ksim = 0, kform = 0;
     for (size_t s = 0; s < p->nseries; s++) {
         const plot_series *se = &p->series[s];
@@ -588,18 +627,42 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
     }
     if (block == 0)
         g_string_append(plot, "NaN notitle");
+    return plot;
+}
+
+/* The line plot's whole gnuplot script. */
+static GString *lineplot_script(const plot_spec *p)
+{
+    GString *gp = g_string_new(NULL);
+    gp_head(gp, p->name, "a line plot", p->title);
+    g_string_append(gp, "\nset encoding utf8\n");
+    gp_section(gp, "Image size in pixels (PNG and SVG)");
+    g_string_append(gp, "W = 960\n"
+                        "H = 680\n");
+    lineplot_titles(gp, p);
+    lineplot_axes(gp, p);
+    lineplot_styles(gp, p);
+    gp_section(gp, "The data");
+    g_string_append_printf(gp, "data = '%s.dat'\n", p->name);
+    GString *plot = lineplot_command(p);
     gp_images(gp, p->name, "sans-serif,11", plot);
     g_string_free(plot, TRUE);
+    return gp;
+}
 
-    bool ok = write_file(dir, p->name, ".dat", dat, err) &&
-              write_file(dir, p->name, ".gp", gp, err);
+bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err)
+{
+    g_return_val_if_fail(p != NULL && dir != NULL, false);
+    g_return_val_if_fail(p->nseries == 0 || p->series != NULL, false);
+    if (rendered)
+        *rendered = false;
+    if (!lineplot_check(p, err))
+        return false;
+    GString *dat = lineplot_data(p);
+    GString *gp = lineplot_script(p);
+    bool ok = write_figure(dir, p->name, dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
-    if (ok) {
-        bool r = render(dir, p->name);
-        if (rendered)
-            *rendered = r;
-    }
     return ok;
 }
 
@@ -890,27 +953,16 @@ static void timeline_layout(const timeline_spec *t, char *const *texts, tl_geom 
     *gout = g;
 }
 
-bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err)
+/* The timeline's data file: a commented header naming the hosts, then the
+ * packets (index 0) with their label placements and the round-trip marks
+ * (index 1) with their bracket offsets. */
+static GString *timeline_data(const timeline_spec *t, char *const *texts, const tl_place *place,
+                              const double *mark_off)
 {
-    g_return_val_if_fail(t != NULL && dir != NULL, false);
-    if (rendered)
-        *rendered = false;
-    if (!name_ok(t->name, err) || !check_timeline(t, err))
-        return false;
-
-    tl_geom g;
-    char **texts = g_new0(char *, t->narrows + 1);
-    for (size_t i = 0; i < t->narrows; i++)
-        texts[i] = clean_text(t->arrows[i].label);
-    double *mark_off = g_new0(double, t->nmarks + 1);
-    tl_place *place = g_new0(tl_place, t->narrows + 1);
-    timeline_layout(t, (char *const *)texts, &g, place, mark_off);
-
-    /* The data. */
     GString *dat = g_string_new(NULL);
     comment(dat, "", t->title);
     g_string_append_printf(dat, "# appsim time-space diagram data, drawn by %s.gp. Times in ms.\n",
-                            t->name);
+                           t->name);
     g_string_append(dat, "# Hosts (x = column):");
     for (int c = 0; c < t->ncolumns; c++) {
         char *h = t->columns[c] ? clean_text(t->columns[c]) : g_strdup_printf("host %d", c);
@@ -949,16 +1001,14 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
         put_fixed(dat, mark_off[i], 1);
         g_string_append(dat, " \"RTT\"\n");
     }
+    return dat;
+}
 
-    /* The script. */
-    GString *gp = g_string_new(NULL);
-    gp_head(gp, t->name, "a time-space diagram", t->title);
-    g_string_append(gp,
-                    "#\n"
-                    "# Reading it: one vertical axis per host, time growing downwards (ms);\n"
-                    "# each arrow is one packet, from its sender at the send time to its\n"
-                    "# receiver at the arrival time; a bracket marks a round-trip time.\n"
-                    "\nset encoding utf8\n");
+/* Appends the script's "Geometry" section: the image size and margins the
+ * layout was computed for, the axis ranges, and the margins and ranges set
+ * from them. */
+static void timeline_gp_geometry(GString *gp, const timeline_spec *t, const tl_geom *g)
+{
     gp_section(gp, "Geometry");
     g_string_append_printf(gp,
                            "# Image size and margins in pixels. The label angles follow these\n"
@@ -966,17 +1016,18 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                            "W = %d\n"
                            "H = %d\n"
                            "ML = %d; MR = %d; MT = %d; MB = %d\n",
-                           t->name, g.w, g.h, TL_MARGIN_L, TL_MARGIN_R, TL_MARGIN_T, TL_MARGIN_B);
+                           t->name, g->w, g->h, TL_MARGIN_L, TL_MARGIN_R, TL_MARGIN_T,
+                           TL_MARGIN_B);
     g_string_append(gp, "# Host axes stand at x = 0, 1, ...; XMIN and XMAX leave room\n"
                         "# beside them.\n");
     g_string_append(gp, "XMIN = ");
-    put_fixed(gp, g.xmin, 3);
+    put_fixed(gp, g->xmin, 3);
     g_string_append(gp, "; XMAX = ");
-    put_fixed(gp, g.xmax, 3);
+    put_fixed(gp, g->xmax, 3);
     g_string_append(gp, "\n# The time axis, ms: TMIN at the top, TMAX at the bottom.\nTMIN = ");
-    put_fixed(gp, g.tmin, 3);
+    put_fixed(gp, g->tmin, 3);
     g_string_append(gp, "; TMAX = ");
-    put_fixed(gp, g.tmax, 3);
+    put_fixed(gp, g->tmax, 3);
     g_string_append(gp, "\n"
                         "set lmargin at screen 1.0 * ML / W\n"
                         "set rmargin at screen 1.0 - 1.0 * MR / W\n"
@@ -984,7 +1035,12 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                         "set bmargin at screen 1.0 * MB / H\n"
                         "set xrange [XMIN:XMAX]\n"
                         "set yrange [TMAX:TMIN]   # reversed: time grows downwards\n");
+}
 
+/* Appends the script's "Title, hosts and time axis" section: the title, the
+ * host names above one downward axis per host, and the time axis. */
+static void timeline_gp_axes(GString *gp, const timeline_spec *t)
+{
     gp_section(gp, "Title, hosts and time axis");
     if (t->title) {
         g_string_append(gp, "set title ");
@@ -1019,13 +1075,13 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
                         "set ytics nomirror out textcolor rgb '#333333'\n"
                         "set border 2 linecolor rgb '#888888'\n"
                         "set grid ytics linecolor rgb '#e4e4e4'\n");
+}
 
-    gp_section(gp, "Colours: arrows and their labels take their sender's");
-    for (int c = 0; c < MAX(t->ncolumns, 1); c++)
-        g_string_append_printf(gp, "set linetype %d linecolor rgb '%s'\n", c + 1,
-                               palette[c % NPALETTE]);
-    g_string_append(gp, "mark_colour = '#333333'\n");
-
+/* Appends the script's "Label placement" section: the gnuplot functions
+ * that put each packet label along its arrow and each "RTT" text beside
+ * its bracket, from the positions and offsets in the data file. */
+static void timeline_gp_label_functions(GString *gp)
+{
     gp_section(gp, "Label placement");
     g_string_append_printf(
         gp,
@@ -1047,8 +1103,13 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
         "bracket_x(c, off) = c + off / px_per_col\n"
         "text_x(c, off) = c + (off + sgn(off) * %g) / px_per_col\n",
         TL_GAP, TL_MARK_TEXT_PX, TL_MARK_TEXT_PX);
+}
 
-    g_string_append_printf(gp, "\ndata = '%s.dat'\n", t->name);
+/* The plot command: the packets as arrows with their labels, then the
+ * round-trip brackets with their texts; a blank plot when there are
+ * neither. */
+static GString *timeline_command(const timeline_spec *t)
+{
     GString *plot = g_string_new("plot ");
     int elems = 0;
     if (t->narrows) {
@@ -1074,20 +1135,60 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
     }
     if (!elems)
         g_string_append(plot, "NaN notitle");
+    return plot;
+}
+
+/* The timeline's whole gnuplot script, for the geometry `g`. */
+static GString *timeline_script(const timeline_spec *t, const tl_geom *g)
+{
+    GString *gp = g_string_new(NULL);
+    gp_head(gp, t->name, "a time-space diagram", t->title);
+    g_string_append(gp,
+                    "#\n"
+                    "# Reading it: one vertical axis per host, time growing downwards (ms);\n"
+                    "# each arrow is one packet, from its sender at the send time to its\n"
+                    "# receiver at the arrival time; a bracket marks a round-trip time.\n"
+                    "\nset encoding utf8\n");
+    timeline_gp_geometry(gp, t, g);
+    timeline_gp_axes(gp, t);
+
+    gp_section(gp, "Colours: arrows and their labels take their sender's");
+    for (int c = 0; c < MAX(t->ncolumns, 1); c++)
+        g_string_append_printf(gp, "set linetype %d linecolor rgb '%s'\n", c + 1,
+                               palette[c % NPALETTE]);
+    g_string_append(gp, "mark_colour = '#333333'\n");
+
+    timeline_gp_label_functions(gp);
+    g_string_append_printf(gp, "\ndata = '%s.dat'\n", t->name);
+    GString *plot = timeline_command(t);
     gp_images(gp, t->name, "sans-serif,10", plot);
     g_string_free(plot, TRUE);
+    return gp;
+}
 
-    bool ok = write_file(dir, t->name, ".dat", dat, err) &&
-              write_file(dir, t->name, ".gp", gp, err);
+bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err)
+{
+    g_return_val_if_fail(t != NULL && dir != NULL, false);
+    if (rendered)
+        *rendered = false;
+    if (!name_ok(t->name, err) || !check_timeline(t, err))
+        return false;
+
+    tl_geom g;
+    char **texts = g_new0(char *, t->narrows + 1);
+    for (size_t i = 0; i < t->narrows; i++)
+        texts[i] = clean_text(t->arrows[i].label);
+    double *mark_off = g_new0(double, t->nmarks + 1);
+    tl_place *place = g_new0(tl_place, t->narrows + 1);
+    timeline_layout(t, (char *const *)texts, &g, place, mark_off);
+
+    GString *dat = timeline_data(t, (char *const *)texts, place, mark_off);
+    GString *gp = timeline_script(t, &g);
+    bool ok = write_figure(dir, t->name, dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     g_free(place);
     g_free(mark_off);
     g_strfreev(texts);
-    if (ok) {
-        bool r = render(dir, t->name);
-        if (rendered)
-            *rendered = r;
-    }
     return ok;
 }

@@ -11,7 +11,7 @@
  * (60 s). Without tshark the simulation-side checks still run and the
  * tshark checks are skipped with a message.
  */
-#include "cli/pcap_out.h"
+#include "world/pcap_out.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>

@@ -1,9 +1,8 @@
-/* transcript: stream reassembly at the sender and HTTP parsing per direction. */
+/* transcript: stream reassembly at the sender and a dialogue parser per direction. */
 #include "transcript.h"
 
 #include <string.h>
 
-#include "protocols/http/http_parser.h"
 #include "sim/sim_trace.h"
 
 typedef struct {
@@ -19,7 +18,8 @@ typedef struct {
     bool client;
     bool started;
     uint32_t next;       /* next expected sequence number */
-    http_parser *p;
+    const app_dialogue *dlg;
+    void *p;             /* the dialogue's parser; NULL: not followed */
     gint current;        /* index of the message being read, -1 none */
     char *reverse_key;
 } direction;
@@ -33,6 +33,8 @@ struct transcript {
     GArray *msgs;        /* of message, in order of first byte sent */
     GHashTable *arrived; /* packet id -> arrival time; lookup only */
     GHashTable *wanted;  /* packet ids whose arrival matters */
+    transcript_dialogue_fn dialogue_at;
+    void *ud;
 };
 
 static char *key_of(uint32_t s, uint16_t sp, uint32_t d, uint16_t dp)
@@ -43,7 +45,8 @@ static char *key_of(uint32_t s, uint16_t sp, uint32_t d, uint16_t dp)
 static void direction_free(gpointer p)
 {
     direction *d = p;
-    http_parser_free(d->p);
+    if (d->p)
+        d->dlg->free(d->p);
     g_free(d->reverse_key);
     g_free(d);
 }
@@ -55,7 +58,8 @@ static direction *direction_for(transcript *t, const pkt_t *p)
     if (!d) {
         d = g_new0(direction, 1);
         d->client = p->src == t->client;
-        d->p = http_parser_new(d->client, NULL);
+        d->dlg = t->dialogue_at(t->ud, d->client ? p->dport : p->sport);
+        d->p = d->dlg ? d->dlg->new(d->client) : NULL;
         d->current = -1;
         d->reverse_key = key_of(p->dst, p->dport, p->src, p->sport);
         g_hash_table_insert(t->dirs, k, d);
@@ -70,33 +74,33 @@ static void feed(transcript *t, direction *d, const pkt_t *p, sim_time_t now)
 {
     size_t off = 0, len = p->len;
     const uint8_t *data = p->data;
-    while (off < len || d->current >= 0) {
-        http_event ev;
-        off += http_parser_feed(d->p, data ? data + off : NULL, len - off, &ev);
-        if (ev.kind == HTTP_EV_NEED_MORE || ev.kind == HTTP_EV_ERROR)
+    while (d->p && (off < len || d->current >= 0)) {
+        app_dlg_event ev = {0};
+        off += d->dlg->feed(d->p, data ? data + off : NULL, len - off, &ev);
+        if (ev.kind == APP_DLG_NEED_MORE || ev.kind == APP_DLG_ERROR)
             return;
-        if (ev.kind == HTTP_EV_HEAD) {
-            if (t->msgs->len >= t->max)
+        if (ev.kind == APP_DLG_HEAD) {
+            if (t->msgs->len >= t->max) {
+                g_free(ev.head);
                 return;
+            }
             message m = {0};
             m.client = d->client;
             m.sent = now;
             m.last_pkt = p->id;
-            GString *h = g_string_new("");
-            http_msg_serialize(http_parser_msg(d->p), h);
-            m.head = g_string_free(h, FALSE);
+            m.head = ev.head;
             g_array_append_val(t->msgs, m);
             d->current = (gint)t->msgs->len - 1;
-            if (d->client) { /* the server's parser must know what answers what */
+            if (d->client && d->dlg->answering) { /* the server's parser must know what answers what */
                 direction *rev = g_hash_table_lookup(t->dirs, d->reverse_key);
-                if (rev)
-                    http_parser_expect(rev->p, http_parser_msg(d->p)->method);
+                if (rev && rev->p)
+                    d->dlg->answering(rev->p, d->p);
             }
-        } else if (ev.kind == HTTP_EV_BODY && d->current >= 0) {
+        } else if (ev.kind == APP_DLG_BODY && d->current >= 0) {
             message *m = &g_array_index(t->msgs, message, d->current);
-            m->body += ev.len;
+            m->body += ev.body;
             m->last_pkt = p->id;
-        } else if (ev.kind == HTTP_EV_DONE && d->current >= 0) {
+        } else if (ev.kind == APP_DLG_END && d->current >= 0) {
             message *m = &g_array_index(t->msgs, message, d->current);
             m->last_pkt = p->id;
             m->done = true;
@@ -145,9 +149,12 @@ static void on_rec(void *ctx, const sim_trace_rec *rec)
     }
 }
 
-transcript *transcript_new(net_t *net, node_t *client, node_t *server, guint max_messages)
+transcript *transcript_new(net_t *net, node_t *client, node_t *server, guint max_messages,
+                           transcript_dialogue_fn dialogue_at, void *ud)
 {
     transcript *t = g_new0(transcript, 1);
+    t->dialogue_at = dialogue_at;
+    t->ud = ud;
     t->net = net;
     t->client = node_addr(client);
     t->server = node_addr(server);

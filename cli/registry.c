@@ -1,0 +1,14 @@
+/* registry: the application types, in the order docs and errors list them. */
+#include "registry.h"
+
+#include "protocols/http/app/http_apps.h"
+
+static const app_type *const types[] = {
+    &http_server_app,
+    &http_browser_app,
+    &cache_workload_app,
+};
+
+static const app_registry registry = {types, G_N_ELEMENTS(types)};
+
+const app_registry *appsim_registry(void) { return &registry; }

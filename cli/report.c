@@ -1,0 +1,118 @@
+/*
+ * report: what `appsim run` prints on stdout — one run's headline figure
+ * beside the textbook's and each application type's own lines; cases
+ * side by side with their notes; a sweep's table (and its plot, drawn by
+ * plots/figures.c).
+ */
+#include "report.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plots/figures.h"
+
+/* The application types of a run, once each, in "apps" order. */
+static GPtrArray *types_of(const scn_run *r)
+{
+    GPtrArray *t = g_ptr_array_new();
+    for (guint i = 0; r && i < r->apps->len; i++) {
+        const app_type *ty = g_array_index(r->apps, app_spec, i).type;
+        if (!g_ptr_array_find(t, ty, NULL))
+            g_ptr_array_add(t, (gpointer)ty);
+    }
+    return t;
+}
+
+/* The types' own lines about a run; false when none has any. */
+static bool type_lines(GPtrArray *types, const run_result *r, app_report_style style)
+{
+    GString *out = g_string_new("");
+    for (guint i = 0; i < types->len; i++) {
+        const app_type *t = g_ptr_array_index(types, i);
+        if (t->report)
+            t->report(run_result_view(r), style, out);
+    }
+    fputs(out->str, stdout);
+    bool any = out->len > 0;
+    g_string_free(out, TRUE);
+    return any;
+}
+
+/* One run: the headline beside the textbook, then the types' lines. */
+static void report_single(const scenario *sc, const run_result *r, const char *metric, GPtrArray *types)
+{
+    bool is_time;
+    printf("  %s: %.4f", run_headline_label(scenario_registry(sc), metric, &is_time), run_result_headline(r, scenario_registry(sc), metric));
+    if (isfinite(r->formula_s))
+        printf("   (textbook: %.4f)", r->formula_s);
+    printf("\n");
+    type_lines(types, r, APP_REPORT_SINGLE);
+}
+
+/* Cases side by side: what each case measured, beside its note. */
+static void report_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric, GPtrArray *types)
+{
+    bool is_time;
+    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
+    for (guint i = 0; i < x->values->len; i++) {
+        const run_result *r = res[i];
+        printf("\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
+        if (!type_lines(types, r, APP_REPORT_CASE))
+            printf("    %s: %.4f\n", mname, run_result_headline(r, scenario_registry(sc), metric));
+        const char *note = g_ptr_array_index(x->notes, i);
+        if (*note)
+            printf("    the slides: %s\n", note);
+    }
+}
+
+static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric)
+{
+    bool is_time;
+    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
+    printf("  %s by %s%s%s\n\n", mname, s->x->path, s->nc > 1 ? " and " : "", s->nc > 1 ? s->cmp->path : "");
+    int w = (int)MAX(strlen(s->x->path), 14u);
+    printf("  %-*s", w, s->x->path);
+    for (guint c = 0; c < s->nc; c++)
+        printf(" %22s", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated");
+    printf("\n");
+    bool any_formula = false;
+    for (guint k = 0; k < scenario_run_count(sc); k++)
+        any_formula |= isfinite(res[k]->formula_s);
+    for (guint xi = 0; xi < s->nx; xi++) {
+        printf("  %-*s", w, (const char *)g_ptr_array_index(s->x->labels, xi));
+        for (guint c = 0; c < s->nc; c++) {
+            const run_result *r = plan_at(res, s, xi, c);
+            if (any_formula && isfinite(r->formula_s))
+                printf(" %10.4f (tb %7.4f)", run_result_headline(r, scenario_registry(sc), metric), r->formula_s);
+            else
+                printf(" %22.4f", run_result_headline(r, scenario_registry(sc), metric));
+        }
+        printf("\n");
+    }
+    if (any_formula)
+        printf("\n  (tb: the textbook's formula)\n");
+}
+
+/* The table on stdout (and the plot of a sweep). */
+bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0, const char *metric, const char *title,
+                  const char *dir, bool *plotted, GError **err)
+{
+    printf("%s%s%s\n", scenario_name(sc), *scenario_description(sc) ? ": " : "", scenario_description(sc));
+    *plotted = false;
+    GPtrArray *types = types_of(r0);
+    bool ok = true;
+    if (scenario_axes(sc) == 0 && !scenario_compare(sc)) {
+        report_single(sc, res[0], metric, types);
+    } else {
+        plan_shape s = plan_shape_of(sc);
+        if (s.x->cases && s.nax == 1 && !s.cmp) {
+            report_cases(sc, res, s.x, metric, types);
+        } else {
+            report_table(sc, res, &s, metric);
+            ok = figures_sweep(sc, res, metric, title, dir, plotted, err);
+        }
+    }
+    g_ptr_array_free(types, TRUE);
+    return ok;
+}

@@ -1,0 +1,118 @@
+/* figures: the sweep plot and the timeline of a plan's results. */
+#include "figures.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "world/units.h"
+
+/* A number for the x axis of a swept value, and the axis' unit. */
+bool figures_axis_number(const char *label, double *x, const char **unit)
+{
+    sim_time_t t;
+    uint64_t u;
+    char *end;
+    double v = g_ascii_strtod(label, &end);
+    if (end != label && *end == 0) {
+        *x = v;
+        *unit = "";
+        return true;
+    }
+    if (units_time(label, &t)) {
+        *x = sim_time_to_ms(t);
+        *unit = "ms";
+        return true;
+    }
+    if (units_rate(label, &u)) {
+        *x = (double)u / 1e6;
+        *unit = "Mbps";
+        return true;
+    }
+    if (units_size(label, &u)) {
+        *x = (double)u / 1e3;
+        *unit = "kB";
+        return true;
+    }
+    return false;
+}
+
+/* The plot of a sweep: one series per compare value, with the textbook's
+ * formula beside each when the metric is a time. */
+bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
+                   bool *plotted, GError **err)
+{
+    plan_shape shape = plan_shape_of(sc);
+    const plan_shape *s = &shape;
+    bool is_time;
+    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
+    guint nx = s->nx;
+    double *xs = g_new(double, nx);
+    const char *unit = "";
+    bool numeric = true;
+    for (guint xi = 0; xi < nx; xi++)
+        numeric &= figures_axis_number(g_ptr_array_index(s->x->labels, xi), &xs[xi], &unit);
+    if (!numeric)
+        for (guint xi = 0; xi < nx; xi++)
+            xs[xi] = xi + 1;
+    GArray *series = g_array_new(FALSE, TRUE, sizeof(plot_series));
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    for (guint c = 0; c < s->nc; c++) {
+        double *ys = g_new(double, nx), *fs = g_new(double, nx);
+        bool has_f = false;
+        for (guint xi = 0; xi < nx; xi++) {
+            ys[xi] = run_result_headline(plan_at(res, s, xi, c), scenario_registry(sc), metric);
+            fs[xi] = plan_at(res, s, xi, c)->formula_s;
+            has_f |= isfinite(fs[xi]) && is_time;
+        }
+        g_ptr_array_add(owned, ys);
+        g_ptr_array_add(owned, fs);
+        char *name = g_strdup(s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated");
+        g_ptr_array_add(owned, name);
+        plot_series ps = {name, xs, ys, nx, false};
+        g_array_append_val(series, ps);
+        if (has_f) {
+            char *fname = g_strdup_printf("%s (textbook)", name);
+            g_ptr_array_add(owned, fname);
+            plot_series f = {fname, xs, fs, nx, true};
+            g_array_append_val(series, f);
+        }
+    }
+    char *xlabel = *unit ? g_strdup_printf("%s (%s)", s->x->path, unit) : g_strdup(s->x->path);
+    plot_spec spec = {.name = metric, .title = title ? title : scenario_name(sc), .xlabel = xlabel,
+                      .ylabel = mname, .series = (const plot_series *)(void *)series->data,
+                      .nseries = series->len};
+    bool ok = plot_write(&spec, dir, plotted, err);
+    g_free(xlabel);
+    g_array_free(series, TRUE);
+    g_ptr_array_free(owned, TRUE);
+    g_free(xs);
+    return ok;
+}
+
+bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err)
+{
+    *drawn = false;
+    if (!r->arrows || r->arrows->len == 0)
+        return true;
+    const char *cols[2] = {r->columns[0], r->columns[1]};
+    /* mark the first round trip: the SYN out and the SYN-ACK back */
+    timeline_mark marks[1];
+    size_t nmarks = 0;
+    timeline_arrow *a = g_new(timeline_arrow, r->arrows->len);
+    for (guint i = 0; i < r->arrows->len; i++) {
+        const run_arrow *ra = &g_array_index(r->arrows, run_arrow, i);
+        a[i] = (timeline_arrow){ra->t_send, ra->t_recv, ra->from, ra->to, ra->label};
+    }
+    if (r->arrows->len >= 2) {
+        marks[0] = (timeline_mark){a[0].t_send, a[1].t_recv, 0};
+        nmarks = 1;
+    }
+    char *title = g_strdup_printf("%s: one page load, packet by packet", scenario_name(sc));
+    timeline_spec t = {.name = "timeline", .title = title, .columns = cols, .ncolumns = 2,
+                       .arrows = a, .narrows = r->arrows->len, .marks = marks, .nmarks = nmarks};
+    bool ok = timeline_write(&t, dir, drawn, err);
+    g_free(a);
+    g_free(title);
+    return ok;
+}
+

@@ -1,0 +1,20 @@
+/*
+ * figures: the figures of a plan's results — the plot of a sweep (the
+ * headline metric against axis 0, a series per compare value, the
+ * textbook's formula beside each when the metric is a time) and the
+ * time-space diagram of run 0's first exchange — drawn with plot.h.
+ */
+#ifndef APPSIM_FIGURES_H
+#define APPSIM_FIGURES_H
+
+#include "plot.h"
+#include "world/plan.h"
+
+bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
+                   bool *plotted, GError **err);
+/* Nothing is drawn (and *drawn is false) when `r` has no timeline. */
+bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err);
+/* A number for the x axis of a swept value ("50ms" -> 50, unit "ms"). */
+bool figures_axis_number(const char *label, double *x, const char **unit);
+
+#endif

@@ -1,0 +1,282 @@
+/*
+ * app: the application interface. Every application type of a scenario
+ * (an HTTP server, a browser, a cache workload, later mail servers, DNS
+ * resolvers, FTP clients...) is one `app_type`, filled in by its protocol
+ * folder (protocols/<p>/app/) and listed once in the registry beside the
+ * program's main (cli/registry.c). The scenario loader, the world that
+ * runs a scenario and the commands never name a protocol: they go through
+ * this table.
+ *
+ * What a type says of itself:
+ * - its JSON "type" and its keys, as a table of `app_key` (key, kind,
+ *   default, range, offset of the field in the type's configuration
+ *   struct) read by one shared reader, so that every key of every type
+ *   gets the same located errors ("$.apps[1].rate: found ..., expected
+ *   ...", an unknown key with the closest known one); keys the table
+ *   cannot express are APP_KEY_CUSTOM and read with the reader below;
+ * - a check of the whole configuration against the topology (`check`) and
+ *   the ports it listens on (`listens`: two applications of one host may
+ *   not share a port; packets to these ports are labelled by this type);
+ * - how to start it in a world, on its host's host_env (seam/host.h), and
+ *   whether it holds the run open (`hold`);
+ * - how to collect its results: named metrics (summary.json, the stdout
+ *   table, `outputs.metric`) and the rows of its own CSV file;
+ * - its textbook formulas, by name (`outputs.formula`);
+ * - what the timeline and the transcript need: the pair of hosts a
+ *   dialogue goes between, a label for a packet's payload, and a parser
+ *   that turns each direction's bytes into messages.
+ *
+ * Layering: this header includes only the seams and GLib. The world
+ * (world/) implements the reader, the world handles and the sinks; the
+ * protocol's glue uses them and its own protocol; nothing here names a
+ * protocol or the simulator's internals.
+ *
+ * Ownership: a type is static data. A configuration is allocated by the
+ * loader (config_size bytes, zeroed, then read), its string fields are
+ * g_strdup'ed and freed by the loader; what CUSTOM keys allocate is freed
+ * by the type's `config_clear`. An instance returned by `start` is freed
+ * by the world with the type's `free` after the run.
+ */
+#ifndef APPSIM_WORLD_APP_H
+#define APPSIM_WORLD_APP_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "seam/host.h"
+
+typedef struct app_type app_type;
+
+/* Errors of applications that cannot start (GError domain). */
+#define APP_ERROR (app_error_quark())
+GQuark app_error_quark(void);
+typedef enum { APP_ERROR_START } app_error_code;
+
+/* ---- reading a type's keys ------------------------------------------------------ */
+
+/* A cursor on one JSON value of the scenario, with its path ("$.apps[1]"),
+ * the file name and the topology, for located errors. The first error
+ * wins: once the reader has failed, every later call is a no-op that
+ * returns a harmless value. */
+typedef struct app_reader app_reader;
+
+typedef enum {
+    APP_KEY_STRING, /* char *: a non-empty string */
+    APP_KEY_NODE,   /* char *: the name of a node of the topology */
+    APP_KEY_LINK,   /* char *: the name of a link of the topology */
+    APP_KEY_BOOL,   /* bool */
+    APP_KEY_INT,    /* int64_t: a whole number in [lo, hi] */
+    APP_KEY_NUMBER, /* double: a number in [lo, hi] */
+    APP_KEY_TIME,   /* int64_t nanoseconds: "50ms" or seconds */
+    APP_KEY_SIZE,   /* uint64_t bytes: "10KB" or bytes */
+    APP_KEY_RATE,   /* uint64_t bits per second: "10Mbps" or bit/s, above 0 */
+    APP_KEY_CHOICE, /* int: the index in `choices`; `def` when absent (may be -1) */
+    APP_KEY_CUSTOM, /* read by `read`, called whether the key is present or not */
+} app_key_kind;
+
+typedef struct {
+    const char *name;
+    app_key_kind kind;
+    size_t offset;              /* of the field in the configuration struct */
+    bool required;
+    double def;                 /* default: numbers, TIME (ns), SIZE, RATE, BOOL (0/1), CHOICE */
+    const char *def_text;       /* default of STRING, NODE, LINK (NULL: none) */
+    double lo, hi;              /* INT and NUMBER */
+    const char *expected;       /* INT, NUMBER, CHOICE: the form, for "found X, expected ..." */
+    const char *const *choices; /* CHOICE: NULL-terminated */
+    void (*read)(app_reader *r, const char *key, void *field); /* CUSTOM */
+} app_key;
+
+/* Reads the current value (an object) against `keys` (ended by a NULL
+ * name) into `cfg`; `common` lists further known keys the caller reads
+ * itself (NULL-terminated, may be NULL), for the unknown-key check. */
+bool app_reader_table(app_reader *r, const char *const *common, const app_key *keys, void *cfg);
+bool app_reader_failed(const app_reader *r);
+bool app_reader_has(const app_reader *r, const char *key);
+/* Fails at `key` of the current object (NULL: the object itself). */
+void app_reader_fail(app_reader *r, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* "found <what is there>, expected <expected>" at `key` (NULL: here). */
+void app_reader_fail_expected(app_reader *r, const char *key, const char *expected);
+/* Enters the list at `key`: returns its length, or -1 when the key is
+ * absent; fails with `expected` when it is not a list. Leave with
+ * app_reader_leave. */
+int app_reader_enter_list(app_reader *r, const char *key, const char *expected);
+/* Enters element i of the current list. Leave with app_reader_leave. */
+void app_reader_enter_item(app_reader *r, int i);
+void app_reader_leave(app_reader *r);
+/* The current value as a string, or NULL when it is not a string. */
+const char *app_reader_string(const app_reader *r);
+bool app_reader_has_node(const app_reader *r, const char *name);
+
+/* ---- the world, as an application sees it ------------------------------------------ */
+
+typedef struct app_world app_world;
+
+/* One application of a scenario, as loaded. */
+typedef struct {
+    char *name;           /* unique in the scenario */
+    char *host;           /* the node it runs on */
+    const app_type *type;
+    void *cfg;            /* the type's configuration (config_size bytes) */
+    guint index;          /* its place in "apps" */
+} app_spec;
+
+/* The host_env of a node (created on first use, one per node, freed by
+ * the world after every application). NULL for an unknown node. */
+host_env *app_world_host(app_world *w, const char *node);
+/* The run's seed, for the application's random streams. */
+uint64_t app_world_seed(const app_world *w);
+/* An application that holds the run open (APP_HOLD_UNTIL_DONE) calls this
+ * once when it is done; the run stops when the last one has. */
+void app_world_done(app_world *w);
+/* The followed application (see `endpoints`) calls this when its first
+ * exchange is over: the timeline draws that exchange only. */
+void app_world_first_exchange_done(app_world *w);
+/* The first application of type `type` on node `host` (NULL host: any). */
+const app_spec *app_world_find(const app_world *w, const char *type, const char *host);
+
+/* A path across the network, hop by hop. */
+typedef struct {
+    const char *link, *from, *to; /* borrowed from the world */
+    uint64_t rate_bps;
+    int64_t delay_ns;
+} app_hop;
+
+typedef struct {
+    app_hop hops[64];
+    int n;                /* -1: no route */
+    double rtt_s;         /* twice the propagation delays */
+    double bottleneck_bps;
+} app_path;
+
+bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out);
+
+/* One direction of a link (the one leaving `from`), now. */
+typedef struct {
+    uint64_t rate_bps;
+    double utilisation;   /* busy fraction since time 0 */
+    uint32_t queue_pkts;  /* waiting now */
+} app_link_state;
+
+bool app_world_link_state(const app_world *w, const char *link, const char *from, app_link_state *out);
+/* Header bytes the network charges per packet (IPv4 + TCP, IPv4 + UDP). */
+uint32_t app_world_header_bytes(const app_world *w, bool udp);
+
+/* The transport parameters formulas need. */
+typedef struct {
+    uint32_t mss;
+    bool ideal;           /* the textbook's ideal TCP: no slow start */
+} app_tcp_info;
+
+void app_world_tcp(const app_world *w, app_tcp_info *out);
+
+/* ---- results ---------------------------------------------------------------- */
+
+/* Where a type puts its results. Metric keys may be dotted
+ * ("cache_workload.hit_rate"): summary.json nests them. NaN is written as
+ * null. */
+typedef struct app_collect app_collect;
+
+void app_metric(app_collect *c, const char *key, double v);
+void app_metric_count(app_collect *c, const char *key, uint64_t v);
+void app_metric_flag(app_collect *c, const char *key, bool v);
+/* One row of the type's CSV file, without the run column and the newline
+ * (the world adds both). */
+void app_row(app_collect *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* The metrics of a finished run, for formulas and reports. NaN when absent. */
+typedef struct app_view app_view;
+double app_view_metric(const app_view *v, const char *key);
+
+/* A named figure `outputs.metric` may choose. */
+typedef struct {
+    const char *name;     /* "page_load_time" */
+    const char *label;    /* "page load time (s)" (axis and table) */
+    const char *key;      /* the metric it reads */
+    bool is_time;         /* seconds: the textbook's formula is drawn beside it */
+} app_headline;
+
+/* A textbook formula `outputs.formula` may name. Evaluated after the run
+ * for the first application of the type; NaN when it does not apply. */
+typedef struct {
+    const char *name;
+    double (*value)(const app_world *w, const app_spec *a, const app_view *m);
+} app_formula;
+
+/* ---- dialogues: timelines and transcripts --------------------------------------- */
+
+typedef enum { APP_DLG_NEED_MORE, APP_DLG_ERROR, APP_DLG_HEAD, APP_DLG_BODY, APP_DLG_END } app_dlg_kind;
+
+typedef struct {
+    app_dlg_kind kind;
+    char *head;           /* APP_DLG_HEAD: the message's lines, CRLF-separated (the caller frees) */
+    uint64_t body;        /* APP_DLG_BODY: bytes of body */
+} app_dlg_event;
+
+/* Turns one direction of a connection into messages, byte by byte. */
+typedef struct {
+    void *(*new)(bool from_client);
+    void (*free)(void *p);
+    /* Consumes bytes (data NULL: `len` unmodelled bytes) up to the next
+     * event; returns how many it consumed. */
+    size_t (*feed)(void *p, const uint8_t *data, size_t len, app_dlg_event *ev);
+    /* Called on the server direction's parser when the client's direction
+     * has read a message head (HTTP: a HEAD request has no body). */
+    void (*answering)(void *server_side, const void *client_side);
+} app_dialogue;
+
+/* ---- the type ------------------------------------------------------------------- */
+
+typedef enum {
+    APP_HOLD_NONE,        /* a server: the run does not wait for it */
+    APP_HOLD_UNTIL_DONE,  /* calls app_world_done(); the run stops when all such have */
+    APP_HOLD_UNTIL_QUIET, /* the run goes on until no event is left (a workload that drains) */
+} app_hold;
+
+typedef enum { APP_REPORT_SINGLE, APP_REPORT_CASE } app_report_style;
+
+struct app_type {
+    const char *type;                 /* the JSON "type" */
+    const char *doc;                  /* one line, for docs and errors */
+    size_t config_size;
+    const app_key *keys;              /* ended by a NULL name */
+    /* Optional: checks across keys and against the topology, after the
+     * keys are read (use app_reader_fail). */
+    void (*check)(app_reader *r, void *cfg);
+    /* Optional: frees what CUSTOM keys allocated in cfg. */
+    void (*config_clear)(void *cfg);
+    /* Optional: the ports it listens on (at most `max`), returns how many. */
+    size_t (*listens)(const void *cfg, uint16_t *ports, size_t max);
+    app_hold hold;
+    void *(*start)(app_world *w, const app_spec *a, GError **err);
+    void (*free)(void *inst);
+    /* Collects every instance of the type of one run, in "apps" order. */
+    void (*collect)(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
+                    app_collect *out);
+    const char *csv_file;             /* optional: its CSV, e.g. "requests.csv" */
+    const char *csv_header;           /* its columns after "run," */
+    const app_headline *headlines;    /* ended by a NULL name; may be NULL */
+    const app_formula *formulas;      /* ended by a NULL name; may be NULL */
+    /* Optional: the two hosts a timeline and a transcript follow. `server`
+     * is a new string. */
+    bool (*endpoints)(const app_spec *a, char **server);
+    const app_dialogue *dialogue;     /* optional: for connections to its ports */
+    /* Optional: a packet's label from its payload (NULL: "data [N B]"). */
+    char *(*label)(const uint8_t *data, size_t len);
+    /* Optional: lines for the stdout report of a run (two spaces of indent
+     * for SINGLE, four for CASE). */
+    void (*report)(const app_view *m, app_report_style style, GString *out);
+};
+
+/* The registry: every application type, in the order the docs and the
+ * errors list them. Built beside main (cli/registry.c) and handed down. */
+typedef struct {
+    const app_type *const *types;
+    size_t n;
+} app_registry;
+
+const app_type *app_registry_find(const app_registry *reg, const char *type);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * app_reader: application keys read from a key table, with the loader's
+ * located errors.
+ */
+#include "app_reader.h"
+
+#include <math.h>
+#include <string.h>
+
+G_DEFINE_QUARK(appsim-app-error-quark, app_error)
+
+void app_reader_init(app_reader *r, scn_ctx *c, const cJSON *obj, const scn_run *run)
+{
+    memset(r, 0, sizeof *r);
+    r->c = c;
+    r->cur = obj;
+    r->run = run;
+}
+
+bool scn_has_node(const scn_run *r, const char *name)
+{
+    for (guint i = 0; i < r->nodes->len; i++)
+        if (!strcmp(g_array_index(r->nodes, scn_node, i).name, name))
+            return true;
+    return false;
+}
+
+bool scn_has_link(const scn_run *r, const char *name)
+{
+    for (guint i = 0; i < r->links->len; i++)
+        if (!strcmp(g_array_index(r->links, scn_link, i).name, name))
+            return true;
+    return false;
+}
+
+void scn_fail_no_node(scn_ctx *c, const scn_run *r, const char *name)
+{
+    GString *all = g_string_new("");
+    for (guint i = 0; i < r->nodes->len; i++)
+        g_string_append_printf(all, "%s%s", i ? ", " : "", g_array_index(r->nodes, scn_node, i).name);
+    scn_fail(c, "no node named \"%s\" (nodes: %s)", name, all->str);
+    g_string_free(all, TRUE);
+}
+
+bool app_reader_failed(const app_reader *r) { return r->c->failed; }
+
+bool app_reader_has(const app_reader *r, const char *key) { return scn_get(r->cur, key) != NULL; }
+
+bool app_reader_has_node(const app_reader *r, const char *name) { return scn_has_node(r->run, name); }
+
+const char *app_reader_string(const app_reader *r)
+{
+    return cJSON_IsString(r->cur) ? r->cur->valuestring : NULL;
+}
+
+void app_reader_fail(app_reader *r, const char *key, const char *fmt, ...)
+{
+    if (r->c->failed)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    gsize m = key ? scn_push_key(r->c, key) : r->c->path->len;
+    scn_fail(r->c, "%s", msg);
+    scn_pop(r->c, m);
+    g_free(msg);
+}
+
+void app_reader_fail_expected(app_reader *r, const char *key, const char *expected)
+{
+    gsize m = key ? scn_push_key(r->c, key) : r->c->path->len;
+    scn_fail_expected(r->c, key ? scn_get(r->cur, key) : r->cur, expected);
+    scn_pop(r->c, m);
+}
+
+static bool push(app_reader *r, const cJSON *v, gsize mark)
+{
+    if (r->depth >= APP_READER_DEPTH) {
+        scn_fail(r->c, "nested too deeply");
+        scn_pop(r->c, mark);
+        return false;
+    }
+    r->stack[r->depth] = r->cur;
+    r->marks[r->depth] = mark;
+    r->depth++;
+    r->cur = v;
+    return true;
+}
+
+int app_reader_enter_list(app_reader *r, const char *key, const char *expected)
+{
+    const cJSON *v = scn_get(r->cur, key);
+    if (!v)
+        return -1;
+    if (!push(r, v, scn_push_key(r->c, key)))
+        return -1;
+    if (!cJSON_IsArray(v)) {
+        scn_fail_expected(r->c, v, expected);
+        return 0;
+    }
+    return cJSON_GetArraySize(v);
+}
+
+void app_reader_enter_item(app_reader *r, int i)
+{
+    push(r, cJSON_GetArrayItem(r->cur, i), scn_push_index(r->c, i));
+}
+
+void app_reader_leave(app_reader *r)
+{
+    if (r->depth == 0)
+        return;
+    r->depth--;
+    r->cur = r->stack[r->depth];
+    scn_pop(r->c, r->marks[r->depth]);
+}
+
+/* ---- the key table ------------------------------------------------------------- */
+
+static void read_name(app_reader *r, const app_key *k, char **field)
+{
+    scn_ctx *c = r->c;
+    *field = scn_get_string(c, r->cur, k->name, k->def_text, k->required);
+    if (!*field || c->failed || k->kind == APP_KEY_STRING)
+        return;
+    gsize m = scn_push_key(c, k->name);
+    if (k->kind == APP_KEY_NODE && !scn_has_node(r->run, *field))
+        scn_fail_no_node(c, r->run, *field);
+    else if (k->kind == APP_KEY_LINK && !scn_has_link(r->run, *field))
+        scn_fail(c, "no link named \"%s\"", *field);
+    scn_pop(c, m);
+}
+
+static void read_choice(app_reader *r, const app_key *k, int *field)
+{
+    const cJSON *v = scn_get(r->cur, k->name);
+    *field = (int)k->def;
+    if (!v) {
+        if (k->required)
+            scn_fail(r->c, "missing key \"%s\" (%s)", k->name, k->expected);
+        return;
+    }
+    for (int i = 0; cJSON_IsString(v) && k->choices[i]; i++) {
+        if (!g_ascii_strcasecmp(v->valuestring, k->choices[i])) {
+            *field = i;
+            return;
+        }
+    }
+    app_reader_fail_expected(r, k->name, k->expected);
+}
+
+/* The kinds whose getter reports a missing required key itself. */
+static bool reports_missing(app_key_kind kind)
+{
+    return kind == APP_KEY_STRING || kind == APP_KEY_NODE || kind == APP_KEY_LINK || kind == APP_KEY_RATE ||
+           kind == APP_KEY_CHOICE || kind == APP_KEY_CUSTOM;
+}
+
+static void read_key(app_reader *r, const app_key *k, void *field)
+{
+    scn_ctx *c = r->c;
+    const cJSON *cur = r->cur;
+    if (k->required && !reports_missing(k->kind) && !scn_get(cur, k->name)) {
+        scn_fail(c, "missing key \"%s\"", k->name);
+        return;
+    }
+    switch (k->kind) {
+    case APP_KEY_STRING:
+    case APP_KEY_NODE:
+    case APP_KEY_LINK: read_name(r, k, field); break;
+    case APP_KEY_BOOL: *(bool *)field = scn_get_bool(c, cur, k->name, k->def != 0); break;
+    case APP_KEY_INT:
+        *(int64_t *)field = (int64_t)scn_get_number(c, cur, k->name, k->def, k->lo, k->hi, true, k->expected);
+        break;
+    case APP_KEY_NUMBER:
+        *(double *)field = scn_get_number(c, cur, k->name, k->def, k->lo, k->hi, false, k->expected);
+        break;
+    case APP_KEY_TIME: *(int64_t *)field = scn_get_time(c, cur, k->name, (sim_time_t)llround(k->def)); break;
+    case APP_KEY_SIZE: *(uint64_t *)field = scn_get_size(c, cur, k->name, (uint64_t)llround(k->def)); break;
+    case APP_KEY_RATE:
+        *(uint64_t *)field = scn_get_rate(c, cur, k->name, (uint64_t)llround(k->def), k->required);
+        break;
+    case APP_KEY_CHOICE: read_choice(r, k, field); break;
+    case APP_KEY_CUSTOM: k->read(r, k->name, field); break;
+    }
+}
+
+bool app_reader_table(app_reader *r, const char *const *common, const app_key *keys, void *cfg)
+{
+    GPtrArray *names = g_ptr_array_new();
+    for (const char *const *n = common; n && *n; n++)
+        g_ptr_array_add(names, (gpointer)*n);
+    for (const app_key *k = keys; k->name; k++)
+        g_ptr_array_add(names, (gpointer)k->name);
+    g_ptr_array_add(names, NULL);
+    bool ok = scn_check_keys(r->c, r->cur, (const char *const *)names->pdata);
+    g_ptr_array_free(names, TRUE);
+    for (const app_key *k = keys; ok && k->name && !r->c->failed; k++)
+        read_key(r, k, (char *)cfg + k->offset);
+    return !r->c->failed;
+}
+
+void app_config_clear(const app_type *t, void *cfg)
+{
+    if (!cfg)
+        return;
+    for (const app_key *k = t->keys; k->name; k++)
+        if (k->kind == APP_KEY_STRING || k->kind == APP_KEY_NODE || k->kind == APP_KEY_LINK)
+            g_free(*(char **)((char *)cfg + k->offset));
+    if (t->config_clear)
+        t->config_clear(cfg);
+}
+
+const app_type *app_registry_find(const app_registry *reg, const char *type)
+{
+    for (size_t i = 0; reg && i < reg->n; i++)
+        if (!strcmp(reg->types[i]->type, type))
+            return reg->types[i];
+    return NULL;
+}

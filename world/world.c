@@ -1,0 +1,492 @@
+/*
+ * world: building a run's network and applications, the stop rule,
+ * collecting the results, and the calls app.h gives applications.
+ */
+#include "world.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "pcap_out.h"
+#include "sim/sim_trace.h"
+#include "transcript.h"
+#include "world_priv.h"
+
+/* ---- what applications may ask of the world (app.h) ------------------------------ */
+
+host_env *app_world_host(app_world *w, const char *name)
+{
+    node_t *node = name ? net_node_by_name(w->net, name) : NULL;
+    if (!node)
+        return NULL;
+    guint a = node_addr(node);
+    if (a >= w->hosts->len)
+        g_ptr_array_set_size(w->hosts, a + 1);
+    sim_host_t *h = g_ptr_array_index(w->hosts, a);
+    if (!h) {
+        h = sim_host_new(w->tcp, node, NULL);
+        sim_host_set_udp(h, w->udp);
+        g_ptr_array_index(w->hosts, a) = h;
+    }
+    return sim_host_env(h);
+}
+
+uint64_t app_world_seed(const app_world *w) { return sim_seed(w->sim); }
+
+void app_world_done(app_world *w)
+{
+    if (w->holding > 0 && --w->holding == 0 && w->run->stop_time == 0 && !w->quiet)
+        sim_stop(w->sim);
+}
+
+void app_world_first_exchange_done(app_world *w) { w->timeline_done = true; }
+
+const app_spec *app_world_find(const app_world *w, const char *type, const char *host)
+{
+    for (guint i = 0; i < w->run->apps->len; i++) {
+        const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
+        if (!strcmp(a->type->type, type) && (!host || !strcmp(a->host, host)))
+            return a;
+    }
+    return NULL;
+}
+
+bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out)
+{
+    memset(out, 0, sizeof *out);
+    out->bottleneck_bps = INFINITY;
+    node_t *at = net_node_by_name(w->net, from), *b = net_node_by_name(w->net, to);
+    out->n = -1;
+    if (!at || !b)
+        return false;
+    out->n = 0;
+    while (at != b) {
+        link_dir_t *d = net_next_hop(w->net, at, b);
+        if (!d || out->n >= (int)G_N_ELEMENTS(out->hops)) {
+            out->n = -1;
+            return false;
+        }
+        const link_params_t *p = link_dir_params(d);
+        app_hop *h = &out->hops[out->n++];
+        h->from = node_name(at);
+        h->to = node_name(link_dir_dst(d));
+        for (guint i = 0; i < net_link_count(w->net) && !h->link; i++) {
+            link_t *l = net_link_at(w->net, i);
+            if (link_dir(l, 0) == d || link_dir(l, 1) == d)
+                h->link = link_name(l);
+        }
+        h->rate_bps = p->rate_bps;
+        h->delay_ns = p->delay;
+        out->rtt_s += 2 * sim_time_to_s(p->delay);
+        out->bottleneck_bps = MIN(out->bottleneck_bps, (double)p->rate_bps);
+        at = link_dir_dst(d);
+    }
+    return true;
+}
+
+bool app_world_link_state(const app_world *w, const char *link, const char *from, app_link_state *out)
+{
+    link_t *l = link ? net_link_by_name(w->net, link) : NULL;
+    node_t *n = from ? net_node_by_name(w->net, from) : NULL;
+    link_dir_t *d = l && n ? link_dir_from(l, n) : NULL;
+    if (!d)
+        return false;
+    link_stats_t st;
+    link_dir_stats(d, &st);
+    out->rate_bps = link_dir_params(d)->rate_bps;
+    out->utilisation = st.utilisation;
+    out->queue_pkts = link_dir_queue_pkts(d);
+    return true;
+}
+
+uint32_t app_world_header_bytes(const app_world *w, bool udp)
+{
+    return net_header_bytes(w->net, udp ? PKT_PROTO_UDP : PKT_PROTO_TCP);
+}
+
+void app_world_tcp(const app_world *w, app_tcp_info *out)
+{
+    out->mss = w->run->tcp.mss;
+    out->ideal = w->run->tcp.cc == TCP_CC_IDEAL;
+}
+
+const app_type *world_type_at_port(const app_world *w, uint16_t port)
+{
+    return w->port_type ? g_hash_table_lookup(w->port_type, GUINT_TO_POINTER((guint)port)) : NULL;
+}
+
+/* ---- results (app.h's sinks) --------------------------------------------------------- */
+
+struct app_collect {
+    run_result *res;
+    run_csv *csv;
+};
+
+static void add_metric(run_result *res, const char *key, run_metric_kind kind, double v)
+{
+    run_metric m = {g_strdup(key), kind, v};
+    g_array_append_val(res->metrics, m);
+}
+
+void app_metric(app_collect *c, const char *key, double v) { add_metric(c->res, key, RUN_METRIC_NUMBER, v); }
+void app_metric_count(app_collect *c, const char *key, uint64_t v)
+{
+    add_metric(c->res, key, RUN_METRIC_COUNT, (double)v);
+}
+void app_metric_flag(app_collect *c, const char *key, bool v) { add_metric(c->res, key, RUN_METRIC_FLAG, v); }
+
+void app_row(app_collect *c, const char *fmt, ...)
+{
+    if (!c->csv)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_printf(c->csv->rows, "%u,", c->res->index);
+    g_string_append_vprintf(c->csv->rows, fmt, ap);
+    g_string_append_c(c->csv->rows, '\n');
+    va_end(ap);
+}
+
+double run_result_metric(const run_result *res, const char *key)
+{
+    for (guint i = 0; res->metrics && i < res->metrics->len; i++) {
+        const run_metric *m = &g_array_index(res->metrics, run_metric, i);
+        if (!strcmp(m->key, key))
+            return m->value;
+    }
+    return NAN;
+}
+
+const app_view *run_result_view(const run_result *res) { return (const app_view *)(const void *)res; }
+
+double app_view_metric(const app_view *v, const char *key)
+{
+    return run_result_metric((const run_result *)(const void *)v, key);
+}
+
+double run_result_headline(const run_result *res, const app_registry *reg, const char *name)
+{
+    if (!strcmp(name, "link_utilisation")) {
+        double m = 0;
+        for (guint i = 0; i < res->links->len; i++)
+            m = MAX(m, g_array_index(res->links, link_row, i).utilisation);
+        return m;
+    }
+    for (size_t i = 0; i < reg->n; i++)
+        for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
+            if (!strcmp(h->name, name))
+                return run_result_metric(res, h->key);
+    return NAN;
+}
+
+const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time)
+{
+    *is_time = false;
+    for (size_t i = 0; i < reg->n; i++)
+        for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
+            if (!strcmp(h->name, name)) {
+                *is_time = h->is_time;
+                return h->label;
+            }
+    return "busiest link utilisation";
+}
+
+/* ---- building ---------------------------------------------------------------------- */
+
+static bool build_network(app_world *w, const scn_run *r, GError **err)
+{
+    for (guint i = 0; i < r->nodes->len; i++) {
+        const scn_node *n = &g_array_index(r->nodes, scn_node, i);
+        if (!(n->router ? net_add_router(w->net, n->name, err) : net_add_host(w->net, n->name, err)))
+            return false;
+    }
+    for (guint i = 0; i < r->links->len; i++) {
+        const scn_link *l = &g_array_index(r->links, scn_link, i);
+        link_t *lk = net_link(w->net, l->name, net_node_by_name(w->net, l->from),
+                              net_node_by_name(w->net, l->to), &l->ab, &l->ba, err);
+        if (!lk)
+            return false;
+        for (guint k = 0; k + 1 < l->down->len; k += 2)
+            if (!link_add_down_interval(lk, g_array_index(l->down, sim_time_t, k),
+                                        g_array_index(l->down, sim_time_t, k + 1), err))
+                return false;
+    }
+    w->tcp = tcp_stack_new(w->net, &r->tcp);
+    w->udp = udp_stack_new(w->net);
+    return true;
+}
+
+/* Starts every application in the file's order. */
+static bool start_apps(app_world *w, GError **err)
+{
+    const GArray *apps = w->run->apps;
+    w->port_type = g_hash_table_new(g_direct_hash, g_direct_equal);
+    for (guint i = 0; i < apps->len; i++) {
+        const app_spec *a = &g_array_index(apps, app_spec, i);
+        uint16_t ports[16];
+        size_t n = a->type->listens ? a->type->listens(a->cfg, ports, G_N_ELEMENTS(ports)) : 0;
+        for (size_t k = 0; k < n; k++)
+            if (!g_hash_table_contains(w->port_type, GUINT_TO_POINTER((guint)ports[k])))
+                g_hash_table_insert(w->port_type, GUINT_TO_POINTER((guint)ports[k]), (gpointer)a->type);
+        app_world_host(w, a->host);
+        if (a->type->hold == APP_HOLD_UNTIL_DONE)
+            w->holding++;
+        else if (a->type->hold == APP_HOLD_UNTIL_QUIET)
+            w->quiet = true;
+    }
+    for (guint i = 0; i < apps->len; i++) {
+        const app_spec *a = &g_array_index(apps, app_spec, i);
+        void *inst = a->type->start(w, a, err);
+        if (!inst) {
+            g_prefix_error(err, "application \"%s\": ", a->name);
+            return false;
+        }
+        g_ptr_array_add(w->insts, inst);
+    }
+    return true;
+}
+
+/* The first application that follows a pair of hosts, and the pair. */
+static const app_spec *followed_pair(const app_world *w, node_t **client, node_t **server)
+{
+    for (guint i = 0; i < w->run->apps->len; i++) {
+        const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
+        char *srv = NULL;
+        if (a->type->endpoints && a->type->endpoints(a, &srv)) {
+            *client = net_node_by_name(w->net, a->host);
+            *server = net_node_by_name(w->net, srv);
+            g_free(srv);
+            if (*client && *server)
+                return a;
+        }
+    }
+    return NULL;
+}
+
+static void world_free(app_world *w)
+{
+    const GArray *apps = w->run->apps;
+    /* clients (later in the file) before the servers they talk to */
+    for (guint i = w->insts ? w->insts->len : 0; i-- > 0;)
+        g_array_index(apps, app_spec, i).type->free(g_ptr_array_index(w->insts, i));
+    for (guint i = 0; w->hosts && i < w->hosts->len; i++)
+        sim_host_free(g_ptr_array_index(w->hosts, i));
+    if (w->udp)
+        udp_stack_free(w->udp);
+    if (w->tcp)
+        tcp_stack_free(w->tcp);
+    net_free(w->net);
+    sim_free(w->sim);
+    if (w->insts)
+        g_ptr_array_free(w->insts, TRUE);
+    g_ptr_array_free(w->hosts, TRUE);
+    if (w->port_type)
+        g_hash_table_destroy(w->port_type);
+    if (w->tl_sent)
+        g_hash_table_destroy(w->tl_sent);
+    if (w->arrows)
+        g_array_free(w->arrows, TRUE);
+    if (w->fingerprint)
+        g_checksum_free(w->fingerprint);
+}
+
+/* ---- collecting ------------------------------------------------------------------------ */
+
+static void collect_links(app_world *w, run_result *res)
+{
+    res->links = g_array_new(FALSE, TRUE, sizeof(link_row));
+    for (guint i = 0; i < net_link_count(w->net); i++) {
+        link_t *l = net_link_at(w->net, i);
+        for (int d = 0; d < 2; d++) {
+            link_dir_t *ld = link_dir(l, d);
+            link_stats_t st;
+            link_dir_stats(ld, &st);
+            link_row row = {g_strdup(link_name(l)), g_strdup(node_name(link_dir_src(ld))),
+                            g_strdup(node_name(link_dir_dst(ld))), st.tx_bytes, st.tx_pkts,
+                            st.drops_queue + st.drops_loss + st.drops_down, st.utilisation,
+                            st.mean_queue_pkts, st.mean_wait_s, st.max_queue_pkts};
+            g_array_append_val(res->links, row);
+        }
+    }
+}
+
+/* Every application type's results, the first time the type appears. */
+static void collect_apps(app_world *w, run_result *res)
+{
+    const GArray *apps = w->run->apps;
+    GPtrArray *insts = g_ptr_array_new(), *specs = g_ptr_array_new();
+    for (guint i = 0; i < apps->len; i++) {
+        const app_type *t = g_array_index(apps, app_spec, i).type;
+        bool seen = false;
+        for (guint j = 0; j < i && !seen; j++)
+            seen = g_array_index(apps, app_spec, j).type == t;
+        if (seen)
+            continue;
+        g_ptr_array_set_size(insts, 0);
+        g_ptr_array_set_size(specs, 0);
+        for (guint j = i; j < apps->len; j++)
+            if (g_array_index(apps, app_spec, j).type == t) {
+                g_ptr_array_add(insts, g_ptr_array_index(w->insts, j));
+                g_ptr_array_add(specs, &g_array_index(apps, app_spec, j));
+            }
+        app_collect c = {res, NULL};
+        if (t->csv_file) {
+            c.csv = g_new0(run_csv, 1);
+            c.csv->file = t->csv_file;
+            c.csv->header = t->csv_header;
+            c.csv->rows = g_string_new("");
+            g_ptr_array_add(res->csvs, c.csv);
+        }
+        if (t->collect)
+            t->collect(w, insts->pdata, (const app_spec *const *)specs->pdata, insts->len, &c);
+    }
+    g_ptr_array_free(insts, TRUE);
+    g_ptr_array_free(specs, TRUE);
+}
+
+/* The textbook's value of outputs.formula, for the first application of
+ * the type that has it. */
+static double formula_value(const app_world *w, const run_result *res)
+{
+    const char *name = w->run->out.formula;
+    for (guint i = 0; name && i < w->run->apps->len; i++) {
+        const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
+        for (const app_formula *f = a->type->formulas; f && f->name; f++)
+            if (!strcmp(f->name, name))
+                return f->value(w, a, run_result_view(res));
+    }
+    return NAN;
+}
+
+static void csv_free(gpointer p)
+{
+    run_csv *c = p;
+    g_string_free(c->rows, TRUE);
+    g_free(c);
+}
+
+static run_result *collect(app_world *w, guint index, node_t *client, node_t *server)
+{
+    const scn_run *r = w->run;
+    run_result *res = g_new0(run_result, 1);
+    res->index = index;
+    res->seed = r->seed;
+    res->end = sim_now(w->sim);
+    res->events = sim_events_executed(w->sim);
+    res->bottleneck_bps = NAN;
+    res->metrics = g_array_new(FALSE, TRUE, sizeof(run_metric));
+    res->csvs = g_ptr_array_new_with_free_func(csv_free);
+    app_path path;
+    if (client && server && app_world_path(w, node_name(client), node_name(server), &path)) {
+        res->rtt_s = path.rtt_s;
+        res->bottleneck_bps = path.bottleneck_bps;
+    }
+    add_metric(res, "rtt_s", RUN_METRIC_NUMBER, res->rtt_s);
+    add_metric(res, "simulated_s", RUN_METRIC_NUMBER, sim_time_to_s(res->end));
+    add_metric(res, "events", RUN_METRIC_COUNT, (double)res->events);
+    collect_links(w, res);
+    collect_apps(w, res);
+    res->formula_s = formula_value(w, res);
+    add_metric(res, "formula_s", RUN_METRIC_NUMBER, res->formula_s);
+    return res;
+}
+
+/* ---- the run ----------------------------------------------------------------------------- */
+
+static void run_until_stop(app_world *w)
+{
+    const scn_run *r = w->run;
+    if (r->stop_time)
+        sim_run_until(w->sim, MIN(r->stop_time, r->max_time));
+    else if (w->holding || w->quiet)
+        sim_run_limit(w->sim, r->max_time); /* until the applications are done, or the queue empties */
+}
+
+static const app_dialogue *dialogue_at(void *ud, uint16_t port)
+{
+    const app_type *t = world_type_at_port(ud, port);
+    return t ? t->dialogue : NULL;
+}
+
+run_result *world_run(const scn_run *r, const app_registry *reg, guint index, const run_options *opt,
+                      GError **err)
+{
+    app_world w = {.run = r, .reg = reg};
+    w.sim = sim_new(r->seed);
+    w.net = net_new(w.sim);
+    net_set_header_bytes(w.net, PKT_PROTO_TCP, r->tcp_header);
+    w.hosts = g_ptr_array_new();
+    w.insts = g_ptr_array_new();
+    world_fingerprint_start(&w);
+    run_result *res = NULL;
+    pcap_out *pcap = NULL;
+    transcript *tr = NULL;
+    node_t *client = NULL, *server = NULL;
+    if (!build_network(&w, r, err) || (opt && opt->pcap_dir && !(pcap = pcap_out_new(w.net, opt->pcap_dir, err)))) {
+        g_free(world_fingerprint_finish(&w));
+        goto out;
+    }
+    /* Watch the followed pair from before the first application starts:
+     * a connection may send its SYN from inside start(). */
+    followed_pair(&w, &client, &server);
+    if (opt && opt->timeline && client && server)
+        world_timeline_start(&w, client, server);
+    if (opt && opt->transcript && client && server)
+        tr = transcript_new(w.net, client, server, 400, dialogue_at, &w);
+    if (!start_apps(&w, err)) {
+        g_free(world_fingerprint_finish(&w));
+        world_timeline_stop(&w);
+        goto out;
+    }
+    run_until_stop(&w);
+    /* The run is over: what tearing the world down emits is not part of it. */
+    char *fingerprint = world_fingerprint_finish(&w);
+    world_timeline_stop(&w);
+    transcript_detach(tr);
+    res = collect(&w, index, client, server);
+    res->fingerprint = fingerprint;
+    if (tr) {
+        char *title = g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s <-> %s", r->name, index,
+                                      r->seed, node_name(client), node_name(server));
+        res->transcript = transcript_text(tr, title);
+        g_free(title);
+    }
+    if (w.arrows) {
+        res->arrows = w.arrows;
+        w.arrows = NULL;
+        res->columns[0] = g_strdup(node_name(client));
+        res->columns[1] = g_strdup(node_name(server));
+    }
+out:
+    pcap_out_free(pcap);
+    transcript_free(tr);
+    world_free(&w);
+    return res;
+}
+
+void run_result_free(run_result *res)
+{
+    if (!res)
+        return;
+    for (guint i = 0; res->metrics && i < res->metrics->len; i++)
+        g_free(g_array_index(res->metrics, run_metric, i).key);
+    if (res->metrics)
+        g_array_free(res->metrics, TRUE);
+    if (res->csvs)
+        g_ptr_array_free(res->csvs, TRUE);
+    for (guint i = 0; res->links && i < res->links->len; i++) {
+        link_row *l = &g_array_index(res->links, link_row, i);
+        g_free(l->link);
+        g_free(l->from);
+        g_free(l->to);
+    }
+    if (res->links)
+        g_array_free(res->links, TRUE);
+    if (res->arrows)
+        g_array_free(res->arrows, TRUE);
+    g_free(res->columns[0]);
+    g_free(res->columns[1]);
+    g_free(res->fingerprint);
+    g_free(res->transcript);
+    g_free(res);
+}

@@ -1,0 +1,104 @@
+/*
+ * world: one run of a scenario — build the world, run it, measure.
+ *
+ * The world is built from a checked scn_run: nodes, links (with down
+ * intervals), one TCP stack with the scenario's parameters and one UDP
+ * stack, a simulated host for every node an application asks for, and the
+ * applications, each started through its type's interface (app.h) in the
+ * file's order. Nothing here names a protocol.
+ *
+ * The stop rule: with `stop` set, the run ends at that time. Otherwise,
+ * when an application holds the run until the network is quiet
+ * (APP_HOLD_UNTIL_QUIET), the run goes on until no event is left; else,
+ * when applications hold it until they are done (APP_HOLD_UNTIL_DONE), it
+ * stops at the instant the last one says so; with neither, nothing runs.
+ * `max_time` bounds every run.
+ *
+ * Results: the run's figures (simulated time, events, the round trip and
+ * bottleneck of the followed pair, the textbook formula of
+ * `outputs.formula`), every application type's named metrics and CSV rows,
+ * the links table, the trace fingerprint (a SHA-256 of every trace
+ * record) and, when asked, the timeline and transcript of the pair of
+ * hosts the first application with `endpoints` follows.
+ *
+ * A run is self-contained (its own sim_t, nothing global), so runs of a
+ * sweep can go on different threads and give the same results.
+ *
+ * Ownership: world_run returns a run_result the caller frees
+ * (run_result_free).
+ */
+#ifndef APPSIM_WORLD_H
+#define APPSIM_WORLD_H
+
+#include "app.h"
+#include "scenario.h"
+
+typedef struct {
+    const char *pcap_dir; /* write pcap files here (NULL: none) */
+    bool timeline;        /* collect the first exchange's packets */
+    bool transcript;      /* collect the dialogue of the followed pair */
+} run_options;
+
+typedef struct {
+    char *link, *from, *to;
+    uint64_t bytes, packets, drops;
+    double utilisation, mean_queue, mean_wait_s;
+    uint32_t max_queue;
+} link_row;
+
+/* One packet of the timeline: from its sender's column at its send time
+ * to its receiver's column at its arrival (columns: 0 client, 1 server). */
+typedef struct {
+    double t_send, t_recv; /* seconds */
+    int from, to;
+    char *label;           /* "SYN", "GET /index.html HTTP/1.1 [89 B]", ... */
+} run_arrow;
+
+typedef enum { RUN_METRIC_NUMBER, RUN_METRIC_COUNT, RUN_METRIC_FLAG } run_metric_kind;
+
+/* One named figure; keys may be dotted ("cache_workload.hit_rate"). */
+typedef struct {
+    char *key;
+    run_metric_kind kind;
+    double value;         /* NaN: no value (null in JSON) */
+} run_metric;
+
+/* One application type's CSV file of a run: its rows carry the run column. */
+typedef struct {
+    const char *file, *header; /* static, from the type */
+    GString *rows;
+} run_csv;
+
+typedef struct {
+    guint index;
+    uint64_t seed;
+    sim_time_t end;            /* simulated time at the end */
+    uint64_t events;
+    double formula_s;          /* the textbook's value, NaN when none applies */
+    double rtt_s;              /* the followed pair: 2 x propagation (0 without one) */
+    double bottleneck_bps;     /* the slowest link on that path */
+    GArray *metrics;           /* of run_metric: the run's, then each type's, in "apps" order */
+    GPtrArray *csvs;           /* of run_csv*, one per type that has one, in "apps" order */
+    GArray *links;             /* of link_row */
+    char *fingerprint;         /* SHA-256 of every trace record */
+    /* the timeline (when asked): arrows between column 0 (client) and 1 (server) */
+    GArray *arrows;            /* of run_arrow (labels owned) */
+    char *columns[2];
+    char *transcript;          /* the dialogue (when asked), or NULL */
+} run_result;
+
+run_result *world_run(const scn_run *r, const app_registry *reg, guint index, const run_options *opt,
+                      GError **err);
+void run_result_free(run_result *res);
+
+/* A figure of the run by key; NaN when absent. */
+double run_result_metric(const run_result *res, const char *key);
+/* The value of a named headline (outputs.metric) or "link_utilisation". */
+double run_result_headline(const run_result *res, const app_registry *reg, const char *name);
+/* The label ("page load time (s)") of a headline, and whether it is a
+ * time (a formula in seconds may be drawn beside it). */
+const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time);
+/* The view formulas and reports read (app.h). */
+const app_view *run_result_view(const run_result *res);
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * world_priv: the state of one run, shared by world.c (building, running,
+ * collecting, the application-facing calls of app.h) and world_trace.c
+ * (the fingerprint and the timeline). Internal to world/.
+ */
+#ifndef APPSIM_WORLD_PRIV_H
+#define APPSIM_WORLD_PRIV_H
+
+#include "app.h"
+#include "models/net.h"
+#include "models/sim_host.h"
+#include "models/tcp.h"
+#include "models/udp.h"
+#include "sim/sim.h"
+#include "world.h"
+
+struct app_world {
+    const scn_run *run;
+    const app_registry *reg;
+    sim_t *sim;
+    net_t *net;
+    tcp_stack_t *tcp;
+    udp_stack_t *udp;
+    GPtrArray *hosts;     /* sim_host_t*, index = node address (NULL if unused) */
+    GPtrArray *insts;     /* the applications' instances, in "apps" order */
+    GHashTable *port_type; /* port -> const app_type* that listens on it; lookup only */
+    guint holding;        /* APP_HOLD_UNTIL_DONE applications not done yet */
+    bool quiet;           /* an APP_HOLD_UNTIL_QUIET application runs */
+    GChecksum *fingerprint;
+    unsigned digest_sub;
+    /* the timeline of the followed pair */
+    unsigned timeline_sub;
+    bool timeline_done;
+    uint32_t tl_client, tl_server;
+    GHashTable *tl_sent;  /* packet id -> send time (ns), lookup only */
+    GArray *arrows;       /* of run_arrow */
+};
+
+/* The application type that listens on `port` (NULL: none). */
+const app_type *world_type_at_port(const app_world *w, uint16_t port);
+
+void world_fingerprint_start(app_world *w);
+/* Stops the fingerprint and returns it in hex (a new string). */
+char *world_fingerprint_finish(app_world *w);
+void world_timeline_start(app_world *w, node_t *client, node_t *server);
+void world_timeline_stop(app_world *w);
+
+#endif

@@ -1,0 +1,131 @@
+/*
+ * world_trace: what a run's trace records give — the fingerprint (a
+ * SHA-256 over every record, so that two runs can be compared byte for
+ * byte) and the timeline of the followed pair (one arrow per packet, from
+ * its send time at its source host to its arrival at its destination
+ * host, labelled by the application type that listens on its port).
+ */
+#include <string.h>
+
+#include "sim/sim_trace.h"
+#include "world_priv.h"
+
+static void digest_rec(void *ctx, const sim_trace_rec *rec)
+{
+    app_world *w = ctx;
+    const pkt_t *p = rec->kind == SIM_TR_APP ? NULL : rec->obj;
+    int64_t v[6] = {rec->kind, rec->time, rec->source, rec->reason, (int64_t)rec->bytes,
+                    p ? (int64_t)p->id : -1};
+    g_checksum_update(w->fingerprint, (const guchar *)v, sizeof v);
+    if (rec->text)
+        g_checksum_update(w->fingerprint, (const guchar *)rec->text, (gssize)strlen(rec->text));
+}
+
+void world_fingerprint_start(app_world *w)
+{
+    w->fingerprint = g_checksum_new(G_CHECKSUM_SHA256);
+    w->digest_sub = sim_trace_subscribe(sim_trace(w->sim), SIM_TR_ALL, digest_rec, w);
+}
+
+char *world_fingerprint_finish(app_world *w)
+{
+    if (w->digest_sub)
+        sim_trace_unsubscribe(sim_trace(w->sim), w->digest_sub);
+    w->digest_sub = 0;
+    return g_strdup(g_checksum_get_string(w->fingerprint));
+}
+
+/* "SYN", "SYN-ACK", "FIN", "ACK", then the payload's label: the listening
+ * type's, or "data [N B]". */
+static char *packet_label(const app_world *w, const pkt_t *p)
+{
+    GString *s = g_string_new("");
+    if (p->proto != PKT_PROTO_TCP) {
+        g_string_append_printf(s, "packet [%u B]", p->len);
+        return g_string_free(s, FALSE);
+    }
+    uint8_t f = p->tcp_flags;
+    if (f & PKT_SYN)
+        g_string_append(s, (f & PKT_ACK) ? "SYN-ACK" : "SYN");
+    else if (f & PKT_RST)
+        g_string_append(s, "RST");
+    else if (f & PKT_FIN)
+        g_string_append(s, "FIN");
+    if (p->len > 0) {
+        const app_type *t = world_type_at_port(w, p->dport);
+        if (!t)
+            t = world_type_at_port(w, p->sport);
+        char *label = t && t->label && p->data ? t->label(p->data, p->len) : NULL;
+        if (s->len)
+            g_string_append_c(s, ' ');
+        if (label)
+            g_string_append_printf(s, "%s [%u B]", label, p->len);
+        else
+            g_string_append_printf(s, "data [%u B]", p->len);
+        g_free(label);
+    } else if (!s->len) {
+        g_string_append(s, "ACK");
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void timeline_rec(void *ctx, const sim_trace_rec *rec)
+{
+    app_world *w = ctx;
+    if (w->timeline_done || !rec->obj)
+        return;
+    const pkt_t *p = rec->obj;
+    bool between = (p->src == w->tl_client && p->dst == w->tl_server) ||
+                   (p->src == w->tl_server && p->dst == w->tl_client);
+    if (!between)
+        return;
+    /* Which link direction: sent when it leaves its source host, arrived
+     * when it reaches its destination host. */
+    for (guint i = 0; i < net_link_count(w->net); i++) {
+        link_t *l = net_link_at(w->net, i);
+        for (int d = 0; d < 2; d++) {
+            link_dir_t *ld = link_dir(l, d);
+            if (link_dir_trace_source(ld) != rec->source)
+                continue;
+            if (rec->kind == SIM_TR_TX_START && node_addr(link_dir_src(ld)) == p->src) {
+                guint64 *key = g_new(guint64, 1);
+                *key = p->id;
+                g_hash_table_replace(w->tl_sent, key, g_memdup2(&rec->time, sizeof rec->time));
+            } else if (rec->kind == SIM_TR_RX && node_addr(link_dir_dst(ld)) == p->dst) {
+                guint64 key = p->id;
+                sim_time_t *sent = g_hash_table_lookup(w->tl_sent, &key);
+                if (sent) {
+                    run_arrow a;
+                    a.t_send = sim_time_to_s(*sent);
+                    a.t_recv = sim_time_to_s(rec->time);
+                    a.from = p->src == w->tl_client ? 0 : 1;
+                    a.to = 1 - a.from;
+                    a.label = packet_label(w, p);
+                    g_array_append_val(w->arrows, a);
+                    g_hash_table_remove(w->tl_sent, &key);
+                }
+            }
+            return;
+        }
+    }
+}
+
+static void arrow_clear(gpointer p) { g_free(((run_arrow *)p)->label); }
+
+void world_timeline_start(app_world *w, node_t *client, node_t *server)
+{
+    w->tl_client = node_addr(client);
+    w->tl_server = node_addr(server);
+    w->tl_sent = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    w->arrows = g_array_new(FALSE, FALSE, sizeof(run_arrow));
+    g_array_set_clear_func(w->arrows, arrow_clear);
+    w->timeline_sub = sim_trace_subscribe(sim_trace(w->sim), SIM_TR_MASK(SIM_TR_TX_START) | SIM_TR_MASK(SIM_TR_RX),
+                                          timeline_rec, w);
+}
+
+void world_timeline_stop(app_world *w)
+{
+    if (w->timeline_sub)
+        sim_trace_unsubscribe(sim_trace(w->sim), w->timeline_sub);
+    w->timeline_sub = 0;
+}
