@@ -681,7 +681,8 @@ static const char *syntax_hint(const char *at)
     return "expected a value, ',' or a closing bracket";
 }
 
-scenario *scenario_load(const char *file, const char *const *sets, const app_registry *reg, GError **err)
+/* The file as a JSON tree, or a syntax error at file:line:column. */
+static cJSON *read_json(const char *file, GError **err)
 {
     gchar *text = NULL;
     gsize len = 0;
@@ -704,16 +705,19 @@ scenario *scenario_load(const char *file, const char *const *sets, const app_reg
         line_col(text, off, &line, &col);
         g_set_error(err, SCN_ERROR, SCN_ERROR_SYNTAX, "%s:%d:%d: syntax error: %s", file, line, col,
                     syntax_hint(text + off));
-        g_free(text);
-        return NULL;
     }
     g_free(text);
+    return root;
+}
+
+/* Applies --set PATH=VALUE overrides to the tree. */
+static bool apply_sets(cJSON *root, const char *const *sets, GError **err)
+{
     for (const char *const *s = sets; s && *s; s++) {
         const char *eq = strchr(*s, '=');
         if (!eq || eq == *s) {
             g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "--set %s: expected PATH=VALUE", *s);
-            cJSON_Delete(root);
-            return NULL;
+            return false;
         }
         char *path = g_strndup(*s, (gsize)(eq - *s));
         /* JSON if the whole value is JSON (50, true, "x", [1,2]); else a
@@ -726,16 +730,17 @@ scenario *scenario_load(const char *file, const char *const *sets, const app_reg
         g_free(path);
         if (!ok) {
             g_prefix_error(err, "--set: ");
-            cJSON_Delete(root);
-            return NULL;
+            return false;
         }
     }
-    scenario *sc = g_new0(scenario, 1);
-    sc->file = g_strdup(file);
-    sc->reg = reg;
-    sc->root = root;
-    sc->axes = g_ptr_array_new_with_free_func(axis_free);
-    scn_ctx c = {file, g_string_new("$"), err, false};
+    return true;
+}
+
+/* The seed, the sweep axes and the compare axis. */
+static bool parse_plan(scenario *sc, GError **err)
+{
+    scn_ctx c = {sc->file, g_string_new("$"), err, false};
+    const cJSON *root = sc->root;
     sc->seed = (uint64_t)scn_get_number(&c, root, "seed", 1, 0, 9007199254740992.0, true, "a whole number from 0 to 2^53");
     const cJSON *sweep = scn_get(root, "sweep"), *cmp = scn_get(root, "compare");
     if (sweep && !c.failed) {
@@ -762,7 +767,24 @@ scenario *scenario_load(const char *file, const char *const *sets, const app_reg
         scn_pop(&c, m);
     }
     g_string_free(c.path, TRUE);
-    if (c.failed) {
+    return !c.failed;
+}
+
+scenario *scenario_load(const char *file, const char *const *sets, const app_registry *reg, GError **err)
+{
+    cJSON *root = read_json(file, err);
+    if (!root)
+        return NULL;
+    if (!apply_sets(root, sets, err)) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    scenario *sc = g_new0(scenario, 1);
+    sc->file = g_strdup(file);
+    sc->reg = reg;
+    sc->root = root;
+    sc->axes = g_ptr_array_new_with_free_func(axis_free);
+    if (!parse_plan(sc, err)) {
         scenario_free(sc);
         return NULL;
     }
