@@ -1,4 +1,4 @@
-/* test_util: suite registration and relative-tolerance assertions. */
+/* test_util: suite registration, relative-tolerance assertions, spawning and temporary folders. */
 #include "test_util.h"
 
 #include <CUnit/Basic.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
 int test_main(const char *suite, const test_case *tests, int count)
 {
@@ -40,6 +41,18 @@ void test_assert_rel(double actual, double expected, double rel, const char *wha
         fprintf(stderr, "%s:%d: %s = %.9g, expected %.9g within %.4g%% (off by %.4g%%)\n", file,
                 line, what, actual, expected, rel * 100, expected ? 100 * err / fabs(expected) : 0);
     CU_assertImplementation(ok, (unsigned)line, "relative tolerance", file, "", CU_FALSE);
+}
+
+int test_spawn(const char *cwd, const char *const *argv, char **out, char **err)
+{
+    int st = -1;
+    GError *e = NULL;
+    if (!g_spawn_sync(cwd, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, err, &st, &e)) {
+        fprintf(stderr, "spawn %s: %s\n", argv[0], e->message);
+        g_error_free(e);
+        return -1;
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
 void test_remove_tree(const char *path)

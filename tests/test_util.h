@@ -22,6 +22,11 @@ typedef struct {
 
 int test_main(const char *suite, const test_case *tests, int count);
 
+/* Runs a program (argv[0] a path, NULL-terminated) in `cwd` (NULL: here),
+ * collecting its stdout and stderr (new strings, may be NULL). Returns its
+ * exit status, or -1 when it could not run or was killed. */
+int test_spawn(const char *cwd, const char *const *argv, char **out, char **err);
+
 /* Removes a folder and everything in it (for the tests' temporary folders). */
 void test_remove_tree(const char *path);
 

@@ -14,7 +14,6 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdbool.h>
-#include <sys/wait.h>
 #include <string.h>
 
 #include "test_util.h"
@@ -27,14 +26,7 @@ static char *tmp_root;
 
 static int run(const char *cwd, const char *const *argv, char **out, char **err)
 {
-    int st = -1;
-    GError *e = NULL;
-    if (!g_spawn_sync(cwd, (char **)argv, NULL, 0, NULL, NULL, out, err, &st, &e)) {
-        fprintf(stderr, "spawn: %s\n", e->message);
-        g_error_free(e);
-        return -1;
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return test_spawn(cwd, argv, out, err);
 }
 
 static void test_broken_files(void)

@@ -27,7 +27,6 @@
 #include <math.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/wait.h>
 
 #include "test_util.h"
 
@@ -85,9 +84,7 @@ static cJSON *run_scenario(const char *file, const char *name)
     char *dir = g_build_filename(tmp_root, name, NULL);
     const char *argv[] = {APPSIM, "run", file, "-o", dir, "-q", "-j", "2", NULL};
     char *out = NULL, *err = NULL;
-    int st = -1;
-    bool spawned = g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &st, NULL);
-    int rc = spawned && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    int rc = test_spawn(NULL, argv, &out, &err);
     if (rc != 0)
         printf("\n    %s: exit %d: %s", name, rc, err ? err : "");
     CU_ASSERT_EQUAL(rc, 0);
