@@ -182,6 +182,8 @@ struct tcp_conn {
     uint32_t sb_seq; /* sequence number of the first byte in sb */
     tcp_sendbuf sb;
     bool fin_pending, fin_sent;
+    bool fin_seq_valid;  /* fin_seq holds our FIN's number: it was sent once (a timeout
+                            may clear fin_sent, never this) */
     uint32_t fin_seq;
     double cwnd;
     uint32_t ssthresh;
@@ -535,6 +537,7 @@ static void conn_output(tcp_conn *c)
             if (fin) {
                 c->fin_sent = true;
                 c->fin_seq = end;
+                c->fin_seq_valid = true;
                 c->snd_nxt++;
             }
             if (SEQ_GT(c->snd_nxt, c->snd_max))
@@ -550,6 +553,7 @@ static void conn_output(tcp_conn *c)
             send_segment(c, c->snd_nxt, 0, PKT_ACK | PKT_FIN);
             c->fin_sent = true;
             c->fin_seq = end;
+            c->fin_seq_valid = true;
             c->snd_nxt++;
             if (SEQ_GT(c->snd_nxt, c->snd_max))
                 c->snd_max = c->snd_nxt;
@@ -935,7 +939,11 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
     bool window_changed = p->wnd != c->snd_wnd;
     if (SEQ_GT(ack, c->snd_una)) {
         uint32_t acked = ack - c->snd_una;
-        bool fin_acked = c->fin_sent && SEQ_GT(ack, c->fin_seq);
+        /* Our FIN is acknowledged by any ACK beyond it, also one that
+         * arrives after a timeout has set the FIN to be sent again. */
+        bool fin_acked = c->fin_seq_valid && SEQ_GT(ack, c->fin_seq);
+        if (fin_acked)
+            c->fin_sent = true;
         uint32_t data_acked = acked - (fin_acked ? 1 : 0);
         if (data_acked > c->sb.total) /* a probe byte counted twice cannot happen; guard */
             data_acked = (uint32_t)c->sb.total;

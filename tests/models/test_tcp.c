@@ -6,6 +6,7 @@
  */
 #include <glib.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "models/tcp.h"
@@ -609,6 +610,150 @@ static void test_abort_resets_peer(void)
     world_free(&w);
 }
 
+/* ---- a late ACK of a FIN after a timeout --------------------------------------- */
+
+/* client --(10 Mbit/s one way, 10 kbit/s back)-- server. The server fills
+ * the slow way back with ten segments of reply and its FIN (12 s of queue)
+ * as soon as it accepts. One second later the client sends 2,000 bytes
+ * (two segments, the FIN on the second). The server, with delayed ACKs,
+ * acknowledges the two segments and the FIN in one ACK, which waits
+ * behind its own data and FIN. The client's RTO fires long before: it
+ * goes back to its first segment, which does not carry the FIN. Then the
+ * server's FIN arrives (CLOSING: our FIN is not acknowledged yet), then
+ * the ACK that covers our FIN too. It must count as acknowledging it:
+ * otherwise the client stays in CLOSING with no timer, forever. */
+typedef struct {
+    uint64_t got;
+    bool peer_closed;
+    stream_err err;
+    stream_t *s;
+    sim_t *sim;
+} late_end;
+
+static void late_send(sim_t *sim, void *ctx, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    late_end *e = ctx;
+    char buf[2000];
+    memset(buf, 'c', sizeof buf);
+    stream_write(e->s, buf, sizeof buf);
+    stream_shutdown_write(e->s);
+}
+
+static void late_client_connected(void *ud, stream_t *s)
+{
+    late_end *e = ud;
+    e->s = s;
+    sim_schedule_in(e->sim, SIM_S(1), late_send, e, NULL);
+}
+
+static void late_data(void *ud, stream_t *s, const uint8_t *d, size_t len)
+{
+    (void)s;
+    (void)d;
+    ((late_end *)ud)->got += len;
+}
+
+static void late_peer_closed(void *ud, stream_t *s)
+{
+    ((late_end *)ud)->peer_closed = true;
+    stream_close(s);
+}
+
+static void late_error(void *ud, stream_t *s, stream_err e)
+{
+    (void)s;
+    ((late_end *)ud)->err = e;
+}
+
+static const stream_handler late_client = {.connected = late_client_connected,
+                                           .data = late_data,
+                                           .peer_closed = late_peer_closed,
+                                           .error = late_error};
+
+static void late_server_writable(void *ud, stream_t *s);
+
+static const stream_handler late_server = {.data = late_data,
+                                           .writable = late_server_writable,
+                                           .peer_closed = late_peer_closed,
+                                           .error = late_error};
+
+typedef struct {
+    late_end end;
+    uint64_t left; /* reply bytes still to write */
+} late_srv;
+
+static void late_server_writable(void *ud, stream_t *s)
+{
+    late_srv *v = ud;
+    while (v->left > 0) {
+        size_t n = stream_write(s, NULL, (size_t)MIN(v->left, (uint64_t)65536));
+        if (n == 0)
+            return;
+        v->left -= n;
+    }
+}
+
+static void late_accept(void *ud, stream_t *s)
+{
+    stream_set_handler(s, &late_server, ud);
+    late_server_writable(ud, s);
+    stream_shutdown_write(s); /* the FIN rides on the tenth segment */
+}
+
+static uint64_t late_timeouts;
+static int late_errors;
+static sim_time_t late_client_closed;
+
+static void late_stats(void *ud, const tcp_stats_t *st)
+{
+    (void)ud;
+    if (st->active) {
+        late_timeouts += st->timeouts;
+        late_client_closed = st->closed;
+    }
+    late_errors += st->error != STREAM_ERR_NONE;
+}
+
+static void test_late_ack_of_fin_after_timeout(void)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    node_t *client = net_add_host(net, "client", NULL), *server = net_add_host(net, "server", NULL);
+    link_params_t fwd = {.rate_bps = 10000000, .delay = SIM_MS(10)}, back = {.rate_bps = 10000, .delay = SIM_MS(10)};
+    net_link(net, "link", client, server, &fwd, &back, NULL);
+    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    late_timeouts = 0;
+    late_errors = 0;
+    late_client_closed = -1;
+    tcp_stack_on_conn_done(tcp, late_stats, NULL);
+    late_srv srv = {.left = 14600};
+    tcp_params_t sp;
+    tcp_params_default(&sp);
+    sp.delayed_ack = true;
+    tcp_listen(tcp, server, 80, &sp, late_accept, &srv, NULL);
+    late_end cl = {.sim = sim};
+    tcp_connect(tcp, client, server, 80, NULL, &late_client, &cl, NULL);
+    sim_run_limit(sim, SIM_S(600));
+    printf("\n    client: %" G_GUINT64_FORMAT " bytes back, %" G_GUINT64_FORMAT " timeouts, closed at %.4f s, "
+           "%d connections ended in error; %u left",
+           cl.got, late_timeouts, sim_time_to_s(late_client_closed), late_errors, tcp_stack_conn_count(tcp));
+    CU_ASSERT_EQUAL(srv.end.got, 2000);
+    CU_ASSERT_EQUAL(cl.got, 14600);
+    CU_ASSERT_TRUE(cl.peer_closed && srv.end.peer_closed);
+    CU_ASSERT_TRUE(late_timeouts >= 1); /* the sequence this test is about happened */
+    CU_ASSERT_EQUAL(cl.err, STREAM_ERR_NONE);
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(tcp), 0); /* both reached CLOSED */
+    CU_ASSERT_EQUAL(late_errors, 0);                /* cleanly: no reset, no timeout */
+    /* The late ACK (at 14.504 s) takes CLOSING to TIME_WAIT, and 2 s later
+     * the connection is CLOSED (before the fix: reset at 27.9 s). */
+    CU_ASSERT_TRUE(llabs(late_client_closed - (SIM_MS(14504) + SIM_S(2))) < SIM_MS(1));
+    tcp_stack_free(tcp);
+    net_free(net);
+    sim_free(sim);
+}
+
 static void test_delayed_ack_halves_acks(void)
 {
     uint64_t acks[2];
@@ -714,6 +859,7 @@ int main(void)
         TEST(test_flow_control),
         TEST(test_half_close),
         TEST(test_abort_resets_peer),
+        TEST(test_late_ack_of_fin_after_timeout),
         TEST(test_delayed_ack_halves_acks),
         TEST(test_ns3_comparison),
     };
