@@ -5,7 +5,14 @@
  * registers them as one suite, runs them in CUnit's basic mode (a line per
  * failure and the summary) and returns non-zero when any assertion failed,
  * so that ctest sees the failure. APPSIM_TEST=part-of-a-name in the
- * environment runs only the matching tests.
+ * environment runs only the matching tests; a suite in which no test ran
+ * (a name that matches nothing) fails.
+ *
+ * Skips: a test whose peer is missing (curl, python3, tshark, gnuplot)
+ * calls test_skip() and returns. The suite then exits with
+ * TEST_SKIP_CODE (77), which ctest reports as "Skipped" (the build sets
+ * SKIP_RETURN_CODE), unless something failed. With CI set in the
+ * environment, where every peer is installed, a skip is a failure.
  */
 #ifndef APPSIM_TEST_UTIL_H
 #define APPSIM_TEST_UTIL_H
@@ -20,7 +27,12 @@ typedef struct {
 
 #define TEST(fn) {#fn, fn}
 
+#define TEST_SKIP_CODE 77
+
 int test_main(const char *suite, const test_case *tests, int count);
+
+/* Records that (part of) the running test could not run, and why. */
+void test_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Runs a program (argv[0] a path, NULL-terminated) in `cwd` (NULL: here),
  * collecting its stdout and stderr (new strings, may be NULL). Returns its

@@ -167,7 +167,7 @@ static char *url(const server_proc *sp, const char *path)
 static void test_curl_basics(void)
 {
     if (!have("curl")) {
-        printf("\n    curl is not installed (make test installs it): skipped");
+        test_skip("curl is not installed (make test installs it)");
         return;
     }
     server_proc sp;
@@ -244,8 +244,10 @@ static void test_curl_basics(void)
 
 static void test_curl_put_get_delete(void)
 {
-    if (!have("curl"))
+    if (!have("curl")) {
+        test_skip("curl is not installed (make test installs it)");
         return;
+    }
     server_proc sp;
     CU_ASSERT_TRUE_FATAL(serve(&sp));
     char *u = url(&sp, "/uploads/note.txt");
@@ -298,7 +300,7 @@ static const char *python_client =
 static void test_python_client_keep_alive(void)
 {
     if (!have("python3")) {
-        printf("\n    python3 is not installed (make test installs it): skipped");
+        test_skip("python3 is not installed (make test installs it)");
         return;
     }
     server_proc sp;
@@ -319,8 +321,10 @@ static void test_python_client_keep_alive(void)
 
 static void test_get_against_python_server(void)
 {
-    if (!have("python3"))
+    if (!have("python3")) {
+        test_skip("python3 is not installed (make test installs it)");
         return;
+    }
     server_proc sp;
     char *argv[] = {"python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
                     root_dir, NULL};
@@ -367,8 +371,10 @@ static void test_get_against_appsim_server(void)
  * change the new copy is fetched (200). */
 static void test_curl_through_proxy(void)
 {
-    if (!have("curl"))
+    if (!have("curl")) {
+        test_skip("curl is not installed (make test installs it)");
         return;
+    }
     server_proc origin, proxy;
     CU_ASSERT_TRUE_FATAL(serve(&origin));
     char *pargv[] = {APPSIM, "http", "proxy", "--port", "0", "--timeout", "120", "--capacity", "10MB", NULL};

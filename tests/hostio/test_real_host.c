@@ -1373,7 +1373,7 @@ static bool have_ipv6_loopback(void);
 static void test_dgram_ipv6(void)
 {
     if (!have_ipv6_loopback()) {
-        printf("\n    no IPv6 loopback on this machine: skipped");
+        test_skip("no IPv6 loopback on this machine");
         return;
     }
     fixture f;

@@ -107,7 +107,7 @@ static bool gnuplot_or_skip(const char *what)
 {
     if (plot_have_gnuplot())
         return true;
-    printf("\n  skipped %s: gnuplot is not on PATH (apt install gnuplot-nox)\n", what);
+    test_skip("%s: gnuplot is not on PATH (apt install gnuplot-nox)", what);
     return false;
 }
 
@@ -873,5 +873,5 @@ int main(void)
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
         TEST(test_bad_input), TEST(test_numbers),
     };
-    return test_main("cli_plot", tests, (int)G_N_ELEMENTS(tests));
+    return test_main("plots/plot", tests, (int)G_N_ELEMENTS(tests));
 }

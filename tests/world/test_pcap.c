@@ -163,8 +163,8 @@ static int count_lines(const char *s, bool values)
 static bool have_tshark(void)
 {
     if (!tshark_bin && !skip_noted)
-        printf("\n    SKIP: tshark not found in PATH; the tshark checks of pcap files are "
-               "skipped (scripts/install-deps.sh installs it)\n");
+        test_skip("tshark not found in PATH; the tshark checks of pcap files do not run "
+                  "(scripts/install-deps.sh installs it)");
     skip_noted = true;
     return tshark_bin != NULL;
 }
@@ -690,7 +690,7 @@ int main(void)
         TEST(test_http_persistent),
         TEST(test_same_run_same_bytes),
     };
-    int rc = test_main("cli/pcap", tests, G_N_ELEMENTS(tests));
+    int rc = test_main("world/pcap", tests, G_N_ELEMENTS(tests));
     g_free(tshark_bin);
     g_free(timeout_bin);
     return rc;
