@@ -13,7 +13,8 @@
  *
  * so that a script can pick a figure out with `grep '^name:'`. Values are
  * integers. bench_main.c holds the table of benchmarks and the helpers
- * declared here; bench_engine.c and bench_net.c hold the benchmarks.
+ * declared here; bench_engine.c, bench_net.c, bench_routes.c and the others hold
+ * the benchmarks.
  */
 #ifndef APPSIM_BENCH_H
 #define APPSIM_BENCH_H
@@ -33,6 +34,14 @@ void bench_chain10(void);
 void bench_dumbbell(void);
 void bench_http_parser(void);
 void bench_http_pages(void);
+/* bench_routes.c: building and routing large topologies. */
+void bench_routes_chain_1000(void);
+void bench_routes_chain_10000(void);
+void bench_routes_chain_100000(void);
+void bench_routes_dumbbell_1000(void);
+void bench_routes_dumbbell_3000(void);
+void bench_routes_dumbbell_50000(void);
+void bench_routes_mesh_100000(void);
 
 /* Prints one figure as `name: value unit` and flushes stdout, so that a
  * long run shows its progress even when piped. */

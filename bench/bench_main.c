@@ -33,6 +33,13 @@ static const bench_case cases[] = {
     {"dumbbell", bench_dumbbell},
     {"http_parser", bench_http_parser},
     {"http_pages", bench_http_pages},
+    {"routes_chain_1000", bench_routes_chain_1000},
+    {"routes_chain_10000", bench_routes_chain_10000},
+    {"routes_chain_100000", bench_routes_chain_100000},
+    {"routes_dumbbell_1000", bench_routes_dumbbell_1000},
+    {"routes_dumbbell_3000", bench_routes_dumbbell_3000},
+    {"routes_dumbbell_50000", bench_routes_dumbbell_50000},
+    {"routes_mesh_100000", bench_routes_mesh_100000},
 };
 
 /* The highest peak seen before the last bench_reset_peak_rss(), in KiB, so

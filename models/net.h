@@ -1,9 +1,9 @@
 /*
  * net: a network of hosts and routers joined by full-duplex links.
  *
- * Build a topology, then send packets; routes are computed (again) on the
- * first send after the topology changed. The textbook's figure reads
- * almost as it is drawn:
+ * Build a topology, then send packets; routes are computed when first
+ * needed (and afresh after the topology changed). The textbook's figure
+ * reads almost as it is drawn:
  *
  *     net_t *net = net_new(sim);
  *     node_t *client = net_add_host(net, "client", &err);
@@ -16,19 +16,28 @@
  * (zero processing time: a packet is queued on the outgoing link the
  * instant it arrives). Hosts never forward.
  *
- * Routing is static: shortest paths by hop count, computed by a
- * breadth-first search from every destination, O(N (N + L)) for N nodes
- * and L links, with a next-hop table of N^2 entries. Ties go to the
- * neighbour reached through the earliest-created link, so routes never
- * depend on memory layout.
+ * Routing is static: shortest paths by hop count. Ties are broken by a
+ * breadth-first search from the destination that scans each node's links
+ * in creation order (in effect, the earliest-created link wins), so routes
+ * never depend on memory layout. Routes are computed on demand, one tree per
+ * destination in use (a breadth-first search, O(N + L) for N nodes and L
+ * links), and kept in a cache with a memory budget that evicts the least
+ * recently used trees; hosts with a single link share the tree of their
+ * router. Memory: O(N + L) for the forwarding graph, 4 bytes per router
+ * (or multi-homed host) per cached tree, never more than the budget.
+ * net.c's header comment has the details.
+ *
+ * Limits: at most NET_MAX_NODES nodes and NET_MAX_LINKS links; adding more
+ * fails with NET_ERROR_LIMIT rather than running out of memory later.
  *
  * Protocols attach to the network with net_set_handler(): one handler per
  * protocol number per network (UDP, TCP, raw traffic sinks), which receives
  * every packet addressed to a host, together with that host.
  *
  * Errors: API misuse a caller can make from configuration (a zero rate, an
- * unknown node, a link to itself, a duplicate name, no route) is reported
- * through GError in the NET_ERROR domain; nothing here exits the process.
+ * unknown node, a link to itself, a duplicate name, no route, a network
+ * above the size limits) is reported through GError in the NET_ERROR
+ * domain; nothing here exits the process.
  *
  * Ownership: net_new/net_free. The net borrows the sim (which must outlive
  * it) and owns its nodes, links and every packet (see packet.h).
@@ -50,7 +59,21 @@ typedef enum {
     NET_ERROR_NOT_FOUND, /* an unknown node or link */
     NET_ERROR_EXISTS,    /* a duplicate name */
     NET_ERROR_NO_ROUTE,  /* no path between two nodes */
+    NET_ERROR_LIMIT,     /* a documented size limit would be exceeded */
 } net_error_code;
+
+/* The largest network: node addresses and link indices stay far below
+ * 2^32, and a network of this size takes about 0.25 GB for its nodes and
+ * 1.8 GB for its links (about 240 bytes a node and 890 a link with short
+ * names; docs/models.md has the figures). */
+#define NET_MAX_NODES 1000000u
+#define NET_MAX_LINKS 2000000u
+
+/* The route cache's budget in bytes: by default, and the least one may
+ * set, which holds one tree of a network of NET_MAX_NODES routers (4 bytes
+ * per forwarder plus a small header), so that the tree in use always fits. */
+#define NET_ROUTE_CACHE_DEFAULT_BYTES (UINT64_C(64) << 20)
+#define NET_ROUTE_CACHE_MIN_BYTES (UINT64_C(4) << 20)
 
 typedef struct net net_t;
 typedef struct node node_t;
@@ -93,6 +116,8 @@ uint16_t net_header_bytes(const net_t *net, pkt_proto proto);
 
 node_t *net_add_host(net_t *net, const char *name, GError **err);
 node_t *net_add_router(net_t *net, const char *name, GError **err);
+/* Lookups by name are hash-table lookups, O(1) on average (and O(length of
+ * the name)); iteration is by address or index, in creation order. */
 node_t *net_node_by_name(const net_t *net, const char *name);
 node_t *net_node_by_addr(const net_t *net, uint32_t addr);
 uint32_t net_node_count(const net_t *net);
@@ -110,6 +135,8 @@ link_t *net_link_at(const net_t *net, uint32_t index);
 const char *link_name(const link_t *link);
 /* Direction 0 is a -> b, direction 1 is b -> a. */
 link_dir_t *link_dir(link_t *link, int dir);
+/* The link a direction belongs to. */
+link_t *link_dir_link(const link_dir_t *d);
 /* The direction of `link` that leaves `from`, or NULL. */
 link_dir_t *link_dir_from(link_t *link, const node_t *from);
 
@@ -117,12 +144,37 @@ link_dir_t *link_dir_from(link_t *link, const node_t *from);
  * transmission ends in such an interval are lost (NET_DROP_DOWN). */
 bool link_add_down_interval(link_t *link, sim_time_t start, sim_time_t end, GError **err);
 
-/* Computes routes now (otherwise done on the first send). */
+/* Prepares routing now: builds the forwarding graph (O(N + L)) and empties
+ * the route cache. Otherwise this happens on the first lookup after the
+ * topology changed; trees are computed on each destination's first use. */
 void net_compute_routes(net_t *net);
-/* The number of hops from a to b, or -1 with NET_ERROR_NO_ROUTE. */
+/* The number of hops from a to b, or -1 with NET_ERROR_NO_ROUTE. Costs one
+ * next-hop lookup per hop. */
 int net_path_hops(net_t *net, const node_t *a, const node_t *b, GError **err);
-/* The link direction `from` uses towards `to`, or NULL when there is none. */
+/* The link direction `from` uses towards `to`, or NULL when there is none
+ * (or from == to). O(1) when the tree towards `to` is cached, O(N + L)
+ * when it must be computed (which may evict the least recently used tree). */
 link_dir_t *net_next_hop(net_t *net, const node_t *from, const node_t *to);
+
+/* Sets the route cache's budget in bytes (NET_ROUTE_CACHE_DEFAULT_BYTES
+ * until then); trees are evicted, least recently used first, until the rest
+ * fits. Fails with NET_ERROR_LIMIT below NET_ROUTE_CACHE_MIN_BYTES. Routes
+ * do not depend on the budget, only the time spent recomputing them. */
+bool net_set_route_cache_limit(net_t *net, uint64_t bytes, GError **err);
+
+/* The route cache's counters. Bytes are the trees' own sizes (header plus
+ * 4 bytes per forwarder), without the allocator's overhead. */
+typedef struct {
+    uint64_t limit_bytes; /* the budget */
+    uint64_t bytes;       /* held by cached trees now; never above the budget */
+    uint64_t peak_bytes;  /* the most held at once since net_new */
+    uint32_t trees;       /* trees cached now */
+    uint64_t built;       /* trees computed since net_new */
+    uint64_t evicted;     /* trees evicted to stay within the budget */
+    uint32_t forwarders;  /* entries per tree: routers and hosts without exactly one link */
+    uint64_t graph_bytes; /* the forwarding graph and the search's queue, outside the budget */
+} net_route_stats_t;
+void net_route_stats(const net_t *net, net_route_stats_t *out);
 
 void net_set_handler(net_t *net, pkt_proto proto, net_handler_fn fn, void *ctx);
 
