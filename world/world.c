@@ -70,11 +70,7 @@ bool app_world_path(const app_world *w, const char *from, const char *to, app_pa
         app_hop *h = &out->hops[out->n++];
         h->from = node_name(at);
         h->to = node_name(link_dir_dst(d));
-        for (guint i = 0; i < net_link_count(w->net) && !h->link; i++) {
-            link_t *l = net_link_at(w->net, i);
-            if (link_dir(l, 0) == d || link_dir(l, 1) == d)
-                h->link = link_name(l);
-        }
+        h->link = link_name(link_dir_link(d));
         h->rate_bps = p->rate_bps;
         h->delay_ns = p->delay;
         out->rtt_s += 2 * sim_time_to_s(p->delay);
