@@ -8,11 +8,17 @@
  *                   [--parallel N] [--user USER:PASSWORD] [--proxy HOST:PORT]
  *                   URL...
  *
+ *   appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo]
+ *                     [--max-object SIZE] [--upstream-timeout S]
+ *                     [--allow HOST[:PORT]]... [--timeout S]
+ *
  * serve prints "listening on http://127.0.0.1:PORT/" once it listens and
  * runs until interrupted (SIGINT, SIGTERM) or for --timeout seconds.
  * get loads one page (and the objects its HTML refers to) or, with several
  * URLs, fetches them as one page; it prints one line per object with the
  * same timings the simulator records, then the page load time.
+ * proxy runs the caching proxy (protocols/http/http_proxy.h) on loopback;
+ * without --allow it reaches only localhost and 127.0.0.1 (any port).
  */
 #include "http_cmd.h"
 
@@ -151,17 +157,59 @@ out:
     return rc;
 }
 
+/* The origins `appsim http proxy` reaches when no --allow is given: this
+ * machine only. */
+static const char *const proxy_default_allow[] = {"localhost", "127.0.0.1", NULL};
+
+/* Reads the proxy's options into pc (allow-list strings borrowed from
+ * `allow`). Returns 0, or the usage error's exit code. */
+static int proxy_options(GOptionContext *ctx, const char *capacity, const char *policy,
+                         const char *max_object, gdouble timeout_up, gchar **allow,
+                         http_proxy_config *pc)
+{
+    if (capacity && !units_size(capacity, &pc->capacity))
+        return usage_error(ctx, "--capacity expects " UNITS_SIZE_FORM);
+    if (policy && !cache_policy_parse(policy, &pc->policy))
+        return usage_error(ctx, "--policy expects lru, lfu or fifo");
+    if (max_object && (!units_size(max_object, &pc->max_object) ||
+                       pc->max_object > HTTP_PROXY_MAX_OBJECT_LIMIT))
+        return usage_error(ctx, "--max-object expects a size up to 1GiB, like \"16MiB\"");
+    if (!(timeout_up > 0 && timeout_up <= 86400))
+        return usage_error(ctx, "--upstream-timeout expects seconds above 0, at most 86400");
+    pc->upstream_timeout = (int64_t)(timeout_up * 1e9);
+    for (gchar **a = allow; a && *a; a++)
+        if (!http_proxy_allow_valid(*a))
+            return usage_error(ctx, "--allow expects HOST, HOST:PORT, * or *:PORT");
+    pc->allow = allow && *allow ? (const char *const *)allow : proxy_default_allow;
+    return 0;
+}
+
 static int cmd_proxy(int argc, char **argv)
 {
     gint port = 3128, timeout_s = 0;
-    char *capacity = NULL, *policy = NULL;
+    gdouble timeout_up = (double)HTTP_PROXY_UPSTREAM_TIMEOUT / 1e9;
+    char *capacity = NULL, *policy = NULL, *max_object = NULL;
+    gchar **allow = NULL;
     GOptionEntry entries[] = {
         {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 and ::1 (0: any; default 3128)", "P"},
-        {"capacity", 'c', 0, G_OPTION_ARG_STRING, &capacity, "Cache size (default 100MB)", "SIZE"},
+        {"capacity", 'c', 0, G_OPTION_ARG_STRING, &capacity,
+         "Cache size, counting each entry's body, URL, headers and bookkeeping (default 100MB)", "SIZE"},
         {"policy", 0, 0, G_OPTION_ARG_STRING, &policy, "Replacement: lru (default), lfu or fifo", "P"},
+        {"max-object", 0, 0, G_OPTION_ARG_STRING, &max_object,
+         "Largest body stored (default 16MiB, at most 1GiB); larger ones are streamed, not kept", "SIZE"},
+        {"upstream-timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_up,
+         "Answer 504 after S seconds without a byte from the origin (default 60)", "S"},
+        {"allow", 'a', 0, G_OPTION_ARG_STRING_ARRAY, &allow,
+         "Origins it may reach, repeatable: HOST, HOST:PORT, * (any host) or *:PORT. "
+         "Default: localhost and 127.0.0.1 only, any port; others get 403", "HOST[:PORT]"},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s, "Stop after S seconds (0: run until interrupted)", "S"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("- a caching web proxy (browsers use it with curl -x)");
+    g_option_context_set_description(
+        ctx, "It listens on loopback only, so only this machine's users can use it, and reaches\n"
+             "only the origins --allow names (by default this machine's own servers). Requests\n"
+             "with Authorization, private or no-store answers and Vary: * are not cached.\n"
+             "Request bodies up to 64 MiB are forwarded whole (larger: 413).\n");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int prc;
@@ -169,35 +217,47 @@ static int cmd_proxy(int argc, char **argv)
         return prc;
     http_proxy_config pc;
     http_proxy_config_default(&pc);
+    int rc = EXIT_OK;
+    real_host_t *rh = NULL;
+    http_proxy *px = NULL;
     if (argc > 1 || port < 0 || port > 65535 || timeout_s < 0)
-        return usage_error(ctx, "usage: appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo]");
-    if (capacity && !units_size(capacity, &pc.capacity))
-        return usage_error(ctx, "--capacity expects " UNITS_SIZE_FORM);
-    if (policy && !cache_policy_parse(policy, &pc.policy))
-        return usage_error(ctx, "--policy expects lru, lfu or fifo");
+        rc = usage_error(ctx, "usage: appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo] "
+                              "[--max-object SIZE] [--upstream-timeout S] [--allow HOST[:PORT]]...");
+    else
+        rc = proxy_options(ctx, capacity, policy, max_object, timeout_up, allow, &pc);
+    if (rc != EXIT_OK)
+        goto out; /* usage_error freed ctx */
     g_option_context_free(ctx);
     pc.port = (uint16_t)port;
-    real_host_t *rh = real_host_new(NULL, "proxy");
-    http_proxy *px = http_proxy_new(real_host_env(rh), &pc, &err);
-    int rc = EXIT_OK;
+    rh = real_host_new(NULL, "proxy");
+    px = http_proxy_new(real_host_env(rh), &pc, &err);
     if (!px) {
         fprintf(stderr, "appsim http proxy: %s\n", err->message);
         g_error_free(err);
         rc = EXIT_RUN;
     } else {
-        printf("listening on http://127.0.0.1:%u/ (proxy, %s cache of %" G_GUINT64_FORMAT " bytes)\n",
-               real_host_listener_port(http_proxy_listener(px)), cache_policy_name(pc.policy), pc.capacity);
+        char *origins = g_strjoinv(", ", (gchar **)pc.allow);
+        printf("listening on http://127.0.0.1:%u/ (proxy, %s cache of %" G_GUINT64_FORMAT " bytes, origins: %s)\n",
+               real_host_listener_port(http_proxy_listener(px)), cache_policy_name(pc.policy), pc.capacity,
+               origins);
+        g_free(origins);
         fflush(stdout);
         serve_until_stopped(timeout_s);
         const http_proxy_stats *st = http_proxy_get_stats(px);
         fprintf(stderr, "proxy: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
-                " misses, %" G_GUINT64_FORMAT " revalidated (304), %" G_GUINT64_FORMAT " refreshed (200)\n",
-                st->requests, st->hits, st->misses, st->revalidated_304, st->revalidated_200);
+                " misses, %" G_GUINT64_FORMAT " revalidated (304), %" G_GUINT64_FORMAT " refreshed (200), %"
+                G_GUINT64_FORMAT " passed, %" G_GUINT64_FORMAT " failed, %" G_GUINT64_FORMAT " refused\n",
+                st->requests, st->hits, st->misses, st->revalidated_304, st->revalidated_200, st->passed,
+                st->failed, st->refused);
     }
+out:
     http_proxy_free(px);
-    real_host_free(rh);
+    if (rh)
+        real_host_free(rh);
     g_free(capacity);
     g_free(policy);
+    g_free(max_object);
+    g_strfreev(allow);
     return rc;
 }
 
@@ -327,7 +387,8 @@ int cmd_http(int argc, char **argv)
                 "usage: appsim http serve --root DIR [--port P] ...\n"
                 "       appsim http get [--http1.0] [--persistent|--pipeline] [--parallel N] URL...\n"
                 "       appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo]\n"
-                "appsim http serve --help and appsim http get --help list the options.\n");
+                "                         [--max-object SIZE] [--upstream-timeout S] [--allow HOST[:PORT]]...\n"
+                "appsim http serve --help, get --help and proxy --help list the options.\n");
         return argc < 2 ? EXIT_USAGE : EXIT_OK;
     }
     if (!strcmp(argv[1], "serve"))

@@ -27,6 +27,17 @@
  * from the merged headers; it does not count as a use (the lookup that
  * found the entry stale already did) and does not change FIFO order.
  *
+ * The capacity counts body bytes (CACHE_COST_BODY) or each entry's whole
+ * cost (CACHE_COST_ENTRY: body, key, heads and a fixed part, see
+ * http_cache_entry_cost); stats.cost is the total under the model in use,
+ * stats.bytes always the body bytes. A 304 that makes a head longer
+ * re-counts its entry and may evict others.
+ *
+ * Vary: an entry keeps, beside the response head, the request headers the
+ * response's Vary names (as a small message). One variant per URL: storing
+ * another replaces it, which is allowed (RFC 9111 section 4.1) and keeps
+ * the key a plain URL.
+ *
  * Costs: lookup O(1) expected plus O(log n) to reorder the heap on a hit;
  * peek O(1) expected;
  * store O(log n) per eviction plus the copy of the head; remove O(log n);
@@ -52,14 +63,16 @@ typedef struct {
     http_cached pub;   /* what lookup hands out; pub.url and pub.head alias the two below */
     char *url;         /* owned; also the hash table's key */
     http_msg *head;    /* owned copy of the stored response head */
+    http_msg *variant; /* owned: the request headers Vary names; NULL without Vary */
     uint64_t last_use; /* seq of the last store or use */
     uint64_t inserted; /* seq of the store */
     guint pos;         /* index in the heap */
 } entry;
 
 struct http_cache {
-    uint64_t capacity; /* body bytes */
+    uint64_t capacity; /* bytes, counted by cost_model */
     cache_policy policy;
+    cache_cost cost_model;
     uint64_t seq;      /* advances at every store and use; 0 is never used */
     GHashTable *by_url; /* char* (entry's url) -> entry*; lookups only */
     GPtrArray *heap;    /* of entry*, a min-heap on the policy's key */
@@ -168,17 +181,52 @@ static int64_t parse_delta(const char *p, const char *end)
     return v < CACHE_DELTA_MAX ? v : CACHE_DELTA_MAX;
 }
 
-/* What the Cache-Control directives of a response say about its lifetime. */
+/* What the Cache-Control directives of a message say. */
 typedef struct {
-    bool no_store_or_cache; /* no-store or no-cache: never fresh */
-    bool has_max_age;
-    int64_t max_age; /* s; 0 when the value was invalid (then the response is stale) */
+    bool no_store, no_cache, private_, public_, must_revalidate;
+    bool has_max_age, has_s_maxage;
+    int64_t max_age;  /* s; 0 when the value was invalid (then the response is stale) */
+    int64_t s_maxage; /* s; the same */
 } cc_info;
+
+/* Whether the span [name, name + len) is the directive `d` (ignoring case). */
+static bool is_directive(const char *name, size_t len, const char *d)
+{
+    return len == strlen(d) && g_ascii_strncasecmp(name, d, len) == 0;
+}
+
+/* Applies one directive `name[=value]` to cc. The first max-age and the
+ * first s-maxage count (RFC 9111 section 4.2.1); a qualified no-cache or
+ * private ("private=Set-Cookie") is taken as the unqualified one, the
+ * conservative reading. */
+static void cc_apply(cc_info *cc, const char *name, size_t name_len, const char *val,
+                     const char *val_end)
+{
+    if (is_directive(name, name_len, "no-store")) {
+        cc->no_store = true;
+    } else if (is_directive(name, name_len, "no-cache")) {
+        cc->no_cache = true;
+    } else if (is_directive(name, name_len, "private")) {
+        cc->private_ = true;
+    } else if (is_directive(name, name_len, "public")) {
+        cc->public_ = true;
+    } else if (is_directive(name, name_len, "must-revalidate") ||
+               is_directive(name, name_len, "proxy-revalidate")) {
+        cc->must_revalidate = true;
+    } else if (is_directive(name, name_len, "max-age") && !cc->has_max_age) {
+        int64_t d = val ? parse_delta(val, val_end) : -1;
+        cc->has_max_age = true;
+        cc->max_age = d < 0 ? 0 : d;
+    } else if (is_directive(name, name_len, "s-maxage") && !cc->has_s_maxage) {
+        int64_t d = val ? parse_delta(val, val_end) : -1;
+        cc->has_s_maxage = true;
+        cc->s_maxage = d < 0 ? 0 : d;
+    }
+}
 
 /* Reads one Cache-Control field value: a comma-separated list of
  * directives `name` or `name=value`, where a value may be a quoted string
- * (which may itself hold commas). Names are case-insensitive; the first
- * max-age counts (RFC 9111 section 4.2.1). */
+ * (which may itself hold commas). Names are case-insensitive. */
 static void cc_parse(const char *v, cc_info *cc)
 {
     const char *p = v;
@@ -217,32 +265,33 @@ static void cc_parse(const char *v, cc_info *cc)
         /* Anything else up to the next comma is junk we step over. */
         while (*p && *p != ',')
             p++;
-
-        if ((name_len == 8 && g_ascii_strncasecmp(name, "no-store", 8) == 0) ||
-            (name_len == 8 && g_ascii_strncasecmp(name, "no-cache", 8) == 0)) {
-            cc->no_store_or_cache = true;
-        } else if (name_len == 7 && g_ascii_strncasecmp(name, "max-age", 7) == 0 &&
-                   !cc->has_max_age) {
-            int64_t d = val ? parse_delta(val, val_end) : -1;
-            cc->has_max_age = true;
-            cc->max_age = d < 0 ? 0 : d;
-        }
+        cc_apply(cc, name, name_len, val, val_end);
     }
+}
+
+/* Every Cache-Control field line of m read as one list. */
+static cc_info cc_of(const http_msg *m)
+{
+    cc_info cc = {0};
+    for (guint i = 0; m && i < m->headers->len; i++) {
+        const http_header *h = &g_array_index(m->headers, http_header, i);
+        if (g_ascii_strcasecmp(h->name, "Cache-Control") == 0)
+            cc_parse(h->value, &cc);
+    }
+    return cc;
 }
 
 int64_t http_cache_lifetime(const http_msg *head, int64_t now_s)
 {
     if (!head)
         return 0;
-    /* Cache-Control may come in several field lines: they form one list. */
-    cc_info cc = {0};
-    for (guint i = 0; i < head->headers->len; i++) {
-        const http_header *h = &g_array_index(head->headers, http_header, i);
-        if (g_ascii_strcasecmp(h->name, "Cache-Control") == 0)
-            cc_parse(h->value, &cc);
-    }
-    if (cc.no_store_or_cache)
+    /* Cache-Control may come in several field lines: they form one list.
+     * This is a shared cache, so s-maxage comes before max-age. */
+    cc_info cc = cc_of(head);
+    if (cc.no_store || cc.no_cache)
         return 0;
+    if (cc.has_s_maxage)
+        return cc.s_maxage;
     if (cc.has_max_age)
         return cc.max_age;
 
@@ -371,6 +420,7 @@ static void entry_free(entry *e)
     if (e->pub.body)
         g_bytes_unref(e->pub.body);
     http_msg_free(e->head);
+    http_msg_free(e->variant);
     g_free(e->url);
     g_free(e);
 }
@@ -381,6 +431,7 @@ static void entry_drop(http_cache *c, entry *e)
     g_hash_table_remove(c->by_url, e->url);
     heap_delete(c, e);
     c->stats.bytes -= e->pub.size;
+    c->stats.cost -= e->pub.cost;
     c->stats.objects--;
     entry_free(e);
 }
@@ -394,6 +445,38 @@ static void entry_use(http_cache *c, entry *e)
 }
 
 /* ---- the cache --------------------------------------------------------------- */
+
+void http_cache_set_cost(http_cache *c, cache_cost cost)
+{
+    if (c && c->stats.stores == 0)
+        c->cost_model = cost == CACHE_COST_ENTRY ? CACHE_COST_ENTRY : CACHE_COST_BODY;
+}
+
+/* What a message head costs: the struct, its strings and header array,
+ * each header's name and value, with one allocation's bookkeeping each. */
+#define CACHE_ALLOC_COST 16u
+static uint64_t msg_cost(const http_msg *m)
+{
+    if (!m)
+        return 0;
+    uint64_t n = sizeof *m + CACHE_ALLOC_COST;
+    const char *strs[] = {m->method_str, m->target, m->reason};
+    for (size_t i = 0; i < G_N_ELEMENTS(strs); i++)
+        n += strs[i] ? strlen(strs[i]) + 1 + CACHE_ALLOC_COST : 0;
+    for (guint i = 0; i < m->headers->len; i++) {
+        const http_header *h = &g_array_index(m->headers, http_header, i);
+        n += sizeof *h + strlen(h->name) + strlen(h->value) + 2 + 2 * CACHE_ALLOC_COST;
+    }
+    return n;
+}
+
+uint64_t http_cache_entry_cost(const char *url, const http_msg *head, const http_msg *variant,
+                               uint64_t size)
+{
+    uint64_t fixed = CACHE_ENTRY_FIXED_COST + (url ? strlen(url) + 1 : 0) + msg_cost(head) +
+                     msg_cost(variant);
+    return size > UINT64_MAX - fixed ? UINT64_MAX : size + fixed;
+}
 
 http_cache *http_cache_new(uint64_t capacity_bytes, cache_policy policy)
 {
@@ -449,8 +532,70 @@ const http_cached *http_cache_peek(const http_cache *c, const char *url)
     return e ? &e->pub : NULL;
 }
 
+/* The entry's cost under the cache's model. */
+static uint64_t cost_of(const http_cache *c, const entry *e)
+{
+    if (c->cost_model == CACHE_COST_BODY)
+        return e->pub.size;
+    return http_cache_entry_cost(e->url, e->head, e->variant, e->pub.size);
+}
+
+/* Evicts entries other than `keep` by the policy until `need` more bytes
+ * fit. False when they cannot (need alone is over the capacity, or only
+ * `keep` is left). */
+static bool make_room(http_cache *c, uint64_t need, const entry *keep)
+{
+    if (need > c->capacity)
+        return false;
+    while (need > c->capacity - c->stats.cost) {
+        entry *victim = heap_at(c, 0);
+        if (victim == keep) {
+            if (c->heap->len < 2)
+                return false;
+            /* keep is next in line: take the better of its two children. */
+            guint i = c->heap->len > 2 && evicts_before(c->policy, heap_at(c, 2), heap_at(c, 1)) ? 2 : 1;
+            victim = heap_at(c, i);
+        }
+        entry_drop(c, victim);
+        c->stats.evictions++;
+    }
+    return true;
+}
+
+/* The request headers `head`'s Vary names, with their values in `req`, as
+ * a new message (headers absent from req are left out); NULL when the
+ * response has no Vary. */
+static http_msg *variant_of(const http_msg *head, const http_msg *req)
+{
+    if (!head || !http_msg_get(head, "Vary"))
+        return NULL;
+    http_msg *v = http_msg_new_request(HTTP_M_GET, "/", 11);
+    for (guint i = 0; req && i < head->headers->len; i++) {
+        const http_header *h = &g_array_index(head->headers, http_header, i);
+        if (g_ascii_strcasecmp(h->name, "Vary") != 0)
+            continue;
+        gchar **names = g_strsplit(h->value, ",", -1);
+        for (gchar **n = names; *n; n++) {
+            g_strstrip(*n);
+            for (guint j = 0; **n && j < req->headers->len; j++) {
+                const http_header *r = &g_array_index(req->headers, http_header, j);
+                if (g_ascii_strcasecmp(r->name, *n) == 0)
+                    http_msg_add(v, r->name, r->value);
+            }
+        }
+        g_strfreev(names);
+    }
+    return v;
+}
+
 bool http_cache_store(http_cache *c, const char *url, const http_msg *head, GBytes *body,
                       uint64_t size, int64_t now_s)
+{
+    return http_cache_store_variant(c, url, NULL, head, body, size, now_s);
+}
+
+bool http_cache_store_variant(http_cache *c, const char *url, const http_msg *req,
+                              const http_msg *head, GBytes *body, uint64_t size, int64_t now_s)
 {
     if (!c || !url)
         return false;
@@ -463,23 +608,21 @@ bool http_cache_store(http_cache *c, const char *url, const http_msg *head, GByt
         entry_drop(c, old);
     }
 
-    if (size > c->capacity) {
-        c->stats.too_large++;
-        return false;
-    }
-    while (size > c->capacity - c->stats.bytes) {
-        /* bytes + size > capacity >= size, so something is held. */
-        entry_drop(c, heap_at(c, 0));
-        c->stats.evictions++;
-    }
-
     entry *e = g_new0(entry, 1);
     e->url = g_strdup(url);
     e->head = head ? msg_copy(head) : http_msg_new_response(200, NULL, 11);
+    e->variant = variant_of(e->head, req);
+    e->pub.size = size;
+    e->pub.cost = cost_of(c, e);
+    if (!make_room(c, e->pub.cost, NULL)) {
+        c->stats.too_large++;
+        entry_free(e);
+        return false;
+    }
     e->pub.url = e->url;
     e->pub.head = e->head;
+    e->pub.variant = e->variant;
     e->pub.body = body ? g_bytes_ref(body) : NULL;
-    e->pub.size = size;
     e->pub.stored = now_s;
     e->pub.lifetime = http_cache_lifetime(e->head, now_s);
     e->pub.hits = hits;
@@ -488,6 +631,7 @@ bool http_cache_store(http_cache *c, const char *url, const http_msg *head, GByt
     g_hash_table_insert(c->by_url, e->url, e);
     heap_push(c, e);
     c->stats.bytes += size;
+    c->stats.cost += e->pub.cost;
     c->stats.objects++;
     c->stats.stores++;
     return true;
@@ -506,6 +650,16 @@ void http_cache_refresh(http_cache *c, const char *url, const http_msg *not_modi
                                               "Last-Modified"};
         for (unsigned i = 0; i < G_N_ELEMENTS(updated); i++)
             copy_header_from(e->head, not_modified, updated[i]);
+        /* The merged head may cost more (or less) than the old one. */
+        uint64_t cost = cost_of(c, e);
+        c->stats.cost -= e->pub.cost;
+        e->pub.cost = 0;
+        if (!make_room(c, cost, e)) {
+            entry_drop(c, e);
+            return;
+        }
+        e->pub.cost = cost;
+        c->stats.cost += cost;
     }
     e->pub.stored = now_s;
     e->pub.lifetime = http_cache_lifetime(e->head, now_s);
@@ -519,6 +673,110 @@ void http_cache_remove(http_cache *c, const char *url)
     entry *e = g_hash_table_lookup(c->by_url, url);
     if (e)
         entry_drop(c, e);
+}
+
+/* The values of every field line `name` of m joined with ", ", each
+ * trimmed of spaces, into out (emptied first); false when m has none. */
+static bool joined_value(const http_msg *m, const char *name, GString *out)
+{
+    g_string_truncate(out, 0);
+    bool any = false;
+    for (guint i = 0; m && i < m->headers->len; i++) {
+        const http_header *h = &g_array_index(m->headers, http_header, i);
+        if (g_ascii_strcasecmp(h->name, name) != 0)
+            continue;
+        const char *v = h->value, *end = v + strlen(v);
+        while (is_ows(*v))
+            v++;
+        while (end > v && is_ows(end[-1]))
+            end--;
+        if (any)
+            g_string_append(out, ", ");
+        g_string_append_len(out, v, end - v);
+        any = true;
+    }
+    return any;
+}
+
+/* Whether one Vary field name has the same value in the stored variant
+ * and in req. */
+static bool same_field(const http_msg *stored, const http_msg *req, const char *name)
+{
+    GString *a = g_string_new(NULL), *b = g_string_new(NULL);
+    bool has_a = joined_value(stored, name, a), has_b = joined_value(req, name, b);
+    bool same = has_a == has_b && strcmp(a->str, b->str) == 0;
+    g_string_free(a, TRUE);
+    g_string_free(b, TRUE);
+    return same;
+}
+
+bool http_cache_variant_matches(const http_cached *e, const http_msg *req)
+{
+    if (!e || !e->variant)
+        return true;
+    bool match = true;
+    for (guint i = 0; match && i < e->head->headers->len; i++) {
+        const http_header *h = &g_array_index(e->head->headers, http_header, i);
+        if (g_ascii_strcasecmp(h->name, "Vary") != 0)
+            continue;
+        gchar **names = g_strsplit(h->value, ",", -1);
+        for (gchar **n = names; match && *n; n++) {
+            g_strstrip(*n);
+            if (!strcmp(*n, "*"))
+                match = false;
+            else if (**n)
+                match = same_field(e->variant, req, *n);
+        }
+        g_strfreev(names);
+    }
+    return match;
+}
+
+/* Whether a Vary field value lists "*". */
+static bool vary_star(const http_msg *m)
+{
+    for (guint i = 0; i < m->headers->len; i++) {
+        const http_header *h = &g_array_index(m->headers, http_header, i);
+        if (g_ascii_strcasecmp(h->name, "Vary") != 0)
+            continue;
+        gchar **names = g_strsplit(h->value, ",", -1);
+        bool star = false;
+        for (gchar **n = names; *n && !star; n++)
+            star = !strcmp(g_strstrip(*n), "*");
+        g_strfreev(names);
+        if (star)
+            return true;
+    }
+    return false;
+}
+
+bool http_cache_storable(const http_msg *req, const http_msg *resp, const char **why)
+{
+    const char *no = NULL;
+    cc_info rq = cc_of(req), rs = cc_of(resp);
+    if (!req || !resp || req->method != HTTP_M_GET)
+        no = "not a GET";
+    else if (resp->status != 200)
+        no = "not a 200";
+    else if (rq.no_store || rs.no_store)
+        no = "no-store";
+    else if (rs.private_)
+        no = "private";
+    else if (http_msg_get(req, "Authorization") && !rs.public_ && !rs.has_s_maxage &&
+             !rs.must_revalidate)
+        no = "Authorization";
+    else if (vary_star(resp))
+        no = "Vary: *";
+    if (why)
+        *why = no;
+    return no == NULL;
+}
+
+bool http_cache_request_no_cache(const http_msg *req)
+{
+    cc_info cc = cc_of(req);
+    return cc.no_cache || (cc.has_max_age && cc.max_age == 0) ||
+           (req && !http_msg_get(req, "Cache-Control") && http_msg_has_token(req, "Pragma", "no-cache"));
 }
 
 const http_cache_stats *http_cache_get_stats(const http_cache *c)

@@ -41,6 +41,15 @@ typedef struct {
     GString *head;       /* the prepared response head */
     out_span body_out;   /* the prepared response body */
     bool close_after;
+    /* A streaming answer (http_server_job_stream): the body comes in pieces. */
+    bool streaming, chunked, no_body;
+    bool ended, cut_short; /* http_server_job_end was called; not complete */
+    bool want_drain;       /* a write returned HTTP_SERVER_STREAM_HIGH or more */
+    GQueue pend;           /* of out_span*, written before the job's turn */
+    uint64_t pend_bytes;
+    http_server_drain_fn drained;
+    void *drained_ud;
+    host_timer_id drain_timer;
 } job;
 
 struct session {
@@ -50,6 +59,7 @@ struct session {
     job *reading;        /* the request whose body is arriving */
     GQueue jobs;         /* of job*, in arrival order */
     GQueue out;          /* of out_span*, to write */
+    uint64_t out_bytes;  /* the bytes in `out` */
     uint32_t in_worker;  /* jobs of this session queued at the worker */
     bool closing;        /* close once the output is written */
     bool gone;           /* the stream is closed or failed */
@@ -248,6 +258,8 @@ uint64_t http_server_cookie_visits(const http_server *s, uint32_t id)
 
 static void session_maybe_free(session *ss);
 static void session_emit_ready(session *ss);
+static void stream_check_drained(session *ss);
+static void stream_notify_gone(session *ss);
 static void session_read_more(session *ss, const uint8_t *data, size_t len);
 
 static void out_push(session *ss, GBytes *bytes, size_t off, size_t len)
@@ -259,6 +271,7 @@ static void out_push(session *ss, GBytes *bytes, size_t off, size_t len)
     o->off = off;
     o->len = len;
     g_queue_push_tail(&ss->out, o);
+    ss->out_bytes += len;
 }
 
 static void out_free(gpointer p)
@@ -282,10 +295,53 @@ static void session_close(session *ss)
     if (ss->gone)
         return;
     ss->gone = true;
+    stream_notify_gone(ss);
     host_timer_cancel(ss->srv->env, ss->idle);
     ss->idle = 0;
     stream_close(ss->s);
     session_maybe_free(ss);
+}
+
+/* ---- streaming answers: the drain notice ---------------------------------------- */
+
+static void drain_fire(void *ud)
+{
+    job *j = ud;
+    j->drain_timer = 0;
+    if (j->drained && !j->ended)
+        j->drained(j->drained_ud, (http_server_job *)j);
+}
+
+static void drain_schedule(job *j)
+{
+    j->want_drain = false;
+    if (!j->drain_timer)
+        j->drain_timer = host_timer(j->ss->srv->env, 0, drain_fire, j);
+}
+
+/* The streaming job whose head is out and whose body is being written. */
+static job *stream_current(session *ss)
+{
+    job *j = g_queue_peek_head(&ss->jobs);
+    return j && j->streaming && j->ready && !j->head ? j : NULL;
+}
+
+/* Tells the current streaming job, when it asked, that its bytes drained. */
+static void stream_check_drained(session *ss)
+{
+    job *j = stream_current(ss);
+    if (j && j->want_drain && ss->out_bytes <= HTTP_SERVER_STREAM_LOW)
+        drain_schedule(j);
+}
+
+/* The client is gone: every streaming job still producing hears it. */
+static void stream_notify_gone(session *ss)
+{
+    for (GList *l = ss->jobs.head; l; l = l->next) {
+        job *j = l->data;
+        if (j->streaming && !j->ended)
+            drain_schedule(j);
+    }
 }
 
 /* Writes what the stream accepts; closes when done and asked to. */
@@ -297,12 +353,14 @@ static void session_flush(session *ss)
         size_t n = stream_write(ss->s, p, o->len);
         o->off += n;
         o->len -= n;
+        ss->out_bytes -= n;
         if (o->len > 0)
             return; /* writable() calls again */
         out_free(g_queue_pop_head(&ss->out));
     }
     if (ss->gone)
         return;
+    stream_check_drained(ss);
     if (ss->closing) {
         session_close(ss);
         return;
@@ -317,6 +375,9 @@ static void job_free(job *j)
 {
     if (!j)
         return;
+    if (j->drain_timer)
+        host_timer_cancel(j->ss->srv->env, j->drain_timer);
+    g_queue_clear_full(&j->pend, out_free);
     http_msg_free(j->req);
     if (j->body)
         g_byte_array_unref(j->body);
@@ -634,6 +695,21 @@ static void job_respond(job *j)
     job_finish(j, r, keep);
 }
 
+/* A streamed answer was cut short: writes what is queued, then resets the
+ * connection so that the client sees an error. */
+static void stream_abort_after_flush(session *ss)
+{
+    session_flush(ss);
+    if (ss->gone)
+        return;
+    ss->gone = true;
+    stream_notify_gone(ss);
+    host_timer_cancel(ss->srv->env, ss->idle);
+    ss->idle = 0;
+    stream_abort(ss->s);
+    session_maybe_free(ss);
+}
+
 /* Writes the ready jobs at the head of the session's queue. */
 static void session_emit_ready(session *ss)
 {
@@ -641,15 +717,34 @@ static void session_emit_ready(session *ss)
         job *j = g_queue_peek_head(&ss->jobs);
         if (!j->ready)
             break;
+        if (j->head) {
+            GBytes *head = g_string_free_to_bytes(j->head);
+            j->head = NULL;
+            out_push(ss, head, 0, g_bytes_get_size(head));
+            g_bytes_unref(head);
+        }
+        if (j->streaming) {
+            /* What was written before the job's turn goes out now. */
+            out_span *o;
+            while ((o = g_queue_pop_head(&j->pend))) {
+                out_push(ss, o->bytes, o->off, o->len);
+                out_free(o);
+            }
+            j->pend_bytes = 0;
+            if (!j->ended)
+                break;
+        } else {
+            out_push(ss, j->body_out.bytes, j->body_out.off, j->body_out.len);
+        }
         g_queue_pop_head(&ss->jobs);
-        GBytes *head = g_string_free_to_bytes(j->head);
-        j->head = NULL;
-        out_push(ss, head, 0, g_bytes_get_size(head));
-        g_bytes_unref(head);
-        out_push(ss, j->body_out.bytes, j->body_out.off, j->body_out.len);
         if (j->close_after)
             ss->closing = true;
+        bool cut_short = j->cut_short;
         job_free(j);
+        if (cut_short) {
+            stream_abort_after_flush(ss);
+            return;
+        }
     }
     session_flush(ss);
 }
@@ -795,6 +890,7 @@ static void on_error(void *ud, stream_t *s, stream_err err)
     (void)err;
     session *ss = ud;
     ss->gone = true;
+    stream_notify_gone(ss);
     host_timer_cancel(ss->srv->env, ss->idle);
     ss->idle = 0;
     session_maybe_free(ss);
@@ -966,5 +1062,118 @@ void http_server_job_reply(http_server_job *hj, http_msg *resp, GBytes *body, si
     if (resp->status >= 400 && !j->body_out.len && !body)
         set_error_body(j, resp, resp->status);
     job_finish(j, resp, http_msg_keep_alive(j->req, NULL));
+    session_emit_ready(ss);
+}
+
+/* ---- streaming answers ---------------------------------------------------------------- */
+
+void http_server_job_stream(http_server_job *hj, http_msg *resp, int64_t len,
+                            http_server_drain_fn drained, void *ud)
+{
+    job *j = (job *)hj;
+    session *ss = j->ss;
+    j->streaming = true;
+    j->drained = drained;
+    j->drained_ud = ud;
+    bool keep = http_msg_keep_alive(j->req, NULL);
+    int st = resp->status;
+    /* An HTTP/0.9 answer is the body alone, ended by the close (job_finish). */
+    j->no_body = j->req->method == HTTP_M_HEAD || st == 204 || st == 304 || st / 100 == 1;
+    if (len >= 0) {
+        http_msg_remove(resp, "Transfer-Encoding");
+        if (!(st == 204 || st == 304 || st / 100 == 1)) {
+            char n[24];
+            g_snprintf(n, sizeof n, "%" G_GINT64_FORMAT, len);
+            http_msg_set(resp, "Content-Length", n);
+        }
+    } else if (!j->no_body && j->req->version >= 11) {
+        http_msg_remove(resp, "Content-Length");
+        http_msg_set(resp, "Transfer-Encoding", "chunked");
+        j->chunked = true;
+    } else if (!j->no_body) {
+        http_msg_remove(resp, "Content-Length");
+        keep = false; /* the end of the connection ends the body */
+    }
+    if (ss->gone) {
+        http_msg_free(resp);
+        return; /* the job waits for http_server_job_end */
+    }
+    job_finish(j, resp, keep);
+    session_emit_ready(ss);
+}
+
+/* Queues a span of a streaming job: into the connection's output when the
+ * job is writing, else into the job's own queue until its turn. */
+static void stream_push(job *j, GBytes *bytes, size_t len)
+{
+    session *ss = j->ss;
+    if (stream_current(ss) == j) {
+        out_push(ss, bytes, 0, len);
+        return;
+    }
+    out_span *o = g_new(out_span, 1);
+    o->bytes = bytes ? g_bytes_ref(bytes) : NULL;
+    o->off = 0;
+    o->len = len;
+    g_queue_push_tail(&j->pend, o);
+    j->pend_bytes += len;
+}
+
+static void stream_push_text(job *j, const char *text)
+{
+    GBytes *b = g_bytes_new(text, strlen(text));
+    stream_push(j, b, strlen(text));
+    g_bytes_unref(b);
+}
+
+uint64_t http_server_job_write(http_server_job *hj, const uint8_t *data, size_t len)
+{
+    job *j = (job *)hj;
+    session *ss = j->ss;
+    if (ss->gone || j->ended || j->no_body || len == 0)
+        return 0;
+    if (j->chunked) {
+        char size[32];
+        g_snprintf(size, sizeof size, "%zx\r\n", len);
+        stream_push_text(j, size);
+    }
+    GBytes *b = data ? g_bytes_new(data, len) : NULL;
+    stream_push(j, b, len);
+    if (b)
+        g_bytes_unref(b);
+    if (j->chunked)
+        stream_push_text(j, "\r\n");
+    ss->srv->stats.bytes_sent += len;
+    if (stream_current(ss) == j)
+        session_flush(ss);
+    if (ss->gone)
+        return 0;
+    uint64_t queued = stream_current(ss) == j ? ss->out_bytes : j->pend_bytes;
+    if (queued >= HTTP_SERVER_STREAM_HIGH)
+        j->want_drain = true;
+    return queued;
+}
+
+void http_server_job_end(http_server_job *hj, bool complete)
+{
+    job *j = (job *)hj;
+    session *ss = j->ss;
+    j->ended = true;
+    ss->in_worker--;
+    j->in_worker = false;
+    if (j->drain_timer) {
+        host_timer_cancel(ss->srv->env, j->drain_timer);
+        j->drain_timer = 0;
+    }
+    if (ss->gone || !j->ready) {
+        g_queue_remove(&ss->jobs, j);
+        job_free(j);
+        session_maybe_free(ss);
+        return;
+    }
+    if (!complete)
+        j->cut_short = true;
+    else if (j->chunked)
+        stream_push_text(j, "0\r\n\r\n");
     session_emit_ready(ss);
 }

@@ -107,6 +107,28 @@ void http_server_job_reply(http_server_job *job, http_msg *resp, GBytes *body, s
 /* False once the client's connection is gone (the reply will be dropped). */
 bool http_server_job_alive(const http_server_job *job);
 
+/* Streaming answers (a proxy passing a response through as it arrives):
+ * http_server_job_stream sends `resp` (taken) when the job's turn comes,
+ * framing the body that follows: `len` >= 0 sets Content-Length: len;
+ * -1 (unknown) makes it chunked for a 1.1 client, and close-delimited
+ * (Connection: close) for 1.0. HEAD, 204 and 304 carry no body: writes are
+ * dropped. http_server_job_write copies a span (`data` NULL: length-only)
+ * and returns the bytes of this job not yet taken by the connection;
+ * once a write returns HTTP_SERVER_STREAM_HIGH or more, `drained` is
+ * called (from a timer of its own, never from inside a call) when they
+ * fall to HTTP_SERVER_STREAM_LOW or below, or when the client goes away:
+ * stop producing in between. http_server_job_end finishes the job (after
+ * it the job is gone): `complete` false means the body is cut short, and
+ * the client's connection is reset once the bytes before are out, so the
+ * client sees an error and not a shorter message. */
+#define HTTP_SERVER_STREAM_HIGH (256u * 1024)
+#define HTTP_SERVER_STREAM_LOW (64u * 1024)
+typedef void (*http_server_drain_fn)(void *ud, http_server_job *job);
+void http_server_job_stream(http_server_job *job, http_msg *resp, int64_t len,
+                            http_server_drain_fn drained, void *ud);
+uint64_t http_server_job_write(http_server_job *job, const uint8_t *data, size_t len);
+void http_server_job_end(http_server_job *job, bool complete);
+
 /* Formats an HTTP date (RFC 9110 IMF-fixdate) of epoch seconds into buf[30]. */
 void http_format_date(int64_t epoch_s, char buf[30]);
 /* Parses the three date formats of RFC 9110; -1 when it is none of them. */

@@ -908,6 +908,186 @@ static void test_stress_against_model(void)
     stress(CACHE_LFU, 4);
 }
 
+/* ---- issue 10: what a shared cache may store, Vary, entry costs ---------------------- */
+
+static http_msg *req_with(const char *method, const char *name, const char *value)
+{
+    http_msg *r = http_msg_new_request(http_method_parse(method), "/", 11);
+    http_msg_add(r, "Host", "h");
+    if (name)
+        http_msg_add(r, name, value);
+    return r;
+}
+
+static void test_storable_rules(void)
+{
+    static const struct {
+        const char *method, *req_name, *req_value;
+        int status;
+        const char *cc, *vary;
+        bool ok;
+        const char *why;
+    } cases[] = {
+        {"GET", NULL, NULL, 200, "max-age=60", NULL, true, NULL},
+        {"HEAD", NULL, NULL, 200, "max-age=60", NULL, false, "not a GET"},
+        {"POST", NULL, NULL, 200, "max-age=60", NULL, false, "not a GET"},
+        {"GET", NULL, NULL, 404, "max-age=60", NULL, false, "not a 200"},
+        {"GET", NULL, NULL, 200, "no-store", NULL, false, "no-store"},
+        {"GET", "Cache-Control", "no-store", 200, "max-age=60", NULL, false, "no-store"},
+        {"GET", NULL, NULL, 200, "private, max-age=60", NULL, false, "private"},
+        {"GET", NULL, NULL, 200, "PRIVATE=\"Set-Cookie\"", NULL, false, "private"},
+        {"GET", NULL, NULL, 200, "no-cache", NULL, true, NULL},
+        {"GET", "Authorization", "Basic eA==", 200, "max-age=60", NULL, false, "Authorization"},
+        {"GET", "Authorization", "Basic eA==", 200, "public, max-age=60", NULL, true, NULL},
+        {"GET", "Authorization", "Basic eA==", 200, "s-maxage=60", NULL, true, NULL},
+        {"GET", "Authorization", "Basic eA==", 200, "must-revalidate", NULL, true, NULL},
+        {"GET", NULL, NULL, 200, "max-age=60", "Accept, *", false, "Vary: *"},
+        {"GET", NULL, NULL, 200, "max-age=60", "Cookie", true, NULL},
+    };
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        http_msg *rq = req_with(cases[i].method, cases[i].req_name, cases[i].req_value);
+        http_msg *rs = head_cc(T0, cases[i].cc);
+        rs->status = cases[i].status;
+        if (cases[i].vary)
+            http_msg_add(rs, "Vary", cases[i].vary);
+        const char *why = "unset";
+        bool ok = http_cache_storable(rq, rs, &why);
+        CU_ASSERT_EQUAL(ok, cases[i].ok);
+        if (cases[i].why) {
+            CU_ASSERT_STRING_EQUAL(why, cases[i].why);
+        } else {
+            CU_ASSERT_PTR_NULL(why);
+        }
+        if (ok != cases[i].ok)
+            fprintf(stderr, "case %u: storable %d\n", i, ok);
+        http_msg_free(rq);
+        http_msg_free(rs);
+    }
+}
+
+static void test_shared_lifetime_and_no_cache_requests(void)
+{
+    http_msg *h = head_cc(T0, "max-age=0, s-maxage=120");
+    CU_ASSERT_EQUAL(http_cache_lifetime(h, T0), 120);
+    http_msg_free(h);
+    h = head_cc(T0, "s-maxage=120, no-cache");
+    CU_ASSERT_EQUAL(http_cache_lifetime(h, T0), 0);
+    http_msg_free(h);
+    http_msg *r = req_with("GET", NULL, NULL);
+    CU_ASSERT_FALSE(http_cache_request_no_cache(r));
+    http_msg_free(r);
+    static const char *const yes[][2] = {{"Cache-Control", "no-cache"},
+                                         {"Cache-Control", "max-age=0"},
+                                         {"Pragma", "no-cache"}};
+    for (unsigned i = 0; i < G_N_ELEMENTS(yes); i++) {
+        r = req_with("GET", yes[i][0], yes[i][1]);
+        CU_ASSERT_TRUE(http_cache_request_no_cache(r));
+        http_msg_free(r);
+    }
+    r = req_with("GET", "Cache-Control", "max-age=5");
+    CU_ASSERT_FALSE(http_cache_request_no_cache(r));
+    http_msg_free(r);
+}
+
+static void test_vary_variants(void)
+{
+    http_cache *c = http_cache_new(100000, CACHE_LRU);
+    http_msg *h = head_cc(T0, "max-age=60");
+    http_msg_add(h, "Vary", "Cookie,  Accept-Language");
+    http_msg *alice = req_with("GET", "Cookie", "id=alice");
+    http_msg_add(alice, "Accept-Language", " en ");
+    CU_ASSERT_TRUE(http_cache_store_variant(c, "http://h/v", alice, h, NULL, 10, T0));
+    const http_cached *e = http_cache_peek(c, "http://h/v");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_PTR_NOT_NULL(e->variant);
+    CU_ASSERT_TRUE(http_cache_variant_matches(e, alice));
+    http_msg *same = req_with("GET", "Accept-Language", "en");
+    http_msg_add(same, "Cookie", "id=alice");
+    CU_ASSERT_TRUE(http_cache_variant_matches(e, same)); /* order and spaces do not matter */
+    http_msg *bob = req_with("GET", "Cookie", "id=bob");
+    http_msg_add(bob, "Accept-Language", "en");
+    CU_ASSERT_FALSE(http_cache_variant_matches(e, bob));
+    http_msg *none = req_with("GET", NULL, NULL);
+    CU_ASSERT_FALSE(http_cache_variant_matches(e, none));
+    /* A new variant replaces the old one. */
+    CU_ASSERT_TRUE(http_cache_store_variant(c, "http://h/v", bob, h, NULL, 10, T0));
+    e = http_cache_peek(c, "http://h/v");
+    CU_ASSERT_TRUE(http_cache_variant_matches(e, bob));
+    CU_ASSERT_FALSE(http_cache_variant_matches(e, alice));
+    CU_ASSERT_EQUAL(http_cache_get_stats(c)->objects, 1);
+    /* No Vary: anything matches; Vary: * nothing. */
+    http_msg *plain = head_cc(T0, "max-age=60");
+    CU_ASSERT_TRUE(http_cache_store_variant(c, "http://h/p", alice, plain, NULL, 10, T0));
+    e = http_cache_peek(c, "http://h/p");
+    CU_ASSERT_PTR_NULL(e->variant);
+    CU_ASSERT_TRUE(http_cache_variant_matches(e, bob));
+    http_msg_add(plain, "Vary", "*");
+    CU_ASSERT_TRUE(http_cache_store_variant(c, "http://h/s", alice, plain, NULL, 10, T0));
+    CU_ASSERT_FALSE(http_cache_variant_matches(http_cache_peek(c, "http://h/s"), alice));
+    http_msg_free(plain);
+    http_msg_free(none);
+    http_msg_free(bob);
+    http_msg_free(same);
+    http_msg_free(alice);
+    http_msg_free(h);
+    http_cache_free(c);
+}
+
+/* CACHE_COST_ENTRY: an entry costs its body, key and heads plus a fixed
+ * part, so empty bodies no longer come free; the capacity bounds the sum. */
+static void test_entry_costs(void)
+{
+    http_msg *h = head_cc(T0, "max-age=60");
+    uint64_t empty = http_cache_entry_cost("http://h/0", h, NULL, 0);
+    CU_ASSERT_TRUE(empty > CACHE_ENTRY_FIXED_COST + strlen("http://h/0"));
+    CU_ASSERT_EQUAL(http_cache_entry_cost("http://h/0", h, NULL, 1000), empty + 1000);
+    CU_ASSERT_EQUAL(http_cache_entry_cost("u", h, NULL, UINT64_MAX), UINT64_MAX);
+
+    http_cache *c = http_cache_new(10 * empty, CACHE_FIFO);
+    http_cache_set_cost(c, CACHE_COST_ENTRY);
+    char url[32];
+    for (int i = 0; i < 100; i++) {
+        g_snprintf(url, sizeof url, "http://h/%d", i);
+        http_cache_store(c, url, h, NULL, 0, T0);
+        const http_cache_stats *st = http_cache_get_stats(c);
+        CU_ASSERT_TRUE(st->cost <= 10 * empty);
+    }
+    const http_cache_stats *st = http_cache_get_stats(c);
+    CU_ASSERT_TRUE(st->objects >= 8 && st->objects <= 10);
+    CU_ASSERT_EQUAL(st->bytes, 0);
+    CU_ASSERT_TRUE(st->evictions >= 90);
+    /* The model is chosen before the first store only. */
+    http_cache_set_cost(c, CACHE_COST_BODY);
+    http_cache_store(c, "http://h/x", h, NULL, 0, T0);
+    CU_ASSERT_TRUE(http_cache_get_stats(c)->cost > 0);
+    /* A 304 whose headers make the entry dearer re-counts it. */
+    uint64_t before = http_cache_get_stats(c)->cost;
+    http_msg *nm = http_msg_new_response(304, NULL, 11);
+    http_msg_add(nm, "ETag", "\"a rather long entity tag that costs bytes\"");
+    http_cache_refresh(c, "http://h/x", nm, T0);
+    const http_cached *e = http_cache_peek(c, "http://h/x");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+    CU_ASSERT_EQUAL(e->cost, http_cache_entry_cost("http://h/x", e->head, NULL, 0));
+    CU_ASSERT_TRUE(http_cache_get_stats(c)->cost <= 10 * empty);
+    CU_ASSERT_TRUE(http_cache_get_stats(c)->cost != before || st->evictions > 0);
+    /* Held cost is the sum of the entries' costs. */
+    GPtrArray *o = http_cache_eviction_order(c);
+    uint64_t sum = 0;
+    for (guint i = 0; i < o->len; i++)
+        sum += http_cache_peek(c, g_ptr_array_index(o, i))->cost;
+    CU_ASSERT_EQUAL(sum, http_cache_get_stats(c)->cost);
+    g_ptr_array_unref(o);
+    http_msg_free(nm);
+    http_cache_free(c);
+    /* Under CACHE_COST_BODY (the default) cost is the body bytes. */
+    c = http_cache_new(1000, CACHE_LRU);
+    http_cache_store(c, "a", h, NULL, 100, T0);
+    CU_ASSERT_EQUAL(http_cache_get_stats(c)->cost, 100);
+    CU_ASSERT_EQUAL(http_cache_peek(c, "a")->cost, 100);
+    http_cache_free(c);
+    http_msg_free(h);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -926,6 +1106,10 @@ int main(void)
         TEST(test_lifetime_rules),
         TEST(test_deterministic),
         TEST(test_stress_against_model),
+        TEST(test_storable_rules),
+        TEST(test_shared_lifetime_and_no_cache_requests),
+        TEST(test_vary_variants),
+        TEST(test_entry_costs),
     };
     return test_main("protocols/http/cache", tests, G_N_ELEMENTS(tests));
 }
