@@ -186,7 +186,7 @@ static bool peers(void)
 {
     if (have("curl") && have("python3"))
         return true;
-    printf("\n    curl or python3 is not installed (make test installs them): skipped");
+    test_skip("curl or python3 is not installed (make test installs them)");
     return false;
 }
 
