@@ -2,7 +2,9 @@
  * report: what `appsim run` prints on stdout — one run's headline figure
  * beside the textbook's and each application type's own lines; cases
  * side by side with their notes; a sweep's table (and its plot, drawn by
- * plots/figures.c).
+ * plots/figures.c). A figure with no value (every load failed) prints as
+ * "-", never "nan"; a run that failed as a whole, or reached max_time
+ * with applications still going, says so.
  */
 #include "report.h"
 
@@ -39,15 +41,36 @@ static bool type_lines(GPtrArray *types, const run_result *r, app_report_style s
     return any;
 }
 
+/* A figure in `width` columns, "-" when it has no value. */
+static void print_value(int width, double v)
+{
+    if (isfinite(v))
+        printf("%*.4f", width, v);
+    else
+        printf("%*s", width, "-");
+}
+
+/* What went wrong in a run as a whole, if anything (indent: spaces). */
+static void run_notes(const run_result *r, int indent)
+{
+    if (r->failed)
+        printf("%*sthe run failed: %s\n", indent, "", r->failed);
+    if (r->max_time_reached)
+        printf("%*sthe run reached max_time (%.3f s) before its applications were done\n", indent, "",
+               sim_time_to_s(r->end));
+}
+
 /* One run: the headline beside the textbook, then the types' lines. */
 static void report_single(const scenario *sc, const run_result *r, const char *metric, GPtrArray *types)
 {
     bool is_time;
-    printf("  %s: %.4f", run_headline_label(scenario_registry(sc), metric, &is_time), run_result_headline(r, scenario_registry(sc), metric));
+    printf("  %s: ", run_headline_label(scenario_registry(sc), metric, &is_time));
+    print_value(0, run_result_headline(r, scenario_registry(sc), metric));
     if (isfinite(r->formula_s))
         printf("   (textbook: %.4f)", r->formula_s);
     printf("\n");
     type_lines(types, r, APP_REPORT_SINGLE);
+    run_notes(r, 2);
 }
 
 /* Cases side by side: what each case measured, beside its note. */
@@ -58,8 +81,12 @@ static void report_cases(const scenario *sc, run_result *const *res, const scn_a
     for (guint i = 0; i < x->values->len; i++) {
         const run_result *r = res[i];
         printf("\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
-        if (!type_lines(types, r, APP_REPORT_CASE))
-            printf("    %s: %.4f\n", mname, run_result_headline(r, scenario_registry(sc), metric));
+        if (!type_lines(types, r, APP_REPORT_CASE)) {
+            printf("    %s: ", mname);
+            print_value(0, run_result_headline(r, scenario_registry(sc), metric));
+            printf("\n");
+        }
+        run_notes(r, 4);
         const char *note = g_ptr_array_index(x->notes, i);
         if (*note)
             printf("    the slides: %s\n", note);
@@ -83,10 +110,15 @@ static void report_table(const scenario *sc, run_result *const *res, const plan_
         printf("  %-*s", w, (const char *)g_ptr_array_index(s->x->labels, xi));
         for (guint c = 0; c < s->nc; c++) {
             const run_result *r = plan_at(res, s, xi, c);
-            if (any_formula && isfinite(r->formula_s))
-                printf(" %10.4f (tb %7.4f)", run_result_headline(r, scenario_registry(sc), metric), r->formula_s);
-            else
-                printf(" %22.4f", run_result_headline(r, scenario_registry(sc), metric));
+            double v = run_result_headline(r, scenario_registry(sc), metric);
+            if (any_formula && isfinite(r->formula_s)) {
+                printf(" ");
+                print_value(10, v);
+                printf(" (tb %7.4f)", r->formula_s);
+            } else {
+                printf(" ");
+                print_value(22, v);
+            }
         }
         printf("\n");
     }

@@ -1,7 +1,8 @@
 /*
  * run_cmd: appsim run, check, list and plot.
  *
- *   appsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE]... [-j N] [--pcap] [--timeline] [--quiet]
+ *   appsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE]... [-j N] [--max-events N] [--max-wall TIME]
+ *                   [--pcap] [--timeline] [--transcript-run K] [--quiet] [--progress]
  *   appsim check FILE [--set PATH=VALUE]...
  *   appsim list
  *   appsim plot DIR
@@ -10,14 +11,20 @@
  * requests.csv, links.csv, the plot of a sweep (<metric>.png/.svg with its
  * .gp and .dat), timeline.png with --timeline, pcap/ with --pcap. They are
  * written into a temporary folder beside DIR which then replaces DIR, so a
- * failed run never leaves DIR half-written. Runs of a sweep go on -j
- * threads and give the same results as -j 1.
+ * failed run never leaves DIR half-written; DIR is replaced only when it
+ * is absent, empty or an appsim results folder (world/results.h). Runs of
+ * a sweep go on -j threads and give the same results as -j 1.
  *
- * Exit status: 0 success, 1 a failure while running, 2 bad input or usage.
+ * Exit status: 0 success; 1 a failure while running (a budget exceeded,
+ * a file that cannot be written, or a run that failed as a whole, e.g.
+ * every page load failed: its results are written); 2 bad input or usage
+ * (nothing is written); 128 + the signal (130 for Ctrl-C) when
+ * interrupted (nothing is written).
  */
 #include "run_cmd.h"
 
 #include <glib/gstdio.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,14 +33,15 @@
 #include "plots/figures.h"
 #include "registry.h"
 #include "report.h"
+#include "run_watch.h"
 #include "world/results.h"
+#include "world/units.h"
 
 #ifndef APPSIM_VERSION
 #define APPSIM_VERSION "0.0.0"
 #endif
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_RUN = CLI_EXIT_RUN, EXIT_USAGE = CLI_EXIT_USAGE };
-
 
 /* ---- appsim run ---------------------------------------------------------------- */
 
@@ -42,28 +50,56 @@ typedef struct {
     gint64 seed;
     gchar **sets;
     gint jobs;
-    gboolean pcap, timeline, quiet;
+    gint64 max_events;
+    char *max_wall;
+    double max_wall_s;
+    gboolean pcap, timeline, quiet, progress;
     gint transcript_run;
 } run_args;
 
-typedef struct {
-    bool on;
-    int64_t started;
-} progress_bar;
+static const char run_help[] =
+    "Budgets: --max-events and --max-wall bound each run (they override the\n"
+    "scenario's max_events and max_wall); a run over a budget fails (exit 1)\n"
+    "and nothing is written, never a shorter result.\n"
+    "\n"
+    "Exit status: 0 success; 1 a failure while running (a budget exceeded, or\n"
+    "a run that failed as a whole, e.g. every page load failed: its results\n"
+    "are written); 2 bad input or usage (nothing written); 130 interrupted by\n"
+    "Ctrl-C, 143 by SIGTERM (nothing written; the temporary folder is removed).\n"
+    "\n"
+    "-o DIR is replaced only when it is absent, empty or an appsim results\n"
+    "folder (it holds a .appsim-results file).";
 
-static void progress_draw(void *ud, guint done, guint total, double simulated)
+/* --max-wall: "30s", "10min" or plain seconds, above 0. */
+static bool parse_wall(const char *s, double *out)
 {
-    progress_bar *pb = ud;
-    if (!pb->on)
-        return;
-    int width = 30, filled = (int)(width * done / MAX(total, 1u));
-    double wall = (double)(g_get_monotonic_time() - pb->started) / 1e6;
-    fprintf(stderr, "\r[%.*s%*s] %u/%u runs, %.1f simulated s, %.1f s wall (%.1f runs/s) ", filled,
-            "##############################", width - filled, "", done, total, simulated, wall,
-            wall > 0 ? done / wall : 0.0);
-    if (done == total)
-        fprintf(stderr, "\n");
-    fflush(stderr);
+    char *end;
+    double v = g_ascii_strtod(s, &end);
+    sim_time_t t;
+    if (end != s && !*end)
+        *out = v;
+    else if (units_time(s, &t))
+        *out = sim_time_to_s(t);
+    else
+        return false;
+    return *out > 0 && *out <= SCN_MAX_TIME_S;
+}
+
+/* Checks the values of the options; false with *rc on a usage error. */
+static bool run_check_args(GOptionContext *ctx, int argc, run_args *a, int *rc)
+{
+    const char *bad = argc != 2                                   ? (argc < 2 ? "a scenario FILE is needed" : "only one FILE")
+                      : a->jobs < 0                                ? "-j must be at least 1"
+                      : a->max_events < 0 || a->max_events > SCN_MAX_EVENTS ? "--max-events must be from 1 to 1e15"
+                      : a->max_wall && !parse_wall(a->max_wall, &a->max_wall_s)
+                          ? "--max-wall must be a time above 0 like \"30s\" or \"10min\" (at most 1000000s)"
+                          : NULL;
+    if (bad) {
+        *rc = cli_usage_error(ctx, "run", bad);
+        return false;
+    }
+    g_option_context_free(ctx);
+    return true;
 }
 
 /* Parses `appsim run`'s options; false with *rc set on a usage error. */
@@ -74,38 +110,34 @@ static bool run_parse(int *argc, char ***argv, run_args *a, int *rc)
         {"seed", 's', 0, G_OPTION_ARG_INT64, &a->seed, "Override the scenario's seed", "N"},
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &a->sets, "Set a value, e.g. links.access.delay=50ms", "PATH=VALUE"},
         {"jobs", 'j', 0, G_OPTION_ARG_INT, &a->jobs, "Runs at once (default: the number of cores)", "N"},
+        {"max-events", 0, 0, G_OPTION_ARG_INT64, &a->max_events, "Events one run may execute (default: the scenario's max_events, else no limit)", "N"},
+        {"max-wall", 0, 0, G_OPTION_ARG_STRING, &a->max_wall, "Wall-clock time one run may take, e.g. 30s or 10min (default: the scenario's max_wall, else no limit)", "TIME"},
         {"pcap", 0, 0, G_OPTION_ARG_NONE, &a->pcap, "Write packet traces (pcap) per link", NULL},
         {"timeline", 0, 0, G_OPTION_ARG_NONE, &a->timeline, "Draw the time-space diagram of one page load", NULL},
         {"transcript-run", 0, 0, G_OPTION_ARG_INT, &a->transcript_run, "The run whose dialogue goes to transcript.txt (default 0)", "K"},
-        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "No progress bar", NULL},
+        {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "No progress line", NULL},
+        {"progress", 0, 0, G_OPTION_ARG_NONE, &a->progress, "Show the progress line (runs, events, simulated and wall time) even when stderr is not a terminal", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("FILE - run a scenario and write its results");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx, run_help);
     if (!cli_parse(ctx, "run", argc, argv, rc))
         return false;
-    if (*argc != 2) {
-        *rc = cli_usage_error(ctx, "run", *argc < 2 ? "a scenario FILE is needed" : "only one FILE");
-        return false;
-    }
-    if (a->jobs < 0) {
-        *rc = cli_usage_error(ctx, "run", "-j must be at least 1");
-        return false;
-    }
-    g_option_context_free(ctx);
-    return true;
+    return run_check_args(ctx, *argc, a, rc);
 }
 
 /* The timeline: from run 0, or from a repeat of run 0 when only the file
  * asked for it (collecting it costs a little, so plain runs do not). */
-static bool timeline_out(const scenario *sc, run_result *const *res, bool asked, const char *dir, bool *drawn,
+static bool timeline_out(const scenario *sc, run_result *const *res, const run_args *a, const char *dir, bool *drawn,
                          GError **err)
 {
-    if (asked)
+    if (a->timeline)
         return figures_timeline(sc, res[0], dir, drawn, err);
     scn_run *again = scenario_run(sc, 0, NULL);
-    run_options o = {.timeline = true};
-    run_result *rr = again ? world_run(again, scenario_registry(sc), 0, &o, NULL) : NULL;
-    bool ok = !rr || figures_timeline(sc, rr, dir, drawn, err);
+    run_options o = {.timeline = true, .max_events = (uint64_t)a->max_events, .max_wall_s = a->max_wall_s,
+                     .cancelled = run_watch_cancelled};
+    run_result *rr = again ? world_run(again, scenario_registry(sc), 0, &o, err) : NULL;
+    bool ok = again && rr && figures_timeline(sc, rr, dir, drawn, err);
     run_result_free(rr);
     scn_run_free(again);
     return ok;
@@ -118,7 +150,7 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_ar
     scn_run *r0 = scenario_run(sc, 0, NULL);
     const char *metric = r0 ? r0->out.metric : "link_utilisation";
     bool want_timeline = a->timeline || (r0 && r0->out.timeline), plotted = false, drawn = false;
-    bool ok = !want_timeline || timeline_out(sc, res, a->timeline, tmp, &drawn, err);
+    bool ok = !want_timeline || timeline_out(sc, res, a, tmp, &drawn, err);
     const run_result *tr = res[a->transcript_run];
     ok = ok && results_write(sc, res, metric, tmp, files, err);
     if (ok && tr->transcript) {
@@ -135,6 +167,57 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_ar
     return ok;
 }
 
+/* The exit status of an error: 2 for input (a run's values, a folder
+ * appsim may not replace), 128 + the signal when interrupted, else 1. */
+static int status_of(const GError *err)
+{
+    if (run_watch_signal())
+        return 128 + run_watch_signal();
+    if (err && (err->domain == SCN_ERROR || g_error_matches(err, RESULTS_ERROR, RESULTS_ERROR_NOT_OURS)))
+        return EXIT_USAGE;
+    return EXIT_RUN;
+}
+
+/* Runs that failed as a whole (their results are written): one line
+ * each on stderr; true when there was any. */
+static bool report_failed_runs(run_result *const *res, guint n)
+{
+    guint failed = 0;
+    for (guint k = 0; k < n; k++) {
+        if (!res[k]->failed)
+            continue;
+        if (failed++ < 10)
+            fprintf(stderr, "appsim run: run %u failed: %s\n", k, res[k]->failed);
+    }
+    if (failed > 10)
+        fprintf(stderr, "appsim run: ... %u runs failed in all (summary.json says which)\n", failed);
+    return failed > 0;
+}
+
+/* The plan, its outputs in `tmp`, and `tmp` into `dir`; false with the error. */
+static bool run_into(scenario *sc, const run_args *a, const char *tmp, const char *dir, run_result ***res,
+                     GString *files, bool *figures, GError **err)
+{
+    run_watch watch;
+    run_watch_init(&watch, a->progress || (!a->quiet && isatty(STDERR_FILENO)));
+    char *pcap_root = a->pcap ? g_build_filename(tmp, "pcap", NULL) : NULL;
+    plan_options po = {.pcap_root = pcap_root, .timeline = a->timeline, .transcript_run = (guint)a->transcript_run,
+                       .jobs = (guint)a->jobs, .max_events = (uint64_t)a->max_events, .max_wall_s = a->max_wall_s,
+                       .progress = run_watch_progress, .cancelled = run_watch_cancelled, .ud = &watch};
+    run_watch_signals(); /* until the commit: Ctrl-C while writing still removes the temporary folder */
+    *res = plan_run(sc, &po, err);
+    run_watch_end_line(&watch);
+    bool ok = *res && run_outputs(sc, *res, a, tmp, files, figures, err);
+    if (ok && run_watch_signal()) {
+        g_set_error(err, WORLD_ERROR, WORLD_ERROR_CANCELLED, "interrupted");
+        ok = false;
+    }
+    ok = ok && results_commit(tmp, dir, err);
+    run_watch_stop(&watch);
+    g_free(pcap_root);
+    return ok;
+}
+
 /* Runs the loaded scenario into `dir`, through a temporary folder. */
 static int run_scenario(scenario *sc, const run_args *a, const char *dir)
 {
@@ -142,61 +225,82 @@ static int run_scenario(scenario *sc, const run_args *a, const char *dir)
     char *tmp = results_begin(dir, &err);
     if (!tmp) {
         fprintf(stderr, "appsim run: %s\n", err->message);
+        int rc = status_of(err);
         g_error_free(err);
-        return EXIT_RUN;
+        return rc;
     }
-    guint total = scenario_run_count(sc);
-    progress_bar pb = {!a->quiet && isatty(STDERR_FILENO) && total > 1, g_get_monotonic_time()};
-    char *pcap_root = a->pcap ? g_build_filename(tmp, "pcap", NULL) : NULL;
-    plan_options po = {.pcap_root = pcap_root, .timeline = a->timeline, .transcript_run = (guint)a->transcript_run,
-                       .jobs = (guint)a->jobs, .progress = progress_draw, .ud = &pb};
-    run_result **res = plan_run(sc, &po, &err);
+    run_result **res = NULL;
     GString *files = g_string_new("");
-    bool figures = false;
-    bool ok = res && run_outputs(sc, res, a, tmp, files, &figures, &err) && results_commit(tmp, dir, &err);
+    bool figures = false, ok = run_into(sc, a, tmp, dir, &res, files, &figures, &err);
+    int rc = ok ? EXIT_OK : status_of(err);
     if (ok) {
         printf("\nresults: %s/ (%s)\n", dir, files->str);
         if (!plot_have_gnuplot() && figures)
             printf("no plots drawn: gnuplot is not installed (sudo apt-get install gnuplot-nox, or make run "
                    "does it); then: appsim plot %s\n",
                    dir);
+        if (report_failed_runs(res, scenario_run_count(sc)))
+            rc = EXIT_RUN;
     } else {
-        fprintf(stderr, "appsim run: %s\n", err ? err->message : "failed");
         results_remove_tree(tmp);
+        if (run_watch_signal())
+            fprintf(stderr, "appsim run: interrupted: the runs were stopped and nothing was written\n");
+        else
+            fprintf(stderr, "appsim run: %s\n", err ? err->message : "failed");
     }
     g_clear_error(&err);
     g_string_free(files, TRUE);
-    plan_free(res, total);
-    g_free(pcap_root);
+    plan_free(res, scenario_run_count(sc));
     g_free(tmp);
-    return ok ? EXIT_OK : EXIT_RUN;
+    return rc;
+}
+
+/* The results folder: -o DIR (without trailing slashes), or results/<name>. */
+static char *results_dir(const run_args *a, const scenario *sc)
+{
+    if (!a->out)
+        return g_build_filename("results", scenario_name(sc), NULL);
+    char *d = g_strdup(a->out);
+    size_t n = strlen(d);
+    while (n > 1 && d[n - 1] == G_DIR_SEPARATOR)
+        d[--n] = 0;
+    return d;
+}
+
+/* Loads `file` and runs it; the exit status. */
+static int run_file(run_args *a, const char *file)
+{
+    GError *err = NULL;
+    int rc;
+    scenario *sc = scenario_load(file, (const char *const *)a->sets, appsim_registry(), &err);
+    if (!sc) {
+        fprintf(stderr, "%s\n", err->message);
+        g_error_free(err);
+        return EXIT_USAGE;
+    }
+    if (a->transcript_run < 0 || (guint)a->transcript_run >= scenario_run_count(sc)) {
+        fprintf(stderr, "appsim run: --transcript-run %d: the plan has runs 0 to %u\n", a->transcript_run,
+                scenario_run_count(sc) - 1);
+        rc = EXIT_USAGE;
+    } else {
+        if (a->seed >= 0)
+            scenario_set_seed(sc, (uint64_t)a->seed);
+        char *dir = results_dir(a, sc);
+        rc = run_scenario(sc, a, dir);
+        g_free(dir);
+    }
+    scenario_free(sc);
+    return rc;
 }
 
 int cmd_run(int argc, char **argv)
 {
     run_args a = {.seed = -1};
     int rc = EXIT_OK;
-    if (!run_parse(&argc, &argv, &a, &rc))
-        return rc;
-    GError *err = NULL;
-    scenario *sc = scenario_load(argv[1], (const char *const *)a.sets, appsim_registry(), &err);
-    if (!sc) {
-        fprintf(stderr, "%s\n", err->message);
-        g_error_free(err);
-        rc = EXIT_USAGE;
-    } else if (a.transcript_run < 0 || (guint)a.transcript_run >= scenario_run_count(sc)) {
-        fprintf(stderr, "appsim run: --transcript-run %d: the plan has runs 0 to %u\n", a.transcript_run,
-                scenario_run_count(sc) - 1);
-        rc = EXIT_USAGE;
-    } else {
-        if (a.seed >= 0)
-            scenario_set_seed(sc, (uint64_t)a.seed);
-        char *dir = a.out ? g_strdup(a.out) : g_build_filename("results", scenario_name(sc), NULL);
-        rc = run_scenario(sc, &a, dir);
-        g_free(dir);
-    }
-    scenario_free(sc);
+    if (run_parse(&argc, &argv, &a, &rc))
+        rc = run_file(&a, argv[1]);
     g_free(a.out);
+    g_free(a.max_wall);
     g_strfreev(a.sets);
     return rc;
 }
@@ -211,10 +315,14 @@ int cmd_check(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int prc;
-    if (!cli_parse(ctx, "check", &argc, &argv, &prc))
+    if (!cli_parse(ctx, "check", &argc, &argv, &prc)) {
+        g_strfreev(sets);
         return prc;
-    if (argc != 2)
+    }
+    if (argc != 2) {
+        g_strfreev(sets);
         return cli_usage_error(ctx, "check", "a scenario FILE is needed");
+    }
     g_option_context_free(ctx);
     scenario *sc = scenario_load(argv[1], (const char *const *)sets, appsim_registry(), &err);
     g_strfreev(sets);
@@ -223,7 +331,9 @@ int cmd_check(int argc, char **argv)
         g_error_free(err);
         return EXIT_USAGE;
     }
-    printf("%s: ok (%u run%s)\n", argv[1], scenario_run_count(sc), scenario_run_count(sc) == 1 ? "" : "s");
+    guint n = scenario_run_count(sc);
+    printf("%s: ok (%u run%s%s)\n", argv[1], n, n == 1 ? "" : "s",
+           n > SCN_CHECK_ALL_RUNS ? "; each value checked once, each run again as it starts" : "");
     scenario_free(sc);
     return EXIT_OK;
 }

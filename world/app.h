@@ -63,15 +63,15 @@ typedef enum { APP_ERROR_START } app_error_code;
 typedef struct app_reader app_reader;
 
 typedef enum {
-    APP_KEY_STRING, /* char *: a non-empty string */
-    APP_KEY_NODE,   /* char *: the name of a node of the topology */
+    APP_KEY_STRING, /* char *: a non-empty string of at most 1000 bytes */
+    APP_KEY_NODE,   /* char *: the name of a host of the topology (not a router) */
     APP_KEY_LINK,   /* char *: the name of a link of the topology */
     APP_KEY_BOOL,   /* bool */
     APP_KEY_INT,    /* int64_t: a whole number in [lo, hi] */
     APP_KEY_NUMBER, /* double: a number in [lo, hi] */
-    APP_KEY_TIME,   /* int64_t nanoseconds: "50ms" or seconds */
-    APP_KEY_SIZE,   /* uint64_t bytes: "10KB" or bytes */
-    APP_KEY_RATE,   /* uint64_t bits per second: "10Mbps" or bit/s, above 0 */
+    APP_KEY_TIME,   /* int64_t nanoseconds: "50ms" or seconds; 0 to 1,000,000 s */
+    APP_KEY_SIZE,   /* uint64_t bytes: "10KB" or bytes; 0 to 1 TB */
+    APP_KEY_RATE,   /* uint64_t bits per second: "10Mbps" or bit/s; 1 bit/s to 1000 Tbit/s */
     APP_KEY_CHOICE, /* int: the index in `choices`; `def` when absent (may be -1) */
     APP_KEY_CUSTOM, /* read by `read`, called whether the key is present or not */
 } app_key_kind;
@@ -83,7 +83,11 @@ typedef struct {
     bool required;
     double def;                 /* default: numbers, TIME (ns), SIZE, RATE, BOOL (0/1), CHOICE */
     const char *def_text;       /* default of STRING, NODE, LINK (NULL: none) */
-    double lo, hi;              /* INT and NUMBER */
+    /* INT and NUMBER: the range. TIME (ns), SIZE (bytes), RATE (bit/s):
+     * when hi > 0, a narrower range than the kind's own (docs/scenarios.md,
+     * "Limits of a plan"); values outside are located errors, never
+     * clamped. */
+    double lo, hi;
     const char *expected;       /* INT, NUMBER, CHOICE: the form, for "found X, expected ..." */
     const char *const *choices; /* CHOICE: NULL-terminated */
     void (*read)(app_reader *r, const char *key, void *field); /* CUSTOM */
@@ -109,6 +113,10 @@ void app_reader_leave(app_reader *r);
 /* The current value as a string, or NULL when it is not a string. */
 const char *app_reader_string(const app_reader *r);
 bool app_reader_has_node(const app_reader *r, const char *name);
+/* Checks that `name` is a host of the topology (a node that is not a
+ * router); otherwise fails at `key` (NULL: the current value) with
+ * "no node named ..." or "node ... is a router ...". O(1). */
+bool app_reader_host(app_reader *r, const char *key, const char *name);
 
 /* ---- the world, as an application sees it ------------------------------------------ */
 
@@ -182,6 +190,12 @@ typedef struct app_collect app_collect;
 void app_metric(app_collect *c, const char *key, double v);
 void app_metric_count(app_collect *c, const char *key, uint64_t v);
 void app_metric_flag(app_collect *c, const char *key, bool v);
+/* Says that the run failed as a whole for this type (every page load of
+ * every browser failed, no request was answered...): `reason` is one line
+ * for the user ("every page load failed: connection refused 3"). The run's
+ * results are still written, the report shows the reason, and `appsim run`
+ * exits with status 1. The first reason of a run is kept. */
+void app_run_failed(app_collect *c, const char *reason);
 /* One row of the type's CSV file, without the run column and the newline
  * (the world adds both). */
 void app_row(app_collect *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);

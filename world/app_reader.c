@@ -17,29 +17,37 @@ void app_reader_init(app_reader *r, scn_ctx *c, const cJSON *obj, const scn_run 
     r->run = run;
 }
 
-bool scn_has_node(const scn_run *r, const char *name)
-{
-    for (guint i = 0; i < r->nodes->len; i++)
-        if (!strcmp(g_array_index(r->nodes, scn_node, i).name, name))
-            return true;
-    return false;
-}
+bool scn_has_node(const scn_run *r, const char *name) { return scn_run_node(r, name) != NULL; }
 
 bool scn_has_link(const scn_run *r, const char *name)
 {
-    for (guint i = 0; i < r->links->len; i++)
-        if (!strcmp(g_array_index(r->links, scn_link, i).name, name))
-            return true;
-    return false;
+    return name && r->link_index && g_hash_table_contains(r->link_index, name);
 }
+
+/* How many names a "(nodes: ...)" list shows before "and N more". */
+#define NAMES_SHOWN 12
 
 void scn_fail_no_node(scn_ctx *c, const scn_run *r, const char *name)
 {
     GString *all = g_string_new("");
-    for (guint i = 0; i < r->nodes->len; i++)
+    for (guint i = 0; i < r->nodes->len && i < NAMES_SHOWN; i++)
         g_string_append_printf(all, "%s%s", i ? ", " : "", g_array_index(r->nodes, scn_node, i).name);
-    scn_fail(c, "no node named \"%s\" (nodes: %s)", name, all->str);
+    if (r->nodes->len > NAMES_SHOWN)
+        g_string_append_printf(all, " and %u more", r->nodes->len - NAMES_SHOWN);
+    char *cut = scn_cut(name);
+    scn_fail(c, "no node named \"%s\" (nodes: %s)", cut, all->str);
+    g_free(cut);
     g_string_free(all, TRUE);
+}
+
+bool scn_check_host(scn_ctx *c, const scn_run *r, const char *name)
+{
+    const scn_node *n = scn_run_node(r, name);
+    if (!n)
+        scn_fail_no_node(c, r, name);
+    else if (n->router)
+        scn_fail(c, "node \"%s\" is a router: applications run on hosts", name);
+    return n && !n->router;
 }
 
 bool app_reader_failed(const app_reader *r) { return r->c->failed; }
@@ -47,6 +55,16 @@ bool app_reader_failed(const app_reader *r) { return r->c->failed; }
 bool app_reader_has(const app_reader *r, const char *key) { return scn_get(r->cur, key) != NULL; }
 
 bool app_reader_has_node(const app_reader *r, const char *name) { return scn_has_node(r->run, name); }
+
+bool app_reader_host(app_reader *r, const char *key, const char *name)
+{
+    if (r->c->failed)
+        return false;
+    gsize m = key ? scn_push_key(r->c, key) : r->c->path->len;
+    bool ok = scn_check_host(r->c, r->run, name);
+    scn_pop(r->c, m);
+    return ok;
+}
 
 const char *app_reader_string(const app_reader *r)
 {
@@ -104,7 +122,15 @@ int app_reader_enter_list(app_reader *r, const char *key, const char *expected)
 
 void app_reader_enter_item(app_reader *r, int i)
 {
-    push(r, cJSON_GetArrayItem(r->cur, i), scn_push_index(r->c, i));
+    const cJSON *item;
+    if (r->seq_list == r->cur && r->seq_item && i == r->seq_index + 1)
+        item = r->seq_item->next; /* the next one: O(1) */
+    else
+        item = cJSON_GetArrayItem(r->cur, i);
+    r->seq_list = r->cur;
+    r->seq_item = item;
+    r->seq_index = i;
+    push(r, item, scn_push_index(r->c, i));
 }
 
 void app_reader_leave(app_reader *r)
@@ -125,10 +151,13 @@ static void read_name(app_reader *r, const app_key *k, char **field)
     if (!*field || c->failed || k->kind == APP_KEY_STRING)
         return;
     gsize m = scn_push_key(c, k->name);
-    if (k->kind == APP_KEY_NODE && !scn_has_node(r->run, *field))
-        scn_fail_no_node(c, r->run, *field);
-    else if (k->kind == APP_KEY_LINK && !scn_has_link(r->run, *field))
-        scn_fail(c, "no link named \"%s\"", *field);
+    if (k->kind == APP_KEY_NODE)
+        scn_check_host(c, r->run, *field);
+    else if (k->kind == APP_KEY_LINK && !scn_has_link(r->run, *field)) {
+        char *cut = scn_cut(*field);
+        scn_fail(c, "no link named \"%s\"", cut);
+        g_free(cut);
+    }
     scn_pop(c, m);
 }
 
@@ -176,10 +205,15 @@ static void read_key(app_reader *r, const app_key *k, void *field)
     case APP_KEY_NUMBER:
         *(double *)field = scn_get_number(c, cur, k->name, k->def, k->lo, k->hi, false, k->expected);
         break;
-    case APP_KEY_TIME: *(int64_t *)field = scn_get_time(c, cur, k->name, (sim_time_t)llround(k->def)); break;
-    case APP_KEY_SIZE: *(uint64_t *)field = scn_get_size(c, cur, k->name, (uint64_t)llround(k->def)); break;
+    case APP_KEY_TIME:
+        *(int64_t *)field = (int64_t)scn_get_quantity(c, cur, k->name, SCN_Q_TIME, k->def, k->lo, k->hi, false);
+        break;
+    case APP_KEY_SIZE:
+        *(uint64_t *)field = (uint64_t)scn_get_quantity(c, cur, k->name, SCN_Q_SIZE, k->def, k->lo, k->hi, false);
+        break;
     case APP_KEY_RATE:
-        *(uint64_t *)field = scn_get_rate(c, cur, k->name, (uint64_t)llround(k->def), k->required);
+        *(uint64_t *)field =
+            (uint64_t)scn_get_quantity(c, cur, k->name, SCN_Q_RATE, k->def, MAX(k->lo, 1), k->hi, k->required);
         break;
     case APP_KEY_CHOICE: read_choice(r, k, field); break;
     case APP_KEY_CUSTOM: k->read(r, k->name, field); break;

@@ -24,6 +24,10 @@ struct app_reader {
     const cJSON *stack[APP_READER_DEPTH];
     gsize marks[APP_READER_DEPTH];
     int depth;
+    /* The last item entered, so that entering items in order costs O(1)
+     * each (cJSON lists are linked). */
+    const cJSON *seq_list, *seq_item;
+    int seq_index;
 };
 
 void app_reader_init(app_reader *r, scn_ctx *c, const cJSON *obj, const scn_run *run);
@@ -33,7 +37,10 @@ void app_config_clear(const app_type *t, void *cfg);
 
 bool scn_has_node(const scn_run *r, const char *name);
 bool scn_has_link(const scn_run *r, const char *name);
-/* "no node named "x" (nodes: a, b, c)" at the current path. */
+/* "no node named "x" (nodes: a, b, c)" at the current path (at most a
+ * dozen names listed). */
 void scn_fail_no_node(scn_ctx *c, const scn_run *r, const char *name);
+/* Fails at the current path unless `name` is a host (a node, not a router). */
+bool scn_check_host(scn_ctx *c, const scn_run *r, const char *name);
 
 #endif

@@ -10,8 +10,75 @@ typedef struct {
     GError **errors;
     GMutex lock;
     guint done, total;
-    double simulated; /* simulated seconds of the runs done */
+    uint64_t events;     /* of the runs done */
+    double simulated;    /* simulated seconds of the runs done */
+    uint64_t *live_events; /* per run in progress */
+    double *live_sim;
+    uint64_t live_events_sum; /* the sums of live_events and live_sim */
+    double live_sim_sum;
+    gint64 last_report;  /* monotonic us */
+    gint abort_from;     /* runs after it are cancelled (G_MAXINT: none) */
 } plan;
+
+/* What a run's callbacks know: its plan and its index. */
+typedef struct {
+    plan *p;
+    guint k;
+} run_ctx;
+
+/* Reports progress (under the lock): at most every PLAN_PROGRESS_MS, and
+ * when the last run is done. */
+static void report(plan *p)
+{
+    gint64 now = g_get_monotonic_time();
+    if (!p->o->progress || (p->done < p->total && now - p->last_report < PLAN_PROGRESS_MS * 1000))
+        return;
+    p->last_report = now;
+    plan_progress pr = {p->done, p->total, p->events + p->live_events_sum, p->simulated + p->live_sim_sum};
+    p->o->progress(p->o->ud, &pr);
+}
+
+/* Sets run k's progress (under the lock). */
+static void set_live(plan *p, guint k, uint64_t events, double sim_s)
+{
+    p->live_events_sum += events - p->live_events[k];
+    p->live_sim_sum += sim_s - p->live_sim[k];
+    p->live_events[k] = events;
+    p->live_sim[k] = sim_s;
+}
+
+static void run_tick(void *ud, uint64_t events, sim_time_t now)
+{
+    run_ctx *x = ud;
+    g_mutex_lock(&x->p->lock);
+    set_live(x->p, x->k, events, sim_time_to_s(now));
+    report(x->p);
+    g_mutex_unlock(&x->p->lock);
+}
+
+static bool run_cancelled(void *ud)
+{
+    run_ctx *x = ud;
+    const plan_options *o = x->p->o;
+    return (gint)x->k > g_atomic_int_get(&x->p->abort_from) || (o->cancelled && o->cancelled(o->ud));
+}
+
+/* Runs `r` as run k of the plan. */
+static run_result *run_world(plan *p, guint k, const scn_run *r, GError **err)
+{
+    char *pcap_dir = NULL;
+    if (p->o->pcap_root) {
+        pcap_dir = p->total == 1 ? g_strdup(p->o->pcap_root) : g_strdup_printf("%s/run-%04u", p->o->pcap_root, k);
+        g_mkdir_with_parents(pcap_dir, 0755);
+    }
+    run_ctx x = {p, k};
+    run_options opt = {.pcap_dir = pcap_dir, .timeline = p->o->timeline && k == 0,
+                       .transcript = k == p->o->transcript_run, .max_events = p->o->max_events,
+                       .max_wall_s = p->o->max_wall_s, .cancelled = run_cancelled, .tick = run_tick, .ud = &x};
+    run_result *res = world_run(r, scenario_registry(p->sc), k, &opt, err);
+    g_free(pcap_dir);
+    return res;
+}
 
 static void run_one(gpointer data, gpointer user)
 {
@@ -19,35 +86,59 @@ static void run_one(gpointer data, gpointer user)
     guint k = GPOINTER_TO_UINT(data) - 1;
     GError *err = NULL;
     run_result *res = NULL;
-    scn_run *r = scenario_run(p->sc, k, &err);
-    char *pcap_dir = NULL;
-    if (r && p->o->pcap_root) {
-        pcap_dir = p->total == 1 ? g_strdup(p->o->pcap_root) : g_strdup_printf("%s/run-%04u", p->o->pcap_root, k);
-        g_mkdir_with_parents(pcap_dir, 0755);
-    }
-    if (r) {
-        run_options opt = {.pcap_dir = pcap_dir, .timeline = p->o->timeline && k == 0,
-                           .transcript = k == p->o->transcript_run};
-        res = world_run(r, scenario_registry(p->sc), k, &opt, &err);
+    run_ctx x = {p, k};
+    if (run_cancelled(&x)) {
+        g_set_error(&err, WORLD_ERROR, WORLD_ERROR_CANCELLED, "cancelled before it started");
+    } else {
+        scn_run *r = scenario_run(p->sc, k, &err);
+        if (r)
+            res = run_world(p, k, r, &err);
         scn_run_free(r);
     }
-    g_free(pcap_dir);
+    if (err && !g_error_matches(err, WORLD_ERROR, WORLD_ERROR_CANCELLED)) {
+        gint old;
+        do /* abort_from = min(abort_from, k) */
+            old = g_atomic_int_get(&p->abort_from);
+        while ((gint)k < old && !g_atomic_int_compare_and_exchange(&p->abort_from, old, (gint)k));
+    }
     g_mutex_lock(&p->lock);
     p->results[k] = res;
     p->errors[k] = err;
     p->done++;
-    if (res)
-        p->simulated += sim_time_to_s(res->end);
-    if (p->o->progress)
-        p->o->progress(p->o->ud, p->done, p->total, p->simulated);
+    /* A failed run's events and time still count in the progress. */
+    p->simulated += res ? sim_time_to_s(res->end) : p->live_sim[k];
+    p->events += res ? res->events : p->live_events[k];
+    set_live(p, k, 0, 0);
+    report(p);
     g_mutex_unlock(&p->lock);
+}
+
+/* The error to report: the lowest run's that is not a cancellation, else
+ * the first cancellation. NULL when every run succeeded. */
+static const GError *first_error(const plan *p, guint *run)
+{
+    const GError *cancelled = NULL;
+    for (guint k = 0; k < p->total; k++) {
+        const GError *e = p->errors[k];
+        if (e && !g_error_matches(e, WORLD_ERROR, WORLD_ERROR_CANCELLED)) {
+            *run = k;
+            return e;
+        }
+        if (e && !cancelled) {
+            cancelled = e;
+            *run = k;
+        }
+    }
+    return cancelled;
 }
 
 run_result **plan_run(const scenario *sc, const plan_options *o, GError **err)
 {
-    plan p = {.sc = sc, .o = o, .total = scenario_run_count(sc)};
+    plan p = {.sc = sc, .o = o, .total = scenario_run_count(sc), .abort_from = G_MAXINT};
     p.results = g_new0(run_result *, p.total);
     p.errors = g_new0(GError *, p.total);
+    p.live_events = g_new0(uint64_t, p.total);
+    p.live_sim = g_new0(double, p.total);
     g_mutex_init(&p.lock);
     guint threads = o->jobs > 0 ? o->jobs : g_get_num_processors();
     if (threads <= 1 || p.total == 1) {
@@ -60,15 +151,18 @@ run_result **plan_run(const scenario *sc, const plan_options *o, GError **err)
         g_thread_pool_free(pool, FALSE, TRUE);
     }
     g_mutex_clear(&p.lock);
-    bool failed = false;
-    for (guint k = 0; k < p.total; k++) {
-        if (p.errors[k] && !failed) {
-            g_set_error(err, p.errors[k]->domain, p.errors[k]->code, "run %u failed: %s", k, p.errors[k]->message);
-            failed = true;
-        }
-        g_clear_error(&p.errors[k]);
-    }
+    guint k = 0;
+    const GError *e = first_error(&p, &k);
+    bool failed = e != NULL;
+    if (e && e->domain == SCN_ERROR)
+        g_set_error_literal(err, e->domain, e->code, e->message);
+    else if (e)
+        g_set_error(err, e->domain, e->code, "run %u failed: %s", k, e->message);
+    for (guint i = 0; i < p.total; i++)
+        g_clear_error(&p.errors[i]);
     g_free(p.errors);
+    g_free(p.live_events);
+    g_free(p.live_sim);
     if (failed) {
         plan_free(p.results, p.total);
         return NULL;

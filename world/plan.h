@@ -4,8 +4,13 @@
  * for tables and plots.
  *
  * Each run is independent (world.h), so the results of -j N are the ones
- * of -j 1, in run order. Progress is reported through a callback, under a
- * lock, in whatever order runs finish.
+ * of -j 1, in run order. Progress (runs done, events and simulated time,
+ * the runs in progress included) is reported through a callback, under a
+ * lock, at most every PLAN_PROGRESS_MS and when a run ends.
+ *
+ * Failures: when run k fails, the runs after k are cancelled (not those
+ * before it, so the error reported is always the one of the lowest failed
+ * run, whatever -j); a cancel callback (Ctrl-C) stops every run.
  *
  * Ownership: plan_run returns an array of scenario_run_count() results the
  * caller frees with plan_free.
@@ -16,19 +21,32 @@
 #include "scenario.h"
 #include "world.h"
 
-typedef void (*plan_progress_fn)(void *ud, guint done, guint total, double simulated_s);
+#define PLAN_PROGRESS_MS 200
+
+typedef struct {
+    guint done, total;  /* runs finished, runs in the plan */
+    uint64_t events;    /* events executed, the runs in progress included */
+    double simulated_s; /* simulated seconds, the runs in progress included */
+} plan_progress;
+
+typedef void (*plan_progress_fn)(void *ud, const plan_progress *p);
 
 typedef struct {
     const char *pcap_root;  /* pcap files under it (run-NNNN/ per run in a sweep); NULL: none */
     bool timeline;          /* collect run 0's timeline */
     guint transcript_run;   /* the run whose dialogue is collected */
     guint jobs;             /* threads; 0: one per core */
+    uint64_t max_events;    /* per run; 0: the scenario's (run_options) */
+    double max_wall_s;      /* per run; 0: the scenario's */
     plan_progress_fn progress;
+    bool (*cancelled)(void *ud); /* optional: true stops every run (any thread may call it) */
     void *ud;
 } plan_options;
 
-/* Runs the plan. NULL, with the first failed run's error ("run K
- * failed: ..."), when any run fails. */
+/* Runs the plan. NULL, with the lowest failed run's error, when any run
+ * fails: "run K failed: ..." (WORLD_ERROR for budgets and cancellation,
+ * SCN_ERROR for a run whose values do not check, which the message
+ * locates like a loading error). */
 run_result **plan_run(const scenario *sc, const plan_options *o, GError **err);
 void plan_free(run_result **results, guint n);
 

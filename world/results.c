@@ -1,16 +1,23 @@
 /* results: summary.json, the CSV files, and the folder swap. */
+#define _POSIX_C_SOURCE 200809L /* kill(pid, 0): whether a stale folder's process still runs */
+
 #include "results.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #ifndef APPSIM_VERSION
 #define APPSIM_VERSION "0.0.0"
 #endif
+
+G_DEFINE_QUARK(appsim-results-error-quark, results_error)
 
 bool results_write_text(const char *dir, const char *name, const char *text, GError **err)
 {
@@ -65,16 +72,16 @@ static void add_metrics(cJSON *m, const run_result *r)
 /* A run's "params": the value of each sweep axis and the compare axis. */
 static void add_params(cJSON *o, const scenario *sc, guint k)
 {
-    guint coords[64], nax = scenario_axes(sc);
+    guint coords[SCN_MAX_AXES + 1], nax = scenario_axes(sc);
     const scn_axis *cmp = scenario_compare(sc);
     cJSON *params = cJSON_AddObjectToObject(o, "params");
     scenario_run_coords(sc, k, coords);
-    for (guint i = 0; i < nax && i < 63; i++) {
+    for (guint i = 0; i < nax; i++) {
         const scn_axis *a = scenario_axis(sc, i);
         cJSON_AddStringToObject(params, a->path, g_ptr_array_index(a->labels, coords[i]));
     }
     if (cmp)
-        cJSON_AddStringToObject(params, cmp->path, g_ptr_array_index(cmp->labels, coords[MIN(nax, 63u)]));
+        cJSON_AddStringToObject(params, cmp->path, g_ptr_array_index(cmp->labels, coords[nax]));
 }
 
 static bool write_summary(const scenario *sc, run_result *const *res, const char *metric, const char *dir,
@@ -96,6 +103,10 @@ static bool write_summary(const scenario *sc, run_result *const *res, const char
         add_params(o, sc, k);
         add_metrics(cJSON_AddObjectToObject(o, "metrics"), res[k]);
         cJSON_AddStringToObject(o, "fingerprint", res[k]->fingerprint);
+        if (res[k]->failed)
+            cJSON_AddStringToObject(o, "failed", res[k]->failed);
+        if (res[k]->max_time_reached)
+            cJSON_AddTrueToObject(o, "max_time_reached");
         cJSON_AddItemToArray(runs, o);
     }
     char *text = cJSON_Print(root);
@@ -174,15 +185,19 @@ bool results_write(const scenario *sc, run_result *const *res, const char *metri
 
 void results_remove_tree(const char *path)
 {
+    GStatBuf st;
+    if (g_lstat(path, &st) != 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        g_unlink(path); /* a file or a symbolic link: the link, not what it points to */
+        return;
+    }
     GDir *d = g_dir_open(path, 0, NULL);
     if (d) {
         const char *name;
         while ((name = g_dir_read_name(d))) {
             char *p = g_build_filename(path, name, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                results_remove_tree(p);
-            else
-                g_unlink(p);
+            results_remove_tree(p);
             g_free(p);
         }
         g_dir_close(d);
@@ -190,16 +205,106 @@ void results_remove_tree(const char *path)
     g_rmdir(path);
 }
 
+/* Whether `dir` is a real folder (not a link) holding the marker file. */
+static bool has_marker(const char *dir)
+{
+    GStatBuf st;
+    if (g_lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return false;
+    char *m = g_build_filename(dir, RESULTS_MARKER, NULL);
+    bool ok = g_lstat(m, &st) == 0 && S_ISREG(st.st_mode);
+    g_free(m);
+    return ok;
+}
+
+static bool is_empty_dir(const char *dir)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    bool empty = d && g_dir_read_name(d) == NULL;
+    if (d)
+        g_dir_close(d);
+    return empty;
+}
+
+bool results_check_dest(const char *dir, GError **err)
+{
+    GStatBuf st;
+    if (g_lstat(dir, &st) != 0)
+        return true; /* absent */
+    const char *why = S_ISLNK(st.st_mode)  ? "is a symbolic link"
+                      : !S_ISDIR(st.st_mode) ? "is not a folder"
+                      : has_marker(dir) || is_empty_dir(dir)
+                          ? NULL
+                          : "exists and is not an appsim results folder (it has no " RESULTS_MARKER " file)";
+    if (why)
+        g_set_error(err, RESULTS_ERROR, RESULTS_ERROR_NOT_OURS,
+                    "%s %s: appsim only replaces folders it wrote; remove it or choose another -o DIR", dir, why);
+    return why == NULL;
+}
+
+/* The pid of "<base>.tmp-<pid>" or "<base>.old-<pid>", or 0. */
+static long stale_pid(const char *name, const char *base)
+{
+    size_t bl = strlen(base);
+    if (strncmp(name, base, bl) || (strncmp(name + bl, ".tmp-", 5) && strncmp(name + bl, ".old-", 5)))
+        return 0;
+    const char *digits = name + bl + 5;
+    char *end;
+    long pid = strtol(digits, &end, 10);
+    return *digits && !*end && pid > 0 ? pid : 0;
+}
+
+guint results_clean_stale(const char *dir)
+{
+    char *parent = g_path_get_dirname(dir), *base = g_path_get_basename(dir);
+    GDir *d = g_dir_open(parent, 0, NULL);
+    guint n = 0;
+    const char *name;
+    while (d && (name = g_dir_read_name(d))) {
+        long pid = stale_pid(name, base);
+        if (!pid || pid == (long)getpid() || !(kill((pid_t)pid, 0) != 0 && errno == ESRCH))
+            continue; /* not one, ours, or its process still runs */
+        char *p = g_build_filename(parent, name, NULL);
+        if (has_marker(p)) {
+            results_remove_tree(p);
+            n++;
+        }
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(parent);
+    g_free(base);
+    return n;
+}
+
+static void set_io_error(GError **err, const char *what, const char *path, int e)
+{
+    g_set_error(err, RESULTS_ERROR, RESULTS_ERROR_IO, "cannot %s %s: %s", what, path, g_strerror(e));
+}
+
 char *results_begin(const char *dir, GError **err)
 {
+    if (!results_check_dest(dir, err))
+        return NULL;
     char *tmp = g_strdup_printf("%s.tmp-%d", dir, (int)getpid());
     char *parent = g_path_get_dirname(dir);
     g_mkdir_with_parents(parent, 0755);
     g_free(parent);
-    results_remove_tree(tmp);
-    if (g_mkdir(tmp, 0755) != 0) {
-        int e = errno;
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "cannot create %s: %s", tmp, g_strerror(e));
+    results_clean_stale(dir);
+    if (has_marker(tmp))
+        results_remove_tree(tmp); /* a dead run's with our pid */
+    char *marker = g_build_filename(tmp, RESULTS_MARKER, NULL);
+    bool ok = g_mkdir(tmp, 0755) == 0;
+    if (!ok)
+        set_io_error(err, "create", tmp, errno);
+    else if (!(ok = g_file_set_contents(marker, "appsim results: `appsim run` replaces this folder whole\n", -1,
+                                        NULL))) {
+        set_io_error(err, "write", marker, errno);
+        results_remove_tree(tmp);
+    }
+    g_free(marker);
+    if (!ok) {
         g_free(tmp);
         return NULL;
     }
@@ -208,12 +313,16 @@ char *results_begin(const char *dir, GError **err)
 
 bool results_commit(const char *tmp, const char *dir, GError **err)
 {
+    if (!results_check_dest(dir, err))
+        return false;
     char *old = g_strdup_printf("%s.old-%d", dir, (int)getpid());
-    bool had = g_file_test(dir, G_FILE_TEST_EXISTS), ok = true;
-    if ((had && g_rename(dir, old) != 0) || g_rename(tmp, dir) != 0) {
-        int e = errno;
-        g_set_error(err, G_FILE_ERROR, g_file_error_from_errno(e), "cannot move the results into %s: %s", dir,
-                    g_strerror(e));
+    GStatBuf st;
+    bool had = g_lstat(dir, &st) == 0, ok = true;
+    if (had && g_rename(dir, old) != 0) {
+        set_io_error(err, "move the old results aside:", dir, errno);
+        ok = false;
+    } else if (g_rename(tmp, dir) != 0) {
+        set_io_error(err, "move the results into", dir, errno);
         if (had)
             g_rename(old, dir);
         ok = false;

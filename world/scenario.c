@@ -1,21 +1,24 @@
 /*
- * scenario: JSON loading with errors that say where and what, the run
- * plan of sweeps, and setting values by path.
+ * scenario: loading a scenario file and its plan of runs — the sweep and
+ * compare axes, --set overrides, setting values by path, and the checks
+ * of the plan's runs (scn_run.c checks one run's tree, scn_json.c reads
+ * the file).
  *
- * The checker walks the JSON tree with a path stack ("$.links[2].rate") so
- * that every message names the offending value. Objects are checked
- * against their table of keys; an unknown key gets the closest known key
- * (edit distance) as a suggestion.
+ * The plan is bounded (scenario.h, SCN_MAX_*): at most SCN_MAX_AXES axes
+ * of at most SCN_MAX_AXIS_VALUES values each, and at most SCN_MAX_RUNS
+ * runs, counted in 64 bits so that no product wraps. A plan of at most
+ * SCN_CHECK_ALL_RUNS runs is checked run by run at load; a larger one
+ * value by value (each value of each axis once, the other axes at their
+ * first values: the sum of the axes' sizes, not their product).
  */
 #include "scenario.h"
 
 #include <math.h>
 #include <string.h>
 
-#include "app_reader.h"
+#include "scn_priv.h"
 #include "scn_read.h"
 #include "sim/sim_rng.h"
-#include "units.h"
 
 G_DEFINE_QUARK(appsim-scenario-error-quark, scn_error)
 
@@ -26,440 +29,10 @@ struct scenario {
     uint64_t seed;
     GPtrArray *axes; /* of scn_axis* */
     scn_axis *compare;
+    guint runs;      /* the plan's runs, at most SCN_MAX_RUNS */
     char *name, *description;
     char *full_json; /* the file as run (after --set), sweep included */
 };
-
-/* ---- sections -------------------------------------------------------------- */
-
-static const char *const top_keys[] = {"name", "description", "seed", "stop", "max_time", "tcp",
-                                       "nodes", "links", "apps", "sweep", "compare", "outputs", NULL};
-static const char *const tcp_keys[] = {"cc", "mss", "init_cwnd", "delayed_ack", "sndbuf", "rcvbuf",
-                                       "header", "rto_min", "time_wait", "send_jitter", NULL};
-static const char *const node_keys[] = {"name", "type", NULL};
-static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
-                                        "queue_bytes", "loss", "down", "reverse", NULL};
-static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
-static const char *const out_keys[] = {"metric", "formula", "title", "timeline", NULL};
-
-static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
-{
-    tcp_params_default(&r->tcp);
-    r->tcp_header = 40;
-    if (!t)
-        return;
-    gsize m = scn_push_key(c, "tcp");
-    if (scn_check_keys(c, t, tcp_keys)) {
-        char *cc = scn_get_string(c, t, "cc", "reno", false);
-        if (cc && !tcp_cc_parse(cc, &r->tcp.cc)) {
-            gsize k = scn_push_key(c, "cc");
-            scn_fail_expected(c, scn_get(t, "cc"), "\"reno\", \"newreno\" or \"ideal\"");
-            scn_pop(c, k);
-        }
-        g_free(cc);
-        r->tcp.mss = (uint32_t)scn_get_number(c, t, "mss", 1460, 1, 65495, true, "a whole number of bytes from 1 to 65495");
-        r->tcp.init_cwnd = (uint32_t)scn_get_number(c, t, "init_cwnd", 10, 1, 1000, true, "a whole number of segments from 1 to 1000");
-        r->tcp.delayed_ack = scn_get_bool(c, t, "delayed_ack", false);
-        r->tcp.sndbuf = (uint32_t)MIN(scn_get_size(c, t, "sndbuf", r->tcp.sndbuf), UINT32_MAX);
-        r->tcp.rcvbuf = (uint32_t)MIN(scn_get_size(c, t, "rcvbuf", r->tcp.rcvbuf), UINT32_MAX);
-        r->tcp_header = (uint16_t)scn_get_number(c, t, "header", 40, 0, 1000, true, "a whole number of bytes from 0 to 1000");
-        r->tcp.rto_min = scn_get_time(c, t, "rto_min", r->tcp.rto_min);
-        r->tcp.time_wait = scn_get_time(c, t, "time_wait", r->tcp.time_wait);
-        r->tcp.send_jitter = scn_get_time(c, t, "send_jitter", 0);
-        GError *e = NULL;
-        if (!c->failed && !tcp_params_check(&r->tcp, &e)) {
-            scn_fail(c, "%s", e->message);
-            g_error_free(e);
-        }
-    }
-    scn_pop(c, m);
-}
-
-static void parse_dir(scn_ctx *c, const cJSON *o, link_params_t *p, bool need_rate)
-{
-    p->rate_bps = scn_get_rate(c, o, "rate", p->rate_bps, need_rate);
-    p->delay = scn_get_time(c, o, "delay", p->delay);
-    p->queue_pkts = (uint32_t)scn_get_number(c, o, "queue", p->queue_pkts, 0, 1e9, true, "a whole number of packets (0: no limit)");
-    p->queue_bytes = scn_get_size(c, o, "queue_bytes", p->queue_bytes);
-    p->loss = scn_get_number(c, o, "loss", p->loss, 0, 1, false, "a probability from 0 to 1");
-}
-
-static void parse_nodes(scn_ctx *c, const cJSON *nodes, scn_run *r)
-{
-    gsize m = scn_push_key(c, "nodes");
-    if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) == 0) {
-        scn_fail_expected(c, nodes, "a list of nodes like [{\"name\": \"client\", \"type\": \"host\"}]");
-        scn_pop(c, m);
-        return;
-    }
-    int i = 0;
-    const cJSON *n;
-    cJSON_ArrayForEach(n, nodes)
-    {
-        gsize k = scn_push_index(c, i++);
-        if (scn_check_keys(c, n, node_keys)) {
-            scn_node nd = {0};
-            nd.name = scn_get_string(c, n, "name", NULL, true);
-            char *type = scn_get_string(c, n, "type", "host", false);
-            if (type && strcmp(type, "host") && strcmp(type, "router")) {
-                gsize t = scn_push_key(c, "type");
-                scn_fail_expected(c, scn_get(n, "type"), "\"host\" or \"router\"");
-                scn_pop(c, t);
-            }
-            nd.router = type && !strcmp(type, "router");
-            g_free(type);
-            if (nd.name && scn_has_node(r, nd.name)) {
-                gsize t = scn_push_key(c, "name");
-                scn_fail(c, "a second node named \"%s\"", nd.name);
-                scn_pop(c, t);
-            }
-            g_array_append_val(r->nodes, nd);
-        }
-        scn_pop(c, k);
-        if (c->failed)
-            break;
-    }
-    scn_pop(c, m);
-}
-
-static void parse_links(scn_ctx *c, const cJSON *links, scn_run *r)
-{
-    gsize m = scn_push_key(c, "links");
-    if (!cJSON_IsArray(links)) {
-        scn_fail_expected(c, links, "a list of links");
-        scn_pop(c, m);
-        return;
-    }
-    int i = 0;
-    const cJSON *l;
-    cJSON_ArrayForEach(l, links)
-    {
-        gsize k = scn_push_index(c, i++);
-        if (scn_check_keys(c, l, link_keys)) {
-            scn_link ln = {0};
-            ln.down = g_array_new(FALSE, FALSE, sizeof(sim_time_t));
-            ln.from = scn_get_string(c, l, "from", NULL, true);
-            ln.to = scn_get_string(c, l, "to", NULL, true);
-            ln.name = scn_get_string(c, l, "name", NULL, false);
-            if (!ln.name && ln.from && ln.to)
-                ln.name = g_strdup_printf("%s-%s", ln.from, ln.to);
-            for (int e = 0; e < 2 && !c->failed; e++) {
-                const char *end = e ? ln.to : ln.from;
-                if (end && !scn_has_node(r, end)) {
-                    gsize t = scn_push_key(c, e ? "to" : "from");
-                    scn_fail_no_node(c, r, end);
-                    scn_pop(c, t);
-                }
-            }
-            if (!c->failed && ln.from && ln.to && !strcmp(ln.from, ln.to))
-                scn_fail(c, "a link cannot join node \"%s\" to itself", ln.from);
-            parse_dir(c, l, &ln.ab, true);
-            ln.ba = ln.ab;
-            const cJSON *rev = scn_get(l, "reverse");
-            if (rev && !c->failed) {
-                gsize t = scn_push_key(c, "reverse");
-                if (scn_check_keys(c, rev, dir_keys))
-                    parse_dir(c, rev, &ln.ba, false);
-                scn_pop(c, t);
-            }
-            const cJSON *down = scn_get(l, "down");
-            if (down && !c->failed) {
-                gsize t = scn_push_key(c, "down");
-                const cJSON *iv;
-                int j = 0;
-                if (!cJSON_IsArray(down))
-                    scn_fail_expected(c, down, "a list of intervals like [[\"1s\", \"4s\"]]");
-                cJSON_ArrayForEach(iv, down)
-                {
-                    gsize u = scn_push_index(c, j++);
-                    double a, b;
-                    if (!cJSON_IsArray(iv) || cJSON_GetArraySize(iv) != 2)
-                        scn_fail_expected(c, iv, "an interval [start, end] like [\"1s\", \"4s\"]");
-                    else if (scn_quantity(c, cJSON_GetArrayItem(iv, 0), 1, &a) &&
-                             scn_quantity(c, cJSON_GetArrayItem(iv, 1), 1, &b)) {
-                        if (b <= a)
-                            scn_fail(c, "the end of a down interval must come after its start");
-                        sim_time_t pair[2] = {(sim_time_t)llround(a), (sim_time_t)llround(b)};
-                        g_array_append_vals(ln.down, pair, 2);
-                    }
-                    scn_pop(c, u);
-                    if (c->failed)
-                        break;
-                }
-                scn_pop(c, t);
-            }
-            g_array_append_val(r->links, ln);
-        }
-        scn_pop(c, k);
-        if (c->failed)
-            break;
-    }
-    scn_pop(c, m);
-}
-
-/* "a", "b" or "c" from a list of names, for "expected ..." */
-static char *either_of(GPtrArray *names)
-{
-    GString *s = g_string_new("");
-    for (guint i = 0; i < names->len; i++)
-        g_string_append_printf(s, "%s\"%s\"", i == 0 ? "" : i + 1 == names->len ? " or " : ", ",
-                               (const char *)g_ptr_array_index(names, i));
-    return g_string_free(s, FALSE);
-}
-
-static void fail_unknown_type(scn_ctx *c, const cJSON *a, const app_registry *reg)
-{
-    GPtrArray *names = g_ptr_array_new();
-    for (size_t i = 0; i < reg->n; i++)
-        g_ptr_array_add(names, (gpointer)reg->types[i]->type);
-    char *exp = either_of(names);
-    gsize t = scn_push_key(c, "type");
-    scn_fail_expected(c, scn_get(a, "type"), exp);
-    scn_pop(c, t);
-    g_free(exp);
-    g_ptr_array_free(names, TRUE);
-}
-
-static void app_spec_clear(app_spec *a)
-{
-    if (a->type)
-        app_config_clear(a->type, a->cfg);
-    g_free(a->cfg);
-    g_free(a->name);
-    g_free(a->host);
-}
-
-static const char *const app_common_keys[] = {"name", "type", "host", NULL};
-
-/* One application: its common keys, then its type's table and check. */
-static void parse_app(scn_ctx *c, const cJSON *a, scn_run *r, const app_registry *reg, app_spec *app)
-{
-    char *type = scn_get_string(c, a, "type", NULL, true);
-    app->host = scn_get_string(c, a, "host", NULL, true);
-    app->name = scn_get_string(c, a, "name", type, false);
-    app->type = type ? app_registry_find(reg, type) : NULL;
-    if (type && !app->type)
-        fail_unknown_type(c, a, reg);
-    g_free(type);
-    if (app->type) {
-        app->cfg = g_malloc0(app->type->config_size);
-        app_reader rd;
-        app_reader_init(&rd, c, a, r);
-        if (app_reader_table(&rd, app_common_keys, app->type->keys, app->cfg) && app->type->check)
-            app->type->check(&rd, app->cfg);
-    }
-    if (!c->failed && app->host && !scn_has_node(r, app->host)) {
-        gsize t = scn_push_key(c, "host");
-        scn_fail_no_node(c, r, app->host);
-        scn_pop(c, t);
-    }
-    for (guint j = 0; j < r->apps->len && !c->failed; j++)
-        if (app->name && !strcmp(g_array_index(r->apps, app_spec, j).name, app->name)) {
-            gsize t = scn_push_key(c, "name");
-            scn_fail(c, "a second application named \"%s\"", app->name);
-            scn_pop(c, t);
-        }
-}
-
-static void parse_apps(scn_ctx *c, const cJSON *apps, scn_run *r, const app_registry *reg)
-{
-    gsize m = scn_push_key(c, "apps");
-    if (!cJSON_IsArray(apps)) {
-        scn_fail_expected(c, apps, "a list of applications");
-        scn_pop(c, m);
-        return;
-    }
-    int i = 0;
-    const cJSON *a;
-    cJSON_ArrayForEach(a, apps)
-    {
-        gsize k = scn_push_index(c, i);
-        app_spec app = {0};
-        app.index = (guint)i++;
-        if (!cJSON_IsObject(a))
-            scn_fail_expected(c, a, "an application object");
-        else
-            parse_app(c, a, r, reg, &app);
-        g_array_append_val(r->apps, app);
-        scn_pop(c, k);
-        if (c->failed)
-            break;
-    }
-    scn_pop(c, m);
-}
-
-/* Two applications of one host may not listen on the same port. */
-static void check_ports(scn_ctx *c, const scn_run *r)
-{
-    for (guint i = 0; i < r->apps->len && !c->failed; i++) {
-        const app_spec *a = &g_array_index(r->apps, app_spec, i);
-        uint16_t pa[16];
-        size_t na = a->type->listens ? a->type->listens(a->cfg, pa, G_N_ELEMENTS(pa)) : 0;
-        for (guint j = 0; j < i && !c->failed; j++) {
-            const app_spec *b = &g_array_index(r->apps, app_spec, j);
-            uint16_t pb[16];
-            size_t nb = b->type->listens ? b->type->listens(b->cfg, pb, G_N_ELEMENTS(pb)) : 0;
-            for (size_t x = 0; x < na && strcmp(a->host, b->host) == 0; x++)
-                for (size_t y = 0; y < nb; y++)
-                    if (pa[x] == pb[y] && !c->failed) {
-                        gsize m = scn_push_key(c, "apps");
-                        gsize k = scn_push_index(c, (int)i);
-                        scn_fail(c, "port %u of host \"%s\" is taken by application \"%s\"", pa[x], a->host,
-                                 b->name);
-                        scn_pop(c, k);
-                        scn_pop(c, m);
-                    }
-        }
-    }
-}
-
-/* The names outputs.metric and outputs.formula may take. */
-static GPtrArray *metric_names(const app_registry *reg)
-{
-    GPtrArray *names = g_ptr_array_new();
-    for (size_t i = 0; i < reg->n; i++)
-        for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
-            g_ptr_array_add(names, (gpointer)h->name);
-    g_ptr_array_add(names, (gpointer)"link_utilisation");
-    return names;
-}
-
-static GPtrArray *formula_names(const app_registry *reg)
-{
-    GPtrArray *names = g_ptr_array_new();
-    for (size_t i = 0; i < reg->n; i++)
-        for (const app_formula *f = reg->types[i]->formulas; f && f->name; f++)
-            g_ptr_array_add(names, (gpointer)f->name);
-    return names;
-}
-
-static bool listed(GPtrArray *names, const char *s)
-{
-    for (guint i = 0; i < names->len; i++)
-        if (!strcmp(g_ptr_array_index(names, i), s))
-            return true;
-    return false;
-}
-
-/* Reads outputs.<key> (a string) and checks it is one of `names`. */
-static char *get_named(scn_ctx *c, const cJSON *o, const char *key, GPtrArray *names)
-{
-    char *v = scn_get_string(c, o, key, NULL, false);
-    if (v && !listed(names, v)) {
-        char *exp = either_of(names);
-        gsize t = scn_push_key(c, key);
-        scn_fail_expected(c, scn_get(o, key), exp);
-        scn_pop(c, t);
-        g_free(exp);
-    }
-    return v;
-}
-
-/* Without outputs.metric: the first headline of the first application
- * that has one, else the busiest link's utilisation. */
-static char *default_metric(const scn_run *r)
-{
-    for (guint i = 0; i < r->apps->len; i++) {
-        const app_type *t = g_array_index(r->apps, app_spec, i).type;
-        if (t->headlines && t->headlines[0].name)
-            return g_strdup(t->headlines[0].name);
-    }
-    return g_strdup("link_utilisation");
-}
-
-static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_registry *reg)
-{
-    scn_outputs *out = &r->out;
-    if (o) {
-        gsize m = scn_push_key(c, "outputs");
-        if (scn_check_keys(c, o, out_keys)) {
-            GPtrArray *metrics = metric_names(reg), *formulas = formula_names(reg);
-            out->metric = get_named(c, o, "metric", metrics);
-            out->formula = get_named(c, o, "formula", formulas);
-            out->title = scn_get_string(c, o, "title", NULL, false);
-            out->timeline = scn_get_bool(c, o, "timeline", false);
-            g_ptr_array_free(metrics, TRUE);
-            g_ptr_array_free(formulas, TRUE);
-        }
-        scn_pop(c, m);
-    }
-    if (!out->metric)
-        out->metric = default_metric(r);
-}
-
-void scn_run_free(scn_run *r)
-{
-    if (!r)
-        return;
-    g_free(r->name);
-    g_free(r->description);
-    for (guint i = 0; i < r->nodes->len; i++)
-        g_free(g_array_index(r->nodes, scn_node, i).name);
-    g_array_free(r->nodes, TRUE);
-    for (guint i = 0; i < r->links->len; i++) {
-        scn_link *l = &g_array_index(r->links, scn_link, i);
-        g_free(l->name);
-        g_free(l->from);
-        g_free(l->to);
-        if (l->down)
-            g_array_free(l->down, TRUE);
-    }
-    g_array_free(r->links, TRUE);
-    for (guint i = 0; i < r->apps->len; i++)
-        app_spec_clear(&g_array_index(r->apps, app_spec, i));
-    g_array_free(r->apps, TRUE);
-    g_free(r->out.metric);
-    g_free(r->out.formula);
-    g_free(r->out.title);
-    g_free(r);
-}
-
-/* Checks a whole scenario tree (its sweep keys aside) into a run. */
-static scn_run *parse_run(const char *file, const cJSON *root, uint64_t seed, const app_registry *reg,
-                          GError **err)
-{
-    scn_ctx c = {file, g_string_new("$"), err, false};
-    scn_run *r = g_new0(scn_run, 1);
-    r->nodes = g_array_new(FALSE, TRUE, sizeof(scn_node));
-    r->links = g_array_new(FALSE, TRUE, sizeof(scn_link));
-    r->apps = g_array_new(FALSE, TRUE, sizeof(app_spec));
-    r->seed = seed;
-    if (scn_check_keys(&c, root, top_keys)) {
-        r->name = scn_get_string(&c, root, "name", NULL, true);
-        r->description = scn_get_string(&c, root, "description", "", false);
-        const cJSON *stop = scn_get(root, "stop");
-        if (stop && !(cJSON_IsString(stop) && !strcmp(stop->valuestring, "done"))) {
-            gsize m = scn_push_key(&c, "stop");
-            double t;
-            if (scn_quantity(&c, stop, 1, &t))
-                r->stop_time = (sim_time_t)llround(t);
-            scn_pop(&c, m);
-        }
-        r->max_time = scn_get_time(&c, root, "max_time", SIM_S(3600));
-        parse_tcp(&c, scn_get(root, "tcp"), r);
-        if (!c.failed) {
-            const cJSON *nodes = scn_get(root, "nodes");
-            if (!nodes)
-                scn_fail(&c, "missing key \"nodes\"");
-            else
-                parse_nodes(&c, nodes, r);
-        }
-        if (!c.failed)
-            parse_links(&c, scn_get(root, "links"), r);
-        if (!c.failed && scn_get(root, "apps"))
-            parse_apps(&c, scn_get(root, "apps"), r, reg);
-        if (!c.failed)
-            check_ports(&c, r);
-        if (!c.failed)
-            parse_outputs(&c, scn_get(root, "outputs"), r, reg);
-    }
-    g_string_free(c.path, TRUE);
-    if (c.failed) {
-        scn_run_free(r);
-        return NULL;
-    }
-    return r;
-}
 
 /* ---- paths ------------------------------------------------------------------- */
 
@@ -479,24 +52,31 @@ bool scn_json_set(cJSON *root, const char *path, const cJSON *value, GError **er
                 found = it;
         }
         if (!found) {
-            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: there is no %s named \"%s\"", path,
-                        !strcmp(seg[0], "links") ? "link" : !strcmp(seg[0], "apps") ? "application" : "node",
-                        seg[1]);
+            char *p = scn_cut(path), *nm = scn_cut(seg[1]);
+            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: there is no %s named \"%s\"", p,
+                        !strcmp(seg[0], "links") ? "link" : !strcmp(seg[0], "apps") ? "application" : "node", nm);
+            g_free(p);
+            g_free(nm);
             ok = false;
         }
         at = found;
         i = 2;
     } else if (n >= 1 && (!strcmp(seg[0], "links") || !strcmp(seg[0], "apps") || !strcmp(seg[0], "nodes"))) {
-        g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: name the element, as in %s.NAME.KEY", path, seg[0]);
+        char *p = scn_cut(path);
+        g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: name the element, as in %s.NAME.KEY", p, seg[0]);
+        g_free(p);
         ok = false;
     }
     for (; ok && i + 1 < n; i++) {
         if (cJSON_IsArray(at)) { /* a list element by its index: objects.0.size */
             char *end;
             guint64 idx = g_ascii_strtoull(seg[i], &end, 10);
-            cJSON *el = *end || end == seg[i] ? NULL : cJSON_GetArrayItem(at, (int)idx);
+            cJSON *el = *end || end == seg[i] || idx > G_MAXINT ? NULL : cJSON_GetArrayItem(at, (int)idx);
             if (!el) {
-                g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: \"%s\" is not an index of that list", path, seg[i]);
+                char *p = scn_cut(path), *s = scn_cut(seg[i]);
+                g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: \"%s\" is not an index of that list", p, s);
+                g_free(p);
+                g_free(s);
                 ok = false;
             }
             at = el;
@@ -508,7 +88,10 @@ bool scn_json_set(cJSON *root, const char *path, const cJSON *value, GError **er
             cJSON_AddItemToObject(at, seg[i], next);
         }
         if (!cJSON_IsObject(next) && !cJSON_IsArray(next)) {
-            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: \"%s\" is not an object or a list", path, seg[i]);
+            char *p = scn_cut(path), *s = scn_cut(seg[i]);
+            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "%s: \"%s\" is not an object or a list", p, s);
+            g_free(p);
+            g_free(s);
             ok = false;
         }
         at = next;
@@ -524,7 +107,8 @@ bool scn_json_set(cJSON *root, const char *path, const cJSON *value, GError **er
     return ok;
 }
 
-/* ---- loading ------------------------------------------------------------------ */
+
+/* ---- axes ---------------------------------------------------------------------- */
 
 static void axis_free(gpointer p)
 {
@@ -541,6 +125,17 @@ static void axis_free(gpointer p)
     g_free(a);
 }
 
+static scn_axis *axis_new(bool cases)
+{
+    scn_axis *a = g_new0(scn_axis, 1);
+    a->cases = cases;
+    a->values = g_ptr_array_new();
+    a->labels = g_ptr_array_new_with_free_func(g_free);
+    if (cases)
+        a->notes = g_ptr_array_new_with_free_func(g_free);
+    return a;
+}
+
 static char *label_of(const cJSON *v)
 {
     if (cJSON_IsString(v))
@@ -551,94 +146,114 @@ static char *label_of(const cJSON *v)
     return r;
 }
 
-/* "values": [...] or "range": {"from": X, "to": Y, "step": Z} (numbers, or
- * quantities with the same unit). */
-static scn_axis *parse_axis(scn_ctx *c, const cJSON *o)
+/* Fails unless a list of n values fits in an axis. */
+static bool axis_fits(scn_ctx *c, const char *what, double n)
 {
-    static const char *const keys[] = {"path", "values", "range", "cases", NULL};
+    if (n <= SCN_MAX_AXIS_VALUES)
+        return true;
+    if (!isfinite(n))
+        scn_fail(c, "%s of more than 1e308 values is too long (at most %d)", what, SCN_MAX_AXIS_VALUES);
+    else if (n < 1e15)
+        scn_fail(c, "%s of %.0f values is too long (at most %d)", what, n, SCN_MAX_AXIS_VALUES);
+    else
+        scn_fail(c, "%s of about %.3g values is too long (at most %d)", what, n, SCN_MAX_AXIS_VALUES);
+    return false;
+}
+
+/* "cases": [{"label", "note", "set"}, ...] */
+static void parse_cases(scn_ctx *c, const cJSON *cases, scn_axis *a)
+{
     static const char *const case_keys[] = {"label", "note", "set", NULL};
-    const cJSON *cases = cJSON_IsObject(o) ? scn_get(o, "cases") : NULL;
-    if (cases) {
-        if (!scn_check_keys(c, o, keys))
-            return NULL;
-        scn_axis *a = g_new0(scn_axis, 1);
-        a->cases = true;
-        a->path = g_strdup("case");
-        a->values = g_ptr_array_new();
-        a->labels = g_ptr_array_new_with_free_func(g_free);
-        a->notes = g_ptr_array_new_with_free_func(g_free);
-        gsize m = scn_push_key(c, "cases");
-        if (!cJSON_IsArray(cases) || cJSON_GetArraySize(cases) == 0)
-            scn_fail_expected(c, cases, "a list of cases like [{\"label\": \"...\", \"set\": {\"links.access.rate\": \"15.4Mbps\"}}]");
-        int i = 0;
-        const cJSON *cs;
-        cJSON_ArrayForEach(cs, cases)
-        {
-            gsize k = scn_push_index(c, i++);
-            if (scn_check_keys(c, cs, case_keys)) {
-                char *label = scn_get_string(c, cs, "label", NULL, true);
-                char *note = scn_get_string(c, cs, "note", "", false);
-                const cJSON *set = scn_get(cs, "set");
-                if (!cJSON_IsObject(set)) {
-                    gsize t = scn_push_key(c, "set");
-                    scn_fail_expected(c, set, "an object of \"path\": value pairs");
-                    scn_pop(c, t);
-                }
-                g_ptr_array_add(a->values, cJSON_Duplicate(set, true));
-                g_ptr_array_add(a->labels, label ? label : g_strdup(""));
-                g_ptr_array_add(a->notes, note ? note : g_strdup(""));
+    gsize m = scn_push_key(c, "cases");
+    if (!cJSON_IsArray(cases) || cJSON_GetArraySize(cases) == 0)
+        scn_fail_expected(c, cases, "a list of cases like [{\"label\": \"...\", \"set\": {\"links.access.rate\": \"15.4Mbps\"}}]");
+    else
+        axis_fits(c, "a list", cJSON_GetArraySize(cases));
+    int i = 0;
+    const cJSON *cs;
+    cJSON_ArrayForEach(cs, cases)
+    {
+        if (c->failed)
+            break;
+        gsize k = scn_push_index(c, i++);
+        if (scn_check_keys(c, cs, case_keys)) {
+            char *label = scn_get_string(c, cs, "label", NULL, true);
+            char *note = scn_get_string(c, cs, "note", "", false);
+            const cJSON *set = scn_get(cs, "set");
+            if (!cJSON_IsObject(set)) {
+                gsize t = scn_push_key(c, "set");
+                scn_fail_expected(c, set, "an object of \"path\": value pairs");
+                scn_pop(c, t);
             }
-            scn_pop(c, k);
-            if (c->failed)
-                break;
+            g_ptr_array_add(a->values, cJSON_Duplicate(set, true));
+            g_ptr_array_add(a->labels, label ? label : g_strdup(""));
+            g_ptr_array_add(a->notes, note ? note : g_strdup(""));
         }
-        scn_pop(c, m);
-        if (c->failed) {
-            axis_free(a);
-            return NULL;
-        }
-        return a;
+        scn_pop(c, k);
     }
-    static const char *const range_keys[] = {"from", "to", "step", NULL};
-    if (!scn_check_keys(c, o, keys))
-        return NULL;
-    scn_axis *a = g_new0(scn_axis, 1);
-    a->values = g_ptr_array_new();
-    a->labels = g_ptr_array_new_with_free_func(g_free);
-    a->path = scn_get_string(c, o, "path", NULL, true);
-    const cJSON *vals = scn_get(o, "values"), *range = scn_get(o, "range");
-    if (vals) {
-        gsize m = scn_push_key(c, "values");
-        if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) == 0)
-            scn_fail_expected(c, vals, "a non-empty list of values");
+    scn_pop(c, m);
+}
+
+static void parse_values(scn_ctx *c, const cJSON *vals, scn_axis *a)
+{
+    gsize m = scn_push_key(c, "values");
+    if (!cJSON_IsArray(vals) || cJSON_GetArraySize(vals) == 0)
+        scn_fail_expected(c, vals, "a non-empty list of values");
+    else if (axis_fits(c, "a list", cJSON_GetArraySize(vals))) {
         const cJSON *v;
         cJSON_ArrayForEach(v, vals)
         {
             g_ptr_array_add(a->values, cJSON_Duplicate(v, true));
             g_ptr_array_add(a->labels, label_of(v));
         }
-        scn_pop(c, m);
-    } else if (range) {
-        gsize m = scn_push_key(c, "range");
-        if (scn_check_keys(c, range, range_keys)) {
-            const cJSON *f = scn_get(range, "from"), *t = scn_get(range, "to"), *s = scn_get(range, "step");
-            if (!cJSON_IsNumber(f) || !cJSON_IsNumber(t) || !cJSON_IsNumber(s) || s->valuedouble <= 0 ||
-                t->valuedouble < f->valuedouble)
-                scn_fail(c, "expected numbers {\"from\": A, \"to\": B, \"step\": S} with S > 0 and B >= A");
-            else {
-                int count = (int)floor((t->valuedouble - f->valuedouble) / s->valuedouble + 1e-9) + 1;
-                if (count > 10000)
-                    scn_fail(c, "a range of %d values is too long (at most 10000)", count);
-                for (int i = 0; i < count && !c->failed; i++) {
+    }
+    scn_pop(c, m);
+}
+
+/* "range": {"from": A, "to": B, "step": S}: finite numbers, S > 0, B >= A. */
+static void parse_range(scn_ctx *c, const cJSON *range, scn_axis *a)
+{
+    static const char *const range_keys[] = {"from", "to", "step", NULL};
+    gsize m = scn_push_key(c, "range");
+    if (scn_check_keys(c, range, range_keys)) {
+        const cJSON *f = scn_get(range, "from"), *t = scn_get(range, "to"), *s = scn_get(range, "step");
+        if (!cJSON_IsNumber(f) || !cJSON_IsNumber(t) || !cJSON_IsNumber(s) || !isfinite(f->valuedouble) ||
+            !isfinite(t->valuedouble) || !(s->valuedouble > 0) || !isfinite(s->valuedouble) ||
+            t->valuedouble < f->valuedouble)
+            scn_fail(c, "expected finite numbers {\"from\": A, \"to\": B, \"step\": S} with S > 0 and B >= A");
+        else {
+            double count = floor((t->valuedouble - f->valuedouble) / s->valuedouble + 1e-9) + 1;
+            if (axis_fits(c, "a range", count))
+                for (int i = 0; i < (int)count; i++) {
                     cJSON *v = cJSON_CreateNumber(f->valuedouble + i * s->valuedouble);
                     g_ptr_array_add(a->values, v);
                     g_ptr_array_add(a->labels, label_of(v));
                 }
-            }
         }
-        scn_pop(c, m);
+    }
+    scn_pop(c, m);
+}
+
+/* One axis: {"path", "values"}, {"path", "range"} or {"cases"}. */
+static scn_axis *parse_axis(scn_ctx *c, const cJSON *o)
+{
+    static const char *const keys[] = {"path", "values", "range", "cases", NULL};
+    if (!scn_check_keys(c, o, keys))
+        return NULL;
+    const cJSON *cases = scn_get(o, "cases");
+    scn_axis *a = axis_new(cases != NULL);
+    if (cases) {
+        a->path = g_strdup("case");
+        parse_cases(c, cases, a);
     } else {
-        scn_fail(c, "a sweep needs \"values\": [...] or \"range\": {\"from\", \"to\", \"step\"}");
+        a->path = scn_get_string(c, o, "path", NULL, true);
+        const cJSON *vals = scn_get(o, "values"), *range = scn_get(o, "range");
+        if (vals)
+            parse_values(c, vals, a);
+        else if (range)
+            parse_range(c, range, a);
+        else
+            scn_fail(c, "a sweep needs \"values\": [...] or \"range\": {\"from\", \"to\", \"step\"}");
     }
     if (c->failed) {
         axis_free(a);
@@ -647,76 +262,17 @@ static scn_axis *parse_axis(scn_ctx *c, const cJSON *o)
     return a;
 }
 
-/* Line and column of a byte offset, for syntax errors. */
-static void line_col(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-static const char *syntax_hint(const char *at)
-{
-    while (*at == ' ' || *at == '\t' || *at == '\r' || *at == '\n')
-        at++;
-    if (!*at)
-        return "the file ends too early: a '}' or ']' is missing";
-    if (*at == '}' || *at == ']')
-        return "a value is missing (a trailing comma before it?)";
-    if (*at == '\'')
-        return "strings take double quotes \"...\"";
-    if (*at == '"')
-        return "expected ',' or a closing bracket: is a comma missing before this?";
-    if (*at == '/')
-        return "JSON has no comments";
-    if (g_ascii_isalpha(*at))
-        return "expected a value: strings need double quotes (true, false and null are the only words)";
-    return "expected a value, ',' or a closing bracket";
-}
-
-/* The file as a JSON tree, or a syntax error at file:line:column. */
-static cJSON *read_json(const char *file, GError **err)
-{
-    gchar *text = NULL;
-    gsize len = 0;
-    GError *e = NULL;
-    if (!g_file_get_contents(file, &text, &len, &e)) {
-        g_set_error(err, SCN_ERROR, SCN_ERROR_IO, "%s: cannot read: %s", file, e->message);
-        g_error_free(e);
-        return NULL;
-    }
-    const char *end = NULL;
-    cJSON *root = strlen(text) == len ? cJSON_ParseWithOpts(text, &end, true) : NULL;
-    if (!root) {
-        size_t off = end ? (size_t)(end - text) : 0;
-        const char *perr = cJSON_GetErrorPtr();
-        if (perr && perr >= text && perr <= text + len)
-            off = (size_t)(perr - text);
-        if (off > 0 && (text[off - 1] == '\'' || text[off - 1] == '/'))
-            off--; /* cJSON stops one past a quote or slash it cannot take */
-        int line, col;
-        line_col(text, off, &line, &col);
-        g_set_error(err, SCN_ERROR, SCN_ERROR_SYNTAX, "%s:%d:%d: syntax error: %s", file, line, col,
-                    syntax_hint(text + off));
-    }
-    g_free(text);
-    return root;
-}
+/* ---- loading ------------------------------------------------------------------ */
 
 /* Applies --set PATH=VALUE overrides to the tree. */
 static bool apply_sets(cJSON *root, const char *const *sets, GError **err)
 {
     for (const char *const *s = sets; s && *s; s++) {
         const char *eq = strchr(*s, '=');
-        if (!eq || eq == *s) {
-            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "--set %s: expected PATH=VALUE", *s);
+        if (!eq || eq == *s || !scn_json_text_ok(*s, NULL)) {
+            char *cut = scn_json_text_ok(*s, NULL) ? scn_cut(*s) : g_strdup("(not UTF-8)");
+            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID, "--set %s: expected PATH=VALUE in UTF-8", cut);
+            g_free(cut);
             return false;
         }
         char *path = g_strndup(*s, (gsize)(eq - *s));
@@ -736,43 +292,122 @@ static bool apply_sets(cJSON *root, const char *const *sets, GError **err)
     return true;
 }
 
-/* The seed, the sweep axes and the compare axis. */
+/* The sweep axes, at most SCN_MAX_AXES of them. */
+static void parse_sweep(scn_ctx *c, scenario *sc, const cJSON *sweep)
+{
+    gsize m = scn_push_key(c, "sweep");
+    if (!cJSON_IsArray(sweep))
+        scn_fail_expected(c, sweep, "a list of sweeps like [{\"path\": \"links.access.delay\", \"values\": [\"10ms\", \"50ms\"]}]");
+    else if (cJSON_GetArraySize(sweep) > SCN_MAX_AXES)
+        scn_fail(c, "%d sweep axes are too many (at most %d)", cJSON_GetArraySize(sweep), SCN_MAX_AXES);
+    int i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, sweep)
+    {
+        if (c->failed)
+            break;
+        gsize k = scn_push_index(c, i++);
+        scn_axis *ax = parse_axis(c, a);
+        if (ax)
+            g_ptr_array_add(sc->axes, ax);
+        scn_pop(c, k);
+    }
+    scn_pop(c, m);
+}
+
+/* The product of the axes' sizes, in 64 bits; fails above SCN_MAX_RUNS. */
+static void count_runs(scn_ctx *c, scenario *sc)
+{
+    uint64_t n = 1;
+    for (guint i = 0; i <= sc->axes->len; i++) {
+        const scn_axis *a = i < sc->axes->len ? g_ptr_array_index(sc->axes, i) : sc->compare;
+        if (a)
+            n *= a->values->len; /* each factor is at most SCN_MAX_AXIS_VALUES: no wrap before the test */
+        if (n > SCN_MAX_RUNS)
+            n = SCN_MAX_RUNS + (uint64_t)1; /* stays above the limit, never wraps */
+    }
+    if (n > SCN_MAX_RUNS) {
+        double product = 1; /* exact below 2^53, which is all a message needs */
+        for (guint i = 0; i <= sc->axes->len; i++) {
+            const scn_axis *a = i < sc->axes->len ? g_ptr_array_index(sc->axes, i) : sc->compare;
+            product *= a ? a->values->len : 1;
+        }
+        gsize m = scn_push_key(c, sc->axes->len ? "sweep" : "compare");
+        scn_fail(c, "the plan has %.*g runs, too many (at most %d): sweep fewer values", product < 9e15 ? 17 : 3,
+                 product, SCN_MAX_RUNS);
+        scn_pop(c, m);
+    }
+    sc->runs = (guint)MIN(n, (uint64_t)SCN_MAX_RUNS);
+}
+
+/* The seed, the sweep axes, the compare axis and the number of runs. */
 static bool parse_plan(scenario *sc, GError **err)
 {
     scn_ctx c = {sc->file, g_string_new("$"), err, false};
     const cJSON *root = sc->root;
     sc->seed = (uint64_t)scn_get_number(&c, root, "seed", 1, 0, 9007199254740992.0, true, "a whole number from 0 to 2^53");
     const cJSON *sweep = scn_get(root, "sweep"), *cmp = scn_get(root, "compare");
-    if (sweep && !c.failed) {
-        gsize m = scn_push_key(&c, "sweep");
-        if (!cJSON_IsArray(sweep))
-            scn_fail_expected(&c, sweep, "a list of sweeps like [{\"path\": \"links.access.delay\", \"values\": [\"10ms\", \"50ms\"]}]");
-        int i = 0;
-        const cJSON *a;
-        cJSON_ArrayForEach(a, sweep)
-        {
-            gsize k = scn_push_index(&c, i++);
-            scn_axis *ax = parse_axis(&c, a);
-            if (ax)
-                g_ptr_array_add(sc->axes, ax);
-            scn_pop(&c, k);
-            if (c.failed)
-                break;
-        }
-        scn_pop(&c, m);
-    }
+    if (sweep && !c.failed)
+        parse_sweep(&c, sc, sweep);
     if (cmp && !c.failed) {
         gsize m = scn_push_key(&c, "compare");
         sc->compare = parse_axis(&c, cmp);
         scn_pop(&c, m);
     }
+    if (!c.failed)
+        count_runs(&c, sc);
     g_string_free(c.path, TRUE);
     return !c.failed;
 }
 
+/* Checks run k; on success, run 0 names the scenario. */
+static bool check_run(scenario *sc, guint k, GError **err)
+{
+    scn_run *r = scenario_run(sc, k, err);
+    if (r && k == 0 && !sc->name) {
+        sc->name = g_strdup(r->name);
+        sc->description = g_strdup(r->description);
+    }
+    scn_run_free(r);
+    return r != NULL;
+}
+
+/* The run index of a point of the plan (scenario_run_coords's inverse). */
+static guint index_of(const scenario *s, const guint *coords)
+{
+    guint k = s->compare ? coords[s->axes->len] : 0;
+    for (guint i = 0; i < s->axes->len; i++)
+        k = k * ((scn_axis *)g_ptr_array_index(s->axes, i))->values->len + coords[i];
+    return k;
+}
+
+/* Every run, or for a large plan run 0 and each value of each axis once. */
+static bool check_plan(scenario *sc, GError **err)
+{
+    if (!check_run(sc, 0, err))
+        return false;
+    if (sc->runs <= SCN_CHECK_ALL_RUNS) {
+        for (guint k = 1; k < sc->runs; k++)
+            if (!check_run(sc, k, err))
+                return false;
+        return true;
+    }
+    guint nax = sc->axes->len;
+    for (guint i = 0; i <= nax; i++) {
+        const scn_axis *a = i < nax ? g_ptr_array_index(sc->axes, i) : sc->compare;
+        for (guint v = 1; a && v < a->values->len; v++) {
+            guint coords[SCN_MAX_AXES + 1] = {0};
+            coords[i] = v;
+            if (!check_run(sc, index_of(sc, coords), err))
+                return false;
+        }
+    }
+    return true;
+}
+
 scenario *scenario_load(const char *file, const char *const *sets, const app_registry *reg, GError **err)
 {
-    cJSON *root = read_json(file, err);
+    cJSON *root = scn_json_read(file, err);
     if (!root)
         return NULL;
     if (!apply_sets(root, sets, err)) {
@@ -793,20 +428,11 @@ scenario *scenario_load(const char *file, const char *const *sets, const app_reg
     cJSON_free(full);
     cJSON_DeleteItemFromObjectCaseSensitive(root, "sweep");
     cJSON_DeleteItemFromObjectCaseSensitive(root, "compare");
-    /* Check every run now, so that `appsim check` finds an error in any
+    /* Check the runs now, so that `appsim check` finds an error in any
      * sweep value before anything runs. */
-    guint runs = scenario_run_count(sc);
-    for (guint k = 0; k < runs; k++) {
-        scn_run *r = scenario_run(sc, k, err);
-        if (!r) {
-            scenario_free(sc);
-            return NULL;
-        }
-        if (k == 0) {
-            sc->name = g_strdup(r->name);
-            sc->description = g_strdup(r->description);
-        }
-        scn_run_free(r);
+    if (!check_plan(sc, err)) {
+        scenario_free(sc);
+        return NULL;
     }
     return sc;
 }
@@ -833,16 +459,7 @@ void scenario_set_seed(scenario *s, uint64_t seed) { s->seed = seed; }
 guint scenario_axes(const scenario *s) { return s->axes->len; }
 const scn_axis *scenario_axis(const scenario *s, guint i) { return g_ptr_array_index(s->axes, i); }
 const scn_axis *scenario_compare(const scenario *s) { return s->compare; }
-
-guint scenario_run_count(const scenario *s)
-{
-    guint n = 1;
-    for (guint i = 0; i < s->axes->len; i++)
-        n *= ((scn_axis *)g_ptr_array_index(s->axes, i))->values->len;
-    if (s->compare)
-        n *= s->compare->values->len;
-    return n;
-}
+guint scenario_run_count(const scenario *s) { return s->runs; }
 
 void scenario_run_coords(const scenario *s, guint k, guint *coords)
 {
@@ -857,60 +474,85 @@ void scenario_run_coords(const scenario *s, guint k, guint *coords)
         coords[nax] = k % s->compare->values->len;
 }
 
+/* Sets a case's "path": value pairs; `where` names the case in errors. */
+static bool set_case(const scenario *s, cJSON *tree, const cJSON *set, const char *where, GError **err)
+{
+    const cJSON *kv;
+    cJSON_ArrayForEach(kv, set)
+    {
+        if (!scn_json_set(tree, kv->string, kv, err)) {
+            g_prefix_error(err, "%s: %s: ", s->file, where);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The scenario tree with the values of the run at `coords` set. */
+static cJSON *tree_at(const scenario *s, const guint *coords, GError **err)
+{
+    cJSON *tree = cJSON_Duplicate(s->root, true);
+    guint nax = s->axes->len;
+    bool ok = true;
+    for (guint i = 0; i <= nax && ok; i++) {
+        const scn_axis *a = i < nax ? g_ptr_array_index(s->axes, i) : s->compare;
+        if (!a)
+            continue;
+        const cJSON *v = g_ptr_array_index(a->values, coords[i]);
+        char *where = i < nax ? g_strdup_printf("$.sweep[%u]", i) : g_strdup("$.compare");
+        if (a->cases) {
+            char *w = g_strdup_printf("%s.cases[%u].set", where, coords[i]);
+            ok = set_case(s, tree, v, w, err);
+            g_free(w);
+        } else if (!(ok = scn_json_set(tree, a->path, v, err))) {
+            g_prefix_error(err, "%s: %s.path: ", s->file, where);
+        }
+        g_free(where);
+    }
+    if (!ok) {
+        cJSON_Delete(tree);
+        return NULL;
+    }
+    return tree;
+}
+
+/* " (in the sweep run with path = value, ...)" after a run's error. */
+static void name_the_run(const scenario *s, const guint *coords, GError **err)
+{
+    GString *where = g_string_new("");
+    guint nax = s->axes->len;
+    for (guint i = 0; i <= nax; i++) {
+        const scn_axis *a = i < nax ? g_ptr_array_index(s->axes, i) : s->compare;
+        if (!a)
+            continue;
+        char *label = scn_cut(g_ptr_array_index(a->labels, coords[i]));
+        g_string_append_printf(where, "%s%s = %s", where->len ? ", " : "", a->path, label);
+        g_free(label);
+    }
+    char *msg = g_strdup_printf("%s (in the sweep run with %s)", (*err)->message, where->str);
+    g_free((*err)->message);
+    (*err)->message = msg;
+    g_string_free(where, TRUE);
+}
+
 scn_run *scenario_run(const scenario *s, guint k, GError **err)
 {
-    guint coords[64];
-    guint nax = MIN(s->axes->len, 63u);
+    guint coords[SCN_MAX_AXES + 1] = {0};
     scenario_run_coords(s, k, coords);
-    cJSON *tree = cJSON_Duplicate(s->root, true);
-    bool ok = true;
-    for (guint i = 0; i < nax && ok; i++) {
-        const scn_axis *a = g_ptr_array_index(s->axes, i);
-        if (a->cases) {
-            const cJSON *set = g_ptr_array_index(a->values, coords[i]), *kv;
-            cJSON_ArrayForEach(kv, set)
-            {
-                if (ok && !(ok = scn_json_set(tree, kv->string, kv, err)))
-                    g_prefix_error(err, "%s: $.sweep[%u].cases[%u].set: ", s->file, i, coords[i]);
-            }
-            continue;
-        }
-        ok = scn_json_set(tree, a->path, g_ptr_array_index(a->values, coords[i]), err);
-        if (!ok)
-            g_prefix_error(err, "%s: $.sweep[%u].path: ", s->file, i);
+    GError *e = NULL;
+    cJSON *tree = tree_at(s, coords, &e);
+    scn_run *r = NULL;
+    if (tree) {
+        char *runname = g_strdup_printf("run:%u", k);
+        uint64_t seed = s->runs == 1 ? s->seed : sim_seed_derive(s->seed, runname);
+        g_free(runname);
+        r = scn_run_parse(s->file, tree, seed, s->reg, &e);
+        if (!r && (s->axes->len || s->compare))
+            name_the_run(s, coords, &e);
+        cJSON_Delete(tree);
     }
-    if (ok && s->compare && s->compare->cases) {
-        const cJSON *set = g_ptr_array_index(s->compare->values, coords[nax]), *kv;
-        cJSON_ArrayForEach(kv, set)
-        {
-            if (ok && !(ok = scn_json_set(tree, kv->string, kv, err)))
-                g_prefix_error(err, "%s: $.compare.cases[%u].set: ", s->file, coords[nax]);
-        }
-    } else if (ok && s->compare) {
-        ok = scn_json_set(tree, s->compare->path, g_ptr_array_index(s->compare->values, coords[nax]), err);
-        if (!ok)
-            g_prefix_error(err, "%s: $.compare.path: ", s->file);
-    }
-    char *runname = g_strdup_printf("run:%u", k);
-    uint64_t seed = scenario_run_count(s) == 1 ? s->seed : sim_seed_derive(s->seed, runname);
-    g_free(runname);
-    scn_run *r = ok ? parse_run(s->file, tree, seed, s->reg, err) : NULL;
-    if (!r && ok && err && *err && (s->axes->len || s->compare)) {
-        GString *where = g_string_new("");
-        for (guint i = 0; i < nax; i++) {
-            const scn_axis *a = g_ptr_array_index(s->axes, i);
-            g_string_append_printf(where, "%s%s = %s", i ? ", " : "", a->path,
-                                   (const char *)g_ptr_array_index(a->labels, coords[i]));
-        }
-        if (s->compare)
-            g_string_append_printf(where, "%s%s = %s", nax ? ", " : "", s->compare->path,
-                                   (const char *)g_ptr_array_index(s->compare->labels, coords[nax]));
-        char *msg = g_strdup_printf("%s (in the sweep run with %s)", (*err)->message, where->str);
-        g_free((*err)->message);
-        (*err)->message = msg;
-        g_string_free(where, TRUE);
-    }
-    cJSON_Delete(tree);
+    if (e)
+        g_propagate_error(err, e);
     return r;
 }
 

@@ -14,6 +14,18 @@
  * "delay"; each run of a sweep is the scenario with its values set, checked
  * again as a whole, so a sweep can change anything a file can say.
  *
+ * Limits: everything a file can ask for is bounded (the SCN_MAX_* values
+ * below; docs/scenarios.md, "Limits of a plan", lists them). A value
+ * beyond a limit is a located loading error, never a silent clamp or an
+ * overflow: what `appsim check` accepts, `appsim run` can run.
+ *
+ * A plan of at most SCN_CHECK_ALL_RUNS runs is checked run by run at
+ * load; a larger one is checked value by value (each value of each axis
+ * once, with the other axes at their first values), and each of its runs
+ * is checked again as it starts (scenario_run), so a mistake that only a
+ * combination of values makes is still reported with its location before
+ * that run does anything.
+ *
  * Ownership: scenario_load/scenario_free; a run_spec is the caller's
  * (scn_run_free).
  */
@@ -26,6 +38,19 @@
 #include "models/net.h"
 #include "models/tcp.h"
 #include "app.h"
+
+/* ---- the limits of a plan ---------------------------------------------------------- */
+
+#define SCN_MAX_AXES 16              /* sweep axes (the compare axis aside) */
+#define SCN_MAX_AXIS_VALUES 10000    /* values, range values or cases of one axis */
+#define SCN_MAX_RUNS 100000          /* runs of a plan (the product of its axes) */
+#define SCN_CHECK_ALL_RUNS 1000      /* larger plans are checked value by value at load */
+#define SCN_MAX_NAME 64              /* bytes of a name (scenario, node, link, application) */
+#define SCN_MAX_TEXT 1000            /* bytes of a free text (description, title, label, URL, path) */
+#define SCN_MAX_RATE_BPS 1e15        /* a rate: 1 bit/s to 1000 Tbit/s */
+#define SCN_MAX_TIME_S 1e6           /* a time: 0 to 1,000,000 s (about 11.6 days) */
+#define SCN_MAX_SIZE_B 1e12          /* a size: 0 to 1 TB */
+#define SCN_MAX_EVENTS 1e15          /* the largest max_events a file may set */
 
 #define SCN_ERROR (scn_error_quark())
 GQuark scn_error_quark(void);
@@ -54,14 +79,21 @@ typedef struct {
     char *name, *description;
     uint64_t seed;
     sim_time_t stop_time; /* 0: when every application is done */
-    sim_time_t max_time;  /* the safety limit of a run */
+    sim_time_t max_time;  /* the safety limit of a run (above 0) */
+    uint64_t max_events;  /* the events a run may execute; 0: no limit */
+    sim_time_t max_wall;  /* wall-clock ns a run may take; 0: no limit */
     tcp_params_t tcp;
     uint16_t tcp_header;
     GArray *nodes; /* scn_node */
     GArray *links; /* scn_link */
     GArray *apps;  /* app_spec, in the file's order */
+    GHashTable *node_index; /* node name -> index + 1 in `nodes` (lookup only) */
+    GHashTable *link_index; /* link name -> index + 1 in `links` (lookup only) */
     scn_outputs out;
 } scn_run;
+
+/* The node named `name` (NULL: none), in O(1). */
+const scn_node *scn_run_node(const scn_run *r, const char *name);
 
 void scn_run_free(scn_run *r);
 
@@ -91,9 +123,11 @@ guint scenario_axes(const scenario *s);
 const scn_axis *scenario_axis(const scenario *s, guint i);
 const scn_axis *scenario_compare(const scenario *s);
 /* Runs in the plan: the product of the axes' sizes, times the compare
- * values. Run k's coordinates come from scenario_run_coords. */
+ * values (at most SCN_MAX_RUNS: a larger plan does not load). Run k's
+ * coordinates come from scenario_run_coords. */
 guint scenario_run_count(const scenario *s);
-/* coords[i] for axis i, then the compare index last (when there is one). */
+/* coords[i] for axis i, then the compare index last (when there is one):
+ * `coords` holds SCN_MAX_AXES + 1 entries. */
 void scenario_run_coords(const scenario *s, guint k, guint *coords);
 /* The checked run k (its seed derived from the scenario seed and k). */
 scn_run *scenario_run(const scenario *s, guint k, GError **err);

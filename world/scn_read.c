@@ -9,7 +9,6 @@
 
 /* ---- error context ------------------------------------------------------ */
 
-
 void scn_fail(scn_ctx *c, const char *fmt, ...)
 {
     if (c->failed)
@@ -23,10 +22,24 @@ void scn_fail(scn_ctx *c, const char *fmt, ...)
     c->failed = true;
 }
 
+char *scn_cut(const char *s)
+{
+    size_t len = strlen(s);
+    if (len <= SCN_ECHO_MAX + 16)
+        return g_strdup(s);
+    const char *end = s + SCN_ECHO_MAX;
+    /* Back to the start of a character, so that the cut stays UTF-8. */
+    while (end > s && ((unsigned char)*end & 0xC0) == 0x80)
+        end--;
+    return g_strdup_printf("%.*s... (%zu bytes)", (int)(end - s), s, len);
+}
+
 gsize scn_push_key(scn_ctx *c, const char *key)
 {
     gsize mark = c->path->len;
-    g_string_append_printf(c->path, ".%s", key);
+    char *k = scn_cut(key);
+    g_string_append_printf(c->path, ".%s", k);
+    g_free(k);
     return mark;
 }
 
@@ -39,15 +52,19 @@ gsize scn_push_index(scn_ctx *c, int i)
 
 void scn_pop(scn_ctx *c, gsize mark) { g_string_truncate(c->path, mark); }
 
-/* What a JSON value looks like, for "found ..." */
 char *scn_found_text(const cJSON *v)
 {
     if (!v)
         return g_strdup("nothing");
-    if (cJSON_IsString(v))
-        return g_strdup_printf("\"%s\"", v->valuestring);
+    if (cJSON_IsString(v)) {
+        char *cut = scn_cut(v->valuestring);
+        char *r = g_strdup_printf("\"%s\"", cut);
+        g_free(cut);
+        return r;
+    }
     if (cJSON_IsNumber(v))
-        return g_strdup_printf("%g", v->valuedouble);
+        return isfinite(v->valuedouble) ? g_strdup_printf("%g", v->valuedouble)
+                                         : g_strdup("a number too large to represent");
     if (cJSON_IsBool(v))
         return g_strdup(cJSON_IsTrue(v) ? "true" : "false");
     if (cJSON_IsNull(v))
@@ -66,9 +83,14 @@ void scn_fail_expected(scn_ctx *c, const cJSON *v, const char *expected)
 
 /* ---- keys ---------------------------------------------------------------- */
 
-guint edit_distance(const char *a, const char *b)
+/* The edit distance of a and b (case-insensitive), or bound + 1 when it
+ * is certainly above `bound` (the lengths alone differ by more). Costs
+ * O(len(a) x len(b)) when computed. */
+static guint edit_distance(const char *a, const char *b, guint bound)
 {
     size_t la = strlen(a), lb = strlen(b);
+    if ((la > lb ? la - lb : lb - la) > bound)
+        return bound + 1;
     guint *row = g_new(guint, lb + 1);
     for (size_t j = 0; j <= lb; j++)
         row[j] = (guint)j;
@@ -87,7 +109,33 @@ guint edit_distance(const char *a, const char *b)
     return d;
 }
 
-/* Checks that `obj` is an object with only `keys` (NULL-terminated). */
+/* Fails at the unknown key `key` with the closest of `keys`, or all of them. */
+static void fail_unknown_key(scn_ctx *c, const char *key, const char *const *keys)
+{
+    size_t len = strlen(key);
+    guint bound = MAX(2u, len > G_MAXUINT / 3 ? G_MAXUINT : (guint)(len / 3));
+    const char *best = NULL;
+    guint bd = G_MAXUINT;
+    for (const char *const *k = keys; *k; k++) {
+        guint d = edit_distance(key, *k, bound);
+        if (d < bd) {
+            bd = d;
+            best = *k;
+        }
+    }
+    gsize m = scn_push_key(c, key);
+    if (best && bd <= bound)
+        scn_fail(c, "unknown key; did you mean \"%s\"?", best);
+    else {
+        GString *all = g_string_new("");
+        for (const char *const *k = keys; *k; k++)
+            g_string_append_printf(all, "%s%s", all->len ? ", " : "", *k);
+        scn_fail(c, "unknown key; known keys here: %s", all->str);
+        g_string_free(all, TRUE);
+    }
+    scn_pop(c, m);
+}
+
 bool scn_check_keys(scn_ctx *c, const cJSON *obj, const char *const *keys)
 {
     if (!cJSON_IsObject(obj)) {
@@ -100,38 +148,19 @@ bool scn_check_keys(scn_ctx *c, const cJSON *obj, const char *const *keys)
         bool known = false;
         for (const char *const *k = keys; *k && !known; k++)
             known = !strcmp(*k, it->string);
-        if (known)
-            continue;
-        const char *best = NULL;
-        guint bd = G_MAXUINT;
-        for (const char *const *k = keys; *k; k++) {
-            guint d = edit_distance(it->string, *k);
-            if (d < bd) {
-                bd = d;
-                best = *k;
-            }
+        if (!known) {
+            fail_unknown_key(c, it->string, keys);
+            return false;
         }
-        gsize m = scn_push_key(c, it->string);
-        if (best && bd <= MAX(2u, (guint)strlen(it->string) / 3))
-            scn_fail(c, "unknown key; did you mean \"%s\"?", best);
-        else {
-            GString *all = g_string_new("");
-            for (const char *const *k = keys; *k; k++)
-                g_string_append_printf(all, "%s%s", all->len ? ", " : "", *k);
-            scn_fail(c, "unknown key; known keys here: %s", all->str);
-            g_string_free(all, TRUE);
-        }
-        scn_pop(c, m);
-        return false;
     }
     return true;
 }
 
-/* ---- typed getters --------------------------------------------------------- */
+/* ---- strings and names -------------------------------------------------------- */
 
 const cJSON *scn_get(const cJSON *obj, const char *key) { return cJSON_GetObjectItemCaseSensitive(obj, key); }
 
-char *scn_get_string(scn_ctx *c, const cJSON *obj, const char *key, const char *def, bool required)
+char *scn_get_text(scn_ctx *c, const cJSON *obj, const char *key, const char *def, bool required, size_t max)
 {
     const cJSON *v = scn_get(obj, key);
     if (!v) {
@@ -143,13 +172,53 @@ char *scn_get_string(scn_ctx *c, const cJSON *obj, const char *key, const char *
     }
     gsize m = scn_push_key(c, key);
     char *r = NULL;
-    if (cJSON_IsString(v) && *v->valuestring)
-        r = g_strdup(v->valuestring);
-    else
+    size_t limit = max ? max : SCN_MAX_TEXT;
+    if (!cJSON_IsString(v) || !*v->valuestring)
         scn_fail_expected(c, v, "a non-empty string");
+    else if (strlen(v->valuestring) > limit)
+        scn_fail(c, "a string of %zu bytes is too long (at most %zu)", strlen(v->valuestring), limit);
+    else
+        r = g_strdup(v->valuestring);
     scn_pop(c, m);
     return r;
 }
+
+char *scn_get_string(scn_ctx *c, const cJSON *obj, const char *key, const char *def, bool required)
+{
+    return scn_get_text(c, obj, key, def, required, SCN_MAX_TEXT);
+}
+
+bool scn_name_ok(const char *s, bool dots)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > SCN_MAX_NAME || !g_utf8_validate(s, (gssize)len, NULL))
+        return false;
+    for (const char *p = s; *p; p = g_utf8_next_char(p)) {
+        gunichar u = g_utf8_get_char(p);
+        if (!(g_unichar_isalnum(u) || u == '-' || u == '_' || (dots && u == '.' && p != s)))
+            return false;
+    }
+    return true;
+}
+
+char *scn_get_name(scn_ctx *c, const cJSON *obj, const char *key, const char *def, bool required, bool dots)
+{
+    char *r = scn_get_text(c, obj, key, def, required, G_MAXSIZE);
+    if (!r || scn_name_ok(r, dots))
+        return r;
+    gsize m = scn_get(obj, key) ? scn_push_key(c, key) : c->path->len;
+    char *found = scn_found_text(scn_get(obj, key));
+    if (!scn_get(obj, key))
+        found = (g_free(found), g_strdup_printf("\"%s\"", r));
+    scn_fail(c, "found %s, expected a name of letters, digits, \"-\"%s and \"_\" (at most %d bytes)", found,
+             dots ? ", \".\" (not first)" : "", SCN_MAX_NAME);
+    g_free(found);
+    scn_pop(c, m);
+    g_free(r);
+    return NULL;
+}
+
+/* ---- numbers ----------------------------------------------------------------- */
 
 double scn_get_number(scn_ctx *c, const cJSON *obj, const char *key, double def, double lo,
                          double hi, bool integer, const char *what)
@@ -159,7 +228,7 @@ double scn_get_number(scn_ctx *c, const cJSON *obj, const char *key, double def,
         return def;
     gsize m = scn_push_key(c, key);
     double r = def;
-    if (!cJSON_IsNumber(v) || v->valuedouble < lo || v->valuedouble > hi ||
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
         (integer && v->valuedouble != floor(v->valuedouble)))
         scn_fail_expected(c, v, what);
     else
@@ -181,71 +250,125 @@ bool scn_get_bool(scn_ctx *c, const cJSON *obj, const char *key, bool def)
     return def;
 }
 
-/* A quantity: a string with a unit, or a plain number in the base unit. */
-bool scn_quantity(scn_ctx *c, const cJSON *v, int kind, double *out)
+/* ---- quantities --------------------------------------------------------------- */
+
+double scn_quantity_max(int kind)
 {
-    static const char *const forms[] = {UNITS_RATE_FORM, UNITS_TIME_FORM, UNITS_SIZE_FORM};
-    if (cJSON_IsNumber(v) && v->valuedouble >= 0) {
-        *out = kind == 1 ? v->valuedouble * 1e9 : v->valuedouble;
+    return kind == SCN_Q_RATE ? SCN_MAX_RATE_BPS : kind == SCN_Q_TIME ? SCN_MAX_TIME_S * 1e9 : SCN_MAX_SIZE_B;
+}
+
+/* v (bit/s, ns or bytes) as a user writes it: "1000Tbps", "1000000s", "1TB". */
+static char *quantity_text(int kind, double v)
+{
+    if (kind == SCN_Q_TIME)
+        return v == floor(v / 1e9) * 1e9 ? g_strdup_printf("%.0fs", v / 1e9) : g_strdup_printf("%.9gs", v / 1e9);
+    static const struct {
+        double mult;
+        const char *prefix;
+    } pre[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "K"}, {1, ""}};
+    for (size_t i = 0; i < G_N_ELEMENTS(pre); i++)
+        if (v >= pre[i].mult && fmod(v, pre[i].mult) == 0)
+            return g_strdup_printf("%.0f%s%s", v / pre[i].mult, pre[i].prefix, kind == SCN_Q_RATE ? "bps" : "B");
+    return g_strdup_printf("%.0f%s", v, kind == SCN_Q_RATE ? "bps" : "B");
+}
+
+/* "a rate above 0", "a time of at most 1000000s", ... for a value out of [lo, hi]. */
+static void fail_range(scn_ctx *c, const cJSON *v, int kind, double x, double lo, double hi)
+{
+    static const char *const noun[] = {"a rate", "a time", "a size"};
+    char *t;
+    if (x > hi || isnan(x)) {
+        char *h = quantity_text(kind, hi);
+        t = g_strdup_printf("%s of at most %s", noun[kind], h);
+        g_free(h);
+    } else if (lo <= 1 && kind != SCN_Q_SIZE) {
+        t = g_strdup_printf("%s above 0", noun[kind]);
+    } else {
+        char *l = quantity_text(kind, lo);
+        t = g_strdup_printf("%s of at least %s", noun[kind], l);
+        g_free(l);
+    }
+    scn_fail_expected(c, v, t);
+    g_free(t);
+}
+
+/* The value of v in the kind's base unit (a plain number, or a string with
+ * a unit), not yet range-checked; false when it is neither. */
+static bool quantity_value(const cJSON *v, int kind, double *out)
+{
+    if (cJSON_IsNumber(v)) {
+        if (!(v->valuedouble >= 0))
+            return false;
+        *out = kind == SCN_Q_TIME ? v->valuedouble * 1e9 : v->valuedouble;
         return true;
     }
-    if (cJSON_IsString(v)) {
-        uint64_t u;
-        sim_time_t t;
-        if (kind == 0 && units_rate(v->valuestring, &u)) {
-            *out = (double)u;
-            return true;
-        }
-        if (kind == 1 && units_time(v->valuestring, &t)) {
-            *out = (double)t;
-            return true;
-        }
-        if (kind == 2 && units_size(v->valuestring, &u)) {
-            *out = (double)u;
-            return true;
-        }
+    return cJSON_IsString(v) && units_value(v->valuestring, kind, out);
+}
+
+bool scn_quantity_in(scn_ctx *c, const cJSON *v, int kind, double lo, double hi, double *out)
+{
+    static const char *const forms[] = {UNITS_RATE_FORM, UNITS_TIME_FORM, UNITS_SIZE_FORM};
+    double x;
+    if (hi <= 0 || hi > scn_quantity_max(kind))
+        hi = scn_quantity_max(kind);
+    if (!quantity_value(v, kind, &x)) {
+        if (cJSON_IsNumber(v) && v->valuedouble > 0) /* 1e309: too large for a double */
+            fail_range(c, v, kind, INFINITY, lo, hi);
+        else
+            scn_fail_expected(c, v, forms[kind]);
+        return false;
     }
-    scn_fail_expected(c, v, forms[kind]);
-    return false;
+    if (kind != SCN_Q_SIZE)
+        x = nearbyint(x); /* whole bit/s and ns */
+    else if (fabs(x - nearbyint(x)) <= 1e-6 * fmax(1, x))
+        x = nearbyint(x); /* "1.54Mbit" is 192500 bytes, give or take a rounding */
+    if (!(x >= lo && x <= hi)) {
+        fail_range(c, v, kind, x, lo, hi);
+        return false;
+    }
+    if (x != floor(x)) {
+        scn_fail_expected(c, v, "a whole number of bytes");
+        return false;
+    }
+    *out = x;
+    return true;
+}
+
+bool scn_quantity(scn_ctx *c, const cJSON *v, int kind, double *out)
+{
+    return scn_quantity_in(c, v, kind, kind == SCN_Q_RATE ? 1 : 0, 0, out);
+}
+
+double scn_get_quantity(scn_ctx *c, const cJSON *obj, const char *key, int kind, double def, double lo, double hi,
+                        bool required)
+{
+    const cJSON *v = scn_get(obj, key);
+    if (!v) {
+        if (required) {
+            static const char *const forms[] = {UNITS_RATE_FORM, UNITS_TIME_FORM, UNITS_SIZE_FORM};
+            scn_fail(c, "missing key \"%s\" (%s)", key, forms[kind]);
+        }
+        return def;
+    }
+    gsize m = scn_push_key(c, key);
+    double d = def;
+    if (!scn_quantity_in(c, v, kind, lo, hi, &d))
+        d = def;
+    scn_pop(c, m);
+    return d;
 }
 
 uint64_t scn_get_rate(scn_ctx *c, const cJSON *obj, const char *key, uint64_t def, bool required)
 {
-    const cJSON *v = scn_get(obj, key);
-    if (!v) {
-        if (required)
-            scn_fail(c, "missing key \"%s\" (%s)", key, UNITS_RATE_FORM);
-        return def;
-    }
-    gsize m = scn_push_key(c, key);
-    double d = (double)def;
-    if (scn_quantity(c, v, 0, &d) && d < 1)
-        scn_fail_expected(c, v, "a rate above 0");
-    scn_pop(c, m);
-    return (uint64_t)d;
+    return (uint64_t)scn_get_quantity(c, obj, key, SCN_Q_RATE, (double)def, 1, 0, required);
 }
 
 sim_time_t scn_get_time(scn_ctx *c, const cJSON *obj, const char *key, sim_time_t def)
 {
-    const cJSON *v = scn_get(obj, key);
-    if (!v)
-        return def;
-    gsize m = scn_push_key(c, key);
-    double d = (double)def;
-    scn_quantity(c, v, 1, &d);
-    scn_pop(c, m);
-    return (sim_time_t)llround(d);
+    return (sim_time_t)scn_get_quantity(c, obj, key, SCN_Q_TIME, (double)def, 0, 0, false);
 }
 
 uint64_t scn_get_size(scn_ctx *c, const cJSON *obj, const char *key, uint64_t def)
 {
-    const cJSON *v = scn_get(obj, key);
-    if (!v)
-        return def;
-    gsize m = scn_push_key(c, key);
-    double d = (double)def;
-    scn_quantity(c, v, 2, &d);
-    scn_pop(c, m);
-    return (uint64_t)llround(d);
+    return (uint64_t)scn_get_quantity(c, obj, key, SCN_Q_SIZE, (double)def, 0, 0, false);
 }
-

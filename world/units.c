@@ -35,26 +35,67 @@ static double si(char c)
     }
 }
 
-bool units_rate(const char *s, uint64_t *bps)
+/* A rate's unit ("Mbps", "kbit", "MBps"): its multiplier, or 0. */
+static double rate_mult(const char *u)
 {
-    double v;
-    const char *u;
-    if (!split(s, &v, &u))
-        return false;
     double mult = 1;
     if (*u && si(*u) > 0 && u[1]) {
         mult = si(*u);
         u++;
     }
-    if (!strcmp(u, "bps") || !strcmp(u, "bit") || !strcmp(u, "bit/s") || !strcmp(u, "b/s") ||
-        !strcmp(u, "bits/s"))
-        ;
-    else if (!strcmp(u, "Bps") || !strcmp(u, "B/s"))
-        mult *= 8;
-    else
+    if (!strcmp(u, "bps") || !strcmp(u, "bit") || !strcmp(u, "bit/s") || !strcmp(u, "b/s") || !strcmp(u, "bits/s"))
+        return mult;
+    if (!strcmp(u, "Bps") || !strcmp(u, "B/s"))
+        return mult * 8;
+    return 0;
+}
+
+/* A time's unit: nanoseconds per unit, or 0. */
+static double time_mult(const char *u)
+{
+    static const struct {
+        const char *unit;
+        double ns;
+    } t[] = {{"s", 1e9}, {"ms", 1e6}, {"us", 1e3}, {"\xc2\xb5s", 1e3}, {"ns", 1}, {"min", 60e9}, {"h", 3600e9}};
+    for (size_t i = 0; i < G_N_ELEMENTS(t); i++)
+        if (!strcmp(u, t[i].unit))
+            return t[i].ns;
+    return 0;
+}
+
+/* A size's unit: bytes per unit, or 0. */
+static double size_mult(const char *u)
+{
+    if (!strcmp(u, "B"))
+        return 1;
+    if (!strcmp(u, "bit"))
+        return 1.0 / 8;
+    if (strlen(u) == 3 && u[1] == 'i' && u[2] == 'B' && strchr("KMGT", u[0]))
+        return pow(1024, (double)(strchr("KMGT", u[0]) - "KMGT" + 1));
+    if (strlen(u) == 2 && u[1] == 'B' && si(u[0]) > 0)
+        return si(u[0]);
+    if (!strcmp(u + (*u ? 1 : 0), "bit") && si(u[0]) > 0)
+        return si(u[0]) / 8;
+    return 0;
+}
+
+bool units_value(const char *s, int kind, double *out)
+{
+    double v;
+    const char *u;
+    if (!split(s, &v, &u))
         return false;
-    double r = v * mult;
-    if (r < 1 || r > 1e15)
+    double mult = kind == UNITS_RATE ? rate_mult(u) : kind == UNITS_TIME ? time_mult(u) : size_mult(u);
+    if (mult <= 0)
+        return false;
+    *out = v * mult; /* may be infinite ("1e300h"): the caller's range refuses it */
+    return true;
+}
+
+bool units_rate(const char *s, uint64_t *bps)
+{
+    double r;
+    if (!units_value(s, UNITS_RATE, &r) || r < 1 || r > 1e15)
         return false;
     *bps = (uint64_t)llround(r);
     return true;
@@ -62,26 +103,8 @@ bool units_rate(const char *s, uint64_t *bps)
 
 bool units_time(const char *s, sim_time_t *t)
 {
-    double v;
-    const char *u;
-    if (!split(s, &v, &u))
-        return false;
     double ns;
-    if (!strcmp(u, "s"))
-        ns = v * 1e9;
-    else if (!strcmp(u, "ms"))
-        ns = v * 1e6;
-    else if (!strcmp(u, "us") || !strcmp(u, "\xc2\xb5s"))
-        ns = v * 1e3;
-    else if (!strcmp(u, "ns"))
-        ns = v;
-    else if (!strcmp(u, "min"))
-        ns = v * 60e9;
-    else if (!strcmp(u, "h"))
-        ns = v * 3600e9;
-    else
-        return false;
-    if (ns > 9e18)
+    if (!units_value(s, UNITS_TIME, &ns) || ns > 9e18)
         return false;
     *t = sim_time_round_ns(ns);
     return true;
@@ -89,25 +112,8 @@ bool units_time(const char *s, sim_time_t *t)
 
 bool units_size(const char *s, uint64_t *bytes)
 {
-    double v;
-    const char *u;
-    if (!split(s, &v, &u))
-        return false;
-    double mult;
-    if (!strcmp(u, "B"))
-        mult = 1;
-    else if (!strcmp(u, "bit"))
-        mult = 1.0 / 8;
-    else if (strlen(u) == 3 && u[1] == 'i' && u[2] == 'B' && strchr("KMGT", u[0]))
-        mult = pow(1024, (double)(strchr("KMGT", u[0]) - "KMGT" + 1));
-    else if (strlen(u) == 2 && u[1] == 'B' && si(u[0]) > 0)
-        mult = si(u[0]);
-    else if (!strcmp(u + 1, "bit") && si(u[0]) > 0)
-        mult = si(u[0]) / 8;
-    else
-        return false;
-    double b = v * mult;
-    if (b > 1.8e19 || fabs(b - nearbyint(b)) > 1e-6 * fmax(1, b))
+    double b;
+    if (!units_value(s, UNITS_SIZE, &b) || b > 1.8e19 || fabs(b - nearbyint(b)) > 1e-6 * fmax(1, b))
         return false;
     *bytes = (uint64_t)llround(b);
     return true;

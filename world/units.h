@@ -21,6 +21,15 @@
 
 #include "sim/sim_time.h"
 
+/* The kinds of units_value (the same numbers as scn_read.h's SCN_Q_*). */
+enum { UNITS_RATE = 0, UNITS_TIME = 1, UNITS_SIZE = 2 };
+
+/* A quantity's value in its base unit (bit/s, ns, bytes) as written,
+ * without any range applied (not negative, possibly infinite: "1e300h"):
+ * the loader checks the range itself, so that "1e20bps" is "too large",
+ * not "not a rate". */
+bool units_value(const char *s, int kind, double *out);
+
 bool units_rate(const char *s, uint64_t *bps);
 bool units_time(const char *s, sim_time_t *t);
 bool units_size(const char *s, uint64_t *bytes);

@@ -12,6 +12,8 @@
 #include "transcript.h"
 #include "world_priv.h"
 
+G_DEFINE_QUARK(appsim-world-error-quark, world_error)
+
 /* ---- what applications may ask of the world (app.h) ------------------------------ */
 
 host_env *app_world_host(app_world *w, const char *name)
@@ -130,6 +132,12 @@ void app_metric_count(app_collect *c, const char *key, uint64_t v)
     add_metric(c->res, key, RUN_METRIC_COUNT, (double)v);
 }
 void app_metric_flag(app_collect *c, const char *key, bool v) { add_metric(c->res, key, RUN_METRIC_FLAG, v); }
+
+void app_run_failed(app_collect *c, const char *reason)
+{
+    if (!c->res->failed)
+        c->res->failed = g_strdup(reason);
+}
 
 void app_row(app_collect *c, const char *fmt, ...)
 {
@@ -389,13 +397,97 @@ static run_result *collect(app_world *w, guint index, node_t *client, node_t *se
 
 /* ---- the run ----------------------------------------------------------------------------- */
 
-static void run_until_stop(app_world *w)
+/* The budgets of one run. */
+typedef struct {
+    uint64_t max_events;      /* 0: none */
+    double max_wall_s;        /* 0: none */
+    gint64 deadline;          /* monotonic us; 0: none */
+    const run_options *opt;   /* may be NULL */
+} run_budget;
+
+static void budget_init(run_budget *b, const scn_run *r, const run_options *opt)
+{
+    b->opt = opt;
+    b->max_events = opt && opt->max_events ? opt->max_events : r->max_events;
+    b->max_wall_s = opt && opt->max_wall_s > 0 ? opt->max_wall_s : sim_time_to_s(r->max_wall);
+    b->deadline = b->max_wall_s > 0 ? g_get_monotonic_time() + (gint64)(b->max_wall_s * 1e6) : 0;
+}
+
+/* False, with the error, when the run is over a budget or cancelled. */
+static bool within_budget(app_world *w, const run_budget *b, GError **err)
+{
+    uint64_t ev = sim_events_executed(w->sim);
+    double t = sim_time_to_s(sim_now(w->sim));
+    if (b->max_events && ev > b->max_events) {
+        g_set_error(err, WORLD_ERROR, WORLD_ERROR_BUDGET,
+                    "the run needs more than max_events = %" G_GUINT64_FORMAT
+                    " events (stopped at simulated time %.6f s); raise max_events or --max-events",
+                    b->max_events, t);
+        return false;
+    }
+    if (b->deadline && g_get_monotonic_time() > b->deadline) {
+        g_set_error(err, WORLD_ERROR, WORLD_ERROR_BUDGET,
+                    "the run took more than max_wall = %g s of wall-clock time (stopped at simulated time %.6f s "
+                    "after %" G_GUINT64_FORMAT " events); raise max_wall or --max-wall",
+                    b->max_wall_s, t, ev);
+        return false;
+    }
+    if (b->opt && b->opt->cancelled && b->opt->cancelled(b->opt->ud)) {
+        g_set_error(err, WORLD_ERROR, WORLD_ERROR_CANCELLED, "interrupted at simulated time %.6f s", t);
+        return false;
+    }
+    return true;
+}
+
+/* Runs every event due up to `limit` in slices of simulated time, looking
+ * at the budgets between slices. A slice runs every event due up to its
+ * end, as one sim_run_limit(limit) would: the order of events does not
+ * depend on the slicing. The slice length adapts to about
+ * WORLD_SLICE_EVENTS events. */
+static bool run_sliced(app_world *w, sim_time_t limit, const run_budget *b, sim_run_result *rr, GError **err)
+{
+    sim_time_t window = SIM_MS(1), reached = sim_now(w->sim);
+    for (;;) {
+        if (!within_budget(w, b, err))
+            return false;
+        sim_time_t end = limit - reached <= window ? limit : reached + window;
+        uint64_t before = sim_events_executed(w->sim);
+        *rr = sim_run_limit(w->sim, end);
+        uint64_t ran = sim_events_executed(w->sim) - before;
+        reached = end;
+        if (b->opt && b->opt->tick)
+            b->opt->tick(b->opt->ud, sim_events_executed(w->sim), sim_now(w->sim));
+        if (*rr != SIM_RUN_LIMIT || end == limit)
+            break;
+        if (ran < WORLD_SLICE_EVENTS / 2)
+            window *= 2;
+        else if (ran > 2 * WORLD_SLICE_EVENTS && window > 1)
+            window /= 2;
+    }
+    return within_budget(w, b, err);
+}
+
+/* The stop rule (world.h), within the run's budgets. Sets
+ * max_time_reached when applications still held the run at max_time. */
+static bool run_until_stop(app_world *w, const run_options *opt, bool *max_time_reached, GError **err)
 {
     const scn_run *r = w->run;
-    if (r->stop_time)
-        sim_run_until(w->sim, MIN(r->stop_time, r->max_time));
-    else if (w->holding || w->quiet)
-        sim_run_limit(w->sim, r->max_time); /* until the applications are done, or the queue empties */
+    run_budget b;
+    budget_init(&b, r, opt);
+    sim_run_result rr = SIM_RUN_EMPTY;
+    *max_time_reached = false;
+    if (r->stop_time) {
+        sim_time_t limit = MIN(r->stop_time, r->max_time);
+        if (!run_sliced(w, limit, &b, &rr, err))
+            return false;
+        sim_run_until(w->sim, limit); /* nothing is left before it: this sets the clock */
+    } else if (w->holding || w->quiet) {
+        /* until the applications are done, or the queue empties */
+        if (!run_sliced(w, r->max_time, &b, &rr, err))
+            return false;
+        *max_time_reached = rr == SIM_RUN_LIMIT;
+    }
+    return true;
 }
 
 static const app_dialogue *dialogue_at(void *ud, uint16_t port)
@@ -434,13 +526,20 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
         world_timeline_stop(&w);
         goto out;
     }
-    run_until_stop(&w);
+    bool max_time_reached = false;
+    if (!run_until_stop(&w, opt, &max_time_reached, err)) {
+        g_free(world_fingerprint_finish(&w));
+        world_timeline_stop(&w);
+        transcript_detach(tr);
+        goto out;
+    }
     /* The run is over: what tearing the world down emits is not part of it. */
     char *fingerprint = world_fingerprint_finish(&w);
     world_timeline_stop(&w);
     transcript_detach(tr);
     res = collect(&w, index, client, server);
     res->fingerprint = fingerprint;
+    res->max_time_reached = max_time_reached;
     if (tr) {
         char *title = g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s <-> %s", r->name, index,
                                       r->seed, node_name(client), node_name(server));
@@ -484,5 +583,6 @@ void run_result_free(run_result *res)
     g_free(res->columns[1]);
     g_free(res->fingerprint);
     g_free(res->transcript);
+    g_free(res->failed);
     g_free(res);
 }

@@ -14,6 +14,16 @@
  * stops at the instant the last one says so; with neither, nothing runs.
  * `max_time` bounds every run.
  *
+ * Budgets: a run may also be bounded in events (`max_events`) and in
+ * wall-clock time (`max_wall`), from the scenario or from run_options. The
+ * run goes in slices of simulated time, each running every event due up
+ * to its end exactly as one long run would (so the order of events, the
+ * figures and the fingerprint do not depend on the slicing); between
+ * slices, about every WORLD_SLICE_EVENTS events, the world looks at the
+ * budgets, asks whether it is cancelled and reports its progress. A run
+ * over a budget or cancelled is an error (WORLD_ERROR), never a shorter
+ * result; whether a run exceeds `max_events` is itself deterministic.
+ *
  * Results: the run's figures (simulated time, events, the round trip and
  * bottleneck of the followed pair, the textbook formula of
  * `outputs.formula`), every application type's named metrics and CSV rows,
@@ -33,10 +43,29 @@
 #include "app.h"
 #include "scenario.h"
 
+#define WORLD_ERROR (world_error_quark())
+GQuark world_error_quark(void);
+typedef enum {
+    WORLD_ERROR_BUDGET,    /* over max_events or max_wall */
+    WORLD_ERROR_CANCELLED, /* run_options.cancelled said so */
+} world_error_code;
+
+/* Events between two looks at the budgets (about; slices adapt). */
+#define WORLD_SLICE_EVENTS 20000
+
 typedef struct {
     const char *pcap_dir; /* write pcap files here (NULL: none) */
     bool timeline;        /* collect the first exchange's packets */
     bool transcript;      /* collect the dialogue of the followed pair */
+    uint64_t max_events;  /* events the run may execute; 0: the scenario's max_events (0 there: none) */
+    double max_wall_s;    /* wall-clock seconds the run may take; 0: the scenario's max_wall (0: none) */
+    /* Optional, called between slices (from the run's thread): true stops
+     * the run with WORLD_ERROR_CANCELLED. */
+    bool (*cancelled)(void *ud);
+    /* Optional, called between slices: the events executed so far and the
+     * simulated time. */
+    void (*tick)(void *ud, uint64_t events, sim_time_t now);
+    void *ud;
 } run_options;
 
 typedef struct {
@@ -85,6 +114,8 @@ typedef struct {
     GArray *arrows;            /* of run_arrow (labels owned) */
     char *columns[2];
     char *transcript;          /* the dialogue (when asked), or NULL */
+    char *failed;              /* NULL, or why the run failed as a whole (app_run_failed) */
+    bool max_time_reached;     /* it ended at max_time with applications still holding it */
 } run_result;
 
 run_result *world_run(const scn_run *r, const app_registry *reg, guint index, const run_options *opt,

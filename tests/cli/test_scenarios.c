@@ -7,14 +7,29 @@
  *   where formulas exist (tolerances in the assertions);
  * - -j 1 and -j 2 give byte-identical results; --set changes a value; an
  *   existing results folder survives a failed run and is replaced whole by
- *   a successful one.
+ *   a successful one; a folder appsim did not write is never replaced,
+ *   and a scenario's name cannot reach outside results/;
+ * - budgets (--max-events, --max-wall, the scenario's keys) fail a run
+ *   with nothing written; the progress line; Ctrl-C stops the runs with
+ *   status 130 and removes the temporary folder; a killed run's temporary
+ *   folder is removed by the next run;
+ * - failed page loads are counted apart with their reason, never averaged
+ *   into the times, and a run where every load failed exits 1;
+ * - sizes: a 10 MB name or unknown key is reported at once and echoed cut;
+ *   100,000 nodes and a 90,000-run sweep check in seconds.
  */
+#define _POSIX_C_SOURCE 200809L /* kill, waitpid */
+
 #include <cjson/cJSON.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdbool.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -332,18 +347,21 @@ static void test_determinism_across_jobs(void)
 static void test_output_folder_replaced_whole(void)
 {
     char *dir = g_build_filename(tmp_root, "replace", NULL);
-    g_mkdir_with_parents(dir, 0755);
+    char *file = g_strdup_printf("%s/http-single-object.json", SHIPPED);
+    char *out = NULL, *err = NULL;
+    const char *good[] = {APPSIM, "run", file, "-o", dir, "-q", NULL};
+    CU_ASSERT_EQUAL(run(NULL, good, &out, &err), 0);
+    g_free(out);
+    g_free(err);
     char *marker = g_build_filename(dir, "old-file", NULL);
     g_file_set_contents(marker, "x", -1, NULL);
     /* a failing run (bad --set value) leaves it untouched */
-    char *file = g_strdup_printf("%s/http-single-object.json", SHIPPED);
     const char *bad[] = {APPSIM, "run", file, "-o", dir, "--set", "links.access.rate=fast", NULL};
-    char *out = NULL, *err = NULL;
     CU_ASSERT_EQUAL(run(NULL, bad, &out, &err), 2);
     CU_ASSERT_TRUE(g_file_test(marker, G_FILE_TEST_EXISTS));
     g_free(out);
     g_free(err);
-    const char *good[] = {APPSIM, "run", file, "-o", dir, "-q", NULL};
+    /* a successful one replaces the folder it wrote before, whole */
     CU_ASSERT_EQUAL(run(NULL, good, &out, &err), 0);
     CU_ASSERT_FALSE(g_file_test(marker, G_FILE_TEST_EXISTS));
     char *sum = g_build_filename(dir, "summary.json", NULL);
@@ -362,6 +380,368 @@ static void test_output_folder_replaced_whole(void)
     g_free(err);
 }
 
+/* Writes `text` as tmp/<name>.json; returns the path. */
+static char *write_scenario(const char *name, const char *text)
+{
+    char *file = g_strdup_printf("%s/%s.json", tmp_root, name);
+    CU_ASSERT_TRUE(g_file_set_contents(file, text, -1, NULL));
+    return file;
+}
+
+/* A page of 2 images from client to server, with `link` keys for the
+ * access link, `browser` keys for the browser, and `top` keys. */
+static char *page_scenario(const char *name, const char *top, const char *link, const char *browser)
+{
+    char *text = g_strdup_printf(
+        "{\"name\": \"%s\", %s \"nodes\": [{\"name\": \"client\"}, {\"name\": \"server\"}, {\"name\": \"other\"}],"
+        " \"links\": [{\"name\": \"access\", \"from\": \"client\", \"to\": \"server\", %s},"
+        " {\"name\": \"side\", \"from\": \"client\", \"to\": \"other\", \"rate\": \"10Mbps\"}],"
+        " \"apps\": [{\"name\": \"web\", \"type\": \"http-server\", \"host\": \"server\","
+        " \"pages\": [{\"path\": \"/index.html\", \"objects\": 2}]},"
+        " {\"name\": \"browser\", \"type\": \"browser\", \"host\": \"client\", %s}]}",
+        name, top, link, browser);
+    char *file = write_scenario(name, text);
+    g_free(text);
+    return file;
+}
+
+/* A folder appsim did not write is refused, left as it was, and so is
+ * anything beside results/ a scenario's name could point at. */
+static void test_foreign_folders_untouched(void)
+{
+    char *dir = g_build_filename(tmp_root, "mine", NULL);
+    g_mkdir_with_parents(dir, 0755);
+    char *keep = g_build_filename(dir, "thesis.tex", NULL);
+    g_file_set_contents(keep, "x", -1, NULL);
+    char *file = g_strdup_printf("%s/http-single-object.json", SHIPPED);
+    const char *argv[] = {APPSIM, "run", file, "-o", dir, "-q", NULL};
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run(NULL, argv, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "is not an appsim results folder"));
+    CU_ASSERT_TRUE(g_file_test(keep, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+    /* a link to it is refused too */
+    char *link = g_build_filename(tmp_root, "mine-link", NULL);
+    CU_ASSERT_EQUAL(symlink(dir, link), 0);
+    const char *argv2[] = {APPSIM, "run", file, "-o", link, "-q", NULL};
+    CU_ASSERT_EQUAL(run(NULL, argv2, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a symbolic link"));
+    CU_ASSERT_TRUE(g_file_test(keep, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+    /* an empty folder is fine */
+    char *empty = g_build_filename(tmp_root, "empty", NULL);
+    g_mkdir_with_parents(empty, 0755);
+    const char *argv3[] = {APPSIM, "run", file, "-o", empty, "-q", NULL};
+    CU_ASSERT_EQUAL(run(NULL, argv3, &out, &err), 0);
+    g_free(out);
+    g_free(err);
+    /* "name": "../victim" from a working folder beside victim/ */
+    char *work = g_build_filename(tmp_root, "work", NULL), *victim = g_build_filename(tmp_root, "victim", NULL);
+    g_mkdir_with_parents(work, 0755);
+    g_mkdir_with_parents(victim, 0755);
+    char *vfile = g_build_filename(victim, "data.txt", NULL);
+    g_file_set_contents(vfile, "precious", -1, NULL);
+    char *scn = page_scenario("victim", "", "\"rate\": \"10Mbps\"", "\"pages\": [\"http://server/index.html\"]");
+    char *text = NULL;
+    g_file_get_contents(scn, &text, NULL, NULL);
+    GString *t = g_string_new(text);
+    g_string_replace(t, "\"name\": \"victim\"", "\"name\": \"../victim\"", 1);
+    g_file_set_contents(scn, t->str, -1, NULL);
+    const char *argv4[] = {APPSIM, "run", scn, "-q", NULL};
+    CU_ASSERT_EQUAL(run(work, argv4, &out, &err), 2);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "$.name: found \"../victim\", expected a name"));
+    CU_ASSERT_TRUE(g_file_test(vfile, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+    g_string_free(t, TRUE);
+    g_free(text);
+    g_free(scn);
+    g_free(vfile);
+    g_free(work);
+    g_free(victim);
+    g_free(empty);
+    g_free(link);
+    g_free(file);
+    g_free(keep);
+    g_free(dir);
+}
+
+/* Budgets fail the run (exit 1) and write nothing; exactly at the budget
+ * it passes. */
+static void test_budgets(void)
+{
+    char *file = g_strdup_printf("%s/http-single-object.json", SHIPPED);
+    char *dir = g_build_filename(tmp_root, "budget", NULL);
+    char *out = NULL, *err = NULL;
+    const char *exact[] = {APPSIM, "run", file, "-o", dir, "-q", "--max-events", "56", NULL};
+    CU_ASSERT_EQUAL(run(NULL, exact, &out, &err), 0); /* the run needs 56 events (pinned) */
+    g_free(out);
+    g_free(err);
+    test_remove_tree(dir);
+    const char *less[] = {APPSIM, "run", file, "-o", dir, "-q", "--max-events", "55", NULL};
+    CU_ASSERT_EQUAL(run(NULL, less, &out, &err), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "run 0 failed: the run needs more than max_events = 55 events"));
+    CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+    const char *key[] = {APPSIM, "run", file, "-o", dir, "-q", "--set", "max_events=55", NULL};
+    CU_ASSERT_EQUAL(run(NULL, key, &out, &err), 1);
+    CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+    /* a long run against a wall-clock budget, with the progress line */
+    char *slow = page_scenario("slow", "", "\"rate\": \"10Mbps\", \"delay\": \"1ms\"",
+                               "\"repeat\": 1000000, \"pages\": [\"http://server/index.html\"]");
+    gint64 t0 = g_get_monotonic_time();
+    const char *wall[] = {APPSIM, "run", slow, "-o", dir, "--progress", "--max-wall", "1.5s", NULL};
+    CU_ASSERT_EQUAL(run(NULL, wall, &out, &err), 1);
+    CU_ASSERT_TRUE(g_get_monotonic_time() - t0 < 20 * G_USEC_PER_SEC);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "max_wall = 1.5 s"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, " events, "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, " simulated s, "));
+    CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
+    const char *bad[] = {APPSIM, "run", slow, "--max-wall", "soon", NULL};
+    g_free(out);
+    g_free(err);
+    CU_ASSERT_EQUAL(run(NULL, bad, &out, &err), 2);
+    g_free(out);
+    g_free(err);
+    g_free(slow);
+    g_free(dir);
+    g_free(file);
+}
+
+/* Starts appsim with `argv` in the background; returns its pid. */
+static GPid start(const char *const *argv)
+{
+    GPid pid = 0;
+    GError *e = NULL;
+    CU_ASSERT_TRUE(g_spawn_async(NULL, (char **)argv, NULL,
+                                 G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, &pid, &e));
+    g_clear_error(&e);
+    return pid;
+}
+
+/* Waits (up to 10 s) for `path` to exist. */
+static bool wait_for(const char *path)
+{
+    for (int i = 0; i < 1000 && !g_file_test(path, G_FILE_TEST_EXISTS); i++)
+        g_usleep(10000);
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
+/* Waits (up to 20 s) for the child; its wait status, or -1. */
+static int reap(GPid pid)
+{
+    int st = -1;
+    for (int i = 0; i < 2000; i++) {
+        if (waitpid(pid, &st, WNOHANG) == pid)
+            return st;
+        g_usleep(10000);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    return -1;
+}
+
+/* Ctrl-C: status 130, the temporary folder removed, nothing written. A
+ * killed run's temporary folder is removed by the next run. */
+static void test_interrupt_and_stale_folders(void)
+{
+    char *slow = page_scenario("slow2", "", "\"rate\": \"10Mbps\", \"delay\": \"1ms\"",
+                               "\"repeat\": 1000000, \"pages\": [\"http://server/index.html\"]");
+    char *dir = g_build_filename(tmp_root, "interrupted", NULL);
+    const char *argv[] = {APPSIM, "run", slow, "-o", dir, "-q", NULL};
+    GPid pid = start(argv);
+    char *tmp = g_strdup_printf("%s.tmp-%d", dir, (int)pid);
+    CU_ASSERT_TRUE(wait_for(tmp));
+    g_usleep(300000);
+    kill(pid, SIGINT);
+    int st = reap(pid);
+    CU_ASSERT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 130);
+    CU_ASSERT_FALSE(g_file_test(tmp, G_FILE_TEST_EXISTS));
+    CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
+    g_free(tmp);
+    /* killed: its folder stays until the next run */
+    pid = start(argv);
+    tmp = g_strdup_printf("%s.tmp-%d", dir, (int)pid);
+    CU_ASSERT_TRUE(wait_for(tmp));
+    kill(pid, SIGKILL);
+    reap(pid);
+    CU_ASSERT_TRUE(g_file_test(tmp, G_FILE_TEST_EXISTS));
+    /* a folder of the same form that is not appsim's, and one of a live process, stay */
+    char *foreign = g_strdup_printf("%s.tmp-%d", dir, (int)pid + 1000000);
+    g_mkdir_with_parents(foreign, 0755);
+    char *alive = g_strdup_printf("%s.tmp-%d", dir, (int)getpid());
+    g_mkdir_with_parents(alive, 0755);
+    char *alive_marker = g_build_filename(alive, ".appsim-results", NULL);
+    g_file_set_contents(alive_marker, "", -1, NULL);
+    char *file = g_strdup_printf("%s/http-single-object.json", SHIPPED);
+    const char *quick[] = {APPSIM, "run", file, "-o", dir, "-q", NULL};
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(run(NULL, quick, &out, &err), 0);
+    CU_ASSERT_FALSE(g_file_test(tmp, G_FILE_TEST_EXISTS));
+    CU_ASSERT_TRUE(g_file_test(foreign, G_FILE_TEST_EXISTS));
+    CU_ASSERT_TRUE(g_file_test(alive, G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+    g_free(file);
+    g_free(alive_marker);
+    g_free(alive);
+    g_free(foreign);
+    g_free(tmp);
+    g_free(dir);
+    g_free(slow);
+}
+
+/* Runs a scenario file into tmp/<name>-out; its summary, exit status and stdout. */
+static cJSON *run_file(const char *file, const char *name, int *rc, char **out, char **err)
+{
+    char *dir = g_strdup_printf("%s/%s-out", tmp_root, name);
+    const char *argv[] = {APPSIM, "run", file, "-o", dir, "-q", NULL};
+    *rc = run(NULL, argv, out, err);
+    char *sum = g_build_filename(dir, "summary.json", NULL), *text = NULL;
+    cJSON *j = g_file_get_contents(sum, &text, NULL, NULL) ? cJSON_Parse(text) : NULL;
+    g_free(text);
+    g_free(sum);
+    g_free(dir);
+    return j;
+}
+
+static double reason(const cJSON *sum, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(metrics(sum, 0), "failure_reasons"), key);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+/* A run whose every load fails: exit 1, the reason, no time averaged. */
+static void expect_all_failed(const char *name, const char *link, const char *browser, const char *why,
+                              const char *words)
+{
+    char *file = page_scenario(name, "", link, browser);
+    int rc;
+    char *out = NULL, *err = NULL;
+    cJSON *s = run_file(file, name, &rc, &out, &err);
+    CU_ASSERT_EQUAL(rc, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(metrics(s, 0), "page_load_time_mean_s")));
+    CU_ASSERT_EQUAL(metric(s, 0, "failures"), 1);
+    CU_ASSERT_EQUAL(metric(s, 0, "loads_ok"), 0);
+    if (reason(s, why) != 1)
+        printf("\n    %s: %s", name, out);
+    CU_ASSERT_EQUAL(reason(s, why), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "page load time (s): -"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "every page load failed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, words));
+    CU_ASSERT_PTR_NOT_NULL(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(s, "runs"), 0), "failed"));
+    cJSON_Delete(s);
+    g_free(out);
+    g_free(err);
+    g_free(file);
+}
+
+static void test_failed_loads(void)
+{
+    const char *page = "\"pages\": [\"http://server/index.html\"]";
+    expect_all_failed("loss", "\"rate\": \"10Mbps\", \"loss\": 1", page, "syn_timeout", "SYN timeout");
+    expect_all_failed("down", "\"rate\": \"10Mbps\", \"down\": [[0, \"1h\"]]", page, "syn_timeout", "SYN timeout");
+    expect_all_failed("slow-link", "\"rate\": 1", page, "syn_timeout", "SYN timeout");
+    expect_all_failed("refused", "\"rate\": \"10Mbps\"", "\"pages\": [\"http://other/index.html\"]", "refused",
+                      "connection refused");
+    /* one load of two fails: counted apart, the mean is the other's */
+    char *file = page_scenario("half", "", "\"rate\": \"10Mbps\", \"delay\": \"10ms\"",
+                               "\"pages\": [\"http://server/index.html\", \"http://server/missing.html\"]");
+    int rc;
+    char *out = NULL, *err = NULL;
+    cJSON *s = run_file(file, "half", &rc, &out, &err);
+    CU_ASSERT_EQUAL(rc, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_EQUAL(metric(s, 0, "pages"), 2);
+    CU_ASSERT_EQUAL(metric(s, 0, "loads_ok"), 1);
+    CU_ASSERT_EQUAL(metric(s, 0, "failures"), 1);
+    CU_ASSERT_EQUAL(reason(s, "http_404"), 1);
+    CU_ASSERT_EQUAL(metric(s, 0, "page_load_time_mean_s"), metric(s, 0, "page_load_time_max_s"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "failed loads, left out of the page load time: 1 HTTP 404"));
+    cJSON_Delete(s);
+    g_free(out);
+    g_free(err);
+    g_free(file);
+}
+
+/* A 10 MB name and a 10 MB unknown key: reported at once, echoed cut. */
+static void test_huge_strings(void)
+{
+    GString *big = g_string_sized_new(10 * 1000 * 1000 + 100);
+    for (int i = 0; i < 10 * 1000 * 1000; i++)
+        g_string_append_c(big, 'x');
+    static const char *const forms[] = {
+        "{\"name\": \"big\", \"nodes\": [{\"name\": \"%s\"}], \"links\": []}",
+        "{\"name\": \"big\", \"%s\": 1, \"nodes\": [{\"name\": \"a\"}], \"links\": []}",
+    };
+    static const char *const said[] = {"$.nodes[0].name: found \"xxxx", "unknown key; known keys here"};
+    for (int i = 0; i < 2; i++) {
+        GString *text = g_string_new("");
+        g_string_append_printf(text, forms[i], big->str);
+        char *file = write_scenario("big", text->str);
+        const char *argv[] = {APPSIM, "check", file, NULL};
+        char *out = NULL, *err = NULL;
+        gint64 t0 = g_get_monotonic_time();
+        CU_ASSERT_EQUAL(run(NULL, argv, &out, &err), 2);
+        CU_ASSERT_TRUE(g_get_monotonic_time() - t0 < 3 * G_USEC_PER_SEC);
+        CU_ASSERT_TRUE(strlen(err) < 1000);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, said[i]));
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, "(10000000 bytes)"));
+        g_free(out);
+        g_free(err);
+        g_free(file);
+        g_string_free(text, TRUE);
+    }
+    g_string_free(big, TRUE);
+}
+
+/* 100,000 nodes in a chain check in seconds (hashed lookups), and a sweep
+ * of 90,000 runs is checked value by value. */
+static void test_big_checks_are_fast(void)
+{
+    GString *t = g_string_new("{\"name\": \"chain\", \"nodes\": [");
+    for (int i = 0; i < 100000; i++)
+        g_string_append_printf(t, "%s{\"name\": \"n%d\"}", i ? ", " : "", i);
+    g_string_append(t, "], \"links\": [");
+    for (int i = 1; i < 100000; i++)
+        g_string_append_printf(t, "%s{\"from\": \"n%d\", \"to\": \"n%d\", \"rate\": \"1Gbps\"}", i > 1 ? ", " : "",
+                               i - 1, i);
+    g_string_append(t, "], \"apps\": [{\"type\": \"http-server\", \"host\": \"n99999\"}, {\"type\": \"browser\", "
+                       "\"host\": \"n0\", \"pages\": [\"http://n99999/\"]}]}");
+    char *file = write_scenario("chain", t->str);
+    const char *argv[] = {APPSIM, "check", file, NULL};
+    char *out = NULL, *err = NULL;
+    gint64 t0 = g_get_monotonic_time();
+    CU_ASSERT_EQUAL(run(NULL, argv, &out, &err), 0);
+    double took = (double)(g_get_monotonic_time() - t0) / 1e6;
+    printf("\n    check of 100000 nodes: %.2f s", took);
+    CU_ASSERT_TRUE(took < 15);
+    g_free(out);
+    g_free(err);
+    g_free(file);
+    char *sweep = page_scenario("wide", "\"sweep\": [{\"path\": \"links.access.delay\", \"range\": {\"from\": 0, "
+                                "\"to\": 0.299, \"step\": 0.001}}, {\"path\": \"apps.browser.repeat\", \"range\": "
+                                "{\"from\": 1, \"to\": 300, \"step\": 1}}],",
+                                "\"rate\": \"10Mbps\"", "\"pages\": [\"http://server/index.html\"]");
+    const char *argv2[] = {APPSIM, "check", sweep, NULL};
+    t0 = g_get_monotonic_time();
+    CU_ASSERT_EQUAL(run(NULL, argv2, &out, &err), 0);
+    took = (double)(g_get_monotonic_time() - t0) / 1e6;
+    printf("\n    check of 90000 runs: %.2f s", took);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "ok (90000 runs; each value checked once"));
+    CU_ASSERT_TRUE(took < 15);
+    g_free(out);
+    g_free(err);
+    g_free(sweep);
+    g_string_free(t, TRUE);
+}
 
 int main(void)
 {
@@ -371,6 +751,12 @@ int main(void)
         TEST(test_single_object),         TEST(test_ideal_vs_reno),
         TEST(test_persistence_and_parallel), TEST(test_determinism_across_jobs),
         TEST(test_output_folder_replaced_whole),
+        TEST(test_foreign_folders_untouched),
+        TEST(test_budgets),
+        TEST(test_interrupt_and_stale_folders),
+        TEST(test_failed_loads),
+        TEST(test_huge_strings),
+        TEST(test_big_checks_are_fast),
         TEST(test_cache_access_link),
         TEST(test_cache_hit_rate_curve),
         TEST(test_cache_size_curve),

@@ -85,7 +85,7 @@ static const app_key cw_keys[] = {
      .expected = "a rate of requests per second above 0"},
     {.name = "sizes", .kind = APP_KEY_CHOICE, .offset = CW_OFF(sizes), .choices = size_choices,
      .expected = "\"fixed\", \"exponential\" or \"pareto\""},
-    {.name = "mean_size", .kind = APP_KEY_SIZE, .offset = CW_OFF(mean_size), .def = 125000},
+    {.name = "mean_size", .kind = APP_KEY_SIZE, .offset = CW_OFF(mean_size), .def = 125000, .hi = 1e9},
     {.name = "pareto_alpha", .kind = APP_KEY_NUMBER, .offset = CW_OFF(pareto_alpha), .def = 1.5,
      .lo = 1.0000001, .hi = 100, .expected = "a Pareto shape above 1"},
     {.name = "hit_probability", .kind = APP_KEY_NUMBER, .offset = CW_OFF(hit_probability), .def = -1, .lo = 0,
@@ -97,7 +97,7 @@ static const app_key cw_keys[] = {
     {.name = "capacity", .kind = APP_KEY_SIZE, .offset = CW_OFF(capacity)},
     {.name = "policy", .kind = APP_KEY_CHOICE, .offset = CW_OFF(policy), .choices = policy_choices,
      .expected = "\"lru\", \"lfu\" or \"fifo\""},
-    {.name = "request_size", .kind = APP_KEY_SIZE, .offset = CW_OFF(request_size), .def = 100},
+    {.name = "request_size", .kind = APP_KEY_SIZE, .offset = CW_OFF(request_size), .def = 100, .hi = 1e9},
     {.name = "warmup", .kind = APP_KEY_TIME, .offset = CW_OFF(warmup), .def = 20e9},
     {.name = "duration", .kind = APP_KEY_TIME, .offset = CW_OFF(duration), .def = 300e9},
     {.name = "transport", .kind = APP_KEY_CHOICE, .offset = CW_OFF(transport), .choices = transport_choices,
@@ -624,6 +624,12 @@ static void cw_collect(const app_world *world, void *const *insts, const app_spe
     app_metric(out, "cache_workload.offered_load", offered);
     app_metric_flag(out, "cache_workload.unstable", offered >= 1.0);
     app_metric(out, "cache_workload.access_queue_growth_pps", growth);
+    if (w->issued > 0 && w->answered == 0) {
+        char *why = g_strdup_printf("no request of the cache workload was answered (%" G_GUINT64_FORMAT " issued)",
+                                    w->issued);
+        app_run_failed(out, why);
+        g_free(why);
+    }
 }
 
 /* ---- the slides' arithmetic ----------------------------------------------------------- */

@@ -2,6 +2,19 @@
  * http_browser_app: the "browser" application type — its keys, the load
  * loop (its list of pages `repeat` times, `think` apart, from `start`),
  * page-load metrics, requests.csv, and the textbook's page-load formulas.
+ *
+ * URLs are checked at load: an http:// URL with a host that is a host
+ * node of the topology (not a router) and a port from 1 to 65535, at most
+ * BROWSER_MAX_URL bytes.
+ *
+ * Failures: a page load fails when any of its fetches fails (no answer,
+ * or an HTTP status of 400 or more), or when it is still going when the
+ * run ends. Failed loads are counted apart with the reason of their first
+ * failed fetch (failure_reasons.<reason>: refused, syn_timeout,
+ * retries_exhausted, reset, unreachable, closed, bad_response, http_<NNN>,
+ * unfinished, other); page-load times are those of the loads that
+ * succeeded only. When every load failed, the run failed as a whole
+ * (app_run_failed).
  */
 #include <math.h>
 #include <string.h>
@@ -9,6 +22,9 @@
 #include "http_apps.h"
 #include "protocols/http/http_browser.h"
 #include "protocols/http/http_url.h"
+
+/* The longest URL a browser's "pages" may list, in bytes. */
+#define BROWSER_MAX_URL 1000
 
 typedef struct {
     int mode;             /* browser_mode */
@@ -26,6 +42,30 @@ static const char *const mode_choices[] = {"nonpersistent", "nonpersistent-paral
                                            "persistent-parallel", NULL};
 static const char *const http_choices[] = {"1.0", "1.1", NULL};
 
+/* Checks one URL of "pages" (the current value): an http URL whose host
+ * is a host of the topology. */
+static bool check_url(app_reader *r, const char *u)
+{
+    http_url url;
+    if (!u || g_ascii_strncasecmp(u, "http://", 7)) {
+        app_reader_fail_expected(r, NULL, "a URL like \"http://server/index.html\"");
+        return false;
+    }
+    if (strlen(u) > BROWSER_MAX_URL) {
+        app_reader_fail(r, NULL, "a URL of %zu bytes is too long (at most %d)", strlen(u), BROWSER_MAX_URL);
+        return false;
+    }
+    if (!http_url_parse(u, &url)) {
+        app_reader_fail_expected(r, NULL,
+                                 "a URL like \"http://server:8080/index.html\": a host, then a port from 1 to "
+                                 "65535 if any");
+        return false;
+    }
+    bool ok = app_reader_host(r, NULL, url.host);
+    http_url_clear(&url);
+    return ok;
+}
+
 static void read_urls(app_reader *r, const char *key, void *field)
 {
     static const char *const like = "a list of URLs like [\"http://server/index.html\"]";
@@ -41,9 +81,7 @@ static void read_urls(app_reader *r, const char *key, void *field)
     for (int i = 0; i < n && !app_reader_failed(r); i++) {
         app_reader_enter_item(r, i);
         const char *u = app_reader_string(r);
-        if (!u || g_ascii_strncasecmp(u, "http://", 7))
-            app_reader_fail_expected(r, NULL, "a URL like \"http://server/index.html\"");
-        else
+        if (check_url(r, u))
             g_ptr_array_add(urls, g_strdup(u));
         app_reader_leave(r);
     }
@@ -149,16 +187,132 @@ static void browser_free(void *p)
 
 static double csv_time(int64_t t) { return t < 0 ? -1 : (double)t / 1e9; }
 
+/* The reasons a load fails: the key under failure_reasons and the words
+ * of the report. HTTP statuses are "http_<NNN>", "HTTP <NNN>". */
+static const struct {
+    const char *key, *words;
+} reasons[] = {
+    {"refused", "connection refused"},
+    {"syn_timeout", "SYN timeout (no answer to the connection request)"},
+    {"retries_exhausted", "retries exhausted (no answer after repeated retransmissions)"},
+    {"reset", "connection reset"},
+    {"unreachable", "no route to the server"},
+    {"closed", "connection closed before the answer"},
+    {"bad_response", "malformed or unexpected response"},
+    {"unfinished", "not finished when the run ended"},
+    {"other", "other error"},
+};
+
+/* Why a fetch failed: a key of `reasons` or "http_<NNN>" in buf; NULL when
+ * it did not fail. */
+static const char *fetch_failure(const http_record *rc, char *buf, size_t size)
+{
+    if (rc->status >= 400) {
+        g_snprintf(buf, size, "http_%d", rc->status);
+        return buf;
+    }
+    if (rc->status > 0 && !rc->error)
+        return NULL;
+    const char *e = rc->error ? rc->error : "";
+    if (!strcmp(e, stream_err_text(STREAM_ERR_REFUSED)))
+        return "refused";
+    if (!strcmp(e, stream_err_text(STREAM_ERR_TIMEOUT)))
+        return rc->request_sent < 0 ? "syn_timeout" : "retries_exhausted";
+    if (!strcmp(e, stream_err_text(STREAM_ERR_RESET)))
+        return "reset";
+    if (!strcmp(e, stream_err_text(STREAM_ERR_UNREACHABLE)) || !strcmp(e, "cannot connect"))
+        return "unreachable";
+    if (!strcmp(e, "connection closed"))
+        return "closed";
+    if (!strcmp(e, "malformed response") || !strcmp(e, "unexpected response"))
+        return "bad_response";
+    return "other";
+}
+
 static void browser_rows(const browser_inst *d, app_collect *out)
 {
     const GArray *recs = http_browser_records(d->b);
     for (guint k = 0; k < recs->len; k++) {
         const http_record *rc = &g_array_index(recs, http_record, k);
-        app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%.9f,%.9f,%.9f,%.9f,%d,%" G_GUINT64_FORMAT ",%s", d->spec->name,
+        char buf[16];
+        const char *why = fetch_failure(rc, buf, sizeof buf);
+        app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%.9f,%.9f,%.9f,%.9f,%d,%" G_GUINT64_FORMAT ",%s,%s", d->spec->name,
                 rc->url, rc->conn, csv_time(rc->connect_start), csv_time(rc->request_sent),
                 csv_time(rc->first_byte), csv_time(rc->last_byte), rc->status, rc->bytes,
-                rc->cache ? rc->cache : rc->from_cache ? "revalidated" : "");
+                rc->cache ? rc->cache : rc->from_cache ? "revalidated" : "", why ? why : "");
     }
+}
+
+/* The page loads of a run: times of those that succeeded, failures by
+ * reason (keys in the order they first appear). */
+typedef struct {
+    double sum, max;
+    uint64_t pages, ok, failed, objects;
+    GPtrArray *keys;  /* of char* */
+    GArray *counts;   /* of uint64_t, beside keys */
+} load_tally;
+
+static void tally_failure(load_tally *t, const char *key)
+{
+    t->failed++;
+    guint i = 0;
+    while (i < t->keys->len && strcmp(g_ptr_array_index(t->keys, i), key))
+        i++;
+    if (i == t->keys->len) {
+        g_ptr_array_add(t->keys, g_strdup(key));
+        uint64_t zero = 0;
+        g_array_append_val(t->counts, zero);
+    }
+    g_array_index(t->counts, uint64_t, i)++;
+}
+
+/* One browser's loads into the tally. */
+static void tally_browser(load_tally *t, const browser_inst *d)
+{
+    const GArray *pg = http_browser_pages(d->b), *recs = http_browser_records(d->b);
+    char **why = g_new0(char *, pg->len + 1); /* the first failure of each finished load */
+    for (guint k = 0; k < recs->len; k++) {
+        const http_record *rc = &g_array_index(recs, http_record, k);
+        char buf[16];
+        const char *f = fetch_failure(rc, buf, sizeof buf);
+        if (f && rc->page < pg->len && !why[rc->page])
+            why[rc->page] = g_strdup(f);
+    }
+    for (guint k = 0; k < pg->len; k++) {
+        const http_page *p = &g_array_index(pg, http_page, k);
+        t->pages++;
+        t->objects += p->objects;
+        if (why[k] || p->failures) {
+            tally_failure(t, why[k] ? why[k] : "other");
+            continue;
+        }
+        double s = (double)(p->end - p->start) / 1e9;
+        t->sum += s;
+        t->max = MAX(t->max, s);
+        t->ok++;
+    }
+    if (!d->done)
+        tally_failure(t, "unfinished"); /* still going when the run ended */
+    for (guint k = 0; k < pg->len; k++)
+        g_free(why[k]);
+    g_free(why);
+}
+
+/* "2 connection refused, 1 HTTP 404" */
+static char *reasons_text(const GPtrArray *keys, const uint64_t *counts)
+{
+    GString *s = g_string_new("");
+    for (guint i = 0; i < keys->len; i++) {
+        const char *k = g_ptr_array_index(keys, i), *words = NULL;
+        for (size_t j = 0; j < G_N_ELEMENTS(reasons) && !words; j++)
+            if (!strcmp(reasons[j].key, k))
+                words = reasons[j].words;
+        if (words)
+            g_string_append_printf(s, "%s%" G_GUINT64_FORMAT " %s", i ? ", " : "", counts[i], words);
+        else
+            g_string_append_printf(s, "%s%" G_GUINT64_FORMAT " HTTP %s", i ? ", " : "", counts[i], k + 5);
+    }
+    return g_string_free(s, FALSE);
 }
 
 static void browser_collect(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
@@ -166,39 +320,72 @@ static void browser_collect(const app_world *w, void *const *insts, const app_sp
 {
     (void)w;
     (void)specs;
-    double sum = 0, max = 0;
-    uint64_t pages = 0, objects = 0, failures = 0;
+    load_tally t = {.keys = g_ptr_array_new_with_free_func(g_free), .counts = g_array_new(FALSE, TRUE, sizeof(uint64_t))};
     for (size_t i = 0; i < n; i++) {
-        const browser_inst *d = insts[i];
-        const GArray *pg = http_browser_pages(d->b);
-        for (guint k = 0; k < pg->len; k++) {
-            const http_page *p = &g_array_index(pg, http_page, k);
-            double t = (double)(p->end - p->start) / 1e9;
-            sum += t;
-            max = MAX(max, t);
-            pages++;
-            objects += p->objects;
-            failures += p->failures;
-        }
-        browser_rows(d, out);
-        if (!d->done)
-            failures++; /* did not finish before the limit */
+        tally_browser(&t, insts[i]);
+        browser_rows(insts[i], out);
     }
-    app_metric(out, "page_load_time_mean_s", pages ? sum / (double)pages : NAN);
-    app_metric(out, "page_load_time_max_s", max);
-    app_metric_count(out, "pages", pages);
-    app_metric_count(out, "objects", objects);
-    app_metric_count(out, "failures", failures);
+    app_metric(out, "page_load_time_mean_s", t.ok ? t.sum / (double)t.ok : NAN);
+    app_metric(out, "page_load_time_max_s", t.ok ? t.max : NAN);
+    app_metric_count(out, "pages", t.pages);
+    app_metric_count(out, "objects", t.objects);
+    app_metric_count(out, "failures", t.failed);
+    app_metric_count(out, "loads_ok", t.ok);
+    for (guint i = 0; i < t.keys->len; i++) {
+        char *key = g_strdup_printf("failure_reasons.%s", (const char *)g_ptr_array_index(t.keys, i));
+        app_metric_count(out, key, g_array_index(t.counts, uint64_t, i));
+        g_free(key);
+    }
+    if (t.failed > 0 && t.ok == 0) {
+        char *why = reasons_text(t.keys, (const uint64_t *)(const void *)t.counts->data);
+        char *msg = g_strdup_printf("every page load failed: %s", why);
+        app_run_failed(out, msg);
+        g_free(msg);
+        g_free(why);
+    }
+    g_ptr_array_free(t.keys, TRUE);
+    g_array_free(t.counts, TRUE);
+}
+
+/* The failure reasons a run reported, from its metrics. */
+static char *reported_reasons(const app_view *m)
+{
+    GPtrArray *keys = g_ptr_array_new_with_free_func(g_free);
+    GArray *counts = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+    char key[48];
+    for (int i = 0; i < (int)G_N_ELEMENTS(reasons) + 200; i++) {
+        char name[16];
+        if (i < (int)G_N_ELEMENTS(reasons))
+            g_strlcpy(name, reasons[i].key, sizeof name);
+        else
+            g_snprintf(name, sizeof name, "http_%d", 400 + i - (int)G_N_ELEMENTS(reasons));
+        g_snprintf(key, sizeof key, "failure_reasons.%s", name);
+        double v = app_view_metric(m, key);
+        if (isfinite(v) && v > 0) {
+            uint64_t c = (uint64_t)v;
+            g_ptr_array_add(keys, g_strdup(name));
+            g_array_append_val(counts, c);
+        }
+    }
+    char *s = reasons_text(keys, (const uint64_t *)(const void *)counts->data);
+    g_ptr_array_free(keys, TRUE);
+    g_array_free(counts, TRUE);
+    return s;
 }
 
 static void browser_report(const app_view *m, app_report_style style, GString *out)
 {
     if (style != APP_REPORT_SINGLE)
         return;
-    g_string_append_printf(out, "  pages %.0f, objects %.0f, failures %.0f, RTT %.1f ms, simulated %.3f s\n",
-                           app_view_metric(m, "pages"), app_view_metric(m, "objects"),
-                           app_view_metric(m, "failures"), app_view_metric(m, "rtt_s") * 1e3,
-                           app_view_metric(m, "simulated_s"));
+    double failed = app_view_metric(m, "failures");
+    g_string_append_printf(out, "  pages %.0f, objects %.0f, failed loads %.0f, RTT %.1f ms, simulated %.3f s\n",
+                           app_view_metric(m, "pages"), app_view_metric(m, "objects"), failed,
+                           app_view_metric(m, "rtt_s") * 1e3, app_view_metric(m, "simulated_s"));
+    if (failed > 0) {
+        char *why = reported_reasons(m);
+        g_string_append_printf(out, "  failed loads, left out of the page load time: %s\n", why);
+        g_free(why);
+    }
 }
 
 /* The host of the browser's first URL: the server a timeline follows. */
@@ -316,7 +503,8 @@ const app_type http_browser_app = {
     .free = browser_free,
     .collect = browser_collect,
     .csv_file = "requests.csv",
-    .csv_header = "client,url,connection,connect_start_s,request_sent_s,first_byte_s,last_byte_s,status,bytes,cache",
+    .csv_header = "client,url,connection,connect_start_s,request_sent_s,first_byte_s,last_byte_s,status,bytes,cache,"
+                  "failure",
     .headlines = browser_headlines,
     .formulas = browser_formulas,
     .endpoints = browser_endpoints,

@@ -1,0 +1,520 @@
+/*
+ * scn_run: one run's scenario tree checked into a scn_run — the top level
+ * (name, stop rule and budgets), tcp, nodes, links, applications (each
+ * through its type's key table, app.h) and outputs.
+ *
+ * Names are looked up through hash tables (node and link names in the
+ * scn_run, application names and listening ports while checking), so
+ * checking a topology of n nodes and links costs O(n), not O(n^2).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "app_reader.h"
+#include "scn_priv.h"
+#include "scn_read.h"
+
+static const char *const top_keys[] = {"name", "description", "seed", "stop", "max_time", "max_events",
+                                       "max_wall", "tcp", "nodes", "links", "apps", "sweep", "compare",
+                                       "outputs", NULL};
+static const char *const tcp_keys[] = {"cc", "mss", "init_cwnd", "delayed_ack", "sndbuf", "rcvbuf",
+                                       "header", "rto_min", "time_wait", "send_jitter", NULL};
+static const char *const node_keys[] = {"name", "type", NULL};
+static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
+                                        "queue_bytes", "loss", "down", "reverse", NULL};
+static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
+static const char *const out_keys[] = {"metric", "formula", "title", "timeline", NULL};
+
+const scn_node *scn_run_node(const scn_run *r, const char *name)
+{
+    guint i = name && r->node_index ? GPOINTER_TO_UINT(g_hash_table_lookup(r->node_index, name)) : 0;
+    return i ? &g_array_index(r->nodes, scn_node, i - 1) : NULL;
+}
+
+/* ---- the top level ------------------------------------------------------------- */
+
+/* name, description, the stop rule and the budgets. */
+static void parse_top(scn_ctx *c, const cJSON *root, scn_run *r)
+{
+    r->name = scn_get_name(c, root, "name", NULL, true, true);
+    r->description = scn_get_text(c, root, "description", "", false, SCN_MAX_TEXT);
+    const cJSON *stop = scn_get(root, "stop");
+    bool by_time = stop && !(cJSON_IsString(stop) && !strcmp(stop->valuestring, "done"));
+    if (by_time)
+        r->stop_time = (sim_time_t)scn_get_quantity(c, root, "stop", SCN_Q_TIME, 0, 1, 0, false);
+    r->max_time = (sim_time_t)scn_get_quantity(c, root, "max_time", SCN_Q_TIME, 3600e9, 1, 0, false);
+    if (!c->failed && r->stop_time > r->max_time) {
+        gsize m = scn_push_key(c, "stop");
+        scn_fail(c, "the run stops at %gs, after max_time (%gs): raise max_time", sim_time_to_s(r->stop_time),
+                 sim_time_to_s(r->max_time));
+        scn_pop(c, m);
+    }
+    r->max_events = (uint64_t)scn_get_number(c, root, "max_events", 0, 0, SCN_MAX_EVENTS, true,
+                                             "a whole number of events from 0 (no limit) to 1e15");
+    r->max_wall = (sim_time_t)scn_get_quantity(c, root, "max_wall", SCN_Q_TIME, 0, 0, 0, false);
+}
+
+static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
+{
+    tcp_params_default(&r->tcp);
+    r->tcp_header = 40;
+    if (!t)
+        return;
+    gsize m = scn_push_key(c, "tcp");
+    if (scn_check_keys(c, t, tcp_keys)) {
+        char *cc = scn_get_string(c, t, "cc", "reno", false);
+        if (cc && !tcp_cc_parse(cc, &r->tcp.cc)) {
+            gsize k = scn_push_key(c, "cc");
+            scn_fail_expected(c, scn_get(t, "cc"), "\"reno\", \"newreno\" or \"ideal\"");
+            scn_pop(c, k);
+        }
+        g_free(cc);
+        r->tcp.mss = (uint32_t)scn_get_number(c, t, "mss", 1460, 1, 65495, true, "a whole number of bytes from 1 to 65495");
+        r->tcp.init_cwnd = (uint32_t)scn_get_number(c, t, "init_cwnd", 10, 1, 1000, true, "a whole number of segments from 1 to 1000");
+        r->tcp.delayed_ack = scn_get_bool(c, t, "delayed_ack", false);
+        r->tcp.sndbuf = (uint32_t)scn_get_quantity(c, t, "sndbuf", SCN_Q_SIZE, r->tcp.sndbuf, 0, UINT32_MAX, false);
+        r->tcp.rcvbuf = (uint32_t)scn_get_quantity(c, t, "rcvbuf", SCN_Q_SIZE, r->tcp.rcvbuf, 0, UINT32_MAX, false);
+        r->tcp_header = (uint16_t)scn_get_number(c, t, "header", 40, 0, 1000, true, "a whole number of bytes from 0 to 1000");
+        r->tcp.rto_min = scn_get_time(c, t, "rto_min", r->tcp.rto_min);
+        r->tcp.time_wait = scn_get_time(c, t, "time_wait", r->tcp.time_wait);
+        r->tcp.send_jitter = scn_get_time(c, t, "send_jitter", 0);
+        GError *e = NULL;
+        if (!c->failed && !tcp_params_check(&r->tcp, &e)) {
+            scn_fail(c, "%s", e->message);
+            g_error_free(e);
+        }
+    }
+    scn_pop(c, m);
+}
+
+/* ---- nodes and links ------------------------------------------------------------- */
+
+static void parse_nodes(scn_ctx *c, const cJSON *nodes, scn_run *r)
+{
+    gsize m = scn_push_key(c, "nodes");
+    if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) == 0) {
+        scn_fail_expected(c, nodes, "a list of nodes like [{\"name\": \"client\", \"type\": \"host\"}]");
+        scn_pop(c, m);
+        return;
+    }
+    int i = 0;
+    const cJSON *n;
+    cJSON_ArrayForEach(n, nodes)
+    {
+        gsize k = scn_push_index(c, i++);
+        if (scn_check_keys(c, n, node_keys)) {
+            scn_node nd = {0};
+            nd.name = scn_get_name(c, n, "name", NULL, true, false);
+            char *type = scn_get_string(c, n, "type", "host", false);
+            if (type && strcmp(type, "host") && strcmp(type, "router")) {
+                gsize t = scn_push_key(c, "type");
+                scn_fail_expected(c, scn_get(n, "type"), "\"host\" or \"router\"");
+                scn_pop(c, t);
+            }
+            nd.router = type && !strcmp(type, "router");
+            g_free(type);
+            if (nd.name && scn_has_node(r, nd.name)) {
+                gsize t = scn_push_key(c, "name");
+                scn_fail(c, "a second node named \"%s\"", nd.name);
+                scn_pop(c, t);
+            }
+            g_array_append_val(r->nodes, nd);
+            if (nd.name && !c->failed)
+                g_hash_table_insert(r->node_index, nd.name, GUINT_TO_POINTER(r->nodes->len));
+        }
+        scn_pop(c, k);
+        if (c->failed)
+            break;
+    }
+    scn_pop(c, m);
+}
+
+static void parse_dir(scn_ctx *c, const cJSON *o, link_params_t *p, bool need_rate)
+{
+    p->rate_bps = scn_get_rate(c, o, "rate", p->rate_bps, need_rate);
+    p->delay = scn_get_time(c, o, "delay", p->delay);
+    p->queue_pkts = (uint32_t)scn_get_number(c, o, "queue", p->queue_pkts, 0, 1e9, true, "a whole number of packets (0: no limit)");
+    p->queue_bytes = scn_get_size(c, o, "queue_bytes", p->queue_bytes);
+    p->loss = scn_get_number(c, o, "loss", p->loss, 0, 1, false, "a probability from 0 to 1");
+}
+
+/* End e (0 start, 1 end) of a down interval, located at its index. */
+static bool interval_end(scn_ctx *c, const cJSON *iv, int e, double *out)
+{
+    gsize m = scn_push_index(c, e);
+    bool ok = scn_quantity(c, cJSON_GetArrayItem(iv, e), SCN_Q_TIME, out);
+    scn_pop(c, m);
+    return ok;
+}
+
+/* "down": [[start, end], ...], each time within the kind's range. */
+static void parse_down(scn_ctx *c, const cJSON *down, scn_link *ln)
+{
+    gsize t = scn_push_key(c, "down");
+    const cJSON *iv;
+    int j = 0;
+    if (!cJSON_IsArray(down))
+        scn_fail_expected(c, down, "a list of intervals like [[\"1s\", \"4s\"]]");
+    cJSON_ArrayForEach(iv, down)
+    {
+        gsize u = scn_push_index(c, j++);
+        double a, b;
+        if (!cJSON_IsArray(iv) || cJSON_GetArraySize(iv) != 2)
+            scn_fail_expected(c, iv, "an interval [start, end] like [\"1s\", \"4s\"]");
+        else if (interval_end(c, iv, 0, &a) && interval_end(c, iv, 1, &b)) {
+            if (b <= a)
+                scn_fail(c, "the end of a down interval must come after its start");
+            sim_time_t pair[2] = {(sim_time_t)a, (sim_time_t)b};
+            g_array_append_vals(ln->down, pair, 2);
+        }
+        scn_pop(c, u);
+        if (c->failed)
+            break;
+    }
+    scn_pop(c, t);
+}
+
+/* The link's name (given, or "<from>-<to>"), unique among the links. */
+static void link_name_of(scn_ctx *c, const cJSON *l, scn_link *ln, const scn_run *r)
+{
+    ln->name = scn_get_name(c, l, "name", NULL, false, false);
+    bool given = ln->name != NULL;
+    if (!ln->name && ln->from && ln->to && !c->failed)
+        ln->name = g_strdup_printf("%s-%s", ln->from, ln->to);
+    if (ln->name && !c->failed && scn_has_link(r, ln->name)) {
+        gsize t = given ? scn_push_key(c, "name") : c->path->len;
+        scn_fail(c, "a second link named \"%s\"%s", ln->name, given ? "" : " (give one of them a \"name\")");
+        scn_pop(c, t);
+    }
+}
+
+static void parse_link(scn_ctx *c, const cJSON *l, scn_run *r)
+{
+    scn_link ln = {0};
+    ln.down = g_array_new(FALSE, FALSE, sizeof(sim_time_t));
+    ln.from = scn_get_string(c, l, "from", NULL, true);
+    ln.to = scn_get_string(c, l, "to", NULL, true);
+    for (int e = 0; e < 2 && !c->failed; e++) {
+        const char *end = e ? ln.to : ln.from;
+        if (end && !scn_has_node(r, end)) {
+            gsize t = scn_push_key(c, e ? "to" : "from");
+            scn_fail_no_node(c, r, end);
+            scn_pop(c, t);
+        }
+    }
+    link_name_of(c, l, &ln, r);
+    if (!c->failed && ln.from && ln.to && !strcmp(ln.from, ln.to))
+        scn_fail(c, "a link cannot join node \"%s\" to itself", ln.from);
+    parse_dir(c, l, &ln.ab, true);
+    ln.ba = ln.ab;
+    const cJSON *rev = scn_get(l, "reverse");
+    if (rev && !c->failed) {
+        gsize t = scn_push_key(c, "reverse");
+        if (scn_check_keys(c, rev, dir_keys))
+            parse_dir(c, rev, &ln.ba, false);
+        scn_pop(c, t);
+    }
+    const cJSON *down = scn_get(l, "down");
+    if (down && !c->failed)
+        parse_down(c, down, &ln);
+    g_array_append_val(r->links, ln);
+    if (!c->failed)
+        g_hash_table_insert(r->link_index, ln.name, GUINT_TO_POINTER(r->links->len));
+}
+
+static void parse_links(scn_ctx *c, const cJSON *links, scn_run *r)
+{
+    gsize m = scn_push_key(c, "links");
+    if (!cJSON_IsArray(links)) {
+        scn_fail_expected(c, links, "a list of links");
+        scn_pop(c, m);
+        return;
+    }
+    int i = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, links)
+    {
+        gsize k = scn_push_index(c, i++);
+        if (scn_check_keys(c, l, link_keys))
+            parse_link(c, l, r);
+        scn_pop(c, k);
+        if (c->failed)
+            break;
+    }
+    scn_pop(c, m);
+}
+
+/* ---- applications ------------------------------------------------------------------ */
+
+/* "a", "b" or "c" from a list of names, for "expected ..." */
+static char *either_of(GPtrArray *names)
+{
+    GString *s = g_string_new("");
+    for (guint i = 0; i < names->len; i++)
+        g_string_append_printf(s, "%s\"%s\"", i == 0 ? "" : i + 1 == names->len ? " or " : ", ",
+                               (const char *)g_ptr_array_index(names, i));
+    return g_string_free(s, FALSE);
+}
+
+static void fail_unknown_type(scn_ctx *c, const cJSON *a, const app_registry *reg)
+{
+    GPtrArray *names = g_ptr_array_new();
+    for (size_t i = 0; i < reg->n; i++)
+        g_ptr_array_add(names, (gpointer)reg->types[i]->type);
+    char *exp = either_of(names);
+    gsize t = scn_push_key(c, "type");
+    scn_fail_expected(c, scn_get(a, "type"), exp);
+    scn_pop(c, t);
+    g_free(exp);
+    g_ptr_array_free(names, TRUE);
+}
+
+static void app_spec_clear(app_spec *a)
+{
+    if (a->type)
+        app_config_clear(a->type, a->cfg);
+    g_free(a->cfg);
+    g_free(a->name);
+    g_free(a->host);
+}
+
+static const char *const app_common_keys[] = {"name", "type", "host", NULL};
+
+/* One application: its common keys, then its type's table and check.
+ * `names` holds the names of the applications before it. */
+static void parse_app(scn_ctx *c, const cJSON *a, scn_run *r, const app_registry *reg, app_spec *app,
+                      GHashTable *names)
+{
+    char *type = scn_get_string(c, a, "type", NULL, true);
+    app->host = scn_get_string(c, a, "host", NULL, true);
+    app->type = type ? app_registry_find(reg, type) : NULL;
+    app->name = scn_get_name(c, a, "name", app->type ? type : NULL, false, false);
+    if (type && !app->type)
+        fail_unknown_type(c, a, reg);
+    g_free(type);
+    if (app->type) {
+        app->cfg = g_malloc0(app->type->config_size);
+        app_reader rd;
+        app_reader_init(&rd, c, a, r);
+        if (app_reader_table(&rd, app_common_keys, app->type->keys, app->cfg) && app->type->check)
+            app->type->check(&rd, app->cfg);
+    }
+    if (!c->failed && app->host) {
+        gsize t = scn_push_key(c, "host");
+        scn_check_host(c, r, app->host);
+        scn_pop(c, t);
+    }
+    if (!c->failed && app->name && !g_hash_table_add(names, app->name)) {
+        gsize t = scn_push_key(c, "name");
+        scn_fail(c, "a second application named \"%s\"", app->name);
+        scn_pop(c, t);
+    }
+}
+
+static void parse_apps(scn_ctx *c, const cJSON *apps, scn_run *r, const app_registry *reg)
+{
+    gsize m = scn_push_key(c, "apps");
+    if (!cJSON_IsArray(apps)) {
+        scn_fail_expected(c, apps, "a list of applications");
+        scn_pop(c, m);
+        return;
+    }
+    GHashTable *names = g_hash_table_new(g_str_hash, g_str_equal);
+    int i = 0;
+    const cJSON *a;
+    cJSON_ArrayForEach(a, apps)
+    {
+        gsize k = scn_push_index(c, i);
+        app_spec app = {0};
+        app.index = (guint)i++;
+        if (!cJSON_IsObject(a))
+            scn_fail_expected(c, a, "an application object");
+        else
+            parse_app(c, a, r, reg, &app, names);
+        g_array_append_val(r->apps, app);
+        scn_pop(c, k);
+        if (c->failed)
+            break;
+    }
+    g_hash_table_destroy(names);
+    scn_pop(c, m);
+}
+
+/* Two applications of one host may not listen on the same port. O(ports). */
+static void check_ports(scn_ctx *c, const scn_run *r)
+{
+    GHashTable *taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < r->apps->len && !c->failed; i++) {
+        const app_spec *a = &g_array_index(r->apps, app_spec, i);
+        uint16_t pa[16];
+        size_t na = a->type->listens ? a->type->listens(a->cfg, pa, G_N_ELEMENTS(pa)) : 0;
+        for (size_t x = 0; x < na && !c->failed; x++) {
+            char *key = g_strdup_printf("%u %s", pa[x], a->host);
+            const app_spec *b = g_hash_table_lookup(taken, key);
+            if (b) {
+                gsize m = scn_push_key(c, "apps");
+                gsize k = scn_push_index(c, (int)i);
+                scn_fail(c, "port %u of host \"%s\" is taken by application \"%s\"", pa[x], a->host, b->name);
+                scn_pop(c, k);
+                scn_pop(c, m);
+                g_free(key);
+            } else {
+                g_hash_table_insert(taken, key, (gpointer)a);
+            }
+        }
+    }
+    g_hash_table_destroy(taken);
+}
+
+/* ---- outputs -------------------------------------------------------------------------- */
+
+/* The names outputs.metric and outputs.formula may take. */
+static GPtrArray *metric_names(const app_registry *reg)
+{
+    GPtrArray *names = g_ptr_array_new();
+    for (size_t i = 0; i < reg->n; i++)
+        for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
+            g_ptr_array_add(names, (gpointer)h->name);
+    g_ptr_array_add(names, (gpointer)"link_utilisation");
+    return names;
+}
+
+static GPtrArray *formula_names(const app_registry *reg)
+{
+    GPtrArray *names = g_ptr_array_new();
+    for (size_t i = 0; i < reg->n; i++)
+        for (const app_formula *f = reg->types[i]->formulas; f && f->name; f++)
+            g_ptr_array_add(names, (gpointer)f->name);
+    return names;
+}
+
+static bool listed(GPtrArray *names, const char *s)
+{
+    for (guint i = 0; i < names->len; i++)
+        if (!strcmp(g_ptr_array_index(names, i), s))
+            return true;
+    return false;
+}
+
+/* Reads outputs.<key> (a string) and checks it is one of `names`. */
+static char *get_named(scn_ctx *c, const cJSON *o, const char *key, GPtrArray *names)
+{
+    char *v = scn_get_string(c, o, key, NULL, false);
+    if (v && !listed(names, v)) {
+        char *exp = either_of(names);
+        gsize t = scn_push_key(c, key);
+        scn_fail_expected(c, scn_get(o, key), exp);
+        scn_pop(c, t);
+        g_free(exp);
+    }
+    return v;
+}
+
+/* Without outputs.metric: the first headline of the first application
+ * that has one, else the busiest link's utilisation. */
+static char *default_metric(const scn_run *r)
+{
+    for (guint i = 0; i < r->apps->len; i++) {
+        const app_type *t = g_array_index(r->apps, app_spec, i).type;
+        if (t->headlines && t->headlines[0].name)
+            return g_strdup(t->headlines[0].name);
+    }
+    return g_strdup("link_utilisation");
+}
+
+static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_registry *reg)
+{
+    scn_outputs *out = &r->out;
+    if (o) {
+        gsize m = scn_push_key(c, "outputs");
+        if (scn_check_keys(c, o, out_keys)) {
+            GPtrArray *metrics = metric_names(reg), *formulas = formula_names(reg);
+            out->metric = get_named(c, o, "metric", metrics);
+            out->formula = get_named(c, o, "formula", formulas);
+            out->title = scn_get_string(c, o, "title", NULL, false);
+            out->timeline = scn_get_bool(c, o, "timeline", false);
+            g_ptr_array_free(metrics, TRUE);
+            g_ptr_array_free(formulas, TRUE);
+        }
+        scn_pop(c, m);
+    }
+    if (!out->metric)
+        out->metric = default_metric(r);
+}
+
+/* ---- the run ---------------------------------------------------------------------------- */
+
+void scn_run_free(scn_run *r)
+{
+    if (!r)
+        return;
+    g_free(r->name);
+    g_free(r->description);
+    if (r->node_index)
+        g_hash_table_destroy(r->node_index);
+    if (r->link_index)
+        g_hash_table_destroy(r->link_index);
+    for (guint i = 0; i < r->nodes->len; i++)
+        g_free(g_array_index(r->nodes, scn_node, i).name);
+    g_array_free(r->nodes, TRUE);
+    for (guint i = 0; i < r->links->len; i++) {
+        scn_link *l = &g_array_index(r->links, scn_link, i);
+        g_free(l->name);
+        g_free(l->from);
+        g_free(l->to);
+        if (l->down)
+            g_array_free(l->down, TRUE);
+    }
+    g_array_free(r->links, TRUE);
+    for (guint i = 0; i < r->apps->len; i++)
+        app_spec_clear(&g_array_index(r->apps, app_spec, i));
+    g_array_free(r->apps, TRUE);
+    g_free(r->out.metric);
+    g_free(r->out.formula);
+    g_free(r->out.title);
+    g_free(r);
+}
+
+/* The sections after the top level, each once the ones before it passed. */
+static void parse_sections(scn_ctx *c, const cJSON *root, scn_run *r, const app_registry *reg)
+{
+    parse_tcp(c, scn_get(root, "tcp"), r);
+    if (!c->failed) {
+        const cJSON *nodes = scn_get(root, "nodes");
+        if (!nodes)
+            scn_fail(c, "missing key \"nodes\"");
+        else
+            parse_nodes(c, nodes, r);
+    }
+    if (!c->failed)
+        parse_links(c, scn_get(root, "links"), r);
+    if (!c->failed && scn_get(root, "apps"))
+        parse_apps(c, scn_get(root, "apps"), r, reg);
+    if (!c->failed)
+        check_ports(c, r);
+    if (!c->failed)
+        parse_outputs(c, scn_get(root, "outputs"), r, reg);
+}
+
+scn_run *scn_run_parse(const char *file, const cJSON *root, uint64_t seed, const app_registry *reg, GError **err)
+{
+    scn_ctx c = {file, g_string_new("$"), err, false};
+    scn_run *r = g_new0(scn_run, 1);
+    r->nodes = g_array_new(FALSE, TRUE, sizeof(scn_node));
+    r->links = g_array_new(FALSE, TRUE, sizeof(scn_link));
+    r->apps = g_array_new(FALSE, TRUE, sizeof(app_spec));
+    r->node_index = g_hash_table_new(g_str_hash, g_str_equal);
+    r->link_index = g_hash_table_new(g_str_hash, g_str_equal);
+    r->seed = seed;
+    if (scn_check_keys(&c, root, top_keys)) {
+        parse_top(&c, root, r);
+        if (!c.failed)
+            parse_sections(&c, root, r, reg);
+    }
+    g_string_free(c.path, TRUE);
+    if (c.failed) {
+        scn_run_free(r);
+        return NULL;
+    }
+    return r;
+}
