@@ -102,13 +102,14 @@ bool units_size(const char *s, uint64_t *bytes)
         mult = pow(1024, (double)(strchr("KMGT", u[0]) - "KMGT" + 1));
     else if (strlen(u) == 2 && u[1] == 'B' && si(u[0]) > 0)
         mult = si(u[0]);
-    else if (!strcmp(u + 1, "bit") && si(u[0]) > 0)
+    else if (*u && !strcmp(u + 1, "bit") && si(u[0]) > 0) /* an empty unit has no u[1] */
         mult = si(u[0]) / 8;
     else
         return false;
     double b = v * mult;
     if (b > 1.8e19 || fabs(b - nearbyint(b)) > 1e-6 * fmax(1, b))
         return false;
-    *bytes = (uint64_t)llround(b);
+    /* b is below 2^64 but may be above 2^63, past what llround returns. */
+    *bytes = (uint64_t)round(b);
     return true;
 }
