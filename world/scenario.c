@@ -736,6 +736,13 @@ static bool apply_sets(cJSON *root, const char *const *sets, GError **err)
     return true;
 }
 
+/* The most sweep axes a scenario may have: a run's coordinates, the compare
+ * axis's last, are kept in arrays of 64 (scenario_run, results.c). */
+#define SCN_MAX_SWEEPS 63
+/* The most runs a plan may have, as many as the values of one range: every
+ * run is checked when the scenario loads, before anything runs. */
+#define SCN_MAX_RUNS 10000
+
 /* The seed, the sweep axes and the compare axis. */
 static bool parse_plan(scenario *sc, GError **err)
 {
@@ -747,6 +754,8 @@ static bool parse_plan(scenario *sc, GError **err)
         gsize m = scn_push_key(&c, "sweep");
         if (!cJSON_IsArray(sweep))
             scn_fail_expected(&c, sweep, "a list of sweeps like [{\"path\": \"links.access.delay\", \"values\": [\"10ms\", \"50ms\"]}]");
+        else if (cJSON_GetArraySize(sweep) > SCN_MAX_SWEEPS)
+            scn_fail(&c, "%d sweeps; at most %d", cJSON_GetArraySize(sweep), SCN_MAX_SWEEPS);
         int i = 0;
         const cJSON *a;
         cJSON_ArrayForEach(a, sweep)
@@ -764,6 +773,16 @@ static bool parse_plan(scenario *sc, GError **err)
     if (cmp && !c.failed) {
         gsize m = scn_push_key(&c, "compare");
         sc->compare = parse_axis(&c, cmp);
+        scn_pop(&c, m);
+    }
+    uint64_t runs = 1; /* stops growing past the limit, so it cannot overflow */
+    for (guint i = 0; i < sc->axes->len && runs <= SCN_MAX_RUNS; i++)
+        runs *= ((scn_axis *)g_ptr_array_index(sc->axes, i))->values->len;
+    if (sc->compare && runs <= SCN_MAX_RUNS)
+        runs *= sc->compare->values->len;
+    if (runs > SCN_MAX_RUNS && !c.failed) {
+        gsize m = scn_push_key(&c, sweep ? "sweep" : "compare");
+        scn_fail(&c, "every combination of values is one run, and these make more than %d", SCN_MAX_RUNS);
         scn_pop(&c, m);
     }
     g_string_free(c.path, TRUE);
