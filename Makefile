@@ -1,12 +1,17 @@
 # appsim: the two set-up commands (make run, make test) and their helpers.
 # Each target installs missing Debian packages first, configures CMake into
 # build/ (Release) and builds; everything else is CMake's job.
+# `make fuzz FUZZ_SECONDS=N` builds the libFuzzer targets with clang into
+# build-fuzz/ and runs each for N seconds (docs/fuzzing.md).
 
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench fuzz fuzz-build clean
 
 all: build
 
@@ -29,5 +34,19 @@ test: build
 bench: build
 	@$(BUILD)/appsim-bench
 
+# The fuzz targets only (ASan + UBSan + libFuzzer, clang), in their own
+# build folder; the build's output goes to $(FUZZ_BUILD)/build.log.
+fuzz-build:
+	@scripts/install-deps.sh --fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DAPPSIM_FUZZ=ON -DAPPSIM_WERROR=ON >/dev/null
+	@cmake --build $(FUZZ_BUILD) --target fuzz -j $(JOBS) > $(FUZZ_BUILD)/build.log 2>&1 || \
+		(cat $(FUZZ_BUILD)/build.log; exit 1)
+
+# Each target (or those of FUZZ_TARGETS) for FUZZ_SECONDS seconds, from a
+# scratch copy of its seed corpus; fails on any finding.
+fuzz: fuzz-build
+	@fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

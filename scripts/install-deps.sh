@@ -2,10 +2,20 @@
 # Installs the Debian packages appsim needs, and only those that are missing.
 # Uses apt-get directly when run as root, sudo otherwise. Prints nothing and
 # changes nothing when every package is already present.
+#
+#   scripts/install-deps.sh          what make, make test and CI need
+#   scripts/install-deps.sh --fuzz   that, and clang with libFuzzer and the
+#                                    sanitizer runtimes (make fuzz)
 set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
           libcunit1-dev gnuplot-nox curl python3 tshark)
+if [ "${1:-}" = "--fuzz" ]; then
+  # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
+  # in libclang-rt-<version>-dev, which clang only recommends;
+  # libclang-rt-dev is the one for the default clang.
+  packages+=(clang libclang-rt-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

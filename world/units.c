@@ -115,6 +115,7 @@ bool units_size(const char *s, uint64_t *bytes)
     double b;
     if (!units_value(s, UNITS_SIZE, &b) || b > 1.8e19 || fabs(b - nearbyint(b)) > 1e-6 * fmax(1, b))
         return false;
-    *bytes = (uint64_t)llround(b);
+    /* b is below 2^64 but may be above 2^63, past what llround returns. */
+    *bytes = (uint64_t)round(b);
     return true;
 }

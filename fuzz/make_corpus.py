@@ -1,0 +1,294 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the fuzz targets into fuzz/corpus/<target>/.
+
+Seeds come from what the tests already hold, plus a few written here:
+  - http_request, http_response: every transcript of
+    tests/protocols/http/test_parser.c (its C string literals read back
+    into bytes), with the setup bytes fuzz/lib/http_replay.h describes in
+    front (the tight limits for the transcripts marked .small, and for
+    responses the methods they answer);
+  - scenario: every shipped scenario (scenarios/*.json) and every broken one
+    of tests/scenarios/broken/, and a few with --set overrides;
+  - http_url, html_links, http_date, cache_control, units: the examples
+    below, taken from the tests, the docs and the RFCs.
+
+Each target's folder is emptied and written anew, so the corpus is exactly
+what this script makes: run it from anywhere after changing the tests or
+the examples, and commit the result. It never runs in CI.
+"""
+
+import hashlib
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "fuzz", "corpus")
+
+# ---- C string literals ----------------------------------------------------
+
+SIMPLE_ESCAPES = {"n": 10, "r": 13, "t": 9, "\\": 92, '"': 34, "'": 39, "0": 0, "a": 7,
+                  "b": 8, "f": 12, "v": 11, "?": 63}
+
+
+def read_literal(text, i):
+    """Reads the C string literal starting at text[i] == '"'; returns its
+    bytes and the index after its closing quote."""
+    assert text[i] == '"'
+    i += 1
+    out = bytearray()
+    while text[i] != '"':
+        c = text[i]
+        if c != "\\":
+            out += c.encode("utf-8")
+            i += 1
+            continue
+        e = text[i + 1]
+        if e == "x":
+            j = i + 2
+            while j < len(text) and text[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(int(text[i + 2:j], 16) & 0xFF)
+            i = j
+        elif e in "01234567":
+            j = i + 1
+            while j < i + 4 and text[j] in "01234567":
+                j += 1
+            out.append(int(text[i + 1:j], 8) & 0xFF)
+            i = j
+        else:
+            out.append(SIMPLE_ESCAPES[e])
+            i += 2
+    return bytes(out), i + 1
+
+
+def read_concatenation(text, i, macros):
+    """Reads adjacent literals and macro names from text[i] up to a ')' or
+    ','; returns their bytes and the index of that character."""
+    out = b""
+    while True:
+        while text[i].isspace() or text[i] == "\\":
+            i += 1
+        if text[i] == '"':
+            lit, i = read_literal(text, i)
+            out += lit
+        elif text[i].isalpha() or text[i] == "_":
+            m = re.match(r"[A-Za-z_][A-Za-z0-9_]*", text[i:])
+            out += macros[m.group(0)]
+            i += len(m.group(0))
+        else:
+            return out, i
+
+
+def string_macros(text):
+    """The #defines whose body is string literals (and other such macros)."""
+    macros = {}
+    for m in re.finditer(r"#define ([A-Z_][A-Z0-9_]*)[ \t]*\\?\n?", text):
+        start = m.end()
+        j = start
+        while text[j].isspace() or text[j] == "\\":
+            j += 1
+        if text[j] != '"':
+            continue
+        macros[m.group(1)], _ = read_concatenation(text, start, macros)
+    return macros
+
+
+def skip_to_brace_end(text, i):
+    """The index just after the '}' matching the '{' at text[i], string
+    literals skipped."""
+    depth = 0
+    while True:
+        c = text[i]
+        if c == '"':
+            _, i = read_literal(text, i)
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+
+
+def transcripts(path):
+    """Every transcript initializer {.name = ...} of the test file, as dicts
+    with name, requests, small, methods and input."""
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    found = []
+    for m in re.finditer(r"\{\s*\.name\s*=", text):
+        end = skip_to_brace_end(text, m.start())
+        entry = text[m.start():end]
+        name, _ = read_literal(entry, entry.index('"'))
+        at = entry.find("IN(")
+        if at < 0:
+            continue
+        data, _ = read_concatenation(entry, at + 3, macros)
+        methods = re.search(r'\.methods\s*=\s*"([^"]*)"', entry)
+        found.append({
+            "name": name.decode("utf-8", "replace"),
+            "requests": re.search(r"\.requests\s*=\s*true", entry) is not None,
+            "small": re.search(r"\.small\s*=\s*true", entry) is not None,
+            "methods": methods.group(1).split() if methods else [],
+            "input": data,
+        })
+    return found
+
+
+# ---- writing --------------------------------------------------------------
+
+def slug(name):
+    s = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return s[:60] or "seed"
+
+
+class Corpus:
+    """One target's folder, emptied first; files named by a counter and a
+    slug, and identical contents written once."""
+
+    def __init__(self, target):
+        self.dir = os.path.join(CORPUS, target)
+        os.makedirs(self.dir, exist_ok=True)
+        for f in os.listdir(self.dir):
+            os.remove(os.path.join(self.dir, f))
+        self.seen = set()
+        self.count = 0
+
+    def add(self, name, data):
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        digest = hashlib.sha1(data).hexdigest()
+        if digest in self.seen:
+            return
+        self.seen.add(digest)
+        self.count += 1
+        with open(os.path.join(self.dir, "%03d-%s" % (self.count, slug(name))), "wb") as f:
+            f.write(data)
+
+
+METHOD_CODES = {"GET": 0, "HEAD": 1, "CONNECT": 2}
+
+
+def http_seeds():
+    requests, responses = Corpus("http_request"), Corpus("http_response")
+    path = os.path.join(ROOT, "tests", "protocols", "http", "test_parser.c")
+    for t in transcripts(path):
+        # Byte 0: '0' the default limits, '2' the tests' small_limits; both
+        # with pieces of 5 bytes.
+        setup = b"2" if t["small"] else b"0"
+        if t["requests"]:
+            requests.add(t["name"], setup + t["input"])
+        else:
+            code = 0
+            for i, name in enumerate(t["methods"][:4]):
+                code |= METHOD_CODES.get(name, 3) << (2 * i)
+            responses.add(t["name"], setup + bytes([code]) + t["input"])
+    return requests.count + responses.count
+
+
+def scenario_seeds():
+    c = Corpus("scenario")
+    for folder in ("scenarios", os.path.join("tests", "scenarios", "broken")):
+        d = os.path.join(ROOT, folder)
+        for f in sorted(os.listdir(d)):
+            if f.endswith(".json"):
+                c.add(f[:-5], open(os.path.join(d, f), "rb").read())
+    # The shipped scenario every README example uses, with --set overrides
+    # after NULs (the scenario target's input format).
+    base = open(os.path.join(ROOT, "scenarios", "http-persistence.json"), "rb").read()
+    c.add("set-delay", base + b"\0links.access.delay=20ms")
+    c.add("set-mode-and-seed", base + b"\0apps.browser.mode=pipelined\0seed=7")
+    c.add("set-unknown-path", base + b"\0links.nowhere.delay=1ms")
+    return c.count
+
+
+URLS = [
+    "http://server/index.html\nimg0.gif",
+    "http://server/a/b/c.html?q=1\n../d.gif",
+    "http://www.someschool.edu/x.gif\n/images/./a/../b.png",
+    "http://h:8080/dir/\n?x=1",
+    "http://origin/news.html\n//other:81/p#frag",
+    "http://h/a\nhttp://H:80/b?c#d",
+    "http://h/a\nmailto:someone@example.com",
+    "http://h/a\n  spaced.gif  ",
+    "http://127.0.0.1:65535/x\n.",
+    "http://h\n..",
+    "HTTP://h?q\n",
+    "http://h:0/\nx",
+    "http://:80/\nx",
+    "http://h:99999/\nx",
+]
+
+PAGES = [
+    "<html><head><title>test</title></head><body>\n<img src=\"img0.gif\">\n<img src='img1.gif'>\n</body></html>",
+    "<html><body><img src=\"a.gif\"><img src=\"/b.gif\"><script src=s.js></script>"
+    "<link rel=stylesheet href=\"c.css\"></body></html>",
+    "<!-- <img src=\"hidden.gif\"> --><IMG SRC=\"upper.gif\"><img alt=x src = \"spaced.gif\" />",
+    "<img src=\"dup.gif\"><img src=\"dup.gif\"><img data-src=\"no.gif\"><a href=\"page.html\">",
+    "<img src=\"unterminated",
+    "<!-- unterminated comment <img src=\"x.gif\">",
+    "<link href='x.css'<img src=y.gif>",
+]
+
+DATES = [
+    "Sun, 06 Nov 1994 08:49:37 GMT",
+    "Sunday, 06-Nov-94 08:49:37 GMT",
+    "Sun Nov  6 08:49:37 1994",
+    "Thu, 01 Jan 1970 00:00:00 GMT",
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+    "Mon, 31 Feb 2000 24:00:60 GMT",
+    "Wed, 31 Dec 1969 23:59:59 GMT",
+    "Sunday, 06-Nov-69 08:49:37 GMT",
+    "0",
+    b"\x00\x00\x00\x0e\x7f\xf7\x6d\x00",  # a time to format: 1994 as big-endian bytes
+]
+
+HEADS = [
+    "C max-age=60",
+    "C no-cache\nD Sun, 06 Nov 1994 08:49:37 GMT",
+    "C public, max-age=\"3600\", must-revalidate",
+    "C private, community=\"UCI, max-age=5\"\nC max-age=10",
+    "C max-age=99999999999999999999",
+    "C max-age=abc\nE Sun, 06 Nov 1994 08:49:37 GMT",
+    "D Sun, 06 Nov 1994 08:49:37 GMT\nE Sun, 06 Nov 1994 09:49:37 GMT",
+    "D Sun, 06 Nov 1994 08:49:37 GMT\nE 0",
+    "D Sun, 06 Nov 1994 08:49:37 GMT\nL Sun, 06 Nov 1993 08:49:37 GMT",
+    "L Thu, 01 Jan 1970 00:00:00 GMT",
+    "X Cache-Control: max-age=5",
+]
+
+QUANTITIES = [
+    "10Mbps", "1.54Mbps", "100Kbit", "56kbps", "1Gbit/s", "800bps", "1MBps", "10 B/s",
+    "50ms", "2s", "1.5s", "200us", "100ns", "2min", "1h", "3\u00b5s",
+    "100KB", "1MiB", "1500B", "100Kbit", "1Mbit", "1TiB", "0.5B", "1e19B", "01", "-1s",
+    "nan", "inf", "1e400B",
+]
+
+
+def simple_seeds(target, items):
+    c = Corpus(target)
+    for i, item in enumerate(items):
+        text = item if isinstance(item, str) else "bytes"
+        c.add(text.split("\n")[0] if text.strip() else "item-%d" % i, item)
+    return c.count
+
+
+def main():
+    counts = {
+        "http_request+http_response": http_seeds(),
+        "scenario": scenario_seeds(),
+        "http_url": simple_seeds("http_url", URLS),
+        "html_links": simple_seeds("html_links", PAGES),
+        "http_date": simple_seeds("http_date", DATES),
+        "cache_control": simple_seeds("cache_control", HEADS),
+        "units": simple_seeds("units", QUANTITIES),
+    }
+    for target, n in counts.items():
+        print("%s: %d seeds" % (target, n))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
