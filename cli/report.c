@@ -89,7 +89,7 @@ static void report_cases(const scenario *sc, run_result *const *res, const scn_a
         run_notes(r, 4);
         const char *note = g_ptr_array_index(x->notes, i);
         if (*note)
-            printf("    the slides: %s\n", note);
+            printf("    note: %s\n", note);
     }
 }
 

@@ -1459,6 +1459,21 @@ void tcp_stack_on_conn_done(tcp_stack_t *st, tcp_stats_fn fn, void *ud)
 }
 
 uint32_t tcp_stack_conn_count(const tcp_stack_t *st) { return g_hash_table_size(st->conns); }
+
+static void count_open(gpointer key, gpointer value, gpointer user)
+{
+    (void)key;
+    const tcp_conn *c = value;
+    if (c->state != TS_CLOSED && c->state != TS_TIME_WAIT)
+        (*(uint32_t *)user)++; /* a count: the walk's order changes nothing */
+}
+
+uint32_t tcp_stack_open_count(const tcp_stack_t *st)
+{
+    uint32_t n = 0;
+    g_hash_table_foreach(st->conns, count_open, &n);
+    return n;
+}
 uint32_t tcp_stack_ports_in_use(const tcp_stack_t *st) { return g_hash_table_size(st->ports); }
 
 static bool host_ok(const tcp_stack_t *st, const node_t *host)

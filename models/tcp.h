@@ -123,6 +123,9 @@ void tcp_stack_on_conn_done(tcp_stack_t *st, tcp_stats_fn fn, void *ud);
 /* Connections alive (any state, TIME_WAIT included) and ports in use. */
 uint32_t tcp_stack_conn_count(const tcp_stack_t *st);
 uint32_t tcp_stack_ports_in_use(const tcp_stack_t *st);
+/* Connections neither CLOSED nor in TIME_WAIT: still open (established,
+ * or closing and waiting for the peer). O(connections). */
+uint32_t tcp_stack_open_count(const tcp_stack_t *st);
 
 /* Listens on (host, port); `params` NULL means the stack's defaults.
  * Accepted streams use those parameters. Port 0 takes a free port of the

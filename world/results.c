@@ -27,6 +27,15 @@ bool results_write_text(const char *dir, const char *name, const char *text, GEr
     return ok;
 }
 
+/* A 64-bit integer written exactly, as a decimal JSON number (a double
+ * would lose digits above 2^53: a seed must be reproducible from the file). */
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+    char text[24];
+    g_snprintf(text, sizeof text, "%" G_GUINT64_FORMAT, v);
+    cJSON_AddRawToObject(o, k, text);
+}
+
 static void json_num(cJSON *o, const char *k, double v)
 {
     if (isfinite(v))
@@ -90,7 +99,7 @@ static bool write_summary(const scenario *sc, run_result *const *res, const char
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", scenario_name(sc));
     cJSON_AddStringToObject(root, "appsim_version", APPSIM_VERSION);
-    cJSON_AddNumberToObject(root, "seed", (double)scenario_seed(sc));
+    add_u64(root, "seed", scenario_seed(sc));
     char *js = scenario_json(sc);
     cJSON_AddItemToObject(root, "scenario", cJSON_Parse(js));
     g_free(js);
@@ -99,14 +108,16 @@ static bool write_summary(const scenario *sc, run_result *const *res, const char
     for (guint k = 0; k < scenario_run_count(sc); k++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "index", k);
-        cJSON_AddNumberToObject(o, "seed", (double)res[k]->seed);
+        add_u64(o, "seed", res[k]->seed);
         add_params(o, sc, k);
         add_metrics(cJSON_AddObjectToObject(o, "metrics"), res[k]);
         cJSON_AddStringToObject(o, "fingerprint", res[k]->fingerprint);
         if (res[k]->failed)
             cJSON_AddStringToObject(o, "failed", res[k]->failed);
-        if (res[k]->max_time_reached)
+        if (res[k]->max_time_reached) {
             cJSON_AddTrueToObject(o, "max_time_reached");
+            cJSON_AddNumberToObject(o, "unfinished_applications", res[k]->unfinished_apps);
+        }
         cJSON_AddItemToArray(runs, o);
     }
     char *text = cJSON_Print(root);

@@ -405,6 +405,47 @@ static bool check_plan(scenario *sc, GError **err)
     return true;
 }
 
+/* Whether `axis` sets `path` (its own path, or a key of one of its cases). */
+static bool axis_sets(const scn_axis *a, const char *path)
+{
+    if (!a->cases)
+        return !strcmp(a->path, path);
+    for (guint i = 0; i < a->values->len; i++)
+        if (cJSON_GetObjectItemCaseSensitive(g_ptr_array_index(a->values, i), path))
+            return true;
+    return false;
+}
+
+/* A --set of a path that a sweep or the compare axis sets too would be
+ * overridden by every run without a word: it is an error. */
+static bool check_set_conflicts(const scenario *sc, const char *const *sets, GError **err)
+{
+    for (const char *const *s = sets; s && *s; s++) {
+        char *path = g_strndup(*s, (gsize)(strchr(*s, '=') - *s));
+        const char *which = NULL;
+        guint at = 0;
+        for (guint i = 0; i < sc->axes->len && !which; i++)
+            if (axis_sets(g_ptr_array_index(sc->axes, i), path)) {
+                which = "sweep";
+                at = i;
+            }
+        if (!which && sc->compare && axis_sets(sc->compare, path))
+            which = "compare";
+        if (which) {
+            char *where = !strcmp(which, "sweep") ? g_strdup_printf("$.sweep[%u]", at) : g_strdup("$.compare");
+            g_set_error(err, SCN_ERROR, SCN_ERROR_INVALID,
+                        "--set %s: %s of %s sets this path in every run, so --set would change nothing; "
+                        "change the %s instead",
+                        path, where, sc->file, which);
+            g_free(where);
+        }
+        g_free(path);
+        if (which)
+            return false;
+    }
+    return true;
+}
+
 scenario *scenario_load(const char *file, const char *const *sets, const app_registry *reg, GError **err)
 {
     cJSON *root = scn_json_read(file, err);
@@ -419,7 +460,7 @@ scenario *scenario_load(const char *file, const char *const *sets, const app_reg
     sc->reg = reg;
     sc->root = root;
     sc->axes = g_ptr_array_new_with_free_func(axis_free);
-    if (!parse_plan(sc, err)) {
+    if (!parse_plan(sc, err) || !check_set_conflicts(sc, sets, err)) {
         scenario_free(sc);
         return NULL;
     }

@@ -18,7 +18,9 @@ static const char *const top_keys[] = {"name", "description", "seed", "stop", "m
                                        "max_wall", "tcp", "nodes", "links", "apps", "sweep", "compare",
                                        "outputs", NULL};
 static const char *const tcp_keys[] = {"cc", "mss", "init_cwnd", "delayed_ack", "sndbuf", "rcvbuf",
-                                       "header", "rto_min", "time_wait", "send_jitter", NULL};
+                                       "header", "rto_min", "time_wait", "send_jitter", "init_ssthresh",
+                                       "abc_limit", "delack_segments", "delack_timeout", "rto_initial",
+                                       "rto_max", "max_retries", "syn_retries", NULL};
 static const char *const node_keys[] = {"name", "type", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
@@ -54,6 +56,24 @@ static void parse_top(scn_ctx *c, const cJSON *root, scn_run *r)
     r->max_wall = (sim_time_t)scn_get_quantity(c, root, "max_wall", SCN_Q_TIME, 0, 0, 0, false);
 }
 
+/* The parameters docs/tcp.md lists beyond the common ones. */
+static void parse_tcp_more(scn_ctx *c, const cJSON *t, tcp_params_t *p)
+{
+    p->init_ssthresh = (uint32_t)scn_get_quantity(c, t, "init_ssthresh", SCN_Q_SIZE, p->init_ssthresh, 0,
+                                                  UINT32_MAX, false);
+    p->abc_limit = (uint32_t)scn_get_number(c, t, "abc_limit", p->abc_limit, 1, 1000, true,
+                                            "a whole number of segments from 1 to 1000");
+    p->delack_segments = (uint32_t)scn_get_number(c, t, "delack_segments", p->delack_segments, 1, 1000, true,
+                                                  "a whole number of segments from 1 to 1000");
+    p->delack_timeout = scn_get_time(c, t, "delack_timeout", p->delack_timeout);
+    p->rto_initial = scn_get_time(c, t, "rto_initial", p->rto_initial);
+    p->rto_max = scn_get_time(c, t, "rto_max", p->rto_max);
+    p->max_retries = (uint32_t)scn_get_number(c, t, "max_retries", p->max_retries, 1, 100, true,
+                                              "a whole number of timeouts from 1 to 100");
+    p->syn_retries = (uint32_t)scn_get_number(c, t, "syn_retries", p->syn_retries, 1, 100, true,
+                                              "a whole number of timeouts from 1 to 100");
+}
+
 static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
 {
     tcp_params_default(&r->tcp);
@@ -69,15 +89,17 @@ static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
             scn_pop(c, k);
         }
         g_free(cc);
-        r->tcp.mss = (uint32_t)scn_get_number(c, t, "mss", 1460, 1, 65495, true, "a whole number of bytes from 1 to 65495");
+        r->tcp.mss = (uint32_t)scn_get_quantity(c, t, "mss", SCN_Q_SIZE, 1460, 1, 65495, false);
         r->tcp.init_cwnd = (uint32_t)scn_get_number(c, t, "init_cwnd", 10, 1, 1000, true, "a whole number of segments from 1 to 1000");
         r->tcp.delayed_ack = scn_get_bool(c, t, "delayed_ack", false);
         r->tcp.sndbuf = (uint32_t)scn_get_quantity(c, t, "sndbuf", SCN_Q_SIZE, r->tcp.sndbuf, 0, UINT32_MAX, false);
         r->tcp.rcvbuf = (uint32_t)scn_get_quantity(c, t, "rcvbuf", SCN_Q_SIZE, r->tcp.rcvbuf, 0, UINT32_MAX, false);
-        r->tcp_header = (uint16_t)scn_get_number(c, t, "header", 40, 0, 1000, true, "a whole number of bytes from 0 to 1000");
+        /* TCP/IP header bytes counted on the wire per segment */
+        r->tcp_header = (uint16_t)scn_get_quantity(c, t, "header", SCN_Q_SIZE, 40, 0, 1000, false);
         r->tcp.rto_min = scn_get_time(c, t, "rto_min", r->tcp.rto_min);
         r->tcp.time_wait = scn_get_time(c, t, "time_wait", r->tcp.time_wait);
         r->tcp.send_jitter = scn_get_time(c, t, "send_jitter", 0);
+        parse_tcp_more(c, t, &r->tcp);
         GError *e = NULL;
         if (!c->failed && !tcp_params_check(&r->tcp, &e)) {
             scn_fail(c, "%s", e->message);

@@ -388,6 +388,9 @@ static run_result *collect(app_world *w, guint index, node_t *client, node_t *se
     add_metric(res, "rtt_s", RUN_METRIC_NUMBER, res->rtt_s);
     add_metric(res, "simulated_s", RUN_METRIC_NUMBER, sim_time_to_s(res->end));
     add_metric(res, "events", RUN_METRIC_COUNT, (double)res->events);
+    /* TCP connections neither CLOSED nor in TIME_WAIT when the run ended:
+     * kept-alive ones at a browser's last page, or one stuck (a bug) */
+    add_metric(res, "tcp_open_at_end", RUN_METRIC_COUNT, (double)tcp_stack_open_count(w->tcp));
     collect_links(w, res);
     collect_apps(w, res);
     res->formula_s = formula_value(w, res);
@@ -540,6 +543,15 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     res = collect(&w, index, client, server);
     res->fingerprint = fingerprint;
     res->max_time_reached = max_time_reached;
+    res->unfinished_apps = w.holding;
+    if (max_time_reached) {
+        char *why = g_strdup_printf("truncated: max_time (%g s) came with %u application%s not done%s%s%s",
+                                    sim_time_to_s(r->max_time), w.holding, w.holding == 1 ? "" : "s",
+                                    w.quiet ? " and a workload still busy" : "", res->failed ? "; " : "",
+                                    res->failed ? res->failed : "");
+        g_free(res->failed);
+        res->failed = why;
+    }
     if (tr) {
         char *title = g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s <-> %s", r->name, index,
                                       r->seed, node_name(client), node_name(server));

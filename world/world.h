@@ -114,7 +114,9 @@ typedef struct {
     GArray *arrows;            /* of run_arrow (labels owned) */
     char *columns[2];
     char *transcript;          /* the dialogue (when asked), or NULL */
-    char *failed;              /* NULL, or why the run failed as a whole (app_run_failed) */
+    char *failed;              /* NULL, or why the run failed as a whole (app_run_failed,
+                                  or truncated: max_time came first) */
+    guint unfinished_apps;     /* applications holding the run (APP_HOLD_UNTIL_DONE) not done at its end */
     bool max_time_reached;     /* it ended at max_time with applications still holding it */
 } run_result;
 
