@@ -230,6 +230,7 @@ PAGES = [
     "<img src=\"unterminated",
     "<!-- unterminated comment <img src=\"x.gif\">",
     "<link href='x.css'<img src=y.gif>",
+    b"<link href=\n\0\0\0\0\0\0\0img src=y.gifg",  # found by the fuzzer: a NUL value
 ]
 
 DATES = [
@@ -242,6 +243,7 @@ DATES = [
     "Wed, 31 Dec 1969 23:59:59 GMT",
     "Sunday, 06-Nov-69 08:49:37 GMT",
     "0",
+    "Sun Nov6 0:4:7 1994888888888:88:5",  # found by the fuzzer: a year too long for an int
     b"\x00\x00\x00\x0e\x7f\xf7\x6d\x00",  # a time to format: 1994 as big-endian bytes
 ]
 

@@ -70,7 +70,9 @@ GPtrArray *html_find_objects(const char *html, size_t len)
             }
             if (want && name_is(html + a0, alen, want) && vlen > 0) {
                 char *v = g_strndup(html + v0, vlen);
-                if (!g_hash_table_contains(seen, v)) {
+                /* A NUL byte ends the copy: one that starts the value
+                 * leaves nothing to refer to. */
+                if (*v && !g_hash_table_contains(seen, v)) {
                     g_ptr_array_add(out, v);
                     g_hash_table_add(seen, v);
                 } else {

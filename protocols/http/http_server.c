@@ -157,16 +157,21 @@ int64_t http_parse_date(const char *s)
         return -1;
     char wd[16], mon[8];
     int d, y, hh, mm, ss;
+    /* Every number has a width: a longer one would overflow its int (which
+     * sscanf leaves undefined), and a year of more than four digits would
+     * not fit the 29 characters http_format_date writes. */
     /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
-    if (sscanf(s, "%15[A-Za-z], %d %3s %d %d:%d:%d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
+    if (sscanf(s, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
         month_of(mon))
         return epoch_of(y, month_of(mon), d, hh, mm, ss);
     /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
-    if (sscanf(s, "%15[A-Za-z], %d-%3s-%d %d:%d:%d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
+    if (sscanf(s, "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
         month_of(mon))
         return epoch_of(y < 70 ? 2000 + y : y < 100 ? 1900 + y : y, month_of(mon), d, hh, mm, ss);
-    /* asctime: Sun Nov  6 08:49:37 1994 */
-    if (sscanf(s, "%15s %3s %d %d:%d:%d %d", wd, mon, &d, &hh, &mm, &ss, &y) == 7 && month_of(mon))
+    /* asctime: Sun Nov  6 08:49:37 1994 (the year last: no fifth digit) */
+    int end = 0;
+    if (sscanf(s, "%15s %3s %2d %2d:%2d:%2d %4d%n", wd, mon, &d, &hh, &mm, &ss, &y, &end) == 7 &&
+        month_of(mon) && !g_ascii_isdigit(s[end]))
         return epoch_of(y, month_of(mon), d, hh, mm, ss);
     return -1;
 }
