@@ -37,7 +37,8 @@ bool figures_axis_number(const char *label, double *x, const char **unit)
 }
 
 /* The plot of a sweep: one series per compare value, with the textbook's
- * formula beside each when the metric is a time. */
+ * formula beside each when it predicts the metric (any time, unless the
+ * formula names the headline it predicts). */
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err)
 {
@@ -62,7 +63,7 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
         for (guint xi = 0; xi < nx; xi++) {
             ys[xi] = run_result_headline(plan_at(res, s, xi, c), scenario_registry(sc), metric);
             fs[xi] = plan_at(res, s, xi, c)->formula_s;
-            has_f |= isfinite(fs[xi]) && is_time;
+            has_f |= isfinite(fs[xi]) && run_formula_predicts(plan_at(res, s, xi, c), scenario_registry(sc), metric);
         }
         g_ptr_array_add(owned, ys);
         g_ptr_array_add(owned, fs);
