@@ -70,7 +70,7 @@ typedef struct {
     uint64_t request_size;
     int64_t warmup, duration;           /* ns */
     int transport;                      /* 0 message, 1 tcp */
-    bool request_rows;                  /* one row per counted request in requests.csv */
+    bool request_rows;                  /* one row per counted request in cache_requests.csv */
 } cw_spec;
 
 static const char *const size_choices[] = {"fixed", "exponential", "pareto", NULL};
@@ -121,7 +121,7 @@ typedef struct {
     uint64_t object, size;
 } pending;
 
-/* One request issued after the warm-up, answered: a row of requests.csv. */
+/* One request issued after the warm-up, answered: a row of cache_requests.csv. */
 typedef struct {
     int64_t sent;    /* ns */
     uint64_t seq;    /* issue order, to break ties of `sent` */
@@ -925,7 +925,7 @@ const app_type cache_workload_app = {
     .headlines = cw_headlines,
     .formulas = cw_formulas,
     .predictions = cw_predictions,
-    .csv_file = "requests.csv",
+    .csv_file = "cache_requests.csv",
     .csv_header = "time_s,object,result,size_bytes,response_time_s",
     .report = cw_report,
     .table_note = cw_note,

@@ -158,10 +158,10 @@ static void test_conservation(void)
             ASSERT_REL(m(r, "hit_rate"), 0.4, 0.05);
         else
             CU_ASSERT_TRUE(m(r, "hit_rate") > 0.3 && m(r, "hit_rate") < 0.9); /* 1 MB holds the popular 100 */
-        /* requests.csv: one row per counted request, hits and misses as counted */
+        /* cache_requests.csv: one row per counted request, hits and misses as counted */
         CU_ASSERT_EQUAL_FATAL(r->csvs->len, 1);
         const run_csv *csv = g_ptr_array_index(r->csvs, 0);
-        CU_ASSERT_STRING_EQUAL(csv->file, "requests.csv");
+        CU_ASSERT_STRING_EQUAL(csv->file, "cache_requests.csv");
         CU_ASSERT_STRING_EQUAL(csv->header, "time_s,object,result,size_bytes,response_time_s");
         gchar **lines = g_strsplit(csv->rows->str, "\n", -1);
         guint rows = 0, hit_rows = 0;
