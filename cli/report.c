@@ -167,6 +167,7 @@ bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0,
         plan_shape s = plan_shape_of(sc);
         if (s.x->cases && s.nax == 1 && !s.cmp) {
             report_cases(sc, res, s.x, metric, types);
+            ok = figures_cases(sc, res, s.x, metric, title, dir, plotted, err);
         } else {
             report_table(sc, res, &s, metric, types);
             ok = figures_sweep(sc, res, metric, title, dir, plotted, err);

@@ -90,6 +90,33 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
     return ok;
 }
 
+/* The bar chart of a plan of cases: the headline of each case, with the
+ * textbook's value beside it when the formula predicts it; the cases'
+ * notes (the slides' figures) go into the data file. */
+bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
+                   const char *title, const char *dir, bool *plotted, GError **err)
+{
+    bool is_time;
+    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
+    guint n = x->values->len;
+    double *ys = g_new(double, n), *fs = g_new(double, n);
+    bool has_f = false;
+    for (guint i = 0; i < n; i++) {
+        ys[i] = run_result_headline(res[i], scenario_registry(sc), metric);
+        fs[i] = res[i]->formula_s;
+        has_f |= isfinite(fs[i]) && run_formula_predicts(res[i], scenario_registry(sc), metric);
+    }
+    plot_bar_series series[2] = {{"simulated", ys}, {"textbook", fs}};
+    plot_bars_spec spec = {.name = metric, .title = title ? title : scenario_name(sc), .ylabel = mname,
+                           .categories = (const char *const *)x->labels->pdata,
+                           .notes = (const char *const *)x->notes->pdata, .ncategories = n,
+                           .series = series, .nseries = has_f ? 2 : 1};
+    bool ok = plot_bars_write(&spec, dir, plotted, err);
+    g_free(ys);
+    g_free(fs);
+    return ok;
+}
+
 bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err)
 {
     *drawn = false;
