@@ -16,10 +16,15 @@
  *
  * Measured: response times (mean, 50th/95th/99th percentiles, split into
  * hits and misses) of the requests issued after the warm-up, the hit rate
- * achieved, the access link's utilisation both ways, and whether the access
- * queue is stable (an offered load of 1 or more is reported as unstable,
- * with the queue's measured growth rate, instead of a mean that depends on
- * the run's length).
+ * achieved, the access link's utilisation both ways, and whether the run is
+ * stable, from the response times themselves (the same rule for both
+ * transports, response_trend()): an unstable run is reported with the
+ * growth of its response times rather than as a mean that only depends on
+ * the run's length. The offered load and the access queue's growth
+ * between the middle and the end of the run are figures beside it. Over
+ * TCP, the retransmissions and timeouts of the connections at the origin
+ * and at the cache (app_world_transport_stats). Every counted request is a
+ * row of cache_requests.csv.
  *
  * With `tcp` set, the same workload runs over TCP: every request is an HTTP
  * GET from a browser of its own (non-persistent) through appsim's proxy
@@ -32,8 +37,10 @@
  * The application type "cache-workload" (app.h) reads its keys, runs it
  * on the hosts of the world (the datagram part of the host seam for the
  * message transport, streams for TCP), holds the run until every answer is
- * in, and reports its figures under "cache_workload." with the textbook's
- * "cache-access" formula.
+ * in, and reports its figures under "cache_workload." with two textbook
+ * formulas: "cache-access" (the mean response time) and "cache-hit-rate"
+ * (the hit rate: the forced h, or Che's approximation), both from the
+ * configuration alone.
  */
 #include <math.h>
 #include <stdio.h>
