@@ -93,7 +93,33 @@ static void report_cases(const scenario *sc, run_result *const *res, const scn_a
     }
 }
 
-static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric)
+/* The types' notes on the runs of a table, one line per run that has any,
+ * in the table's order. */
+static void table_notes(run_result *const *res, const plan_shape *s, GPtrArray *types)
+{
+    bool first = true;
+    GString *note = g_string_new("");
+    for (guint xi = 0; xi < s->nx; xi++) {
+        for (guint c = 0; c < s->nc; c++) {
+            g_string_truncate(note, 0);
+            for (guint i = 0; i < types->len; i++) {
+                const app_type *t = g_ptr_array_index(types, i);
+                if (t->table_note)
+                    t->table_note(run_result_view(plan_at(res, s, xi, c)), note);
+            }
+            if (note->len == 0)
+                continue;
+            printf("%s  %s%s%s: %s\n", first ? "\n" : "", (const char *)g_ptr_array_index(s->x->labels, xi),
+                   s->nc > 1 ? ", " : "", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "",
+                   note->str);
+            first = false;
+        }
+    }
+    g_string_free(note, TRUE);
+}
+
+static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
+                         GPtrArray *types)
 {
     bool is_time;
     const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
@@ -124,6 +150,7 @@ static void report_table(const scenario *sc, run_result *const *res, const plan_
     }
     if (any_formula)
         printf("\n  (tb: the textbook's formula)\n");
+    table_notes(res, s, types);
 }
 
 /* The table on stdout (and the plot of a sweep). */
@@ -140,8 +167,9 @@ bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0,
         plan_shape s = plan_shape_of(sc);
         if (s.x->cases && s.nax == 1 && !s.cmp) {
             report_cases(sc, res, s.x, metric, types);
+            ok = figures_cases(sc, res, s.x, metric, title, dir, plotted, err);
         } else {
-            report_table(sc, res, &s, metric);
+            report_table(sc, res, &s, metric, types);
             ok = figures_sweep(sc, res, metric, title, dir, plotted, err);
         }
     }

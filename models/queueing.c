@@ -38,6 +38,77 @@ double qt_mm1k_time(double lambda, double mu, unsigned k)
     return n / accepted;
 }
 
+/* The expected share of the time object i of probability pi spends in
+ * the cache, for characteristic time t. */
+static double occupancy(qt_cache_policy pol, double pi, double t)
+{
+    if (pol == QT_CACHE_FIFO)
+        return pi * t / (1.0 + pi * t);
+    return -expm1(-pi * t);
+}
+
+/* sum_i occupancy_i(t): the expected number of objects held. */
+static double held(qt_cache_policy pol, const double *p, size_t n, double t)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += occupancy(pol, p[i], t);
+    return s;
+}
+
+double qt_cache_char_time(qt_cache_policy pol, const double *p, size_t n, double c)
+{
+    if (!(c > 0))
+        return 0;
+    if (c >= (double)n)
+        return INFINITY;
+    /* Bracket the root: held() is 0 at 0 and grows strictly to n, so
+     * doubling the upper end reaches a point above c in at most about a
+     * thousand steps even for the least popular object. */
+    double lo = 0, hi = 1;
+    while (held(pol, p, n, hi) < c && hi < 1e300) {
+        lo = hi;
+        hi *= 2;
+    }
+    /* Bisection: the bracket halves every step, whatever the shape. */
+    for (int i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+        double mid = lo + (hi - lo) / 2;
+        if (held(pol, p, n, mid) < c)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo + (hi - lo) / 2;
+}
+
+double qt_cache_hit_rate(qt_cache_policy pol, const double *p, size_t n, double c)
+{
+    if (!(c > 0))
+        return 0;
+    if (c >= (double)n)
+        return 1;
+    double t = qt_cache_char_time(pol, p, n, c), h = 0;
+    for (size_t i = 0; i < n; i++)
+        h += p[i] * occupancy(pol, p[i], t);
+    return h;
+}
+
+double qt_cache_hit_rate_zipf(qt_cache_policy pol, double alpha, uint64_t n, double c)
+{
+    if (n == 0 || n > 100000000 || !(alpha >= 0))
+        return NAN;
+    double *p = g_new(double, n), sum = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        p[i] = pow((double)(i + 1), -alpha);
+        sum += p[i];
+    }
+    for (uint64_t i = 0; i < n; i++)
+        p[i] /= sum;
+    double h = qt_cache_hit_rate(pol, p, (size_t)n, c);
+    g_free(p);
+    return h;
+}
+
 bool qexp_run(const qexp_params *p, qexp_result *r, GError **err)
 {
     if (!(p->rho > 0) || p->rate_bps == 0 || !(p->mean_bytes >= 1) || p->packets == 0 ||

@@ -16,6 +16,20 @@
  *   M/G/1     T = E[S] + lambda E[S^2] / (2 (1 - rho))
  *   M/M/1/K   P(drop) = (1 - rho) rho^K / (1 - rho^(K+1)), or 1/(K+1) at rho = 1;
  *             K counts the packet in service, so a queue limit of K-1.
+ *
+ * And the hit rate of a cache under the independent reference model
+ * (requests independent, object i asked with probability p_i), after Che,
+ * Tung and Wang (2002): an LRU cache of C objects holds object i when it
+ * was asked within the last T_C seconds of requests, T_C the cache's
+ * "characteristic time", the root of
+ *   sum_i (1 - exp(-p_i T_C)) = C,
+ * and its hit rate is sum_i p_i (1 - exp(-p_i T_C)). T_C is measured in
+ * requests (the rates are the probabilities), found by bracketing and
+ * bisection: the left side grows strictly from 0 (T = 0) towards N, so a
+ * root exists for every 0 < C < N and bisection cannot miss it.
+ * FIFO (and random replacement) have the same form with
+ * p_i T / (1 + p_i T) in place of 1 - exp(-p_i T) (Gelenbe 1973; Martina,
+ * Garetto and Leonardi 2014).
  */
 #ifndef APPSIM_QUEUEING_H
 #define APPSIM_QUEUEING_H
@@ -32,6 +46,22 @@ double qt_mm1k_drop(double rho, unsigned k);
 /* Mean number in an M/M/1/K system, and its mean time in system (Little's
  * law over the accepted packets). */
 double qt_mm1k_time(double lambda, double mu, unsigned k);
+
+/* Replacement policies the approximation covers. */
+typedef enum { QT_CACHE_LRU, QT_CACHE_FIFO } qt_cache_policy;
+
+/* The characteristic time (in requests) of a cache of `c` objects under
+ * the popularity `p` (n probabilities summing to 1): 0 when c <= 0,
+ * INFINITY when c >= n. Relative precision 1e-12; cost O(n) per bisection
+ * step, about 100 steps. */
+double qt_cache_char_time(qt_cache_policy pol, const double *p, size_t n, double c);
+/* The hit rate sum_i p_i occupancy_i(T) at the characteristic time: 0 for
+ * c <= 0, 1 for c >= n. Cost as above. */
+double qt_cache_hit_rate(qt_cache_policy pol, const double *p, size_t n, double c);
+/* The same for Zipf(alpha) popularity over n objects (p_i proportional to
+ * i^-alpha, i = 1..n; alpha 0 is uniform). Cost O(n) memory and the
+ * above; n at most 10^8. NaN for n = 0 or a negative alpha. */
+double qt_cache_hit_rate_zipf(qt_cache_policy pol, double alpha, uint64_t n, double c);
 
 typedef struct {
     uint64_t seed;

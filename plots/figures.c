@@ -37,7 +37,8 @@ bool figures_axis_number(const char *label, double *x, const char **unit)
 }
 
 /* The plot of a sweep: one series per compare value, with the textbook's
- * formula beside each when the metric is a time. */
+ * formula beside each when it predicts the metric (any time, unless the
+ * formula names the headline it predicts). */
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err)
 {
@@ -62,7 +63,7 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
         for (guint xi = 0; xi < nx; xi++) {
             ys[xi] = run_result_headline(plan_at(res, s, xi, c), scenario_registry(sc), metric);
             fs[xi] = plan_at(res, s, xi, c)->formula_s;
-            has_f |= isfinite(fs[xi]) && is_time;
+            has_f |= isfinite(fs[xi]) && run_formula_predicts(plan_at(res, s, xi, c), scenario_registry(sc), metric);
         }
         g_ptr_array_add(owned, ys);
         g_ptr_array_add(owned, fs);
@@ -86,6 +87,33 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
     g_array_free(series, TRUE);
     g_ptr_array_free(owned, TRUE);
     g_free(xs);
+    return ok;
+}
+
+/* The bar chart of a plan of cases: the headline of each case, with the
+ * textbook's value beside it when the formula predicts it; the cases'
+ * notes (the slides' figures) go into the data file. */
+bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
+                   const char *title, const char *dir, bool *plotted, GError **err)
+{
+    bool is_time;
+    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
+    guint n = x->values->len;
+    double *ys = g_new(double, n), *fs = g_new(double, n);
+    bool has_f = false;
+    for (guint i = 0; i < n; i++) {
+        ys[i] = run_result_headline(res[i], scenario_registry(sc), metric);
+        fs[i] = res[i]->formula_s;
+        has_f |= isfinite(fs[i]) && run_formula_predicts(res[i], scenario_registry(sc), metric);
+    }
+    plot_bar_series series[2] = {{"simulated", ys}, {"textbook", fs}};
+    plot_bars_spec spec = {.name = metric, .title = title ? title : scenario_name(sc), .ylabel = mname,
+                           .categories = (const char *const *)x->labels->pdata,
+                           .notes = (const char *const *)x->notes->pdata, .ncategories = n,
+                           .series = series, .nseries = has_f ? 2 : 1};
+    bool ok = plot_bars_write(&spec, dir, plotted, err);
+    g_free(ys);
+    g_free(fs);
     return ok;
 }
 

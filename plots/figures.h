@@ -12,6 +12,10 @@
 
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err);
+/* The bar chart of a plan of cases (axis `x`): the headline per case and
+ * the textbook's value beside it, as <metric>.dat, .gp, .png, .svg. */
+bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
+                   const char *title, const char *dir, bool *plotted, GError **err);
 /* Nothing is drawn (and *drawn is false) when `r` has no timeline. */
 bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err);
 /* A number for the x axis of a swept value ("50ms" -> 50, unit "ms"). */

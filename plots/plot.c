@@ -667,6 +667,104 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
 }
 
 /* ------------------------------------------------------------------------ */
+/* Bar charts                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The data: a header comment, then one line per category: its label
+ * (quoted) and one value per series ("NaN": no bar), its note (when there
+ * are notes) in a comment line above it. */
+static GString *bars_data(const plot_bars_spec *p)
+{
+    GString *dat = g_string_new(NULL);
+    g_string_append_printf(dat, "# %s.dat: a bar chart, written by appsim.\n", p->name);
+    if (p->title)
+        comment(dat, "", p->title);
+    g_string_append(dat, "# columns: category");
+    for (size_t s = 0; s < p->nseries; s++) {
+        g_string_append(dat, ", ");
+        g_string_append(dat, p->series[s].title);
+    }
+    g_string_append_c(dat, '\n');
+    for (size_t i = 0; i < p->ncategories; i++) {
+        if (p->notes && p->notes[i] && *p->notes[i])
+            comment(dat, "note: ", p->notes[i]);
+        dat_quote(dat, p->categories[i]);
+        for (size_t s = 0; s < p->nseries; s++) {
+            g_string_append_c(dat, ' ');
+            put_num(dat, p->series[s].y[i]);
+        }
+        g_string_append_c(dat, '\n');
+    }
+    return dat;
+}
+
+/* The bar chart's gnuplot script: clustered histograms, a colour per
+ * series from the palette. */
+static GString *bars_script(const plot_bars_spec *p)
+{
+    GString *gp = g_string_new(NULL);
+    gp_head(gp, p->name, "a bar chart", p->title);
+    g_string_append(gp, "\nset encoding utf8\n");
+    gp_section(gp, "Image size in pixels (PNG and SVG)");
+    g_string_append(gp, "W = 960\n"
+                        "H = 680\n");
+    gp_section(gp, "Titles");
+    if (p->title) {
+        g_string_append(gp, "set title ");
+        gp_quote(gp, p->title);
+        g_string_append(gp, " font ',13'\n");
+    }
+    if (p->ylabel) {
+        g_string_append(gp, "set ylabel ");
+        gp_quote(gp, p->ylabel);
+        g_string_append_c(gp, '\n');
+    }
+    gp_section(gp, "Bars, axes, grid and legend");
+    g_string_append(gp, "set style data histograms\n"
+                        "set style histogram clustered gap 1\n"
+                        "set style fill solid 0.85 border rgb '#404040'\n"
+                        "set boxwidth 0.9\n"
+                        "set yrange [0:*]\n"
+                        "set xtics nomirror scale 0 font ',9' rotate by -12 left\n"
+                        "set bmargin 6\n"
+                        "set rmargin 18\n"
+                        "set grid ytics linecolor rgb '#d0d0d0'\n"
+                        "set key top right box opaque\n");
+    g_string_append_printf(gp, "set xrange [-0.6:%g]\n", (double)p->ncategories - 0.4);
+    gp_section(gp, "The data");
+    g_string_append_printf(gp, "data = '%s.dat'\n", p->name);
+    GString *plot = g_string_new("plot ");
+    for (size_t s = 0; s < p->nseries; s++) {
+        if (s)
+            g_string_append(plot, ", \\\n     ");
+        g_string_append_printf(plot, "data using %zu%s linecolor rgb '%s' title ", s + 2, s ? "" : ":xtic(1)",
+                               palette[s % NPALETTE]);
+        gp_quote(plot, p->series[s].title);
+    }
+    if (p->nseries == 0)
+        g_string_append(plot, "NaN notitle");
+    gp_images(gp, p->name, "sans-serif,11", plot);
+    g_string_free(plot, TRUE);
+    return gp;
+}
+
+bool plot_bars_write(const plot_bars_spec *p, const char *dir, bool *rendered, GError **err)
+{
+    g_return_val_if_fail(p != NULL && dir != NULL, false);
+    g_return_val_if_fail(p->ncategories == 0 || p->categories != NULL, false);
+    if (rendered)
+        *rendered = false;
+    if (!name_ok(p->name, err))
+        return false;
+    GString *dat = bars_data(p);
+    GString *gp = bars_script(p);
+    bool ok = write_figure(dir, p->name, dat, gp, rendered, err);
+    g_string_free(dat, TRUE);
+    g_string_free(gp, TRUE);
+    return ok;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Timelines: geometry and label layout                                      */
 /* ------------------------------------------------------------------------ */
 

@@ -7,10 +7,12 @@
  * <name>.png and <name>.svg. Without gnuplot the data and scripts are still
  * written and `rendered` comes back false.
  *
- * Two kinds of figure:
+ * Three kinds of figure:
  * - a line plot: a metric against a swept parameter, one curve per series;
  *   series marked `formula` are drawn as lines (the textbook's formula),
  *   the others as points joined by lines (the simulation);
+ * - a bar chart: one group of bars per category (a case of a scenario),
+ *   one bar per series (the simulation, the textbook's formula);
  * - a timeline: the textbook's time-space diagram of one exchange — a
  *   vertical time axis per host (time grows downwards), one labelled arrow
  *   per packet from its sender's axis at its send time to its receiver's
@@ -61,11 +63,27 @@ typedef struct {
     size_t nmarks;
 } timeline_spec;
 
+typedef struct {
+    const char *title; /* legend entry */
+    const double *y;   /* one value per category; NaN: no bar */
+} plot_bar_series;
+
+typedef struct {
+    const char *name;  /* file stem: <name>.dat, .gp, .png, .svg */
+    const char *title, *ylabel;
+    const char *const *categories; /* labels under each group, left to right */
+    const char *const *notes;      /* optional: a line per category, written into the data file */
+    size_t ncategories;
+    const plot_bar_series *series;
+    size_t nseries;
+} plot_bars_spec;
+
 /* True when a gnuplot program is found on PATH. */
 bool plot_have_gnuplot(void);
 /* Writes a figure into `dir` (which must exist). False (with err) only when
  * a file cannot be written; `rendered` says whether gnuplot made the images. */
 bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err);
+bool plot_bars_write(const plot_bars_spec *p, const char *dir, bool *rendered, GError **err);
 bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err);
 /* Runs gnuplot on every .gp script in `dir` (for `appsim plot DIR`); returns
  * the number of figures drawn, or -1 with err. */

@@ -180,6 +180,38 @@ typedef struct {
 
 void app_world_tcp(const app_world *w, app_tcp_info *out);
 
+/* Transport statistics summed over the TCP connections a node had, each
+ * counted once when it is finished (closed, reset or timed out): what the
+ * node sent, and how much of it went twice. Connections still open when
+ * the run stops are not counted. */
+typedef struct {
+    uint64_t connections;
+    uint64_t bytes_sent;       /* application bytes acknowledged by the peers */
+    uint64_t segments_sent;    /* every segment, retransmissions included */
+    uint64_t retransmits;      /* segments sent again (timeouts and fast retransmits) */
+    uint64_t timeouts;         /* retransmission timer expiries */
+    uint64_t fast_retransmits; /* retransmissions on three duplicate ACKs */
+} app_transport_stats;
+
+/* Fills `out` (zeros for a node without connections); false for an
+ * unknown node. O(1). */
+bool app_world_transport_stats(const app_world *w, const char *node, app_transport_stats *out);
+
+/* ---- textbook closed forms, for formulas (models/queueing.h) ------------------------ */
+
+/* Mean time in system (s) of an M/D/1 and an M/M/1 queue with arrival
+ * rate lambda and service rate mu (per second); lambda < mu. */
+double app_theory_md1_time(double lambda, double mu);
+double app_theory_mm1_time(double lambda, double mu);
+
+/* Replacement policies a cache's hit rate has an approximation for. */
+typedef enum { APP_CACHE_LRU, APP_CACHE_FIFO } app_cache_policy;
+
+/* The hit rate of a cache holding `c` objects under independent requests
+ * with Zipf(alpha) popularity over n objects: Che's approximation for LRU,
+ * its FIFO form otherwise (models/queueing.h). O(n) memory, O(100 n) time. */
+double app_theory_cache_hit_rate_zipf(app_cache_policy pol, double alpha, uint64_t n, double c);
+
 /* ---- results ---------------------------------------------------------------- */
 
 /* Where a type puts its results. Metric keys may be dotted
@@ -218,6 +250,14 @@ typedef struct {
     const char *name;
     double (*value)(const app_world *w, const app_spec *a, const app_view *m);
 } app_formula;
+
+/* Which headline a formula predicts, when it is not a time: its value is
+ * drawn beside that headline only. A formula the type does not list here
+ * is in seconds and is drawn beside every headline that is a time. */
+typedef struct {
+    const char *formula;  /* a name of the type's `formulas` */
+    const char *headline; /* a name of the type's `headlines` */
+} app_prediction;
 
 /* ---- dialogues: timelines and transcripts --------------------------------------- */
 
@@ -273,6 +313,7 @@ struct app_type {
     const char *csv_header;           /* its columns after "run," */
     const app_headline *headlines;    /* ended by a NULL name; may be NULL */
     const app_formula *formulas;      /* ended by a NULL name; may be NULL */
+    const app_prediction *predictions; /* ended by a NULL formula; may be NULL */
     /* Optional: the two hosts a timeline and a transcript follow. `server`
      * is a new string. */
     bool (*endpoints)(const app_spec *a, char **server);
@@ -282,6 +323,9 @@ struct app_type {
     /* Optional: lines for the stdout report of a run (two spaces of indent
      * for SINGLE, four for CASE). */
     void (*report)(const app_view *m, app_report_style style, GString *out);
+    /* Optional: a few words on a run for the footnotes of a sweep's table
+     * (nothing appended: no note), e.g. that it was unstable. */
+    void (*table_note)(const app_view *m, GString *out);
 };
 
 /* The registry: every application type, in the order the docs and the

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "models/queueing.h"
 #include "pcap_out.h"
 #include "sim/sim_trace.h"
 #include "transcript.h"
@@ -34,6 +35,41 @@ host_env *app_world_host(app_world *w, const char *name)
 }
 
 uint64_t app_world_seed(const app_world *w) { return sim_seed(w->sim); }
+
+/* Adds a finished connection's figures to its local node's totals. */
+static void transport_done(void *ud, const tcp_stats_t *s)
+{
+    app_world *w = ud;
+    if (s->local >= w->transport->len)
+        g_array_set_size(w->transport, s->local + 1);
+    app_transport_stats *t = &g_array_index(w->transport, app_transport_stats, s->local);
+    t->connections++;
+    t->bytes_sent += s->bytes_sent;
+    t->segments_sent += s->segs_sent;
+    t->retransmits += s->retransmits;
+    t->timeouts += s->timeouts;
+    t->fast_retransmits += s->fast_retransmits;
+}
+
+bool app_world_transport_stats(const app_world *w, const char *node, app_transport_stats *out)
+{
+    memset(out, 0, sizeof *out);
+    node_t *n = node ? net_node_by_name(w->net, node) : NULL;
+    if (!n)
+        return false;
+    guint a = node_addr(n);
+    if (w->transport && a < w->transport->len)
+        *out = g_array_index(w->transport, app_transport_stats, a);
+    return true;
+}
+
+double app_theory_md1_time(double lambda, double mu) { return qt_md1_time(lambda, mu); }
+double app_theory_mm1_time(double lambda, double mu) { return qt_mm1_time(lambda, mu); }
+
+double app_theory_cache_hit_rate_zipf(app_cache_policy pol, double alpha, uint64_t n, double c)
+{
+    return qt_cache_hit_rate_zipf(pol == APP_CACHE_FIFO ? QT_CACHE_FIFO : QT_CACHE_LRU, alpha, n, c);
+}
 
 void app_world_done(app_world *w)
 {
@@ -183,6 +219,15 @@ double run_result_headline(const run_result *res, const app_registry *reg, const
     return NAN;
 }
 
+bool run_formula_predicts(const run_result *res, const app_registry *reg, const char *name)
+{
+    if (res->formula_for)
+        return !strcmp(res->formula_for, name);
+    bool is_time;
+    run_headline_label(reg, name, &is_time);
+    return is_time;
+}
+
 const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time)
 {
     *is_time = false;
@@ -216,6 +261,8 @@ static bool build_network(app_world *w, const scn_run *r, GError **err)
                 return false;
     }
     w->tcp = tcp_stack_new(w->net, &r->tcp);
+    w->transport = g_array_new(FALSE, TRUE, sizeof(app_transport_stats));
+    tcp_stack_on_conn_done(w->tcp, transport_done, w);
     w->udp = udp_stack_new(w->net);
     return true;
 }
@@ -290,6 +337,8 @@ static void world_free(app_world *w)
         g_hash_table_destroy(w->tl_sent);
     if (w->arrows)
         g_array_free(w->arrows, TRUE);
+    if (w->transport)
+        g_array_free(w->transport, TRUE);
     if (w->fingerprint)
         g_checksum_free(w->fingerprint);
 }
@@ -349,15 +398,20 @@ static void collect_apps(app_world *w, run_result *res)
 }
 
 /* The textbook's value of outputs.formula, for the first application of
- * the type that has it. */
-static double formula_value(const app_world *w, const run_result *res)
+ * the type that has it, and the headline it predicts. */
+static double formula_value(const app_world *w, const run_result *res, const char **headline)
 {
     const char *name = w->run->out.formula;
+    *headline = NULL;
     for (guint i = 0; name && i < w->run->apps->len; i++) {
         const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
         for (const app_formula *f = a->type->formulas; f && f->name; f++)
-            if (!strcmp(f->name, name))
+            if (!strcmp(f->name, name)) {
+                for (const app_prediction *p = a->type->predictions; p && p->formula; p++)
+                    if (!strcmp(p->formula, name))
+                        *headline = p->headline;
                 return f->value(w, a, run_result_view(res));
+            }
     }
     return NAN;
 }
@@ -393,7 +447,7 @@ static run_result *collect(app_world *w, guint index, node_t *client, node_t *se
     add_metric(res, "tcp_open_at_end", RUN_METRIC_COUNT, (double)tcp_stack_open_count(w->tcp));
     collect_links(w, res);
     collect_apps(w, res);
-    res->formula_s = formula_value(w, res);
+    res->formula_s = formula_value(w, res, &res->formula_for);
     add_metric(res, "formula_s", RUN_METRIC_NUMBER, res->formula_s);
     return res;
 }

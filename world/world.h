@@ -104,6 +104,7 @@ typedef struct {
     sim_time_t end;            /* simulated time at the end */
     uint64_t events;
     double formula_s;          /* the textbook's value, NaN when none applies */
+    const char *formula_for;   /* the headline it predicts (static), NULL: any time */
     double rtt_s;              /* the followed pair: 2 x propagation (0 without one) */
     double bottleneck_bps;     /* the slowest link on that path */
     GArray *metrics;           /* of run_metric: the run's, then each type's, in "apps" order */
@@ -131,6 +132,8 @@ double run_result_headline(const run_result *res, const app_registry *reg, const
 /* The label ("page load time (s)") of a headline, and whether it is a
  * time (a formula in seconds may be drawn beside it). */
 const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time);
+/* Whether the run's formula is to be drawn beside headline `name`. */
+bool run_formula_predicts(const run_result *res, const app_registry *reg, const char *name);
 /* The view formulas and reports read (app.h). */
 const app_view *run_result_view(const run_result *res);
 

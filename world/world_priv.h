@@ -34,6 +34,7 @@ struct app_world {
     uint32_t tl_client, tl_server;
     GHashTable *tl_sent;  /* packet id -> send time (ns), lookup only */
     GArray *arrows;       /* of run_arrow */
+    GArray *transport;    /* of app_transport_stats, index = node address (local end) */
 };
 
 /* The application type that listens on `port` (NULL: none). */

@@ -267,6 +267,22 @@ static void test_cache_access_link(void)
     double cached = workload(s, 2, "response_time_mean_s");
     CU_ASSERT_TRUE(cached >= 1.2 && cached <= 1.35);
     ASSERT_REL(workload(s, 2, "hit_rate"), 0.4, 0.03);
+    /* at utilisation 0.974 the message transport's queue wanders but does
+     * not grow (measured over the run's quarters): stable, all three */
+    for (int k = 0; k < 3; k++)
+        CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(metrics(s, k), "cache_workload"),
+                                                         "unstable")));
+    char *csv = g_build_filename(tmp_root, "cache-access-link", "cache_requests.csv", NULL);
+    CU_ASSERT_TRUE(g_file_test(csv, G_FILE_TEST_EXISTS));
+    g_free(csv);
+    /* the bar chart of the three cases: simulated and textbook mean delay,
+     * the slides' figures as notes in its data */
+    char *dat = g_build_filename(tmp_root, "cache-access-link", "response_time.dat", NULL), *text = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(dat, &text, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# columns: category, simulated, textbook\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# note: utilisation 0.097: total delay about 2 s\n\"154 Mbps access link, no cache\" "));
+    g_free(text);
+    g_free(dat);
     cJSON_Delete(s);
 }
 
@@ -310,9 +326,32 @@ static void test_cache_size_curve(void)
             CU_ASSERT_TRUE(lfu >= lru - 0.01 && lru >= fifo - 0.01);
             if (c > 0)
                 CU_ASSERT_TRUE(lru > workload(s, (3 * a) * 6 + c - 1, "hit_rate"));
+            /* the formula is the configuration's, never the run's: Che's
+             * approximation beside LRU, its FIFO form beside FIFO, none for LFU */
+            double che = metric(s, (3 * a + 0) * 6 + c, "formula_s");
+            double fifo_f = metric(s, (3 * a + 2) * 6 + c, "formula_s");
+            CU_ASSERT_TRUE(isfinite(che) && isfinite(fifo_f) && che > fifo_f);
+            CU_ASSERT_TRUE(isnan(metric(s, (3 * a + 1) * 6 + c, "formula_s")));
+            printf("\n    Zipf %.1f, %s: LRU %.4f, Che %.4f (%+.1f%%); FIFO %.4f, its form %.4f (%+.1f%%)",
+                   a ? 1.0 : 0.8, param(s, (3 * a) * 6 + c, "apps.institution.capacity"), lru, che,
+                   100 * (lru / che - 1), fifo, fifo_f, 100 * (fifo / fifo_f - 1));
         }
+        /* LRU within 3% of Che's approximation at 500, 1,000 and 4,000
+         * objects (62.5, 125 and 500 MB of 125 kB objects) */
+        static const int at[3] = {1, 2, 4};
+        for (int i = 0; i < 3; i++)
+            ASSERT_REL(workload(s, (3 * a) * 6 + at[i], "hit_rate"), metric(s, (3 * a) * 6 + at[i], "formula_s"), 0.03);
     }
+    /* Che's figures themselves (Zipf 0.8 over 10,000 objects) */
+    CU_ASSERT_DOUBLE_EQUAL(metric(s, 2, "formula_s"), 0.4367, 1e-4);
+    CU_ASSERT_DOUBLE_EQUAL(metric(s, 4, "formula_s"), 0.7311, 1e-4);
     cJSON_Delete(s);
+    char *plot = g_build_filename(tmp_root, "cache-size-curve", "hit_rate.gp", NULL), *gp = NULL;
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(plot, &gp, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "LRU, Zipf 0.8 (textbook)"));
+    CU_ASSERT_PTR_NULL(strstr(gp, "LFU, Zipf 0.8 (textbook)"));
+    g_free(gp);
+    g_free(plot);
 }
 
 static bool same_file(const char *a, const char *b)

@@ -16,10 +16,15 @@
  *
  * Measured: response times (mean, 50th/95th/99th percentiles, split into
  * hits and misses) of the requests issued after the warm-up, the hit rate
- * achieved, the access link's utilisation both ways, and whether the access
- * queue is stable (an offered load of 1 or more is reported as unstable,
- * with the queue's measured growth rate, instead of a mean that depends on
- * the run's length).
+ * achieved, the access link's utilisation both ways, and whether the run is
+ * stable, from the response times themselves (the same rule for both
+ * transports, response_trend()): an unstable run is reported with the
+ * growth of its response times rather than as a mean that only depends on
+ * the run's length. The offered load and the access queue's growth
+ * between the middle and the end of the run are figures beside it. Over
+ * TCP, the retransmissions and timeouts of the connections at the origin
+ * and at the cache (app_world_transport_stats). Every counted request is a
+ * row of cache_requests.csv.
  *
  * With `tcp` set, the same workload runs over TCP: every request is an HTTP
  * GET from a browser of its own (non-persistent) through appsim's proxy
@@ -32,8 +37,10 @@
  * The application type "cache-workload" (app.h) reads its keys, runs it
  * on the hosts of the world (the datagram part of the host seam for the
  * message transport, streams for TCP), holds the run until every answer is
- * in, and reports its figures under "cache_workload." with the textbook's
- * "cache-access" formula.
+ * in, and reports its figures under "cache_workload." with two textbook
+ * formulas: "cache-access" (the mean response time) and "cache-hit-rate"
+ * (the hit rate: the forced h, or Che's approximation), both from the
+ * configuration alone.
  */
 #include <math.h>
 #include <stdio.h>
@@ -70,6 +77,7 @@ typedef struct {
     uint64_t request_size;
     int64_t warmup, duration;           /* ns */
     int transport;                      /* 0 message, 1 tcp */
+    bool request_rows;                  /* one row per counted request in cache_requests.csv */
 } cw_spec;
 
 static const char *const size_choices[] = {"fixed", "exponential", "pareto", NULL};
@@ -102,6 +110,7 @@ static const app_key cw_keys[] = {
     {.name = "duration", .kind = APP_KEY_TIME, .offset = CW_OFF(duration), .def = 300e9},
     {.name = "transport", .kind = APP_KEY_CHOICE, .offset = CW_OFF(transport), .choices = transport_choices,
      .expected = "\"message\" or \"tcp\""},
+    {.name = "request_rows", .kind = APP_KEY_BOOL, .offset = CW_OFF(request_rows), .def = 1},
     {0}};
 
 static void cw_check(app_reader *r, void *cfg)
@@ -116,7 +125,18 @@ static void cw_check(app_reader *r, void *cfg)
 typedef struct {
     int64_t sent;
     bool counted; /* issued after the warm-up */
+    uint64_t object, size;
 } pending;
+
+/* One request issued after the warm-up, answered: a row of cache_requests.csv. */
+typedef struct {
+    int64_t sent;    /* ns */
+    uint64_t seq;    /* issue order, to break ties of `sent` */
+    uint64_t object; /* 0: the TCP transport's hot object */
+    uint64_t size;   /* bytes of the answer's body */
+    double response; /* s */
+    bool hit;
+} cw_row;
 
 typedef struct {
     uint64_t client_tag;
@@ -145,6 +165,7 @@ typedef struct {
     host_timer_id next_arrival;
     bool generating;
     GArray *times, *hit_times, *miss_times; /* doubles (s), requests after warm-up */
+    GArray *rows;                           /* of cw_row, requests after warm-up, in answer order */
     uint64_t issued, answered, hits_counted;
     /* TCP transport */
     http_store *origin_store;
@@ -183,12 +204,28 @@ static uint64_t object_size(cachewl *w, uint64_t k)
     return s;
 }
 
+/* Counts one answered request issued after the warm-up. */
+static void record(cachewl *w, int64_t sent, uint64_t seq, uint64_t object, uint64_t size, double t, bool hit)
+{
+    g_array_append_val(w->times, t);
+    if (hit) {
+        g_array_append_val(w->hit_times, t);
+        w->hits_counted++;
+    } else {
+        g_array_append_val(w->miss_times, t);
+    }
+    cw_row row = {.sent = sent, .seq = seq, .object = object, .size = size, .response = t, .hit = hit};
+    g_array_append_val(w->rows, row);
+}
+
 /* ---- the TCP transport: one browser per request ------------------------------- */
 
 typedef struct {
     cachewl *w;
     http_browser *b;
     bool counted;
+    int64_t sent;
+    uint64_t seq, object, size;
 } tcp_req;
 
 /* Frees the browsers whose request is over (never under their own callback). */
@@ -212,13 +249,7 @@ static void tcp_done(void *ud, http_browser *b, const http_page *pg)
     const http_record *r = &g_array_index(http_browser_records(b), http_record, 0);
     if (q->counted && r->status == 200) {
         double t = (double)(pg->end - pg->start) / 1e9;
-        g_array_append_val(w->times, t);
-        if (r->cache && !strcmp(r->cache, "HIT")) {
-            g_array_append_val(w->hit_times, t);
-            w->hits_counted++;
-        } else {
-            g_array_append_val(w->miss_times, t);
-        }
+        record(w, q->sent, q->seq, q->object, q->size, t, r->cache && !strcmp(r->cache, "HIT"));
     }
     g_hash_table_remove(w->live, q);
     g_ptr_array_add(w->dead, q);
@@ -247,6 +278,10 @@ static void tcp_request(cachewl *w, uint64_t object, uint64_t size, bool hot)
     tcp_req *q = g_new0(tcp_req, 1);
     q->w = w;
     q->counted = now(w) >= w->p.warmup;
+    q->sent = now(w);
+    q->seq = w->issued;
+    q->object = hot ? 0 : object;
+    q->size = hot ? w->p.mean_size : size;
     q->b = http_browser_new(w->gen_env, &bc, NULL);
     g_hash_table_add(w->live, q);
     char *url = g_strdup_printf("http://%s%s", w->origin, path);
@@ -268,6 +303,8 @@ static void send_request(cachewl *w, uint64_t object, uint64_t size, bool forced
     pending *pd = g_new(pending, 1);
     pd->sent = now(w);
     pd->counted = pd->sent >= w->p.warmup;
+    pd->object = object;
+    pd->size = size;
     g_hash_table_insert(w->pend, g_memdup2(&tag, sizeof tag), pd);
     char msg[80];
     int n = g_snprintf(msg, sizeof msg, "%" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %d", object, size,
@@ -310,16 +347,8 @@ static void gen_recv(void *ud, host_dgram *s, const host_datagram *d)
     if (!pd)
         return;
     w->answered++;
-    if (pd->counted) {
-        double t = (double)(now(w) - pd->sent) / 1e9;
-        g_array_append_val(w->times, t);
-        if (d->tag & HIT_BIT) {
-            g_array_append_val(w->hit_times, t);
-            w->hits_counted++;
-        } else {
-            g_array_append_val(w->miss_times, t);
-        }
-    }
+    if (pd->counted)
+        record(w, pd->sent, tag, pd->object, pd->size, (double)(now(w) - pd->sent) / 1e9, (d->tag & HIT_BIT) != 0);
     g_hash_table_remove(w->pend, &tag);
 }
 
@@ -502,6 +531,7 @@ static void *cw_start(app_world *world, const app_spec *a, GError **err)
     w->times = g_array_new(FALSE, FALSE, sizeof(double));
     w->hit_times = g_array_new(FALSE, FALSE, sizeof(double));
     w->miss_times = g_array_new(FALSE, FALSE, sizeof(double));
+    w->rows = g_array_new(FALSE, FALSE, sizeof(cw_row));
     if (!find_access(w, err) || !(w->p.transport ? start_tcp(w, err) : start_messages(w, err))) {
         cw_free(w);
         return NULL;
@@ -548,6 +578,7 @@ static void cw_free(void *p)
     g_array_free(w->times, TRUE);
     g_array_free(w->hit_times, TRUE);
     g_array_free(w->miss_times, TRUE);
+    g_array_free(w->rows, TRUE);
     g_free(w);
 }
 
@@ -592,6 +623,70 @@ static void percentiles(app_collect *out, const char *prefix, const GArray *time
     g_array_free(sorted, TRUE);
 }
 
+static int cmp_row(gconstpointer a, gconstpointer b)
+{
+    const cw_row *x = a, *y = b;
+    if (x->sent != y->sent)
+        return x->sent < y->sent ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Whether the response times keep growing: the measured period (issue
+ * times from the warm-up to the end of generation) is cut into CW_WINDOWS
+ * equal windows and `means` gets the mean response time of the requests
+ * issued in each; `slope` is the least-squares slope of response time
+ * against issue time over every counted request, in seconds of response
+ * time per second of run. The run is unstable when the last window's mean
+ * is at least CW_GROWTH times the first's and the fitted line rises over
+ * the period by at least (CW_GROWTH - 1) times the first window's mean:
+ * a queue that only grows, not one that wanders near saturation (the
+ * slides' 0.97 in message transport swings between 2.8 and 4.7 s and is
+ * stable by this rule). `rows` sorted by issue time. O(rows). */
+#define CW_WINDOWS 4
+#define CW_GROWTH 1.5
+static bool response_trend(const cachewl *w, const GArray *rows, double means[CW_WINDOWS], double *slope)
+{
+    double sum[CW_WINDOWS] = {0}, n[CW_WINDOWS] = {0};
+    double span = (double)(w->p.duration - w->p.warmup);
+    double sx = 0, sy = 0, sxx = 0, sxy = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        const cw_row *r = &g_array_index(rows, cw_row, i);
+        double x = (double)(r->sent - w->p.warmup);
+        int k = (int)MIN(MAX(x / span * CW_WINDOWS, 0), CW_WINDOWS - 1);
+        sum[k] += r->response;
+        n[k]++;
+        x /= 1e9;
+        sx += x;
+        sy += r->response;
+        sxx += x * x;
+        sxy += x * r->response;
+    }
+    double m = (double)rows->len, den = m * sxx - sx * sx;
+    *slope = rows->len > 1 && den > 0 ? (m * sxy - sx * sy) / den : 0;
+    for (int k = 0; k < CW_WINDOWS; k++)
+        means[k] = n[k] > 0 ? sum[k] / n[k] : NAN;
+    double first = means[0], last = means[CW_WINDOWS - 1];
+    return isfinite(first) && isfinite(last) && last >= CW_GROWTH * first &&
+           *slope * span / 1e9 >= (CW_GROWTH - 1) * first;
+}
+
+/* The TCP figures of the hosts at both ends of the access path: the
+ * origin sends the answers down, the cache (or the browsers) the requests
+ * up. Zeros in message transport. */
+static void transport_metrics(const app_world *world, const cachewl *w, app_collect *out)
+{
+    app_transport_stats down, up;
+    app_world_transport_stats(world, w->origin, &down);
+    app_world_transport_stats(world, w->cache ? w->cache : w->gen, &up);
+    app_metric_count(out, "cache_workload.origin_connections", down.connections);
+    app_metric_count(out, "cache_workload.origin_segments_sent", down.segments_sent);
+    app_metric_count(out, "cache_workload.origin_retransmits", down.retransmits);
+    app_metric_count(out, "cache_workload.origin_timeouts", down.timeouts);
+    app_metric_count(out, "cache_workload.origin_fast_retransmits", down.fast_retransmits);
+    app_metric_count(out, "cache_workload.front_retransmits", up.retransmits);
+    app_metric_count(out, "cache_workload.front_timeouts", up.timeouts);
+}
+
 static void cw_collect(const app_world *world, void *const *insts, const app_spec *const *specs, size_t n,
                        app_collect *out)
 {
@@ -621,9 +716,26 @@ static void cw_collect(const app_world *world, void *const *insts, const app_spe
     double growth = 0;
     if (w->t_end > w->t_mid && w->t_mid > 0)
         growth = ((double)w->q_end - (double)w->q_mid) / ((double)(w->t_end - w->t_mid) / 1e9);
+    GArray *rows = g_array_copy(w->rows);
+    g_array_sort(rows, cmp_row);
+    double means[CW_WINDOWS], slope;
+    bool unstable = response_trend(w, rows, means, &slope);
     app_metric(out, "cache_workload.offered_load", offered);
-    app_metric_flag(out, "cache_workload.unstable", offered >= 1.0);
+    app_metric_flag(out, "cache_workload.unstable", unstable);
+    app_metric(out, "cache_workload.response_growth_s_per_s", slope);
+    for (int k = 0; k < CW_WINDOWS; k++) {
+        char key[80];
+        g_snprintf(key, sizeof key, "cache_workload.response_time_window%d_mean_s", k + 1);
+        app_metric(out, key, means[k]);
+    }
     app_metric(out, "cache_workload.access_queue_growth_pps", growth);
+    transport_metrics(world, w, out);
+    for (guint i = 0; w->p.request_rows && i < rows->len; i++) {
+        const cw_row *r = &g_array_index(rows, cw_row, i);
+        app_row(out, "%.9f,%" G_GUINT64_FORMAT ",%s,%" G_GUINT64_FORMAT ",%.9f", (double)r->sent / 1e9, r->object,
+                r->hit ? "hit" : "miss", r->size, r->response);
+    }
+    g_array_free(rows, TRUE);
     if (w->issued > 0 && w->answered == 0) {
         char *why = g_strdup_printf("no request of the cache workload was answered (%" G_GUINT64_FORMAT " issued)",
                                     w->issued);
@@ -656,15 +768,45 @@ static double path_time(const app_world *w, const char *a, const char *b, double
     return t;
 }
 
+/* The hit rate the configuration implies, never the run's: the forced h,
+ * or for Zipf popularity and a real cache Che's approximation for LRU (its
+ * FIFO form for FIFO), the cache holding capacity / mean_size objects.
+ * With fixed sizes that count is exact; with exponential or Pareto sizes
+ * drawn independently of popularity it is the expected number of objects
+ * the bytes hold, an approximation. No cache: 0. LFU: NaN (no closed form
+ * for an in-cache LFU; see docs/caching.md). */
+static double predicted_hit_rate(const cw_spec *s)
+{
+    if (s->hit_probability >= 0)
+        return s->hit_probability;
+    if (!s->cache)
+        return 0;
+    if (s->policy == CACHE_LFU || s->mean_size == 0)
+        return NAN;
+    double c = s->sizes == CW_FIXED ? floor((double)s->capacity / (double)s->mean_size)
+                                    : (double)s->capacity / (double)s->mean_size;
+    return app_theory_cache_hit_rate_zipf(s->policy == CACHE_FIFO ? APP_CACHE_FIFO : APP_CACHE_LRU, s->zipf,
+                                          (uint64_t)s->objects, c);
+}
+
+static double cache_hit_rate_formula(const app_world *w, const app_spec *a, const app_view *m)
+{
+    (void)w;
+    (void)m;
+    return predicted_hit_rate(a->cfg);
+}
+
 /* The slides' arithmetic for the institutional network, with queueing
  * theory for the access link: E[T] = h T_hit + (1 - h) T_miss, where a miss
  * pays the path to the origin and back plus the access link's time in
- * system, M/D/1 for fixed sizes and M/M/1 for exponential ones:
- * Delta / (1 - Delta beta) with Delta the mean transmission time and beta
- * the rate of misses. h is the forced hit probability, or the measured
- * hit rate. NaN for Pareto sizes or a saturated link. */
+ * system, M/D/1 for fixed sizes and M/M/1 for exponential ones
+ * (models/queueing.h): with Delta the mean transmission time and beta the
+ * rate of misses, mu = 1 / Delta and lambda = beta. h is the predicted hit
+ * rate (predicted_hit_rate). NaN for Pareto sizes, LFU or a saturated
+ * link. */
 static double cache_access_formula(const app_world *w, const app_spec *a, const app_view *m)
 {
+    (void)m;
     const cw_spec *s = a->cfg;
     const char *gen = a->host, *cache = s->cache, *front = cache ? cache : gen;
     app_path down;
@@ -674,17 +816,15 @@ static double cache_access_formula(const app_world *w, const app_spec *a, const 
     for (int i = 0; i < down.n; i++)
         if (!strcmp(down.hops[i].link, s->access_link))
             access = &down.hops[i];
-    if (!access)
+    double h = predicted_hit_rate(s);
+    if (!access || isnan(h))
         return NAN;
-    double h = s->hit_probability >= 0 ? s->hit_probability : app_view_metric(m, "cache_workload.hit_rate");
-    if (isnan(h))
-        h = 0;
     double req = (double)s->request_size, size = (double)s->mean_size;
     double delta = (size + app_world_header_bytes(w, true)) * 8 / (double)access->rate_bps;
     double beta = (1 - h) * s->rate, rho = beta * delta;
     if (rho >= 1)
         return NAN;
-    double wq = s->sizes == CW_FIXED ? delta + rho * delta / (2 * (1 - rho)) : delta / (1 - rho);
+    double wq = s->sizes == CW_FIXED ? app_theory_md1_time(beta, 1 / delta) : app_theory_mm1_time(beta, 1 / delta);
     double t_hit = cache ? path_time(w, gen, cache, req, NULL) + path_time(w, cache, gen, size, NULL) : NAN;
     double t_miss = path_time(w, gen, front, req, NULL) + path_time(w, front, s->origin, req, NULL) +
                     path_time(w, s->origin, front, size, access) + wq +
@@ -703,6 +843,32 @@ static double cw_metric(const app_view *m, const char *name)
     return app_view_metric(m, key);
 }
 
+/* The measured instability: response times that only grow. */
+static void cw_unstable_line(const app_view *m, const char *indent, GString *out)
+{
+    if (cw_metric(m, "unstable") == 0)
+        return;
+    g_string_append_printf(out,
+                           "%sunstable: the mean response time grew from %.3f s (first quarter of the run) to "
+                           "%.3f s (last quarter), %.4f s per s; offered load %.3f\n",
+                           indent, cw_metric(m, "response_time_window1_mean_s"),
+                           cw_metric(m, "response_time_window4_mean_s"), cw_metric(m, "response_growth_s_per_s"),
+                           cw_metric(m, "offered_load"));
+}
+
+/* Over TCP: what the origin sent across the access path, and sent again. */
+static void cw_tcp_line(const app_view *m, const char *indent, GString *out)
+{
+    double conns = cw_metric(m, "origin_connections");
+    if (!(conns > 0))
+        return;
+    g_string_append_printf(out,
+                           "%sTCP at the origin: %.0f connections, %.0f segments sent, %.0f retransmitted "
+                           "(%.0f timeouts, %.0f fast retransmits)\n",
+                           indent, conns, cw_metric(m, "origin_segments_sent"), cw_metric(m, "origin_retransmits"),
+                           cw_metric(m, "origin_timeouts"), cw_metric(m, "origin_fast_retransmits"));
+}
+
 static void cw_report(const app_view *m, app_report_style style, GString *out)
 {
     bool unstable = cw_metric(m, "unstable") != 0;
@@ -715,8 +881,9 @@ static void cw_report(const app_view *m, app_report_style style, GString *out)
                                "(down), %.3f (up)%s\n",
                                cw_metric(m, "hit_response_time_mean_s"), cw_metric(m, "miss_response_time_mean_s"),
                                cw_metric(m, "hit_rate"), cw_metric(m, "access_down_utilisation"),
-                               cw_metric(m, "access_up_utilisation"),
-                               unstable ? "; UNSTABLE: the access queue only grows" : "");
+                               cw_metric(m, "access_up_utilisation"), unstable ? "; UNSTABLE" : "");
+        cw_unstable_line(m, "  ", out);
+        cw_tcp_line(m, "  ", out);
         return;
     }
     g_string_append_printf(out,
@@ -729,12 +896,23 @@ static void cw_report(const app_view *m, app_report_style style, GString *out)
     if (isfinite(f))
         g_string_append_printf(out, ", formula %.3f s", f);
     g_string_append(out, "\n");
-    if (unstable)
-        g_string_append_printf(out, "    unstable: offered load %.3f, the access queue grew by %.1f packets/s\n",
-                               cw_metric(m, "offered_load"), cw_metric(m, "access_queue_growth_pps"));
+    cw_unstable_line(m, "    ", out);
+    cw_tcp_line(m, "    ", out);
 }
 
-static const app_formula cw_formulas[] = {{"cache-access", cache_access_formula}, {NULL, NULL}};
+/* A table's footnote: unstable runs, with their growth. */
+static void cw_note(const app_view *m, GString *out)
+{
+    if (cw_metric(m, "unstable") != 0)
+        g_string_append_printf(out, "unstable: response times grow by %.3f s per s (%.1f s, then %.1f s)",
+                               cw_metric(m, "response_growth_s_per_s"), cw_metric(m, "response_time_window1_mean_s"),
+                               cw_metric(m, "response_time_window4_mean_s"));
+}
+
+static const app_formula cw_formulas[] = {
+    {"cache-access", cache_access_formula}, {"cache-hit-rate", cache_hit_rate_formula}, {NULL, NULL}};
+
+static const app_prediction cw_predictions[] = {{"cache-hit-rate", "hit_rate"}, {NULL, NULL}};
 
 static const app_headline cw_headlines[] = {
     {"response_time", "mean response time (s)", "cache_workload.response_time_mean_s", true},
@@ -753,5 +931,9 @@ const app_type cache_workload_app = {
     .collect = cw_collect,
     .headlines = cw_headlines,
     .formulas = cw_formulas,
+    .predictions = cw_predictions,
+    .csv_file = "cache_requests.csv",
+    .csv_header = "time_s,object,result,size_bytes,response_time_s",
     .report = cw_report,
+    .table_note = cw_note,
 };

@@ -158,6 +158,20 @@ static void test_conservation(void)
             ASSERT_REL(m(r, "hit_rate"), 0.4, 0.05);
         else
             CU_ASSERT_TRUE(m(r, "hit_rate") > 0.3 && m(r, "hit_rate") < 0.9); /* 1 MB holds the popular 100 */
+        /* cache_requests.csv: one row per counted request, hits and misses as counted */
+        CU_ASSERT_EQUAL_FATAL(r->csvs->len, 1);
+        const run_csv *csv = g_ptr_array_index(r->csvs, 0);
+        CU_ASSERT_STRING_EQUAL(csv->file, "cache_requests.csv");
+        CU_ASSERT_STRING_EQUAL(csv->header, "time_s,object,result,size_bytes,response_time_s");
+        gchar **lines = g_strsplit(csv->rows->str, "\n", -1);
+        guint rows = 0, hit_rows = 0;
+        for (gchar **l = lines; *l && **l; l++) {
+            rows++;
+            hit_rows += strstr(*l, ",hit,") != NULL;
+        }
+        g_strfreev(lines);
+        CU_ASSERT_EQUAL(rows, answered);
+        CU_ASSERT_EQUAL(hit_rows, round(hits));
         printf("\n    %s: %.0f requests, hit rate %.3f", forced ? "forced h = 0.4" : "Zipf 0.9, LFU", answered,
                m(r, "hit_rate"));
         run_result_free(r);
@@ -175,6 +189,26 @@ static void test_unstable(void)
     CU_ASSERT_TRUE(m(r, "offered_load") > 1.4);
     /* arrivals 15/s, service 10/s: the queue grows by about 5 per second */
     ASSERT_REL(m(r, "access_queue_growth_pps"), 15 - 10e6 / ((125000 + 28) * 8), 0.15);
+    /* measured: every quarter's mean response time above the last */
+    CU_ASSERT_TRUE(m(r, "response_time_window4_mean_s") > 1.5 * m(r, "response_time_window1_mean_s"));
+    CU_ASSERT_TRUE(m(r, "response_growth_s_per_s") > 0.1);
+    run_result_free(r);
+    /* the same overload over TCP: measured the same way */
+    r = run_case(10000000, true,
+                 "\"rate\": 15, \"mean_size\": 125000, \"hit_probability\": 0, \"request_size\": 100, "
+                 "\"warmup\": \"5s\", \"duration\": \"60s\", \"transport\": \"tcp\"",
+                 "\"max_time\": \"3000s\",");
+    printf("\n    tcp, offered load %.2f: quarters %.2f s to %.2f s, %.3f s per s, unstable %g",
+           m(r, "offered_load"), m(r, "response_time_window1_mean_s"), m(r, "response_time_window4_mean_s"),
+           m(r, "response_growth_s_per_s"), m(r, "unstable"));
+    CU_ASSERT_EQUAL(m(r, "unstable"), 1);
+    run_result_free(r);
+    /* a stable load is not: utilisation 0.6, fixed sizes */
+    r = run_case(25000000, false,
+                 "\"rate\": 15, \"mean_size\": 125000, \"hit_probability\": 0, \"request_size\": 100, "
+                 "\"warmup\": \"10s\", \"duration\": \"200s\"",
+                 NULL);
+    CU_ASSERT_EQUAL(m(r, "unstable"), 0);
     run_result_free(r);
 }
 
@@ -190,6 +224,15 @@ static void test_tcp_transport(void)
     ASSERT_REL(m(r, "hit_rate"), 0.5, 0.2);
     /* a hit crosses the LAN only; a miss pays the handshakes upstream */
     CU_ASSERT_TRUE(m(r, "hit_response_time_mean_s") < m(r, "miss_response_time_mean_s"));
+    /* the transport's figures: one connection from the proxy to the origin
+     * per miss (and the hot object's first fetch); on this loss-free,
+     * sub-millisecond path nothing is sent twice */
+    double misses = m(r, "answered") - round(m(r, "hit_rate") * m(r, "counted"));
+    CU_ASSERT_TRUE(m(r, "origin_connections") >= misses - 10 && m(r, "origin_connections") <= misses + 10);
+    CU_ASSERT_TRUE(m(r, "origin_segments_sent") > m(r, "origin_connections"));
+    CU_ASSERT_EQUAL(m(r, "origin_retransmits"), 0);
+    CU_ASSERT_EQUAL(m(r, "origin_timeouts"), 0);
+    CU_ASSERT_EQUAL(m(r, "front_retransmits"), 0);
     printf("\n    tcp: %.0f requests, hit rate %.3f, hits %.4f s, misses %.4f s", m(r, "answered"), m(r, "hit_rate"),
            m(r, "hit_response_time_mean_s"), m(r, "miss_response_time_mean_s"));
     run_result_free(r);
