@@ -280,7 +280,7 @@ static void test_cache_access_link(void)
     char *dat = g_build_filename(tmp_root, "cache-access-link", "response_time.dat", NULL), *text = NULL;
     CU_ASSERT_TRUE_FATAL(g_file_get_contents(dat, &text, NULL, NULL));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "# columns: category, simulated, textbook\n"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# note: utilisation 0.097: total delay about 2 s\n\"154 Mbps access link, no cache\" "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# note: the slides: utilisation 0.097: total delay about 2 s\n\"154 Mbps access link, no cache\" "));
     g_free(text);
     g_free(dat);
     cJSON_Delete(s);
