@@ -176,6 +176,8 @@ uint32_t app_world_header_bytes(const app_world *w, bool udp);
 typedef struct {
     uint32_t mss;
     bool ideal;           /* the textbook's ideal TCP: no slow start */
+    double rto_min_s;     /* the retransmission timeout's floor, seconds */
+    double rto_initial_s; /* the timeout before any round-trip sample (a SYN's), seconds */
 } app_tcp_info;
 
 void app_world_tcp(const app_world *w, app_tcp_info *out);

@@ -106,6 +106,8 @@ void app_world_tcp(const app_world *w, app_tcp_info *out)
 {
     out->mss = w->run->tcp.mss;
     out->ideal = w->run->tcp.cc == TCP_CC_IDEAL;
+    out->rto_min_s = sim_time_to_s(w->run->tcp.rto_min);
+    out->rto_initial_s = sim_time_to_s(w->run->tcp.rto_initial);
 }
 
 const app_type *world_type_at_port(const app_world *w, uint16_t port)
