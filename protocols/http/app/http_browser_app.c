@@ -576,12 +576,13 @@ static double tx(uint64_t bytes, uint64_t rate_bps)
 }
 
 /* The time a message of `bytes` (0: a bare SYN or ACK) takes across the
- * path when its packets are sent back to back: segments of at most `mss`
- * bytes plus `hdr` header bytes, stored and forwarded on every hop. The
- * last packet arrives at
- *   max over hops j of [ sum_{i<j} t_i(first) + sum_k t_j(k) + sum_{i>j} t_i(last) ] + sum_i d_i,
- * computed here by the recurrence it solves (a packet leaves hop j when it
- * has arrived there and the packet before it has left): O(packets x hops). */
+ * path when its packets are sent back to back, behind `lead` bare packets
+ * sent just before it: segments of at most `mss` bytes plus `hdr` header
+ * bytes, stored and forwarded on every hop. A packet leaves hop j when it
+ * has arrived there and the packet before it has left; the last one
+ * arrives at the heaviest monotone path through the grid of (packet, hop)
+ * transmission times plus the propagation delays. On one link of rate R
+ * and delay d that is d + sum_k (L_k + hdr) / R. O(packets x hops). */
 static double cross_after(const app_path *p, uint32_t lead, uint64_t bytes, uint32_t mss, uint32_t hdr)
 {
     double free_at[G_N_ELEMENTS(p->hops)] = {0}, arrive = 0;
@@ -612,17 +613,19 @@ static double cross(const app_path *p, uint64_t bytes, uint32_t mss, uint32_t hd
     return cross_after(p, 0, bytes, mss, hdr);
 }
 
-/* The time a message of `bytes` holds the slowest hop of the path. */
+/* The time a message of `bytes` (0: a bare packet) holds the slowest hop
+ * of the path: the sum of its packets' transmission times there. */
 static double hold(const app_path *p, uint64_t bytes, uint32_t mss, uint32_t hdr)
 {
     double worst = 0;
     for (int j = 0; j < p->n; j++) {
         double t = 0;
-        for (uint64_t off = 0; off < bytes || (bytes == 0 && off == 0); off += mss) {
-            t += tx(MIN((uint64_t)mss, bytes - off) + hdr, p->hops[j].rate_bps);
-            if (bytes == 0)
-                break;
-        }
+        uint64_t off = 0;
+        do {
+            uint64_t seg = MIN((uint64_t)mss, bytes - off);
+            t += tx(seg + hdr, p->hops[j].rate_bps);
+            off += seg;
+        } while (off < bytes);
         worst = MAX(worst, t);
     }
     return worst;
