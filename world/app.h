@@ -150,6 +150,9 @@ typedef struct {
     const char *link, *from, *to; /* borrowed from the world */
     uint64_t rate_bps;
     int64_t delay_ns;
+    uint32_t queue_limit_pkts;  /* drop-tail limit of its queue; 0: none */
+    uint64_t queue_limit_bytes; /* the same in bytes; 0: none */
+    double loss;                /* probability that a packet is lost on the wire */
 } app_hop;
 
 typedef struct {

@@ -75,6 +75,9 @@ bool app_world_path(const app_world *w, const char *from, const char *to, app_pa
         h->link = link_name(link_dir_link(d));
         h->rate_bps = p->rate_bps;
         h->delay_ns = p->delay;
+        h->queue_limit_pkts = p->queue_pkts;
+        h->queue_limit_bytes = p->queue_bytes;
+        h->loss = p->loss;
         out->rtt_s += 2 * sim_time_to_s(p->delay);
         out->bottleneck_bps = MIN(out->bottleneck_bps, (double)p->rate_bps);
         at = link_dir_dst(d);

@@ -631,6 +631,36 @@ static double hold(const app_path *p, uint64_t bytes, uint32_t mss, uint32_t hdr
     return worst;
 }
 
+/* Packets of a message of `bytes` (0: one bare packet). */
+static uint64_t packets(uint64_t bytes, uint32_t mss) { return bytes ? (bytes + mss - 1) / mss : 1; }
+
+/* Whether the formulas hold on this path: no random loss, and no queue
+ * limit that `pkts` packets (of `bytes` bytes in all, headers included)
+ * waiting at once would pass. The ideal TCP sends a whole message at
+ * once, so its packets wait together in the first hop's queue, and in
+ * the slowest hop's; a drop costs a retransmission timeout the formulas
+ * do not count. */
+static bool no_drops(const page_facts *f, uint64_t pkts, uint64_t bytes)
+{
+    for (int d = 0; d < 2; d++) {
+        const app_path *p = d ? &f->down : &f->up;
+        for (int j = 0; j < p->n; j++) {
+            const app_hop *h = &p->hops[j];
+            if (h->loss > 0 || (h->queue_limit_pkts && pkts > h->queue_limit_pkts) ||
+                (h->queue_limit_bytes && bytes > h->queue_limit_bytes))
+                return false;
+        }
+    }
+    return true;
+}
+
+/* The same for one message: all its packets but the one on the wire wait. */
+static bool message_fits(const page_facts *f, uint64_t bytes)
+{
+    uint64_t k = packets(bytes, f->mss);
+    return no_drops(f, k - 1, bytes + k * f->hdr);
+}
+
 /* One request and its response on an open connection:
  * X = T_up(q) + proc + T_down(r). `lead` bare packets (the ACK of the
  * response just received) go out ahead of the request. */
@@ -686,7 +716,7 @@ typedef struct {
     GArray *ev;           /* of px_event, unordered; the earliest is taken each time */
     uint64_t seq;
     double up_free, down_free;
-    bool timeout;         /* a message waited long enough for a retransmission */
+    bool timeout;         /* a message waited long enough for a retransmission, or was dropped */
 } px_links;
 
 static void px_add(px_links *l, double t, px_kind kind, uint32_t conn, uint32_t lead)
@@ -705,6 +735,12 @@ static double px_send(px_links *l, bool up, double t, uint32_t lead, uint64_t by
     for (uint32_t k = 0; k < lead; k++)
         *free_at = MAX(t, *free_at) + hold(p, 0, f->mss, f->hdr);
     double h = hold(p, bytes, f->mss, f->hdr), wait = MAX(t, *free_at) - t;
+    /* The backlog it joins, in full-sized packets, and its own packets
+     * but the first must fit in the queues. */
+    double full = hold(p, f->mss, f->mss, f->hdr);
+    uint64_t k = packets(bytes, f->mss), behind = full > 0 ? (uint64_t)ceil(wait / full) : 0;
+    if (!no_drops(f, behind + k - 1, (behind + k) * ((uint64_t)f->mss + f->hdr)))
+        l->timeout = true;
     /* The sender's timer runs from the moment it sends until the first
      * acknowledgement: a wait in the queue, the first packet's
      * transmission and a round trip. The timeout is at least rto_min and
@@ -790,6 +826,9 @@ static double http_page_formula(const app_world *w, const app_spec *a, const app
     const browser_spec *s = a->cfg;
     uint32_t par = (uint32_t)MAX(s->parallel, 1);
     double base = fresh(&f, 0, f.q0, f.r0);
+    if (!message_fits(&f, f.r0) || (f.n && !message_fits(&f, f.r)) ||
+        ((browser_mode)s->mode == BROWSER_P_PIPELINE && !message_fits(&f, (uint64_t)f.n * f.r)))
+        return NAN;
     switch ((browser_mode)s->mode) {
     case BROWSER_NP_SERIAL: return base + fresh(&f, np_lead(&f, f.r0), f.q, f.r) * (f.n > 0) +
                                    (f.n > 1 ? (f.n - 1) * fresh(&f, np_lead(&f, f.r), f.q, f.r) : 0);
@@ -806,7 +845,7 @@ static double single_object_formula(const app_world *w, const app_spec *a, const
 {
     (void)m;
     page_facts f;
-    return facts(w, a, &f) ? fresh(&f, 0, f.q0, f.r0) : NAN;
+    return facts(w, a, &f) && message_fits(&f, f.r0) ? fresh(&f, 0, f.q0, f.r0) : NAN;
 }
 
 /* The textbook's latency with slow start: 2 RTT + O/R + P (RTT + S/R) -
@@ -830,7 +869,7 @@ static double slow_start_formula(const app_world *w, const app_spec *a, const ap
     if (!facts(w, a, &f))
         return NAN;
     if (f.ideal)
-        return fresh(&f, 0, f.q0, f.r0);
+        return message_fits(&f, f.r0) ? fresh(&f, 0, f.q0, f.r0) : NAN;
     double segs = ceil((double)f.r0 / f.mss);
     double o = (double)f.r0 + segs * f.hdr, s = (double)f.mss + f.hdr;
     return slow_start_latency(o, s, f.rate, f.rtt) + ((double)f.q0 + 3.0 * f.hdr) * 8 / f.rate;
