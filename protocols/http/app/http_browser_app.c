@@ -674,7 +674,8 @@ static double exchange(const page_facts *f, uint32_t lead, uint64_t q, uint64_t 
  * E = T_up(SYN) + T_down(SYN-ACK) + X. */
 static double fresh(const page_facts *f, uint32_t lead, uint64_t q, uint64_t r)
 {
-    return cross_after(&f->up, lead, 0, f->mss, f->hdr) + cross(&f->down, 0, f->mss, f->hdr) + exchange(f, 0, q, r);
+    return cross_after(&f->up, lead, 0, f->mss, f->hdr) + cross(&f->down, 0, f->mss, f->hdr) +
+           exchange(f, 0, q, r);
 }
 
 /* Closing a connection after a response: when the response came in one
@@ -700,7 +701,8 @@ static uint32_t np_lead(const page_facts *f, uint64_t r) { return r <= f->mss ? 
  * response; on an open one request and response; the ACK of a response
  * leaves ahead of what the browser sends next (a bare packet, see
  * np_lead). Computed here event by event in time order (ties in the order
- * they were made, as the engine does): O(n (n + N)). */
+ * they were made, as the engine does): about 4 n events, each found among
+ * at most N pending ones, so O(n N) plus each message's packets x hops. */
 typedef enum { PX_SEND_SYN, PX_SYN_IN, PX_SYNACK_IN, PX_REQ_IN, PX_RESP_IN } px_kind;
 
 typedef struct {
@@ -759,7 +761,7 @@ static double parallel_objects(const page_facts *f, uint32_t par, bool persist)
     if (!f->n)
         return 0;
     px_links l = {.f = f, .ev = g_array_new(FALSE, FALSE, sizeof(px_event))};
-    uint32_t next = 0, conns = 0, done = 0;
+    uint32_t next = 0, conns = 0;
     double last = 0;
     /* The base page is in at time 0: its ACK leaves first, then the
      * first object on its connection (persistent) or a new one. */
@@ -788,7 +790,6 @@ static double parallel_objects(const page_facts *f, uint32_t par, bool persist)
         case PX_SYNACK_IN: px_add(&l, px_send(&l, true, e.t, 0, f->q), PX_REQ_IN, e.conn, 0); break;
         case PX_REQ_IN: px_add(&l, px_send(&l, false, e.t + f->proc, 0, f->r), PX_RESP_IN, e.conn, 0); break;
         case PX_RESP_IN:
-            done++;
             last = MAX(last, e.t);
             if (next < f->n) {
                 next++;
@@ -830,8 +831,9 @@ static double http_page_formula(const app_world *w, const app_spec *a, const app
         ((browser_mode)s->mode == BROWSER_P_PIPELINE && !message_fits(&f, (uint64_t)f.n * f.r)))
         return NAN;
     switch ((browser_mode)s->mode) {
-    case BROWSER_NP_SERIAL: return base + fresh(&f, np_lead(&f, f.r0), f.q, f.r) * (f.n > 0) +
-                                   (f.n > 1 ? (f.n - 1) * fresh(&f, np_lead(&f, f.r), f.q, f.r) : 0);
+    case BROWSER_NP_SERIAL: /* the first object's SYN waits behind the base page's ACK */
+        return f.n ? base + fresh(&f, np_lead(&f, f.r0), f.q, f.r) + (f.n - 1) * fresh(&f, np_lead(&f, f.r), f.q, f.r)
+                   : base;
     case BROWSER_NP_PARALLEL: return base + parallel_objects(&f, par, false);
     case BROWSER_P_SERIAL: return base + f.n * exchange(&f, 1, f.q, f.r);
     case BROWSER_P_PIPELINE: return base + pipelined_objects(&f);
