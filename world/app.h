@@ -150,6 +150,9 @@ typedef struct {
     const char *link, *from, *to; /* borrowed from the world */
     uint64_t rate_bps;
     int64_t delay_ns;
+    uint32_t queue_limit_pkts;  /* drop-tail limit of its queue; 0: none */
+    uint64_t queue_limit_bytes; /* the same in bytes; 0: none */
+    double loss;                /* probability that a packet is lost on the wire */
 } app_hop;
 
 typedef struct {
@@ -176,6 +179,8 @@ uint32_t app_world_header_bytes(const app_world *w, bool udp);
 typedef struct {
     uint32_t mss;
     bool ideal;           /* the textbook's ideal TCP: no slow start */
+    double rto_min_s;     /* the retransmission timeout's floor, seconds */
+    double rto_initial_s; /* the timeout before any round-trip sample (a SYN's), seconds */
 } app_tcp_info;
 
 void app_world_tcp(const app_world *w, app_tcp_info *out);

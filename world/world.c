@@ -111,6 +111,9 @@ bool app_world_path(const app_world *w, const char *from, const char *to, app_pa
         h->link = link_name(link_dir_link(d));
         h->rate_bps = p->rate_bps;
         h->delay_ns = p->delay;
+        h->queue_limit_pkts = p->queue_pkts;
+        h->queue_limit_bytes = p->queue_bytes;
+        h->loss = p->loss;
         out->rtt_s += 2 * sim_time_to_s(p->delay);
         out->bottleneck_bps = MIN(out->bottleneck_bps, (double)p->rate_bps);
         at = link_dir_dst(d);
@@ -142,6 +145,8 @@ void app_world_tcp(const app_world *w, app_tcp_info *out)
 {
     out->mss = w->run->tcp.mss;
     out->ideal = w->run->tcp.cc == TCP_CC_IDEAL;
+    out->rto_min_s = sim_time_to_s(w->run->tcp.rto_min);
+    out->rto_initial_s = sim_time_to_s(w->run->tcp.rto_initial);
 }
 
 const app_type *world_type_at_port(const app_world *w, uint16_t port)

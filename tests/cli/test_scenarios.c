@@ -151,16 +151,18 @@ static void test_shipped_check(void)
     }
 }
 
-/* 2 RTT + L/R, plus the headers and handshake transmissions: within 3%. */
+/* 2 RTT + L/R where L is what crosses the wire (the request, the
+ * response's head and body, the handshake, 40 header bytes a packet): the
+ * ideal TCP follows it to the nanosecond (1e-6 relative in the assertion). */
 static void test_single_object(void)
 {
     cJSON *s = run_shipped("http-single-object", "", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     double t = metric(s, 0, "page_load_time_mean_s"), f = metric(s, 0, "formula_s");
     printf("\n    single object: %.6f s, 2 RTT + L/R = %.6f s", t, f);
-    ASSERT_REL(f, 0.2 + 10000 * 8 / 1e6, 1e-12);
-    ASSERT_REL(t, f, 0.03);
-    CU_ASSERT_TRUE(t > f);
+    ASSERT_REL(f, t, 1e-6);
+    /* above the textbook's 2 RTT + O/R with the body alone */
+    CU_ASSERT_TRUE(f > 0.2 + 10000 * 8 / 1e6);
     /* pinned (determinism) */
     CU_ASSERT_DOUBLE_EQUAL(t, 0.286392, 1e-6);
     char *tl = g_build_filename(tmp_root, "http-single-object", "timeline.gp", NULL);
@@ -192,32 +194,39 @@ static void test_single_object(void)
     s = run_shipped("http-single-object", "-set", set);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     ASSERT_REL(metric(s, 0, "rtt_s"), 0.2, 1e-12);
-    ASSERT_REL(metric(s, 0, "formula_s"), 0.4 + 0.08, 1e-12);
+    ASSERT_REL(metric(s, 0, "formula_s"), metric(s, 0, "page_load_time_mean_s"), 1e-6);
+    CU_ASSERT_TRUE(metric(s, 0, "formula_s") > 0.4 + 0.08);
     cJSON_Delete(s);
 }
 
-/* Ideal TCP within 1% of 2 RTT + O/R; reno within 1% of the slow-start
- * formula, or up to one more stall (at most RTT + S/R) above it where the
- * ~200-byte HTTP head pushes the object over a window boundary. */
+/* The slow-start formula fed what crosses the wire (the response's head
+ * and body as O, segments with their headers as S, the request and the
+ * handshake added): ideal TCP and reno within 1% (in the assertion) at
+ * every size, with the scenario's header-less packets and with 40-byte
+ * headers at RTT 100 ms and 10 ms. */
 static void test_ideal_vs_reno(void)
 {
-    cJSON *s = run_shipped("tcp-ideal-vs-reno", "", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-    int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs"));
-    CU_ASSERT_EQUAL(n, 16);
-    const double rtt = 0.1, sr = 1460 * 8 / 1e7;
-    for (int k = 0; k < n; k++) {
-        double t = metric(s, k, "page_load_time_mean_s"), f = metric(s, k, "formula_s");
-        bool ideal = !strcmp(param(s, k, "tcp.cc"), "ideal");
-        bool ok = fabs(t - f) <= 0.01 * f || (!ideal && t > f && t <= f + rtt + sr + 0.01 * f);
-        if (!ok)
-            printf("\n    %s %s: %.6f vs %.6f", param(s, k, "tcp.cc"),
-                   param(s, k, "apps.web.objects.0.size"), t, f);
-        CU_ASSERT_TRUE(ok);
-        if (ideal)
-            ASSERT_REL(t, f, 0.01);
+    static const char *const sets[][5] = {
+        {NULL},
+        {"--set", "tcp.header=40", NULL},
+        {"--set", "tcp.header=40", "--set", "links.access.delay=5ms", NULL},
+    };
+    double worst = 0;
+    for (size_t v = 0; v < G_N_ELEMENTS(sets); v++) {
+        char suffix[16];
+        g_snprintf(suffix, sizeof suffix, "-%zu", v);
+        cJSON *s = run_shipped("tcp-ideal-vs-reno", suffix, sets[v][0] ? sets[v] : NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+        int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs"));
+        CU_ASSERT_EQUAL(n, 16);
+        for (int k = 0; k < n; k++) {
+            double t = metric(s, k, "page_load_time_mean_s"), f = metric(s, k, "formula_s");
+            ASSERT_REL(f, t, 0.01);
+            worst = MAX(worst, fabs(f / t - 1));
+        }
+        cJSON_Delete(s);
     }
-    cJSON_Delete(s);
+    printf("\n    slow start: worst error %.3f%%", 100 * worst);
 }
 
 static void test_persistence_and_parallel(void)
@@ -231,9 +240,17 @@ static void test_persistence_and_parallel(void)
         double np = metric(s, d, "page_load_time_mean_s"), npp = metric(s, 6 + d, "page_load_time_mean_s");
         double p = metric(s, 12 + d, "page_load_time_mean_s"), pp = metric(s, 18 + d, "page_load_time_mean_s");
         CU_ASSERT_TRUE(np > p && p > pp && np > npp);
-        /* reno never beats the textbook's negligible-size formula */
-        for (int m = 0; m < 4; m++)
-            CU_ASSERT_TRUE(metric(s, 6 * m + d, "page_load_time_mean_s") >= metric(s, 6 * m + d, "formula_s"));
+        /* Objects of 10 kB fit in reno's initial window: reno is the
+         * ideal TCP the formula follows, within 1%, except pipelined,
+         * where ten responses share one window and reno is slower. */
+        for (int m = 0; m < 4; m++) {
+            double t = metric(s, 6 * m + d, "page_load_time_mean_s"), f = metric(s, 6 * m + d, "formula_s");
+            if (m == 3) {
+                CU_ASSERT_TRUE(t > f);
+            } else {
+                ASSERT_REL(f, t, 0.01);
+            }
+        }
     }
     /* pinned: non-persistent and persistent at 50 ms one way */
     CU_ASSERT_DOUBLE_EQUAL(metric(s, 3, "page_load_time_mean_s"), 2.287038, 1e-6);
@@ -244,6 +261,20 @@ static void test_persistence_and_parallel(void)
     CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs")), 20);
     /* more non-persistent connections help, up to a point */
     CU_ASSERT_TRUE(metric(s, 0, "page_load_time_mean_s") > 2 * metric(s, 4, "page_load_time_mean_s"));
+    cJSON_Delete(s);
+    /* Over two hops with the ideal TCP the formula is within 1% (in the
+     * assertion) wherever it is given; it is given up to 3 connections
+     * and says none where the 50-packet queue could overflow. */
+    const char *ideal[] = {"--set", "tcp.cc=ideal", NULL};
+    s = run_shipped("http-parallel", "-ideal", ideal);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    for (int k = 0; k < 20; k++) {
+        double t = metric(s, k, "page_load_time_mean_s"), f = metric(s, k, "formula_s");
+        if (k % 10 < 3)
+            CU_ASSERT_FALSE(isnan(f));
+        if (!isnan(f))
+            ASSERT_REL(f, t, 0.01);
+    }
     cJSON_Delete(s);
 }
 

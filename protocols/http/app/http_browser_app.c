@@ -21,7 +21,15 @@
 
 #include "http_apps.h"
 #include "protocols/http/http_browser.h"
+#include "protocols/http/http_msg.h"
+#include "protocols/http/http_store.h"
 #include "protocols/http/http_url.h"
+
+/* The version the browser and the server put in their heads (as in
+ * http_browser.c and http_server.c). */
+#ifndef APPSIM_VERSION
+#define APPSIM_VERSION "0.1.0"
+#endif
 
 /* The longest URL a browser's "pages" may list, in bytes. */
 #define BROWSER_MAX_URL 1000
@@ -402,33 +410,412 @@ static bool browser_endpoints(const app_spec *a, char **server)
 
 /* ---- the textbook's formulas ---------------------------------------------------------- */
 
-/* What the formulas need: the path to the first URL's server and the
- * server's first page (or object). */
+/*
+ * The closed forms the simulator's ideal TCP follows (docs/http.md,
+ * "Validation", derives them). Every term is a propagation delay or the
+ * transmission time of what crosses the wire: each packet is its payload
+ * plus the network's header bytes, cut at the MSS, sent back to back and
+ * stored and forwarded on every hop of the path, each time rounded up to
+ * the nanosecond as the links do. The HTTP heads are built with the same
+ * serializer and the same headers the browser and the server use, so the
+ * L of L/R is what crosses the wire.
+ */
+
+/* What the formulas need: the path to the first URL's server, the
+ * transport, and the sizes of the messages of one page load. */
 typedef struct {
+    app_path up, down;    /* client -> server, server -> client */
     double rtt, rate;
+    uint32_t mss, hdr;
+    bool ideal;
+    double rto_min, rto_initial; /* s */
+    double proc;          /* s: the server's time per request */
     uint32_t n;           /* objects of the page */
-    uint64_t size;        /* of an object */
+    uint64_t size;        /* body of an object (of the first URL when the server has no page) */
+    uint64_t q0, r0;      /* the first request and its response (head and body), bytes */
+    uint64_t q, r;        /* a later request and its response, bytes */
 } page_facts;
+
+/* Bytes of a serialised message. */
+static uint64_t msg_bytes(http_msg *m)
+{
+    GString *out = g_string_new("");
+    http_msg_serialize(m, out);
+    http_msg_free(m);
+    uint64_t n = out->len;
+    g_string_free(out, TRUE);
+    return n;
+}
+
+/* The browser's GET for `path` (see send_request in http_browser.c):
+ * Host, User-Agent, Accept, the persistence header the version needs, and
+ * the cookie the server handed out with the first response. */
+static uint64_t request_bytes(const char *path, const char *authority, int version, bool persist, bool cookie)
+{
+    http_msg *m = http_msg_new_request(HTTP_M_GET, path, version);
+    http_msg_add(m, "Host", authority);
+    http_msg_add(m, "User-Agent", "appsim-browser/" APPSIM_VERSION);
+    http_msg_add(m, "Accept", "*/*");
+    if (version == 10 && persist)
+        http_msg_add(m, "Connection", "keep-alive");
+    else if (version == 11 && !persist)
+        http_msg_add(m, "Connection", "close");
+    if (cookie)
+        http_msg_add(m, "Cookie", "appsim-id=1");
+    return msg_bytes(m);
+}
+
+/* The server's 200 for an object of `size` bytes and media type `type`,
+ * head and body (see serve_object and job_finish in http_server.c). Dates
+ * are 29 characters; the ETag's modification time has 8 hex digits (any
+ * time from 1975 to 2106). */
+static uint64_t response_bytes(uint64_t size, const char *type, int version, bool persist, bool first)
+{
+    http_msg *m = http_msg_new_response(200, NULL, version);
+    http_msg_add(m, "Date", "Mon, 01 Jan 2024 00:00:00 GMT");
+    http_msg_add(m, "Server", "appsim/" APPSIM_VERSION);
+    http_msg_add(m, "Last-Modified", "Sun, 31 Dec 2023 00:00:00 GMT");
+    http_msg_addf(m, "ETag", "\"%" G_GINT64_MODIFIER "x-65900000\"", (gint64)size);
+    http_msg_add(m, "Accept-Ranges", "bytes");
+    http_msg_add(m, "Content-Type", type);
+    http_msg_addf(m, "Content-Length", "%" G_GUINT64_FORMAT, size);
+    if (first)
+        http_msg_add(m, "Set-Cookie", "appsim-id=1; Path=/");
+    if (!persist) {
+        http_msg_add(m, "Connection", "close");
+    } else if (version == 10) {
+        http_msg_add(m, "Connection", "keep-alive");
+        http_msg_add(m, "Keep-Alive", "timeout=15");
+    }
+    return msg_bytes(m) + size;
+}
+
+/* The base page the server builds for a page spec (build_store in
+ * http_server_app.c), in bytes. */
+static uint64_t base_page_bytes(const http_page_spec *pg)
+{
+    const char *slash = strrchr(pg->path, '/'), *dot = strrchr(pg->path, '.');
+    size_t stem = dot && dot > slash ? (size_t)(dot - pg->path) : strlen(pg->path);
+    uint64_t n = strlen("<html><head><title>appsim</title></head><body>\n") + strlen("</body></html>\n");
+    for (int64_t k = 0; k < pg->objects; k++) {
+        char digits[24];
+        g_snprintf(digits, sizeof digits, "%" G_GINT64_FORMAT, k);
+        n += strlen("<img src=\"/img.gif\">\n") + stem + strlen(digits);
+    }
+    return n;
+}
 
 static bool facts(const app_world *w, const app_spec *a, page_facts *f)
 {
-    char *host = NULL;
-    if (!browser_endpoints(a, &host))
+    const browser_spec *s = a->cfg;
+    http_url u;
+    memset(f, 0, sizeof *f);
+    if (!s->urls->len || !http_url_parse(g_ptr_array_index(s->urls, 0), &u))
         return false;
-    const app_spec *srv = app_world_find(w, "http-server", host);
-    app_path path;
-    bool ok = srv && app_world_path(w, a->host, host, &path);
-    g_free(host);
-    if (!ok)
+    const app_spec *srv = app_world_find(w, "http-server", u.host);
+    bool ok = srv && app_world_path(w, a->host, u.host, &f->up) && app_world_path(w, u.host, a->host, &f->down);
+    if (!ok) {
+        http_url_clear(&u);
         return false;
-    const http_server_spec *s = srv->cfg;
-    f->rtt = path.rtt_s;
-    f->rate = path.bottleneck_bps;
-    f->n = s->pages->len ? (uint32_t)g_array_index(s->pages, http_page_spec, 0).objects : 0;
-    f->size = s->pages->len     ? g_array_index(s->pages, http_page_spec, 0).object_size
-              : s->objects->len ? g_array_index(s->objects, http_object_spec, 0).size
-                                : 0;
+    }
+    const http_server_spec *ss = srv->cfg;
+    app_tcp_info tcp;
+    app_world_tcp(w, &tcp);
+    f->rtt = f->up.rtt_s;
+    f->rate = MIN(f->up.bottleneck_bps, f->down.bottleneck_bps);
+    f->mss = tcp.mss;
+    f->hdr = app_world_header_bytes(w, false);
+    f->ideal = tcp.ideal;
+    f->rto_min = tcp.rto_min_s;
+    f->rto_initial = tcp.rto_initial_s;
+    f->proc = (double)ss->proc_time / 1e9;
+    bool persist = s->mode != BROWSER_NP_SERIAL && s->mode != BROWSER_NP_PARALLEL;
+    int version = s->http < 0 ? (persist ? 11 : 10) : s->http == 0 ? 10 : 11;
+    char *authority = http_url_authority(&u);
+    const http_page_spec *pg = NULL;
+    for (guint i = 0; i < ss->pages->len && !pg; i++)
+        if (!strcmp(g_array_index(ss->pages, http_page_spec, i).path, u.path))
+            pg = &g_array_index(ss->pages, http_page_spec, i);
+    if (pg) {
+        f->n = (uint32_t)pg->objects;
+        f->size = pg->object_size;
+        f->q0 = request_bytes(pg->path, authority, version, persist, false);
+        f->r0 = response_bytes(base_page_bytes(pg), "text/html", version, persist, true);
+        /* Object paths "<stem>/imgK.gif" differ in K's digits only: the
+         * formulas take the longest, a byte or two at most. */
+        const char *slash = strrchr(pg->path, '/'), *dot = strrchr(pg->path, '.');
+        size_t stem = dot && dot > slash ? (size_t)(dot - pg->path) : strlen(pg->path);
+        char *op = g_strdup_printf("%.*s/img%" G_GINT64_FORMAT ".gif", (int)stem, pg->path,
+                                   pg->objects > 0 ? pg->objects - 1 : 0);
+        f->q = request_bytes(op, authority, version, persist, true);
+        f->r = response_bytes(pg->object_size, "image/gif", version, persist, false);
+        g_free(op);
+    } else {
+        const http_object_spec *o = NULL;
+        for (guint i = 0; i < ss->objects->len && !o; i++)
+            if (!strcmp(g_array_index(ss->objects, http_object_spec, i).path, u.path))
+                o = &g_array_index(ss->objects, http_object_spec, i);
+        if (!o && ss->objects->len)
+            o = &g_array_index(ss->objects, http_object_spec, 0);
+        f->size = o ? o->size : 0;
+        f->q0 = f->q = request_bytes(u.path, authority, version, persist, false);
+        f->r0 = f->r = response_bytes(f->size, http_guess_type(u.path), version, persist, true);
+    }
+    g_free(authority);
+    http_url_clear(&u);
+    return ok;
+}
+
+/* Transmission time of `bytes` at `rate_bps`, rounded up to the
+ * nanosecond as the links do (ceil(8 L 1e9 / R) ns), in seconds. */
+static double tx(uint64_t bytes, uint64_t rate_bps)
+{
+    if (rate_bps == 0)
+        return 0;
+    return (double)((bytes * 8 * UINT64_C(1000000000) + rate_bps - 1) / rate_bps) / 1e9;
+}
+
+/* The time a message of `bytes` (0: a bare SYN or ACK) takes across the
+ * path when its packets are sent back to back, behind `lead` bare packets
+ * sent just before it: segments of at most `mss` bytes plus `hdr` header
+ * bytes, stored and forwarded on every hop. A packet leaves hop j when it
+ * has arrived there and the packet before it has left; the last one
+ * arrives at the heaviest monotone path through the grid of (packet, hop)
+ * transmission times plus the propagation delays. On one link of rate R
+ * and delay d that is d + sum_k (L_k + hdr) / R. O(packets x hops). */
+static double cross_after(const app_path *p, uint32_t lead, uint64_t bytes, uint32_t mss, uint32_t hdr)
+{
+    double free_at[G_N_ELEMENTS(p->hops)] = {0}, arrive = 0;
+    uint64_t off = 0;
+    for (uint32_t k = 0; k < lead; k++) {
+        double t = 0;
+        for (int j = 0; j < p->n; j++) {
+            free_at[j] = MAX(t, free_at[j]) + tx(hdr, p->hops[j].rate_bps);
+            t = free_at[j] + (double)p->hops[j].delay_ns / 1e9;
+        }
+    }
+    do {
+        uint64_t seg = MIN((uint64_t)mss, bytes - off);
+        double t = 0;
+        for (int j = 0; j < p->n; j++) {
+            double start = MAX(t, free_at[j]);
+            free_at[j] = start + tx(seg + hdr, p->hops[j].rate_bps);
+            t = free_at[j] + (double)p->hops[j].delay_ns / 1e9;
+        }
+        arrive = t;
+        off += seg;
+    } while (off < bytes);
+    return arrive;
+}
+
+static double cross(const app_path *p, uint64_t bytes, uint32_t mss, uint32_t hdr)
+{
+    return cross_after(p, 0, bytes, mss, hdr);
+}
+
+/* The time a message of `bytes` (0: a bare packet) holds the slowest hop
+ * of the path: the sum of its packets' transmission times there. */
+static double hold(const app_path *p, uint64_t bytes, uint32_t mss, uint32_t hdr)
+{
+    double worst = 0;
+    for (int j = 0; j < p->n; j++) {
+        double t = 0;
+        uint64_t off = 0;
+        do {
+            uint64_t seg = MIN((uint64_t)mss, bytes - off);
+            t += tx(seg + hdr, p->hops[j].rate_bps);
+            off += seg;
+        } while (off < bytes);
+        worst = MAX(worst, t);
+    }
+    return worst;
+}
+
+/* Packets of a message of `bytes` (0: one bare packet). */
+static uint64_t packets(uint64_t bytes, uint32_t mss) { return bytes ? (bytes + mss - 1) / mss : 1; }
+
+/* Whether the formulas hold on this path: no random loss, and no queue
+ * limit that `pkts` packets (of `bytes` bytes in all, headers included)
+ * waiting at once would pass. The ideal TCP sends a whole message at
+ * once, so its packets wait together in the first hop's queue, and in
+ * the slowest hop's; a drop costs a retransmission timeout the formulas
+ * do not count. */
+static bool no_drops(const page_facts *f, uint64_t pkts, uint64_t bytes)
+{
+    for (int d = 0; d < 2; d++) {
+        const app_path *p = d ? &f->down : &f->up;
+        for (int j = 0; j < p->n; j++) {
+            const app_hop *h = &p->hops[j];
+            if (h->loss > 0 || (h->queue_limit_pkts && pkts > h->queue_limit_pkts) ||
+                (h->queue_limit_bytes && bytes > h->queue_limit_bytes))
+                return false;
+        }
+    }
     return true;
+}
+
+/* The same for one message: all its packets but the one on the wire wait. */
+static bool message_fits(const page_facts *f, uint64_t bytes)
+{
+    uint64_t k = packets(bytes, f->mss);
+    return no_drops(f, k - 1, bytes + k * f->hdr);
+}
+
+/* One request and its response on an open connection:
+ * X = T_up(q) + proc + T_down(r). `lead` bare packets (the ACK of the
+ * response just received) go out ahead of the request. */
+static double exchange(const page_facts *f, uint32_t lead, uint64_t q, uint64_t r)
+{
+    return cross_after(&f->up, lead, q, f->mss, f->hdr) + f->proc + cross(&f->down, r, f->mss, f->hdr);
+}
+
+/* The same on a new connection: the SYN and the SYN-ACK first, the
+ * handshake's last ACK riding on the request:
+ * E = T_up(SYN) + T_down(SYN-ACK) + X. */
+static double fresh(const page_facts *f, uint32_t lead, uint64_t q, uint64_t r)
+{
+    return cross_after(&f->up, lead, 0, f->mss, f->hdr) + cross(&f->down, 0, f->mss, f->hdr) +
+           exchange(f, 0, q, r);
+}
+
+/* Closing a connection after a response: when the response came in one
+ * segment its ACK leaves before the next connection's SYN (one bare
+ * packet ahead); after a longer response the ACK of the last segment
+ * rides on the browser's FIN, which leaves after the SYN. */
+static uint32_t np_lead(const page_facts *f, uint64_t r) { return r <= f->mss ? 1 : 0; }
+
+/* Parallel connections. Without a bandwidth limit the objects go in
+ * rounds of N, and on an ideal TCP each response holds the server's link
+ * for h_r one after the other, so the last object is in at
+ *   E(base) + ceil(n/N) E + (m - 1) h_r,   m = n - (ceil(n/N) - 1) N
+ * (non-persistent; persistent: the first object of the base page's
+ * connection costs X instead of E, later ones X). When the responses of N
+ * connections hold the server's link for longer than a round trip, the
+ * link's queue decides: a new connection's SYN-ACK waits behind the
+ * responses already queued. Both cases are the recursion of two
+ * first-come-first-served links, one per direction, over the messages of
+ * the page: a message enters its link's queue when it is sent, leaves it
+ * `hold` later than the later of that and the message before, and arrives
+ * after the rest of its crossing (propagation and the other hops). The
+ * messages: for each object on a new connection SYN, SYN-ACK, request,
+ * response; on an open one request and response; the ACK of a response
+ * leaves ahead of what the browser sends next (a bare packet, see
+ * np_lead). Computed here event by event in time order (ties in the order
+ * they were made, as the engine does): about 4 n events, each found among
+ * at most N pending ones, so O(n N) plus each message's packets x hops. */
+typedef enum { PX_SEND_SYN, PX_SYN_IN, PX_SYNACK_IN, PX_REQ_IN, PX_RESP_IN } px_kind;
+
+typedef struct {
+    double t;
+    uint64_t seq;
+    px_kind kind;
+    uint32_t conn;
+    uint32_t lead;        /* PX_SEND_SYN: bare packets ahead of it */
+} px_event;
+
+typedef struct {
+    const page_facts *f;
+    GArray *ev;           /* of px_event, unordered; the earliest is taken each time */
+    uint64_t seq;
+    double up_free, down_free;
+    bool timeout;         /* a message waited long enough for a retransmission, or was dropped */
+} px_links;
+
+static void px_add(px_links *l, double t, px_kind kind, uint32_t conn, uint32_t lead)
+{
+    px_event e = {t, l->seq++, kind, conn, lead};
+    g_array_append_val(l->ev, e);
+}
+
+/* Sends a message of `bytes` (0: a bare packet) on a link's queue at
+ * time t after `lead` bare packets: returns its arrival. */
+static double px_send(px_links *l, bool up, double t, uint32_t lead, uint64_t bytes)
+{
+    const page_facts *f = l->f;
+    const app_path *p = up ? &f->up : &f->down;
+    double *free_at = up ? &l->up_free : &l->down_free;
+    for (uint32_t k = 0; k < lead; k++)
+        *free_at = MAX(t, *free_at) + hold(p, 0, f->mss, f->hdr);
+    double h = hold(p, bytes, f->mss, f->hdr), wait = MAX(t, *free_at) - t;
+    /* The backlog it joins, in full-sized packets, and its own packets
+     * but the first must fit in the queues. */
+    double full = hold(p, f->mss, f->mss, f->hdr);
+    uint64_t k = packets(bytes, f->mss), behind = full > 0 ? (uint64_t)ceil(wait / full) : 0;
+    if (!no_drops(f, behind + k - 1, (behind + k) * ((uint64_t)f->mss + f->hdr)))
+        l->timeout = true;
+    /* The sender's timer runs from the moment it sends until the first
+     * acknowledgement: a wait in the queue, the first packet's
+     * transmission and a round trip. The timeout is at least rto_min and
+     * three times the handshake's round trip (srtt + 4 rttvar after one
+     * sample); before any sample (a SYN-ACK's peer) rto_initial. */
+    double rtt = cross(&f->up, 0, f->mss, f->hdr) + cross(&f->down, 0, f->mss, f->hdr);
+    double rto = bytes ? MAX(f->rto_min, 3 * rtt) : f->rto_initial;
+    if (wait + hold(p, MIN(bytes, (uint64_t)f->mss), f->mss, f->hdr) + rtt >= rto)
+        l->timeout = true;
+    *free_at = MAX(t, *free_at) + h;
+    return *free_at + cross(p, bytes, f->mss, f->hdr) - h;
+}
+
+static double parallel_objects(const page_facts *f, uint32_t par, bool persist)
+{
+    if (!f->n)
+        return 0;
+    px_links l = {.f = f, .ev = g_array_new(FALSE, FALSE, sizeof(px_event))};
+    uint32_t next = 0, conns = 0;
+    double last = 0;
+    /* The base page is in at time 0: its ACK leaves first, then the
+     * first object on its connection (persistent) or a new one. */
+    uint32_t lead = persist ? 1 : np_lead(f, f->r0);
+    if (persist) {
+        /* The new connections' SYNs leave ahead of the request that the
+         * base page's connection carries. */
+        for (next = conns = 1; next < f->n && conns < par; next++, lead = 0)
+            px_add(&l, px_send(&l, true, 0, lead, 0), PX_SYN_IN, conns++, 0);
+        px_add(&l, px_send(&l, true, 0, lead, f->q), PX_REQ_IN, 0, 0);
+    }
+    for (; next < f->n && conns < par; next++, lead = 0)
+        px_add(&l, 0, PX_SEND_SYN, conns++, lead);
+    while (l.ev->len) {
+        guint k = 0;
+        for (guint i = 1; i < l.ev->len; i++) {
+            const px_event *a = &g_array_index(l.ev, px_event, i), *b = &g_array_index(l.ev, px_event, k);
+            if (a->t < b->t || (a->t == b->t && a->seq < b->seq))
+                k = i;
+        }
+        px_event e = g_array_index(l.ev, px_event, k);
+        g_array_remove_index_fast(l.ev, k);
+        switch (e.kind) {
+        case PX_SEND_SYN: px_add(&l, px_send(&l, true, e.t, e.lead, 0), PX_SYN_IN, e.conn, 0); break;
+        case PX_SYN_IN: px_add(&l, px_send(&l, false, e.t, 0, 0), PX_SYNACK_IN, e.conn, 0); break;
+        case PX_SYNACK_IN: px_add(&l, px_send(&l, true, e.t, 0, f->q), PX_REQ_IN, e.conn, 0); break;
+        case PX_REQ_IN: px_add(&l, px_send(&l, false, e.t + f->proc, 0, f->r), PX_RESP_IN, e.conn, 0); break;
+        case PX_RESP_IN:
+            last = MAX(last, e.t);
+            if (next < f->n) {
+                next++;
+                if (persist)
+                    px_add(&l, px_send(&l, true, e.t, 1, f->q), PX_REQ_IN, e.conn, 0);
+                else
+                    px_add(&l, e.t, PX_SEND_SYN, e.conn, np_lead(f, f->r));
+            }
+            break;
+        }
+    }
+    g_array_free(l.ev, TRUE);
+    return l.timeout ? NAN : last;
+}
+
+/* Pipelined: after the base page every request goes at once (one stream,
+ * segments of the MSS); the server answers each as it arrives and the
+ * responses follow one another on its link:
+ *   E(base) + T_up(first segment of the requests) + proc + T_down(all responses). */
+static double pipelined_objects(const page_facts *f)
+{
+    if (!f->n)
+        return 0;
+    uint64_t reqs = (uint64_t)f->n * f->q;
+    return cross_after(&f->up, 1, MIN(reqs, (uint64_t)f->mss), f->mss, f->hdr) + f->proc +
+           cross(&f->down, (uint64_t)f->n * f->r, f->mss, f->hdr);
 }
 
 static double http_page_formula(const app_world *w, const app_spec *a, const app_view *m)
@@ -438,24 +825,29 @@ static double http_page_formula(const app_world *w, const app_spec *a, const app
     if (!facts(w, a, &f))
         return NAN;
     const browser_spec *s = a->cfg;
-    double rtt = f.rtt, par = (double)MAX(s->parallel, 1);
-    uint32_t n = f.n;
+    uint32_t par = (uint32_t)MAX(s->parallel, 1);
+    double base = fresh(&f, 0, f.q0, f.r0);
+    if (!message_fits(&f, f.r0) || (f.n && !message_fits(&f, f.r)) ||
+        ((browser_mode)s->mode == BROWSER_P_PIPELINE && !message_fits(&f, (uint64_t)f.n * f.r)))
+        return NAN;
     switch ((browser_mode)s->mode) {
-    case BROWSER_NP_SERIAL: return 2 * rtt * (n + 1);
-    case BROWSER_NP_PARALLEL: return 2 * rtt * (1 + ceil(n / par));
-    case BROWSER_P_SERIAL: return 2 * rtt + n * rtt;
-    case BROWSER_P_PIPELINE: return n ? 3 * rtt : 2 * rtt;
-    case BROWSER_P_PARALLEL: /* the new connections' first requests cost a handshake too */
-        return par == 1 ? 2 * rtt + n * rtt : n ? 4 * rtt + (ceil(n / par) - 1) * rtt : 2 * rtt;
+    case BROWSER_NP_SERIAL: /* the first object's SYN waits behind the base page's ACK */
+        return f.n ? base + fresh(&f, np_lead(&f, f.r0), f.q, f.r) + (f.n - 1) * fresh(&f, np_lead(&f, f.r), f.q, f.r)
+                   : base;
+    case BROWSER_NP_PARALLEL: return base + parallel_objects(&f, par, false);
+    case BROWSER_P_SERIAL: return base + f.n * exchange(&f, 1, f.q, f.r);
+    case BROWSER_P_PIPELINE: return base + pipelined_objects(&f);
+    case BROWSER_P_PARALLEL: return base + parallel_objects(&f, par, true);
     }
     return NAN;
 }
 
+/* One object on a new connection: 2 RTT + L/R where L is what crosses. */
 static double single_object_formula(const app_world *w, const app_spec *a, const app_view *m)
 {
     (void)m;
     page_facts f;
-    return facts(w, a, &f) ? 2 * f.rtt + (double)f.size * 8 / f.rate : NAN;
+    return facts(w, a, &f) && message_fits(&f, f.r0) ? fresh(&f, 0, f.q0, f.r0) : NAN;
 }
 
 /* The textbook's latency with slow start: 2 RTT + O/R + P (RTT + S/R) -
@@ -469,17 +861,20 @@ static double slow_start_latency(double o, double s, double r, double rtt)
     return 2 * rtt + o * 8 / r + p * (rtt + sr) - (pow(2, p) - 1) * sr;
 }
 
+/* Slow start fed what crosses the wire: O is the response (head and
+ * body), S the segment with its headers, and the request's and the
+ * handshake's transmissions add. Ideal TCP has no slow start: E. */
 static double slow_start_formula(const app_world *w, const app_spec *a, const app_view *m)
 {
     (void)m;
     page_facts f;
-    app_tcp_info tcp;
     if (!facts(w, a, &f))
         return NAN;
-    app_world_tcp(w, &tcp);
-    /* ideal TCP has no slow start */
-    return tcp.ideal ? 2 * f.rtt + (double)f.size * 8 / f.rate
-                     : slow_start_latency((double)f.size, tcp.mss, f.rate, f.rtt);
+    if (f.ideal)
+        return message_fits(&f, f.r0) ? fresh(&f, 0, f.q0, f.r0) : NAN;
+    double segs = ceil((double)f.r0 / f.mss);
+    double o = (double)f.r0 + segs * f.hdr, s = (double)f.mss + f.hdr;
+    return slow_start_latency(o, s, f.rate, f.rtt) + ((double)f.q0 + 3.0 * f.hdr) * 8 / f.rate;
 }
 
 static const app_formula browser_formulas[] = {
