@@ -427,12 +427,14 @@ static void breakdown_metrics(const load_tally *t, app_collect *out)
     for (int i = 0; i < APP_TIME__COUNT; i++) {
         g_snprintf(key, sizeof key, "breakdown.%s_s", app_time_part_name((app_time_part)i));
         app_metric(out, key, (double)t->parts[i] / 1e9 / ok);
-        g_snprintf(key, sizeof key, "breakdown.sum.%s_s", app_time_part_name((app_time_part)i));
-        app_metric(out, key, (double)t->parts[i] / 1e9);
     }
     int64_t formula = t->parts[APP_TIME_CONNECT] + t->parts[APP_TIME_REQUEST] + t->parts[APP_TIME_RESPONSE];
     app_metric(out, "breakdown.formula_s", (double)formula / 1e9 / ok);
     app_metric(out, "breakdown.page_load_s", (double)t->elapsed / 1e9 / ok);
+    for (int i = 0; i < APP_TIME__COUNT; i++) {
+        g_snprintf(key, sizeof key, "breakdown.sum.%s_s", app_time_part_name((app_time_part)i));
+        app_metric(out, key, (double)t->parts[i] / 1e9);
+    }
     app_metric(out, "breakdown.sum.page_load_s", (double)t->elapsed / 1e9);
 }
 
