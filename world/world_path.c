@@ -442,8 +442,17 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
         case PKT_CAUSE_WINDOW: {
             int64_t o = previous_in_flow(L, id, false);
             const hop_rec *h0 = o >= 0 ? hop_at(L, first_hop(L, pkt_at(L, (uint64_t)o))) : NULL;
-            if (!h0 || h0->txe < 0 || h0->txe > k->t)
+            if (o < 0)
                 return false;
+            if (!h0 || h0->txe < 0 || h0->txe > k->t) {
+                /* The flow's previous packet was still on its way out (or
+                 * lost on the first link) when this one was released: both
+                 * left on the same opening of the window, so the walk goes
+                 * on with that packet's release. */
+                charge(k, APP_TIME_WINDOW, pkt_at(L, (uint64_t)o)->created);
+                id = (uint64_t)o;
+                continue;
+            }
             /* The ACK that opened the window, and how long the peer's timer held it. */
             int64_t a = latest_arrival(L, back, p->created, true), held = 0;
             if (a >= 0 && pkt_at(L, (uint64_t)a)->cause == PKT_CAUSE_DELACK) {
