@@ -62,8 +62,13 @@ typedef struct {
     uint16_t sport, dport;
 } flow_key;
 
+/* Hops the log keeps at most (about 60 MB); past it the log stops, and
+ * intervals that end after that instant are not explained. */
+#define PATHLOG_MAX_HOPS 1000000
+
 typedef struct world_pathlog {
     unsigned sub;
+    int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
     GArray *pkts;        /* of pkt_rec, indexed by packet id */
     GArray *hops;        /* of hop_rec */
     bool indexed;
@@ -101,6 +106,10 @@ static void log_rec(void *ctx, const sim_trace_rec *rec)
         return;
     }
     if (rec->kind == SIM_TR_ENQUEUE) {
+        if (L->hops->len >= PATHLOG_MAX_HOPS) {
+            L->cutoff = MIN(L->cutoff, rec->time);
+            return;
+        }
         hop_rec h = {.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .link = rec->source, .prev = r->last};
         g_array_append_val(L->hops, h);
         uint64_t id = p->id;
@@ -127,6 +136,7 @@ void app_world_trace_packets(app_world *w)
     L->pkts = g_array_new(FALSE, TRUE, sizeof(pkt_rec));
     L->hops = g_array_new(FALSE, FALSE, sizeof(hop_rec));
     L->hop_pkt = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    L->cutoff = INT64_MAX;
     uint32_t mask = SIM_TR_MASK(SIM_TR_ENQUEUE) | SIM_TR_MASK(SIM_TR_TX_START) | SIM_TR_MASK(SIM_TR_TX) |
                     SIM_TR_MASK(SIM_TR_RX) | SIM_TR_MASK(SIM_TR_DROP);
     L->sub = sim_trace_subscribe(sim_trace(w->sim), mask, log_rec, L);
@@ -484,7 +494,7 @@ bool app_world_explain(const app_world *w, const char *host, int64_t start, int6
     world_pathlog *L = w->pathlog;
     node_t *node = net_node_by_name(w->net, host);
     gpointer v = NULL;
-    if (L && node) {
+    if (L && node && end < L->cutoff) {
         if (!L->indexed)
             build_index(L);
         v = g_hash_table_lookup(L->arrivals, &(pair_key){node_addr(node), end});
