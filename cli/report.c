@@ -170,7 +170,9 @@ bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0,
             ok = figures_cases(sc, res, s.x, metric, title, dir, plotted, err);
         } else {
             report_table(sc, res, &s, metric, types);
-            ok = figures_sweep(sc, res, metric, title, dir, plotted, err);
+            guint bars = 0;
+            ok = figures_sweep(sc, res, metric, title, dir, plotted, err) &&
+                 figures_breakdown(sc, res, dir, &bars, err);
         }
     }
     g_ptr_array_free(types, TRUE);

@@ -42,6 +42,20 @@ enum {
     PKT_ACK = 0x10,
 };
 
+/* Why a transport released a packet at the instant it did (set by
+ * models/tcp.c, read by the world's time breakdown; it changes nothing on
+ * the wire). */
+typedef enum {
+    PKT_CAUSE_NONE = 0,   /* not said (UDP, RST, traffic generators) */
+    PKT_CAUSE_HANDSHAKE,  /* a SYN or SYN-ACK */
+    PKT_CAUSE_APP,        /* data the application wrote at this instant */
+    PKT_CAUSE_WINDOW,     /* data that waited in the send buffer for the window */
+    PKT_CAUSE_ACK,        /* a pure ACK sent at once */
+    PKT_CAUSE_DELACK,     /* a pure ACK sent when the delayed-ACK timer expired */
+    PKT_CAUSE_RTO,        /* sent again after a retransmission timeout */
+    PKT_CAUSE_FAST_RETX,  /* sent again by fast retransmit or a partial ACK */
+} pkt_cause;
+
 typedef struct pkt {
     struct pkt *next;     /* link for whichever queue holds the packet */
     uint64_t id;          /* unique in its network, in creation order */
@@ -52,6 +66,7 @@ typedef struct pkt {
     uint8_t proto;        /* pkt_proto */
     uint8_t ttl;          /* decremented by each router; dropped at 0 */
     uint8_t tcp_flags;    /* PKT_SYN | PKT_ACK ... */
+    uint8_t cause;        /* pkt_cause: why the sender released it now */
     uint16_t hdr_bytes;   /* header bytes counted on the wire */
     uint32_t seq, ack;    /* TCP sequence and acknowledgement numbers */
     uint32_t wnd;         /* TCP receive window, bytes */

@@ -218,6 +218,12 @@ struct tcp_conn {
     sim_rng_t jitter_rng;
     sim_time_t last_departure;
 
+    /* why segments leave (pkt_t.cause): the instant of the application's
+     * latest write and where its bytes begin, and the event sending now */
+    sim_time_t write_time; /* -1 before the first write */
+    uint32_t write_seq;
+    uint8_t cause_hint;    /* PKT_CAUSE_RTO, _FAST_RETX, _DELACK, or NONE */
+
     /* statistics */
     tcp_stats_t stats;
     double rtt_sum;
@@ -405,6 +411,25 @@ static void ev_depart(sim_t *sim, void *ctx, void *arg)
     net_send(st->net, net_node_by_addr(st->net, p->src), p);
 }
 
+/* Why a segment leaves now (pkt_cause), for the world's time breakdown:
+ * a SYN is the handshake (or a timeout's retransmission of it); data below
+ * snd_max is a retransmission; new data is the application's when its
+ * bytes were written at this very instant, otherwise it waited for the
+ * window; a pure ACK was sent at once or by the delayed-ACK timer. It
+ * reads the connection and changes nothing. */
+static uint8_t segment_cause(const tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
+{
+    if (flags & PKT_SYN)
+        return c->retries > 0 ? PKT_CAUSE_RTO : PKT_CAUSE_HANDSHAKE;
+    if (len == 0 && !(flags & PKT_FIN))
+        return c->cause_hint == PKT_CAUSE_DELACK ? PKT_CAUSE_DELACK : PKT_CAUSE_ACK;
+    if (SEQ_LT(seq, c->snd_max))
+        return c->cause_hint == PKT_CAUSE_FAST_RETX ? PKT_CAUSE_FAST_RETX : PKT_CAUSE_RTO;
+    if (c->write_time == now_of(c) && SEQ_GEQ(seq, c->write_seq))
+        return PKT_CAUSE_APP;
+    return PKT_CAUSE_WINDOW;
+}
+
 /* Sends one segment. Data comes from the send buffer at `seq`. */
 static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
@@ -425,6 +450,7 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         c->ev_delack = SIM_EVENT_NONE;
     }
     p->wnd = rcv_space(c);
+    p->cause = segment_cause(c, seq, len, flags);
     if (len) {
         p->data = tcp_sendbuf_extract(&c->sb, (uint32_t)(seq - c->sb_seq), len);
         p->len = len;
@@ -488,7 +514,9 @@ static void retransmit_first(tcp_conn *c)
         return;
     c->rtt_timing = false; /* Karn: never time a retransmitted segment */
     c->stats.retransmits++;
+    c->cause_hint = PKT_CAUSE_FAST_RETX;
     send_segment(c, c->snd_una, len, flags);
+    c->cause_hint = PKT_CAUSE_NONE;
     rto_arm(c);
 }
 
@@ -618,7 +646,9 @@ static void ev_delack(sim_t *sim, void *ctx, void *arg)
     tcp_conn *c = ctx;
     c->ev_delack = SIM_EVENT_NONE;
     c->ack_now = true;
+    c->cause_hint = PKT_CAUSE_DELACK;
     conn_output(c);
+    c->cause_hint = PKT_CAUSE_NONE;
 }
 
 static void ev_persist(sim_t *sim, void *ctx, void *arg)
@@ -685,7 +715,9 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
     if (c->fin_sent && SEQ_LEQ(c->snd_nxt, c->fin_seq))
         c->fin_sent = false;
     rto_arm(c);
+    c->cause_hint = PKT_CAUSE_RTO;
     conn_output(c);
+    c->cause_hint = PKT_CAUSE_NONE;
 }
 
 /* ---- round-trip time -------------------------------------------------- */
@@ -1009,6 +1041,7 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
                           uint16_t rport, const tcp_params_t *p, bool active)
 {
     tcp_conn *c = g_new0(tcp_conn, 1);
+    c->write_time = -1;
     c->s.ops = &conn_ops;
     c->s.id = st->next_id++;
     c->st = st;
@@ -1320,6 +1353,10 @@ static size_t op_write(stream_t *s, const void *data, size_t len)
         c->want_writable = true;
     if (n == 0)
         return 0;
+    if (c->write_time != now_of(c)) {
+        c->write_time = now_of(c);
+        c->write_seq = data_end(c);
+    }
     tcp_sendbuf_append(&c->sb, data, n);
     kick(c);
     return n;

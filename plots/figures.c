@@ -117,6 +117,62 @@ bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x
     return ok;
 }
 
+/* A figure name from a compare value: characters other than letters,
+ * digits, '-', '_', '+' and '.' become '_'. */
+static char *figure_name(const char *stem, const char *label)
+{
+    char *name = label ? g_strdup_printf("%s-%s", stem, label) : g_strdup(stem);
+    for (char *c = name; *c; c++)
+        if (!g_ascii_isalnum(*c) && !strchr("-_+.", *c))
+            *c = '_';
+    return name;
+}
+
+bool figures_breakdown(const scenario *sc, run_result *const *res, const char *dir, guint *drawn, GError **err)
+{
+    plan_shape shape = plan_shape_of(sc);
+    const plan_shape *s = &shape;
+    *drawn = false;
+    bool any = false;
+    for (guint c = 0; c < s->nc; c++)
+        for (guint xi = 0; xi < s->nx; xi++)
+            any |= isfinite(run_result_metric(plan_at(res, s, xi, c), "breakdown.page_load_s"));
+    if (!any)
+        return true;
+    const char *parts[APP_TIME__COUNT], **rows = g_new(const char *, s->nx);
+    char *keys[APP_TIME__COUNT];
+    for (int k = 0; k < APP_TIME__COUNT; k++) {
+        parts[k] = app_time_part_name((app_time_part)k);
+        keys[k] = g_strdup_printf("breakdown.%s_s", parts[k]);
+    }
+    for (guint xi = 0; xi < s->nx; xi++)
+        rows[xi] = g_ptr_array_index(s->x->labels, xi);
+    double *values = g_new(double, (gsize)s->nx * APP_TIME__COUNT);
+    bool ok = true;
+    for (guint c = 0; c < s->nc && ok; c++) {
+        const char *label = s->nc > 1 ? g_ptr_array_index(s->cmp->labels, c) : NULL;
+        for (guint xi = 0; xi < s->nx; xi++)
+            for (int k = 0; k < APP_TIME__COUNT; k++)
+                values[xi * APP_TIME__COUNT + k] = run_result_metric(plan_at(res, s, xi, c), keys[k]);
+        char *name = figure_name("breakdown", label);
+        char *ftitle = g_strdup_printf("%s: where the time went%s%s", scenario_name(sc),
+                                       label ? ", " : "", label ? label : "");
+        plot_stacked_spec b = {.name = name, .title = ftitle, .xlabel = s->x->path,
+                       .ylabel = "mean page load time (s), by part", .rows = rows, .nrows = s->nx,
+                       .parts = parts, .nparts = APP_TIME__COUNT, .values = values};
+        bool r = false;
+        ok = plot_stacked_write(&b, dir, &r, err);
+        *drawn += r;
+        g_free(ftitle);
+        g_free(name);
+    }
+    g_free(values);
+    g_free(rows);
+    for (int k = 0; k < APP_TIME__COUNT; k++)
+        g_free(keys[k]);
+    return ok;
+}
+
 bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err)
 {
     *drawn = false;

@@ -16,6 +16,13 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
  * the textbook's value beside it, as <metric>.dat, .gp, .png, .svg. */
 bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
                    const char *title, const char *dir, bool *plotted, GError **err);
+
+/* Where the time went: one stacked-bar figure per compare value
+ * (breakdown-<value>.png, or breakdown.png without a compare), a bar per
+ * swept value split into the breakdown.<part>_s figures of its run (mean
+ * per page load). Nothing is drawn when no run has a breakdown; *drawn
+ * counts the figures gnuplot rendered. */
+bool figures_breakdown(const scenario *sc, run_result *const *res, const char *dir, guint *drawn, GError **err);
 /* Nothing is drawn (and *drawn is false) when `r` has no timeline. */
 bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err);
 /* A number for the x axis of a swept value ("50ms" -> 50, unit "ms"). */

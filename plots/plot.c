@@ -1290,3 +1290,89 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
     g_strfreev(texts);
     return ok;
 }
+
+/* ------------------------------------------------------------------------ */
+/* Stacked bars                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* The data: a header row (the parts' names, quoted), then one row per bar:
+ * its label, then its parts. */
+static GString *stacked_data(const plot_stacked_spec *b)
+{
+    GString *dat = g_string_new(NULL);
+    comment(dat, "", b->title);
+    g_string_append_printf(dat, "# appsim figure data, drawn by %s.gp.\n", b->name);
+    g_string_append(dat, "# One row per bar: its label, then each part (stacked bottom to top).\n");
+    dat_quote(dat, b->xlabel ? b->xlabel : "x");
+    for (size_t k = 0; k < b->nparts; k++) {
+        g_string_append_c(dat, ' ');
+        dat_quote(dat, b->parts[k]);
+    }
+    g_string_append_c(dat, '\n');
+    for (size_t r = 0; r < b->nrows; r++) {
+        dat_quote(dat, b->rows[r]);
+        for (size_t k = 0; k < b->nparts; k++) {
+            double v = b->values[r * b->nparts + k];
+            g_string_append_c(dat, ' ');
+            put_num(dat, isfinite(v) ? v : 0);
+        }
+        g_string_append_c(dat, '\n');
+    }
+    return dat;
+}
+
+static GString *stacked_script(const plot_stacked_spec *b)
+{
+    GString *gp = g_string_new(NULL);
+    gp_head(gp, b->name, "a stacked-bar figure", b->title);
+    g_string_append(gp, "\nset encoding utf8\n");
+    gp_section(gp, "Image size in pixels (PNG and SVG)");
+    g_string_append(gp, "W = 960\n"
+                        "H = 680\n");
+    gp_section(gp, "Titles");
+    const char *labels[][2] = {{"title", b->title}, {"xlabel", b->xlabel}, {"ylabel", b->ylabel}};
+    for (size_t i = 0; i < G_N_ELEMENTS(labels); i++) {
+        if (!labels[i][1])
+            continue;
+        g_string_append_printf(gp, "set %s ", labels[i][0]);
+        gp_quote(gp, labels[i][1]);
+        g_string_append(gp, i == 0 ? " font ',13'\n" : "\n");
+    }
+    gp_section(gp, "Bars: stacked, one colour per part");
+    g_string_append(gp, "set style data histograms\n"
+                        "set style histogram rowstacked\n"
+                        "set style fill solid 0.85 border rgb '#404040'\n"
+                        "set boxwidth 0.7\n"
+                        "set key outside right top\n"
+                        "set grid ytics\n"
+                        "set yrange [0:*]\n");
+    for (size_t k = 0; k < b->nparts; k++)
+        g_string_append_printf(gp, "set style line %zu linecolor rgb '%s'\n", k + 1,
+                               k < NPALETTE ? palette[k] : "#d9d9d9"); /* light grey past the palette */
+    gp_section(gp, "The data");
+    g_string_append_printf(gp, "data = '%s.dat'\n", b->name);
+    GString *plot = g_string_new("plot ");
+    for (size_t k = 0; k < b->nparts; k++)
+        g_string_append_printf(plot, "%sdata using %zu%s linestyle %zu title columnheader(%zu)",
+                               k ? ", \\\n     " : "", k + 2, k ? "" : ":xtic(1)", k + 1, k + 2);
+    if (b->nparts == 0)
+        g_string_append(plot, "NaN notitle");
+    gp_images(gp, b->name, "sans-serif,11", plot);
+    g_string_free(plot, TRUE);
+    return gp;
+}
+
+bool plot_stacked_write(const plot_stacked_spec *b, const char *dir, bool *rendered, GError **err)
+{
+    g_return_val_if_fail(b != NULL && dir != NULL, false);
+    if (rendered)
+        *rendered = false;
+    if (!name_ok(b->name, err))
+        return false;
+    GString *dat = stacked_data(b);
+    GString *gp = stacked_script(b);
+    bool ok = write_figure(dir, b->name, dat, gp, rendered, err);
+    g_string_free(dat, TRUE);
+    g_string_free(gp, TRUE);
+    return ok;
+}

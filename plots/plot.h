@@ -16,7 +16,9 @@
  * - a timeline: the textbook's time-space diagram of one exchange — a
  *   vertical time axis per host (time grows downwards), one labelled arrow
  *   per packet from its sender's axis at its send time to its receiver's
- *   axis at its arrival time, and optional brackets marking round trips.
+ *   axis at its arrival time, and optional brackets marking round trips;
+ * - stacked bars: one bar per swept value, split into named parts (where
+ *   a page load's time went).
  *
  * Ownership: the specs are the caller's; nothing is kept.
  */
@@ -78,6 +80,19 @@ typedef struct {
     size_t nseries;
 } plot_bars_spec;
 
+/* A stacked-bar figure: one bar per row (a swept value), its height the
+ * sum of its parts, each part a coloured segment in the same order in every
+ * bar. values[row * nparts + part]; NaN parts are drawn as 0. */
+typedef struct {
+    const char *name;
+    const char *title, *xlabel, *ylabel;
+    const char *const *rows;   /* bar labels */
+    size_t nrows;
+    const char *const *parts;  /* legend entries, bottom to top */
+    size_t nparts;
+    const double *values;
+} plot_stacked_spec;
+
 /* True when a gnuplot program is found on PATH. */
 bool plot_have_gnuplot(void);
 /* Writes a figure into `dir` (which must exist). False (with err) only when
@@ -85,6 +100,7 @@ bool plot_have_gnuplot(void);
 bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err);
 bool plot_bars_write(const plot_bars_spec *p, const char *dir, bool *rendered, GError **err);
 bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err);
+bool plot_stacked_write(const plot_stacked_spec *b, const char *dir, bool *rendered, GError **err);
 /* Runs gnuplot on every .gp script in `dir` (for `appsim plot DIR`); returns
  * the number of figures drawn, or -1 with err. */
 int plot_redraw_dir(const char *dir, GError **err);

@@ -217,6 +217,46 @@ typedef enum { APP_CACHE_LRU, APP_CACHE_FIFO } app_cache_policy;
  * its FIFO form otherwise (models/queueing.h). O(n) memory, O(100 n) time. */
 double app_theory_cache_hit_rate_zipf(app_cache_policy pol, double alpha, uint64_t n, double c);
 
+/* ---- where the time went -------------------------------------------------------- */
+
+/* The parts an interval of a run splits into, seen from one host
+ * (app_world_explain). Every nanosecond of the interval lands in exactly
+ * one part. */
+typedef enum {
+    APP_TIME_CONNECT,  /* SYN and SYN-ACK: their transmission and propagation */
+    APP_TIME_REQUEST,  /* the host's own data: transmission and propagation */
+    APP_TIME_PEER,     /* the peer application, from its request's arrival to its answer (server processing) */
+    APP_TIME_RESPONSE, /* data to the host: transmission and propagation */
+    APP_TIME_QUEUEING, /* waiting in link queues behind other connections' packets */
+    APP_TIME_WINDOW,   /* the sender idle, its data waiting for the window (slow start) */
+    APP_TIME_DELACK,   /* the ACK that opened the window held by the peer's delayed-ACK timer */
+    APP_TIME_RETX,     /* from a lost packet's first sending to its retransmission (timeouts) */
+    APP_TIME_OTHER,    /* the host's own delays (send jitter, the application), what the trace cannot say */
+    APP_TIME__COUNT
+} app_time_part;
+
+/* "connect", "request", "server", "response", "queueing", "slow_start",
+ * "delayed_ack", "retransmission", "other". */
+const char *app_time_part_name(app_time_part part);
+
+/* Asks the world to keep, from now on, every packet's hop timings (queue,
+ * transmission, propagation) and its sender's reason, for
+ * app_world_explain. Call it from `start`. Costs about 60 bytes per
+ * packet hop for the run (at most 1,000,000 hops); changes nothing in the run. */
+void app_world_trace_packets(app_world *w);
+
+/* Splits [start, end] of host `host`'s view into parts (nanoseconds,
+ * adding up exactly to end - start), along the critical path of the data
+ * that arrived at `host` at `end`: that packet's hops (queue, transmission,
+ * propagation), then what its sender waited for (the application's write,
+ * the window, a timer, the packet it answered), traced back until `start`.
+ * False (every part 0, OTHER = end - start) when packets were not traced,
+ * no data arrived at `host` at `end`, or `end` came after the log reached
+ * its limit (1,000,000 packet hops: a long run explains its first loads). O(length of the path) after a
+ * first call that indexes the log in O(packets). */
+bool app_world_explain(const app_world *w, const char *host, int64_t start, int64_t end,
+                       int64_t parts[APP_TIME__COUNT]);
+
 /* ---- results ---------------------------------------------------------------- */
 
 /* Where a type puts its results. Metric keys may be dotted

@@ -346,6 +346,7 @@ static void world_free(app_world *w)
         g_array_free(w->transport, TRUE);
     if (w->fingerprint)
         g_checksum_free(w->fingerprint);
+    world_pathlog_free(w);
 }
 
 /* ---- collecting ------------------------------------------------------------------------ */
@@ -597,6 +598,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     }
     /* The run is over: what tearing the world down emits is not part of it. */
     char *fingerprint = world_fingerprint_finish(&w);
+    world_pathlog_stop(&w);
     world_timeline_stop(&w);
     transcript_detach(tr);
     res = collect(&w, index, client, server);

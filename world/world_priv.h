@@ -35,6 +35,7 @@ struct app_world {
     GHashTable *tl_sent;  /* packet id -> send time (ns), lookup only */
     GArray *arrows;       /* of run_arrow */
     GArray *transport;    /* of app_transport_stats, index = node address (local end) */
+    struct world_pathlog *pathlog; /* packets' hop timings (world_path.c), or NULL */
 };
 
 /* The application type that listens on `port` (NULL: none). */
@@ -45,5 +46,8 @@ void world_fingerprint_start(app_world *w);
 char *world_fingerprint_finish(app_world *w);
 void world_timeline_start(app_world *w, node_t *client, node_t *server);
 void world_timeline_stop(app_world *w);
+/* Stops logging packets (the log stays for app_world_explain). */
+void world_pathlog_stop(app_world *w);
+void world_pathlog_free(app_world *w);
 
 #endif

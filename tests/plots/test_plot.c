@@ -331,6 +331,45 @@ static void test_plot_data_and_script(void)
     drop_dir(dir);
 }
 
+/* Stacked bars (where the time went): a header row of part names, a row
+ * per bar with every number read back exactly, a rowstacked histogram
+ * reading the data by its relative name. */
+static void test_bars_data_and_script(void)
+{
+    char *dir = tmp_dir();
+    static const char *const rows[] = {"5ms", "50ms"};
+    static const char *const parts[] = {"connect", "slow_start", "other"};
+    const double values[] = {0.01, 0.125, 0, 0.1, NAN, 1.0 / 3};
+    plot_stacked_spec b = {.name = "breakdown-pipelined", .title = "where the time went", .xlabel = "delay",
+                   .ylabel = "s", .rows = rows, .nrows = 2, .parts = parts, .nparts = 3, .values = values};
+    bool rendered = true;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(plot_stacked_write(&b, dir, &rendered, &err));
+    char *dat = slurp(dir, "breakdown-pipelined", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"delay\" \"connect\" \"slow_start\" \"other\"\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"5ms\" 0.01 0.125 0\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"50ms\" 0.1 0 0.3333333333333333\n")); /* NaN drawn as 0 */
+    g_free(dat);
+    char *gp = slurp(dir, "breakdown-pipelined", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set style histogram rowstacked"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'breakdown-pipelined.dat'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "plot data using 2:xtic(1) linestyle 1 title columnheader(2)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data using 4 linestyle 3 title columnheader(4)"));
+    CU_ASSERT_PTR_NULL(strstr(gp, dir));
+    g_free(gp);
+    if (gnuplot_or_skip("the stacked-bar images")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "breakdown-pipelined");
+    }
+    plot_stacked_spec bad = b;
+    bad.name = "../x";
+    CU_ASSERT_FALSE(plot_stacked_write(&bad, dir, NULL, &err));
+    g_clear_error(&err);
+    drop_dir(dir);
+}
+
 static void test_plot_options_and_empty_series(void)
 {
     char *dir = tmp_dir();
@@ -871,7 +910,7 @@ int main(void)
         TEST(test_timeline_200_arrows), TEST(test_timeline_three_hosts),
         TEST(test_timeline_empty), TEST(test_escaping), TEST(test_redraw_dir),
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
-        TEST(test_bad_input), TEST(test_numbers),
+        TEST(test_bad_input), TEST(test_numbers), TEST(test_bars_data_and_script),
     };
     return test_main("plots/plot", tests, (int)G_N_ELEMENTS(tests));
 }

@@ -180,6 +180,7 @@ static void *browser_start(app_world *w, const app_spec *a, GError **err)
         g_free(d);
         return NULL;
     }
+    app_world_trace_packets(w); /* for the breakdown of the time (collect) */
     host_timer(d->env, s->start, next_load, d);
     return d;
 }
@@ -237,17 +238,110 @@ static const char *fetch_failure(const http_record *rc, char *buf, size_t size)
     return "other";
 }
 
-static void browser_rows(const browser_inst *d, app_collect *out)
+/* ---- where the time went ------------------------------------------------------------ */
+
+/* The parts of one object or page load (app_time_part order), ns. */
+typedef struct {
+    bool ok;              /* explained: the fetch finished */
+    int64_t start, end;
+    int64_t part[APP_TIME__COUNT];
+} time_parts;
+
+/* When an object's time starts: its connection's connect when the
+ * connection is new, its request when it rides on a connection opened
+ * earlier. */
+static int64_t object_start(const http_record *rc) { return rc->reused ? rc->request_sent : rc->connect_start; }
+
+/* Explains every finished object of one browser (an array beside its
+ * records). */
+static time_parts *explain_objects(const app_world *w, const browser_inst *d)
+{
+    const GArray *recs = http_browser_records(d->b);
+    time_parts *tp = g_new0(time_parts, recs->len + 1);
+    for (guint k = 0; k < recs->len; k++) {
+        const http_record *rc = &g_array_index(recs, http_record, k);
+        int64_t s = object_start(rc);
+        if (rc->last_byte < 0 || s < 0 || rc->last_byte < s)
+            continue;
+        tp[k].ok = true;
+        tp[k].start = s;
+        tp[k].end = rc->last_byte;
+        app_world_explain(w, d->spec->host, s, rc->last_byte, tp[k].part);
+    }
+    return tp;
+}
+
+/* A page load's parts, along its critical path of objects: the object
+ * that finished last, then the object whose last byte came latest before
+ * that one started (what it waited for: the base page, or the object
+ * before it on its connection), and so on back to the page's start; the
+ * gaps between (the browser's own time) are other. Objects' intervals are
+ * explained again clipped to the page's start. Exact: the parts add up to
+ * end - start. O(objects^2) per page. */
+static void explain_page(const app_world *w, const browser_inst *d, const http_page *pg, uint32_t page,
+                         const time_parts *tp, time_parts *out)
+{
+    const GArray *recs = http_browser_records(d->b);
+    memset(out, 0, sizeof *out);
+    out->ok = true;
+    out->start = pg->start;
+    out->end = pg->end;
+    int64_t t = pg->end; /* the cursor, moving back */
+    for (;;) {
+        int cur = -1;
+        for (guint k = 0; k < recs->len; k++) {
+            const http_record *rc = &g_array_index(recs, http_record, k);
+            if (rc->page == page && tp[k].ok && tp[k].end <= t && tp[k].end > pg->start &&
+                (cur < 0 || tp[k].end >= tp[cur].end))
+                cur = (int)k;
+        }
+        if (cur < 0)
+            break;
+        out->part[APP_TIME_OTHER] += t - tp[cur].end;
+        int64_t s = MAX(tp[cur].start, pg->start), part[APP_TIME__COUNT];
+        app_world_explain(w, d->spec->host, s, tp[cur].end, part);
+        for (int i = 0; i < APP_TIME__COUNT; i++)
+            out->part[i] += part[i];
+        t = s;
+        if (t <= pg->start)
+            break;
+    }
+    out->part[APP_TIME_OTHER] += t - pg->start;
+}
+
+/* "12.345678901": nanoseconds as exact seconds. */
+static void append_ns(GString *s, int64_t ns)
+{
+    g_string_append_printf(s, "%s%" G_GINT64_FORMAT ".%09" G_GINT64_FORMAT, ns < 0 ? "-" : "",
+                           (ns < 0 ? -ns : ns) / 1000000000, (ns < 0 ? -ns : ns) % 1000000000);
+}
+
+/* The breakdown columns of a row: elapsed, then the parts (empty when the
+ * fetch did not finish). */
+static char *parts_columns(const time_parts *tp)
+{
+    GString *s = g_string_new("");
+    for (int i = -1; i < APP_TIME__COUNT; i++) {
+        g_string_append_c(s, ',');
+        if (tp->ok)
+            append_ns(s, i < 0 ? tp->end - tp->start : tp->part[i]);
+    }
+    return g_string_free(s, FALSE);
+}
+
+static void browser_rows(const browser_inst *d, const time_parts *tp, app_collect *out)
 {
     const GArray *recs = http_browser_records(d->b);
     for (guint k = 0; k < recs->len; k++) {
         const http_record *rc = &g_array_index(recs, http_record, k);
         char buf[16];
         const char *why = fetch_failure(rc, buf, sizeof buf);
-        app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%.9f,%.9f,%.9f,%.9f,%d,%" G_GUINT64_FORMAT ",%s,%s", d->spec->name,
+        char *cols = parts_columns(&tp[k]);
+        app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%.9f,%.9f,%.9f,%.9f,%d,%" G_GUINT64_FORMAT ",%s,%s%s", d->spec->name,
                 rc->url, rc->conn, csv_time(rc->connect_start), csv_time(rc->request_sent),
                 csv_time(rc->first_byte), csv_time(rc->last_byte), rc->status, rc->bytes,
-                rc->cache ? rc->cache : rc->from_cache ? "revalidated" : "", why ? why : "");
+                rc->cache ? rc->cache : rc->from_cache ? "revalidated" : "", why ? why : "", cols);
+        g_free(cols);
     }
 }
 
@@ -258,6 +352,8 @@ typedef struct {
     uint64_t pages, ok, failed, objects;
     GPtrArray *keys;  /* of char* */
     GArray *counts;   /* of uint64_t, beside keys */
+    int64_t elapsed;  /* ns, of the loads that succeeded */
+    int64_t parts[APP_TIME__COUNT]; /* ns, their breakdown (explain_page) */
 } load_tally;
 
 static void tally_failure(load_tally *t, const char *key)
@@ -275,7 +371,7 @@ static void tally_failure(load_tally *t, const char *key)
 }
 
 /* One browser's loads into the tally. */
-static void tally_browser(load_tally *t, const browser_inst *d)
+static void tally_browser(load_tally *t, const app_world *w, const browser_inst *d, const time_parts *tp)
 {
     const GArray *pg = http_browser_pages(d->b), *recs = http_browser_records(d->b);
     char **why = g_new0(char *, pg->len + 1); /* the first failure of each finished load */
@@ -295,6 +391,11 @@ static void tally_browser(load_tally *t, const browser_inst *d)
             continue;
         }
         double s = (double)(p->end - p->start) / 1e9;
+        time_parts pp;
+        explain_page(w, d, p, k, tp, &pp);
+        t->elapsed += p->end - p->start;
+        for (int i = 0; i < APP_TIME__COUNT; i++)
+            t->parts[i] += pp.part[i];
         t->sum += s;
         t->max = MAX(t->max, s);
         t->ok++;
@@ -323,16 +424,40 @@ static char *reasons_text(const GPtrArray *keys, const uint64_t *counts)
     return g_string_free(s, FALSE);
 }
 
+/* breakdown.<part>_s: the mean per page load that succeeded;
+ * breakdown.sum.<part>_s: the run's total; breakdown.formula_s: what the
+ * textbook's formulas count (connect, request and response: round trips
+ * and transmissions); breakdown.page_load_s: what the parts add up to. */
+static void breakdown_metrics(const load_tally *t, app_collect *out)
+{
+    double ok = t->ok ? (double)t->ok : NAN;
+    char key[64];
+    for (int i = 0; i < APP_TIME__COUNT; i++) {
+        g_snprintf(key, sizeof key, "breakdown.%s_s", app_time_part_name((app_time_part)i));
+        app_metric(out, key, (double)t->parts[i] / 1e9 / ok);
+    }
+    int64_t formula = t->parts[APP_TIME_CONNECT] + t->parts[APP_TIME_REQUEST] + t->parts[APP_TIME_RESPONSE];
+    app_metric(out, "breakdown.formula_s", (double)formula / 1e9 / ok);
+    app_metric(out, "breakdown.page_load_s", (double)t->elapsed / 1e9 / ok);
+    for (int i = 0; i < APP_TIME__COUNT; i++) {
+        g_snprintf(key, sizeof key, "breakdown.sum.%s_s", app_time_part_name((app_time_part)i));
+        app_metric(out, key, (double)t->parts[i] / 1e9);
+    }
+    app_metric(out, "breakdown.sum.page_load_s", (double)t->elapsed / 1e9);
+}
+
 static void browser_collect(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
                             app_collect *out)
 {
-    (void)w;
     (void)specs;
     load_tally t = {.keys = g_ptr_array_new_with_free_func(g_free), .counts = g_array_new(FALSE, TRUE, sizeof(uint64_t))};
     for (size_t i = 0; i < n; i++) {
-        tally_browser(&t, insts[i]);
-        browser_rows(insts[i], out);
+        time_parts *tp = explain_objects(w, insts[i]);
+        tally_browser(&t, w, insts[i], tp);
+        browser_rows(insts[i], tp, out);
+        g_free(tp);
     }
+    breakdown_metrics(&t, out);
     app_metric(out, "page_load_time_mean_s", t.ok ? t.sum / (double)t.ok : NAN);
     app_metric(out, "page_load_time_max_s", t.ok ? t.max : NAN);
     app_metric_count(out, "pages", t.pages);
@@ -389,6 +514,24 @@ static void browser_report(const app_view *m, app_report_style style, GString *o
     g_string_append_printf(out, "  pages %.0f, objects %.0f, failed loads %.0f, RTT %.1f ms, simulated %.3f s\n",
                            app_view_metric(m, "pages"), app_view_metric(m, "objects"), failed,
                            app_view_metric(m, "rtt_s") * 1e3, app_view_metric(m, "simulated_s"));
+    double total = app_view_metric(m, "breakdown.page_load_s");
+    if (isfinite(total)) {
+        g_string_append_printf(out, "  where the time went, mean per page load (ms): formula %.3f (connect %.3f + "
+                                    "request %.3f + response %.3f)",
+                               app_view_metric(m, "breakdown.formula_s") * 1e3,
+                               app_view_metric(m, "breakdown.connect_s") * 1e3,
+                               app_view_metric(m, "breakdown.request_s") * 1e3,
+                               app_view_metric(m, "breakdown.response_s") * 1e3);
+        static const char *const rest[][2] = {{"server", "server"},           {"slow_start", "slow start"},
+                                              {"queueing", "queueing"},       {"delayed_ack", "delayed ACKs"},
+                                              {"retransmission", "retransmissions"}, {"other", "other"}};
+        for (size_t i = 0; i < G_N_ELEMENTS(rest); i++) {
+            char key[64];
+            g_snprintf(key, sizeof key, "breakdown.%s_s", rest[i][0]);
+            g_string_append_printf(out, " + %s %.3f", rest[i][1], app_view_metric(m, key) * 1e3);
+        }
+        g_string_append_printf(out, " = simulated %.3f\n", total * 1e3);
+    }
     if (failed > 0) {
         char *why = reported_reasons(m);
         g_string_append_printf(out, "  failed loads, left out of the page load time: %s\n", why);
@@ -899,7 +1042,8 @@ const app_type http_browser_app = {
     .collect = browser_collect,
     .csv_file = "requests.csv",
     .csv_header = "client,url,connection,connect_start_s,request_sent_s,first_byte_s,last_byte_s,status,bytes,cache,"
-                  "failure",
+                  "failure,elapsed_s,bd_connect_s,bd_request_s,bd_server_s,bd_response_s,bd_queueing_s,bd_slow_start_s,"
+                  "bd_delayed_ack_s,bd_retransmission_s,bd_other_s",
     .headlines = browser_headlines,
     .formulas = browser_formulas,
     .endpoints = browser_endpoints,

@@ -1,0 +1,314 @@
+/*
+ * Where the time went (issue 11): the browser's breakdown of each object's
+ * and each page load's time (requests.csv's elapsed_s and bd_*_s columns,
+ * summary.json's breakdown.* figures), computed by the world's walk along
+ * the critical path (app_world_explain, world/world_path.c).
+ *
+ * - Every object of every run of every shipped HTTP scenario: the parts
+ *   are not negative and add up to the elapsed time to the nanosecond, and
+ *   the elapsed time is last byte - start; every run's page-load parts add
+ *   up to its page-load time.
+ * - One object over ideal TCP (8 Mbit/s: a byte is 1000 ns): connect is
+ *   exactly RTT + the SYN's and SYN-ACK's transmissions, request and
+ *   response are half an RTT each plus their segments' transmissions,
+ *   and nothing else (no slow start, no queueing).
+ * - One object over reno with an initial window of one segment, no delayed
+ *   ACKs and no header bytes: the slow-start part is the textbook's stall,
+ *   P (RTT + S/R) - (2^P - 1) S/R, to the nanosecond.
+ * - The same with 5% and 2% random loss: retransmissions show, and the
+ *   walk reaches the connection's start (nothing is left as other).
+ */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "cli/registry.h"
+#include "test_util.h"
+#include "world/scenario.h"
+#include "world/world.h"
+
+#define SHIPPED APPSIM_SOURCE_DIR "/scenarios"
+
+/* The breakdown columns of requests.csv, in order after elapsed_s. */
+enum { BD_CONNECT, BD_REQUEST, BD_SERVER, BD_RESPONSE, BD_QUEUEING, BD_SLOW_START, BD_DELACK, BD_RETX, BD_OTHER, BD_N };
+
+static char *tmp_root;
+
+/* "12.345678901" as nanoseconds, exactly. */
+static int64_t parse_ns(const char *s)
+{
+    bool neg = *s == '-';
+    if (neg)
+        s++;
+    char *dot = NULL;
+    int64_t whole = g_ascii_strtoll(s, &dot, 10), frac = 0;
+    int digits = 0;
+    if (dot && *dot == '.')
+        for (const char *p = dot + 1; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
+            frac = frac * 10 + (*p - '0');
+    for (; digits < 9; digits++)
+        frac *= 10;
+    int64_t v = whole * 1000000000 + frac;
+    return neg ? -v : v;
+}
+
+/* One row of requests.csv, what the tests read of it. */
+typedef struct {
+    bool explained;
+    double connect_start, request_sent, last_byte;
+    int64_t elapsed, part[BD_N];
+} bd_row;
+
+/* The rows of a run's requests.csv (header: run, client, url, connection,
+ * connect_start_s, request_sent_s, first_byte_s, last_byte_s, status,
+ * bytes, cache, failure, elapsed_s, then the parts). */
+static GArray *rows_of(const run_result *res)
+{
+    GArray *rows = g_array_new(FALSE, TRUE, sizeof(bd_row));
+    for (guint i = 0; i < res->csvs->len; i++) {
+        const run_csv *c = g_ptr_array_index(res->csvs, i);
+        if (strcmp(c->file, "requests.csv"))
+            continue;
+        CU_ASSERT_PTR_NOT_NULL(strstr(c->header, "elapsed_s,bd_connect_s"));
+        char **lines = g_strsplit(c->rows->str, "\n", -1);
+        for (char **l = lines; *l; l++) {
+            if (!**l)
+                continue;
+            char **f = g_strsplit(*l, ",", -1);
+            bd_row r = {0};
+            if (g_strv_length(f) == 13 + BD_N) {
+                r.connect_start = g_ascii_strtod(f[4], NULL);
+                r.request_sent = g_ascii_strtod(f[5], NULL);
+                r.last_byte = g_ascii_strtod(f[7], NULL);
+                r.explained = *f[12] != '\0';
+                r.elapsed = r.explained ? parse_ns(f[12]) : 0;
+                for (int k = 0; k < BD_N; k++)
+                    r.part[k] = r.explained ? parse_ns(f[13 + k]) : 0;
+            } else {
+                CU_FAIL("a requests.csv row without its breakdown columns");
+            }
+            g_array_append_val(rows, r);
+            g_strfreev(f);
+        }
+        g_strfreev(lines);
+    }
+    return rows;
+}
+
+/* Checks one run: every object's parts add up, and the page loads'. */
+static void check_run(const char *name, guint k, const run_result *res)
+{
+    GArray *rows = rows_of(res);
+    guint explained = 0;
+    for (guint i = 0; i < rows->len; i++) {
+        const bd_row *r = &g_array_index(rows, bd_row, i);
+        if (!r->explained)
+            continue;
+        explained++;
+        int64_t sum = 0;
+        bool negative = false;
+        for (int p = 0; p < BD_N; p++) {
+            sum += r->part[p];
+            negative |= r->part[p] < 0;
+        }
+        if (sum != r->elapsed || negative)
+            printf("\n    %s run %u row %u: parts %" G_GINT64_FORMAT " ns, elapsed %" G_GINT64_FORMAT " ns", name, k, i,
+                   sum, r->elapsed);
+        CU_ASSERT_EQUAL(sum, r->elapsed);
+        CU_ASSERT_FALSE(negative);
+        /* elapsed = last byte - start (the CSV's times are printed to the ns) */
+        double start = r->connect_start, alt = r->request_sent;
+        double e = (double)r->elapsed / 1e9;
+        CU_ASSERT_TRUE(fabs(r->last_byte - start - e) < 2e-9 || fabs(r->last_byte - alt - e) < 2e-9);
+    }
+    CU_ASSERT_TRUE(explained > 0);
+    static const char *const parts[] = {"connect", "request", "server", "response", "queueing", "slow_start",
+                                        "delayed_ack", "retransmission", "other"};
+    double sum = 0, total = run_result_metric(res, "breakdown.sum.page_load_s");
+    for (size_t p = 0; p < G_N_ELEMENTS(parts); p++) {
+        char key[64];
+        g_snprintf(key, sizeof key, "breakdown.sum.%s_s", parts[p]);
+        double v = run_result_metric(res, key);
+        CU_ASSERT_TRUE(isfinite(v) && v >= 0);
+        sum += v;
+    }
+    CU_ASSERT_TRUE(fabs(sum - total) <= 1e-12 * MAX(1.0, total)); /* the same ns, summed in doubles */
+    CU_ASSERT_DOUBLE_EQUAL(run_result_metric(res, "breakdown.page_load_s"),
+                           run_result_metric(res, "page_load_time_mean_s"), 1e-12);
+    g_array_free(rows, TRUE);
+}
+
+/* Runs every run of a scenario file and checks each. */
+static void check_file(const char *path)
+{
+    GError *err = NULL;
+    scenario *sc = scenario_load(path, NULL, appsim_registry(), &err);
+    if (!sc)
+        printf("\n    %s: %s", path, err->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    for (guint k = 0; k < scenario_run_count(sc); k++) {
+        scn_run *r = scenario_run(sc, k, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+        check_run(path, k, res);
+        run_result_free(res);
+        scn_run_free(r);
+    }
+    scenario_free(sc);
+}
+
+static void test_shipped_scenarios_add_up(void)
+{
+    static const char *const files[] = {"http-persistence", "http-parallel", "http-single-object",
+                                        "tcp-ideal-vs-reno"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *path = g_strdup_printf("%s/%s.json", SHIPPED, files[i]);
+        check_file(path);
+        g_free(path);
+    }
+}
+
+/* One run of a client-server scenario with `tcp` keys, one object of
+ * `size` bytes on an 8 Mbit/s link with a 10 ms delay; its one row. */
+static bd_row one_object_on(const char *tcp, const char *size, const char *link_extra)
+{
+    char *text = g_strdup_printf(
+        "{\"name\": \"bd\", \"tcp\": {%s}, \"nodes\": [{\"name\": \"client\"}, {\"name\": \"server\"}],"
+        " \"links\": [{\"name\": \"access\", \"from\": \"client\", \"to\": \"server\", \"rate\": \"8Mbps\","
+        " \"delay\": \"10ms\"%s}],"
+        " \"apps\": [{\"name\": \"web\", \"type\": \"http-server\", \"host\": \"server\","
+        " \"objects\": [{\"path\": \"/o\", \"size\": %s}]},"
+        " {\"name\": \"browser\", \"type\": \"browser\", \"host\": \"client\", \"mode\": \"nonpersistent\","
+        " \"pages\": [\"http://server/o\"]}]}",
+        tcp, link_extra, size);
+    char *file = g_build_filename(tmp_root, "bd.json", NULL);
+    g_file_set_contents(file, text, -1, NULL);
+    GError *err = NULL;
+    scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
+    if (!sc)
+        printf("\n    %s", err->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scn_run *r = scenario_run(sc, 0, &err);
+    run_result *res = world_run(r, appsim_registry(), 0, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    check_run(file, 0, res);
+    GArray *rows = rows_of(res);
+    bd_row row = {0};
+    CU_ASSERT_EQUAL(rows->len, 1);
+    if (rows->len)
+        row = g_array_index(rows, bd_row, 0);
+    g_array_free(rows, TRUE);
+    run_result_free(res);
+    scn_run_free(r);
+    scenario_free(sc);
+    g_free(file);
+    g_free(text);
+    return row;
+}
+
+static bd_row one_object(const char *tcp, const char *size) { return one_object_on(tcp, size, ""); }
+
+#define NS_PER_BYTE 1000 /* at 8 Mbit/s */
+#define DELAY 10000000   /* ns */
+
+static void test_ideal_one_object(void)
+{
+    uint64_t size = 20000;
+    char *sz = g_strdup_printf("%" G_GUINT64_FORMAT, size);
+    bd_row r = one_object("\"cc\": \"ideal\"", sz);
+    g_free(sz);
+    CU_ASSERT_TRUE_FATAL(r.explained);
+    /* connect: SYN and SYN-ACK, 40 bytes each, and one round trip */
+    CU_ASSERT_EQUAL(r.part[BD_CONNECT], 2 * DELAY + 2 * 40 * NS_PER_BYTE);
+    /* request: one segment of 40 + q bytes and half a round trip */
+    int64_t q = (r.part[BD_REQUEST] - DELAY) / NS_PER_BYTE - 40;
+    CU_ASSERT_EQUAL(r.part[BD_REQUEST], DELAY + (40 + q) * NS_PER_BYTE);
+    CU_ASSERT_TRUE(q > 16 && q < 1000);
+    /* response: H + size bytes in ceil((H + size) / 1460) segments of 40
+     * header bytes each, and half a round trip; one header size H fits */
+    int found = 0;
+    for (int64_t h = 50; h < 1000; h++) {
+        int64_t segs = (int64_t)((h + (int64_t)size + 1459) / 1460);
+        if (r.part[BD_RESPONSE] == DELAY + (40 * segs + h + (int64_t)size) * NS_PER_BYTE)
+            found++;
+    }
+    CU_ASSERT_EQUAL(found, 1);
+    CU_ASSERT_EQUAL(r.part[BD_SLOW_START], 0);
+    CU_ASSERT_EQUAL(r.part[BD_QUEUEING], 0);
+    CU_ASSERT_EQUAL(r.part[BD_SERVER], 0);
+    CU_ASSERT_EQUAL(r.part[BD_DELACK], 0);
+    CU_ASSERT_EQUAL(r.part[BD_RETX], 0);
+    CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
+    /* and so the whole: 2 RTT + the transmissions */
+    CU_ASSERT_EQUAL(r.elapsed, r.part[BD_CONNECT] + r.part[BD_REQUEST] + r.part[BD_RESPONSE]);
+}
+
+/* The textbook's stall for an object of o bytes, segments of s bytes. */
+static int64_t textbook_stall(double o, double s, int64_t sr, int64_t rtt)
+{
+    int k = (int)ceil(log2(o / s + 1));
+    int q = (int)floor(log2(1 + (double)rtt / (double)sr)) + 1;
+    int p = MIN(q, k - 1);
+    return p * (rtt + sr) - (((int64_t)1 << p) - 1) * sr;
+}
+
+static void test_reno_iw1_slow_start(void)
+{
+    /* S = 1000 bytes, no header bytes: S/R = 1 ms; RTT = 20 ms (Q = 5) */
+    static const uint64_t sizes[] = {2000, 5000, 12000, 20000, 40000, 100000};
+    for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+        char *sz = g_strdup_printf("%" G_GUINT64_FORMAT, sizes[i]);
+        bd_row r = one_object("\"cc\": \"reno\", \"init_cwnd\": 1, \"mss\": 1000, \"header\": 0", sz);
+        g_free(sz);
+        CU_ASSERT_TRUE_FATAL(r.explained);
+        /* The response is the body and a header of a few hundred bytes: the
+         * same K as the body alone for these sizes (o/S + 1 well inside
+         * (2^(K-1), 2^K]). */
+        int64_t expect = textbook_stall((double)sizes[i] + 250, 1000, 1000000, 2 * DELAY);
+        if (r.part[BD_SLOW_START] != expect)
+            printf("\n    %" G_GUINT64_FORMAT " B: slow start %" G_GINT64_FORMAT " ns, textbook %" G_GINT64_FORMAT
+                   " ns",
+                   sizes[i], r.part[BD_SLOW_START], expect);
+        CU_ASSERT_EQUAL(r.part[BD_SLOW_START], expect);
+        CU_ASSERT_EQUAL(r.part[BD_QUEUEING], 0);
+        CU_ASSERT_EQUAL(r.part[BD_RETX], 0);
+        CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
+        /* connect is one round trip (SYNs of 0 bytes take no time) */
+        CU_ASSERT_EQUAL(r.part[BD_CONNECT], 2 * DELAY);
+    }
+}
+
+/* With losses the walk goes through the retransmissions back to the
+ * connection's start: nothing is left unexplained. */
+static void test_losses(void)
+{
+    static const char *const seeds[] = {", \"loss\": 0.05", ", \"loss\": 0.02"};
+    for (size_t i = 0; i < G_N_ELEMENTS(seeds); i++) {
+        bd_row r = one_object_on("\"cc\": \"reno\", \"init_cwnd\": 1, \"mss\": 1000, \"header\": 0", "200000",
+                                 seeds[i]);
+        CU_ASSERT_TRUE_FATAL(r.explained);
+        CU_ASSERT_TRUE(r.part[BD_RETX] > 0);
+        CU_ASSERT_EQUAL(r.part[BD_CONNECT], 2 * DELAY);
+        CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
+    }
+}
+
+int main(void)
+{
+    tmp_root = g_dir_make_tmp("appsim-bd-XXXXXX", NULL);
+    static const test_case tests[] = {
+        TEST(test_shipped_scenarios_add_up),
+        TEST(test_ideal_one_object),
+        TEST(test_reno_iw1_slow_start),
+        TEST(test_losses),
+    };
+    int rc = test_main("protocols/http/app/breakdown", tests, G_N_ELEMENTS(tests));
+    char *bd = g_build_filename(tmp_root, "bd.json", NULL);
+    g_remove(bd);
+    g_free(bd);
+    g_rmdir(tmp_root);
+    g_free(tmp_root);
+    return rc;
+}

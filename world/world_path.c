@@ -1,0 +1,523 @@
+/*
+ * world_path: where the time went. When an application asks
+ * (app_world_trace_packets), the world keeps every packet's hops from the
+ * trace bus — when it entered each link queue, began and ended its
+ * transmission, and arrived at the far end — with the reason its sender
+ * released it (pkt_t.cause, set by models/tcp.c). app_world_explain then
+ * splits an interval of a host's view into parts that add up exactly, by
+ * walking the critical path backwards from the packet whose arrival ends
+ * the interval:
+ *
+ * - a hop of a packet: its propagation and transmission are the packet's
+ *   own part (connect for SYN and SYN-ACK, request for the host's data,
+ *   response for data to the host); time waiting in the queue behind a
+ *   packet of the same flow goes on through that packet (its transmission
+ *   is what the waiting one waited for), behind any other packet it is
+ *   queueing;
+ * - before its first hop, its release: data the application wrote at that
+ *   instant goes back to the last packet with data (or SYN, FIN) the
+ *   sender received on that connection, and the time between is the peer
+ *   application's (server processing) or, at the host itself, other; data
+ *   that waited for the window goes back to the end of the flow's previous
+ *   transmission, and the idle time between is slow start (the part the
+ *   peer's delayed-ACK timer held the releasing ACK is delayed ACK); a
+ *   retransmission goes back to the first sending of the same bytes, the
+ *   time between is retransmission; an ACK goes back to what it
+ *   acknowledged (delayed ACK when its timer sent it); a SYN-ACK to its SYN;
+ * - whatever the walk cannot explain, and the rest of the interval once it
+ *   stops (at a SYN, say), is other.
+ *
+ * The cursor only ever moves back in time and stops at the interval's
+ * start, so the parts add up to the interval to the nanosecond whatever
+ * the walk finds. Cost: the log is O(packets + hops) memory; the first
+ * explain indexes it in O(packets); each explain is O(steps of its path)
+ * times O(log n) for the flow look-ups.
+ */
+#include <string.h>
+
+#include "sim/sim_trace.h"
+#include "world_priv.h"
+
+/* One hop of one packet; -1 for what did not happen. */
+typedef struct {
+    int64_t enq, txs, txe, rx;
+    uint32_t link;   /* the link direction's trace source */
+    int32_t prev;    /* the packet's previous hop (index in hops), -1 for the first */
+} hop_rec;
+
+typedef struct {
+    bool seen;
+    bool dropped;
+    uint32_t src, dst;
+    uint16_t sport, dport;
+    uint8_t flags, cause;
+    uint32_t seq, len;
+    int64_t created;
+    int32_t last;    /* the latest hop (index in hops), -1 for none */
+} pkt_rec;
+
+/* A direction of a connection. */
+typedef struct {
+    uint32_t src, dst;
+    uint16_t sport, dport;
+} flow_key;
+
+/* Hops the log keeps at most (about 60 MB); past it the log stops, and
+ * intervals that end after that instant are not explained. */
+#define PATHLOG_MAX_HOPS 1000000
+
+typedef struct world_pathlog {
+    unsigned sub;
+    int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
+    GArray *pkts;        /* of pkt_rec, indexed by packet id */
+    GArray *hops;        /* of hop_rec */
+    bool indexed;
+    GHashTable *arrivals; /* (dst, arrival time) -> 1 + id of the last data packet; lookup only */
+    GHashTable *txends;  /* (link, transmission end) -> 1 + hop index; lookup only */
+    GHashTable *flows;   /* flow_key* -> GArray of packet ids in creation order; lookup only */
+    GArray *hop_pkt;     /* of uint64_t: the packet of each hop */
+} world_pathlog;
+
+const char *app_time_part_name(app_time_part part)
+{
+    static const char *const names[] = {"connect",    "request",    "server",      "response",       "queueing",
+                                        "slow_start", "delayed_ack", "retransmission", "other"};
+    return part < APP_TIME__COUNT ? names[part] : "?";
+}
+
+/* ---- the log -------------------------------------------------------------------- */
+
+static void log_rec(void *ctx, const sim_trace_rec *rec)
+{
+    world_pathlog *L = ctx;
+    const pkt_t *p = rec->obj;
+    if (!p)
+        return;
+    if (p->id >= L->pkts->len)
+        g_array_set_size(L->pkts, (guint)p->id + 1);
+    pkt_rec *r = &g_array_index(L->pkts, pkt_rec, p->id);
+    if (!r->seen) {
+        *r = (pkt_rec){.seen = true, .src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport,
+                       .flags = p->tcp_flags, .cause = p->cause, .seq = p->seq, .len = p->len,
+                       .created = p->created, .last = -1};
+    }
+    if (rec->kind == SIM_TR_DROP) {
+        r->dropped = true;
+        return;
+    }
+    if (rec->kind == SIM_TR_ENQUEUE) {
+        if (L->hops->len >= PATHLOG_MAX_HOPS) {
+            L->cutoff = MIN(L->cutoff, rec->time);
+            return;
+        }
+        hop_rec h = {.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .link = rec->source, .prev = r->last};
+        g_array_append_val(L->hops, h);
+        uint64_t id = p->id;
+        g_array_append_val(L->hop_pkt, id);
+        r->last = (int32_t)L->hops->len - 1;
+        return;
+    }
+    if (r->last < 0)
+        return;
+    hop_rec *h = &g_array_index(L->hops, hop_rec, r->last);
+    if (rec->kind == SIM_TR_TX_START)
+        h->txs = rec->time;
+    else if (rec->kind == SIM_TR_TX)
+        h->txe = rec->time;
+    else if (rec->kind == SIM_TR_RX)
+        h->rx = rec->time;
+}
+
+void app_world_trace_packets(app_world *w)
+{
+    if (w->pathlog)
+        return;
+    world_pathlog *L = g_new0(world_pathlog, 1);
+    L->pkts = g_array_new(FALSE, TRUE, sizeof(pkt_rec));
+    L->hops = g_array_new(FALSE, FALSE, sizeof(hop_rec));
+    L->hop_pkt = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    L->cutoff = INT64_MAX;
+    uint32_t mask = SIM_TR_MASK(SIM_TR_ENQUEUE) | SIM_TR_MASK(SIM_TR_TX_START) | SIM_TR_MASK(SIM_TR_TX) |
+                    SIM_TR_MASK(SIM_TR_RX) | SIM_TR_MASK(SIM_TR_DROP);
+    L->sub = sim_trace_subscribe(sim_trace(w->sim), mask, log_rec, L);
+    w->pathlog = L;
+}
+
+void world_pathlog_stop(app_world *w)
+{
+    if (w->pathlog && w->pathlog->sub) {
+        sim_trace_unsubscribe(sim_trace(w->sim), w->pathlog->sub);
+        w->pathlog->sub = 0;
+    }
+}
+
+void world_pathlog_free(app_world *w)
+{
+    world_pathlog *L = w->pathlog;
+    if (!L)
+        return;
+    world_pathlog_stop(w);
+    g_array_free(L->pkts, TRUE);
+    g_array_free(L->hops, TRUE);
+    g_array_free(L->hop_pkt, TRUE);
+    if (L->arrivals) {
+        g_hash_table_destroy(L->arrivals);
+        g_hash_table_destroy(L->txends);
+        g_hash_table_destroy(L->flows);
+    }
+    g_free(L);
+    w->pathlog = NULL;
+}
+
+/* ---- the indexes ------------------------------------------------------------------- */
+
+static guint flow_hash(gconstpointer k)
+{
+    const flow_key *f = k;
+    guint64 a = ((guint64)f->src << 32) ^ f->dst;
+    a ^= (((guint64)f->sport << 16) | f->dport) * 0x9e3779b97f4a7c15ull;
+    return (guint)(a ^ (a >> 32));
+}
+
+static gboolean flow_equal(gconstpointer x, gconstpointer y)
+{
+    const flow_key *a = x, *b = y;
+    return a->src == b->src && a->dst == b->dst && a->sport == b->sport && a->dport == b->dport;
+}
+
+static void flow_free(gpointer p) { g_array_free(p, TRUE); }
+
+/* A key of the time indexes: a node or link, and an instant. */
+typedef struct {
+    uint64_t a;
+    int64_t t;
+} pair_key;
+
+static guint pair_hash(gconstpointer k)
+{
+    const pair_key *p = k;
+    guint64 v = (p->a * 0x9e3779b97f4a7c15ull) ^ (guint64)p->t;
+    return (guint)(v ^ (v >> 32));
+}
+
+static gboolean pair_equal(gconstpointer x, gconstpointer y)
+{
+    const pair_key *a = x, *b = y;
+    return a->a == b->a && a->t == b->t;
+}
+
+static pair_key *pair_new(uint64_t a, int64_t t)
+{
+    pair_key *k = g_new(pair_key, 1);
+    *k = (pair_key){a, t};
+    return k;
+}
+
+static const pkt_rec *pkt_at(const world_pathlog *L, uint64_t id)
+{
+    return id < L->pkts->len ? &g_array_index(L->pkts, pkt_rec, id) : NULL;
+}
+
+static const hop_rec *hop_at(const world_pathlog *L, int32_t h)
+{
+    return h >= 0 && (guint)h < L->hops->len ? &g_array_index(L->hops, hop_rec, h) : NULL;
+}
+
+/* A packet arrived when its last hop has an arrival and it was not dropped. */
+static int64_t arrival(const world_pathlog *L, const pkt_rec *p)
+{
+    const hop_rec *h = hop_at(L, p->last);
+    return p->seen && !p->dropped && h ? h->rx : -1;
+}
+
+static flow_key key_of(const pkt_rec *p)
+{
+    return (flow_key){.src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport};
+}
+
+static void build_index(world_pathlog *L)
+{
+    L->arrivals = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
+    L->txends = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
+    L->flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, flow_free);
+    for (guint h = 0; h < L->hops->len; h++) {
+        const hop_rec *r = &g_array_index(L->hops, hop_rec, h);
+        if (r->txe < 0)
+            continue;
+        g_hash_table_replace(L->txends, pair_new(r->link, r->txe), GINT_TO_POINTER((gint)h + 1));
+    }
+    for (guint id = 0; id < L->pkts->len; id++) {
+        const pkt_rec *p = pkt_at(L, id);
+        if (!p->seen)
+            continue;
+        flow_key fk = key_of(p);
+        GArray *list = g_hash_table_lookup(L->flows, &fk);
+        if (!list) {
+            list = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+            flow_key *copy = g_new(flow_key, 1);
+            *copy = fk;
+            g_hash_table_insert(L->flows, copy, list);
+        }
+        uint64_t v = id;
+        g_array_append_val(list, v);
+        int64_t at = arrival(L, p);
+        if (at >= 0 && p->len > 0) {
+            g_hash_table_replace(L->arrivals, pair_new(p->dst, at), GSIZE_TO_POINTER((gsize)id + 1));
+        }
+    }
+    L->indexed = true;
+}
+
+/* The packet of `L->flows` list `fk` created last at or before `t` that
+ * arrived by `t`, and carries data, SYN or FIN unless `any`; -1 for none.
+ * Links are first in, first out, so the latest sent is the latest arrived. */
+static int64_t latest_arrival(const world_pathlog *L, flow_key fk, int64_t t, bool any)
+{
+    const GArray *list = g_hash_table_lookup(L->flows, &fk);
+    if (!list)
+        return -1;
+    guint lo = 0, hi = list->len; /* the first created after t */
+    while (lo < hi) {
+        guint mid = (lo + hi) / 2;
+        if (pkt_at(L, g_array_index(list, uint64_t, mid))->created <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (guint i = lo; i-- > 0;) {
+        uint64_t id = g_array_index(list, uint64_t, i);
+        const pkt_rec *p = pkt_at(L, id);
+        int64_t at = arrival(L, p);
+        if (at >= 0 && at <= t && (any || p->len > 0 || (p->flags & (PKT_SYN | PKT_FIN))))
+            return (int64_t)id;
+    }
+    return -1;
+}
+
+/* The flow's packet before `id` that carried data (or FIN), or with the
+ * same sequence number when `same_seq`; -1 for none. */
+static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_seq)
+{
+    const pkt_rec *p = pkt_at(L, id);
+    flow_key fk = key_of(p);
+    const GArray *list = g_hash_table_lookup(L->flows, &fk);
+    guint lo = 0, hi = list ? list->len : 0;
+    while (lo < hi) { /* the position of id */
+        guint mid = (lo + hi) / 2;
+        if (g_array_index(list, uint64_t, mid) < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (guint i = lo; i-- > 0;) {
+        const pkt_rec *q = pkt_at(L, g_array_index(list, uint64_t, i));
+        if (same_seq ? (q->seq == p->seq && !(q->flags & PKT_SYN) == !(p->flags & PKT_SYN))
+                     : (q->len > 0 || (q->flags & PKT_FIN)))
+            return (int64_t)g_array_index(list, uint64_t, i);
+    }
+    return -1;
+}
+
+static int32_t first_hop(const world_pathlog *L, const pkt_rec *p)
+{
+    int32_t h = p->last;
+    while (hop_at(L, h) && hop_at(L, h)->prev >= 0)
+        h = hop_at(L, h)->prev;
+    return h;
+}
+
+/* ---- the walk ------------------------------------------------------------------- */
+
+typedef struct {
+    const world_pathlog *L;
+    uint32_t host;
+    int64_t start, t; /* the interval's start; the cursor, moving back */
+    int64_t *parts;
+} walk;
+
+/* Moves the cursor back to `to` (not below the start), charging `part`. */
+static void charge(walk *k, app_time_part part, int64_t to)
+{
+    if (to < k->start)
+        to = k->start;
+    if (to >= k->t)
+        return;
+    k->parts[part] += k->t - to;
+    k->t = to;
+}
+
+static app_time_part part_of(const walk *k, const pkt_rec *p)
+{
+    if (p->flags & PKT_SYN)
+        return APP_TIME_CONNECT;
+    return p->src == k->host ? APP_TIME_REQUEST : APP_TIME_RESPONSE;
+}
+
+/* A position on the path: packet `id` at the end of hop `hop`'s
+ * transmission (`at_rx` false) or at its arrival (true). */
+typedef struct {
+    uint64_t id;
+    int32_t hop;
+    bool at_rx;
+} spot;
+
+/* The time the link spent on the packets ahead of `h` (a hop of packet
+ * `id`) while it waited: behind the same flow the walk goes on through that
+ * packet (returns true, *next set), behind others it is queueing. */
+static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
+{
+    const pkt_rec *p = pkt_at(k->L, id);
+    int64_t txs = h->txs;
+    while (txs > h->enq && k->t > k->start) {
+        gpointer v = g_hash_table_lookup(k->L->txends, &(pair_key){h->link, txs});
+        if (!v)
+            break;
+        int32_t qh = (int32_t)GPOINTER_TO_INT(v) - 1;
+        uint64_t qid = g_array_index(k->L->hop_pkt, uint64_t, qh);
+        const pkt_rec *q = pkt_at(k->L, qid);
+        flow_key qk = key_of(q), pk = key_of(p);
+        if (flow_equal(&qk, &pk)) {
+            *next = (spot){.id = qid, .hop = qh, .at_rx = false};
+            return true;
+        }
+        const hop_rec *qr = hop_at(k->L, qh);
+        charge(k, APP_TIME_QUEUEING, MAX(qr->txs, h->enq));
+        txs = qr->txs;
+    }
+    charge(k, APP_TIME_QUEUEING, h->enq);
+    return false;
+}
+
+/* Walks a packet's hops back from `s`; returns false at its release
+ * (cursor at its creation), true with *next when it jumped to a packet
+ * ahead of it in a queue. */
+static bool walk_hops(walk *k, spot s, spot *next)
+{
+    const pkt_rec *p = pkt_at(k->L, s.id);
+    app_time_part part = part_of(k, p);
+    for (int32_t hi = s.hop; hi >= 0 && k->t > k->start;) {
+        const hop_rec *h = hop_at(k->L, hi);
+        if (h->txs < 0 || h->txe < 0)
+            break;
+        if (s.at_rx)
+            charge(k, part, h->txe);
+        s.at_rx = true;
+        charge(k, part, h->txs);
+        if (walk_queue(k, s.id, h, next))
+            return true;
+        if (h->prev >= 0)
+            charge(k, APP_TIME_OTHER, hop_at(k->L, h->prev)->rx);
+        hi = h->prev;
+    }
+    charge(k, APP_TIME_OTHER, p->created); /* send jitter */
+    return false;
+}
+
+/* What released packet `id` (the cursor at its creation): returns true with
+ * the spot to go on from, false where the walk ends. */
+static bool walk_release(walk *k, uint64_t id, spot *next)
+{
+    const world_pathlog *L = k->L;
+    for (int guard = 0; guard < 64; guard++) {
+        const pkt_rec *p = pkt_at(L, id);
+        flow_key back = {.src = p->dst, .dst = p->src, .sport = p->dport, .dport = p->sport};
+        int64_t q = -1;
+        switch ((pkt_cause)p->cause) {
+        case PKT_CAUSE_HANDSHAKE:
+            if (!(p->flags & PKT_ACK))
+                return false; /* a SYN: the connection's start */
+            q = latest_arrival(L, back, p->created, false);
+            charge(k, APP_TIME_CONNECT, q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            break;
+        case PKT_CAUSE_APP:
+            q = latest_arrival(L, back, p->created, false);
+            charge(k, p->src == k->host ? APP_TIME_OTHER : APP_TIME_PEER,
+                   q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            break;
+        case PKT_CAUSE_ACK:
+        case PKT_CAUSE_DELACK:
+            q = latest_arrival(L, back, p->created, true);
+            charge(k, p->cause == PKT_CAUSE_DELACK ? APP_TIME_DELACK : APP_TIME_OTHER,
+                   q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            break;
+        case PKT_CAUSE_RTO:
+        case PKT_CAUSE_FAST_RETX: {
+            int64_t o = previous_in_flow(L, id, true);
+            if (o < 0)
+                return false;
+            charge(k, APP_TIME_RETX, pkt_at(L, (uint64_t)o)->created);
+            id = (uint64_t)o;
+            continue; /* why the first sending left when it did */
+        }
+        case PKT_CAUSE_WINDOW: {
+            int64_t o = previous_in_flow(L, id, false);
+            const hop_rec *h0 = o >= 0 ? hop_at(L, first_hop(L, pkt_at(L, (uint64_t)o))) : NULL;
+            if (o < 0)
+                return false;
+            if (!h0 || h0->txe < 0 || h0->txe > k->t) {
+                /* The flow's previous packet was still on its way out (or
+                 * lost on the first link) when this one was released: both
+                 * left on the same opening of the window, so the walk goes
+                 * on with that packet's release. */
+                charge(k, APP_TIME_WINDOW, pkt_at(L, (uint64_t)o)->created);
+                id = (uint64_t)o;
+                continue;
+            }
+            /* The ACK that opened the window, and how long the peer's timer held it. */
+            int64_t a = latest_arrival(L, back, p->created, true), held = 0;
+            if (a >= 0 && pkt_at(L, (uint64_t)a)->cause == PKT_CAUSE_DELACK) {
+                const pkt_rec *ack = pkt_at(L, (uint64_t)a);
+                int64_t d = latest_arrival(L, key_of(p), ack->created, true);
+                held = d >= 0 ? ack->created - arrival(L, pkt_at(L, (uint64_t)d)) : 0;
+            }
+            charge(k, APP_TIME_DELACK, MAX(k->t - held, h0->txe));
+            charge(k, APP_TIME_WINDOW, h0->txe);
+            *next = (spot){.id = (uint64_t)o, .hop = first_hop(L, pkt_at(L, (uint64_t)o)), .at_rx = false};
+            return true;
+        }
+        default:
+            return false;
+        }
+        if (q < 0)
+            return false;
+        *next = (spot){.id = (uint64_t)q, .hop = pkt_at(L, (uint64_t)q)->last, .at_rx = true};
+        return true;
+    }
+    return false;
+}
+
+bool app_world_explain(const app_world *w, const char *host, int64_t start, int64_t end,
+                       int64_t parts[APP_TIME__COUNT])
+{
+    memset(parts, 0, sizeof(int64_t) * APP_TIME__COUNT);
+    int64_t span = end > start ? end - start : 0;
+    world_pathlog *L = w->pathlog;
+    node_t *node = net_node_by_name(w->net, host);
+    gpointer v = NULL;
+    if (L && node && end < L->cutoff) {
+        if (!L->indexed)
+            build_index(L);
+        v = g_hash_table_lookup(L->arrivals, &(pair_key){node_addr(node), end});
+    }
+    if (!v || span == 0) {
+        parts[APP_TIME_OTHER] = span;
+        return v != NULL;
+    }
+    walk k = {.L = L, .host = node_addr(node), .start = start, .t = end, .parts = parts};
+    spot s = {.id = (uint64_t)GPOINTER_TO_SIZE(v) - 1, .at_rx = true};
+    s.hop = pkt_at(L, s.id)->last;
+    /* Each step moves the cursor back or to an earlier packet; the bound is
+     * a guard against a log the walk does not understand. */
+    for (int steps = 0; steps < 1000000 && k.t > k.start; steps++) {
+        spot next;
+        if (walk_hops(&k, s, &next)) {
+            s = next;
+            continue;
+        }
+        if (!walk_release(&k, s.id, &next))
+            break;
+        s = next;
+    }
+    charge(&k, APP_TIME_OTHER, start);
+    return true;
+}
