@@ -36,8 +36,10 @@
  * Limits, per proxy: `capacity` bytes of cache counted by entry cost
  * (CACHE_COST_ENTRY: body, key, headers, structures); bodies stored up to
  * `max_object` bytes; per fetch at most max_object bytes gathered plus
- * HTTP_SERVER_STREAM_HIGH queued to the client; request bodies up to the
- * server's http_limits.max_body (64 MiB, else 413), forwarded whole.
+ * HTTP_SERVER_STREAM_HIGH queued to the client; request bodies held whole
+ * and forwarded, up to the parser's http_limits.max_body each (64 MiB,
+ * else 413: the proxy raises its server's max_body_memory to it) and the
+ * server's max_server_memory for all held at once (64 MiB, else 503).
  *
  * Ownership: http_proxy_new/http_proxy_free; the host environment and the
  * allow-list strings are borrowed.
