@@ -1,6 +1,8 @@
 /* http_procs: servers and clients of the real-socket HTTP suites. */
 #include "http_procs.h"
 
+#include "test_util.h"
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -102,6 +104,8 @@ bool hp_have(const char *prog)
     char *p = g_find_program_in_path(prog);
     bool ok = p != NULL;
     g_free(p);
+    if (!ok)
+        test_skip("%s is not installed (make test installs it)", prog);
     return ok;
 }
 

@@ -29,7 +29,9 @@ bool hp_start(char **argv, const char *err_path, hp_server *sp);
 int hp_stop(hp_server *sp);
 /* Runs a command to its end; returns its stdout, *status 0 on success. */
 char *hp_run(const char *const *argv, int *status);
-/* Whether a program is on the PATH. */
+/* Whether a program is on the PATH. When it is not, records a skip of the
+ * running test (test_skip: the suite exits 77, and fails under CI), so the
+ * caller only returns: if (!hp_have("curl")) return; */
 bool hp_have(const char *prog);
 /* "http://127.0.0.1:PORT<path>" (a new string). */
 char *hp_url(const hp_server *sp, const char *path);

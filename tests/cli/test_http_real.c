@@ -82,10 +82,7 @@ static char *url(const hp_server *sp, const char *path) { return hp_url(sp, path
 
 static void test_curl_basics(void)
 {
-    if (!hp_have("curl")) {
-        printf("\n    curl is not installed (make test installs it): skipped");
-        return;
-    }
+    if (!hp_have("curl")) return;
     hp_server sp;
     CU_ASSERT_TRUE_FATAL(serve(&sp));
     char *u = url(&sp, "/index.html");
@@ -160,8 +157,7 @@ static void test_curl_basics(void)
 
 static void test_curl_put_get_delete(void)
 {
-    if (!hp_have("curl"))
-        return;
+    if (!hp_have("curl")) return;
     hp_server sp;
     const char *const writable[] = {"--writable", NULL};
     CU_ASSERT_TRUE_FATAL(serve_with(&sp, writable));
@@ -214,10 +210,7 @@ static const char *python_client =
 
 static void test_python_client_keep_alive(void)
 {
-    if (!hp_have("python3")) {
-        printf("\n    python3 is not installed (make test installs it): skipped");
-        return;
-    }
+    if (!hp_have("python3")) return;
     hp_server sp;
     CU_ASSERT_TRUE_FATAL(serve(&sp));
     char port[16];
@@ -236,8 +229,7 @@ static void test_python_client_keep_alive(void)
 
 static void test_get_against_python_server(void)
 {
-    if (!hp_have("python3"))
-        return;
+    if (!hp_have("python3")) return;
     hp_server sp;
     char *argv[] = {"python3", "-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory",
                     root_dir, NULL};
@@ -284,8 +276,7 @@ static void test_get_against_appsim_server(void)
  * change the new copy is fetched (200). */
 static void test_curl_through_proxy(void)
 {
-    if (!hp_have("curl"))
-        return;
+    if (!hp_have("curl")) return;
     hp_server origin, proxy;
     CU_ASSERT_TRUE_FATAL(serve(&origin));
     char *pargv[] = {APPSIM, "http", "proxy", "--port", "0", "--timeout", "120", "--capacity", "10MB", NULL};
@@ -391,8 +382,7 @@ static char *simple_request(const hp_server *sp, const char *path)
  * site/outdir -> a folder outside. */
 static void test_symlinks_lead_nowhere(void)
 {
-    if (!hp_have("curl") || !hp_have("python3"))
-        return;
+    if (!hp_have("curl") || !hp_have("python3")) return;
     char *outside = g_dir_make_tmp("appsim-outside-XXXXXX", NULL);
     char *secret = g_build_filename(outside, "secret.txt", NULL), *victim = g_build_filename(outside, "victim.txt", NULL);
     g_file_set_contents(secret, "outside secret\n", -1, NULL);
@@ -441,8 +431,7 @@ out:
  * name or --name (421, or 400 without Host in 1.1); --protect covers PUT. */
 static void test_read_only_and_host_check(void)
 {
-    if (!hp_have("curl"))
-        return;
+    if (!hp_have("curl")) return;
     char *src = g_build_filename(root_dir, "upload-source.txt", NULL);
     g_file_set_contents(src, "a note\n", -1, NULL);
     hp_server sp;
@@ -479,8 +468,7 @@ static void test_read_only_and_host_check(void)
  * and TRACE does not echo credentials or cookies. */
 static void test_targets_and_trace(void)
 {
-    if (!hp_have("curl"))
-        return;
+    if (!hp_have("curl")) return;
     hp_server sp;
     CU_ASSERT_TRUE_FATAL(serve(&sp));
     char *a = url(&sp, "/a.gif"), *root = url(&sp, "/");
