@@ -18,7 +18,10 @@
  * A HEAD is answered from a fresh GET entry when there is one, else
  * forwarded (X-Cache: PASS) with the origin's Content-Length, and never
  * stored. Other methods are forwarded without caching (X-Cache: PASS),
- * their bodies complete. Requests that are not absolute URIs are 400; an
+ * their bodies complete. Requests that are not absolute URIs are 400,
+ * whatever their Host: the proxy serves nothing of its own, so a page
+ * that reaches it through DNS rebinding (whose browser sends origin-form
+ * requests) gets only that 400, and no Host check is needed; an
  * origin outside the allow-list is 403 (X-Cache: DENIED); an origin that
  * cannot be reached, or answers garbage, is 502, and one silent for
  * `upstream_timeout` is 504 (X-Cache: ERROR).

@@ -476,6 +476,22 @@ static void test_host_header_ignored(void)
     world_free(&w);
 }
 
+/* A request in origin form, as a page that reached the proxy through DNS
+ * rebinding makes its browser send, is 400 whatever its Host, and nothing
+ * reaches an origin. */
+static void test_origin_form_refused(void)
+{
+    world w;
+    web_world(&w, NULL);
+    rawc *c = rawc_start(&w, "GET /home HTTP/1.1\r\nHost: rebind.example:3128\r\n\r\n", HTTP_M_GET, NULL, 0, false);
+    sim_run(w.sim);
+    CU_ASSERT_TRUE(c->done);
+    expect(c, 400, "ERROR", NULL);
+    CU_ASSERT_EQUAL(w.web_requests, 0);
+    CU_ASSERT_EQUAL(http_proxy_get_stats(w.proxy)->refused, 1);
+    world_free(&w);
+}
+
 /* ---- item 10: HEAD --------------------------------------------------------------- */
 
 /* A HEAD passes through with the origin's Content-Length and stores
@@ -714,7 +730,7 @@ int main(void)
         TEST(test_hit_miss_revalidate), TEST(test_stale_replaced), TEST(test_host_header_ignored),
         TEST(test_head), TEST(test_authorization), TEST(test_private_no_store_vary),
         TEST(test_silent_origin_504), TEST(test_put_10mb), TEST(test_5gib_streamed),
-        TEST(test_body_over_limit),
+        TEST(test_origin_form_refused), TEST(test_body_over_limit),
         TEST(test_entry_cost), TEST(test_allow_list),
     };
     return test_main("protocols/http/sim_proxy", tests, G_N_ELEMENTS(tests));
