@@ -1,9 +1,9 @@
 /*
  * http_cmd: the real-socket front ends of the HTTP applications.
  *
- *   appsim http serve --root DIR [--port P] [--proc-time MS]
- *                     [--protect PREFIX=USER:PASSWORD] [--redirect FROM=TO]
- *                     [--timeout S]
+ *   appsim http serve --root DIR [--port P] [--proc-time MS] [--writable]
+ *                     [--name HOST] [--protect PREFIX=USER:PASSWORD]
+ *                     [--redirect FROM=TO] [--idle-timeout S] [--timeout S]
  *   appsim http get [--http1.0] [--nonpersistent|--persistent|--pipeline]
  *                   [--parallel N] [--user USER:PASSWORD] [--proxy HOST:PORT]
  *                   URL...
@@ -13,7 +13,10 @@
  *                     [--allow HOST[:PORT]]... [--timeout S]
  *
  * serve prints "listening on http://127.0.0.1:PORT/" once it listens and
- * runs until interrupted (SIGINT, SIGTERM) or for --timeout seconds.
+ * runs until interrupted (SIGINT, SIGTERM) or for --timeout seconds, then
+ * prints its counters on stderr. It listens on loopback only, is read-only
+ * unless --writable, answers only requests whose Host is a loopback name or
+ * --name, and never leaves the root (docs/http.md, "Security and limits").
  * get loads one page (and the objects its HTML refers to) or, with several
  * URLs, fetches them as one page; it prints one line per object with the
  * same timings the simulator records, then the page load time.
@@ -73,22 +76,84 @@ static bool split_pair(const char *s, char sep, char **a, char **b)
 
 static int usage_error(GOptionContext *ctx, const char *msg) { return cli_usage_error(ctx, "http", msg); }
 
+/* The most connections `serve` keeps open at once, and the transport's
+ * send buffer per connection (bytes). */
+#define SERVE_MAX_CONNECTIONS 256u
+#define SERVE_SEND_BUFFER ((size_t)256 << 10)
+
+/* Adds the --protect and --redirect rules; false (and a message) when one
+ * is malformed. */
+static bool add_rules(http_server *srv, gchar **protect, gchar **redirect)
+{
+    for (gchar **p = protect; p && *p; p++) {
+        char *prefix, *cred, *user, *pass;
+        if (!split_pair(*p, '=', &prefix, &cred)) {
+            fprintf(stderr, "appsim http serve: --protect expects PREFIX=USER:PASSWORD, got \"%s\"\n", *p);
+            return false;
+        }
+        bool ok = split_pair(cred, ':', &user, &pass);
+        if (ok) {
+            http_server_protect(srv, prefix, "appsim", user, pass);
+            g_free(user);
+            g_free(pass);
+        } else {
+            fprintf(stderr, "appsim http serve: --protect expects PREFIX=USER:PASSWORD, got \"%s\"\n", *p);
+        }
+        g_free(prefix);
+        g_free(cred);
+        if (!ok)
+            return false;
+    }
+    for (gchar **p = redirect; p && *p; p++) {
+        char *from, *to;
+        if (!split_pair(*p, '=', &from, &to)) {
+            fprintf(stderr, "appsim http serve: --redirect expects FROM=TO, got \"%s\"\n", *p);
+            return false;
+        }
+        http_server_redirect(srv, from, to);
+        g_free(from);
+        g_free(to);
+    }
+    return true;
+}
+
+/* The server's counters, on stderr, when it stops. */
+static void print_serve_stats(const http_server *srv)
+{
+    const http_server_stats *st = http_server_get_stats(srv);
+    fprintf(stderr,
+            "server: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused), %" G_GUINT64_FORMAT
+            " requests, peak buffered %" G_GUINT64_FORMAT " bytes, closed idle %" G_GUINT64_FORMAT
+            ", slow heads %" G_GUINT64_FORMAT ", not draining %" G_GUINT64_FORMAT "\n",
+            st->connections, st->refused, st->requests, st->buffered_peak, st->idle_closed,
+            st->header_timeouts, st->drain_timeouts);
+}
+
 static int cmd_serve(int argc, char **argv)
 {
-    char *root = NULL;
-    gint port = 8080, timeout_s = 0;
+    char *root = NULL, *name = NULL;
+    gint port = 8080, timeout_s = 0, idle_s = 15;
     gdouble proc_ms = 0;
+    gboolean writable = FALSE;
     gchar **protect = NULL, **redirect = NULL;
     GOptionEntry entries[] = {
-        {"root", 'r', 0, G_OPTION_ARG_FILENAME, &root, "Serve the files of this folder", "DIR"},
+        {"root", 'r', 0, G_OPTION_ARG_FILENAME, &root, "Serve the files of this folder (nothing outside it)", "DIR"},
         {"port", 'p', 0, G_OPTION_ARG_INT, &port, "Port on 127.0.0.1 and ::1 (0: any; default 8080)", "P"},
         {"proc-time", 0, 0, G_OPTION_ARG_DOUBLE, &proc_ms, "Processing time per request", "MS"},
+        {"writable", 'w', 0, G_OPTION_ARG_NONE, &writable,
+         "Let PUT and DELETE change files under the root (default: read-only, 405)", NULL},
+        {"name", 0, 0, G_OPTION_ARG_STRING, &name,
+         "Also answer requests for this host name (default: localhost, 127.0.0.1, [::1] only; others 421)", "HOST"},
         {"protect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &protect,
-         "Require Basic credentials under a prefix", "PREFIX=USER:PASSWORD"},
+         "Require Basic credentials under a prefix, for every method (writes too)", "PREFIX=USER:PASSWORD"},
         {"redirect", 0, 0, G_OPTION_ARG_STRING_ARRAY, &redirect, "Answer 301 for a path", "FROM=TO"},
+        {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_s,
+         "Close a connection after S seconds without a byte in or out (default 15)", "S"},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &timeout_s, "Stop after S seconds (0: run until interrupted)", "S"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("- serve a folder over HTTP/1.0 and 1.1");
+    g_option_context_set_description(ctx, "Listens on loopback only. Limits and defaults: docs/http.md, "
+                                          "\"Security and limits\".");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int prc;
@@ -98,60 +163,45 @@ static int cmd_serve(int argc, char **argv)
         return usage_error(ctx, "--root DIR is required");
     if (argc > 1)
         return usage_error(ctx, "unexpected argument");
-    if (port < 0 || port > 65535 || proc_ms < 0 || timeout_s < 0)
-        return usage_error(ctx, "--port must be 0 to 65535; --proc-time and --timeout not negative");
+    if (port < 0 || port > 65535 || proc_ms < 0 || timeout_s < 0 || idle_s <= 0)
+        return usage_error(ctx, "--port must be 0 to 65535; --proc-time and --timeout not negative; "
+                                "--idle-timeout positive");
     g_option_context_free(ctx);
 
     int rc = EXIT_OK;
     http_store *store = http_store_new_dir(root, &err);
     real_host_t *rh = real_host_new(NULL, "server");
+    real_host_set_send_buffer(rh, SERVE_SEND_BUFFER);
     http_server *srv = NULL;
     if (store) {
         http_server_config c;
         http_server_config_default(&c);
         c.port = (uint16_t)port;
         c.proc_time = (int64_t)(proc_ms * 1e6);
+        c.writable = writable;
+        c.host = name ? name : "localhost";
+        c.idle_timeout = idle_s * INT64_C(1000000000);
+        c.max_connections = SERVE_MAX_CONNECTIONS;
         srv = http_server_new(real_host_env(rh), store, &c, &err);
     }
     if (!srv) {
         fprintf(stderr, "appsim http serve: %s\n", err ? err->message : "cannot start");
         g_clear_error(&err);
         rc = EXIT_RUN;
-        goto out;
+    } else if (!add_rules(srv, protect, redirect)) {
+        rc = EXIT_USAGE;
+    } else {
+        printf("listening on http://127.0.0.1:%u/ (root %s, %s)\n",
+               real_host_listener_port(http_server_listener(srv)), root, writable ? "writable" : "read-only");
+        fflush(stdout);
+        serve_until_stopped(timeout_s);
+        print_serve_stats(srv);
     }
-    for (gchar **p = protect; p && *p; p++) {
-        char *prefix, *cred, *user, *pass;
-        if (!split_pair(*p, '=', &prefix, &cred) || !split_pair(cred, ':', &user, &pass)) {
-            fprintf(stderr, "appsim http serve: --protect expects PREFIX=USER:PASSWORD, got \"%s\"\n", *p);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        http_server_protect(srv, prefix, "appsim", user, pass);
-        g_free(prefix);
-        g_free(cred);
-        g_free(user);
-        g_free(pass);
-    }
-    for (gchar **p = redirect; p && *p; p++) {
-        char *from, *to;
-        if (!split_pair(*p, '=', &from, &to)) {
-            fprintf(stderr, "appsim http serve: --redirect expects FROM=TO, got \"%s\"\n", *p);
-            rc = EXIT_USAGE;
-            goto out;
-        }
-        http_server_redirect(srv, from, to);
-        g_free(from);
-        g_free(to);
-    }
-    printf("listening on http://127.0.0.1:%u/ (root %s)\n",
-           real_host_listener_port(http_server_listener(srv)), root);
-    fflush(stdout);
-    serve_until_stopped(timeout_s);
-out:
     http_server_free(srv);
     real_host_free(rh);
     http_store_free(store);
     g_free(root);
+    g_free(name);
     g_strfreev(protect);
     g_strfreev(redirect);
     return rc;
@@ -384,7 +434,7 @@ int cmd_http(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         fprintf(argc < 2 ? stderr : stdout,
-                "usage: appsim http serve --root DIR [--port P] ...\n"
+                "usage: appsim http serve --root DIR [--port P] [--writable] [--name HOST] ...\n"
                 "       appsim http get [--http1.0] [--persistent|--pipeline] [--parallel N] URL...\n"
                 "       appsim http proxy [--port P] [--capacity SIZE] [--policy lru|lfu|fifo]\n"
                 "                         [--max-object SIZE] [--upstream-timeout S] [--allow HOST[:PORT]]...\n"

@@ -714,6 +714,11 @@ http_proxy *http_proxy_new(host_env *env, const http_proxy_config *c, GError **e
     sc.port = p->c.port;
     sc.name = "appsim-proxy";
     sc.cookies = false;
+    /* Request bodies are forwarded whole, so each is held in memory up to
+     * the parser's request body limit (64 MiB, else 413) rather than the
+     * server's 8 MiB default; together they stay within the server's
+     * max_server_memory (64 MiB, else 503). */
+    sc.max_body_memory = sc.limits.max_body;
     p->server = http_server_new(env, NULL, &sc, err);
     if (!p->server) {
         http_proxy_free(p);

@@ -18,7 +18,10 @@
  * A HEAD is answered from a fresh GET entry when there is one, else
  * forwarded (X-Cache: PASS) with the origin's Content-Length, and never
  * stored. Other methods are forwarded without caching (X-Cache: PASS),
- * their bodies complete. Requests that are not absolute URIs are 400; an
+ * their bodies complete. Requests that are not absolute URIs are 400,
+ * whatever their Host: the proxy serves nothing of its own, so a page
+ * that reaches it through DNS rebinding (whose browser sends origin-form
+ * requests) gets only that 400, and no Host check is needed; an
  * origin outside the allow-list is 403 (X-Cache: DENIED); an origin that
  * cannot be reached, or answers garbage, is 502, and one silent for
  * `upstream_timeout` is 504 (X-Cache: ERROR).
@@ -36,8 +39,10 @@
  * Limits, per proxy: `capacity` bytes of cache counted by entry cost
  * (CACHE_COST_ENTRY: body, key, headers, structures); bodies stored up to
  * `max_object` bytes; per fetch at most max_object bytes gathered plus
- * HTTP_SERVER_STREAM_HIGH queued to the client; request bodies up to the
- * server's http_limits.max_body (64 MiB, else 413), forwarded whole.
+ * HTTP_SERVER_STREAM_HIGH queued to the client; request bodies held whole
+ * and forwarded, up to the parser's http_limits.max_body each (64 MiB,
+ * else 413: the proxy raises its server's max_body_memory to it) and the
+ * server's max_server_memory for all held at once (64 MiB, else 503).
  *
  * Ownership: http_proxy_new/http_proxy_free; the host environment and the
  * allow-list strings are borrowed.

@@ -415,7 +415,7 @@ static void test_flood_memory(void)
 }
 
 /* Item 16: by default only this machine's origins; --allow names others
- * (and narrows to a port). */
+ * (and narrows to a port). A request that is not for a proxy is 400. */
 static void test_allow_list(void)
 {
     if (!peers())
@@ -430,6 +430,13 @@ static void test_allow_list(void)
                          "%{http_code} %header{x-cache}", "http://192.0.2.1/", NULL};
     int st;
     expect(run(far, &st), "403 DENIED");
+    /* Asked directly (origin form), as a DNS-rebinding page's browser
+     * would: 400 whatever the Host, and nothing else. */
+    char *direct = g_strdup_printf("http://127.0.0.1:%d/home", px.port);
+    const char *rebind[] = {"curl", "-s", "--max-time", "10", "-H", "Host: rebind.example", "-o", "/dev/null",
+                            "-w", "%{http_code} %header{x-cache}", direct, NULL};
+    expect(run(rebind, &st), "400 ERROR");
+    g_free(direct);
     CU_ASSERT_EQUAL(stop(&px), 0);
     const char *only[] = {"--allow", "127.0.0.1:1", "--allow", "example.com", NULL};
     CU_ASSERT_TRUE_FATAL(start_proxy(&px, only));

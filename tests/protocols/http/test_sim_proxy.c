@@ -72,7 +72,11 @@ static world world_make(uint64_t capacity, const tcp_params_t *tp, uint64_t rate
     http_store_add(w.store, "/news.html", 3000, "text/html", NULL, SIM_HOST_EPOCH, 0);
     http_store_add(w.store, "/huge.bin", 5000000, NULL, NULL, SIM_HOST_EPOCH - 86400, SIM_HOST_EPOCH + 3600);
     w.origin = http_server_new(sim_host_env(w.oh), w.store, NULL, NULL);
-    w.web = http_server_new(sim_host_env(w.wh), NULL, NULL, NULL);
+    /* The scripted origin takes the proxy's largest request body whole. */
+    http_server_config wc;
+    http_server_config_default(&wc);
+    wc.max_body_memory = wc.limits.max_body;
+    w.web = http_server_new(sim_host_env(w.wh), NULL, &wc, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w.web);
     http_proxy_config pc;
     http_proxy_config_default(&pc);
@@ -472,6 +476,22 @@ static void test_host_header_ignored(void)
     world_free(&w);
 }
 
+/* A request in origin form, as a page that reached the proxy through DNS
+ * rebinding makes its browser send, is 400 whatever its Host, and nothing
+ * reaches an origin. */
+static void test_origin_form_refused(void)
+{
+    world w;
+    web_world(&w, NULL);
+    rawc *c = rawc_start(&w, "GET /home HTTP/1.1\r\nHost: rebind.example:3128\r\n\r\n", HTTP_M_GET, NULL, 0, false);
+    sim_run(w.sim);
+    CU_ASSERT_TRUE(c->done);
+    expect(c, 400, "ERROR", NULL);
+    CU_ASSERT_EQUAL(w.web_requests, 0);
+    CU_ASSERT_EQUAL(http_proxy_get_stats(w.proxy)->refused, 1);
+    world_free(&w);
+}
+
 /* ---- item 10: HEAD --------------------------------------------------------------- */
 
 /* A HEAD passes through with the origin's Content-Length and stores
@@ -589,6 +609,24 @@ static void test_put_10mb(void)
     world_free(&w);
 }
 
+/* A request body over 64 MiB (the parser's limit, which the proxy's
+ * server holds in memory up to) is refused at once from its
+ * Content-Length, and nothing reaches the origin. */
+static void test_body_over_limit(void)
+{
+    world w;
+    web_world(&w, NULL);
+    char *head = g_strdup_printf("PUT http://web/up HTTP/1.1\r\nHost: web\r\nContent-Length: %" G_GUINT64_FORMAT
+                                 "\r\n\r\n", (UINT64_C(64) << 20) + 1);
+    rawc *c = rawc_start(&w, head, HTTP_M_PUT, NULL, 0, false);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(status_of(c), 413);
+    CU_ASSERT_EQUAL(w.web_requests, 0);
+    rawc_free(c);
+    g_free(head);
+    world_free(&w);
+}
+
 /* ---- item 8: a response over 4 GiB --------------------------------------------------- */
 
 static void release(void *ud)
@@ -692,6 +730,7 @@ int main(void)
         TEST(test_hit_miss_revalidate), TEST(test_stale_replaced), TEST(test_host_header_ignored),
         TEST(test_head), TEST(test_authorization), TEST(test_private_no_store_vary),
         TEST(test_silent_origin_504), TEST(test_put_10mb), TEST(test_5gib_streamed),
+        TEST(test_origin_form_refused), TEST(test_body_over_limit),
         TEST(test_entry_cost), TEST(test_allow_list),
     };
     return test_main("protocols/http/sim_proxy", tests, G_N_ELEMENTS(tests));

@@ -1,115 +1,19 @@
 /*
  * The HTTP server in the simulator, spoken to in raw bytes: status codes
  * for malformed and unusual requests, HTTP/0.9, pipelining order,
- * persistence by version, and the processing-time queue.
+ * persistence by version, the processing-time queue, and what a server
+ * must refuse (issue 10): writes unless writable, foreign Host names,
+ * targets other than origin and absolute form, credentials in TRACE.
  */
 #include <glib.h>
 #include <string.h>
 
-#include "models/sim_host.h"
-#include "protocols/http/http_server.h"
+#include "server_world.h"
 #include "test_util.h"
 
-typedef struct {
-    sim_t *sim;
-    net_t *net;
-    tcp_stack_t *tcp;
-    sim_host_t *ch, *sh;
-    http_store *store;
-    http_server *server;
-} world;
-
-typedef struct {
-    world *w;
-    const char *request;
-    GString *reply;
-    bool closed;
-    sim_time_t first_byte, closed_at;
-    stream_t *s;
-} raw_client;
-
-static world world_new(const http_server_config *c)
-{
-    world w = {0};
-    w.sim = sim_new(1);
-    w.net = net_new(w.sim);
-    node_t *cn = net_add_host(w.net, "client", NULL), *sn = net_add_host(w.net, "server", NULL);
-    link_params_t lp = {.rate_bps = 100000000, .delay = SIM_MS(5)};
-    net_link(w.net, "link", cn, sn, &lp, NULL, NULL);
-    w.tcp = tcp_stack_new(w.net, NULL);
-    w.ch = sim_host_new(w.tcp, cn, NULL);
-    w.sh = sim_host_new(w.tcp, sn, NULL);
-    w.store = http_store_new();
-    http_store_add(w.store, "/index.html", 11, "text/html", "<p>hi</p>\r\n", SIM_HOST_EPOCH - 3600,
-                   SIM_HOST_EPOCH + 3600);
-    http_store_add(w.store, "/big.bin", 100000, NULL, NULL, SIM_HOST_EPOCH - 3600, 0);
-    w.server = http_server_new(sim_host_env(w.sh), w.store, c, NULL);
-    return w;
-}
-
-static void world_free(world *w)
-{
-    http_server_free(w->server);
-    http_store_free(w->store);
-    sim_host_free(w->ch);
-    sim_host_free(w->sh);
-    tcp_stack_free(w->tcp);
-    net_free(w->net);
-    sim_free(w->sim);
-}
-
-static void raw_connected(void *ud, stream_t *s)
-{
-    raw_client *c = ud;
-    stream_write(s, c->request, strlen(c->request));
-}
-
-static void raw_data(void *ud, stream_t *s, const uint8_t *d, size_t len)
-{
-    (void)s;
-    raw_client *c = ud;
-    if (c->first_byte < 0)
-        c->first_byte = sim_now(c->w->sim);
-    /* Length-only bytes arrive as NULL spans, or as zeros when a segment
-     * mixes them with real bytes: both become '.' so strstr sees it all. */
-    for (size_t i = 0; i < len; i++)
-        g_string_append_c(c->reply, d && d[i] ? (char)d[i] : '.');
-}
-
-static void raw_peer_closed(void *ud, stream_t *s)
-{
-    raw_client *c = ud;
-    c->closed = true;
-    c->closed_at = sim_now(c->w->sim);
-    stream_close(s);
-}
-
-static const stream_handler raw_handler = {
-    .connected = raw_connected, .data = raw_data, .peer_closed = raw_peer_closed};
-
-static void raw_start(raw_client *c, world *w, const char *request)
-{
-    memset(c, 0, sizeof *c);
-    c->w = w;
-    c->request = request;
-    c->reply = g_string_new("");
-    c->first_byte = -1;
-    c->s = host_connect(sim_host_env(w->ch), "server", 80, &raw_handler, c, NULL);
-}
-
-/* Sends `request` on a fresh connection and returns the reply (runs the
- * simulation for at most 20 s: idle connections close after 15 s). */
-static char *exchange(const char *request, bool *closed)
-{
-    world w = world_new(NULL);
-    raw_client c;
-    raw_start(&c, &w, request);
-    sim_run_until(w.sim, SIM_S(20));
-    if (closed)
-        *closed = c.closed && c.closed_at < SIM_S(1);
-    world_free(&w);
-    return g_string_free(c.reply, FALSE);
-}
+/* Sends `request` on a fresh connection (the default configuration) and
+ * returns the reply; the simulation runs for 20 s. */
+static char *exchange(const char *request, bool *closed) { return sw_exchange(request, NULL, closed); }
 
 static void expect_status(const char *request, const char *status_line, bool must_close)
 {
@@ -193,7 +97,7 @@ static void test_pipelined_order_and_methods(void)
     const char *d = c ? strstr(c + 1, "HTTP/1.1 200 OK") : NULL;      /* TRACE */
     const char *e = d ? strstr(d + 1, "HTTP/1.1 206 Partial Content") : NULL;
     CU_ASSERT_TRUE(a == r && b && c && d && e);
-    CU_ASSERT_PTR_NOT_NULL(strstr(r, "Allow: GET, HEAD, POST, PUT, DELETE, OPTIONS, TRACE"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "Allow: GET, HEAD, POST, OPTIONS, TRACE\r\n")); /* read-only */
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "Content-Type: message/http"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "X-Trace: yes"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r, "Content-Range: bytes 3-5/11"));
@@ -213,16 +117,145 @@ static void test_conditional_get_and_put(void)
                  NULL);
     CU_ASSERT_TRUE(g_str_has_prefix(r, "HTTP/1.1 200 OK\r\n"));
     g_free(r);
-    r = exchange("PUT /new.txt HTTP/1.1\r\nHost: server\r\nContent-Length: 5\r\n\r\nhello"
-                 "GET /new.txt HTTP/1.1\r\nHost: server\r\n\r\n"
-                 "DELETE /new.txt HTTP/1.1\r\nHost: server\r\n\r\n"
-                 "GET /new.txt HTTP/1.1\r\nHost: server\r\nConnection: close\r\n\r\n",
-                 NULL);
+    http_server_config cfg;
+    http_server_config_default(&cfg);
+    cfg.writable = true;
+    r = sw_exchange("PUT /new.txt HTTP/1.1\r\nHost: server\r\nContent-Length: 5\r\n\r\nhello"
+                    "GET /new.txt HTTP/1.1\r\nHost: server\r\n\r\n"
+                    "DELETE /new.txt HTTP/1.1\r\nHost: server\r\n\r\n"
+                    "GET /new.txt HTTP/1.1\r\nHost: server\r\nConnection: close\r\n\r\n",
+                    &cfg, NULL);
     const char *a = strstr(r, "HTTP/1.1 201 Created");
     const char *b = a ? strstr(a, "\r\n\r\nhello") : NULL;
     const char *c = b ? strstr(b, "HTTP/1.1 204 No Content") : NULL;
     const char *d = c ? strstr(c, "HTTP/1.1 404 Not Found") : NULL;
     CU_ASSERT_TRUE(a && b && c && d);
+    g_free(r);
+}
+
+/* Item 2 of issue 10: PUT and DELETE are refused unless the server is
+ * writable, and nothing changes. */
+static void test_read_only_by_default(void)
+{
+    char *r = exchange("PUT /new.txt HTTP/1.1\r\nHost: server\r\nContent-Length: 5\r\n\r\nhello"
+                       "DELETE /index.html HTTP/1.1\r\nHost: server\r\n\r\n"
+                       "GET /new.txt HTTP/1.1\r\nHost: server\r\n\r\n"
+                       "GET /index.html HTTP/1.1\r\nHost: server\r\nConnection: close\r\n\r\n",
+                       NULL);
+    const char *a = strstr(r, "HTTP/1.1 405 Method Not Allowed");
+    const char *b = a ? strstr(a + 1, "HTTP/1.1 405 Method Not Allowed") : NULL;
+    const char *c = b ? strstr(b, "HTTP/1.1 404 Not Found") : NULL;
+    const char *d = c ? strstr(c, "HTTP/1.1 200 OK") : NULL;
+    CU_ASSERT_TRUE(a == r && b && c && d);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r, "Allow: GET, HEAD, POST, OPTIONS, TRACE\r\n"));
+    g_free(r);
+}
+
+/* Item 2: the Host must be a loopback name or the server's own name (here
+ * the node's, "server"), with or without a port, in any case; others are
+ * 421 (an empty one too), a missing Host in 1.1 is 400, in 1.0 it is
+ * fine. */
+static void test_host_check(void)
+{
+    static const char *const good[] = {"server", "server:80", "SERVER", "localhost", "localhost:8080",
+                                       "127.0.0.1:80", "[::1]", "[::1]:8080"};
+    static const char *const bad[] = {"evil.example", "evil.example:80", "server.evil.example", "127.0.0.2",
+                                      "[::2]:80", "server:http", "localhost.evil", ""};
+    for (size_t i = 0; i < G_N_ELEMENTS(good); i++) {
+        char *req = g_strdup_printf("GET /index.html HTTP/1.1\r\nHost: %s\r\n\r\n", good[i]);
+        expect_status(req, "HTTP/1.1 200 OK", false);
+        g_free(req);
+    }
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *req = g_strdup_printf("PUT /x HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\n\r\n", bad[i]);
+        expect_status(req, "HTTP/1.1 421 ", false);
+        g_free(req);
+    }
+    expect_status("GET /index.html HTTP/1.1\r\n\r\n", "HTTP/1.1 400 ", true);
+    expect_status("GET /index.html HTTP/1.0\r\n\r\n", "HTTP/1.0 200 OK", true);
+    http_server_config c;
+    http_server_config_default(&c);
+    c.check_host = false;
+    char *r = sw_exchange("GET /index.html HTTP/1.1\r\nHost: evil.example\r\n\r\n", &c, NULL);
+    CU_ASSERT_TRUE(g_str_has_prefix(r, "HTTP/1.1 200 OK"));
+    g_free(r);
+    c.check_host = true;
+    c.host = "lab.example";
+    r = sw_exchange("GET /index.html HTTP/1.1\r\nHost: lab.example:8080\r\n\r\n"
+                    "GET /index.html HTTP/1.1\r\nHost: server\r\n\r\n",
+                    &c, NULL);
+    const char *a = strstr(r, "HTTP/1.1 200 OK");
+    CU_ASSERT_TRUE(a == r && strstr(a, "HTTP/1.1 421 Misdirected Request"));
+    g_free(r);
+}
+
+/* Item 2: --protect covers writes: a PUT without the credentials is 401
+ * and stores nothing; with them it is 201. */
+static void test_protect_covers_writes(void)
+{
+    http_server_config c;
+    http_server_config_default(&c);
+    c.writable = true;
+    sw_world w;
+    sw_world_init(&w, NULL, &c);
+    http_server_protect(w.server, "/up/", "appsim", "alice", "wonderland");
+    sw_client a, b;
+    sw_client_start(&a, &w, "PUT /up/x.txt HTTP/1.1\r\nHost: server\r\nContent-Length: 2\r\n\r\nhi"
+                            "DELETE /up/x.txt HTTP/1.1\r\nHost: server\r\n\r\n");
+    sim_run_until(w.sim, SIM_S(1));
+    http_store_status st;
+    CU_ASSERT_PTR_NULL(http_store_get(w.store, "/up/x.txt", &st));
+    sw_client_start(&b, &w, "PUT /up/x.txt HTTP/1.1\r\nHost: server\r\nContent-Length: 2\r\n"
+                            "Authorization: Basic YWxpY2U6d29uZGVybGFuZA==\r\n\r\nhi");
+    sim_run_until(w.sim, SIM_S(2));
+    CU_ASSERT_TRUE(g_str_has_prefix(a.reply->str, "HTTP/1.1 401 Unauthorized"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(a.reply->str + 1, "HTTP/1.1 401 Unauthorized"));
+    CU_ASSERT_TRUE(g_str_has_prefix(b.reply->str, "HTTP/1.1 201 Created"));
+    http_object *o = http_store_get(w.store, "/up/x.txt", &st);
+    CU_ASSERT_TRUE(o && o->size == 2);
+    http_object_free(o);
+    sw_world_clear(&w);
+    sw_client_clear(&a);
+    sw_client_clear(&b);
+}
+
+/* Item 7: request targets (RFC 9112 3.2): the absolute form is accepted
+ * and its host checked instead of Host; "*" only with OPTIONS; a relative
+ * or authority-form target is 400. */
+static void test_request_targets(void)
+{
+    char *r = exchange("GET http://server/index.html HTTP/1.1\r\nHost: anything.example\r\n\r\n", NULL);
+    CU_ASSERT_TRUE(g_str_has_prefix(r, "HTTP/1.1 200 OK"));
+    CU_ASSERT_TRUE(g_str_has_suffix(r, "\r\n\r\n<p>hi</p>\r\n"));
+    g_free(r);
+    expect_status("GET http://127.0.0.1:8080/index.html?x=1 HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 200 OK",
+                  false);
+    expect_status("GET HTTP://[::1]/index.html HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 200 OK", false);
+    expect_status("GET http://server HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 200 OK", false);
+    expect_status("GET http://evil.example/index.html HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 421 ",
+                  false);
+    expect_status("GET http://user@server/index.html HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400 ",
+                  false);
+    expect_status("GET * HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400 ", false);
+    expect_status("HEAD * HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400 ", false);
+    expect_status("OPTIONS * HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 204 ", false);
+    expect_status("GET index.html HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400 ", false);
+    expect_status("GET server:80 HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400 ", false);
+    expect_status("GET ftp://server/index.html HTTP/1.1\r\nHost: server\r\n\r\n", "HTTP/1.1 400 ", false);
+}
+
+/* Item 7: TRACE echoes the request but not its credentials or cookies. */
+static void test_trace_hides_credentials(void)
+{
+    char *r = exchange("TRACE /t HTTP/1.1\r\nHost: server\r\nAuthorization: Basic c2VjcmV0\r\n"
+                       "X-Trace: yes\r\nCookie: session=s3cr3t\r\nproxy-authorization: Basic cHJveHk=\r\n\r\n",
+                       NULL);
+    CU_ASSERT_TRUE(g_str_has_prefix(r, "HTTP/1.1 200 OK"));
+    const char *body = strstr(r, "\r\n\r\n");
+    CU_ASSERT_TRUE(body && g_str_has_prefix(body + 4, "TRACE /t HTTP/1.1\r\nHost: server\r\nX-Trace: yes\r\n\r\n"));
+    CU_ASSERT_PTR_NULL(strstr(r, "c2VjcmV0"));
+    CU_ASSERT_PTR_NULL(strstr(r, "s3cr3t"));
+    CU_ASSERT_PTR_NULL(strstr(r, "cHJveHk="));
     g_free(r);
 }
 
@@ -233,22 +266,23 @@ static void test_processing_time_queue(void)
     http_server_config c;
     http_server_config_default(&c);
     c.proc_time = 100 * INT64_C(1000000);
-    world w = world_new(&c);
-    raw_client cl[3];
+    sw_world w;
+    sw_world_init(&w, NULL, &c);
+    sw_client cl[3];
     for (int i = 0; i < 3; i++)
-        raw_start(&cl[i], &w, "GET /index.html HTTP/1.0\r\n\r\n");
+        sw_client_start(&cl[i], &w, "GET /index.html HTTP/1.0\r\n\r\n");
     sim_run(w.sim);
     double t[3];
     for (int i = 0; i < 3; i++) {
         CU_ASSERT_TRUE(g_str_has_prefix(cl[i].reply->str, "HTTP/1.0 200 OK"));
         t[i] = sim_time_to_s(cl[i].first_byte);
-        g_string_free(cl[i].reply, TRUE);
+        sw_client_clear(&cl[i]);
     }
     /* request arrives at 1.5 RTT (15 ms), the answer 5 ms later */
     ASSERT_REL(t[0], 0.015 + 0.1 + 0.005, 0.01);
     ASSERT_REL(t[1], 0.015 + 0.2 + 0.005, 0.01);
     ASSERT_REL(t[2], 0.015 + 0.3 + 0.005, 0.01);
-    world_free(&w);
+    sw_world_clear(&w);
 }
 
 /* Dates: RFC 9110's example in its three forms, the epoch, a leap day, and
@@ -284,6 +318,11 @@ int main(void)
         TEST(test_pipelined_order_and_methods),
         TEST(test_conditional_get_and_put),
         TEST(test_processing_time_queue),
+        TEST(test_read_only_by_default),
+        TEST(test_host_check),
+        TEST(test_protect_covers_writes),
+        TEST(test_request_targets),
+        TEST(test_trace_hides_credentials),
     };
     return test_main("protocols/http/sim_server", tests, G_N_ELEMENTS(tests));
 }
