@@ -118,6 +118,46 @@ static void table_notes(run_result *const *res, const plan_shape *s, GPtrArray *
     g_string_free(note, TRUE);
 }
 
+/* The types' compact lines on each run of a table, under their headings,
+ * each after the run's coordinates. */
+static void table_rows(run_result *const *res, const plan_shape *s, GPtrArray *types)
+{
+    int w = 0;
+    for (guint xi = 0; xi < s->nx; xi++)
+        for (guint c = 0; c < s->nc; c++) {
+            int n = (int)strlen(g_ptr_array_index(s->x->labels, xi));
+            if (s->nc > 1)
+                n += 2 + (int)strlen(g_ptr_array_index(s->cmp->labels, c));
+            w = MAX(w, n + 1);
+        }
+    GString *row = g_string_new("");
+    GString *where = g_string_new("");
+    for (guint i = 0; i < types->len; i++) {
+        const app_type *t = g_ptr_array_index(types, i);
+        if (!t->report)
+            continue;
+        bool first = true;
+        for (guint xi = 0; xi < s->nx; xi++) {
+            for (guint c = 0; c < s->nc; c++) {
+                g_string_truncate(row, 0);
+                t->report(run_result_view(plan_at(res, s, xi, c)), APP_REPORT_ROW, row);
+                if (row->len == 0)
+                    continue;
+                if (first && t->report_rows_title)
+                    printf("\n  %s:\n", t->report_rows_title);
+                else if (first)
+                    printf("\n");
+                first = false;
+                g_string_printf(where, "%s%s%s:", (const char *)g_ptr_array_index(s->x->labels, xi),
+                                s->nc > 1 ? ", " : "", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "");
+                printf("  %-*s %s\n", w, where->str, row->str);
+            }
+        }
+    }
+    g_string_free(row, TRUE);
+    g_string_free(where, TRUE);
+}
+
 static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
                          GPtrArray *types)
 {
@@ -151,6 +191,7 @@ static void report_table(const scenario *sc, run_result *const *res, const plan_
     if (any_formula)
         printf("\n  (tb: the textbook's formula)\n");
     table_notes(res, s, types);
+    table_rows(res, s, types);
 }
 
 /* The table on stdout (and the plot of a sweep). */

@@ -334,7 +334,11 @@ typedef enum {
     APP_HOLD_UNTIL_QUIET, /* the run goes on until no event is left (a workload that drains) */
 } app_hold;
 
-typedef enum { APP_REPORT_SINGLE, APP_REPORT_CASE } app_report_style;
+/* SINGLE: a run on its own; CASE: one of a list of cases; ROW: one compact
+ * line for one run of a sweep's table (no indent, no newline: the report
+ * puts the run's coordinates before it and `report_rows_title` above the
+ * lines; nothing appended: no line). */
+typedef enum { APP_REPORT_SINGLE, APP_REPORT_CASE, APP_REPORT_ROW } app_report_style;
 
 struct app_type {
     const char *type;                 /* the JSON "type" */
@@ -368,6 +372,9 @@ struct app_type {
     /* Optional: lines for the stdout report of a run (two spaces of indent
      * for SINGLE, four for CASE). */
     void (*report)(const app_view *m, app_report_style style, GString *out);
+    /* Optional: the heading above a table's ROW lines, e.g. what they
+     * measure and in which unit. */
+    const char *report_rows_title;
     /* Optional: a few words on a run for the footnotes of a sweep's table
      * (nothing appended: no note), e.g. that it was unstable. */
     void (*table_note)(const app_view *m, GString *out);

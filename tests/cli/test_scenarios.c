@@ -84,8 +84,9 @@ static void test_broken_files(void)
     g_ptr_array_free(names, TRUE);
 }
 
-/* Runs a shipped scenario into tmp/<name><tag>; returns its summary.json. */
-static cJSON *run_shipped(const char *name, const char *tag, const char *const *extra)
+/* Runs a shipped scenario into tmp/<name><tag>; returns its summary.json
+ * and, when `stdout_text` is not NULL, what it printed (the caller frees). */
+static cJSON *run_shipped_out(const char *name, const char *tag, const char *const *extra, char **stdout_text)
 {
     char *file = g_strdup_printf("%s/%s.json", SHIPPED, name);
     char *dir = g_strdup_printf("%s/%s%s", tmp_root, name, tag);
@@ -108,12 +109,20 @@ static cJSON *run_shipped(const char *name, const char *tag, const char *const *
     cJSON *j = g_file_get_contents(sum, &text, NULL, NULL) ? cJSON_Parse(text) : NULL;
     g_free(text);
     g_free(sum);
-    g_free(out);
+    if (stdout_text)
+        *stdout_text = out;
+    else
+        g_free(out);
     g_free(err);
     g_ptr_array_free(argv, TRUE);
     g_free(dir);
     g_free(file);
     return j;
+}
+
+static cJSON *run_shipped(const char *name, const char *tag, const char *const *extra)
+{
+    return run_shipped_out(name, tag, extra, NULL);
 }
 
 static const cJSON *metrics(const cJSON *sum, int run_index)
@@ -229,10 +238,58 @@ static void test_ideal_vs_reno(void)
     printf("\n    slow start: worst error %.3f%%", 100 * worst);
 }
 
+/* The compact breakdown lines under a sweep's table: one per run, after
+ * the run's coordinates, whose parts ("formula X + slow start Y + ... =
+ * simulated T", ms with one decimal, parts under 0.05 ms left out) add up
+ * to the printed total within printing precision, and whose total is the
+ * run's page load time. */
+static void expect_breakdown_lines(const char *out, const cJSON *sum, const char *const *xs, int nx,
+                                   const char *const *cs, int nc)
+{
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "where the time went, mean per page load in ms"));
+    gchar **lines = g_strsplit(out, "\n", -1);
+    for (int c = 0; c < nc; c++) {
+        for (int x = 0; x < nx; x++) {
+            char *where = g_strdup_printf("  %s, %s:", xs[x], cs[c]);
+            int found = 0;
+            for (gchar **l = lines; *l; l++) {
+                if (!g_str_has_prefix(*l, where) || !strstr(*l, "formula "))
+                    continue;
+                found++;
+                gchar **sides = g_strsplit(strstr(*l, "formula "), " = simulated ", 2);
+                CU_ASSERT_FATAL(sides[0] && sides[1]);
+                double total = g_ascii_strtod(sides[1], NULL), sum_parts = 0;
+                gchar **terms = g_strsplit(sides[0], " + ", -1);
+                int parts = 0;
+                for (gchar **t = terms; *t; t++, parts++)
+                    sum_parts += g_ascii_strtod(strrchr(*t, ' ') + 1, NULL);
+                g_strfreev(terms);
+                g_strfreev(sides);
+                CU_ASSERT_TRUE(isfinite(total));
+                CU_ASSERT_TRUE(parts >= 1 && parts <= 7);
+                /* 8 numbers off by under 0.05 each: the printed ones rounded, the left-out ones under 0.05 */
+                CU_ASSERT_DOUBLE_EQUAL(sum_parts, total, 0.05 * 8);
+                double t = metric(sum, nx * c + x, "page_load_time_mean_s") * 1e3;
+                CU_ASSERT_DOUBLE_EQUAL(total, t, 0.05);
+            }
+            if (found != 1)
+                printf("\n    no single breakdown line for \"%s\" in:\n%s", where, out);
+            CU_ASSERT_EQUAL(found, 1);
+            g_free(where);
+        }
+    }
+    g_strfreev(lines);
+}
+
 static void test_persistence_and_parallel(void)
 {
-    cJSON *s = run_shipped("http-persistence", "", NULL);
+    char *out = NULL;
+    cJSON *s = run_shipped_out("http-persistence", "", NULL, &out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    static const char *const delays[] = {"5ms", "10ms", "25ms", "50ms", "100ms", "150ms"};
+    static const char *const modes[] = {"nonpersistent", "nonpersistent-parallel", "persistent", "pipelined"};
+    expect_breakdown_lines(out, s, delays, 6, modes, 4);
+    g_free(out);
     int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs"));
     CU_ASSERT_EQUAL(n, 24);
     /* runs: compare (mode) slowest, delay fastest: 6 delays per mode */

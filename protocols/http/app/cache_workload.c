@@ -871,6 +871,8 @@ static void cw_tcp_line(const app_view *m, const char *indent, GString *out)
 
 static void cw_report(const app_view *m, app_report_style style, GString *out)
 {
+    if (style == APP_REPORT_ROW)
+        return; /* its table notes say what a sweep's table needs */
     bool unstable = cw_metric(m, "unstable") != 0;
     if (style == APP_REPORT_SINGLE) {
         g_string_append_printf(out, "  response time: median %.3f s, 95%% %.3f s, 99%% %.3f s\n",

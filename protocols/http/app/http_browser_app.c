@@ -506,8 +506,35 @@ static char *reported_reasons(const app_view *m)
     return s;
 }
 
+/* The parts after the formula's, as the report names them. */
+static const char *const browser_rest[][2] = {{"server", "server"},           {"slow_start", "slow start"},
+                                              {"queueing", "queueing"},       {"delayed_ack", "delayed ACKs"},
+                                              {"retransmission", "retransmissions"}, {"other", "other"}};
+
+/* One run of a table: "formula X + slow start Y + ... = simulated T" in ms,
+ * mean per page load, leaving out the parts that print as 0.0. */
+static void browser_row(const app_view *m, GString *out)
+{
+    double total = app_view_metric(m, "breakdown.page_load_s");
+    if (!isfinite(total))
+        return;
+    g_string_append_printf(out, "formula %.1f", app_view_metric(m, "breakdown.formula_s") * 1e3);
+    for (size_t i = 0; i < G_N_ELEMENTS(browser_rest); i++) {
+        char key[64];
+        g_snprintf(key, sizeof key, "breakdown.%s_s", browser_rest[i][0]);
+        double v = app_view_metric(m, key) * 1e3;
+        if (isfinite(v) && v >= 0.05)
+            g_string_append_printf(out, " + %s %.1f", browser_rest[i][1], v);
+    }
+    g_string_append_printf(out, " = simulated %.1f", total * 1e3);
+}
+
 static void browser_report(const app_view *m, app_report_style style, GString *out)
 {
+    if (style == APP_REPORT_ROW) {
+        browser_row(m, out);
+        return;
+    }
     if (style != APP_REPORT_SINGLE)
         return;
     double failed = app_view_metric(m, "failures");
@@ -522,13 +549,10 @@ static void browser_report(const app_view *m, app_report_style style, GString *o
                                app_view_metric(m, "breakdown.connect_s") * 1e3,
                                app_view_metric(m, "breakdown.request_s") * 1e3,
                                app_view_metric(m, "breakdown.response_s") * 1e3);
-        static const char *const rest[][2] = {{"server", "server"},           {"slow_start", "slow start"},
-                                              {"queueing", "queueing"},       {"delayed_ack", "delayed ACKs"},
-                                              {"retransmission", "retransmissions"}, {"other", "other"}};
-        for (size_t i = 0; i < G_N_ELEMENTS(rest); i++) {
+        for (size_t i = 0; i < G_N_ELEMENTS(browser_rest); i++) {
             char key[64];
-            g_snprintf(key, sizeof key, "breakdown.%s_s", rest[i][0]);
-            g_string_append_printf(out, " + %s %.3f", rest[i][1], app_view_metric(m, key) * 1e3);
+            g_snprintf(key, sizeof key, "breakdown.%s_s", browser_rest[i][0]);
+            g_string_append_printf(out, " + %s %.3f", browser_rest[i][1], app_view_metric(m, key) * 1e3);
         }
         g_string_append_printf(out, " = simulated %.3f\n", total * 1e3);
     }
@@ -1048,4 +1072,5 @@ const app_type http_browser_app = {
     .formulas = browser_formulas,
     .endpoints = browser_endpoints,
     .report = browser_report,
+    .report_rows_title = "where the time went, mean per page load in ms (formula = connect + request + response)",
 };
