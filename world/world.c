@@ -322,6 +322,8 @@ static const app_spec *followed_pair(const app_world *w, node_t **client, node_t
 static void world_free(app_world *w)
 {
     const GArray *apps = w->run->apps;
+    /* the packet log listens to the trace bus: gone before the engine is */
+    world_pathlog_free(w);
     /* clients (later in the file) before the servers they talk to */
     for (guint i = w->insts ? w->insts->len : 0; i-- > 0;)
         g_array_index(apps, app_spec, i).type->free(g_ptr_array_index(w->insts, i));
@@ -346,7 +348,6 @@ static void world_free(app_world *w)
         g_array_free(w->transport, TRUE);
     if (w->fingerprint)
         g_checksum_free(w->fingerprint);
-    world_pathlog_free(w);
 }
 
 /* ---- collecting ------------------------------------------------------------------------ */

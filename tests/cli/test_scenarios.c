@@ -692,10 +692,14 @@ static void test_interrupt_and_stale_folders(void)
     CU_ASSERT_FALSE(g_file_test(tmp, G_FILE_TEST_EXISTS));
     CU_ASSERT_FALSE(g_file_test(dir, G_FILE_TEST_EXISTS));
     g_free(tmp);
-    /* killed: its folder stays until the next run */
+    /* killed: its folder stays until the next run (once it carries the
+     * marker: a folder killed before its marker is written is not known
+     * to be appsim's, and stays) */
     pid = start(argv);
     tmp = g_strdup_printf("%s.tmp-%d", dir, (int)pid);
-    CU_ASSERT_TRUE(wait_for(tmp));
+    char *tmp_marker = g_build_filename(tmp, ".appsim-results", NULL);
+    CU_ASSERT_TRUE(wait_for(tmp_marker));
+    g_free(tmp_marker);
     kill(pid, SIGKILL);
     reap(pid);
     CU_ASSERT_TRUE(g_file_test(tmp, G_FILE_TEST_EXISTS));
