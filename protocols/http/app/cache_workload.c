@@ -917,6 +917,7 @@ static const app_prediction cw_predictions[] = {{"cache-hit-rate", "hit_rate"}, 
 static const app_headline cw_headlines[] = {
     {"response_time", "mean response time (s)", "cache_workload.response_time_mean_s", true},
     {"hit_rate", "hit rate", "cache_workload.hit_rate", false},
+    {"access_utilisation", "access link utilisation (downstream)", "cache_workload.access_down_utilisation", false},
     {NULL, NULL, NULL, false}};
 
 const app_type cache_workload_app = {
