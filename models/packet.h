@@ -74,6 +74,8 @@ typedef struct pkt {
     uint8_t *data;        /* payload bytes, or NULL when length-only */
     uint32_t off;         /* payload bytes a receiver has already consumed */
     uint64_t tx_echo;     /* free for the transport (UDP: the datagram's tag) */
+    sim_time_t ts_ecr;    /* TCP: the timestamp echoed by an ACK (RFC 7323's TSecr; the
+                             segment's own TSval is `created`); no wire bytes counted */
 } pkt_t;
 
 /* The bytes a packet occupies on the wire. */

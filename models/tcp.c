@@ -41,6 +41,7 @@
 #define FIN_WAIT_2_TIMEOUT SIM_S(60)
 #define EPHEMERAL_FIRST 49152u
 #define EPHEMERAL_LAST 65535u
+#define TCP_EPISODE_MAX 16u /* timeouts of one episode whose times are kept */
 
 /* ---- parameters ------------------------------------------------------- */
 
@@ -200,6 +201,15 @@ struct tcp_conn {
     sim_time_t rto;      /* before back-off */
     uint32_t backoff;
     uint32_t retries;
+
+    /* spurious timeouts (tcp_stats_t.spurious_timeouts): when each timeout
+     * of the current episode resent (the first TCP_EPISODE_MAX; later ones
+     * count with the last recorded time), and the echo we send back */
+    sim_time_t rto_at[TCP_EPISODE_MAX];
+    uint32_t rto_n;
+    sim_time_t ts_recent; /* TSval to echo (RFC 7323's TS.Recent) */
+    bool ts_valid;
+    uint32_t last_ack_sent;
 
     /* receive side */
     uint32_t irs, rcv_nxt;
@@ -444,6 +454,8 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     p->tcp_flags = flags;
     if (flags & PKT_ACK) {
         p->ack = c->rcv_nxt;
+        p->ts_ecr = c->ts_recent;
+        c->last_ack_sent = c->rcv_nxt;
         c->ack_now = false;
         c->unacked_segs = 0;
         sim_cancel(st->sim, c->ev_delack);
@@ -514,6 +526,7 @@ static void retransmit_first(tcp_conn *c)
         return;
     c->rtt_timing = false; /* Karn: never time a retransmitted segment */
     c->stats.retransmits++;
+    c->stats.bytes_retransmitted += len;
     c->cause_hint = PKT_CAUSE_FAST_RETX;
     send_segment(c, c->snd_una, len, flags);
     c->cause_hint = PKT_CAUSE_NONE;
@@ -551,8 +564,11 @@ static void conn_output(tcp_conn *c)
             if (fin)
                 flags |= PKT_FIN;
             bool fresh = SEQ_GEQ(c->snd_nxt, c->snd_max);
-            if (!fresh)
+            if (!fresh) {
                 c->stats.retransmits++;
+                /* only the part below snd_max was sent before */
+                c->stats.bytes_retransmitted += MIN(len, c->snd_max - c->snd_nxt);
+            }
             if (fresh && !c->rtt_timing) {
                 c->rtt_timing = true;
                 c->rtt_seq = c->snd_nxt + len;
@@ -673,6 +689,28 @@ static void ev_persist(sim_t *sim, void *ctx, void *arg)
 
 /* ---- timeouts --------------------------------------------------------- */
 
+/* A timeout resends now: remember when, for the spurious check. */
+static void rto_episode_add(tcp_conn *c)
+{
+    if (c->rto_n < TCP_EPISODE_MAX)
+        c->rto_at[c->rto_n] = now_of(c);
+    c->rto_n++;
+}
+
+/* `p` acknowledges new data (or our SYN) for the first time since the
+ * episode's timeouts: each timeout that resent after the copy whose
+ * timestamp `p` echoes was spurious (that copy had arrived). Ends the
+ * episode. O(timeouts in the episode). */
+static void rto_episode_end(tcp_conn *c, const pkt_t *p)
+{
+    for (uint32_t i = 0; i < c->rto_n; i++) {
+        sim_time_t at = c->rto_at[MIN(i, (uint32_t)TCP_EPISODE_MAX - 1)];
+        if (p->ts_ecr < at)
+            c->stats.spurious_timeouts++;
+    }
+    c->rto_n = 0;
+}
+
 static void ev_rto(sim_t *sim, void *ctx, void *arg)
 {
     (void)sim;
@@ -691,6 +729,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
             return;
         }
         c->stats.retransmits++;
+        rto_episode_add(c);
         send_syn(c);
         return;
     }
@@ -700,6 +739,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
         conn_fail(c, STREAM_ERR_TIMEOUT, true);
         return;
     }
+    rto_episode_add(c);
     if (!is_ideal(c)) {
         uint32_t flight = c->snd_max - c->snd_una;
         c->ssthresh = MAX(flight / 2, 2 * c->p.mss);
@@ -985,6 +1025,7 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         c->snd_una = ack;
         if (SEQ_LT(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
+        rto_episode_end(c, p);
         c->retries = 0; /* progress; but the backed-off RTO stays until a valid sample */
         c->snd_wnd = p->wnd;
         if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
@@ -1219,6 +1260,8 @@ static void passive_open(tcp_stack_t *st, tcp_listener_t *l, node_t *host, pkt_t
 {
     tcp_conn *c = conn_new(st, host, p->src, p->dport, p->sport, &l->p, false);
     c->listener = l;
+    c->ts_recent = p->created;
+    c->ts_valid = true;
     c->irs = p->seq;
     c->rcv_nxt = p->seq + 1;
     c->snd_wnd = p->wnd;
@@ -1252,6 +1295,13 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
         return;
     }
     c->stats.segs_received++;
+    /* The timestamp to echo (RFC 7323, 4.3): the first segment's, then
+     * that of a segment that starts at or below what we last
+     * acknowledged (with a delayed ACK, the earliest unacknowledged one). */
+    if (!c->ts_valid || (SEQ_LEQ(p->seq, c->last_ack_sent) && p->created >= c->ts_recent)) {
+        c->ts_recent = p->created;
+        c->ts_valid = true;
+    }
 
     if (f & PKT_RST) {
         if (c->state == TS_SYN_SENT) {
@@ -1273,6 +1323,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
             c->snd_nxt = MAX(c->snd_nxt, c->snd_una);
             c->snd_max = c->snd_nxt;
             c->snd_wnd = p->wnd;
+            rto_episode_end(c, p);
             handshake_rtt(c);
             rto_stop(c);
             set_state(c, TS_ESTABLISHED);
@@ -1296,6 +1347,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
         }
         c->snd_una = c->iss + 1;
         c->snd_wnd = p->wnd;
+        rto_episode_end(c, p);
         handshake_rtt(c);
         rto_stop(c);
         set_state(c, TS_ESTABLISHED);

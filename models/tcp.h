@@ -97,7 +97,15 @@ typedef struct {
     uint64_t bytes_received;   /* application bytes received in order */
     uint64_t segs_sent, segs_received;
     uint64_t retransmits;      /* segments sent again */
+    uint64_t bytes_retransmitted; /* payload bytes of those segments */
     uint64_t timeouts, fast_retransmits;
+    /* Timeouts that were not needed: the ACK that ended the timeout's
+     * episode (the first ACK after it that acknowledges new data, or
+     * completes the handshake) echoes the timestamp of a copy sent before
+     * the timeout resent it, so the first copy had arrived (the Eifel
+     * rule, RFC 3522, with the simulator's own timestamps: every segment
+     * carries its send time, every ACK echoes it as RFC 7323 says). */
+    uint64_t spurious_timeouts;
     uint64_t rtt_samples;
     double rtt_min_s, rtt_mean_s, rtt_max_s, srtt_s;
     uint32_t cwnd, ssthresh;   /* at the time of reading */

@@ -90,30 +90,73 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
     return ok;
 }
 
-/* The bar chart of a plan of cases: the headline of each case, with the
- * textbook's value beside it when the formula predicts it; the cases'
- * notes (the slides' figures) go into the data file. */
-bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
-                   const char *title, const char *dir, bool *plotted, GError **err)
+/* Whether `name` is a headline of some application type (or the
+ * world's busiest link utilisation). */
+static bool headline_known(const app_registry *reg, const char *name)
+{
+    if (!strcmp(name, "link_utilisation"))
+        return true;
+    for (size_t i = 0; i < reg->n; i++)
+        for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
+            if (!strcmp(h->name, name))
+                return true;
+    return false;
+}
+
+/* One bar chart of a plan of cases: headline `metric` of each case, the
+ * textbook's value beside it when the formula predicts it, and the figure
+ * the cases expect for it (their "expect" key, e.g. the slides') when any
+ * case gives one; the cases' notes go into the data file. */
+static bool cases_chart(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
+                        const char *title, const char *dir, bool *plotted, GError **err)
 {
     bool is_time;
     const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
     guint n = x->values->len;
-    double *ys = g_new(double, n), *fs = g_new(double, n);
-    bool has_f = false;
+    double *ys = g_new(double, n), *fs = g_new(double, n), *es = g_new(double, n);
+    bool has_f = false, has_e = false;
     for (guint i = 0; i < n; i++) {
         ys[i] = run_result_headline(res[i], scenario_registry(sc), metric);
         fs[i] = res[i]->formula_s;
         has_f |= isfinite(fs[i]) && run_formula_predicts(res[i], scenario_registry(sc), metric);
+        es[i] = scn_axis_expect(x, i, metric);
+        has_e |= isfinite(es[i]);
     }
-    plot_bar_series series[2] = {{"simulated", ys}, {"textbook", fs}};
+    plot_bar_series series[3] = {{"simulated", ys}};
+    size_t ns = 1;
+    if (has_f)
+        series[ns++] = (plot_bar_series){"textbook", fs};
+    if (has_e)
+        series[ns++] = (plot_bar_series){"expected", es};
     plot_bars_spec spec = {.name = metric, .title = title ? title : scenario_name(sc), .ylabel = mname,
                            .categories = (const char *const *)x->labels->pdata,
                            .notes = (const char *const *)x->notes->pdata, .ncategories = n,
-                           .series = series, .nseries = has_f ? 2 : 1};
+                           .series = series, .nseries = ns};
     bool ok = plot_bars_write(&spec, dir, plotted, err);
     g_free(ys);
     g_free(fs);
+    g_free(es);
+    return ok;
+}
+
+/* The bar charts of a plan of cases: the headline `metric`, then one
+ * chart per other headline the cases expect a figure for (in the order
+ * the first case that names it lists it), each in <headline>.dat/.png. */
+bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
+                   const char *title, const char *dir, bool *plotted, GError **err)
+{
+    if (!cases_chart(sc, res, x, metric, title, dir, plotted, err))
+        return false;
+    GPtrArray *names = scn_axis_expect_names(x);
+    bool ok = true;
+    for (guint i = 0; ok && i < names->len; i++) {
+        const char *name = g_ptr_array_index(names, i);
+        if (!strcmp(name, metric) || !headline_known(scenario_registry(sc), name))
+            continue;
+        bool drawn = false;
+        ok = cases_chart(sc, res, x, name, title, dir, &drawn, err);
+    }
+    g_ptr_array_free(names, TRUE);
     return ok;
 }
 

@@ -12,8 +12,10 @@
 
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err);
-/* The bar chart of a plan of cases (axis `x`): the headline per case and
- * the textbook's value beside it, as <metric>.dat, .gp, .png, .svg. */
+/* The bar charts of a plan of cases (axis `x`): the headline per case,
+ * the textbook's value beside it and the cases' expected figures ("expect")
+ * when they give any, as <metric>.dat, .gp, .png, .svg; then one chart
+ * (simulated, expected) per other headline the cases expect a figure for. */
 bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
                    const char *title, const char *dir, bool *plotted, GError **err);
 

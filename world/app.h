@@ -196,6 +196,8 @@ typedef struct {
     uint64_t retransmits;      /* segments sent again (timeouts and fast retransmits) */
     uint64_t timeouts;         /* retransmission timer expiries */
     uint64_t fast_retransmits; /* retransmissions on three duplicate ACKs */
+    uint64_t bytes_retransmitted; /* payload bytes of the retransmitted segments */
+    uint64_t spurious_timeouts;   /* timeouts whose first copy had arrived (tcp_stats_t) */
 } app_transport_stats;
 
 /* Fills `out` (zeros for a node without connections); false for an

@@ -122,6 +122,11 @@ static void axis_free(gpointer p)
     g_ptr_array_free(a->labels, TRUE);
     if (a->notes)
         g_ptr_array_free(a->notes, TRUE);
+    if (a->expects) {
+        for (guint i = 0; i < a->expects->len; i++)
+            cJSON_Delete(g_ptr_array_index(a->expects, i));
+        g_ptr_array_free(a->expects, TRUE);
+    }
     g_free(a);
 }
 
@@ -131,9 +136,19 @@ static scn_axis *axis_new(bool cases)
     a->cases = cases;
     a->values = g_ptr_array_new();
     a->labels = g_ptr_array_new_with_free_func(g_free);
-    if (cases)
+    if (cases) {
         a->notes = g_ptr_array_new_with_free_func(g_free);
+        a->expects = g_ptr_array_new();
+    }
     return a;
+}
+
+double scn_axis_expect(const scn_axis *a, guint i, const char *name)
+{
+    if (!a || !a->expects || i >= a->expects->len)
+        return NAN;
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(g_ptr_array_index(a->expects, i), name);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
 static char *label_of(const cJSON *v)
@@ -160,10 +175,53 @@ static bool axis_fits(scn_ctx *c, const char *what, double n)
     return false;
 }
 
-/* "cases": [{"label", "note", "set"}, ...] */
+GPtrArray *scn_axis_expect_names(const scn_axis *a)
+{
+    GPtrArray *names = g_ptr_array_new();
+    for (guint i = 0; a && a->expects && i < a->expects->len; i++) {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, (const cJSON *)g_ptr_array_index(a->expects, i))
+        {
+            bool seen = false;
+            for (guint d = 0; d < names->len && !seen; d++)
+                seen = !strcmp(g_ptr_array_index(names, d), v->string);
+            if (!seen)
+                g_ptr_array_add(names, v->string);
+        }
+    }
+    return names;
+}
+
+/* A case's "expect": an object of headline name: finite number (the
+ * figures a source such as the slides gives for the case). */
+static cJSON *parse_expect(scn_ctx *c, const cJSON *e)
+{
+    if (!e)
+        return NULL;
+    gsize t = scn_push_key(c, "expect");
+    bool ok = cJSON_IsObject(e);
+    const cJSON *v;
+    if (ok)
+        cJSON_ArrayForEach(v, e)
+        {
+            if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+                gsize k = scn_push_key(c, v->string);
+                scn_fail_expected(c, v, "a number (the figure expected for this headline)");
+                scn_pop(c, k);
+                ok = false;
+                break;
+            }
+        }
+    else
+        scn_fail_expected(c, e, "an object of headline name: number, like {\"response_time\": 2.0}");
+    scn_pop(c, t);
+    return ok ? cJSON_Duplicate(e, true) : NULL;
+}
+
+/* "cases": [{"label", "note", "expect", "set"}, ...] */
 static void parse_cases(scn_ctx *c, const cJSON *cases, scn_axis *a)
 {
-    static const char *const case_keys[] = {"label", "note", "set", NULL};
+    static const char *const case_keys[] = {"label", "note", "expect", "set", NULL};
     gsize m = scn_push_key(c, "cases");
     if (!cJSON_IsArray(cases) || cJSON_GetArraySize(cases) == 0)
         scn_fail_expected(c, cases, "a list of cases like [{\"label\": \"...\", \"set\": {\"links.access.rate\": \"15.4Mbps\"}}]");
@@ -188,6 +246,7 @@ static void parse_cases(scn_ctx *c, const cJSON *cases, scn_axis *a)
             g_ptr_array_add(a->values, cJSON_Duplicate(set, true));
             g_ptr_array_add(a->labels, label ? label : g_strdup(""));
             g_ptr_array_add(a->notes, note ? note : g_strdup(""));
+            g_ptr_array_add(a->expects, parse_expect(c, scn_get(cs, "expect")));
         }
         scn_pop(c, k);
     }

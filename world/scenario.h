@@ -102,8 +102,17 @@ typedef struct {
     GPtrArray *values; /* of cJSON*, owned (detached copies); for cases, their "set" objects */
     GPtrArray *labels; /* the values as text (or the cases' labels), for tables and legends */
     GPtrArray *notes;  /* cases only: their "note" (e.g. the slides' figure), or "" */
+    GPtrArray *expects; /* cases only: their "expect" objects (headline name: number), owned
+                         * detached copies, NULL where a case has none */
     bool cases;
 } scn_axis;
+
+/* The figure case `i` of an axis of cases expects for headline `name`
+ * (its "expect" key, e.g. the slides' figure), or NaN when it gives none. */
+double scn_axis_expect(const scn_axis *a, guint i, const char *name);
+/* The headline names the cases expect figures for, each once, in the
+ * order they first appear (borrowed from the axis; free the array only). */
+GPtrArray *scn_axis_expect_names(const scn_axis *a);
 
 typedef struct scenario scenario;
 

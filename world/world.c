@@ -49,6 +49,8 @@ static void transport_done(void *ud, const tcp_stats_t *s)
     t->retransmits += s->retransmits;
     t->timeouts += s->timeouts;
     t->fast_retransmits += s->fast_retransmits;
+    t->bytes_retransmitted += s->bytes_retransmitted;
+    t->spurious_timeouts += s->spurious_timeouts;
 }
 
 bool app_world_transport_stats(const app_world *w, const char *node, app_transport_stats *out)

@@ -363,12 +363,24 @@ static void test_cache_access_link(void)
     char *csv = g_build_filename(tmp_root, "cache-access-link", "cache_requests.csv", NULL);
     CU_ASSERT_TRUE(g_file_test(csv, G_FILE_TEST_EXISTS));
     g_free(csv);
-    /* the bar chart of the three cases: simulated and textbook mean delay,
-     * the slides' figures as notes in its data */
+    /* the bar chart of the three cases: simulated, textbook and the slides'
+     * mean delay (none for case 1: "minutes"), the notes in its data */
     char *dat = g_build_filename(tmp_root, "cache-access-link", "response_time.dat", NULL), *text = NULL;
     CU_ASSERT_TRUE_FATAL(g_file_get_contents(dat, &text, NULL, NULL));
-    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# columns: category, simulated, textbook\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# columns: category, simulated, textbook, expected\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "# note: the slides: utilisation 0.097: total delay about 2 s\n\"154 Mbps access link, no cache\" "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " NaN\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " 2\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " 1.25\n"));
+    g_free(text);
+    g_free(dat);
+    /* and the access link's utilisation: simulated beside the slides' */
+    dat = g_build_filename(tmp_root, "cache-access-link", "access_utilisation.dat", NULL);
+    CU_ASSERT_TRUE_FATAL(g_file_get_contents(dat, &text, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "# columns: category, simulated, expected\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " 0.97\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " 0.097\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, " 0.58\n"));
     g_free(text);
     g_free(dat);
     cJSON_Delete(s);

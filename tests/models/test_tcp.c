@@ -244,6 +244,104 @@ static void check_lossy_transfer(tcp_cc cc)
 static void test_loss_reno(void) { check_lossy_transfer(TCP_CC_RENO); }
 static void test_loss_newreno(void) { check_lossy_transfer(TCP_CC_NEWRENO); }
 
+/* The senders' (servers') statistics, summed. */
+typedef struct {
+    uint64_t timeouts, spurious, retransmits, bytes;
+    int count;
+} stats_sum;
+
+static void sum_stats(void *ud, const tcp_stats_t *st)
+{
+    stats_sum *k = ud;
+    if (!st->active) {
+        k->timeouts += st->timeouts;
+        k->spurious += st->spurious_timeouts;
+        k->retransmits += st->retransmits;
+        k->bytes += st->bytes_retransmitted;
+        k->count++;
+    }
+}
+
+typedef struct {
+    world *w;
+    rr_client *cl;
+    const rr_spec *spec;
+} late_start;
+
+static void start_late(sim_t *sim, void *ctx, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    late_start *ls = ctx;
+    rr_client_start(ls->cl, ls->w->tcp, ls->w->client, ls->w->server, 80, NULL, ls->spec, NULL);
+}
+
+/* Spurious timeouts (tcp_stats_t.spurious_timeouts): a timeout counts
+ * as spurious when the ACK that ends its episode echoes the timestamp of a
+ * copy sent before the timeout resent. */
+static void test_spurious_timeouts(void)
+{
+    /* No loss, and a queue that holds everything: two bulk transfers
+     * (the second opened 30 ms after the first) in slow start together
+     * fill the 1 Mbps link's queue faster than one RTT sample a round
+     * trip lets the RTO follow, so segments time out while they wait in
+     * the queue: every copy resent had arrived or was about to, and every
+     * timeout is spurious (seed 5: 2 of 2, 33 segments, 48,180 bytes). */
+    world w = world_new(5, 1000000, SIM_MS(10), 100000, 0);
+    stats_sum k = {0};
+    tcp_stack_on_conn_done(w.tcp, sum_stats, &k);
+    rr_server srv;
+    rr_client bulk, late;
+    rr_spec big = {.req_bytes = 100, .resp_bytes = 2000000, .real = true, .requests = 1, .digest = true};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &big, NULL);
+    rr_client_start(&bulk, w.tcp, w.client, w.server, 80, NULL, &big, NULL);
+    late_start ls = {&w, &late, &big};
+    sim_schedule_at(w.sim, SIM_MS(30), start_late, &ls, NULL);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(bulk.done, 1);
+    CU_ASSERT_EQUAL(late.done, 1);
+    CU_ASSERT_EQUAL(k.count, 2);
+    link_stats_t lst;
+    link_dir_stats(link_dir(w.link, 1), &lst);
+    CU_ASSERT_EQUAL(lst.drops_loss + lst.drops_queue + lst.drops_down, 0);
+    CU_ASSERT_TRUE(k.timeouts > 0);
+    CU_ASSERT_EQUAL(k.spurious, k.timeouts);
+    /* data was resent, every segment at most a full one */
+    CU_ASSERT_TRUE(k.bytes > 0);
+    CU_ASSERT_TRUE(k.bytes <= k.retransmits * 1460);
+    printf("\n    queueing, no loss: %" G_GUINT64_FORMAT " timeouts, %" G_GUINT64_FORMAT " spurious, %" G_GUINT64_FORMAT
+           " segments (%" G_GUINT64_FORMAT " bytes) sent again",
+           k.timeouts, k.spurious, k.retransmits, k.bytes);
+    rr_client_clear(&bulk);
+    rr_client_clear(&late);
+    world_free(&w);
+    rr_server_clear(&srv);
+
+    const uint64_t bytes = 2 * 1000 * 1000;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1, .digest = true};
+    /* Real loss and no queueing: the link is down for a second in the
+     * middle of the transfer; every timeout resends what was lost. */
+    w = world_new(5, 100000000, SIM_MS(10), 1000, 0);
+    CU_ASSERT_TRUE(link_add_down_interval(w.link, SIM_MS(60), SIM_S(1), NULL));
+    stats_sink kl = {0};
+    tcp_stack_on_conn_done(w.tcp, keep_stats, &kl);
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
+    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec, NULL);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    CU_ASSERT_EQUAL(kl.count, 1);
+    CU_ASSERT_TRUE(kl.last.timeouts >= 2);
+    CU_ASSERT_EQUAL(kl.last.spurious_timeouts, 0);
+    CU_ASSERT_TRUE(kl.last.bytes_retransmitted > 0);
+    printf("\n    loss, no queueing: %" G_GUINT64_FORMAT " timeouts, %" G_GUINT64_FORMAT " spurious, %" G_GUINT64_FORMAT
+           " bytes sent again",
+           kl.last.timeouts, kl.last.spurious_timeouts, kl.last.bytes_retransmitted);
+    rr_client_clear(&cl);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
 static void test_link_down_recovers(void)
 {
     const uint64_t bytes = 4 * 1000 * 1000;
@@ -861,6 +959,7 @@ int main(void)
         TEST(test_abort_resets_peer),
         TEST(test_late_ack_of_fin_after_timeout),
         TEST(test_delayed_ack_halves_acks),
+        TEST(test_spurious_timeouts),
         TEST(test_ns3_comparison),
     };
     return test_main("models/tcp", tests, G_N_ELEMENTS(tests));

@@ -683,6 +683,8 @@ static void transport_metrics(const app_world *world, const cachewl *w, app_coll
     app_metric_count(out, "cache_workload.origin_retransmits", down.retransmits);
     app_metric_count(out, "cache_workload.origin_timeouts", down.timeouts);
     app_metric_count(out, "cache_workload.origin_fast_retransmits", down.fast_retransmits);
+    app_metric_count(out, "cache_workload.origin_retransmitted_bytes", down.bytes_retransmitted);
+    app_metric_count(out, "cache_workload.origin_spurious_timeouts", down.spurious_timeouts);
     app_metric_count(out, "cache_workload.front_retransmits", up.retransmits);
     app_metric_count(out, "cache_workload.front_timeouts", up.timeouts);
 }
@@ -864,9 +866,10 @@ static void cw_tcp_line(const app_view *m, const char *indent, GString *out)
         return;
     g_string_append_printf(out,
                            "%sTCP at the origin: %.0f connections, %.0f segments sent, %.0f retransmitted "
-                           "(%.0f timeouts, %.0f fast retransmits)\n",
+                           "(%.0f bytes; %.0f timeouts, %.0f of them spurious; %.0f fast retransmits)\n",
                            indent, conns, cw_metric(m, "origin_segments_sent"), cw_metric(m, "origin_retransmits"),
-                           cw_metric(m, "origin_timeouts"), cw_metric(m, "origin_fast_retransmits"));
+                           cw_metric(m, "origin_retransmitted_bytes"), cw_metric(m, "origin_timeouts"),
+                           cw_metric(m, "origin_spurious_timeouts"), cw_metric(m, "origin_fast_retransmits"));
 }
 
 static void cw_report(const app_view *m, app_report_style style, GString *out)
@@ -919,6 +922,7 @@ static const app_prediction cw_predictions[] = {{"cache-hit-rate", "hit_rate"}, 
 static const app_headline cw_headlines[] = {
     {"response_time", "mean response time (s)", "cache_workload.response_time_mean_s", true},
     {"hit_rate", "hit rate", "cache_workload.hit_rate", false},
+    {"access_utilisation", "access link utilisation (downstream)", "cache_workload.access_down_utilisation", false},
     {NULL, NULL, NULL, false}};
 
 const app_type cache_workload_app = {
