@@ -144,6 +144,30 @@ static bool timeline_out(const scenario *sc, run_result *const *res, const run_a
 }
 
 /* Everything a finished plan writes into `tmp`, and the report. */
+/* g_ptr_array_sort hands the comparison pointers to the elements. */
+static gint by_name(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The figures gnuplot drew into `dir` (its .png files), sorted by name. */
+static void list_figures(const char *dir, GString *files)
+{
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while ((n = g_dir_read_name(d)))
+        if (g_str_has_suffix(n, ".png"))
+            g_ptr_array_add(names, g_strdup(n));
+    g_dir_close(d);
+    g_ptr_array_sort(names, by_name);
+    for (guint i = 0; i < names->len; i++)
+        g_string_append_printf(files, ", %s", (const char *)g_ptr_array_index(names, i));
+    g_ptr_array_free(names, TRUE);
+}
+
 static bool run_outputs(const scenario *sc, run_result *const *res, const run_args *a, const char *tmp,
                         GString *files, bool *figures, GError **err)
 {
@@ -158,10 +182,7 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_ar
         g_string_append(files, ", transcript.txt");
     }
     ok = ok && report_print(sc, res, r0, metric, r0 ? r0->out.title : NULL, tmp, &plotted, err);
-    if (plotted)
-        g_string_append_printf(files, ", %s.png", metric);
-    if (drawn)
-        g_string_append(files, ", timeline.png");
+    list_figures(tmp, files);
     *figures = want_timeline || scenario_axes(sc) || scenario_compare(sc);
     scn_run_free(r0);
     return ok;
@@ -338,11 +359,6 @@ int cmd_check(int argc, char **argv)
     return EXIT_OK;
 }
 
-static gint compare_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 int cmd_list(int argc, char **argv)
 {
     (void)argv;
@@ -362,7 +378,7 @@ int cmd_list(int argc, char **argv)
         if (g_str_has_suffix(n, ".json"))
             g_ptr_array_add(names, g_strdup(n));
     g_dir_close(d);
-    g_ptr_array_sort(names, compare_names);
+    g_ptr_array_sort(names, by_name);
     int rc = EXIT_OK;
     for (guint i = 0; i < names->len; i++) {
         char *file = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
