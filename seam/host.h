@@ -42,6 +42,15 @@
  *   simulator's world collects them for the results, the real-socket
  *   programs print or collect them. `kind` names the table ("dns-lookup"),
  *   `text` is the row; both are copied.
+ * - Name lookups: an application that connects to a name a user wrote
+ *   (a browser to a URL's host, a mail server to a domain's exchanger)
+ *   first asks host_lookup(). When the host has no resolver (a scenario
+ *   without DNS, where names are node names and resolve at once) it
+ *   returns 0 and the application connects by the name itself, at once,
+ *   exactly as before. Otherwise the resolver installed on the host (the
+ *   host's stub resolver, protocols/dns) answers later, from its own
+ *   event and never from inside host_lookup(), with an address literal to
+ *   connect to, or an error; exactly once unless the lookup is cancelled.
  *
  * Ownership: the environment belongs to whoever created it and outlives
  * the applications using it.
@@ -95,8 +104,24 @@ typedef struct {
     void (*record)(host_env *env, const char *kind, const char *text);
 } host_ops;
 
+/* A name lookup's answer: `address` (a literal, borrowed for the call),
+ * or NULL with `err` (domain and code of the resolver's choosing, a
+ * message for the user: "www.example.com: NXDOMAIN"). */
+typedef void (*host_lookup_fn)(void *ud, const char *address, const GError *err);
+
+typedef struct host_resolver host_resolver;
+struct host_resolver {
+    /* Starts a lookup of `name`'s address; returns its id (never 0). */
+    uint64_t (*lookup)(host_resolver *r, const char *name, host_lookup_fn fn, void *ud);
+    /* Cancels a lookup whose callback has not run; a stale id is harmless. */
+    void (*cancel)(host_resolver *r, uint64_t id);
+};
+
 struct host_env {
     const host_ops *ops;
+    /* The host's stub resolver, or NULL (names are used as they are).
+     * Installed by whoever runs the host (host_set_resolver), owned by it. */
+    host_resolver *resolver;
 };
 
 static inline int64_t host_now(const host_env *e) { return e->ops->now(e); }
@@ -154,6 +179,20 @@ static inline void host_record(host_env *e, const char *kind, const char *text)
 {
     e->ops->record(e, kind, text);
 }
+/* Starts a lookup of `name` (see the file comment): 0 when the host has
+ * no resolver (connect by the name at once), else the lookup's id. */
+static inline uint64_t host_lookup(host_env *e, const char *name, host_lookup_fn fn, void *ud)
+{
+    return e->resolver ? e->resolver->lookup(e->resolver, name, fn, ud) : 0;
+}
+static inline void host_lookup_cancel(host_env *e, uint64_t id)
+{
+    if (id && e->resolver)
+        e->resolver->cancel(e->resolver, id);
+}
+/* Installs (or with NULL removes) the host's resolver; the caller keeps
+ * it alive while installed. */
+static inline void host_set_resolver(host_env *e, host_resolver *r) { e->resolver = r; }
 /* Logs a formatted line (no trailing newline needed). */
 void host_logf(host_env *e, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
