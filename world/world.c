@@ -406,13 +406,11 @@ static void collect_apps(app_world *w, run_result *res)
     g_ptr_array_free(specs, TRUE);
 }
 
-/* The textbook's value of outputs.formula, for the first application of
- * the type that has it, and the headline it predicts. */
-static double formula_value(const app_world *w, const run_result *res, const char **headline)
+/* The value of one formula, for the first application of the type that
+ * has it, and the headline it predicts. */
+static double formula_term(const app_world *w, const run_result *res, const char *name, const char **headline)
 {
-    const char *name = w->run->out.formula;
-    *headline = NULL;
-    for (guint i = 0; name && i < w->run->apps->len; i++) {
+    for (guint i = 0; i < w->run->apps->len; i++) {
         const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
         for (const app_formula *f = a->type->formulas; f && f->name; f++)
             if (!strcmp(f->name, name)) {
@@ -423,6 +421,25 @@ static double formula_value(const app_world *w, const run_result *res, const cha
             }
     }
     return NAN;
+}
+
+/* The textbook's value of outputs.formula (the sum of its terms, NaN when
+ * any is), and the headline it predicts (the first term's). */
+static double formula_value(const app_world *w, const run_result *res, const char **headline)
+{
+    *headline = NULL;
+    if (!w->run->out.formula)
+        return NAN;
+    gchar **terms = g_strsplit(w->run->out.formula, "+", 0);
+    double sum = 0;
+    for (int i = 0; terms[i]; i++) {
+        const char *h = NULL;
+        sum += formula_term(w, res, terms[i], &h);
+        if (i == 0)
+            *headline = h;
+    }
+    g_strfreev(terms);
+    return sum;
 }
 
 static void csv_free(gpointer p)
