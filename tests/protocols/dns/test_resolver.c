@@ -519,6 +519,9 @@ static void entry_free(gpointer p)
 static void world_clear(world *w)
 {
     for (int i = 0; i < N_COUNT; i++)
+        if (w->srvs[i].lis)
+            host_unlisten(w->srvs[i].env, w->srvs[i].lis);
+    for (int i = 0; i < N_COUNT; i++)
         sim_host_free(w->hosts[i]);
     for (int i = 0; i < N_COUNT; i++) {
         g_ptr_array_unref(w->shims[i].socks);
