@@ -1135,11 +1135,20 @@ static void test_host_hook(void)
     CU_ASSERT_EQUAL(h.calls, 3);
     CU_ASSERT_PTR_NULL(h.address);
     CU_ASSERT_STRING_EQUAL(h.error, "nope.example.com: NXDOMAIN");
+    /* an address literal is its own answer, later too */
+    h.in_call = true;
+    host_lookup(env, "10.0.0.7", on_hook, &h);
+    h.in_call = false;
+    CU_ASSERT_EQUAL(h.calls, 3);
+    sim_run_until(w.sim, SIM_S(11));
+    CU_ASSERT_EQUAL(h.calls, 4);
+    CU_ASSERT_FALSE(h.sync);
+    CU_ASSERT_STRING_EQUAL(h.address, "10.0.0.7");
     /* cancelled: never called */
     uint64_t id = host_lookup(env, "www.other.com", on_hook, &h);
     host_lookup_cancel(env, id);
     sim_run_until(w.sim, SIM_S(15));
-    CU_ASSERT_EQUAL(h.calls, 3);
+    CU_ASSERT_EQUAL(h.calls, 4);
     host_set_resolver(env, NULL);
     g_free(h.address);
     g_free(h.error);
