@@ -162,6 +162,8 @@ typedef struct {
     host_listener *lis;
     GPtrArray *entries;
     int rx, tx, tcp_rx;
+    GArray *ids;             /* query ids received, in order */
+    bool garbage;            /* send a malformed datagram before each answer */
     int deeper;              /* > 0: refer every query one label deeper than the last (to ns.loop) */
     GArray *rx_len, *tx_len; /* sizes of the datagrams received and sent, in order */
 } srv;
@@ -316,6 +318,12 @@ static void srv_recv(void *ud, host_dgram *sock, const host_datagram *d)
     dns_msg q;
     dns_msg_init(&q);
     CU_ASSERT_EQUAL_FATAL(dns_msg_decode(d->data, d->len, &q), DNS_OK);
+    g_array_append_val(s->ids, q.id);
+    if (s->garbage) {
+        uint8_t junk[14] = {(uint8_t)(q.id >> 8), (uint8_t)q.id, 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 9, 'x'};
+        CU_ASSERT_TRUE(host_dgram_send(s->env, sock, d->from, d->from_port, junk, sizeof junk, 0, NULL));
+        CU_ASSERT_TRUE(host_dgram_send(s->env, sock, d->from, d->from_port, NULL, 40, 0, NULL));
+    }
     if (s->deeper > 0) {
         /* a referral to the zone of the name's last (deeper + 1) labels */
         int labels = dns_name_count(q.qname);
@@ -471,6 +479,7 @@ static void world_init(world *w)
         s->entries = g_ptr_array_new();
         s->rx_len = g_array_new(FALSE, FALSE, sizeof(uint64_t));
         s->tx_len = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        s->ids = g_array_new(FALSE, FALSE, sizeof(uint16_t));
         if (i == N_EVIL) {
             w->evil_sock = host_dgram_open(s->env, 53, NULL, NULL, NULL);
             continue;
@@ -530,6 +539,7 @@ static void world_clear(world *w)
             g_ptr_array_unref(w->srvs[i].entries);
             g_array_unref(w->srvs[i].rx_len);
             g_array_unref(w->srvs[i].tx_len);
+            g_array_unref(w->srvs[i].ids);
         }
     }
     udp_stack_free(w->udp);
@@ -801,17 +811,23 @@ static void test_referral_without_glue(void)
     world_clear(&w);
 }
 
+/* example.com gets a second server, ns2.example.com on node ns2. */
+static void add_ns2(world *w)
+{
+    entry *ref = find_entry(&w->srvs[N_TLD], &(dns_msg){.qname = "www.example.com", .qtype = DNS_T_A});
+    add_target(&ref->reply, DNS_SEC_AUTHORITY, "example.com", DNS_T_NS, "ns2.example.com", 172800);
+    char *a = lit(w, N_NS2);
+    add_a(&ref->reply, DNS_SEC_ADDITIONAL, "ns2.example.com", a, 172800);
+    g_free(a);
+    add_answer_a(w, N_NS2, "www.example.com", "192.0.2.82", 300);
+}
+
 static void test_retransmission(void)
 {
     world w;
     world_init(&w);
     /* example.com has two servers; the first drops the first query */
-    entry *ref = find_entry(&w.srvs[N_TLD], &(dns_msg){.qname = "www.example.com", .qtype = DNS_T_A});
-    add_target(&ref->reply, DNS_SEC_AUTHORITY, "example.com", DNS_T_NS, "ns2.example.com", 172800);
-    char *a = lit(&w, N_NS2);
-    add_a(&ref->reply, DNS_SEC_ADDITIONAL, "ns2.example.com", a, 172800);
-    g_free(a);
-    add_answer_a(&w, N_NS2, "www.example.com", "192.0.2.82", 300);
+    add_ns2(&w);
     entry *e = find_entry(&w.srvs[N_AUTH], &(dns_msg){.qname = "www.example.com", .qtype = DNS_T_A});
     e->drop = 1;
     dns_resolver *r = local_new(&w, NULL);
@@ -1301,6 +1317,107 @@ static void test_out_of_bailiwick_glue(void)
     world_clear(&w);
 }
 
+static void test_bad_answers(void)
+{
+    world w;
+    world_init(&w);
+    add_ns2(&w);
+    /* ns1 answers SERVFAIL: ns2 is asked at once, without waiting */
+    entry *e = find_entry(&w.srvs[N_AUTH], &(dns_msg){.qname = "www.example.com", .qtype = DNS_T_A});
+    e->reply.rcode = DNS_RCODE_SERVFAIL;
+    /* the TLD first sends two malformed datagrams (bad labels, no content) */
+    w.srvs[N_TLD].garbage = true;
+    dns_resolver *r = local_new(&w, NULL);
+    got g;
+    got_init(&g, &w);
+    lookup_run(&w, r, "www.example.com", DNS_T_A, &g, SIM_S(5));
+    CU_ASSERT_STRING_EQUAL(g.answer->str, "A 192.0.2.82;");
+    CU_ASSERT_STRING_EQUAL(g.servers->str, "a.root-servers.net;a.gtld-servers.net;ns1.example.com;ns2.example.com");
+    sim_time_t want = rtt(N_ROOT, 33, txlen(&w, N_ROOT, 0)) + rtt(N_TLD, 33, txlen(&w, N_TLD, 0)) +
+                      rtt(N_AUTH, 33, txlen(&w, N_AUTH, 0)) + rtt(N_NS2, 33, txlen(&w, N_NS2, 0));
+    /* the TLD's answer waits on its link behind the two bad datagrams
+     * (14 and 40 bytes, plus headers); no timeout is waited for */
+    want += sim_tx_time(14 + UDP_HDR, node_rate[N_TLD]) + sim_tx_time(40 + UDP_HDR, node_rate[N_TLD]);
+    CU_ASSERT_EQUAL(g.elapsed, want);
+    dns_resolver_stats st;
+    dns_resolver_get_stats(r, &st);
+    CU_ASSERT_EQUAL(st.ignored, 2);
+    dns_resolver_free(r);
+
+    /* both fail (SERVFAIL, then a lame answer: no records, no SOA): SERVFAIL */
+    entry *e2 = find_entry(&w.srvs[N_NS2], &(dns_msg){.qname = "www.example.com", .qtype = DNS_T_A});
+    dns_msg_clear(&e2->reply);
+    r = local_new(&w, NULL);
+    lookup_run(&w, r, "www.example.com", DNS_T_A, &g, sim_now(w.sim) + SIM_S(5));
+    CU_ASSERT_EQUAL(g.failure, DNS_LOOKUP_SERVFAIL);
+    CU_ASSERT_EQUAL(g.rcode, DNS_RCODE_SERVFAIL);
+    CU_ASSERT_EQUAL(g.queries, 4);
+    got_clear(&g);
+    dns_resolver_free(r);
+    world_clear(&w);
+}
+
+static void test_ids_from_the_seed(void)
+{
+    GArray *runs[3];
+    for (int k = 0; k < 3; k++) {
+        world w;
+        world_init(&w);
+        char *root = lit(&w, N_ROOT);
+        dns_server_hint hint = {"a.root-servers.net", root};
+        dns_resolver_config c = {.roots = &hint, .n_roots = 1, .seed = k == 2 ? 8 : 7};
+        dns_resolver *r = dns_resolver_new(env_of(&w, N_LOCAL), &c, NULL);
+        got g;
+        got_init(&g, &w);
+        lookup_run(&w, r, "www.example.com", DNS_T_A, &g, SIM_S(5));
+        CU_ASSERT_EQUAL(g.queries, 3);
+        runs[k] = g_array_new(FALSE, FALSE, sizeof(uint16_t));
+        for (int n = N_ROOT; n <= N_AUTH; n++)
+            g_array_append_vals(runs[k], w.srvs[n].ids->data, w.srvs[n].ids->len);
+        got_clear(&g);
+        g_free(root);
+        dns_resolver_free(r);
+        world_clear(&w);
+    }
+    CU_ASSERT_EQUAL_FATAL(runs[0]->len, 3);
+    CU_ASSERT_EQUAL(memcmp(runs[0]->data, runs[1]->data, 6), 0); /* same seed, same ids */
+    CU_ASSERT_NOT_EQUAL(memcmp(runs[0]->data, runs[2]->data, 6), 0);
+    /* each question has its own id */
+    uint16_t *ids = (uint16_t *)(void *)runs[0]->data;
+    CU_ASSERT_TRUE(ids[0] != ids[1] && ids[1] != ids[2]);
+    for (int k = 0; k < 3; k++)
+        g_array_unref(runs[k]);
+}
+
+static void test_pending_cap(void)
+{
+    world w;
+    world_init(&w);
+    dns_resolver_config c = {.max_pending = 1};
+    dns_resolver *r = local_new(&w, &c);
+    got g1, g2, g3;
+    got_init(&g1, &w);
+    got_init(&g2, &w);
+    got_init(&g3, &w);
+    dns_resolver_lookup(r, "www.example.com", DNS_T_A, on_result, &g1);
+    dns_resolver_lookup(r, "www.example.com", DNS_T_A, on_result, &g3); /* shares: no new resolution */
+    dns_resolver_lookup(r, "www2.example.com", DNS_T_A, on_result, &g2);
+    sim_run_until(w.sim, SIM_S(5));
+    CU_ASSERT_EQUAL(g1.failure, DNS_LOOKUP_OK);
+    CU_ASSERT_EQUAL(g3.failure, DNS_LOOKUP_OK);
+    CU_ASSERT_EQUAL(g2.calls, 1);
+    CU_ASSERT_EQUAL(g2.failure, DNS_LOOKUP_TOO_MUCH_WORK);
+    CU_ASSERT_EQUAL(g2.elapsed, 0);
+    /* once the first is done there is room again */
+    lookup_run(&w, r, "www2.example.com", DNS_T_A, &g2, SIM_S(10));
+    CU_ASSERT_EQUAL(g2.failure, DNS_LOOKUP_OK);
+    got_clear(&g1);
+    got_clear(&g2);
+    got_clear(&g3);
+    dns_resolver_free(r);
+    world_clear(&w);
+}
+
 static void test_config_errors(void)
 {
     world w;
@@ -1335,6 +1452,9 @@ int main(void)
         TEST(test_serve_refuses_and_answers),
         TEST(test_cname_loop_capped),
         TEST(test_out_of_bailiwick_glue),
+        TEST(test_bad_answers),
+        TEST(test_ids_from_the_seed),
+        TEST(test_pending_cap),
         TEST(test_config_errors),
     };
     return test_main("dns_resolver", tests, G_N_ELEMENTS(tests));
