@@ -1255,6 +1255,23 @@ static void test_serve_refuses_and_answers(void)
     CU_ASSERT_EQUAL(st.served, 1);
     CU_ASSERT_EQUAL(st.refused, 1);
     CU_ASSERT_EQUAL(st.dropped, 2);
+    dns_resolver_free(local);
+
+    /* at most max_clients queries in progress: the second is dropped */
+    dns_resolver_config c1 = {.allow_all = true, .max_clients = 1};
+    local = local_new(&w, &c1);
+    CU_ASSERT_TRUE_FATAL(dns_resolver_serve(local, 53, NULL));
+    q.qr = false;
+    q.rd = true;
+    send_raw(&w, s, &q);
+    q.id = 0xCAFE;
+    send_raw(&w, s, &q);
+    sim_run_until(w.sim, SIM_S(25));
+    CU_ASSERT_EQUAL(in.count, 4);
+    CU_ASSERT_EQUAL(in.last.id, 0xBEEF);
+    dns_resolver_get_stats(local, &st);
+    CU_ASSERT_EQUAL(st.served, 1);
+    CU_ASSERT_EQUAL(st.dropped, 1);
     g_free(to);
     g_free(client);
     dns_msg_clear(&q);
