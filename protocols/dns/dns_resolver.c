@@ -184,17 +184,10 @@ static server *server_new(const char *name, const char *addr)
     return s;
 }
 
+/* The address of an A or AAAA record as text (RFC 5952 for IPv6), or NULL. */
 static char *addr_text(const dns_rr *rr)
 {
-    if (rr->type == DNS_T_A)
-        return g_strdup_printf("%u.%u.%u.%u", rr->addr[0], rr->addr[1], rr->addr[2], rr->addr[3]);
-    if (rr->type == DNS_T_AAAA) {
-        GString *s = g_string_new("");
-        for (int i = 0; i < 16; i += 2)
-            g_string_append_printf(s, "%s%x", i ? ":" : "", (unsigned)(rr->addr[i] << 8 | rr->addr[i + 1]));
-        return g_string_free(s, FALSE);
-    }
-    return NULL;
+    return rr->type == DNS_T_A || rr->type == DNS_T_AAAA ? dns_rr_addr_text(rr) : NULL;
 }
 
 static bool is_under(const char *name, const char *zone) { return dns_name_is_under(name, zone); }
