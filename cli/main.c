@@ -4,6 +4,7 @@
  * Subcommands:
  *   appsim demo [--seed N] [--packets N]   the queueing validation table
  *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
+ *   appsim dns serve|query ...             DNS on real sockets (dns_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
  *
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "world/demo.h"
+#include "dns_cmd.h"
 #include "http_cmd.h"
 #include "run_cmd.h"
 
@@ -34,6 +36,7 @@ static void usage(FILE *out)
                  "  plot      redraw the plots of a results folder\n"
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
+                 "  dns       DNS on real sockets: dns serve (a name server or resolver), dns query\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
@@ -84,6 +87,8 @@ int main(int argc, char **argv)
         return cmd_demo(argc - 1, argv + 1);
     if (!strcmp(cmd, "http"))
         return cmd_http(argc - 1, argv + 1);
+    if (!strcmp(cmd, "dns"))
+        return cmd_dns(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))

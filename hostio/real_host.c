@@ -135,6 +135,9 @@ struct real_host {
 
     real_host_record_fn record_fn; /* NULL: records are logged */
     void *record_ud;
+
+    char *bind_addr; /* the one address listeners and datagram sockets bind,
+                      * or NULL: 127.0.0.1 and ::1 */
 };
 
 static real_host_t *host_of(const host_env *env) { return (real_host_t *)(void *)env; }
@@ -196,6 +199,22 @@ void real_host_set_linger(real_host_t *rh, int64_t ns)
 {
     if (ns > 0)
         rh->linger = ns;
+}
+
+bool real_host_set_bind_address(real_host_t *rh, const char *address, GError **err)
+{
+    if (address) {
+        GInetAddress *a = g_inet_address_new_from_string(address);
+        if (!a) {
+            g_set_error(err, REAL_HOST_ERROR, REAL_HOST_ERROR_INVALID,
+                        "real_host: \"%s\" is not an IPv4 or IPv6 address literal", address);
+            return false;
+        }
+        g_object_unref(a);
+    }
+    g_free(rh->bind_addr);
+    rh->bind_addr = g_strdup(address);
+    return true;
 }
 
 static void host_log(real_host_t *rh, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
@@ -920,9 +939,22 @@ static bool bind_pair(loop_socks *ls, GSocketType type, uint16_t port, GError **
 }
 
 /* bind_pair(), and for port 0 again with another ephemeral port when the
- * one free on 127.0.0.1 is taken on ::1. On failure nothing stays open. */
-static bool bind_loopback(loop_socks *ls, GSocketType type, uint16_t port, GError **err)
+ * one free on 127.0.0.1 is taken on ::1. On failure nothing stays open.
+ * With a bind address set on the host (real_host_set_bind_address), that
+ * one address only. */
+static bool bind_loopback(const real_host_t *rh, loop_socks *ls, GSocketType type, uint16_t port,
+                          GError **err)
 {
+    if (rh->bind_addr) {
+        GInetAddress *a = g_inet_address_new_from_string(rh->bind_addr);
+        GSocket *s = bind_one(g_inet_address_get_family(a), type, rh->bind_addr, port, err);
+        g_object_unref(a);
+        if (!s)
+            return false;
+        ls->socks[ls->n++] = s;
+        ls->port = socket_port(s);
+        return true;
+    }
     for (int tries = 0;; tries++) {
         GError *e = NULL;
         if (bind_pair(ls, type, port, &e))
@@ -1044,7 +1076,7 @@ static host_listener *op_listen(host_env *env, uint16_t port, stream_accept_fn a
     l->accept = accept;
     l->ud = ud;
     GError *e = NULL;
-    if (!bind_loopback(&l->ls, G_SOCKET_TYPE_STREAM, port, &e)) {
+    if (!bind_loopback(rh, &l->ls, G_SOCKET_TYPE_STREAM, port, &e)) {
         g_propagate_prefixed_error(err, e, "real_host: cannot listen on port %u: ", port);
         g_free(l);
         return NULL;
@@ -1142,7 +1174,7 @@ static host_dgram *op_dgram_open(host_env *env, uint16_t port, host_dgram_fn fn,
     real_host_t *rh = host_of(env);
     host_dgram *d = g_new0(host_dgram, 1);
     GError *e = NULL;
-    if (!bind_loopback(&d->ls, G_SOCKET_TYPE_DATAGRAM, port, &e)) {
+    if (!bind_loopback(rh, &d->ls, G_SOCKET_TYPE_DATAGRAM, port, &e)) {
         g_propagate_prefixed_error(err, e, "real_host: cannot bind datagram port %u: ", port);
         g_free(d);
         return NULL;
@@ -1343,6 +1375,7 @@ GMainContext *real_host_context(const real_host_t *rh) { return rh->ctx; }
 
 static void host_release(real_host_t *rh)
 {
+    g_free(rh->bind_addr);
     g_object_unref(rh->client);
     g_main_context_unref(rh->ctx);
     g_free(rh->name);

@@ -49,7 +49,9 @@
  * - abort() sets SO_LINGER to zero and closes: the kernel sends RST.
  * - listen() binds 127.0.0.1 and, when the machine has it, ::1 on the same
  *   port; port 0 picks an ephemeral port (listener_port(), also
- *   real_host_listener_port()).
+ *   real_host_listener_port()). real_host_set_bind_address() makes
+ *   listeners and datagram sockets bind one other address instead (such
+ *   as 127.0.0.2, for a hierarchy of DNS servers on one machine).
  * - Stream addresses (stream_local_addr, stream_peer_addr) are address
  *   literals and ports from the socket (getsockname, getpeername), known
  *   once the connection is set up and until it is finished.
@@ -184,5 +186,15 @@ void real_host_set_record_sink(real_host_t *rh, real_host_record_fn fn, void *ud
 void real_host_set_send_buffer(real_host_t *rh, size_t bytes);
 void real_host_set_connect_timeout(real_host_t *rh, int64_t ns);
 void real_host_set_linger(real_host_t *rh, int64_t ns);
+
+/* Makes listeners and datagram sockets opened afterwards bind `address`
+ * (an IPv4 or IPv6 literal, copied) alone instead of 127.0.0.1 and ::1;
+ * NULL goes back to loopback. Any address of the machine is taken: the
+ * caller decides whether a non-loopback one is wanted (an `appsim ...
+ * serve` asks for an explicit flag). A datagram socket so bound sends
+ * only to addresses of its family. False with err when `address` is not
+ * an address literal (nothing changes then). Outgoing connections are
+ * not bound (the kernel picks their source). */
+bool real_host_set_bind_address(real_host_t *rh, const char *address, GError **err);
 
 #endif
