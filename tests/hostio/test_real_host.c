@@ -1478,6 +1478,61 @@ static void get_addrs(stream_t *s, addr_pair *a)
 static void addrs_on_connect(peer *p) { get_addrs(p->s, p->ctx); }
 static void addrs_on_accept(peer *p) { get_addrs(p->s, p->ctx); }
 
+static void close_accepted(void *ud, stream_t *s)
+{
+    (void)ud;
+    stream_close(s);
+}
+
+/* real_host_set_bind_address: a datagram socket and a listener of a
+ * server host on 127.0.0.2 alone, reached there (the sender seen from
+ * 127.0.0.1) and not on 127.0.0.1; a name is not an address. */
+static void test_bind_address(void)
+{
+    fixture f;
+    fx_init(&f);
+    real_host_t *srv_host = real_host_new(f.ctx, "server2");
+    host_env *senv = real_host_env(srv_host);
+    GError *err = NULL;
+    CU_ASSERT_FALSE(real_host_set_bind_address(srv_host, "localhost", &err));
+    CU_ASSERT_PTR_NOT_NULL(err);
+    g_clear_error(&err);
+    CU_ASSERT_TRUE_FATAL(real_host_set_bind_address(srv_host, "127.0.0.2", &err));
+    dbox srv, cli;
+    dbox_init(&srv, senv);
+    dbox_init(&cli, f.env);
+    srv.echo = true;
+    host_dgram *ss = host_dgram_open(senv, 0, on_dgram, &srv, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ss);
+    srv.sock = ss;
+    uint16_t sport = host_dgram_port(senv, ss);
+    host_dgram *cs = t_dgram_open(&f, 0, &cli);
+    t_dgram_send(&f, cs, "127.0.0.1", sport, "lost", 4, 0); /* nobody there */
+    t_dgram_send(&f, cs, "127.0.0.2", sport, "two", 3, 0);
+    run_until(f.ctx, &cli.done, GUARD_MS);
+    CU_ASSERT_EQUAL(srv.count, 1);
+    CU_ASSERT_STRING_EQUAL(srv.rx->str, "two");
+    CU_ASSERT_STRING_EQUAL(srv.from, "127.0.0.1");
+    CU_ASSERT_STRING_EQUAL(cli.from, "127.0.0.2");
+    CU_ASSERT_STRING_EQUAL(cli.rx->str, "two");
+    /* A listener binds there too: the same port is still free on
+     * 127.0.0.1 for a host of the default kind. */
+    host_listener *l = host_listen(senv, sport, close_accepted, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL(l);
+    CU_ASSERT_EQUAL(real_host_listener_port(l), sport);
+    host_dgram *again = host_dgram_open(f.env, sport, NULL, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL(again);
+    g_clear_error(&err);
+    host_dgram_close(f.env, again);
+    host_unlisten(senv, l);
+    host_dgram_close(f.env, cs);
+    host_dgram_close(senv, ss);
+    g_string_free(srv.rx, TRUE);
+    g_string_free(cli.rx, TRUE);
+    real_host_free(srv_host);
+    fx_clear(&f);
+}
+
 static void test_stream_addresses(void)
 {
     fixture f;
@@ -1588,6 +1643,7 @@ int main(void)
         TEST(test_dgram_ipv6),
         TEST(test_dgram_errors),
         TEST(test_dgram_close_inside_callback),
+        TEST(test_bind_address),
         TEST(test_stream_addresses),
         TEST(test_record_sink),
     };
