@@ -144,6 +144,14 @@ void app_world_done(app_world *w);
 void app_world_first_exchange_done(app_world *w);
 /* The first application of type `type` on node `host` (NULL host: any). */
 const app_spec *app_world_find(const app_world *w, const char *type, const char *host);
+/* A node's IPv4 address literal ("10.0.0.7": 10.0.0.0 | (its index + 1),
+ * the address pcap files show and a datagram's `from` carries) into
+ * `out`; false (out "") for an unknown node. O(1) on average. */
+bool app_world_node_address(const app_world *w, const char *node, char out[16]);
+/* The reverse: the name of the node whose address literal is `address`
+ * (borrowed from the world, valid for the run), or NULL when it is no
+ * node's. O(length of the literal). */
+const char *app_world_node_of_address(const app_world *w, const char *address);
 
 /* A path across the network, hop by hop. */
 typedef struct {
