@@ -117,7 +117,7 @@ static size_t udp_limit(const dns_server *srv, const dns_msg *q)
     if (!q->edns)
         return DNS_UDP_MAX_PLAIN;
     size_t want = MAX(q->edns_udp_size, (uint16_t)DNS_UDP_MAX_PLAIN);
-    return MIN(want, (size_t)srv->c.udp_size);
+    return MIN(MIN(want, (size_t)srv->c.udp_size), (size_t)DNS_SERVER_UDP_MAX);
 }
 
 static void record(dns_server *srv, const reply *slot, const dns_msg *resp, bool tc, bool relayed)
