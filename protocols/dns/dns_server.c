@@ -45,6 +45,7 @@ struct conn {
     GQueue slots;    /* of reply*, in the order of the queries */
     bool reading_on, gone, peer_eof, pumping;
     size_t held;     /* in + out + answers waiting in slots (its share of stats) */
+    char peer[64];   /* the client's address, for records ("?" when unknown) */
     int64_t last_activity;
     host_timer_id timer, reap;
 };
@@ -116,7 +117,7 @@ static size_t udp_limit(const dns_server *srv, const dns_msg *q)
     if (!q->edns)
         return DNS_UDP_MAX_PLAIN;
     size_t want = MAX(q->edns_udp_size, (uint16_t)DNS_UDP_MAX_PLAIN);
-    return MIN(want, (size_t)srv->c.udp_size);
+    return MIN(MIN(want, (size_t)srv->c.udp_size), (size_t)DNS_SERVER_UDP_MAX);
 }
 
 static void record(dns_server *srv, const reply *slot, const dns_msg *resp, bool tc, bool relayed)
@@ -135,11 +136,7 @@ static void record(dns_server *srv, const reply *slot, const dns_msg *resp, bool
         g_snprintf(rb, sizeof rb, "RCODE%u", (unsigned)resp->rcode);
         rc = rb;
     }
-    stream_addr peer = {{0}, 0};
-    const char *who = slot->from;
-    if (slot->c) {
-        who = stream_peer_addr(slot->c->s, &peer) ? peer.host : "?";
-    }
+    const char *who = slot->c ? slot->c->peer : slot->from;
     const char *q = resp->has_question && resp->qname ? (resp->qname[0] ? resp->qname : ".") : "-";
     char *text = g_strdup_printf("%s %s %s %s %s %u%s%s", slot->c ? "tcp" : "udp", who ? who : "?", q,
                                  resp->has_question ? type : "-", rc,
@@ -709,6 +706,8 @@ static void on_accept(void *ud, stream_t *s)
     c->out = g_byte_array_new();
     g_queue_init(&c->slots);
     c->reading_on = true;
+    stream_addr peer;
+    g_strlcpy(c->peer, stream_peer_addr(s, &peer) ? peer.host : "?", sizeof c->peer);
     c->last_activity = host_now(srv->env);
     g_ptr_array_add(srv->conns, c);
     srv->stats.connections++;

@@ -10,9 +10,9 @@
  * and dropped otherwise; a response (qr set) or a length-only datagram is
  * dropped. The answer comes from dns_auth_answer and is encoded to at
  * most 512 bytes, or, when the query had EDNS, to the client's advertised
- * size capped at the server's `udp_size`; records that do not fit are
- * left out and TC is set when any answer or authority record was (the
- * client then asks over TCP). The answer goes back to the sender's
+ * size capped at the server's `udp_size` (and at DNS_SERVER_UDP_MAX);
+ * records that do not fit are left out and TC is set when any answer or
+ * authority record was (the client then asks over TCP). The answer goes back to the sender's
  * address and port, with the query's tag.
  *
  * TCP (RFC 1035 4.2.2, RFC 7766): a listener on the same port; each
@@ -50,6 +50,11 @@
  * of kind "dns-query": "<udp|tcp> <client> <qname> <qtype> <rcode>
  * <answers> [tc] [relayed]" (qname "." for the root).
  *
+ * Costs: a query costs what decoding, answering (dns_auth.h) and encoding
+ * cost; accepting a connection counts the open ones (O(connections));
+ * relays are found by id in a hash table, used for lookup only, and kept
+ * in creation order otherwise.
+ *
  * Ownership: dns_server_new/dns_server_free; the host environment and
  * the dns_auth are borrowed and must outlive the server.
  */
@@ -63,6 +68,9 @@
 #include "dns_auth.h"
 #include "seam/host.h"
 
+/* The largest UDP answer whatever the sizes say: the payload of one IPv4
+ * datagram (65,535 - 8 - 20). */
+#define DNS_SERVER_UDP_MAX 65507u
 /* Fixed limit: answers pending (being made or waiting to be written) per
  * TCP connection; no further query is read while that many wait. */
 #define DNS_SERVER_PIPELINE 16u

@@ -601,6 +601,38 @@ static void test_tcp_limits(void)
     world_clear(&w);
 }
 
+/* A record of a TCP query names the transport and the client. */
+static void test_tcp_record(void)
+{
+    static const char *const names[] = {"client", "ns"};
+    world w;
+    world_init(&w, names, 2, false);
+    sink s = {g_ptr_array_new_with_free_func(g_free)};
+    sim_host_set_record_sink(w.hosts[1], on_record, &s);
+    dns_auth *a = auth_of(zone_text, "example.com");
+    dns_server_config cfg;
+    dns_server_config_default(&cfg);
+    cfg.records = true;
+    dns_server *srv = dns_server_new(env_of(&w, 1), a, &cfg, NULL);
+    tcp_client t;
+    tcp_client_start(&t, &w, 0, "ns");
+    tcp_client_add(&t, 5, "", DNS_T_NS);
+    tcp_client_add(&t, 6, "example.com", DNS_T_SOA);
+    sim_run_until(w.sim, SIM_S(1));
+    CU_ASSERT_EQUAL(t.msgs->len, 2);
+    CU_ASSERT_EQUAL_FATAL(s.rows->len, 2);
+    const char *r0 = g_ptr_array_index(s.rows, 0), *r1 = g_ptr_array_index(s.rows, 1);
+    CU_ASSERT_TRUE(g_str_has_prefix(r0, "ns dns-query tcp "));
+    CU_ASSERT_FALSE(g_str_has_prefix(r0, "ns dns-query tcp ? "));
+    CU_ASSERT_TRUE(g_str_has_suffix(r0, " . NS REFUSED 0"));
+    CU_ASSERT_TRUE(g_str_has_suffix(r1, " example.com SOA NOERROR 1"));
+    tcp_client_clear(&t);
+    dns_server_free(srv);
+    dns_auth_free(a);
+    world_clear(&w);
+    g_ptr_array_unref(s.rows);
+}
+
 /* Back-pressure: a client that does not read its answers makes the
  * server stop reading its queries; what the server holds stays bounded,
  * and once the client reads, every answer comes, in order. */
@@ -789,7 +821,7 @@ int main(void)
         TEST(test_udp_answer_timing),   TEST(test_records_and_port),
         TEST(test_garbage),             TEST(test_truncation_then_tcp),
         TEST(test_tcp_pipelined_and_idle), TEST(test_tcp_limits),
-        TEST(test_tcp_backpressure),
+        TEST(test_tcp_backpressure),    TEST(test_tcp_record),
         TEST(test_recurse_referrals),
     };
     return test_main("protocols/dns/server", tests, G_N_ELEMENTS(tests));

@@ -135,6 +135,33 @@ static void test_full_zone(void)
     dns_zone_free(z);
 }
 
+/* Every record printed in master-file form (dns_rr_to_text) reads back
+ * into the same zone. */
+static void test_text_round_trip(void)
+{
+    dns_zone *z = parse(full_zone, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+    GString *text = g_string_new(NULL);
+    for (guint i = 0; i < dns_zone_owners(z); i++) {
+        guint n;
+        const dns_rr *rr = dns_zone_owner_at(z, i, NULL, &n);
+        for (guint j = 0; j < n; j++) {
+            char *line = dns_rr_to_text(&rr[j]);
+            g_string_append_printf(text, "%s\n", line);
+            g_free(line);
+        }
+    }
+    GError *err = NULL;
+    dns_zone *back = dns_zone_parse(text->str, text->len, "printed", NULL, &err);
+    if (err)
+        printf("\n%s\n%s", err->message, text->str);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    CU_ASSERT_TRUE(dns_zone_equal(z, back));
+    dns_zone_free(back);
+    dns_zone_free(z);
+    g_string_free(text, TRUE);
+}
+
 /* The same zone built through the API equals the parsed one. */
 static void add(dns_zone *z, const char *name, uint16_t type, uint32_t ttl, const char *target,
                 const char *addr)
@@ -485,6 +512,37 @@ static void test_limits(void)
     g_string_free(s, TRUE);
 }
 
+/* A large RRset at one owner: adding is not quadratic (100,000 records
+ * would take minutes if each add compared with every record before it),
+ * and duplicates are still found. */
+static void test_large_rrset(void)
+{
+    dns_zone *z = dns_zone_new("big.test", NULL);
+    dns_rr rr;
+    memset(&rr, 0, sizeof rr);
+    rr.name = "many.big.test";
+    rr.type = DNS_T_A;
+    rr.rclass = DNS_CLASS_IN;
+    rr.ttl = 60;
+    for (uint32_t i = 0; i < 100000; i++) {
+        rr.addr[0] = 10;
+        rr.addr[1] = (uint8_t)(i >> 16);
+        rr.addr[2] = (uint8_t)(i >> 8);
+        rr.addr[3] = (uint8_t)i;
+        if (!dns_zone_add(z, &rr, NULL))
+            CU_FAIL("add");
+    }
+    rr.addr[3] = 7; /* 10.0.0.7 again, written in capitals */
+    rr.addr[1] = rr.addr[2] = 0;
+    rr.name = "MANY.big.test";
+    CU_ASSERT_TRUE(dns_zone_add(z, &rr, NULL));
+    CU_ASSERT_EQUAL(dns_zone_count(z), 100000);
+    guint n;
+    dns_zone_find(z, "many.big.test", &n);
+    CU_ASSERT_EQUAL(n, 100000);
+    dns_zone_free(z);
+}
+
 /* Escaped dots in names, and the root zone. */
 static void test_names(void)
 {
@@ -514,6 +572,7 @@ int main(void)
         TEST(test_full_zone),      TEST(test_api_equals_parsed), TEST(test_api_refusals),
         TEST(test_errors_located), TEST(test_nul_byte),          TEST(test_ttls),
         TEST(test_addresses),      TEST(test_limits),            TEST(test_names),
+        TEST(test_large_rrset),    TEST(test_text_round_trip),
     };
     return test_main("protocols/dns/zone", tests, G_N_ELEMENTS(tests));
 }
