@@ -18,7 +18,7 @@
  * not loopback needs --public as well and is announced on stderr. Once
  * ready, serve prints one line on stdout,
  *   appsim dns: serving ORIGINS on ADDR port P (udp and tcp)
- *   appsim dns: resolving from N root servers on ADDR port P (udp)
+ *   appsim dns: resolving from N root server(s) on ADDR port P (udp)
  * and runs until SIGINT or SIGTERM (or --timeout), then prints its
  * counters on stderr and exits 0.
  *
@@ -451,8 +451,8 @@ static int serve_resolver(const serve_common *o, const char *hints_path, gint se
     if (rc == EXIT_OK) {
         if (o->log)
             fprintf(stderr, "dns-lookup %s\n", DNS_RESOLVER_RECORD_HEADER);
-        printf("appsim dns: resolving from %u root servers on %s port %u (udp)\n", h.hints->len,
-               o->bind ? o->bind : "127.0.0.1", port);
+        printf("appsim dns: resolving from %u root server%s on %s port %u (udp)\n", h.hints->len,
+               h.hints->len == 1 ? "" : "s", o->bind ? o->bind : "127.0.0.1", port);
         fflush(stdout);
         run_until_stopped(o->timeout_s);
         dns_resolver_stats st;
