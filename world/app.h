@@ -169,6 +169,11 @@ typedef struct {
 } app_path;
 
 bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out);
+/* The time one packet of `bytes` (headers included) takes across an idle
+ * path: on every hop its transmission, rounded up to the nanosecond as
+ * the links do (ceil(8 L 1e9 / R) ns), and the propagation delay; in
+ * seconds. */
+double app_path_datagram_s(const app_path *p, uint64_t bytes);
 
 /* One direction of a link (the one leaving `from`), now. */
 typedef struct {

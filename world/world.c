@@ -127,6 +127,16 @@ const app_spec *app_world_find(const app_world *w, const char *type, const char 
     return NULL;
 }
 
+double app_path_datagram_s(const app_path *p, uint64_t bytes)
+{
+    int64_t ns = 0;
+    for (int j = 0; j < p->n; j++) {
+        uint64_t r = p->hops[j].rate_bps;
+        ns += p->hops[j].delay_ns + (r ? (int64_t)((bytes * 8 * UINT64_C(1000000000) + r - 1) / r) : 0);
+    }
+    return (double)ns / 1e9;
+}
+
 bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out)
 {
     memset(out, 0, sizeof *out);
