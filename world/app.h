@@ -314,7 +314,7 @@ typedef struct {
  * is in seconds and is drawn beside every headline that is a time. */
 typedef struct {
     const char *formula;  /* a name of the type's `formulas` */
-    const char *headline; /* a name of the type's `headlines` */
+    const char *headline; /* a headline's name (of this type or another) */
 } app_prediction;
 
 /* ---- dialogues: timelines and transcripts --------------------------------------- */
