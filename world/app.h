@@ -99,6 +99,8 @@ typedef struct {
 bool app_reader_table(app_reader *r, const char *const *common, const app_key *keys, void *cfg);
 bool app_reader_failed(const app_reader *r);
 bool app_reader_has(const app_reader *r, const char *key);
+/* True when `key` is present and its value is a list. */
+bool app_reader_has_list(const app_reader *r, const char *key);
 /* Fails at `key` of the current object (NULL: the object itself). */
 void app_reader_fail(app_reader *r, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* "found <what is there>, expected <expected>" at `key` (NULL: here). */
@@ -159,6 +161,10 @@ bool app_world_node_address(const app_world *w, const char *node, char out[16]);
  * node's. O(length of the literal). */
 const char *app_world_node_of_address(const app_world *w, const char *address);
 
+/* The node a name stands for: a node's own name, its address literal,
+ * or a name an application gave it (app_type.names); NULL when none. */
+const char *app_world_node_named(const app_world *w, const char *name);
+
 /* A path across the network, hop by hop. */
 typedef struct {
     const char *link, *from, *to; /* borrowed from the world */
@@ -176,6 +182,7 @@ typedef struct {
     double bottleneck_bps;
 } app_path;
 
+/* `from` and `to` are taken as app_world_node_named takes them. */
 bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out);
 /* The time one packet of `bytes` (headers included) takes across an idle
  * path: on every hop its transmission, rounded up to the nanosecond as
@@ -351,6 +358,11 @@ typedef struct {
     void (*answering)(void *server_side, const void *client_side);
 } app_dialogue;
 
+/* ---- names of nodes --------------------------------------------------------------------- */
+
+/* Gives `node` the name `name` (a domain name, say); see app_type.names. */
+typedef void (*app_name_fn)(void *ctx, const char *name, const char *node);
+
 /* ---- application records ------------------------------------------------------------ */
 
 /* A table of application records a type collects: every host_record()
@@ -402,6 +414,13 @@ struct app_type {
     void (*collect)(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
                     app_collect *out);
     const app_record_table *records;  /* optional: record tables it writes out (NULL kind ends) */
+    /* Optional: the names this application gives to nodes (a DNS server's
+     * A records that point at a node): called once for every application
+     * when the world is built, before any starts, with `add` for each
+     * name. Wherever the world takes a node (app_world_path, the hosts of
+     * `endpoints` and `columns`) it also takes such a name (ignoring
+     * case) or a node's address literal. */
+    void (*names)(const app_world *w, const app_spec *a, app_name_fn add, void *ctx);
     const char *csv_file;             /* optional: its CSV, e.g. "requests.csv" */
     const char *csv_header;           /* its columns after "run," */
     const app_headline *headlines;    /* ended by a NULL name; may be NULL */

@@ -156,11 +156,58 @@ double app_path_datagram_s(const app_path *p, uint64_t bytes)
     return (double)ns / 1e9;
 }
 
+/* The node `name` stands for (app_world_node_named). */
+static node_t *node_named(const app_world *w, const char *name)
+{
+    if (!name)
+        return NULL;
+    node_t *n = net_node_by_name(w->net, name);
+    if (n)
+        return n;
+    const char *by = app_world_node_of_address(w, name);
+    if (!by && w->names) {
+        char *k = g_ascii_strdown(name, -1);
+        by = g_hash_table_lookup(w->names, k);
+        g_free(k);
+    }
+    return by ? net_node_by_name(w->net, by) : NULL;
+}
+
+const char *app_world_node_named(const app_world *w, const char *name)
+{
+    node_t *n = node_named(w, name);
+    return n ? node_name(n) : NULL;
+}
+
+static void add_name(void *ctx, const char *name, const char *node)
+{
+    app_world *w = ctx;
+    if (!net_node_by_name(w->net, node))
+        return;
+    /* the first application to name it wins: "apps" order */
+    char *k = g_ascii_strdown(name, -1);
+    if (g_hash_table_contains(w->names, k))
+        g_free(k);
+    else
+        g_hash_table_insert(w->names, k, g_strdup(node));
+}
+
+/* Every application's names of nodes (app_type.names). */
+static void collect_names(app_world *w)
+{
+    w->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (guint i = 0; i < w->run->apps->len; i++) {
+        const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
+        if (a->type->names)
+            a->type->names(w, a, add_name, w);
+    }
+}
+
 bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out)
 {
     memset(out, 0, sizeof *out);
     out->bottleneck_bps = INFINITY;
-    node_t *at = net_node_by_name(w->net, from), *b = net_node_by_name(w->net, to);
+    node_t *at = node_named(w, from), *b = node_named(w, to);
     out->n = -1;
     if (!at || !b)
         return false;
@@ -377,7 +424,7 @@ static const app_spec *followed_pair(const app_world *w, node_t **client, node_t
         char *srv = NULL;
         if (a->type->endpoints && a->type->endpoints(a, &srv)) {
             *client = net_node_by_name(w->net, a->host);
-            *server = net_node_by_name(w->net, srv);
+            *server = node_named(w, srv);
             g_free(srv);
             if (*client && *server)
                 return a;
@@ -417,6 +464,8 @@ static void world_free(app_world *w)
         g_checksum_free(w->fingerprint);
     if (w->records)
         g_array_free(w->records, TRUE);
+    if (w->names)
+        g_hash_table_destroy(w->names);
 }
 
 /* ---- collecting ------------------------------------------------------------------------ */
@@ -688,6 +737,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     }
     /* Watch the followed pair from before the first application starts:
      * a connection may send its SYN from inside start(). */
+    collect_names(&w);
     followed_pair(&w, &client, &server);
     if (opt && opt->timeline && client && server)
         world_timeline_start(&w, client, server);

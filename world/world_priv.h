@@ -37,6 +37,7 @@ struct app_world {
     GArray *transport;    /* of app_transport_stats, index = node address (local end) */
     struct world_pathlog *pathlog; /* packets' hop timings (world_path.c), or NULL */
     GArray *records;      /* of world_record: the hosts' application records, in order */
+    GHashTable *names;    /* lower-case name -> node name (app_type.names); lookup only */
     uint64_t records_dropped; /* records beyond WORLD_MAX_RECORDS */
 };
 

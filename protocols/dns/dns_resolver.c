@@ -237,13 +237,18 @@ static server *cur_server(resolution *res)
     return res->si < res->servers->len ? g_ptr_array_index(res->servers, res->si) : NULL;
 }
 
-static void build_query(resolution *res, dns_msg *m)
+void dns_resolver_query_msg(dns_msg *m, const char *name, uint16_t qtype, bool rd)
 {
     dns_msg_init(m);
-    m->id = res->q_id;
     m->opcode = DNS_OPCODE_QUERY;
-    m->rd = res->r->cfg.mode == DNS_RESOLVER_FORWARD;
-    dns_msg_set_question(m, res->qname, res->qtype, DNS_CLASS_IN);
+    m->rd = rd;
+    dns_msg_set_question(m, name, qtype, DNS_CLASS_IN);
+}
+
+static void build_query(resolution *res, dns_msg *m)
+{
+    dns_resolver_query_msg(m, res->qname, res->qtype, res->r->cfg.mode == DNS_RESOLVER_FORWARD);
+    m->id = res->q_id;
 }
 
 /* The server at si failed (no answer in its tries, an error, a lame
@@ -1293,16 +1298,36 @@ static void reply_head(dns_msg *m, uint16_t id, bool rd, const char *qname, uint
         dns_msg_set_question(m, qname, qtype, qclass);
 }
 
+/* The answer to a client: its question, the chain, the SOA of a negative answer. */
+static void client_reply(dns_msg *m, uint16_t id, bool rd, const char *qname, uint16_t qtype, uint16_t qclass,
+                         uint16_t rcode, const dns_rr *answer, guint n, const dns_rr *soa)
+{
+    reply_head(m, id, rd, qname, qtype, qclass, rcode);
+    for (guint i = 0; i < n; i++)
+        dns_msg_add_copy(m, DNS_SEC_ANSWER, &answer[i]);
+    if (soa)
+        dns_msg_add_copy(m, DNS_SEC_AUTHORITY, soa);
+}
+
+void dns_resolver_answer_msg(const dns_msg *query, const dns_msg *final, dns_msg *out)
+{
+    const dns_rr *soa = NULL;
+    if (dns_msg_count(final, DNS_SEC_ANSWER) == 0)
+        for (guint i = 0; i < dns_msg_count(final, DNS_SEC_AUTHORITY) && !soa; i++)
+            if (dns_msg_rr(final, DNS_SEC_AUTHORITY, i)->type == DNS_T_SOA)
+                soa = dns_msg_rr(final, DNS_SEC_AUTHORITY, i);
+    client_reply(out, query->id, query->rd, query->qname, query->qtype, query->qclass, final->rcode,
+                 dns_msg_count(final, DNS_SEC_ANSWER) ? dns_msg_rr(final, DNS_SEC_ANSWER, 0) : NULL,
+                 dns_msg_count(final, DNS_SEC_ANSWER), soa);
+}
+
 static void client_answer(void *ud, const dns_lookup_result *res)
 {
     client *c = ud;
     dns_resolver *r = c->r;
     dns_msg m;
-    reply_head(&m, c->id, c->rd, c->qname, c->qtype, c->qclass, res->rcode);
-    for (guint i = 0; i < res->answer->len; i++)
-        dns_msg_add_copy(&m, DNS_SEC_ANSWER, &g_array_index(res->answer, dns_rr, i));
-    if (res->soa)
-        dns_msg_add_copy(&m, DNS_SEC_AUTHORITY, res->soa);
+    client_reply(&m, c->id, c->rd, c->qname, c->qtype, c->qclass, res->rcode,
+                 res->answer->len ? &g_array_index(res->answer, dns_rr, 0) : NULL, res->answer->len, res->soa);
     send_reply(r, c->from, c->from_port, &m);
     dns_msg_clear(&m);
     r->st.served++;

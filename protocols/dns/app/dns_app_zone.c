@@ -142,14 +142,20 @@ static void append_line(GString *text, const char *line, dns_app_addr_fn addr, v
     g_strfreev(tok);
 }
 
-/* True when some line has `type` as a whole word. */
-static bool has_type(const dns_zone_spec *z, const char *type)
+/* True when some line has `type` as a whole word (apex_only: and its
+ * owner is the apex, "@" or the origin written out). */
+static bool has_type(const dns_zone_spec *z, const char *origin, const char *type, bool apex_only)
 {
     for (guint i = 0; z->records && i < z->records->len; i++) {
         gchar **tok = g_strsplit_set(g_ptr_array_index(z->records, i), " \t", 0);
         bool hit = false;
         for (guint k = 1; tok[k] && !hit; k++)
             hit = !g_ascii_strcasecmp(tok[k], type);
+        if (hit && apex_only) {
+            char *owner = tok[0][0] && strcmp(tok[0], "@") ? dns_name_canon(tok[0], NULL) : g_strdup(origin);
+            hit = owner && dns_name_eq(owner, origin);
+            g_free(owner);
+        }
         g_strfreev(tok);
         if (hit)
             return true;
@@ -174,11 +180,11 @@ dns_zone *dns_app_build_zone(const dns_zone_spec *z, const char *self, dns_app_a
     guint nrec = z->records ? z->records->len : 0;
     for (guint i = 0; i < nrec; i++)
         append_line(text, g_ptr_array_index(z->records, i), addr, ud);
-    if (!has_type(z, "SOA"))
+    if (!has_type(z, origin, "SOA", false))
         g_string_append_printf(text, "@ SOA ns.%s%s hostmaster.%s%s 1 3600 600 86400 %" G_GINT64_FORMAT "\n",
                                origin, *origin ? "." : "", origin, *origin ? "." : "",
                                z->negative_ttl / 1000000000);
-    if (!has_type(z, "NS")) {
+    if (!has_type(z, origin, "NS", true)) {
         char ip[16];
         g_string_append_printf(text, "@ NS ns.%s%s\n", origin, *origin ? "." : "");
         if (self && addr(ud, self, ip))

@@ -32,7 +32,6 @@ typedef struct {
     char *forward_to;
     int64_t port;
     GPtrArray *clients;    /* of char*: nodes (NULL: the default) */
-    bool cache;
     int64_t cache_size;
     int64_t max_ttl;       /* ns */
     bool stub_cache;
@@ -97,7 +96,6 @@ static const app_key resolver_keys[] = {
     {.name = "port", .kind = APP_KEY_INT, .offset = offsetof(resolver_spec, port), .def = 53, .lo = 1, .hi = 65535,
      .expected = "a port from 1 to 65535"},
     {.name = "clients", .kind = APP_KEY_CUSTOM, .offset = offsetof(resolver_spec, clients), .read = read_nodes},
-    {.name = "cache", .kind = APP_KEY_BOOL, .offset = offsetof(resolver_spec, cache), .def = 1},
     {.name = "cache_size", .kind = APP_KEY_INT, .offset = offsetof(resolver_spec, cache_size), .def = 10000, .lo = 1,
      .hi = 10000000, .expected = "a number of entries from 1 to 10000000"},
     {.name = "max_ttl", .kind = APP_KEY_TIME, .offset = offsetof(resolver_spec, max_ttl), .def = 86400e9,
@@ -396,7 +394,6 @@ static void *resolver_start(app_world *w, const app_spec *a, GError **err)
     cfg_common(&c, s);
     c.mode = s->mode == 1 ? DNS_RESOLVER_FORWARD : DNS_RESOLVER_ITERATIVE;
     c.cache.max_entries = (uint32_t)s->cache_size;
-    c.cache.disabled = !s->cache;
     c.seed = seed_of(w, a, 0);
     GArray *hints = NULL;
     dns_server_hint up = {0};
@@ -605,10 +602,11 @@ static double dns_lookup_formula(const app_world *w, const app_spec *a, const ap
                                                             : s->cache_state == STATE_ALL ? n : 0;
     if (skip > n)
         skip = n;
+    /* recursive: every server relays the final answer back up */
     double t = 0;
     for (int i = skip; i < n; i++)
         t += datagram(w, steps[i].from, steps[i].to, steps[i].query_len) +
-             datagram(w, steps[i].to, steps[i].from, steps[i].answer_len);
+             datagram(w, steps[i].to, steps[i].from, recursive ? steps[n - 1].answer_len : steps[i].answer_len);
     /* the client's exchange with the local server: its query (with RD),
      * and the answer the local server builds from the final one */
     dns_msg q, r;

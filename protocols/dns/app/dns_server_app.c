@@ -103,6 +103,31 @@ dns_auth *dns_app_server_auth(const app_world *w, const app_spec *a, GError **er
     return build_auth(w, a, err);
 }
 
+/* The names its zones give to nodes: every A record pointing at one. */
+static void server_names(const app_world *w, const app_spec *a, app_name_fn add, void *ctx)
+{
+    dns_auth *auth = build_auth(w, a, NULL);
+    for (guint i = 0; auth && i < dns_auth_zone_count(auth); i++) {
+        const dns_zone *z = dns_auth_zone_at(auth, i);
+        for (guint k = 0; k < dns_zone_owners(z); k++) {
+            const char *owner;
+            guint n;
+            const dns_rr *rr = dns_zone_owner_at(z, k, &owner, &n);
+            for (guint j = 0; j < n; j++) {
+                if (rr[j].type != DNS_T_A)
+                    continue;
+                char *ip = dns_rr_addr_text(&rr[j]);
+                const char *node = app_world_node_of_address(w, ip);
+                if (node)
+                    add(ctx, owner, node);
+                g_free(ip);
+            }
+        }
+    }
+    if (auth)
+        dns_auth_free(auth);
+}
+
 static void *server_start(app_world *w, const app_spec *a, GError **err)
 {
     const dns_server_spec *s = a->cfg;
@@ -210,6 +235,7 @@ const app_type dns_server_app = {
     .start = server_start,
     .free = server_free,
     .collect = server_collect,
+    .names = server_names,
     .csv_file = "dns-servers.csv",
     .csv_header = "server,host,queries_udp,queries_tcp,truncated,formerr,relayed",
     .label = dns_app_label,

@@ -15,6 +15,7 @@
 typedef struct {
     char *prefix, *zone;
     int64_t count;
+    GPtrArray *list;      /* of char*, canonical: the names when given as a list */
 } names_spec;
 
 typedef struct {
@@ -32,10 +33,38 @@ static const app_key names_keys[] = {
      .hi = 1000000, .expected = "a whole number of names from 1 to 1000000"},
     {0}};
 
+#define NAMES_LIKE "a list of names like [\"www.example.com\"], or an object like {\"prefix\": \"n\", " \
+                   "\"zone\": \"example.com\", \"count\": 1000}"
+
 static void read_names(app_reader *r, const char *key, void *field)
 {
-    if (!app_reader_enter_object(r, key, "an object like {\"prefix\": \"n\", \"zone\": \"example.com\", "
-                                         "\"count\": 1000}")) {
+    names_spec *ns = field;
+    if (app_reader_has_list(r, key)) {
+        int n = app_reader_enter_list(r, key, NAMES_LIKE);
+        ns->list = g_ptr_array_new_with_free_func(g_free);
+        if (n == 0 || n > 1000000)
+            app_reader_fail_expected(r, NULL, "a list of 1 to 1000000 names");
+        for (int i = 0; i < n && !app_reader_failed(r); i++) {
+            app_reader_enter_item(r, i);
+            const char *t = app_reader_string(r);
+            GError *e = NULL;
+            char *c = t ? dns_name_canon(t, &e) : NULL;
+            if (!t)
+                app_reader_fail_expected(r, NULL, "a domain name like \"www.example.com\"");
+            else if (!c)
+                app_reader_fail(r, NULL, "%s", e->message);
+            else
+                g_ptr_array_add(ns->list, c);
+            g_clear_error(&e);
+            app_reader_leave(r);
+        }
+        app_reader_leave(r);
+        ns->count = ns->list->len;
+        return;
+    }
+    if (app_reader_failed(r))
+        return;
+    if (!app_reader_enter_object(r, key, NAMES_LIKE)) {
         app_reader_fail(r, key, "missing: the names to look up, like {\"prefix\": \"n\", \"zone\": "
                                 "\"example.com\", \"count\": 1000}");
         return;
@@ -58,7 +87,7 @@ static const app_key workload_keys[] = {
 static void workload_check(app_reader *r, void *cfg)
 {
     workload_spec *s = cfg;
-    if (app_reader_failed(r) || !s->names.zone)
+    if (app_reader_failed(r) || !s->names.zone || s->names.list)
         return;
     char *probe = g_strdup_printf("%s%" G_GINT64_FORMAT ".%s", s->names.prefix, s->names.count, s->names.zone);
     GError *e = NULL;
@@ -76,6 +105,8 @@ static void workload_clear(void *cfg)
     workload_spec *s = cfg;
     g_free(s->names.prefix);
     g_free(s->names.zone);
+    if (s->names.list)
+        g_ptr_array_free(s->names.list, TRUE);
 }
 
 /* ---- popularity ----------------------------------------------------------------------- */
@@ -158,7 +189,8 @@ static void arrival(void *ud)
         else
             lo = mid + 1;
     }
-    char *name = g_strdup_printf("%s%" G_GINT64_FORMAT ".%s", s->names.prefix, lo + 1, s->names.zone);
+    char *name = s->names.list ? g_strdup(g_ptr_array_index(s->names.list, lo))
+                               : g_strdup_printf("%s%" G_GINT64_FORMAT ".%s", s->names.prefix, lo + 1, s->names.zone);
     pending *p = g_new0(pending, 1);
     p->in = in;
     p->t0 = host_now(in->env);
@@ -249,7 +281,8 @@ static void workload_collect(const app_world *w, void *const *insts, const app_s
  * them. */
 static double names_ttl_s(const app_world *w, const workload_spec *s)
 {
-    char *zone = dns_name_canon(s->names.zone, NULL);
+    char *zone = s->names.list ? g_strdup(dns_name_parent(g_ptr_array_index(s->names.list, 0)))
+                               : dns_name_canon(s->names.zone, NULL);
     double ttl = NAN;
     for (guint i = 0; zone && app_world_app(w, i) && isnan(ttl); i++) {
         const app_spec *a = app_world_app(w, i);

@@ -74,7 +74,10 @@ static bool check_url(app_reader *r, const char *u)
                                  "65535 if any");
         return false;
     }
-    bool ok = app_reader_host(r, NULL, url.host);
+    /* A host with a dot that is no node's name is a domain name (or an
+     * address): looked up by the host's resolver when the scenario has
+     * DNS (docs/dns.md); without one, its fetches fail. */
+    bool ok = (strchr(url.host, '.') && !app_reader_has_node(r, url.host)) || app_reader_host(r, NULL, url.host);
     http_url_clear(&url);
     return ok;
 }
