@@ -19,6 +19,7 @@
  */
 #include "dns_resolver.h"
 
+#include <stdio.h>
 #include <string.h>
 
 G_DEFINE_QUARK(appsim-dns-resolver-error-quark, dns_resolver_error)
@@ -67,6 +68,7 @@ struct dns_resolution {
     int64_t start;
     host_timer_id start_timer, deadline_timer;
     dns_lookup_failure preset; /* a failure decided at creation */
+    bool literal;           /* an IPv4 literal: its own A record, no query */
     /* the current step */
     char *zone;             /* the zone the servers are asked as servers of */
     GPtrArray *servers;     /* of server */
@@ -182,17 +184,10 @@ static server *server_new(const char *name, const char *addr)
     return s;
 }
 
+/* The address of an A or AAAA record as text (RFC 5952 for IPv6), or NULL. */
 static char *addr_text(const dns_rr *rr)
 {
-    if (rr->type == DNS_T_A)
-        return g_strdup_printf("%u.%u.%u.%u", rr->addr[0], rr->addr[1], rr->addr[2], rr->addr[3]);
-    if (rr->type == DNS_T_AAAA) {
-        GString *s = g_string_new("");
-        for (int i = 0; i < 16; i += 2)
-            g_string_append_printf(s, "%s%x", i ? ":" : "", (unsigned)(rr->addr[i] << 8 | rr->addr[i + 1]));
-        return g_string_free(s, FALSE);
-    }
-    return NULL;
+    return rr->type == DNS_T_A || rr->type == DNS_T_AAAA ? dns_rr_addr_text(rr) : NULL;
 }
 
 static bool is_under(const char *name, const char *zone) { return dns_name_is_under(name, zone); }
@@ -1039,8 +1034,8 @@ static void on_start(void *ud)
 {
     resolution *res = ud;
     res->start_timer = 0;
-    if (res->preset != DNS_LOOKUP_OK) {
-        finish(res, res->preset, DNS_RCODE_SERVFAIL);
+    if (res->preset != DNS_LOOKUP_OK || res->literal) {
+        finish(res, res->preset, DNS_RCODE_NOERROR);
         return;
     }
     res->deadline_timer = host_timer(res->r->env, res->r->cfg.deadline_ns, on_deadline, res);
@@ -1153,6 +1148,21 @@ void dns_resolver_free(dns_resolver *r)
     g_free(r);
 }
 
+/* True when `name` is a dotted-quad IPv4 literal; its bytes in a[4]. */
+static bool ipv4_literal(const char *name, uint8_t a[4])
+{
+    unsigned v[4];
+    char tail;
+    if (sscanf(name, "%3u.%3u.%3u.%3u%c", &v[0], &v[1], &v[2], &v[3], &tail) != 4)
+        return false;
+    for (int i = 0; i < 4; i++) {
+        if (v[i] > 255)
+            return false;
+        a[i] = (uint8_t)v[i];
+    }
+    return g_ascii_isdigit(name[0]);
+}
+
 static uint64_t lookup_full(dns_resolver *r, const char *name, uint16_t qtype, dns_lookup_fn fn,
                             void *ud, GDestroyNotify ud_free)
 {
@@ -1174,11 +1184,18 @@ static uint64_t lookup_full(dns_resolver *r, const char *name, uint16_t qtype, d
         g_free(key);
     } else {
         res = res_new(r, canon ? canon : w->name, qtype, NULL);
-        if (!canon)
+        uint8_t a4[4];
+        if (!canon) {
             res->preset = DNS_LOOKUP_BAD_ANSWER;
-        else if (r->pending >= r->cfg.max_pending)
+        } else if (qtype == DNS_T_A && ipv4_literal(canon, a4)) {
+            /* an address already: answered as it is, like getaddrinfo */
+            res->literal = true;
+            dns_rr rr = {.name = g_strdup(canon), .type = DNS_T_A, .rclass = DNS_CLASS_IN};
+            memcpy(rr.addr, a4, 4);
+            g_array_append_val(res->chain, rr);
+        } else if (r->pending >= r->cfg.max_pending)
             res->preset = DNS_LOOKUP_TOO_MUCH_WORK;
-        if (res->preset == DNS_LOOKUP_OK) {
+        if (res->preset == DNS_LOOKUP_OK && !res->literal) {
             res->key = key;
             g_hash_table_insert(r->active, res->key, res);
         } else {

@@ -183,7 +183,9 @@ dns_resolver *dns_resolver_new(host_env *env, const dns_resolver_config *config,
 void dns_resolver_free(dns_resolver *r);
 
 /* Starts a lookup of (name, qtype); returns its id (never 0). A name
- * that is not a domain name fails BAD_ANSWER (from a timer). */
+ * that is not a domain name fails BAD_ANSWER (from a timer); an IPv4
+ * literal ("192.0.2.1") asked for A is answered with itself, from a
+ * timer, without a query (as getaddrinfo does). */
 uint64_t dns_resolver_lookup(dns_resolver *r, const char *name, uint16_t qtype, dns_lookup_fn fn,
                              void *ud);
 /* Cancels a lookup whose callback has not run; a stale id is harmless. */

@@ -16,7 +16,10 @@
  * table is only looked up, never iterated, so its order does not matter.
  * Records are written in order until one does not fit in the limit; that
  * one and every later one are left out (the room for the OPT record is
- * kept aside first).
+ * kept aside first). A limit over 65535 is taken as 65535; one under 512
+ * is used as given (DNS_E_TOO_BIG when not even the header, the question
+ * and the OPT record fit). The header's Z bit and the OPT record's
+ * options and flags other than DO are not carried.
  *
  * Costs: decoding O(len) (a name costs at most 255 bytes and 128 hops);
  * encoding O(total size of names) hash work plus O(size) copying.
