@@ -67,6 +67,9 @@ host_env *app_world_host(app_world *w, const char *name)
 
 uint64_t app_world_seed(const app_world *w) { return sim_seed(w->sim); }
 
+/* app.h keeps to the seams and GLib, so it spells the literal's room out. */
+G_STATIC_ASSERT(NET_IPV4_STRLEN == 16);
+
 bool app_world_node_address(const app_world *w, const char *node, char out[16])
 {
     const node_t *n = node ? net_node_by_name(w->net, node) : NULL;

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "cli/registry.h"
+#include "plots/figures.h"
 #include "models/sim_host.h"
 #include "protocols/http/http_browser.h"
 #include "protocols/http/http_server.h"
@@ -286,10 +287,46 @@ static void row_clear(csv_row *r)
     g_strfreev(r->fields);
 }
 
+/* The parts' names in the first line of the breakdown figure's data
+ * (drawn into tmp_root/figure), or NULL when none was drawn. */
+static char *figure_parts(const scenario *sc, run_result *res)
+{
+    char *dir = g_build_filename(tmp_root, "figure", NULL);
+    g_mkdir_with_parents(dir, 0700);
+    guint drawn = 0;
+    GError *err = NULL;
+    run_result *const all[] = {res};
+    CU_ASSERT_TRUE(figures_breakdown(sc, all, dir, &drawn, &err));
+    g_clear_error(&err);
+    char *parts = NULL;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *f;
+    while (d && (f = g_dir_read_name(d))) {
+        char *path = g_build_filename(dir, f, NULL);
+        char *text = NULL;
+        if (!parts && g_str_has_suffix(f, ".dat") && g_file_get_contents(path, &text, NULL, NULL)) {
+            char **lines = g_strsplit(text, "\n", -1);
+            for (char **k = lines; *k && !parts; k++)
+                if (**k && **k != '#')
+                    parts = g_strdup(*k); /* the header row: the x axis, then the parts */
+            g_strfreev(lines);
+        }
+        g_free(text);
+        g_remove(path);
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_rmdir(dir);
+    g_free(dir);
+    return parts;
+}
+
 /* One run of a client with a browser loading http://server/o once over
  * ideal TCP (8 Mbit/s, 10 ms), `servers` the http-server apps, `extra`
- * more apps (the resolver). */
-static run_result *run_scenario(const char *servers, const char *extra)
+ * more apps (the resolver). With `parts`, the breakdown figure's parts
+ * too (figure_parts). */
+static run_result *run_scenario_fig(const char *servers, const char *extra, char **parts)
 {
     char *text = g_strdup_printf(
         "{\"name\": \"dns\", \"tcp\": {\"cc\": \"ideal\"},"
@@ -298,8 +335,10 @@ static run_result *run_scenario(const char *servers, const char *extra)
         " {\"name\": \"l2\", \"from\": \"client\", \"to\": \"server2\", \"rate\": \"8Mbps\", \"delay\": \"10ms\"}],"
         " \"apps\": [%s"
         " {\"name\": \"browser\", \"type\": \"browser\", \"host\": \"client\", \"mode\": \"nonpersistent\","
-        " \"pages\": [\"http://server/o\"]}%s]}",
-        servers, extra);
+        " \"pages\": [\"http://server/o\"]}%s]%s}",
+        servers, extra,
+        /* a sweep of one value (the delay it has) gives the figure its axis */
+        parts ? ", \"sweep\": [{\"path\": \"links.l1.delay\", \"values\": [\"10ms\"]}]" : "");
     char *file = g_build_filename(tmp_root, "dns.json", NULL);
     g_file_set_contents(file, text, -1, NULL);
     GError *err = NULL;
@@ -313,12 +352,28 @@ static run_result *run_scenario(const char *servers, const char *extra)
     if (!res)
         printf("\n    %s", err->message);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    if (parts)
+        *parts = figure_parts(sc, res);
     scn_run_free(r);
     scenario_free(sc);
     g_remove(file);
     g_free(file);
     g_free(text);
     return res;
+}
+
+static run_result *run_scenario(const char *servers, const char *extra)
+{
+    return run_scenario_fig(servers, extra, NULL);
+}
+
+/* The browser type's report of a run, in one style. */
+static char *report(const run_result *res, app_report_style style)
+{
+    const app_type *t = app_registry_find(test_registry(), "browser");
+    GString *out = g_string_new("");
+    t->report(run_result_view(res), style, out);
+    return g_string_free(out, FALSE);
 }
 
 #define SERVER "{\"name\": \"web\", \"type\": \"http-server\", \"host\": \"server\", " \
@@ -333,9 +388,10 @@ static const char *const parts[] = {"dns", "connect", "request", "server", "resp
  * its dns part. */
 static void test_one_object_plus_d(void)
 {
-    run_result *plain = run_scenario(SERVER, "");
-    run_result *dns = run_scenario(SERVER, ", {\"name\": \"dns\", \"type\": \"test-resolver\", \"host\": \"client\","
-                                           " \"delay\": \"7ms\", \"answer\": \"server\"}");
+    char *parts_plain = NULL, *parts_dns = NULL;
+    run_result *plain = run_scenario_fig(SERVER, "", &parts_plain);
+    run_result *dns = run_scenario_fig(SERVER, ", {\"name\": \"dns\", \"type\": \"test-resolver\", \"host\": \"client\","
+                                               " \"delay\": \"7ms\", \"answer\": \"server\"}", &parts_dns);
     CU_ASSERT_PTR_NULL(dns->failed);
     CU_ASSERT_EQUAL(run_result_metric(dns, "test_resolver.lookups"), 1);
     CU_ASSERT_EQUAL(run_result_metric(dns, "loads_ok"), 1);
@@ -375,6 +431,26 @@ static void test_one_object_plus_d(void)
     }
     CU_ASSERT_DOUBLE_EQUAL(total, run_result_metric(dns, "breakdown.sum.page_load_s"), 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(run_result_metric(dns, "breakdown.page_load_s"), tb, 1e-12);
+    /* The report and the figure name dns only when there was a lookup. */
+    char *ra = report(plain, APP_REPORT_SINGLE), *rb = report(dns, APP_REPORT_SINGLE);
+    char *wa = report(plain, APP_REPORT_ROW), *wb = report(dns, APP_REPORT_ROW);
+    CU_ASSERT_PTR_NULL(strstr(ra, "dns"));
+    if (!strstr(rb, " + dns 7.000 + server "))
+        printf("\n    %s", rb);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rb, " + dns 7.000 + server "));
+    CU_ASSERT_PTR_NULL(strstr(wa, "dns"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(wb, " + dns 7.0 = simulated "));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(parts_plain);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(parts_dns);
+    CU_ASSERT_PTR_NULL(strstr(parts_plain, "dns"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(parts_dns, "\"dns\" \"connect\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(parts_plain, "\"connect\""));
+    g_free(ra);
+    g_free(rb);
+    g_free(wa);
+    g_free(wb);
+    g_free(parts_plain);
+    g_free(parts_dns);
     row_clear(&a);
     row_clear(&b);
     run_result_free(plain);
