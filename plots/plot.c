@@ -1348,7 +1348,9 @@ static GString *stacked_script(const plot_stacked_spec *b)
                         "set yrange [0:*]\n");
     for (size_t k = 0; k < b->nparts; k++)
         g_string_append_printf(gp, "set style line %zu linecolor rgb '%s'\n", k + 1,
-                               k < NPALETTE ? palette[k] : "#d9d9d9"); /* light grey past the palette */
+                               k < NPALETTE       ? palette[k]
+                               : k == NPALETTE ? "#f0e442"  /* the palette's yellow, kept for the ninth part */
+                                               : "#d9d9d9"); /* light grey past it */
     gp_section(gp, "The data");
     g_string_append_printf(gp, "data = '%s.dat'\n", b->name);
     GString *plot = g_string_new("plot ");
