@@ -22,6 +22,7 @@ G_DEFINE_QUARK(appsim-dns-zone-error-quark, dns_zone_error)
 typedef struct {
     char *name;  /* canonical */
     GArray *rrs; /* of dns_rr */
+    bool cname, ns, soa; /* it has records of these types */
 } node;
 
 struct dns_zone {
@@ -29,8 +30,10 @@ struct dns_zone {
     GHashTable *nodes; /* lower-case name -> node*; lookup only */
     GPtrArray *order;  /* of node*, owns them */
     GHashTable *names; /* lower-case names that exist (owners, empty non-terminals) */
+    GHashTable *keys;  /* GBytes of every record's identity (rr_key): finds duplicates */
     guint count;
-    const char *soa_owner; /* set once the SOA is added */
+    node *apex_soa;    /* the node holding the SOA, once added */
+    guint soa_index;   /* the SOA's index in its records */
 };
 
 static void rr_clear_cb(gpointer p) { dns_rr_clear(p); }
@@ -53,6 +56,7 @@ dns_zone *dns_zone_new(const char *origin, GError **err)
     z->nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     z->order = g_ptr_array_new_with_free_func(node_free);
     z->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    z->keys = g_hash_table_new_full(g_bytes_hash, g_bytes_equal, (GDestroyNotify)g_bytes_unref, NULL);
     return z;
 }
 
@@ -63,6 +67,7 @@ void dns_zone_free(dns_zone *z)
     g_hash_table_unref(z->nodes);
     g_ptr_array_unref(z->order);
     g_hash_table_unref(z->names);
+    g_hash_table_unref(z->keys);
     g_free(z->origin);
     g_free(z);
 }
@@ -80,15 +85,7 @@ static node *node_get(const dns_zone *z, const char *name)
 
 const dns_rr *dns_zone_soa(const dns_zone *z)
 {
-    if (!z->soa_owner)
-        return NULL;
-    node *n = node_get(z, z->origin);
-    for (guint i = 0; n && i < n->rrs->len; i++) {
-        const dns_rr *rr = &g_array_index(n->rrs, dns_rr, i);
-        if (rr->type == DNS_T_SOA)
-            return rr;
-    }
-    return NULL;
+    return z->apex_soa ? &g_array_index(z->apex_soa->rrs, dns_rr, z->soa_index) : NULL;
 }
 
 const dns_rr *dns_zone_find(const dns_zone *z, const char *name, guint *n)
@@ -106,13 +103,6 @@ bool dns_zone_name_exists(const dns_zone *z, const char *name)
     return r;
 }
 
-static bool has_type(const node *n, uint16_t type)
-{
-    for (guint i = 0; i < n->rrs->len; i++)
-        if (g_array_index(n->rrs, dns_rr, i).type == type)
-            return true;
-    return false;
-}
 
 const char *dns_zone_cut(const dns_zone *z, const char *name)
 {
@@ -126,7 +116,7 @@ const char *dns_zone_cut(const dns_zone *z, const char *name)
         chain[k++] = p;
     for (int i = k - 1; i >= 0; i--) {
         node *n = node_get(z, chain[i]);
-        if (n && has_type(n, DNS_T_NS))
+        if (n && n->ns)
             return n->name;
     }
     return NULL;
@@ -193,6 +183,47 @@ static const char *type_text(uint16_t t, char buf[16])
     return buf;
 }
 
+static void key_name(GByteArray *k, const char *name)
+{
+    char *l = dns_name_key(name ? name : "");
+    g_byte_array_append(k, (const guint8 *)l, (guint)strlen(l) + 1);
+    g_free(l);
+}
+
+/* A record's identity as dns_rr_same_data sees it (owner and names in the
+ * data without case, type, class, data; not the TTL), as bytes. Names
+ * are canonical here, so equal names give equal keys. O(length). */
+static GBytes *rr_key(const dns_rr *rr)
+{
+    GByteArray *k = g_byte_array_new();
+    uint16_t tc[2] = {rr->type, rr->rclass};
+    g_byte_array_append(k, (const guint8 *)tc, sizeof tc);
+    key_name(k, rr->name);
+    switch (rr->type) {
+    case DNS_T_A: g_byte_array_append(k, rr->addr, 4); break;
+    case DNS_T_AAAA: g_byte_array_append(k, rr->addr, 16); break;
+    case DNS_T_NS:
+    case DNS_T_CNAME:
+    case DNS_T_PTR: key_name(k, rr->target); break;
+    case DNS_T_MX:
+        g_byte_array_append(k, (const guint8 *)&rr->pref, sizeof rr->pref);
+        key_name(k, rr->target);
+        break;
+    case DNS_T_SOA: {
+        key_name(k, rr->target);
+        key_name(k, rr->rname);
+        uint32_t v[5] = {rr->serial, rr->refresh, rr->retry, rr->expire, rr->minimum};
+        g_byte_array_append(k, (const guint8 *)v, sizeof v);
+        break;
+    }
+    default:
+        if (rr->rdlen)
+            g_byte_array_append(k, rr->rdata, rr->rdlen);
+        break;
+    }
+    return g_byte_array_free_to_bytes(k);
+}
+
 bool dns_zone_add(dns_zone *z, const dns_rr *rr, GError **err)
 {
     char tb[16];
@@ -244,21 +275,22 @@ bool dns_zone_add(dns_zone *z, const dns_rr *rr, GError **err)
     g_free(copy.rname);
     copy.rname = rname;
     rname = NULL;
+    GBytes *id = rr_key(&copy);
+    if (g_hash_table_contains(z->keys, id)) {
+        g_bytes_unref(id);
+        dns_rr_clear(&copy);
+        g_free(key);
+        return true; /* a duplicate */
+    }
     if (n) {
-        for (guint i = 0; i < n->rrs->len; i++)
-            if (dns_rr_same_data(&g_array_index(n->rrs, dns_rr, i), &copy)) {
-                dns_rr_clear(&copy);
-                g_free(key);
-                return true; /* a duplicate */
-            }
-        bool cname = has_type(n, DNS_T_CNAME);
+        bool cname = n->cname;
         if (cname || (rr->type == DNS_T_CNAME && n->rrs->len > 0)) {
             g_set_error(err, DNS_ZONE_ERROR, DNS_ZONE_ERROR_DATA,
                         "%s. has a CNAME and other data, expected either one CNAME or other records",
                         copy.name);
             goto fail;
         }
-        if (rr->type == DNS_T_SOA && has_type(n, DNS_T_SOA)) {
+        if (rr->type == DNS_T_SOA && n->soa) {
             g_set_error(err, DNS_ZONE_ERROR, DNS_ZONE_ERROR_DATA,
                         "a second SOA record, expected one SOA per zone");
             goto fail;
@@ -288,12 +320,20 @@ bool dns_zone_add(dns_zone *z, const dns_rr *rr, GError **err)
         }
     }
     g_free(key);
-    if (copy.type == DNS_T_SOA)
-        z->soa_owner = n->name;
+    g_hash_table_add(z->keys, id);
+    n->cname |= copy.type == DNS_T_CNAME;
+    n->ns |= copy.type == DNS_T_NS;
+    n->soa |= copy.type == DNS_T_SOA;
+    if (copy.type == DNS_T_SOA) {
+        z->apex_soa = n;
+        z->soa_index = n->rrs->len;
+    }
     g_array_append_val(n->rrs, copy);
     z->count++;
     return true;
 fail:
+    if (id)
+        g_bytes_unref(id);
     dns_rr_clear(&copy);
     g_free(key);
     return false;
@@ -312,7 +352,7 @@ bool dns_zone_check(const dns_zone *z, GError **err)
         return false;
     }
     node *n = node_get(z, z->origin);
-    if (!n || !has_type(n, DNS_T_NS)) {
+    if (!n || !n->ns) {
         g_set_error(err, DNS_ZONE_ERROR, DNS_ZONE_ERROR_MISSING,
                     "zone %s. has no NS record, expected at least one at its apex", z->origin);
         return false;

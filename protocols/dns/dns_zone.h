@@ -91,8 +91,8 @@ dns_zone *dns_zone_new(const char *origin, GError **err);
 void dns_zone_free(dns_zone *z);
 
 /* Adds a copy of `rr` (see the file comment for what is refused). A
- * duplicate is dropped and is not an error. O(length of the names +
- * records at the owner). */
+ * duplicate is dropped and is not an error (found through a hash of every
+ * record's identity). O(length of the names and the data). */
 bool dns_zone_add(dns_zone *z, const dns_rr *rr, GError **err);
 
 /* True when the zone is complete: one SOA and an NS set at the apex. */

@@ -485,6 +485,37 @@ static void test_limits(void)
     g_string_free(s, TRUE);
 }
 
+/* A large RRset at one owner: adding is not quadratic (100,000 records
+ * would take minutes if each add compared with every record before it),
+ * and duplicates are still found. */
+static void test_large_rrset(void)
+{
+    dns_zone *z = dns_zone_new("big.test", NULL);
+    dns_rr rr;
+    memset(&rr, 0, sizeof rr);
+    rr.name = "many.big.test";
+    rr.type = DNS_T_A;
+    rr.rclass = DNS_CLASS_IN;
+    rr.ttl = 60;
+    for (uint32_t i = 0; i < 100000; i++) {
+        rr.addr[0] = 10;
+        rr.addr[1] = (uint8_t)(i >> 16);
+        rr.addr[2] = (uint8_t)(i >> 8);
+        rr.addr[3] = (uint8_t)i;
+        if (!dns_zone_add(z, &rr, NULL))
+            CU_FAIL("add");
+    }
+    rr.addr[3] = 7; /* 10.0.0.7 again, written in capitals */
+    rr.addr[1] = rr.addr[2] = 0;
+    rr.name = "MANY.big.test";
+    CU_ASSERT_TRUE(dns_zone_add(z, &rr, NULL));
+    CU_ASSERT_EQUAL(dns_zone_count(z), 100000);
+    guint n;
+    dns_zone_find(z, "many.big.test", &n);
+    CU_ASSERT_EQUAL(n, 100000);
+    dns_zone_free(z);
+}
+
 /* Escaped dots in names, and the root zone. */
 static void test_names(void)
 {
@@ -514,6 +545,7 @@ int main(void)
         TEST(test_full_zone),      TEST(test_api_equals_parsed), TEST(test_api_refusals),
         TEST(test_errors_located), TEST(test_nul_byte),          TEST(test_ttls),
         TEST(test_addresses),      TEST(test_limits),            TEST(test_names),
+        TEST(test_large_rrset),
     };
     return test_main("protocols/dns/zone", tests, G_N_ELEMENTS(tests));
 }
