@@ -135,6 +135,33 @@ static void test_full_zone(void)
     dns_zone_free(z);
 }
 
+/* Every record printed in master-file form (dns_rr_to_text) reads back
+ * into the same zone. */
+static void test_text_round_trip(void)
+{
+    dns_zone *z = parse(full_zone, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(z);
+    GString *text = g_string_new(NULL);
+    for (guint i = 0; i < dns_zone_owners(z); i++) {
+        guint n;
+        const dns_rr *rr = dns_zone_owner_at(z, i, NULL, &n);
+        for (guint j = 0; j < n; j++) {
+            char *line = dns_rr_to_text(&rr[j]);
+            g_string_append_printf(text, "%s\n", line);
+            g_free(line);
+        }
+    }
+    GError *err = NULL;
+    dns_zone *back = dns_zone_parse(text->str, text->len, "printed", NULL, &err);
+    if (err)
+        printf("\n%s\n%s", err->message, text->str);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+    CU_ASSERT_TRUE(dns_zone_equal(z, back));
+    dns_zone_free(back);
+    dns_zone_free(z);
+    g_string_free(text, TRUE);
+}
+
 /* The same zone built through the API equals the parsed one. */
 static void add(dns_zone *z, const char *name, uint16_t type, uint32_t ttl, const char *target,
                 const char *addr)
@@ -545,7 +572,7 @@ int main(void)
         TEST(test_full_zone),      TEST(test_api_equals_parsed), TEST(test_api_refusals),
         TEST(test_errors_located), TEST(test_nul_byte),          TEST(test_ttls),
         TEST(test_addresses),      TEST(test_limits),            TEST(test_names),
-        TEST(test_large_rrset),
+        TEST(test_large_rrset),    TEST(test_text_round_trip),
     };
     return test_main("protocols/dns/zone", tests, G_N_ELEMENTS(tests));
 }
