@@ -503,7 +503,8 @@ static void collect_records(const app_world *w, run_result *res, const app_recor
     app_collect c = {res, NULL};
     c.csv = g_new0(run_csv, 1);
     c.csv->file = rt->csv_file;
-    c.csv->header = rt->csv_header;
+    c.csv->owned_header = g_strdup_printf("host,time_s,%s", rt->csv_header);
+    c.csv->header = c.csv->owned_header;
     c.csv->rows = g_string_new("");
     g_ptr_array_add(res->csvs, c.csv);
     app_world_records(w, rt->kind, record_row, &c);
@@ -584,6 +585,7 @@ static double formula_value(const app_world *w, const run_result *res, const cha
 static void csv_free(gpointer p)
 {
     run_csv *c = p;
+    g_free(c->owned_header);
     g_string_free(c->rows, TRUE);
     g_free(c);
 }

@@ -94,7 +94,8 @@ typedef struct {
 
 /* One application type's CSV file of a run: its rows carry the run column. */
 typedef struct {
-    const char *file, *header; /* static, from the type */
+    const char *file, *header; /* static, from the type (header: or owned_header) */
+    char *owned_header;        /* a header made for the run, or NULL */
     GString *rows;
 } run_csv;
 

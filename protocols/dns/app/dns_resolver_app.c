@@ -570,8 +570,19 @@ static double dns_lookup_formula(const app_world *w, const app_spec *a, const ap
     const char *name = s->lookup ? s->lookup : (s->warm && s->warm->len ? g_ptr_array_index(s->warm, 0) : NULL);
     if (!name)
         return NAN;
+    /* the client: the first that runs an application the run waits for
+     * (a browser, a workload: the ones that look names up), else the first */
     GPtrArray *clients = client_hosts(w, a);
     const char *client = clients->len ? g_ptr_array_index(clients, 0) : NULL;
+    bool found = false;
+    for (guint i = 0; app_world_app(w, i) && !found; i++) {
+        const app_spec *x = app_world_app(w, i);
+        for (guint k = 0; x->type->hold == APP_HOLD_UNTIL_DONE && k < clients->len && !found; k++)
+            if (!strcmp(x->host, g_ptr_array_index(clients, k))) {
+                client = x->host;
+                found = true;
+            }
+    }
     g_ptr_array_free(clients, TRUE);
     if (!client)
         return NAN;
@@ -640,7 +651,7 @@ static void resolver_report(const app_view *m, app_report_style style, GString *
     double lk = app_view_metric(m, "dns.lookups");
     if (!isfinite(lk))
         return;
-    g_string_append_printf(out, "%sDNS: %.0f lookups by the clients, mean %.1f ms; %.0f messages; "
+    g_string_append_printf(out, "%sDNS: %.0f lookup(s) by the clients, mean %.1f ms; %.0f messages; "
                                 "local server: %.0f queries out, cache hit rate %.3f\n",
                            ind, lk, 1e3 * app_view_metric(m, "dns.mean_lookup_time_s"),
                            app_view_metric(m, "dns.messages"), app_view_metric(m, "dns.queries_out"),

@@ -142,6 +142,7 @@ static void *server_start(app_world *w, const app_spec *a, GError **err)
     c.port = (uint16_t)s->port;
     c.udp_size = (uint16_t)s->udp_size;
     c.recurse_referrals = s->recurse_referrals;
+    c.records = true; /* "dns-query" records: the resolver counts the messages from them */
     c.seed = app_world_seed(w) ^ (UINT64_C(0x9e3779b97f4a7c15) * (a->index + 1));
     in->server = dns_server_new(app_world_host(w, a->host), in->auth, &c, err);
     if (!in->server) {
@@ -166,8 +167,7 @@ static void server_collect(const app_world *w, void *const *insts, const app_spe
     (void)w;
     dns_server_stats sum = {0};
     for (size_t i = 0; i < n; i++) {
-        dns_server_stats st;
-        dns_server_get_stats(((server_inst *)insts[i])->server, &st);
+        const dns_server_stats st = *dns_server_get_stats(((server_inst *)insts[i])->server);
         app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
                      ",%" G_GUINT64_FORMAT,
                 specs[i]->name, specs[i]->host, st.queries_udp, st.queries_tcp, st.truncated, st.formerr,

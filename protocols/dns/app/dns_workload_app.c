@@ -301,22 +301,50 @@ static double names_ttl_s(const app_world *w, const workload_spec *s)
     return ttl;
 }
 
+/* P(X >= k) for X Poisson with mean x (k >= 1), summing the lower tail
+ * in log space. O(k). */
+static double poisson_tail(double x, int64_t k)
+{
+    if (x <= 0)
+        return 0;
+    double below = 0;
+    for (int64_t j = 0; j < k; j++)
+        below += exp(-x + (double)j * log(x) - lgamma((double)j + 1));
+    return below >= 1 ? 0 : 1 - below;
+}
+
+/* The expected misses of one name looked up at rate l for D seconds from
+ * a cold cache, an entry living T after each miss: misses are the
+ * renewals of a cycle "wait for a lookup (exponential), then T", so the
+ * k-th miss comes by D when k lookups arrive within D - (k - 1) T:
+ * M = sum_k P(Poisson(l (D - (k-1) T)) >= k). O((D/T)^2) at worst. */
+static double expected_misses(double l, double D, double T)
+{
+    double m = 0;
+    for (int64_t k = 1; D - (double)(k - 1) * T > 0; k++) {
+        double p = poisson_tail(l * (D - (double)(k - 1) * T), k);
+        m += p;
+        if (p < 1e-12)
+            break;
+    }
+    return m;
+}
+
 static double ttl_hit_rate_formula(const app_world *w, const app_spec *a, const app_view *m)
 {
     (void)m;
     const workload_spec *s = a->cfg;
     double T = names_ttl_s(w, s);
-    if (!isfinite(T))
+    if (!isfinite(T) || T <= 0)
         return NAN;
+    double D = (double)s->lookups / s->rate; /* the run's expected length */
     double *p = g_new(double, s->names.count);
     zipf_probs(s->zipf, s->names.count, p);
-    double h = 0;
-    for (int64_t i = 0; i < s->names.count; i++) {
-        double x = s->rate * p[i] * T;
-        h += p[i] * x / (1 + x);
-    }
+    double misses = 0;
+    for (int64_t i = 0; i < s->names.count; i++)
+        misses += expected_misses(s->rate * p[i], D, T);
     g_free(p);
-    return h;
+    return 1 - misses / (double)s->lookups;
 }
 
 static const app_formula workload_formulas[] = {{"dns-ttl-hit-rate", ttl_hit_rate_formula}, {NULL, NULL}};

@@ -720,7 +720,9 @@ static bool facts(const app_world *w, const app_spec *a, page_facts *f)
     memset(f, 0, sizeof *f);
     if (!s->urls->len || !http_url_parse(g_ptr_array_index(s->urls, 0), &u))
         return false;
-    const app_spec *srv = app_world_find(w, "http-server", u.host);
+    /* the URL's host may be a name DNS gives the server's node */
+    const char *node = app_world_node_named(w, u.host);
+    const app_spec *srv = node ? app_world_find(w, "http-server", node) : NULL;
     bool ok = srv && app_world_path(w, a->host, u.host, &f->up) && app_world_path(w, u.host, a->host, &f->down);
     if (!ok) {
         http_url_clear(&u);
