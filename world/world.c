@@ -328,8 +328,9 @@ static guint app_columns(const app_world *w, const app_spec *a, node_t **cols)
     guint n = 0;
     if (a->type->columns) {
         char *hosts[APP_TIMELINE_MAX_COLUMNS] = {0};
-        size_t k = MIN(a->type->columns(w, a, hosts, APP_TIMELINE_MAX_COLUMNS),
-                       (size_t)APP_TIMELINE_MAX_COLUMNS);
+        size_t k = a->type->columns(w, a, hosts, APP_TIMELINE_MAX_COLUMNS);
+        /* Not MIN() around the call: it would call the hook twice. */
+        k = MIN(k, (size_t)APP_TIMELINE_MAX_COLUMNS);
         for (size_t i = 0; i < k; i++) {
             node_t *node = hosts[i] ? net_node_by_name(w->net, hosts[i]) : NULL;
             bool seen = false;
