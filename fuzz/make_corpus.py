@@ -9,6 +9,8 @@ Seeds come from what the tests already hold, plus a few written here:
     responses the methods they answer);
   - scenario: every shipped scenario (scenarios/*.json) and every broken one
     of tests/scenarios/broken/, and a few with --set overrides;
+  - dns_msg: every message of tests/protocols/dns/data/packets.txt (made
+    by dnspython), and a few malformed ones written below;
   - http_url, html_links, http_date, cache_control, units: the examples
     below, taken from the tests, the docs and the RFCs.
 
@@ -269,6 +271,33 @@ QUANTITIES = [
 ]
 
 
+# Malformed DNS messages (hex), like those of tests/protocols/dns/test_msg.c.
+DNS_BROKEN = [
+    ("self-pointer", "000101000001000000000000c00c00010001"),
+    ("forward-pointer", "00020000000100000000000001" "61c0100000010001"),
+    ("label-0x40", "000301000001000000000000410000010001"),
+    ("opt-twice", "000400000000000000000002" "0000290200000000000000" "0000290200000000000000"),
+    ("opt-in-answer", "000500000000000100000000" "0000290200000000000000"),
+    ("qdcount-2", "000601000002000000000000" "0000010001" "0000010001"),
+    ("trailing", "000701000001000000000000" "000001000100"),
+]
+
+
+def dns_seeds():
+    c = Corpus("dns_msg")
+    path = os.path.join(ROOT, "tests", "protocols", "dns", "data", "packets.txt")
+    name = None
+    for line in open(path, encoding="ascii"):
+        line = line.strip()
+        if line.startswith("packet "):
+            name = line[7:]
+        elif line.startswith("hex ") and name:
+            c.add(name, bytes.fromhex(line[4:]))
+    for name, hexdata in DNS_BROKEN:
+        c.add(name, bytes.fromhex(hexdata))
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -281,6 +310,7 @@ def main():
     counts = {
         "http_request+http_response": http_seeds(),
         "scenario": scenario_seeds(),
+        "dns_msg": dns_seeds(),
         "http_url": simple_seeds("http_url", URLS),
         "html_links": simple_seeds("html_links", PAGES),
         "http_date": simple_seeds("http_date", DATES),

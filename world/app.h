@@ -108,6 +108,10 @@ void app_reader_fail_expected(app_reader *r, const char *key, const char *expect
  * absent; fails with `expected` when it is not a list. Leave with
  * app_reader_leave. */
 int app_reader_enter_list(app_reader *r, const char *key, const char *expected);
+/* Enters the object at `key`: false when the key is absent (nothing to
+ * leave); otherwise true (fails with `expected` when it is not an object)
+ * and leave with app_reader_leave. */
+bool app_reader_enter_object(app_reader *r, const char *key, const char *expected);
 /* Enters element i of the current list. Leave with app_reader_leave. */
 void app_reader_enter_item(app_reader *r, int i);
 void app_reader_leave(app_reader *r);
@@ -147,6 +151,8 @@ void app_world_done(app_world *w);
  * `endpoints`) calls this when its first exchange is over: the timeline
  * draws that exchange only. */
 void app_world_first_exchange_done(app_world *w);
+/* The i-th application of the scenario ("apps" order), NULL past the end. */
+const app_spec *app_world_app(const app_world *w, guint i);
 /* The first application of type `type` on node `host` (NULL host: any). */
 const app_spec *app_world_find(const app_world *w, const char *type, const char *host);
 
@@ -333,6 +339,24 @@ typedef struct {
     void (*answering)(void *server_side, const void *client_side);
 } app_dialogue;
 
+/* ---- application records ------------------------------------------------------------ */
+
+/* A table of application records a type collects: every host_record()
+ * row of `kind` made by any host of the run goes to `csv_file`, whose
+ * columns are "run,host,time_s," then `csv_header` (the row's own). */
+typedef struct {
+    const char *kind;       /* "dns-lookup" */
+    const char *csv_file;   /* "dns.csv" */
+    const char *csv_header; /* the columns of a row's text */
+} app_record_table;
+
+typedef void (*app_record_fn)(void *ud, const char *host, int64_t t_ns, const char *text);
+
+/* Calls `fn` for every record of `kind` made so far by any host of the
+ * world, in the order they were made (at most 2,000,000 records a run are
+ * kept). O(records). */
+void app_world_records(const app_world *w, const char *kind, app_record_fn fn, void *ud);
+
 /* ---- the type ------------------------------------------------------------------- */
 
 typedef enum {
@@ -365,6 +389,7 @@ struct app_type {
     /* Collects every instance of the type of one run, in "apps" order. */
     void (*collect)(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
                     app_collect *out);
+    const app_record_table *records;  /* optional: record tables it writes out (NULL kind ends) */
     const char *csv_file;             /* optional: its CSV, e.g. "requests.csv" */
     const char *csv_header;           /* its columns after "run," */
     const app_headline *headlines;    /* ended by a NULL name; may be NULL */

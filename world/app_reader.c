@@ -120,6 +120,18 @@ int app_reader_enter_list(app_reader *r, const char *key, const char *expected)
     return cJSON_GetArraySize(v);
 }
 
+bool app_reader_enter_object(app_reader *r, const char *key, const char *expected)
+{
+    const cJSON *v = scn_get(r->cur, key);
+    if (!v)
+        return false;
+    if (!push(r, v, scn_push_key(r->c, key)))
+        return false;
+    if (!cJSON_IsObject(v))
+        scn_fail_expected(r->c, v, expected);
+    return true;
+}
+
 void app_reader_enter_item(app_reader *r, int i)
 {
     const cJSON *item;

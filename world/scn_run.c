@@ -432,6 +432,38 @@ static char *get_named(scn_ctx *c, const cJSON *o, const char *key, GPtrArray *n
     return v;
 }
 
+/* Reads outputs.formula: one formula's name, or several joined by "+"
+ * ("dns-lookup + http-page": their sum), each one of `names`. Kept as the
+ * terms joined by "+" without spaces. */
+static char *get_formula(scn_ctx *c, const cJSON *o, GPtrArray *names)
+{
+    char *v = scn_get_string(c, o, "formula", NULL, false);
+    if (!v)
+        return NULL;
+    gchar **terms = g_strsplit(v, "+", 0);
+    GString *norm = g_string_new(NULL);
+    bool ok = terms[0] != NULL && g_strv_length(terms) <= 8;
+    for (int i = 0; ok && terms[i]; i++) {
+        char *t = g_strstrip(terms[i]);
+        if (!listed(names, t))
+            ok = false;
+        else
+            g_string_append_printf(norm, "%s%s", i ? "+" : "", t);
+    }
+    g_strfreev(terms);
+    if (!ok) {
+        char *exp = either_of(names);
+        char *full = g_strdup_printf("%s, or at most 8 of them joined by \"+\" (their sum)", exp);
+        gsize t = scn_push_key(c, "formula");
+        scn_fail_expected(c, scn_get(o, "formula"), full);
+        scn_pop(c, t);
+        g_free(full);
+        g_free(exp);
+    }
+    g_free(v);
+    return g_string_free(norm, FALSE);
+}
+
 /* Without outputs.metric: the first headline of the first application
  * that has one, else the busiest link's utilisation. */
 static char *default_metric(const scn_run *r)
@@ -452,7 +484,7 @@ static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_regi
         if (scn_check_keys(c, o, out_keys)) {
             GPtrArray *metrics = metric_names(reg), *formulas = formula_names(reg);
             out->metric = get_named(c, o, "metric", metrics);
-            out->formula = get_named(c, o, "formula", formulas);
+            out->formula = get_formula(c, o, formulas);
             out->title = scn_get_string(c, o, "title", NULL, false);
             out->timeline = scn_get_bool(c, o, "timeline", false);
             g_ptr_array_free(metrics, TRUE);

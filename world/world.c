@@ -17,6 +17,36 @@ G_DEFINE_QUARK(appsim-world-error-quark, world_error)
 
 /* ---- what applications may ask of the world (app.h) ------------------------------ */
 
+/* The sink of every host's records: kept in order for the types that
+ * collect them (app_type.records, app_world_records). */
+static void keep_record(void *ud, const char *host, int64_t now_ns, const char *kind, const char *text)
+{
+    app_world *w = ud;
+    if (w->records->len >= WORLD_MAX_RECORDS) {
+        w->records_dropped++;
+        return;
+    }
+    world_record rec = {g_strdup(host), g_strdup(kind), g_strdup(text), now_ns};
+    g_array_append_val(w->records, rec);
+}
+
+static void record_clear(gpointer p)
+{
+    world_record *r = p;
+    g_free(r->host);
+    g_free(r->kind);
+    g_free(r->text);
+}
+
+void app_world_records(const app_world *w, const char *kind, app_record_fn fn, void *ud)
+{
+    for (guint i = 0; i < w->records->len; i++) {
+        const world_record *r = &g_array_index(w->records, world_record, i);
+        if (!strcmp(r->kind, kind))
+            fn(ud, r->host, r->t_ns, r->text);
+    }
+}
+
 host_env *app_world_host(app_world *w, const char *name)
 {
     node_t *node = name ? net_node_by_name(w->net, name) : NULL;
@@ -29,6 +59,7 @@ host_env *app_world_host(app_world *w, const char *name)
     if (!h) {
         h = sim_host_new(w->tcp, node, NULL);
         sim_host_set_udp(h, w->udp);
+        sim_host_set_record_sink(h, keep_record, w);
         g_ptr_array_index(w->hosts, a) = h;
     }
     return sim_host_env(h);
@@ -80,6 +111,11 @@ void app_world_done(app_world *w)
 }
 
 void app_world_first_exchange_done(app_world *w) { w->timeline_done = true; }
+
+const app_spec *app_world_app(const app_world *w, guint i)
+{
+    return i < w->run->apps->len ? &g_array_index(w->run->apps, app_spec, i) : NULL;
+}
 
 const app_spec *app_world_find(const app_world *w, const char *type, const char *host)
 {
@@ -396,6 +432,8 @@ static void world_free(app_world *w)
         g_array_free(w->transport, TRUE);
     if (w->fingerprint)
         g_checksum_free(w->fingerprint);
+    if (w->records)
+        g_array_free(w->records, TRUE);
 }
 
 /* ---- collecting ------------------------------------------------------------------------ */
@@ -416,6 +454,24 @@ static void collect_links(app_world *w, run_result *res)
             g_array_append_val(res->links, row);
         }
     }
+}
+
+static void record_row(void *ud, const char *host, int64_t t_ns, const char *text)
+{
+    app_collect *c = ud;
+    app_row(c, "%s,%.9f,%s", host, (double)t_ns / 1e9, text);
+}
+
+/* A type's table of records: its CSV, one row per record of its kind. */
+static void collect_records(const app_world *w, run_result *res, const app_record_table *rt)
+{
+    app_collect c = {res, NULL};
+    c.csv = g_new0(run_csv, 1);
+    c.csv->file = rt->csv_file;
+    c.csv->header = rt->csv_header;
+    c.csv->rows = g_string_new("");
+    g_ptr_array_add(res->csvs, c.csv);
+    app_world_records(w, rt->kind, record_row, &c);
 }
 
 /* Every application type's results, the first time the type appears. */
@@ -447,18 +503,18 @@ static void collect_apps(app_world *w, run_result *res)
         }
         if (t->collect)
             t->collect(w, insts->pdata, (const app_spec *const *)specs->pdata, insts->len, &c);
+        for (const app_record_table *rt = t->records; rt && rt->kind; rt++)
+            collect_records(w, res, rt);
     }
     g_ptr_array_free(insts, TRUE);
     g_ptr_array_free(specs, TRUE);
 }
 
-/* The textbook's value of outputs.formula, for the first application of
- * the type that has it, and the headline it predicts. */
-static double formula_value(const app_world *w, const run_result *res, const char **headline)
+/* The value of one formula, for the first application of the type that
+ * has it, and the headline it predicts. */
+static double formula_term(const app_world *w, const run_result *res, const char *name, const char **headline)
 {
-    const char *name = w->run->out.formula;
-    *headline = NULL;
-    for (guint i = 0; name && i < w->run->apps->len; i++) {
+    for (guint i = 0; i < w->run->apps->len; i++) {
         const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
         for (const app_formula *f = a->type->formulas; f && f->name; f++)
             if (!strcmp(f->name, name)) {
@@ -469,6 +525,25 @@ static double formula_value(const app_world *w, const run_result *res, const cha
             }
     }
     return NAN;
+}
+
+/* The textbook's value of outputs.formula (the sum of its terms, NaN when
+ * any is), and the headline it predicts (the first term's). */
+static double formula_value(const app_world *w, const run_result *res, const char **headline)
+{
+    *headline = NULL;
+    if (!w->run->out.formula)
+        return NAN;
+    gchar **terms = g_strsplit(w->run->out.formula, "+", 0);
+    double sum = 0;
+    for (int i = 0; terms[i]; i++) {
+        const char *h = NULL;
+        sum += formula_term(w, res, terms[i], &h);
+        if (i == 0)
+            *headline = h;
+    }
+    g_strfreev(terms);
+    return sum;
 }
 
 static void csv_free(gpointer p)
@@ -617,6 +692,8 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     net_set_header_bytes(w.net, PKT_PROTO_TCP, r->tcp_header);
     w.hosts = g_ptr_array_new();
     w.insts = g_ptr_array_new();
+    w.records = g_array_new(FALSE, FALSE, sizeof(world_record));
+    g_array_set_clear_func(w.records, record_clear);
     world_fingerprint_start(&w);
     run_result *res = NULL;
     pcap_out *pcap = NULL;

@@ -37,7 +37,18 @@ struct app_world {
     GArray *arrows;       /* of run_arrow */
     GArray *transport;    /* of app_transport_stats, index = node address (local end) */
     struct world_pathlog *pathlog; /* packets' hop timings (world_path.c), or NULL */
+    GArray *records;      /* of world_record: the hosts' application records, in order */
+    uint64_t records_dropped; /* records beyond WORLD_MAX_RECORDS */
 };
+
+/* One application record (host_record) of a simulated host. */
+typedef struct {
+    char *host, *kind, *text;
+    int64_t t_ns;
+} world_record;
+
+/* The most records a run keeps (about 100 bytes each). */
+#define WORLD_MAX_RECORDS 2000000u
 
 /* The application type that listens on `port` (NULL: none). */
 const app_type *world_type_at_port(const app_world *w, uint16_t port);

@@ -187,6 +187,7 @@ dns_status dns_msg_encode_tcp(const dns_msg *m, GByteArray *out);
 typedef struct {
     GByteArray *buf;
     bool failed;
+    bool consumed; /* the buffered message was handed out; dropped at the next feed */
 } dns_tcp_reader;
 
 void dns_tcp_reader_init(dns_tcp_reader *r);

@@ -205,6 +205,14 @@ static void test_single_object(void)
     ASSERT_REL(metric(s, 0, "rtt_s"), 0.2, 1e-12);
     ASSERT_REL(metric(s, 0, "formula_s"), metric(s, 0, "page_load_time_mean_s"), 1e-6);
     CU_ASSERT_TRUE(metric(s, 0, "formula_s") > 0.4 + 0.08);
+    double one = metric(s, 0, "formula_s");
+    cJSON_Delete(s);
+    /* a sum of formulas ("A + B") is the sum of their values */
+    const char *sum[] = {"--set", "links.access.delay=100ms", "--set",
+                         "outputs.formula=\"single-object + single-object\"", NULL};
+    s = run_shipped("http-single-object", "-sum", sum);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    ASSERT_REL(metric(s, 0, "formula_s"), 2 * one, 1e-12);
     cJSON_Delete(s);
 }
 

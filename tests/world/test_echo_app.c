@@ -182,6 +182,9 @@ static void client_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
         return;
     double rtt = (double)(host_now(c->env) - c->sent_at) / 1e9;
     g_array_append_val(c->rtts, rtt);
+    char *row = g_strdup_printf("%u,%.9f", c->rtts->len, rtt);
+    host_record(c->env, "echo", row);
+    g_free(row);
     if ((int64_t)c->rtts->len < c->cfg->count) {
         client_send(c);
         return;
@@ -264,6 +267,9 @@ static const app_formula client_formulas[] = {{"echo-rtt", rtt_formula}, {NULL, 
 static const app_headline client_headlines[] = {{"echo_rtt", "echo round trip (s)", "echo.rtt_mean_s", true},
                                                 {NULL, NULL, NULL, false}};
 
+/* Every echo is also a record of the host, written out by the world. */
+static const app_record_table client_records[] = {{"echo", "echo-records.csv", "message,rtt_s"}, {NULL, NULL, NULL}};
+
 static const app_type echo_client_app = {
     .type = "echo-client",
     .doc = "sends messages one at a time and times their echo",
@@ -274,6 +280,7 @@ static const app_type echo_client_app = {
     .start = client_start,
     .free = client_free,
     .collect = client_collect,
+    .records = client_records,
     .csv_file = "echo.csv",
     .csv_header = "client,message,rtt_s",
     .headlines = client_headlines,
@@ -380,11 +387,25 @@ static void test_run_matches_its_formula(void)
     /* the client held the run until its fourth echo, then the run stopped */
     CU_ASSERT_TRUE(sim_time_to_s(r->end) < 4 * expect + 0.2);
     /* its own CSV file, one row per message, with the run column */
-    CU_ASSERT_EQUAL_FATAL(r->csvs->len, 1);
+    CU_ASSERT_EQUAL_FATAL(r->csvs->len, 2);
     const run_csv *csv = g_ptr_array_index(r->csvs, 0);
     CU_ASSERT_STRING_EQUAL(csv->file, "echo.csv");
     CU_ASSERT_PTR_NOT_NULL(strstr(csv->rows->str, "0,c1,3,"));
     CU_ASSERT_PTR_NULL(strstr(csv->rows->str, "0,c1,4,"));
+    /* the host's records, collected by the world: one row per echo, in
+     * order, with the host and the simulated time it was made at */
+    const run_csv *rec = g_ptr_array_index(r->csvs, 1);
+    CU_ASSERT_STRING_EQUAL(rec->file, "echo-records.csv");
+    CU_ASSERT_STRING_EQUAL(rec->header, "message,rtt_s");
+    gchar **lines = g_strsplit(rec->rows->str, "\n", 0);
+    CU_ASSERT_EQUAL(g_strv_length(lines), 5); /* 4 rows and the empty rest */
+    char first[64];
+    g_snprintf(first, sizeof first, ",1,%.9f", expect);
+    double t0 = g_ascii_strtod(lines[0] + 4, NULL);
+    CU_ASSERT_TRUE(g_str_has_prefix(lines[0], "0,a,") && g_str_has_suffix(lines[0], first));
+    CU_ASSERT_TRUE(t0 > expect && t0 < 2 * expect); /* after the handshake and the first echo */
+    CU_ASSERT_TRUE(g_str_has_prefix(lines[3], "0,a,") && strstr(lines[3], ",4,") != NULL);
+    g_strfreev(lines);
     /* the transcript follows the client and its server through the type's dialogue */
     CU_ASSERT_PTR_NOT_NULL_FATAL(r->transcript);
     if (!strstr(r->transcript, "C: ECHO eeeeeeee"))
