@@ -204,6 +204,65 @@ node_t *net_node_by_addr(const net_t *net, uint32_t addr)
     return addr < net->nodes->len ? g_ptr_array_index(net->nodes, addr) : NULL;
 }
 
+uint32_t net_ipv4_of(uint32_t addr) { return NET_IPV4_BASE | ((addr + 1) & 0xffffffu); }
+
+bool net_addr_of_ipv4(uint32_t ip, uint32_t *addr)
+{
+    uint32_t low = ip & 0xffffffu;
+    if ((ip & ~0xffffffu) != NET_IPV4_BASE || low == 0 || low > NET_MAX_NODES)
+        return false;
+    *addr = low - 1;
+    return true;
+}
+
+void net_ipv4_format(uint32_t ip, char out[NET_IPV4_STRLEN])
+{
+    g_snprintf(out, NET_IPV4_STRLEN, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 0xffu,
+               (unsigned)(ip >> 8) & 0xffu, (unsigned)ip & 0xffu);
+}
+
+bool net_ipv4_parse(const char *s, uint32_t *ip)
+{
+    uint32_t v = 0;
+    if (!s)
+        return false;
+    for (int part = 0; part < 4; part++) {
+        if (part > 0 && *s++ != '.')
+            return false;
+        if (*s < '0' || *s > '9')
+            return false;
+        if (*s == '0' && s[1] >= '0' && s[1] <= '9')
+            return false; /* a leading zero: "010" is not ten here, nor eight */
+        uint32_t n = 0;
+        int digits = 0;
+        while (*s >= '0' && *s <= '9' && digits < 4) {
+            n = n * 10 + (uint32_t)(*s++ - '0');
+            digits++;
+        }
+        if (n > 255 || (*s >= '0' && *s <= '9'))
+            return false;
+        v = (v << 8) | n;
+    }
+    if (*s)
+        return false;
+    *ip = v;
+    return true;
+}
+
+void node_address_text(const node_t *node, char out[NET_IPV4_STRLEN])
+{
+    net_ipv4_format(net_ipv4_of(node->addr), out);
+}
+
+node_t *net_node_by_name_or_address(const net_t *net, const char *s)
+{
+    node_t *n = net_node_by_name(net, s);
+    uint32_t ip, addr;
+    if (!n && net_ipv4_parse(s, &ip) && net_addr_of_ipv4(ip, &addr))
+        n = net_node_by_addr(net, addr);
+    return n;
+}
+
 uint32_t net_node_count(const net_t *net) { return net->nodes->len; }
 const char *node_name(const node_t *node) { return node->name; }
 uint32_t node_addr(const node_t *node) { return node->addr; }

@@ -125,6 +125,33 @@ const char *node_name(const node_t *node);
 uint32_t node_addr(const node_t *node);
 node_kind node_get_kind(const node_t *node);
 
+/* IPv4 addresses. Every node has one, derived from its address (its
+ * creation index): 10.0.0.0 | (address + 1), so node 0 is 10.0.0.1 and
+ * node 6 is 10.0.0.7. This is the one definition: the pcap writer's
+ * headers, a datagram's sender as an application sees it, DNS answers and
+ * the address literals connect() and dgram_send() accept all use it.
+ * NET_MAX_NODES + 1 stays below 2^24, so every node's address is inside
+ * 10.0.0.0/8 and no two nodes share one. */
+#define NET_IPV4_BASE UINT32_C(0x0a000000)
+/* Room for a dotted quad and its NUL ("255.255.255.255"). */
+#define NET_IPV4_STRLEN 16
+uint32_t net_ipv4_of(uint32_t addr);
+/* The node address behind an IPv4 address (inverse of net_ipv4_of), or
+ * false when it is outside the nodes' range. */
+bool net_addr_of_ipv4(uint32_t ip, uint32_t *addr);
+/* "10.0.0.7" into out (always NUL-terminated). */
+void net_ipv4_format(uint32_t ip, char out[NET_IPV4_STRLEN]);
+/* Parses a dotted quad strictly: four decimal numbers from 0 to 255
+ * without signs, spaces or leading zeros, joined by dots. O(length). */
+bool net_ipv4_parse(const char *s, uint32_t *ip);
+/* A node's address literal ("10.0.0.7") into out. */
+void node_address_text(const node_t *node, char out[NET_IPV4_STRLEN]);
+/* The node a peer string names: a node's name first, else an address
+ * literal of one of this network's nodes; NULL when neither. A node whose
+ * name looks like another node's literal is found by its name. O(1) on
+ * average. */
+node_t *net_node_by_name_or_address(const net_t *net, const char *s);
+
 /* Joins a and b. `ab` describes a -> b; `ba` describes b -> a, or NULL for
  * the same as `ab`. The link's name must be unique. */
 link_t *net_link(net_t *net, const char *name, node_t *a, node_t *b, const link_params_t *ab,

@@ -105,9 +105,10 @@ static stream_t *op_connect(host_env *e, const char *host, uint16_t port, const 
                             void *ud, GError **err)
 {
     sim_host_t *h = host_of(e);
-    node_t *peer = net_node_by_name(h->net, host);
+    node_t *peer = host ? net_node_by_name_or_address(h->net, host) : NULL;
     if (!peer) {
-        g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND, "no host named \"%s\" in this network",
+        g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND,
+                    "no host named \"%s\" in this network (a node's name or address)",
                     host ? host : "");
         return NULL;
     }
@@ -164,8 +165,9 @@ static void on_datagram(void *ctx, udp_sock_t *sock, const udp_dgram_t *d)
     host_dgram *s = ctx;
     if (!s->fn || s->closing)
         return;
-    const node_t *src = net_node_by_addr(s->h->net, d->src);
-    host_datagram hd = {.from = src ? node_name(src) : "",
+    char from[NET_IPV4_STRLEN];
+    net_ipv4_format(net_ipv4_of(d->src), from); /* the sender's address, as DNS sees it */
+    host_datagram hd = {.from = from,
                         .from_port = d->sport,
                         .data = d->data,
                         .len = d->len,
@@ -212,9 +214,10 @@ static bool op_dgram_send(host_env *e, host_dgram *s, const char *host, uint16_t
                     s->port, node_name(h->node));
         return false;
     }
-    node_t *peer = host ? net_node_by_name(h->net, host) : NULL;
+    node_t *peer = host ? net_node_by_name_or_address(h->net, host) : NULL;
     if (!peer) {
-        g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND, "no host named \"%s\" in this network",
+        g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND,
+                    "no host named \"%s\" in this network (a node's name or address)",
                     host ? host : "");
         return false;
     }

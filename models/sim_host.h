@@ -3,18 +3,22 @@
  *
  * Wraps one node of a network, the network's TCP stack and, when the world
  * hands it one, the network's UDP stack:
- * - connect() finds the peer node by name; listen() opens a TCP listener
+ * - Peers are named by node name or by address literal ("10.0.0.7", the
+ *   node's IPv4 address: net_ipv4_of in net.h), a name first.
+ * - connect() finds the peer node; listen() opens a TCP listener
  *   on the node (port 0: a free port of the ephemeral range), and
  *   listener_port() says which port it has.
  * - Timers are simulation events.
  * - Datagram sockets are UDP sockets of the node (models/udp.h; port 0:
- *   a free port from 49152 up). dgram_send() names the peer node by name
- *   and carries the tag in the packet; a datagram may be length-only
+ *   a free port from 49152 up). dgram_send() names the peer node (name or
+ *   literal) and carries the tag in the packet; a datagram may be length-only
  *   (data NULL) and as long as 2^32 - 1 bytes (the model does not
  *   fragment). The receive callback runs from UDP's delivery event, the
- *   instant the datagram arrives, with `from` the sender node's name: no
- *   event of our own is added. A socket closed from inside its own
- *   callback is closed when the callback returns.
+ *   instant the datagram arrives, with `from` the sender node's address
+ *   literal ("10.0.0.1", what a DNS resolver checks an answer's source
+ *   against; dgram_send() to it replies): no event of our own is added.
+ *   A socket closed from inside its own callback is closed when the
+ *   callback returns.
  * - log() and record() go to the trace bus as application messages
  *   (source "host:<name>"); record() first hands the record to the sink
  *   set with sim_host_set_record_sink(), if any, and traces the text

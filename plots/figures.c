@@ -182,27 +182,40 @@ bool figures_breakdown(const scenario *sc, run_result *const *res, const char *d
             any |= isfinite(run_result_metric(plan_at(res, s, xi, c), "breakdown.page_load_s"));
     if (!any)
         return true;
+    /* The parts drawn: every part, but dns only when some run of the plan
+     * waited for a lookup (a plan without DNS keeps the figure it had
+     * before the part existed), the same parts in every figure of a plan. */
     const char *parts[APP_TIME__COUNT], **rows = g_new(const char *, s->nx);
     char *keys[APP_TIME__COUNT];
+    int np = 0;
     for (int k = 0; k < APP_TIME__COUNT; k++) {
-        parts[k] = app_time_part_name((app_time_part)k);
-        keys[k] = g_strdup_printf("breakdown.%s_s", parts[k]);
+        char *key = g_strdup_printf("breakdown.%s_s", app_time_part_name((app_time_part)k));
+        bool some = k != APP_TIME_DNS;
+        for (guint c = 0; c < s->nc && !some; c++)
+            for (guint xi = 0; xi < s->nx && !some; xi++)
+                some = run_result_metric(plan_at(res, s, xi, c), key) > 0;
+        if (!some) {
+            g_free(key);
+            continue;
+        }
+        parts[np] = app_time_part_name((app_time_part)k);
+        keys[np++] = key;
     }
     for (guint xi = 0; xi < s->nx; xi++)
         rows[xi] = g_ptr_array_index(s->x->labels, xi);
-    double *values = g_new(double, (gsize)s->nx * APP_TIME__COUNT);
+    double *values = g_new(double, (gsize)s->nx * (gsize)np);
     bool ok = true;
     for (guint c = 0; c < s->nc && ok; c++) {
         const char *label = s->nc > 1 ? g_ptr_array_index(s->cmp->labels, c) : NULL;
         for (guint xi = 0; xi < s->nx; xi++)
-            for (int k = 0; k < APP_TIME__COUNT; k++)
-                values[xi * APP_TIME__COUNT + k] = run_result_metric(plan_at(res, s, xi, c), keys[k]);
+            for (int k = 0; k < np; k++)
+                values[xi * np + k] = run_result_metric(plan_at(res, s, xi, c), keys[k]);
         char *name = figure_name("breakdown", label);
         char *ftitle = g_strdup_printf("%s: where the time went%s%s", scenario_name(sc),
                                        label ? ", " : "", label ? label : "");
         plot_stacked_spec b = {.name = name, .title = ftitle, .xlabel = s->x->path,
                        .ylabel = "mean page load time (s), by part", .rows = rows, .nrows = s->nx,
-                       .parts = parts, .nparts = APP_TIME__COUNT, .values = values};
+                       .parts = parts, .nparts = (size_t)np, .values = values};
         bool r = false;
         ok = plot_stacked_write(&b, dir, &r, err);
         *drawn += r;
@@ -211,7 +224,7 @@ bool figures_breakdown(const scenario *sc, run_result *const *res, const char *d
     }
     g_free(values);
     g_free(rows);
-    for (int k = 0; k < APP_TIME__COUNT; k++)
+    for (int k = 0; k < np; k++)
         g_free(keys[k]);
     return ok;
 }

@@ -17,8 +17,9 @@
  *   since the Unix epoch, for Date and Last-Modified headers: in the
  *   simulator a fixed epoch (see models/sim_host.h) plus simulated time, so
  *   runs stay reproducible.
- * - connect() names the peer by host name: a node's name in the simulator,
- *   a DNS name or address literal on real sockets. Failures to resolve or
+ * - connect() names the peer by host name: a node's name or address
+ *   literal in the simulator, a DNS name or address literal on real
+ *   sockets. Failures to resolve or
  *   connect arrive as the handler's error() callback; connect() itself
  *   fails only for arguments it cannot use.
  * - listen() with port 0 takes a free port; listener_port() says which.
@@ -69,8 +70,9 @@ typedef struct host_dgram host_dgram;
 typedef uint64_t host_timer_id;
 typedef void (*host_timer_fn)(void *ud);
 
-/* A datagram as it arrives. `from` is the sender's host (a node name, or
- * an address literal on real sockets), borrowed for the callback. */
+/* A datagram as it arrives. `from` is the sender's address literal (in
+ * the simulator the sender node's address, "10.0.0.1"; dgram_send() to it
+ * replies), borrowed for the callback. */
 typedef struct {
     const char *from;
     uint16_t from_port;

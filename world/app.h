@@ -155,6 +155,14 @@ void app_world_first_exchange_done(app_world *w);
 const app_spec *app_world_app(const app_world *w, guint i);
 /* The first application of type `type` on node `host` (NULL host: any). */
 const app_spec *app_world_find(const app_world *w, const char *type, const char *host);
+/* A node's IPv4 address literal ("10.0.0.7": 10.0.0.0 | (its index + 1),
+ * the address pcap files show and a datagram's `from` carries) into
+ * `out`; false (out "") for an unknown node. O(1) on average. */
+bool app_world_node_address(const app_world *w, const char *node, char out[16]);
+/* The reverse: the name of the node whose address literal is `address`
+ * (borrowed from the world, valid for the run), or NULL when it is no
+ * node's. O(length of the literal). */
+const char *app_world_node_of_address(const app_world *w, const char *address);
 
 /* A path across the network, hop by hop. */
 typedef struct {
@@ -236,6 +244,8 @@ double app_theory_cache_hit_rate_zipf(app_cache_policy pol, double alpha, uint64
  * (app_world_explain). Every nanosecond of the interval lands in exactly
  * one part. */
 typedef enum {
+    APP_TIME_DNS,      /* waiting for a name lookup's answer before connecting: charged by
+                          the application, which knows its lookups (app_world_explain never is) */
     APP_TIME_CONNECT,  /* SYN and SYN-ACK: their transmission and propagation */
     APP_TIME_REQUEST,  /* the host's own data: transmission and propagation */
     APP_TIME_PEER,     /* the peer application, from its request's arrival to its answer (server processing) */
@@ -248,8 +258,8 @@ typedef enum {
     APP_TIME__COUNT
 } app_time_part;
 
-/* "connect", "request", "server", "response", "queueing", "slow_start",
- * "delayed_ack", "retransmission", "other". */
+/* "dns", "connect", "request", "server", "response", "queueing",
+ * "slow_start", "delayed_ack", "retransmission", "other". */
 const char *app_time_part_name(app_time_part part);
 
 /* Asks the world to keep, from now on, every packet's hop timings (queue,
@@ -259,7 +269,9 @@ const char *app_time_part_name(app_time_part part);
 void app_world_trace_packets(app_world *w);
 
 /* Splits [start, end] of host `host`'s view into parts (nanoseconds,
- * adding up exactly to end - start), along the critical path of the data
+ * adding up exactly to end - start; every part but APP_TIME_DNS, which
+ * the caller adds for the lookups it waited for before `start`), along
+ * the critical path of the data
  * that arrived at `host` at `end`: that packet's hops (queue, transmission,
  * propagation), then what its sender waited for (the application's write,
  * the window, a timer, the packet it answered), traced back until `start`.

@@ -113,8 +113,6 @@ static uint16_t csum_fold(uint64_t sum)
 
 /* ---- addresses ------------------------------------------------------ */
 
-static uint32_t ip_of(uint32_t addr) { return UINT32_C(0x0a000000) | ((addr + 1) & 0xffffff); }
-
 static void mac_of(uint8_t *b, uint32_t addr)
 {
     b[0] = 0x02; /* locally administered, unicast */
@@ -171,7 +169,7 @@ static size_t build_frame(pcap_out *p, const pkt_t *pkt, const src_map *m, uint3
     put_be16(eth + 12, 0x0800);
 
     /* IPv4 */
-    uint32_t src = ip_of(pkt->src), dst = ip_of(pkt->dst);
+    uint32_t src = net_ipv4_of(pkt->src), dst = net_ipv4_of(pkt->dst); /* the network's one rule */
     ip[0] = 0x45; /* version 4, 5 words */
     ip[1] = 0;
     put_be16(ip + 2, (uint16_t)ip_total);

@@ -15,7 +15,8 @@
  *   65536 nodes.
  * - IPv4 without options: node address n appears as 10.0.0.0 + n + 1,
  *   i.e. 10.(n+1 >> 16).(n+1 >> 8 & 255).(n+1 & 255): node 0 is 10.0.0.1,
- *   node 1 is 10.0.0.2; identification is the packet's id modulo 2^16,
+ *   node 1 is 10.0.0.2 (net_ipv4_of in models/net.h, the addresses every
+ *   part of the simulator shows); identification is the packet's id modulo 2^16,
  *   DF set, TTL the packet's. Raw packets of traffic generators are IPv4
  *   protocol 253 (reserved for experiments) with the payload after the IP
  *   header; a packet of any other protocol number than TCP and UDP keeps

@@ -67,6 +67,28 @@ host_env *app_world_host(app_world *w, const char *name)
 
 uint64_t app_world_seed(const app_world *w) { return sim_seed(w->sim); }
 
+/* app.h keeps to the seams and GLib, so it spells the literal's room out. */
+G_STATIC_ASSERT(NET_IPV4_STRLEN == 16);
+
+bool app_world_node_address(const app_world *w, const char *node, char out[16])
+{
+    const node_t *n = node ? net_node_by_name(w->net, node) : NULL;
+    out[0] = '\0';
+    if (!n)
+        return false;
+    node_address_text(n, out);
+    return true;
+}
+
+const char *app_world_node_of_address(const app_world *w, const char *address)
+{
+    uint32_t ip, addr;
+    if (!net_ipv4_parse(address, &ip) || !net_addr_of_ipv4(ip, &addr))
+        return NULL;
+    const node_t *n = net_node_by_addr(w->net, addr);
+    return n ? node_name(n) : NULL;
+}
+
 /* Adds a finished connection's figures to its local node's totals. */
 static void transport_done(void *ud, const tcp_stats_t *s)
 {

@@ -80,8 +80,10 @@ typedef struct world_pathlog {
 
 const char *app_time_part_name(app_time_part part)
 {
-    static const char *const names[] = {"connect",    "request",    "server",      "response",       "queueing",
-                                        "slow_start", "delayed_ack", "retransmission", "other"};
+    static const char *const names[] = {"dns",      "connect",    "request",     "server",
+                                        "response", "queueing",   "slow_start",  "delayed_ack",
+                                        "retransmission", "other"};
+    G_STATIC_ASSERT(G_N_ELEMENTS(names) == APP_TIME__COUNT);
     return part < APP_TIME__COUNT ? names[part] : "?";
 }
 

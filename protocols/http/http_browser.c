@@ -9,6 +9,12 @@
  * soon as it is connected, and matches responses to requests in order.
  * When a connection closes with requests unanswered (a server closing a
  * pipelined connection), those go back to `pending` once.
+ *
+ * A connection begins with a name lookup when the host has a resolver
+ * (conn_open): it is in `conns` from the start, takes fetches into
+ * `assigned` like a connection still connecting, and connects to the
+ * answer's literal from the lookup's callback (on_lookup). Dropping it
+ * cancels the lookup, so no callback reaches a freed connection.
  */
 #include "http_browser.h"
 
@@ -40,9 +46,11 @@ struct fetch {
 
 struct bconn {
     http_browser *b;
-    stream_t *s;
-    char *host;
+    stream_t *s;         /* NULL while its lookup runs */
+    char *host;          /* the name it was opened for (a URL's host or the proxy) */
     uint16_t port;
+    uint64_t lookup;     /* the lookup in flight, or 0 */
+    int64_t lookup_start, lookup_end; /* ns; -1 without a lookup */
     int64_t connect_start;
     bool connected, dead, closing;
     http_parser *parser;
@@ -169,7 +177,7 @@ static fetch *fetch_new(http_browser *b, const char *url, uint32_t index, bool i
     r.page = b->pages->len;
     r.index = index;
     r.url = g_strdup(f->url_s);
-    r.connect_start = r.request_sent = r.first_byte = r.last_byte = -1;
+    r.dns_start = r.dns_end = r.connect_start = r.request_sent = r.first_byte = r.last_byte = -1;
     g_array_append_val(b->records, r);
     f->rec = b->records->len - 1;
     b->outstanding++;
@@ -181,7 +189,9 @@ static void fetch_finish(http_browser *b, fetch *f, const char *error)
 {
     http_record *r = rec_of(b, f);
     if (error) {
-        r->error = error;
+        g_free(r->error_text);
+        r->error_text = g_strdup(error);
+        r->error = r->error_text;
         r->status = 0;
         b->page.failures++;
     }
@@ -253,6 +263,8 @@ static void send_request(bconn *c, fetch *f)
     http_record *r = rec_of(b, f);
     r->conn = c->s->id;
     r->reused = c->carried > 1 || g_queue_get_length(&c->inflight) > 0;
+    r->dns_start = c->lookup_start;
+    r->dns_end = c->lookup_end;
     r->connect_start = c->connect_start;
     r->request_sent = host_now(b->env);
     r->first_byte = r->last_byte = -1;
@@ -444,6 +456,8 @@ static void conn_drop(bconn *c, const char *why)
     if (c->dead)
         return;
     c->dead = true;
+    host_lookup_cancel(b->env, c->lookup); /* its callback must not find c freed */
+    c->lookup = 0;
     GQueue *qs[] = {&c->inflight, &c->assigned};
     for (int k = 0; k < 2; k++) {
         fetch *f;
@@ -466,6 +480,48 @@ static void conn_drop(bconn *c, const char *why)
     g_free(c);
 }
 
+/* Starts the connection's TCP connect to `target` (its name, or the
+ * literal its lookup gave). False when the host cannot even try. */
+static bool conn_connect(bconn *c, const char *target)
+{
+    http_browser *b = c->b;
+    c->connect_start = host_now(b->env);
+    GError *err = NULL;
+    c->s = host_connect(b->env, target, c->port, &conn_handler, c, &err);
+    if (!c->s) {
+        g_clear_error(&err);
+        return false;
+    }
+    b->page.connections++;
+    return true;
+}
+
+/* The lookup's answer, from the resolver's own event: connect to the
+ * literal, or fail the connection's fetches with the resolver's reason. */
+static void on_lookup(void *ud, const char *address, const GError *err)
+{
+    bconn *c = ud;
+    http_browser *b = c->b;
+    c->lookup = 0;
+    c->lookup_end = host_now(b->env);
+    for (GList *l = c->assigned.head; l; l = l->next) {
+        http_record *r = rec_of(b, l->data);
+        r->dns_start = c->lookup_start;
+        r->dns_end = c->lookup_end;
+    }
+    if (address && conn_connect(c, address))
+        return;
+    char *why = address ? g_strdup("cannot connect")
+                        : g_strdup_printf(HTTP_BROWSER_DNS_ERROR "%s",
+                                          err && err->message && *err->message ? err->message : c->host);
+    host_logf(b->env, "browser: %s", why);
+    conn_drop(c, why);
+    g_free(why);
+    pump(b);
+}
+
+/* Opens a connection to (host, port): at once by the name when the host
+ * has no resolver, else after a lookup (NULL when it cannot connect). */
 static bconn *conn_open(http_browser *b, const char *host, uint16_t port)
 {
     bconn *c = g_new0(bconn, 1);
@@ -475,18 +531,19 @@ static bconn *conn_open(http_browser *b, const char *host, uint16_t port)
     c->parser = http_parser_new(false, NULL);
     g_queue_init(&c->assigned);
     g_queue_init(&c->inflight);
-    c->connect_start = host_now(b->env);
-    GError *err = NULL;
-    c->s = host_connect(b->env, host, port, &conn_handler, c, &err);
-    if (!c->s) {
-        g_clear_error(&err);
+    c->lookup_start = c->lookup_end = c->connect_start = -1;
+    int64_t now = host_now(b->env);
+    c->lookup = host_lookup(b->env, host, on_lookup, c);
+    if (c->lookup) {
+        c->lookup_start = now;
+        b->page.lookups++;
+    } else if (!conn_connect(c, host)) {
         http_parser_free(c->parser);
         g_free(c->host);
         g_free(c);
         return NULL;
     }
     g_ptr_array_add(b->conns, c);
-    b->page.connections++;
     return c;
 }
 
@@ -558,6 +615,7 @@ static void record_clear(gpointer p)
 {
     http_record *r = p;
     g_free(r->url);
+    g_free(r->error_text);
 }
 
 static void page_clear(gpointer p)

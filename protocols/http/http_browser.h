@@ -21,6 +21,19 @@
  * credentials when it has them. Through a proxy (`proxy_host`), requests
  * carry absolute URIs and all connections go to the proxy.
  *
+ * Name lookups: before it opens a connection the browser asks its host
+ * for the address of the URL's host (or the proxy's), host_lookup() in
+ * seam/host.h. A host without a resolver answers 0 and the browser
+ * connects by the name at once, as it always did. Otherwise the
+ * connection waits for the answer and connects to the address literal it
+ * gets (the Host header, cookies and everything else keep the name), or
+ * its fetches fail with the resolver's reason ("dns: www.example.com:
+ * NXDOMAIN"). Each new connection does its own lookup: the host's stub
+ * resolver caches answers and shares identical lookups in flight, so
+ * parallel connections to one host cost one query on the wire, and each
+ * connection's record says how long it waited. A lookup still in flight
+ * is cancelled when its connection is given up or the browser is freed.
+ *
  * Every object fetched leaves a record (http_record) — the connection it
  * used, when that connection's connect started, when the request was sent,
  * when the first and last bytes of the response arrived, its status and
@@ -66,6 +79,8 @@ typedef struct {
     char *url;
     uint64_t conn;            /* the connection's id (stream id) */
     bool reused;              /* the connection had carried an earlier request */
+    int64_t dns_start, dns_end; /* ns; the lookup that connection waited for before its
+                                 connect; -1 when it did none (no resolver) */
     int64_t connect_start;    /* ns; when that connection's connect began */
     int64_t request_sent;
     int64_t first_byte, last_byte; /* -1 when nothing arrived */
@@ -74,14 +89,21 @@ typedef struct {
     bool from_cache;          /* answered 304 and served from the cache */
     const char *cache;        /* the proxy's X-Cache verdict (HIT, MISS, REVALIDATED,
                                  REFRESHED, PASS), or NULL without a proxy */
-    const char *error;        /* NULL, or why it failed (static text) */
+    const char *error;        /* NULL, or why it failed ("connection refused", a failed
+                                 lookup's "dns: www.example.com: NXDOMAIN"): error_text */
+    char *error_text;         /* owned: the text `error` points to, or NULL */
 } http_record;
+
+/* The prefix of a failed lookup's reason in http_record.error. */
+#define HTTP_BROWSER_DNS_ERROR "dns: "
+
 
 typedef struct {
     char *url;
     int64_t start, end;       /* ns */
     uint32_t objects;         /* referenced objects fetched */
     uint32_t connections;     /* connections opened for this page */
+    uint32_t lookups;         /* name lookups started for this page (0 without a resolver) */
     uint64_t bytes;
     uint32_t failures;
 } http_page;

@@ -152,13 +152,13 @@ static void test_dgram_round_trip(void)
     CU_ASSERT_EQUAL(one_way(5), SIM_MS(10) + SIM_US(264));
     CU_ASSERT_EQUAL(at_b.count, 1);
     CU_ASSERT_EQUAL(at_b.at, one_way(5));
-    CU_ASSERT_STRING_EQUAL(at_b.from, "a");
+    CU_ASSERT_STRING_EQUAL(at_b.from, "10.0.0.1"); /* a is node 0: its address literal */
     CU_ASSERT_EQUAL(at_b.from_port, 49152);
     CU_ASSERT_STRING_EQUAL(at_b.data, "query");
     CU_ASSERT_FALSE(at_b.length_only);
     CU_ASSERT_EQUAL(at_a.count, 1);
     CU_ASSERT_EQUAL(at_a.at, 2 * one_way(5));
-    CU_ASSERT_STRING_EQUAL(at_a.from, "b");
+    CU_ASSERT_STRING_EQUAL(at_a.from, "10.0.0.2"); /* b's echo, sent to the literal it was given */
     CU_ASSERT_EQUAL(at_a.from_port, 53);
     CU_ASSERT_STRING_EQUAL(at_a.data, "query");
     host_dgram_close(w.ea, sa);
@@ -432,6 +432,80 @@ static void test_stream_addresses(void)
     world_clear(&w);
 }
 
+/* Peers by address literal: a datagram to "10.0.0.2" reaches b exactly
+ * as one to "b" does, a connection to it is accepted by b, and literals
+ * of no node (or not literals at all) fail with NET_ERROR_NOT_FOUND. */
+static void test_by_address(void)
+{
+    world w;
+    world_init(&w);
+    char text[NET_IPV4_STRLEN];
+    node_address_text(w.nb, text);
+    CU_ASSERT_STRING_EQUAL(text, "10.0.0.2");
+    inbox at_b = {.env = w.eb, .sim = w.sim};
+    host_dgram *sb = open_ok(w.eb, 53, &at_b);
+    inbox at_a = {.env = w.ea, .sim = w.sim};
+    host_dgram *sa = open_ok(w.ea, 0, &at_a);
+    send_ok(w.ea, sa, "10.0.0.2", 53, "q", 1, 0);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(at_b.count, 1);
+    CU_ASSERT_EQUAL(at_b.at, one_way(1));
+    CU_ASSERT_STRING_EQUAL(at_b.from, "10.0.0.1");
+    static const char *const bad[] = {"10.0.0.3", "10.0.0.0", "10.0.0.02", "10.0.0", "10.0.0.2.", " 10.0.0.2",
+                                      "10.0.0.256", "11.0.0.2", ""};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *err = NULL;
+        CU_ASSERT_FALSE(host_dgram_send(w.ea, sa, bad[i], 53, "q", 1, 0, &err));
+        CU_ASSERT_TRUE(g_error_matches(err, NET_ERROR, NET_ERROR_NOT_FOUND));
+        g_clear_error(&err);
+        CU_ASSERT_PTR_NULL(host_connect(w.ea, bad[i], 80, &dialer_handler, NULL, &err));
+        CU_ASSERT_TRUE(g_error_matches(err, NET_ERROR, NET_ERROR_NOT_FOUND));
+        g_clear_error(&err);
+    }
+    acceptor ac = {0};
+    host_listener *l = host_listen(w.eb, 80, on_accept, &ac, NULL);
+    dialer d = {0};
+    CU_ASSERT_PTR_NOT_NULL(host_connect(w.ea, "10.0.0.2", 80, &dialer_handler, &d, NULL));
+    sim_run(w.sim);
+    CU_ASSERT_TRUE(d.connected);
+    CU_ASSERT_STRING_EQUAL(d.peer.host, "b"); /* the stream still names its ends by node */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ac.accepted);
+    stream_close(ac.accepted);
+    sim_run(w.sim);
+    host_unlisten(w.eb, l);
+    host_dgram_close(w.ea, sa);
+    host_dgram_close(w.eb, sb);
+    world_clear(&w);
+}
+
+/* The address rule and its text: 10.0.0.0 | (address + 1), both ways,
+ * up to the largest network. */
+static void test_address_rule(void)
+{
+    uint32_t ip = 0, addr = 0;
+    CU_ASSERT_EQUAL(net_ipv4_of(0), 0x0a000001u);
+    CU_ASSERT_EQUAL(net_ipv4_of(6), 0x0a000007u);
+    CU_ASSERT_EQUAL(net_ipv4_of(NET_MAX_NODES - 1), 0x0a000000u | NET_MAX_NODES);
+    CU_ASSERT_TRUE(net_addr_of_ipv4(net_ipv4_of(NET_MAX_NODES - 1), &addr));
+    CU_ASSERT_EQUAL(addr, NET_MAX_NODES - 1);
+    CU_ASSERT_FALSE(net_addr_of_ipv4(0x0a000000u, &addr));
+    CU_ASSERT_FALSE(net_addr_of_ipv4(0x0a000001u + NET_MAX_NODES, &addr));
+    CU_ASSERT_FALSE(net_addr_of_ipv4(0x0b000001u, &addr));
+    char text[NET_IPV4_STRLEN];
+    net_ipv4_format(net_ipv4_of(300), text);
+    CU_ASSERT_STRING_EQUAL(text, "10.0.1.45");
+    net_ipv4_format(0xffffffffu, text);
+    CU_ASSERT_STRING_EQUAL(text, "255.255.255.255");
+    CU_ASSERT_TRUE(net_ipv4_parse("10.0.1.45", &ip));
+    CU_ASSERT_EQUAL(ip, net_ipv4_of(300));
+    CU_ASSERT_TRUE(net_ipv4_parse("0.0.0.0", &ip));
+    CU_ASSERT_EQUAL(ip, 0u);
+    static const char *const bad[] = {"1.2.3", "1.2.3.4.5", "1.2.3.04", "1.2.3.-4", "1.2.3.4 ", "1..3.4",
+                                      "256.0.0.1", "1.2.3.1000", "a.b.c.d", "", NULL};
+    for (size_t i = 0; i < G_N_ELEMENTS(bad); i++)
+        CU_ASSERT_FALSE(net_ipv4_parse(bad[i], &ip));
+}
+
 /* A node name longer than stream_addr holds is cut, NUL-terminated. */
 static void test_stream_address_long_name(void)
 {
@@ -528,6 +602,8 @@ int main(void)
         TEST(test_listener_port),
         TEST(test_stream_addresses),
         TEST(test_stream_address_long_name),
+        TEST(test_by_address),
+        TEST(test_address_rule),
         TEST(test_records),
     };
     return test_main("models/sim_host", tests, G_N_ELEMENTS(tests));

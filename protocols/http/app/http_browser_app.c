@@ -10,11 +10,16 @@
  * Failures: a page load fails when any of its fetches fails (no answer,
  * or an HTTP status of 400 or more), or when it is still going when the
  * run ends. Failed loads are counted apart with the reason of their first
- * failed fetch (failure_reasons.<reason>: refused, syn_timeout,
+ * failed fetch (failure_reasons.<reason>: dns, refused, syn_timeout,
  * retries_exhausted, reset, unreachable, closed, bad_response, http_<NNN>,
  * unfinished, other); page-load times are those of the loads that
  * succeeded only. When every load failed, the run failed as a whole
  * (app_run_failed).
+ *
+ * Name lookups (a host with a resolver, http_browser.h): each row's dns_s
+ * is how long the fetch waited for its connection's lookup (0 when it rode
+ * on an open connection or the host has no resolver), and that wait is
+ * the `dns` part of the breakdown, before the connection's connect.
  */
 #include <math.h>
 #include <string.h>
@@ -201,6 +206,7 @@ static double csv_time(int64_t t) { return t < 0 ? -1 : (double)t / 1e9; }
 static const struct {
     const char *key, *words;
 } reasons[] = {
+    {"dns", "name lookup failed"},
     {"refused", "connection refused"},
     {"syn_timeout", "SYN timeout (no answer to the connection request)"},
     {"retries_exhausted", "retries exhausted (no answer after repeated retransmissions)"},
@@ -223,6 +229,8 @@ static const char *fetch_failure(const http_record *rc, char *buf, size_t size)
     if (rc->status > 0 && !rc->error)
         return NULL;
     const char *e = rc->error ? rc->error : "";
+    if (g_str_has_prefix(e, HTTP_BROWSER_DNS_ERROR))
+        return "dns";
     if (!strcmp(e, stream_err_text(STREAM_ERR_REFUSED)))
         return "refused";
     if (!strcmp(e, stream_err_text(STREAM_ERR_TIMEOUT)))
@@ -247,10 +255,34 @@ typedef struct {
     int64_t part[APP_TIME__COUNT];
 } time_parts;
 
-/* When an object's time starts: its connection's connect when the
- * connection is new, its request when it rides on a connection opened
- * earlier. */
-static int64_t object_start(const http_record *rc) { return rc->reused ? rc->request_sent : rc->connect_start; }
+/* When an object's time starts: its connection's lookup, or its connect
+ * without one, when the connection is new; its request when it rides on a
+ * connection opened earlier. */
+static int64_t object_start(const http_record *rc)
+{
+    if (rc->reused)
+        return rc->request_sent;
+    return rc->dns_start >= 0 ? rc->dns_start : rc->connect_start;
+}
+
+/* How long the fetch waited for a lookup (ns): its new connection's. */
+static int64_t object_dns(const http_record *rc)
+{
+    return !rc->reused && rc->dns_start >= 0 && rc->dns_end >= rc->dns_start ? rc->dns_end - rc->dns_start : 0;
+}
+
+/* Explains [s, end] of one object (s at or after its start): the part
+ * before its connection's connect, while the lookup ran, is dns; the
+ * world's walk explains the rest. */
+static void explain_span(const app_world *w, const browser_inst *d, const http_record *rc, int64_t s, int64_t end,
+                         int64_t part[APP_TIME__COUNT])
+{
+    int64_t from = s;
+    if (!rc->reused && rc->dns_start >= 0 && rc->connect_start > s)
+        from = MIN(rc->connect_start, end);
+    app_world_explain(w, d->spec->host, from, end, part);
+    part[APP_TIME_DNS] += from - s;
+}
 
 /* Explains every finished object of one browser (an array beside its
  * records). */
@@ -266,7 +298,7 @@ static time_parts *explain_objects(const app_world *w, const browser_inst *d)
         tp[k].ok = true;
         tp[k].start = s;
         tp[k].end = rc->last_byte;
-        app_world_explain(w, d->spec->host, s, rc->last_byte, tp[k].part);
+        explain_span(w, d, rc, s, rc->last_byte, tp[k].part);
     }
     return tp;
 }
@@ -299,7 +331,7 @@ static void explain_page(const app_world *w, const browser_inst *d, const http_p
             break;
         out->part[APP_TIME_OTHER] += t - tp[cur].end;
         int64_t s = MAX(tp[cur].start, pg->start), part[APP_TIME__COUNT];
-        app_world_explain(w, d->spec->host, s, tp[cur].end, part);
+        explain_span(w, d, &g_array_index(recs, http_record, cur), s, tp[cur].end, part);
         for (int i = 0; i < APP_TIME__COUNT; i++)
             out->part[i] += part[i];
         t = s;
@@ -337,10 +369,13 @@ static void browser_rows(const browser_inst *d, const time_parts *tp, app_collec
         char buf[16];
         const char *why = fetch_failure(rc, buf, sizeof buf);
         char *cols = parts_columns(&tp[k]);
-        app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%.9f,%.9f,%.9f,%.9f,%d,%" G_GUINT64_FORMAT ",%s,%s%s", d->spec->name,
-                rc->url, rc->conn, csv_time(rc->connect_start), csv_time(rc->request_sent),
+        GString *dns = g_string_new("");
+        append_ns(dns, object_dns(rc));
+        app_row(out, "%s,%s,%" G_GUINT64_FORMAT ",%s,%.9f,%.9f,%.9f,%.9f,%d,%" G_GUINT64_FORMAT ",%s,%s%s", d->spec->name,
+                rc->url, rc->conn, dns->str, csv_time(rc->connect_start), csv_time(rc->request_sent),
                 csv_time(rc->first_byte), csv_time(rc->last_byte), rc->status, rc->bytes,
                 rc->cache ? rc->cache : rc->from_cache ? "revalidated" : "", why ? why : "", cols);
+        g_string_free(dns, TRUE);
         g_free(cols);
     }
 }
@@ -507,7 +542,7 @@ static char *reported_reasons(const app_view *m)
 }
 
 /* The parts after the formula's, as the report names them. */
-static const char *const browser_rest[][2] = {{"server", "server"},           {"slow_start", "slow start"},
+static const char *const browser_rest[][2] = {{"dns", "dns"},           {"server", "server"},           {"slow_start", "slow start"},
                                               {"queueing", "queueing"},       {"delayed_ack", "delayed ACKs"},
                                               {"retransmission", "retransmissions"}, {"other", "other"}};
 
@@ -552,7 +587,10 @@ static void browser_report(const app_view *m, app_report_style style, GString *o
         for (size_t i = 0; i < G_N_ELEMENTS(browser_rest); i++) {
             char key[64];
             g_snprintf(key, sizeof key, "breakdown.%s_s", browser_rest[i][0]);
-            g_string_append_printf(out, " + %s %.3f", browser_rest[i][1], app_view_metric(m, key) * 1e3);
+            double v = app_view_metric(m, key);
+            if (!strcmp(browser_rest[i][0], "dns") && !(v > 0))
+                continue; /* no lookups (no resolver): the line reads as it always did */
+            g_string_append_printf(out, " + %s %.3f", browser_rest[i][1], v * 1e3);
         }
         g_string_append_printf(out, " = simulated %.3f\n", total * 1e3);
     }
@@ -1065,8 +1103,8 @@ const app_type http_browser_app = {
     .free = browser_free,
     .collect = browser_collect,
     .csv_file = "requests.csv",
-    .csv_header = "client,url,connection,connect_start_s,request_sent_s,first_byte_s,last_byte_s,status,bytes,cache,"
-                  "failure,elapsed_s,bd_connect_s,bd_request_s,bd_server_s,bd_response_s,bd_queueing_s,bd_slow_start_s,"
+    .csv_header = "client,url,connection,dns_s,connect_start_s,request_sent_s,first_byte_s,last_byte_s,status,bytes,"
+                  "cache,failure,elapsed_s,bd_dns_s,bd_connect_s,bd_request_s,bd_server_s,bd_response_s,bd_queueing_s,bd_slow_start_s,"
                   "bd_delayed_ack_s,bd_retransmission_s,bd_other_s",
     .headlines = browser_headlines,
     .formulas = browser_formulas,

@@ -31,7 +31,7 @@
 #define SHIPPED APPSIM_SOURCE_DIR "/scenarios"
 
 /* The breakdown columns of requests.csv, in order after elapsed_s. */
-enum { BD_CONNECT, BD_REQUEST, BD_SERVER, BD_RESPONSE, BD_QUEUEING, BD_SLOW_START, BD_DELACK, BD_RETX, BD_OTHER, BD_N };
+enum { BD_DNS, BD_CONNECT, BD_REQUEST, BD_SERVER, BD_RESPONSE, BD_QUEUEING, BD_SLOW_START, BD_DELACK, BD_RETX, BD_OTHER, BD_N };
 
 static char *tmp_root;
 
@@ -57,11 +57,11 @@ static int64_t parse_ns(const char *s)
 typedef struct {
     bool explained;
     double connect_start, request_sent, last_byte;
-    int64_t elapsed, part[BD_N];
+    int64_t dns, elapsed, part[BD_N];
 } bd_row;
 
 /* The rows of a run's requests.csv (header: run, client, url, connection,
- * connect_start_s, request_sent_s, first_byte_s, last_byte_s, status,
+ * dns_s, connect_start_s, request_sent_s, first_byte_s, last_byte_s, status,
  * bytes, cache, failure, elapsed_s, then the parts). */
 static GArray *rows_of(const run_result *res)
 {
@@ -70,21 +70,23 @@ static GArray *rows_of(const run_result *res)
         const run_csv *c = g_ptr_array_index(res->csvs, i);
         if (strcmp(c->file, "requests.csv"))
             continue;
-        CU_ASSERT_PTR_NOT_NULL(strstr(c->header, "elapsed_s,bd_connect_s"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(c->header, "connection,dns_s,connect_start_s"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(c->header, "elapsed_s,bd_dns_s,bd_connect_s"));
         char **lines = g_strsplit(c->rows->str, "\n", -1);
         for (char **l = lines; *l; l++) {
             if (!**l)
                 continue;
             char **f = g_strsplit(*l, ",", -1);
             bd_row r = {0};
-            if (g_strv_length(f) == 13 + BD_N) {
-                r.connect_start = g_ascii_strtod(f[4], NULL);
-                r.request_sent = g_ascii_strtod(f[5], NULL);
-                r.last_byte = g_ascii_strtod(f[7], NULL);
-                r.explained = *f[12] != '\0';
-                r.elapsed = r.explained ? parse_ns(f[12]) : 0;
+            if (g_strv_length(f) == 14 + BD_N) {
+                r.dns = parse_ns(f[4]);
+                r.connect_start = g_ascii_strtod(f[5], NULL);
+                r.request_sent = g_ascii_strtod(f[6], NULL);
+                r.last_byte = g_ascii_strtod(f[8], NULL);
+                r.explained = *f[13] != '\0';
+                r.elapsed = r.explained ? parse_ns(f[13]) : 0;
                 for (int k = 0; k < BD_N; k++)
-                    r.part[k] = r.explained ? parse_ns(f[13 + k]) : 0;
+                    r.part[k] = r.explained ? parse_ns(f[14 + k]) : 0;
             } else {
                 CU_FAIL("a requests.csv row without its breakdown columns");
             }
@@ -117,13 +119,17 @@ static void check_run(const char *name, guint k, const run_result *res)
                    sum, r->elapsed);
         CU_ASSERT_EQUAL(sum, r->elapsed);
         CU_ASSERT_FALSE(negative);
+        /* No host here has a resolver: no lookup, nothing charged to dns
+         * (test_browser_dns.c has the runs with lookups). */
+        CU_ASSERT_EQUAL(r->dns, 0);
+        CU_ASSERT_EQUAL(r->part[BD_DNS], 0);
         /* elapsed = last byte - start (the CSV's times are printed to the ns) */
         double start = r->connect_start, alt = r->request_sent;
         double e = (double)r->elapsed / 1e9;
         CU_ASSERT_TRUE(fabs(r->last_byte - start - e) < 2e-9 || fabs(r->last_byte - alt - e) < 2e-9);
     }
     CU_ASSERT_TRUE(explained > 0);
-    static const char *const parts[] = {"connect", "request", "server", "response", "queueing", "slow_start",
+    static const char *const parts[] = {"dns", "connect", "request", "server", "response", "queueing", "slow_start",
                                         "delayed_ack", "retransmission", "other"};
     double sum = 0, total = run_result_metric(res, "breakdown.sum.page_load_s");
     for (size_t p = 0; p < G_N_ELEMENTS(parts); p++) {
