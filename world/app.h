@@ -23,8 +23,9 @@
  *   table, `outputs.metric`) and the rows of its own CSV file;
  * - its textbook formulas, by name (`outputs.formula`);
  * - what the timeline and the transcript need: the pair of hosts a
- *   dialogue goes between, a label for a packet's payload, and a parser
- *   that turns each direction's bytes into messages.
+ *   dialogue goes between (or, for a timeline, up to
+ *   APP_TIMELINE_MAX_COLUMNS hosts), a label for a packet's payload, and a
+ *   parser that turns each direction's bytes into messages.
  *
  * Layering: this header includes only the seams and GLib. The world
  * (world/) implements the reader, the world handles and the sinks; the
@@ -128,6 +129,9 @@ bool app_reader_host(app_reader *r, const char *key, const char *name);
 
 typedef struct app_world app_world;
 
+/* The most hosts (columns) a timeline follows (app_type.columns). */
+#define APP_TIMELINE_MAX_COLUMNS 8
+
 /* One application of a scenario, as loaded. */
 typedef struct {
     char *name;           /* unique in the scenario */
@@ -145,8 +149,9 @@ uint64_t app_world_seed(const app_world *w);
 /* An application that holds the run open (APP_HOLD_UNTIL_DONE) calls this
  * once when it is done; the run stops when the last one has. */
 void app_world_done(app_world *w);
-/* The followed application (see `endpoints`) calls this when its first
- * exchange is over: the timeline draws that exchange only. */
+/* The followed application (the first whose type has `columns` or
+ * `endpoints`) calls this when its first exchange is over: the timeline
+ * draws that exchange only. */
 void app_world_first_exchange_done(app_world *w);
 /* The i-th application of the scenario ("apps" order), NULL past the end. */
 const app_spec *app_world_app(const app_world *w, guint i);
@@ -429,8 +434,21 @@ struct app_type {
     /* Optional: the two hosts a timeline and a transcript follow. `server`
      * is a new string. */
     bool (*endpoints)(const app_spec *a, char **server);
+    /* Optional: the hosts a timeline follows, left to right, when there
+     * are more than the `endpoints` pair (DNS: the requesting host, its
+     * local server, root, TLD and authoritative servers). Fills hosts[0..n)
+     * with new strings (the world frees them), n <= max (max is
+     * APP_TIMELINE_MAX_COLUMNS), and returns n. Called before any
+     * application starts, so `w` serves app_world_find and app_world_path
+     * only. Names that are not nodes, and repeats, are left out; with fewer
+     * than two hosts left, the type's `endpoints` pair is followed if it
+     * has one, else the next application. The transcript and the run's
+     * `rtt_s` still follow the `endpoints` pair. */
+    size_t (*columns)(const app_world *w, const app_spec *a, char **hosts, size_t max);
     const app_dialogue *dialogue;     /* optional: for connections to its ports */
-    /* Optional: a packet's label from its payload (NULL: "data [N B]"). */
+    /* Optional: a packet's label from its payload, for TCP segments and UDP
+     * datagrams to or from a port the type listens on (NULL, or a packet
+     * without modelled bytes: "data [N B]" for TCP, "UDP [N B]" for UDP). */
     char *(*label)(const uint8_t *data, size_t len);
     /* Optional: lines for the stdout report of a run (two spaces of indent
      * for SINGLE, four for CASE). */

@@ -436,6 +436,52 @@ static const app_spec *followed_pair(const app_world *w, node_t **client, node_t
     return NULL;
 }
 
+/* The hosts (distinct, at most APP_TIMELINE_MAX_COLUMNS) that `a`'s type
+ * names for a timeline: its `columns`, or else its `endpoints` pair. */
+static guint app_columns(const app_world *w, const app_spec *a, node_t **cols)
+{
+    guint n = 0;
+    if (a->type->columns) {
+        char *hosts[APP_TIMELINE_MAX_COLUMNS] = {0};
+        size_t k = a->type->columns(w, a, hosts, APP_TIMELINE_MAX_COLUMNS);
+        /* Not MIN() around the call: it would call the hook twice. */
+        k = MIN(k, (size_t)APP_TIMELINE_MAX_COLUMNS);
+        for (size_t i = 0; i < k; i++) {
+            node_t *node = hosts[i] ? net_node_by_name(w->net, hosts[i]) : NULL;
+            bool seen = false;
+            for (guint j = 0; j < n && !seen; j++)
+                seen = cols[j] == node;
+            if (node && !seen)
+                cols[n++] = node;
+            g_free(hosts[i]);
+        }
+        if (n >= 2)
+            return n;
+    }
+    char *srv = NULL;
+    n = 0;
+    if (a->type->endpoints && a->type->endpoints(a, &srv)) {
+        cols[0] = net_node_by_name(w->net, a->host);
+        cols[1] = srv ? net_node_by_name(w->net, srv) : NULL;
+        n = cols[0] && cols[1] ? 2 : 0;
+    }
+    g_free(srv);
+    return n;
+}
+
+/* The hosts the timeline follows, left to right: those of the first
+ * application whose type names at least two (app_columns). Returns how
+ * many (0: none). O(applications x columns^2). */
+static guint followed_columns(const app_world *w, node_t **cols)
+{
+    for (guint i = 0; i < w->run->apps->len; i++) {
+        guint n = app_columns(w, &g_array_index(w->run->apps, app_spec, i), cols);
+        if (n >= 2)
+            return n;
+    }
+    return 0;
+}
+
 static void world_free(app_world *w)
 {
     const GArray *apps = w->run->apps;
@@ -735,17 +781,20 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     run_result *res = NULL;
     pcap_out *pcap = NULL;
     transcript *tr = NULL;
-    node_t *client = NULL, *server = NULL;
+    node_t *client = NULL, *server = NULL, *cols[APP_TIMELINE_MAX_COLUMNS];
+    guint ncols = 0;
     if (!build_network(&w, r, err) || (opt && opt->pcap_dir && !(pcap = pcap_out_new(w.net, opt->pcap_dir, err)))) {
         g_free(world_fingerprint_finish(&w));
         goto out;
     }
-    /* Watch the followed pair from before the first application starts:
+    /* Watch the followed hosts from before the first application starts:
      * a connection may send its SYN from inside start(). */
     collect_names(&w);
     followed_pair(&w, &client, &server);
-    if (opt && opt->timeline && client && server)
-        world_timeline_start(&w, client, server);
+    if (opt && opt->timeline)
+        ncols = followed_columns(&w, cols);
+    if (ncols >= 2)
+        world_timeline_start(&w, cols, ncols);
     if (opt && opt->transcript && client && server)
         tr = transcript_new(w.net, client, server, 400, dialogue_at, &w);
     if (!start_apps(&w, err)) {
@@ -786,8 +835,9 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     if (w.arrows) {
         res->arrows = w.arrows;
         w.arrows = NULL;
-        res->columns[0] = g_strdup(node_name(client));
-        res->columns[1] = g_strdup(node_name(server));
+        res->columns = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < ncols; i++)
+            g_ptr_array_add(res->columns, g_strdup(node_name(cols[i])));
     }
 out:
     pcap_out_free(pcap);
@@ -816,8 +866,8 @@ void run_result_free(run_result *res)
         g_array_free(res->links, TRUE);
     if (res->arrows)
         g_array_free(res->arrows, TRUE);
-    g_free(res->columns[0]);
-    g_free(res->columns[1]);
+    if (res->columns)
+        g_ptr_array_free(res->columns, TRUE);
     g_free(res->fingerprint);
     g_free(res->transcript);
     g_free(res->failed);
