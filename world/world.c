@@ -447,7 +447,7 @@ static guint app_columns(const app_world *w, const app_spec *a, node_t **cols)
         /* Not MIN() around the call: it would call the hook twice. */
         k = MIN(k, (size_t)APP_TIMELINE_MAX_COLUMNS);
         for (size_t i = 0; i < k; i++) {
-            node_t *node = hosts[i] ? net_node_by_name(w->net, hosts[i]) : NULL;
+            node_t *node = node_named(w, hosts[i]);
             bool seen = false;
             for (guint j = 0; j < n && !seen; j++)
                 seen = cols[j] == node;
@@ -462,7 +462,7 @@ static guint app_columns(const app_world *w, const app_spec *a, node_t **cols)
     n = 0;
     if (a->type->endpoints && a->type->endpoints(a, &srv)) {
         cols[0] = net_node_by_name(w->net, a->host);
-        cols[1] = srv ? net_node_by_name(w->net, srv) : NULL;
+        cols[1] = node_named(w, srv);
         n = cols[0] && cols[1] ? 2 : 0;
     }
     g_free(srv);

@@ -563,15 +563,11 @@ static double datagram(const app_world *w, const char *from, const char *to, siz
     return app_path_datagram_s(&p, bytes + app_world_header_bytes(w, true));
 }
 
-static double dns_lookup_formula(const app_world *w, const app_spec *a, const app_view *m)
+/* The client a lookup is followed from: the first that runs an
+ * application the run waits for (a browser, a workload: the ones that
+ * look names up), else the first client. Borrowed from the scenario. */
+static const char *lookup_client(const app_world *w, const app_spec *a)
 {
-    (void)m;
-    const resolver_spec *s = a->cfg;
-    const char *name = s->lookup ? s->lookup : (s->warm && s->warm->len ? g_ptr_array_index(s->warm, 0) : NULL);
-    if (!name)
-        return NAN;
-    /* the client: the first that runs an application the run waits for
-     * (a browser, a workload: the ones that look names up), else the first */
     GPtrArray *clients = client_hosts(w, a);
     const char *client = clients->len ? g_ptr_array_index(clients, 0) : NULL;
     bool found = false;
@@ -584,24 +580,82 @@ static double dns_lookup_formula(const app_world *w, const app_spec *a, const ap
             }
     }
     g_ptr_array_free(clients, TRUE);
-    if (!client)
-        return NAN;
+    return client;
+}
+
+/* The first server the local one asks: its forward_to's dns-server, or
+ * the first root. */
+static const app_spec *first_server(const app_world *w, const app_spec *a)
+{
+    const resolver_spec *s = a->cfg;
     const app_spec *first = NULL;
-    bool recursive = s->mode == 1;
-    if (recursive) {
+    if (s->mode == 1) {
         for (guint i = 0; !first && app_world_app(w, i); i++) {
             const app_spec *x = app_world_app(w, i);
             if (!strcmp(x->type->type, "dns-server") && !strcmp(x->host, s->forward_to))
                 first = x;
         }
-    } else {
-        GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
-        GArray *hints = root_hints(w, s, keep);
-        if (hints->len)
-            first = server_at(w, g_array_index(hints, dns_server_hint, 0).address);
-        g_array_free(hints, TRUE);
-        g_ptr_array_free(keep, TRUE);
+        return first;
     }
+    GPtrArray *keep = g_ptr_array_new_with_free_func(g_free);
+    GArray *hints = root_hints(w, s, keep);
+    if (hints->len)
+        first = server_at(w, g_array_index(hints, dns_server_hint, 0).address);
+    g_array_free(hints, TRUE);
+    g_ptr_array_free(keep, TRUE);
+    return first;
+}
+
+/* The timeline's hosts: the client, the local server, the servers a cold
+ * lookup of `lookup` asks (root, TLD, authoritative), and the host its
+ * answer names (the web server a page load goes on to). */
+static size_t resolver_columns(const app_world *w, const app_spec *a, char **hosts, size_t max)
+{
+    const resolver_spec *s = a->cfg;
+    const char *name = s->lookup ? s->lookup : (s->warm && s->warm->len ? g_ptr_array_index(s->warm, 0) : NULL);
+    const char *client = lookup_client(w, a);
+    size_t n = 0;
+    if (!client || max < 2)
+        return 0;
+    hosts[n++] = g_strdup(client);
+    hosts[n++] = g_strdup(a->host);
+    const app_spec *first = first_server(w, a);
+    walk_step steps[WALK_MAX];
+    int k = name && first ? walk(w, a->host, first, false, name, steps) : -1;
+    for (int i = 0; i < k && n < max; i++)
+        hosts[n++] = g_strdup(steps[i].to);
+    if (k > 0 && n < max) {
+        const dns_msg *fin = &steps[k - 1].answer;
+        for (guint i = 0; i < dns_msg_count(fin, DNS_SEC_ANSWER); i++) {
+            const dns_rr *rr = dns_msg_rr(fin, DNS_SEC_ANSWER, i);
+            if (rr->type != DNS_T_A)
+                continue;
+            char *ip = dns_rr_addr_text(rr);
+            const char *node = app_world_node_of_address(w, ip);
+            g_free(ip);
+            if (node) {
+                hosts[n++] = g_strdup(node);
+                break;
+            }
+        }
+    }
+    if (k > 0)
+        walk_clear(steps, k);
+    return n;
+}
+
+static double dns_lookup_formula(const app_world *w, const app_spec *a, const app_view *m)
+{
+    (void)m;
+    const resolver_spec *s = a->cfg;
+    const char *name = s->lookup ? s->lookup : (s->warm && s->warm->len ? g_ptr_array_index(s->warm, 0) : NULL);
+    if (!name)
+        return NAN;
+    const char *client = lookup_client(w, a);
+    if (!client)
+        return NAN;
+    bool recursive = s->mode == 1;
+    const app_spec *first = first_server(w, a);
     if (!first)
         return NAN;
     walk_step steps[WALK_MAX];
@@ -674,5 +728,6 @@ const app_type dns_resolver_app = {
     .headlines = resolver_headlines,
     .formulas = resolver_formulas,
     .label = dns_app_label,
+    .columns = resolver_columns,
     .report = resolver_report,
 };
