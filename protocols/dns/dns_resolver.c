@@ -107,6 +107,8 @@ typedef struct {
 typedef struct {
     hook *h;
     host_lookup_fn fn;
+    host_records_fn records_fn; /* a record lookup (lookup_records) */
+    uint16_t qtype;
     void *ud;
 } hook_call;
 
@@ -1054,6 +1056,8 @@ static GPtrArray *copy_servers(const dns_server_hint *h, guint n)
 }
 
 static uint64_t hook_lookup(host_resolver *hr, const char *name, host_lookup_fn fn, void *ud);
+static uint64_t hook_lookup_records(host_resolver *hr, const char *name, const char *type, host_records_fn fn,
+                                    void *ud);
 static void hook_cancel(host_resolver *hr, uint64_t id);
 
 dns_resolver *dns_resolver_new(host_env *env, const dns_resolver_config *config, GError **err)
@@ -1115,6 +1119,7 @@ dns_resolver *dns_resolver_new(host_env *env, const dns_resolver_config *config,
     g_queue_init(&r->clients);
     r->hook.base.lookup = hook_lookup;
     r->hook.base.cancel = hook_cancel;
+    r->hook.base.lookup_records = hook_lookup_records;
     r->hook.r = r;
     if (!c.port_per_query) {
         r->sock = host_dgram_open(env, 0, on_shared_dgram, r, err);
@@ -1276,6 +1281,53 @@ static uint64_t hook_lookup(host_resolver *hr, const char *name, host_lookup_fn 
     c->fn = fn;
     c->ud = ud;
     return lookup_full(h->r, name, DNS_T_A, hook_done, c, g_free);
+}
+
+/* The answer of a record lookup: the data of the records of the type
+ * asked, as text (dns_rr_to_text without its first four fields). */
+static void hook_records_done(void *ud, const dns_lookup_result *res)
+{
+    hook_call *c = ud;
+    if (res->failure != DNS_LOOKUP_OK || (res->rcode != DNS_RCODE_NOERROR)) {
+        const char *why = res->failure != DNS_LOOKUP_OK ? dns_lookup_failure_name(res->failure)
+                                                         : dns_rcode_name(res->rcode);
+        GError *err = g_error_new(DNS_RESOLVER_ERROR, DNS_RESOLVER_ERROR_LOOKUP, "%s: %s", res->name,
+                                  why ? why : "error");
+        c->records_fn(c->ud, NULL, 0, err);
+        g_error_free(err);
+        g_free(c);
+        return;
+    }
+    GPtrArray *data = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < res->answer->len; i++) {
+        const dns_rr *rr = &g_array_index(res->answer, dns_rr, i);
+        if (rr->type != c->qtype)
+            continue;
+        char *text = dns_rr_to_text(rr);
+        gchar **f = g_strsplit(text, " ", 5);
+        if (g_strv_length(f) == 5)
+            g_ptr_array_add(data, g_strdup(f[4]));
+        g_strfreev(f);
+        g_free(text);
+    }
+    c->records_fn(c->ud, (const char *const *)data->pdata, data->len, NULL);
+    g_ptr_array_free(data, TRUE);
+    g_free(c);
+}
+
+static uint64_t hook_lookup_records(host_resolver *hr, const char *name, const char *type, host_records_fn fn,
+                                    void *ud)
+{
+    hook *h = (hook *)hr;
+    uint16_t qtype = dns_type_parse(type);
+    if (!qtype || qtype == DNS_T_OPT || qtype == DNS_T_ANY)
+        return 0;
+    hook_call *c = g_new0(hook_call, 1);
+    c->h = h;
+    c->records_fn = fn;
+    c->qtype = qtype;
+    c->ud = ud;
+    return lookup_full(h->r, name, qtype, hook_records_done, c, g_free);
 }
 
 static void hook_cancel(host_resolver *hr, uint64_t id) { dns_resolver_cancel(((hook *)hr)->r, id); }
