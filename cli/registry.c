@@ -1,12 +1,16 @@
 /* registry: the application types, in the order docs and errors list them. */
 #include "registry.h"
 
+#include "protocols/dns/app/dns_apps.h"
 #include "protocols/http/app/http_apps.h"
 
 static const app_type *const types[] = {
     &http_server_app,
     &http_browser_app,
     &cache_workload_app,
+    &dns_server_app,
+    &dns_resolver_app,
+    &dns_workload_app,
 };
 
 static const app_registry registry = {types, G_N_ELEMENTS(types)};

@@ -81,7 +81,15 @@ static void report_cases(const scenario *sc, run_result *const *res, const scn_a
     for (guint i = 0; i < x->values->len; i++) {
         const run_result *r = res[i];
         printf("\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
-        if (!type_lines(types, r, APP_REPORT_CASE)) {
+        /* the headline beside the textbook when there is one; else only
+         * when the types have nothing to say */
+        bool textbook = isfinite(r->formula_s) && run_formula_predicts(r, scenario_registry(sc), metric);
+        if (textbook) {
+            printf("    %s: ", mname);
+            print_value(0, run_result_headline(r, scenario_registry(sc), metric));
+            printf("   (textbook: %.4f)\n", r->formula_s);
+        }
+        if (!type_lines(types, r, APP_REPORT_CASE) && !textbook) {
             printf("    %s: ", mname);
             print_value(0, run_result_headline(r, scenario_registry(sc), metric));
             printf("\n");

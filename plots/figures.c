@@ -232,10 +232,9 @@ bool figures_breakdown(const scenario *sc, run_result *const *res, const char *d
 bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err)
 {
     *drawn = false;
-    if (!r->arrows || r->arrows->len == 0)
+    if (!r->arrows || r->arrows->len == 0 || !r->columns || r->columns->len < 2)
         return true;
-    const char *cols[2] = {r->columns[0], r->columns[1]};
-    /* mark the first round trip: the SYN out and the SYN-ACK back */
+    int ncols = (int)r->columns->len;
     timeline_mark marks[1];
     size_t nmarks = 0;
     timeline_arrow *a = g_new(timeline_arrow, r->arrows->len);
@@ -243,12 +242,20 @@ bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, 
         const run_arrow *ra = &g_array_index(r->arrows, run_arrow, i);
         a[i] = (timeline_arrow){ra->t_send, ra->t_recv, ra->from, ra->to, ra->label};
     }
-    if (r->arrows->len >= 2) {
-        marks[0] = (timeline_mark){a[0].t_send, a[1].t_recv, 0};
+    /* Mark the first round trip beside its sender: between a pair, the
+     * first two packets (the SYN out and the SYN-ACK back); among more
+     * hosts, only when the first two packets go there and back between
+     * the same two hosts (a relay's first packet is no round trip). */
+    bool round_trip = r->arrows->len >= 2 && a[1].from == a[0].to && a[1].to == a[0].from;
+    if (r->arrows->len >= 2 && (ncols == 2 || round_trip)) {
+        marks[0] = (timeline_mark){a[0].t_send, a[1].t_recv, ncols == 2 ? 0 : a[0].from};
         nmarks = 1;
     }
-    char *title = g_strdup_printf("%s: one page load, packet by packet", scenario_name(sc));
-    timeline_spec t = {.name = "timeline", .title = title, .columns = cols, .ncolumns = 2,
+    char *title = g_strdup_printf(ncols == 2 ? "%s: one page load, packet by packet"
+                                             : "%s: the first exchange, packet by packet",
+                                  scenario_name(sc));
+    timeline_spec t = {.name = "timeline", .title = title,
+                       .columns = (const char *const *)r->columns->pdata, .ncolumns = ncols,
                        .arrows = a, .narrows = r->arrows->len, .marks = marks, .nmarks = nmarks};
     bool ok = timeline_write(&t, dir, drawn, err);
     g_free(a);

@@ -39,6 +39,12 @@
  * fewest other arrows, round-trip marks and host axes. Its cost is
  * O(n^2) box tests for n arrows (14 candidates each); above
  * PLOT_LAYOUT_MAX_ARROWS arrows it falls back to a fixed staggering, O(n).
+ * Host axes share about TL_WIDE_PX pixels; the distance between two grows
+ * (up to TL_COLUMN_PX) when their names, estimated at TL_HOST_CHAR_PX a
+ * character, would otherwise meet, and the room beside the first and last
+ * axis when their names would pass the image's edge. An arrow between
+ * hosts that are not neighbours is drawn across the axes between them;
+ * the label search avoids those axes as it avoids every host axis.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -783,6 +789,8 @@ enum {
     TL_MAX_PLOT_H = 4400,
 };
 #define TL_SIDE_COLUMNS 0.3  /* room left of the first and right of the last axis */
+#define TL_HOST_CHAR_PX 8.5  /* mean advance of a host name's character (12 points) */
+#define TL_HOST_GAP_PX 16.0  /* least room between two neighbouring host names */
 #define TL_LABEL_FONT 8      /* points */
 #define TL_CHAR_PX 5.4       /* mean advance of a label character at that size */
 #define TL_LABEL_H 12.0      /* label box height, pixels */
@@ -962,6 +970,17 @@ static bool check_timeline(const timeline_spec *t, GError **err)
     return true;
 }
 
+/* About how wide host c's name is above its axis, pixels. O(length). */
+static double host_name_px(const timeline_spec *t, int c)
+{
+    if (!t->columns[c])
+        return 7 * TL_HOST_CHAR_PX; /* written "host <c>" */
+    char *name = clean_text(t->columns[c]);
+    double px = (double)g_utf8_strlen(name, -1) * TL_HOST_CHAR_PX;
+    g_free(name);
+    return px;
+}
+
 static tl_geom timeline_geometry(const timeline_spec *t)
 {
     tl_geom g;
@@ -987,6 +1006,19 @@ static tl_geom timeline_geometry(const timeline_spec *t)
     g.xmax = cols - 1 + TL_SIDE_COLUMNS;
     /* Many hosts share about TL_WIDE_PX, down to TL_MIN_COLUMN_PX each. */
     double col_px = CLAMP(TL_WIDE_PX / (g.xmax - g.xmin), TL_MIN_COLUMN_PX, TL_COLUMN_PX);
+    /* Wider, up to TL_COLUMN_PX, when two neighbouring host names need it;
+     * more room at the sides, up to a column, when the first or the last
+     * name would pass the image's edge. Short names change nothing. */
+    for (int c = 0; c + 1 < t->ncolumns; c++) {
+        double need = (host_name_px(t, c) + host_name_px(t, c + 1)) / 2 + TL_HOST_GAP_PX;
+        col_px = MAX(col_px, MIN(need, (double)TL_COLUMN_PX));
+    }
+    if (t->ncolumns > 0) {
+        double left = host_name_px(t, 0) / 2 + TL_HOST_GAP_PX / 2 - TL_MARGIN_L;
+        double right = host_name_px(t, t->ncolumns - 1) / 2 + TL_HOST_GAP_PX / 2 - TL_MARGIN_R;
+        g.xmin = -CLAMP(left / col_px, TL_SIDE_COLUMNS, 1.0);
+        g.xmax = cols - 1 + CLAMP(right / col_px, TL_SIDE_COLUMNS, 1.0);
+    }
     int plot_w = (int)lround((g.xmax - g.xmin) * col_px);
     size_t want = t->narrows * TL_ARROW_PX;
     int plot_h = (int)CLAMP(want, (size_t)TL_MIN_PLOT_H, (size_t)TL_MAX_PLOT_H);
@@ -1348,7 +1380,9 @@ static GString *stacked_script(const plot_stacked_spec *b)
                         "set yrange [0:*]\n");
     for (size_t k = 0; k < b->nparts; k++)
         g_string_append_printf(gp, "set style line %zu linecolor rgb '%s'\n", k + 1,
-                               k < NPALETTE ? palette[k] : "#d9d9d9"); /* light grey past the palette */
+                               k < NPALETTE       ? palette[k]
+                               : k == NPALETTE ? "#f0e442"  /* the palette's yellow, kept for the ninth part */
+                                               : "#d9d9d9"); /* light grey past it */
     gp_section(gp, "The data");
     g_string_append_printf(gp, "data = '%s.dat'\n", b->name);
     GString *plot = g_string_new("plot ");

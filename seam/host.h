@@ -111,10 +111,23 @@ typedef struct {
  * message for the user: "www.example.com: NXDOMAIN"). */
 typedef void (*host_lookup_fn)(void *ud, const char *address, const GError *err);
 
+/* A record lookup's answer: the data of the records of the type asked,
+ * in answer order, CNAMEs followed, each in master-file form without
+ * owner, TTL, class and type ("10 mx1.example.com." for MX, "192.0.2.1"
+ * for A), borrowed for the call; n = 0 and err NULL: the name exists
+ * without such records; err: the name does not exist, or the lookup
+ * failed. */
+typedef void (*host_records_fn)(void *ud, const char *const *data, size_t n, const GError *err);
+
 typedef struct host_resolver host_resolver;
 struct host_resolver {
     /* Starts a lookup of `name`'s address; returns its id (never 0). */
     uint64_t (*lookup)(host_resolver *r, const char *name, host_lookup_fn fn, void *ud);
+    /* Starts a lookup of `name`'s records of `type` ("MX", "TXT", "A"...;
+     * a mail server's MX lookup); returns its id (never 0; 0 for a type
+     * the resolver does not know). Cancelled with `cancel`. */
+    uint64_t (*lookup_records)(host_resolver *r, const char *name, const char *type, host_records_fn fn,
+                               void *ud);
     /* Cancels a lookup whose callback has not run; a stale id is harmless. */
     void (*cancel)(host_resolver *r, uint64_t id);
 };
@@ -186,6 +199,15 @@ static inline void host_record(host_env *e, const char *kind, const char *text)
 static inline uint64_t host_lookup(host_env *e, const char *name, host_lookup_fn fn, void *ud)
 {
     return e->resolver ? e->resolver->lookup(e->resolver, name, fn, ud) : 0;
+}
+/* Starts a lookup of `name`'s records of `type` (see host_records_fn):
+ * 0 when the host has no resolver (a scenario without DNS) or the type is
+ * unknown, else the lookup's id; the answer comes as host_lookup's does. */
+static inline uint64_t host_lookup_records(host_env *e, const char *name, const char *type, host_records_fn fn,
+                                           void *ud)
+{
+    return e->resolver && e->resolver->lookup_records ? e->resolver->lookup_records(e->resolver, name, type, fn, ud)
+                                                      : 0;
 }
 static inline void host_lookup_cancel(host_env *e, uint64_t id)
 {

@@ -23,8 +23,9 @@
  *   table, `outputs.metric`) and the rows of its own CSV file;
  * - its textbook formulas, by name (`outputs.formula`);
  * - what the timeline and the transcript need: the pair of hosts a
- *   dialogue goes between, a label for a packet's payload, and a parser
- *   that turns each direction's bytes into messages.
+ *   dialogue goes between (or, for a timeline, up to
+ *   APP_TIMELINE_MAX_COLUMNS hosts), a label for a packet's payload, and a
+ *   parser that turns each direction's bytes into messages.
  *
  * Layering: this header includes only the seams and GLib. The world
  * (world/) implements the reader, the world handles and the sinks; the
@@ -99,6 +100,8 @@ typedef struct {
 bool app_reader_table(app_reader *r, const char *const *common, const app_key *keys, void *cfg);
 bool app_reader_failed(const app_reader *r);
 bool app_reader_has(const app_reader *r, const char *key);
+/* True when `key` is present and its value is a list. */
+bool app_reader_has_list(const app_reader *r, const char *key);
 /* Fails at `key` of the current object (NULL: the object itself). */
 void app_reader_fail(app_reader *r, const char *key, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
 /* "found <what is there>, expected <expected>" at `key` (NULL: here). */
@@ -126,6 +129,9 @@ bool app_reader_host(app_reader *r, const char *key, const char *name);
 
 typedef struct app_world app_world;
 
+/* The most hosts (columns) a timeline follows (app_type.columns). */
+#define APP_TIMELINE_MAX_COLUMNS 8
+
 /* One application of a scenario, as loaded. */
 typedef struct {
     char *name;           /* unique in the scenario */
@@ -143,8 +149,9 @@ uint64_t app_world_seed(const app_world *w);
 /* An application that holds the run open (APP_HOLD_UNTIL_DONE) calls this
  * once when it is done; the run stops when the last one has. */
 void app_world_done(app_world *w);
-/* The followed application (see `endpoints`) calls this when its first
- * exchange is over: the timeline draws that exchange only. */
+/* The followed application (the first whose type has `columns` or
+ * `endpoints`) calls this when its first exchange is over: the timeline
+ * draws that exchange only. */
 void app_world_first_exchange_done(app_world *w);
 /* The i-th application of the scenario ("apps" order), NULL past the end. */
 const app_spec *app_world_app(const app_world *w, guint i);
@@ -158,6 +165,10 @@ bool app_world_node_address(const app_world *w, const char *node, char out[16]);
  * (borrowed from the world, valid for the run), or NULL when it is no
  * node's. O(length of the literal). */
 const char *app_world_node_of_address(const app_world *w, const char *address);
+
+/* The node a name stands for: a node's own name, its address literal,
+ * or a name an application gave it (app_type.names); NULL when none. */
+const char *app_world_node_named(const app_world *w, const char *name);
 
 /* A path across the network, hop by hop. */
 typedef struct {
@@ -176,7 +187,13 @@ typedef struct {
     double bottleneck_bps;
 } app_path;
 
+/* `from` and `to` are taken as app_world_node_named takes them. */
 bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out);
+/* The time one packet of `bytes` (headers included) takes across an idle
+ * path: on every hop its transmission, rounded up to the nanosecond as
+ * the links do (ceil(8 L 1e9 / R) ns), and the propagation delay; in
+ * seconds. */
+double app_path_datagram_s(const app_path *p, uint64_t bytes);
 
 /* One direction of a link (the one leaving `from`), now. */
 typedef struct {
@@ -321,7 +338,7 @@ typedef struct {
  * is in seconds and is drawn beside every headline that is a time. */
 typedef struct {
     const char *formula;  /* a name of the type's `formulas` */
-    const char *headline; /* a name of the type's `headlines` */
+    const char *headline; /* a headline's name (of this type or another) */
 } app_prediction;
 
 /* ---- dialogues: timelines and transcripts --------------------------------------- */
@@ -345,6 +362,11 @@ typedef struct {
      * has read a message head (HTTP: a HEAD request has no body). */
     void (*answering)(void *server_side, const void *client_side);
 } app_dialogue;
+
+/* ---- names of nodes --------------------------------------------------------------------- */
+
+/* Gives `node` the name `name` (a domain name, say); see app_type.names. */
+typedef void (*app_name_fn)(void *ctx, const char *name, const char *node);
 
 /* ---- application records ------------------------------------------------------------ */
 
@@ -397,6 +419,13 @@ struct app_type {
     void (*collect)(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
                     app_collect *out);
     const app_record_table *records;  /* optional: record tables it writes out (NULL kind ends) */
+    /* Optional: the names this application gives to nodes (a DNS server's
+     * A records that point at a node): called once for every application
+     * when the world is built, before any starts, with `add` for each
+     * name. Wherever the world takes a node (app_world_path, the hosts of
+     * `endpoints` and `columns`) it also takes such a name (ignoring
+     * case) or a node's address literal. */
+    void (*names)(const app_world *w, const app_spec *a, app_name_fn add, void *ctx);
     const char *csv_file;             /* optional: its CSV, e.g. "requests.csv" */
     const char *csv_header;           /* its columns after "run," */
     const app_headline *headlines;    /* ended by a NULL name; may be NULL */
@@ -405,8 +434,21 @@ struct app_type {
     /* Optional: the two hosts a timeline and a transcript follow. `server`
      * is a new string. */
     bool (*endpoints)(const app_spec *a, char **server);
+    /* Optional: the hosts a timeline follows, left to right, when there
+     * are more than the `endpoints` pair (DNS: the requesting host, its
+     * local server, root, TLD and authoritative servers). Fills hosts[0..n)
+     * with new strings (the world frees them), n <= max (max is
+     * APP_TIMELINE_MAX_COLUMNS), and returns n. Called before any
+     * application starts, so `w` serves app_world_find and app_world_path
+     * only. Names that are not nodes, and repeats, are left out; with fewer
+     * than two hosts left, the type's `endpoints` pair is followed if it
+     * has one, else the next application. The transcript and the run's
+     * `rtt_s` still follow the `endpoints` pair. */
+    size_t (*columns)(const app_world *w, const app_spec *a, char **hosts, size_t max);
     const app_dialogue *dialogue;     /* optional: for connections to its ports */
-    /* Optional: a packet's label from its payload (NULL: "data [N B]"). */
+    /* Optional: a packet's label from its payload, for TCP segments and UDP
+     * datagrams to or from a port the type listens on (NULL, or a packet
+     * without modelled bytes: "data [N B]" for TCP, "UDP [N B]" for UDP). */
     char *(*label)(const uint8_t *data, size_t len);
     /* Optional: lines for the stdout report of a run (two spaces of indent
      * for SINGLE, four for CASE). */

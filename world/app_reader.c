@@ -54,6 +54,8 @@ bool app_reader_failed(const app_reader *r) { return r->c->failed; }
 
 bool app_reader_has(const app_reader *r, const char *key) { return scn_get(r->cur, key) != NULL; }
 
+bool app_reader_has_list(const app_reader *r, const char *key) { return cJSON_IsArray(scn_get(r->cur, key)); }
+
 bool app_reader_has_node(const app_reader *r, const char *name) { return scn_has_node(r->run, name); }
 
 bool app_reader_host(app_reader *r, const char *key, const char *name)

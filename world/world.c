@@ -149,11 +149,68 @@ const app_spec *app_world_find(const app_world *w, const char *type, const char 
     return NULL;
 }
 
+double app_path_datagram_s(const app_path *p, uint64_t bytes)
+{
+    int64_t ns = 0;
+    for (int j = 0; j < p->n; j++) {
+        uint64_t r = p->hops[j].rate_bps;
+        ns += p->hops[j].delay_ns + (r ? (int64_t)((bytes * 8 * UINT64_C(1000000000) + r - 1) / r) : 0);
+    }
+    return (double)ns / 1e9;
+}
+
+/* The node `name` stands for (app_world_node_named). */
+static node_t *node_named(const app_world *w, const char *name)
+{
+    if (!name)
+        return NULL;
+    node_t *n = net_node_by_name(w->net, name);
+    if (n)
+        return n;
+    const char *by = app_world_node_of_address(w, name);
+    if (!by && w->names) {
+        char *k = g_ascii_strdown(name, -1);
+        by = g_hash_table_lookup(w->names, k);
+        g_free(k);
+    }
+    return by ? net_node_by_name(w->net, by) : NULL;
+}
+
+const char *app_world_node_named(const app_world *w, const char *name)
+{
+    node_t *n = node_named(w, name);
+    return n ? node_name(n) : NULL;
+}
+
+static void add_name(void *ctx, const char *name, const char *node)
+{
+    app_world *w = ctx;
+    if (!net_node_by_name(w->net, node))
+        return;
+    /* the first application to name it wins: "apps" order */
+    char *k = g_ascii_strdown(name, -1);
+    if (g_hash_table_contains(w->names, k))
+        g_free(k);
+    else
+        g_hash_table_insert(w->names, k, g_strdup(node));
+}
+
+/* Every application's names of nodes (app_type.names). */
+static void collect_names(app_world *w)
+{
+    w->names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (guint i = 0; i < w->run->apps->len; i++) {
+        const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
+        if (a->type->names)
+            a->type->names(w, a, add_name, w);
+    }
+}
+
 bool app_world_path(const app_world *w, const char *from, const char *to, app_path *out)
 {
     memset(out, 0, sizeof *out);
     out->bottleneck_bps = INFINITY;
-    node_t *at = net_node_by_name(w->net, from), *b = net_node_by_name(w->net, to);
+    node_t *at = node_named(w, from), *b = node_named(w, to);
     out->n = -1;
     if (!at || !b)
         return false;
@@ -370,13 +427,59 @@ static const app_spec *followed_pair(const app_world *w, node_t **client, node_t
         char *srv = NULL;
         if (a->type->endpoints && a->type->endpoints(a, &srv)) {
             *client = net_node_by_name(w->net, a->host);
-            *server = net_node_by_name(w->net, srv);
+            *server = node_named(w, srv);
             g_free(srv);
             if (*client && *server)
                 return a;
         }
     }
     return NULL;
+}
+
+/* The hosts (distinct, at most APP_TIMELINE_MAX_COLUMNS) that `a`'s type
+ * names for a timeline: its `columns`, or else its `endpoints` pair. */
+static guint app_columns(const app_world *w, const app_spec *a, node_t **cols)
+{
+    guint n = 0;
+    if (a->type->columns) {
+        char *hosts[APP_TIMELINE_MAX_COLUMNS] = {0};
+        size_t k = a->type->columns(w, a, hosts, APP_TIMELINE_MAX_COLUMNS);
+        /* Not MIN() around the call: it would call the hook twice. */
+        k = MIN(k, (size_t)APP_TIMELINE_MAX_COLUMNS);
+        for (size_t i = 0; i < k; i++) {
+            node_t *node = node_named(w, hosts[i]);
+            bool seen = false;
+            for (guint j = 0; j < n && !seen; j++)
+                seen = cols[j] == node;
+            if (node && !seen)
+                cols[n++] = node;
+            g_free(hosts[i]);
+        }
+        if (n >= 2)
+            return n;
+    }
+    char *srv = NULL;
+    n = 0;
+    if (a->type->endpoints && a->type->endpoints(a, &srv)) {
+        cols[0] = net_node_by_name(w->net, a->host);
+        cols[1] = node_named(w, srv);
+        n = cols[0] && cols[1] ? 2 : 0;
+    }
+    g_free(srv);
+    return n;
+}
+
+/* The hosts the timeline follows, left to right: those of the first
+ * application whose type names at least two (app_columns). Returns how
+ * many (0: none). O(applications x columns^2). */
+static guint followed_columns(const app_world *w, node_t **cols)
+{
+    for (guint i = 0; i < w->run->apps->len; i++) {
+        guint n = app_columns(w, &g_array_index(w->run->apps, app_spec, i), cols);
+        if (n >= 2)
+            return n;
+    }
+    return 0;
 }
 
 static void world_free(app_world *w)
@@ -410,6 +513,8 @@ static void world_free(app_world *w)
         g_checksum_free(w->fingerprint);
     if (w->records)
         g_array_free(w->records, TRUE);
+    if (w->names)
+        g_hash_table_destroy(w->names);
 }
 
 /* ---- collecting ------------------------------------------------------------------------ */
@@ -444,7 +549,8 @@ static void collect_records(const app_world *w, run_result *res, const app_recor
     app_collect c = {res, NULL};
     c.csv = g_new0(run_csv, 1);
     c.csv->file = rt->csv_file;
-    c.csv->header = rt->csv_header;
+    c.csv->owned_header = g_strdup_printf("host,time_s,%s", rt->csv_header);
+    c.csv->header = c.csv->owned_header;
     c.csv->rows = g_string_new("");
     g_ptr_array_add(res->csvs, c.csv);
     app_world_records(w, rt->kind, record_row, &c);
@@ -525,6 +631,7 @@ static double formula_value(const app_world *w, const run_result *res, const cha
 static void csv_free(gpointer p)
 {
     run_csv *c = p;
+    g_free(c->owned_header);
     g_string_free(c->rows, TRUE);
     g_free(c);
 }
@@ -674,16 +781,20 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     run_result *res = NULL;
     pcap_out *pcap = NULL;
     transcript *tr = NULL;
-    node_t *client = NULL, *server = NULL;
+    node_t *client = NULL, *server = NULL, *cols[APP_TIMELINE_MAX_COLUMNS];
+    guint ncols = 0;
     if (!build_network(&w, r, err) || (opt && opt->pcap_dir && !(pcap = pcap_out_new(w.net, opt->pcap_dir, err)))) {
         g_free(world_fingerprint_finish(&w));
         goto out;
     }
-    /* Watch the followed pair from before the first application starts:
+    /* Watch the followed hosts from before the first application starts:
      * a connection may send its SYN from inside start(). */
+    collect_names(&w);
     followed_pair(&w, &client, &server);
-    if (opt && opt->timeline && client && server)
-        world_timeline_start(&w, client, server);
+    if (opt && opt->timeline)
+        ncols = followed_columns(&w, cols);
+    if (ncols >= 2)
+        world_timeline_start(&w, cols, ncols);
     if (opt && opt->transcript && client && server)
         tr = transcript_new(w.net, client, server, 400, dialogue_at, &w);
     if (!start_apps(&w, err)) {
@@ -724,8 +835,9 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     if (w.arrows) {
         res->arrows = w.arrows;
         w.arrows = NULL;
-        res->columns[0] = g_strdup(node_name(client));
-        res->columns[1] = g_strdup(node_name(server));
+        res->columns = g_ptr_array_new_with_free_func(g_free);
+        for (guint i = 0; i < ncols; i++)
+            g_ptr_array_add(res->columns, g_strdup(node_name(cols[i])));
     }
 out:
     pcap_out_free(pcap);
@@ -754,8 +866,8 @@ void run_result_free(run_result *res)
         g_array_free(res->links, TRUE);
     if (res->arrows)
         g_array_free(res->arrows, TRUE);
-    g_free(res->columns[0]);
-    g_free(res->columns[1]);
+    if (res->columns)
+        g_ptr_array_free(res->columns, TRUE);
     g_free(res->fingerprint);
     g_free(res->transcript);
     g_free(res->failed);

@@ -28,8 +28,9 @@
  * bottleneck of the followed pair, the textbook formula of
  * `outputs.formula`), every application type's named metrics and CSV rows,
  * the links table, the trace fingerprint (a SHA-256 of every trace
- * record) and, when asked, the timeline and transcript of the pair of
- * hosts the first application with `endpoints` follows.
+ * record) and, when asked, the transcript of the pair of hosts the first
+ * application with `endpoints` follows and the timeline of the hosts the
+ * first application with `columns` or `endpoints` follows (app.h).
  *
  * A run is self-contained (its own sim_t, nothing global), so runs of a
  * sweep can go on different threads and give the same results.
@@ -76,7 +77,8 @@ typedef struct {
 } link_row;
 
 /* One packet of the timeline: from its sender's column at its send time
- * to its receiver's column at its arrival (columns: 0 client, 1 server). */
+ * to its receiver's column at its arrival (columns: the followed hosts,
+ * run_result.columns; for a pair, 0 client and 1 server). */
 typedef struct {
     double t_send, t_recv; /* seconds */
     int from, to;
@@ -94,7 +96,8 @@ typedef struct {
 
 /* One application type's CSV file of a run: its rows carry the run column. */
 typedef struct {
-    const char *file, *header; /* static, from the type */
+    const char *file, *header; /* static, from the type (header: or owned_header) */
+    char *owned_header;        /* a header made for the run, or NULL */
     GString *rows;
 } run_csv;
 
@@ -111,9 +114,10 @@ typedef struct {
     GPtrArray *csvs;           /* of run_csv*, one per type that has one, in "apps" order */
     GArray *links;             /* of link_row */
     char *fingerprint;         /* SHA-256 of every trace record */
-    /* the timeline (when asked): arrows between column 0 (client) and 1 (server) */
+    /* the timeline (when asked): arrows between the columns, in order of arrival */
     GArray *arrows;            /* of run_arrow (labels owned) */
-    char *columns[2];
+    GPtrArray *columns;        /* of char * (owned): the followed hosts, left to right, 2 to
+                                  APP_TIMELINE_MAX_COLUMNS; NULL without a timeline */
     char *transcript;          /* the dialogue (when asked), or NULL */
     char *failed;              /* NULL, or why the run failed as a whole (app_run_failed,
                                   or truncated: max_time came first) */

@@ -28,15 +28,17 @@ struct app_world {
     bool quiet;           /* an APP_HOLD_UNTIL_QUIET application runs */
     GChecksum *fingerprint;
     unsigned digest_sub;
-    /* the timeline of the followed pair */
+    /* the timeline of the followed hosts */
     unsigned timeline_sub;
     bool timeline_done;
-    uint32_t tl_client, tl_server;
+    uint32_t tl_addr[APP_TIMELINE_MAX_COLUMNS]; /* node address of each column */
+    guint tl_n;           /* columns, 2 to APP_TIMELINE_MAX_COLUMNS */
     GHashTable *tl_sent;  /* packet id -> send time (ns), lookup only */
     GArray *arrows;       /* of run_arrow */
     GArray *transport;    /* of app_transport_stats, index = node address (local end) */
     struct world_pathlog *pathlog; /* packets' hop timings (world_path.c), or NULL */
     GArray *records;      /* of world_record: the hosts' application records, in order */
+    GHashTable *names;    /* lower-case name -> node name (app_type.names); lookup only */
     uint64_t records_dropped; /* records beyond WORLD_MAX_RECORDS */
 };
 
@@ -55,7 +57,9 @@ const app_type *world_type_at_port(const app_world *w, uint16_t port);
 void world_fingerprint_start(app_world *w);
 /* Stops the fingerprint and returns it in hex (a new string). */
 char *world_fingerprint_finish(app_world *w);
-void world_timeline_start(app_world *w, node_t *client, node_t *server);
+/* Follows `n` distinct hosts (2 to APP_TIMELINE_MAX_COLUMNS), column i
+ * being hosts[i]: every packet from one to another becomes an arrow. */
+void world_timeline_start(app_world *w, node_t *const *hosts, guint n);
 void world_timeline_stop(app_world *w);
 /* Stops logging packets (the log stays for app_world_explain). */
 void world_pathlog_stop(app_world *w);

@@ -1,9 +1,15 @@
 /*
  * world_trace: what a run's trace records give — the fingerprint (a
  * SHA-256 over every record, so that two runs can be compared byte for
- * byte) and the timeline of the followed pair (one arrow per packet, from
- * its send time at its source host to its arrival at its destination
- * host, labelled by the application type that listens on its port).
+ * byte) and the timeline of the followed hosts (one arrow per packet, TCP
+ * segment or UDP datagram, sent from one followed host to another: from
+ * its send time at its source host, where it starts its first hop, to its
+ * arrival at its destination host, the end of its last hop, labelled by
+ * the application type that listens on one of its ports).
+ *
+ * Cost: each transmission start and arrival record while the timeline is
+ * on is matched against at most APP_TIMELINE_MAX_COLUMNS hosts, then, for
+ * a packet between two of them, against the links (O(links)).
  */
 #include <string.h>
 
@@ -35,11 +41,28 @@ char *world_fingerprint_finish(app_world *w)
     return g_strdup(g_checksum_get_string(w->fingerprint));
 }
 
-/* "SYN", "SYN-ACK", "FIN", "ACK", then the payload's label: the listening
- * type's, or "data [N B]". */
+/* The label the type listening on one of the packet's ports (the
+ * destination's first) gives its payload, or NULL. */
+static char *payload_label(const app_world *w, const pkt_t *p)
+{
+    const app_type *t = world_type_at_port(w, p->dport);
+    if (!t)
+        t = world_type_at_port(w, p->sport);
+    return t && t->label && p->data ? t->label(p->data, p->len) : NULL;
+}
+
+/* A TCP segment: "SYN", "SYN-ACK", "FIN", "ACK", then the payload's
+ * label: the listening type's, or "data [N B]". A UDP datagram: the
+ * listening type's label, or "UDP [N B]". Anything else: "packet [N B]". */
 static char *packet_label(const app_world *w, const pkt_t *p)
 {
     GString *s = g_string_new("");
+    if (p->proto == PKT_PROTO_UDP) {
+        char *label = payload_label(w, p);
+        g_string_append_printf(s, "%s [%u B]", label ? label : "UDP", p->len);
+        g_free(label);
+        return g_string_free(s, FALSE);
+    }
     if (p->proto != PKT_PROTO_TCP) {
         g_string_append_printf(s, "packet [%u B]", p->len);
         return g_string_free(s, FALSE);
@@ -52,10 +75,7 @@ static char *packet_label(const app_world *w, const pkt_t *p)
     else if (f & PKT_FIN)
         g_string_append(s, "FIN");
     if (p->len > 0) {
-        const app_type *t = world_type_at_port(w, p->dport);
-        if (!t)
-            t = world_type_at_port(w, p->sport);
-        char *label = t && t->label && p->data ? t->label(p->data, p->len) : NULL;
+        char *label = payload_label(w, p);
         if (s->len)
             g_string_append_c(s, ' ');
         if (label)
@@ -69,15 +89,24 @@ static char *packet_label(const app_world *w, const pkt_t *p)
     return g_string_free(s, FALSE);
 }
 
+/* The column of the host at node address `addr`, or -1 when it is not
+ * followed. O(columns). */
+static int timeline_column(const app_world *w, uint32_t addr)
+{
+    for (guint i = 0; i < w->tl_n; i++)
+        if (w->tl_addr[i] == addr)
+            return (int)i;
+    return -1;
+}
+
 static void timeline_rec(void *ctx, const sim_trace_rec *rec)
 {
     app_world *w = ctx;
     if (w->timeline_done || !rec->obj)
         return;
     const pkt_t *p = rec->obj;
-    bool between = (p->src == w->tl_client && p->dst == w->tl_server) ||
-                   (p->src == w->tl_server && p->dst == w->tl_client);
-    if (!between)
+    int from = timeline_column(w, p->src), to = timeline_column(w, p->dst);
+    if (from < 0 || to < 0 || from == to)
         return;
     /* Which link direction: sent when it leaves its source host, arrived
      * when it reaches its destination host. */
@@ -98,8 +127,8 @@ static void timeline_rec(void *ctx, const sim_trace_rec *rec)
                     run_arrow a;
                     a.t_send = sim_time_to_s(*sent);
                     a.t_recv = sim_time_to_s(rec->time);
-                    a.from = p->src == w->tl_client ? 0 : 1;
-                    a.to = 1 - a.from;
+                    a.from = from;
+                    a.to = to;
                     a.label = packet_label(w, p);
                     g_array_append_val(w->arrows, a);
                     g_hash_table_remove(w->tl_sent, &key);
@@ -112,10 +141,11 @@ static void timeline_rec(void *ctx, const sim_trace_rec *rec)
 
 static void arrow_clear(gpointer p) { g_free(((run_arrow *)p)->label); }
 
-void world_timeline_start(app_world *w, node_t *client, node_t *server)
+void world_timeline_start(app_world *w, node_t *const *hosts, guint n)
 {
-    w->tl_client = node_addr(client);
-    w->tl_server = node_addr(server);
+    w->tl_n = MIN(n, (guint)APP_TIMELINE_MAX_COLUMNS);
+    for (guint i = 0; i < w->tl_n; i++)
+        w->tl_addr[i] = node_addr(hosts[i]);
     w->tl_sent = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     w->arrows = g_array_new(FALSE, FALSE, sizeof(run_arrow));
     g_array_set_clear_func(w->arrows, arrow_clear);

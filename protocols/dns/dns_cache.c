@@ -142,7 +142,7 @@ static uint32_t remaining_s(const entry *e, int64_t now) { return (uint32_t)((e-
 
 bool dns_cache_put_rrset(dns_cache *c, int64_t now, const dns_rr *rrs, guint n, dns_trust trust)
 {
-    if (n == 0 || !rrs[0].name)
+    if (n == 0 || !rrs[0].name || c->cfg.disabled)
         return false;
     const char *name = rrs[0].name;
     uint16_t type = rrs[0].type;
@@ -187,7 +187,7 @@ bool dns_cache_put_rrset(dns_cache *c, int64_t now, const dns_rr *rrs, guint n, 
 bool dns_cache_put_negative(dns_cache *c, int64_t now, const char *name, uint16_t type,
                             const dns_rr *soa)
 {
-    if (!name || !soa || soa->type != DNS_T_SOA)
+    if (!name || !soa || soa->type != DNS_T_SOA || c->cfg.disabled)
         return false;
     uint32_t ttl = MIN(soa->ttl, soa->minimum);
     ttl = MIN(ttl, c->cfg.max_negative_ttl_s);

@@ -56,6 +56,7 @@ typedef struct {
     uint32_t max_entries;        /* entries; 0: DNS_CACHE_DEFAULT_ENTRIES */
     uint32_t max_ttl_s;          /* cap on positive TTLs, s; 0: 1 day */
     uint32_t max_negative_ttl_s; /* cap on negative TTLs, s; 0: 3 hours */
+    bool disabled;               /* keep nothing: every put is refused (a host without a cache) */
 } dns_cache_config;
 
 /* How an RRset was learnt, least trusted first (RFC 2181 5.4.1). */

@@ -107,6 +107,8 @@ typedef struct {
 typedef struct {
     hook *h;
     host_lookup_fn fn;
+    host_records_fn records_fn; /* a record lookup (lookup_records) */
+    uint16_t qtype;
     void *ud;
 } hook_call;
 
@@ -232,13 +234,18 @@ static server *cur_server(resolution *res)
     return res->si < res->servers->len ? g_ptr_array_index(res->servers, res->si) : NULL;
 }
 
-static void build_query(resolution *res, dns_msg *m)
+void dns_resolver_query_msg(dns_msg *m, const char *name, uint16_t qtype, bool rd)
 {
     dns_msg_init(m);
-    m->id = res->q_id;
     m->opcode = DNS_OPCODE_QUERY;
-    m->rd = res->r->cfg.mode == DNS_RESOLVER_FORWARD;
-    dns_msg_set_question(m, res->qname, res->qtype, DNS_CLASS_IN);
+    m->rd = rd;
+    dns_msg_set_question(m, name, qtype, DNS_CLASS_IN);
+}
+
+static void build_query(resolution *res, dns_msg *m)
+{
+    dns_resolver_query_msg(m, res->qname, res->qtype, res->r->cfg.mode == DNS_RESOLVER_FORWARD);
+    m->id = res->q_id;
 }
 
 /* The server at si failed (no answer in its tries, an error, a lame
@@ -1049,6 +1056,8 @@ static GPtrArray *copy_servers(const dns_server_hint *h, guint n)
 }
 
 static uint64_t hook_lookup(host_resolver *hr, const char *name, host_lookup_fn fn, void *ud);
+static uint64_t hook_lookup_records(host_resolver *hr, const char *name, const char *type, host_records_fn fn,
+                                    void *ud);
 static void hook_cancel(host_resolver *hr, uint64_t id);
 
 dns_resolver *dns_resolver_new(host_env *env, const dns_resolver_config *config, GError **err)
@@ -1110,6 +1119,7 @@ dns_resolver *dns_resolver_new(host_env *env, const dns_resolver_config *config,
     g_queue_init(&r->clients);
     r->hook.base.lookup = hook_lookup;
     r->hook.base.cancel = hook_cancel;
+    r->hook.base.lookup_records = hook_lookup_records;
     r->hook.r = r;
     if (!c.port_per_query) {
         r->sock = host_dgram_open(env, 0, on_shared_dgram, r, err);
@@ -1273,6 +1283,53 @@ static uint64_t hook_lookup(host_resolver *hr, const char *name, host_lookup_fn 
     return lookup_full(h->r, name, DNS_T_A, hook_done, c, g_free);
 }
 
+/* The answer of a record lookup: the data of the records of the type
+ * asked, as text (dns_rr_to_text without its first four fields). */
+static void hook_records_done(void *ud, const dns_lookup_result *res)
+{
+    hook_call *c = ud;
+    if (res->failure != DNS_LOOKUP_OK || (res->rcode != DNS_RCODE_NOERROR)) {
+        const char *why = res->failure != DNS_LOOKUP_OK ? dns_lookup_failure_name(res->failure)
+                                                         : dns_rcode_name(res->rcode);
+        GError *err = g_error_new(DNS_RESOLVER_ERROR, DNS_RESOLVER_ERROR_LOOKUP, "%s: %s", res->name,
+                                  why ? why : "error");
+        c->records_fn(c->ud, NULL, 0, err);
+        g_error_free(err);
+        g_free(c);
+        return;
+    }
+    GPtrArray *data = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < res->answer->len; i++) {
+        const dns_rr *rr = &g_array_index(res->answer, dns_rr, i);
+        if (rr->type != c->qtype)
+            continue;
+        char *text = dns_rr_to_text(rr);
+        gchar **f = g_strsplit(text, " ", 5);
+        if (g_strv_length(f) == 5)
+            g_ptr_array_add(data, g_strdup(f[4]));
+        g_strfreev(f);
+        g_free(text);
+    }
+    c->records_fn(c->ud, (const char *const *)data->pdata, data->len, NULL);
+    g_ptr_array_free(data, TRUE);
+    g_free(c);
+}
+
+static uint64_t hook_lookup_records(host_resolver *hr, const char *name, const char *type, host_records_fn fn,
+                                    void *ud)
+{
+    hook *h = (hook *)hr;
+    uint16_t qtype = dns_type_parse(type);
+    if (!qtype || qtype == DNS_T_OPT || qtype == DNS_T_ANY)
+        return 0;
+    hook_call *c = g_new0(hook_call, 1);
+    c->h = h;
+    c->records_fn = fn;
+    c->qtype = qtype;
+    c->ud = ud;
+    return lookup_full(h->r, name, qtype, hook_records_done, c, g_free);
+}
+
 static void hook_cancel(host_resolver *hr, uint64_t id) { dns_resolver_cancel(((hook *)hr)->r, id); }
 
 host_resolver *dns_resolver_host(dns_resolver *r) { return &r->hook.base; }
@@ -1310,16 +1367,36 @@ static void reply_head(dns_msg *m, uint16_t id, bool rd, const char *qname, uint
         dns_msg_set_question(m, qname, qtype, qclass);
 }
 
+/* The answer to a client: its question, the chain, the SOA of a negative answer. */
+static void client_reply(dns_msg *m, uint16_t id, bool rd, const char *qname, uint16_t qtype, uint16_t qclass,
+                         uint16_t rcode, const dns_rr *answer, guint n, const dns_rr *soa)
+{
+    reply_head(m, id, rd, qname, qtype, qclass, rcode);
+    for (guint i = 0; i < n; i++)
+        dns_msg_add_copy(m, DNS_SEC_ANSWER, &answer[i]);
+    if (soa)
+        dns_msg_add_copy(m, DNS_SEC_AUTHORITY, soa);
+}
+
+void dns_resolver_answer_msg(const dns_msg *query, const dns_msg *final, dns_msg *out)
+{
+    const dns_rr *soa = NULL;
+    if (dns_msg_count(final, DNS_SEC_ANSWER) == 0)
+        for (guint i = 0; i < dns_msg_count(final, DNS_SEC_AUTHORITY) && !soa; i++)
+            if (dns_msg_rr(final, DNS_SEC_AUTHORITY, i)->type == DNS_T_SOA)
+                soa = dns_msg_rr(final, DNS_SEC_AUTHORITY, i);
+    client_reply(out, query->id, query->rd, query->qname, query->qtype, query->qclass, final->rcode,
+                 dns_msg_count(final, DNS_SEC_ANSWER) ? dns_msg_rr(final, DNS_SEC_ANSWER, 0) : NULL,
+                 dns_msg_count(final, DNS_SEC_ANSWER), soa);
+}
+
 static void client_answer(void *ud, const dns_lookup_result *res)
 {
     client *c = ud;
     dns_resolver *r = c->r;
     dns_msg m;
-    reply_head(&m, c->id, c->rd, c->qname, c->qtype, c->qclass, res->rcode);
-    for (guint i = 0; i < res->answer->len; i++)
-        dns_msg_add_copy(&m, DNS_SEC_ANSWER, &g_array_index(res->answer, dns_rr, i));
-    if (res->soa)
-        dns_msg_add_copy(&m, DNS_SEC_AUTHORITY, res->soa);
+    client_reply(&m, c->id, c->rd, c->qname, c->qtype, c->qclass, res->rcode,
+                 res->answer->len ? &g_array_index(res->answer, dns_rr, 0) : NULL, res->answer->len, res->soa);
     send_reply(r, c->from, c->from_port, &m);
     dns_msg_clear(&m);
     r->st.served++;

@@ -198,6 +198,14 @@ host_resolver *dns_resolver_host(dns_resolver *r);
 /* Answers clients' queries on datagram port `port` (see above). */
 bool dns_resolver_serve(dns_resolver *r, uint16_t port, GError **err);
 
+/* The query a resolver sends for (name, qtype) (id 0; RD as given; no
+ * EDNS), into `m` (initialised here): what formulas measure. */
+void dns_resolver_query_msg(dns_msg *m, const char *name, uint16_t qtype, bool rd);
+/* The answer a serving resolver gives to client `query` once it has the
+ * authoritative `final` answer (its answer section, or its SOA when
+ * negative), into `out` (initialised here). */
+void dns_resolver_answer_msg(const dns_msg *query, const dns_msg *final, dns_msg *out);
+
 /* The resolver's cache (for inspection and tests). */
 dns_cache *dns_resolver_cache(dns_resolver *r);
 

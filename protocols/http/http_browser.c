@@ -489,6 +489,7 @@ static bool conn_connect(bconn *c, const char *target)
     GError *err = NULL;
     c->s = host_connect(b->env, target, c->port, &conn_handler, c, &err);
     if (!c->s) {
+        host_logf(b->env, "browser: cannot connect to %s port %u: %s", target, c->port, err ? err->message : "?");
         g_clear_error(&err);
         return false;
     }

@@ -84,6 +84,11 @@ typedef struct {
                               * localhost, 127.0.0.1 and [::1] (any port);
                               * NULL: the host's own name (a node's name in
                               * the simulator) */
+    /* Optional: further names this server answers to (the names DNS gives
+     * its node in the simulator): called with the Host's name (no port);
+     * true accepts it. */
+    bool (*host_ok)(void *ud, const char *name);
+    void *host_ok_ud;
 
     /* Time limits, in ns. */
     int64_t idle_timeout;    /* no byte in or out while waiting for the client

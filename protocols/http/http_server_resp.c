@@ -147,7 +147,14 @@ static bool host_allowed(const http_server *srv, const char *authority)
     for (size_t i = 0; i < G_N_ELEMENTS(loopback); i++)
         if (strlen(loopback[i]) == n && !g_ascii_strncasecmp(authority, loopback[i], n))
             return true;
-    return srv->host && strlen(srv->host) == n && !g_ascii_strncasecmp(authority, srv->host, n);
+    if (srv->host && strlen(srv->host) == n && !g_ascii_strncasecmp(authority, srv->host, n))
+        return true;
+    if (!srv->c.host_ok)
+        return false;
+    char *name = g_strndup(authority, n);
+    bool ok = srv->c.host_ok(srv->c.host_ok_ud, name);
+    g_free(name);
+    return ok;
 }
 
 /* The path of a request's target (RFC 9112 3.2): origin form as it is,

@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "shipped_runs.h"
 #include "test_util.h"
 
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
@@ -84,66 +85,6 @@ static void test_broken_files(void)
     g_ptr_array_free(names, TRUE);
 }
 
-/* Runs a shipped scenario into tmp/<name><tag>; returns its summary.json
- * and, when `stdout_text` is not NULL, what it printed (the caller frees). */
-static cJSON *run_shipped_out(const char *name, const char *tag, const char *const *extra, char **stdout_text)
-{
-    char *file = g_strdup_printf("%s/%s.json", SHIPPED, name);
-    char *dir = g_strdup_printf("%s/%s%s", tmp_root, name, tag);
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, APPSIM);
-    g_ptr_array_add(argv, "run");
-    g_ptr_array_add(argv, file);
-    g_ptr_array_add(argv, "-o");
-    g_ptr_array_add(argv, dir);
-    g_ptr_array_add(argv, "-q");
-    for (const char *const *e = extra; e && *e; e++)
-        g_ptr_array_add(argv, (char *)*e);
-    g_ptr_array_add(argv, NULL);
-    char *out = NULL, *err = NULL;
-    int rc = run(NULL, (const char *const *)argv->pdata, &out, &err);
-    if (rc != 0)
-        printf("\n    %s: exit %d: %s", name, rc, err);
-    CU_ASSERT_EQUAL(rc, 0);
-    char *sum = g_build_filename(dir, "summary.json", NULL), *text = NULL;
-    cJSON *j = g_file_get_contents(sum, &text, NULL, NULL) ? cJSON_Parse(text) : NULL;
-    g_free(text);
-    g_free(sum);
-    if (stdout_text)
-        *stdout_text = out;
-    else
-        g_free(out);
-    g_free(err);
-    g_ptr_array_free(argv, TRUE);
-    g_free(dir);
-    g_free(file);
-    return j;
-}
-
-static cJSON *run_shipped(const char *name, const char *tag, const char *const *extra)
-{
-    return run_shipped_out(name, tag, extra, NULL);
-}
-
-static const cJSON *metrics(const cJSON *sum, int run_index)
-{
-    const cJSON *runs = cJSON_GetObjectItem(sum, "runs");
-    return cJSON_GetObjectItem(cJSON_GetArrayItem(runs, run_index), "metrics");
-}
-
-static double metric(const cJSON *sum, int k, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItem(metrics(sum, k), name);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *param(const cJSON *sum, int k, const char *path)
-{
-    const cJSON *runs = cJSON_GetObjectItem(sum, "runs");
-    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(runs, k), "params"), path);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static void test_shipped_check(void)
 {
     static const char *const names[] = {"http-persistence", "http-parallel", "tcp-ideal-vs-reno",
@@ -165,9 +106,9 @@ static void test_shipped_check(void)
  * ideal TCP follows it to the nanosecond (1e-6 relative in the assertion). */
 static void test_single_object(void)
 {
-    cJSON *s = run_shipped("http-single-object", "", NULL);
+    cJSON *s = shipped_run("http-single-object", "", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-    double t = metric(s, 0, "page_load_time_mean_s"), f = metric(s, 0, "formula_s");
+    double t = shipped_metric(s, 0, "page_load_time_mean_s"), f = shipped_metric(s, 0, "formula_s");
     printf("\n    single object: %.6f s, 2 RTT + L/R = %.6f s", t, f);
     ASSERT_REL(f, t, 1e-6);
     /* above the textbook's 2 RTT + O/R with the body alone */
@@ -190,29 +131,29 @@ static void test_single_object(void)
     /* the fingerprint: the same scenario and seed give the same digest */
     const char *fp = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(s, "runs"), 0), "fingerprint")->valuestring;
     CU_ASSERT_EQUAL(strlen(fp), 64);
-    cJSON *again = run_shipped("http-single-object", "-again", NULL);
+    cJSON *again = shipped_run("http-single-object", "-again", NULL);
     CU_ASSERT_STRING_EQUAL(fp, cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(again, "runs"), 0), "fingerprint")->valuestring);
     const char *seed2[] = {"--seed", "2", NULL};
-    cJSON *other = run_shipped("http-single-object", "-seed2", seed2);
+    cJSON *other = shipped_run("http-single-object", "-seed2", seed2);
     CU_ASSERT_EQUAL(cJSON_GetObjectItem(other, "seed")->valuedouble, 2);
     cJSON_Delete(again);
     cJSON_Delete(other);
     cJSON_Delete(s);
     /* --set: another delay, another RTT */
     const char *set[] = {"--set", "links.access.delay=100ms", NULL};
-    s = run_shipped("http-single-object", "-set", set);
+    s = shipped_run("http-single-object", "-set", set);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-    ASSERT_REL(metric(s, 0, "rtt_s"), 0.2, 1e-12);
-    ASSERT_REL(metric(s, 0, "formula_s"), metric(s, 0, "page_load_time_mean_s"), 1e-6);
-    CU_ASSERT_TRUE(metric(s, 0, "formula_s") > 0.4 + 0.08);
-    double one = metric(s, 0, "formula_s");
+    ASSERT_REL(shipped_metric(s, 0, "rtt_s"), 0.2, 1e-12);
+    ASSERT_REL(shipped_metric(s, 0, "formula_s"), shipped_metric(s, 0, "page_load_time_mean_s"), 1e-6);
+    CU_ASSERT_TRUE(shipped_metric(s, 0, "formula_s") > 0.4 + 0.08);
+    double one = shipped_metric(s, 0, "formula_s");
     cJSON_Delete(s);
     /* a sum of formulas ("A + B") is the sum of their values */
     const char *sum[] = {"--set", "links.access.delay=100ms", "--set",
                          "outputs.formula=\"single-object + single-object\"", NULL};
-    s = run_shipped("http-single-object", "-sum", sum);
+    s = shipped_run("http-single-object", "-sum", sum);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-    ASSERT_REL(metric(s, 0, "formula_s"), 2 * one, 1e-12);
+    ASSERT_REL(shipped_metric(s, 0, "formula_s"), 2 * one, 1e-12);
     cJSON_Delete(s);
 }
 
@@ -232,12 +173,12 @@ static void test_ideal_vs_reno(void)
     for (size_t v = 0; v < G_N_ELEMENTS(sets); v++) {
         char suffix[16];
         g_snprintf(suffix, sizeof suffix, "-%zu", v);
-        cJSON *s = run_shipped("tcp-ideal-vs-reno", suffix, sets[v][0] ? sets[v] : NULL);
+        cJSON *s = shipped_run("tcp-ideal-vs-reno", suffix, sets[v][0] ? sets[v] : NULL);
         CU_ASSERT_PTR_NOT_NULL_FATAL(s);
         int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs"));
         CU_ASSERT_EQUAL(n, 16);
         for (int k = 0; k < n; k++) {
-            double t = metric(s, k, "page_load_time_mean_s"), f = metric(s, k, "formula_s");
+            double t = shipped_metric(s, k, "page_load_time_mean_s"), f = shipped_metric(s, k, "formula_s");
             ASSERT_REL(f, t, 0.01);
             worst = MAX(worst, fabs(f / t - 1));
         }
@@ -277,7 +218,7 @@ static void expect_breakdown_lines(const char *out, const cJSON *sum, const char
                 CU_ASSERT_TRUE(parts >= 1 && parts <= 7);
                 /* 8 numbers off by under 0.05 each: the printed ones rounded, the left-out ones under 0.05 */
                 CU_ASSERT_DOUBLE_EQUAL(sum_parts, total, 0.05 * 8);
-                double t = metric(sum, nx * c + x, "page_load_time_mean_s") * 1e3;
+                double t = shipped_metric(sum, nx * c + x, "page_load_time_mean_s") * 1e3;
                 CU_ASSERT_DOUBLE_EQUAL(total, t, 0.05);
             }
             if (found != 1)
@@ -292,7 +233,7 @@ static void expect_breakdown_lines(const char *out, const cJSON *sum, const char
 static void test_persistence_and_parallel(void)
 {
     char *out = NULL;
-    cJSON *s = run_shipped_out("http-persistence", "", NULL, &out);
+    cJSON *s = shipped_run_out("http-persistence", "", NULL, &out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     static const char *const delays[] = {"5ms", "10ms", "25ms", "50ms", "100ms", "150ms"};
     static const char *const modes[] = {"nonpersistent", "nonpersistent-parallel", "persistent", "pipelined"};
@@ -302,14 +243,14 @@ static void test_persistence_and_parallel(void)
     CU_ASSERT_EQUAL(n, 24);
     /* runs: compare (mode) slowest, delay fastest: 6 delays per mode */
     for (int d = 0; d < 6; d++) {
-        double np = metric(s, d, "page_load_time_mean_s"), npp = metric(s, 6 + d, "page_load_time_mean_s");
-        double p = metric(s, 12 + d, "page_load_time_mean_s"), pp = metric(s, 18 + d, "page_load_time_mean_s");
+        double np = shipped_metric(s, d, "page_load_time_mean_s"), npp = shipped_metric(s, 6 + d, "page_load_time_mean_s");
+        double p = shipped_metric(s, 12 + d, "page_load_time_mean_s"), pp = shipped_metric(s, 18 + d, "page_load_time_mean_s");
         CU_ASSERT_TRUE(np > p && p > pp && np > npp);
         /* Objects of 10 kB fit in reno's initial window: reno is the
          * ideal TCP the formula follows, within 1%, except pipelined,
          * where ten responses share one window and reno is slower. */
         for (int m = 0; m < 4; m++) {
-            double t = metric(s, 6 * m + d, "page_load_time_mean_s"), f = metric(s, 6 * m + d, "formula_s");
+            double t = shipped_metric(s, 6 * m + d, "page_load_time_mean_s"), f = shipped_metric(s, 6 * m + d, "formula_s");
             if (m == 3) {
                 CU_ASSERT_TRUE(t > f);
             } else {
@@ -318,23 +259,23 @@ static void test_persistence_and_parallel(void)
         }
     }
     /* pinned: non-persistent and persistent at 50 ms one way */
-    CU_ASSERT_DOUBLE_EQUAL(metric(s, 3, "page_load_time_mean_s"), 2.287038, 1e-6);
-    CU_ASSERT_DOUBLE_EQUAL(metric(s, 15, "page_load_time_mean_s"), 1.286230, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(shipped_metric(s, 3, "page_load_time_mean_s"), 2.287038, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(shipped_metric(s, 15, "page_load_time_mean_s"), 1.286230, 1e-6);
     cJSON_Delete(s);
-    s = run_shipped("http-parallel", "", NULL);
+    s = shipped_run("http-parallel", "", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     CU_ASSERT_EQUAL(cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs")), 20);
     /* more non-persistent connections help, up to a point */
-    CU_ASSERT_TRUE(metric(s, 0, "page_load_time_mean_s") > 2 * metric(s, 4, "page_load_time_mean_s"));
+    CU_ASSERT_TRUE(shipped_metric(s, 0, "page_load_time_mean_s") > 2 * shipped_metric(s, 4, "page_load_time_mean_s"));
     cJSON_Delete(s);
     /* Over two hops with the ideal TCP the formula is within 1% (in the
      * assertion) wherever it is given; it is given up to 3 connections
      * and says none where the 50-packet queue could overflow. */
     const char *ideal[] = {"--set", "tcp.cc=ideal", NULL};
-    s = run_shipped("http-parallel", "-ideal", ideal);
+    s = shipped_run("http-parallel", "-ideal", ideal);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     for (int k = 0; k < 20; k++) {
-        double t = metric(s, k, "page_load_time_mean_s"), f = metric(s, k, "formula_s");
+        double t = shipped_metric(s, k, "page_load_time_mean_s"), f = shipped_metric(s, k, "formula_s");
         if (k % 10 < 3)
             CU_ASSERT_FALSE(isnan(f));
         if (!isnan(f))
@@ -345,7 +286,7 @@ static void test_persistence_and_parallel(void)
 
 static double workload(const cJSON *sum, int k, const char *name)
 {
-    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(metrics(sum, k), "cache_workload"), name);
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(shipped_metrics(sum, k), "cache_workload"), name);
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
@@ -353,7 +294,7 @@ static double workload(const cJSON *sum, int k, const char *name)
  * about 2 s with the fat link and 1.2 to 1.3 s with the cache. */
 static void test_cache_access_link(void)
 {
-    cJSON *s = run_shipped("cache-access-link", "", NULL);
+    cJSON *s = shipped_run("cache-access-link", "", NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     ASSERT_REL(workload(s, 0, "access_down_utilisation"), 0.974, 0.02);
     ASSERT_REL(workload(s, 1, "access_down_utilisation"), 0.0974, 0.02);
@@ -366,7 +307,7 @@ static void test_cache_access_link(void)
     /* at utilisation 0.974 the message transport's queue wanders but does
      * not grow (measured over the run's quarters): stable, all three */
     for (int k = 0; k < 3; k++)
-        CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(metrics(s, k), "cache_workload"),
+        CU_ASSERT_TRUE(cJSON_IsFalse(cJSON_GetObjectItem(cJSON_GetObjectItem(shipped_metrics(s, k), "cache_workload"),
                                                          "unstable")));
     char *csv = g_build_filename(tmp_root, "cache-access-link", "cache_requests.csv", NULL);
     CU_ASSERT_TRUE(g_file_test(csv, G_FILE_TEST_EXISTS));
@@ -400,15 +341,15 @@ static void test_cache_access_link(void)
 static void test_cache_hit_rate_curve(void)
 {
     const char *j[] = {"-j", "2", NULL};
-    cJSON *s = run_shipped("cache-hit-rate-curve", "", j);
+    cJSON *s = shipped_run("cache-hit-rate-curve", "", j);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     int n = cJSON_GetArraySize(cJSON_GetObjectItem(s, "runs")), checked = 0;
     CU_ASSERT_EQUAL(n, 40);
     for (int k = 30; k < n; k++)
-        CU_ASSERT_TRUE(workload(s, k, "response_time_mean_s") > 2 * metric(s, k, "formula_s"));
+        CU_ASSERT_TRUE(workload(s, k, "response_time_mean_s") > 2 * shipped_metric(s, k, "formula_s"));
     for (int k = 0; k < 30; k++) {
         double util = workload(s, k, "access_down_utilisation");
-        double t = workload(s, k, "response_time_mean_s"), f = metric(s, k, "formula_s");
+        double t = workload(s, k, "response_time_mean_s"), f = shipped_metric(s, k, "formula_s");
         if (util < 0.9 && isfinite(f)) {
             ASSERT_REL(t, f, 0.05);
             checked++;
@@ -423,7 +364,7 @@ static void test_cache_size_curve(void)
 {
     const char *x[] = {"-j", "2", "--set", "apps.institution.duration=150s", "--set",
                        "apps.institution.warmup=50s", NULL};
-    cJSON *s = run_shipped("cache-size-curve", "", x);
+    cJSON *s = shipped_run("cache-size-curve", "", x);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
     /* runs: case slowest (LRU, LFU, FIFO for alpha 0.8, then 1.0), 6 capacities each */
     for (int a = 0; a < 2; a++) {
@@ -436,23 +377,23 @@ static void test_cache_size_curve(void)
                 CU_ASSERT_TRUE(lru > workload(s, (3 * a) * 6 + c - 1, "hit_rate"));
             /* the formula is the configuration's, never the run's: Che's
              * approximation beside LRU, its FIFO form beside FIFO, none for LFU */
-            double che = metric(s, (3 * a + 0) * 6 + c, "formula_s");
-            double fifo_f = metric(s, (3 * a + 2) * 6 + c, "formula_s");
+            double che = shipped_metric(s, (3 * a + 0) * 6 + c, "formula_s");
+            double fifo_f = shipped_metric(s, (3 * a + 2) * 6 + c, "formula_s");
             CU_ASSERT_TRUE(isfinite(che) && isfinite(fifo_f) && che > fifo_f);
-            CU_ASSERT_TRUE(isnan(metric(s, (3 * a + 1) * 6 + c, "formula_s")));
+            CU_ASSERT_TRUE(isnan(shipped_metric(s, (3 * a + 1) * 6 + c, "formula_s")));
             printf("\n    Zipf %.1f, %s: LRU %.4f, Che %.4f (%+.1f%%); FIFO %.4f, its form %.4f (%+.1f%%)",
-                   a ? 1.0 : 0.8, param(s, (3 * a) * 6 + c, "apps.institution.capacity"), lru, che,
+                   a ? 1.0 : 0.8, shipped_param(s, (3 * a) * 6 + c, "apps.institution.capacity"), lru, che,
                    100 * (lru / che - 1), fifo, fifo_f, 100 * (fifo / fifo_f - 1));
         }
         /* LRU within 3% of Che's approximation at 500, 1,000 and 4,000
          * objects (62.5, 125 and 500 MB of 125 kB objects) */
         static const int at[3] = {1, 2, 4};
         for (int i = 0; i < 3; i++)
-            ASSERT_REL(workload(s, (3 * a) * 6 + at[i], "hit_rate"), metric(s, (3 * a) * 6 + at[i], "formula_s"), 0.03);
+            ASSERT_REL(workload(s, (3 * a) * 6 + at[i], "hit_rate"), shipped_metric(s, (3 * a) * 6 + at[i], "formula_s"), 0.03);
     }
     /* Che's figures themselves (Zipf 0.8 over 10,000 objects) */
-    CU_ASSERT_DOUBLE_EQUAL(metric(s, 2, "formula_s"), 0.4367, 1e-4);
-    CU_ASSERT_DOUBLE_EQUAL(metric(s, 4, "formula_s"), 0.7311, 1e-4);
+    CU_ASSERT_DOUBLE_EQUAL(shipped_metric(s, 2, "formula_s"), 0.4367, 1e-4);
+    CU_ASSERT_DOUBLE_EQUAL(shipped_metric(s, 4, "formula_s"), 0.7311, 1e-4);
     cJSON_Delete(s);
     char *plot = g_build_filename(tmp_root, "cache-size-curve", "hit_rate.gp", NULL), *gp = NULL;
     CU_ASSERT_TRUE_FATAL(g_file_get_contents(plot, &gp, NULL, NULL));
@@ -476,8 +417,8 @@ static bool same_file(const char *a, const char *b)
 static void test_determinism_across_jobs(void)
 {
     const char *j1[] = {"-j", "1", NULL}, *j2[] = {"-j", "2", NULL};
-    cJSON *a = run_shipped("http-persistence", "-j1", j1);
-    cJSON *b = run_shipped("http-persistence", "-j2", j2);
+    cJSON *a = shipped_run("http-persistence", "-j1", j1);
+    cJSON *b = shipped_run("http-persistence", "-j2", j2);
     cJSON_Delete(a);
     cJSON_Delete(b);
     static const char *const files[] = {"summary.json", "requests.csv", "links.csv", "page_load_time.dat",
@@ -764,7 +705,7 @@ static cJSON *run_file(const char *file, const char *name, int *rc, char **out, 
 
 static double reason(const cJSON *sum, const char *key)
 {
-    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(metrics(sum, 0), "failure_reasons"), key);
+    const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(shipped_metrics(sum, 0), "failure_reasons"), key);
     return cJSON_IsNumber(v) ? v->valuedouble : 0;
 }
 
@@ -778,9 +719,9 @@ static void expect_all_failed(const char *name, const char *link, const char *br
     cJSON *s = run_file(file, name, &rc, &out, &err);
     CU_ASSERT_EQUAL(rc, 1);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(metrics(s, 0), "page_load_time_mean_s")));
-    CU_ASSERT_EQUAL(metric(s, 0, "failures"), 1);
-    CU_ASSERT_EQUAL(metric(s, 0, "loads_ok"), 0);
+    CU_ASSERT_TRUE(cJSON_IsNull(cJSON_GetObjectItem(shipped_metrics(s, 0), "page_load_time_mean_s")));
+    CU_ASSERT_EQUAL(shipped_metric(s, 0, "failures"), 1);
+    CU_ASSERT_EQUAL(shipped_metric(s, 0, "loads_ok"), 0);
     if (reason(s, why) != 1)
         printf("\n    %s: %s", name, out);
     CU_ASSERT_EQUAL(reason(s, why), 1);
@@ -810,11 +751,11 @@ static void test_failed_loads(void)
     cJSON *s = run_file(file, "half", &rc, &out, &err);
     CU_ASSERT_EQUAL(rc, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(s);
-    CU_ASSERT_EQUAL(metric(s, 0, "pages"), 2);
-    CU_ASSERT_EQUAL(metric(s, 0, "loads_ok"), 1);
-    CU_ASSERT_EQUAL(metric(s, 0, "failures"), 1);
+    CU_ASSERT_EQUAL(shipped_metric(s, 0, "pages"), 2);
+    CU_ASSERT_EQUAL(shipped_metric(s, 0, "loads_ok"), 1);
+    CU_ASSERT_EQUAL(shipped_metric(s, 0, "failures"), 1);
     CU_ASSERT_EQUAL(reason(s, "http_404"), 1);
-    CU_ASSERT_EQUAL(metric(s, 0, "page_load_time_mean_s"), metric(s, 0, "page_load_time_max_s"));
+    CU_ASSERT_EQUAL(shipped_metric(s, 0, "page_load_time_mean_s"), shipped_metric(s, 0, "page_load_time_max_s"));
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "failed loads, left out of the page load time: 1 HTTP 404"));
     cJSON_Delete(s);
     g_free(out);
@@ -897,6 +838,7 @@ static void test_big_checks_are_fast(void)
 int main(void)
 {
     tmp_root = g_dir_make_tmp("appsim-scn-XXXXXX", NULL);
+    shipped_set_root(tmp_root);
     static const test_case tests[] = {
         TEST(test_broken_files),          TEST(test_shipped_check),
         TEST(test_single_object),         TEST(test_ideal_vs_reno),

@@ -597,6 +597,118 @@ static void test_timeline_three_hosts(void)
     CU_ASSERT_TRUE(g.ppc >= TL_MIN_COLUMN_PX && g.ppc < TL_COLUMN_PX);
 }
 
+/* The textbook's DNS figure (Kurose & Ross, an iterative query): five
+ * hosts, the local server's queries going to the root, TLD and
+ * authoritative servers across the axes between. */
+enum { DNS_ARROWS = 8 };
+static const char *const dns_columns[] = {"requesting host", "local DNS server", "root DNS server",
+                                          "TLD DNS server", "authoritative DNS server"};
+static const timeline_arrow dns_arrows[DNS_ARROWS] = {
+    {0.000000, 0.002100, 0, 1, "query www.example.com A [45 B]"},
+    {0.002100, 0.032300, 1, 2, "query www.example.com A [45 B]"},
+    {0.032300, 0.062600, 2, 1, "referral com. NS [510 B]"},
+    {0.062600, 0.087800, 1, 3, "query www.example.com A [45 B]"},
+    {0.087800, 0.113200, 3, 1, "referral example.com. NS [160 B]"},
+    {0.113200, 0.153400, 1, 4, "query www.example.com A [45 B]"},
+    {0.153400, 0.193700, 4, 1, "answer www.example.com A 93.184.216.34 [61 B]"},
+    {0.193700, 0.195800, 1, 0, "answer www.example.com A 93.184.216.34 [61 B]"},
+};
+
+static timeline_spec dns_spec(void)
+{
+    return (timeline_spec){"dns", "An iterative DNS query, packet by packet", dns_columns, 5,
+                           dns_arrows, DNS_ARROWS, NULL, 0};
+}
+
+/* Five hosts: the data names them all, every label lies inside the plot,
+ * clear of the other labels and of every host axis (those of the arrows
+ * crossing several columns included), and gnuplot draws it. */
+static void test_timeline_five_hosts(void)
+{
+    timeline_spec spec = dns_spec();
+    char *texts[DNS_ARROWS];
+    for (size_t i = 0; i < spec.narrows; i++)
+        texts[i] = clean_text(spec.arrows[i].label);
+    tl_geom g;
+    tl_place place[DNS_ARROWS];
+    double off[1];
+    timeline_layout(&spec, texts, &g, place, off);
+    CU_ASSERT_TRUE(g.ppc >= TL_MIN_COLUMN_PX && g.ppc <= TL_COLUMN_PX);
+    double plot_h = (g.tmax - g.tmin) * g.ppm;
+    obox box[DNS_ARROWS];
+    for (size_t i = 0; i < spec.narrows; i++) {
+        box[i] = label_box(&g, &spec.arrows[i], texts[i], place[i]);
+        for (size_t j = 0; j < i; j++)
+            if (obox_overlap(&box[i], &box[j]) > 0) {
+                CU_FAIL("two labels overlap");
+                printf("\n  labels %zu (%s) and %zu (%s) overlap\n", i, texts[i], j, texts[j]);
+            }
+        for (int c = 0; c < spec.ncolumns; c++) {
+            obox axis = segment_box(px_x(&g, c), 0, px_x(&g, c), -plot_h);
+            if (obox_overlap(&box[i], &axis) > 0) {
+                CU_FAIL("a label lies across a host axis");
+                printf("\n  label %zu (%s) crosses the axis of column %d\n", i, texts[i], c);
+            }
+        }
+        double ex = box[i].hw * fabs(box[i].ux) + box[i].hh * fabs(box[i].uy);
+        CU_ASSERT_TRUE(box[i].cx - ex > 0 && box[i].cx + ex < (g.xmax - g.xmin) * g.ppc);
+        CU_ASSERT_TRUE(box[i].cy < 0 && box[i].cy > -plot_h);
+    }
+    for (size_t i = 0; i < spec.narrows; i++)
+        g_free(texts[i]);
+
+    char *dir = tmp_dir();
+    bool rendered = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(timeline_write(&spec, dir, &rendered, &err));
+    char *dat = slurp(dir, "dns", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# Hosts (x = column): 0 = requesting host, 1 = local DNS server, "
+                                       "2 = root DNS server, 3 = TLD DNS server, 4 = authoritative DNS "
+                                       "server\n"));
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL_FATAL(block_rows(blocks, 0), DNS_ARROWS);
+    for (unsigned i = 0; i < DNS_ARROWS; i++) {
+        CU_ASSERT_EQUAL(field_num(blocks, 0, i, 0), dns_arrows[i].from);
+        CU_ASSERT_EQUAL(field_num(blocks, 0, i, 2), dns_arrows[i].to);
+    }
+    CU_ASSERT_EQUAL(block_rows(blocks, 1), 0);
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+    char *gp = slurp(dir, "dns", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL(gp && strstr(gp, "'authoritative DNS server' 4)"));
+    g_free(gp);
+    if (gnuplot_or_skip("the five-host timeline")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "dns");
+    }
+
+    /* Long host names: the columns widen so that neighbouring names stay
+     * apart, and the sides so that the first and last stay in the image
+     * (their width estimated as the layout does). */
+    static const char *const long_names[] = {
+        "the requesting host in the lab", "local-dns-server.cs.university.example.edu",
+        "a.root-servers.net, one of 13", "a.gtld-servers.net, the com TLD server",
+        "ns1.authoritative-server.example.com"};
+    spec.name = "dns_long";
+    spec.columns = long_names;
+    tl_geom lg = timeline_geometry(&spec);
+    for (int c = 0; c < 5; c++) {
+        double half = host_name_px(&spec, c) / 2, x = px_x(&lg, c) + TL_MARGIN_L;
+        CU_ASSERT_TRUE(x - half >= 0 && x + half <= lg.w);
+        if (c + 1 < 5)
+            CU_ASSERT_TRUE(x + half + TL_HOST_GAP_PX <= px_x(&lg, c + 1) + TL_MARGIN_L -
+                                                          host_name_px(&spec, c + 1) / 2 + 0.5);
+    }
+    /* (the image's width is a whole number of pixels: half a pixel) */
+    CU_ASSERT_TRUE(lg.ppc > g.ppc + 20 && lg.ppc <= TL_COLUMN_PX + 0.5);
+    CU_ASSERT_TRUE(lg.xmax - 4 > TL_SIDE_COLUMNS);
+    CU_ASSERT_TRUE_FATAL(timeline_write(&spec, dir, &rendered, &err));
+    if (gnuplot_or_skip("the five-host timeline with long names"))
+        check_images(dir, "dns_long");
+    drop_dir(dir);
+}
+
 /* A timeline with nothing in it (no packets, even no hosts) is still a
  * figure. */
 static void test_timeline_empty(void)
@@ -907,7 +1019,7 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_plot_data_and_script), TEST(test_plot_options_and_empty_series),
         TEST(test_timeline_data_and_script), TEST(test_timeline_layout),
-        TEST(test_timeline_200_arrows), TEST(test_timeline_three_hosts),
+        TEST(test_timeline_200_arrows), TEST(test_timeline_three_hosts), TEST(test_timeline_five_hosts),
         TEST(test_timeline_empty), TEST(test_escaping), TEST(test_redraw_dir),
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
         TEST(test_bad_input), TEST(test_numbers), TEST(test_bars_data_and_script),

@@ -396,7 +396,7 @@ static void test_run_matches_its_formula(void)
      * order, with the host and the simulated time it was made at */
     const run_csv *rec = g_ptr_array_index(r->csvs, 1);
     CU_ASSERT_STRING_EQUAL(rec->file, "echo-records.csv");
-    CU_ASSERT_STRING_EQUAL(rec->header, "message,rtt_s");
+    CU_ASSERT_STRING_EQUAL(rec->header, "host,time_s,message,rtt_s");
     gchar **lines = g_strsplit(rec->rows->str, "\n", 0);
     CU_ASSERT_EQUAL(g_strv_length(lines), 5); /* 4 rows and the empty rest */
     char first[64];

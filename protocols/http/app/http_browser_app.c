@@ -74,7 +74,10 @@ static bool check_url(app_reader *r, const char *u)
                                  "65535 if any");
         return false;
     }
-    bool ok = app_reader_host(r, NULL, url.host);
+    /* A host with a dot that is no node's name is a domain name (or an
+     * address): looked up by the host's resolver when the scenario has
+     * DNS (docs/dns.md); without one, its fetches fail. */
+    bool ok = (strchr(url.host, '.') && !app_reader_has_node(r, url.host)) || app_reader_host(r, NULL, url.host);
     http_url_clear(&url);
     return ok;
 }
@@ -717,7 +720,9 @@ static bool facts(const app_world *w, const app_spec *a, page_facts *f)
     memset(f, 0, sizeof *f);
     if (!s->urls->len || !http_url_parse(g_ptr_array_index(s->urls, 0), &u))
         return false;
-    const app_spec *srv = app_world_find(w, "http-server", u.host);
+    /* the URL's host may be a name DNS gives the server's node */
+    const char *node = app_world_node_named(w, u.host);
+    const app_spec *srv = node ? app_world_find(w, "http-server", node) : NULL;
     bool ok = srv && app_world_path(w, a->host, u.host, &f->up) && app_world_path(w, u.host, a->host, &f->down);
     if (!ok) {
         http_url_clear(&u);

@@ -99,7 +99,18 @@ static size_t server_listens(const void *cfg, uint16_t *ports, size_t max)
 typedef struct {
     http_store *store;
     http_server *server;
+    const app_world *w;
+    const char *node;
 } server_inst;
+
+/* A Host naming this server's node by another name (its DNS names in
+ * the scenario, its address) is this server. */
+static bool names_this_node(void *ud, const char *name)
+{
+    const server_inst *in = ud;
+    const char *node = app_world_node_named(in->w, name);
+    return node && !strcmp(node, in->node);
+}
 
 /* The object path of page p's i-th image: "/index.html" -> "/index/img3.gif". */
 static char *object_path(const char *page, int64_t i)
@@ -145,6 +156,10 @@ static void *server_start(app_world *w, const app_spec *a, GError **err)
     http_server_config_default(&c);
     c.port = (uint16_t)s->port;
     c.proc_time = s->proc_time;
+    in->w = w;
+    in->node = a->host;
+    c.host_ok = names_this_node;
+    c.host_ok_ud = in;
     in->server = http_server_new(env, in->store, &c, err);
     if (!in->server) {
         http_store_free(in->store);

@@ -1197,6 +1197,76 @@ static void send_raw(world *w, host_dgram *s, const dns_msg *m)
     g_byte_array_unref(b);
 }
 
+typedef struct {
+    int calls;
+    char *joined; /* the records' data joined by "|" */
+    char *error;
+} records_got;
+
+static void on_records(void *ud, const char *const *data, size_t n, const GError *err)
+{
+    records_got *g = ud;
+    g->calls++;
+    g_free(g->joined);
+    g_free(g->error);
+    GString *j = g_string_new(NULL);
+    for (size_t i = 0; i < n; i++)
+        g_string_append_printf(j, "%s%s", i ? "|" : "", data[i]);
+    g->joined = g_string_free(j, FALSE);
+    g->error = err ? g_strdup(err->message) : NULL;
+}
+
+/* The seam's record lookups (a mail server's MX): the data of the
+ * records of the type asked, in order; none (NODATA); an error (NXDOMAIN);
+ * an unknown type is refused at once. */
+static void test_host_record_lookups(void)
+{
+    world w;
+    world_init(&w);
+    entry *e = add_entry(&w, N_AUTH, "example.com", DNS_T_MX, false);
+    e->reply.aa = true;
+    dns_rr *mx = add_rr(&e->reply, DNS_SEC_ANSWER, "example.com", DNS_T_MX, 3600);
+    mx->pref = 10;
+    mx->target = g_strdup("mail.example.com");
+    mx = add_rr(&e->reply, DNS_SEC_ANSWER, "example.com", DNS_T_MX, 3600);
+    mx->pref = 20;
+    mx->target = g_strdup("backup.example.com");
+    e = add_entry(&w, N_AUTH, "www.example.com", DNS_T_MX, false);
+    e->reply.aa = true;
+    add_soa(&e->reply, "example.com", 3600, 600);
+    dns_resolver_config lc = {.allow_all = true};
+    dns_resolver *local = local_new(&w, &lc);
+    CU_ASSERT_TRUE_FATAL(dns_resolver_serve(local, 53, NULL));
+    dns_resolver *stub = stub_new(&w);
+    host_env *env = env_of(&w, N_CLIENT);
+    records_got g = {0};
+    /* without a resolver: 0, nothing to wait for */
+    CU_ASSERT_EQUAL(host_lookup_records(env, "example.com", "MX", on_records, &g), 0);
+    host_set_resolver(env, dns_resolver_host(stub));
+    CU_ASSERT_EQUAL(host_lookup_records(env, "example.com", "NOPE", on_records, &g), 0);
+    CU_ASSERT_NOT_EQUAL(host_lookup_records(env, "example.com", "mx", on_records, &g), 0);
+    CU_ASSERT_EQUAL(g.calls, 0);
+    sim_run_until(w.sim, SIM_S(5));
+    CU_ASSERT_EQUAL(g.calls, 1);
+    CU_ASSERT_STRING_EQUAL(g.joined, "10 mail.example.com.|20 backup.example.com.");
+    CU_ASSERT_PTR_NULL(g.error);
+    host_lookup_records(env, "www.example.com", "MX", on_records, &g);
+    sim_run_until(w.sim, SIM_S(10));
+    CU_ASSERT_EQUAL(g.calls, 2);
+    CU_ASSERT_STRING_EQUAL(g.joined, "");
+    CU_ASSERT_PTR_NULL(g.error);
+    host_lookup_records(env, "nope.example.com", "MX", on_records, &g);
+    sim_run_until(w.sim, SIM_S(15));
+    CU_ASSERT_EQUAL(g.calls, 3);
+    CU_ASSERT_STRING_EQUAL(g.error, "nope.example.com: NXDOMAIN");
+    host_set_resolver(env, NULL);
+    g_free(g.joined);
+    g_free(g.error);
+    dns_resolver_free(stub);
+    dns_resolver_free(local);
+    world_clear(&w);
+}
+
 static void test_serve_refuses_and_answers(void)
 {
     world w;
@@ -1466,6 +1536,7 @@ int main(void)
         TEST(test_shared_and_cancelled),
         TEST(test_forward_textbook_messages),
         TEST(test_host_hook),
+        TEST(test_host_record_lookups),
         TEST(test_serve_refuses_and_answers),
         TEST(test_cname_loop_capped),
         TEST(test_out_of_bailiwick_glue),
