@@ -20,6 +20,7 @@ the examples, and commit the result. It never runs in CI.
 """
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -283,6 +284,32 @@ DNS_BROKEN = [
 ]
 
 
+ZONES = [
+    '$TTL 3600\n@ SOA ns hostmaster ( 1 7200 1800\n      604800 300 ) ; the SOA\n  NS ns\n  MX 10 mail\nns A 192.0.2.1\n   AAAA 2001:db8::1\nmail A 192.0.2.25\nwww CNAME web\nweb A 192.0.2.10\na.b.c TXT "hello \\"world\\"" plain \\065\nsub NS ns.sub\nns.sub A 192.0.2.53\n',
+    '$ORIGIN example.com.\n@ 60 IN SOA ns.example.com. hm.example.com. 1 2 3 4 5\n  IN 60 NS ns\n$ORIGIN sub.example.com.\nx PTR y.example.com.\nloop1 CNAME loop2\nloop2 CNAME loop1\n',
+    '@ 1 SOA a b 1 2 3 4 5\n NS a\nbad A 1.2.3\n',
+]
+
+
+def zone_seeds():
+    """Master files for dns_zone (read with the origin example.com), and
+    the zones of the shipped DNS scenarios as the dns-server type writes
+    them (its records under $ORIGIN and $TTL lines)."""
+    items = list(ZONES)
+    for name in sorted(os.listdir(os.path.join(ROOT, "scenarios"))):
+        if not name.startswith("dns-"):
+            continue
+        with open(os.path.join(ROOT, "scenarios", name), encoding="utf-8") as f:
+            scn = json.load(f)
+        for app in scn.get("apps", []):
+            for zone in app.get("zones", []):
+                origin = zone.get("origin", ".")
+                origin = "." if origin in (".", "") else origin.rstrip(".") + "."
+                lines = ["$ORIGIN " + origin, "$TTL 3600"] + zone.get("records", [])
+                items.append("\n".join(lines) + "\n")
+    return simple_seeds("dns_zone", items)
+
+
 def dns_seeds():
     c = Corpus("dns_msg")
     path = os.path.join(ROOT, "tests", "protocols", "dns", "data", "packets.txt")
@@ -311,6 +338,7 @@ def main():
         "http_request+http_response": http_seeds(),
         "scenario": scenario_seeds(),
         "dns_msg": dns_seeds(),
+        "dns_zone": zone_seeds(),
         "http_url": simple_seeds("http_url", URLS),
         "html_links": simple_seeds("html_links", PAGES),
         "http_date": simple_seeds("http_date", DATES),

@@ -223,6 +223,11 @@ static int walk(const app_world *w, const char *from, const app_spec *first, boo
         dns_msg q;
         dns_msg_init(&q);
         dns_resolver_query_msg(&q, name, DNS_T_A, recursive);
+        if (recursive && n > 0) {
+            /* a server relaying asks with EDNS (dns_server.h) */
+            q.edns = true;
+            q.edns_udp_size = (uint16_t)((const dns_server_spec *)first->cfg)->udp_size;
+        }
         walk_step *st = &steps[n++];
         st->from = asker;
         st->to = srv->host;
@@ -667,11 +672,27 @@ static double dns_lookup_formula(const app_world *w, const app_spec *a, const ap
                                                             : s->cache_state == STATE_ALL ? n : 0;
     if (skip > n)
         skip = n;
-    /* recursive: every server relays the final answer back up */
+    /* recursive: every server relays the final answer back up, with an
+     * OPT record to the servers that asked with EDNS (all but the local
+     * server, whose query had none) */
     double t = 0;
-    for (int i = skip; i < n; i++)
-        t += datagram(w, steps[i].from, steps[i].to, steps[i].query_len) +
-             datagram(w, steps[i].to, steps[i].from, recursive ? steps[n - 1].answer_len : steps[i].answer_len);
+    for (int i = skip; i < n; i++) {
+        size_t back = steps[i].answer_len;
+        if (recursive) {
+            dns_msg fin;
+            dns_msg_init(&fin);
+            dns_msg_add_copy(&fin, DNS_SEC_ANSWER, dns_msg_rr(&steps[n - 1].answer, DNS_SEC_ANSWER, 0));
+            fin.qr = true;
+            dns_msg_set_question(&fin, name, DNS_T_A, DNS_CLASS_IN);
+            for (guint k = 1; k < dns_msg_count(&steps[n - 1].answer, DNS_SEC_ANSWER); k++)
+                dns_msg_add_copy(&fin, DNS_SEC_ANSWER, dns_msg_rr(&steps[n - 1].answer, DNS_SEC_ANSWER, k));
+            fin.edns = i > 0;
+            fin.edns_udp_size = 1232;
+            back = encoded_len(&fin);
+            dns_msg_clear(&fin);
+        }
+        t += datagram(w, steps[i].from, steps[i].to, steps[i].query_len) + datagram(w, steps[i].to, steps[i].from, back);
+    }
     /* the client's exchange with the local server: its query (with RD),
      * and the answer the local server builds from the final one */
     dns_msg q, r;
