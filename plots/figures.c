@@ -139,19 +139,33 @@ static bool cases_chart(const scenario *sc, run_result *const *res, const scn_ax
     return ok;
 }
 
-/* The bar charts of a plan of cases: the headline `metric`, then one
- * chart per other headline the cases expect a figure for (in the order
- * the first case that names it lists it), each in <headline>.dat/.png. */
+/* Whether `name` is one of `names` (may be NULL). O(names). */
+static bool among(const GPtrArray *names, const char *name)
+{
+    for (guint i = 0; names && i < names->len; i++)
+        if (!strcmp(g_ptr_array_index(names, i), name))
+            return true;
+    return false;
+}
+
+/* The bar charts of a plan of cases: the headline `metric`, one chart
+ * per headline of `more`, then one per other headline the cases expect a
+ * figure for (in the order the first case that names it lists it), each
+ * in <headline>.dat/.png. */
 bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
-                   const char *title, const char *dir, bool *plotted, GError **err)
+                   const GPtrArray *more, const char *title, const char *dir, bool *plotted, GError **err)
 {
     if (!cases_chart(sc, res, x, metric, title, dir, plotted, err))
         return false;
-    GPtrArray *names = scn_axis_expect_names(x);
     bool ok = true;
+    for (guint i = 0; ok && more && i < more->len; i++) {
+        bool drawn = false;
+        ok = cases_chart(sc, res, x, g_ptr_array_index(more, i), title, dir, &drawn, err);
+    }
+    GPtrArray *names = scn_axis_expect_names(x);
     for (guint i = 0; ok && i < names->len; i++) {
         const char *name = g_ptr_array_index(names, i);
-        if (!strcmp(name, metric) || !headline_known(scenario_registry(sc), name))
+        if (!strcmp(name, metric) || among(more, name) || !headline_known(scenario_registry(sc), name))
             continue;
         bool drawn = false;
         ok = cases_chart(sc, res, x, name, title, dir, &drawn, err);

@@ -10,14 +10,19 @@
 #include "plot.h"
 #include "world/plan.h"
 
+/* The plot of a sweep: headline `metric` against axis 0 (or the compare
+ * axis), a series per compare value, the textbook's formula beside each
+ * where it predicts that headline, as <metric>.dat, .gp, .png, .svg. */
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err);
 /* The bar charts of a plan of cases (axis `x`): the headline per case,
  * the textbook's value beside it and the cases' expected figures ("expect")
  * when they give any, as <metric>.dat, .gp, .png, .svg; then one chart
- * (simulated, expected) per other headline the cases expect a figure for. */
+ * per headline of `more` (outputs.metric's other names, may be NULL),
+ * and one (simulated, expected) per other headline the cases expect a
+ * figure for. */
 bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
-                   const char *title, const char *dir, bool *plotted, GError **err);
+                   const GPtrArray *more, const char *title, const char *dir, bool *plotted, GError **err);
 
 /* Where the time went: one stacked-bar figure per compare value
  * (breakdown-<value>.png, or breakdown.png without a compare), a bar per
