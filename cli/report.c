@@ -2,7 +2,9 @@
  * report: what `appsim run` prints on stdout — one run's headline figure
  * beside the textbook's and each application type's own lines; cases
  * side by side with their notes; a sweep's table (and its plot, drawn by
- * plots/figures.c). A figure with no value (every load failed) prints as
+ * plots/figures.c). When outputs.metric is a list, each other headline
+ * gets the same: a line under the first (one run, each case) or a table
+ * under the first (a sweep), and its own figure. A figure with no value (every load failed) prints as
  * "-", never "nan"; a run that failed as a whole, or reached max_time
  * with applications still going, says so.
  */
@@ -60,8 +62,26 @@ static void run_notes(const run_result *r, int indent)
                sim_time_to_s(r->end));
 }
 
-/* One run: the headline beside the textbook, then the types' lines. */
-static void report_single(const scenario *sc, const run_result *r, const char *metric, GPtrArray *types)
+/* One line per headline of `more` (outputs.metric's other names, may be
+ * NULL) after `indent` spaces: its value, beside the textbook's when the
+ * formula predicts that headline. */
+static void more_lines(const scenario *sc, const run_result *r, const GPtrArray *more, int indent)
+{
+    for (guint i = 0; more && i < more->len; i++) {
+        const char *name = g_ptr_array_index(more, i);
+        bool is_time;
+        printf("%*s%s: ", indent, "", run_headline_label(scenario_registry(sc), name, &is_time));
+        print_value(0, run_result_headline(r, scenario_registry(sc), name));
+        if (isfinite(r->formula_s) && run_formula_predicts(r, scenario_registry(sc), name))
+            printf("   (textbook: %.4f)", r->formula_s);
+        printf("\n");
+    }
+}
+
+/* One run: the headline beside the textbook, the other headlines, then
+ * the types' lines. */
+static void report_single(const scenario *sc, const run_result *r, const char *metric, const GPtrArray *more,
+                          GPtrArray *types)
 {
     bool is_time;
     printf("  %s: ", run_headline_label(scenario_registry(sc), metric, &is_time));
@@ -69,12 +89,15 @@ static void report_single(const scenario *sc, const run_result *r, const char *m
     if (isfinite(r->formula_s))
         printf("   (textbook: %.4f)", r->formula_s);
     printf("\n");
+    more_lines(sc, r, more, 2);
     type_lines(types, r, APP_REPORT_SINGLE);
     run_notes(r, 2);
 }
 
-/* Cases side by side: what each case measured, beside its note. */
-static void report_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric, GPtrArray *types)
+/* Cases side by side: what each case measured (the headline, the types'
+ * lines, the other headlines), beside its note. */
+static void report_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
+                         const GPtrArray *more, GPtrArray *types)
 {
     bool is_time;
     const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
@@ -94,6 +117,7 @@ static void report_cases(const scenario *sc, run_result *const *res, const scn_a
             print_value(0, run_result_headline(r, scenario_registry(sc), metric));
             printf("\n");
         }
+        more_lines(sc, r, more, 4);
         run_notes(r, 4);
         const char *note = g_ptr_array_index(x->notes, i);
         if (*note)
@@ -166,8 +190,12 @@ static void table_rows(run_result *const *res, const plan_shape *s, GPtrArray *t
     g_string_free(where, TRUE);
 }
 
-static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
-                         GPtrArray *types)
+/* The table of headline `metric` by axis 0 (and the compare values).
+ * The scenario's own metric (`first`) has the textbook's column wherever
+ * the formula has a value; another headline only where the formula
+ * predicts it. */
+static void headline_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
+                           bool first)
 {
     bool is_time;
     const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
@@ -179,13 +207,15 @@ static void report_table(const scenario *sc, run_result *const *res, const plan_
     printf("\n");
     bool any_formula = false;
     for (guint k = 0; k < scenario_run_count(sc); k++)
-        any_formula |= isfinite(res[k]->formula_s);
+        any_formula |= isfinite(res[k]->formula_s) &&
+                       (first || run_formula_predicts(res[k], scenario_registry(sc), metric));
     for (guint xi = 0; xi < s->nx; xi++) {
         printf("  %-*s", w, (const char *)g_ptr_array_index(s->x->labels, xi));
         for (guint c = 0; c < s->nc; c++) {
             const run_result *r = plan_at(res, s, xi, c);
             double v = run_result_headline(r, scenario_registry(sc), metric);
-            if (any_formula && isfinite(r->formula_s)) {
+            bool tb = isfinite(r->formula_s) && (first || run_formula_predicts(r, scenario_registry(sc), metric));
+            if (any_formula && tb) {
                 printf(" ");
                 print_value(10, v);
                 printf(" (tb %7.4f)", r->formula_s);
@@ -198,6 +228,18 @@ static void report_table(const scenario *sc, run_result *const *res, const plan_
     }
     if (any_formula)
         printf("\n  (tb: the textbook's formula)\n");
+}
+
+/* A sweep's tables: the scenario's metric, one more per headline of
+ * `more`, then the types' notes and rows. */
+static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
+                         const GPtrArray *more, GPtrArray *types)
+{
+    headline_table(sc, res, s, metric, true);
+    for (guint i = 0; more && i < more->len; i++) {
+        printf("\n");
+        headline_table(sc, res, s, g_ptr_array_index(more, i), false);
+    }
     table_notes(res, s, types);
     table_rows(res, s, types);
 }
@@ -209,19 +251,24 @@ bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0,
     printf("%s%s%s\n", scenario_name(sc), *scenario_description(sc) ? ": " : "", scenario_description(sc));
     *plotted = false;
     GPtrArray *types = types_of(r0);
+    const GPtrArray *more = r0 ? r0->out.more_metrics : NULL;
     bool ok = true;
     if (scenario_axes(sc) == 0 && !scenario_compare(sc)) {
-        report_single(sc, res[0], metric, types);
+        report_single(sc, res[0], metric, more, types);
     } else {
         plan_shape s = plan_shape_of(sc);
         if (s.x->cases && s.nax == 1 && !s.cmp) {
-            report_cases(sc, res, s.x, metric, types);
-            ok = figures_cases(sc, res, s.x, metric, title, dir, plotted, err);
+            report_cases(sc, res, s.x, metric, more, types);
+            ok = figures_cases(sc, res, s.x, metric, more, title, dir, plotted, err);
         } else {
-            report_table(sc, res, &s, metric, types);
+            report_table(sc, res, &s, metric, more, types);
+            ok = figures_sweep(sc, res, metric, title, dir, plotted, err);
+            for (guint i = 0; ok && more && i < more->len; i++) {
+                bool drawn = false;
+                ok = figures_sweep(sc, res, g_ptr_array_index(more, i), title, dir, &drawn, err);
+            }
             guint bars = 0;
-            ok = figures_sweep(sc, res, metric, title, dir, plotted, err) &&
-                 figures_breakdown(sc, res, dir, &bars, err);
+            ok = ok && figures_breakdown(sc, res, dir, &bars, err);
         }
     }
     g_ptr_array_free(types, TRUE);

@@ -9,7 +9,9 @@
  *
  * Results go to DIR (default results/<scenario name>/): summary.json,
  * requests.csv, links.csv, the plot of a sweep (<metric>.png/.svg with its
- * .gp and .dat), timeline.png with --timeline, pcap/ with --pcap. They are
+ * .gp and .dat; one per headline when outputs.metric is a list),
+ * timeline.png with --timeline (and timeline-<case>.png per case of a
+ * plan of cases), pcap/ with --pcap. They are
  * written into a temporary folder beside DIR which then replaces DIR, so a
  * failed run never leaves DIR half-written; DIR is replaced only when it
  * is absent, empty or an appsim results folder (world/results.h). Runs of
@@ -113,7 +115,7 @@ static bool run_parse(int *argc, char ***argv, run_args *a, int *rc)
         {"max-events", 0, 0, G_OPTION_ARG_INT64, &a->max_events, "Events one run may execute (default: the scenario's max_events, else no limit)", "N"},
         {"max-wall", 0, 0, G_OPTION_ARG_STRING, &a->max_wall, "Wall-clock time one run may take, e.g. 30s or 10min (default: the scenario's max_wall, else no limit)", "TIME"},
         {"pcap", 0, 0, G_OPTION_ARG_NONE, &a->pcap, "Write packet traces (pcap) per link", NULL},
-        {"timeline", 0, 0, G_OPTION_ARG_NONE, &a->timeline, "Draw the time-space diagram of one page load", NULL},
+        {"timeline", 0, 0, G_OPTION_ARG_NONE, &a->timeline, "Draw the time-space diagram of the first exchange (of each case in a plan of cases)", NULL},
         {"transcript-run", 0, 0, G_OPTION_ARG_INT, &a->transcript_run, "The run whose dialogue goes to transcript.txt (default 0)", "K"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "No progress line", NULL},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &a->progress, "Show the progress line (runs, events, simulated and wall time) even when stderr is not a terminal", NULL},
@@ -126,24 +128,6 @@ static bool run_parse(int *argc, char ***argv, run_args *a, int *rc)
     return run_check_args(ctx, *argc, a, rc);
 }
 
-/* The timeline: from run 0, or from a repeat of run 0 when only the file
- * asked for it (collecting it costs a little, so plain runs do not). */
-static bool timeline_out(const scenario *sc, run_result *const *res, const run_args *a, const char *dir, bool *drawn,
-                         GError **err)
-{
-    if (a->timeline)
-        return figures_timeline(sc, res[0], dir, drawn, err);
-    scn_run *again = scenario_run(sc, 0, NULL);
-    run_options o = {.timeline = true, .max_events = (uint64_t)a->max_events, .max_wall_s = a->max_wall_s,
-                     .cancelled = run_watch_cancelled};
-    run_result *rr = again ? world_run(again, scenario_registry(sc), 0, &o, err) : NULL;
-    bool ok = again && rr && figures_timeline(sc, rr, dir, drawn, err);
-    run_result_free(rr);
-    scn_run_free(again);
-    return ok;
-}
-
-/* Everything a finished plan writes into `tmp`, and the report. */
 /* g_ptr_array_sort hands the comparison pointers to the elements. */
 static gint by_name(gconstpointer a, gconstpointer b)
 {
@@ -168,13 +152,17 @@ static void list_figures(const char *dir, GString *files)
     g_ptr_array_free(names, TRUE);
 }
 
+/* Everything a finished plan writes into `tmp`, and the report. */
 static bool run_outputs(const scenario *sc, run_result *const *res, const run_args *a, const char *tmp,
                         GString *files, bool *figures, GError **err)
 {
     scn_run *r0 = scenario_run(sc, 0, NULL);
     const char *metric = r0 ? r0->out.metric : "link_utilisation";
-    bool want_timeline = a->timeline || (r0 && r0->out.timeline), plotted = false, drawn = false;
-    bool ok = !want_timeline || timeline_out(sc, res, a, tmp, &drawn, err);
+    bool want_timeline = a->timeline || (r0 && r0->out.timeline), plotted = false;
+    guint drawn = 0;
+    /* The plan collected the timelines (plan_timeline_runs): run 0's, and
+     * each case's in a plan of cases. */
+    bool ok = !want_timeline || figures_timelines(sc, res, tmp, &drawn, err);
     const run_result *tr = res[a->transcript_run];
     ok = ok && results_write(sc, res, metric, tmp, files, err);
     if (ok && tr->transcript) {

@@ -139,19 +139,33 @@ static bool cases_chart(const scenario *sc, run_result *const *res, const scn_ax
     return ok;
 }
 
-/* The bar charts of a plan of cases: the headline `metric`, then one
- * chart per other headline the cases expect a figure for (in the order
- * the first case that names it lists it), each in <headline>.dat/.png. */
+/* Whether `name` is one of `names` (may be NULL). O(names). */
+static bool among(const GPtrArray *names, const char *name)
+{
+    for (guint i = 0; names && i < names->len; i++)
+        if (!strcmp(g_ptr_array_index(names, i), name))
+            return true;
+    return false;
+}
+
+/* The bar charts of a plan of cases: the headline `metric`, one chart
+ * per headline of `more`, then one per other headline the cases expect a
+ * figure for (in the order the first case that names it lists it), each
+ * in <headline>.dat/.png. */
 bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
-                   const char *title, const char *dir, bool *plotted, GError **err)
+                   const GPtrArray *more, const char *title, const char *dir, bool *plotted, GError **err)
 {
     if (!cases_chart(sc, res, x, metric, title, dir, plotted, err))
         return false;
-    GPtrArray *names = scn_axis_expect_names(x);
     bool ok = true;
+    for (guint i = 0; ok && more && i < more->len; i++) {
+        bool drawn = false;
+        ok = cases_chart(sc, res, x, g_ptr_array_index(more, i), title, dir, &drawn, err);
+    }
+    GPtrArray *names = scn_axis_expect_names(x);
     for (guint i = 0; ok && i < names->len; i++) {
         const char *name = g_ptr_array_index(names, i);
-        if (!strcmp(name, metric) || !headline_known(scenario_registry(sc), name))
+        if (!strcmp(name, metric) || among(more, name) || !headline_known(scenario_registry(sc), name))
             continue;
         bool drawn = false;
         ok = cases_chart(sc, res, x, name, title, dir, &drawn, err);
@@ -229,7 +243,10 @@ bool figures_breakdown(const scenario *sc, run_result *const *res, const char *d
     return ok;
 }
 
-bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err)
+/* Draws run `r`'s timeline as <name>.*, its title naming the case
+ * `label` when there is one. */
+static bool draw_timeline(const scenario *sc, const run_result *r, const char *name, const char *label,
+                          const char *dir, bool *drawn, GError **err)
 {
     *drawn = false;
     if (!r->arrows || r->arrows->len == 0 || !r->columns || r->columns->len < 2)
@@ -251,10 +268,10 @@ bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, 
         marks[0] = (timeline_mark){a[0].t_send, a[1].t_recv, ncols == 2 ? 0 : a[0].from};
         nmarks = 1;
     }
-    char *title = g_strdup_printf(ncols == 2 ? "%s: one page load, packet by packet"
-                                             : "%s: the first exchange, packet by packet",
-                                  scenario_name(sc));
-    timeline_spec t = {.name = "timeline", .title = title,
+    const char *what = ncols == 2 ? "one page load, packet by packet" : "the first exchange, packet by packet";
+    char *title = label ? g_strdup_printf("%s, %s: %s", scenario_name(sc), label, what)
+                        : g_strdup_printf("%s: %s", scenario_name(sc), what);
+    timeline_spec t = {.name = name, .title = title,
                        .columns = (const char *const *)r->columns->pdata, .ncolumns = ncols,
                        .arrows = a, .narrows = r->arrows->len, .marks = marks, .nmarks = nmarks};
     bool ok = timeline_write(&t, dir, drawn, err);
@@ -263,3 +280,70 @@ bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, 
     return ok;
 }
 
+bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err)
+{
+    return draw_timeline(sc, r, "timeline", NULL, dir, drawn, err);
+}
+
+/* One label's slug before the duplicates are told apart. */
+static GString *slug_of(const char *label)
+{
+    GString *s = g_string_new("");
+    bool gap = false;
+    for (const char *c = label; *c && s->len < FIGURES_SLUG_MAX; c++) {
+        if (!g_ascii_isalnum(*c)) {
+            gap = s->len > 0;
+            continue;
+        }
+        if (gap && s->len + 1 < FIGURES_SLUG_MAX)
+            g_string_append_c(s, '-');
+        else if (gap)
+            break;
+        gap = false;
+        g_string_append_c(s, g_ascii_tolower(*c));
+    }
+    if (s->len == 0)
+        g_string_append(s, "case");
+    return s;
+}
+
+gchar **figures_case_slugs(const char *const *labels, guint n)
+{
+    gchar **out = g_new0(gchar *, (gsize)n + 1);
+    GHashTable *taken = g_hash_table_new(g_str_hash, g_str_equal); /* lookup only */
+    for (guint i = 0; i < n; i++) {
+        GString *s = slug_of(labels[i]);
+        gsize base = s->len;
+        for (guint k = 2; g_hash_table_contains(taken, s->str); k++) {
+            g_string_truncate(s, base);
+            g_string_append_printf(s, "-%u", k);
+        }
+        out[i] = g_string_free(s, FALSE);
+        g_hash_table_add(taken, out[i]);
+    }
+    g_hash_table_destroy(taken);
+    return out;
+}
+
+bool figures_timelines(const scenario *sc, run_result *const *res, const char *dir, guint *drawn, GError **err)
+{
+    bool one = false;
+    *drawn = 0;
+    if (!figures_timeline(sc, res[0], dir, &one, err))
+        return false;
+    *drawn += one;
+    guint n = plan_timeline_runs(sc);
+    const scn_axis *x = scenario_axes(sc) == 1 ? scenario_axis(sc, 0) : NULL;
+    if (!x || !x->cases || scenario_compare(sc))
+        return true;
+    gchar **slugs = figures_case_slugs((const char *const *)x->labels->pdata, n);
+    bool ok = true;
+    for (guint i = 0; ok && i < n; i++) {
+        char *name = g_strdup_printf("timeline-%s", slugs[i]);
+        ok = draw_timeline(sc, res[i], name, g_ptr_array_index(x->labels, i), dir, &one, err);
+        *drawn += one;
+        g_free(name);
+    }
+    g_strfreev(slugs);
+    return ok;
+}

@@ -1,8 +1,10 @@
 /*
  * figures: the figures of a plan's results — the plot of a sweep (the
  * headline metric against axis 0, a series per compare value, the
- * textbook's formula beside each when the metric is a time) and the
- * time-space diagram of run 0's first exchange — drawn with plot.h.
+ * textbook's formula beside each when the metric is a time), the bar
+ * charts of a plan of cases, the stacked bars of where the time went, and
+ * the time-space diagrams of the first exchange (run 0's, and each
+ * case's) — drawn with plot.h.
  */
 #ifndef APPSIM_FIGURES_H
 #define APPSIM_FIGURES_H
@@ -10,14 +12,19 @@
 #include "plot.h"
 #include "world/plan.h"
 
+/* The plot of a sweep: headline `metric` against axis 0 (or the compare
+ * axis), a series per compare value, the textbook's formula beside each
+ * where it predicts that headline, as <metric>.dat, .gp, .png, .svg. */
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err);
 /* The bar charts of a plan of cases (axis `x`): the headline per case,
  * the textbook's value beside it and the cases' expected figures ("expect")
  * when they give any, as <metric>.dat, .gp, .png, .svg; then one chart
- * (simulated, expected) per other headline the cases expect a figure for. */
+ * per headline of `more` (outputs.metric's other names, may be NULL),
+ * and one (simulated, expected) per other headline the cases expect a
+ * figure for. */
 bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
-                   const char *title, const char *dir, bool *plotted, GError **err);
+                   const GPtrArray *more, const char *title, const char *dir, bool *plotted, GError **err);
 
 /* Where the time went: one stacked-bar figure per compare value
  * (breakdown-<value>.png, or breakdown.png without a compare), a bar per
@@ -25,8 +32,25 @@ bool figures_cases(const scenario *sc, run_result *const *res, const scn_axis *x
  * per page load). Nothing is drawn when no run has a breakdown; *drawn
  * counts the figures gnuplot rendered. */
 bool figures_breakdown(const scenario *sc, run_result *const *res, const char *dir, guint *drawn, GError **err);
-/* Nothing is drawn (and *drawn is false) when `r` has no timeline. */
+/* The time-space diagram of run `r` as timeline.dat, .gp, .png, .svg.
+ * Nothing is drawn (and *drawn is false) when `r` has no timeline. */
 bool figures_timeline(const scenario *sc, const run_result *r, const char *dir, bool *drawn, GError **err);
+/* The time-space diagrams of a plan: timeline.png from run 0
+ * (figures_timeline) and, when the plan is a list of cases alone, one per
+ * case whose run has a timeline (the first PLAN_MAX_TIMELINES cases:
+ * plan_timeline_runs), timeline-<slug>.png (figures_case_slugs) titled
+ * with the case's label. *drawn counts the figures gnuplot rendered.
+ * O(cases x arrows). */
+bool figures_timelines(const scenario *sc, run_result *const *res, const char *dir, guint *drawn, GError **err);
+/* The file-name slugs of `n` case labels, in order: a label in lower
+ * case, its ASCII letters and digits kept and every run of other bytes
+ * one '-' (none at either end; at most FIGURES_SLUG_MAX bytes; "case"
+ * when nothing is left), then "-2", "-3"... after a slug an earlier case
+ * took. A NULL-terminated array the caller frees (g_strfreev).
+ * O(total bytes of the labels) when the slugs differ (a hash set of the
+ * taken ones); a slug taken m times tries m suffixes. */
+#define FIGURES_SLUG_MAX 64
+gchar **figures_case_slugs(const char *const *labels, guint n);
 /* A number for the x axis of a swept value ("50ms" -> 50, unit "ms"). */
 bool figures_axis_number(const char *label, double *x, const char **unit);
 

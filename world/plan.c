@@ -18,6 +18,7 @@ typedef struct {
     double live_sim_sum;
     gint64 last_report;  /* monotonic us */
     gint abort_from;     /* runs after it are cancelled (G_MAXINT: none) */
+    guint timeline_runs; /* runs 0 to timeline_runs - 1 collect a timeline when asked */
 } plan;
 
 /* What a run's callbacks know: its plan and its index. */
@@ -72,7 +73,8 @@ static run_result *run_world(plan *p, guint k, const scn_run *r, GError **err)
         g_mkdir_with_parents(pcap_dir, 0755);
     }
     run_ctx x = {p, k};
-    run_options opt = {.pcap_dir = pcap_dir, .timeline = p->o->timeline && k == 0,
+    bool timeline = (p->o->timeline || r->out.timeline) && k < p->timeline_runs;
+    run_options opt = {.pcap_dir = pcap_dir, .timeline = timeline,
                        .transcript = k == p->o->transcript_run, .max_events = p->o->max_events,
                        .max_wall_s = p->o->max_wall_s, .cancelled = run_cancelled, .tick = run_tick, .ud = &x};
     run_result *res = world_run(r, scenario_registry(p->sc), k, &opt, err);
@@ -134,7 +136,8 @@ static const GError *first_error(const plan *p, guint *run)
 
 run_result **plan_run(const scenario *sc, const plan_options *o, GError **err)
 {
-    plan p = {.sc = sc, .o = o, .total = scenario_run_count(sc), .abort_from = G_MAXINT};
+    plan p = {.sc = sc, .o = o, .total = scenario_run_count(sc), .abort_from = G_MAXINT,
+              .timeline_runs = plan_timeline_runs(sc)};
     p.results = g_new0(run_result *, p.total);
     p.errors = g_new0(GError *, p.total);
     p.live_events = g_new0(uint64_t, p.total);
@@ -175,6 +178,14 @@ void plan_free(run_result **results, guint n)
     for (guint k = 0; results && k < n; k++)
         run_result_free(results[k]);
     g_free(results);
+}
+
+guint plan_timeline_runs(const scenario *sc)
+{
+    const scn_axis *x = scenario_axes(sc) == 1 ? scenario_axis(sc, 0) : NULL;
+    if (!x || !x->cases || scenario_compare(sc))
+        return 1;
+    return MIN(x->values->len, (guint)PLAN_MAX_TIMELINES);
 }
 
 plan_shape plan_shape_of(const scenario *sc)

@@ -12,6 +12,9 @@
  * before it, so the error reported is always the one of the lowest failed
  * run, whatever -j); a cancel callback (Ctrl-C) stops every run.
  *
+ * Timelines: run 0 collects one when asked, and so does every case of a
+ * plan of cases alone (up to PLAN_MAX_TIMELINES): plan_timeline_runs.
+ *
  * Ownership: plan_run returns an array of scenario_run_count() results the
  * caller frees with plan_free.
  */
@@ -22,6 +25,8 @@
 #include "world.h"
 
 #define PLAN_PROGRESS_MS 200
+/* Runs of a plan of cases that collect a timeline (the first cases). */
+#define PLAN_MAX_TIMELINES 16
 
 typedef struct {
     guint done, total;  /* runs finished, runs in the plan */
@@ -33,7 +38,8 @@ typedef void (*plan_progress_fn)(void *ud, const plan_progress *p);
 
 typedef struct {
     const char *pcap_root;  /* pcap files under it (run-NNNN/ per run in a sweep); NULL: none */
-    bool timeline;          /* collect run 0's timeline */
+    bool timeline;          /* collect the timelines (plan_timeline_runs), as when the file
+                             * asks for them with outputs.timeline */
     guint transcript_run;   /* the run whose dialogue is collected */
     guint jobs;             /* threads; 0: one per core */
     uint64_t max_events;    /* per run; 0: the scenario's (run_options) */
@@ -49,6 +55,12 @@ typedef struct {
  * locates like a loading error). */
 run_result **plan_run(const scenario *sc, const plan_options *o, GError **err);
 void plan_free(run_result **results, guint n);
+
+/* How many runs, from run 0, collect a timeline when --timeline
+ * (plan_options.timeline) or a run's outputs.timeline asks for one: every
+ * case of a plan whose only axis is a list of cases (no compare), at most
+ * PLAN_MAX_TIMELINES; else run 0 alone. Run k is case k of such a plan. */
+guint plan_timeline_runs(const scenario *sc);
 
 /* The layout of a sweep: axis 0 (or the compare axis) along x, the compare
  * values as series, the other axes' runs inside each x value. */

@@ -51,6 +51,7 @@
 #define SCN_MAX_TIME_S 1e6           /* a time: 0 to 1,000,000 s (about 11.6 days) */
 #define SCN_MAX_SIZE_B 1e12          /* a size: 0 to 1 TB */
 #define SCN_MAX_EVENTS 1e15          /* the largest max_events a file may set */
+#define SCN_MAX_METRICS 8            /* headlines a list in outputs.metric may name */
 
 #define SCN_ERROR (scn_error_quark())
 GQuark scn_error_quark(void);
@@ -67,8 +68,13 @@ typedef struct {
     GArray *down; /* of sim_time_t pairs [start, end) */
 } scn_link;
 
+/* Ownership: the strings and the array are the run's (scn_run_free). */
 typedef struct {
-    char *metric;  /* a headline of an application type, or "link_utilisation" */
+    char *metric;  /* a headline of an application type, or "link_utilisation": outputs.metric,
+                    * or the first name of its list */
+    GPtrArray *more_metrics; /* of char *: the other names of a list outputs.metric, in its order
+                              * (at most SCN_MAX_METRICS - 1, each once, none the same as
+                              * `metric`); empty when it is a string or absent */
     char *formula; /* NULL, or a formula of an application type ("http-page") */
     char *title;
     bool timeline;

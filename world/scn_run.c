@@ -476,14 +476,53 @@ static char *default_metric(const scn_run *r)
     return g_strdup("link_utilisation");
 }
 
+/* Reads outputs.metric as a list: 1 to SCN_MAX_METRICS different
+ * headlines, each one of `names`; the first becomes out->metric, the
+ * others out->more_metrics. Each element's mistake is located
+ * ($.outputs.metric[1]). O(list x (names + list)). */
+static void get_metric_list(scn_ctx *c, const cJSON *list, GPtrArray *names, scn_outputs *out)
+{
+    gsize t = scn_push_key(c, "metric");
+    int n = cJSON_GetArraySize(list);
+    if (n < 1 || n > SCN_MAX_METRICS) {
+        char *found = n ? g_strdup_printf("a list of %d names", n) : g_strdup("an empty list");
+        scn_fail(c, "found %s, expected a headline's name or a list of 1 to %d of them", found, SCN_MAX_METRICS);
+        g_free(found);
+        scn_pop(c, t);
+        return;
+    }
+    char *exp = either_of(names);
+    int i = 0;
+    for (const cJSON *e = list->child; e && !c->failed; e = e->next, i++) {
+        gsize ti = scn_push_index(c, i);
+        if (!cJSON_IsString(e) || !listed(names, e->valuestring)) {
+            scn_fail_expected(c, e, exp);
+        } else if (i > 0 && (!strcmp(out->metric, e->valuestring) || listed(out->more_metrics, e->valuestring))) {
+            scn_fail(c, "\"%s\" is named twice in the list: name each headline once", e->valuestring);
+        } else if (i == 0) {
+            out->metric = g_strdup(e->valuestring);
+        } else {
+            g_ptr_array_add(out->more_metrics, g_strdup(e->valuestring));
+        }
+        scn_pop(c, ti);
+    }
+    g_free(exp);
+    scn_pop(c, t);
+}
+
 static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_registry *reg)
 {
     scn_outputs *out = &r->out;
+    out->more_metrics = g_ptr_array_new_with_free_func(g_free);
     if (o) {
         gsize m = scn_push_key(c, "outputs");
         if (scn_check_keys(c, o, out_keys)) {
             GPtrArray *metrics = metric_names(reg), *formulas = formula_names(reg);
-            out->metric = get_named(c, o, "metric", metrics);
+            const cJSON *mv = scn_get(o, "metric");
+            if (cJSON_IsArray(mv))
+                get_metric_list(c, mv, metrics, out);
+            else
+                out->metric = get_named(c, o, "metric", metrics);
             out->formula = get_formula(c, o, formulas);
             out->title = scn_get_string(c, o, "title", NULL, false);
             out->timeline = scn_get_bool(c, o, "timeline", false);
@@ -524,6 +563,8 @@ void scn_run_free(scn_run *r)
         app_spec_clear(&g_array_index(r->apps, app_spec, i));
     g_array_free(r->apps, TRUE);
     g_free(r->out.metric);
+    if (r->out.more_metrics)
+        g_ptr_array_free(r->out.more_metrics, TRUE);
     g_free(r->out.formula);
     g_free(r->out.title);
     g_free(r);
