@@ -733,13 +733,26 @@ dns_server *dns_server_new(host_env *env, const dns_auth *auth, const dns_server
     srv->conns = g_ptr_array_new();
     srv->relays = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_queue_init(&srv->relay_order);
-    srv->udp = host_dgram_open(env, srv->c.port, on_udp, srv, err);
-    if (!srv->udp)
-        goto fail;
-    srv->port = host_dgram_port(env, srv->udp);
-    srv->listener = host_listen(env, srv->port, on_accept, srv, err);
-    if (!srv->listener)
-        goto fail;
+    /* Port 0: the datagram socket's free port may be taken for TCP (by
+     * another program's connection or listener): try another, up to
+     * DNS_SERVER_PORT_TRIES times. */
+    for (int tries = 0;; tries++) {
+        srv->udp = host_dgram_open(env, srv->c.port, on_udp, srv, err);
+        if (!srv->udp)
+            goto fail;
+        srv->port = host_dgram_port(env, srv->udp);
+        GError *lerr = NULL;
+        srv->listener = host_listen(env, srv->port, on_accept, srv, &lerr);
+        if (srv->listener)
+            break;
+        if (srv->c.port != 0 || tries + 1 >= DNS_SERVER_PORT_TRIES) {
+            g_propagate_error(err, lerr);
+            goto fail;
+        }
+        g_error_free(lerr);
+        host_dgram_close(env, srv->udp);
+        srv->udp = NULL;
+    }
     if (srv->c.recurse_referrals) {
         srv->relay_sock = host_dgram_open(env, 0, on_relay_reply, srv, err);
         if (!srv->relay_sock)

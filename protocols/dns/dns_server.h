@@ -97,6 +97,10 @@ typedef struct {
 
 void dns_server_config_default(dns_server_config *c);
 
+/* With port 0, the free ports tried before giving up (a datagram port
+ * whose TCP twin is taken is given back and another one tried). */
+#define DNS_SERVER_PORT_TRIES 16
+
 typedef struct {
     uint64_t queries_udp, queries_tcp; /* messages received (datagrams, TCP messages) */
     uint64_t answers[DNS_SERVER_RCODES]; /* answers sent, by rcode */
