@@ -383,20 +383,21 @@ static size_t word_len(const char *s, size_t n, bool phrase)
     return 12 + (blen < qlen ? blen : qlen); /* "=?UTF-8?B?" + "?=" */
 }
 
-char *mime_header_encode(const char *utf8, bool phrase)
+char *mime_header_encode(const char *utf8, bool phrase, size_t lead)
 {
     if (mime_header_is_plain(utf8))
         return g_strdup(utf8);
     char *valid = g_utf8_make_valid(utf8, -1);
     GString *out = g_string_new(NULL);
     const char *p = valid;
+    size_t max = lead + MIME_WORD_MAX > 78 ? (lead < 78 - 13 ? 78 - lead : 13) : MIME_WORD_MAX;
     while (*p) {
         /* As many whole characters as fit in one word. */
         size_t n = 0;
         while (p[n]) {
             const char *nx = g_utf8_next_char(p + n);
             size_t m = (size_t)(nx - p);
-            if (n > 0 && word_len(p, m, phrase) > MIME_WORD_MAX)
+            if (n > 0 && word_len(p, m, phrase) > max)
                 break;
             n = m;
         }
@@ -404,6 +405,7 @@ char *mime_header_encode(const char *utf8, bool phrase)
             g_string_append_c(out, ' ');
         encode_word(p, n, phrase, out);
         p += n;
+        max = MIME_WORD_MAX;
     }
     g_free(valid);
     return g_string_free(out, FALSE);

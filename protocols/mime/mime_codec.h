@@ -100,7 +100,10 @@ bool mime_header_is_plain(const char *utf8);
  * mime_header_is_plain, else UTF-8 encoded words separated by spaces.
  * Invalid UTF-8 is replaced first (U+FFFD). `phrase` restricts Q's
  * literal characters to those allowed in a phrase (RFC 2047 5(3)), for
- * display names. */
-char *mime_header_encode(const char *utf8, bool phrase);
+ * display names. `lead` is how many characters precede the value on its
+ * first line ("Subject: " is 9): the first word is made short enough for
+ * that line to stay within 78 characters (but holds at least one
+ * character), so that a folded header keeps every line under 78. */
+char *mime_header_encode(const char *utf8, bool phrase, size_t lead);
 
 #endif

@@ -805,7 +805,9 @@ static void add_field(mime_out *o, const char *name, char *value /* taken */)
 
 void mime_out_header(mime_out *o, const char *name, const char *utf8)
 {
-    add_field(o, name, mime_header_encode(utf8, false));
+    char *n = clean_name(name);
+    add_field(o, n, mime_header_encode(utf8, false, strlen(n) + 2));
+    g_free(n);
 }
 
 /* Whether s is a phrase of atoms (RFC 5322 3.2.3 atext and spaces). */
@@ -841,7 +843,7 @@ void mime_out_address(mime_out *o, const char *name, const char *display, const 
             }
             g_string_append_c(mb, '"');
         } else {
-            char *e = mime_header_encode(display, true);
+            char *e = mime_header_encode(display, true, strlen(name) + 2);
             g_string_append(mb, e);
             g_free(e);
         }
@@ -997,7 +999,7 @@ static char *filename_param(const char *name)
     } else {
         size_t i = 0;
         for (int sec = 0; i < enc->len; sec++) {
-            size_t n = enc->len - i < 60 ? enc->len - i : 60;
+            size_t n = enc->len - i < 50 ? enc->len - i : 50;
             /* Never cut a %XX. */
             if (i + n < enc->len) {
                 if (enc->str[i + n - 1] == '%')

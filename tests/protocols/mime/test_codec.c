@@ -312,7 +312,7 @@ static void test_encoded_words_round_trip(void)
     };
     for (size_t i = 0; i < G_N_ELEMENTS(values); i++) {
         for (int phrase = 0; phrase < 2; phrase++) {
-            char *e = mime_header_encode(values[i], phrase);
+            char *e = mime_header_encode(values[i], phrase, 9);
             bool plain = mime_header_is_plain(values[i]);
             if (plain)
                 CU_ASSERT_STRING_EQUAL(e, values[i]);
@@ -333,7 +333,7 @@ static void test_encoded_words_round_trip(void)
     GString *big = g_string_new(NULL);
     for (int i = 0; i < 300; i++)
         g_string_append(big, i % 7 ? "\xc3\xa9" : "\xf0\x9f\xa5\x9e ");
-    char *e = mime_header_encode(big->str, false);
+    char *e = mime_header_encode(big->str, false, 60);
     char *d = mime_header_decode(e);
     CU_ASSERT_STRING_EQUAL(d, big->str);
     g_free(d);
