@@ -325,7 +325,6 @@ static mime_status parse_headers(pctx *c, mime_part *p, size_t start, size_t end
             char *v = g_string_free(val, FALSE);                                                   \
             const char *s = v, *e = v + strlen(v);                                                 \
             while (*s == ' ' || *s == '\t') s++;                                                   \
-            while (e > s && (e[-1] == ' ' || e[-1] == '\t')) e--;                                  \
             cur->value = g_strndup(s, (gsize)(e - s));                                             \
             g_free(v);                                                                             \
             g_ptr_array_add(p->fields, cur);                                                       \

@@ -5,7 +5,8 @@
  * Parsing. mime_msg_parse() takes the whole message (bytes, no NUL needed)
  * and gives a tree of parts. Each part has its header fields in order,
  * names as written (lookups ignore case), values unfolded (the line
- * breaks of folding removed, white space around the value trimmed) and
+ * breaks of folding removed, the white space after the colon dropped,
+ * white space at the end kept, as Python's email package does) and
  * raw (the field's lines as written, for re-serialising); its
  * Content-Type (type and subtype lower-cased; parameters with lower-cased
  * names, quoted strings and backslash escapes undone, comments skipped,
@@ -86,7 +87,7 @@ const char *mime_cte_name(mime_cte c);
 /* One header field. */
 typedef struct {
     char *name;  /* as written */
-    char *value; /* unfolded and trimmed; encoded words not decoded */
+    char *value; /* unfolded, leading white space dropped; encoded words not decoded */
     char *raw;   /* the lines as written, without the last line break */
 } mime_field;
 
