@@ -11,6 +11,10 @@ Seeds come from what the tests already hold, plus a few written here:
     of tests/scenarios/broken/, and a few with --set overrides;
   - dns_msg: every message of tests/protocols/dns/data/packets.txt (made
     by dnspython), and a few malformed ones written below;
+  - mime_msg: the messages of tests/protocols/mime/test_msg.c (its
+    static message literals and the arguments of parse_ok), two messages
+    built here by Python's email package (as tests/protocols/mime/
+    test_python.c has it build them), and a few codec inputs below;
   - http_url, html_links, http_date, cache_control, units: the examples
     below, taken from the tests, the docs and the RFCs.
 
@@ -325,6 +329,58 @@ def dns_seeds():
     return c.count
 
 
+MIME_EXTRA = [
+    "Zm9vYmFy\r\nZm9v\r\n",
+    "Zg=",
+    "Now's the time =\r\nfor all folk to come=\r\n to the aid of their country.",
+    "bad=G1 escape =\r\n",
+    "=?ISO-8859-1?B?SWYgeW91IGNhbiByZWFkIHRoaXMgeW8=?=\r\n =?ISO-8859-2?B?dSB1bmRlcnN0YW5kIHRoZSBleGFtcGxlLg==?=",
+    "Subject: =?utf-8?Q?caf=C3=A9?= =?utf-8?B?w6k=?=\r\n\r\nbody",
+    "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n\r\nno close\r\n",
+]
+
+
+def python_messages():
+    """Two messages made by Python's email package: text and HTML
+    alternative with attachments, and a nested multipart."""
+    import email.policy
+    from email.message import EmailMessage
+    m = EmailMessage()
+    m["From"] = "Alic\u00e9 <alice@crepes.fr>"
+    m["To"] = "Bob <bob@hamburger.edu>"
+    m["Subject"] = "Photo de cr\u00eape \u2013 \u00e7a va?"
+    m.set_content("Dear Bob,\nPlease find a picture of a cr\u00eape.\n", cte="quoted-printable")
+    m.add_alternative("<p>Dear Bob</p>\n", subtype="html")
+    m.add_attachment(bytes(range(64)), maintype="image", subtype="png", filename="cr\u00eape.png")
+    first = m.as_bytes(policy=email.policy.SMTP)
+    n = EmailMessage()
+    n["Subject"] = "nested"
+    n.set_content("outer")
+    inner = EmailMessage()
+    inner.set_content("inner text")
+    inner.add_attachment(b"\x00\x01binary", maintype="application", subtype="octet-stream",
+                         filename="d\u00e9j\u00e0 vu.bin")
+    n.add_attachment(inner)
+    return [first, n.as_bytes(policy=email.policy.SMTP)]
+
+
+def mime_seeds():
+    c = Corpus("mime_msg")
+    path = os.path.join(ROOT, "tests", "protocols", "mime", "test_msg.c")
+    text = open(path, encoding="utf-8").read()
+    for m in re.finditer(r"static const char (\w+)\[\] =", text):
+        data, _ = read_concatenation(text, m.end(), {})
+        c.add(m.group(1), data)
+    for m in re.finditer(r"parse_ok\(\s*\"", text):
+        data, _ = read_concatenation(text, m.end() - 1, {})
+        c.add("parse-ok", data)
+    for i, data in enumerate(python_messages()):
+        c.add("python-%d" % i, data)
+    for item in MIME_EXTRA:
+        c.add(item.split("\r")[0], item)
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -339,6 +395,7 @@ def main():
         "scenario": scenario_seeds(),
         "dns_msg": dns_seeds(),
         "dns_zone": zone_seeds(),
+        "mime_msg": mime_seeds(),
         "http_url": simple_seeds("http_url", URLS),
         "html_links": simple_seeds("html_links", PAGES),
         "http_date": simple_seeds("http_date", DATES),
