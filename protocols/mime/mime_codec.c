@@ -255,7 +255,9 @@ static size_t read_word(const char *s, char **decoded)
                   ? mime_base64_decode(txt, (size_t)(endw - txt), raw, NULL) == MIME_OK
                   : q_decode(txt, (size_t)(endw - txt), raw);
     char *text = NULL;
-    if (ok && memchr(raw->data, 0, raw->len) == NULL) {
+    if (ok && raw->len == 0) {
+        text = g_strdup("");
+    } else if (ok && memchr(raw->data, 0, raw->len) == NULL) {
         if (g_ascii_strcasecmp(charset, "utf-8") == 0 || g_ascii_strcasecmp(charset, "utf8") == 0 ||
             g_ascii_strcasecmp(charset, "us-ascii") == 0) {
             if (g_utf8_validate((const char *)raw->data, (gssize)raw->len, NULL))

@@ -295,6 +295,9 @@ static void test_encoded_words_rfc2047(void)
     dec_is("=?utf-8?Q?abc", "=?utf-8?Q?abc");
     dec_is("=?utf-8?X?abc?=", "=?utf-8?X?abc?=");
     dec_is("plain text, no words", "plain text, no words");
+    /* An empty word decodes to nothing (found by fuzz/mime_msg.c). */
+    dec_is("a =?utf-8?Q?\?= b", "a  b");
+    dec_is("=?utf-8?B?\?=", "");
     /* White space after a word that no word follows stays. */
     dec_is("=?utf-8?Q?a?= b =?utf-8?Q?c?=", "a b c");
 }
