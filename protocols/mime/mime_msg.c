@@ -189,6 +189,15 @@ static mime_param *find_param(GPtrArray *params, const char *name)
 static void read_params(const char *p, GPtrArray *params)
 {
     GPtrArray *raw = g_ptr_array_new_with_free_func(param_free);
+    /* Lookups by name (nothing iterates these tables): the first of a
+     * name in `raw`, and what `params` holds, so that n parameters cost
+     * O(n). */
+    GHashTable *raw_index = g_hash_table_new(g_str_hash, g_str_equal);
+    GHashTable *out_index = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < params->len; i++) {
+        mime_param *a = g_ptr_array_index(params, i);
+        g_hash_table_insert(out_index, a->name, a);
+    }
     for (;;) {
         skip_cfws(&p);
         if (!*p)
@@ -215,6 +224,8 @@ static void read_params(const char *p, GPtrArray *params)
         a->name = name;
         a->value = read_value(&p);
         g_ptr_array_add(raw, a);
+        if (!g_hash_table_contains(raw_index, a->name))
+            g_hash_table_insert(raw_index, a->name, a);
     }
     /* The names already joined (a lookup only: nothing iterates it). */
     GHashTable *done = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -222,16 +233,17 @@ static void read_params(const char *p, GPtrArray *params)
         mime_param *a = g_ptr_array_index(raw, i);
         const char *star = strchr(a->name, '*');
         if (!star) {
-            if (!find_param(params, a->name)) {
+            if (!g_hash_table_contains(out_index, a->name)) {
                 mime_param *n = g_new0(mime_param, 1);
                 n->name = g_strdup(a->name);
                 n->value = g_strdup(a->value);
                 g_ptr_array_add(params, n);
+                g_hash_table_insert(out_index, n->name, n);
             }
             continue;
         }
         char *base = g_strndup(a->name, (gsize)(star - a->name));
-        mime_param *have = find_param(params, base);
+        mime_param *have = g_hash_table_lookup(out_index, base);
         if (g_hash_table_contains(done, base)) {
             g_free(base);
             continue;
@@ -241,7 +253,7 @@ static void read_params(const char *p, GPtrArray *params)
         GString *bytes = g_string_new(NULL);
         char *charset = NULL;
         char *single = g_strconcat(base, "*", NULL);
-        mime_param *one = find_param(raw, single);
+        mime_param *one = g_hash_table_lookup(raw_index, single);
         g_free(single);
         bool ok = true;
         if (one) {
@@ -255,10 +267,10 @@ static void read_params(const char *p, GPtrArray *params)
         } else {
             for (int sec = 0; sec < 1000; sec++) {
                 char *plain = g_strdup_printf("%s*%d", base, sec), *ext = g_strconcat(plain, "*", NULL);
-                mime_param *s = find_param(raw, ext);
+                mime_param *s = g_hash_table_lookup(raw_index, ext);
                 bool extended = s != NULL;
                 if (!s)
-                    s = find_param(raw, plain);
+                    s = g_hash_table_lookup(raw_index, plain);
                 g_free(plain);
                 g_free(ext);
                 if (!s)
@@ -291,6 +303,7 @@ static void read_params(const char *p, GPtrArray *params)
                 n->name = g_strdup(base);
                 n->value = text;
                 g_ptr_array_add(params, n);
+                g_hash_table_insert(out_index, n->name, n);
             }
             text = NULL;
         }
@@ -300,6 +313,8 @@ static void read_params(const char *p, GPtrArray *params)
         g_free(base);
     }
     g_hash_table_destroy(done);
+    g_hash_table_destroy(raw_index);
+    g_hash_table_destroy(out_index);
     g_ptr_array_free(raw, TRUE);
 }
 

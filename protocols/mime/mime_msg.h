@@ -152,8 +152,8 @@ GByteArray *mime_msg_serialise(const mime_msg *m);
 
 typedef struct mime_out mime_out;
 
-/* A text part text/<subtype> (plain, html) of UTF-8 text; a lone LF is
- * taken for a line break and written CRLF. */
+/* A text part text/<subtype> (plain, html) of UTF-8 text; a lone CR or
+ * LF is taken for a line break and written CRLF. */
 mime_out *mime_out_text_new(const char *subtype, const char *text, size_t len);
 /* An attachment of content type `type_subtype` ("image/jpeg"), in base64,
  * with its filename (UTF-8; NULL for none). */
