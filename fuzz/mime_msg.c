@@ -16,7 +16,12 @@
  *    bytes encoded (text and binary mode) decode back to themselves, in
  *    lines of at most 76 characters;
  *  - the input as a header value: decoding never fails; encoding valid
- *    UTF-8 gives printable ASCII that decodes back to it.
+ *    UTF-8 gives printable ASCII that decodes back to it;
+ *  - the builder: a multipart holding the input as a text part and as an
+ *    attachment named by its first third (made valid UTF-8), with that
+ *    third as Subject, serialises into lines of at most 998 characters
+ *    that parse back to the same Subject, text (line breaks as CRLF),
+ *    bytes and filename (unless it holds "=?", which a reader decodes).
  */
 #include <glib.h>
 #include <stddef.h>
@@ -131,6 +136,64 @@ static void check_codecs(const uint8_t *data, size_t size)
     g_free(s);
 }
 
+static void check_builder(const uint8_t *data, size_t size)
+{
+    char *head = fuzz_cstring(data, size / 3);
+    char *valid = g_utf8_make_valid(head, -1);
+    mime_out *top = mime_out_multipart_new(size % 2 ? "mixed" : "alternative");
+    mime_out_header(top, "Subject", valid);
+    mime_out_address(top, "From", valid, "alice@crepes.fr");
+    mime_out_add(top, mime_out_text_new("plain", (const char *)data, size));
+    mime_out_add(top, mime_out_attachment_new("application/octet-stream", valid, data, size));
+    GByteArray *b = mime_out_serialise(top);
+    size_t col = 0;
+    for (guint i = 0; i < b->len; i++) {
+        if (b->data[i] == '\r' && i + 1 < b->len && b->data[i + 1] == '\n') {
+            col = 0;
+            i++;
+            continue;
+        }
+        FUZZ_CHECK(b->data[i] != '\n' && b->data[i] != '\r', "a bare CR or LF written");
+        FUZZ_CHECK(++col <= 998, "a line over 998 characters");
+    }
+    mime_msg *m = NULL;
+    mime_status st = mime_msg_parse(b->data, b->len, &m, NULL);
+    FUZZ_CHECK(st == MIME_OK, "a built message does not parse: %s", mime_status_name(st));
+    char *subject = mime_part_header_decoded(m->root, "Subject");
+    char *want = mime_header_is_plain(valid) ? g_strstrip(g_strdup(valid)) : g_strdup(valid);
+    FUZZ_CHECK(subject && strcmp(subject, want) == 0, "Subject");
+    FUZZ_CHECK(m->root->parts && m->root->parts->len == 2, "two parts");
+    GByteArray *text = g_byte_array_new(), *got = g_byte_array_new();
+    for (size_t i = 0; i < size; i++) {
+        if (data[i] == '\r' || data[i] == '\n') {
+            g_byte_array_append(text, (const uint8_t *)"\r\n", 2);
+            if (data[i] == '\r' && i + 1 < size && data[i + 1] == '\n')
+                i++;
+        } else {
+            g_byte_array_append(text, data + i, 1);
+        }
+    }
+    FUZZ_CHECK(mime_part_decode(g_ptr_array_index(m->root->parts, 0), got, NULL) == MIME_OK && same(got, text),
+               "text part");
+    g_byte_array_set_size(got, 0);
+    const mime_part *att = g_ptr_array_index(m->root->parts, 1);
+    FUZZ_CHECK(mime_part_decode(att, got, NULL) == MIME_OK && got->len == size &&
+                   (size == 0 || memcmp(got->data, data, size) == 0),
+               "attachment bytes");
+    if (!strstr(valid, "=?"))
+        FUZZ_CHECK(att->filename && strcmp(att->filename, valid) == 0, "filename [%s] vs [%s]",
+                   att->filename ? att->filename : "(none)", valid);
+    g_byte_array_free(text, TRUE);
+    g_byte_array_free(got, TRUE);
+    g_free(want);
+    g_free(subject);
+    mime_msg_free(m);
+    g_byte_array_free(b, TRUE);
+    mime_out_free(top);
+    g_free(valid);
+    g_free(head);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mime_msg *m = NULL;
@@ -147,5 +210,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mime_msg_free(m);
     }
     check_codecs(data, size);
+    check_builder(data, size);
     return 0;
 }
