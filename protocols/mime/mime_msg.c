@@ -730,11 +730,19 @@ static mime_out *out_new(out_kind k, const char *ctype)
     mime_out *o = g_new0(mime_out, 1);
     o->kind = k;
     o->fields = g_ptr_array_new_with_free_func(field_free);
-    /* A content type is a token, '/', a token: anything else is dropped. */
+    /* A content type is a token, '/', a token, of at most 127 characters
+     * each (RFC 6838 4.2): other characters are dropped, and what is not
+     * of that form becomes application/octet-stream. */
     GString *t = g_string_new(NULL);
     for (const char *p = ctype; *p; p++)
         if ((unsigned char)*p > 32 && (unsigned char)*p < 127 && (!is_tspecial(*p) || *p == '/'))
             g_string_append_c(t, g_ascii_tolower(*p));
+    const char *slash = strchr(t->str, '/');
+    if (!slash || slash == t->str || !slash[1] || strchr(slash + 1, '/') || slash - t->str > 127 ||
+        strlen(slash + 1) > 127) {
+        g_string_assign(t, k == OUT_MULTIPART ? "multipart/mixed" : k == OUT_TEXT ? "text/plain"
+                                                                                 : "application/octet-stream");
+    }
     o->ctype = g_string_free(t, FALSE);
     o->data = g_byte_array_new();
     return o;
@@ -802,7 +810,7 @@ static char *clean_name(const char *name)
 {
     GString *n = g_string_new(NULL);
     for (const char *p = name; *p; p++)
-        if ((unsigned char)*p > 32 && (unsigned char)*p < 127 && *p != ':')
+        if ((unsigned char)*p > 32 && (unsigned char)*p < 127 && *p != ':' && n->len < MIME_NAME_MAX)
             g_string_append_c(n, *p);
     if (n->len == 0)
         g_string_append(n, "X");
@@ -840,7 +848,8 @@ void mime_out_address(mime_out *o, const char *name, const char *display, const 
     /* The address itself must be plain: anything else is dropped. */
     GString *ad = g_string_new(NULL);
     for (const char *p = addr; *p; p++)
-        if ((unsigned char)*p > 32 && (unsigned char)*p < 127 && *p != '<' && *p != '>' && *p != ',')
+        if ((unsigned char)*p > 32 && (unsigned char)*p < 127 && *p != '<' && *p != '>' && *p != ',' &&
+            ad->len < MIME_ADDR_MAX)
             g_string_append_c(ad, *p);
     a = g_string_free(ad, FALSE);
     if (!display || !*display) {

@@ -71,6 +71,8 @@
 #define MIME_BOUNDARY_MAX 70 /* RFC 2046 5.1.1 */
 #define MIME_FOLD_AT 78      /* header lines are folded at white space beyond this */
 #define MIME_LINE_LIMIT 998  /* RFC 5322 2.1.1, CRLF excluded */
+#define MIME_NAME_MAX 76     /* a header name the builder writes (longer ones are cut) */
+#define MIME_ADDR_MAX 254    /* an address the builder writes (RFC 5321's path, cut beyond) */
 
 typedef enum {
     MIME_CTE_7BIT,
@@ -155,8 +157,11 @@ typedef struct mime_out mime_out;
 /* A text part text/<subtype> (plain, html) of UTF-8 text; a lone CR or
  * LF is taken for a line break and written CRLF. */
 mime_out *mime_out_text_new(const char *subtype, const char *text, size_t len);
-/* An attachment of content type `type_subtype` ("image/jpeg"), in base64,
- * with its filename (UTF-8; NULL for none). */
+/* An attachment of content type `type_subtype` ("image/jpeg"; anything
+ * not of the form token/token becomes application/octet-stream), in
+ * base64, with its filename (UTF-8; NULL for none). Header names,
+ * addresses and content types are cut to MIME_NAME_MAX, MIME_ADDR_MAX
+ * and 127 + 1 + 127 characters, which keeps every line within 998. */
 mime_out *mime_out_attachment_new(const char *type_subtype, const char *filename, const uint8_t *data,
                                   size_t len);
 /* An empty multipart/<subtype> ("mixed", "alternative"). */
