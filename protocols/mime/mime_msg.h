@@ -47,14 +47,19 @@
  * until they occur in none of the parts. Everything is deterministic:
  * the same calls give the same bytes.
  *
- * Ownership: mime_msg_parse/mime_msg_free; the parts, fields and strings
- * belong to the message (read-only for callers). mime_out_*_new /
- * mime_out_free; mime_out_add gives the child to the parent; strings
- * and bytes passed in are copied.
+ * Ownership, one line per type:
+ *   mime_msg: mime_msg_parse / mime_msg_free; holds a copy of the input.
+ *   mime_part, mime_field, mime_param: belong to their message; callers
+ *     read their fields (the structs are public so that a tree can be
+ *     walked) and never free or change them.
+ *   mime_out: mime_out_*_new / mime_out_free; mime_out_add takes the
+ *     child; strings and bytes passed in are copied.
  * Costs: parsing is O(n * d) for n bytes and d levels of nesting (each
  * level scans its own body once); memory O(n) beyond the copy of the
- * input (parts point into it). Serialising is O(size * tries), the tries
- * of a boundary being almost always one.
+ * input (parts point into it); parameters are looked up in tables, so
+ * n of them cost O(n). mime_msg_serialise is O(size). mime_out_serialise
+ * is O(size * d) for d levels of multiparts (each level copies its
+ * parts once) plus O(size * 30) per boundary tried (almost always one).
  */
 #ifndef APPSIM_MIME_MSG_H
 #define APPSIM_MIME_MSG_H
