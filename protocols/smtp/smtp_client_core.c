@@ -283,6 +283,8 @@ static void start_next(smtp_client_core *c)
 /* The current message's exchange is over: on to the next. */
 static void next_message(smtp_client_core *c)
 {
+    if (c->cur < c->msgs->len) /* every message gets one result, whatever the server did */
+        finish_message(c, c->cur, SMTP_RESULT_TEMP_FAILURE, 0, "the server gave no final reply");
     c->cur++;
     start_next(c);
 }
@@ -410,6 +412,8 @@ static void handle_reply(smtp_client_core *c, const smtp_reply *r)
                 } else {
                     /* A server that says 354 with nobody to deliver to: send
                      * an empty message and throw its answer away. */
+                    if (m->mail_ok && !m->accepted)
+                        fail_no_rcpt(c, m);
                     sendf(c, ".\r\n");
                     expect(c, X_DOT_DISCARD, 0);
                 }
