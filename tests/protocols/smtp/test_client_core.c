@@ -97,10 +97,10 @@ static void replay(const script *s)
     }
 }
 
-#define SLIDES_MSG {"alice@crepes.fr", {"bob@hamburger.edu"}, "Do you like ketchup?\r\nHow about pickles?\r\n"}
 #define EHLO_REPLY                                                                                 \
     "250-hamburger.edu Hello crepes.fr, pleased to meet you\r\n250-SIZE 10485760\r\n250-8BITMIME\r\n" \
     "250 PIPELINING\r\n"
+#define SLIDES_MSG {"alice@crepes.fr", {"bob@hamburger.edu"}, "Do you like ketchup?\r\nHow about pickles?\r\n"}
 
 static const script scripts[] = {
     {.name = "the slides' exchange, HELO",
