@@ -44,7 +44,6 @@
 #include "dns_cmd.h"
 
 #include <gio/gio.h>
-#include <glib-unix.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
@@ -92,28 +91,6 @@ static uint64_t random_seed(void)
 }
 
 /* ---- serve ------------------------------------------------------------ */
-
-static gboolean quit_loop(gpointer ud)
-{
-    g_main_loop_quit(ud);
-    return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until SIGINT or SIGTERM, or for timeout_s seconds
- * when it is above 0. */
-static void run_until_stopped(int timeout_s)
-{
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
-    guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
-    guint s3 = timeout_s > 0 ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
-    g_main_loop_run(loop);
-    g_source_remove(s1);
-    g_source_remove(s2);
-    if (s3)
-        g_source_remove(s3);
-    g_main_loop_unref(loop);
-}
 
 /* Prints each application record on stderr, one line: "KIND TEXT". */
 static void record_to_stderr(void *ud, const char *host, int64_t now_ns, const char *kind, const char *text)
@@ -254,7 +231,7 @@ static int serve_auth(const serve_common *o, gchar **zones, const char *origin, 
         printf("appsim dns: serving %s on %s port %u (udp and tcp)\n", origins->str,
                o->bind ? o->bind : "127.0.0.1", dns_server_port(srv));
         fflush(stdout);
-        run_until_stopped(o->timeout_s);
+        cli_serve_until_stopped(o->timeout_s);
         print_server_stats(srv);
     }
     dns_server_free(srv);
@@ -454,7 +431,7 @@ static int serve_resolver(const serve_common *o, const char *hints_path, gint se
         printf("appsim dns: resolving from %u root server%s on %s port %u (udp)\n", h.hints->len,
                h.hints->len == 1 ? "" : "s", o->bind ? o->bind : "127.0.0.1", port);
         fflush(stdout);
-        run_until_stopped(o->timeout_s);
+        cli_serve_until_stopped(o->timeout_s);
         dns_resolver_stats st;
         dns_resolver_get_stats(r, &st);
         fprintf(stderr,

@@ -25,7 +25,6 @@
  */
 #include "http_cmd.h"
 
-#include <glib-unix.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,29 +39,6 @@
 #include "protocols/http/http_store.h"
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_RUN = CLI_EXIT_RUN, EXIT_USAGE = CLI_EXIT_USAGE };
-
-/* Quits the loop; the source stays, and is removed by whoever added it. */
-static gboolean quit_loop(gpointer ud)
-{
-    g_main_loop_quit(ud);
-    return G_SOURCE_CONTINUE;
-}
-
-/* Runs the main loop until SIGINT or SIGTERM, or for timeout_s seconds
- * when it is above 0: the life of a server on real sockets. */
-static void serve_until_stopped(int timeout_s)
-{
-    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
-    guint s1 = g_unix_signal_add(SIGINT, quit_loop, loop);
-    guint s2 = g_unix_signal_add(SIGTERM, quit_loop, loop);
-    guint s3 = timeout_s > 0 ? g_timeout_add_seconds((guint)timeout_s, quit_loop, loop) : 0;
-    g_main_loop_run(loop);
-    g_source_remove(s1);
-    g_source_remove(s2);
-    if (s3)
-        g_source_remove(s3);
-    g_main_loop_unref(loop);
-}
 
 static bool split_pair(const char *s, char sep, char **a, char **b)
 {
@@ -194,7 +170,7 @@ static int cmd_serve(int argc, char **argv)
         printf("listening on http://127.0.0.1:%u/ (root %s, %s)\n",
                real_host_listener_port(http_server_listener(srv)), root, writable ? "writable" : "read-only");
         fflush(stdout);
-        serve_until_stopped(timeout_s);
+        cli_serve_until_stopped(timeout_s);
         print_serve_stats(srv);
     }
     http_server_free(srv);
@@ -292,7 +268,7 @@ static int cmd_proxy(int argc, char **argv)
                origins);
         g_free(origins);
         fflush(stdout);
-        serve_until_stopped(timeout_s);
+        cli_serve_until_stopped(timeout_s);
         const http_proxy_stats *st = http_proxy_get_stats(px);
         fprintf(stderr, "proxy: %" G_GUINT64_FORMAT " requests, %" G_GUINT64_FORMAT " hits, %" G_GUINT64_FORMAT
                 " misses, %" G_GUINT64_FORMAT " revalidated (304), %" G_GUINT64_FORMAT " refreshed (200), %"
@@ -387,7 +363,7 @@ static int cmd_get(int argc, char **argv)
         fprintf(stderr, "appsim http get: not an http:// URL: %s\n", argv[1]);
         rc = EXIT_USAGE;
     } else {
-        guint to = g_timeout_add_seconds((guint)timeout_s, quit_loop, st.loop);
+        guint to = g_timeout_add_seconds((guint)timeout_s, cli_quit_loop, st.loop);
         if (!st.done)
             g_main_loop_run(st.loop);
         g_source_remove(to);

@@ -9,6 +9,12 @@ Seeds come from what the tests already hold, plus a few written here:
     responses the methods they answer);
   - scenario: every shipped scenario (scenarios/*.json) and every broken one
     of tests/scenarios/broken/, and a few with --set overrides;
+  - smtp_server: every client input of
+    tests/protocols/smtp/test_server_core.c, with the setup byte
+    fuzz/smtp_server.c describes in front (tight limits for the
+    transcripts that set .max_size or .max_rcpt);
+  - smtp_client: every server script of
+    tests/protocols/smtp/test_client_core.c, behind its setup byte;
   - dns_msg: every message of tests/protocols/dns/data/packets.txt (made
     by dnspython), and a few malformed ones written below;
   - mime_msg: the messages of tests/protocols/mime/test_msg.c (its
@@ -193,6 +199,53 @@ def http_seeds():
                 code |= METHOD_CODES.get(name, 3) << (2 * i)
             responses.add(t["name"], setup + bytes([code]) + t["input"])
     return requests.count + responses.count
+
+
+def smtp_seeds():
+    """The client inputs of the SMTP server core's transcripts (their
+    .input = literals), each behind the setup byte: '0' (the default
+    limits, pieces of 5 bytes) or '1' (a 64-byte message limit and 3
+    recipients) for the transcripts that set limits of their own."""
+    c = Corpus("smtp_server")
+    path = os.path.join(ROOT, "tests", "protocols", "smtp", "test_server_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for m in re.finditer(r"\{\s*\.name\s*=", text):
+        end = skip_to_brace_end(text, m.start())
+        entry = text[m.start():end]
+        at = entry.find(".input =")
+        if at < 0:
+            continue
+        name, _ = read_literal(entry, entry.index('"'))
+        try:
+            data, _ = read_concatenation(entry, at + len(".input ="), macros)
+        except KeyError:  # an input built at run time (the long-line tests)
+            continue
+        tight = re.search(r"\.max_(size|rcpt)\s*=", entry) is not None
+        c.add(name.decode("utf-8", "replace"), (b"1" if tight else b"0") + data)
+    return c.count + smtp_client_seeds()
+
+
+def smtp_client_seeds():
+    """The server replies of tests/protocols/smtp/test_client_core.c's
+    scripts (their .replies = literals), behind the setup byte: '0'
+    (EHLO, pipelining when offered, pieces of 5 bytes) or '1' (HELO) for
+    the scripts that set .no_ehlo."""
+    c = Corpus("smtp_client")
+    path = os.path.join(ROOT, "tests", "protocols", "smtp", "test_client_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for m in re.finditer(r"\{\s*\.name\s*=", text):
+        end = skip_to_brace_end(text, m.start())
+        entry = text[m.start():end]
+        at = entry.find(".replies =")
+        if at < 0:
+            continue
+        name, _ = read_literal(entry, entry.index('"'))
+        data, _ = read_concatenation(entry, at + len(".replies ="), macros)
+        helo = re.search(r"\.no_ehlo\s*=\s*true", entry) is not None
+        c.add(name.decode("utf-8", "replace"), (b"1" if helo else b"0") + data)
+    return c.count
 
 
 def scenario_seeds():
@@ -394,6 +447,7 @@ def main():
         "http_request+http_response": http_seeds(),
         "scenario": scenario_seeds(),
         "dns_msg": dns_seeds(),
+        "smtp_server+smtp_client": smtp_seeds(),
         "dns_zone": zone_seeds(),
         "mime_msg": mime_seeds(),
         "http_url": simple_seeds("http_url", URLS),

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "cli/registry.h"
+#include "csv_ns.h"
 #include "test_util.h"
 #include "world/scenario.h"
 #include "world/world.h"
@@ -34,24 +35,6 @@
 enum { BD_DNS, BD_CONNECT, BD_REQUEST, BD_SERVER, BD_RESPONSE, BD_QUEUEING, BD_SLOW_START, BD_DELACK, BD_RETX, BD_OTHER, BD_N };
 
 static char *tmp_root;
-
-/* "12.345678901" as nanoseconds, exactly. */
-static int64_t parse_ns(const char *s)
-{
-    bool neg = *s == '-';
-    if (neg)
-        s++;
-    char *dot = NULL;
-    int64_t whole = g_ascii_strtoll(s, &dot, 10), frac = 0;
-    int digits = 0;
-    if (dot && *dot == '.')
-        for (const char *p = dot + 1; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
-            frac = frac * 10 + (*p - '0');
-    for (; digits < 9; digits++)
-        frac *= 10;
-    int64_t v = whole * 1000000000 + frac;
-    return neg ? -v : v;
-}
 
 /* One row of requests.csv, what the tests read of it. */
 typedef struct {
@@ -79,14 +62,14 @@ static GArray *rows_of(const run_result *res)
             char **f = g_strsplit(*l, ",", -1);
             bd_row r = {0};
             if (g_strv_length(f) == 14 + BD_N) {
-                r.dns = parse_ns(f[4]);
+                r.dns = csv_parse_ns(f[4]);
                 r.connect_start = g_ascii_strtod(f[5], NULL);
                 r.request_sent = g_ascii_strtod(f[6], NULL);
                 r.last_byte = g_ascii_strtod(f[8], NULL);
                 r.explained = *f[13] != '\0';
-                r.elapsed = r.explained ? parse_ns(f[13]) : 0;
+                r.elapsed = r.explained ? csv_parse_ns(f[13]) : 0;
                 for (int k = 0; k < BD_N; k++)
-                    r.part[k] = r.explained ? parse_ns(f[14 + k]) : 0;
+                    r.part[k] = r.explained ? csv_parse_ns(f[14 + k]) : 0;
             } else {
                 CU_FAIL("a requests.csv row without its breakdown columns");
             }

@@ -33,6 +33,7 @@
 #include "models/sim_host.h"
 #include "protocols/http/http_browser.h"
 #include "protocols/http/http_server.h"
+#include "csv_ns.h"
 #include "test_util.h"
 #include "world/scenario.h"
 #include "world/world.h"
@@ -232,20 +233,6 @@ static const app_registry *test_registry(void)
 
 /* ---- running a scenario ----------------------------------------------------------- */
 
-/* "12.345678901" as nanoseconds, exactly. */
-static int64_t parse_ns(const char *s)
-{
-    char *dot = NULL;
-    int64_t whole = g_ascii_strtoll(s, &dot, 10), frac = 0;
-    int digits = 0;
-    if (dot && *dot == '.')
-        for (const char *p = dot + 1; *p >= '0' && *p <= '9' && digits < 9; p++, digits++)
-            frac = frac * 10 + (*p - '0');
-    for (; digits < 9; digits++)
-        frac *= 10;
-    return whole * 1000000000 + frac;
-}
-
 /* One row of requests.csv by column name. */
 typedef struct {
     char **names;  /* the header, run column first */
@@ -397,18 +384,18 @@ static void test_one_object_plus_d(void)
     CU_ASSERT_EQUAL(run_result_metric(dns, "loads_ok"), 1);
     csv_row a = first_row(plain), b = first_row(dns);
     CU_ASSERT_STRING_EQUAL(col(&a, "dns_s"), "0.000000000");
-    CU_ASSERT_EQUAL(parse_ns(col(&b, "dns_s")), D);
+    CU_ASSERT_EQUAL(csv_parse_ns(col(&b, "dns_s")), D);
     CU_ASSERT_STRING_EQUAL(col(&b, "status"), "200");
     /* The connect starts when the answer comes: at D. */
-    CU_ASSERT_EQUAL(parse_ns(col(&b, "connect_start_s")), parse_ns(col(&a, "connect_start_s")) + D);
-    int64_t ea = parse_ns(col(&a, "elapsed_s")), eb = parse_ns(col(&b, "elapsed_s"));
+    CU_ASSERT_EQUAL(csv_parse_ns(col(&b, "connect_start_s")), csv_parse_ns(col(&a, "connect_start_s")) + D);
+    int64_t ea = csv_parse_ns(col(&a, "elapsed_s")), eb = csv_parse_ns(col(&b, "elapsed_s"));
     CU_ASSERT_EQUAL(eb, ea + D);
-    CU_ASSERT_EQUAL(parse_ns(col(&b, "last_byte_s")), parse_ns(col(&a, "last_byte_s")) + D);
+    CU_ASSERT_EQUAL(csv_parse_ns(col(&b, "last_byte_s")), csv_parse_ns(col(&a, "last_byte_s")) + D);
     int64_t sum = 0;
     for (size_t p = 0; p < G_N_ELEMENTS(parts); p++) {
         char name[64];
         g_snprintf(name, sizeof name, "bd_%s_s", parts[p]);
-        int64_t va = parse_ns(col(&a, name)), vb = parse_ns(col(&b, name));
+        int64_t va = csv_parse_ns(col(&a, name)), vb = csv_parse_ns(col(&b, name));
         sum += vb;
         if (p == 0) {
             CU_ASSERT_EQUAL(va, 0);
@@ -471,7 +458,7 @@ static void test_connects_to_the_answer(void)
     CU_ASSERT_TRUE(isnan(run_result_metric(dns, "failure_reasons.refused")));
     csv_row b = first_row(dns);
     CU_ASSERT_STRING_EQUAL(col(&b, "status"), "421");
-    CU_ASSERT_EQUAL(parse_ns(col(&b, "dns_s")), D);
+    CU_ASSERT_EQUAL(csv_parse_ns(col(&b, "dns_s")), D);
     CU_ASSERT_STRING_EQUAL(col(&b, "url"), "http://server/o");
     row_clear(&b);
     run_result_free(plain);
@@ -491,7 +478,7 @@ static void test_lookup_error(void)
     csv_row r = first_row(res);
     CU_ASSERT_STRING_EQUAL(col(&r, "failure"), "dns");
     CU_ASSERT_STRING_EQUAL(col(&r, "status"), "0");
-    CU_ASSERT_EQUAL(parse_ns(col(&r, "dns_s")), D);
+    CU_ASSERT_EQUAL(csv_parse_ns(col(&r, "dns_s")), D);
     CU_ASSERT_STRING_EQUAL(col(&r, "connect_start_s"), "-1.000000000");
     row_clear(&r);
     run_result_free(res);

@@ -1,0 +1,345 @@
+/*
+ * smtp_conn: the SMTP cores on a stream with an idle timer (see
+ * smtp_conn.h). Every stream callback feeds the core, writes what the
+ * stream accepts of its output, passes the core's events on and re-arms
+ * the idle timer; the connection is closed only once the core's output is
+ * all written. Costs: the cores'; each stream delivery is copied at most
+ * once, when the server core pauses in it.
+ */
+#include "smtp_conn.h"
+
+#include <string.h>
+
+struct smtp_server_conn {
+    host_env *env;
+    stream_t *s;          /* NULL once closed or failed */
+    smtp_server_core *core;
+    smtp_server_conn_handler h;
+    void *ud;
+    int64_t idle_ns;
+    host_timer_id timer;
+    GByteArray *pending;  /* input the core paused in, not yet fed */
+    bool closing;         /* close once the output is written */
+    const char *why;      /* why it is closing */
+    bool reported;        /* closed() was called */
+};
+
+static void server_report(smtp_server_conn *c, const char *why)
+{
+    if (c->reported)
+        return;
+    c->reported = true;
+    host_timer_cancel(c->env, c->timer);
+    c->timer = 0;
+    if (c->h.closed)
+        c->h.closed(c->ud, c, why); /* last: the application may free c */
+}
+
+static void server_idle(void *ud);
+
+static void server_arm(smtp_server_conn *c)
+{
+    host_timer_cancel(c->env, c->timer);
+    c->timer = host_timer(c->env, c->idle_ns, server_idle, c);
+}
+
+/* Writes what the stream takes, passes events on, feeds pending input
+ * once the output drained, and closes when it is time. Returns false when
+ * the connection is over (closed() has been called: touch nothing). */
+static bool server_pump(smtp_server_conn *c)
+{
+    for (;;) {
+        size_t n;
+        const uint8_t *o = smtp_server_core_output(c->core, &n);
+        if (n && c->s)
+            smtp_server_core_consume(c->core, stream_write(c->s, o, n));
+        smtp_server_event ev;
+        while (smtp_server_core_next_event(c->core, &ev)) {
+            if (ev.kind == SMTP_SERVER_EV_MESSAGE && c->h.message) {
+                c->h.message(c->ud, c, ev.env);
+                ev.env = NULL;
+            } else if (ev.kind == SMTP_SERVER_EV_CLOSE) {
+                c->closing = true;
+                if (!c->why)
+                    c->why = "quit";
+            }
+            smtp_server_event_clear(&ev);
+        }
+        smtp_server_core_output(c->core, &n);
+        if (n == 0 && c->pending->len && !c->closing) {
+            size_t k = smtp_server_core_feed(c->core, c->pending->data, c->pending->len);
+            g_byte_array_remove_range(c->pending, 0, (guint)k);
+            if (c->pending->len == 0 && c->s)
+                stream_set_reading(c->s, true);
+            continue;
+        }
+        if (c->closing && n == 0) {
+            if (c->s)
+                stream_close(c->s);
+            c->s = NULL;
+            server_report(c, c->why);
+            return false;
+        }
+        return true;
+    }
+}
+
+static void server_idle(void *ud)
+{
+    smtp_server_conn *c = ud;
+    c->timer = 0;
+    c->why = "idle";
+    smtp_server_core_shutdown(c->core);
+    if (!server_pump(c))
+        return;
+    /* A client that neither sends nor reads: the 421 cannot be written
+     * either, so the connection is reset instead of waiting forever. */
+    if (c->s)
+        stream_abort(c->s);
+    c->s = NULL;
+    server_report(c, "idle");
+}
+
+static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)s;
+    smtp_server_conn *c = ud;
+    if (c->closing)
+        return;
+    server_arm(c);
+    if (!data) { /* length-only bytes carry no commands */
+        uint8_t *zeros = g_malloc0(len);
+        size_t k = smtp_server_core_feed(c->core, zeros, len);
+        if (k < len)
+            g_byte_array_append(c->pending, zeros + k, (guint)(len - k));
+        g_free(zeros);
+    } else if (c->pending->len) {
+        g_byte_array_append(c->pending, data, (guint)len);
+    } else {
+        size_t k = smtp_server_core_feed(c->core, data, len);
+        if (k < len)
+            g_byte_array_append(c->pending, data + k, (guint)(len - k));
+    }
+    if (c->pending->len && c->s)
+        stream_set_reading(c->s, false);
+    server_pump(c);
+}
+
+static void server_writable(void *ud, stream_t *s)
+{
+    (void)s;
+    server_pump(ud);
+}
+
+static void server_peer_closed(void *ud, stream_t *s)
+{
+    (void)s;
+    smtp_server_conn *c = ud;
+    if (c->s)
+        stream_close(c->s);
+    c->s = NULL;
+    server_report(c, "peer closed");
+}
+
+static void server_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    smtp_server_conn *c = ud;
+    c->s = NULL; /* gone: not to be touched again */
+    server_report(c, stream_err_text(err));
+}
+
+static const stream_handler server_stream_handler = {
+    .data = server_data, .writable = server_writable, .peer_closed = server_peer_closed, .error = server_error};
+
+smtp_server_conn *smtp_server_conn_new(host_env *env, stream_t *s, const smtp_server_config *cfg,
+                                       const smtp_server_callbacks *cb, void *cb_ud,
+                                       const smtp_server_conn_handler *h, void *ud, int64_t idle_timeout_ns)
+{
+    smtp_server_conn *c = g_new0(smtp_server_conn, 1);
+    c->env = env;
+    c->s = s;
+    c->core = smtp_server_core_new(cfg, cb, cb_ud);
+    if (h)
+        c->h = *h;
+    c->ud = ud;
+    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
+    c->pending = g_byte_array_new();
+    stream_set_handler(s, &server_stream_handler, c);
+    server_arm(c);
+    size_t n;
+    const uint8_t *o = smtp_server_core_output(c->core, &n);
+    smtp_server_core_consume(c->core, stream_write(s, o, n));
+    return c;
+}
+
+void smtp_server_conn_shutdown(smtp_server_conn *c)
+{
+    if (c->reported || c->closing)
+        return;
+    c->why = "shutdown";
+    smtp_server_core_shutdown(c->core);
+    server_pump(c);
+}
+
+void smtp_server_conn_free(smtp_server_conn *c)
+{
+    if (!c)
+        return;
+    host_timer_cancel(c->env, c->timer);
+    if (c->s)
+        stream_close(c->s);
+    smtp_server_core_free(c->core);
+    g_byte_array_free(c->pending, TRUE);
+    g_free(c);
+}
+
+/* ---- client ---------------------------------------------------------------- */
+
+struct smtp_client_conn {
+    host_env *env;
+    stream_t *s; /* NULL once closed or failed */
+    smtp_client_core *core;
+    smtp_client_conn_handler h;
+    void *ud;
+    int64_t idle_ns;
+    host_timer_id timer;
+    bool done;     /* the core said DONE: close once the output is written */
+    bool reported; /* closed() was called */
+};
+
+static void client_idle(void *ud);
+
+static void client_arm(smtp_client_conn *c)
+{
+    host_timer_cancel(c->env, c->timer);
+    c->timer = host_timer(c->env, c->idle_ns, client_idle, c);
+}
+
+static void client_report(smtp_client_conn *c)
+{
+    if (c->reported)
+        return;
+    c->reported = true;
+    host_timer_cancel(c->env, c->timer);
+    c->timer = 0;
+    if (c->h.closed)
+        c->h.closed(c->ud, c); /* last: the application may free c */
+}
+
+static void client_pump(smtp_client_conn *c)
+{
+    size_t n;
+    const uint8_t *o = smtp_client_core_output(c->core, &n);
+    if (n && c->s)
+        smtp_client_core_consume(c->core, stream_write(c->s, o, n));
+    smtp_client_event ev;
+    while (smtp_client_core_next_event(c->core, &ev)) {
+        if (ev.kind == SMTP_CLIENT_EV_DONE)
+            c->done = true;
+        if (c->h.event)
+            c->h.event(c->ud, c, &ev);
+        smtp_client_event_clear(&ev);
+    }
+    smtp_client_core_output(c->core, &n);
+    if (c->done && (n == 0 || !c->s)) {
+        if (c->s)
+            stream_close(c->s);
+        c->s = NULL;
+        client_report(c);
+    }
+}
+
+static void client_idle(void *ud)
+{
+    smtp_client_conn *c = ud;
+    c->timer = 0;
+    smtp_client_core_closed(c->core, "no answer from the server (idle timeout)");
+    if (c->s)
+        stream_abort(c->s);
+    c->s = NULL;
+    client_pump(c);
+}
+
+static void client_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)s;
+    smtp_client_conn *c = ud;
+    client_arm(c);
+    if (data) {
+        smtp_client_core_feed(c->core, data, len);
+    } else {
+        uint8_t *zeros = g_malloc0(len);
+        smtp_client_core_feed(c->core, zeros, len);
+        g_free(zeros);
+    }
+    client_pump(c);
+}
+
+static void client_writable(void *ud, stream_t *s)
+{
+    (void)s;
+    client_pump(ud);
+}
+
+static void client_peer_closed(void *ud, stream_t *s)
+{
+    (void)s;
+    smtp_client_conn *c = ud;
+    smtp_client_core_closed(c->core, "the server closed the connection");
+    if (c->s)
+        stream_close(c->s);
+    c->s = NULL;
+    client_pump(c);
+}
+
+static void client_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    smtp_client_conn *c = ud;
+    c->s = NULL;
+    smtp_client_core_closed(c->core, stream_err_text(err));
+    client_pump(c);
+}
+
+static const stream_handler client_stream_handler = {
+    .data = client_data, .writable = client_writable, .peer_closed = client_peer_closed, .error = client_error};
+
+smtp_client_conn *smtp_client_conn_new(host_env *env, const char *host, uint16_t port, const smtp_client_config *cfg,
+                                       const smtp_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
+                                       GError **err)
+{
+    smtp_client_conn *c = g_new0(smtp_client_conn, 1);
+    c->env = env;
+    c->core = smtp_client_core_new(cfg);
+    if (h)
+        c->h = *h;
+    c->ud = ud;
+    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
+    c->s = host_connect(env, host, port, &client_stream_handler, c, err);
+    if (!c->s) {
+        smtp_client_core_free(c->core);
+        g_free(c);
+        return NULL;
+    }
+    client_arm(c);
+    return c;
+}
+
+void smtp_client_conn_add_message(smtp_client_conn *c, const smtp_envelope *env)
+{
+    smtp_client_core_add_message(c->core, env);
+    /* A late message fails at once when the session is over; its event
+     * goes out on the next callback (never from inside this call). */
+}
+
+void smtp_client_conn_free(smtp_client_conn *c)
+{
+    if (!c)
+        return;
+    host_timer_cancel(c->env, c->timer);
+    if (c->s)
+        stream_close(c->s);
+    smtp_client_core_free(c->core);
+    g_free(c);
+}
