@@ -405,6 +405,7 @@ def python_messages():
     m.set_content("Dear Bob,\nPlease find a picture of a cr\u00eape.\n", cte="quoted-printable")
     m.add_alternative("<p>Dear Bob</p>\n", subtype="html")
     m.add_attachment(bytes(range(64)), maintype="image", subtype="png", filename="cr\u00eape.png")
+    fixed_boundaries(m, "first")
     first = m.as_bytes(policy=email.policy.SMTP)
     n = EmailMessage()
     n["Subject"] = "nested"
@@ -414,7 +415,16 @@ def python_messages():
     inner.add_attachment(b"\x00\x01binary", maintype="application", subtype="octet-stream",
                          filename="d\u00e9j\u00e0 vu.bin")
     n.add_attachment(inner)
+    fixed_boundaries(n, "second")
     return [first, n.as_bytes(policy=email.policy.SMTP)]
+
+
+def fixed_boundaries(msg, tag):
+    """Boundaries of our own, so that the seeds are the same at every run
+    (Python's are random)."""
+    for i, part in enumerate(msg.walk()):
+        if part.is_multipart():
+            part.set_boundary("seed-%s-%d" % (tag, i))
 
 
 def mime_seeds():
