@@ -77,7 +77,7 @@ static const char *const crepes_boxes[] = {"alice", NULL};
 static const char *const crepes_relay[] = {"alice", NULL};
 static const mail_route crepes_routes[] = {{"hamburger.edu", "hamburger"}, {0}};
 static const char *const ham_domains[] = {"hamburger.edu", NULL};
-static const char *const ham_boxes[] = {"bob", NULL};
+static const char *const ham_boxes[] = {"bob", "carol", NULL};
 static const mail_route ham_routes[] = {{"crepes.fr", "crepes"}, {0}};
 
 static void mw_init(mw *w, int64_t down_until, int64_t give_up, bool ham_listens)
@@ -205,7 +205,7 @@ static void test_alice_to_bob(void)
     CU_ASSERT_EQUAL(c->deferred, 0);
     CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->delivered_local, 1);
     /* Mailbox access: delete, then empty; unknown mailbox. */
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "carol"), -1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "dave"), -1);
     CU_ASSERT_FALSE(mail_server_mailbox_delete(w.hs, "bob", 1));
     CU_ASSERT_TRUE(mail_server_mailbox_delete(w.hs, "bob", 0));
     CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 0);
@@ -327,6 +327,38 @@ static void test_stranger_to_local(void)
     mw_clear(&w);
 }
 
+/* Three recipients: two on hamburger.edu go together in one transaction
+ * (one attempt), one local one goes to alice's mailbox; counted per
+ * recipient. */
+static void test_recipients_grouped(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, true);
+    w.agent = mail_agent_new(sim_host_env(w.alice), "crepes", 25, "crepes.fr", agent_done, &w);
+    smtp_envelope *e = smtp_envelope_new("alice@crepes.fr");
+    smtp_envelope_add_rcpt(e, "bob@hamburger.edu");
+    smtp_envelope_add_rcpt(e, "alice@crepes.fr");
+    smtp_envelope_add_rcpt(e, "carol@hamburger.edu");
+    smtp_envelope_set_data(e, msg_text, strlen(msg_text));
+    mail_agent_add(w.agent, e);
+    smtp_envelope_free(e);
+    CU_ASSERT_TRUE(mail_agent_start(w.agent, NULL));
+    sim_run_until(w.sim, SIM_S(60));
+    int attempts = 0;
+    rec_time(&w, "crepes", "attempt,", &attempts);
+    CU_ASSERT_EQUAL(attempts, 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "carol"), 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
+    const mail_server_counters *c = mail_server_counters_get(w.cs);
+    CU_ASSERT_EQUAL(c->accepted, 3);
+    CU_ASSERT_EQUAL(c->relayed, 2);
+    CU_ASSERT_EQUAL(c->delivered_local, 1);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 2);
+    CU_ASSERT_EQUAL(mail_server_mailbox_get(w.hs, "carol", 0)->id, mail_server_mailbox_get(w.hs, "bob", 0)->id);
+    mw_clear(&w);
+}
+
 /* ---- MX through a scripted resolver ----------------------------------- */
 
 typedef struct {
@@ -427,7 +459,7 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_alice_to_bob),       TEST(test_unknown_mailbox_bounces), TEST(test_outage_retried),
         TEST(test_outage_gives_up),    TEST(test_open_relay_refused),      TEST(test_stranger_to_local),
-        TEST(test_mx_order_and_fallback), TEST(test_config_errors),
+        TEST(test_mx_order_and_fallback), TEST(test_config_errors), TEST(test_recipients_grouped),
     };
     return test_main("mail_server", tests, (int)G_N_ELEMENTS(tests));
 }
