@@ -1,0 +1,125 @@
+/*
+ * mail_server: a mail server (MTA) on the host seam: it accepts mail over
+ * SMTP (smtp_conn server connections on its listener), stores mail for
+ * its own domains in in-memory mailboxes, queues mail for other domains
+ * (only from its relay clients: never an open relay) and delivers the
+ * queue to the receiving servers with the SMTP client core, retrying
+ * temporary failures and bouncing permanent ones (RFC 5321 4.5.4, 6.1;
+ * RFC 3464 in its simple form).
+ *
+ * Usage:
+ *     mail_server_config cfg = {.domains = {"hamburger.edu", NULL}, ...};
+ *     mail_server *ms = mail_server_new(env, &cfg, &err);
+ *     ... the host runs; mailboxes are read with mail_server_mailbox_*;
+ *     mail_server_free(ms);
+ *
+ * Accepting: RCPT TO for one of its domains is 250 when the mailbox (the
+ * local part, compared exactly) exists, else 550; for any other domain it
+ * is 250 when the client (the stream's peer host) is in `relay_clients`,
+ * else 550 "relay denied". A message received is split by domain: local
+ * recipients get a copy in their mailbox at once; the others go to the
+ * queue, one queue entry per (message, destination domain), whose
+ * recipients travel together in one transaction.
+ *
+ * Delivering an entry: MX lookup (host_lookup_records "MX"), exchangers
+ * tried in order of preference (ties in answer order); no MX record: the
+ * domain itself (RFC 5321 5.1); each exchanger's address by host_lookup.
+ * When the host has no resolver, the static `routes` table names the host
+ * to connect to (a domain not in it: the domain's name itself). One
+ * connection per entry and attempt. Outcomes per recipient: 2xx
+ * delivered (relayed); 5xx bounced at once; 4xx, no answer, connection
+ * refused or timed out, lookup failure: deferred (after every exchanger
+ * was tried, for a connection failure). A deferred entry is tried again
+ * `retry_interval_ns` after its previous attempt started (attempts at 0,
+ * 30, 60... minutes), or bounced when the failure came
+ * `give_up_ns` or more after the message arrived.
+ *
+ * Bounces: a plain-text message from MAILER-DAEMON@<first domain> with
+ * the null reverse-path, to the original sender, naming the failed
+ * recipients, the reply or reason and the original headers; it is routed
+ * like any message (a local mailbox, or the queue). A message with the
+ * null reverse-path is never bounced (counted bounced, nothing is sent).
+ *
+ * Counters are per recipient: accepted (recipients of messages received
+ * and of bounces generated) = delivered_local + relayed + bounced +
+ * queued (recipients in the queue now), at every instant between events.
+ *
+ * Records: host_record(env, "mail", row), row columns
+ * `event,msg_id,from,recipients,server,code,detail` (recipients joined
+ * with ' '; code 0 when none): events received, local (stored in a
+ * mailbox), queued, attempt, delivered, deferred, bounced, dsn (a bounce
+ * generated, msg_id the new message's).
+ *
+ * Limits: the SMTP server core's (message size 10 MB, 100 recipients);
+ * at most MAIL_SERVER_MAX_EXCHANGERS exchangers per domain; everything
+ * stored is in memory, without a bound beyond what is accepted.
+ *
+ * Costs: routing a message is O(recipients x domains + mailboxes);
+ * mailbox lookups are linear in the number of mailboxes.
+ *
+ * Ownership: mail_server_new/mail_server_free (the config is copied);
+ * stored messages belong to the server, borrowed by readers until
+ * deleted or the server is freed.
+ */
+#ifndef APPSIM_MAIL_SERVER_H
+#define APPSIM_MAIL_SERVER_H
+
+#include <glib.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "seam/host.h"
+
+#define MAIL_SERVER_DEFAULT_PORT 25
+#define MAIL_SERVER_DEFAULT_RETRY_NS (INT64_C(30) * 60 * 1000000000)        /* 30 minutes */
+#define MAIL_SERVER_DEFAULT_GIVE_UP_NS (INT64_C(5) * 24 * 3600 * 1000000000) /* 5 days */
+#define MAIL_SERVER_MAX_EXCHANGERS 16
+
+GQuark mail_server_error_quark(void);
+#define MAIL_SERVER_ERROR (mail_server_error_quark())
+
+typedef struct {
+    const char *domain; /* a destination domain */
+    const char *host;   /* the host to connect to for it */
+} mail_route;
+
+typedef struct {
+    const char *const *domains;       /* its own domains, NULL-terminated; at least one */
+    const char *const *mailboxes;     /* local parts of its mailboxes, NULL-terminated (or NULL) */
+    const char *const *relay_clients; /* peer hosts it relays for, NULL-terminated (or NULL) */
+    const mail_route *routes;         /* static table ({0}-terminated, or NULL) */
+    const char *greeting;             /* SMTP greeting domain; NULL: the first domain */
+    uint16_t port;                    /* 0: 25 */
+    uint16_t remote_port;             /* port of the servers it delivers to; 0: 25 */
+    int64_t retry_interval_ns;        /* 0: 30 minutes */
+    int64_t give_up_ns;               /* 0: 5 days */
+} mail_server_config;
+
+typedef struct {
+    uint64_t accepted, delivered_local, relayed, deferred, bounced, queued;
+} mail_server_counters;
+
+/* A stored message (read-only for the caller). */
+typedef struct {
+    uint64_t id;           /* the server's message id */
+    int64_t arrival_ns;    /* host_now() when stored */
+    char *from;            /* reverse-path ("" for a bounce) */
+    GBytes *data;          /* the message as received */
+} mail_stored;
+
+typedef struct mail_server mail_server;
+
+mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GError **err);
+void mail_server_free(mail_server *ms);
+
+const mail_server_counters *mail_server_counters_get(const mail_server *ms);
+/* The listener's port (useful with port 0 on real sockets). */
+uint16_t mail_server_port(const mail_server *ms);
+
+/* Mailbox access (for POP3/IMAP): -1 / NULL / false for an unknown mailbox
+ * or index. Messages are in arrival order. */
+int mail_server_mailbox_count(const mail_server *ms, const char *mailbox);
+const mail_stored *mail_server_mailbox_get(const mail_server *ms, const char *mailbox, int index);
+bool mail_server_mailbox_delete(mail_server *ms, const char *mailbox, int index);
+
+#endif

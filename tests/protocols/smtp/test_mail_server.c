@@ -1,0 +1,490 @@
+/*
+ * Tests of protocols/smtp/mail_server and mail_agent over the simulator:
+ * Alice's agent submits to crepes.fr's server, which relays to
+ * hamburger.edu's server (static routes, or MX through a scripted
+ * resolver), which stores the message in bob's mailbox. Unknown
+ * mailboxes and 5xx bounce at once, an outage is retried every 30
+ * minutes, a give-up time bounces, strangers are refused relaying, and
+ * the counters' invariant holds after each test.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "models/net.h"
+#include "models/sim_host.h"
+#include "models/tcp.h"
+#include "protocols/smtp/mail_agent.h"
+#include "protocols/smtp/mail_server.h"
+#include "sim/sim.h"
+#include "test_util.h"
+
+#define MIN_NS(m) ((int64_t)(m) * 60 * 1000000000)
+
+typedef struct {
+    char *host;
+    int64_t t;
+    char *row;
+} rec;
+
+typedef struct {
+    sim_t *sim;
+    net_t *net;
+    tcp_stack_t *tcp;
+    link_t *hlink;
+    sim_host_t *alice, *crepes, *hamburger, *stranger, *deadmx;
+    mail_server *cs, *hs;
+    GPtrArray *recs; /* rec *, in order */
+    mail_agent *agent;
+    int agent_done;
+} mw;
+
+static void rec_free(gpointer p)
+{
+    rec *r = p;
+    g_free(r->host);
+    g_free(r->row);
+    g_free(r);
+}
+
+static void sink(void *ud, const char *host, int64_t now, const char *kind, const char *text)
+{
+    mw *w = ud;
+    if (strcmp(kind, "mail") != 0)
+        return;
+    rec *r = g_new0(rec, 1);
+    r->host = g_strdup(host);
+    r->t = now;
+    r->row = g_strdup(text);
+    g_ptr_array_add(w->recs, r);
+}
+
+static sim_host_t *add_host(mw *w, const char *name, node_t *router)
+{
+    node_t *n = net_add_host(w->net, name, NULL);
+    link_params_t lp = {.rate_bps = 10000000, .delay = SIM_MS(10)};
+    char *ln = g_strdup_printf("%s-r", name);
+    link_t *l = net_link(w->net, ln, n, router, &lp, NULL, NULL);
+    if (strcmp(name, "hamburger") == 0)
+        w->hlink = l;
+    g_free(ln);
+    sim_host_t *h = sim_host_new(w->tcp, n, NULL);
+    sim_host_set_record_sink(h, sink, w);
+    return h;
+}
+
+static const char *const crepes_domains[] = {"crepes.fr", NULL};
+static const char *const crepes_boxes[] = {"alice", NULL};
+static const char *const crepes_relay[] = {"alice", NULL};
+static const mail_route crepes_routes[] = {{"hamburger.edu", "hamburger"}, {0}};
+static const char *const ham_domains[] = {"hamburger.edu", NULL};
+static const char *const ham_boxes[] = {"bob", "carol", NULL};
+static const mail_route ham_routes[] = {{"crepes.fr", "crepes"}, {0}};
+
+static void mw_init(mw *w, int64_t down_until, int64_t give_up, bool ham_listens)
+{
+    memset(w, 0, sizeof *w);
+    w->recs = g_ptr_array_new_with_free_func(rec_free);
+    w->sim = sim_new(1);
+    w->net = net_new(w->sim);
+    node_t *r = net_add_router(w->net, "r", NULL);
+    w->tcp = tcp_stack_new(w->net, NULL);
+    w->alice = add_host(w, "alice", r);
+    w->crepes = add_host(w, "crepes", r);
+    w->hamburger = add_host(w, "hamburger", r);
+    w->stranger = add_host(w, "stranger", r);
+    w->deadmx = add_host(w, "deadmx", r);
+    if (down_until > 0)
+        CU_ASSERT_TRUE(link_add_down_interval(w->hlink, 0, down_until, NULL));
+    mail_server_config cc = {.domains = crepes_domains, .mailboxes = crepes_boxes, .relay_clients = crepes_relay,
+                             .routes = crepes_routes, .give_up_ns = give_up};
+    GError *err = NULL;
+    w->cs = mail_server_new(sim_host_env(w->crepes), &cc, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w->cs);
+    if (ham_listens) {
+        mail_server_config hc = {.domains = ham_domains, .mailboxes = ham_boxes, .routes = ham_routes};
+        w->hs = mail_server_new(sim_host_env(w->hamburger), &hc, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(w->hs);
+    }
+}
+
+static void check_invariant(const mail_server *ms)
+{
+    if (!ms)
+        return;
+    const mail_server_counters *c = mail_server_counters_get(ms);
+    CU_ASSERT_EQUAL(c->accepted, c->delivered_local + c->relayed + c->bounced + c->queued);
+}
+
+static void mw_clear(mw *w)
+{
+    check_invariant(w->cs);
+    check_invariant(w->hs);
+    mail_agent_free(w->agent);
+    mail_server_free(w->cs);
+    mail_server_free(w->hs);
+    sim_host_free(w->alice);
+    sim_host_free(w->crepes);
+    sim_host_free(w->hamburger);
+    sim_host_free(w->stranger);
+    sim_host_free(w->deadmx);
+    tcp_stack_free(w->tcp);
+    net_free(w->net);
+    sim_free(w->sim);
+    g_ptr_array_free(w->recs, TRUE);
+}
+
+static void agent_done(void *ud, mail_agent *a)
+{
+    (void)a;
+    ((mw *)ud)->agent_done++;
+}
+
+static const char msg_text[] = "From: alice@crepes.fr\r\nTo: bob@hamburger.edu\r\nSubject: hi\r\n\r\n"
+                               "Do you like ketchup?\r\nHow about pickles?\r\n";
+
+/* Alice (or a stranger) submits one message to `server`. */
+static void submit(mw *w, sim_host_t *from, const char *server, const char *sender, const char *rcpt)
+{
+    w->agent = mail_agent_new(sim_host_env(from), server, 25, "crepes.fr", agent_done, w);
+    smtp_envelope *e = smtp_envelope_new(sender);
+    smtp_envelope_add_rcpt(e, rcpt);
+    smtp_envelope_set_data(e, msg_text, strlen(msg_text));
+    mail_agent_add(w->agent, e);
+    smtp_envelope_free(e);
+    CU_ASSERT_TRUE(mail_agent_start(w->agent, NULL));
+}
+
+/* The time of the first record on `host` whose row starts with `prefix`
+ * (-1: none), and how many there are. */
+static int64_t rec_time(const mw *w, const char *host, const char *prefix, int *count)
+{
+    int64_t t = -1;
+    int n = 0;
+    for (guint i = 0; i < w->recs->len; i++) {
+        const rec *r = g_ptr_array_index(w->recs, i);
+        if (strcmp(r->host, host) == 0 && g_str_has_prefix(r->row, prefix)) {
+            if (t < 0)
+                t = r->t;
+            n++;
+        }
+    }
+    if (count)
+        *count = n;
+    return t;
+}
+
+static void test_alice_to_bob(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, true);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(60));
+    CU_ASSERT_EQUAL(w.agent_done, 1);
+    const mail_agent_result *r = mail_agent_result_get(w.agent, 0);
+    CU_ASSERT_EQUAL(r->result, SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(r->code, 250);
+    CU_ASSERT_TRUE(r->end_ns > r->start_ns);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    const mail_stored *st = mail_server_mailbox_get(w.hs, "bob", 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_STRING_EQUAL(st->from, "alice@crepes.fr");
+    CU_ASSERT_EQUAL(g_bytes_get_size(st->data), strlen(msg_text));
+    CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(st->data, NULL), msg_text, strlen(msg_text)), 0);
+    /* The steps in time order: received, queued, attempt, delivered at
+     * crepes; stored at hamburger before crepes hears 250. */
+    int64_t t_recv = rec_time(&w, "crepes", "received,", NULL), t_q = rec_time(&w, "crepes", "queued,", NULL),
+            t_att = rec_time(&w, "crepes", "attempt,", NULL), t_del = rec_time(&w, "crepes", "delivered,", NULL),
+            t_local = rec_time(&w, "hamburger", "local,", NULL);
+    CU_ASSERT_TRUE(t_recv > 0 && t_recv <= t_q && t_q <= t_att && t_att < t_local && t_local < t_del);
+    CU_ASSERT_TRUE(t_del < SIM_S(2));
+    CU_ASSERT_EQUAL(st->arrival_ns, t_local);
+    const mail_server_counters *c = mail_server_counters_get(w.cs);
+    CU_ASSERT_EQUAL(c->accepted, 1);
+    CU_ASSERT_EQUAL(c->relayed, 1);
+    CU_ASSERT_EQUAL(c->queued, 0);
+    CU_ASSERT_EQUAL(c->deferred, 0);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->delivered_local, 1);
+    /* Mailbox access: delete, then empty; unknown mailbox. */
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "dave"), -1);
+    CU_ASSERT_FALSE(mail_server_mailbox_delete(w.hs, "bob", 1));
+    CU_ASSERT_TRUE(mail_server_mailbox_delete(w.hs, "bob", 0));
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 0);
+    mw_clear(&w);
+}
+
+/* An unknown mailbox at hamburger.edu: 550 at RCPT, bounced at once into
+ * alice's mailbox at crepes.fr, from MAILER-DAEMON, with the headers. */
+static void test_unknown_mailbox_bounces(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, true);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "nobody@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(60));
+    CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->result, SMTP_RESULT_DELIVERED); /* accepted by crepes */
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
+    const mail_stored *st = mail_server_mailbox_get(w.cs, "alice", 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st);
+    CU_ASSERT_STRING_EQUAL(st->from, "");
+    char *text = g_strndup(g_bytes_get_data(st->data, NULL), g_bytes_get_size(st->data));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "From: MAILER-DAEMON@crepes.fr\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "<nobody@hamburger.edu>"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "No such user here"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(text, "Subject: hi\r\n"));
+    CU_ASSERT_PTR_NULL(strstr(text, "ketchup")); /* headers only */
+    g_free(text);
+    int64_t t_b = rec_time(&w, "crepes", "bounced,", NULL);
+    CU_ASSERT_TRUE(t_b > 0 && t_b < SIM_S(2)); /* at once */
+    const mail_server_counters *c = mail_server_counters_get(w.cs);
+    CU_ASSERT_EQUAL(c->accepted, 2); /* the message and the bounce */
+    CU_ASSERT_EQUAL(c->bounced, 1);
+    CU_ASSERT_EQUAL(c->delivered_local, 1);
+    CU_ASSERT_EQUAL(c->deferred, 0);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 0);
+    mw_clear(&w);
+}
+
+/* hamburger.edu unreachable for 2 hours, retry every 30 minutes: the
+ * attempts at 0, 30, 60 and 90 minutes fail, the one at 120 delivers. */
+static void test_outage_retried(void)
+{
+    mw w;
+    mw_init(&w, MIN_NS(120), 0, true);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
+    sim_run_until(w.sim, MIN_NS(180));
+    int64_t t_q = rec_time(&w, "crepes", "queued,", NULL);
+    int attempts = 0, deferred = 0;
+    rec_time(&w, "crepes", "attempt,", &attempts);
+    rec_time(&w, "crepes", "deferred,", &deferred);
+    CU_ASSERT_EQUAL(attempts, 5);
+    CU_ASSERT_EQUAL(deferred, 4);
+    int64_t t_del = rec_time(&w, "crepes", "delivered,", NULL);
+    CU_ASSERT_TRUE(t_del >= t_q + MIN_NS(120) && t_del < t_q + MIN_NS(120) + SIM_S(2));
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    const mail_server_counters *c = mail_server_counters_get(w.cs);
+    CU_ASSERT_EQUAL(c->deferred, 4);
+    CU_ASSERT_EQUAL(c->relayed, 1);
+    CU_ASSERT_EQUAL(c->queued, 0);
+    mw_clear(&w);
+}
+
+/* The same outage with a give-up time of 1 hour: bounced at the first
+ * failed attempt past 1 hour (the one at 60 minutes). */
+static void test_outage_gives_up(void)
+{
+    mw w;
+    mw_init(&w, MIN_NS(120), MIN_NS(60), true);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
+    /* Halfway: still queued, the invariant holds with it. */
+    sim_run_until(w.sim, MIN_NS(45));
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->queued, 1);
+    check_invariant(w.cs);
+    sim_run_until(w.sim, MIN_NS(180));
+    int attempts = 0;
+    rec_time(&w, "crepes", "attempt,", &attempts);
+    CU_ASSERT_EQUAL(attempts, 3);
+    int64_t t_q = rec_time(&w, "crepes", "queued,", NULL), t_b = rec_time(&w, "crepes", "bounced,", NULL);
+    CU_ASSERT_TRUE(t_b >= t_q + MIN_NS(60) && t_b <= t_q + MIN_NS(66));
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 0);
+    const mail_server_counters *c = mail_server_counters_get(w.cs);
+    CU_ASSERT_EQUAL(c->bounced, 1);
+    CU_ASSERT_EQUAL(c->deferred, 3);
+    CU_ASSERT_EQUAL(c->queued, 0);
+    mw_clear(&w);
+}
+
+/* A stranger cannot relay through hamburger.edu: 550 relay denied, and
+ * nothing is accepted; crepes.fr refuses it as well. */
+static void test_open_relay_refused(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, true);
+    submit(&w, w.stranger, "hamburger", "spam@else.org", "victim@crepes.fr");
+    sim_run_until(w.sim, SIM_S(60));
+    const mail_agent_result *r = mail_agent_result_get(w.agent, 0);
+    CU_ASSERT_EQUAL(r->result, SMTP_RESULT_PERM_FAILURE);
+    CU_ASSERT_EQUAL(r->code, 550);
+    mail_agent_free(w.agent);
+    w.agent = NULL;
+    submit(&w, w.stranger, "crepes", "spam@else.org", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(120));
+    CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->code, 550);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 0);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->accepted, 0);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 0);
+    mw_clear(&w);
+}
+
+/* A stranger may still send to a local mailbox (that is not relaying). */
+static void test_stranger_to_local(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, true);
+    submit(&w, w.stranger, "hamburger", "friend@else.org", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(60));
+    CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->result, SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    mw_clear(&w);
+}
+
+/* Three recipients: two on hamburger.edu go together in one transaction
+ * (one attempt), one local one goes to alice's mailbox; counted per
+ * recipient. */
+static void test_recipients_grouped(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, true);
+    w.agent = mail_agent_new(sim_host_env(w.alice), "crepes", 25, "crepes.fr", agent_done, &w);
+    smtp_envelope *e = smtp_envelope_new("alice@crepes.fr");
+    smtp_envelope_add_rcpt(e, "bob@hamburger.edu");
+    smtp_envelope_add_rcpt(e, "alice@crepes.fr");
+    smtp_envelope_add_rcpt(e, "carol@hamburger.edu");
+    smtp_envelope_set_data(e, msg_text, strlen(msg_text));
+    mail_agent_add(w.agent, e);
+    smtp_envelope_free(e);
+    CU_ASSERT_TRUE(mail_agent_start(w.agent, NULL));
+    sim_run_until(w.sim, SIM_S(60));
+    int attempts = 0;
+    rec_time(&w, "crepes", "attempt,", &attempts);
+    CU_ASSERT_EQUAL(attempts, 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "carol"), 1);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
+    const mail_server_counters *c = mail_server_counters_get(w.cs);
+    CU_ASSERT_EQUAL(c->accepted, 3);
+    CU_ASSERT_EQUAL(c->relayed, 2);
+    CU_ASSERT_EQUAL(c->delivered_local, 1);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 2);
+    CU_ASSERT_EQUAL(mail_server_mailbox_get(w.hs, "carol", 0)->id, mail_server_mailbox_get(w.hs, "bob", 0)->id);
+    mw_clear(&w);
+}
+
+/* The outage story twice: the same records at the same times. */
+static char *outage_log(void)
+{
+    mw w;
+    mw_init(&w, MIN_NS(120), 0, true);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
+    sim_run_until(w.sim, MIN_NS(180));
+    GString *s = g_string_new("");
+    for (guint i = 0; i < w.recs->len; i++) {
+        const rec *r = g_ptr_array_index(w.recs, i);
+        g_string_append_printf(s, "%s %" G_GINT64_FORMAT " %s\n", r->host, r->t, r->row);
+    }
+    mw_clear(&w);
+    return g_string_free(s, FALSE);
+}
+
+static void test_deterministic(void)
+{
+    char *a = outage_log(), *b = outage_log();
+    CU_ASSERT_TRUE(strlen(a) > 100);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    g_free(a);
+    g_free(b);
+}
+
+/* ---- MX through a scripted resolver ----------------------------------- */
+
+typedef struct {
+    host_resolver base;
+    host_env *env;
+    const char *const *mx; /* answer to MX */
+    size_t n;
+    host_records_fn rfn;
+    host_lookup_fn afn;
+    void *ud;
+    char name[64];
+    int mx_lookups, a_lookups;
+} script_resolver;
+
+static void answer_mx(void *ud)
+{
+    script_resolver *r = ud;
+    r->rfn(r->ud, r->mx, r->n, NULL);
+}
+
+static void answer_a(void *ud)
+{
+    script_resolver *r = ud;
+    r->afn(r->ud, r->name, NULL); /* a node name is as good as its address here */
+}
+
+static uint64_t sr_lookup(host_resolver *base, const char *name, host_lookup_fn fn, void *ud)
+{
+    script_resolver *r = (script_resolver *)base;
+    r->afn = fn;
+    r->ud = ud;
+    g_strlcpy(r->name, name, sizeof r->name);
+    r->a_lookups++;
+    host_timer(r->env, SIM_MS(1), answer_a, r);
+    return (uint64_t)r->a_lookups;
+}
+
+static uint64_t sr_records(host_resolver *base, const char *name, const char *type, host_records_fn fn, void *ud)
+{
+    script_resolver *r = (script_resolver *)base;
+    CU_ASSERT_STRING_EQUAL(name, "hamburger.edu");
+    CU_ASSERT_STRING_EQUAL(type, "MX");
+    r->rfn = fn;
+    r->ud = ud;
+    r->mx_lookups++;
+    host_timer(r->env, SIM_MS(1), answer_mx, r);
+    return 1000 + (uint64_t)r->mx_lookups;
+}
+
+static void sr_cancel(host_resolver *r, uint64_t id)
+{
+    (void)r;
+    (void)id;
+}
+
+static void test_mx_order_and_fallback(void)
+{
+    static const char *const mx[] = {"20 hamburger.", "10 deadmx."};
+    mw w;
+    mw_init(&w, 0, 0, true);
+    script_resolver sr = {.base = {sr_lookup, sr_records, sr_cancel}, .env = sim_host_env(w.crepes), .mx = mx, .n = 2};
+    host_set_resolver(sim_host_env(w.crepes), &sr.base);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(60));
+    /* deadmx (preference 10) first: refused (no listener), then hamburger. */
+    GPtrArray *servers = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < w.recs->len; i++) {
+        const rec *r = g_ptr_array_index(w.recs, i);
+        if (strcmp(r->host, "crepes") == 0 && g_str_has_prefix(r->row, "attempt,")) {
+            char **f = g_strsplit(r->row, ",", -1);
+            g_ptr_array_add(servers, g_strdup(f[4]));
+            g_strfreev(f);
+        }
+    }
+    CU_ASSERT_EQUAL_FATAL(servers->len, 2);
+    CU_ASSERT_STRING_EQUAL(g_ptr_array_index(servers, 0), "deadmx");
+    CU_ASSERT_STRING_EQUAL(g_ptr_array_index(servers, 1), "hamburger");
+    g_ptr_array_free(servers, TRUE);
+    CU_ASSERT_EQUAL(sr.mx_lookups, 1);
+    CU_ASSERT_EQUAL(sr.a_lookups, 2);
+    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->deferred, 0);
+    host_set_resolver(sim_host_env(w.crepes), NULL);
+    mw_clear(&w);
+}
+
+static void test_config_errors(void)
+{
+    GError *err = NULL;
+    mail_server_config c = {0};
+    CU_ASSERT_PTR_NULL(mail_server_new(NULL, &c, &err));
+    CU_ASSERT_PTR_NOT_NULL(err);
+    g_clear_error(&err);
+}
+
+int main(void)
+{
+    static const test_case tests[] = {
+        TEST(test_alice_to_bob),       TEST(test_unknown_mailbox_bounces), TEST(test_outage_retried),
+        TEST(test_outage_gives_up),    TEST(test_open_relay_refused),      TEST(test_stranger_to_local),
+        TEST(test_mx_order_and_fallback), TEST(test_config_errors), TEST(test_recipients_grouped), TEST(test_deterministic),
+    };
+    return test_main("mail_server", tests, (int)G_N_ELEMENTS(tests));
+}
