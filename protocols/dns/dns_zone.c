@@ -855,6 +855,101 @@ static bool is_class_like(const token *t)
 
 #define TYPES_EXPECTED "a type (A, AAAA, NS, CNAME, SOA, PTR, MX or TXT)"
 
+/* Reads the data of a record of type rr->type (one of TYPES_EXPECTED)
+ * into `rr`, from the token after the type on. */
+static bool read_rdata(reader *r, dns_rr *rr, GError **err)
+{
+    token d;
+    if (!next(r, &d, err))
+        return false;
+    uint16_t type = rr->type;
+    switch (type) {
+    case DNS_T_A:
+        if (d.kind != T_WORD || !dns_parse_ipv4(d.s, d.len, rr->addr)) {
+            expect_error(r, &d, err, "an IPv4 address like 192.0.2.1");
+            return false;
+        }
+        break;
+    case DNS_T_AAAA:
+        if (d.kind != T_WORD || !dns_parse_ipv6(d.s, d.len, rr->addr)) {
+            expect_error(r, &d, err, "an IPv6 address like 2001:db8::1");
+            return false;
+        }
+        break;
+    case DNS_T_NS:
+    case DNS_T_CNAME:
+    case DNS_T_PTR:
+        if (!(rr->target = read_name(r, &d, err)))
+            return false;
+        break;
+    case DNS_T_MX: {
+        uint32_t pref;
+        if (!parse_u32(&d, 65535, &pref)) {
+            expect_error(r, &d, err, "a preference from 0 to 65535");
+            return false;
+        }
+        rr->pref = (uint16_t)pref;
+        if (!next(r, &d, err) || !(rr->target = read_name(r, &d, err)))
+            return false;
+        break;
+    }
+    case DNS_T_SOA: {
+        if (!(rr->target = read_name(r, &d, err)))
+            return false;
+        if (!next(r, &d, err) || !(rr->rname = read_name(r, &d, err)))
+            return false;
+        uint32_t *nums[5] = {&rr->serial, &rr->refresh, &rr->retry, &rr->expire, &rr->minimum};
+        static const char *const what[5] = {"the serial (0 to 4294967295)",
+                                            "the refresh time", "the retry time",
+                                            "the expire time", "the minimum (negative) TTL"};
+        for (int i = 0; i < 5; i++) {
+            if (!next(r, &d, err))
+                return false;
+            bool good = i == 0 ? parse_u32(&d, UINT32_MAX, nums[i])
+                               : d.kind == T_WORD && parse_ttl_text(d.s, d.len, nums[i]);
+            if (!good) {
+                char *e = g_strdup_printf("%s%s", what[i], i ? " (seconds or like 1h)" : "");
+                expect_error(r, &d, err, e);
+                g_free(e);
+                return false;
+            }
+        }
+        break;
+    }
+    case DNS_T_TXT: {
+        GByteArray *b = g_byte_array_new();
+        int strings = 0;
+        while (d.kind == T_WORD || d.kind == T_QUOTED) {
+            if (!read_string(r, &d, b, err)) {
+                g_byte_array_unref(b);
+                return false;
+            }
+            strings++;
+            if (b->len > 65535) {
+                lx_error(&r->lx, d.line, d.col, err, "TXT data of %u bytes, expected at most 65535",
+                         b->len);
+                g_byte_array_unref(b);
+                return false;
+            }
+            if (!next(r, &d, err)) {
+                g_byte_array_unref(b);
+                return false;
+            }
+        }
+        if (strings == 0) {
+            g_byte_array_unref(b);
+            expect_error(r, &d, err, "a character string (quoted or not)");
+            return false;
+        }
+        rr->rdlen = (uint16_t)b->len;
+        rr->rdata = g_byte_array_free(b, FALSE);
+        lx_unread(&r->lx, &d);
+        break;
+    }
+    }
+    return true;
+}
+
 /* Reads one record whose first token is `t`; adds it to the zone. */
 static bool record(reader *r, token t, GError **err)
 {
@@ -915,93 +1010,8 @@ static bool record(reader *r, token t, GError **err)
         goto out;
     }
     rr.type = type;
-    token d;
-    if (!next(r, &d, err))
+    if (!read_rdata(r, &rr, err))
         goto out;
-    switch (type) {
-    case DNS_T_A:
-        if (d.kind != T_WORD || !dns_parse_ipv4(d.s, d.len, rr.addr)) {
-            expect_error(r, &d, err, "an IPv4 address like 192.0.2.1");
-            goto out;
-        }
-        break;
-    case DNS_T_AAAA:
-        if (d.kind != T_WORD || !dns_parse_ipv6(d.s, d.len, rr.addr)) {
-            expect_error(r, &d, err, "an IPv6 address like 2001:db8::1");
-            goto out;
-        }
-        break;
-    case DNS_T_NS:
-    case DNS_T_CNAME:
-    case DNS_T_PTR:
-        if (!(rr.target = read_name(r, &d, err)))
-            goto out;
-        break;
-    case DNS_T_MX: {
-        uint32_t pref;
-        if (!parse_u32(&d, 65535, &pref)) {
-            expect_error(r, &d, err, "a preference from 0 to 65535");
-            goto out;
-        }
-        rr.pref = (uint16_t)pref;
-        if (!next(r, &d, err) || !(rr.target = read_name(r, &d, err)))
-            goto out;
-        break;
-    }
-    case DNS_T_SOA: {
-        if (!(rr.target = read_name(r, &d, err)))
-            goto out;
-        if (!next(r, &d, err) || !(rr.rname = read_name(r, &d, err)))
-            goto out;
-        uint32_t *nums[5] = {&rr.serial, &rr.refresh, &rr.retry, &rr.expire, &rr.minimum};
-        static const char *const what[5] = {"the serial (0 to 4294967295)",
-                                            "the refresh time", "the retry time",
-                                            "the expire time", "the minimum (negative) TTL"};
-        for (int i = 0; i < 5; i++) {
-            if (!next(r, &d, err))
-                goto out;
-            bool good = i == 0 ? parse_u32(&d, UINT32_MAX, nums[i])
-                               : d.kind == T_WORD && parse_ttl_text(d.s, d.len, nums[i]);
-            if (!good) {
-                char *e = g_strdup_printf("%s%s", what[i], i ? " (seconds or like 1h)" : "");
-                expect_error(r, &d, err, e);
-                g_free(e);
-                goto out;
-            }
-        }
-        break;
-    }
-    case DNS_T_TXT: {
-        GByteArray *b = g_byte_array_new();
-        int strings = 0;
-        while (d.kind == T_WORD || d.kind == T_QUOTED) {
-            if (!read_string(r, &d, b, err)) {
-                g_byte_array_unref(b);
-                goto out;
-            }
-            strings++;
-            if (b->len > 65535) {
-                lx_error(&r->lx, d.line, d.col, err, "TXT data of %u bytes, expected at most 65535",
-                         b->len);
-                g_byte_array_unref(b);
-                goto out;
-            }
-            if (!next(r, &d, err)) {
-                g_byte_array_unref(b);
-                goto out;
-            }
-        }
-        if (strings == 0) {
-            g_byte_array_unref(b);
-            expect_error(r, &d, err, "a character string (quoted or not)");
-            goto out;
-        }
-        rr.rdlen = (uint16_t)b->len;
-        rr.rdata = g_byte_array_free(b, FALSE);
-        lx_unread(&r->lx, &d);
-        break;
-    }
-    }
     if (!expect_eol(r, err))
         goto out;
     if (have_ttl) {

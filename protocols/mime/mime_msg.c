@@ -184,6 +184,50 @@ static mime_param *find_param(GPtrArray *params, const char *name)
     return NULL;
 }
 
+/* The bytes of RFC 2231 parameter `base` from the raw parameters (by
+ * name in `raw_index`): "base*" alone, or the sections base*0, base*1...
+ * (each extended "*N*" or plain "*N") from 0 on, at most 1000; the
+ * charset of the first extended one in *charset (new, or NULL). False
+ * when an extended value lacks its charset'language' prefix. */
+static bool join_2231(GHashTable *raw_index, const char *base, GString *bytes, char **charset)
+{
+    char *single = g_strconcat(base, "*", NULL);
+    mime_param *one = g_hash_table_lookup(raw_index, single);
+    g_free(single);
+    if (one) {
+        const char *q1 = strchr(one->value, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
+        if (!q1 || !q2)
+            return false;
+        *charset = g_strndup(one->value, (gsize)(q1 - one->value));
+        pct_decode(q2 + 1, bytes);
+        return true;
+    }
+    for (int sec = 0; sec < 1000; sec++) {
+        char *plain = g_strdup_printf("%s*%d", base, sec), *ext = g_strconcat(plain, "*", NULL);
+        mime_param *s = g_hash_table_lookup(raw_index, ext);
+        bool extended = s != NULL;
+        if (!s)
+            s = g_hash_table_lookup(raw_index, plain);
+        g_free(plain);
+        g_free(ext);
+        if (!s)
+            break;
+        const char *v = s->value;
+        if (sec == 0 && extended) {
+            const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
+            if (!q1 || !q2)
+                return false;
+            *charset = g_strndup(v, (gsize)(q1 - v));
+            v = q2 + 1;
+        }
+        if (extended)
+            pct_decode(v, bytes);
+        else
+            g_string_append(bytes, v);
+    }
+    return true;
+}
+
 /* Reads "; name=value" parameters into `params`, RFC 2231 forms joined and
  * decoded (they win over a plain parameter of the same name). */
 static void read_params(const char *p, GPtrArray *params)
@@ -252,45 +296,7 @@ static void read_params(const char *p, GPtrArray *params)
         /* Join: "base*" alone, or sections base*0, base*1... from 0 on. */
         GString *bytes = g_string_new(NULL);
         char *charset = NULL;
-        char *single = g_strconcat(base, "*", NULL);
-        mime_param *one = g_hash_table_lookup(raw_index, single);
-        g_free(single);
-        bool ok = true;
-        if (one) {
-            const char *q1 = strchr(one->value, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
-            if (q1 && q2) {
-                charset = g_strndup(one->value, (gsize)(q1 - one->value));
-                pct_decode(q2 + 1, bytes);
-            } else {
-                ok = false;
-            }
-        } else {
-            for (int sec = 0; sec < 1000; sec++) {
-                char *plain = g_strdup_printf("%s*%d", base, sec), *ext = g_strconcat(plain, "*", NULL);
-                mime_param *s = g_hash_table_lookup(raw_index, ext);
-                bool extended = s != NULL;
-                if (!s)
-                    s = g_hash_table_lookup(raw_index, plain);
-                g_free(plain);
-                g_free(ext);
-                if (!s)
-                    break;
-                const char *v = s->value;
-                if (sec == 0 && extended) {
-                    const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
-                    if (!q1 || !q2) {
-                        ok = false;
-                        break;
-                    }
-                    charset = g_strndup(v, (gsize)(q1 - v));
-                    v = q2 + 1;
-                }
-                if (extended)
-                    pct_decode(v, bytes);
-                else
-                    g_string_append(bytes, v);
-            }
-        }
+        bool ok = join_2231(raw_index, base, bytes, &charset);
         char *text = ok && bytes->len ? to_utf8(bytes->str, bytes->len, charset ? charset : "") : NULL;
         if (!text && ok && bytes->len)
             text = g_utf8_make_valid(bytes->str, (gssize)bytes->len);
