@@ -106,10 +106,11 @@ static void respond(pop3_server_core *s, bool ok, const char *fmt, ...)
     g_free(text);
 }
 
-static void close_session(pop3_server_core *s)
+/* `quit`: after QUIT (else after too many bad commands). */
+static void close_session(pop3_server_core *s, bool quit)
 {
     set_state(s, POP3_SERVER_CLOSED);
-    pop3_server_event ev = {.kind = POP3_SERVER_EV_CLOSE, .from = s->state, .to = s->state};
+    pop3_server_event ev = {.kind = POP3_SERVER_EV_CLOSE, .from = s->state, .to = s->state, .ok = quit};
     push_event(s, &ev);
 }
 
@@ -121,7 +122,7 @@ static void bad(pop3_server_core *s, const char *fmt, ...)
     s->stats.bad_commands++;
     if (s->stats.bad_commands >= s->max_bad) {
         respond(s, false, "too many bad commands, closing");
-        close_session(s);
+        close_session(s, false);
         return;
     }
     va_list ap;
@@ -600,7 +601,7 @@ static void run_command(pop3_server_core *s, const char *line, size_t len)
             update(s);
         else
             respond(s, true, "POP3 server signing off");
-        close_session(s);
+        close_session(s, true);
     } else if (verb_is(v, "CAPA")) {
         cmd_capa(s);
     } else if (argc > 3) {

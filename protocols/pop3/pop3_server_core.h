@@ -135,7 +135,7 @@ typedef enum {
 typedef struct {
     pop3_server_event_kind kind;
     pop3_server_state from, to; /* EV_STATE */
-    bool ok;                    /* EV_LOGIN */
+    bool ok;                    /* EV_LOGIN: succeeded; EV_CLOSE: after QUIT (else too many bad commands) */
     char *user;                 /* EV_LOGIN: the name given (owned; may name no user) */
 } pop3_server_event;
 
