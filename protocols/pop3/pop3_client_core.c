@@ -358,6 +358,8 @@ static void on_line(pop3_client_core *c, const char *line, size_t n)
         if (c->state == POP3_CLIENT_RETR) {
             g_byte_array_append(c->msg, (const guint8 *)line, (guint)n);
             g_byte_array_append(c->msg, (const guint8 *)"\r\n", 2);
+            if (c->msg->len > c->max_msg) /* bare LFs become CRLF: the message grows */
+                finish(c, POP3_CLIENT_PROTOCOL, "a message over the limit");
         } else if (memchr(line, 0, n) || !on_listing_line(c, line)) {
             finish(c, POP3_CLIENT_PROTOCOL, "a malformed line in a listing");
         }
