@@ -42,7 +42,7 @@
  *   failed login    -ERR [AUTH] invalid user name or password   (the same
  *                   for an unknown user, a wrong password, a user without
  *                   password, and a bad APOP digest)
- *   STAT            +OK n octets
+ *   STAT            +OK n m (messages not deleted, their octets)
  *   LIST            +OK n messages (m octets), "i size" lines, "."
  *   LIST i          +OK i size
  *   RETR i          +OK size octets, the message byte-stuffed, "."
