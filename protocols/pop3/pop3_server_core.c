@@ -604,14 +604,14 @@ static void run_command(pop3_server_core *s, const char *line, size_t len)
         close_session(s, true);
     } else if (verb_is(v, "CAPA")) {
         cmd_capa(s);
+    } else if (s->state == POP3_SERVER_AUTHORIZATION && verb_is(v, "PASS")) {
+        cmd_pass(s, pass_arg);
     } else if (argc > 3) {
         bad(s, "too many arguments");
     } else if (s->state == POP3_SERVER_TRANSACTION) {
         run_transaction(s, v, argv, argc);
     } else if (verb_is(v, "USER")) {
         cmd_user(s, argv, argc);
-    } else if (verb_is(v, "PASS")) {
-        cmd_pass(s, pass_arg);
     } else if (verb_is(v, "APOP")) {
         cmd_apop(s, argv, argc);
     } else {

@@ -118,6 +118,7 @@ static const transcript transcripts[] = {
     {"wrong password", "USER bob\r\nPASS starving\r\nPASS hungry\r\n" LOGIN,
      "+OK\r\n" BAD_LOGIN "-ERR USER first\r\n" LOGGED},
     {"unknown user", "USER carol\r\nPASS hungry\r\n", "+OK\r\n" BAD_LOGIN},
+    {"password with spaces", "USER bob\r\nPASS a b c d e\r\n", "+OK\r\n" BAD_LOGIN},
     {"no arguments", "USER\r\nUSER a b\r\nUSER bob\r\nPASS\r\n",
      "-ERR usage: USER name\r\n-ERR usage: USER name\r\n+OK\r\n-ERR usage: PASS secret\r\n"},
     {"apop not offered", "APOP bob 0123\r\n", "-ERR APOP is not offered\r\n"},
@@ -175,6 +176,12 @@ static void test_never_reveal(void)
     CU_ASSERT_TRUE(mail_store_add_user(st, "nopass", NULL, NULL));
     char *a = fixture_session(st, NULL, "USER nopass\r\nPASS x\r\n", 21, 50, false, NULL);
     CU_ASSERT_STRING_EQUAL(a, "+OK POP3 server ready\r\n+OK\r\n" BAD_LOGIN);
+    g_free(a);
+    /* A password with spaces is the rest of the line (RFC 1939 7). */
+    CU_ASSERT_TRUE(mail_store_add_user(st, "carol", "two  words ", NULL));
+    static const char carol[] = "USER carol\r\nPASS two  words \r\n";
+    a = fixture_session(st, NULL, carol, strlen(carol), 50, false, NULL);
+    CU_ASSERT_STRING_EQUAL(a, "+OK POP3 server ready\r\n" LOGGED);
     g_free(a);
     mail_store_free(st);
 }
