@@ -132,11 +132,12 @@ uint32_t mail_folder_append(mail_folder *f, GBytes *data, unsigned flags, int64_
 bool mail_folder_set_flags(mail_folder *f, guint i, unsigned flags, GError **err);
 /* Removes message i (POP3's deletions on QUIT); false with IO. */
 bool mail_folder_remove(mail_folder *f, guint i, GError **err);
-/* Removes every message flagged DELETED; `expunged` (may be NULL) gets
- * their 1-based sequence numbers as IMAP reports them (each number as
+/* Removes every message flagged DELETED; `expunged` (may be NULL; an
+ * array of guint) gets their 1-based sequence numbers as IMAP reports them (each number as
  * it is at the moment that message goes: descending order avoids
  * renumbering, so they are removed from the last to the first). The
- * number removed, or -1 with IO. */
+ * number removed, or -1 with IO (the messages removed before the failure
+ * stay removed and are in `expunged`). */
 int mail_folder_expunge(mail_folder *f, GArray *expunged, GError **err);
 
 /* Delivery (what SMTP does): appends to the user's INBOX with no flags
