@@ -95,6 +95,7 @@ void ms_entry_free(gpointer p)
         return;
     g_bytes_unref(e->m.data);
     g_free(e->base);
+    g_free(e->file);
     g_free(e);
 }
 
@@ -657,4 +658,9 @@ bool mail_store_refresh(mail_store *st, const char *user, GError **err)
         return false;
     }
     return md_refresh_user(st, user, err);
+}
+
+guint mail_store_skipped(const mail_store *st)
+{
+    return st->skipped;
 }

@@ -18,7 +18,8 @@
  * caller holds is one of these. */
 typedef struct {
     mail_store_msg m;
-    char *base; /* Maildir: the file's unique name without ":2,...", else NULL */
+    char *base;  /* Maildir: the file's unique name without ":2,...", else NULL */
+    char *file;  /* Maildir: the file's name in new/ or cur/ as it is now */
     bool in_cur; /* Maildir: the file is in cur/ (else new/) */
 } ms_entry;
 
@@ -50,7 +51,7 @@ struct mail_store {
 
 /* Largest message file a Maildir store reads (64 MB); larger ones are
  * skipped (counted in `skipped`), never read. */
-#define MS_MAX_FILE (UINT64_C(64) * 1024 * 1024)
+#define MS_MAX_FILE MAIL_STORE_MAX_FILE
 
 /* ---- model (mail_store.c) ---- */
 
@@ -94,5 +95,50 @@ bool md_inbox_rename(mail_store *st, ms_user *u, const char *to, GError **err);
 uint32_t md_append(mail_folder *f, GBytes *data, unsigned flags, GError **err);
 bool md_set_flags(mail_folder *f, ms_entry *e, unsigned flags, GError **err);
 bool md_remove(mail_folder *f, ms_entry *e, GError **err);
+
+/* ---- Maildir helpers (mail_store_maildir.c) ---- */
+
+#define MS_UIDLIST "appsim-uidlist"
+
+/* openat(at, name) of a directory, never through a symbolic link; -1 with errno. */
+int md_open_dir(int at, const char *name);
+/* The folder's directory beneath the root (INBOX: ROOT/<user>). */
+int md_open_folder(const mail_store *st, const char *user, const char *folder, GError **err);
+/* The directory name of a folder beneath its user's (".A.b" for "A/b", "." for INBOX). */
+char *md_folder_dir(const char *folder);
+void md_io_error(GError **err, int errnum, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+/* Seconds now, or one more than the last value given in this process. */
+uint32_t md_new_uidvalidity(void);
+/* A new file name unique to this process: "<s>.M<us>P<pid>Q<n>.appsim". */
+char *md_unique_name(void);
+bool md_write_all(int fd, const void *buf, size_t len);
+/* The name in cur/ for `base` with `flags` ("<base>:2,<letters>"). */
+char *md_cur_name(const char *base, unsigned flags);
+
+/* ---- the uidlist and the scan (mail_store_uidlist.c) ---- */
+
+typedef struct {
+    uint32_t uid;
+    char *base;
+} md_line;
+
+typedef struct {
+    uint32_t v, next;
+    GArray *lines; /* md_line, ascending uid */
+} md_uidlist;
+
+void md_uidlist_init(md_uidlist *ul);
+void md_uidlist_clear(md_uidlist *ul);
+/* 1 read, 0 there is none, -1 with err. `where` names the folder in messages. */
+int md_uidlist_read(int dirfd, md_uidlist *ul, const char *where, GError **err);
+bool md_uidlist_write(int dirfd, const md_uidlist *ul, const char *where, GError **err);
+/* Rescans the folder whose directory is `dirfd` (locked meanwhile),
+ * writes its uidlist when it changed and redraws the model's folder
+ * (adding it when missing). */
+bool md_refresh_folder(mail_store *st, ms_user *u, const char *name, int dirfd, GError **err);
+/* Reads a message file of at most MS_MAX_FILE bytes (bare LF become
+ * CRLF); 1 read, 0 skipped (too big: counted; not a regular file;
+ * gone), -1 with errno for other failures. */
+int md_read_msg(mail_store *st, int subfd, const char *file, GBytes **data, int64_t *mtime_ns);
 
 #endif
