@@ -487,6 +487,8 @@ static gint descending(gconstpointer a, gconstpointer b)
  * first so that no removal renumbers one still to go. */
 static void update(pop3_server_core *s)
 {
+    /* On a Maildir, what other processes removed meanwhile is skipped. */
+    mail_store_refresh(s->store, s->user, NULL);
     mail_folder *f = inbox(s);
     GArray *idx = g_array_new(FALSE, FALSE, sizeof(int));
     for (guint i = 0; f && i < s->drop->len; i++) {

@@ -29,7 +29,9 @@
  * mail_store_refresh), numbered 1..n. Messages are remembered by UID, not
  * by pointer, so another session removing one of them (or a refresh)
  * never leaves a dangling reference: such a message answers "-ERR no such
- * message" and its removal is skipped at UPDATE. There is no lock across
+ * message" and its removal is skipped at UPDATE (which refreshes the
+ * store first, so that on a Maildir what another process removed is
+ * skipped too). There is no lock across
  * sessions (the store has none); see docs/mail.md.
  *
  * Responses (the lecture slides' texts are the defaults, byte for byte):
