@@ -38,10 +38,14 @@
  *   server's response or why). Close the connection.
  *
  * Results: OK (QUIT answered +OK: deletions done), AUTH (the login was
- * refused), NO_APOP (APOP asked for, not offered), ERROR (another -ERR
- * the session cannot go on after: a -ERR greeting, LIST, RETR, DELE or
- * QUIT), PROTOCOL (a malformed response or one over a limit), CLOSED (the
- * connection ended or timed out first: nothing was deleted).
+ * refused), NO_APOP (APOP asked for, not offered), ERROR (a -ERR the
+ * session cannot go on after: to the greeting, LIST or QUIT), PROTOCOL (a
+ * malformed response or one over a limit), CLOSED (the connection ended
+ * or timed out first: nothing was deleted). A -ERR to RETR skips that
+ * message (EV_SKIPPED with the server's text: another session may have
+ * removed it); a -ERR to DELE gives no EV_DELETED; the session goes on.
+ * After AUTH, NO_APOP and ERROR (but a -ERR greeting) the client still
+ * sends QUIT and the result comes with its response.
  *
  * Limits (never a crash on any server input): a status line or a line of
  * a listing at most 512 octets with its CRLF (RFC 2449 4); a message at
