@@ -470,7 +470,11 @@ size_t pop3_client_core_feed(pop3_client_core *c, const uint8_t *data, size_t le
 
 void pop3_client_core_closed(pop3_client_core *c, const char *why)
 {
-    finish(c, POP3_CLIENT_CLOSED, why ? why : "the connection ended");
+    /* A result decided before the QUIT (a refused login) stands. */
+    if (c->have_result)
+        finish(c, c->result, c->result_text);
+    else
+        finish(c, POP3_CLIENT_CLOSED, why ? why : "the connection ended");
 }
 
 const uint8_t *pop3_client_core_output(const pop3_client_core *c, size_t *len)

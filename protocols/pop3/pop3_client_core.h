@@ -151,7 +151,8 @@ void pop3_client_core_free(pop3_client_core *c);
 
 /* Consumes the server's bytes (all of them; ignored once DONE). */
 size_t pop3_client_core_feed(pop3_client_core *c, const uint8_t *data, size_t len);
-/* The connection ended (or timed out): DONE with CLOSED. A no-op once DONE. */
+/* The connection ended (or timed out): DONE with CLOSED (or the result
+ * decided before the QUIT, such as AUTH). A no-op once DONE. */
 void pop3_client_core_closed(pop3_client_core *c, const char *why);
 
 const uint8_t *pop3_client_core_output(const pop3_client_core *c, size_t *len);

@@ -42,6 +42,8 @@ static const script scripts[] = {
     {"NUL in status", "+OK \0\r\n", "", "protocol", false, 0},
     {"wrong password", "+OK\r\n+OK\r\n-ERR [AUTH] no\r\n+OK\r\n", "USER bob\r\nPASS hungry\r\nQUIT\r\n", "auth",
      false, 0},
+    {"wrong password, then closed", "+OK\r\n+OK\r\n-ERR [AUTH] no\r\n", "USER bob\r\nPASS hungry\r\nQUIT\r\n",
+     "auth", true, 0},
     {"list refused", "+OK\r\n+OK\r\n+OK\r\n-ERR no\r\n+OK\r\n", "USER bob\r\nPASS hungry\r\nLIST\r\nQUIT\r\n",
      "error", false, 0},
     {"bad listing", "+OK\r\n+OK\r\n+OK\r\n+OK\r\nx y\r\n.\r\n", "USER bob\r\nPASS hungry\r\nLIST\r\n", "protocol",
