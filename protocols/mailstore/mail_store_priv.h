@@ -129,7 +129,7 @@ typedef struct {
 
 void md_uidlist_init(md_uidlist *ul);
 void md_uidlist_clear(md_uidlist *ul);
-/* 1 read, 0 there is none, -1 with err. `where` names the folder in messages. */
+/* 1 read, 0 there is none (or no valid first line), -1 with err. `where` names the folder in messages. */
 int md_uidlist_read(int dirfd, md_uidlist *ul, const char *where, GError **err);
 bool md_uidlist_write(int dirfd, const md_uidlist *ul, const char *where, GError **err);
 /* Rescans the folder whose directory is `dirfd` (locked meanwhile),

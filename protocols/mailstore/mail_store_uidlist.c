@@ -129,8 +129,13 @@ int md_uidlist_read(int dirfd, md_uidlist *ul, const char *where, GError **err)
     uidlist_parse(text, ul);
     g_free(text);
     if (ul->v == 0) {
-        md_io_error(err, EINVAL, "the uidlist of %s has no \"V<uidvalidity> N<uidnext>\" line", where);
-        return -1;
+        /* Not ours or damaged by hand: as if there were none, so the
+         * folder gets a new UIDVALIDITY and its files new UIDs. */
+        for (guint i = 0; i < ul->lines->len; i++)
+            g_free(g_array_index(ul->lines, md_line, i).base);
+        g_array_set_size(ul->lines, 0);
+        ul->next = 1;
+        return 0;
     }
     return 1;
 }
