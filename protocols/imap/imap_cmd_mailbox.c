@@ -87,6 +87,11 @@ void imap_cmd_rename(imap_server_core *s, const char *tag, imap_cursor *c)
     if (!mailbox_arg(c, &from) || !imap_p_sp(c) || !mailbox_arg(c, &to) || !imap_p_eol(c)) {
         imap_bad(s, tag, "Syntax: RENAME from to");
     } else {
+        /* Renaming INBOX empties it into a new folder and gives INBOX a
+         * new UIDVALIDITY: a session on it is unselected first. */
+        if (s->state == IMAP_SERVER_SELECTED && strcmp(from, MAIL_STORE_INBOX) == 0 &&
+            strcmp(s->folder_name, MAIL_STORE_INBOX) == 0)
+            imap_set_state(s, IMAP_SERVER_AUTH);
         GError *e = NULL;
         bool ok = mail_store_folder_rename(s->store, s->user, from, to, &e);
         if (ok && s->state == IMAP_SERVER_SELECTED && strcmp(from, s->folder_name) == 0 &&

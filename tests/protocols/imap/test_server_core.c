@@ -728,6 +728,11 @@ static void test_selected_folder_deleted_elsewhere(void)
     say(&b, "f CREATE X\r\ng SELECT X\r\nh RENAME X Y\r\ni NOOP\r\n");
     CU_ASSERT_TRUE(g_str_has_suffix(b.out->str, "h OK RENAME completed\r\ni OK NOOP completed\r\n"));
     CU_ASSERT_EQUAL(imap_server_core_state(b.s), IMAP_SERVER_SELECTED);
+    /* Renaming its own selected INBOX (which gets a new UIDVALIDITY): unselected. */
+    say(&b, "j SELECT INBOX\r\nk RENAME INBOX Old\r\nl NOOP\r\nm STATUS Old (MESSAGES)\r\n");
+    CU_ASSERT_TRUE(g_str_has_suffix(b.out->str, "k OK RENAME completed\r\nl OK NOOP completed\r\n"
+                                                "* STATUS \"Old\" (MESSAGES 3)\r\nm OK STATUS completed\r\n"));
+    CU_ASSERT_EQUAL(imap_server_core_state(b.s), IMAP_SERVER_AUTH);
     close_session(&a);
     close_session(&b);
     mail_store_free(st);
@@ -754,6 +759,42 @@ static void test_flags_and_uids_durable(void)
     g_free(o1);
     g_free(o2);
     mail_store_free(st);
+}
+
+/* Two stores on one Maildir tree stand for two processes: a session sees
+ * at NOOP what the other store delivered and flagged. */
+static void test_maildir_other_process(void)
+{
+    char *root = g_dir_make_tmp("appsim-imap-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    mail_store *one = mail_store_open_maildir(root, NULL), *two = mail_store_open_maildir(root, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(two);
+    CU_ASSERT_TRUE(mail_store_add_user(one, "alice", "wonderland", NULL));
+    mail_store_refresh(two, "alice", NULL);
+    GBytes *m = g_bytes_new_static("Subject: a\r\n\r\nx\r\n", 17);
+    mail_store_deliver(one, "alice", m, fixture_t0, NULL);
+    session a = open_session(one);
+    say(&a, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\n");
+    CU_ASSERT_TRUE(strstr(a.out->str, "* 1 EXISTS\r\n* 1 RECENT\r\n") != NULL);
+    CU_ASSERT_TRUE(mail_store_refresh(two, "alice", NULL));
+    CU_ASSERT_TRUE(mail_store_deliver(two, "alice", m, fixture_t0 + 1000000000, NULL) != 0);
+    mail_folder *in2 = mail_store_folder(two, "alice", "INBOX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in2);
+    mail_folder_set_flags(in2, 0, MAIL_FLAG_FLAGGED, NULL);
+    CU_ASSERT_STRING_EQUAL(say(&a, "c NOOP\r\n"),
+                           "* 1 FETCH (FLAGS (\\Flagged \\Recent))\r\n* 2 EXISTS\r\n* 2 RECENT\r\nc OK NOOP completed\r\n");
+    CU_ASSERT_STRING_EQUAL(say(&a, "d STORE 2 +FLAGS (\\Seen)\r\n"),
+                           "* 2 FETCH (FLAGS (\\Seen \\Recent))\r\nd OK STORE completed\r\n");
+    mail_store_refresh(two, "alice", NULL);
+    in2 = mail_store_folder(two, "alice", "INBOX", NULL);
+    CU_ASSERT_EQUAL(mail_folder_msg(in2, 1)->flags & MAIL_FLAG_SEEN, MAIL_FLAG_SEEN);
+    g_bytes_unref(m);
+    close_session(&a);
+    mail_store_free(one);
+    mail_store_free(two);
+    test_remove_tree(root);
+    g_free(root);
 }
 
 /* ---- limits -------------------------------------------------------------- */
@@ -840,6 +881,7 @@ int main(void)
         TEST(test_two_sessions_see_each_other),
         TEST(test_selected_folder_deleted_elsewhere),
         TEST(test_flags_and_uids_durable),
+        TEST(test_maildir_other_process),
         TEST(test_huge_literal_never_buffered),
         TEST(test_line_too_long),
         TEST(test_back_pressure),
