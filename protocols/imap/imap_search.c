@@ -100,7 +100,7 @@ static bool key_arg(imap_cursor *c, const char *name, key *k)
         return imap_p_sp(c) && imap_p_atom(c, NULL, &k->text);
     }
     if (imap_word_is(name, "LARGER") || imap_word_is(name, "SMALLER")) {
-        uint32_t n;
+        uint32_t n = 0;
         k->kind = imap_word_is(name, "LARGER") ? K_LARGER : K_SMALLER;
         bool ok = imap_p_sp(c) && imap_p_number(c, &n);
         k->n = n;
