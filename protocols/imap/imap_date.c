@@ -117,3 +117,39 @@ bool imap_date_time_parse(const char *text, int64_t *ns)
     *ns = secs * NS_PER_S;
     return true;
 }
+
+/* Spaces and tabs from t. */
+static const char *skip_ws(const char *t)
+{
+    while (*t == ' ' || *t == '\t')
+        t++;
+    return t;
+}
+
+bool imap_date_header_day(const char *v, int64_t *day)
+{
+    const char *t = skip_ws(v);
+    if (g_ascii_isalpha(t[0])) { /* "Mon," */
+        const char *comma = strchr(t, ',');
+        if (!comma)
+            return false;
+        t = skip_ws(comma + 1);
+    }
+    unsigned d = 0, y = 0, m = 0, nd = 0, ny = 0;
+    for (; g_ascii_isdigit(*t) && nd < 2; t++, nd++)
+        d = d * 10 + (unsigned)(*t - '0');
+    t = skip_ws(t);
+    while (m < 12 && g_ascii_strncasecmp(t, months[m], 3) != 0)
+        m++;
+    if (nd == 0 || m == 12 || d < 1 || d > 31)
+        return false;
+    t = skip_ws(t + 3);
+    for (; g_ascii_isdigit(*t) && ny < 4; t++, ny++)
+        y = y * 10 + (unsigned)(*t - '0');
+    if (ny == 2)
+        y += y < 50 ? 2000 : 1900; /* RFC 5322 4.3 */
+    else if (ny != 4)
+        return false;
+    *day = days_from_civil(y, m + 1, d);
+    return true;
+}

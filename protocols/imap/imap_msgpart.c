@@ -221,15 +221,16 @@ static bool walk(const uint8_t *msg, size_t n, const imap_section *sec, size_t a
     if (mime_msg_parse(msg, n, &m, NULL) != MIME_OK || !m)
         return false;
     const mime_part *p = m->root;
-    bool ok = true;
+    bool ok = true, root_taken = false;
     for (; ok && at < sec->depth; at++) {
         uint32_t k = sec->path[at];
-        if (p->parts)
+        if (p->parts) {
             ok = k >= 1 && k <= p->parts->len && (p = p->parts->pdata[k - 1]);
-        else if (p == m->root)
-            ok = k == 1; /* part 1 of a message that is not multipart is its body */
-        else
-            ok = false;
+        } else {
+            /* Part 1 of a message that is not multipart is its body. */
+            ok = p == m->root && !root_taken && k == 1;
+            root_taken = true;
+        }
         if (ok && is_rfc822(p) && at + 1 < sec->depth) {
             /* Into the message inside: its parts, or its HEADER / TEXT. */
             ok = walk(p->body, p->body_len, sec, at + 1, nest + 1, out);

@@ -5,11 +5,11 @@
  * Keys: ALL, sequence set, UID set, ANSWERED DELETED DRAFT FLAGGED SEEN
  * and their UN- forms, NEW, OLD, RECENT, FROM TO CC BCC SUBJECT (a
  * header field), HEADER field string, BODY, TEXT, LARGER, SMALLER,
- * BEFORE, ON, SINCE (the internal date, by UTC day), KEYWORD (never, as
+ * BEFORE, ON, SINCE (the internal date, by UTC day), SENTBEFORE,
+ * SENTON, SENTSINCE (the Date header's day as written), KEYWORD (never, as
  * keywords are not kept), UNKEYWORD (always), NOT, OR, parentheses.
  * Strings match as substrings, ASCII case ignored; CHARSET US-ASCII and
- * UTF-8 are taken (bytes compared as they are). The sent-date keys are
- * not implemented (BAD).
+ * UTF-8 are taken (bytes compared as they are).
  *
  * Costs: the tree is at most IMAP_SEARCH_MAX_DEPTH deep; each text test
  * is linear in the message (Knuth-Morris-Pratt), so a search costs
@@ -25,7 +25,7 @@
 
 typedef enum {
     K_ALL, K_AND, K_NOT, K_OR, K_SEQ, K_UID, K_FLAG_ON, K_FLAG_OFF, K_NEW, K_OLD, K_RECENT, K_HEADER,
-    K_BODY, K_TEXT, K_LARGER, K_SMALLER, K_BEFORE, K_ON, K_SINCE, K_NONE,
+    K_BODY, K_TEXT, K_LARGER, K_SMALLER, K_BEFORE, K_ON, K_SINCE, K_SENTBEFORE, K_SENTON, K_SENTSINCE, K_NONE,
 } key_kind;
 
 typedef struct key key;
@@ -106,8 +106,16 @@ static bool key_arg(imap_cursor *c, const char *name, key *k)
         k->n = n;
         return ok;
     }
-    if (imap_word_is(name, "BEFORE") || imap_word_is(name, "ON") || imap_word_is(name, "SINCE")) {
-        k->kind = imap_word_is(name, "BEFORE") ? K_BEFORE : imap_word_is(name, "ON") ? K_ON : K_SINCE;
+    static const struct {
+        const char *name;
+        key_kind kind;
+    } dates[] = {{"BEFORE", K_BEFORE}, {"ON", K_ON}, {"SINCE", K_SINCE},
+                 {"SENTBEFORE", K_SENTBEFORE}, {"SENTON", K_SENTON}, {"SENTSINCE", K_SENTSINCE}};
+    size_t di = 0;
+    while (di < G_N_ELEMENTS(dates) && !imap_word_is(name, dates[di].name))
+        di++;
+    if (di < G_N_ELEMENTS(dates)) {
+        k->kind = dates[di].kind;
         char *d = NULL;
         bool ok = imap_p_sp(c) && imap_p_astring(c, &d) && imap_date_parse(d, &k->day);
         g_free(d);
@@ -250,6 +258,16 @@ static bool matches(const key *k, const candidate *m)
     case K_BEFORE: return m->day < k->day;
     case K_ON: return m->day == k->day;
     case K_SINCE: return m->day >= k->day;
+    case K_SENTBEFORE:
+    case K_SENTON:
+    case K_SENTSINCE: {
+        /* A message without a readable Date header matches none of them. */
+        char *v = imap_header_value(m->data, m->header_len, "Date");
+        int64_t sent;
+        bool known = v && imap_date_header_day(v, &sent);
+        g_free(v);
+        return known && (k->kind == K_SENTBEFORE ? sent < k->day : k->kind == K_SENTON ? sent == k->day : sent >= k->day);
+    }
     }
     return false;
 }

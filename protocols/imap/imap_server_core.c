@@ -315,7 +315,10 @@ static void end_of_line(imap_server_core *s)
     uint64_t n;
     bool sync;
     if (literal_marker(s, &n, &sync)) {
-        if (n > s->max_literal || n > s->max_literal - s->literal_total) {
+        /* Before LOGIN a literal can only be a user name or a password. */
+        uint64_t limit = s->state == IMAP_SERVER_NOT_AUTH ? MIN(s->max_literal, IMAP_SERVER_PREAUTH_LITERAL)
+                                                          : s->max_literal;
+        if (n > limit || n > limit - s->literal_total) {
             refuse_literal(s, sync);
             return;
         }

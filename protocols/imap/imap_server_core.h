@@ -51,7 +51,10 @@
  *    continuation, so the client never sends it and nothing is
  *    allocated; a non-synchronizing one ({n+}) over it is answered
  *    "tag BAD [TOOBIG]" and "* BYE", and the connection closes (RFC 7888
- *    4), since its bytes are already on the way;
+ *    4), since its bytes are already on the way. Before LOGIN the
+ *    literals of a command are at most IMAP_SERVER_PREAUTH_LITERAL
+ *    bytes (a user name and a password), so a client that has not
+ *    logged in never makes the core hold more than a few kilobytes;
  *  - so imap_server_core_buffered() stays within max_line + max_literal
  *    plus a few bytes of literal markers;
  *  - syntax errors are BAD, failures NO; after `max_bad` BAD answers in
@@ -84,6 +87,7 @@
 
 #define IMAP_SERVER_DEFAULT_MAX_LINE 8192         /* bytes of a command outside its literals */
 #define IMAP_SERVER_DEFAULT_MAX_LITERAL 10485760u /* bytes: 10 MB */
+#define IMAP_SERVER_PREAUTH_LITERAL 1024         /* bytes of literals in a command before LOGIN */
 #define IMAP_SERVER_DEFAULT_MAX_BAD 10            /* BAD answers in a row before BYE */
 #define IMAP_SERVER_OUTPUT_HIGH 65536             /* bytes of output not taken before feed pauses */
 

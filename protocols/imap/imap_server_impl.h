@@ -81,6 +81,9 @@ void imap_date_format(int64_t ns, char *buf, size_t size);
 bool imap_date_time_parse(const char *text, int64_t *ns);
 /* A date as SEARCH takes it ("d-Mon-yyyy" or "dd-Mon-yyyy"): its day. */
 bool imap_date_parse(const char *text, int64_t *day);
+/* The day of an RFC 5322 Date header ("Mon, 2 Nov 2026 09:30:00 +0000"),
+ * as written (time and zone disregarded, RFC 3501 6.4.4). */
+bool imap_date_header_day(const char *value, int64_t *day);
 /* The day of an instant. */
 int64_t imap_date_day(int64_t ns);
 

@@ -176,7 +176,8 @@ static const transcript transcripts[] = {
               "b SELECT INBOX\r\n"
               "c FETCH 2 (BODY.PEEK[HEADER.FIELDS (Subject From)] BODY.PEEK[1] BODY.PEEK[2.MIME] BODY.PEEK[TEXT]<0.10>)\r\n"
               "d FETCH 2 (BODY.PEEK[5] BODY.PEEK[HEADER.FIELDS.NOT (To Cc Date MIME-Version Content-Type)] FLAGS)\r\n"
-              "e FETCH 1 (BODY.PEEK[1] BODY.PEEK[]<150.100>)\r\n",
+              "e FETCH 1 (BODY.PEEK[1] BODY.PEEK[]<150.100>)\r\n"
+              "f FETCH 1 (BODY.PEEK[1.1] BODY.PEEK[1.MIME])\r\n",
      .output = "* OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT] IMAP4rev1 server ready\r\n"
               "a OK LOGIN completed\r\n"
               "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
@@ -215,7 +216,17 @@ static const transcript transcripts[] = {
               " Bob,\r\n"
               "how are you?\r\n"
               ")\r\n"
-              "e OK FETCH completed\r\n"},
+              "e OK FETCH completed\r\n"
+              "* 1 FETCH (BODY[1.1] {0}\r\n"
+              " BODY[1.MIME] {148}\r\n"
+              "From: Alice Liddell <alice@example.org>\r\n"
+              "To: bob@example.com\r\n"
+              "Subject: Hello\r\n"
+              "Date: Sun, 01 Nov 2026 10:00:00 +0000\r\n"
+              "Message-ID: <1@example.org>\r\n"
+              "\r\n"
+              ")\r\n"
+              "f OK FETCH completed\r\n"},
     {.name = "a fetch of the body sets \\Seen and reports FLAGS",
      .input = "a LOGIN alice wonderland\r\n"
               "b SELECT INBOX\r\n"
@@ -375,7 +386,10 @@ static const transcript transcripts[] = {
               "v SEARCH RECENT NOT SEEN\r\n"
               "w SEARCH OLD\r\n"
               "x SEARCH KEYWORD $Junk\r\n"
-              "y SEARCH NOT (FROM carol TO bob)\r\n",
+              "y SEARCH NOT (FROM carol TO bob)\r\n"
+              "z SEARCH SENTON 2-Nov-2026\r\n"
+              "z2 SEARCH SENTBEFORE 2-Nov-2026\r\n"
+              "z3 SEARCH SENTSINCE 1-Nov-2026\r\n",
      .output = "* OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT] IMAP4rev1 server ready\r\n"
               "a OK LOGIN completed\r\n"
               "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
@@ -430,7 +444,13 @@ static const transcript transcripts[] = {
               "* SEARCH\r\n"
               "x OK SEARCH completed\r\n"
               "* SEARCH 1 2 3\r\n"
-              "y OK SEARCH completed\r\n"},
+              "y OK SEARCH completed\r\n"
+              "* SEARCH 2\r\n"
+              "z OK SEARCH completed\r\n"
+              "* SEARCH 1\r\n"
+              "z2 OK SEARCH completed\r\n"
+              "* SEARCH 1 2\r\n"
+              "z3 OK SEARCH completed\r\n"},
     {.name = "uid fetch, copy, move, expunge",
      .input = "a LOGIN alice wonderland\r\n"
               "b SELECT INBOX\r\n"
@@ -569,6 +589,17 @@ static const transcript transcripts[] = {
               "c NO [TOOBIG] Literal too large\r\n"
               "d OK NOOP completed\r\n"
               "+ Ready for literal data\r\n"},
+    {.name = "before LOGIN a literal is at most 1024 bytes",
+     .input = "a LOGIN {1025}\r\n"
+              "b LOGIN alice {10}\r\n"
+              "wonderland\r\n"
+              "c LOGOUT\r\n",
+     .output = "* OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT] IMAP4rev1 server ready\r\n"
+              "a NO [TOOBIG] Literal too large\r\n"
+              "+ Ready for literal data\r\n"
+              "b OK LOGIN completed\r\n"
+              "* BYE IMAP4rev1 server logging out\r\n"
+              "c OK LOGOUT completed\r\n"},
     {.name = "a huge non-synchronizing literal ends the session",
      .input = "a LOGIN alice wonderland\r\n"
               "c APPEND INBOX {20000000+}\r\n"
