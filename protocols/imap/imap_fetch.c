@@ -216,6 +216,8 @@ imap_fetch_list *imap_fetch_parse(imap_cursor *c)
 /* A literal of d[0, n), cut to <origin.count> when the item asks. */
 static void write_literal(GString *o, const imap_fetch_item *it, const uint8_t *d, size_t n)
 {
+    if (!d) /* an empty section */
+        d = (const uint8_t *)"";
     if (it && it->partial) {
         size_t from = it->origin < n ? it->origin : n;
         size_t len = n - from < it->count ? n - from : it->count;

@@ -177,7 +177,8 @@ static const transcript transcripts[] = {
               "c FETCH 2 (BODY.PEEK[HEADER.FIELDS (Subject From)] BODY.PEEK[1] BODY.PEEK[2.MIME] BODY.PEEK[TEXT]<0.10>)\r\n"
               "d FETCH 2 (BODY.PEEK[5] BODY.PEEK[HEADER.FIELDS.NOT (To Cc Date MIME-Version Content-Type)] FLAGS)\r\n"
               "e FETCH 1 (BODY.PEEK[1] BODY.PEEK[]<150.100>)\r\n"
-              "f FETCH 1 (BODY.PEEK[1.1] BODY.PEEK[1.MIME])\r\n",
+              "f FETCH 1 (BODY.PEEK[1.1] BODY.PEEK[1.MIME])\r\n"
+              "g FETCH 3 (BODY.PEEK[1] BODY.PEEK[2.HEADER]<3.7>)\r\n",
      .output = "* OK [CAPABILITY IMAP4rev1 LITERAL+ UIDPLUS MOVE UNSELECT] IMAP4rev1 server ready\r\n"
               "a OK LOGIN completed\r\n"
               "* FLAGS (\\Answered \\Flagged \\Deleted \\Seen \\Draft)\r\n"
@@ -226,7 +227,12 @@ static const transcript transcripts[] = {
               "Message-ID: <1@example.org>\r\n"
               "\r\n"
               ")\r\n"
-              "f OK FETCH completed\r\n"},
+              "f OK FETCH completed\r\n"
+              "* 3 FETCH (BODY[1] {16}\r\n"
+              "Pizza at noon?\r\n"
+              " BODY[2.HEADER]<3> {0}\r\n"
+              ")\r\n"
+              "g OK FETCH completed\r\n"},
     {.name = "a fetch of the body sets \\Seen and reports FLAGS",
      .input = "a LOGIN alice wonderland\r\n"
               "b SELECT INBOX\r\n"
