@@ -17,6 +17,8 @@ Seeds come from what the tests already hold, plus a few written here:
     tests/protocols/imap/test_server_core.c, with the setup byte
     fuzz/imap_server.c describes in front (tight limits for the
     transcripts that set .cfg = SMALL), and a few sessions below;
+  - imap_client: every server script of
+    tests/protocols/imap/test_client_core.c, behind its setup byte;
   - smtp_client: every server script of
     tests/protocols/smtp/test_client_core.c, behind its setup byte;
   - dns_msg: every message of tests/protocols/dns/data/packets.txt (made
@@ -266,6 +268,28 @@ def imap_seeds():
         c.add(name.decode("utf-8", "replace"), (b"1" if small else b"0") + data)
     for name, data in IMAP_SESSIONS:
         c.add(name, b"0" + data.encode())
+    return c.count + imap_client_seeds()
+
+
+def imap_client_seeds():
+    """The server bytes of tests/protocols/imap/test_client_core.c's
+    scripts (their .server = literals), behind the setup byte: '0' (the
+    default literal limit, pieces of 5 bytes) or '1' (64-byte literals)
+    for the scripts that set .max_literal."""
+    c = Corpus("imap_client")
+    path = os.path.join(ROOT, "tests", "protocols", "imap", "test_client_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for m in re.finditer(r"\{\s*\.name\s*=", text):
+        end = skip_to_brace_end(text, m.start())
+        entry = text[m.start():end]
+        at = entry.find(".server =")
+        if at < 0:
+            continue
+        name, _ = read_literal(entry, entry.index('"'))
+        data, _ = read_concatenation(entry, at + len(".server ="), macros)
+        tight = re.search(r"\.max_literal\s*=", entry) is not None
+        c.add(name.decode("utf-8", "replace"), (b"1" if tight else b"0") + data)
     return c.count
 
 
@@ -501,7 +525,7 @@ def main():
         "scenario": scenario_seeds(),
         "dns_msg": dns_seeds(),
         "smtp_server+smtp_client": smtp_seeds(),
-        "imap_server": imap_seeds(),
+        "imap_server+imap_client": imap_seeds(),
         "dns_zone": zone_seeds(),
         "mime_msg": mime_seeds(),
         "http_url": simple_seeds("http_url", URLS),
