@@ -502,13 +502,17 @@ static void agent_report(const app_view *m, app_report_style style, GString *out
                                app_view_metric(m, "mail_agent.expansion"));
         return;
     }
+    double delay = app_view_metric(m, "mail_agent.delivery_delay_s");
+    char dl[48] = "";
+    if (isfinite(delay))
+        g_snprintf(dl, sizeof dl, " (mean delay %.3f s)", delay);
     g_string_append_printf(out,
-                           "%smail: %.0f message(s), %.0f submitted in %.3f s on average, %.0f delivered "
-                           "(mean delay %.3f s), %.0f bounced; %.0f bytes per message\n",
+                           "%smail: %.0f message(s), %.0f submitted in %.3f s on average, %.0f delivered%s, "
+                           "%.0f bounced; %.0f bytes per message\n",
                            style == APP_REPORT_CASE ? "    " : "  ", msgs, app_view_metric(m, "mail_agent.submitted"),
                            app_view_metric(m, "mail_agent.submission_time_s"),
-                           app_view_metric(m, "mail_agent.delivered"), app_view_metric(m, "mail_agent.delivery_delay_s"),
-                           app_view_metric(m, "mail_agent.bounced"), app_view_metric(m, "mail_agent.message_bytes"));
+                           app_view_metric(m, "mail_agent.delivered"), dl, app_view_metric(m, "mail_agent.bounced"),
+                           app_view_metric(m, "mail_agent.message_bytes"));
 }
 
 const app_type mail_agent_app = {
