@@ -175,6 +175,47 @@ static void test_agent_needs_server(void)
     g_free(json);
 }
 
+/* count and interval: three messages 10 s apart each take the time of
+ * one sent alone (to the nanosecond); two due at the same instant go in
+ * one session, the second after the first, so the last is later. */
+static void test_count_interval(void)
+{
+    static const char *const cases[][2] = {{"3", "\"10s\""}, {"2", "0"}};
+    double alone = NAN;
+    for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
+        char *apps = g_strdup_printf(ALICE_SERVER ", \"routes\": {\"hamburger.edu\": \"hamburger-mail\"}}, "
+                                     "{\"name\": \"bs\", \"type\": \"mail-server\", \"host\": \"hamburger-mail\", "
+                                     "\"domains\": [\"hamburger.edu\"], \"mailboxes\": [\"bob\"]}, "
+                                     AGENT ", \"count\": %s, \"interval\": %s}",
+                                     cases[c][0], cases[c][1]);
+        char *json = world_json(apps), *msg = NULL;
+        scenario *sc = load_text(json, &msg);
+        if (!sc)
+            printf("\n    %s\n", msg);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        run_result *res = run_k(sc, 0);
+        double n = g_ascii_strtod(cases[c][0], NULL);
+        CU_ASSERT_EQUAL(metric(res, "mail_agent.messages"), n);
+        CU_ASSERT_EQUAL(metric(res, "mail_agent.delivered"), n);
+        CU_ASSERT_EQUAL(metric(res, "mail.relayed"), n);
+        check_counters(res);
+        if (c == 0) {
+            /* spaced out: every message alone on an idle path, the same delay
+             * to the nanosecond, so the mean is the maximum */
+            alone = metric(res, "mail_agent.delivery_delay_s");
+            CU_ASSERT_DOUBLE_EQUAL(metric(res, "mail_agent.delivery_delay_max_s"), alone, 1e-9);
+        } else {
+            /* both in one session: the second waits for the first */
+            CU_ASSERT(metric(res, "mail_agent.delivery_delay_max_s") > alone);
+        }
+        run_result_free(res);
+        scenario_free(sc);
+        g_free(json);
+        g_free(apps);
+        g_free(msg);
+    }
+}
+
 /* ---- mail-alice-bob ----------------------------------------------------------------------- */
 
 static void test_alice_bob(void)
@@ -447,6 +488,7 @@ static void test_labels(void)
 int main(void)
 {
     static const test_case tests[] = {TEST(test_keys_errors),        TEST(test_agent_needs_server),
+                                      TEST(test_count_interval),
                                       TEST(test_alice_bob),          TEST(test_retry_steps),
                                       TEST(test_size_and_encodings), TEST(test_deterministic),
                                       TEST(test_dialogue_every_chunk), TEST(test_labels)};
