@@ -25,6 +25,21 @@
 enum { ENC_7BIT, ENC_QP, ENC_BASE64 };
 static const char *const encodings[] = {"7bit", "quoted-printable", "base64", NULL};
 
+/* One message: when it is submitted and what it holds. */
+typedef struct {
+    int64_t at;           /* ns */
+    char *subject;
+    uint64_t body_size, attachment_size; /* bytes of content */
+    int encoding;
+} msg_spec;
+
+/* An item of "messages", and which of its keys were written (the others
+ * are the agent's). */
+typedef struct {
+    msg_spec m;
+    bool has_at, has_subject, has_body, has_attachment, has_encoding;
+} msg_item;
+
 typedef struct {
     char *server;
     int64_t port;
@@ -36,6 +51,7 @@ typedef struct {
     uint64_t body_size, attachment_size; /* bytes of content */
     int encoding;
     char *helo;           /* NULL: the domain of `from` */
+    GArray *messages;     /* of msg_item: the "messages" list, or NULL (count and interval) */
 } agent_spec;
 
 /* ---- keys ---------------------------------------------------------------------- */
@@ -48,6 +64,44 @@ static void read_to(app_reader *r, const char *key, void *field)
         app_reader_fail(r, key, "a message needs at least one recipient, like [\"bob@hamburger.edu\"]");
     if (l->len > 100)
         app_reader_fail(r, key, "at most 100 recipients (RFC 5321 4.5.3.1.8), found %u", l->len);
+}
+
+static const app_key message_keys[] = {
+    {.name = "at", .kind = APP_KEY_TIME, .offset = offsetof(msg_spec, at)},
+    {.name = "subject", .kind = APP_KEY_STRING, .offset = offsetof(msg_spec, subject)},
+    {.name = "body_size", .kind = APP_KEY_SIZE, .offset = offsetof(msg_spec, body_size), .hi = 10e6},
+    {.name = "attachment_size", .kind = APP_KEY_SIZE, .offset = offsetof(msg_spec, attachment_size), .hi = 7e6},
+    {.name = "encoding", .kind = APP_KEY_CHOICE, .offset = offsetof(msg_spec, encoding), .def = ENC_BASE64,
+     .choices = encodings, .expected = "\"7bit\", \"quoted-printable\" or \"base64\""},
+    {0}};
+
+/* "messages": [{"at": "10s", "attachment_size": "1MB"}, ...], in the
+ * order of their times; a key not written is the agent's. */
+static void read_messages(app_reader *r, const char *key, void *field)
+{
+    int n = app_reader_enter_list(r, key, "a list of messages like [{\"at\": \"10s\", \"subject\": \"Hi\"}]");
+    if (n < 0)
+        return;
+    GArray *l = g_array_new(FALSE, TRUE, sizeof(msg_item));
+    *(GArray **)field = l;
+    if (n == 0 || n > 10000)
+        app_reader_fail(r, NULL, "from 1 to 10000 messages, found %d", n);
+    for (int i = 0; i < n && !app_reader_failed(r); i++) {
+        app_reader_enter_item(r, i);
+        msg_item it = {0};
+        app_reader_table(r, NULL, message_keys, &it.m);
+        it.has_at = app_reader_has(r, "at");
+        it.has_subject = app_reader_has(r, "subject");
+        it.has_body = app_reader_has(r, "body_size");
+        it.has_attachment = app_reader_has(r, "attachment_size");
+        it.has_encoding = app_reader_has(r, "encoding");
+        g_array_append_val(l, it);
+        if (i > 0 && it.has_at && g_array_index(l, msg_item, i - 1).has_at &&
+            it.m.at < g_array_index(l, msg_item, i - 1).m.at)
+            app_reader_fail(r, "at", "the messages are listed in the order of their times");
+        app_reader_leave(r);
+    }
+    app_reader_leave(r);
 }
 
 static const app_key agent_keys[] = {
@@ -66,6 +120,7 @@ static const app_key agent_keys[] = {
     {.name = "encoding", .kind = APP_KEY_CHOICE, .offset = offsetof(agent_spec, encoding), .def = ENC_BASE64,
      .choices = encodings, .expected = "\"7bit\", \"quoted-printable\" or \"base64\""},
     {.name = "helo", .kind = APP_KEY_STRING, .offset = offsetof(agent_spec, helo)},
+    {.name = "messages", .kind = APP_KEY_CUSTOM, .offset = offsetof(agent_spec, messages), .read = read_messages},
     {0}};
 
 /* An address local@domain with both parts non-empty and no white space. */
@@ -83,6 +138,18 @@ static bool address_ok(const char *a)
 static void agent_check(app_reader *r, void *cfg)
 {
     const agent_spec *s = cfg;
+    if (s->messages && (app_reader_has(r, "count") || app_reader_has(r, "interval"))) {
+        app_reader_fail(r, "messages", "give either \"messages\" or \"count\" and \"interval\", not both");
+        return;
+    }
+    for (guint i = 1; s->messages && i < s->messages->len; i++) {
+        const msg_item *it = &g_array_index(s->messages, msg_item, i);
+        if (!it->has_at && g_array_index(s->messages, msg_item, i - 1).m.at > s->at) {
+            app_reader_fail(r, "messages", "message %u has no \"at\" (the agent's, %g s) but comes after a later one",
+                            i, (double)s->at / 1e9);
+            return;
+        }
+    }
     if (s->from && !address_ok(s->from)) {
         app_reader_fail_expected(r, "from", "an address like \"alice@crepes.fr\"");
         return;
@@ -103,6 +170,11 @@ static void agent_clear(void *cfg)
     if (s->to)
         g_ptr_array_free(s->to, TRUE);
     s->to = NULL;
+    for (guint i = 0; s->messages && i < s->messages->len; i++)
+        g_free(g_array_index(s->messages, msg_item, i).m.subject);
+    if (s->messages)
+        g_array_free(s->messages, TRUE);
+    s->messages = NULL;
 }
 
 /* ---- building messages ------------------------------------------------------------- */
@@ -163,28 +235,29 @@ static mime_out *attachment(uint64_t *rng, size_t n, int encoding)
 }
 
 /* Message i of the agent: its bytes, and its Message-ID into `mid`. */
-static GByteArray *build_message(const agent_spec *s, uint64_t seed, int64_t wall_s, char *mid, size_t mid_size)
+static GByteArray *build_message(const agent_spec *s, const msg_spec *ms, uint64_t seed, int64_t wall_s, char *mid,
+                                 size_t mid_size)
 {
     uint64_t rng = seed;
     mime_out *text;
-    if (s->body_size) {
-        GString *t = random_text(&rng, s->body_size, false);
+    if (ms->body_size) {
+        GString *t = random_text(&rng, ms->body_size, false);
         text = mime_out_text_new("plain", t->str, t->len);
         g_string_free(t, TRUE);
     } else {
         text = mime_out_text_new("plain", slides_body, strlen(slides_body));
     }
     mime_out *top = text;
-    if (s->attachment_size) {
+    if (ms->attachment_size) {
         top = mime_out_multipart_new("mixed");
         mime_out_add(top, text);
-        mime_out_add(top, attachment(&rng, s->attachment_size, s->encoding));
+        mime_out_add(top, attachment(&rng, ms->attachment_size, ms->encoding));
     }
     const char *domain = strrchr(s->from, '@') + 1;
     mime_out_address(top, "From", NULL, s->from);
     for (guint i = 0; i < s->to->len; i++)
         mime_out_address(top, "To", NULL, g_ptr_array_index(s->to, i));
-    mime_out_header(top, "Subject", s->subject);
+    mime_out_header(top, "Subject", ms->subject);
     mime_out_date(top, wall_s, 0);
     mime_out_message_id(top, seed, domain);
     GByteArray *b = mime_out_serialise(top);
@@ -209,6 +282,7 @@ typedef struct agent_inst agent_inst;
 typedef struct {
     char mid[128];          /* its Message-ID, "<...>" */
     uint64_t bytes;         /* its size as built (CRLF lines, before dot-stuffing) */
+    uint64_t content;       /* bytes of body and attachment content */
     smtp_envelope *env;
     mail_agent *agent;      /* the submission it went in (borrowed from `batches`) */
     size_t slot;            /* its index in that submission */
@@ -250,6 +324,53 @@ static void batch_go(void *ud)
     }
 }
 
+/* Message i of the agent: from the "messages" list with the agent's
+ * values for the keys it leaves out, or the i-th of count and interval. */
+static msg_spec message_spec(const agent_spec *s, int64_t i)
+{
+    msg_spec m = {s->at + i * s->interval, s->subject, s->body_size, s->attachment_size, s->encoding};
+    if (!s->messages)
+        return m;
+    const msg_item *it = &g_array_index(s->messages, msg_item, i);
+    m.at = it->has_at ? it->m.at : s->at;
+    m.subject = it->has_subject ? it->m.subject : s->subject;
+    m.body_size = it->has_body ? it->m.body_size : s->body_size;
+    m.attachment_size = it->has_attachment ? it->m.attachment_size : s->attachment_size;
+    m.encoding = it->has_encoding ? it->m.encoding : s->encoding;
+    return m;
+}
+
+/* Builds the messages; those due at one instant go in one batch (one
+ * connection), started by a timer at that instant. */
+static void schedule(agent_inst *in, uint64_t base)
+{
+    const agent_spec *s = in->s;
+    int64_t n = s->messages ? (int64_t)s->messages->len : s->count, last = -1;
+    for (int64_t i = 0; i < n; i++) {
+        msg_spec ms = message_spec(s, i);
+        agent_msg m = {0};
+        uint64_t seed = base + UINT64_C(0x9e3779b97f4a7c15) * (uint64_t)(i + 1);
+        GByteArray *b = build_message(s, &ms, seed, host_wall_s(in->env) + ms.at / 1000000000, m.mid, sizeof m.mid);
+        m.bytes = b->len;
+        m.content = ms.body_size + ms.attachment_size;
+        m.env = smtp_envelope_new(s->from);
+        for (guint k = 0; k < s->to->len; k++)
+            smtp_envelope_add_rcpt(m.env, g_ptr_array_index(s->to, k));
+        smtp_envelope_set_data(m.env, b->data, b->len);
+        g_byte_array_free(b, TRUE);
+        g_array_append_val(in->msgs, m);
+        if (i == 0 || ms.at != last) {
+            agent_batch *bt = g_new0(agent_batch, 1);
+            bt->in = in;
+            bt->first = (guint)i;
+            g_ptr_array_add(in->batches, bt);
+            host_timer(in->env, ms.at, batch_go, bt);
+        }
+        last = ms.at;
+        ((agent_batch *)g_ptr_array_index(in->batches, in->batches->len - 1))->n++;
+    }
+}
+
 static void *agent_start(app_world *w, const app_spec *a, GError **err)
 {
     const agent_spec *s = a->cfg;
@@ -265,28 +386,7 @@ static void *agent_start(app_world *w, const app_spec *a, GError **err)
     in->name = a->name;
     in->msgs = g_array_new(FALSE, TRUE, sizeof(agent_msg));
     in->batches = g_ptr_array_new_with_free_func(g_free);
-    uint64_t base = app_world_seed(w) ^ (UINT64_C(0x6a09e667f3bcc909) * (a->index + 1));
-    for (int64_t i = 0; i < s->count; i++) {
-        agent_msg m = {0};
-        int64_t t = s->at + i * s->interval;
-        uint64_t seed = base + UINT64_C(0x9e3779b97f4a7c15) * (uint64_t)(i + 1);
-        GByteArray *b = build_message(s, seed, host_wall_s(in->env) + t / 1000000000, m.mid, sizeof m.mid);
-        m.bytes = b->len;
-        m.env = smtp_envelope_new(s->from);
-        for (guint k = 0; k < s->to->len; k++)
-            smtp_envelope_add_rcpt(m.env, g_ptr_array_index(s->to, k));
-        smtp_envelope_set_data(m.env, b->data, b->len);
-        g_byte_array_free(b, TRUE);
-        g_array_append_val(in->msgs, m);
-        if (i == 0 || s->interval > 0) {
-            agent_batch *bt = g_new0(agent_batch, 1);
-            bt->in = in;
-            bt->first = (guint)i;
-            g_ptr_array_add(in->batches, bt);
-            host_timer(in->env, t, batch_go, bt);
-        }
-        ((agent_batch *)g_ptr_array_index(in->batches, in->batches->len - 1))->n++;
-    }
+    schedule(in, app_world_seed(w) ^ (UINT64_C(0x6a09e667f3bcc909) * (a->index + 1)));
     return in;
 }
 
@@ -382,10 +482,10 @@ static void message_row(const agent_inst *in, guint i, const msg_fate *fate, age
                                                      : fate->bounced ? "bounced" : "pending";
     app_row(out, "%s,%u,%s,%.9f,%.9f,%s,%d,%u,%u,%.9f,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT, in->name, i,
             m->mid, start, submit, outcome, r ? r->code : 0, fate->stored, fate->bounced, delay,
-            in->s->body_size + in->s->attachment_size, m->bytes);
+            m->content, m->bytes);
     sum->messages++;
     sum->bytes += m->bytes;
-    sum->content += in->s->body_size + in->s->attachment_size;
+    sum->content += m->content;
     if (submitted) {
         sum->submitted++;
         sum->submit_s += submit;

@@ -216,6 +216,40 @@ static void test_count_interval(void)
     }
 }
 
+/* A "messages" list: each message's keys, the agent's for those left out;
+ * located errors in it. */
+static void test_messages_list(void)
+{
+    char *apps = g_strdup(ALICE_SERVER ", \"routes\": {\"hamburger.edu\": \"hamburger-mail\"}}, "
+                          "{\"name\": \"bs\", \"type\": \"mail-server\", \"host\": \"hamburger-mail\", "
+                          "\"domains\": [\"hamburger.edu\"], \"mailboxes\": [\"bob\"]}, " AGENT
+                          ", \"attachment_size\": 3000, \"messages\": [{}, {\"at\": \"1min\", \"attachment_size\": "
+                          "\"10KB\", \"encoding\": \"7bit\"}, {\"at\": \"1min\", \"subject\": \"x\"}]}");
+    char *json = world_json(apps), *msg = NULL;
+    scenario *sc = load_text(json, &msg);
+    if (!sc)
+        printf("\n    %s\n", msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    run_result *res = run_k(sc, 0);
+    CU_ASSERT_EQUAL(metric(res, "mail_agent.messages"), 3);
+    CU_ASSERT_EQUAL(metric(res, "mail_agent.delivered"), 3);
+    /* contents: 3000 (the agent's attachment), 10000, 3000 */
+    CU_ASSERT_DOUBLE_EQUAL(metric(res, "mail_agent.content_bytes"), 16000.0 / 3.0, 1e-9);
+    check_counters(res);
+    run_result_free(res);
+    scenario_free(sc);
+    g_free(json);
+    g_free(apps);
+    g_free(msg);
+    expect_error(ALICE_SERVER "}, " AGENT ", \"count\": 2, \"messages\": [{}]}", "$.apps[1].messages",
+                 "not both");
+    expect_error(ALICE_SERVER "}, " AGENT ", \"messages\": [{\"at\": \"2s\"}, {\"at\": \"1s\"}]}",
+                 "$.apps[1].messages[1].at", "order of their times");
+    expect_error(ALICE_SERVER "}, " AGENT ", \"messages\": [{\"encoding\": \"binhex\"}]}",
+                 "$.apps[1].messages[0].encoding", "expected \"7bit\"");
+    expect_error(ALICE_SERVER "}, " AGENT ", \"messages\": []}", "$.apps[1].messages", "from 1 to 10000");
+}
+
 /* ---- mail-alice-bob ----------------------------------------------------------------------- */
 
 static void test_alice_bob(void)
@@ -488,7 +522,7 @@ static void test_labels(void)
 int main(void)
 {
     static const test_case tests[] = {TEST(test_keys_errors),        TEST(test_agent_needs_server),
-                                      TEST(test_count_interval),
+                                      TEST(test_count_interval),     TEST(test_messages_list),
                                       TEST(test_alice_bob),          TEST(test_retry_steps),
                                       TEST(test_size_and_encodings), TEST(test_deterministic),
                                       TEST(test_dialogue_every_chunk), TEST(test_labels)};
