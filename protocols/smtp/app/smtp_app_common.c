@@ -230,7 +230,16 @@ char *smtp_app_label(const uint8_t *d, size_t len)
                 last = i + 1;
         }
     GString *s = g_string_new_len((const char *)d, MIN(n, (size_t)40));
-    if (reply && lines > 1) { /* a multi-line reply: its last line */
+    size_t replies = 0;
+    for (size_t i = 0; reply && i + 3 < len; i++)
+        if ((i == 0 || d[i - 1] == '\n') && d[i + 3] == ' ')
+            replies++;
+    if (replies > 1) { /* pipelined replies: their codes */
+        g_string_truncate(s, 0);
+        for (size_t i = 0; i + 3 < len && s->len < 60; i++)
+            if ((i == 0 || d[i - 1] == '\n') && d[i + 3] == ' ')
+                g_string_append_printf(s, "%s%.3s", s->len ? " + " : "", (const char *)d + i);
+    } else if (reply && lines > 1) { /* a multi-line reply: its last line */
         size_t k = last;
         while (k < len && d[k] != '\r' && d[k] != '\n')
             k++;
