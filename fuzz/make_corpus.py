@@ -304,6 +304,31 @@ def imap_client_seeds():
         data, _ = read_concatenation(entry, at + len(".server ="), macros)
         tight = re.search(r"\.max_literal\s*=", entry) is not None
         c.add(name.decode("utf-8", "replace"), (b"1" if tight else b"0") + data)
+
+
+def smtp_dialogue_seeds():
+    """Both directions of the SMTP cores' test transcripts for the
+    transcripts' dialogue parser: the clients' inputs of
+    test_server_core.c behind the setup byte '1' (the client's direction,
+    pieces of 5 bytes) and the servers' replies of test_client_core.c
+    behind '0' (the server's direction)."""
+    c = Corpus("smtp_dialogue")
+    for name, key, setup in (("test_server_core.c", ".input =", b"1"), ("test_client_core.c", ".replies =", b"0")):
+        path = os.path.join(ROOT, "tests", "protocols", "smtp", name)
+        text = open(path, encoding="utf-8").read()
+        macros = string_macros(text)
+        for m in re.finditer(r"\{\s*\.name\s*=", text):
+            end = skip_to_brace_end(text, m.start())
+            entry = text[m.start():end]
+            at = entry.find(key)
+            if at < 0:
+                continue
+            title, _ = read_literal(entry, entry.index('"'))
+            try:
+                data, _ = read_concatenation(entry, at + len(key), macros)
+            except KeyError:  # an input built at run time
+                continue
+            c.add(setup.decode() + "-" + title.decode("utf-8", "replace"), setup + data)
     return c.count
 
 
@@ -596,6 +621,7 @@ def main():
         "smtp_server+smtp_client": smtp_seeds(),
         "pop3_server+pop3_client": pop3_seeds(),
         "imap_server+imap_client": imap_seeds(),
+        "smtp_dialogue": smtp_dialogue_seeds(),
         "dns_zone": zone_seeds(),
         "mime_msg": mime_seeds(),
         "http_url": simple_seeds("http_url", URLS),

@@ -114,6 +114,14 @@ int app_reader_enter_list(app_reader *r, const char *key, const char *expected);
  * leave); otherwise true (fails with `expected` when it is not an object)
  * and leave with app_reader_leave. */
 bool app_reader_enter_object(app_reader *r, const char *key, const char *expected);
+/* The name of the i-th key of the current object, in the file's order, or
+ * NULL past the last (or when the current value is not an object). O(i):
+ * visiting every key in order costs O(n^2) for n keys. */
+const char *app_reader_key_at(const app_reader *r, int i);
+/* Enters the value at `key` of the current object, whatever it is (NULL
+ * when absent: app_reader_string then gives NULL). Leave with
+ * app_reader_leave. */
+void app_reader_enter_key(app_reader *r, const char *key);
 /* Enters element i of the current list. Leave with app_reader_leave. */
 void app_reader_enter_item(app_reader *r, int i);
 void app_reader_leave(app_reader *r);
