@@ -5,6 +5,7 @@
  *   appsim demo [--seed N] [--packets N]   the queueing validation table
  *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
  *   appsim dns serve|query ...             DNS on real sockets (dns_cmd.c)
+ *   appsim pop3 serve ...                  POP3 on real sockets (access_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
  *
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "world/demo.h"
+#include "access_cmd.h"
 #include "dns_cmd.h"
 #include "http_cmd.h"
 #include "run_cmd.h"
@@ -37,6 +39,7 @@ static void usage(FILE *out)
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "  dns       DNS on real sockets: dns serve (a name server or resolver), dns query\n"
+                 "  pop3      POP3 on real sockets: pop3 serve (a server over a Maildir tree)\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
@@ -89,6 +92,8 @@ int main(int argc, char **argv)
         return cmd_http(argc - 1, argv + 1);
     if (!strcmp(cmd, "dns"))
         return cmd_dns(argc - 1, argv + 1);
+    if (!strcmp(cmd, "pop3"))
+        return cmd_pop3(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
