@@ -38,6 +38,7 @@
 
 #include "cli_opts.h"
 #include "hostio/real_host.h"
+#include "protocols/imap/imap_conn.h"
 #include "protocols/pop3/pop3_conn.h"
 
 #define ACCESS_DEFAULT_MAX_CONNECTIONS 64
@@ -230,16 +231,22 @@ static void on_accept(void *ud, stream_t *s)
     }
 }
 
-/* Shuts every connection down (each frees itself from its closed()). */
-static void shutdown_all(access_server *srv)
+/* Shuts every connection down: each says goodbye where its protocol has
+ * a word for it and frees itself from its closed(); those still open
+ * after two seconds are freed (their streams closed) here. */
+static void shutdown_all(access_server *srv, real_host_t *rh)
 {
-    while (srv->conns->len) {
-        access_conn *ac = g_ptr_array_index(srv->conns, srv->conns->len - 1);
-        guint before = srv->conns->len;
-        srv->proto->shutdown(ac->conn);
-        if (srv->conns->len == before) /* the glue did not report it closed */
-            conn_closed(ac);
+    GPtrArray *all = g_ptr_array_copy(srv->conns, NULL, NULL);
+    for (guint i = 0; i < all->len; i++) {
+        access_conn *ac = g_ptr_array_index(all, i);
+        if (g_ptr_array_find(srv->conns, ac, NULL)) /* not freed by an earlier shutdown */
+            srv->proto->shutdown(ac->conn);
     }
+    g_ptr_array_free(all, TRUE);
+    if (srv->conns->len)
+        real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
+    while (srv->conns->len)
+        conn_closed(g_ptr_array_index(srv->conns, srv->conns->len - 1));
 }
 
 /* ---- POP3 ---- */
@@ -277,6 +284,31 @@ static const access_proto pop3_proto = {
     .name = "pop3", .default_port = 110, .idle_ns = POP3_CONN_DEFAULT_IDLE_NS,
     .busy_line = "-ERR [SYS/TEMP] too many connections, try again later\r\n",
     .open = pop3_open, .shutdown = pop3_shutdown, .free = pop3_free};
+
+/* ---- IMAP ---- */
+
+static void imap_closed(void *ud, imap_server_conn *c, const char *why)
+{
+    (void)c;
+    (void)why;
+    conn_closed(ud);
+}
+
+static bool imap_open(access_conn *ac, stream_t *s, bool plaintext_ok)
+{
+    static const imap_server_conn_handler h = {.closed = imap_closed};
+    imap_server_config cfg = {.login_disabled = !plaintext_ok};
+    ac->conn = imap_server_conn_new(ac->srv->env, s, &cfg, ac->srv->store, &h, ac, ac->srv->proto->idle_ns);
+    return ac->conn != NULL;
+}
+
+static void imap_shutdown(void *conn) { imap_server_conn_shutdown(conn); }
+static void imap_free(void *conn) { imap_server_conn_free(conn); }
+
+static const access_proto imap_proto = {
+    .name = "imap", .default_port = 143, .idle_ns = IMAP_CONN_DEFAULT_IDLE_NS,
+    .busy_line = "* BYE too many connections, try again later\r\n",
+    .open = imap_open, .shutdown = imap_shutdown, .free = imap_free};
 
 /* ---- serving ---- */
 
@@ -339,10 +371,13 @@ static int run_server(const access_proto *p, const access_opts *o, real_host_t *
     fflush(stdout);
     cli_serve_until_stopped(o->timeout_s);
     host_unlisten(srv.env, l);
-    shutdown_all(&srv);
-    fprintf(stderr, "%s: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap), %"
-            G_GUINT64_FORMAT " logins, %" G_GUINT64_FORMAT " failed logins\n", p->name, srv.accepted, srv.refused,
-            srv.logins, srv.login_failures);
+    shutdown_all(&srv, rh);
+    fprintf(stderr, "%s: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap)", p->name,
+            srv.accepted, srv.refused);
+    if (p == &pop3_proto)
+        fprintf(stderr, ", %" G_GUINT64_FORMAT " logins, %" G_GUINT64_FORMAT " failed logins", srv.logins,
+                srv.login_failures);
+    fputc('\n', stderr);
     real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
     g_ptr_array_free(srv.conns, TRUE);
     return CLI_EXIT_OK;
@@ -430,10 +465,21 @@ static int dispatch(const access_proto *p, const char *limits, int argc, char **
 
 int cmd_pop3(int argc, char **argv)
 {
-    return dispatch(&pop3_proto, 
+    return dispatch(&pop3_proto,
                     "Plain-text login (USER/PASS) only for clients on 127.0.0.1 or ::1 (there is no TLS);\n"
                     "APOP for everyone. Limits: command line 255 bytes, 10 bad commands, 10 minutes idle,\n"
                     "64 connections (--max-connections). Deletions happen only at QUIT.\n"
+                    "Exit status: 0 stopped (signal or --timeout); 1 cannot listen; 2 bad usage or user file.\n"
+                    "docs/mail.md, \"appsim pop3 serve and appsim imap serve\".\n",
+                    argc, argv);
+}
+
+int cmd_imap(int argc, char **argv)
+{
+    return dispatch(&imap_proto,
+                    "Plain-text login (LOGIN) only for clients on 127.0.0.1 or ::1 (there is no TLS: others\n"
+                    "see LOGINDISABLED). Limits: command line 8 KB outside literals, literal 10 MB (1 KB\n"
+                    "before login), 10 bad commands in a row, 30 minutes idle, 64 connections (--max-connections). Flags stored are durable; only EXPUNGE removes.\n"
                     "Exit status: 0 stopped (signal or --timeout); 1 cannot listen; 2 bad usage or user file.\n"
                     "docs/mail.md, \"appsim pop3 serve and appsim imap serve\".\n",
                     argc, argv);

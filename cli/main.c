@@ -6,6 +6,7 @@
  *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
  *   appsim dns serve|query ...             DNS on real sockets (dns_cmd.c)
  *   appsim pop3 serve ...                  POP3 on real sockets (access_cmd.c)
+ *   appsim imap serve ...                  IMAP on real sockets (access_cmd.c)
  *   appsim mail read URL ...               a mail reader (mail_read.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
@@ -42,6 +43,7 @@ static void usage(FILE *out)
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "  dns       DNS on real sockets: dns serve (a name server or resolver), dns query\n"
                  "  pop3      POP3 on real sockets: pop3 serve (a server over a Maildir tree)\n"
+                 "  imap      IMAP on real sockets: imap serve (a server over a Maildir tree)\n"
                  "  mail      mail on real sockets: mail read (a reader: pop3:// or imap://)\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
@@ -107,6 +109,8 @@ int main(int argc, char **argv)
         return cmd_dns(argc - 1, argv + 1);
     if (!strcmp(cmd, "pop3"))
         return cmd_pop3(argc - 1, argv + 1);
+    if (!strcmp(cmd, "imap"))
+        return cmd_imap(argc - 1, argv + 1);
     if (!strcmp(cmd, "mail"))
         return cmd_mail(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
