@@ -643,14 +643,15 @@ static void test_smtp_to_pop3_and_imap(void)
 {
     if (!have_python())
         return;
-    char *err = NULL;
+    char *out = NULL, *err = NULL;
     const char *probe[] = {APPSIM, "smtp", "--help", NULL};
-    if (test_spawn(NULL, probe, NULL, &err) != 0) {
+    int probe_rc = test_spawn(NULL, probe, &out, &err);
+    g_free(out);
+    g_free(err);
+    if (probe_rc != 0) {
         test_skip("this build has no appsim smtp serve (branch smtpreal) to deliver with");
-        g_free(err);
         return;
     }
-    g_free(err);
     char *root = make_tree("e2e", 0), *users = make_users("users7", 0600);
     hp_server smtp, pop, imap;
     const char *smtp_argv[] = {APPSIM, "smtp", "serve", "--port", "0", "--timeout", "120", "--domain", "example.com",
