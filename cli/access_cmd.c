@@ -76,7 +76,7 @@ struct access_server {
     mail_store *store;
     GPtrArray *conns; /* access_conn *, unordered */
     unsigned max_conn;
-    uint64_t accepted, refused, logins, login_failures;
+    uint64_t accepted, refused, logins, login_failures; /* accepted: every connection, refused ones too */
 };
 
 /* ---- the user file ---- */
@@ -213,6 +213,7 @@ static bool peer_is_loopback(stream_t *s)
 static void on_accept(void *ud, stream_t *s)
 {
     access_server *srv = ud;
+    srv->accepted++; /* every connection, those turned away included */
     if (srv->conns->len >= srv->max_conn) {
         srv->refused++;
         stream_set_handler(s, NULL, NULL);
@@ -223,7 +224,6 @@ static void on_accept(void *ud, stream_t *s)
     access_conn *ac = g_new0(access_conn, 1);
     ac->srv = srv;
     g_ptr_array_add(srv->conns, ac);
-    srv->accepted++;
     if (!srv->proto->open(ac, s, peer_is_loopback(s))) {
         g_ptr_array_remove_fast(srv->conns, ac);
         g_free(ac);

@@ -292,6 +292,42 @@ static void test_user_file_rules(void)
     g_free(bad);
 }
 
+static const char two_connections[] =
+    "import poplib, sys\n"
+    "p = poplib.POP3('127.0.0.1', int(sys.argv[1]), timeout=10)\n"
+    "try:\n"
+    "    q = poplib.POP3('127.0.0.1', int(sys.argv[1]), timeout=10)\n"
+    "except poplib.error_proto as e:\n"
+    "    print('second', e)\n"
+    "print('first', p.quit().decode())\n";
+
+/* Over --max-connections a client is turned away with a -ERR greeting. */
+static void test_connection_cap(void)
+{
+    if (!have_python())
+        return;
+    char *root = make_tree("pop-cap", 1), *users = make_users("users8", 0600);
+    const char *argv[] = {APPSIM, "pop3", "serve", "--port", "0", "--timeout", "120", "--maildir", root,
+                          "--users", users, "--max-connections", "1", NULL};
+    char *err_path = tmp_path("cap.err");
+    hp_server sp;
+    CU_ASSERT_TRUE_FATAL(hp_start((char **)argv, err_path, &sp));
+    int code;
+    char *o = python(two_connections, sp.port, &code);
+    CU_ASSERT_EQUAL(code, 0);
+    CU_ASSERT_TRUE(has(o, "second b'-ERR [SYS/TEMP] too many connections, try again later'"));
+    CU_ASSERT_TRUE(has(o, "first +OK"));
+    g_free(o);
+    CU_ASSERT_EQUAL(hp_stop(&sp), 0);
+    char *log = NULL;
+    CU_ASSERT_TRUE(g_file_get_contents(err_path, &log, NULL, NULL));
+    CU_ASSERT_TRUE(has(log, "2 connections (1 refused over the cap)"));
+    g_free(log);
+    g_free(err_path);
+    g_free(root);
+    g_free(users);
+}
+
 /* ---- IMAP ---- */
 
 static const char imaplib_session[] =
@@ -684,7 +720,7 @@ static void test_smtp_to_pop3_and_imap(void)
 int main(void)
 {
     static const test_case tests[] = {
-        TEST(test_poplib_session), TEST(test_poplib_drop), TEST(test_curl_pop3), TEST(test_user_file_rules),
+        TEST(test_poplib_session), TEST(test_poplib_drop), TEST(test_curl_pop3), TEST(test_user_file_rules), TEST(test_connection_cap),
         TEST(test_imaplib_session), TEST(test_curl_imap), TEST(test_reader_own_servers),
         TEST(test_reader_dovecot), TEST(test_smtp_to_pop3_and_imap),
     };
