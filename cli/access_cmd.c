@@ -55,6 +55,7 @@ typedef struct {
 
 typedef struct {
     const char *name;       /* "pop3" */
+    const char *summary;    /* the help's first line */
     int default_port;       /* 110 */
     int64_t idle_ns;        /* the inactivity timeout */
     const char *busy_line;  /* written to a client over the cap, then closed */
@@ -281,7 +282,7 @@ static void pop3_shutdown(void *conn) { pop3_server_conn_shutdown(conn); }
 static void pop3_free(void *conn) { pop3_server_conn_free(conn); }
 
 static const access_proto pop3_proto = {
-    .name = "pop3", .default_port = 110, .idle_ns = POP3_CONN_DEFAULT_IDLE_NS,
+    .name = "pop3", .summary = "- a POP3 server over a Maildir tree", .default_port = 110, .idle_ns = POP3_CONN_DEFAULT_IDLE_NS,
     .busy_line = "-ERR [SYS/TEMP] too many connections, try again later\r\n",
     .open = pop3_open, .shutdown = pop3_shutdown, .free = pop3_free};
 
@@ -306,7 +307,7 @@ static void imap_shutdown(void *conn) { imap_server_conn_shutdown(conn); }
 static void imap_free(void *conn) { imap_server_conn_free(conn); }
 
 static const access_proto imap_proto = {
-    .name = "imap", .default_port = 143, .idle_ns = IMAP_CONN_DEFAULT_IDLE_NS,
+    .name = "imap", .summary = "- an IMAP server over a Maildir tree", .default_port = 143, .idle_ns = IMAP_CONN_DEFAULT_IDLE_NS,
     .busy_line = "* BYE too many connections, try again later\r\n",
     .open = imap_open, .shutdown = imap_shutdown, .free = imap_free};
 
@@ -424,9 +425,7 @@ static int cmd_serve(const access_proto *p, const char *limits, int argc, char *
          "Connections at once; beyond them the client is turned away (default 64)", "N"},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &o.timeout_s, "Stop after S seconds (0: run until interrupted)", "S"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    char *summary = g_strdup_printf("- a %s server over a Maildir tree", p->name);
-    GOptionContext *ctx = g_option_context_new(summary);
-    g_free(summary);
+    GOptionContext *ctx = g_option_context_new(p->summary);
     g_option_context_set_description(ctx, limits);
     g_option_context_add_main_entries(ctx, entries, NULL);
     char *cmd = g_strdup_printf("%s serve", p->name);
@@ -479,7 +478,8 @@ int cmd_imap(int argc, char **argv)
     return dispatch(&imap_proto,
                     "Plain-text login (LOGIN) only for clients on 127.0.0.1 or ::1 (there is no TLS: others\n"
                     "see LOGINDISABLED). Limits: command line 8 KB outside literals, literal 10 MB (1 KB\n"
-                    "before login), 10 bad commands in a row, 30 minutes idle, 64 connections (--max-connections). Flags stored are durable; only EXPUNGE removes.\n"
+                    "before login), 10 bad commands in a row, 30 minutes idle, 64 connections\n"
+                    "(--max-connections). Flags stored are durable; only EXPUNGE removes messages.\n"
                     "Exit status: 0 stopped (signal or --timeout); 1 cannot listen; 2 bad usage or user file.\n"
                     "docs/mail.md, \"appsim pop3 serve and appsim imap serve\".\n",
                     argc, argv);
