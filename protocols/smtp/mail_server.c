@@ -57,6 +57,7 @@ typedef struct {
     char *exchangers[MAIL_SERVER_MAX_EXCHANGERS];
     size_t n_exchangers, next_exchanger;
     const char *server; /* the exchanger of this attempt (in exchangers[]) */
+    uint16_t port;      /* the port of this attempt's exchangers */
     smtp_client_conn *conn;
     int *codes;          /* the reply to each recipient this attempt (0: none) */
     smtp_result result;  /* the message's result this attempt */
@@ -77,6 +78,8 @@ struct mail_server {
     char **domains, **relay_clients;
     GPtrArray *mailboxes;   /* mailbox *, config order */
     GPtrArray *route_from, *route_to;
+    GArray *route_port; /* uint16_t per route, 0: remote_port */
+    unsigned max_connections;
     char *greeting;
     uint16_t port, remote_port;
     int64_t retry, give_up;
@@ -441,7 +444,7 @@ static void entry_start_session(mail_entry *e, const char *target)
     e->result_text = NULL;
     entry_set_state(e, MAIL_ENTRY_SENDING);
     GError *err = NULL;
-    e->conn = smtp_client_conn_new(ms->env, target, ms->remote_port, &cc, &client_handler, e, 0, &err);
+    e->conn = smtp_client_conn_new(ms->env, target, e->port, &cc, &client_handler, e, 0, &err);
     if (!e->conn) {
         smtp_envelope_free(env);
         char *why = g_strdup(err ? err->message : "cannot connect");
@@ -548,6 +551,7 @@ static void entry_attempt(void *ud)
         g_free(e->exchangers[i]);
     e->n_exchangers = e->next_exchanger = 0;
     e->server = NULL;
+    e->port = ms->remote_port;
     entry_set_state(e, MAIL_ENTRY_LOOKUP_MX);
     e->lookup = host_lookup_records(ms->env, e->domain, "MX", on_mx, e);
     if (e->lookup)
@@ -556,6 +560,9 @@ static void entry_attempt(void *ud)
     for (guint i = 0; i < ms->route_from->len; i++)
         if (g_ascii_strcasecmp(g_ptr_array_index(ms->route_from, i), e->domain) == 0) {
             target = g_ptr_array_index(ms->route_to, i);
+            uint16_t port = g_array_index(ms->route_port, uint16_t, i);
+            if (port)
+                e->port = port;
             break;
         }
     set_exchangers_self(e, target);
@@ -612,6 +619,15 @@ static const smtp_server_callbacks server_callbacks = {.rcpt = on_rcpt};
 static void on_accept(void *ud, stream_t *st)
 {
     mail_server *ms = ud;
+    if (ms->max_connections && ms->sessions->len >= ms->max_connections) {
+        char line[320];
+        int n = g_snprintf(line, sizeof line, "421 %s Too many connections, try again later\r\n", ms->greeting);
+        stream_write(st, line, (size_t)MIN(n, (int)sizeof line - 1));
+        stream_close(st);
+        ms->counters.connections_refused++;
+        return;
+    }
+    ms->counters.connections++;
     mail_session *s = g_new0(mail_session, 1);
     s->ms = ms;
     stream_addr a;
@@ -666,10 +682,13 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
     }
     ms->route_from = g_ptr_array_new_with_free_func(g_free);
     ms->route_to = g_ptr_array_new_with_free_func(g_free);
+    ms->route_port = g_array_new(FALSE, FALSE, sizeof(uint16_t));
     for (size_t i = 0; cfg->routes && cfg->routes[i].domain; i++) {
         g_ptr_array_add(ms->route_from, g_strdup(cfg->routes[i].domain));
         g_ptr_array_add(ms->route_to, g_strdup(cfg->routes[i].host ? cfg->routes[i].host : cfg->routes[i].domain));
+        g_array_append_val(ms->route_port, cfg->routes[i].port);
     }
+    ms->max_connections = cfg->max_connections;
     ms->greeting = g_strdup(cfg->greeting ? cfg->greeting : cfg->domains[0]);
     ms->port = cfg->port ? cfg->port : MAIL_SERVER_DEFAULT_PORT;
     ms->remote_port = cfg->remote_port ? cfg->remote_port : MAIL_SERVER_DEFAULT_PORT;
@@ -702,6 +721,7 @@ void mail_server_free(mail_server *ms)
     g_ptr_array_free(ms->mailboxes, TRUE);
     g_ptr_array_free(ms->route_from, TRUE);
     g_ptr_array_free(ms->route_to, TRUE);
+    g_array_free(ms->route_port, TRUE);
     g_strfreev(ms->domains);
     g_strfreev(ms->relay_clients);
     g_free(ms->greeting);

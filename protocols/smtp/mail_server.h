@@ -25,7 +25,8 @@
  * tried in order of preference (ties in answer order); no MX record: the
  * domain itself (RFC 5321 5.1); each exchanger's address by host_lookup.
  * When the host has no resolver, the static `routes` table names the host
- * to connect to (a domain not in it: the domain's name itself). One
+ * (and the port, else `remote_port`) to connect to (a domain not in it:
+ * the domain's name itself). One
  * connection per entry and attempt. Outcomes per recipient: 2xx
  * delivered (relayed); 5xx bounced at once; 4xx, no answer, connection
  * refused or timed out, lookup failure: deferred (after every exchanger
@@ -51,6 +52,8 @@
  * generated, msg_id the new message's).
  *
  * Limits: the SMTP server core's (message size 10 MB, 100 recipients);
+ * `max_connections` SMTP connections at once when it is set (a client
+ * beyond it gets "421 <greeting> Too many connections" and is closed);
  * at most MAIL_SERVER_MAX_EXCHANGERS exchangers per domain; everything
  * stored is in memory, without a bound beyond what is accepted.
  *
@@ -81,6 +84,7 @@ GQuark mail_server_error_quark(void);
 typedef struct {
     const char *domain; /* a destination domain */
     const char *host;   /* the host to connect to for it */
+    uint16_t port;      /* its port; 0: the config's remote_port */
 } mail_route;
 
 typedef struct {
@@ -93,10 +97,12 @@ typedef struct {
     uint16_t remote_port;             /* port of the servers it delivers to; 0: 25 */
     int64_t retry_interval_ns;        /* 0: 30 minutes */
     int64_t give_up_ns;               /* 0: 5 days */
+    unsigned max_connections;         /* SMTP connections open at once; 0: no cap. Beyond it: 421 and close */
 } mail_server_config;
 
 typedef struct {
     uint64_t accepted, delivered_local, relayed, deferred, bounced, queued;
+    uint64_t connections, connections_refused; /* SMTP connections accepted, and refused over the cap */
 } mail_server_counters;
 
 /* A stored message (read-only for the caller). */

@@ -75,10 +75,10 @@ static sim_host_t *add_host(mw *w, const char *name, node_t *router)
 static const char *const crepes_domains[] = {"crepes.fr", NULL};
 static const char *const crepes_boxes[] = {"alice", NULL};
 static const char *const crepes_relay[] = {"alice", NULL};
-static const mail_route crepes_routes[] = {{"hamburger.edu", "hamburger"}, {0}};
+static const mail_route crepes_routes[] = {{"hamburger.edu", "hamburger", 0}, {0}};
 static const char *const ham_domains[] = {"hamburger.edu", NULL};
 static const char *const ham_boxes[] = {"bob", "carol", NULL};
-static const mail_route ham_routes[] = {{"crepes.fr", "crepes"}, {0}};
+static const mail_route ham_routes[] = {{"crepes.fr", "crepes", 0}, {0}};
 
 static void mw_init(mw *w, int64_t down_until, int64_t give_up, bool ham_listens)
 {
