@@ -690,7 +690,7 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
     }
     ms->max_connections = cfg->max_connections;
     ms->greeting = g_strdup(cfg->greeting ? cfg->greeting : cfg->domains[0]);
-    ms->port = cfg->port ? cfg->port : MAIL_SERVER_DEFAULT_PORT;
+    ms->port = cfg->any_port ? 0 : cfg->port ? cfg->port : MAIL_SERVER_DEFAULT_PORT;
     ms->remote_port = cfg->remote_port ? cfg->remote_port : MAIL_SERVER_DEFAULT_PORT;
     ms->retry = cfg->retry_interval_ns ? cfg->retry_interval_ns : MAIL_SERVER_DEFAULT_RETRY_NS;
     ms->give_up = cfg->give_up_ns ? cfg->give_up_ns : MAIL_SERVER_DEFAULT_GIVE_UP_NS;

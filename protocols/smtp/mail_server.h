@@ -94,6 +94,7 @@ typedef struct {
     const mail_route *routes;         /* static table ({0}-terminated, or NULL) */
     const char *greeting;             /* SMTP greeting domain; NULL: the first domain */
     uint16_t port;                    /* 0: 25 */
+    bool any_port;                    /* listen on a port the host picks (port ignored; mail_server_port) */
     uint16_t remote_port;             /* port of the servers it delivers to; 0: 25 */
     int64_t retry_interval_ns;        /* 0: 30 minutes */
     int64_t give_up_ns;               /* 0: 5 days */
