@@ -431,6 +431,10 @@ static void test_send_to_serve(void)
     char *md = make_dir("d-maildir");
     char *bob = g_build_filename(md, "bob", NULL);
     CU_ASSERT_EQUAL(g_mkdir(bob, 0700), 0); /* a user by its folder alone */
+    /* A symbolic link in the tree is no user: its target stays empty. */
+    char *elsewhere = make_dir("d-elsewhere/new");
+    char *target = g_path_get_dirname(elsewhere), *link = g_build_filename(md, "mallory", NULL);
+    CU_ASSERT_EQUAL(symlink(target, link), 0);
     const char *args[] = {"--domain", "hamburger.edu", "--domain", "example.com", "--maildir", md, NULL};
     hp_server sp;
     CU_ASSERT_TRUE_FATAL(smtp_serve(args, &sp));
@@ -452,14 +456,24 @@ static void test_send_to_serve(void)
         g_free(out);
     }
     g_strfreev(files);
-    const char *extra2[] = {"--to", "bob@example.com", "--to", "nobody@hamburger.edu", NULL};
+    const char *extra2[] = {"--to", "bob@example.com", "--to", "nobody@hamburger.edu", "--cc",
+                            "mallory@hamburger.edu", NULL};
     out = mail_send(sp.port, &f, extra2, &code);
     CU_ASSERT_EQUAL(code, 1);
     CU_ASSERT_TRUE(has(out, "rcpt nobody@hamburger.edu: refused 550 No such user here"));
+    CU_ASSERT_TRUE(has(out, "rcpt mallory@hamburger.edu: refused 550 No such user here"));
     CU_ASSERT_TRUE(has(out, "message: delivered 250"));
     g_free(out);
     files = wait_maildir(md, "bob", 2);
     g_strfreev(files);
+    GDir *d = g_dir_open(elsewhere, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL(d);
+    CU_ASSERT_PTR_NULL(d ? g_dir_read_name(d) : NULL);
+    if (d)
+        g_dir_close(d);
+    g_free(elsewhere);
+    g_free(target);
+    g_free(link);
     CU_ASSERT_EQUAL(hp_stop(&sp), 0);
     send_files_clear(&f);
     g_free(bob);
