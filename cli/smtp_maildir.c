@@ -86,7 +86,8 @@ char **smtp_maildir_users(smtp_maildir *md)
         }
         closedir(d);
     }
-    qsort(users->pdata, users->len, sizeof(gpointer), cmp_str);
+    if (users->len > 1)
+        qsort(users->pdata, users->len, sizeof(gpointer), cmp_str);
     g_ptr_array_add(users, NULL);
     return (char **)g_ptr_array_free(users, FALSE);
 }
