@@ -256,9 +256,10 @@ static int run_server(const serve_opts *o, real_host_t *rh, smtp_maildir *md, ch
         return EXIT_RUN;
     }
     char *doms = g_strjoinv(", ", o->domains);
-    printf("listening on %s:%u (domains %s; %u users; maildir %s; relaying %s)\n",
-           o->bind ? o->bind : "127.0.0.1", mail_server_port(st.ms), doms, g_strv_length(users), o->maildir,
-           o->relay_loopback ? "for loopback clients" : "refused");
+    bool v6 = o->bind && strchr(o->bind, ':');
+    printf("listening on %s%s%s:%u (domains %s; %u users; maildir %s; relaying %s)\n", v6 ? "[" : "",
+           o->bind ? o->bind : "127.0.0.1", v6 ? "]" : "", mail_server_port(st.ms), doms, g_strv_length(users),
+           o->maildir, o->relay_loopback ? "for loopback clients" : "refused");
     g_free(doms);
     fflush(stdout);
     cli_serve_until_stopped(o->timeout_s);
