@@ -26,15 +26,27 @@
  *   rewritten by rename. Every file is reached beneath an open handle of
  *   ROOT (openat, no symlink followed); user and folder names with '/',
  *   "..", a leading '.', control bytes or more than 255 bytes are
- *   refused. A store on a Maildir sees what other processes wrote after
- *   mail_store_refresh().
+ *   refused, and on a Maildir also folder names with '.' (Maildir++'s
+ *   separator). A store on a Maildir sees what other processes wrote
+ *   after mail_store_refresh(). Details of the Maildir store: users are
+ *   the directories beneath ROOT with valid names (passwords are not
+ *   on disk: the server that opens the store sets them); a message's
+ *   internal date is its file's modification time (`internal_ns` of an
+ *   append is not used there); files of more than MAIL_STORE_MAX_FILE
+ *   bytes are skipped unread (mail_store_skipped); a file's bare LF line
+ *   ends are read as CRLF; UIDVALIDITY is the Unix time in seconds when
+ *   the folder's uidlist was made (plus one for each folder made in the
+ *   same second by this process); unique file names are
+ *   "<seconds>.M<microseconds>P<pid>Q<counter>.appsim".
  *
  * Errors: functions that can fail take a GError (MAIL_STORE_ERROR and a
  * code below); no function exits or aborts on bad input.
  *
  * Costs: user and folder lookups are O(log n) or hashed; a message by
- * index O(1), by UID O(log n); append O(1) amortised (plus the file
- * writes on a Maildir); expunge O(messages of the folder).
+ * index O(1), by UID O(log n); append O(1) amortised in memory (on a
+ * Maildir the file writes plus the uidlist's rewrite, O(messages of the
+ * folder)); expunge O(messages of the folder); a refresh O(files of the
+ * user's folders) plus reading the new ones.
  *
  * Ownership: mail_store_new/mail_store_open_maildir and mail_store_free.
  * Folder handles and messages are borrowed from the store: valid until
@@ -132,11 +144,12 @@ uint32_t mail_folder_append(mail_folder *f, GBytes *data, unsigned flags, int64_
 bool mail_folder_set_flags(mail_folder *f, guint i, unsigned flags, GError **err);
 /* Removes message i (POP3's deletions on QUIT); false with IO. */
 bool mail_folder_remove(mail_folder *f, guint i, GError **err);
-/* Removes every message flagged DELETED; `expunged` (may be NULL) gets
- * their 1-based sequence numbers as IMAP reports them (each number as
+/* Removes every message flagged DELETED; `expunged` (may be NULL; an
+ * array of guint) gets their 1-based sequence numbers as IMAP reports them (each number as
  * it is at the moment that message goes: descending order avoids
  * renumbering, so they are removed from the last to the first). The
- * number removed, or -1 with IO. */
+ * number removed, or -1 with IO (the messages removed before the failure
+ * stay removed and are in `expunged`). */
 int mail_folder_expunge(mail_folder *f, GArray *expunged, GError **err);
 
 /* Delivery (what SMTP does): appends to the user's INBOX with no flags
@@ -147,5 +160,11 @@ uint32_t mail_store_deliver(mail_store *st, const char *user, GBytes *data, int6
  * changed by others); folder handles of that user stay valid unless the
  * folder vanished. Nothing to do in memory. */
 bool mail_store_refresh(mail_store *st, const char *user, GError **err);
+
+/* Maildir: message files larger than MAIL_STORE_MAX_FILE the scans met
+ * and skipped, never reading them (a file counts at every scan that
+ * meets it); 0 in memory. */
+#define MAIL_STORE_MAX_FILE (UINT64_C(64) * 1024 * 1024)
+guint mail_store_skipped(const mail_store *st);
 
 #endif

@@ -10,19 +10,16 @@
  */
 #include <glib.h>
 #include <glib/gstdio.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include "http_procs.h"
 #include "test_util.h"
 
-#define APPSIM APPSIM_BINARY_DIR "/appsim"
 
 /* Under AddressSanitizer freed memory sits in quarantine (256 MB), so peak
  * memory says nothing there: the figures are printed, not checked. */
@@ -37,11 +34,7 @@
 #define MEMORY_CHECKED 1
 #endif
 
-typedef struct {
-    GPid pid;
-    int out_fd;
-    int port;
-} proc;
+typedef hp_server proc;
 
 static char *tmp_dir, *origin_py;
 
@@ -93,107 +86,15 @@ static const char *origin_script =
     "threading.Timer(300, lambda: s.shutdown()).start()\n"
     "s.serve_forever()\n";
 
-/* Starts a program and reads the port from the first line it prints
- * (within 10 s): "... 127.0.0.1:PORT/" or "... port PORT". */
-static bool start(char **argv, proc *sp)
-{
-    GError *err = NULL;
-    memset(sp, 0, sizeof *sp);
-    if (!g_spawn_async_with_pipes(NULL, argv, NULL,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDERR_TO_DEV_NULL,
-                                  NULL, NULL, &sp->pid, NULL, &sp->out_fd, NULL, &err)) {
-        fprintf(stderr, "spawn %s: %s\n", argv[0], err->message);
-        g_error_free(err);
-        return false;
-    }
-    char line[512];
-    size_t n = 0;
-    int64_t deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
-    while (n < sizeof line - 1 && g_get_monotonic_time() < deadline) {
-        struct pollfd pfd = {sp->out_fd, POLLIN, 0};
-        if (poll(&pfd, 1, 200) <= 0)
-            continue;
-        if (read(sp->out_fd, line + n, 1) <= 0 || line[n] == '\n')
-            break;
-        n++;
-    }
-    line[n] = 0;
-    const char *p = strstr(line, "127.0.0.1:");
-    if (p)
-        sp->port = atoi(p + 10);
-    else if ((p = strstr(line, "port ")))
-        sp->port = atoi(p + 5);
-    if (sp->port <= 0)
-        fprintf(stderr, "%s said: \"%s\"\n", argv[0], line);
-    return sp->port > 0;
-}
-
-/* Stops a process with SIGTERM (SIGKILL after 5 s). Returns its exit
- * status, or -1 when it did not exit by itself. */
-static int stop(proc *sp)
-{
-    int code = -1;
-    if (sp->pid > 0) {
-        kill(sp->pid, SIGTERM);
-        int status = 0;
-        pid_t r = 0;
-        for (int i = 0; i < 50 && (r = waitpid(sp->pid, &status, WNOHANG)) == 0; i++)
-            g_usleep(100000);
-        if (r == 0) {
-            kill(sp->pid, SIGKILL);
-            waitpid(sp->pid, &status, 0);
-        } else if (WIFEXITED(status)) {
-            code = WEXITSTATUS(status);
-        }
-        g_spawn_close_pid(sp->pid);
-    }
-    if (sp->out_fd > 0)
-        close(sp->out_fd);
-    sp->pid = 0;
-    return code;
-}
-
-/* Runs a command (found on PATH) to its end; returns its stdout, and its
- * exit status in *status (-1 when it could not run or was killed). */
-static char *run(const char *const *argv, int *status)
-{
-    char *out = NULL, *err = NULL;
-    GError *e = NULL;
-    int st = -1;
-    *status = -1;
-    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &st, &e)) {
-        fprintf(stderr, "spawn %s: %s\n", argv[0], e->message);
-        g_error_free(e);
-        return g_strdup("");
-    }
-    if (WIFEXITED(st))
-        *status = WEXITSTATUS(st);
-    if (*status != 0 && err && *err)
-        fprintf(stderr, "%s: %s\n", argv[0], err);
-    g_free(err);
-    return out ? out : g_strdup("");
-}
-
-static bool have(const char *prog)
-{
-    char *p = g_find_program_in_path(prog);
-    bool ok = p != NULL;
-    g_free(p);
-    return ok;
-}
-
 static bool peers(void)
 {
-    if (have("curl") && have("python3"))
-        return true;
-    test_skip("curl or python3 is not installed (make test installs them)");
-    return false;
+    return hp_have("curl") && hp_have("python3");
 }
 
 static bool start_origin(proc *o)
 {
     char *argv[] = {"python3", "-u", origin_py, NULL};
-    return start(argv, o);
+    return hp_start(argv, NULL, o);
 }
 
 /* Starts the proxy with `extra` options (NULL-terminated, may be NULL). */
@@ -206,7 +107,7 @@ static bool start_proxy(proc *px, const char *const *extra)
     for (const char *const *e = extra; e && *e; e++)
         g_ptr_array_add(a, (gpointer)*e);
     g_ptr_array_add(a, NULL);
-    bool ok = start((char **)a->pdata, px);
+    bool ok = hp_start((char **)a->pdata, NULL, px);
     g_ptr_array_free(a, TRUE);
     return ok;
 }
@@ -227,7 +128,7 @@ static char *via(const proc *px, const proc *o, const char *path, const char *co
     g_ptr_array_add(a, url);
     g_ptr_array_add(a, NULL);
     int st;
-    char *out = run((const char *const *)a->pdata, &st);
+    char *out = hp_run((const char *const *)a->pdata, &st);
     g_ptr_array_free(a, TRUE);
     g_free(url);
     g_free(proxy);
@@ -295,8 +196,8 @@ static void test_cache_rules(void)
     expect(via(&px, &o, "/vary", cb), "page for bob 200 MISS");
     expect(via(&px, &o, "/private", ca), "page for alice 200 MISS");
     expect(via(&px, &o, "/private", cb), "page for bob 200 MISS");
-    CU_ASSERT_EQUAL(stop(&px), 0);
-    stop(&o);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
+    hp_stop(&o);
 }
 
 /* Item 13: a silent origin is answered 504 after --upstream-timeout. */
@@ -315,8 +216,8 @@ static void test_silent_origin(void)
     CU_ASSERT_TRUE(s >= 1.4 && s < 5);
     printf("\n    silent origin: \"...%s\" after %.2f s", strrchr(out, ' ') ? strrchr(out, ' ') : out, s);
     g_free(out);
-    CU_ASSERT_EQUAL(stop(&px), 0);
-    stop(&o);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
+    hp_stop(&o);
 }
 
 /* Item 14: a 10 MB PUT reaches the origin whole. */
@@ -341,8 +242,8 @@ static void test_put_body(void)
     g_free(md5);
     g_free(file);
     g_free(data);
-    CU_ASSERT_EQUAL(stop(&px), 0);
-    stop(&o);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
+    hp_stop(&o);
 }
 
 /* Item 8: a body over 4 GiB streams through with the proxy's memory
@@ -369,8 +270,8 @@ static void test_over_4gib(void)
     expect(via(&px, &o, "/home", NULL), "home page 200 MISS");
     g_free(want);
     g_free(path);
-    CU_ASSERT_EQUAL(stop(&px), 0);
-    stop(&o);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
+    hp_stop(&o);
 }
 
 /* Item 15: HEADs and GETs of empty objects, each once, with --capacity
@@ -400,18 +301,18 @@ static void test_flood_memory(void)
     g_snprintf(origin, sizeof origin, "127.0.0.1:%d", o.port);
     const char *warm[] = {"python3", "-c", flood_client, port, origin, "200", NULL};
     int st;
-    g_free(run(warm, &st));
+    g_free(hp_run(warm, &st));
     long before = vm_hwm_kb(px.pid);
     const char *flood[] = {"python3", "-c", flood_client, port, origin, "6000", NULL};
-    char *out = run(flood, &st);
+    char *out = hp_run(flood, &st);
     long after = vm_hwm_kb(px.pid);
     CU_ASSERT_STRING_EQUAL(g_strchomp(out), "6000");
     printf("\n    6000 unique HEADs and GETs, --capacity 1KB: peak memory %ld kB before, %ld kB after", before,
            after);
     CU_ASSERT_TRUE(before > 0 && (!MEMORY_CHECKED || after - before < 2048));
     g_free(out);
-    CU_ASSERT_EQUAL(stop(&px), 0);
-    stop(&o);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
+    hp_stop(&o);
 }
 
 /* Item 16: by default only this machine's origins; --allow names others
@@ -429,20 +330,20 @@ static void test_allow_list(void)
     const char *far[] = {"curl", "-s", "--max-time", "10", "-x", proxy, "-o", "/dev/null", "-w",
                          "%{http_code} %header{x-cache}", "http://192.0.2.1/", NULL};
     int st;
-    expect(run(far, &st), "403 DENIED");
+    expect(hp_run(far, &st), "403 DENIED");
     /* Asked directly (origin form), as a DNS-rebinding page's browser
      * would: 400 whatever the Host, and nothing else. */
     char *direct = g_strdup_printf("http://127.0.0.1:%d/home", px.port);
     const char *rebind[] = {"curl", "-s", "--max-time", "10", "-H", "Host: rebind.example", "-o", "/dev/null",
                             "-w", "%{http_code} %header{x-cache}", direct, NULL};
-    expect(run(rebind, &st), "400 ERROR");
+    expect(hp_run(rebind, &st), "400 ERROR");
     g_free(direct);
-    CU_ASSERT_EQUAL(stop(&px), 0);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
     const char *only[] = {"--allow", "127.0.0.1:1", "--allow", "example.com", NULL};
     CU_ASSERT_TRUE_FATAL(start_proxy(&px, only));
     expect(via(&px, &o, "/home", NULL), "<html><head><title>403 Forbidden</title></head><body><h1>403 "
                                         "Forbidden</h1></body></html>\n 403 DENIED");
-    CU_ASSERT_EQUAL(stop(&px), 0);
+    CU_ASSERT_EQUAL(hp_stop(&px), 0);
     const char *bad[] = {APPSIM, "http", "proxy", "--allow", "a/b", NULL};
     char *bad_out = NULL, *bad_err = NULL;
     CU_ASSERT_EQUAL(test_spawn(NULL, bad, &bad_out, &bad_err), 2);
@@ -450,7 +351,7 @@ static void test_allow_list(void)
     g_free(bad_out);
     g_free(bad_err);
     g_free(proxy);
-    stop(&o);
+    hp_stop(&o);
 }
 
 int main(void)
