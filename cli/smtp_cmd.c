@@ -6,7 +6,7 @@
  *   appsim smtp serve --domain D [--domain D]... --maildir DIR [--user NAME]...
  *                     [--port P] [--bind ADDR --allow-remote] [--greeting NAME]
  *                     [--relay-loopback [--route DOMAIN=HOST[:PORT]]...]
- *                     [--max-connections N] [--timeout S]
+ *                     [--max-connections N] [--session-limit S] [--timeout S]
  *
  * It prints "listening on ADDR:PORT (...)" once it listens and runs until
  * SIGINT or SIGTERM (or --timeout seconds), then prints its counters on
@@ -40,13 +40,16 @@ enum { EXIT_OK = CLI_EXIT_OK, EXIT_RUN = CLI_EXIT_RUN, EXIT_USAGE = CLI_EXIT_USA
 #define SERVE_DEFAULT_PORT 2525
 #define SERVE_DEFAULT_MAX_CONNECTIONS 64
 #define SERVE_MAX_CONNECTIONS_LIMIT 1024
+/* The longest an SMTP connection may last (seconds): ample for a 10 MB
+ * message, and a client trickling bytes cannot keep its place for ever. */
+#define SERVE_DEFAULT_SESSION_S 1800
 /* Bytes buffered for writing per connection (replies are short). */
 #define SERVE_SEND_BUFFER ((size_t)64 << 10)
 
 typedef struct {
     gchar **domains, **users, **routes;
     gchar *maildir, *bind, *greeting;
-    gint port, max_conn, timeout_s;
+    gint port, max_conn, timeout_s, session_s;
     gboolean relay_loopback, allow_remote;
 } serve_opts;
 
@@ -183,6 +186,8 @@ static const char *check_opts(const serve_opts *o, int argc)
         return "--max-connections expects 1 to 1024";
     if (o->timeout_s < 0)
         return "--timeout must not be negative";
+    if (o->session_s < 1 || o->session_s > 86400)
+        return "--session-limit expects 1 to 86400 seconds";
     for (gchar **d = o->domains; *d; d++)
         if (!**d || strpbrk(*d, " \t\r\n<>@,/"))
             return "--domain expects a domain name";
@@ -239,7 +244,8 @@ static int run_server(const serve_opts *o, real_host_t *rh, smtp_maildir *md, ch
     mail_server_config cfg = {
         .domains = (const char *const *)o->domains, .mailboxes = (const char *const *)users,
         .relay_clients = o->relay_loopback ? loopback_clients : NULL, .routes = routes,
-        .greeting = o->greeting, .max_connections = (unsigned)o->max_conn};
+        .greeting = o->greeting, .max_connections = (unsigned)o->max_conn,
+        .session_limit_ns = (int64_t)o->session_s * 1000000000};
     GError *err = NULL;
     if (o->bind && !real_host_set_bind_address(rh, o->bind, &err)) {
         fprintf(stderr, "appsim smtp serve: --bind: %s\n", err->message);
@@ -307,7 +313,8 @@ static int start(const serve_opts *o)
 
 static int cmd_serve(int argc, char **argv)
 {
-    serve_opts o = {.port = SERVE_DEFAULT_PORT, .max_conn = SERVE_DEFAULT_MAX_CONNECTIONS};
+    serve_opts o = {.port = SERVE_DEFAULT_PORT, .max_conn = SERVE_DEFAULT_MAX_CONNECTIONS,
+                    .session_s = SERVE_DEFAULT_SESSION_S};
     GOptionEntry entries[] = {
         {"domain", 'd', 0, G_OPTION_ARG_STRING_ARRAY, &o.domains,
          "A domain whose mail it takes (repeatable; the first greets)", "D"},
@@ -329,13 +336,17 @@ static int cmd_serve(int argc, char **argv)
          "DOMAIN=HOST[:PORT]"},
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &o.max_conn,
          "SMTP connections at once; beyond them 421 (default 64)", "N"},
+        {"session-limit", 0, 0, G_OPTION_ARG_INT, &o.session_s,
+         "The longest a connection may last, then 421 (default 1800)", "S"},
         {"timeout", 't', 0, G_OPTION_ARG_INT, &o.timeout_s, "Stop after S seconds (0: run until interrupted)", "S"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("- a mail server delivering into Maildir folders");
     g_option_context_set_description(
         ctx, "Never an open relay: other domains are refused (550) unless --relay-loopback, and then\n"
              "only for clients on this machine. Limits: command line 512 bytes, text line 1000,\n"
-             "message 10 MB, 100 recipients, 5 minutes idle. docs/mail.md, \"appsim smtp serve\".\n");
+             "message 10 MB, 100 recipients, 5 minutes idle, 30 minutes a connection.\n"
+             "Exit status: 0 stopped (signal or --timeout); 1 cannot listen, or a message could not be\n"
+             "written; 2 bad usage. docs/mail.md, \"appsim smtp serve\".\n");
     g_option_context_add_main_entries(ctx, entries, NULL);
     int rc;
     if (!cli_parse(ctx, "smtp serve", &argc, &argv, &rc)) {

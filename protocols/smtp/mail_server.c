@@ -71,6 +71,7 @@ typedef struct {
     mail_server *ms;
     smtp_server_conn *conn;
     char peer[64];
+    host_timer_id deadline; /* session_limit_ns after the accept; 0: none */
 } mail_session;
 
 struct mail_server {
@@ -80,6 +81,7 @@ struct mail_server {
     GPtrArray *route_from, *route_to;
     GArray *route_port; /* uint16_t per route, 0: remote_port */
     unsigned max_connections;
+    int64_t session_limit;
     char *greeting;
     uint16_t port, remote_port;
     int64_t retry, give_up;
@@ -608,6 +610,7 @@ static void session_closed(void *ud, smtp_server_conn *c, const char *why)
 {
     (void)why;
     mail_session *s = ud;
+    host_timer_cancel(s->ms->env, s->deadline);
     smtp_server_conn_free(c);
     g_ptr_array_remove(s->ms->sessions, s);
     g_free(s);
@@ -615,6 +618,15 @@ static void session_closed(void *ud, smtp_server_conn *c, const char *why)
 
 static const smtp_server_conn_handler server_handler = {.message = session_message, .closed = session_closed};
 static const smtp_server_callbacks server_callbacks = {.rcpt = on_rcpt};
+
+/* The session lasted session_limit_ns: 421, and the connection closes
+ * (session_closed follows). */
+static void session_deadline(void *ud)
+{
+    mail_session *s = ud;
+    s->deadline = 0;
+    smtp_server_conn_shutdown(s->conn);
+}
 
 static void on_accept(void *ud, stream_t *st)
 {
@@ -636,6 +648,8 @@ static void on_accept(void *ud, stream_t *st)
     smtp_server_config sc = {.domain = ms->greeting};
     g_ptr_array_add(ms->sessions, s);
     s->conn = smtp_server_conn_new(ms->env, st, &sc, &server_callbacks, s, &server_handler, s, 0);
+    if (ms->session_limit > 0)
+        s->deadline = host_timer(ms->env, ms->session_limit, session_deadline, s);
 }
 
 /* ---- the server -------------------------------------------------------- */
@@ -665,8 +679,9 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
         g_set_error(err, MAIL_SERVER_ERROR, 1, "a mail server needs at least one domain of its own");
         return NULL;
     }
-    if (cfg->retry_interval_ns < 0 || cfg->give_up_ns < 0) {
-        g_set_error(err, MAIL_SERVER_ERROR, 1, "the retry interval and give-up time must not be negative");
+    if (cfg->retry_interval_ns < 0 || cfg->give_up_ns < 0 || cfg->session_limit_ns < 0) {
+        g_set_error(err, MAIL_SERVER_ERROR, 1,
+                    "the retry interval, give-up time and session limit must not be negative");
         return NULL;
     }
     mail_server *ms = g_new0(mail_server, 1);
@@ -689,6 +704,7 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
         g_array_append_val(ms->route_port, cfg->routes[i].port);
     }
     ms->max_connections = cfg->max_connections;
+    ms->session_limit = cfg->session_limit_ns;
     ms->greeting = g_strdup(cfg->greeting ? cfg->greeting : cfg->domains[0]);
     ms->port = cfg->any_port ? 0 : cfg->port ? cfg->port : MAIL_SERVER_DEFAULT_PORT;
     ms->remote_port = cfg->remote_port ? cfg->remote_port : MAIL_SERVER_DEFAULT_PORT;
@@ -711,6 +727,7 @@ void mail_server_free(mail_server *ms)
     host_unlisten(ms->env, ms->listener);
     for (guint i = 0; i < ms->sessions->len; i++) {
         mail_session *s = g_ptr_array_index(ms->sessions, i);
+        host_timer_cancel(ms->env, s->deadline);
         smtp_server_conn_free(s->conn);
         g_free(s);
     }

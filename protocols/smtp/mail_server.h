@@ -54,6 +54,9 @@
  * Limits: the SMTP server core's (message size 10 MB, 100 recipients);
  * `max_connections` SMTP connections at once when it is set (a client
  * beyond it gets "421 <greeting> Too many connections" and is closed);
+ * `session_limit_ns` per connection when it is set (then 421 and close,
+ * whatever the client is doing: a client trickling bytes cannot hold a
+ * place for ever);
  * at most MAIL_SERVER_MAX_EXCHANGERS exchangers per domain; everything
  * stored is in memory, without a bound beyond what is accepted.
  *
@@ -99,6 +102,7 @@ typedef struct {
     int64_t retry_interval_ns;        /* 0: 30 minutes */
     int64_t give_up_ns;               /* 0: 5 days */
     unsigned max_connections;         /* SMTP connections open at once; 0: no cap. Beyond it: 421 and close */
+    int64_t session_limit_ns;         /* the longest an SMTP connection may last (421 then); 0: no limit */
 } mail_server_config;
 
 typedef struct {

@@ -526,6 +526,23 @@ static void test_relay(void)
     g_free(md_b);
 }
 
+/* Reads one line from fd within `seconds` into line (NUL-terminated). */
+static void read_line(int fd, char *line, size_t size, int seconds)
+{
+    size_t n = 0;
+    int64_t deadline = g_get_monotonic_time() + seconds * G_USEC_PER_SEC;
+    while (n < size - 1 && g_get_monotonic_time() < deadline) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t r = read(fd, line + n, 1);
+        if (r <= 0 || line[n] == '\n')
+            break;
+        n++;
+    }
+    line[n] = '\0';
+}
+
 /* A TCP connection to 127.0.0.1:port and its first line (at most 2 s);
  * the socket, or -1. */
 static int connect_and_read(int port, char *line, size_t size)
@@ -539,23 +556,13 @@ static int connect_and_read(int port, char *line, size_t size)
             close(fd);
         return -1;
     }
-    size_t n = 0;
-    int64_t deadline = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-    while (n < size - 1 && g_get_monotonic_time() < deadline) {
-        struct pollfd p = {fd, POLLIN, 0};
-        if (poll(&p, 1, 100) <= 0)
-            continue;
-        ssize_t r = read(fd, line + n, 1);
-        if (r <= 0 || line[n] == '\n')
-            break;
-        n++;
-    }
-    line[n] = '\0';
+    read_line(fd, line, size, 2);
     return fd;
 }
 
 /* --max-connections: beyond the cap a client gets 421 and is closed; a
- * place freed is taken again. */
+ * place freed is taken again. --session-limit: a client that keeps
+ * sending gets 421 when its time is up. */
 static void test_connection_cap(void)
 {
     char *md = make_dir("f-maildir");
@@ -576,6 +583,23 @@ static void test_connection_cap(void)
     CU_ASSERT_TRUE(has(line, "220 example.com"));
     close(c4);
     close(c2);
+    CU_ASSERT_EQUAL(hp_stop(&sp), 0);
+    const char *args2[] = {"--domain", "example.com", "--maildir", md, "--session-limit", "1", NULL};
+    CU_ASSERT_TRUE_FATAL(smtp_serve(args2, &sp));
+    int c5 = connect_and_read(sp.port, line, sizeof line);
+    CU_ASSERT_TRUE(has(line, "220 example.com"));
+    int64_t t0 = g_get_monotonic_time();
+    for (int i = 0; i < 3; i++) { /* NOOPs keep it from being idle */
+        CU_ASSERT_EQUAL(write(c5, "NOOP\r\n", 6), 6);
+        read_line(c5, line, sizeof line, 2);
+        CU_ASSERT_TRUE(has(line, "250"));
+        g_usleep(200000);
+    }
+    read_line(c5, line, sizeof line, 3);
+    CU_ASSERT_TRUE(has(line, "421 example.com"));
+    int64_t waited = g_get_monotonic_time() - t0;
+    CU_ASSERT_TRUE(waited < 3 * G_USEC_PER_SEC);
+    close(c5);
     CU_ASSERT_EQUAL(hp_stop(&sp), 0);
     g_free(md);
 }
