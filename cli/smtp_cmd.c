@@ -1,7 +1,8 @@
 /*
  * smtp_cmd: `appsim smtp serve`, the mail server (protocols/smtp/
  * mail_server.h) on real sockets, delivering its domains' mail into a
- * Maildir tree (smtp_maildir.h).
+ * Maildir tree (the shared mail store, protocols/mailstore/mail_store.h,
+ * that POP3 and IMAP servers read too).
  *
  *   appsim smtp serve --domain D [--domain D]... --maildir DIR [--user NAME]...
  *                     [--port P] [--bind ADDR --allow-remote] [--greeting NAME]
@@ -10,30 +11,33 @@
  *
  * It prints "listening on ADDR:PORT (...)" once it listens and runs until
  * SIGINT or SIGTERM (or --timeout seconds), then prints its counters on
- * stderr. Users are the folders of DIR (and those --user creates); mail
+ * stderr. Users are the Maildirs of DIR (and those --user creates); mail
  * to another user of its domains is refused (550), mail to other domains
  * too (550 relay denied) unless --relay-loopback, and even then only from
  * clients on 127.0.0.1 or ::1. It binds loopback unless --bind names
  * another address together with --allow-remote. docs/mail.md,
  * "appsim smtp serve".
  *
- * Mail is taken from the server's in-memory mailboxes into the Maildir
+ * Mail is taken from the server's in-memory mailboxes into the store
  * right after it is accepted (from the main loop, once the "local" record
  * of the delivery has come): a message that cannot be written stays in
  * memory and is tried again at the next delivery and when the server
- * stops.
+ * stops. (This hand-over goes once mail_server delivers into a
+ * mail_store itself.)
  */
 #include "smtp_cmd.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli_opts.h"
 #include "hostio/real_host.h"
+#include "protocols/mailstore/mail_store.h"
 #include "protocols/smtp/mail_server.h"
-#include "smtp_maildir.h"
 
 enum { EXIT_OK = CLI_EXIT_OK, EXIT_RUN = CLI_EXIT_RUN, EXIT_USAGE = CLI_EXIT_USAGE };
 
@@ -68,7 +72,7 @@ static const char *const loopback_clients[] = {"127.0.0.1", "::1", NULL};
 
 typedef struct {
     mail_server *ms;
-    smtp_maildir *md;
+    mail_store *store;
     char **users;
     guint flush_source;
     uint64_t written, failed;
@@ -84,7 +88,10 @@ static void flush_mailboxes(serve_state *st)
             gsize len;
             const void *data = g_bytes_get_data(m->data, &len);
             GError *err = NULL;
-            if (smtp_maildir_deliver(st->md, *u, data, len, &err)) {
+            GBytes *b = g_bytes_new(data, len);
+            uint32_t uid = mail_store_deliver(st->store, *u, b, g_get_real_time() * INT64_C(1000), &err);
+            g_bytes_unref(b);
+            if (uid != 0) {
                 mail_server_mailbox_delete(st->ms, *u, kept);
                 st->written++;
             } else {
@@ -200,29 +207,57 @@ static const char *check_opts(const serve_opts *o, int argc)
     return NULL;
 }
 
-/* The users: --user ones created, then every user folder of the tree.
- * NULL after a message. */
-static char **collect_users(smtp_maildir *md, gchar **wanted)
+/* Whether DIR/user is a Maildir: tmp/, new/ and cur/ directories, none
+ * of them a symbolic link (a read-only look at start; the store writes
+ * beneath its open handle of DIR). */
+static bool is_maildir(const char *dir, const char *user)
+{
+    static const char *const subs[] = {"tmp", "new", "cur"};
+    for (size_t i = 0; i < G_N_ELEMENTS(subs); i++) {
+        char *path = g_build_filename(dir, user, subs[i], NULL);
+        GStatBuf sb;
+        bool ok = g_lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode);
+        g_free(path);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The users: --user ones created when missing, then every user of the
+ * store whose folder is a Maildir (the others are left out, with a
+ * warning: their mail is refused). NULL after a message. */
+static char **collect_users(mail_store *store, const char *dir, gchar **wanted)
 {
     for (gchar **u = wanted; u && *u; u++) {
         GError *err = NULL;
-        if (!smtp_maildir_add_user(md, *u, &err)) {
-            fprintf(stderr, "appsim smtp serve: %s\n", err->message);
+        if (!mail_store_add_user(store, *u, NULL, &err) && !g_error_matches(err, MAIL_STORE_ERROR,
+                                                                             MAIL_STORE_ERROR_EXISTS)) {
+            fprintf(stderr, "appsim smtp serve: --user %s: %s\n", *u, err->message);
             g_error_free(err);
             return NULL;
         }
-    }
-    char **users = smtp_maildir_users(md);
-    for (char **u = users; *u; u++) {
-        GError *err = NULL;
-        if (!smtp_maildir_add_user(md, *u, &err)) { /* tmp, new, cur where missing */
-            fprintf(stderr, "appsim smtp serve: %s\n", err->message);
-            g_error_free(err);
-            g_strfreev(users);
+        g_clear_error(&err);
+        if (!is_maildir(dir, *u)) {
+            fprintf(stderr, "appsim smtp serve: --user %s: %s/%s exists but is not a Maildir (tmp/, new/, cur/)\n",
+                    *u, dir, *u);
             return NULL;
         }
     }
-    return users;
+    char **all = mail_store_users(store);
+    GPtrArray *users = g_ptr_array_new();
+    for (char **u = all; *u; u++) {
+        if (is_maildir(dir, *u)) {
+            g_ptr_array_add(users, *u);
+        } else {
+            fprintf(stderr, "appsim smtp serve: %s/%s is not a Maildir (tmp/, new/, cur/): mail to %s is refused\n",
+                    dir, *u, *u);
+            g_free(*u);
+        }
+    }
+    g_free(all);
+    g_ptr_array_add(users, NULL);
+    return (char **)g_ptr_array_free(users, FALSE);
 }
 
 static void print_stats(const serve_state *st)
@@ -238,9 +273,9 @@ static void print_stats(const serve_state *st)
 }
 
 /* Starts the server on `rh`, runs it until stopped; the exit status. */
-static int run_server(const serve_opts *o, real_host_t *rh, smtp_maildir *md, char **users, mail_route *routes)
+static int run_server(const serve_opts *o, real_host_t *rh, mail_store *store, char **users, mail_route *routes)
 {
-    serve_state st = {.md = md, .users = users};
+    serve_state st = {.store = store, .users = users};
     mail_server_config cfg = {
         .domains = (const char *const *)o->domains, .mailboxes = (const char *const *)users,
         .relay_clients = o->relay_loopback ? loopback_clients : NULL, .routes = routes,
@@ -290,23 +325,23 @@ static int start(const serve_opts *o)
             return EXIT_USAGE;
         }
     GError *err = NULL;
-    smtp_maildir *md = smtp_maildir_open(o->maildir, &err);
-    if (!md) {
+    mail_store *store = mail_store_open_maildir(o->maildir, &err);
+    if (!store) {
         fprintf(stderr, "appsim smtp serve: %s\n", err->message);
         g_error_free(err);
         routes_free(routes);
         return EXIT_USAGE;
     }
     int rc = EXIT_USAGE;
-    char **users = collect_users(md, o->users);
+    char **users = collect_users(store, o->maildir, o->users);
     if (users) {
         real_host_t *rh = real_host_new(NULL, "smtp");
         real_host_set_send_buffer(rh, SERVE_SEND_BUFFER);
-        rc = run_server(o, rh, md, users, routes);
+        rc = run_server(o, rh, store, users, routes);
         real_host_free(rh);
     }
     g_strfreev(users);
-    smtp_maildir_free(md);
+    mail_store_free(store);
     routes_free(routes);
     return rc;
 }

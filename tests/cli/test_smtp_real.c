@@ -429,8 +429,14 @@ static void test_send_to_aiosmtpd(void)
 static void test_send_to_serve(void)
 {
     char *md = make_dir("d-maildir");
+    /* A user by its Maildir alone; a folder that is no Maildir is no user. */
     char *bob = g_build_filename(md, "bob", NULL);
-    CU_ASSERT_EQUAL(g_mkdir(bob, 0700), 0); /* a user by its folder alone */
+    const char *const subs[] = {"tmp", "new", "cur", "../plain"};
+    for (size_t i = 0; i < G_N_ELEMENTS(subs); i++) {
+        char *sub = g_build_filename(bob, subs[i], NULL);
+        CU_ASSERT_EQUAL(g_mkdir_with_parents(sub, 0700), 0);
+        g_free(sub);
+    }
     /* A symbolic link in the tree is no user: its target stays empty. */
     char *elsewhere = make_dir("d-elsewhere/new");
     char *target = g_path_get_dirname(elsewhere), *link = g_build_filename(md, "mallory", NULL);
@@ -457,11 +463,12 @@ static void test_send_to_serve(void)
     }
     g_strfreev(files);
     const char *extra2[] = {"--to", "bob@example.com", "--to", "nobody@hamburger.edu", "--cc",
-                            "mallory@hamburger.edu", NULL};
+                            "mallory@hamburger.edu", "--cc", "plain@hamburger.edu", NULL};
     out = mail_send(sp.port, &f, extra2, &code);
     CU_ASSERT_EQUAL(code, 1);
     CU_ASSERT_TRUE(has(out, "rcpt nobody@hamburger.edu: refused 550 No such user here"));
     CU_ASSERT_TRUE(has(out, "rcpt mallory@hamburger.edu: refused 550 No such user here"));
+    CU_ASSERT_TRUE(has(out, "rcpt plain@hamburger.edu: refused 550 No such user here"));
     CU_ASSERT_TRUE(has(out, "message: delivered 250"));
     g_free(out);
     files = wait_maildir(md, "bob", 2);
