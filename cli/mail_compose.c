@@ -5,7 +5,8 @@
 
 G_DEFINE_QUARK(mail-compose-error-quark, mail_compose_error)
 
-/* RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets. */
+/* RFC 5321 4.5.3.1.3: a path is at most 256 octets with its brackets.
+ * Addresses are ASCII: the server need not offer SMTPUTF8 (RFC 6531). */
 #define ADDR_MAX 254
 
 static bool addr_valid(const char *a)
@@ -16,7 +17,7 @@ static bool addr_valid(const char *a)
         return false;
     for (const char *p = a; *p; p++) {
         unsigned char c = (unsigned char)*p;
-        if (c <= 32 || c == 127 || c == '<' || c == '>' || c == ',' || c == '"' || c == '\\')
+        if (c <= 32 || c >= 127 || c == '<' || c == '>' || c == ',' || c == '"' || c == '\\')
             return false;
     }
     return true;

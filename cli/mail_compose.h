@@ -31,10 +31,10 @@ GQuark mail_compose_error_quark(void);
 
 /* Parses "addr", "<addr>", "Name <addr>" or "\"Name\" <addr>" into the
  * display name (UTF-8, NULL when none) and the address. The address must
- * be local@domain, at most 254 bytes, without white space, control
- * characters, '<', '>', ',' or a second '@' outside a quoted local part
- * (not accepted either: the commands take plain addresses). False with a
- * message in `err` otherwise. */
+ * be local@domain in ASCII (no SMTPUTF8), at most 254 bytes, without
+ * white space, control characters, '<', '>', ',', '"', '\\' or a second
+ * '@' (quoted local parts are not taken: the commands take plain
+ * addresses). False with a message in `err` otherwise. */
 bool mail_address_parse(const char *text, char **display, char **addr, GError **err);
 
 /* The content type of a file name by its extension (a small table of the

@@ -25,6 +25,8 @@
  * stops. (This hand-over goes once mail_server delivers into a
  * mail_store itself.)
  */
+#define _POSIX_C_SOURCE 200809L /* lstat (g_lstat) */
+
 #include "smtp_cmd.h"
 
 #include <gio/gio.h>
