@@ -15,6 +15,13 @@ Seeds come from what the tests already hold, plus a few written here:
     transcripts that set .max_size or .max_rcpt);
   - smtp_client: every server script of
     tests/protocols/smtp/test_client_core.c, behind its setup byte;
+  - pop3_server: every client input of
+    tests/protocols/pop3/test_server_core.c's transcripts and the slides'
+    session, behind the setup byte fuzz/pop3_server.c describes ('0':
+    USER/PASS, pieces of 5 bytes), and an APOP session ('1');
+  - pop3_client: every server script of
+    tests/protocols/pop3/test_client_core.c, behind the setup bytes
+    ' ' (keep, pieces of 3) and '\\t' (delete, known unique ids);
   - dns_msg: every message of tests/protocols/dns/data/packets.txt (made
     by dnspython), and a few malformed ones written below;
   - mime_msg: the messages of tests/protocols/mime/test_msg.c (its
@@ -103,7 +110,12 @@ def string_macros(text):
             j += 1
         if text[j] != '"':
             continue
-        macros[m.group(1)], _ = read_concatenation(text, start, macros)
+        # The macro's body ends with its line (continued by backslashes).
+        end = text.find("\n", j)
+        while end > 0 and text[end - 1] == "\\":
+            end = text.find("\n", end + 1)
+        body = text[start:end if end > 0 else len(text)] + ")"
+        macros[m.group(1)], _ = read_concatenation(body, 0, macros)
     return macros
 
 
@@ -246,6 +258,49 @@ def smtp_client_seeds():
         helo = re.search(r"\.no_ehlo\s*=\s*true", entry) is not None
         c.add(name.decode("utf-8", "replace"), (b"1" if helo else b"0") + data)
     return c.count
+
+
+def table_entries(text, table):
+    """The entries {"name", literal, ...} of the C array `table` (its
+    positional initializers): their names and the text after the name."""
+    start = text.index(table)
+    start = text.index("{", start)
+    end = skip_to_brace_end(text, start)
+    body = text[start + 1:end - 1]
+    i = 0
+    while True:
+        i = body.find('{"', i)
+        if i < 0:
+            return
+        stop = skip_to_brace_end(body, i)
+        entry = body[i:stop]
+        name, after = read_literal(entry, 1)
+        yield name.decode("utf-8", "replace"), entry[after:]
+        i = stop
+
+
+def pop3_seeds():
+    """The POP3 server core's client inputs and the client core's server
+    scripts (see the module's docstring for the setup bytes)."""
+    c = Corpus("pop3_server")
+    path = os.path.join(ROOT, "tests", "protocols", "pop3", "test_server_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for name, rest in table_entries(text, "transcripts[] ="):
+        data, _ = read_concatenation(rest, rest.index(",") + 1, macros)
+        c.add(name, b"0" + data)
+    c.add("slides", b"0user bob\r\npass hungry\r\nlist\r\nretr 1\r\ndele 1\r\nretr 2\r\ndele 2\r\nquit\r\n")
+    c.add("apop", b"1CAPA\r\nAPOP bob 341d7b8ff195fb079a7380b869777f80\r\nSTAT\r\nLIST\r\nUIDL\r\n"
+          b"RETR 2\r\nTOP 2 1\r\nDELE 1\r\nRSET\r\nDELE 3\r\nQUIT\r\n")
+    k = Corpus("pop3_client")
+    path = os.path.join(ROOT, "tests", "protocols", "pop3", "test_client_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for name, rest in table_entries(text, "scripts[] ="):
+        data, _ = read_concatenation(rest, rest.index(",") + 1, macros)
+        k.add(name, b" " + data)
+        k.add(name + "-delete", b"\t" + data)
+    return c.count + k.count
 
 
 def scenario_seeds():
@@ -468,6 +523,7 @@ def main():
         "scenario": scenario_seeds(),
         "dns_msg": dns_seeds(),
         "smtp_server+smtp_client": smtp_seeds(),
+        "pop3_server+pop3_client": pop3_seeds(),
         "dns_zone": zone_seeds(),
         "mime_msg": mime_seeds(),
         "http_url": simple_seeds("http_url", URLS),

@@ -1,0 +1,349 @@
+/*
+ * pop3_conn: the POP3 cores on a stream with an idle timer (see
+ * pop3_conn.h). Every stream callback feeds the core, writes what the
+ * stream accepts of its output, passes the core's events on and re-arms
+ * the idle timer; a server connection is closed only once the core's
+ * output is all written, except on the autologout timer, which closes at
+ * once (RFC 1939 3: no response, no UPDATE). Costs: the cores'; each
+ * stream delivery is copied at most once, when the server core pauses in it.
+ */
+#include "pop3_conn.h"
+
+#include <string.h>
+
+struct pop3_server_conn {
+    host_env *env;
+    stream_t *s; /* NULL once closed or failed */
+    pop3_server_core *core;
+    pop3_server_conn_handler h;
+    void *ud;
+    int64_t idle_ns;
+    host_timer_id timer;
+    GByteArray *pending; /* input the core paused in, not yet fed */
+    bool closing;        /* close once the output is written */
+    const char *why;
+    bool reported;       /* closed() was called */
+};
+
+static void server_report(pop3_server_conn *c, const char *why)
+{
+    if (c->reported)
+        return;
+    c->reported = true;
+    host_timer_cancel(c->env, c->timer);
+    c->timer = 0;
+    if (c->h.closed)
+        c->h.closed(c->ud, c, why); /* last: the application may free c */
+}
+
+/* The connection ends without QUIT: nothing is deleted. `abort_stream`
+ * resets instead of closing. */
+static void server_end(pop3_server_conn *c, const char *why, bool abort_stream)
+{
+    pop3_server_core_abort(c->core);
+    if (c->s) {
+        if (abort_stream)
+            stream_abort(c->s);
+        else
+            stream_close(c->s);
+    }
+    c->s = NULL;
+    server_report(c, why);
+}
+
+static void server_idle(void *ud);
+
+static void server_arm(pop3_server_conn *c)
+{
+    host_timer_cancel(c->env, c->timer);
+    c->timer = host_timer(c->env, c->idle_ns, server_idle, c);
+}
+
+static void server_events(pop3_server_conn *c)
+{
+    pop3_server_event ev;
+    while (pop3_server_core_next_event(c->core, &ev)) {
+        if (ev.kind == POP3_SERVER_EV_LOGIN && c->h.login) {
+            c->h.login(c->ud, c, ev.user, ev.ok);
+        } else if (ev.kind == POP3_SERVER_EV_CLOSE) {
+            c->closing = true;
+            c->why = ev.ok ? "quit" : "bad commands";
+        }
+        pop3_server_event_clear(&ev);
+    }
+}
+
+/* Writes what the stream takes, passes events on, feeds pending input
+ * once the output drained, and closes when it is time. Returns false when
+ * the connection is over (closed() has been called: touch nothing). */
+static bool server_pump(pop3_server_conn *c)
+{
+    for (;;) {
+        size_t n;
+        const uint8_t *o = pop3_server_core_output(c->core, &n);
+        if (n && c->s)
+            pop3_server_core_consume(c->core, stream_write(c->s, o, n));
+        server_events(c);
+        pop3_server_core_output(c->core, &n);
+        if (n == 0 && c->pending->len && !c->closing) {
+            size_t k = pop3_server_core_feed(c->core, c->pending->data, c->pending->len);
+            g_byte_array_remove_range(c->pending, 0, (guint)k);
+            if (c->pending->len == 0 && c->s)
+                stream_set_reading(c->s, true);
+            continue;
+        }
+        if (c->closing && n == 0) {
+            if (c->s)
+                stream_close(c->s);
+            c->s = NULL;
+            server_report(c, c->why);
+            return false;
+        }
+        return true;
+    }
+}
+
+static void server_idle(void *ud)
+{
+    pop3_server_conn *c = ud;
+    c->timer = 0;
+    server_end(c, "idle", false);
+}
+
+static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)s;
+    pop3_server_conn *c = ud;
+    if (c->closing || c->reported)
+        return;
+    server_arm(c);
+    uint8_t *zeros = data ? NULL : g_malloc0(len); /* length-only bytes carry no commands */
+    const uint8_t *d = data ? data : zeros;
+    if (c->pending->len) {
+        g_byte_array_append(c->pending, d, (guint)len);
+    } else {
+        size_t k = pop3_server_core_feed(c->core, d, len);
+        if (k < len)
+            g_byte_array_append(c->pending, d + k, (guint)(len - k));
+    }
+    g_free(zeros);
+    if (c->pending->len && c->s)
+        stream_set_reading(c->s, false);
+    server_pump(c);
+}
+
+static void server_writable(void *ud, stream_t *s)
+{
+    (void)s;
+    pop3_server_conn *c = ud;
+    if (!c->reported)
+        server_pump(c);
+}
+
+static void server_peer_closed(void *ud, stream_t *s)
+{
+    (void)s;
+    pop3_server_conn *c = ud;
+    /* Commands already read are answered (a QUIT among them counts);
+     * whatever is still pending when the output is out ends without UPDATE. */
+    if (!c->reported && !c->closing)
+        server_end(c, "peer closed", false);
+}
+
+static void server_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    pop3_server_conn *c = ud;
+    c->s = NULL; /* gone: not to be touched again */
+    if (!c->reported) {
+        pop3_server_core_abort(c->core);
+        server_report(c, stream_err_text(err));
+    }
+}
+
+static const stream_handler server_stream_handler = {
+    .data = server_data, .writable = server_writable, .peer_closed = server_peer_closed, .error = server_error};
+
+pop3_server_conn *pop3_server_conn_new(host_env *env, stream_t *s, const pop3_server_config *cfg, mail_store *store,
+                                       const pop3_server_conn_handler *h, void *ud, int64_t idle_timeout_ns)
+{
+    pop3_server_conn *c = g_new0(pop3_server_conn, 1);
+    c->env = env;
+    c->s = s;
+    c->core = pop3_server_core_new(cfg, store);
+    if (h)
+        c->h = *h;
+    c->ud = ud;
+    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : POP3_CONN_DEFAULT_IDLE_NS;
+    c->pending = g_byte_array_new();
+    stream_set_handler(s, &server_stream_handler, c);
+    server_arm(c);
+    size_t n;
+    const uint8_t *o = pop3_server_core_output(c->core, &n);
+    pop3_server_core_consume(c->core, stream_write(s, o, n));
+    return c;
+}
+
+void pop3_server_conn_shutdown(pop3_server_conn *c)
+{
+    if (c->reported)
+        return;
+    server_end(c, "shutdown", false);
+}
+
+const pop3_server_stats *pop3_server_conn_stats(const pop3_server_conn *c) { return pop3_server_core_stats(c->core); }
+
+void pop3_server_conn_free(pop3_server_conn *c)
+{
+    if (!c)
+        return;
+    host_timer_cancel(c->env, c->timer);
+    pop3_server_core_abort(c->core); /* nothing deleted unless QUIT ran */
+    if (c->s)
+        stream_close(c->s);
+    pop3_server_core_free(c->core);
+    g_byte_array_free(c->pending, TRUE);
+    g_free(c);
+}
+
+/* ---- client ---------------------------------------------------------------- */
+
+struct pop3_client_conn {
+    host_env *env;
+    stream_t *s; /* NULL once closed or failed */
+    pop3_client_core *core;
+    pop3_client_conn_handler h;
+    void *ud;
+    int64_t idle_ns;
+    host_timer_id timer;
+    bool done;     /* the core said DONE: close once the output is written */
+    bool reported; /* closed() was called */
+};
+
+static void client_idle(void *ud);
+
+static void client_arm(pop3_client_conn *c)
+{
+    host_timer_cancel(c->env, c->timer);
+    c->timer = host_timer(c->env, c->idle_ns, client_idle, c);
+}
+
+static void client_pump(pop3_client_conn *c)
+{
+    if (c->reported)
+        return;
+    size_t n;
+    const uint8_t *o = pop3_client_core_output(c->core, &n);
+    if (n && c->s)
+        pop3_client_core_consume(c->core, stream_write(c->s, o, n));
+    pop3_client_event ev;
+    while (pop3_client_core_next_event(c->core, &ev)) {
+        if (ev.kind == POP3_CLIENT_EV_DONE)
+            c->done = true;
+        if (c->h.event)
+            c->h.event(c->ud, c, &ev);
+        pop3_client_event_clear(&ev);
+    }
+    pop3_client_core_output(c->core, &n);
+    if (c->done && (n == 0 || !c->s)) {
+        if (c->s)
+            stream_close(c->s);
+        c->s = NULL;
+        c->reported = true;
+        host_timer_cancel(c->env, c->timer);
+        c->timer = 0;
+        if (c->h.closed)
+            c->h.closed(c->ud, c); /* last: the application may free c */
+    }
+}
+
+static void client_idle(void *ud)
+{
+    pop3_client_conn *c = ud;
+    c->timer = 0;
+    pop3_client_core_closed(c->core, "no answer from the server (idle timeout)");
+    if (c->s)
+        stream_abort(c->s);
+    c->s = NULL;
+    client_pump(c);
+}
+
+static void client_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)s;
+    pop3_client_conn *c = ud;
+    if (c->reported)
+        return;
+    client_arm(c);
+    if (data) {
+        pop3_client_core_feed(c->core, data, len);
+    } else {
+        uint8_t *zeros = g_malloc0(len);
+        pop3_client_core_feed(c->core, zeros, len);
+        g_free(zeros);
+    }
+    client_pump(c);
+}
+
+static void client_writable(void *ud, stream_t *s)
+{
+    (void)s;
+    client_pump(ud);
+}
+
+static void client_peer_closed(void *ud, stream_t *s)
+{
+    (void)s;
+    pop3_client_conn *c = ud;
+    pop3_client_core_closed(c->core, "the server closed the connection");
+    if (c->s)
+        stream_close(c->s);
+    c->s = NULL;
+    client_pump(c);
+}
+
+static void client_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    pop3_client_conn *c = ud;
+    c->s = NULL;
+    pop3_client_core_closed(c->core, stream_err_text(err));
+    client_pump(c);
+}
+
+static const stream_handler client_stream_handler = {
+    .data = client_data, .writable = client_writable, .peer_closed = client_peer_closed, .error = client_error};
+
+pop3_client_conn *pop3_client_conn_new(host_env *env, const char *host, uint16_t port, const pop3_client_config *cfg,
+                                       const pop3_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
+                                       GError **err)
+{
+    pop3_client_conn *c = g_new0(pop3_client_conn, 1);
+    c->env = env;
+    c->core = pop3_client_core_new(cfg);
+    if (h)
+        c->h = *h;
+    c->ud = ud;
+    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : POP3_CONN_DEFAULT_CLIENT_IDLE_NS;
+    c->s = host_connect(env, host, port, &client_stream_handler, c, err);
+    if (!c->s) {
+        pop3_client_core_free(c->core);
+        g_free(c);
+        return NULL;
+    }
+    client_arm(c);
+    return c;
+}
+
+const pop3_client_stats *pop3_client_conn_stats(const pop3_client_conn *c) { return pop3_client_core_stats(c->core); }
+
+void pop3_client_conn_free(pop3_client_conn *c)
+{
+    if (!c)
+        return;
+    host_timer_cancel(c->env, c->timer);
+    if (c->s)
+        stream_close(c->s);
+    pop3_client_core_free(c->core);
+    g_free(c);
+}
