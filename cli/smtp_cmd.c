@@ -11,19 +11,16 @@
  *
  * It prints "listening on ADDR:PORT (...)" once it listens and runs until
  * SIGINT or SIGTERM (or --timeout seconds), then prints its counters on
- * stderr. Users are the Maildirs of DIR (and those --user creates); mail
+ * stderr. Users are the folders of DIR (and those --user creates); mail
  * to another user of its domains is refused (550), mail to other domains
  * too (550 relay denied) unless --relay-loopback, and even then only from
  * clients on 127.0.0.1 or ::1. It binds loopback unless --bind names
  * another address together with --allow-remote. docs/mail.md,
  * "appsim smtp serve".
  *
- * Mail is taken from the server's in-memory mailboxes into the store
- * right after it is accepted (from the main loop, once the "local" record
- * of the delivery has come): a message that cannot be written stays in
- * memory and is tried again at the next delivery and when the server
- * stops. (This hand-over goes once mail_server delivers into a
- * mail_store itself.)
+ * The server delivers into the store itself (mail_store_deliver, before
+ * its 250); a message that cannot be written is answered 451, so its
+ * client keeps it and tries again.
  */
 #define _POSIX_C_SOURCE 200809L /* lstat (g_lstat) */
 
@@ -71,61 +68,6 @@ static void serve_opts_clear(serve_opts *o)
 
 /* The clients a relaying server relays for: this machine's loopback. */
 static const char *const loopback_clients[] = {"127.0.0.1", "::1", NULL};
-
-typedef struct {
-    mail_server *ms;
-    mail_store *store;
-    char **users;
-    guint flush_source;
-    uint64_t written, failed;
-} serve_state;
-
-/* Moves every message of the in-memory mailboxes into the Maildir;
- * returns how many could not be written (they stay). */
-static unsigned flush_mailboxes(serve_state *st)
-{
-    unsigned left = 0;
-    for (char **u = st->users; *u; u++) {
-        int kept = 0;
-        while (mail_server_mailbox_count(st->ms, *u) > kept) {
-            const mail_stored *m = mail_server_mailbox_get(st->ms, *u, kept);
-            GError *err = NULL;
-            uint32_t uid = mail_store_deliver(st->store, *u, m->data, g_get_real_time() * INT64_C(1000), &err);
-            if (uid != 0) {
-                mail_server_mailbox_delete(st->ms, *u, kept);
-                st->written++;
-            } else {
-                fprintf(stderr, "appsim smtp serve: %s (the message is kept in memory)\n", err->message);
-                g_error_free(err);
-                st->failed++;
-                kept++;
-            }
-        }
-        left += (unsigned)kept;
-    }
-    return left;
-}
-
-static gboolean flush_idle(gpointer ud)
-{
-    serve_state *st = ud;
-    st->flush_source = 0;
-    (void)flush_mailboxes(st);
-    return G_SOURCE_REMOVE;
-}
-
-/* Records of the server (its log has them already): a local delivery
- * schedules the flush into the Maildir (from the loop, not under the
- * server). */
-static void on_record(void *ud, const char *host, int64_t now_ns, const char *kind, const char *text)
-{
-    (void)host;
-    (void)now_ns;
-    (void)kind;
-    serve_state *st = ud;
-    if (strncmp(text, "local,", 6) == 0 && st->flush_source == 0)
-        st->flush_source = g_idle_add(flush_idle, st);
-}
 
 /* DOMAIN=HOST[:PORT] into a route (strings new). */
 static bool parse_route(const char *s, mail_route *r)
@@ -226,10 +168,9 @@ static bool is_maildir(const char *dir, const char *user)
     return true;
 }
 
-/* The users: --user ones created when missing, then every user of the
- * store whose folder is a Maildir (the others are left out, with a
- * warning: their mail is refused). NULL after a message. */
-static char **collect_users(mail_store *store, const char *dir, gchar **wanted)
+/* Creates the --user users that are missing and warns about the users
+ * whose folder is no Maildir; false after a message. */
+static bool prepare_users(mail_store *store, const char *dir, gchar **wanted)
 {
     for (gchar **u = wanted; u && *u; u++) {
         GError *err = NULL;
@@ -237,85 +178,70 @@ static char **collect_users(mail_store *store, const char *dir, gchar **wanted)
                                                                              MAIL_STORE_ERROR_EXISTS)) {
             fprintf(stderr, "appsim smtp serve: --user %s: %s\n", *u, err->message);
             g_error_free(err);
-            return NULL;
+            return false;
         }
         g_clear_error(&err);
         if (!is_maildir(dir, *u)) {
             fprintf(stderr, "appsim smtp serve: --user %s: %s/%s exists but is not a Maildir (tmp/, new/, cur/)\n",
                     *u, dir, *u);
-            return NULL;
+            return false;
         }
     }
     char **all = mail_store_users(store);
-    GPtrArray *users = g_ptr_array_new();
-    for (char **u = all; *u; u++) {
-        if (is_maildir(dir, *u)) {
-            g_ptr_array_add(users, *u);
-        } else {
-            fprintf(stderr, "appsim smtp serve: %s/%s is not a Maildir (tmp/, new/, cur/): mail to %s is refused\n",
-                    dir, *u, *u);
-            g_free(*u);
-        }
-    }
-    g_free(all);
-    g_ptr_array_add(users, NULL);
-    return (char **)g_ptr_array_free(users, FALSE);
+    for (char **u = all; *u; u++)
+        if (!is_maildir(dir, *u))
+            fprintf(stderr, "appsim smtp serve: %s/%s is not a Maildir (tmp/, new/, cur/): mail to %s is "
+                    "answered 451 until it is one\n", dir, *u, *u);
+    g_strfreev(all);
+    return true;
 }
 
-static void print_stats(const serve_state *st)
+static void print_stats(const mail_server *ms)
 {
-    const mail_server_counters *c = mail_server_counters_get(st->ms);
+    const mail_server_counters *c = mail_server_counters_get(ms);
     fprintf(stderr,
             "smtp: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap), %"
-            G_GUINT64_FORMAT " recipients accepted, %" G_GUINT64_FORMAT " delivered to Maildir (%" G_GUINT64_FORMAT
-            " failed attempts), %" G_GUINT64_FORMAT " relayed, %" G_GUINT64_FORMAT " bounced, %" G_GUINT64_FORMAT
-            " still queued (dropped)\n",
-            c->connections, c->connections_refused, c->accepted, st->written, st->failed, c->relayed, c->bounced,
+            G_GUINT64_FORMAT " recipients accepted, %" G_GUINT64_FORMAT " delivered to Maildir, %" G_GUINT64_FORMAT
+            " relayed, %" G_GUINT64_FORMAT " bounced, %" G_GUINT64_FORMAT " still queued (dropped)\n",
+            c->connections, c->connections_refused, c->accepted, c->delivered_local, c->relayed, c->bounced,
             c->queued);
 }
 
 /* Starts the server on `rh`, runs it until stopped; the exit status. */
-static int run_server(const serve_opts *o, real_host_t *rh, mail_store *store, char **users, mail_route *routes)
+static int run_server(const serve_opts *o, real_host_t *rh, mail_store *store, mail_route *routes)
 {
-    serve_state st = {.store = store, .users = users};
     mail_server_config cfg = {
-        .domains = (const char *const *)o->domains, .mailboxes = (const char *const *)users,
+        .domains = (const char *const *)o->domains, .store = store,
         .relay_clients = o->relay_loopback ? loopback_clients : NULL, .routes = routes,
         .greeting = o->greeting, .max_connections = (unsigned)o->max_conn,
-        .session_limit_ns = (int64_t)o->session_s * 1000000000};
+        .session_limit_ns = (int64_t)o->session_s * 1000000000, .port = (uint16_t)o->port,
+        .any_port = o->port == 0};
     GError *err = NULL;
     if (o->bind && !real_host_set_bind_address(rh, o->bind, &err)) {
         fprintf(stderr, "appsim smtp serve: --bind: %s\n", err->message);
         g_error_free(err);
         return EXIT_USAGE;
     }
-    real_host_set_record_sink(rh, on_record, &st);
-    cfg.port = (uint16_t)o->port;
-    cfg.any_port = o->port == 0;
-    st.ms = mail_server_new(real_host_env(rh), &cfg, &err);
-    if (!st.ms) {
+    mail_server *ms = mail_server_new(real_host_env(rh), &cfg, &err);
+    if (!ms) {
         fprintf(stderr, "appsim smtp serve: %s\n", err ? err->message : "cannot start");
         g_clear_error(&err);
         return EXIT_RUN;
     }
     char *doms = g_strjoinv(", ", o->domains);
+    char **users = mail_store_users(store);
     bool v6 = o->bind && strchr(o->bind, ':');
     printf("listening on %s%s%s:%u (domains %s; %u users; maildir %s; relaying %s)\n", v6 ? "[" : "",
-           o->bind ? o->bind : "127.0.0.1", v6 ? "]" : "", mail_server_port(st.ms), doms, g_strv_length(users),
+           o->bind ? o->bind : "127.0.0.1", v6 ? "]" : "", mail_server_port(ms), doms, g_strv_length(users),
            o->maildir, o->relay_loopback ? "for loopback clients" : "refused");
+    g_strfreev(users);
     g_free(doms);
     fflush(stdout);
     cli_serve_until_stopped(o->timeout_s);
-    if (st.flush_source)
-        g_source_remove(st.flush_source);
-    unsigned left = flush_mailboxes(&st);
-    print_stats(&st);
-    if (left)
-        fprintf(stderr, "appsim smtp serve: %u messages could not be written to the Maildir and are lost\n", left);
-    mail_server_free(st.ms);
+    print_stats(ms);
+    mail_server_free(ms);
     real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
-    real_host_set_record_sink(rh, NULL, NULL);
-    return left ? EXIT_RUN : EXIT_OK;
+    return EXIT_OK;
 }
 
 static int start(const serve_opts *o)
@@ -337,14 +263,12 @@ static int start(const serve_opts *o)
         return EXIT_USAGE;
     }
     int rc = EXIT_USAGE;
-    char **users = collect_users(store, o->maildir, o->users);
-    if (users) {
+    if (prepare_users(store, o->maildir, o->users)) {
         real_host_t *rh = real_host_new(NULL, "smtp");
         real_host_set_send_buffer(rh, SERVE_SEND_BUFFER);
-        rc = run_server(o, rh, store, users, routes);
+        rc = run_server(o, rh, store, routes);
         real_host_free(rh);
     }
-    g_strfreev(users);
     mail_store_free(store);
     routes_free(routes);
     return rc;
@@ -384,8 +308,8 @@ static int cmd_serve(int argc, char **argv)
         ctx, "Never an open relay: other domains are refused (550) unless --relay-loopback, and then\n"
              "only for clients on this machine. Limits: command line 512 bytes, text line 1000,\n"
              "message 10 MB, 100 recipients, 5 minutes idle, 30 minutes a connection.\n"
-             "Exit status: 0 stopped (signal or --timeout); 1 cannot listen, or a message could not be\n"
-             "written; 2 bad usage. docs/mail.md, \"appsim smtp serve\".\n");
+             "Exit status: 0 stopped (signal or --timeout); 1 cannot listen; 2 bad usage.\n"
+             "docs/mail.md, \"appsim smtp serve\".\n");
     g_option_context_add_main_entries(ctx, entries, NULL);
     int rc;
     if (!cli_parse(ctx, "smtp serve", &argc, &argv, &rc)) {

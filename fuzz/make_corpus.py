@@ -29,7 +29,9 @@ Seeds come from what the tests already hold, plus a few written here:
     built here by Python's email package (as tests/protocols/mime/
     test_python.c has it build them), and a few codec inputs below;
   - http_url, html_links, http_date, cache_control, units, mail_compose:
-    the examples below, taken from the tests, the docs and the RFCs.
+    the examples below, taken from the tests, the docs and the RFCs;
+  - mail_uidlist: the uidlists below, as the Maildir store writes them
+    and as tests/protocols/mailstore/test_maildir.c damages them.
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -384,6 +386,18 @@ QUANTITIES = [
 ]
 
 
+UIDLISTS = [
+    "V1700000000 N1\n",
+    "V1700000000 N4\n1 1700000001.M000001P42Q0.appsim\n3 1700000002.M000002P42Q1.appsim\n",
+    "V1700000000 N2\n1 2000000000.hand1.example\n1 duplicate\n0 zero\n5 .dot\n7 a:2,S\n",
+    "V1 N1\n4294967295 max\n4294967294 below\n",
+    "garbage\n",
+    "V0 N5\n1 x\n",
+    "V12 N3\r\n1 crlf\r\n",
+    "cur/1700000001.M1P2Q3.appsim:2,DFRST\nnew/x:2,\nx:2,zSaT\n",
+]
+
+
 # Malformed DNS messages (hex), like those of tests/protocols/dns/test_msg.c.
 DNS_BROKEN = [
     ("self-pointer", "000101000001000000000000c00c00010001"),
@@ -532,6 +546,7 @@ def main():
         "cache_control": simple_seeds("cache_control", HEADS),
         "units": simple_seeds("units", QUANTITIES),
         "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
+        "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))

@@ -140,14 +140,17 @@ int mail_folder_find_uid(const mail_folder *f, uint32_t uid);
 
 /* Appends a message (the bytes are referenced); its UID, or 0 with IO. */
 uint32_t mail_folder_append(mail_folder *f, GBytes *data, unsigned flags, int64_t internal_ns, GError **err);
-/* Sets the flags of message i; false with IO (on a Maildir, a rename). */
+/* Sets the flags of message i; false with IO (on a Maildir, a rename:
+ * RECENT alone leaves a file in new/, any other flag moves it to cur/
+ * with the letters in its name; a rescan reads RECENT as "in new/"). */
 bool mail_folder_set_flags(mail_folder *f, guint i, unsigned flags, GError **err);
 /* Removes message i (POP3's deletions on QUIT); false with IO. */
 bool mail_folder_remove(mail_folder *f, guint i, GError **err);
 /* Removes every message flagged DELETED; `expunged` (may be NULL; an
- * array of guint) gets their 1-based sequence numbers as IMAP reports them (each number as
- * it is at the moment that message goes: descending order avoids
- * renumbering, so they are removed from the last to the first). The
+ * array of guint) gets their 1-based sequence numbers as IMAP reports
+ * them (each number as it is at the moment that message goes:
+ * descending order avoids renumbering, so they are removed from the
+ * last to the first). The
  * number removed, or -1 with IO (the messages removed before the failure
  * stay removed and are in `expunged`). */
 int mail_folder_expunge(mail_folder *f, GArray *expunged, GError **err);
@@ -158,7 +161,9 @@ uint32_t mail_store_deliver(mail_store *st, const char *user, GBytes *data, int6
 
 /* Re-reads a Maildir user's folders (new files, vanished files, flags
  * changed by others); folder handles of that user stay valid unless the
- * folder vanished. Nothing to do in memory. */
+ * folder vanished; a user whose directory appeared since is added, one
+ * whose directory is gone removed (false with NO_USER, handles gone). In
+ * memory there is nothing to do (false with NO_USER for an unknown user). */
 bool mail_store_refresh(mail_store *st, const char *user, GError **err);
 
 /* Maildir: message files larger than MAIL_STORE_MAX_FILE the scans met

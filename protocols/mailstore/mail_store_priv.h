@@ -128,8 +128,20 @@ typedef struct {
 } md_uidlist;
 
 void md_uidlist_init(md_uidlist *ul);
+/* Parses a uidlist's text (NUL-terminated; changed in place). Lines that
+ * are malformed, out of UID order, with UID 0 or 2^32-1, or with a bad
+ * base name are skipped (their files get new UIDs at the rescan); `next`
+ * ends above every UID kept. No valid first line: v = 0, no lines. */
+void md_uidlist_parse(char *text, md_uidlist *ul);
+/* The text md_uidlist_parse reads back to the same list. */
+GString *md_uidlist_format(const md_uidlist *ul);
+/* A base name as a scan takes it: not empty, no '/', ':' or control
+ * byte, no leading '.'. */
+bool md_valid_base(const char *b);
+/* The flags of a file name's ":2," part (D F R S T; other letters ignored). */
+unsigned md_flags_of(const char *file);
 void md_uidlist_clear(md_uidlist *ul);
-/* 1 read, 0 there is none, -1 with err. `where` names the folder in messages. */
+/* 1 read, 0 there is none (or no valid first line), -1 with err. `where` names the folder in messages. */
 int md_uidlist_read(int dirfd, md_uidlist *ul, const char *where, GError **err);
 bool md_uidlist_write(int dirfd, const md_uidlist *ul, const char *where, GError **err);
 /* Rescans the folder whose directory is `dirfd` (locked meanwhile),

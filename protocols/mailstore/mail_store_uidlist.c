@@ -64,9 +64,7 @@ static bool parse_u32(const char *s, char **end, uint32_t *out)
     return true;
 }
 
-/* A base name as the scan makes them: not empty, no '/', ':' or control
- * byte, no leading '.'. */
-static bool valid_base(const char *b)
+bool md_valid_base(const char *b)
 {
     if (!*b || *b == '.')
         return false;
@@ -76,9 +74,7 @@ static bool valid_base(const char *b)
     return true;
 }
 
-/* Parses the list's text; malformed lines and UIDs out of order are
- * skipped (the files they named get new UIDs at the rescan). */
-static void uidlist_parse(char *text, md_uidlist *ul)
+void md_uidlist_parse(char *text, md_uidlist *ul)
 {
     char *save = NULL;
     char *line = strtok_r(text, "\n", &save);
@@ -89,7 +85,8 @@ static void uidlist_parse(char *text, md_uidlist *ul)
     uint32_t last = 0;
     while ((line = strtok_r(NULL, "\n", &save))) {
         md_line l;
-        if (!parse_u32(line, &end, &l.uid) || *end != ' ' || l.uid <= last || !valid_base(end + 1))
+        if (!parse_u32(line, &end, &l.uid) || *end != ' ' || l.uid <= last || l.uid == UINT32_MAX ||
+            !md_valid_base(end + 1))
             continue;
         l.base = g_strdup(end + 1);
         g_array_append_val(ul->lines, l);
@@ -99,6 +96,13 @@ static void uidlist_parse(char *text, md_uidlist *ul)
     }
     if (ul->next == 0)
         ul->next = 1;
+    if (ul->v == 0) {
+        /* Not ours or damaged by hand: as if there were none. */
+        for (guint i = 0; i < ul->lines->len; i++)
+            g_free(g_array_index(ul->lines, md_line, i).base);
+        g_array_set_size(ul->lines, 0);
+        ul->next = 1;
+    }
 }
 
 int md_uidlist_read(int dirfd, md_uidlist *ul, const char *where, GError **err)
@@ -126,16 +130,14 @@ int md_uidlist_read(int dirfd, md_uidlist *ul, const char *where, GError **err)
     }
     close(fd);
     text[got] = '\0';
-    uidlist_parse(text, ul);
+    md_uidlist_parse(text, ul);
     g_free(text);
-    if (ul->v == 0) {
-        md_io_error(err, EINVAL, "the uidlist of %s has no \"V<uidvalidity> N<uidnext>\" line", where);
-        return -1;
-    }
-    return 1;
+    /* A damaged list counts as none: the folder gets a new UIDVALIDITY
+     * and its files new UIDs. */
+    return ul->v == 0 ? 0 : 1;
 }
 
-bool md_uidlist_write(int dirfd, const md_uidlist *ul, const char *where, GError **err)
+GString *md_uidlist_format(const md_uidlist *ul)
 {
     GString *s = g_string_new(NULL);
     g_string_append_printf(s, "V%u N%u\n", ul->v, ul->next);
@@ -143,6 +145,12 @@ bool md_uidlist_write(int dirfd, const md_uidlist *ul, const char *where, GError
         const md_line *l = &g_array_index(ul->lines, md_line, i);
         g_string_append_printf(s, "%u %s\n", l->uid, l->base);
     }
+    return s;
+}
+
+bool md_uidlist_write(int dirfd, const md_uidlist *ul, const char *where, GError **err)
+{
+    GString *s = md_uidlist_format(ul);
     char *u = md_unique_name();
     char *tmp = g_strconcat("." MS_UIDLIST ".", u, NULL);
     g_free(u);
@@ -243,8 +251,7 @@ static void found_free(gpointer p)
     g_free(m);
 }
 
-/* The flags of a name's ":2," info (D F R S T; other letters ignored). */
-static unsigned flags_of(const char *file)
+unsigned md_flags_of(const char *file)
 {
     const char *info = strstr(file, ":2,");
     unsigned f = 0;
@@ -283,7 +290,7 @@ static bool scan_sub(int dirfd, const char *sub, bool in_cur, GHashTable *found,
         if (name[0] == '.' || fstatat(fd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(sb.st_mode))
             continue;
         char *base = g_strndup(name, strcspn(name, ":"));
-        if (!valid_base(base) || g_hash_table_contains(found, base)) {
+        if (!md_valid_base(base) || g_hash_table_contains(found, base)) {
             g_free(base);
             continue;
         }
@@ -291,7 +298,7 @@ static bool scan_sub(int dirfd, const char *sub, bool in_cur, GHashTable *found,
         m->base = base;
         m->file = g_strdup(name);
         m->in_cur = in_cur;
-        m->flags = flags_of(name);
+        m->flags = md_flags_of(name);
         g_hash_table_insert(found, m->base, m);
         g_ptr_array_add(all, m);
     }

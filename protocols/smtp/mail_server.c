@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocols/mailstore/mail_store.h"
 #include "smtp_conn.h"
 
 G_DEFINE_QUARK(mail-server-error-quark, mail_server_error)
@@ -34,11 +35,6 @@ static const char *const mail_entry_state_names[] = {
     MAIL_ENTRY_STATES(MAIL_ENTRY_NAME)
 #undef MAIL_ENTRY_NAME
 };
-
-typedef struct {
-    char *name;
-    GPtrArray *messages; /* mail_stored *, arrival order */
-} mailbox;
 
 /* One (message, destination domain) in the queue. Owned by the server. */
 typedef struct {
@@ -66,18 +62,27 @@ typedef struct {
     char *last_reason;   /* why the last attempt failed */
 } mail_entry;
 
+/* A message whose local recipients were stored before its 250 (see
+ * on_message), waiting for the connection's message() to route it. */
+typedef struct {
+    GBytes *data;
+    GArray *uids; /* uint32_t per forward path: its UID in the store, 0 when not stored */
+} mail_predelivery;
+
 /* One accepted SMTP connection. */
 typedef struct {
     mail_server *ms;
     smtp_server_conn *conn;
     char peer[64];
     host_timer_id deadline; /* session_limit_ns after the accept; 0: none */
+    GQueue predelivered; /* mail_predelivery *, in the order of the 250s */
 } mail_session;
 
 struct mail_server {
     host_env *env;
     char **domains, **relay_clients;
-    GPtrArray *mailboxes;   /* mailbox *, config order */
+    mail_store *store;      /* the mailboxes; owned when own_store */
+    bool own_store;
     GPtrArray *route_from, *route_to;
     GArray *route_port; /* uint16_t per route, 0: remote_port */
     unsigned max_connections;
@@ -93,7 +98,8 @@ struct mail_server {
 };
 
 static void entry_attempt(void *ud);
-static void route_message(mail_server *ms, uint64_t id, const char *from, GPtrArray *rcpts, GBytes *data);
+static void route_message(mail_server *ms, uint64_t id, const char *from, GPtrArray *rcpts, GBytes *data,
+                          const GArray *uids);
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -117,14 +123,13 @@ static bool in_list(char **list, const char *s)
     return false;
 }
 
-static mailbox *find_mailbox(const mail_server *ms, const char *name)
+/* Whether the store has the user; on a Maildir a user another process
+ * added since is found by a rescan (cheap when there is no such user). */
+static bool has_mailbox(mail_server *ms, const char *user)
 {
-    for (guint i = 0; i < ms->mailboxes->len; i++) {
-        mailbox *mb = g_ptr_array_index(ms->mailboxes, i);
-        if (strcmp(mb->name, name) == 0)
-            return mb;
-    }
-    return NULL;
+    if (mail_store_has_user(ms->store, user))
+        return true;
+    return mail_store_refresh(ms->store, user, NULL) && mail_store_has_user(ms->store, user);
 }
 
 static char *join_rcpts(GPtrArray *rcpts)
@@ -233,52 +238,68 @@ static void bounce(mail_server *ms, uint64_t id, const char *from, GPtrArray *rc
     ms->counters.accepted += 1;
     gsize len = m->len;
     GBytes *b = g_bytes_new_take(g_string_free(m, FALSE), len);
-    route_message(ms, nid, "", to, b);
+    route_message(ms, nid, "", to, b, NULL);
     g_bytes_unref(b);
     g_ptr_array_free(to, TRUE);
 }
 
 /* ---- routing and the queue ------------------------------------------- */
 
-static void store_local(mail_server *ms, uint64_t id, const char *from, GPtrArray *rcpts, GBytes *data)
+/* Stores a message for its local recipients (`uids`, when not NULL,
+ * aligned with them: those already stored by on_message, 0 for the
+ * others). Unknown users bounce (550); a store that cannot be written
+ * bounces too (451: the only case is a message the server made itself
+ * or one whose user appeared after its 250), so nothing is lost without
+ * a record. */
+static void store_local(mail_server *ms, uint64_t id, const char *from, GPtrArray *rcpts, const GArray *uids,
+                        GBytes *data)
 {
     GPtrArray *unknown = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *failed = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < rcpts->len; i++) {
         const char *r = g_ptr_array_index(rcpts, i);
         char *local = addr_local(r);
-        mailbox *mb = find_mailbox(ms, local);
-        g_free(local);
-        if (!mb) {
-            g_ptr_array_add(unknown, g_strdup(r));
+        uint32_t uid = uids ? g_array_index(uids, uint32_t, i) : 0;
+        GError *err = NULL;
+        if (uid == 0 && has_mailbox(ms, local))
+            uid = mail_store_deliver(ms->store, local, data, host_now(ms->env), &err);
+        if (uid == 0) {
+            bool io = err && err->code == MAIL_STORE_ERROR_IO;
+            if (io)
+                host_logf(ms->env, "mail %" G_GUINT64_FORMAT " for %s: %s", id, r, err->message);
+            g_ptr_array_add(io ? failed : unknown, g_strdup(r));
+            g_clear_error(&err);
+            g_free(local);
             continue;
         }
-        mail_stored *st = g_new0(mail_stored, 1);
-        st->id = id;
-        st->arrival_ns = host_now(ms->env);
-        st->from = g_strdup(from);
-        st->data = g_bytes_ref(data);
-        g_ptr_array_add(mb->messages, st);
         ms->counters.delivered_local++;
         GPtrArray *one = g_ptr_array_new();
         g_ptr_array_add(one, (gpointer)r);
-        record(ms, "local", id, from, one, ms->greeting, 250, mb->name);
+        record(ms, "local", id, from, one, ms->greeting, 250, local);
         g_ptr_array_free(one, TRUE);
+        g_free(local);
     }
     bounce(ms, id, from, unknown, data, ms->greeting, 550, "no such mailbox");
+    bounce(ms, id, from, failed, data, ms->greeting, 451, "the mailbox could not be written");
     g_ptr_array_free(unknown, TRUE);
+    g_ptr_array_free(failed, TRUE);
 }
 
 /* Routes a message's recipients (borrowed): local ones to the
  * mailboxes, the others into one queue entry per domain, tried now. */
-static void route_message(mail_server *ms, uint64_t id, const char *from, GPtrArray *rcpts, GBytes *data)
+static void route_message(mail_server *ms, uint64_t id, const char *from, GPtrArray *rcpts, GBytes *data,
+                          const GArray *uids)
 {
     GPtrArray *local = g_ptr_array_new_with_free_func(g_free);
+    GArray *local_uids = uids ? g_array_new(FALSE, FALSE, sizeof(uint32_t)) : NULL;
     GPtrArray *entries = g_ptr_array_new();
     for (guint i = 0; i < rcpts->len; i++) {
         const char *r = g_ptr_array_index(rcpts, i);
         const char *dom = addr_domain(r);
         if (in_list(ms->domains, dom)) {
             g_ptr_array_add(local, g_strdup(r));
+            if (local_uids)
+                g_array_append_val(local_uids, g_array_index(uids, uint32_t, i));
             continue;
         }
         mail_entry *e = NULL;
@@ -302,7 +323,7 @@ static void route_message(mail_server *ms, uint64_t id, const char *from, GPtrAr
         g_ptr_array_add(e->rcpts, g_strdup(r));
     }
     if (local->len)
-        store_local(ms, id, from, local, data);
+        store_local(ms, id, from, local, local_uids, data);
     for (guint k = 0; k < entries->len; k++) {
         mail_entry *e = g_ptr_array_index(entries, k);
         ms->counters.queued += e->rcpts->len;
@@ -312,6 +333,8 @@ static void route_message(mail_server *ms, uint64_t id, const char *from, GPtrAr
     }
     g_ptr_array_free(entries, TRUE);
     g_ptr_array_free(local, TRUE);
+    if (local_uids)
+        g_array_free(local_uids, TRUE);
 }
 
 /* The entry leaves the queue (its recipients already counted). */
@@ -581,13 +604,80 @@ static smtp_decision on_rcpt(void *ud, const char *reverse_path, const char *for
     const char *dom = addr_domain(forward_path);
     if (in_list(ms->domains, dom)) {
         char *local = addr_local(forward_path);
-        bool ok = find_mailbox(ms, local) != NULL;
+        bool ok = has_mailbox(ms, local);
         g_free(local);
         return ok ? (smtp_decision){250, NULL} : (smtp_decision){550, "No such user here"};
     }
     if (dom[0] && in_list(ms->relay_clients, s->peer))
         return (smtp_decision){250, NULL};
     return (smtp_decision){550, "Relay denied"};
+}
+
+static void predelivery_free(gpointer q)
+{
+    mail_predelivery *p = q;
+    if (!p)
+        return;
+    g_bytes_unref(p->data);
+    g_array_free(p->uids, TRUE);
+    g_free(p);
+}
+
+/* Removes again the copies of a refused message stored before the
+ * refusal (so the client's retry stores no second copy). */
+static void predelivery_undo(mail_server *ms, const smtp_envelope *env, const mail_predelivery *p)
+{
+    for (guint i = 0; i < p->uids->len; i++) {
+        uint32_t uid = g_array_index(p->uids, uint32_t, i);
+        if (!uid)
+            continue;
+        char *local = addr_local(g_ptr_array_index(env->forward_paths, i));
+        mail_folder *f = mail_store_folder(ms->store, local, MAIL_STORE_INBOX, NULL);
+        int at = f ? mail_folder_find_uid(f, uid) : -1;
+        if (at >= 0)
+            mail_folder_remove(f, (guint)at, NULL);
+        g_free(local);
+    }
+}
+
+/* A message received whole, before its reply: its local recipients are
+ * stored now, so that when the store cannot be written (an IO error of a
+ * Maildir) the whole message is answered 451 (SMTP has one reply for the
+ * data) and the client tries again later, with the copies already stored
+ * for its other recipients removed again. Records, counters and routing
+ * wait for session_message, right after the 250, as for any message. */
+static smtp_decision on_message(void *ud, const smtp_envelope *env)
+{
+    mail_session *s = ud;
+    mail_server *ms = s->ms;
+    mail_predelivery *p = g_new0(mail_predelivery, 1);
+    p->data = g_bytes_new(env->data->data, env->data->len);
+    p->uids = g_array_new(FALSE, TRUE, sizeof(uint32_t));
+    bool failed = false;
+    for (guint i = 0; i < env->forward_paths->len; i++) {
+        const char *r = g_ptr_array_index(env->forward_paths, i);
+        uint32_t uid = 0;
+        if (!failed && in_list(ms->domains, addr_domain(r))) {
+            char *local = addr_local(r);
+            GError *err = NULL;
+            if (has_mailbox(ms, local))
+                uid = mail_store_deliver(ms->store, local, p->data, host_now(ms->env), &err);
+            if (uid == 0 && err && err->code == MAIL_STORE_ERROR_IO) {
+                host_logf(ms->env, "mail for %s refused (451): %s", r, err->message);
+                failed = true;
+            }
+            g_clear_error(&err);
+            g_free(local);
+        }
+        g_array_append_val(p->uids, uid);
+    }
+    if (failed) {
+        predelivery_undo(ms, env, p);
+        predelivery_free(p);
+        return (smtp_decision){451, NULL};
+    }
+    g_queue_push_tail(&s->predelivered, p);
+    return (smtp_decision){250, NULL};
 }
 
 static void session_message(void *ud, smtp_server_conn *c, smtp_envelope *env)
@@ -597,13 +687,23 @@ static void session_message(void *ud, smtp_server_conn *c, smtp_envelope *env)
     mail_server *ms = s->ms;
     uint64_t id = ++ms->next_id;
     ms->counters.accepted += env->forward_paths->len;
-    GBytes *data = g_bytes_new(env->data->data, env->data->len);
+    mail_predelivery *p = g_queue_pop_head(&s->predelivered);
+    bool aligned = p && p->uids->len == env->forward_paths->len;
+    GBytes *data = p ? g_bytes_ref(p->data) : g_bytes_new(env->data->data, env->data->len);
     char detail[96];
     g_snprintf(detail, sizeof detail, "%u bytes from %s", env->data->len, s->peer);
     record(ms, "received", id, env->reverse_path, env->forward_paths, ms->greeting, 250, detail);
-    route_message(ms, id, env->reverse_path, env->forward_paths, data);
+    route_message(ms, id, env->reverse_path, env->forward_paths, data, aligned ? p->uids : NULL);
     g_bytes_unref(data);
+    predelivery_free(p);
     smtp_envelope_free(env);
+}
+
+static void session_free(mail_session *s)
+{
+    /* Messages stored whose 250 was never routed stay in the mailboxes. */
+    g_queue_clear_full(&s->predelivered, predelivery_free);
+    g_free(s);
 }
 
 static void session_closed(void *ud, smtp_server_conn *c, const char *why)
@@ -613,11 +713,11 @@ static void session_closed(void *ud, smtp_server_conn *c, const char *why)
     host_timer_cancel(s->ms->env, s->deadline);
     smtp_server_conn_free(c);
     g_ptr_array_remove(s->ms->sessions, s);
-    g_free(s);
+    session_free(s);
 }
 
 static const smtp_server_conn_handler server_handler = {.message = session_message, .closed = session_closed};
-static const smtp_server_callbacks server_callbacks = {.rcpt = on_rcpt};
+static const smtp_server_callbacks server_callbacks = {.rcpt = on_rcpt, .message = on_message};
 
 /* The session lasted session_limit_ns: 421, and the connection closes
  * (session_closed follows). */
@@ -659,18 +759,19 @@ static char **copy_list(const char *const *l)
     return l ? g_strdupv((char **)l) : g_new0(char *, 1);
 }
 
-static void mailbox_free(gpointer p)
+/* The configured mailboxes become the store's users (no password) when
+ * it lacks them. */
+static bool add_mailboxes(mail_server *ms, const char *const *boxes, GError **err)
 {
-    mailbox *mb = p;
-    for (guint i = 0; i < mb->messages->len; i++) {
-        mail_stored *st = g_ptr_array_index(mb->messages, i);
-        g_free(st->from);
-        g_bytes_unref(st->data);
-        g_free(st);
+    for (size_t i = 0; boxes && boxes[i]; i++) {
+        GError *e = NULL;
+        if (mail_store_has_user(ms->store, boxes[i]) || mail_store_add_user(ms->store, boxes[i], NULL, &e))
+            continue;
+        g_set_error(err, MAIL_SERVER_ERROR, 1, "mailbox \"%s\": %s", boxes[i], e->message);
+        g_error_free(e);
+        return false;
     }
-    g_ptr_array_free(mb->messages, TRUE);
-    g_free(mb->name);
-    g_free(mb);
+    return true;
 }
 
 mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GError **err)
@@ -688,13 +789,8 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
     ms->env = env;
     ms->domains = copy_list(cfg->domains);
     ms->relay_clients = copy_list(cfg->relay_clients);
-    ms->mailboxes = g_ptr_array_new_with_free_func(mailbox_free);
-    for (size_t i = 0; cfg->mailboxes && cfg->mailboxes[i]; i++) {
-        mailbox *mb = g_new0(mailbox, 1);
-        mb->name = g_strdup(cfg->mailboxes[i]);
-        mb->messages = g_ptr_array_new();
-        g_ptr_array_add(ms->mailboxes, mb);
-    }
+    ms->own_store = cfg->store == NULL;
+    ms->store = cfg->store ? cfg->store : mail_store_new();
     ms->route_from = g_ptr_array_new_with_free_func(g_free);
     ms->route_to = g_ptr_array_new_with_free_func(g_free);
     ms->route_port = g_array_new(FALSE, FALSE, sizeof(uint16_t));
@@ -712,6 +808,10 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
     ms->give_up = cfg->give_up_ns ? cfg->give_up_ns : MAIL_SERVER_DEFAULT_GIVE_UP_NS;
     ms->sessions = g_ptr_array_new();
     ms->queue = g_ptr_array_new();
+    if (!add_mailboxes(ms, cfg->mailboxes, err)) {
+        mail_server_free(ms);
+        return NULL;
+    }
     ms->listener = host_listen(env, ms->port, on_accept, ms, err);
     if (!ms->listener) {
         mail_server_free(ms);
@@ -729,13 +829,14 @@ void mail_server_free(mail_server *ms)
         mail_session *s = g_ptr_array_index(ms->sessions, i);
         host_timer_cancel(ms->env, s->deadline);
         smtp_server_conn_free(s->conn);
-        g_free(s);
+        session_free(s);
     }
     g_ptr_array_free(ms->sessions, TRUE);
     for (guint i = 0; i < ms->queue->len; i++)
         entry_free(g_ptr_array_index(ms->queue, i));
     g_ptr_array_free(ms->queue, TRUE);
-    g_ptr_array_free(ms->mailboxes, TRUE);
+    if (ms->own_store)
+        mail_store_free(ms->store);
     g_ptr_array_free(ms->route_from, TRUE);
     g_ptr_array_free(ms->route_to, TRUE);
     g_array_free(ms->route_port, TRUE);
@@ -749,29 +850,4 @@ const mail_server_counters *mail_server_counters_get(const mail_server *ms) { re
 
 uint16_t mail_server_port(const mail_server *ms) { return host_listener_port(ms->env, ms->listener); }
 
-int mail_server_mailbox_count(const mail_server *ms, const char *name)
-{
-    mailbox *mb = find_mailbox(ms, name);
-    return mb ? (int)mb->messages->len : -1;
-}
-
-const mail_stored *mail_server_mailbox_get(const mail_server *ms, const char *name, int index)
-{
-    mailbox *mb = find_mailbox(ms, name);
-    if (!mb || index < 0 || (guint)index >= mb->messages->len)
-        return NULL;
-    return g_ptr_array_index(mb->messages, index);
-}
-
-bool mail_server_mailbox_delete(mail_server *ms, const char *name, int index)
-{
-    mailbox *mb = find_mailbox(ms, name);
-    if (!mb || index < 0 || (guint)index >= mb->messages->len)
-        return false;
-    mail_stored *st = g_ptr_array_index(mb->messages, index);
-    g_ptr_array_remove_index(mb->messages, (guint)index);
-    g_free(st->from);
-    g_bytes_unref(st->data);
-    g_free(st);
-    return true;
-}
+mail_store *mail_server_store(const mail_server *ms) { return ms->store; }

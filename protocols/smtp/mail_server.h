@@ -1,7 +1,8 @@
 /*
  * mail_server: a mail server (MTA) on the host seam: it accepts mail over
  * SMTP (smtp_conn server connections on its listener), stores mail for
- * its own domains in in-memory mailboxes, queues mail for other domains
+ * its own domains in a mail store (protocols/mailstore: in memory, or a
+ * Maildir tree shared with POP3 and IMAP servers), queues mail for other domains
  * (only from its relay clients: never an open relay) and delivers the
  * queue to the receiving servers with the SMTP client core, retrying
  * temporary failures and bouncing permanent ones (RFC 5321 4.5.4, 6.1;
@@ -10,16 +11,31 @@
  * Usage:
  *     mail_server_config cfg = {.domains = {"hamburger.edu", NULL}, ...};
  *     mail_server *ms = mail_server_new(env, &cfg, &err);
- *     ... the host runs; mailboxes are read with mail_server_mailbox_*;
+ *     ... the host runs; mailboxes are read through mail_server_store(ms);
  *     mail_server_free(ms);
  *
- * Accepting: RCPT TO for one of its domains is 250 when the mailbox (the
- * local part, compared exactly) exists, else 550; for any other domain it
+ * Mailboxes: the store's users (`store`, or a store of its own in memory
+ * when NULL); every name of `mailboxes` is added to it (no password)
+ * when it lacks that user.
+ *
+ * Accepting: RCPT TO for one of its domains is 250 when the store has the
+ * user (the local part, compared exactly; a Maildir store rescans for a
+ * user it does not know yet), else 550; for any other domain it
  * is 250 when the client (the stream's peer host) is in `relay_clients`,
  * else 550 "relay denied". A message received is split by domain: local
- * recipients get a copy in their mailbox at once; the others go to the
- * queue, one queue entry per (message, destination domain), whose
- * recipients travel together in one transaction.
+ * recipients get a copy in their INBOX at once (mail_store_deliver, with
+ * host_now() as its internal date; stored before the 250 is sent); the
+ * others go to the queue, one queue entry per (message, destination
+ * domain), whose recipients travel together in one transaction.
+ *
+ * A store that cannot be written (an IO error of a Maildir) while a
+ * message from a client is stored: the message is answered 451 as a
+ * whole (SMTP has one reply for the data; the copies already stored for
+ * its other local recipients are removed again), nothing is recorded,
+ * and the client tries again later. A message the server makes itself
+ * (a bounce) that cannot be stored is bounced (451, "the mailbox could
+ * not be written"; a bounce's bounce is only counted and recorded), so
+ * no message is lost without a record.
  *
  * Delivering an entry: MX lookup (host_lookup_records "MX"), exchangers
  * tried in order of preference (ties in answer order); no MX record: the
@@ -57,15 +73,16 @@
  * `session_limit_ns` per connection when it is set (then 421 and close,
  * whatever the client is doing: a client trickling bytes cannot hold a
  * place for ever);
- * at most MAIL_SERVER_MAX_EXCHANGERS exchangers per domain; everything
- * stored is in memory, without a bound beyond what is accepted.
+ * at most MAIL_SERVER_MAX_EXCHANGERS exchangers per domain; the queue is
+ * in memory, without a bound beyond what is accepted; the store's own
+ * limits (mail_store.h).
  *
- * Costs: routing a message is O(recipients x domains + mailboxes);
- * mailbox lookups are linear in the number of mailboxes.
+ * Costs: routing a message is O(recipients x domains) plus a store
+ * lookup (O(log users)) and a delivery per local recipient.
  *
- * Ownership: mail_server_new/mail_server_free (the config is copied);
- * stored messages belong to the server, borrowed by readers until
- * deleted or the server is freed.
+ * Ownership: mail_server_new/mail_server_free (the config is copied; a
+ * `store` given is borrowed and must outlive the server; a store of its
+ * own is freed with it).
  */
 #ifndef APPSIM_MAIL_SERVER_H
 #define APPSIM_MAIL_SERVER_H
@@ -90,9 +107,12 @@ typedef struct {
     uint16_t port;      /* its port; 0: the config's remote_port */
 } mail_route;
 
+typedef struct mail_store mail_store;
+
 typedef struct {
     const char *const *domains;       /* its own domains, NULL-terminated; at least one */
-    const char *const *mailboxes;     /* local parts of its mailboxes, NULL-terminated (or NULL) */
+    mail_store *store;                /* its mailboxes (borrowed); NULL: a store of its own in memory */
+    const char *const *mailboxes;     /* users added to the store when missing, NULL-terminated (or NULL) */
     const char *const *relay_clients; /* peer hosts it relays for, NULL-terminated (or NULL) */
     const mail_route *routes;         /* static table ({0}-terminated, or NULL) */
     const char *greeting;             /* SMTP greeting domain; NULL: the first domain */
@@ -110,14 +130,6 @@ typedef struct {
     uint64_t connections, connections_refused; /* SMTP connections accepted, and refused over the cap */
 } mail_server_counters;
 
-/* A stored message (read-only for the caller). */
-typedef struct {
-    uint64_t id;           /* the server's message id */
-    int64_t arrival_ns;    /* host_now() when stored */
-    char *from;            /* reverse-path ("" for a bounce) */
-    GBytes *data;          /* the message as received */
-} mail_stored;
-
 typedef struct mail_server mail_server;
 
 mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GError **err);
@@ -127,10 +139,8 @@ const mail_server_counters *mail_server_counters_get(const mail_server *ms);
 /* The listener's port (useful with port 0 on real sockets). */
 uint16_t mail_server_port(const mail_server *ms);
 
-/* Mailbox access (for POP3/IMAP): -1 / NULL / false for an unknown mailbox
- * or index. Messages are in arrival order. */
-int mail_server_mailbox_count(const mail_server *ms, const char *mailbox);
-const mail_stored *mail_server_mailbox_get(const mail_server *ms, const char *mailbox, int index);
-bool mail_server_mailbox_delete(mail_server *ms, const char *mailbox, int index);
+/* The store it delivers into (the one configured, or its own): users'
+ * INBOXes hold the messages in arrival order. Borrowed. */
+mail_store *mail_server_store(const mail_server *ms);
 
 #endif

@@ -557,12 +557,37 @@ static void test_large_file_skipped(void)
     g_free(root);
 }
 
+/* A uidlist damaged by hand: the folder starts over with a new
+ * UIDVALIDITY, its files numbered again in name order. */
+static void test_damaged_uidlist(void)
+{
+    char *root = fresh_root();
+    mail_store *st = mail_store_open_maildir(root, NULL);
+    mail_store_add_user(st, "bob", NULL, NULL);
+    for (int i = 0; i < 3; i++)
+        deliver(st, "bob", hello);
+    mail_folder *inbox = mail_store_folder(st, "bob", "INBOX", NULL);
+    mail_folder_remove(inbox, 0, NULL);
+    uint32_t uv = mail_folder_uidvalidity(inbox);
+    put_file(root, "bob/appsim-uidlist", "garbage\n");
+    CU_ASSERT_TRUE(mail_store_refresh(st, "bob", NULL));
+    inbox = mail_store_folder(st, "bob", "INBOX", NULL);
+    CU_ASSERT_EQUAL(mail_folder_count(inbox), 2);
+    CU_ASSERT_NOT_EQUAL(mail_folder_uidvalidity(inbox), uv);
+    CU_ASSERT_EQUAL(mail_folder_msg(inbox, 0)->uid, 1);
+    CU_ASSERT_EQUAL(mail_folder_msg(inbox, 1)->uid, 2);
+    CU_ASSERT_EQUAL(mail_folder_uidnext(inbox), 3);
+    mail_store_free(st);
+    test_remove_tree(root);
+    g_free(root);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_deliver_writes_new), TEST(test_flags_in_names),      TEST(test_reopen_keeps_uids),
         TEST(test_two_stores),         TEST(test_files_by_hand),       TEST(test_folders_on_disk),
         TEST(test_bad_names),          TEST(test_symlinks_not_followed), TEST(test_expunge_removes_files),
-        TEST(test_large_file_skipped)};
+        TEST(test_large_file_skipped), TEST(test_damaged_uidlist)};
     return test_main("protocols/mailstore/maildir", tests, G_N_ELEMENTS(tests));
 }

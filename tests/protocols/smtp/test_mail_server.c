@@ -7,12 +7,18 @@
  * minutes, a give-up time bounces, strangers are refused relaying, and
  * the counters' invariant holds after each test.
  */
+#define _DEFAULT_SOURCE
+#define _POSIX_C_SOURCE 200809L
+
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "models/net.h"
 #include "models/sim_host.h"
 #include "models/tcp.h"
+#include "protocols/mailstore/mail_store.h"
 #include "protocols/smtp/mail_agent.h"
 #include "protocols/smtp/mail_server.h"
 #include "sim/sim.h"
@@ -80,7 +86,9 @@ static const char *const ham_domains[] = {"hamburger.edu", NULL};
 static const char *const ham_boxes[] = {"bob", "carol", NULL};
 static const mail_route ham_routes[] = {{"crepes.fr", "crepes", 0}, {0}};
 
-static void mw_init(mw *w, int64_t down_until, int64_t give_up, bool ham_listens)
+/* The world; hamburger's server delivers into `hstore` (borrowed) or,
+ * when NULL, a store of its own. */
+static void mw_init_store(mw *w, int64_t down_until, int64_t give_up, bool ham_listens, mail_store *hstore)
 {
     memset(w, 0, sizeof *w);
     w->recs = g_ptr_array_new_with_free_func(rec_free);
@@ -101,10 +109,29 @@ static void mw_init(mw *w, int64_t down_until, int64_t give_up, bool ham_listens
     w->cs = mail_server_new(sim_host_env(w->crepes), &cc, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(w->cs);
     if (ham_listens) {
-        mail_server_config hc = {.domains = ham_domains, .mailboxes = ham_boxes, .routes = ham_routes};
+        mail_server_config hc = {.domains = ham_domains, .mailboxes = ham_boxes, .routes = ham_routes,
+                                 .store = hstore};
         w->hs = mail_server_new(sim_host_env(w->hamburger), &hc, &err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(w->hs);
     }
+}
+
+static void mw_init(mw *w, int64_t down_until, int64_t give_up, bool ham_listens)
+{
+    mw_init_store(w, down_until, give_up, ham_listens, NULL);
+}
+
+/* The number of messages in a user's INBOX in a server's store (-1: no such user). */
+static int box_count(const mail_server *ms, const char *user)
+{
+    mail_folder *f = mail_store_folder(mail_server_store(ms), user, MAIL_STORE_INBOX, NULL);
+    return f ? (int)mail_folder_count(f) : -1;
+}
+
+static const mail_store_msg *box_get(const mail_server *ms, const char *user, guint i)
+{
+    mail_folder *f = mail_store_folder(mail_server_store(ms), user, MAIL_STORE_INBOX, NULL);
+    return f ? mail_folder_msg(f, i) : NULL;
 }
 
 static void check_invariant(const mail_server *ms)
@@ -173,6 +200,17 @@ static int64_t rec_time(const mw *w, const char *host, const char *prefix, int *
     return t;
 }
 
+/* The first record row on `host` starting with `prefix`, or "". */
+static const char *rec_row(const mw *w, const char *host, const char *prefix)
+{
+    for (guint i = 0; i < w->recs->len; i++) {
+        const rec *r = g_ptr_array_index(w->recs, i);
+        if (strcmp(r->host, host) == 0 && g_str_has_prefix(r->row, prefix))
+            return r->row;
+    }
+    return "";
+}
+
 static void test_alice_to_bob(void)
 {
     mw w;
@@ -184,10 +222,12 @@ static void test_alice_to_bob(void)
     CU_ASSERT_EQUAL(r->result, SMTP_RESULT_DELIVERED);
     CU_ASSERT_EQUAL(r->code, 250);
     CU_ASSERT_TRUE(r->end_ns > r->start_ns);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
-    const mail_stored *st = mail_server_mailbox_get(w.hs, "bob", 0);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
+    const mail_store_msg *st = box_get(w.hs, "bob", 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-    CU_ASSERT_STRING_EQUAL(st->from, "alice@crepes.fr");
+    CU_ASSERT_EQUAL(st->uid, 1);
+    CU_ASSERT_EQUAL(st->flags, MAIL_FLAG_RECENT);
+    CU_ASSERT_PTR_NOT_NULL(strstr(rec_row(&w, "hamburger", "local,"), ",alice@crepes.fr,bob@hamburger.edu,"));
     CU_ASSERT_EQUAL(g_bytes_get_size(st->data), strlen(msg_text));
     CU_ASSERT_EQUAL(memcmp(g_bytes_get_data(st->data, NULL), msg_text, strlen(msg_text)), 0);
     /* The steps in time order: received, queued, attempt, delivered at
@@ -197,18 +237,19 @@ static void test_alice_to_bob(void)
             t_local = rec_time(&w, "hamburger", "local,", NULL);
     CU_ASSERT_TRUE(t_recv > 0 && t_recv <= t_q && t_q <= t_att && t_att < t_local && t_local < t_del);
     CU_ASSERT_TRUE(t_del < SIM_S(2));
-    CU_ASSERT_EQUAL(st->arrival_ns, t_local);
+    CU_ASSERT_EQUAL(st->internal_ns, t_local);
     const mail_server_counters *c = mail_server_counters_get(w.cs);
     CU_ASSERT_EQUAL(c->accepted, 1);
     CU_ASSERT_EQUAL(c->relayed, 1);
     CU_ASSERT_EQUAL(c->queued, 0);
     CU_ASSERT_EQUAL(c->deferred, 0);
     CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->delivered_local, 1);
-    /* Mailbox access: delete, then empty; unknown mailbox. */
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "dave"), -1);
-    CU_ASSERT_FALSE(mail_server_mailbox_delete(w.hs, "bob", 1));
-    CU_ASSERT_TRUE(mail_server_mailbox_delete(w.hs, "bob", 0));
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 0);
+    /* Mailbox access through the store: delete, then empty; unknown mailbox. */
+    CU_ASSERT_EQUAL(box_count(w.hs, "dave"), -1);
+    mail_folder *inbox = mail_store_folder(mail_server_store(w.hs), "bob", MAIL_STORE_INBOX, NULL);
+    CU_ASSERT_FALSE(mail_folder_remove(inbox, 1, NULL));
+    CU_ASSERT_TRUE(mail_folder_remove(inbox, 0, NULL));
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 0);
     mw_clear(&w);
 }
 
@@ -221,10 +262,10 @@ static void test_unknown_mailbox_bounces(void)
     submit(&w, w.alice, "crepes", "alice@crepes.fr", "nobody@hamburger.edu");
     sim_run_until(w.sim, SIM_S(60));
     CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->result, SMTP_RESULT_DELIVERED); /* accepted by crepes */
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
-    const mail_stored *st = mail_server_mailbox_get(w.cs, "alice", 0);
+    CU_ASSERT_EQUAL(box_count(w.cs, "alice"), 1);
+    const mail_store_msg *st = box_get(w.cs, "alice", 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
-    CU_ASSERT_STRING_EQUAL(st->from, "");
+    CU_ASSERT_TRUE(g_str_has_prefix(rec_row(&w, "crepes", "local,"), "local,2,,alice@crepes.fr,"));
     char *text = g_strndup(g_bytes_get_data(st->data, NULL), g_bytes_get_size(st->data));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "From: MAILER-DAEMON@crepes.fr\r\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(text, "<nobody@hamburger.edu>"));
@@ -259,7 +300,7 @@ static void test_outage_retried(void)
     CU_ASSERT_EQUAL(deferred, 4);
     int64_t t_del = rec_time(&w, "crepes", "delivered,", NULL);
     CU_ASSERT_TRUE(t_del >= t_q + MIN_NS(120) && t_del < t_q + MIN_NS(120) + SIM_S(2));
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
     const mail_server_counters *c = mail_server_counters_get(w.cs);
     CU_ASSERT_EQUAL(c->deferred, 4);
     CU_ASSERT_EQUAL(c->relayed, 1);
@@ -284,8 +325,8 @@ static void test_outage_gives_up(void)
     CU_ASSERT_EQUAL(attempts, 3);
     int64_t t_q = rec_time(&w, "crepes", "queued,", NULL), t_b = rec_time(&w, "crepes", "bounced,", NULL);
     CU_ASSERT_TRUE(t_b >= t_q + MIN_NS(60) && t_b <= t_q + MIN_NS(66));
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 0);
+    CU_ASSERT_EQUAL(box_count(w.cs, "alice"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 0);
     const mail_server_counters *c = mail_server_counters_get(w.cs);
     CU_ASSERT_EQUAL(c->bounced, 1);
     CU_ASSERT_EQUAL(c->deferred, 3);
@@ -311,7 +352,7 @@ static void test_open_relay_refused(void)
     CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->code, 550);
     CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 0);
     CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->accepted, 0);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 0);
+    CU_ASSERT_EQUAL(box_count(w.cs, "alice"), 0);
     mw_clear(&w);
 }
 
@@ -323,7 +364,7 @@ static void test_stranger_to_local(void)
     submit(&w, w.stranger, "hamburger", "friend@else.org", "bob@hamburger.edu");
     sim_run_until(w.sim, SIM_S(60));
     CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->result, SMTP_RESULT_DELIVERED);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
     mw_clear(&w);
 }
 
@@ -347,15 +388,18 @@ static void test_recipients_grouped(void)
     int attempts = 0;
     rec_time(&w, "crepes", "attempt,", &attempts);
     CU_ASSERT_EQUAL(attempts, 1);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "carol"), 1);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.cs, "alice"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "carol"), 1);
+    CU_ASSERT_EQUAL(box_count(w.cs, "alice"), 1);
     const mail_server_counters *c = mail_server_counters_get(w.cs);
     CU_ASSERT_EQUAL(c->accepted, 3);
     CU_ASSERT_EQUAL(c->relayed, 2);
     CU_ASSERT_EQUAL(c->delivered_local, 1);
     CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 2);
-    CU_ASSERT_EQUAL(mail_server_mailbox_get(w.hs, "carol", 0)->id, mail_server_mailbox_get(w.hs, "bob", 0)->id);
+    CU_ASSERT_TRUE(g_bytes_equal(box_get(w.hs, "carol", 0)->data, box_get(w.hs, "bob", 0)->data));
+    int locals = 0;
+    rec_time(&w, "hamburger", "local,1,", &locals); /* one message (id 1 there), two copies */
+    CU_ASSERT_EQUAL(locals, 2);
     mw_clear(&w);
 }
 
@@ -464,7 +508,7 @@ static void test_mx_order_and_fallback(void)
     g_ptr_array_free(servers, TRUE);
     CU_ASSERT_EQUAL(sr.mx_lookups, 1);
     CU_ASSERT_EQUAL(sr.a_lookups, 2);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
     CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->deferred, 0);
     host_set_resolver(sim_host_env(w.crepes), NULL);
     mw_clear(&w);
@@ -488,7 +532,7 @@ static void test_route_port(void)
     submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
     sim_run_until(w.sim, SIM_S(60));
     CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->relayed, 1);
-    CU_ASSERT_EQUAL(mail_server_mailbox_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
     mw_clear(&w);
 }
 
@@ -524,6 +568,103 @@ static void test_connection_cap(void)
     mw_clear(&w);
 }
 
+/* A stranger submits one message with two recipients to hamburger. */
+static void submit_two(mw *w, const char *r1, const char *r2)
+{
+    mail_agent_free(w->agent);
+    w->agent = mail_agent_new(sim_host_env(w->stranger), "hamburger", 25, "else.org", agent_done, w);
+    smtp_envelope *e = smtp_envelope_new("friend@else.org");
+    smtp_envelope_add_rcpt(e, r1);
+    smtp_envelope_add_rcpt(e, r2);
+    smtp_envelope_set_data(e, msg_text, strlen(msg_text));
+    mail_agent_add(w->agent, e);
+    smtp_envelope_free(e);
+    CU_ASSERT_TRUE(mail_agent_start(w->agent, NULL));
+}
+
+/* hamburger's server on a Maildir store: the configured mailboxes become
+ * user directories, a user another process adds is accepted, a message
+ * lands in new/; when a mailbox cannot be written the message is
+ * answered 451 as a whole and the copy stored for the other recipient is
+ * removed again, so the retry makes no duplicate. */
+static void test_maildir_store(void)
+{
+    char *root = g_dir_make_tmp("appsim-mailsrv-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(root);
+    mail_store *store = mail_store_open_maildir(root, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(store);
+    mw w;
+    mw_init_store(&w, 0, 0, true, store);
+    CU_ASSERT_PTR_EQUAL(mail_server_store(w.hs), store);
+    CU_ASSERT_TRUE(mail_store_has_user(store, "bob") && mail_store_has_user(store, "carol"));
+    /* Another process adds dave. */
+    mail_store *other = mail_store_open_maildir(root, NULL);
+    CU_ASSERT_TRUE(mail_store_add_user(other, "dave", NULL, NULL));
+    mail_store_free(other);
+    submit(&w, w.stranger, "hamburger", "friend@else.org", "dave@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(60));
+    CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->result, SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(box_count(w.hs, "dave"), 1);
+    char *dave_new = g_build_filename(root, "dave", "new", NULL);
+    GDir *d = g_dir_open(dave_new, 0, NULL);
+    const char *name = d ? g_dir_read_name(d) : NULL;
+    CU_ASSERT_PTR_NOT_NULL(name);
+    if (name) {
+        char *p = g_build_filename(dave_new, name, NULL), *text = NULL;
+        gsize len = 0;
+        CU_ASSERT_TRUE(g_file_get_contents(p, &text, &len, NULL));
+        CU_ASSERT_TRUE(len == strlen(msg_text) && memcmp(text, msg_text, len) == 0);
+        g_free(text);
+        g_free(p);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(dave_new);
+    /* bob's new/ becomes a symbolic link: the store refuses to write there. */
+    char *bob_new = g_build_filename(root, "bob", "new", NULL);
+    CU_ASSERT_EQUAL(g_rmdir(bob_new), 0);
+    CU_ASSERT_EQUAL(symlink(root, bob_new), 0);
+    submit_two(&w, "carol@hamburger.edu", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(120));
+    const mail_agent_result *r = mail_agent_result_get(w.agent, 0);
+    CU_ASSERT_EQUAL(r->result, SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(r->code, 451);
+    CU_ASSERT_EQUAL(box_count(w.hs, "carol"), 0);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 0);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->accepted, 1);
+    int received = 0;
+    rec_time(&w, "hamburger", "received,", &received);
+    CU_ASSERT_EQUAL(received, 1);
+    /* Repaired, the retry is delivered once to each. */
+    CU_ASSERT_EQUAL(unlink(bob_new), 0);
+    CU_ASSERT_EQUAL(g_mkdir(bob_new, 0700), 0);
+    submit_two(&w, "carol@hamburger.edu", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(180));
+    CU_ASSERT_EQUAL(mail_agent_result_get(w.agent, 0)->result, SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(box_count(w.hs, "carol"), 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.hs)->delivered_local, 3);
+    g_free(bob_new);
+    mw_clear(&w);
+    mail_store_free(store);
+    test_remove_tree(root);
+    g_free(root);
+}
+
+/* A mailbox name the store refuses is a configuration error. */
+static void test_bad_mailbox_name(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, false);
+    static const char *const boxes[] = {"ok", "../etc", NULL};
+    mail_server_config c = {.domains = ham_domains, .mailboxes = boxes};
+    GError *err = NULL;
+    CU_ASSERT_PTR_NULL(mail_server_new(sim_host_env(w.hamburger), &c, &err));
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err->message, "../etc"));
+    g_clear_error(&err);
+    mw_clear(&w);
+}
+
 static void test_config_errors(void)
 {
     GError *err = NULL;
@@ -538,7 +679,9 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_alice_to_bob),       TEST(test_unknown_mailbox_bounces), TEST(test_outage_retried),
         TEST(test_outage_gives_up),    TEST(test_open_relay_refused),      TEST(test_stranger_to_local),
-        TEST(test_mx_order_and_fallback), TEST(test_config_errors), TEST(test_recipients_grouped), TEST(test_route_port), TEST(test_connection_cap), TEST(test_deterministic),
+        TEST(test_mx_order_and_fallback), TEST(test_config_errors), TEST(test_recipients_grouped),
+        TEST(test_route_port), TEST(test_connection_cap), TEST(test_deterministic),
+        TEST(test_maildir_store), TEST(test_bad_mailbox_name),
     };
     return test_main("mail_server", tests, (int)G_N_ELEMENTS(tests));
 }
