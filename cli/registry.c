@@ -3,6 +3,7 @@
 
 #include "protocols/dns/app/dns_apps.h"
 #include "protocols/http/app/http_apps.h"
+#include "protocols/smtp/app/smtp_apps.h"
 
 static const app_type *const types[] = {
     &http_server_app,
@@ -11,6 +12,8 @@ static const app_type *const types[] = {
     &dns_server_app,
     &dns_resolver_app,
     &dns_workload_app,
+    &mail_server_app,
+    &mail_agent_app,
 };
 
 static const app_registry registry = {types, G_N_ELEMENTS(types)};

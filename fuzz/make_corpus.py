@@ -13,6 +13,12 @@ Seeds come from what the tests already hold, plus a few written here:
     tests/protocols/smtp/test_server_core.c, with the setup byte
     fuzz/smtp_server.c describes in front (tight limits for the
     transcripts that set .max_size or .max_rcpt);
+  - imap_server: every client input of
+    tests/protocols/imap/test_server_core.c, with the setup byte
+    fuzz/imap_server.c describes in front (tight limits for the
+    transcripts that set .cfg = SMALL), and a few sessions below;
+  - imap_client: every server script of
+    tests/protocols/imap/test_client_core.c, behind its setup byte;
   - smtp_client: every server script of
     tests/protocols/smtp/test_client_core.c, behind its setup byte;
   - pop3_server: every client input of
@@ -238,6 +244,92 @@ def smtp_seeds():
         tight = re.search(r"\.max_(size|rcpt)\s*=", entry) is not None
         c.add(name.decode("utf-8", "replace"), (b"1" if tight else b"0") + data)
     return c.count + smtp_client_seeds()
+
+
+IMAP_SESSIONS = [
+    ("login select fetch all", "a LOGIN alice wonderland\r\nb SELECT INBOX\r\n"
+     "c FETCH 1:* (FLAGS UID RFC822.SIZE INTERNALDATE ENVELOPE BODYSTRUCTURE BODY)\r\n"),
+    ("nested sections", "a LOGIN alice wonderland\r\nb SELECT INBOX\r\n"
+     "c FETCH 3 (BODY[1] BODY[1.HEADER] BODY[1.TEXT] BODY[1.1] BODY[1.MIME] BODY[1.1.MIME] BODY[]<3.7>)\r\n"),
+    ("store search expunge", "a LOGIN alice wonderland\r\nb SELECT INBOX\r\n"
+     "c STORE 1:* +FLAGS (\\Deleted)\r\nd SEARCH OR DELETED (NOT SEEN) FROM bob\r\ne EXPUNGE\r\n"),
+    ("append copy move", "a LOGIN alice wonderland\r\nb APPEND Archive (\\Seen) {9+}\r\nSubject: \r\n"
+     "c SELECT INBOX\r\nd UID COPY 1:* Archive\r\ne MOVE 2 Archive\r\nf STATUS Archive (MESSAGES UIDNEXT)\r\n"),
+]
+
+
+def imap_seeds():
+    """The client inputs of the IMAP server core's transcripts (their
+    .input = literals), behind the setup byte: '0' (the default limits,
+    pieces of 5 bytes) or '1' (a 64-byte line, 100-byte literals, 3 BAD
+    answers) for the transcripts with .cfg = SMALL; and IMAP_SESSIONS."""
+    c = Corpus("imap_server")
+    path = os.path.join(ROOT, "tests", "protocols", "imap", "test_server_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for m in re.finditer(r"\{\s*\.name\s*=", text):
+        end = skip_to_brace_end(text, m.start())
+        entry = text[m.start():end]
+        at = entry.find(".input =")
+        if at < 0:
+            continue
+        name, _ = read_literal(entry, entry.index('"'))
+        try:
+            data, _ = read_concatenation(entry, at + len(".input ="), macros)
+        except KeyError:  # an input built at run time
+            continue
+        small = re.search(r"\.cfg\s*=\s*SMALL", entry) is not None
+        c.add(name.decode("utf-8", "replace"), (b"1" if small else b"0") + data)
+    for name, data in IMAP_SESSIONS:
+        c.add(name, b"0" + data.encode())
+    return c.count + imap_client_seeds()
+
+
+def imap_client_seeds():
+    """The server bytes of tests/protocols/imap/test_client_core.c's
+    scripts (their .server = literals), behind the setup byte: '0' (the
+    default literal limit, pieces of 5 bytes) or '1' (64-byte literals)
+    for the scripts that set .max_literal."""
+    c = Corpus("imap_client")
+    path = os.path.join(ROOT, "tests", "protocols", "imap", "test_client_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for m in re.finditer(r"\{\s*\.name\s*=", text):
+        end = skip_to_brace_end(text, m.start())
+        entry = text[m.start():end]
+        at = entry.find(".server =")
+        if at < 0:
+            continue
+        name, _ = read_literal(entry, entry.index('"'))
+        data, _ = read_concatenation(entry, at + len(".server ="), macros)
+        tight = re.search(r"\.max_literal\s*=", entry) is not None
+        c.add(name.decode("utf-8", "replace"), (b"1" if tight else b"0") + data)
+
+
+def smtp_dialogue_seeds():
+    """Both directions of the SMTP cores' test transcripts for the
+    transcripts' dialogue parser: the clients' inputs of
+    test_server_core.c behind the setup byte '1' (the client's direction,
+    pieces of 5 bytes) and the servers' replies of test_client_core.c
+    behind '0' (the server's direction)."""
+    c = Corpus("smtp_dialogue")
+    for name, key, setup in (("test_server_core.c", ".input =", b"1"), ("test_client_core.c", ".replies =", b"0")):
+        path = os.path.join(ROOT, "tests", "protocols", "smtp", name)
+        text = open(path, encoding="utf-8").read()
+        macros = string_macros(text)
+        for m in re.finditer(r"\{\s*\.name\s*=", text):
+            end = skip_to_brace_end(text, m.start())
+            entry = text[m.start():end]
+            at = entry.find(key)
+            if at < 0:
+                continue
+            title, _ = read_literal(entry, entry.index('"'))
+            try:
+                data, _ = read_concatenation(entry, at + len(key), macros)
+            except KeyError:  # an input built at run time
+                continue
+            c.add(setup.decode() + "-" + title.decode("utf-8", "replace"), setup + data)
+    return c.count
 
 
 def smtp_client_seeds():
@@ -538,6 +630,8 @@ def main():
         "dns_msg": dns_seeds(),
         "smtp_server+smtp_client": smtp_seeds(),
         "pop3_server+pop3_client": pop3_seeds(),
+        "imap_server+imap_client": imap_seeds(),
+        "smtp_dialogue": smtp_dialogue_seeds(),
         "dns_zone": zone_seeds(),
         "mime_msg": mime_seeds(),
         "http_url": simple_seeds("http_url", URLS),

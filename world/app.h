@@ -114,6 +114,14 @@ int app_reader_enter_list(app_reader *r, const char *key, const char *expected);
  * leave); otherwise true (fails with `expected` when it is not an object)
  * and leave with app_reader_leave. */
 bool app_reader_enter_object(app_reader *r, const char *key, const char *expected);
+/* The name of the i-th key of the current object, in the file's order, or
+ * NULL past the last (or when the current value is not an object). O(i):
+ * visiting every key in order costs O(n^2) for n keys. */
+const char *app_reader_key_at(const app_reader *r, int i);
+/* Enters the value at `key` of the current object, whatever it is (NULL
+ * when absent: app_reader_string then gives NULL). Leave with
+ * app_reader_leave. */
+void app_reader_enter_key(app_reader *r, const char *key);
 /* Enters element i of the current list. Leave with app_reader_leave. */
 void app_reader_enter_item(app_reader *r, int i);
 void app_reader_leave(app_reader *r);
@@ -157,6 +165,15 @@ void app_world_first_exchange_done(app_world *w);
 const app_spec *app_world_app(const app_world *w, guint i);
 /* The first application of type `type` on node `host` (NULL host: any). */
 const app_spec *app_world_find(const app_world *w, const char *type, const char *host);
+/* Services an application offers the others of its node (a mail
+ * server's mailboxes to the POP3, IMAP and web-mail servers beside it),
+ * by name; `service` stays the offering application's, valid until the
+ * instances are freed. Offered from `start`, a service is found by the
+ * applications that start after it ("apps" order) and by everyone once
+ * the run goes; false when the node already offers that name. O(1). */
+bool app_world_offer(app_world *w, const char *node, const char *name, void *service);
+/* The service, or NULL when none is offered (yet). */
+void *app_world_service(const app_world *w, const char *node, const char *name);
 /* A node's IPv4 address literal ("10.0.0.7": 10.0.0.0 | (its index + 1),
  * the address pcap files show and a datagram's `from` carries) into
  * `out`; false (out "") for an unknown node. O(1) on average. */

@@ -134,6 +134,21 @@ bool app_reader_enter_object(app_reader *r, const char *key, const char *expecte
     return true;
 }
 
+const char *app_reader_key_at(const app_reader *r, int i)
+{
+    if (r->c->failed || !cJSON_IsObject(r->cur) || i < 0)
+        return NULL;
+    const cJSON *v = r->cur->child;
+    for (int k = 0; v && k < i; k++)
+        v = v->next;
+    return v ? v->string : NULL;
+}
+
+void app_reader_enter_key(app_reader *r, const char *key)
+{
+    push(r, scn_get(r->cur, key), scn_push_key(r->c, key));
+}
+
 void app_reader_enter_item(app_reader *r, int i)
 {
     const cJSON *item;

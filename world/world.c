@@ -149,6 +149,29 @@ const app_spec *app_world_find(const app_world *w, const char *type, const char 
     return NULL;
 }
 
+bool app_world_offer(app_world *w, const char *node, const char *name, void *service)
+{
+    if (!w->services)
+        w->services = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    char *key = g_strconcat(node, "\n", name, NULL);
+    if (g_hash_table_contains(w->services, key)) {
+        g_free(key);
+        return false;
+    }
+    g_hash_table_insert(w->services, key, service);
+    return true;
+}
+
+void *app_world_service(const app_world *w, const char *node, const char *name)
+{
+    if (!w->services)
+        return NULL;
+    char *key = g_strconcat(node, "\n", name, NULL);
+    void *service = g_hash_table_lookup(w->services, key);
+    g_free(key);
+    return service;
+}
+
 double app_path_datagram_s(const app_path *p, uint64_t bytes)
 {
     int64_t ns = 0;
@@ -515,6 +538,8 @@ static void world_free(app_world *w)
         g_array_free(w->records, TRUE);
     if (w->names)
         g_hash_table_destroy(w->names);
+    if (w->services)
+        g_hash_table_destroy(w->services);
 }
 
 /* ---- collecting ------------------------------------------------------------------------ */

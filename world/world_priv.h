@@ -40,6 +40,7 @@ struct app_world {
     GArray *records;      /* of world_record: the hosts' application records, in order */
     GHashTable *names;    /* lower-case name -> node name (app_type.names); lookup only */
     uint64_t records_dropped; /* records beyond WORLD_MAX_RECORDS */
+    GHashTable *services; /* "node\nname" -> pointer (app_world_offer); lookup only */
 };
 
 /* One application record (host_record) of a simulated host. */

@@ -680,6 +680,32 @@ static smtp_decision on_message(void *ud, const smtp_envelope *env)
     return (smtp_decision){250, NULL};
 }
 
+/* The Message-ID field of a message's header section (up to the first
+ * empty line), "<...>" with its brackets, into out ("" when it has none or
+ * it does not fit). O(header bytes). */
+static void header_message_id(const uint8_t *d, size_t len, char *out, size_t size)
+{
+    out[0] = '\0';
+    size_t i = 0;
+    while (i < len) {
+        size_t e = i;
+        while (e < len && d[e] != '\n')
+            e++;
+        size_t n = e > i && d[e - 1] == '\r' ? e - 1 - i : e - i;
+        if (n == 0)
+            return; /* the end of the header section */
+        if (n > 11 && !g_ascii_strncasecmp((const char *)d + i, "Message-ID:", 11)) {
+            size_t a = i + 11;
+            while (a < i + n && (d[a] == ' ' || d[a] == '\t'))
+                a++;
+            if (i + n - a < size && i + n - a > 0)
+                g_strlcpy(out, (const char *)d + a, i + n - a + 1);
+            return;
+        }
+        i = e + 1;
+    }
+}
+
 static void session_message(void *ud, smtp_server_conn *c, smtp_envelope *env)
 {
     (void)c;
@@ -690,8 +716,9 @@ static void session_message(void *ud, smtp_server_conn *c, smtp_envelope *env)
     mail_predelivery *p = g_queue_pop_head(&s->predelivered);
     bool aligned = p && p->uids->len == env->forward_paths->len;
     GBytes *data = p ? g_bytes_ref(p->data) : g_bytes_new(env->data->data, env->data->len);
-    char detail[96];
-    g_snprintf(detail, sizeof detail, "%u bytes from %s", env->data->len, s->peer);
+    char detail[256], mid[160];
+    header_message_id(env->data->data, env->data->len, mid, sizeof mid);
+    g_snprintf(detail, sizeof detail, "%u bytes from %s%s%s", env->data->len, s->peer, mid[0] ? " " : "", mid);
     record(ms, "received", id, env->reverse_path, env->forward_paths, ms->greeting, 250, detail);
     route_message(ms, id, env->reverse_path, env->forward_paths, data, aligned ? p->uids : NULL);
     g_bytes_unref(data);

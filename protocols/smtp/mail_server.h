@@ -63,7 +63,8 @@
  *
  * Records: host_record(env, "mail", row), row columns
  * `event,msg_id,from,recipients,server,code,detail` (recipients joined
- * with ' '; code 0 when none): events received, local (stored in a
+ * with ' '; code 0 when none): events received (detail: the size, the
+ * client and the message's Message-ID when it has one), local (stored in a
  * mailbox), queued, attempt, delivered, deferred, bounced, dsn (a bounce
  * generated, msg_id the new message's).
  *

@@ -54,10 +54,18 @@ static const stream_handler server_handler = {.data = server_data, .peer_closed 
 
 static void server_accept(void *ud, stream_t *s) { stream_set_handler(s, &server_handler, ud); }
 
+/* What the services of the world gave (app_world_offer/app_world_service):
+ * the server offers itself on its node, the client looks it up there and
+ * on its own node. */
+static void *offered, *found_at_server, *found_at_client;
+static bool offered_twice;
+
 static void *server_start(app_world *w, const app_spec *a, GError **err)
 {
     echo_server *e = g_new0(echo_server, 1);
     e->env = app_world_host(w, a->host);
+    offered = app_world_offer(w, a->host, "echo", e) ? e : NULL;
+    offered_twice = app_world_offer(w, a->host, "echo", e);
     e->l = host_listen(e->env, (uint16_t)((const echo_server_cfg *)a->cfg)->port, server_accept, e, err);
     if (!e->l) {
         g_free(e);
@@ -204,6 +212,8 @@ static void *client_start(app_world *w, const app_spec *a, GError **err)
     c->w = w;
     c->cfg = a->cfg;
     c->env = app_world_host(w, a->host);
+    found_at_server = app_world_service(w, c->cfg->server, "echo");
+    found_at_client = app_world_service(w, a->host, "echo");
     c->rtts = g_array_new(FALSE, FALSE, sizeof(double));
     c->s = host_connect(c->env, c->cfg->server, (uint16_t)c->cfg->port, &client_handler, c, err);
     if (!c->s) {
@@ -370,6 +380,11 @@ static void test_run_matches_its_formula(void)
     run_result **res = plan_run(sc, &po, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     const run_result *r = res[0];
+    /* the server's service, found on its node only, offered once */
+    CU_ASSERT_PTR_NOT_NULL(offered);
+    CU_ASSERT_PTR_EQUAL(found_at_server, offered);
+    CU_ASSERT_PTR_NULL(found_at_client);
+    CU_ASSERT_FALSE(offered_twice);
     double expect = 2 * (0.010 + 0.005 + 540 * 8 / 10e6 + 540 * 8 / 1e6);
     printf("\n    echo round trip %.9f s, formula %.9f s, 2 x (d + L/R) = %.9f s",
            run_result_metric(r, "echo.rtt_mean_s"), r->formula_s, expect);
