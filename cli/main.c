@@ -5,9 +5,11 @@
  *   appsim demo [--seed N] [--packets N]   the queueing validation table
  *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
  *   appsim dns serve|query ...             DNS on real sockets (dns_cmd.c)
+ *   appsim smtp serve ...                  a mail server on real sockets (smtp_cmd.c)
+ *   appsim mail send ...                   submit a MIME message over SMTP (mail_cmd.c)
  *   appsim pop3 serve ...                  POP3 on real sockets (access_cmd.c)
  *   appsim imap serve ...                  IMAP on real sockets (access_cmd.c)
- *   appsim mail read URL ...               a mail reader (mail_read.c)
+ *   appsim mail read URL ...               a mail reader (mail_read.c, through mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
  *
@@ -22,8 +24,9 @@
 #include "access_cmd.h"
 #include "dns_cmd.h"
 #include "http_cmd.h"
-#include "mail_read.h"
+#include "mail_cmd.h"
 #include "run_cmd.h"
+#include "smtp_cmd.h"
 
 #ifndef APPSIM_VERSION
 #define APPSIM_VERSION "0.0.0"
@@ -42,22 +45,13 @@ static void usage(FILE *out)
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "  dns       DNS on real sockets: dns serve (a name server or resolver), dns query\n"
+                 "  smtp      SMTP on real sockets: smtp serve (a mail server delivering into Maildir)\n"
+                 "  mail      mail send (build a MIME message, submit it over SMTP), mail read (pop3://, imap://)\n"
                  "  pop3      POP3 on real sockets: pop3 serve (a server over a Maildir tree)\n"
                  "  imap      IMAP on real sockets: imap serve (a server over a Maildir tree)\n"
-                 "  mail      mail on real sockets: mail read (a reader: pop3:// or imap://)\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
-}
-
-/* appsim mail read ... */
-static int cmd_mail(int argc, char **argv)
-{
-    if (argc >= 2 && !strcmp(argv[1], "read"))
-        return cmd_mail_read(argc - 1, argv + 1);
-    fprintf(argc < 2 ? stderr : stdout, "usage: appsim mail read pop3://USER@HOST[:PORT] [OPTIONS]\n"
-                                        "appsim mail read --help lists the options.\n");
-    return argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) ? EXIT_OK : EXIT_USAGE;
 }
 
 static int cmd_demo(int argc, char **argv)
@@ -107,6 +101,8 @@ int main(int argc, char **argv)
         return cmd_http(argc - 1, argv + 1);
     if (!strcmp(cmd, "dns"))
         return cmd_dns(argc - 1, argv + 1);
+    if (!strcmp(cmd, "smtp"))
+        return cmd_smtp(argc - 1, argv + 1);
     if (!strcmp(cmd, "pop3"))
         return cmd_pop3(argc - 1, argv + 1);
     if (!strcmp(cmd, "imap"))

@@ -34,8 +34,8 @@ Seeds come from what the tests already hold, plus a few written here:
     static message literals and the arguments of parse_ok), two messages
     built here by Python's email package (as tests/protocols/mime/
     test_python.c has it build them), and a few codec inputs below;
-  - http_url, html_links, http_date, cache_control, units: the examples
-    below, taken from the tests, the docs and the RFCs;
+  - http_url, html_links, http_date, cache_control, units, mail_compose:
+    the examples below, taken from the tests, the docs and the RFCs;
   - mail_uidlist: the uidlists below, as the Maildir store writes them
     and as tests/protocols/mailstore/test_maildir.c damages them.
 
@@ -605,6 +605,16 @@ def mime_seeds():
     return c.count
 
 
+# mail_compose: sender, recipient, subject, body (fuzz/mail_compose.c).
+MAIL_INPUTS = [
+    "Alice <alice@crepes.fr>\nbob@hamburger.edu\nKetchup?\nDo you like ketchup?\nHow about pickles?\n",
+    "\"Bob, Jr.\" <bob@hamburger.edu>\n<carol@hamburger.edu>\nGr\u00fc\u00dfe\n.a dot line\r\nend",
+    "J\u00fcrgen <j@example.de>\npostmaster@[127.0.0.1]\n\n" + "x" * 1200,
+    "bob@hamburger.edu\r\nRCPT TO:<x@y>\nbob\nsubject\nbody",
+    "Bob <bob@example.com\n@example.com\nbob@a@b\n<bob@example.com> trailing",
+]
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -629,6 +639,7 @@ def main():
         "http_date": simple_seeds("http_date", DATES),
         "cache_control": simple_seeds("cache_control", HEADS),
         "units": simple_seeds("units", QUANTITIES),
+        "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
     }
     for target, n in counts.items():

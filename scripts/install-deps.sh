@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
           libcunit1-dev gnuplot-nox curl python3 python3-dnspython tshark
-          dnsutils nsd)
+          dnsutils nsd python3-aiosmtpd)
 # Dovecot's POP3 and IMAP servers: the peers of appsim mail read's
 # interoperability tests (they start their own Dovecot on loopback).
 packages+=(dovecot-imapd dovecot-pop3d)
