@@ -18,7 +18,9 @@
  * SMTP); webmail.mailbox_messages and webmail.mailbox_bytes (the served
  * mailbox at the end of the run, `user`'s, or the first account's when
  * it serves any); webmail.bytes_per_mailbox_byte (page bytes over mailbox
- * bytes). requests.csv-like rows go to webmail.csv: one per request.
+ * bytes); webmail.session_s (from the first request's arrival to the
+ * last answer, seconds). webmail.csv has one row per request: the page
+ * (inbox, message, part, other), its status and its body's bytes.
  */
 #include <math.h>
 #include <string.h>
@@ -82,6 +84,7 @@ typedef struct {
     char *domain;
     GPtrArray *agents;     /* of mail_agent*: one per message sent, freed with the application */
     uint64_t requests, status[6], inbox, message, part, page_bytes, auth_failures, sent;
+    int64_t first_ns, last_ns; /* the first request's arrival, the last answer's hand-over; -1: none */
 } webmail_inst;
 
 static void agent_done(void *ud, mail_agent *a)
@@ -128,6 +131,9 @@ static mail_store *find_store(webmail_inst *in)
 
 static void count(webmail_inst *in, const http_msg *req, const webmail_response *r)
 {
+    if (in->first_ns < 0)
+        in->first_ns = host_now(in->env);
+    in->last_ns = host_now(in->env);
     in->requests++;
     in->status[r->status / 100 % 6]++;
     if (r->status == 401)
@@ -202,6 +208,7 @@ static void *webmail_start(app_world *w, const app_spec *a, GError **err)
     in->a = a;
     in->s = s;
     in->env = app_world_host(w, a->host);
+    in->first_ns = in->last_ns = -1;
     in->smtp_port = (uint16_t)mss->port;
     in->domain = g_strdup(s->domain                            ? s->domain
                           : mss->domains && mss->domains->len ? (const char *)g_ptr_array_index(mss->domains, 0)
@@ -256,8 +263,12 @@ static void webmail_collect(const app_world *w, void *const *insts, const app_sp
 {
     (void)specs;
     webmail_inst sum = {0};
+    sum.first_ns = sum.last_ns = -1;
     for (size_t i = 0; i < n; i++) {
         const webmail_inst *in = insts[i];
+        if (in->first_ns >= 0 && (sum.first_ns < 0 || in->first_ns < sum.first_ns))
+            sum.first_ns = in->first_ns;
+        sum.last_ns = MAX(sum.last_ns, in->last_ns);
         sum.requests += in->requests;
         for (int k = 0; k < 6; k++)
             sum.status[k] += in->status[k];
@@ -280,6 +291,7 @@ static void webmail_collect(const app_world *w, void *const *insts, const app_sp
     app_metric_count(out, "webmail.page_bytes", sum.page_bytes);
     app_metric_count(out, "webmail.auth_failures", sum.auth_failures);
     app_metric_count(out, "webmail.sent", sum.sent);
+    app_metric(out, "webmail.session_s", sum.first_ns >= 0 ? (double)(sum.last_ns - sum.first_ns) / 1e9 : NAN);
     mail_folder *f = n ? served_folder(w, insts[0]) : NULL;
     uint64_t mb = f ? mail_folder_bytes(f) : 0;
     app_metric_count(out, "webmail.mailbox_messages", f ? mail_folder_count(f) : 0);
@@ -293,6 +305,7 @@ static const app_record_table webmail_records[] = {{"webmail", "webmail.csv", "p
                                                    {NULL, NULL, NULL}};
 
 static const app_headline webmail_headlines[] = {
+    {"webmail_session", "web-mail session: first request to last answer (s)", "webmail.session_s", true},
     {"webmail_page_bytes", "bytes of web-mail pages", "webmail.page_bytes", false},
     {"webmail_bytes_ratio", "page bytes per byte of mailbox", "webmail.bytes_per_mailbox_byte", false},
     {NULL, NULL, NULL, false}};

@@ -20,6 +20,16 @@
  * - Wrong credentials: every page load fails with http_401 and the run
  *   fails as a whole.
  * - Determinism: the same scenario twice gives the same metrics.
+ * - scenarios/mail-webmail.json (N = 1, 5, 10, 20 messages of 10 KB,
+ *   preloaded by the mail-server): every one of the N + 1 page loads
+ *   succeeds; the front end served 1 inbox and N message pages, one 401;
+ *   the mailbox is N x 10,000 bytes; the page bytes exceed it by less
+ *   than 1,200 bytes a page (headers as HTML, the page's frame; the inbox
+ *   page's rows); every message page takes at least one RTT (50 ms) plus
+ *   the transmission of its bytes over the two 10 Mbit/s links, and at
+ *   most that plus 5 ms (headers and ACKs), the first load two RTTs more
+ *   (the connection, the 401); the session grows with N.
+ *   `appsim run` twice gives byte-identical files.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -273,11 +283,98 @@ static void test_deterministic(void)
     run_result_free(b);
 }
 
+/* ---- the shipped scenario ------------------------------------------------------------ */
+
+#define SCN APPSIM_SOURCE_DIR "/scenarios/mail-webmail.json"
+#define APPSIM APPSIM_BINARY_DIR "/appsim"
+
+static void test_scenario(void)
+{
+    GError *err = NULL;
+    scenario *sc = scenario_load(SCN, NULL, appsim_registry(), &err);
+    if (!sc)
+        printf("\n    %s\n", err->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    static const int ns[] = {1, 5, 10, 20};
+    double last_session = 0;
+    for (guint k = 0; k < G_N_ELEMENTS(ns); k++) {
+        scn_run *r = scenario_run(sc, k, &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+        run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
+        if (!res)
+            printf("\n    %s\n", err->message);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+        double n = ns[k];
+        CU_ASSERT_PTR_NULL(res->failed);
+        CU_ASSERT_EQUAL(metric(res, "loads_ok"), n + 1);
+        CU_ASSERT_EQUAL(metric(res, "failures"), 0);
+        CU_ASSERT_EQUAL(metric(res, "webmail.inbox_pages"), 1);
+        CU_ASSERT_EQUAL(metric(res, "webmail.message_pages"), n);
+        CU_ASSERT_EQUAL(metric(res, "webmail.auth_failures"), 1);
+        CU_ASSERT_EQUAL(metric(res, "webmail.mailbox_messages"), n);
+        double mb = metric(res, "webmail.mailbox_bytes"), pb = metric(res, "webmail.page_bytes");
+        CU_ASSERT_EQUAL(mb, n * 10000);
+        CU_ASSERT(pb > mb && pb < mb + 1200 * (n + 1));
+        /* a message page: one RTT, then its response across both links */
+        double per_page = pb / (n + 1);
+        double tx = 2 * (per_page + 300) * 8 / 10e6; /* a page and its head, over both 10 Mbit/s links */
+        double mean = metric(res, "page_load_time_mean_s");
+        CU_ASSERT(mean >= 0.05);
+        CU_ASSERT(mean <= 0.05 + tx + 0.005 + 0.11 / (n + 1)); /* the first load also connects and gets the 401: 2 RTT more */
+        double session = metric(res, "webmail.session_s");
+        CU_ASSERT(session > last_session);
+        CU_ASSERT(session >= n * 0.05);
+        last_session = session;
+        run_result_free(res);
+        scn_run_free(r);
+    }
+    scenario_free(sc);
+}
+
+static gchar *read_all(const char *path)
+{
+    gchar *t = NULL;
+    g_file_get_contents(path, &t, NULL, NULL);
+    return t;
+}
+
+static void test_scenario_deterministic(void)
+{
+    char *root = g_dir_make_tmp("appsim-webmail-XXXXXX", NULL);
+    char *d1 = g_build_filename(root, "one", NULL), *d2 = g_build_filename(root, "two", NULL);
+    const char *argv1[] = {APPSIM, "run", SCN, "-o", d1, "--quiet", NULL};
+    const char *argv2[] = {APPSIM, "run", SCN, "-o", d2, "--quiet", NULL};
+    char *o = NULL, *e = NULL;
+    CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &o, &e), 0);
+    g_free(o);
+    g_free(e);
+    CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &o, &e), 0);
+    g_free(o);
+    g_free(e);
+    static const char *const files[] = {"summary.json", "webmail.csv", "requests.csv", "transcript.txt",
+                                        "timeline.svg"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *p1 = g_build_filename(d1, files[i], NULL), *p2 = g_build_filename(d2, files[i], NULL);
+        gchar *a = read_all(p1), *b = read_all(p2);
+        CU_ASSERT_PTR_NOT_NULL(a);
+        CU_ASSERT(a && b && !strcmp(a, b));
+        g_free(a);
+        g_free(b);
+        g_free(p1);
+        g_free(p2);
+    }
+    test_remove_tree(root);
+    g_free(d1);
+    g_free(d2);
+    g_free(root);
+}
+
 int main(void)
 {
     make_registry();
     static const test_case tests[] = {TEST(test_keys), TEST(test_needs_mail_server), TEST(test_bob_reads),
-                                      TEST(test_wrong_password), TEST(test_deterministic)};
+                                      TEST(test_wrong_password), TEST(test_deterministic),
+                                      TEST(test_scenario), TEST(test_scenario_deterministic)};
     int rc = test_main("protocols/webmail/app", tests, G_N_ELEMENTS(tests));
     g_free((gpointer)test_reg.types);
     return rc;
