@@ -20,6 +20,9 @@
  * - Wrong credentials: every page load fails with http_401 and the run
  *   fails as a whole.
  * - Determinism: the same scenario twice gives the same metrics.
+ * - Sending: a test-only "test-poster" POSTs a form as Bob; the answer is
+ *   303 to the inbox, and the message goes over SMTP to the node's own
+ *   mail server, which stores it in Alice's mailbox.
  * - scenarios/mail-webmail.json (N = 1, 5, 10, 20 messages of 10 KB,
  *   preloaded by the mail-server): every one of the N + 1 page loads
  *   succeeds; the front end served 1 inbox and N message pages, one 401;
@@ -38,6 +41,7 @@
 
 #include "cli/registry.h"
 #include "protocols/mailstore/mail_store.h"
+#include "seam/host.h"
 #include "test_util.h"
 #include "world/scenario.h"
 #include "world/world.h"
@@ -110,17 +114,79 @@ static const app_type box_app = {.type = "test-mailbox",
                                  .start = box_start,
                                  .free = box_free};
 
+/* ---- the test-only poster type: one form POSTed to /mail/send ---------------------- */
+
+typedef struct {
+    char *server, *auth, *form;
+} poster_spec;
+
+static const app_key poster_keys[] = {
+    {.name = "server", .kind = APP_KEY_NODE, .offset = offsetof(poster_spec, server), .required = true},
+    {.name = "auth", .kind = APP_KEY_STRING, .offset = offsetof(poster_spec, auth), .required = true},
+    {.name = "form", .kind = APP_KEY_STRING, .offset = offsetof(poster_spec, form), .required = true},
+    {0}};
+
+static GString *posted; /* what the poster got back */
+
+static void poster_connected(void *ud, stream_t *s)
+{
+    const poster_spec *p = ud;
+    char *b64 = g_base64_encode((const guchar *)p->auth, strlen(p->auth));
+    char *req = g_strdup_printf("POST /mail/send HTTP/1.1\r\nHost: %s\r\nAuthorization: Basic %s\r\n"
+                                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n"
+                                "Connection: close\r\n\r\n%s",
+                                p->server, b64, strlen(p->form), p->form);
+    stream_write(s, req, strlen(req));
+    g_free(req);
+    g_free(b64);
+}
+
+static void poster_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)ud;
+    (void)s;
+    g_string_append_len(posted, (const char *)data, (gssize)len);
+}
+
+static void poster_closed(void *ud, stream_t *s)
+{
+    (void)ud;
+    stream_close(s);
+}
+
+static const stream_handler poster_handler = {.connected = poster_connected, .data = poster_data,
+                                              .peer_closed = poster_closed};
+
+static void *poster_start(app_world *w, const app_spec *a, GError **err)
+{
+    poster_spec *p = a->cfg;
+    g_string_truncate(posted, 0);
+    if (!host_connect(app_world_host(w, a->host), p->server, 80, &poster_handler, p, err))
+        return NULL;
+    return g_new0(int, 1);
+}
+
+static const app_type poster_app = {.type = "test-poster",
+                                    .doc = "test only: POSTs a form to web mail",
+                                    .config_size = sizeof(poster_spec),
+                                    .keys = poster_keys,
+                                    .hold = APP_HOLD_UNTIL_QUIET,
+                                    .start = poster_start,
+                                    .free = g_free};
+
 static app_registry test_reg;
 
 static void make_registry(void)
 {
     const app_registry *base = appsim_registry();
-    const app_type **types = g_new0(const app_type *, base->n + 1);
+    const app_type **types = g_new0(const app_type *, base->n + 2);
     for (size_t i = 0; i < base->n; i++)
         types[i] = base->types[i];
     types[base->n] = &box_app;
+    types[base->n + 1] = &poster_app;
     test_reg.types = types;
-    test_reg.n = base->n + 1;
+    test_reg.n = base->n + 2;
+    posted = g_string_new(NULL);
 }
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -283,6 +349,29 @@ static void test_deterministic(void)
     run_result_free(b);
 }
 
+/* Bob writes to Alice, whose mailbox is on the same server: the form
+ * becomes a message submitted over SMTP to the node's own mail server,
+ * which stores it in Alice's INBOX. */
+static void test_send_over_smtp(void)
+{
+    run_result *res = run_apps(
+        "{\"name\": \"ms\", \"type\": \"mail-server\", \"host\": \"hamburger-mail\", "
+        "\"domains\": [\"hamburger.edu\"], \"mailboxes\": [\"alice\", \"bob\"], "
+        "\"accounts\": {\"bob\": \"hunter2\"}}, " WEB ", "
+        "{\"name\": \"po\", \"type\": \"test-poster\", \"host\": \"bob\", \"server\": \"hamburger-mail\", "
+        "\"auth\": \"bob:hunter2\", \"form\": \"to=alice%40hamburger.edu&subject=Lunch%3F&body=At+noon.\"}",
+        true);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    if (!g_str_has_prefix(posted->str, "HTTP/1.1 303"))
+        printf("\n    %.200s\n", posted->str);
+    CU_ASSERT(g_str_has_prefix(posted->str, "HTTP/1.1 303 See Other\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(posted->str, "\r\nLocation: /mail/inbox\r\n"));
+    CU_ASSERT_EQUAL(metric(res, "webmail.sent"), 1);
+    CU_ASSERT_EQUAL(metric(res, "mail.accepted"), 1);
+    CU_ASSERT_EQUAL(metric(res, "mail.delivered_local"), 1);
+    run_result_free(res);
+}
+
 /* ---- the shipped scenario ------------------------------------------------------------ */
 
 #define SCN APPSIM_SOURCE_DIR "/scenarios/mail-webmail.json"
@@ -374,8 +463,10 @@ int main(void)
     make_registry();
     static const test_case tests[] = {TEST(test_keys), TEST(test_needs_mail_server), TEST(test_bob_reads),
                                       TEST(test_wrong_password), TEST(test_deterministic),
-                                      TEST(test_scenario), TEST(test_scenario_deterministic)};
+                                      TEST(test_send_over_smtp), TEST(test_scenario),
+                                      TEST(test_scenario_deterministic)};
     int rc = test_main("protocols/webmail/app", tests, G_N_ELEMENTS(tests));
     g_free((gpointer)test_reg.types);
+    g_string_free(posted, TRUE);
     return rc;
 }
