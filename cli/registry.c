@@ -14,6 +14,7 @@ static const app_type *const types[] = {
     &dns_workload_app,
     &mail_server_app,
     &mail_agent_app,
+    &mail_reader_app,
 };
 
 static const app_registry registry = {types, G_N_ELEMENTS(types)};
