@@ -15,6 +15,7 @@ static const app_type *const types[] = {
     &dns_workload_app,
     &mail_server_app,
     &mail_agent_app,
+    &mail_reader_app,
     &webmail_app,
 };
 

@@ -7,6 +7,7 @@
 
 typedef struct {
     bool client;         /* sent by the client */
+    guint pair;          /* index of its connection's pair of hosts in `pairs` */
     sim_time_t sent;     /* first byte left the sender */
     uint64_t last_pkt;   /* the packet that carried its last byte so far */
     char *head;          /* start line and headers */
@@ -16,6 +17,7 @@ typedef struct {
 
 typedef struct {
     bool client;
+    guint pair;
     bool started;
     uint32_t next;       /* next expected sequence number */
     const app_dialogue *dlg;
@@ -24,9 +26,16 @@ typedef struct {
     char *reverse_key;
 } direction;
 
+/* Two hosts that had a connection: its client (the SYN's sender) and server. */
+typedef struct {
+    uint32_t client, server;
+} host_pair;
+
 struct transcript {
     net_t *net;
-    uint32_t client, server;
+    uint32_t hosts[APP_TIMELINE_MAX_COLUMNS];
+    guint n_hosts;
+    GArray *pairs;       /* of host_pair, in order of their first connection */
     guint max;
     unsigned sub;
     GHashTable *dirs;    /* "src:sport>dst:dport" -> direction*; lookup only */
@@ -51,17 +60,42 @@ static void direction_free(gpointer p)
     g_free(d);
 }
 
+/* Whether a direction's first packet comes from the connection's client:
+ * a SYN without ACK does; a SYN-ACK does not; otherwise the opposite of
+ * the reverse direction, else the first followed host is the client. */
+static bool sent_by_client(const transcript *t, const pkt_t *p, const direction *rev)
+{
+    if (p->tcp_flags & PKT_SYN)
+        return !(p->tcp_flags & PKT_ACK);
+    if (rev)
+        return !rev->client;
+    return p->src == t->hosts[0];
+}
+
+static guint pair_of(transcript *t, uint32_t client, uint32_t server)
+{
+    for (guint i = 0; i < t->pairs->len; i++) {
+        const host_pair *hp = &g_array_index(t->pairs, host_pair, i);
+        if (hp->client == client && hp->server == server)
+            return i;
+    }
+    host_pair hp = {client, server};
+    g_array_append_val(t->pairs, hp);
+    return t->pairs->len - 1;
+}
+
 static direction *direction_for(transcript *t, const pkt_t *p)
 {
     char *k = key_of(p->src, p->sport, p->dst, p->dport);
     direction *d = g_hash_table_lookup(t->dirs, k);
     if (!d) {
         d = g_new0(direction, 1);
-        d->client = p->src == t->client;
+        d->reverse_key = key_of(p->dst, p->dport, p->src, p->sport);
+        d->client = sent_by_client(t, p, g_hash_table_lookup(t->dirs, d->reverse_key));
+        d->pair = d->client ? pair_of(t, p->src, p->dst) : pair_of(t, p->dst, p->src);
         d->dlg = t->dialogue_at(t->ud, d->client ? p->dport : p->sport);
         d->p = d->dlg ? d->dlg->new(d->client) : NULL;
         d->current = -1;
-        d->reverse_key = key_of(p->dst, p->dport, p->src, p->sport);
         g_hash_table_insert(t->dirs, k, d);
     } else {
         g_free(k);
@@ -86,6 +120,7 @@ static void feed(transcript *t, direction *d, const pkt_t *p, sim_time_t now)
             }
             message m = {0};
             m.client = d->client;
+            m.pair = d->pair;
             m.sent = now;
             m.last_pkt = p->id;
             m.head = ev.head;
@@ -112,7 +147,13 @@ static void feed(transcript *t, direction *d, const pkt_t *p, sim_time_t now)
     }
 }
 
-static bool endpoint(const transcript *t, uint32_t a) { return a == t->client || a == t->server; }
+static bool endpoint(const transcript *t, uint32_t a)
+{
+    for (guint i = 0; i < t->n_hosts; i++)
+        if (t->hosts[i] == a)
+            return true;
+    return false;
+}
 
 static void on_rec(void *ctx, const sim_trace_rec *rec)
 {
@@ -149,15 +190,17 @@ static void on_rec(void *ctx, const sim_trace_rec *rec)
     }
 }
 
-transcript *transcript_new(net_t *net, node_t *client, node_t *server, guint max_messages,
+transcript *transcript_new(net_t *net, node_t *const *hosts, guint n_hosts, guint max_messages,
                            transcript_dialogue_fn dialogue_at, void *ud)
 {
     transcript *t = g_new0(transcript, 1);
     t->dialogue_at = dialogue_at;
     t->ud = ud;
     t->net = net;
-    t->client = node_addr(client);
-    t->server = node_addr(server);
+    t->n_hosts = MIN(n_hosts, (guint)APP_TIMELINE_MAX_COLUMNS);
+    for (guint i = 0; i < t->n_hosts; i++)
+        t->hosts[i] = node_addr(hosts[i]);
+    t->pairs = g_array_new(FALSE, FALSE, sizeof(host_pair));
     t->max = max_messages;
     t->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, direction_free);
     t->msgs = g_array_new(FALSE, TRUE, sizeof(message));
@@ -176,10 +219,29 @@ void transcript_detach(transcript *t)
     }
 }
 
+static const char *pair_host_name(const transcript *t, uint32_t addr)
+{
+    node_t *n = net_node_by_addr(t->net, addr);
+    return n ? node_name(n) : "?";
+}
+
+/* "a <-> b" for the first connection's hosts (its client first), then
+ * ", c <-> d" for each further pair; "" when none was seen. */
+char *transcript_pairs(const transcript *t)
+{
+    GString *s = g_string_new("");
+    for (guint i = 0; i < t->pairs->len; i++) {
+        const host_pair *hp = &g_array_index(t->pairs, host_pair, i);
+        g_string_append_printf(s, "%s%s <-> %s", i ? ", " : "", pair_host_name(t, hp->client), pair_host_name(t, hp->server));
+    }
+    return g_string_free(s, FALSE);
+}
+
 char *transcript_text(const transcript *t, const char *title)
 {
     GString *s = g_string_new("");
     g_string_append_printf(s, "# %s\n# C: client, S: server; [sent -> arrived] in ms of simulated time\n", title);
+    bool several = t->pairs->len > 1;
     for (guint i = 0; i < t->msgs->len; i++) {
         const message *m = &g_array_index(t->msgs, message, i);
         guint64 id = m->last_pkt;
@@ -187,9 +249,15 @@ char *transcript_text(const transcript *t, const char *title)
         char who = m->client ? 'C' : 'S';
         g_string_append_printf(s, "\n%c: [%10.3f -> ", who, sim_time_to_ms(m->sent));
         if (arr)
-            g_string_append_printf(s, "%10.3f]\n", sim_time_to_ms(*arr));
+            g_string_append_printf(s, "%10.3f]", sim_time_to_ms(*arr));
         else
-            g_string_append(s, "  (in flight)]\n");
+            g_string_append(s, "  (in flight)]");
+        if (several) { /* which connection: sender -> receiver */
+            const host_pair *hp = &g_array_index(t->pairs, host_pair, m->pair);
+            g_string_append_printf(s, " %s -> %s", pair_host_name(t, m->client ? hp->client : hp->server),
+                                   pair_host_name(t, m->client ? hp->server : hp->client));
+        }
+        g_string_append_c(s, '\n');
         gchar **lines = g_strsplit(m->head, "\r\n", -1);
         for (gchar **l = lines; *l; l++) {
             if (!**l && !l[1])
@@ -214,5 +282,6 @@ void transcript_free(transcript *t)
     g_array_free(t->msgs, TRUE);
     g_hash_table_destroy(t->arrived);
     g_hash_table_destroy(t->wanted);
+    g_array_free(t->pairs, TRUE);
     g_free(t);
 }

@@ -2,14 +2,17 @@
  * transcript: the application-layer dialogue of a run, as the slides print
  * it.
  *
- * Watches the packets between a client host and a server host (the trace
- * bus), follows each TCP direction's byte stream from the sender's first
+ * Watches the TCP packets between the followed hosts (two, or the columns
+ * of a timeline: up to APP_TIMELINE_MAX_COLUMNS) on the trace bus, follows each TCP direction's byte stream from the sender's first
  * transmission of each byte, and parses it with the dialogue parser of the
  * application type that listens on the connection's server port (app.h);
  * connections to a port without one are left out. Every message becomes
  * "C:" (client) or "S:" (server) lines: its head in full, its body
  * summarised as "[N bytes]", with the simulated time its first byte was
- * sent and the time its last byte arrived.
+ * sent and the time its last byte arrived. A connection's client is the
+ * host that sent its SYN. When connections between more than one pair of
+ * hosts were seen, each message also names its sender and receiver
+ * ("alice -> crepes-mail").
  *
  * Ownership: transcript_new/transcript_free; attach before the run starts,
  * transcript_text() after it.
@@ -27,12 +30,16 @@ typedef struct transcript transcript;
 /* The dialogue parser for connections to `port`, or NULL. */
 typedef const app_dialogue *(*transcript_dialogue_fn)(void *ud, uint16_t port);
 
-/* Follows the dialogue between nodes `client` and `server` of `net`, at
- * most `max_messages` messages. */
-transcript *transcript_new(net_t *net, node_t *client, node_t *server, guint max_messages,
+/* Follows the dialogues between the `n_hosts` nodes `hosts` of `net`
+ * (the first is taken as the client of a connection seen without its
+ * SYN), at most `max_messages` messages. */
+transcript *transcript_new(net_t *net, node_t *const *hosts, guint n_hosts, guint max_messages,
                            transcript_dialogue_fn dialogue_at, void *ud);
 /* Stops watching (call when the run is over). */
 void transcript_detach(transcript *t);
+/* The pairs of hosts seen, "a <-> b, c <-> d" (clients first), "" when
+ * none: a new string. */
+char *transcript_pairs(const transcript *t);
 /* The text; `title` heads it. A new string. */
 char *transcript_text(const transcript *t, const char *title);
 void transcript_free(transcript *t);

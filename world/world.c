@@ -816,12 +816,16 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
      * a connection may send its SYN from inside start(). */
     collect_names(&w);
     followed_pair(&w, &client, &server);
-    if (opt && opt->timeline)
+    if (opt && (opt->timeline || opt->transcript))
         ncols = followed_columns(&w, cols);
-    if (ncols >= 2)
+    if (ncols >= 2 && opt->timeline)
         world_timeline_start(&w, cols, ncols);
-    if (opt && opt->transcript && client && server)
-        tr = transcript_new(w.net, client, server, 400, dialogue_at, &w);
+    /* The transcript follows the timeline's hosts (every connection between
+     * them), or the followed pair. */
+    if (opt && opt->transcript && ncols >= 2)
+        tr = transcript_new(w.net, cols, ncols, 400, dialogue_at, &w);
+    else if (opt && opt->transcript && client && server)
+        tr = transcript_new(w.net, (node_t *const[]){client, server}, 2, 400, dialogue_at, &w);
     if (!start_apps(&w, err)) {
         g_free(world_fingerprint_finish(&w));
         world_timeline_stop(&w);
@@ -852,9 +856,18 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
         res->failed = why;
     }
     if (tr) {
-        char *title = g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s <-> %s", r->name, index,
-                                      r->seed, node_name(client), node_name(server));
-        res->transcript = transcript_text(tr, title);
+        /* the pairs of hosts that had connections; without any, the
+         * followed pair, and without that no transcript at all */
+        char *pairs = transcript_pairs(tr);
+        if (!*pairs && client && server) {
+            g_free(pairs);
+            pairs = g_strdup_printf("%s <-> %s", node_name(client), node_name(server));
+        }
+        char *title = *pairs ? g_strdup_printf("%s, run %u (seed %" G_GUINT64_FORMAT "): %s", r->name, index,
+                                               r->seed, pairs)
+                             : NULL;
+        g_free(pairs);
+        res->transcript = title ? transcript_text(tr, title) : NULL;
         g_free(title);
     }
     if (w.arrows) {

@@ -57,7 +57,7 @@ typedef enum {
 typedef struct {
     const char *pcap_dir; /* write pcap files here (NULL: none) */
     bool timeline;        /* collect the first exchange's packets */
-    bool transcript;      /* collect the dialogue of the followed pair */
+    bool transcript;      /* collect the dialogues between the followed hosts (transcript.h) */
     uint64_t max_events;  /* events the run may execute; 0: the scenario's max_events (0 there: none) */
     double max_wall_s;    /* wall-clock seconds the run may take; 0: the scenario's max_wall (0: none) */
     /* Optional, called between slices (from the run's thread): true stops

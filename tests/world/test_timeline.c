@@ -394,7 +394,7 @@ static void test_chain_of_three_hosts(void)
     for (guint i = 1; i < r->arrows->len; i++)
         CU_ASSERT_TRUE(g_array_index(r->arrows, run_arrow, i - 1).t_recv <=
                        g_array_index(r->arrows, run_arrow, i).t_recv);
-    /* no transcript and no followed pair without `endpoints` */
+    /* no transcript without a TCP connection or `endpoints`, no followed pair without `endpoints` */
     CU_ASSERT_PTR_NULL(r->transcript);
     CU_ASSERT_EQUAL(r->rtt_s, 0);
     drop_run(res, sc, file);

@@ -15,6 +15,10 @@
  *   end; its metrics and messages.csv follow each message by its
  *   Message-ID through the `mail` records of every server.
  *
+ * - "mail-reader" (mail_reader_app.c): Bob reading his mailbox with POP3
+ *   (download-and-delete or download-and-keep) or IMAP from one of his
+ *   machines; readers.csv, mail_reader.* metrics, the "mail-read" formula.
+ *
  * docs/mail.md lists their keys.
  */
 #ifndef APPSIM_SMTP_APPS_H
@@ -28,6 +32,7 @@
 
 extern const app_type mail_server_app;
 extern const app_type mail_agent_app;
+extern const app_type mail_reader_app;
 
 /* The scenario's configuration of a mail-server. */
 typedef struct {

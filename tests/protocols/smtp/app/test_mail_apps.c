@@ -281,6 +281,37 @@ static void test_alice_bob(void)
     ASSERT_REL(submit, 5 * rtt_sub, 0.02);    /* 5 RTT, transmissions left out: within 2% */
     run_result_free(res);
     scenario_free(sc);
+
+    /* The transcript follows both SMTP connections of the timeline's
+     * hosts, each message naming its sender and receiver. */
+    sc = load_file(SCN("mail-alice-bob.json"), NULL);
+    GError *err = NULL;
+    scn_run *r = scenario_run(sc, 0, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    run_options opt = {.transcript = true};
+    res = world_run(r, appsim_registry(), 0, &opt, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res->transcript);
+    const char *tr = res->transcript;
+    static const char *const wanted[] = {
+        "alice <-> crepes-mail, crepes-mail <-> hamburger-mail\n",
+        "] crepes-mail -> alice\nS: 220 crepes.fr\n",
+        "] alice -> crepes-mail\nC: RCPT TO:<bob@hamburger.edu>\n",
+        "] hamburger-mail -> crepes-mail\nS: 220 hamburger.edu\n",
+        "] crepes-mail -> hamburger-mail\nC: RCPT TO:<bob@hamburger.edu>\n",
+        "] hamburger-mail -> crepes-mail\nS: 221 hamburger.edu closing connection\n",
+    };
+    const char *at = tr;
+    for (size_t i = 0; i < G_N_ELEMENTS(wanted); i++) { /* in this order */
+        const char *p = strstr(at, wanted[i]);
+        if (!p)
+            printf("\n    missing after offset %ld: %s\n%s", (long)(at - tr), wanted[i], tr);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        at = p;
+    }
+    run_result_free(res);
+    scn_run_free(r);
+    scenario_free(sc);
 }
 
 /* ---- mail-retry ----------------------------------------------------------------------------- */
