@@ -1,0 +1,373 @@
+/*
+ * imap_conn: the IMAP cores on a stream with an idle timer (see
+ * imap_conn.h). Every stream callback feeds the core, writes what the
+ * stream accepts of its output and re-arms the idle timer; a connection
+ * is closed only once the core's output is all written (its "* BYE"
+ * included), or at once when the stream itself is gone. Costs: the
+ * cores'; each stream delivery is copied at most once, when the server
+ * core pauses in it.
+ */
+#include "imap_conn.h"
+
+#include <string.h>
+
+struct imap_server_conn {
+    host_env *env;
+    stream_t *s; /* NULL once closed or failed */
+    imap_server_core *core;
+    imap_server_conn_handler h;
+    void *ud;
+    int64_t idle_ns;
+    host_timer_id timer;
+    GByteArray *pending; /* input the core paused in, not yet fed */
+    const char *why;     /* set when the conn itself ends the session */
+    uint64_t bytes_in, bytes_out;
+    bool reported; /* closed() was called */
+};
+
+static void server_report(imap_server_conn *c, const char *why)
+{
+    if (c->reported)
+        return;
+    c->reported = true;
+    host_timer_cancel(c->env, c->timer);
+    c->timer = 0;
+    if (c->h.closed)
+        c->h.closed(c->ud, c, why); /* last: the application may free c */
+}
+
+static void server_idle(void *ud);
+
+static void server_arm(imap_server_conn *c)
+{
+    host_timer_cancel(c->env, c->timer);
+    c->timer = host_timer(c->env, c->idle_ns, server_idle, c);
+}
+
+static void server_write(imap_server_conn *c)
+{
+    size_t n;
+    const uint8_t *o = imap_server_core_output(c->core, &n);
+    if (n && c->s) {
+        size_t k = stream_write(c->s, o, n);
+        c->bytes_out += k;
+        imap_server_core_consume(c->core, k);
+    }
+}
+
+/* Writes what the stream takes, feeds pending input once the output
+ * drained, and closes when it is time. Returns false when the connection
+ * is over (closed() has been called: touch nothing). */
+static bool server_pump(imap_server_conn *c)
+{
+    for (;;) {
+        size_t n;
+        server_write(c);
+        imap_server_core_output(c->core, &n);
+        bool closed = imap_server_core_closed(c->core);
+        if (n == 0 && c->pending->len && !closed) {
+            imap_server_core_set_now(c->core, host_now(c->env));
+            size_t k = imap_server_core_feed(c->core, c->pending->data, c->pending->len);
+            g_byte_array_remove_range(c->pending, 0, (guint)k);
+            if (c->pending->len == 0 && c->s)
+                stream_set_reading(c->s, true);
+            continue;
+        }
+        if (closed && n == 0) {
+            if (c->s)
+                stream_close(c->s);
+            c->s = NULL;
+            server_report(c, c->why ? c->why : "logout");
+            return false;
+        }
+        return true;
+    }
+}
+
+static void server_idle(void *ud)
+{
+    imap_server_conn *c = ud;
+    c->timer = 0;
+    if (c->reported)
+        return;
+    /* RFC 3501 5.4: the server may close after its autologout timer; it
+     * says BYE first. A client that does not read gets the close anyway:
+     * the timer runs once more, then the stream is reset. */
+    if (imap_server_core_closed(c->core)) {
+        if (c->s)
+            stream_abort(c->s);
+        c->s = NULL;
+        server_report(c, c->why ? c->why : "idle");
+        return;
+    }
+    c->why = "idle";
+    imap_server_core_shutdown(c->core);
+    g_byte_array_set_size(c->pending, 0);
+    server_arm(c);
+    server_pump(c);
+}
+
+static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)s;
+    imap_server_conn *c = ud;
+    if (c->reported || imap_server_core_closed(c->core))
+        return;
+    c->bytes_in += len;
+    server_arm(c);
+    uint8_t *zeros = data ? NULL : g_malloc0(len); /* length-only bytes carry no commands */
+    const uint8_t *d = data ? data : zeros;
+    if (c->pending->len) {
+        g_byte_array_append(c->pending, d, (guint)len);
+    } else {
+        imap_server_core_set_now(c->core, host_now(c->env));
+        size_t k = 0;
+        /* The core stops early only when its output is high: write some
+         * out and go on while the stream takes it. */
+        for (;;) {
+            k += imap_server_core_feed(c->core, d + k, len - k);
+            size_t before, after;
+            imap_server_core_output(c->core, &before);
+            if (k == len || imap_server_core_closed(c->core))
+                break;
+            server_write(c);
+            imap_server_core_output(c->core, &after);
+            if (after == before)
+                break;
+        }
+        if (k < len && !imap_server_core_closed(c->core))
+            g_byte_array_append(c->pending, d + k, (guint)(len - k));
+    }
+    g_free(zeros);
+    if (c->pending->len && c->s)
+        stream_set_reading(c->s, false);
+    server_pump(c);
+}
+
+static void server_writable(void *ud, stream_t *s)
+{
+    (void)s;
+    imap_server_conn *c = ud;
+    if (!c->reported)
+        server_pump(c);
+}
+
+static void server_peer_closed(void *ud, stream_t *s)
+{
+    (void)s;
+    imap_server_conn *c = ud;
+    if (c->reported)
+        return;
+    /* What was done is done (flags stored stay stored); input not yet
+     * read is dropped with the connection. */
+    if (c->s)
+        stream_close(c->s);
+    c->s = NULL;
+    server_report(c, imap_server_core_closed(c->core) && !c->why ? "logout" : "peer closed");
+}
+
+static void server_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    imap_server_conn *c = ud;
+    c->s = NULL; /* gone: not to be touched again */
+    server_report(c, stream_err_text(err));
+}
+
+static const stream_handler server_stream_handler = {
+    .data = server_data, .writable = server_writable, .peer_closed = server_peer_closed, .error = server_error};
+
+imap_server_conn *imap_server_conn_new(host_env *env, stream_t *s, const imap_server_config *cfg, mail_store *store,
+                                       const imap_server_conn_handler *h, void *ud, int64_t idle_timeout_ns)
+{
+    imap_server_conn *c = g_new0(imap_server_conn, 1);
+    c->env = env;
+    c->s = s;
+    c->core = imap_server_core_new(cfg, store);
+    imap_server_core_set_now(c->core, host_now(env));
+    if (h)
+        c->h = *h;
+    c->ud = ud;
+    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : IMAP_CONN_DEFAULT_IDLE_NS;
+    c->pending = g_byte_array_new();
+    stream_set_handler(s, &server_stream_handler, c);
+    server_arm(c);
+    server_write(c);
+    return c;
+}
+
+void imap_server_conn_shutdown(imap_server_conn *c)
+{
+    if (c->reported)
+        return;
+    if (!c->why)
+        c->why = "shutdown";
+    imap_server_core_shutdown(c->core);
+    g_byte_array_set_size(c->pending, 0);
+    server_pump(c);
+}
+
+imap_server_state imap_server_conn_state(const imap_server_conn *c) { return imap_server_core_state(c->core); }
+uint64_t imap_server_conn_bytes_in(const imap_server_conn *c) { return c->bytes_in; }
+uint64_t imap_server_conn_bytes_out(const imap_server_conn *c) { return c->bytes_out; }
+
+void imap_server_conn_free(imap_server_conn *c)
+{
+    if (!c)
+        return;
+    host_timer_cancel(c->env, c->timer);
+    if (c->s)
+        stream_close(c->s);
+    imap_server_core_free(c->core);
+    g_byte_array_free(c->pending, TRUE);
+    g_free(c);
+}
+
+/* ---- client ---------------------------------------------------------------- */
+
+struct imap_client_conn {
+    host_env *env;
+    stream_t *s; /* NULL once closed or failed */
+    imap_client_core *core;
+    imap_client_conn_handler h;
+    void *ud;
+    int64_t idle_ns;
+    host_timer_id timer;
+    uint64_t bytes_in, bytes_out;
+    bool done;     /* the core said DONE: close once the output is written */
+    bool reported; /* closed() was called */
+};
+
+static void client_idle(void *ud);
+
+static void client_arm(imap_client_conn *c)
+{
+    host_timer_cancel(c->env, c->timer);
+    c->timer = host_timer(c->env, c->idle_ns, client_idle, c);
+}
+
+static void client_pump(imap_client_conn *c)
+{
+    if (c->reported)
+        return;
+    size_t n;
+    const uint8_t *o = imap_client_core_output(c->core, &n);
+    if (n && c->s) {
+        size_t k = stream_write(c->s, o, n);
+        c->bytes_out += k;
+        imap_client_core_consume(c->core, k);
+    }
+    imap_client_event ev;
+    while (imap_client_core_next_event(c->core, &ev)) {
+        if (ev.kind == IMAP_CLIENT_EV_DONE)
+            c->done = true;
+        if (c->h.event)
+            c->h.event(c->ud, c, &ev);
+        imap_client_event_clear(&ev);
+    }
+    imap_client_core_output(c->core, &n);
+    if (c->done && (n == 0 || !c->s)) {
+        if (c->s)
+            stream_close(c->s);
+        c->s = NULL;
+        c->reported = true;
+        host_timer_cancel(c->env, c->timer);
+        c->timer = 0;
+        if (c->h.closed)
+            c->h.closed(c->ud, c); /* last: the application may free c */
+    }
+}
+
+static void client_idle(void *ud)
+{
+    imap_client_conn *c = ud;
+    c->timer = 0;
+    imap_client_core_closed(c->core, "no answer from the server (idle timeout)");
+    if (c->s)
+        stream_abort(c->s);
+    c->s = NULL;
+    client_pump(c);
+}
+
+static void client_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+{
+    (void)s;
+    imap_client_conn *c = ud;
+    if (c->reported)
+        return;
+    c->bytes_in += len;
+    client_arm(c);
+    if (data) {
+        imap_client_core_feed(c->core, data, len);
+    } else {
+        uint8_t *zeros = g_malloc0(len);
+        imap_client_core_feed(c->core, zeros, len);
+        g_free(zeros);
+    }
+    client_pump(c);
+}
+
+static void client_writable(void *ud, stream_t *s)
+{
+    (void)s;
+    client_pump(ud);
+}
+
+static void client_peer_closed(void *ud, stream_t *s)
+{
+    (void)s;
+    imap_client_conn *c = ud;
+    imap_client_core_closed(c->core, "the server closed the connection");
+    if (c->s)
+        stream_close(c->s);
+    c->s = NULL;
+    client_pump(c);
+}
+
+static void client_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    imap_client_conn *c = ud;
+    c->s = NULL;
+    imap_client_core_closed(c->core, stream_err_text(err));
+    client_pump(c);
+}
+
+static const stream_handler client_stream_handler = {
+    .data = client_data, .writable = client_writable, .peer_closed = client_peer_closed, .error = client_error};
+
+imap_client_conn *imap_client_conn_new(host_env *env, const char *host, uint16_t port, const imap_client_config *cfg,
+                                       const imap_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
+                                       GError **err)
+{
+    imap_client_conn *c = g_new0(imap_client_conn, 1);
+    c->env = env;
+    c->core = imap_client_core_new(cfg);
+    if (h)
+        c->h = *h;
+    c->ud = ud;
+    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : IMAP_CONN_DEFAULT_CLIENT_IDLE_NS;
+    c->s = host_connect(env, host, port, &client_stream_handler, c, err);
+    if (!c->s) {
+        imap_client_core_free(c->core);
+        g_free(c);
+        return NULL;
+    }
+    client_arm(c);
+    return c;
+}
+
+imap_client_state imap_client_conn_state(const imap_client_conn *c) { return imap_client_core_state(c->core); }
+uint64_t imap_client_conn_bytes_in(const imap_client_conn *c) { return c->bytes_in; }
+uint64_t imap_client_conn_bytes_out(const imap_client_conn *c) { return c->bytes_out; }
+
+void imap_client_conn_free(imap_client_conn *c)
+{
+    if (!c)
+        return;
+    host_timer_cancel(c->env, c->timer);
+    if (c->s)
+        stream_close(c->s);
+    imap_client_core_free(c->core);
+    g_free(c);
+}
