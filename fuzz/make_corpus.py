@@ -37,7 +37,8 @@ Seeds come from what the tests already hold, plus a few written here:
   - http_url, html_links, http_date, cache_control, units, mail_compose:
     the examples below, taken from the tests, the docs and the RFCs;
   - mail_uidlist: the uidlists below, as the Maildir store writes them
-    and as tests/protocols/mailstore/test_maildir.c damages them.
+    and as tests/protocols/mailstore/test_maildir.c damages them;
+  - webmail: requests to the web-mail front end (WEBMAIL below).
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -615,6 +616,27 @@ MAIL_INPUTS = [
 ]
 
 
+# webmail: a method byte (even GET, odd POST, multiple of 5 HEAD), the
+# target, the Authorization value, the form body (fuzz/webmail.c).
+WEBMAIL = [
+    ("inbox", "\x02/mail/inbox\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("page-2", "\x02/mail/inbox?page=2\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("message", "\x02/mail/msg/3\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("part", "\x02/mail/msg/2/part/2\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("send", "\x01/mail/send\nBasic Ym9iOmh1bnRlcjI=\nto=alice%40crepes.fr&subject=Hi+%3Cb%3E&body=caf%C3%A9\n"),
+    ("bad-escape", "\x01/mail/send\nBasic Ym9iOmh1bnRlcjI=\nto=a%4&body=%zz\n"),
+    ("bad-password", "\x02/mail/msg/3\nBasic Ym9iOndyb25n\n"),
+    ("head", "\x05http://x/mail/\nBasic Ym9iOmh1bnRlcjI=\n"),
+]
+
+
+def webmail_seeds():
+    c = Corpus("webmail")
+    for name, data in WEBMAIL:
+        c.add(name, data)
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -641,6 +663,7 @@ def main():
         "units": simple_seeds("units", QUANTITIES),
         "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
+        "webmail": webmail_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))

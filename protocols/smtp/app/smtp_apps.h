@@ -15,6 +15,10 @@
  *   end; its metrics and messages.csv follow each message by its
  *   Message-ID through the `mail` records of every server.
  *
+ * - "mail-reader" (mail_reader_app.c): Bob reading his mailbox with POP3
+ *   (download-and-delete or download-and-keep) or IMAP from one of his
+ *   machines; readers.csv, mail_reader.* metrics, the "mail-read" formula.
+ *
  * docs/mail.md lists their keys.
  */
 #ifndef APPSIM_SMTP_APPS_H
@@ -23,10 +27,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "protocols/mailstore/mail_store.h"
 #include "world/app.h"
 
 extern const app_type mail_server_app;
 extern const app_type mail_agent_app;
+extern const app_type mail_reader_app;
 
 /* The scenario's configuration of a mail-server. */
 typedef struct {
@@ -37,7 +43,38 @@ typedef struct {
     int64_t port, remote_port;
     int64_t retry_interval, give_up; /* ns */
     char *greeting;       /* NULL: the first domain */
+    GPtrArray *accounts;  /* of char*: user, password, user, password... (file order) */
+    bool pop3, imap;      /* also a POP3 / IMAP server on the same mailboxes */
+    int64_t pop3_port, imap_port;
+    /* "preload": `count` messages of `size` bytes put into `mailbox` at time 0. */
+    char *preload_mailbox; /* NULL: no preload */
+    int64_t preload_count;
+    uint64_t preload_size;
+    char *preload_from;   /* NULL: "sender@" the first domain */
 } mail_server_spec;
+
+/* Whether `user` is one of the spec's accounts, and its password (borrowed). */
+bool mail_server_spec_has_account(const mail_server_spec *s, const char *user, const char **password);
+
+/* The POP3 and IMAP servers of a mail-server (mail_access.c): listeners
+ * on its host over the server's store, their counters. */
+typedef struct mail_access mail_access;
+mail_access *mail_access_new(host_env *env, const mail_server_spec *s, mail_store *store, GError **err);
+void mail_access_free(mail_access *a);
+/* Counters summed over the connections, closed or not. */
+typedef struct {
+    uint64_t sessions, logins, retrieved, deleted, bytes_in, bytes_out;
+} mail_access_counters;
+void mail_access_counters_get(const mail_access *a, bool imap, mail_access_counters *out);
+/* The preload's messages (RFC 5322, deterministic) into the store. */
+bool mail_access_preload(mail_store *store, const mail_server_spec *s, GError **err);
+/* One preloaded message, i from 1 (new bytes). */
+GBytes *mail_access_preload_message(const mail_server_spec *s, int64_t i);
+
+/* The labels and dialogue of every port of a mail-server: SMTP, POP3 or
+ * IMAP, told apart by their first bytes (mail_access.c). */
+extern const app_dialogue mail_access_dialogue;
+char *mail_access_label(const uint8_t *data, size_t len);
 
 /* Reads a list of strings at `key` into a new GPtrArray of char* (empty
  * when absent); `nodes`: each must be a host of the topology. */
