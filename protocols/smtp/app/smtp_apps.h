@@ -16,8 +16,8 @@
  *   Message-ID through the `mail` records of every server.
  *
  * - "mail-reader" (mail_reader_app.c): Bob reading his mailbox with POP3
- *   (download-and-delete or download-and-keep) or IMAP from one of his
- *   machines; readers.csv, mail_reader.* metrics, the "mail-read" formula.
+ *   (download-and-delete or download-and-keep) or IMAP (headers first,
+ *   then `bodies` messages) from one of his machines; readers.csv, mail_reader.* metrics, the "mail-read" formula.
  *
  * docs/mail.md lists their keys.
  */

@@ -14,6 +14,8 @@
  * - The "mail-read" formula (connection, greeting, one round trip per
  *   command, transmissions) within 1% of the simulated time to read, in
  *   every run.
+ * - IMAP headers first: `bodies` messages after every header; a later
+ *   session of the same machine syncs only newer UIDs.
  * - Determinism: `appsim run` twice gives byte-identical files.
  * - The POP3 and IMAP dialogues give the same messages at every chunk
  *   size, and the labels name commands, status lines and message data.
@@ -98,7 +100,10 @@ static void test_keys_errors(void)
     expect_error(SERVER_ "\"accounts\": [\"bob\"]}", "$.apps[0].accounts", "expected an object");
     expect_error(SERVER ", \"pop3_port\": 25}", "$.apps[0].pop3_port", "already the SMTP port");
     expect_error(SERVER ", \"imap\": true, \"imap_port\": 110}", "$.apps[0].imap_port", "already the POP3 port");
-    expect_error(SERVER "}, " READER_ "\"server\": \"mail\", \"bodies\": 3}", "$.apps[1]", "bodies");
+    expect_error(SERVER "}, " READER_ "\"server\": \"mail\", \"bodies\": 3}", "$.apps[1].bodies",
+                 "only an IMAP reader");
+    expect_error(SERVER ", \"imap\": true}, " READER_ "\"server\": \"mail\", \"protocol\": \"imap\", \"bodies\": -2}",
+                 "$.apps[1].bodies", "-1 (all) or a count");
 }
 
 /* A reader cannot start without a mail-server serving its protocol on its server node. */
@@ -163,11 +168,14 @@ static void test_scenario_outcomes(void)
             CU_ASSERT_EQUAL(metric(res, "mail_reader.round_trips"), 6 + n + (c == 0 ? n : 0));
         } else {
             CU_ASSERT_EQUAL(metric(res, "imap.sessions"), 2);
-            CU_ASSERT_EQUAL(metric(res, "mail_reader.round_trips"), 5);
+            /* greeting, LOGIN, SELECT, FETCH of the headers, FETCH of the messages, LOGOUT */
+            CU_ASSERT_EQUAL(metric(res, "mail_reader.round_trips"), 6);
+            CU_ASSERT_EQUAL(metric(res, "mail_reader.home.headers"), n);
         }
         /* the messages are 10000 bytes each: that, and a few lines more, arrive */
         CU_ASSERT(metric(res, "mail_reader.read_bytes") > n * 10000);
-        CU_ASSERT(metric(res, "mail_reader.read_bytes") < n * 10000 + 1000 + 80 * n); /* status lines, greeting */
+        /* status lines, the greeting, and for IMAP the header sections (about 160 bytes) once more */
+        CU_ASSERT(metric(res, "mail_reader.read_bytes") < n * 10000 + 1000 + 80 * n + (c == 2 ? 200 * n : 0));
         /* the formula: within 1% of the simulated time to read */
         double t = metric(res, "mail_reader.read_time_s");
         CU_ASSERT(isfinite(res->formula_s));
@@ -201,6 +209,50 @@ static void test_growth(void)
     CU_ASSERT_DOUBLE_EQUAL(t[4] - t[9], 50 * 0.030, 0.05 * 50 * 0.030);
     CU_ASSERT(t[14] < t[9]);
     scenario_free(sc);
+}
+
+/* IMAP headers first: every header, then `bodies` messages; a second
+ * session of the same machine syncs only what came since (nothing here),
+ * and a reader of another machine sees everything again. */
+static void test_imap_bodies(void)
+{
+    char *apps = g_strdup(
+        SERVER ", \"imap\": true, \"preload\": {\"mailbox\": \"bob\", \"count\": 6, \"size\": \"2KB\"}}, "
+        READER_ "\"server\": \"mail\", \"protocol\": \"imap\", \"bodies\": 2}, "
+        "{\"name\": \"rd2\", \"type\": \"mail-reader\", \"host\": \"home\", \"user\": \"bob\", "
+        "\"password\": \"hungry\", \"server\": \"mail\", \"protocol\": \"imap\", \"at\": \"1min\"}, "
+        "{\"name\": \"rd3\", \"type\": \"mail-reader\", \"host\": \"home\", \"user\": \"bob\", "
+        "\"password\": \"hungry\", \"server\": \"mail\", \"protocol\": \"imap\", \"at\": \"2min\", "
+        "\"machine\": \"laptop\"}");
+    char *json = world_json(apps), *msg = NULL;
+    scenario *sc = load_text(json, &msg);
+    if (!sc)
+        printf("\n    %s\n", msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    GError *err = NULL;
+    scn_run *r = scenario_run(sc, 0, &err);
+    run_result *res = world_run(r, appsim_registry(), 0, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    CU_ASSERT_PTR_NULL(res->failed);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.headers"), 6);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.downloaded"), 2);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.machine_has"), 2);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.round_trips"), 6);
+    /* the same machine later: no new headers, so no bodies either */
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.headers"), 0);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.downloaded"), 0);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.machine_has"), 2);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.round_trips"), 5);
+    /* another machine: all six, bodies included (the default) */
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd3.headers"), 6);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd3.downloaded"), 6);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.messages_left"), 6);
+    run_result_free(res);
+    scn_run_free(r);
+    scenario_free(sc);
+    g_free(json);
+    g_free(apps);
+    g_free(msg);
 }
 
 /* ---- determinism -------------------------------------------------------------------------------- */
@@ -243,7 +295,7 @@ static void test_deterministic(void)
     CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &out1, &err1), 0);
     CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &out2, &err2), 0);
     same_files(d1, d2);
-    /* the transcript of run 12 (IMAP, N = 1) is the IMAP session */
+    /* the transcript of run 12 (IMAP, N = 10) is the IMAP session */
     char *tr = g_build_filename(d1, "transcript.txt", NULL), *text = NULL;
     CU_ASSERT_TRUE(g_file_get_contents(tr, &text, NULL, NULL));
     CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "C: A1 LOGIN \"bob\" \"hungry\""));
@@ -444,7 +496,7 @@ static void test_preload(void)
 int main(void)
 {
     static const test_case tests[] = {TEST(test_keys_errors), TEST(test_reader_needs_server),
-                                      TEST(test_scenario_outcomes), TEST(test_growth), TEST(test_deterministic),
+                                      TEST(test_scenario_outcomes), TEST(test_growth), TEST(test_imap_bodies), TEST(test_deterministic),
                                       TEST(test_dialogues), TEST(test_labels), TEST(test_preload)};
     return test_main("protocols/smtp/app/mail_reader", tests, G_N_ELEMENTS(tests));
 }
