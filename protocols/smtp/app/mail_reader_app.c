@@ -346,8 +346,8 @@ static double mail_read_formula(const app_world *w, const app_spec *a, const app
         !app_world_path(w, s->server, a->host, &rev) || rev.n < 0 || !isfinite(got) || !isfinite(in))
         return NAN;
     const mail_server_spec *mss = ms->cfg;
-    double n = (double)mss->preload_count, size = (double)mss->preload_size;
-    if (!mss->preload_mailbox || strcmp(mss->preload_mailbox, s->user) || got != n)
+    double n = (double)mss->preload.count, size = (double)mss->preload.size;
+    if (!mss->preload.mailbox || strcmp(mss->preload.mailbox, s->user) || got != n)
         return NAN;
     GBytes *one = n > 0 ? mail_access_preload_message(mss, 1) : NULL;
     double head = 0; /* its header section, blank line included */
@@ -359,7 +359,7 @@ static double mail_read_formula(const app_world *w, const app_spec *a, const app
         head = blank ? (double)(blank - d + 4) : size;
         g_bytes_unref(one);
     }
-    if (s->protocol == READ_IMAP && s->bodies >= 0 && s->bodies < mss->preload_count)
+    if (s->protocol == READ_IMAP && s->bodies >= 0 && s->bodies < mss->preload.count)
         return NAN;
     double hdr = app_world_header_bytes(w, false), mss_b = tcp.mss;
     bool imap = s->protocol == READ_IMAP, del = s->protocol == READ_POP3_DELETE;

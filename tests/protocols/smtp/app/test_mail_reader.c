@@ -476,11 +476,11 @@ static void test_preload(void)
     mail_server_spec s = {0};
     s.domains = g_ptr_array_new();
     g_ptr_array_add(s.domains, "hamburger.edu");
-    s.preload_mailbox = "bob";
-    s.preload_count = 3;
+    s.preload.mailbox = "bob";
+    s.preload.count = 3;
     static const uint64_t sizes[] = {200, 1000, 10000, 10001, 65536};
     for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
-        s.preload_size = sizes[k];
+        s.preload.size = sizes[k];
         for (int64_t i = 1; i <= 3; i++) {
             GBytes *b = mail_access_preload_message(&s, i);
             CU_ASSERT_EQUAL(g_bytes_get_size(b), sizes[k]);
