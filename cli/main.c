@@ -5,6 +5,8 @@
  *   appsim demo [--seed N] [--packets N]   the queueing validation table
  *   appsim http serve|get ...              HTTP on real sockets (http_cmd.c)
  *   appsim dns serve|query ...             DNS on real sockets (dns_cmd.c)
+ *   appsim smtp serve ...                  a mail server on real sockets (smtp_cmd.c)
+ *   appsim mail send ...                   submit a MIME message over SMTP (mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
  *
@@ -18,7 +20,9 @@
 #include "world/demo.h"
 #include "dns_cmd.h"
 #include "http_cmd.h"
+#include "mail_cmd.h"
 #include "run_cmd.h"
+#include "smtp_cmd.h"
 
 #ifndef APPSIM_VERSION
 #define APPSIM_VERSION "0.0.0"
@@ -37,6 +41,8 @@ static void usage(FILE *out)
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "  dns       DNS on real sockets: dns serve (a name server or resolver), dns query\n"
+                 "  smtp      SMTP on real sockets: smtp serve (a mail server delivering into Maildir)\n"
+                 "  mail      mail send: build a MIME message and submit it over SMTP\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
@@ -89,6 +95,10 @@ int main(int argc, char **argv)
         return cmd_http(argc - 1, argv + 1);
     if (!strcmp(cmd, "dns"))
         return cmd_dns(argc - 1, argv + 1);
+    if (!strcmp(cmd, "smtp"))
+        return cmd_smtp(argc - 1, argv + 1);
+    if (!strcmp(cmd, "mail"))
+        return cmd_mail(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))

@@ -4,6 +4,7 @@
 #include "protocols/dns/app/dns_apps.h"
 #include "protocols/http/app/http_apps.h"
 #include "protocols/smtp/app/smtp_apps.h"
+#include "protocols/webmail/app/webmail_apps.h"
 
 static const app_type *const types[] = {
     &http_server_app,
@@ -15,6 +16,7 @@ static const app_type *const types[] = {
     &mail_server_app,
     &mail_agent_app,
     &mail_reader_app,
+    &webmail_app,
 };
 
 static const app_registry registry = {types, G_N_ELEMENTS(types)};

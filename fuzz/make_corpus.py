@@ -34,10 +34,11 @@ Seeds come from what the tests already hold, plus a few written here:
     static message literals and the arguments of parse_ok), two messages
     built here by Python's email package (as tests/protocols/mime/
     test_python.c has it build them), and a few codec inputs below;
-  - http_url, html_links, http_date, cache_control, units: the examples
-    below, taken from the tests, the docs and the RFCs;
+  - http_url, html_links, http_date, cache_control, units, mail_compose:
+    the examples below, taken from the tests, the docs and the RFCs;
   - mail_uidlist: the uidlists below, as the Maildir store writes them
-    and as tests/protocols/mailstore/test_maildir.c damages them.
+    and as tests/protocols/mailstore/test_maildir.c damages them;
+  - webmail: requests to the web-mail front end (WEBMAIL below).
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -605,6 +606,37 @@ def mime_seeds():
     return c.count
 
 
+# mail_compose: sender, recipient, subject, body (fuzz/mail_compose.c).
+MAIL_INPUTS = [
+    "Alice <alice@crepes.fr>\nbob@hamburger.edu\nKetchup?\nDo you like ketchup?\nHow about pickles?\n",
+    "\"Bob, Jr.\" <bob@hamburger.edu>\n<carol@hamburger.edu>\nGr\u00fc\u00dfe\n.a dot line\r\nend",
+    "J\u00fcrgen <j@example.de>\npostmaster@[127.0.0.1]\n\n" + "x" * 1200,
+    "bob@hamburger.edu\r\nRCPT TO:<x@y>\nbob\nsubject\nbody",
+    "Bob <bob@example.com\n@example.com\nbob@a@b\n<bob@example.com> trailing",
+]
+
+
+# webmail: a method byte (even GET, odd POST, multiple of 5 HEAD), the
+# target, the Authorization value, the form body (fuzz/webmail.c).
+WEBMAIL = [
+    ("inbox", "\x02/mail/inbox\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("page-2", "\x02/mail/inbox?page=2\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("message", "\x02/mail/msg/3\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("part", "\x02/mail/msg/2/part/2\nBasic Ym9iOmh1bnRlcjI=\n"),
+    ("send", "\x01/mail/send\nBasic Ym9iOmh1bnRlcjI=\nto=alice%40crepes.fr&subject=Hi+%3Cb%3E&body=caf%C3%A9\n"),
+    ("bad-escape", "\x01/mail/send\nBasic Ym9iOmh1bnRlcjI=\nto=a%4&body=%zz\n"),
+    ("bad-password", "\x02/mail/msg/3\nBasic Ym9iOndyb25n\n"),
+    ("head", "\x05http://x/mail/\nBasic Ym9iOmh1bnRlcjI=\n"),
+]
+
+
+def webmail_seeds():
+    c = Corpus("webmail")
+    for name, data in WEBMAIL:
+        c.add(name, data)
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -629,7 +661,9 @@ def main():
         "http_date": simple_seeds("http_date", DATES),
         "cache_control": simple_seeds("cache_control", HEADS),
         "units": simple_seeds("units", QUANTITIES),
+        "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
+        "webmail": webmail_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))

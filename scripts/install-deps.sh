@@ -10,7 +10,7 @@ set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
           libcunit1-dev gnuplot-nox curl python3 python3-dnspython tshark
-          dnsutils nsd)
+          dnsutils nsd python3-aiosmtpd)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;

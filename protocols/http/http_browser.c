@@ -75,6 +75,7 @@ struct http_browser {
     GPtrArray *conns;    /* of bconn*, open ones, in creation order */
     GHashTable *cache;   /* url -> cache_entry*; lookup only */
     GHashTable *cookies; /* host -> "name=value; ..."; lookup only */
+    GHashTable *authed;  /* hosts that accepted our Basic credentials (a set); lookup only */
     GHashTable *no_keep; /* "host:port" of servers that closed after a response */
     bool loading;
     http_page page;
@@ -246,7 +247,7 @@ static void send_request(bconn *c, fetch *f)
     const cache_entry *ce = b->c.cache ? g_hash_table_lookup(b->cache, f->url_s) : NULL;
     if (ce && ce->last_modified && !f->is_base)
         http_msg_add(req, "If-Modified-Since", ce->last_modified);
-    if (f->auth_tries > 0 && b->user) {
+    if (b->user && (f->auth_tries > 0 || g_hash_table_contains(b->authed, f->url.host))) {
         char *pair = g_strdup_printf("%s:%s", b->user, b->password ? b->password : "");
         char *b64 = g_base64_encode((const guchar *)pair, strlen(pair));
         http_msg_addf(req, "Authorization", "Basic %s", b64);
@@ -312,6 +313,8 @@ static void handle_response(bconn *c, fetch *f)
         char *pair = g_strndup(setc, strcspn(setc, ";"));
         g_hash_table_replace(b->cookies, g_strdup(f->url.host), pair);
     }
+    if (f->auth_tries > 0 && r->status > 0 && r->status < 400 && !g_hash_table_contains(b->authed, f->url.host))
+        g_hash_table_add(b->authed, g_strdup(f->url.host));
     if (r->status == 401 && b->user && f->auth_tries == 0) {
         f->auth_tries++;
         g_queue_push_head(&b->pending, f);
@@ -650,6 +653,7 @@ http_browser *http_browser_new(host_env *env, const browser_config *c, GError **
     b->conns = g_ptr_array_new();
     b->cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, cache_entry_free);
     b->cookies = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    b->authed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     b->no_keep = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     return b;
 }
@@ -670,6 +674,7 @@ void http_browser_free(http_browser *b)
     g_array_free(b->pages, TRUE);
     g_hash_table_destroy(b->cache);
     g_hash_table_destroy(b->cookies);
+    g_hash_table_destroy(b->authed);
     g_hash_table_destroy(b->no_keep);
     g_free(b->ua);
     g_free(b->user);

@@ -18,7 +18,9 @@
  * cache of the objects it fetched (a later load of the same URL sends a
  * conditional GET with If-Modified-Since, and a 304 is served from the
  * cache), follows 301/302 redirects, and answers a 401 once with Basic
- * credentials when it has them. Through a proxy (`proxy_host`), requests
+ * credentials when it has them; once a host has accepted them, later
+ * requests to that host carry them from the start (RFC 7617 2.2, the
+ * protection space reused), as browsers do. Through a proxy (`proxy_host`), requests
  * carry absolute URIs and all connections go to the proxy.
  *
  * Name lookups: before it opens a connection the browser asks its host

@@ -729,6 +729,7 @@ struct mime_out {
     GByteArray *data;     /* text (CRLF line ends) or attachment bytes */
     char *filename;
     GPtrArray *children;  /* of mime_out * */
+    mime_cte text_cte;    /* a text part's encoding: MIME_CTE_UNKNOWN chooses (7bit or quoted-printable) */
 };
 
 static mime_out *out_new(out_kind k, const char *ctype)
@@ -759,6 +760,7 @@ mime_out *mime_out_text_new(const char *subtype, const char *text, size_t len)
     char *ct = g_strconcat("text/", subtype, NULL);
     mime_out *o = out_new(OUT_TEXT, ct);
     g_free(ct);
+    o->text_cte = MIME_CTE_UNKNOWN;
     for (size_t i = 0; i < len; i++) {
         if (text[i] == '\r' || text[i] == '\n') {
             appends(o->data, "\r\n");
@@ -795,6 +797,48 @@ bool mime_out_add(mime_out *parent, mime_out *child)
         return false;
     }
     g_ptr_array_add(parent->children, child);
+    return true;
+}
+
+static bool seven_bit(const GByteArray *d);
+
+/* 8bit carries any bytes but NUL in lines of at most 998 (RFC 2045 2.8). */
+static bool eight_bit(const GByteArray *d)
+{
+    size_t col = 0;
+    for (guint i = 0; i < d->len; i++) {
+        uint8_t c = d->data[i];
+        if (c == 0)
+            return false;
+        if (c == '\n')
+            col = 0;
+        else if (c != '\r' && ++col > MIME_LINE_LIMIT)
+            return false;
+    }
+    return true;
+}
+
+bool mime_out_text_set_encoding(mime_out *o, mime_cte cte)
+{
+    if (o->kind != OUT_TEXT)
+        return false;
+    switch (cte) {
+    case MIME_CTE_UNKNOWN:
+    case MIME_CTE_QP:
+    case MIME_CTE_BASE64:
+        break;
+    case MIME_CTE_7BIT:
+        if (!seven_bit(o->data))
+            return false;
+        break;
+    case MIME_CTE_8BIT:
+        if (!eight_bit(o->data))
+            return false;
+        break;
+    default:
+        return false;
+    }
+    o->text_cte = cte;
     return true;
 }
 
@@ -1122,10 +1166,20 @@ static void serialise_out(const mime_out *o, bool top, GByteArray *out)
         char *ct = g_strdup_printf("%s; charset=%s", o->ctype, is_ascii(o->data) ? "us-ascii" : "utf-8");
         write_field(out, "Content-Type", ct);
         g_free(ct);
-        if (seven_bit(o->data)) {
-            write_field(out, "Content-Transfer-Encoding", "7bit");
+        mime_cte cte = o->text_cte;
+        if (cte == MIME_CTE_UNKNOWN)
+            cte = seven_bit(o->data) ? MIME_CTE_7BIT : MIME_CTE_QP;
+        if (cte == MIME_CTE_7BIT || cte == MIME_CTE_8BIT) {
+            write_field(out, "Content-Transfer-Encoding", mime_cte_name(cte));
             appends(out, "\r\n");
             append(out, o->data->data, o->data->len);
+        } else if (cte == MIME_CTE_BASE64) {
+            write_field(out, "Content-Transfer-Encoding", "base64");
+            appends(out, "\r\n");
+            GString *b = g_string_new(NULL);
+            mime_base64_encode(o->data->data, o->data->len, MIME_LINE_MAX, b);
+            append(out, b->str, b->len);
+            g_string_free(b, TRUE);
         } else {
             write_field(out, "Content-Transfer-Encoding", "quoted-printable");
             appends(out, "\r\n");

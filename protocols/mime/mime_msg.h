@@ -162,6 +162,13 @@ typedef struct mime_out mime_out;
 /* A text part text/<subtype> (plain, html) of UTF-8 text; a lone CR or
  * LF is taken for a line break and written CRLF. */
 mime_out *mime_out_text_new(const char *subtype, const char *text, size_t len);
+/* Forces the Content-Transfer-Encoding of a text part: MIME_CTE_7BIT
+ * (only for ASCII without NUL, lines of at most 998), MIME_CTE_8BIT (no
+ * NUL, lines of at most 998), MIME_CTE_QP, MIME_CTE_BASE64, or
+ * MIME_CTE_UNKNOWN for the default choice (7bit when it can, else
+ * quoted-printable). False, and nothing changed, when `o` is not a text
+ * part or the encoding cannot carry its text. */
+bool mime_out_text_set_encoding(mime_out *o, mime_cte cte);
 /* An attachment of content type `type_subtype` ("image/jpeg"; anything
  * not of the form token/token becomes application/octet-stream), in
  * base64, with its filename (UTF-8; NULL for none). Header names,

@@ -53,6 +53,7 @@ typedef struct {
     char *exchangers[MAIL_SERVER_MAX_EXCHANGERS];
     size_t n_exchangers, next_exchanger;
     const char *server; /* the exchanger of this attempt (in exchangers[]) */
+    uint16_t port;      /* the port of this attempt's exchangers */
     smtp_client_conn *conn;
     int *codes;          /* the reply to each recipient this attempt (0: none) */
     smtp_result result;  /* the message's result this attempt */
@@ -73,6 +74,7 @@ typedef struct {
     mail_server *ms;
     smtp_server_conn *conn;
     char peer[64];
+    host_timer_id deadline; /* session_limit_ns after the accept; 0: none */
     GQueue predelivered; /* mail_predelivery *, in the order of the 250s */
 } mail_session;
 
@@ -82,6 +84,9 @@ struct mail_server {
     mail_store *store;      /* the mailboxes; owned when own_store */
     bool own_store;
     GPtrArray *route_from, *route_to;
+    GArray *route_port; /* uint16_t per route, 0: remote_port */
+    unsigned max_connections;
+    int64_t session_limit;
     char *greeting;
     uint16_t port, remote_port;
     int64_t retry, give_up;
@@ -464,7 +469,7 @@ static void entry_start_session(mail_entry *e, const char *target)
     e->result_text = NULL;
     entry_set_state(e, MAIL_ENTRY_SENDING);
     GError *err = NULL;
-    e->conn = smtp_client_conn_new(ms->env, target, ms->remote_port, &cc, &client_handler, e, 0, &err);
+    e->conn = smtp_client_conn_new(ms->env, target, e->port, &cc, &client_handler, e, 0, &err);
     if (!e->conn) {
         smtp_envelope_free(env);
         char *why = g_strdup(err ? err->message : "cannot connect");
@@ -571,6 +576,7 @@ static void entry_attempt(void *ud)
         g_free(e->exchangers[i]);
     e->n_exchangers = e->next_exchanger = 0;
     e->server = NULL;
+    e->port = ms->remote_port;
     entry_set_state(e, MAIL_ENTRY_LOOKUP_MX);
     e->lookup = host_lookup_records(ms->env, e->domain, "MX", on_mx, e);
     if (e->lookup)
@@ -579,6 +585,9 @@ static void entry_attempt(void *ud)
     for (guint i = 0; i < ms->route_from->len; i++)
         if (g_ascii_strcasecmp(g_ptr_array_index(ms->route_from, i), e->domain) == 0) {
             target = g_ptr_array_index(ms->route_to, i);
+            uint16_t port = g_array_index(ms->route_port, uint16_t, i);
+            if (port)
+                e->port = port;
             break;
         }
     set_exchangers_self(e, target);
@@ -728,6 +737,7 @@ static void session_closed(void *ud, smtp_server_conn *c, const char *why)
 {
     (void)why;
     mail_session *s = ud;
+    host_timer_cancel(s->ms->env, s->deadline);
     smtp_server_conn_free(c);
     g_ptr_array_remove(s->ms->sessions, s);
     session_free(s);
@@ -736,9 +746,27 @@ static void session_closed(void *ud, smtp_server_conn *c, const char *why)
 static const smtp_server_conn_handler server_handler = {.message = session_message, .closed = session_closed};
 static const smtp_server_callbacks server_callbacks = {.rcpt = on_rcpt, .message = on_message};
 
+/* The session lasted session_limit_ns: 421, and the connection closes
+ * (session_closed follows). */
+static void session_deadline(void *ud)
+{
+    mail_session *s = ud;
+    s->deadline = 0;
+    smtp_server_conn_shutdown(s->conn);
+}
+
 static void on_accept(void *ud, stream_t *st)
 {
     mail_server *ms = ud;
+    if (ms->max_connections && ms->sessions->len >= ms->max_connections) {
+        char line[320];
+        int n = g_snprintf(line, sizeof line, "421 %s Too many connections, try again later\r\n", ms->greeting);
+        stream_write(st, line, (size_t)MIN(n, (int)sizeof line - 1));
+        stream_close(st);
+        ms->counters.connections_refused++;
+        return;
+    }
+    ms->counters.connections++;
     mail_session *s = g_new0(mail_session, 1);
     s->ms = ms;
     stream_addr a;
@@ -747,6 +775,8 @@ static void on_accept(void *ud, stream_t *st)
     smtp_server_config sc = {.domain = ms->greeting};
     g_ptr_array_add(ms->sessions, s);
     s->conn = smtp_server_conn_new(ms->env, st, &sc, &server_callbacks, s, &server_handler, s, 0);
+    if (ms->session_limit > 0)
+        s->deadline = host_timer(ms->env, ms->session_limit, session_deadline, s);
 }
 
 /* ---- the server -------------------------------------------------------- */
@@ -777,8 +807,9 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
         g_set_error(err, MAIL_SERVER_ERROR, 1, "a mail server needs at least one domain of its own");
         return NULL;
     }
-    if (cfg->retry_interval_ns < 0 || cfg->give_up_ns < 0) {
-        g_set_error(err, MAIL_SERVER_ERROR, 1, "the retry interval and give-up time must not be negative");
+    if (cfg->retry_interval_ns < 0 || cfg->give_up_ns < 0 || cfg->session_limit_ns < 0) {
+        g_set_error(err, MAIL_SERVER_ERROR, 1,
+                    "the retry interval, give-up time and session limit must not be negative");
         return NULL;
     }
     mail_server *ms = g_new0(mail_server, 1);
@@ -789,12 +820,16 @@ mail_server *mail_server_new(host_env *env, const mail_server_config *cfg, GErro
     ms->store = cfg->store ? cfg->store : mail_store_new();
     ms->route_from = g_ptr_array_new_with_free_func(g_free);
     ms->route_to = g_ptr_array_new_with_free_func(g_free);
+    ms->route_port = g_array_new(FALSE, FALSE, sizeof(uint16_t));
     for (size_t i = 0; cfg->routes && cfg->routes[i].domain; i++) {
         g_ptr_array_add(ms->route_from, g_strdup(cfg->routes[i].domain));
         g_ptr_array_add(ms->route_to, g_strdup(cfg->routes[i].host ? cfg->routes[i].host : cfg->routes[i].domain));
+        g_array_append_val(ms->route_port, cfg->routes[i].port);
     }
+    ms->max_connections = cfg->max_connections;
+    ms->session_limit = cfg->session_limit_ns;
     ms->greeting = g_strdup(cfg->greeting ? cfg->greeting : cfg->domains[0]);
-    ms->port = cfg->port ? cfg->port : MAIL_SERVER_DEFAULT_PORT;
+    ms->port = cfg->any_port ? 0 : cfg->port ? cfg->port : MAIL_SERVER_DEFAULT_PORT;
     ms->remote_port = cfg->remote_port ? cfg->remote_port : MAIL_SERVER_DEFAULT_PORT;
     ms->retry = cfg->retry_interval_ns ? cfg->retry_interval_ns : MAIL_SERVER_DEFAULT_RETRY_NS;
     ms->give_up = cfg->give_up_ns ? cfg->give_up_ns : MAIL_SERVER_DEFAULT_GIVE_UP_NS;
@@ -819,6 +854,7 @@ void mail_server_free(mail_server *ms)
     host_unlisten(ms->env, ms->listener);
     for (guint i = 0; i < ms->sessions->len; i++) {
         mail_session *s = g_ptr_array_index(ms->sessions, i);
+        host_timer_cancel(ms->env, s->deadline);
         smtp_server_conn_free(s->conn);
         session_free(s);
     }
@@ -830,6 +866,7 @@ void mail_server_free(mail_server *ms)
         mail_store_free(ms->store);
     g_ptr_array_free(ms->route_from, TRUE);
     g_ptr_array_free(ms->route_to, TRUE);
+    g_array_free(ms->route_port, TRUE);
     g_strfreev(ms->domains);
     g_strfreev(ms->relay_clients);
     g_free(ms->greeting);

@@ -41,7 +41,8 @@
  * tried in order of preference (ties in answer order); no MX record: the
  * domain itself (RFC 5321 5.1); each exchanger's address by host_lookup.
  * When the host has no resolver, the static `routes` table names the host
- * to connect to (a domain not in it: the domain's name itself). One
+ * (and the port, else `remote_port`) to connect to (a domain not in it:
+ * the domain's name itself). One
  * connection per entry and attempt. Outcomes per recipient: 2xx
  * delivered (relayed); 5xx bounced at once; 4xx, no answer, connection
  * refused or timed out, lookup failure: deferred (after every exchanger
@@ -68,6 +69,11 @@
  * generated, msg_id the new message's).
  *
  * Limits: the SMTP server core's (message size 10 MB, 100 recipients);
+ * `max_connections` SMTP connections at once when it is set (a client
+ * beyond it gets "421 <greeting> Too many connections" and is closed);
+ * `session_limit_ns` per connection when it is set (then 421 and close,
+ * whatever the client is doing: a client trickling bytes cannot hold a
+ * place for ever);
  * at most MAIL_SERVER_MAX_EXCHANGERS exchangers per domain; the queue is
  * in memory, without a bound beyond what is accepted; the store's own
  * limits (mail_store.h).
@@ -99,6 +105,7 @@ GQuark mail_server_error_quark(void);
 typedef struct {
     const char *domain; /* a destination domain */
     const char *host;   /* the host to connect to for it */
+    uint16_t port;      /* its port; 0: the config's remote_port */
 } mail_route;
 
 typedef struct mail_store mail_store;
@@ -111,13 +118,17 @@ typedef struct {
     const mail_route *routes;         /* static table ({0}-terminated, or NULL) */
     const char *greeting;             /* SMTP greeting domain; NULL: the first domain */
     uint16_t port;                    /* 0: 25 */
+    bool any_port;                    /* listen on a port the host picks (port ignored; mail_server_port) */
     uint16_t remote_port;             /* port of the servers it delivers to; 0: 25 */
     int64_t retry_interval_ns;        /* 0: 30 minutes */
     int64_t give_up_ns;               /* 0: 5 days */
+    unsigned max_connections;         /* SMTP connections open at once; 0: no cap. Beyond it: 421 and close */
+    int64_t session_limit_ns;         /* the longest an SMTP connection may last (421 then); 0: no limit */
 } mail_server_config;
 
 typedef struct {
     uint64_t accepted, delivered_local, relayed, deferred, bounced, queued;
+    uint64_t connections, connections_refused; /* SMTP connections accepted, and refused over the cap */
 } mail_server_counters;
 
 typedef struct mail_server mail_server;

@@ -41,4 +41,11 @@ typedef struct {
     GArray *objects;      /* of http_object_spec */
 } http_server_spec;
 
+/* The HTTP dialogue (transcripts: each message's head, its body counted)
+ * and the label of an HTTP segment for timelines (a request's or a
+ * response's start line), for every type that serves HTTP on its port
+ * (the http-server here, web mail in protocols/webmail/app/). */
+extern const app_dialogue http_app_dialogue;
+char *http_app_label(const uint8_t *d, size_t len);
+
 #endif

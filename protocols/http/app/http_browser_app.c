@@ -46,6 +46,7 @@ typedef struct {
     int64_t repeat;
     int64_t start, think; /* ns */
     bool cache;
+    char *auth;           /* "user:password" for HTTP Basic, or NULL */
     GPtrArray *urls;      /* of char*: the pages to load, in order */
 } browser_spec;
 
@@ -104,6 +105,24 @@ static void read_urls(app_reader *r, const char *key, void *field)
     app_reader_leave(r);
 }
 
+/* "user:password": the Basic credentials the browser answers a 401 with
+ * (and then sends to that host from the start). */
+static void read_auth(app_reader *r, const char *key, void *field)
+{
+    if (!app_reader_has(r, key))
+        return;
+    app_reader_enter_key(r, key);
+    const char *s = app_reader_string(r);
+    const char *colon = s ? strchr(s, ':') : NULL;
+    if (!s || !colon || colon == s || strlen(s) > 1000)
+        app_reader_fail_expected(r, NULL, "\"user:password\" (a user name, a colon, the password)");
+    else if (strpbrk(s, "\r\n"))
+        app_reader_fail(r, NULL, "a user name or password may not hold a line break");
+    else
+        *(char **)field = g_strdup(s);
+    app_reader_leave(r);
+}
+
 static const app_key browser_keys[] = {
     {.name = "mode", .kind = APP_KEY_CHOICE, .offset = offsetof(browser_spec, mode), .def = BROWSER_P_SERIAL,
      .choices = mode_choices,
@@ -119,11 +138,13 @@ static const app_key browser_keys[] = {
     {.name = "start", .kind = APP_KEY_TIME, .offset = offsetof(browser_spec, start)},
     {.name = "think", .kind = APP_KEY_TIME, .offset = offsetof(browser_spec, think)},
     {.name = "cache", .kind = APP_KEY_BOOL, .offset = offsetof(browser_spec, cache), .def = 1},
+    {.name = "auth", .kind = APP_KEY_CUSTOM, .offset = offsetof(browser_spec, auth), .read = read_auth},
     {0}};
 
 static void browser_clear(void *cfg)
 {
     browser_spec *b = cfg;
+    g_free(b->auth);
     if (b->urls)
         g_ptr_array_unref(b->urls);
 }
@@ -178,12 +199,19 @@ static void *browser_start(app_world *w, const app_spec *a, GError **err)
     bc.parallel = (uint32_t)s->parallel;
     bc.version = s->http < 0 ? 0 : s->http == 0 ? 10 : 11;
     bc.cache = s->cache;
+    char *user = NULL;
+    if (s->auth) {
+        user = g_strndup(s->auth, strcspn(s->auth, ":"));
+        bc.user = user;
+        bc.password = s->auth + strlen(user) + 1;
+    }
     browser_inst *d = g_new0(browser_inst, 1);
     d->w = w;
     d->spec = a;
     d->env = app_world_host(w, a->host);
     d->loads_left = s->repeat;
     d->b = http_browser_new(d->env, &bc, err);
+    g_free(user); /* the browser keeps copies */
     if (!d->b) {
         g_free(d);
         return NULL;

@@ -210,10 +210,10 @@ static void dlg_answering(void *server_side, const void *client_side)
     http_parser_expect(server_side, http_parser_msg(client_side)->method);
 }
 
-static const app_dialogue http_dialogue = {dlg_new, dlg_free, dlg_feed, dlg_answering};
+const app_dialogue http_app_dialogue = {dlg_new, dlg_free, dlg_feed, dlg_answering};
 
 /* A request's or a response's start line (at most 40 characters). */
-static char *http_label(const uint8_t *d, size_t len)
+char *http_app_label(const uint8_t *d, size_t len)
 {
     if (len < 5 || (memcmp(d, "GET ", 4) && memcmp(d, "HTTP/", 5) && memcmp(d, "HEAD ", 5) && memcmp(d, "POST ", 5)))
         return NULL;
@@ -233,6 +233,6 @@ const app_type http_server_app = {
     .hold = APP_HOLD_NONE,
     .start = server_start,
     .free = server_free,
-    .dialogue = &http_dialogue,
-    .label = http_label,
+    .dialogue = &http_app_dialogue,
+    .label = http_app_label,
 };

@@ -643,12 +643,47 @@ static void test_dates_and_ids(void)
     mime_out_free(b);
 }
 
+/* A text body with each encoding forced decodes to the same bytes; the
+ * encodings that cannot carry a text are refused. */
+static void test_builder_text_encoding(void)
+{
+    static const char text[] = "Gr\xc3\xbc\xc3\x9f Gott,\r\n.dot line\r\nend\r\n";
+    const mime_cte forced[] = {MIME_CTE_8BIT, MIME_CTE_QP, MIME_CTE_BASE64, MIME_CTE_UNKNOWN};
+    const mime_cte seen[] = {MIME_CTE_8BIT, MIME_CTE_QP, MIME_CTE_BASE64, MIME_CTE_QP};
+    for (size_t i = 0; i < G_N_ELEMENTS(forced); i++) {
+        mime_out *o = mime_out_text_new("plain", text, sizeof text - 1);
+        CU_ASSERT_FALSE(mime_out_text_set_encoding(o, MIME_CTE_7BIT));
+        CU_ASSERT_TRUE(mime_out_text_set_encoding(o, forced[i]));
+        GByteArray *b = mime_out_serialise(o);
+        mime_msg *m = NULL;
+        CU_ASSERT_EQUAL_FATAL(mime_msg_parse(b->data, b->len, &m, NULL), MIME_OK);
+        CU_ASSERT_EQUAL(m->root->cte, seen[i]);
+        GByteArray *d = g_byte_array_new();
+        mime_part_decode(m->root, d, NULL);
+        CU_ASSERT_EQUAL(d->len, sizeof text - 1);
+        CU_ASSERT_EQUAL(memcmp(d->data, text, sizeof text - 1), 0);
+        g_byte_array_free(d, TRUE);
+        mime_msg_free(m);
+        g_byte_array_free(b, TRUE);
+        mime_out_free(o);
+    }
+    char *nul = g_strdup("a");
+    mime_out *o = mime_out_text_new("plain", nul, 2); /* the NUL included */
+    CU_ASSERT_FALSE(mime_out_text_set_encoding(o, MIME_CTE_8BIT));
+    CU_ASSERT_TRUE(mime_out_text_set_encoding(o, MIME_CTE_BASE64));
+    mime_out_free(o);
+    g_free(nul);
+    mime_out *a = mime_out_attachment_new("image/png", "x.png", (const uint8_t *)"x", 1);
+    CU_ASSERT_FALSE(mime_out_text_set_encoding(a, MIME_CTE_QP));
+    mime_out_free(a);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_slides_message), TEST(test_rfc2046_example), TEST(test_headers),
         TEST(test_nesting_and_padding), TEST(test_malformed), TEST(test_builder),
-        TEST(test_builder_text_choices), TEST(test_dates_and_ids),
+        TEST(test_builder_text_choices), TEST(test_builder_text_encoding), TEST(test_dates_and_ids),
     };
     return test_main("mime_msg", tests, (int)G_N_ELEMENTS(tests));
 }

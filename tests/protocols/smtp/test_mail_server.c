@@ -81,10 +81,10 @@ static sim_host_t *add_host(mw *w, const char *name, node_t *router)
 static const char *const crepes_domains[] = {"crepes.fr", NULL};
 static const char *const crepes_boxes[] = {"alice", NULL};
 static const char *const crepes_relay[] = {"alice", NULL};
-static const mail_route crepes_routes[] = {{"hamburger.edu", "hamburger"}, {0}};
+static const mail_route crepes_routes[] = {{"hamburger.edu", "hamburger", 0}, {0}};
 static const char *const ham_domains[] = {"hamburger.edu", NULL};
 static const char *const ham_boxes[] = {"bob", "carol", NULL};
-static const mail_route ham_routes[] = {{"crepes.fr", "crepes"}, {0}};
+static const mail_route ham_routes[] = {{"crepes.fr", "crepes", 0}, {0}};
 
 /* The world; hamburger's server delivers into `hstore` (borrowed) or,
  * when NULL, a store of its own. */
@@ -514,6 +514,60 @@ static void test_mx_order_and_fallback(void)
     mw_clear(&w);
 }
 
+/* A route with its own port: crepes relays to hamburger on 2525. */
+static void test_route_port(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, false);
+    mail_server_free(w.cs);
+    static const mail_route routes[] = {{"hamburger.edu", "hamburger", 2525}, {0}};
+    mail_server_config cc = {.domains = crepes_domains, .mailboxes = crepes_boxes, .relay_clients = crepes_relay,
+                             .routes = routes};
+    w.cs = mail_server_new(sim_host_env(w.crepes), &cc, NULL);
+    mail_server_config hc = {.domains = ham_domains, .mailboxes = ham_boxes, .port = 2525};
+    w.hs = mail_server_new(sim_host_env(w.hamburger), &hc, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.cs);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.hs);
+    CU_ASSERT_EQUAL(mail_server_port(w.hs), 2525);
+    submit(&w, w.alice, "crepes", "alice@crepes.fr", "bob@hamburger.edu");
+    sim_run_until(w.sim, SIM_S(60));
+    CU_ASSERT_EQUAL(mail_server_counters_get(w.cs)->relayed, 1);
+    CU_ASSERT_EQUAL(box_count(w.hs, "bob"), 1);
+    mw_clear(&w);
+}
+
+/* max_connections 1: of two clients at once, one is served and the
+ * other gets 421 (a temporary failure) and is counted. */
+static void test_connection_cap(void)
+{
+    mw w;
+    mw_init(&w, 0, 0, false);
+    mail_server_config hc = {.domains = ham_domains, .mailboxes = ham_boxes, .max_connections = 1};
+    w.hs = mail_server_new(sim_host_env(w.hamburger), &hc, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w.hs);
+    submit(&w, w.alice, "hamburger", "alice@crepes.fr", "bob@hamburger.edu");
+    mail_agent *second = mail_agent_new(sim_host_env(w.stranger), "hamburger", 25, "stranger", agent_done, &w);
+    smtp_envelope *e = smtp_envelope_new("eve@stranger.org");
+    smtp_envelope_add_rcpt(e, "carol@hamburger.edu");
+    smtp_envelope_set_data(e, msg_text, strlen(msg_text));
+    mail_agent_add(second, e);
+    smtp_envelope_free(e);
+    CU_ASSERT_TRUE(mail_agent_start(second, NULL));
+    sim_run_until(w.sim, SIM_S(60));
+    CU_ASSERT_EQUAL(w.agent_done, 2);
+    const mail_agent_result *r1 = mail_agent_result_get(w.agent, 0), *r2 = mail_agent_result_get(second, 0);
+    const mail_agent_result *ok = r1->result == SMTP_RESULT_DELIVERED ? r1 : r2, *no = ok == r1 ? r2 : r1;
+    CU_ASSERT_EQUAL(ok->result, SMTP_RESULT_DELIVERED);
+    CU_ASSERT_EQUAL(no->result, SMTP_RESULT_TEMP_FAILURE);
+    CU_ASSERT_EQUAL(no->code, 421);
+    const mail_server_counters *c = mail_server_counters_get(w.hs);
+    CU_ASSERT_EQUAL(c->connections, 1);
+    CU_ASSERT_EQUAL(c->connections_refused, 1);
+    CU_ASSERT_EQUAL(c->delivered_local, 1);
+    mail_agent_free(second);
+    mw_clear(&w);
+}
+
 /* A stranger submits one message with two recipients to hamburger. */
 static void submit_two(mw *w, const char *r1, const char *r2)
 {
@@ -625,7 +679,8 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_alice_to_bob),       TEST(test_unknown_mailbox_bounces), TEST(test_outage_retried),
         TEST(test_outage_gives_up),    TEST(test_open_relay_refused),      TEST(test_stranger_to_local),
-        TEST(test_mx_order_and_fallback), TEST(test_config_errors), TEST(test_recipients_grouped), TEST(test_deterministic),
+        TEST(test_mx_order_and_fallback), TEST(test_config_errors), TEST(test_recipients_grouped),
+        TEST(test_route_port), TEST(test_connection_cap), TEST(test_deterministic),
         TEST(test_maildir_store), TEST(test_bad_mailbox_name),
     };
     return test_main("mail_server", tests, (int)G_N_ELEMENTS(tests));
