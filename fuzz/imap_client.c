@@ -4,7 +4,8 @@
  *
  * Input: one setup byte, then the bytes a server sends on one connection.
  * The setup byte's low bit chooses the literal limit (0: the default;
- * 1: 64 bytes), bit 1 `delete_after`, its high four bits the size of the
+ * 1: 64 bytes), bit 1 `delete_after`, bit 2 `headers_first`, bit 3 one
+ * body instead of all (with bit 2), its high four bits the size of the
  * pieces of the second replay (2 to 17).
  *
  * Invariants, beyond "no crash, no leak, no undefined behaviour":
@@ -82,6 +83,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     imap_client_config cfg = {.user = "alice", .password = "wonderland", .delete_after = (data[0] & 2) != 0};
     if (data[0] & 1)
         cfg.max_literal = 64;
+    /* bits 2 and 3: headers first, with one body or all of them */
+    cfg.headers_first = (data[0] & 4) != 0;
+    cfg.bodies = (data[0] & 8) ? 1 : -1;
     size_t lit = cfg.max_literal ? (size_t)cfg.max_literal : IMAP_CLIENT_DEFAULT_MAX_LITERAL;
     size_t limit = IMAP_CLIENT_MAX_LINE + lit + 2;
     size_t piece = 2 + (data[0] >> 4);

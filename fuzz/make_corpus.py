@@ -305,6 +305,7 @@ def imap_client_seeds():
         data, _ = read_concatenation(entry, at + len(".server ="), macros)
         tight = re.search(r"\.max_literal\s*=", entry) is not None
         c.add(name.decode("utf-8", "replace"), (b"1" if tight else b"0") + data)
+    return c.count
 
 
 def smtp_dialogue_seeds():

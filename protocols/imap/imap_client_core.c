@@ -18,7 +18,10 @@
 
 struct imap_client_core {
     char *user, *password, *folder;
-    bool read_only, mark_seen, delete_after;
+    bool read_only, mark_seen, delete_after, headers_first;
+    int64_t bodies;    /* headers_first: whole messages to fetch after the headers; < 0 all */
+    uint32_t after_uid;
+    GArray *listed;    /* headers_first: UIDs whose header came, in order */
     uint64_t max_literal;
     imap_client_state state;
     unsigned tag_no;
@@ -99,6 +102,10 @@ imap_client_core *imap_client_core_new(const imap_client_config *cfg)
     c->delete_after = cfg && cfg->delete_after;
     c->max_literal = cfg && cfg->max_literal ? cfg->max_literal : IMAP_CLIENT_DEFAULT_MAX_LITERAL;
     c->uids = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    c->listed = g_array_new(FALSE, FALSE, sizeof(uint32_t));
+    c->headers_first = cfg && cfg->headers_first;
+    c->bodies = cfg ? cfg->bodies : -1;
+    c->after_uid = cfg ? cfg->after_uid : 0;
     c->out = g_byte_array_new();
     c->resp = g_byte_array_new();
     g_queue_init(&c->events);
@@ -125,6 +132,7 @@ void imap_client_core_free(imap_client_core *c)
         g_free(ev);
     }
     g_array_free(c->uids, TRUE);
+    g_array_free(c->listed, TRUE);
     g_byte_array_free(c->out, TRUE);
     g_byte_array_free(c->resp, TRUE);
     g_free(c->user);
@@ -166,6 +174,7 @@ bool imap_client_core_next_event(imap_client_core *c, imap_client_event *ev)
 
 imap_client_state imap_client_core_state(const imap_client_core *c) { return c->state; }
 uint32_t imap_client_core_exists(const imap_client_core *c) { return c->exists; }
+unsigned imap_client_core_commands(const imap_client_core *c) { return c->tag_no; }
 size_t imap_client_core_buffered(const imap_client_core *c) { return c->resp->len; }
 
 /* ---- what the server says ------------------------------------------------ */
@@ -207,6 +216,23 @@ static void after_fetch(imap_client_core *c)
     g_string_free(set, TRUE);
 }
 
+/* After the headers: the first `bodies` of them whole, or on. */
+static void fetch_bodies(imap_client_core *c)
+{
+    guint n = c->listed->len;
+    if (c->bodies >= 0 && (uint64_t)c->bodies < n)
+        n = (guint)c->bodies;
+    if (n == 0) {
+        after_fetch(c);
+        return;
+    }
+    GString *set = g_string_new(NULL);
+    for (guint i = 0; i < n; i++)
+        g_string_append_printf(set, "%s%u", i ? "," : "", g_array_index(c->listed, uint32_t, i));
+    command(c, IMAP_CLIENT_FETCH, "UID FETCH %s (UID FLAGS %s)", set->str, c->mark_seen ? "BODY[]" : "BODY.PEEK[]");
+    g_string_free(set, TRUE);
+}
+
 static void tagged(imap_client_core *c, const char *status, const char *text)
 {
     if (!imap_word_is(status, "OK")) {
@@ -216,11 +242,15 @@ static void tagged(imap_client_core *c, const char *status, const char *text)
     switch (c->state) {
     case IMAP_CLIENT_LOGIN: send_select(c); break;
     case IMAP_CLIENT_SELECT:
-        if (c->exists)
-            command(c, IMAP_CLIENT_FETCH, "UID FETCH 1:* (UID FLAGS %s)", c->mark_seen ? "BODY[]" : "BODY.PEEK[]");
+        if (c->exists && c->headers_first)
+            command(c, IMAP_CLIENT_HEADERS, "UID FETCH %u:* (UID FLAGS BODY.PEEK[HEADER])", c->after_uid + 1);
+        else if (c->exists)
+            command(c, IMAP_CLIENT_FETCH, "UID FETCH %u:* (UID FLAGS %s)", c->after_uid + 1,
+                    c->mark_seen ? "BODY[]" : "BODY.PEEK[]");
         else
             after_fetch(c);
         break;
+    case IMAP_CLIENT_HEADERS: fetch_bodies(c); break;
     case IMAP_CLIENT_FETCH: after_fetch(c); break;
     case IMAP_CLIENT_STORE: command(c, IMAP_CLIENT_EXPUNGE, "EXPUNGE"); break;
     case IMAP_CLIENT_EXPUNGE: command(c, IMAP_CLIENT_LOGOUT, "LOGOUT"); break;
@@ -306,10 +336,12 @@ static bool fetch_items(imap_client_core *c, imap_cursor *cur)
             ok = have_uid = imap_p_number(cur, &ev.uid);
         } else if (imap_word_is(name, "FLAGS")) {
             ev.flags = flags_of(cur, &ok);
-        } else if (imap_word_is(name, "BODY[]") && imap_p_literal_span(cur, &d, &n)) {
+        } else if ((imap_word_is(name, "BODY[]") || imap_word_is(name, "BODY[HEADER]")) &&
+                   imap_p_literal_span(cur, &d, &n)) {
             if (ev.data)
                 g_bytes_unref(ev.data);
             ev.data = g_bytes_new(d, n);
+            ev.kind = imap_word_is(name, "BODY[]") ? IMAP_CLIENT_EV_MESSAGE : IMAP_CLIENT_EV_HEADER;
         } else if (imap_word_is(name, "BODY[]") && imap_p_peek(cur) == '"') {
             char *q = NULL;
             size_t qn = 0;
@@ -323,8 +355,9 @@ static bool fetch_items(imap_client_core *c, imap_cursor *cur)
         g_free(name);
         imap_p_sp(cur);
     }
-    if (ok && ev.data && have_uid) {
-        g_array_append_val(c->uids, ev.uid);
+    bool want = ev.kind == IMAP_CLIENT_EV_HEADER ? c->state == IMAP_CLIENT_HEADERS : c->state == IMAP_CLIENT_FETCH;
+    if (ok && ev.data && have_uid && ev.uid > c->after_uid && want) {
+        g_array_append_val(ev.kind == IMAP_CLIENT_EV_HEADER ? c->listed : c->uids, ev.uid);
         push(c, &ev);
     } else {
         imap_client_event_clear(&ev);
@@ -339,7 +372,8 @@ static void untagged(imap_client_core *c, imap_cursor *cur)
     if (imap_p_number(cur, &n) && imap_p_sp(cur) && imap_p_atom(cur, NULL, &word)) {
         if (imap_word_is(word, "EXISTS") && c->state == IMAP_CLIENT_SELECT)
             c->exists = n;
-        else if (imap_word_is(word, "FETCH") && c->state == IMAP_CLIENT_FETCH && imap_p_sp(cur) &&
+        else if (imap_word_is(word, "FETCH") &&
+                 (c->state == IMAP_CLIENT_FETCH || c->state == IMAP_CLIENT_HEADERS) && imap_p_sp(cur) &&
                  !fetch_items(c, cur))
             finish(c, false, "malformed FETCH response");
     } else if (imap_p_atom(cur, NULL, &word)) {

@@ -17,7 +17,11 @@
  * Dialogue (tags A1, A2, ...): wait for the greeting "* OK" (or
  * "* PREAUTH": no LOGIN); LOGIN user password (quoted strings); SELECT
  * folder (or EXAMINE with `read_only`); when the folder is not empty,
- * UID FETCH 1:* (UID FLAGS BODY.PEEK[]) (BODY[] with `mark_seen`); with
+ * UID FETCH 1:* (UID FLAGS BODY.PEEK[]) (BODY[] with `mark_seen`; from
+ * after_uid + 1 with `after_uid`, and UIDs not above it are ignored);
+ * with `headers_first`, first UID FETCH n:* (UID FLAGS
+ * BODY.PEEK[HEADER]), then UID FETCH of the first `bodies` UIDs listed
+ * (all when negative; none: no second FETCH); with
  * `delete_after`, UID STORE <the UIDs> +FLAGS.SILENT (\Deleted) and
  * EXPUNGE; LOGOUT.
  *
@@ -60,6 +64,12 @@ typedef struct {
     bool read_only;              /* EXAMINE instead of SELECT */
     bool mark_seen;              /* BODY[] (sets \Seen) instead of BODY.PEEK[] */
     bool delete_after;           /* \Deleted and EXPUNGE what was fetched */
+    /* Headers first (a reader that shows the list before the messages):
+     * UID FETCH of every header (BODY.PEEK[HEADER]), then of `bodies`
+     * whole messages, the first ones listed (negative: all of them). */
+    bool headers_first;
+    int64_t bodies;
+    uint32_t after_uid;          /* only UIDs above it (those the machine has not synced); 0: all */
     uint64_t max_literal;        /* bytes; 0: the default */
 } imap_client_config;
 
@@ -67,6 +77,7 @@ typedef struct {
     X(IMAP_CLIENT_GREETING, "GREETING")                                                            \
     X(IMAP_CLIENT_LOGIN, "LOGIN")                                                                  \
     X(IMAP_CLIENT_SELECT, "SELECT")                                                                \
+    X(IMAP_CLIENT_HEADERS, "HEADERS")                                                              \
     X(IMAP_CLIENT_FETCH, "FETCH")                                                                  \
     X(IMAP_CLIENT_STORE, "STORE")                                                                  \
     X(IMAP_CLIENT_EXPUNGE, "EXPUNGE")                                                              \
@@ -83,6 +94,7 @@ const char *imap_client_state_name(imap_client_state s);
 
 typedef enum {
     IMAP_CLIENT_EV_MESSAGE, /* uid, flags, data */
+    IMAP_CLIENT_EV_HEADER,  /* uid, flags, data: the header section only (headers_first) */
     IMAP_CLIENT_EV_DONE,    /* ok, text */
 } imap_client_event_kind;
 
@@ -109,6 +121,8 @@ void imap_client_core_consume(imap_client_core *c, size_t n);
 bool imap_client_core_next_event(imap_client_core *c, imap_client_event *ev);
 void imap_client_event_clear(imap_client_event *ev);
 imap_client_state imap_client_core_state(const imap_client_core *c);
+/* Commands sent so far (each answered by one tagged response). */
+unsigned imap_client_core_commands(const imap_client_core *c);
 /* Messages the folder held when selected (its EXISTS). */
 uint32_t imap_client_core_exists(const imap_client_core *c);
 size_t imap_client_core_buffered(const imap_client_core *c);

@@ -360,6 +360,7 @@ imap_client_conn *imap_client_conn_new(host_env *env, const char *host, uint16_t
 imap_client_state imap_client_conn_state(const imap_client_conn *c) { return imap_client_core_state(c->core); }
 uint64_t imap_client_conn_bytes_in(const imap_client_conn *c) { return c->bytes_in; }
 uint64_t imap_client_conn_bytes_out(const imap_client_conn *c) { return c->bytes_out; }
+unsigned imap_client_conn_commands(const imap_client_conn *c) { return imap_client_core_commands(c->core); }
 
 void imap_client_conn_free(imap_client_conn *c)
 {

@@ -90,5 +90,7 @@ void imap_client_conn_free(imap_client_conn *c);
 imap_client_state imap_client_conn_state(const imap_client_conn *c);
 uint64_t imap_client_conn_bytes_in(const imap_client_conn *c);
 uint64_t imap_client_conn_bytes_out(const imap_client_conn *c);
+/* Commands the client sent (imap_client_core_commands). */
+unsigned imap_client_conn_commands(const imap_client_conn *c);
 
 #endif

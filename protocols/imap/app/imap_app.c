@@ -93,7 +93,9 @@ static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *
                 return i + 1;
             }
             g_string_truncate(d->buf, 0);
-            continue;
+            ev->kind = APP_DLG_BODY; /* nothing yet: the literal's bytes come next */
+            ev->body = 0;
+            return i + 1;
         }
         if (d->headed) { /* the rest of a line after its literals */
             g_string_truncate(d->buf, 0);

@@ -124,20 +124,20 @@ GBytes *mail_access_preload_message(const mail_server_spec *s, int64_t i)
 {
     const char *dom = g_ptr_array_index(s->domains, 0);
     GString *m = g_string_new(NULL);
-    if (s->preload_from)
-        g_string_append_printf(m, "From: %s\r\n", s->preload_from);
+    if (s->preload.from)
+        g_string_append_printf(m, "From: %s\r\n", s->preload.from);
     else
         g_string_append_printf(m, "From: sender@%s\r\n", dom);
     g_string_append_printf(m,
                            "To: %s@%s\r\nSubject: Message %" G_GINT64_FORMAT "\r\n"
                            "Date: Thu, 01 Jan 1970 00:00:00 +0000\r\n"
                            "Message-ID: <preload.%" G_GINT64_FORMAT "@%s>\r\n\r\n",
-                           s->preload_mailbox, dom, i, i, dom);
+                           s->preload.mailbox, dom, i, i, dom);
     /* The body: lines of at most 78 letters and CRLF, making the message
      * exactly `size` bytes (the header alone when `size` leaves no room
      * for a line of one letter). */
     static const char abc[] = "abcdefghijklmnopqrstuvwxyz";
-    for (uint64_t r = s->preload_size > m->len ? s->preload_size - m->len : 0; r >= 3;) {
+    for (uint64_t r = s->preload.size > m->len ? s->preload.size - m->len : 0; r >= 3;) {
         uint64_t piece = r <= 80 ? r : MIN((uint64_t)80, r - 3);
         for (uint64_t k = 0; k + 2 < piece; k++)
             g_string_append_c(m, abc[(k + (uint64_t)i) % 26]);
@@ -150,9 +150,9 @@ GBytes *mail_access_preload_message(const mail_server_spec *s, int64_t i)
 
 bool mail_access_preload(mail_store *store, const mail_server_spec *s, GError **err)
 {
-    for (int64_t i = 1; s->preload_mailbox && i <= s->preload_count; i++) {
+    for (int64_t i = 1; s->preload.mailbox && i <= s->preload.count; i++) {
         GBytes *b = mail_access_preload_message(s, i);
-        uint32_t uid = mail_store_deliver(store, s->preload_mailbox, b, 0, err);
+        uint32_t uid = mail_store_deliver(store, s->preload.mailbox, b, 0, err);
         g_bytes_unref(b);
         if (!uid)
             return false;

@@ -10,7 +10,9 @@
  * and kept, the IMAP messages it synced) is a service of that node
  * ("mail-machine:" and the label), created by the first such reader, so
  * that a later session skips what the machine has (POP3 keep mode, via
- * UIDL) and the results say what each machine ends up with.
+ * UIDL; IMAP from the last UID whose header it synced) and the results
+ * say what each machine ends up with. An IMAP reader syncs the headers
+ * first, then fetches `bodies` whole messages (all by default).
  *
  * Results: per reader (reader.csv and mail_reader.<name>.* metrics) the
  * messages downloaded, what its machine then has, what is left on the
@@ -37,7 +39,8 @@ static const char *const protocols[] = {"pop3-delete", "pop3-keep", "imap", NULL
 typedef struct {
     char *server, *user, *password, *machine;
     int protocol;
-    int64_t at; /* ns */
+    int64_t at;     /* ns */
+    int64_t bodies; /* IMAP: whole messages fetched after the headers; -1: all */
 } reader_spec;
 
 static const app_key reader_keys[] = {
@@ -48,12 +51,16 @@ static const app_key reader_keys[] = {
      .choices = protocols, .expected = "\"pop3-delete\", \"pop3-keep\" or \"imap\""},
     {.name = "at", .kind = APP_KEY_TIME, .offset = offsetof(reader_spec, at), .def = 0},
     {.name = "machine", .kind = APP_KEY_STRING, .offset = offsetof(reader_spec, machine)},
+    {.name = "bodies", .kind = APP_KEY_INT, .offset = offsetof(reader_spec, bodies), .def = -1, .lo = -1,
+     .hi = 1000000, .expected = "-1 (all) or a count from 0 to 1000000"},
     {0}};
 
 static void reader_check(app_reader *r, void *cfg)
 {
     const reader_spec *s = cfg;
-    if (strpbrk(s->user, " \t\r\n\"\\") || strpbrk(s->password, "\r\n\"\\"))
+    if (s->bodies >= 0 && s->protocol != READ_IMAP)
+        app_reader_fail(r, "bodies", "only an IMAP reader fetches headers first (\"protocol\": \"imap\")");
+    else if (strpbrk(s->user, " \t\r\n\"\\") || strpbrk(s->password, "\r\n\"\\"))
         app_reader_fail(r, strpbrk(s->user, " \t\r\n\"\\") ? "user" : "password",
                         "no spaces, quotes, backslashes or line ends here");
 }
@@ -63,6 +70,7 @@ static void reader_check(app_reader *r, void *cfg)
 typedef struct {
     GHashTable *has;   /* what it downloaded: "uidl:<id>" or "imap:<validity>:<uid>" (owned keys) */
     GPtrArray *kept;   /* POP3 unique ids of messages kept on the server, in download order */
+    uint32_t imap_validity, imap_last; /* IMAP: the folder's UIDVALIDITY and the last UID whose header it synced */
 } machine;
 
 static void machine_free(machine *m)
@@ -88,7 +96,7 @@ typedef struct {
     /* results */
     bool done, ok;
     char *why;
-    uint64_t downloaded, bytes_sent, bytes_received, round_trips, machine_has, left;
+    uint64_t downloaded, headers, bytes_sent, bytes_received, round_trips, machine_has, left;
     int64_t end_ns;
 } reader_inst;
 
@@ -143,10 +151,15 @@ static void imap_event(void *ud, imap_client_conn *c, const imap_client_event *e
 {
     reader_inst *in = ud;
     (void)c;
-    if (ev->kind == IMAP_CLIENT_EV_MESSAGE) {
+    mail_folder *f = mail_store_folder(in->store, in->s->user, "INBOX", NULL);
+    uint32_t validity = f ? mail_folder_uidvalidity(f) : 0;
+    if (ev->kind == IMAP_CLIENT_EV_HEADER) {
+        in->headers++;
+        in->m->imap_validity = validity;
+        in->m->imap_last = MAX(in->m->imap_last, ev->uid);
+    } else if (ev->kind == IMAP_CLIENT_EV_MESSAGE) {
         in->downloaded++;
-        mail_folder *f = mail_store_folder(in->store, in->s->user, "INBOX", NULL);
-        g_hash_table_add(in->m->has, g_strdup_printf("imap:%u:%u", f ? mail_folder_uidvalidity(f) : 0, ev->uid));
+        g_hash_table_add(in->m->has, g_strdup_printf("imap:%u:%u", validity, ev->uid));
     } else if (ev->kind == IMAP_CLIENT_EV_DONE) {
         in->ok = ev->ok;
         g_free(in->why);
@@ -159,8 +172,8 @@ static void imap_closed(void *ud, imap_client_conn *c)
     reader_inst *in = ud;
     in->bytes_sent = imap_client_conn_bytes_out(c);
     in->bytes_received = imap_client_conn_bytes_in(c);
-    /* greeting, LOGIN, SELECT, the FETCH when there was mail, LOGOUT */
-    in->round_trips = 4 + (in->downloaded > 0);
+    /* the greeting and every command */
+    in->round_trips = 1 + imap_client_conn_commands(c);
     char *why = in->why;
     in->why = NULL;
     reader_finish(in, in->ok, why);
@@ -175,7 +188,11 @@ static void reader_go(void *ud)
     GError *err = NULL;
     const reader_spec *s = in->s;
     if (s->protocol == READ_IMAP) {
-        imap_client_config c = {.user = s->user, .password = s->password, .read_only = false};
+        /* headers first, from the last UID the machine synced (the same folder only) */
+        mail_folder *f = mail_store_folder(in->store, s->user, "INBOX", NULL);
+        uint32_t after = f && mail_folder_uidvalidity(f) == in->m->imap_validity ? in->m->imap_last : 0;
+        imap_client_config c = {.user = s->user, .password = s->password, .headers_first = true,
+                                .bodies = s->bodies, .after_uid = after};
         in->imap = imap_client_conn_new(in->env, s->server, in->port, &c, &imap_handler, in, 0, &err);
     } else {
         const char **known = g_new0(const char *, in->m->kept->len + 1);
@@ -260,13 +277,14 @@ static void reader_collect(const app_world *w, void *const *insts, const app_spe
         const reader_spec *s = specs[i]->cfg;
         const char *mach = s->machine ? s->machine : specs[i]->host;
         app_row(out, "%s,%s,%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT
-                ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%.6f,%s",
-                specs[i]->name, mach, specs[i]->host, protocols[s->protocol], in->downloaded, in->machine_has,
+                ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%.6f,%s",
+                specs[i]->name, mach, specs[i]->host, protocols[s->protocol], in->downloaded, in->headers, in->machine_has,
                 in->left, in->bytes_sent, in->bytes_received, in->round_trips, read_time_s(in),
                 in->done ? (in->ok ? "ok" : "failed") : "unfinished");
-        const char *names[] = {"downloaded", "machine_has", "left", "bytes_sent", "bytes_received", "round_trips"};
-        uint64_t vals[] = {in->downloaded, in->machine_has, in->left, in->bytes_sent, in->bytes_received,
-                           in->round_trips};
+        const char *names[] = {"downloaded", "headers",        "machine_has", "left",
+                               "bytes_sent", "bytes_received", "round_trips"};
+        uint64_t vals[] = {in->downloaded, in->headers,        in->machine_has, in->left,
+                           in->bytes_sent, in->bytes_received, in->round_trips};
         for (size_t k = 0; k < G_N_ELEMENTS(names); k++) {
             g_snprintf(key, sizeof key, "mail_reader.%s.%s", specs[i]->name, names[k]);
             app_metric_count(out, key, vals[k]);
@@ -307,12 +325,14 @@ static double burst_s(const app_path *p, double hdr, double mss, double bytes)
  * ACK) and the greeting take 2 RTT with their transmissions; then every
  * command waits for its answer: each costs its transmission there and the
  * answer's back. POP3: USER, PASS, LIST, UIDL, then RETR (and DELE in
- * delete mode) per message, QUIT; IMAP: LOGIN, SELECT, one FETCH of
- * every message, LOGOUT. The messages' bytes are the preload's (each
- * answer carries one, or all of them for IMAP's FETCH), the small lines
+ * delete mode) per message, QUIT; IMAP: LOGIN, SELECT, a FETCH of the
+ * headers, a FETCH of the messages, LOGOUT. The messages' bytes are the preload's (each
+ * answer carries one; IMAP's first FETCH carries every header section,
+ * its second every message), the small lines
  * are the session's measured bytes shared evenly among them, which moves
  * the result by nanoseconds. NaN outside ideal TCP, without a preload, or
- * when the first reader did not read the whole preload. */
+ * when the first reader did not read the whole preload (an IMAP reader
+ * with fewer `bodies`). */
 static double mail_read_formula(const app_world *w, const app_spec *a, const app_view *m)
 {
     const reader_spec *s = a->cfg;
@@ -326,23 +346,33 @@ static double mail_read_formula(const app_world *w, const app_spec *a, const app
         !app_world_path(w, s->server, a->host, &rev) || rev.n < 0 || !isfinite(got) || !isfinite(in))
         return NAN;
     const mail_server_spec *mss = ms->cfg;
-    double n = (double)mss->preload_count, size = (double)mss->preload_size;
-    if (!mss->preload_mailbox || strcmp(mss->preload_mailbox, s->user) || got != n)
+    double n = (double)mss->preload.count, size = (double)mss->preload.size;
+    if (!mss->preload.mailbox || strcmp(mss->preload.mailbox, s->user) || got != n)
         return NAN;
     GBytes *one = n > 0 ? mail_access_preload_message(mss, 1) : NULL;
-    size = one ? (double)g_bytes_get_size(one) : size;
-    if (one)
+    double head = 0; /* its header section, blank line included */
+    if (one) {
+        gsize len;
+        const char *d = g_bytes_get_data(one, &len);
+        const char *blank = g_strstr_len(d, (gssize)len, "\r\n\r\n");
+        size = (double)len;
+        head = blank ? (double)(blank - d + 4) : size;
         g_bytes_unref(one);
+    }
+    if (s->protocol == READ_IMAP && s->bodies >= 0 && s->bodies < mss->preload.count)
+        return NAN;
     double hdr = app_world_header_bytes(w, false), mss_b = tcp.mss;
     bool imap = s->protocol == READ_IMAP, del = s->protocol == READ_POP3_DELETE;
-    double cmds = imap ? 3 + (n > 0) : 5 + n + (del ? n : 0);
-    double big = imap ? (n > 0 ? 1 : 0) : n; /* answers that carry messages */
-    double msg_bytes = imap ? n * size : size, small_in = (in - n * size) / (cmds + 1), small_out = out / cmds;
+    double cmds = imap ? 3 + (n > 0 ? 2 : 0) : 5 + n + (del ? n : 0);
+    /* IMAP: the headers' FETCH carries n header sections, the bodies' n messages */
+    double small_in = (in - n * size - (imap ? n * head : 0)) / (cmds + 1), small_out = out / cmds;
     double t = burst_s(&fwd, hdr, mss_b, 0) + burst_s(&rev, hdr, mss_b, 0) + burst_s(&fwd, hdr, mss_b, 0) +
                burst_s(&rev, hdr, mss_b, small_in);
     t += cmds * burst_s(&fwd, hdr, mss_b, small_out);
-    t += (cmds - big) * burst_s(&rev, hdr, mss_b, small_in) + big * burst_s(&rev, hdr, mss_b, msg_bytes + small_in);
-    return t;
+    if (imap && n > 0)
+        return t + (cmds - 2) * burst_s(&rev, hdr, mss_b, small_in) +
+               burst_s(&rev, hdr, mss_b, n * head + small_in) + burst_s(&rev, hdr, mss_b, n * size + small_in);
+    return t + (cmds - n) * burst_s(&rev, hdr, mss_b, small_in) + n * burst_s(&rev, hdr, mss_b, size + small_in);
 }
 
 static const app_formula reader_formulas[] = {{"mail-read", mail_read_formula}, {NULL, NULL}};
@@ -390,7 +420,7 @@ const app_type mail_reader_app = {
     .free = reader_free,
     .collect = reader_collect,
     .csv_file = "readers.csv",
-    .csv_header = "reader,machine,host,protocol,downloaded,machine_has,left_on_server,bytes_sent,bytes_received,"
+    .csv_header = "reader,machine,host,protocol,downloaded,headers,machine_has,left_on_server,bytes_sent,bytes_received,"
                   "round_trips,read_time_s,result",
     .headlines = reader_headlines,
     .formulas = reader_formulas,

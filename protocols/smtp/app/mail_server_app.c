@@ -99,35 +99,24 @@ static void read_accounts(app_reader *r, const char *key, void *field)
     app_reader_leave(r);
 }
 
-typedef struct {
-    char *mailbox, *from;
-    int64_t count;
-    uint64_t size;
-} preload_spec;
-
 static const app_key preload_keys[] = {
-    {.name = "mailbox", .kind = APP_KEY_STRING, .offset = offsetof(preload_spec, mailbox), .required = true},
-    {.name = "count", .kind = APP_KEY_INT, .offset = offsetof(preload_spec, count), .required = true, .lo = 0,
+    {.name = "mailbox", .kind = APP_KEY_STRING, .offset = offsetof(mail_preload_spec, mailbox), .required = true},
+    {.name = "count", .kind = APP_KEY_INT, .offset = offsetof(mail_preload_spec, count), .required = true, .lo = 0,
      .hi = 100000, .expected = "a count from 0 to 100000"},
-    {.name = "size", .kind = APP_KEY_SIZE, .offset = offsetof(preload_spec, size), .def = 10000, .lo = 1,
+    {.name = "size", .kind = APP_KEY_SIZE, .offset = offsetof(mail_preload_spec, size), .def = 10000, .lo = 1,
      .hi = 10e6},
-    {.name = "from", .kind = APP_KEY_STRING, .offset = offsetof(preload_spec, from)},
+    {.name = "from", .kind = APP_KEY_STRING, .offset = offsetof(mail_preload_spec, from)},
     {0}};
 
 /* "preload": {"mailbox": "bob", "count": 10, "size": "10KB", "from": ...}. */
 static void read_preload(app_reader *r, const char *key, void *field)
 {
-    mail_server_spec *s = (mail_server_spec *)((char *)field - offsetof(mail_server_spec, preload_mailbox));
+    mail_preload_spec *p = field;
     if (!app_reader_enter_object(r, key, "an object like {\"mailbox\": \"bob\", \"count\": 10, \"size\": \"10KB\"}"))
         return;
-    preload_spec p = {0};
-    app_reader_table(r, NULL, preload_keys, &p);
-    if (!app_reader_failed(r) && p.from && !strchr(p.from, '@'))
-        app_reader_fail(r, "from", "\"%s\" is not an address like \"alice@crepes.fr\"", p.from);
-    s->preload_mailbox = p.mailbox;
-    s->preload_from = p.from;
-    s->preload_count = p.count;
-    s->preload_size = p.size;
+    app_reader_table(r, NULL, preload_keys, p);
+    if (!app_reader_failed(r) && p->from && !strchr(p->from, '@'))
+        app_reader_fail(r, "from", "\"%s\" is not an address like \"alice@crepes.fr\"", p->from);
     app_reader_leave(r);
 }
 
@@ -153,7 +142,7 @@ static const app_key server_keys[] = {
     {.name = "imap", .kind = APP_KEY_BOOL, .offset = offsetof(mail_server_spec, imap)},
     {.name = "imap_port", .kind = APP_KEY_INT, .offset = offsetof(mail_server_spec, imap_port), .def = 143, .lo = 1,
      .hi = 65535, .expected = "a port from 1 to 65535"},
-    {.name = "preload", .kind = APP_KEY_CUSTOM, .offset = offsetof(mail_server_spec, preload_mailbox),
+    {.name = "preload", .kind = APP_KEY_CUSTOM, .offset = offsetof(mail_server_spec, preload),
      .read = read_preload},
     {0}};
 
@@ -196,9 +185,9 @@ static void server_check(app_reader *r, void *cfg)
 {
     const mail_server_spec *s = cfg;
     check_ports(r, s);
-    if (!app_reader_failed(r) && s->preload_mailbox && !has_mailbox(s, s->preload_mailbox)) {
+    if (!app_reader_failed(r) && s->preload.mailbox && !has_mailbox(s, s->preload.mailbox)) {
         app_reader_enter_object(r, "preload", "");
-        app_reader_fail(r, "mailbox", "\"%s\" is none of this server's mailboxes or accounts", s->preload_mailbox);
+        app_reader_fail(r, "mailbox", "\"%s\" is none of this server's mailboxes or accounts", s->preload.mailbox);
         app_reader_leave(r);
     }
     for (guint i = 0; s->routes && i + 1 < s->routes->len && !app_reader_failed(r); i += 2)
@@ -222,8 +211,8 @@ static void server_clear(void *cfg)
             g_ptr_array_free(*lists[i], TRUE);
             *lists[i] = NULL;
         }
-    g_clear_pointer(&s->preload_mailbox, g_free);
-    g_clear_pointer(&s->preload_from, g_free);
+    g_clear_pointer(&s->preload.mailbox, g_free);
+    g_clear_pointer(&s->preload.from, g_free);
 }
 
 static size_t server_listens(const void *cfg, uint16_t *ports, size_t max)

@@ -16,8 +16,8 @@
  *   Message-ID through the `mail` records of every server.
  *
  * - "mail-reader" (mail_reader_app.c): Bob reading his mailbox with POP3
- *   (download-and-delete or download-and-keep) or IMAP from one of his
- *   machines; readers.csv, mail_reader.* metrics, the "mail-read" formula.
+ *   (download-and-delete or download-and-keep) or IMAP (headers first,
+ *   then `bodies` messages) from one of his machines; readers.csv, mail_reader.* metrics, the "mail-read" formula.
  *
  * docs/mail.md lists their keys.
  */
@@ -34,6 +34,14 @@ extern const app_type mail_server_app;
 extern const app_type mail_agent_app;
 extern const app_type mail_reader_app;
 
+/* "preload": `count` messages of `size` bytes put into `mailbox` at time 0. */
+typedef struct {
+    char *mailbox;  /* NULL: no preload */
+    int64_t count;
+    uint64_t size;  /* bytes */
+    char *from;     /* NULL: "sender@" the first domain */
+} mail_preload_spec;
+
 /* The scenario's configuration of a mail-server. */
 typedef struct {
     GPtrArray *domains;   /* of char*: its own domains (at least one) */
@@ -46,11 +54,7 @@ typedef struct {
     GPtrArray *accounts;  /* of char*: user, password, user, password... (file order) */
     bool pop3, imap;      /* also a POP3 / IMAP server on the same mailboxes */
     int64_t pop3_port, imap_port;
-    /* "preload": `count` messages of `size` bytes put into `mailbox` at time 0. */
-    char *preload_mailbox; /* NULL: no preload */
-    int64_t preload_count;
-    uint64_t preload_size;
-    char *preload_from;   /* NULL: "sender@" the first domain */
+    mail_preload_spec preload;
 } mail_server_spec;
 
 /* Whether `user` is one of the spec's accounts, and its password (borrowed). */

@@ -6,7 +6,8 @@
  * then closed; not a moment before), a dropped connection that keeps the
  * flags it stored and removes nothing, LOGINDISABLED chosen per
  * connection, flow control, and a client connection against the server
- * connection (bytes relayed by the test), its idle timeout included.
+ * connection (bytes relayed by the test): a download with delete, headers
+ * first with one body, and its idle timeout.
  */
 #include <glib.h>
 #include <string.h>
@@ -310,6 +311,8 @@ static void on_event(void *ud, imap_client_conn *c, const imap_client_event *ev)
     client_app *a = ud;
     if (ev->kind == IMAP_CLIENT_EV_MESSAGE)
         g_string_append_printf(a->log, "M%u:%zu;", ev->uid, g_bytes_get_size(ev->data));
+    else if (ev->kind == IMAP_CLIENT_EV_HEADER)
+        g_string_append_printf(a->log, "H%u;", ev->uid);
     else
         g_string_append_printf(a->log, "%s;", ev->ok ? "ok" : ev->text);
 }
@@ -375,6 +378,30 @@ static void test_client(void)
     CU_ASSERT_EQUAL(imap_client_conn_bytes_out(c), imap_server_conn_bytes_in(x.c));
     imap_client_conn_free(c);
     g_string_free(f.written, TRUE);
+
+    /* Headers first, above UID 1, then one body: H2 H3 and M2. */
+    fake_stream hf;
+    fs_init(&hf);
+    x.h.connect = &hf;
+    g_string_truncate(a.log, 0);
+    a.closed = 0;
+    server_teardown(&x);
+    server_setup(&x, false);
+    x.h.connect = &hf;
+    imap_client_config hc = {.user = "alice", .password = "wonderland", .headers_first = true, .bodies = 1,
+                             .after_uid = 1};
+    c = imap_client_conn_new(&x.h.base, "server", 143, &hc, &client_handler, &a, 0, NULL);
+    c_off = s_off = 0;
+    relay(&hf, &x.f, &c_off, &s_off);
+    CU_ASSERT_PTR_NOT_NULL(strstr(hf.written->str, "A3 UID FETCH 2:* (UID FLAGS BODY.PEEK[HEADER])\r\n"
+                                                   "A4 UID FETCH 2 (UID FLAGS BODY.PEEK[])\r\nA5 LOGOUT\r\n"));
+    want = g_strdup_printf("H2;H3;M2:%zu;ok;", strlen(fixture_msg2));
+    CU_ASSERT_STRING_EQUAL(a.log->str, want);
+    g_free(want);
+    CU_ASSERT_EQUAL(imap_client_conn_commands(c), 5);
+    CU_ASSERT_EQUAL(inbox_count(x.st), 3);
+    imap_client_conn_free(c);
+    g_string_free(hf.written, TRUE);
 
     /* A server that says nothing: after 2 minutes the session ends, not ok. */
     fake_stream g;

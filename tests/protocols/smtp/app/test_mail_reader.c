@@ -14,9 +14,13 @@
  * - The "mail-read" formula (connection, greeting, one round trip per
  *   command, transmissions) within 1% of the simulated time to read, in
  *   every run.
+ * - IMAP headers first: `bodies` messages after every header; a later
+ *   session of the same machine syncs only newer UIDs.
  * - Determinism: `appsim run` twice gives byte-identical files.
- * - The POP3 and IMAP dialogues give the same messages at every chunk
- *   size, and the labels name commands, status lines and message data.
+ * - The mail-server's ports: SMTP, POP3 and IMAP told apart by their
+ *   first line at every chunk size, and labelled by their protocol
+ *   (tests/protocols/pop3/app and tests/protocols/imap/app test those
+ *   dialogues and labels themselves).
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -25,8 +29,6 @@
 #include <unistd.h>
 
 #include "cli/registry.h"
-#include "protocols/imap/app/imap_app.h"
-#include "protocols/pop3/app/pop3_app.h"
 #include "protocols/smtp/app/smtp_apps.h"
 #include "test_util.h"
 #include "world/scenario.h"
@@ -98,7 +100,10 @@ static void test_keys_errors(void)
     expect_error(SERVER_ "\"accounts\": [\"bob\"]}", "$.apps[0].accounts", "expected an object");
     expect_error(SERVER ", \"pop3_port\": 25}", "$.apps[0].pop3_port", "already the SMTP port");
     expect_error(SERVER ", \"imap\": true, \"imap_port\": 110}", "$.apps[0].imap_port", "already the POP3 port");
-    expect_error(SERVER "}, " READER_ "\"server\": \"mail\", \"bodies\": 3}", "$.apps[1]", "bodies");
+    expect_error(SERVER "}, " READER_ "\"server\": \"mail\", \"bodies\": 3}", "$.apps[1].bodies",
+                 "only an IMAP reader");
+    expect_error(SERVER ", \"imap\": true}, " READER_ "\"server\": \"mail\", \"protocol\": \"imap\", \"bodies\": -2}",
+                 "$.apps[1].bodies", "-1 (all) or a count");
 }
 
 /* A reader cannot start without a mail-server serving its protocol on its server node. */
@@ -163,11 +168,14 @@ static void test_scenario_outcomes(void)
             CU_ASSERT_EQUAL(metric(res, "mail_reader.round_trips"), 6 + n + (c == 0 ? n : 0));
         } else {
             CU_ASSERT_EQUAL(metric(res, "imap.sessions"), 2);
-            CU_ASSERT_EQUAL(metric(res, "mail_reader.round_trips"), 5);
+            /* greeting, LOGIN, SELECT, FETCH of the headers, FETCH of the messages, LOGOUT */
+            CU_ASSERT_EQUAL(metric(res, "mail_reader.round_trips"), 6);
+            CU_ASSERT_EQUAL(metric(res, "mail_reader.home.headers"), n);
         }
         /* the messages are 10000 bytes each: that, and a few lines more, arrive */
         CU_ASSERT(metric(res, "mail_reader.read_bytes") > n * 10000);
-        CU_ASSERT(metric(res, "mail_reader.read_bytes") < n * 10000 + 1000 + 80 * n); /* status lines, greeting */
+        /* status lines, the greeting, and for IMAP the header sections (about 160 bytes) once more */
+        CU_ASSERT(metric(res, "mail_reader.read_bytes") < n * 10000 + 1000 + 80 * n + (c == 2 ? 200 * n : 0));
         /* the formula: within 1% of the simulated time to read */
         double t = metric(res, "mail_reader.read_time_s");
         CU_ASSERT(isfinite(res->formula_s));
@@ -201,6 +209,50 @@ static void test_growth(void)
     CU_ASSERT_DOUBLE_EQUAL(t[4] - t[9], 50 * 0.030, 0.05 * 50 * 0.030);
     CU_ASSERT(t[14] < t[9]);
     scenario_free(sc);
+}
+
+/* IMAP headers first: every header, then `bodies` messages; a second
+ * session of the same machine syncs only what came since (nothing here),
+ * and a reader of another machine sees everything again. */
+static void test_imap_bodies(void)
+{
+    char *apps = g_strdup(
+        SERVER ", \"imap\": true, \"preload\": {\"mailbox\": \"bob\", \"count\": 6, \"size\": \"2KB\"}}, "
+        READER_ "\"server\": \"mail\", \"protocol\": \"imap\", \"bodies\": 2}, "
+        "{\"name\": \"rd2\", \"type\": \"mail-reader\", \"host\": \"home\", \"user\": \"bob\", "
+        "\"password\": \"hungry\", \"server\": \"mail\", \"protocol\": \"imap\", \"at\": \"1min\"}, "
+        "{\"name\": \"rd3\", \"type\": \"mail-reader\", \"host\": \"home\", \"user\": \"bob\", "
+        "\"password\": \"hungry\", \"server\": \"mail\", \"protocol\": \"imap\", \"at\": \"2min\", "
+        "\"machine\": \"laptop\"}");
+    char *json = world_json(apps), *msg = NULL;
+    scenario *sc = load_text(json, &msg);
+    if (!sc)
+        printf("\n    %s\n", msg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    GError *err = NULL;
+    scn_run *r = scenario_run(sc, 0, &err);
+    run_result *res = world_run(r, appsim_registry(), 0, NULL, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    CU_ASSERT_PTR_NULL(res->failed);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.headers"), 6);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.downloaded"), 2);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.machine_has"), 2);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.round_trips"), 6);
+    /* the same machine later: no new headers, so no bodies either */
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.headers"), 0);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.downloaded"), 0);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.machine_has"), 2);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd2.round_trips"), 5);
+    /* another machine: all six, bodies included (the default) */
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd3.headers"), 6);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.rd3.downloaded"), 6);
+    CU_ASSERT_EQUAL(metric(res, "mail_reader.messages_left"), 6);
+    run_result_free(res);
+    scn_run_free(r);
+    scenario_free(sc);
+    g_free(json);
+    g_free(apps);
+    g_free(msg);
 }
 
 /* ---- determinism -------------------------------------------------------------------------------- */
@@ -243,7 +295,7 @@ static void test_deterministic(void)
     CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &out1, &err1), 0);
     CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &out2, &err2), 0);
     same_files(d1, d2);
-    /* the transcript of run 12 (IMAP, N = 1) is the IMAP session */
+    /* the transcript of run 12 (IMAP, N = 10) is the IMAP session */
     char *tr = g_build_filename(d1, "transcript.txt", NULL), *text = NULL;
     CU_ASSERT_TRUE(g_file_get_contents(tr, &text, NULL, NULL));
     CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "C: A1 LOGIN \"bob\" \"hungry\""));
@@ -318,79 +370,29 @@ static char *messages(const app_dialogue *dl, bool client, const char *in, size_
     return g_string_free(out, FALSE);
 }
 
-static void test_dialogues(void)
+/* The mail-server's ports: each direction is told SMTP, POP3 or IMAP by
+ * its first line, then read by that protocol's dialogue, at every chunk
+ * size (the first bytes kept until then are replayed). */
+static void test_mux_dialogue(void)
 {
-    static const char pop3_server[] = "+OK POP3 server ready\r\n+OK\r\n+OK 1 messages\r\n1 12\r\n.\r\n"
-                                      "+OK 12 octets\r\nSubject: x\r\n\r\nhi\r\n.\r\n+OK bye\r\n";
-    static const char imap_server[] = "* OK [CAPABILITY IMAP4rev1] ready\r\nA1 OK done\r\n"
-                                      "* 1 FETCH (UID 7 BODY[] {5}\r\nhello)\r\nA2 OK FETCH completed\r\n";
-    for (size_t chunk = 1; chunk <= 64; chunk *= 2) {
-        /* POP3: the server side knows from the client's command what answers it */
-        void *client = pop3_app_dialogue.new(true);
-        void *server = pop3_app_dialogue.new(false);
-        char *got = NULL;
-        /* the commands in the order they are answered */
-        const char *cmds[] = {NULL, "USER bob\r\n", "LIST\r\n", "RETR 1\r\n", "QUIT\r\n"};
-        const char *answers[] = {"+OK POP3 server ready\r\n", "+OK\r\n", "+OK 1 messages\r\n1 12\r\n.\r\n",
-                                 "+OK 12 octets\r\nSubject: x\r\n\r\nhi\r\n.\r\n", "+OK bye\r\n"};
-        GString *all = g_string_new(NULL);
-        for (size_t i = 0; i < G_N_ELEMENTS(answers); i++) {
-            if (cmds[i]) {
-                app_dlg_event ev = {0};
-                size_t used = 0, len = strlen(cmds[i]);
-                while (used < len) {
-                    used += pop3_app_dialogue.feed(client, (const uint8_t *)cmds[i] + used, len - used, &ev);
-                    if (ev.kind == APP_DLG_HEAD) {
-                        g_free(ev.head);
-                        pop3_app_dialogue.answering(server, client);
-                    }
-                }
-                pop3_app_dialogue.feed(client, NULL, 0, &ev); /* its END */
-            }
-            got = NULL;
-            size_t len = strlen(answers[i]);
-            for (size_t off = 0; off < len; off += chunk) {
-                size_t n = MIN(chunk, len - off), used = 0;
-                for (int guard = 0; guard < 1000; guard++) {
-                    app_dlg_event ev = {0};
-                    used += pop3_app_dialogue.feed(server, (const uint8_t *)answers[i] + off + used, n - used, &ev);
-                    if (ev.kind == APP_DLG_NEED_MORE)
-                        break;
-                    if (ev.kind == APP_DLG_HEAD) {
-                        g_string_append_printf(all, "[%s]", ev.head);
-                        g_free(ev.head);
-                    } else if (ev.kind == APP_DLG_BODY) {
-                        g_string_append_printf(all, "<%" G_GUINT64_FORMAT ">", ev.body);
-                    } else if (ev.kind == APP_DLG_END) {
-                        g_string_append(all, ";");
-                    }
-                }
-            }
-            app_dlg_event ev = {0};
-            pop3_app_dialogue.feed(server, NULL, 0, &ev);
-            if (ev.kind == APP_DLG_END)
-                g_string_append(all, ";");
+    static const char *const cases[][3] = {
+        {"220 hamburger.edu\r\n250-hamburger.edu\r\n250 PIPELINING\r\n", "0",
+         "[220 hamburger.edu];[250-hamburger.edu\r\n250 PIPELINING];"},
+        {"EHLO crepes.fr\r\nQUIT\r\n", "1", "[EHLO crepes.fr];[QUIT];"},
+        {"+OK POP3 server ready\r\n+OK\r\n", "0", "[+OK POP3 server ready];[+OK];"},
+        {"USER bob\r\nPASS hungry\r\n", "1", "[USER bob];[PASS hungry];"},
+        {"* OK [CAPABILITY IMAP4rev1] ready\r\n* 1 FETCH (BODY[] {3}\r\nabc)\r\n", "0",
+         "[* OK [CAPABILITY IMAP4rev1] ready];[* 1 FETCH (BODY[] {3}]<3>;"},
+        {"A1 LOGIN \"bob\" \"hungry\"\r\n", "1", "[A1 LOGIN \"bob\" \"hungry\"];"},
+    };
+    for (size_t chunk = 1; chunk <= 64; chunk *= 2)
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+            char *got = messages(&mail_access_dialogue, cases[i][1][0] == '1', cases[i][0], chunk, NULL);
+            if (strcmp(got, cases[i][2]))
+                printf("\n    chunk %zu, case %zu: %s\n", chunk, i, got);
+            CU_ASSERT_STRING_EQUAL(got, cases[i][2]);
+            g_free(got);
         }
-        collapse(all);
-        /* the body's bytes run to the end of the "." line */
-        CU_ASSERT_STRING_EQUAL(all->str, "[+OK POP3 server ready];[+OK];[+OK 1 messages\r\n1 12];"
-                                         "[+OK 12 octets][Subject: x]<7>;[+OK bye];");
-        if (strcmp(all->str, "[+OK POP3 server ready];[+OK];[+OK 1 messages\r\n1 12];"
-                             "[+OK 12 octets][Subject: x]<7>;[+OK bye];"))
-            printf("\n    chunk %zu: %s\n", chunk, all->str);
-        g_string_free(all, TRUE);
-        pop3_app_dialogue.free(client);
-        pop3_app_dialogue.free(server);
-        (void)pop3_server;
-
-        got = messages(&imap_app_dialogue, false, imap_server, chunk, NULL);
-        if (strcmp(got, "[* OK [CAPABILITY IMAP4rev1] ready];[A1 OK done];"
-                        "[* 1 FETCH (UID 7 BODY[] {5}]<5>;[A2 OK FETCH completed];"))
-            printf("\n    chunk %zu: %s\n", chunk, got);
-        CU_ASSERT_STRING_EQUAL(got, "[* OK [CAPABILITY IMAP4rev1] ready];[A1 OK done];"
-                                    "[* 1 FETCH (UID 7 BODY[] {5}]<5>;[A2 OK FETCH completed];");
-        g_free(got);
-    }
 }
 
 static void test_labels(void)
@@ -412,10 +414,6 @@ static void test_labels(void)
         CU_ASSERT_STRING_EQUAL(l, cases[i].want);
         g_free(l);
     }
-    CU_ASSERT_TRUE(pop3_app_sniff((const uint8_t *)"-ERR no", 7));
-    CU_ASSERT_FALSE(pop3_app_sniff((const uint8_t *)"EHLO x", 6));
-    CU_ASSERT_TRUE(imap_app_sniff((const uint8_t *)"A7 OK done", 10));
-    CU_ASSERT_FALSE(imap_app_sniff((const uint8_t *)"hello world", 11));
 }
 
 /* The preload: N messages of exactly `size` bytes, each with its subject. */
@@ -424,11 +422,11 @@ static void test_preload(void)
     mail_server_spec s = {0};
     s.domains = g_ptr_array_new();
     g_ptr_array_add(s.domains, "hamburger.edu");
-    s.preload_mailbox = "bob";
-    s.preload_count = 3;
+    s.preload.mailbox = "bob";
+    s.preload.count = 3;
     static const uint64_t sizes[] = {200, 1000, 10000, 10001, 65536};
     for (size_t k = 0; k < G_N_ELEMENTS(sizes); k++) {
-        s.preload_size = sizes[k];
+        s.preload.size = sizes[k];
         for (int64_t i = 1; i <= 3; i++) {
             GBytes *b = mail_access_preload_message(&s, i);
             CU_ASSERT_EQUAL(g_bytes_get_size(b), sizes[k]);
@@ -444,7 +442,7 @@ static void test_preload(void)
 int main(void)
 {
     static const test_case tests[] = {TEST(test_keys_errors), TEST(test_reader_needs_server),
-                                      TEST(test_scenario_outcomes), TEST(test_growth), TEST(test_deterministic),
-                                      TEST(test_dialogues), TEST(test_labels), TEST(test_preload)};
+                                      TEST(test_scenario_outcomes), TEST(test_growth), TEST(test_imap_bodies), TEST(test_deterministic),
+                                      TEST(test_mux_dialogue), TEST(test_labels), TEST(test_preload)};
     return test_main("protocols/smtp/app/mail_reader", tests, G_N_ELEMENTS(tests));
 }
