@@ -41,7 +41,11 @@ Seeds come from what the tests already hold, plus a few written here:
   - webmail: requests to the web-mail front end (WEBMAIL below);
   - ftp_reply: server replies and data-port arguments (FTP_REPLIES below,
     as tests/protocols/ftp/test_codec.c has them), behind the setup byte
-    fuzz/ftp_reply.c describes (pieces of 5 bytes).
+    fuzz/ftp_reply.c describes (pieces of 5 bytes);
+  - ftp_server: the client's lines ("C ..." steps) of every transcript of
+    tests/protocols/ftp/test_server_core.c (its GREET, LOGIN and PASV
+    macros expanded), behind the setup bytes '0' (anonymous read-only,
+    pieces of 5) and '1' (anonymous may write).
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -665,6 +669,36 @@ def ftp_seeds():
     return c.count
 
 
+def ftp_server_seeds():
+    c = Corpus("ftp_server")
+    path = os.path.join(ROOT, "tests", "protocols", "ftp", "test_server_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = {}
+    for m in re.finditer(r"#define (GREET|LOGIN|PASV) (.*)", text):
+        body = m.group(2)
+        for name, val in macros.items():
+            body = re.sub(r"\b%s\b" % name, val, body)
+        macros[m.group(1)] = body
+    for m in re.finditer(r"(t\d*)\[\] = \{(.*?)\};", text, re.S):
+        body = m.group(2)
+        for name, val in macros.items():
+            body = re.sub(r"\b%s\b" % name, val, body)
+        data, i = b"", 0
+        while True:
+            i = body.find('"', i)
+            if i < 0:
+                break
+            lit, i = read_literal(body, i)
+            if lit.startswith(b"C "):
+                data += lit[2:] + b"\r\n"
+            elif lit.startswith(b"c "):
+                data += lit[2:]
+        if data:
+            c.add(m.group(1), b"0" + data)
+            c.add(m.group(1) + "-w", b"1" + data)
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -693,6 +727,7 @@ def main():
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
         "webmail": webmail_seeds(),
         "ftp_reply": ftp_seeds(),
+        "ftp_server": ftp_server_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))
