@@ -13,8 +13,11 @@
  * /pub/hello.txt ("hello\nworld\n"), /readme ("read me"); users bob
  * (password secret); anonymous logins on; the peer is 10.0.0.2.
  */
+#define _DEFAULT_SOURCE
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "protocols/ftp/ftp_server_core.h"
 #include "test_util.h"
@@ -161,9 +164,8 @@ static ftp_fs *fixture_fs(bool read_only)
 }
 
 /* Runs one transcript at chunk size k; returns the store for checks. */
-static ftp_fs *run_k(const char *const *steps, size_t k, bool *ok)
+static void run_on(ftp_fs *fs, const char *const *steps, size_t k, bool *ok)
 {
-    ftp_fs *fs = fixture_fs(false);
     ftp_server_config cfg = {.check = check_user, .anonymous = true};
     driver d = {.s = ftp_server_core_new(&cfg, fs, "10.0.0.2", T0 + 86400), .in = g_string_new(NULL),
                 .out = g_string_new(NULL), .k = k};
@@ -179,6 +181,12 @@ static ftp_fs *run_k(const char *const *steps, size_t k, bool *ok)
     ftp_server_core_free(d.s);
     g_string_free(d.in, TRUE);
     g_string_free(d.out, TRUE);
+}
+
+static ftp_fs *run_k(const char *const *steps, size_t k, bool *ok)
+{
+    ftp_fs *fs = fixture_fs(false);
+    run_on(fs, steps, k, ok);
     return fs;
 }
 
@@ -380,12 +388,50 @@ static void test_nul(void)
     ftp_fs_free(fs);
 }
 
+/* The server over a folder on disk: links out of the root refused, ".."
+ * kept inside, nothing written outside. */
+static void test_disk_store(void)
+{
+    char *tmp = g_dir_make_tmp("ftpsrv-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tmp);
+    char *root = g_build_filename(tmp, "root", NULL), *outside = g_build_filename(tmp, "outside", NULL);
+    char *secret = g_build_filename(outside, "secret", NULL), *link = g_build_filename(root, "link", NULL);
+    char *dlink = g_build_filename(root, "dlink", NULL);
+    CU_ASSERT_EQUAL(g_mkdir(root, 0755), 0);
+    CU_ASSERT_EQUAL(g_mkdir(outside, 0755), 0);
+    CU_ASSERT_TRUE(g_file_set_contents(secret, "top secret", -1, NULL));
+    CU_ASSERT_EQUAL(symlink(secret, link), 0);
+    CU_ASSERT_EQUAL(symlink(outside, dlink), 0);
+    static const char *const t[] = {
+        LOGIN, PASV, "C RETR link", "S 550 Permission denied.", "C RETR dlink/secret", "S 550 Permission denied.",
+        "C SIZE ../outside/secret", "S 550 Requested action not taken: file unavailable.", "C CWD dlink",
+        "S 550 Permission denied.", "C STOR dlink/x", "S 550 Permission denied.", "C TYPE I", "S 200 Type set to I.",
+        "C STOR ../../up", "S 150 File status okay; about to open data connection (../../up).", "G connected",
+        "R data", "G eof", "A DCLOSE", "S 226 Transfer complete.", "C SIZE /up", "S 213 4", "C DELE /up",
+        "S 250 Requested file action okay, completed.", "C NLST", "S 425 Use PORT, EPRT, PASV or EPSV first.",
+        NULL};
+    for (size_t k = 1; k <= 16; k++) {
+        ftp_fs *fs = ftp_fs_new_disk(root, false, NULL);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(fs);
+        bool ok;
+        run_on(fs, t, k, &ok);
+        CU_ASSERT_TRUE(ok);
+        ftp_fs_free(fs);
+    }
+    GDir *d = g_dir_open(outside, 0, NULL);
+    CU_ASSERT_STRING_EQUAL(g_dir_read_name(d), "secret");
+    CU_ASSERT_PTR_NULL(g_dir_read_name(d));
+    g_dir_close(d);
+    test_remove_tree(tmp);
+    g_free(tmp), g_free(root), g_free(outside), g_free(secret), g_free(link), g_free(dlink);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_login), TEST(test_simple_commands), TEST(test_paths_stay_inside), TEST(test_passive_retr),
         TEST(test_active_retr_ascii), TEST(test_bounce_refused), TEST(test_stor_appe), TEST(test_data_failures),
-        TEST(test_malformed), TEST(test_nul),
+        TEST(test_malformed), TEST(test_nul), TEST(test_disk_store),
     };
     return test_main("protocols/ftp/server_core", tests, G_N_ELEMENTS(tests));
 }
