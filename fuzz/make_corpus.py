@@ -38,7 +38,14 @@ Seeds come from what the tests already hold, plus a few written here:
     the examples below, taken from the tests, the docs and the RFCs;
   - mail_uidlist: the uidlists below, as the Maildir store writes them
     and as tests/protocols/mailstore/test_maildir.c damages them;
-  - webmail: requests to the web-mail front end (WEBMAIL below).
+  - webmail: requests to the web-mail front end (WEBMAIL below);
+  - ftp_reply: server replies and data-port arguments (FTP_REPLIES below,
+    as tests/protocols/ftp/test_codec.c has them), behind the setup byte
+    fuzz/ftp_reply.c describes (pieces of 5 bytes);
+  - ftp_server: the client's lines ("C ..." steps) of every transcript of
+    tests/protocols/ftp/test_server_core.c (its GREET, LOGIN and PASV
+    macros expanded), behind the setup bytes '0' (anonymous read-only,
+    pieces of 5) and '1' (anonymous may write).
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -638,6 +645,60 @@ def webmail_seeds():
     return c.count
 
 
+FTP_REPLIES = [
+    "220 Service ready\r\n331 Need password\n230 \r\n",
+    "211-Features:\r\n MDTM\r\n211-not the end\r\n2110 nor this\r\n SIZE\r\n211 End\r\n200 ok\r\n",
+    "214-a\r\n200 b\r\n214 c\r\n",
+    "220 ok\r\n211-x\r\n",
+    "200 a\0b\r\n",
+    "227 Entering Passive Mode (127,0,0,1,4,1).\r\n",
+    "229 Entering Extended Passive Mode (|||6446|)\r\n",
+    "10,0,0,2,25,46",
+    "v2,3 ok 1,2,3,4,5,6",
+    "|1|132.235.1.2|6275|",
+    "!2!1080::8:800:200C:417A!5282!",
+    "150 Opening BINARY mode data connection\r\n226 Transfer complete\r\n",
+    "hello\r\n",
+]
+
+
+def ftp_seeds():
+    c = Corpus("ftp_reply")
+    for item in FTP_REPLIES:
+        c.add(item.split("\r")[0], "\x03" + item)
+    return c.count
+
+
+def ftp_server_seeds():
+    c = Corpus("ftp_server")
+    path = os.path.join(ROOT, "tests", "protocols", "ftp", "test_server_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = {}
+    for m in re.finditer(r"#define (GREET|LOGIN|PASV) (.*)", text):
+        body = m.group(2)
+        for name, val in macros.items():
+            body = re.sub(r"\b%s\b" % name, val, body)
+        macros[m.group(1)] = body
+    for m in re.finditer(r"(t\d*)\[\] = \{(.*?)\};", text, re.S):
+        body = m.group(2)
+        for name, val in macros.items():
+            body = re.sub(r"\b%s\b" % name, val, body)
+        data, i = b"", 0
+        while True:
+            i = body.find('"', i)
+            if i < 0:
+                break
+            lit, i = read_literal(body, i)
+            if lit.startswith(b"C "):
+                data += lit[2:] + b"\r\n"
+            elif lit.startswith(b"c "):
+                data += lit[2:]
+        if data:
+            c.add(m.group(1), b"0" + data)
+            c.add(m.group(1) + "-w", b"1" + data)
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -665,6 +726,8 @@ def main():
         "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
         "webmail": webmail_seeds(),
+        "ftp_reply": ftp_seeds(),
+        "ftp_server": ftp_server_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))

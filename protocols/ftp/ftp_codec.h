@@ -81,7 +81,9 @@ int ftp_reply_class(int code);
 
 /* Writes a reply: one line "CODE text\r\n", or, when `text` holds '\n',
  * "CODE-first\r\n", the middle lines each prefixed by one space (so none
- * can end the reply early), "CODE last\r\n". A new string. */
+ * can end the reply early), "CODE last\r\n"; an empty text gives
+ * "CODE \r\n", and a lone CR inside a line is written as a space. A new
+ * string. */
 char *ftp_reply_format(int code, const char *text);
 
 /* The address and port of a data connection. */
