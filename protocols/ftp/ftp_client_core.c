@@ -8,7 +8,8 @@
  * answer, so that replies sent ahead (or while the glue sets up a data
  * connection) are read in order. A transfer keeps three facts apart: the
  * preliminary reply, the final reply and the data connection's end;
- * check_xfer ends the operation once the last of them has come. Every
+ * check_xfer ends the operation once the last of them has come. A reply
+ * the parser rejects is queued too, as a failure in its place. Every
  * public entry point ends with pump(), which hands out queued replies;
  * handlers never call pump, so nothing recurses.
  */
@@ -77,6 +78,7 @@ struct ftp_client_core {
     ftp_reply_parser *parser;
     GQueue pending; /* of pending_reply * */
     bool no_epsv, no_eprt;
+    bool input_failed; /* the parser failed: the rest of the input is ignored */
 
     size_t cur; /* the running operation */
     ftp_client_op_stats st;
@@ -306,7 +308,7 @@ static void check_xfer(ftp_client_core *c)
         op_end(c, false, code, c->fail_why);
     else if (c->data_failed)
         op_end(c, false, code, "data connection failed");
-    else if (c->data == D_DONE || (o->kind == FTP_OP_PUT && c->data == D_OPEN))
+    else if (c->data == D_DONE || o->kind == FTP_OP_PUT) /* a put's 2xx: the server has what it wants */
         op_end(c, true, code, text);
     g_free(text);
 }
@@ -485,7 +487,10 @@ static void pump(ftp_client_core *c)
     while (!g_queue_is_empty(&c->pending) && c->state != W_DONE && c->state != W_GLUE &&
            !(c->state == W_XFER && c->final_code != 0)) {
         pending_reply *p = g_queue_pop_head(&c->pending);
-        on_reply(c, p->code, p->text);
+        if (p->code < 0)
+            finish(c, FTP_CLIENT_PROTOCOL, p->text);
+        else
+            on_reply(c, p->code, p->text);
         g_free(p->text);
         g_free(p);
     }
@@ -507,13 +512,20 @@ static char *join_reply(const ftp_reply *r)
 size_t ftp_client_core_feed(ftp_client_core *c, const uint8_t *data, size_t len)
 {
     size_t off = 0;
-    while (off < len && c->state != W_DONE) {
+    while (off < len && c->state != W_DONE && !c->input_failed) {
         ftp_reply_status st = FTP_REPLY_NEED_MORE;
         size_t n = ftp_reply_parser_feed(c->parser, data + off, len - off, &st);
         off += n;
         if (st == FTP_REPLY_ERROR) {
+            /* In its place among the replies, so that what came before
+             * is still answered whatever the split. */
             const char *why = ftp_reply_parser_error(c->parser);
-            finish(c, FTP_CLIENT_PROTOCOL, why ? why : "malformed reply");
+            pending_reply *p = g_new0(pending_reply, 1);
+            p->code = -1;
+            p->text = g_strdup(why ? why : "malformed reply");
+            g_queue_push_tail(&c->pending, p);
+            c->input_failed = true;
+            pump(c);
             break;
         }
         if (st == FTP_REPLY_COMPLETE) {
