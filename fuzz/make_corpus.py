@@ -42,7 +42,10 @@ Seeds come from what the tests already hold, plus a few written here:
     the examples below, taken from the tests, the docs and the RFCs;
   - mail_uidlist: the uidlists below, as the Maildir store writes them
     and as tests/protocols/mailstore/test_maildir.c damages them;
-  - webmail: requests to the web-mail front end (WEBMAIL below).
+  - webmail: requests to the web-mail front end (WEBMAIL below);
+  - ftp_reply: server replies and data-port arguments (FTP_REPLIES below,
+    as tests/protocols/ftp/test_codec.c has them), behind the setup byte
+    fuzz/ftp_reply.c describes (pieces of 5 bytes).
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -671,6 +674,30 @@ def webmail_seeds():
     return c.count
 
 
+FTP_REPLIES = [
+    "220 Service ready\r\n331 Need password\n230 \r\n",
+    "211-Features:\r\n MDTM\r\n211-not the end\r\n2110 nor this\r\n SIZE\r\n211 End\r\n200 ok\r\n",
+    "214-a\r\n200 b\r\n214 c\r\n",
+    "220 ok\r\n211-x\r\n",
+    "200 a\0b\r\n",
+    "227 Entering Passive Mode (127,0,0,1,4,1).\r\n",
+    "229 Entering Extended Passive Mode (|||6446|)\r\n",
+    "10,0,0,2,25,46",
+    "v2,3 ok 1,2,3,4,5,6",
+    "|1|132.235.1.2|6275|",
+    "!2!1080::8:800:200C:417A!5282!",
+    "150 Opening BINARY mode data connection\r\n226 Transfer complete\r\n",
+    "hello\r\n",
+]
+
+
+def ftp_seeds():
+    c = Corpus("ftp_reply")
+    for item in FTP_REPLIES:
+        c.add(item.split("\r")[0], "\x03" + item)
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -699,6 +726,7 @@ def main():
         "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
         "webmail": webmail_seeds(),
+        "ftp_reply": ftp_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))

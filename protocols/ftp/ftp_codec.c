@@ -145,6 +145,8 @@ char *ftp_reply_format(int code, const char *text)
     GString *out = g_string_new(NULL);
     gchar **lines = g_strsplit(text, "\n", -1);
     guint n = g_strv_length(lines);
+    if (n == 0) /* an empty text: g_strsplit gives no lines */
+        g_string_append_printf(out, "%03d \r\n", code);
     for (guint i = 0; i < n; i++) {
         gchar *l = lines[i];
         size_t ll = strlen(l);

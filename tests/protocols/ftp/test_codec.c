@@ -160,6 +160,9 @@ static void test_class_and_format(void)
     CU_ASSERT_STRING_EQUAL(got, "211|Features:| MDTM| 211 SIZE|End\n");
     g_free(got);
     g_free(f);
+    f = ftp_reply_format(230, "");
+    CU_ASSERT_STRING_EQUAL(f, "230 \r\n");
+    g_free(f);
     f = ftp_reply_format(500, "a\rb");
     CU_ASSERT_STRING_EQUAL(f, "500 a b\r\n");
     g_free(f);
