@@ -244,7 +244,7 @@ static void send_transfer(ftp_client_core *c)
         send_cmd(c, W_XFER, "RETR %s", o->path);
     else if (o->kind == FTP_OP_PUT)
         send_cmd(c, W_XFER, "%s %s", o->append ? "APPE" : "STOR", o->path);
-    else if (o->path)
+    else if (o->path && *o->path)
         send_cmd(c, W_XFER, "%s %s", o->names ? "NLST" : "LIST", o->path);
     else
         send_cmd(c, W_XFER, "%s", o->names ? "NLST" : "LIST");
