@@ -28,6 +28,10 @@ Seeds come from what the tests already hold, plus a few written here:
   - pop3_client: every server script of
     tests/protocols/pop3/test_client_core.c, behind the setup bytes
     ' ' (keep, pieces of 3) and '\\t' (delete, known unique ids);
+  - ftp_client: the control replies of every script of
+    tests/protocols/ftp/test_client_core.c (its "S" steps joined), behind
+    the setup byte fuzz/ftp_client.c describes (active and ASCII as the
+    script sets them);
   - dns_msg: every message of tests/protocols/dns/data/packets.txt (made
     by dnspython), and a few malformed ones written below;
   - mime_msg: the messages of tests/protocols/mime/test_msg.c (its
@@ -406,6 +410,35 @@ def pop3_seeds():
     return c.count + k.count
 
 
+def ftp_client_seeds():
+    """The FTP client core's server scripts: the control bytes of each
+    script's steps, behind a setup byte (bit 0 active, bit 1 ASCII)."""
+    c = Corpus("ftp_client")
+    path = os.path.join(ROOT, "tests", "protocols", "ftp", "test_client_core.c")
+    text = open(path, encoding="utf-8").read()
+    macros = string_macros(text)
+    for name, rest in table_entries(text, "scripts[] ="):
+        at = rest.find(".steps = {")
+        if at < 0:
+            continue
+        i = at + len(".steps = {")
+        control = b""
+        while True:
+            step, i = read_concatenation(rest, i, macros)
+            if step.startswith(b"S"):
+                control += step[1:]
+            if rest[i] == "}":
+                break
+            i += 1
+        setup = 0x40
+        if re.search(r"\.active\s*=\s*true", rest):
+            setup |= 1
+        if re.search(r"\.ascii\s*=\s*true", rest):
+            setup |= 2
+        c.add(name, bytes([setup]) + control)
+    return c.count
+
+
 def scenario_seeds():
     c = Corpus("scenario")
     for folder in ("scenarios", os.path.join("tests", "scenarios", "broken")):
@@ -714,6 +747,7 @@ def main():
         "dns_msg": dns_seeds(),
         "smtp_server+smtp_client": smtp_seeds(),
         "pop3_server+pop3_client": pop3_seeds(),
+        "ftp_client": ftp_client_seeds(),
         "imap_server+imap_client": imap_seeds(),
         "smtp_dialogue": smtp_dialogue_seeds(),
         "dns_zone": zone_seeds(),
