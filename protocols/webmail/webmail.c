@@ -99,7 +99,9 @@ static char *authenticate(const webmail_config *c, const mail_store *st, const h
         return NULL;
     GByteArray *raw = g_byte_array_new();
     char *user = NULL;
-    if (mime_base64_decode(a, n, raw, NULL) == MIME_OK && !memchr(raw->data, '\0', raw->len)) {
+    /* empty credentials (a token of white space only) carry no user; and
+     * memchr may not be handed the NULL data of an empty array */
+    if (mime_base64_decode(a, n, raw, NULL) == MIME_OK && raw->len > 0 && !memchr(raw->data, '\0', raw->len)) {
         g_byte_array_append(raw, (const guint8 *)"", 1);
         char *text = (char *)raw->data;
         char *colon = strchr(text, ':');
