@@ -388,6 +388,7 @@ struct ftp_client_conn {
     void *ud;
     ftp_conn_options o;
     host_timer_id idle, dtimer;
+    uint64_t ctl_in, ctl_out;
     bool done;
     bool reported;
 };
@@ -567,8 +568,11 @@ static void client_pump(ftp_client_conn *c)
     for (int guard = 0; !c->reported && guard < 64; guard++) {
         size_t n;
         const uint8_t *out = ftp_client_core_output(c->core, &n);
-        if (n && c->s)
-            ftp_client_core_consume(c->core, stream_write(c->s, out, n));
+        if (n && c->s) {
+            size_t k = stream_write(c->s, out, n);
+            c->ctl_out += k;
+            ftp_client_core_consume(c->core, k);
+        }
         ftp_client_action a;
         bool acted = false;
         while (ftp_client_core_next_action(c->core, &a)) {
@@ -610,6 +614,7 @@ static void client_ctl_data(void *ud, stream_t *s, const uint8_t *data, size_t l
     if (c->reported)
         return;
     client_arm(c);
+    c->ctl_in += len;
     uint8_t *zeros = data ? NULL : g_malloc0(len);
     ftp_client_core_feed(c->core, data ? data : zeros, len);
     g_free(zeros);
@@ -680,4 +685,10 @@ void ftp_client_conn_free(ftp_client_conn *c)
         stream_close(c->s);
     ftp_client_core_free(c->core);
     g_free(c);
+}
+
+void ftp_client_conn_control_bytes(const ftp_client_conn *c, uint64_t *in, uint64_t *out)
+{
+    *in = c->ctl_in;
+    *out = c->ctl_out;
 }

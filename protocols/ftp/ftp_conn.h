@@ -109,5 +109,8 @@ ftp_client_conn *ftp_client_conn_new(host_env *env, const char *host, uint16_t p
                                      const ftp_conn_options *opts, const ftp_client_conn_handler *h, void *ud,
                                      GError **err);
 void ftp_client_conn_free(ftp_client_conn *c);
+/* Bytes of the control connection so far: received, and written (taken
+ * by the stream). */
+void ftp_client_conn_control_bytes(const ftp_client_conn *c, uint64_t *in, uint64_t *out);
 
 #endif
