@@ -142,7 +142,8 @@ static void client_check(app_reader *r, void *cfg)
 {
     const ftp_client_spec *s = cfg;
     if (s->ops->len && s->gets >= 0)
-        app_reader_fail(r, "gets", "\"gets\" fetches the server's files when there are no \"ops\": give one or the other");
+        app_reader_fail(r, "gets",
+                        "\"gets\" fetches the server's files when there are no \"ops\": give one or the other");
     else if (strpbrk(s->user, " \t\r\n") || (s->password && strpbrk(s->password, "\r\n")))
         app_reader_fail(r, strpbrk(s->user, " \t\r\n") ? "user" : "password", "no spaces or line ends here");
 }
@@ -529,7 +530,8 @@ static double ftp_files_formula(const app_world *w, const app_spec *a, const app
     t += 3 * (leg(&f.fwd, f.hdr, small_out) + leg(&f.rev, f.hdr, small_in));
     for (guint i = 0; i < sizes->len; i++)
         t += leg(&f.fwd, f.hdr, small_out) + leg(&f.rev, f.hdr, small_in) + leg(&f.fwd, f.hdr, 0) +
-             leg(&f.rev, f.hdr, 0) + leg(&f.fwd, f.hdr, small_out) + retrieval(&f, small_in, g_array_index(sizes, double, i));
+             leg(&f.rev, f.hdr, 0) + leg(&f.fwd, f.hdr, small_out) +
+             retrieval(&f, small_in, g_array_index(sizes, double, i));
     g_array_free(sizes, TRUE);
     return fits ? t : NAN;
 }
@@ -562,8 +564,8 @@ static void client_report(const app_view *m, app_report_style style, GString *ou
             g_string_append_printf(out, " (first: %.0f)", code);
         return;
     }
-    g_string_append_printf(out, "%sftp client: %.0f operation(s) ok, %.0f failed", style == APP_REPORT_CASE ? "    " : "  ",
-                           ok, bad);
+    g_string_append_printf(out, "%sftp client: %.0f operation(s) ok, %.0f failed",
+                           style == APP_REPORT_CASE ? "    " : "  ", ok, bad);
     if (bad > 0)
         g_string_append_printf(out, " (the first with reply %.0f)", code);
     g_string_append_printf(out, "; %.4f s to the last operation's end, session %.4f s, %.0f B of data\n", t,

@@ -34,7 +34,10 @@ static const app_key file_keys[] = {
     "a list of files like [{\"name\": \"file1\", \"size\": \"10KB\"}] or a generator like {\"count\": 10, " \
     "\"size\": \"10KB\"}"
 
-static bool bad_name(const char *n) { return !n || !*n || strpbrk(n, "/\r\n\t ") || !strcmp(n, ".") || !strcmp(n, ".."); }
+static bool bad_name(const char *n)
+{
+    return !n || !*n || strpbrk(n, "/\r\n\t ") || !strcmp(n, ".") || !strcmp(n, "..");
+}
 
 static void read_file_list(app_reader *r, const char *key, GArray *out)
 {
