@@ -2,6 +2,7 @@
 #include "registry.h"
 
 #include "protocols/dns/app/dns_apps.h"
+#include "protocols/ftp/app/ftp_apps.h"
 #include "protocols/http/app/http_apps.h"
 #include "protocols/smtp/app/smtp_apps.h"
 #include "protocols/webmail/app/webmail_apps.h"
@@ -17,6 +18,8 @@ static const app_type *const types[] = {
     &mail_agent_app,
     &mail_reader_app,
     &webmail_app,
+    &ftp_server_app,
+    &ftp_client_app,
 };
 
 static const app_registry registry = {types, G_N_ELEMENTS(types)};

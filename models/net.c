@@ -268,6 +268,27 @@ const char *node_name(const node_t *node) { return node->name; }
 uint32_t node_addr(const node_t *node) { return node->addr; }
 node_kind node_get_kind(const node_t *node) { return node->kind; }
 
+void node_set_inbound(node_t *node, node_inbound rule) { node->inbound = rule; }
+node_inbound node_get_inbound(const node_t *node) { return node->inbound; }
+
+static const char *const inbound_names[] = {"accept", "refuse", "drop"};
+
+const char *node_inbound_name(node_inbound rule)
+{
+    return (unsigned)rule < G_N_ELEMENTS(inbound_names) ? inbound_names[rule] : "?";
+}
+
+bool node_inbound_parse(const char *s, node_inbound *out)
+{
+    for (unsigned i = 0; s && i < G_N_ELEMENTS(inbound_names); i++) {
+        if (strcmp(s, inbound_names[i]) == 0) {
+            *out = (node_inbound)i;
+            return true;
+        }
+    }
+    return false;
+}
+
 static bool owns(const net_t *net, const node_t *n)
 {
     return n && n->addr < net->nodes->len && g_ptr_array_index(net->nodes, n->addr) == n;

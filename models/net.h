@@ -125,6 +125,19 @@ const char *node_name(const node_t *node);
 uint32_t node_addr(const node_t *node);
 node_kind node_get_kind(const node_t *node);
 
+/* A host's rule for inbound TCP connections, a firewall in front of it:
+ * ACCEPT (the default) lets every SYN reach the stack; REFUSE answers a
+ * connection request (a SYN without ACK) with a reset, as a port nobody
+ * listens on would; DROP discards it silently (the peer retries until it
+ * gives up). Connections the host opens itself, and every segment of
+ * them, are not affected, nor is UDP. Costs: one comparison per SYN. */
+typedef enum { NODE_INBOUND_ACCEPT, NODE_INBOUND_REFUSE, NODE_INBOUND_DROP } node_inbound;
+void node_set_inbound(node_t *node, node_inbound rule);
+node_inbound node_get_inbound(const node_t *node);
+/* "accept", "refuse", "drop"; parse: false for another word. */
+const char *node_inbound_name(node_inbound rule);
+bool node_inbound_parse(const char *s, node_inbound *out);
+
 /* IPv4 addresses. Every node has one, derived from its address (its
  * creation index): 10.0.0.0 | (address + 1), so node 0 is 10.0.0.1 and
  * node 6 is 10.0.0.7. This is the one definition: the pcap writer's

@@ -44,6 +44,7 @@ struct node {
     char *name;
     node_kind kind;
     uint32_t trace_src;
+    node_inbound inbound; /* what TCP does with a SYN from outside */
     GPtrArray *ifaces; /* of link_dir_t*, leaving this node, in creation order */
     /* Routing (net.c). `fwd` is this node's index among the forwarders, or
      * NET_NO_FWD for a host with exactly one link (a leaf), and `uplink` a

@@ -1280,7 +1280,12 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
     uint8_t f = p->tcp_flags;
 
     if (!c) {
-        if ((f & PKT_SYN) && !(f & (PKT_ACK | PKT_RST))) {
+        bool request = (f & PKT_SYN) && !(f & (PKT_ACK | PKT_RST));
+        if (request && node_get_inbound(host) == NODE_INBOUND_DROP) {
+            pkt_release(pool, p); /* a firewall that drops */
+            return;
+        }
+        if (request && node_get_inbound(host) == NODE_INBOUND_ACCEPT) {
             uint64_t lk = port_key(p->dst, p->dport);
             tcp_listener_t *l = g_hash_table_lookup(st->listeners, &lk);
             if (l) {
@@ -1290,7 +1295,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
             }
         }
         if (!(f & PKT_RST))
-            send_rst(st, host, p); /* nobody here: refuse */
+            send_rst(st, host, p); /* nobody here, or a firewall that refuses */
         pkt_release(pool, p);
         return;
     }

@@ -60,6 +60,7 @@ typedef enum { SCN_ERROR_SYNTAX, SCN_ERROR_INVALID, SCN_ERROR_IO } scn_error_cod
 typedef struct {
     char *name;
     bool router;
+    node_inbound inbound; /* "inbound": a host's rule for TCP connection requests */
 } scn_node;
 
 typedef struct {

@@ -21,7 +21,7 @@ static const char *const tcp_keys[] = {"cc", "mss", "init_cwnd", "delayed_ack", 
                                        "header", "rto_min", "time_wait", "send_jitter", "init_ssthresh",
                                        "abc_limit", "delack_segments", "delack_timeout", "rto_initial",
                                        "rto_max", "max_retries", "syn_retries", NULL};
-static const char *const node_keys[] = {"name", "type", NULL};
+static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
 static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
@@ -111,6 +111,20 @@ static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
 
 /* ---- nodes and links ------------------------------------------------------------- */
 
+/* "inbound": "accept" (the default), "refuse" or "drop", hosts only. */
+static void parse_inbound(scn_ctx *c, const cJSON *n, scn_node *nd)
+{
+    if (!scn_get(n, "inbound"))
+        return;
+    gsize t = scn_push_key(c, "inbound");
+    const cJSON *v = scn_get(n, "inbound");
+    if (!cJSON_IsString(v) || !node_inbound_parse(v->valuestring, &nd->inbound))
+        scn_fail_expected(c, v, "\"accept\", \"refuse\" (answer connection requests with a reset) or \"drop\"");
+    else if (nd->router && nd->inbound != NODE_INBOUND_ACCEPT)
+        scn_fail(c, "only a host has an inbound rule (this node is a router)");
+    scn_pop(c, t);
+}
+
 static void parse_nodes(scn_ctx *c, const cJSON *nodes, scn_run *r)
 {
     gsize m = scn_push_key(c, "nodes");
@@ -135,6 +149,7 @@ static void parse_nodes(scn_ctx *c, const cJSON *nodes, scn_run *r)
             }
             nd.router = type && !strcmp(type, "router");
             g_free(type);
+            parse_inbound(c, n, &nd);
             if (nd.name && scn_has_node(r, nd.name)) {
                 gsize t = scn_push_key(c, "name");
                 scn_fail(c, "a second node named \"%s\"", nd.name);

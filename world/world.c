@@ -391,8 +391,10 @@ static bool build_network(app_world *w, const scn_run *r, GError **err)
 {
     for (guint i = 0; i < r->nodes->len; i++) {
         const scn_node *n = &g_array_index(r->nodes, scn_node, i);
-        if (!(n->router ? net_add_router(w->net, n->name, err) : net_add_host(w->net, n->name, err)))
+        node_t *nd = n->router ? net_add_router(w->net, n->name, err) : net_add_host(w->net, n->name, err);
+        if (!nd)
             return false;
+        node_set_inbound(nd, n->inbound);
     }
     for (guint i = 0; i < r->links->len; i++) {
         const scn_link *l = &g_array_index(r->links, scn_link, i);

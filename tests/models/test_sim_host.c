@@ -589,6 +589,71 @@ static void test_records(void)
     world_clear(&w);
 }
 
+/* ---- a host's inbound rule (a firewall) ------------------------------- */
+
+typedef struct {
+    bool connected;
+    stream_err err;
+    sim_time_t at;
+    sim_t *sim;
+} outcome;
+
+static void out_connected(void *ud, stream_t *s)
+{
+    outcome *o = ud;
+    o->connected = true;
+    o->at = sim_now(o->sim);
+    stream_close(s);
+}
+
+static void out_error(void *ud, stream_t *s, stream_err e)
+{
+    (void)s;
+    outcome *o = ud;
+    o->err = e;
+    o->at = sim_now(o->sim);
+}
+
+static const stream_handler outcome_handler = {.connected = out_connected, .error = out_error};
+
+/* b "refuse": a's SYN to b's listener is answered with a reset after one
+ * round trip (two 10 ms hops and the segments' transmission, well under
+ * 30 ms), b's listener never sees it; b's own connection to a works (its
+ * SYN-ACK reply is not a connection request). b "drop": a's SYN goes
+ * unanswered and the connection times out after the SYN retries. */
+static void test_inbound_rule(void)
+{
+    for (int drop = 0; drop < 2; drop++) {
+        world w;
+        world_init(&w);
+        node_set_inbound(w.nb, drop ? NODE_INBOUND_DROP : NODE_INBOUND_REFUSE);
+        CU_ASSERT_EQUAL(node_get_inbound(w.na), NODE_INBOUND_ACCEPT);
+        acceptor ab = {0}, aa = {0};
+        host_listener *lb = host_listen(w.eb, 80, on_accept, &ab, NULL);
+        host_listener *la = host_listen(w.ea, 80, on_accept, &aa, NULL);
+        outcome in = {.sim = w.sim}, out = {.sim = w.sim};
+        CU_ASSERT_PTR_NOT_NULL(host_connect(w.ea, "b", 80, &outcome_handler, &in, NULL));
+        CU_ASSERT_PTR_NOT_NULL(host_connect(w.eb, "a", 80, &outcome_handler, &out, NULL));
+        sim_run_until(w.sim, SIM_S(600));
+        CU_ASSERT_FALSE(in.connected);
+        CU_ASSERT_PTR_NULL(ab.accepted);
+        CU_ASSERT_EQUAL(in.err, drop ? STREAM_ERR_TIMEOUT : STREAM_ERR_REFUSED);
+        CU_ASSERT_TRUE(drop ? in.at > SIM_S(3) : in.at > SIM_MS(20) && in.at < SIM_MS(30));
+        CU_ASSERT_TRUE(out.connected);
+        CU_ASSERT_PTR_NOT_NULL(aa.accepted);
+        if (aa.accepted)
+            stream_close(aa.accepted);
+        sim_run(w.sim);
+        host_unlisten(w.eb, lb);
+        host_unlisten(w.ea, la);
+        world_clear(&w);
+    }
+    node_inbound r;
+    CU_ASSERT_TRUE(node_inbound_parse("refuse", &r) && r == NODE_INBOUND_REFUSE);
+    CU_ASSERT_FALSE(node_inbound_parse("block", &r));
+    CU_ASSERT_STRING_EQUAL(node_inbound_name(NODE_INBOUND_DROP), "drop");
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -605,6 +670,7 @@ int main(void)
         TEST(test_by_address),
         TEST(test_address_rule),
         TEST(test_records),
+        TEST(test_inbound_rule),
     };
     return test_main("models/sim_host", tests, G_N_ELEMENTS(tests));
 }
