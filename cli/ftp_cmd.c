@@ -205,7 +205,7 @@ static bool build_op(client_run *r, const char *local, const ftp_url *u, ftp_cli
         return true;
     }
     if (r->cmd == CMD_GET) {
-        if (!*base && !o->out) {
+        if ((!*base || !strcmp(base, ".") || !strcmp(base, "..")) && !o->out) {
             fprintf(stderr, "appsim ftp get: the URL names a folder: give a file's path (or -o FILE)\n");
             return false;
         }
