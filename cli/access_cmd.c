@@ -109,7 +109,7 @@ static int open_private(const char *path, struct stat *sb, GError **err)
 }
 
 /* The whole of a private file (NUL-terminated), NULL with `err`. */
-static char *read_private(const char *path, GError **err)
+char *access_read_private(const char *path, GError **err)
 {
     struct stat sb;
     int fd = open_private(path, &sb, err);
@@ -138,7 +138,7 @@ static char *read_private(const char *path, GError **err)
 
 char *access_read_secret(const char *path, GError **err)
 {
-    char *all = read_private(path, err);
+    char *all = access_read_private(path, err);
     if (!all)
         return NULL;
     all[strcspn(all, "\r\n")] = '\0';
@@ -168,7 +168,7 @@ static bool add_user_line(mail_store *store, const char *path, unsigned lineno, 
 
 bool access_load_users(mail_store *store, const char *path, GError **err)
 {
-    char *all = read_private(path, err);
+    char *all = access_read_private(path, err);
     if (!all)
         return false;
     bool ok = true;

@@ -24,6 +24,10 @@ int cmd_imap(int argc, char **argv);
  * malformed line (its number given). */
 bool access_load_users(mail_store *store, const char *path, GError **err);
 
+/* The whole of a private file (NUL-terminated; the same permission and
+ * size rules), a new string, NULL with `err`. */
+char *access_read_private(const char *path, GError **err);
+
 /* The first line of a secret file (password files of the reader), with
  * the same permission rule; a new string, NULL with `err`. */
 char *access_read_secret(const char *path, GError **err);

@@ -9,6 +9,7 @@
  *   appsim mail send ...                   submit a MIME message over SMTP (mail_cmd.c)
  *   appsim pop3 serve ...                  POP3 on real sockets (access_cmd.c)
  *   appsim imap serve ...                  IMAP on real sockets (access_cmd.c)
+ *   appsim ftp serve|get|put|ls ...        FTP on real sockets (ftp_serve.c, ftp_cmd.c)
  *   appsim mail read URL ...               a mail reader (mail_read.c, through mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim --version
@@ -24,6 +25,7 @@
 #include "access_cmd.h"
 #include "dns_cmd.h"
 #include "http_cmd.h"
+#include "ftp_cmd.h"
 #include "mail_cmd.h"
 #include "run_cmd.h"
 #include "smtp_cmd.h"
@@ -49,6 +51,7 @@ static void usage(FILE *out)
                  "  mail      mail send (build a MIME message, submit it over SMTP), mail read (pop3://, imap://)\n"
                  "  pop3      POP3 on real sockets: pop3 serve (a server over a Maildir tree)\n"
                  "  imap      IMAP on real sockets: imap serve (a server over a Maildir tree)\n"
+                 "  ftp       FTP on real sockets: ftp serve (a server over a folder), ftp get, put, ls\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
@@ -107,6 +110,8 @@ int main(int argc, char **argv)
         return cmd_pop3(argc - 1, argv + 1);
     if (!strcmp(cmd, "imap"))
         return cmd_imap(argc - 1, argv + 1);
+    if (!strcmp(cmd, "ftp"))
+        return cmd_ftp(argc - 1, argv + 1);
     if (!strcmp(cmd, "mail"))
         return cmd_mail(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))

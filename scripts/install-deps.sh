@@ -14,6 +14,9 @@ packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
 # Dovecot's POP3 and IMAP servers: the peers of appsim mail read's
 # interoperability tests (they start their own Dovecot on loopback).
 packages+=(dovecot-imapd dovecot-pop3d)
+# pyftpdlib: the FTP server appsim ftp get/put/ls's interoperability tests
+# run on loopback (Python's ftplib, their other peer, comes with python3).
+packages+=(python3-pyftpdlib)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;
