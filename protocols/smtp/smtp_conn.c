@@ -8,6 +8,8 @@
  */
 #include "smtp_conn.h"
 
+#include "seam/core_client.h"
+
 #include <string.h>
 
 struct smtp_server_conn {
@@ -197,132 +199,30 @@ void smtp_server_conn_free(smtp_server_conn *c)
 /* ---- client ---------------------------------------------------------------- */
 
 struct smtp_client_conn {
-    host_env *env;
-    stream_t *s; /* NULL once closed or failed */
+    core_client *cc; /* the stream, the idle timer and the pump */
     smtp_client_core *core;
     smtp_client_conn_handler h;
     void *ud;
-    int64_t idle_ns;
-    host_timer_id timer;
-    bool done;     /* the core said DONE: close once the output is written */
-    bool reported; /* closed() was called */
 };
 
-static void client_idle(void *ud);
-
-static void client_arm(smtp_client_conn *c)
-{
-    host_timer_cancel(c->env, c->timer);
-    c->timer = host_timer(c->env, c->idle_ns, client_idle, c);
-}
-
-static void client_report(smtp_client_conn *c)
-{
-    if (c->reported)
-        return;
-    c->reported = true;
-    host_timer_cancel(c->env, c->timer);
-    c->timer = 0;
-    if (c->h.closed)
-        c->h.closed(c->ud, c); /* last: the application may free c */
-}
-
-static void client_pump(smtp_client_conn *c)
-{
-    size_t n;
-    const uint8_t *o = smtp_client_core_output(c->core, &n);
-    if (n && c->s)
-        smtp_client_core_consume(c->core, stream_write(c->s, o, n));
-    smtp_client_event ev;
-    while (smtp_client_core_next_event(c->core, &ev)) {
-        if (ev.kind == SMTP_CLIENT_EV_DONE)
-            c->done = true;
-        if (c->h.event)
-            c->h.event(c->ud, c, &ev);
-        smtp_client_event_clear(&ev);
-    }
-    smtp_client_core_output(c->core, &n);
-    if (c->done && (n == 0 || !c->s)) {
-        if (c->s)
-            stream_close(c->s);
-        c->s = NULL;
-        client_report(c);
-    }
-}
-
-static void client_idle(void *ud)
-{
-    smtp_client_conn *c = ud;
-    c->timer = 0;
-    smtp_client_core_closed(c->core, "no answer from the server (idle timeout)");
-    if (c->s)
-        stream_abort(c->s);
-    c->s = NULL;
-    client_pump(c);
-}
-
-static void client_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
-{
-    (void)s;
-    smtp_client_conn *c = ud;
-    client_arm(c);
-    if (data) {
-        smtp_client_core_feed(c->core, data, len);
-    } else {
-        uint8_t *zeros = g_malloc0(len);
-        smtp_client_core_feed(c->core, zeros, len);
-        g_free(zeros);
-    }
-    client_pump(c);
-}
-
-static void client_writable(void *ud, stream_t *s)
-{
-    (void)s;
-    client_pump(ud);
-}
-
-static void client_peer_closed(void *ud, stream_t *s)
-{
-    (void)s;
-    smtp_client_conn *c = ud;
-    smtp_client_core_closed(c->core, "the server closed the connection");
-    if (c->s)
-        stream_close(c->s);
-    c->s = NULL;
-    client_pump(c);
-}
-
-static void client_error(void *ud, stream_t *s, stream_err err)
-{
-    (void)s;
-    smtp_client_conn *c = ud;
-    c->s = NULL;
-    smtp_client_core_closed(c->core, stream_err_text(err));
-    client_pump(c);
-}
-
-static const stream_handler client_stream_handler = {
-    .data = client_data, .writable = client_writable, .peer_closed = client_peer_closed, .error = client_error};
+CORE_CLIENT_OPS(smtp, SMTP_CLIENT_EV_DONE);
 
 smtp_client_conn *smtp_client_conn_new(host_env *env, const char *host, uint16_t port, const smtp_client_config *cfg,
                                        const smtp_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
                                        GError **err)
 {
     smtp_client_conn *c = g_new0(smtp_client_conn, 1);
-    c->env = env;
     c->core = smtp_client_core_new(cfg);
     if (h)
         c->h = *h;
     c->ud = ud;
-    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
-    c->s = host_connect(env, host, port, &client_stream_handler, c, err);
-    if (!c->s) {
+    int64_t idle = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
+    c->cc = core_client_new(env, host, port, c->core, &smtp_core_client_ops, c, idle, err);
+    if (!c->cc) {
         smtp_client_core_free(c->core);
         g_free(c);
         return NULL;
     }
-    client_arm(c);
     return c;
 }
 
@@ -337,9 +237,7 @@ void smtp_client_conn_free(smtp_client_conn *c)
 {
     if (!c)
         return;
-    host_timer_cancel(c->env, c->timer);
-    if (c->s)
-        stream_close(c->s);
+    core_client_free(c->cc);
     smtp_client_core_free(c->core);
     g_free(c);
 }
