@@ -14,115 +14,10 @@
 
 #include "fixture.h"
 #include "protocols/imap/imap_conn.h"
+#include "fake_host.h"
 #include "test_util.h"
 
 #define SEC INT64_C(1000000000)
-
-typedef struct {
-    stream_t base;
-    GString *written;
-    size_t space; /* bytes the next writes may take */
-    bool closed, aborted, reading;
-} fake_stream;
-
-static size_t fs_write(stream_t *s, const void *data, size_t len)
-{
-    fake_stream *f = (fake_stream *)s;
-    size_t n = MIN(len, f->space);
-    g_string_append_len(f->written, data, (gssize)n);
-    f->space -= n;
-    return n;
-}
-static size_t fs_space(const stream_t *s) { return ((const fake_stream *)s)->space; }
-static void fs_close(stream_t *s) { ((fake_stream *)s)->closed = true; }
-static void fs_abort(stream_t *s) { ((fake_stream *)s)->aborted = true; }
-static void fs_reading(stream_t *s, bool on) { ((fake_stream *)s)->reading = on; }
-
-static const stream_ops fs_ops = {.write = fs_write, .write_space = fs_space, .shutdown_write = fs_close,
-                                  .close = fs_close, .abort = fs_abort, .set_reading = fs_reading};
-
-static void fs_init(fake_stream *f)
-{
-    memset(f, 0, sizeof *f);
-    f->base.ops = &fs_ops;
-    f->written = g_string_new(NULL);
-    f->space = SIZE_MAX;
-    f->reading = true;
-}
-
-typedef struct {
-    int64_t at;
-    host_timer_fn fn;
-    void *ud;
-    bool live;
-} fake_timer;
-
-typedef struct {
-    host_env base;
-    int64_t now;
-    GArray *timers;       /* of fake_timer; id = index + 1 */
-    fake_stream *connect; /* what connect() returns */
-} fake_host;
-
-static int64_t fh_now(const host_env *e) { return ((const fake_host *)e)->now; }
-static host_timer_id fh_timer(host_env *e, int64_t delay, host_timer_fn fn, void *ud)
-{
-    fake_host *h = (fake_host *)e;
-    fake_timer t = {h->now + delay, fn, ud, true};
-    g_array_append_val(h->timers, t);
-    return h->timers->len;
-}
-static void fh_cancel(host_env *e, host_timer_id id)
-{
-    fake_host *h = (fake_host *)e;
-    if (id >= 1 && id <= h->timers->len)
-        g_array_index(h->timers, fake_timer, id - 1).live = false;
-}
-static stream_t *fh_connect(host_env *e, const char *host, uint16_t port, const stream_handler *hd, void *ud,
-                            GError **err)
-{
-    (void)host;
-    (void)port;
-    (void)err;
-    fake_host *h = (fake_host *)e;
-    stream_set_handler(&h->connect->base, hd, ud);
-    return &h->connect->base;
-}
-
-static const host_ops fh_ops = {.now = fh_now, .timer = fh_timer, .timer_cancel = fh_cancel, .connect = fh_connect};
-
-static void fh_init(fake_host *h)
-{
-    memset(h, 0, sizeof *h);
-    h->base.ops = &fh_ops;
-    h->timers = g_array_new(FALSE, TRUE, sizeof(fake_timer));
-}
-
-/* Moves the clock to `to`, running the timers due on the way, earliest first. */
-static void advance(fake_host *h, int64_t to)
-{
-    for (;;) {
-        fake_timer *best = NULL;
-        for (guint i = 0; i < h->timers->len; i++) {
-            fake_timer *t = &g_array_index(h->timers, fake_timer, i);
-            if (t->live && t->at <= to && (!best || t->at < best->at))
-                best = t;
-        }
-        if (!best)
-            break;
-        best->live = false;
-        h->now = best->at;
-        best->fn(best->ud);
-    }
-    h->now = to;
-}
-
-static void deliver(fake_stream *f, const char *text, size_t piece)
-{
-    size_t len = strlen(text);
-    for (size_t off = 0; off < len; off += piece)
-        f->base.handler->data(f->base.ud, &f->base, (const uint8_t *)text + off, MIN(piece, len - off));
-}
 
 static void on_closed(void *ud, imap_server_conn *c, const char *why)
 {
@@ -144,8 +39,8 @@ typedef struct {
 
 static void server_setup(server_fix *x, bool login_disabled)
 {
-    fh_init(&x->h);
-    fs_init(&x->f);
+    fake_host_init(&x->h);
+    fake_stream_init(&x->f);
     x->why = NULL;
     x->st = fixture_store();
     imap_server_config cfg = {.login_disabled = login_disabled};
@@ -180,7 +75,7 @@ static void test_server_session(void)
         CU_ASSERT_TRUE(g_str_has_prefix(x.f.written->str, "* OK [CAPABILITY IMAP4rev1"));
         const char *in = "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 1 +FLAGS (\\Deleted)\r\n"
                          "d EXPUNGE\r\ne LOGOUT\r\n";
-        deliver(&x.f, in, piece);
+        fake_stream_deliver(&x.f, in, piece);
         CU_ASSERT_PTR_NOT_NULL(strstr(x.f.written->str, "\r\nb OK [READ-WRITE]"));
         CU_ASSERT_PTR_NOT_NULL(strstr(x.f.written->str, "\r\n* 1 EXPUNGE\r\nd OK"));
         CU_ASSERT_TRUE(g_str_has_suffix(x.f.written->str, "e OK LOGOUT completed\r\n"));
@@ -189,7 +84,7 @@ static void test_server_session(void)
         CU_ASSERT_EQUAL(inbox_count(x.st), 2);
         CU_ASSERT_EQUAL(imap_server_conn_bytes_out(x.c), x.f.written->len);
         CU_ASSERT_EQUAL(imap_server_conn_bytes_in(x.c), strlen(in));
-        advance(&x.h, 7200 * SEC); /* no timer left */
+        fake_host_advance(&x.h, 7200 * SEC); /* no timer left */
         server_teardown(&x);
     }
 }
@@ -200,12 +95,12 @@ static void test_server_idle(void)
 {
     server_fix x;
     server_setup(&x, false);
-    advance(&x.h, 100 * SEC);
-    deliver(&x.f, "a LOGIN alice wonderland\r\n", 100);
-    advance(&x.h, 1899 * SEC);
+    fake_host_advance(&x.h, 100 * SEC);
+    fake_stream_deliver(&x.f, "a LOGIN alice wonderland\r\n", 100);
+    fake_host_advance(&x.h, 1899 * SEC);
     CU_ASSERT_PTR_NULL(x.why);
     CU_ASSERT_FALSE(x.f.closed);
-    advance(&x.h, 1900 * SEC);
+    fake_host_advance(&x.h, 1900 * SEC);
     CU_ASSERT_STRING_EQUAL(x.why, "idle");
     CU_ASSERT_TRUE(x.f.closed);
     CU_ASSERT_TRUE(g_str_has_suffix(x.f.written->str, "a OK LOGIN completed\r\n* BYE Server shutting down\r\n"));
@@ -215,9 +110,9 @@ static void test_server_idle(void)
      * the stream is reset. */
     server_setup(&x, false);
     x.f.space = 0;
-    advance(&x.h, 1800 * SEC);
+    fake_host_advance(&x.h, 1800 * SEC);
     CU_ASSERT_PTR_NULL(x.why);
-    advance(&x.h, 3600 * SEC);
+    fake_host_advance(&x.h, 3600 * SEC);
     CU_ASSERT_STRING_EQUAL(x.why, "idle");
     CU_ASSERT_TRUE(x.f.aborted);
     server_teardown(&x);
@@ -228,7 +123,8 @@ static void test_server_dropped(void)
 {
     server_fix x;
     server_setup(&x, false);
-    deliver(&x.f, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 2 +FLAGS (\\Deleted \\Seen)\r\n", 5);
+    fake_stream_deliver(&x.f, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 2 +FLAGS (\\Deleted \\Seen)\r\n",
+                        5);
     x.f.base.handler->peer_closed(x.f.base.ud, &x.f.base);
     CU_ASSERT_STRING_EQUAL(x.why, "peer closed");
     CU_ASSERT_EQUAL(inbox_count(x.st), 3);
@@ -236,7 +132,7 @@ static void test_server_dropped(void)
     server_teardown(&x);
 
     server_setup(&x, false);
-    deliver(&x.f, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 3 +FLAGS (\\Deleted)\r\n", 5);
+    fake_stream_deliver(&x.f, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 3 +FLAGS (\\Deleted)\r\n", 5);
     x.f.base.handler->error(x.f.base.ud, &x.f.base, STREAM_ERR_RESET);
     CU_ASSERT_STRING_EQUAL(x.why, stream_err_text(STREAM_ERR_RESET));
     CU_ASSERT_EQUAL(inbox_count(x.st), 3);
@@ -245,7 +141,7 @@ static void test_server_dropped(void)
 
     /* The server goes down: BYE, closed, nothing expunged. */
     server_setup(&x, false);
-    deliver(&x.f, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 1 +FLAGS (\\Deleted)\r\n", 5);
+    fake_stream_deliver(&x.f, "a LOGIN alice wonderland\r\nb SELECT INBOX\r\nc STORE 1 +FLAGS (\\Deleted)\r\n", 5);
     imap_server_conn_shutdown(x.c);
     CU_ASSERT_STRING_EQUAL(x.why, "shutdown");
     CU_ASSERT_TRUE(g_str_has_suffix(x.f.written->str, "* BYE Server shutting down\r\n"));
@@ -259,14 +155,14 @@ static void test_server_login_disabled(void)
     server_fix x;
     server_setup(&x, true);
     CU_ASSERT_PTR_NOT_NULL(strstr(x.f.written->str, "LOGINDISABLED"));
-    deliver(&x.f, "a LOGIN alice wonderland\r\n", 3);
+    fake_stream_deliver(&x.f, "a LOGIN alice wonderland\r\n", 3);
     CU_ASSERT_PTR_NOT_NULL(strstr(x.f.written->str, "\r\na NO"));
     CU_ASSERT_EQUAL(imap_server_conn_state(x.c), IMAP_SERVER_NOT_AUTH);
     server_teardown(&x);
 
     server_setup(&x, false);
     CU_ASSERT_PTR_NULL(strstr(x.f.written->str, "LOGINDISABLED"));
-    deliver(&x.f, "a LOGIN alice wonderland\r\n", 3);
+    fake_stream_deliver(&x.f, "a LOGIN alice wonderland\r\n", 3);
     CU_ASSERT_EQUAL(imap_server_conn_state(x.c), IMAP_SERVER_AUTH);
     server_teardown(&x);
 }
@@ -283,7 +179,7 @@ static void test_server_flow_control(void)
     for (int i = 0; i < 400; i++)
         g_string_append_printf(in, "f%d FETCH 2 BODY.PEEK[]\r\n", i);
     g_string_append(in, "z LOGOUT\r\n");
-    deliver(&x.f, in->str, in->len);
+    fake_stream_deliver(&x.f, in->str, in->len);
     CU_ASSERT_FALSE(x.f.reading);
     CU_ASSERT_EQUAL(x.f.written->len, greeting);
     for (int i = 0; i < 10000 && !x.why; i++) {
@@ -356,7 +252,7 @@ static void test_client(void)
     server_fix x;
     server_setup(&x, false);
     fake_stream f;
-    fs_init(&f);
+    fake_stream_init(&f);
     x.h.connect = &f;
     client_app a = {.log = g_string_new(NULL)};
     imap_client_config cfg = {.user = "alice", .password = "wonderland", .delete_after = true};
@@ -381,7 +277,7 @@ static void test_client(void)
 
     /* Headers first, above UID 1, then one body: H2 H3 and M2. */
     fake_stream hf;
-    fs_init(&hf);
+    fake_stream_init(&hf);
     x.h.connect = &hf;
     g_string_truncate(a.log, 0);
     a.closed = 0;
@@ -405,14 +301,14 @@ static void test_client(void)
 
     /* A server that says nothing: after 2 minutes the session ends, not ok. */
     fake_stream g;
-    fs_init(&g);
+    fake_stream_init(&g);
     x.h.connect = &g;
     g_string_truncate(a.log, 0);
     a.closed = 0;
     c = imap_client_conn_new(&x.h.base, "server", 143, &cfg, &client_handler, &a, 0, NULL);
-    advance(&x.h, x.h.now + 119 * SEC);
+    fake_host_advance(&x.h, x.h.now + 119 * SEC);
     CU_ASSERT_EQUAL(a.closed, 0);
-    advance(&x.h, x.h.now + 2 * SEC);
+    fake_host_advance(&x.h, x.h.now + 2 * SEC);
     CU_ASSERT_PTR_NOT_NULL(strstr(a.log->str, "no answer from the server (idle timeout);"));
     CU_ASSERT_EQUAL(a.closed, 1);
     CU_ASSERT_TRUE(g.aborted);

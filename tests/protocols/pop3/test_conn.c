@@ -12,115 +12,10 @@
 
 #include "pop3_fixture.h"
 #include "protocols/pop3/pop3_conn.h"
+#include "fake_host.h"
 #include "test_util.h"
 
 #define SEC INT64_C(1000000000)
-
-typedef struct {
-    stream_t base;
-    GString *written;
-    size_t space; /* bytes the next writes may take */
-    bool closed, aborted, reading;
-} fake_stream;
-
-static size_t fs_write(stream_t *s, const void *data, size_t len)
-{
-    fake_stream *f = (fake_stream *)s;
-    size_t n = MIN(len, f->space);
-    g_string_append_len(f->written, data, (gssize)n);
-    f->space -= n;
-    return n;
-}
-static size_t fs_space(const stream_t *s) { return ((const fake_stream *)s)->space; }
-static void fs_close(stream_t *s) { ((fake_stream *)s)->closed = true; }
-static void fs_abort(stream_t *s) { ((fake_stream *)s)->aborted = true; }
-static void fs_reading(stream_t *s, bool on) { ((fake_stream *)s)->reading = on; }
-
-static const stream_ops fs_ops = {.write = fs_write, .write_space = fs_space, .shutdown_write = fs_close,
-                                  .close = fs_close, .abort = fs_abort, .set_reading = fs_reading};
-
-static void fs_init(fake_stream *f)
-{
-    memset(f, 0, sizeof *f);
-    f->base.ops = &fs_ops;
-    f->written = g_string_new(NULL);
-    f->space = SIZE_MAX;
-    f->reading = true;
-}
-
-typedef struct {
-    int64_t at;
-    host_timer_fn fn;
-    void *ud;
-    bool live;
-} fake_timer;
-
-typedef struct {
-    host_env base;
-    int64_t now;
-    GArray *timers;       /* of fake_timer; id = index + 1 */
-    fake_stream *connect; /* what connect() returns */
-} fake_host;
-
-static int64_t fh_now(const host_env *e) { return ((const fake_host *)e)->now; }
-static host_timer_id fh_timer(host_env *e, int64_t delay, host_timer_fn fn, void *ud)
-{
-    fake_host *h = (fake_host *)e;
-    fake_timer t = {h->now + delay, fn, ud, true};
-    g_array_append_val(h->timers, t);
-    return h->timers->len;
-}
-static void fh_cancel(host_env *e, host_timer_id id)
-{
-    fake_host *h = (fake_host *)e;
-    if (id >= 1 && id <= h->timers->len)
-        g_array_index(h->timers, fake_timer, id - 1).live = false;
-}
-static stream_t *fh_connect(host_env *e, const char *host, uint16_t port, const stream_handler *hd, void *ud,
-                            GError **err)
-{
-    (void)host;
-    (void)port;
-    (void)err;
-    fake_host *h = (fake_host *)e;
-    stream_set_handler(&h->connect->base, hd, ud);
-    return &h->connect->base;
-}
-
-static const host_ops fh_ops = {.now = fh_now, .timer = fh_timer, .timer_cancel = fh_cancel, .connect = fh_connect};
-
-static void fh_init(fake_host *h)
-{
-    memset(h, 0, sizeof *h);
-    h->base.ops = &fh_ops;
-    h->timers = g_array_new(FALSE, TRUE, sizeof(fake_timer));
-}
-
-/* Moves the clock to `to`, running the timers due on the way, earliest first. */
-static void advance(fake_host *h, int64_t to)
-{
-    for (;;) {
-        fake_timer *best = NULL;
-        for (guint i = 0; i < h->timers->len; i++) {
-            fake_timer *t = &g_array_index(h->timers, fake_timer, i);
-            if (t->live && t->at <= to && (!best || t->at < best->at))
-                best = t;
-        }
-        if (!best)
-            break;
-        best->live = false;
-        h->now = best->at;
-        best->fn(best->ud);
-    }
-    h->now = to;
-}
-
-static void deliver(fake_stream *f, const char *text, size_t piece)
-{
-    size_t len = strlen(text);
-    for (size_t off = 0; off < len; off += piece)
-        f->base.handler->data(f->base.ud, &f->base, (const uint8_t *)text + off, MIN(piece, len - off));
-}
 
 typedef struct {
     char *why;
@@ -154,8 +49,8 @@ typedef struct {
 
 static void server_setup(server_fix *x)
 {
-    fh_init(&x->h);
-    fs_init(&x->f);
+    fake_host_init(&x->h);
+    fake_stream_init(&x->f);
     x->a = (server_app){.logins = g_string_new(NULL)};
     x->st = fixture_slides_store();
     x->c = pop3_server_conn_new(&x->h.base, &x->f.base, NULL, x->st, &server_handler, &x->a, 0);
@@ -176,7 +71,7 @@ static void test_server_slides(void)
     server_fix x;
     server_setup(&x);
     CU_ASSERT_STRING_EQUAL(x.f.written->str, "+OK POP3 server ready\r\n");
-    deliver(&x.f, "user bob\r\npass hungry\r\nlist\r\nretr 1\r\ndele 1\r\nretr 2\r\ndele 2\r\nquit\r\n", 7);
+    fake_stream_deliver(&x.f, "user bob\r\npass hungry\r\nlist\r\nretr 1\r\ndele 1\r\nretr 2\r\ndele 2\r\nquit\r\n", 7);
     CU_ASSERT_TRUE(g_str_has_suffix(x.f.written->str, "+OK message 2 deleted\r\n+OK POP3 server signing off\r\n"));
     CU_ASSERT_STRING_EQUAL(x.a.why, "quit");
     CU_ASSERT_STRING_EQUAL(x.a.logins->str, "bob:1;");
@@ -185,7 +80,7 @@ static void test_server_slides(void)
     CU_ASSERT_EQUAL(pop3_server_conn_stats(x.c)->retrieved, 2);
     CU_ASSERT_EQUAL(pop3_server_conn_stats(x.c)->deleted, 2);
     CU_ASSERT_EQUAL(pop3_server_conn_stats(x.c)->bytes_out, x.f.written->len);
-    advance(&x.h, 3600 * SEC); /* no timer left */
+    fake_host_advance(&x.h, 3600 * SEC); /* no timer left */
     server_teardown(&x);
 }
 
@@ -195,12 +90,12 @@ static void test_server_idle(void)
 {
     server_fix x;
     server_setup(&x);
-    advance(&x.h, 100 * SEC);
-    deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\n", 100);
+    fake_host_advance(&x.h, 100 * SEC);
+    fake_stream_deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\n", 100);
     size_t written = x.f.written->len;
-    advance(&x.h, 699 * SEC);
+    fake_host_advance(&x.h, 699 * SEC);
     CU_ASSERT_PTR_NULL(x.a.why);
-    advance(&x.h, 700 * SEC);
+    fake_host_advance(&x.h, 700 * SEC);
     CU_ASSERT_STRING_EQUAL(x.a.why, "idle");
     CU_ASSERT_TRUE(x.f.closed);
     CU_ASSERT_EQUAL(x.f.written->len, written);
@@ -213,14 +108,14 @@ static void test_server_dropped(void)
 {
     server_fix x;
     server_setup(&x);
-    deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\nDELE 2\r\n", 5);
+    fake_stream_deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\nDELE 2\r\n", 5);
     x.f.base.handler->peer_closed(x.f.base.ud, &x.f.base);
     CU_ASSERT_STRING_EQUAL(x.a.why, "peer closed");
     CU_ASSERT_EQUAL(fixture_inbox_count(x.st, "bob"), 2);
     server_teardown(&x);
 
     server_setup(&x);
-    deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\n", 5);
+    fake_stream_deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\n", 5);
     x.f.base.handler->error(x.f.base.ud, &x.f.base, STREAM_ERR_RESET);
     CU_ASSERT_STRING_EQUAL(x.a.why, stream_err_text(STREAM_ERR_RESET));
     CU_ASSERT_EQUAL(fixture_inbox_count(x.st, "bob"), 2);
@@ -228,7 +123,7 @@ static void test_server_dropped(void)
 
     /* Freed while open (the server goes down): nothing deleted either. */
     server_setup(&x);
-    deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\n", 5);
+    fake_stream_deliver(&x.f, "USER bob\r\nPASS hungry\r\nDELE 1\r\n", 5);
     pop3_server_conn_shutdown(x.c);
     CU_ASSERT_STRING_EQUAL(x.a.why, "shutdown");
     CU_ASSERT_EQUAL(fixture_inbox_count(x.st, "bob"), 2);
@@ -246,7 +141,7 @@ static void test_server_flow_control(void)
     for (int i = 0; i < 200; i++)
         g_string_append(in, "RETR 2\r\n");
     g_string_append(in, "QUIT\r\n");
-    deliver(&x.f, in->str, in->len);
+    fake_stream_deliver(&x.f, in->str, in->len);
     CU_ASSERT_FALSE(x.f.reading);
     CU_ASSERT_EQUAL(x.f.written->len, strlen("+OK POP3 server ready\r\n"));
     for (int i = 0; i < 1000 && !x.a.why; i++) {
@@ -291,16 +186,16 @@ static const pop3_client_conn_handler client_handler = {on_event, on_client_clos
 static void test_client(void)
 {
     fake_host h;
-    fh_init(&h);
+    fake_host_init(&h);
     fake_stream f;
-    fs_init(&f);
+    fake_stream_init(&f);
     h.connect = &f;
     client_app a = {.log = g_string_new(NULL)};
     pop3_client_config cfg = {.user = "bob", .password = "hungry", .mode = POP3_MODE_DELETE, .no_uidl = true,
                               .lowercase = true};
     pop3_client_conn *c = pop3_client_conn_new(&h.base, "server", 110, &cfg, &client_handler, &a, 0, NULL);
     CU_ASSERT_PTR_NOT_NULL(c);
-    deliver(&f, "+OK POP3 server ready\r\n+OK\r\n+OK user successfully logged on\r\n+OK\r\n1 3\r\n.\r\n"
+    fake_stream_deliver(&f, "+OK POP3 server ready\r\n+OK\r\n+OK user successfully logged on\r\n+OK\r\n1 3\r\n.\r\n"
                 "+OK\r\nhi\r\n.\r\n+OK\r\n+OK POP3 server signing off\r\n", 9);
     CU_ASSERT_STRING_EQUAL(f.written->str, "user bob\r\npass hungry\r\nlist\r\nretr 1\r\ndele 1\r\nquit\r\n");
     CU_ASSERT_STRING_EQUAL(a.log->str, "M1:4;D1;ok;");
@@ -312,14 +207,14 @@ static void test_client(void)
 
     /* A server that says nothing: after 2 minutes the session ends CLOSED. */
     fake_stream g;
-    fs_init(&g);
+    fake_stream_init(&g);
     h.connect = &g;
     g_string_truncate(a.log, 0);
     a.closed = 0;
     c = pop3_client_conn_new(&h.base, "server", 110, &cfg, &client_handler, &a, 0, NULL);
-    advance(&h, h.now + 119 * SEC);
+    fake_host_advance(&h, h.now + 119 * SEC);
     CU_ASSERT_EQUAL(a.closed, 0);
-    advance(&h, h.now + 2 * SEC);
+    fake_host_advance(&h, h.now + 2 * SEC);
     CU_ASSERT_STRING_EQUAL(a.log->str, "closed;");
     CU_ASSERT_EQUAL(a.closed, 1);
     CU_ASSERT_TRUE(g.aborted);

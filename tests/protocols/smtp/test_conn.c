@@ -10,116 +10,8 @@
 #include <string.h>
 
 #include "protocols/smtp/smtp_conn.h"
+#include "fake_host.h"
 #include "test_util.h"
-
-/* ---- a fake stream and host ---------------------------------------------- */
-
-typedef struct {
-    stream_t base;
-    GString *written;
-    size_t space; /* bytes the next writes may take */
-    bool closed, aborted, reading;
-} fake_stream;
-
-static size_t fs_write(stream_t *s, const void *data, size_t len)
-{
-    fake_stream *f = (fake_stream *)s;
-    size_t n = MIN(len, f->space);
-    g_string_append_len(f->written, data, (gssize)n);
-    f->space -= n;
-    return n;
-}
-static size_t fs_space(const stream_t *s) { return ((const fake_stream *)s)->space; }
-static void fs_close(stream_t *s) { ((fake_stream *)s)->closed = true; }
-static void fs_abort(stream_t *s) { ((fake_stream *)s)->aborted = true; }
-static void fs_reading(stream_t *s, bool on) { ((fake_stream *)s)->reading = on; }
-
-static const stream_ops fake_stream_ops = {.write = fs_write, .write_space = fs_space, .shutdown_write = fs_close,
-                                           .close = fs_close, .abort = fs_abort, .set_reading = fs_reading};
-
-static void fake_stream_init(fake_stream *f)
-{
-    memset(f, 0, sizeof *f);
-    f->base.ops = &fake_stream_ops;
-    f->written = g_string_new(NULL);
-    f->space = SIZE_MAX;
-    f->reading = true;
-}
-
-typedef struct {
-    int64_t at;
-    host_timer_fn fn;
-    void *ud;
-    bool live;
-} fake_timer;
-
-typedef struct {
-    host_env base;
-    int64_t now;
-    GArray *timers; /* of fake_timer; id = index + 1 */
-    fake_stream *next_stream; /* what connect() returns */
-} fake_host;
-
-static int64_t fh_now(const host_env *e) { return ((const fake_host *)e)->now; }
-static host_timer_id fh_timer(host_env *e, int64_t delay, host_timer_fn fn, void *ud)
-{
-    fake_host *h = (fake_host *)e;
-    fake_timer t = {h->now + delay, fn, ud, true};
-    g_array_append_val(h->timers, t);
-    return h->timers->len;
-}
-static void fh_cancel(host_env *e, host_timer_id id)
-{
-    fake_host *h = (fake_host *)e;
-    if (id >= 1 && id <= h->timers->len)
-        g_array_index(h->timers, fake_timer, id - 1).live = false;
-}
-static stream_t *fh_connect(host_env *e, const char *host, uint16_t port, const stream_handler *hd, void *ud,
-                            GError **err)
-{
-    (void)host;
-    (void)port;
-    (void)err;
-    fake_host *h = (fake_host *)e;
-    stream_set_handler(&h->next_stream->base, hd, ud);
-    return &h->next_stream->base;
-}
-
-static const host_ops fake_host_ops = {.now = fh_now, .timer = fh_timer, .timer_cancel = fh_cancel, .connect = fh_connect};
-
-static void fake_host_init(fake_host *h)
-{
-    memset(h, 0, sizeof *h);
-    h->base.ops = &fake_host_ops;
-    h->timers = g_array_new(FALSE, TRUE, sizeof(fake_timer));
-}
-
-/* Moves the clock to `to`, running the timers due on the way in order. */
-static void advance(fake_host *h, int64_t to)
-{
-    for (;;) {
-        guint best = 0;
-        for (guint i = 1; i <= h->timers->len; i++) {
-            fake_timer *t = &g_array_index(h->timers, fake_timer, i - 1);
-            if (t->live && t->at <= to && (!best || t->at < g_array_index(h->timers, fake_timer, best - 1).at))
-                best = i;
-        }
-        if (!best)
-            break;
-        fake_timer *t = &g_array_index(h->timers, fake_timer, best - 1);
-        t->live = false;
-        h->now = t->at;
-        t->fn(t->ud);
-    }
-    h->now = to;
-}
-
-static void deliver(fake_stream *f, const char *text, size_t piece)
-{
-    size_t len = strlen(text);
-    for (size_t off = 0; off < len; off += piece)
-        f->base.handler->data(f->base.ud, &f->base, (const uint8_t *)text + off, MIN(piece, len - off));
-}
 
 /* ---- server -------------------------------------------------------------- */
 
@@ -168,13 +60,13 @@ static void test_server_slides(void)
     smtp_server_config cfg = {.domain = "hamburger.edu"};
     smtp_server_conn *c = smtp_server_conn_new(&h.base, &f.base, &cfg, NULL, NULL, &server_handler, &a, 0);
     CU_ASSERT_STRING_EQUAL(f.written->str, "220 hamburger.edu\r\n");
-    deliver(&f, slides_in, 7);
+    fake_stream_deliver(&f, slides_in, 7);
     CU_ASSERT_STRING_EQUAL(f.written->str, slides_out);
     CU_ASSERT_EQUAL(a.messages, 1);
     CU_ASSERT_STRING_EQUAL(a.data->str, "Do you like ketchup?\r\nHow about pickles?\r\n");
     CU_ASSERT_STRING_EQUAL(a.why, "quit");
     CU_ASSERT_TRUE(f.closed);
-    advance(&h, INT64_C(3600) * 1000000000); /* no timer left to fire */
+    fake_host_advance(&h, INT64_C(3600) * 1000000000); /* no timer left to fire */
     CU_ASSERT_STRING_EQUAL(f.written->str, slides_out);
     smtp_server_conn_free(c);
     g_free(a.why);
@@ -193,11 +85,11 @@ static void test_server_idle(void)
     server_app a = {.data = g_string_new(NULL)};
     smtp_server_config cfg = {.domain = "hamburger.edu"};
     smtp_server_conn *c = smtp_server_conn_new(&h.base, &f.base, &cfg, NULL, NULL, &server_handler, &a, 0);
-    advance(&h, INT64_C(100) * 1000000000);
-    deliver(&f, "HELO crepes.fr\r\n", 100);
-    advance(&h, INT64_C(399) * 1000000000);
+    fake_host_advance(&h, INT64_C(100) * 1000000000);
+    fake_stream_deliver(&f, "HELO crepes.fr\r\n", 100);
+    fake_host_advance(&h, INT64_C(399) * 1000000000);
     CU_ASSERT_PTR_NULL(a.why);
-    advance(&h, INT64_C(400) * 1000000000);
+    fake_host_advance(&h, INT64_C(400) * 1000000000);
     CU_ASSERT_STRING_EQUAL(a.why, "idle");
     CU_ASSERT_TRUE(f.closed);
     CU_ASSERT_TRUE(g_str_has_suffix(f.written->str,
@@ -296,10 +188,10 @@ static void test_client_slides_and_idle(void)
     fake_host_init(&h);
     fake_stream f;
     fake_stream_init(&f);
-    h.next_stream = &f;
+    h.connect = &f;
     client_app a = {.log = g_string_new(NULL)};
     smtp_client_conn *c = slides_client(&h, &a);
-    deliver(&f, slides_out, 5);
+    fake_stream_deliver(&f, slides_out, 5);
     CU_ASSERT_STRING_EQUAL(f.written->str, "HELO crepes.fr\r\nMAIL FROM:<alice@crepes.fr>\r\nRCPT TO:<bob@hamburger.edu>\r\n"
                                            "DATA\r\nDo you like ketchup?\r\nHow about pickles?\r\n.\r\nQUIT\r\n");
     CU_ASSERT_STRING_EQUAL(a.log->str, "M0 delivered 250;DONE;");
@@ -311,14 +203,14 @@ static void test_client_slides_and_idle(void)
      * message fails for now and the connection is aborted. */
     fake_stream g;
     fake_stream_init(&g);
-    h.next_stream = &g;
+    h.connect = &g;
     g_string_truncate(a.log, 0);
     a.closed = 0;
     c = slides_client(&h, &a);
-    deliver(&g, "220 hamburger.edu\r\n", 100);
-    advance(&h, h.now + INT64_C(299) * 1000000000);
+    fake_stream_deliver(&g, "220 hamburger.edu\r\n", 100);
+    fake_host_advance(&h, h.now + INT64_C(299) * 1000000000);
     CU_ASSERT_EQUAL(a.closed, 0);
-    advance(&h, h.now + INT64_C(1) * 1000000000);
+    fake_host_advance(&h, h.now + INT64_C(1) * 1000000000);
     CU_ASSERT_STRING_EQUAL(a.log->str, "M0 temporary-failure 0;DONE;");
     CU_ASSERT_EQUAL(a.closed, 1);
     CU_ASSERT_TRUE(g.aborted);
@@ -327,7 +219,7 @@ static void test_client_slides_and_idle(void)
     /* The connection is refused. */
     fake_stream r;
     fake_stream_init(&r);
-    h.next_stream = &r;
+    h.connect = &r;
     g_string_truncate(a.log, 0);
     a.closed = 0;
     c = slides_client(&h, &a);
