@@ -82,6 +82,34 @@ int test_spawn(const char *cwd, const char *const *argv, char **out, char **err)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+int test_same_files(const char *a, const char *b)
+{
+    GDir *d = g_dir_open(a, 0, NULL);
+    CU_ASSERT_PTR_NOT_NULL(d);
+    if (!d)
+        return 0;
+    int files = 0;
+    const char *name;
+    while ((name = g_dir_read_name(d))) {
+        char *pa = g_build_filename(a, name, NULL), *pb = g_build_filename(b, name, NULL);
+        gchar *ca = NULL, *cb = NULL;
+        gsize la = 0, lb = 0;
+        if (g_file_get_contents(pa, &ca, &la, NULL)) {
+            files++;
+            bool same = g_file_get_contents(pb, &cb, &lb, NULL) && la == lb && !memcmp(ca, cb, la);
+            CU_ASSERT_TRUE(same);
+            if (!same)
+                printf("\n    %s differs\n", name);
+        }
+        g_free(ca);
+        g_free(cb);
+        g_free(pa);
+        g_free(pb);
+    }
+    g_dir_close(d);
+    return files;
+}
+
 void test_remove_tree(const char *path)
 {
     GDir *d = g_dir_open(path, 0, NULL);

@@ -42,6 +42,11 @@ int test_spawn(const char *cwd, const char *const *argv, char **out, char **err)
 /* Removes a folder and everything in it (for the tests' temporary folders). */
 void test_remove_tree(const char *path);
 
+/* Asserts that every file of folder `a` is in folder `b` with the same
+ * bytes (naming each one that differs); returns how many files were
+ * compared (sub-folders are not entered). */
+int test_same_files(const char *a, const char *b);
+
 /* Asserts |actual - expected| <= rel * |expected|, printing both on failure. */
 #define ASSERT_REL(actual, expected, rel)                                                          \
     test_assert_rel((actual), (expected), (rel), #actual, __FILE__, __LINE__)

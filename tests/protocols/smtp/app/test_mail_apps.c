@@ -388,33 +388,6 @@ static void test_size_and_encodings(void)
 
 /* ---- determinism -------------------------------------------------------------------------------- */
 
-/* Every file of folder a is in folder b with the same bytes. */
-static void same_files(const char *a, const char *b)
-{
-    GDir *d = g_dir_open(a, 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    const char *name;
-    int files = 0;
-    while ((name = g_dir_read_name(d))) {
-        char *pa = g_build_filename(a, name, NULL), *pb = g_build_filename(b, name, NULL);
-        gchar *ca = NULL, *cb = NULL;
-        gsize la = 0, lb = 0;
-        if (g_file_get_contents(pa, &ca, &la, NULL)) {
-            files++;
-            CU_ASSERT_TRUE(g_file_get_contents(pb, &cb, &lb, NULL));
-            CU_ASSERT_TRUE(la == lb && cb && !memcmp(ca, cb, la));
-            if (!(la == lb && cb && !memcmp(ca, cb, la)))
-                printf("\n    %s differs\n", name);
-        }
-        g_free(ca);
-        g_free(cb);
-        g_free(pa);
-        g_free(pb);
-    }
-    g_dir_close(d);
-    CU_ASSERT(files >= 4);
-}
-
 static void test_deterministic(void)
 {
     static const char *const names[] = {"mail-alice-bob.json", "mail-retry.json", "mail-size.json"};
@@ -431,7 +404,7 @@ static void test_deterministic(void)
         g_free(err1);
         g_free(out2);
         g_free(err2);
-        same_files(d1, d2);
+        CU_ASSERT(test_same_files(d1, d2) >= 4);
         test_remove_tree(d1);
         test_remove_tree(d2);
         g_free(d1);

@@ -257,32 +257,6 @@ static void test_imap_bodies(void)
 
 /* ---- determinism -------------------------------------------------------------------------------- */
 
-static void same_files(const char *a, const char *b)
-{
-    GDir *d = g_dir_open(a, 0, NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    const char *name;
-    int files = 0;
-    while ((name = g_dir_read_name(d))) {
-        char *pa = g_build_filename(a, name, NULL), *pb = g_build_filename(b, name, NULL);
-        gchar *ca = NULL, *cb = NULL;
-        gsize la = 0, lb = 0;
-        if (g_file_get_contents(pa, &ca, &la, NULL)) {
-            files++;
-            CU_ASSERT_TRUE(g_file_get_contents(pb, &cb, &lb, NULL));
-            CU_ASSERT_TRUE(la == lb && cb && !memcmp(ca, cb, la));
-            if (!(la == lb && cb && !memcmp(ca, cb, la)))
-                printf("\n    %s differs\n", name);
-        }
-        g_free(ca);
-        g_free(cb);
-        g_free(pa);
-        g_free(pb);
-    }
-    g_dir_close(d);
-    CU_ASSERT(files >= 6);
-}
-
 static void test_deterministic(void)
 {
     char *root = g_dir_make_tmp("appsim-reader-XXXXXX", NULL);
@@ -294,7 +268,7 @@ static void test_deterministic(void)
     char *out1 = NULL, *err1 = NULL, *out2 = NULL, *err2 = NULL;
     CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &out1, &err1), 0);
     CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &out2, &err2), 0);
-    same_files(d1, d2);
+    CU_ASSERT(test_same_files(d1, d2) >= 6);
     /* the transcript of run 12 (IMAP, N = 10) is the IMAP session */
     char *tr = g_build_filename(d1, "transcript.txt", NULL), *text = NULL;
     CU_ASSERT_TRUE(g_file_get_contents(tr, &text, NULL, NULL));
