@@ -53,16 +53,26 @@ uint64_t core_client_bytes_out(const core_client *c);
 void core_client_free(core_client *c);
 
 /*
- * CORE_CLIENT_OPS(p, DONE) defines `static const core_client_ops
- * p##_core_client_ops` for a protocol whose client core follows the common
- * naming (p##_client_core_feed/output/consume/closed/next_event,
- * p##_client_event with a `kind`, p##_client_event_clear) and whose
- * connection type p##_client_conn has the members `core`, `h` (a handler
- * with event(ud, conn, ev) and closed(ud, conn)) and `ud`. DONE is the
- * event kind that ends the session. Written as a macro so each protocol's
- * glue is one line, not a sixth copy of the same functions.
+ * CORE_CLIENT_CONN(p, DONE, IDLE_NS) writes a protocol's whole client
+ * connection on core_client, for a client core that follows the common
+ * naming: p##_client_core_new(cfg)/free/feed/output/consume/closed/
+ * next_event, p##_client_event (with a `kind`; DONE ends the session) and
+ * p##_client_event_clear, p##_client_config, and a handler type
+ * p##_client_conn_handler with event(ud, conn, ev) and closed(ud, conn).
+ * It defines struct p##_client_conn (members cc, core, h, ud: the
+ * protocol's own accessors read c->core), and
+ *     p##_client_conn *p##_client_conn_new(env, host, port, cfg, h, ud, idle_timeout_ns, err)
+ *     void p##_client_conn_free(c)
+ * with idle_timeout_ns <= 0 meaning IDLE_NS. A macro, so that each
+ * protocol's glue is one line instead of another copy of the same code.
  */
-#define CORE_CLIENT_OPS(p, DONE)                                                                                       \
+#define CORE_CLIENT_CONN(p, DONE, IDLE_NS)                                                                             \
+    struct p##_client_conn {                                                                                           \
+        core_client *cc; /* the stream, the idle timer and the pump */                                                 \
+        p##_client_core *core;                                                                                         \
+        p##_client_conn_handler h;                                                                                     \
+        void *ud;                                                                                                      \
+    };                                                                                                                 \
     static void p##_cc_feed(void *core, const uint8_t *data, size_t len) { p##_client_core_feed(core, data, len); }    \
     static const uint8_t *p##_cc_output(void *core, size_t *n) { return p##_client_core_output(core, n); }             \
     static void p##_cc_consume(void *core, size_t n) { p##_client_core_consume(core, n); }                             \
@@ -84,9 +94,36 @@ void core_client_free(core_client *c);
     {                                                                                                                  \
         p##_client_conn *c = owner;                                                                                    \
         if (c->h.closed)                                                                                               \
-            c->h.closed(c->ud, c);                                                                                     \
+            c->h.closed(c->ud, c); /* last: the application may free c */                                              \
     }                                                                                                                  \
     static const core_client_ops p##_core_client_ops = {p##_cc_feed,  p##_cc_output, p##_cc_consume,                   \
-                                                        p##_cc_ended, p##_cc_events, p##_cc_closed}
+                                                        p##_cc_ended, p##_cc_events, p##_cc_closed};                   \
+    p##_client_conn *p##_client_conn_new(host_env *env, const char *host, uint16_t port,                               \
+                                         const p##_client_config *cfg, const p##_client_conn_handler *h, void *ud,     \
+                                         int64_t idle_timeout_ns, GError **err)                                        \
+    {                                                                                                                  \
+        p##_client_conn *c = g_new0(p##_client_conn, 1);                                                               \
+        c->core = p##_client_core_new(cfg);                                                                            \
+        if (h)                                                                                                         \
+            c->h = *h;                                                                                                 \
+        c->ud = ud;                                                                                                    \
+        int64_t idle = idle_timeout_ns > 0 ? idle_timeout_ns : (IDLE_NS);                                              \
+        c->cc = core_client_new(env, host, port, c->core, &p##_core_client_ops, c, idle, err);                         \
+        if (!c->cc) {                                                                                                  \
+            p##_client_core_free(c->core);                                                                             \
+            g_free(c);                                                                                                 \
+            return NULL;                                                                                               \
+        }                                                                                                              \
+        return c;                                                                                                      \
+    }                                                                                                                  \
+    void p##_client_conn_free(p##_client_conn *c)                                                                      \
+    {                                                                                                                  \
+        if (!c)                                                                                                        \
+            return;                                                                                                    \
+        core_client_free(c->cc);                                                                                       \
+        p##_client_core_free(c->core);                                                                                 \
+        g_free(c);                                                                                                     \
+    }                                                                                                                  \
+    typedef int p##_client_conn_defined_ /* so that the macro's use ends with a semicolon */
 
 #endif

@@ -227,44 +227,9 @@ void imap_server_conn_free(imap_server_conn *c)
 
 /* ---- client ---------------------------------------------------------------- */
 
-struct imap_client_conn {
-    core_client *cc; /* the stream, the idle timer and the pump */
-    imap_client_core *core;
-    imap_client_conn_handler h;
-    void *ud;
-};
-
-CORE_CLIENT_OPS(imap, IMAP_CLIENT_EV_DONE);
-
-imap_client_conn *imap_client_conn_new(host_env *env, const char *host, uint16_t port, const imap_client_config *cfg,
-                                       const imap_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
-                                       GError **err)
-{
-    imap_client_conn *c = g_new0(imap_client_conn, 1);
-    c->core = imap_client_core_new(cfg);
-    if (h)
-        c->h = *h;
-    c->ud = ud;
-    int64_t idle = idle_timeout_ns > 0 ? idle_timeout_ns : IMAP_CONN_DEFAULT_CLIENT_IDLE_NS;
-    c->cc = core_client_new(env, host, port, c->core, &imap_core_client_ops, c, idle, err);
-    if (!c->cc) {
-        imap_client_core_free(c->core);
-        g_free(c);
-        return NULL;
-    }
-    return c;
-}
+CORE_CLIENT_CONN(imap, IMAP_CLIENT_EV_DONE, IMAP_CONN_DEFAULT_CLIENT_IDLE_NS);
 
 imap_client_state imap_client_conn_state(const imap_client_conn *c) { return imap_client_core_state(c->core); }
 uint64_t imap_client_conn_bytes_in(const imap_client_conn *c) { return core_client_bytes_in(c->cc); }
 uint64_t imap_client_conn_bytes_out(const imap_client_conn *c) { return core_client_bytes_out(c->cc); }
 unsigned imap_client_conn_commands(const imap_client_conn *c) { return imap_client_core_commands(c->core); }
-
-void imap_client_conn_free(imap_client_conn *c)
-{
-    if (!c)
-        return;
-    core_client_free(c->cc);
-    imap_client_core_free(c->core);
-    g_free(c);
-}

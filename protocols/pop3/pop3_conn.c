@@ -210,41 +210,6 @@ void pop3_server_conn_free(pop3_server_conn *c)
 
 /* ---- client ---------------------------------------------------------------- */
 
-struct pop3_client_conn {
-    core_client *cc; /* the stream, the idle timer and the pump */
-    pop3_client_core *core;
-    pop3_client_conn_handler h;
-    void *ud;
-};
-
-CORE_CLIENT_OPS(pop3, POP3_CLIENT_EV_DONE);
-
-pop3_client_conn *pop3_client_conn_new(host_env *env, const char *host, uint16_t port, const pop3_client_config *cfg,
-                                       const pop3_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
-                                       GError **err)
-{
-    pop3_client_conn *c = g_new0(pop3_client_conn, 1);
-    c->core = pop3_client_core_new(cfg);
-    if (h)
-        c->h = *h;
-    c->ud = ud;
-    int64_t idle = idle_timeout_ns > 0 ? idle_timeout_ns : POP3_CONN_DEFAULT_CLIENT_IDLE_NS;
-    c->cc = core_client_new(env, host, port, c->core, &pop3_core_client_ops, c, idle, err);
-    if (!c->cc) {
-        pop3_client_core_free(c->core);
-        g_free(c);
-        return NULL;
-    }
-    return c;
-}
+CORE_CLIENT_CONN(pop3, POP3_CLIENT_EV_DONE, POP3_CONN_DEFAULT_CLIENT_IDLE_NS);
 
 const pop3_client_stats *pop3_client_conn_stats(const pop3_client_conn *c) { return pop3_client_core_stats(c->core); }
-
-void pop3_client_conn_free(pop3_client_conn *c)
-{
-    if (!c)
-        return;
-    core_client_free(c->cc);
-    pop3_client_core_free(c->core);
-    g_free(c);
-}

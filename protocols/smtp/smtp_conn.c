@@ -198,46 +198,11 @@ void smtp_server_conn_free(smtp_server_conn *c)
 
 /* ---- client ---------------------------------------------------------------- */
 
-struct smtp_client_conn {
-    core_client *cc; /* the stream, the idle timer and the pump */
-    smtp_client_core *core;
-    smtp_client_conn_handler h;
-    void *ud;
-};
-
-CORE_CLIENT_OPS(smtp, SMTP_CLIENT_EV_DONE);
-
-smtp_client_conn *smtp_client_conn_new(host_env *env, const char *host, uint16_t port, const smtp_client_config *cfg,
-                                       const smtp_client_conn_handler *h, void *ud, int64_t idle_timeout_ns,
-                                       GError **err)
-{
-    smtp_client_conn *c = g_new0(smtp_client_conn, 1);
-    c->core = smtp_client_core_new(cfg);
-    if (h)
-        c->h = *h;
-    c->ud = ud;
-    int64_t idle = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
-    c->cc = core_client_new(env, host, port, c->core, &smtp_core_client_ops, c, idle, err);
-    if (!c->cc) {
-        smtp_client_core_free(c->core);
-        g_free(c);
-        return NULL;
-    }
-    return c;
-}
+CORE_CLIENT_CONN(smtp, SMTP_CLIENT_EV_DONE, SMTP_CONN_DEFAULT_IDLE_NS);
 
 void smtp_client_conn_add_message(smtp_client_conn *c, const smtp_envelope *env)
 {
     smtp_client_core_add_message(c->core, env);
     /* A late message fails at once when the session is over; its event
      * goes out on the next callback (never from inside this call). */
-}
-
-void smtp_client_conn_free(smtp_client_conn *c)
-{
-    if (!c)
-        return;
-    core_client_free(c->cc);
-    smtp_client_core_free(c->core);
-    g_free(c);
 }
