@@ -235,6 +235,10 @@ static bool run_gnuplot(const char *gnuplot, const char *dir, const char *script
     gint64 deadline = g_get_monotonic_time() + plot_gnuplot_timeout_us;
     bool exited = false, timed_out = false;
     int status = 0;
+    /* Once stderr is closed (gnuplot is exiting), the exit is looked for
+     * after naps that start short and double (0.25 ms up to 50 ms): a plot
+     * costs gnuplot's own time, not a fixed sleep. */
+    gint64 nap_us = 250;
     while (!exited) {
         gint64 left = deadline - g_get_monotonic_time();
         if (left <= 0) {
@@ -261,7 +265,8 @@ static bool run_gnuplot(const char *gnuplot, const char *dir, const char *script
                 }
             }
         } else {
-            g_usleep((gulong)wait_ms * 1000);
+            g_usleep((gulong)MIN(nap_us, (gint64)wait_ms * 1000));
+            nap_us = MIN(nap_us * 2, 50000);
         }
         pid_t r = waitpid(pid, &status, WNOHANG);
         if (r == pid) {

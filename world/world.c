@@ -534,8 +534,6 @@ static void world_free(app_world *w)
         g_array_free(w->arrows, TRUE);
     if (w->transport)
         g_array_free(w->transport, TRUE);
-    if (w->fingerprint)
-        g_checksum_free(w->fingerprint);
     if (w->records)
         g_array_free(w->records, TRUE);
     if (w->names)

@@ -27,8 +27,8 @@
  * Results: the run's figures (simulated time, events, the round trip and
  * bottleneck of the followed pair, the textbook formula of
  * `outputs.formula`), every application type's named metrics and CSV rows,
- * the links table, the trace fingerprint (a SHA-256 of every trace
- * record) and, when asked, the transcript of the pair of hosts the first
+ * the links table, the trace fingerprint (a 256-bit digest of every
+ * trace record, sim/sim_digest.h) and, when asked, the transcript of the pair of hosts the first
  * application with `endpoints` follows and the timeline of the hosts the
  * first application with `columns` or `endpoints` follows (app.h).
  *
@@ -113,7 +113,7 @@ typedef struct {
     GArray *metrics;           /* of run_metric: the run's, then each type's, in "apps" order */
     GPtrArray *csvs;           /* of run_csv*, one per type that has one, in "apps" order */
     GArray *links;             /* of link_row */
-    char *fingerprint;         /* SHA-256 of every trace record */
+    char *fingerprint;         /* a 256-bit digest of every trace record (hex) */
     /* the timeline (when asked): arrows between the columns, in order of arrival */
     GArray *arrows;            /* of run_arrow (labels owned) */
     GPtrArray *columns;        /* of char * (owned): the followed hosts, left to right, 2 to

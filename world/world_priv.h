@@ -12,6 +12,7 @@
 #include "models/tcp.h"
 #include "models/udp.h"
 #include "sim/sim.h"
+#include "sim/sim_digest.h"
 #include "world.h"
 
 struct app_world {
@@ -26,7 +27,7 @@ struct app_world {
     GHashTable *port_type; /* port -> const app_type* that listens on it; lookup only */
     guint holding;        /* APP_HOLD_UNTIL_DONE applications not done yet */
     bool quiet;           /* an APP_HOLD_UNTIL_QUIET application runs */
-    GChecksum *fingerprint;
+    sim_digest fingerprint;
     unsigned digest_sub;
     /* the timeline of the followed hosts */
     unsigned timeline_sub;

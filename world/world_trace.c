@@ -1,7 +1,7 @@
 /*
  * world_trace: what a run's trace records give — the fingerprint (a
- * SHA-256 over every record, so that two runs can be compared byte for
- * byte) and the timeline of the followed hosts (one arrow per packet, TCP
+ * 256-bit digest of every record's values and text, sim/sim_digest.h, so
+ * that two runs can be compared record for record) and the timeline of the followed hosts (one arrow per packet, TCP
  * segment or UDP datagram, sent from one followed host to another: from
  * its send time at its source host, where it starts its first hop, to its
  * arrival at its destination host, the end of its last hop, labelled by
@@ -13,6 +13,7 @@
  */
 #include <string.h>
 
+#include "sim/sim_digest.h"
 #include "sim/sim_trace.h"
 #include "world_priv.h"
 
@@ -20,16 +21,16 @@ static void digest_rec(void *ctx, const sim_trace_rec *rec)
 {
     app_world *w = ctx;
     const pkt_t *p = rec->kind == SIM_TR_APP ? NULL : rec->obj;
-    int64_t v[6] = {rec->kind, rec->time, rec->source, rec->reason, (int64_t)rec->bytes,
-                    p ? (int64_t)p->id : -1};
-    g_checksum_update(w->fingerprint, (const guchar *)v, sizeof v);
+    uint64_t v[6] = {(uint64_t)rec->kind, (uint64_t)rec->time, (uint64_t)rec->source, (uint64_t)rec->reason,
+                     (uint64_t)rec->bytes, p ? (uint64_t)p->id : UINT64_MAX};
+    sim_digest_words(&w->fingerprint, v, 6);
     if (rec->text)
-        g_checksum_update(w->fingerprint, (const guchar *)rec->text, (gssize)strlen(rec->text));
+        sim_digest_bytes(&w->fingerprint, rec->text, strlen(rec->text));
 }
 
 void world_fingerprint_start(app_world *w)
 {
-    w->fingerprint = g_checksum_new(G_CHECKSUM_SHA256);
+    sim_digest_init(&w->fingerprint);
     w->digest_sub = sim_trace_subscribe(sim_trace(w->sim), SIM_TR_ALL, digest_rec, w);
 }
 
@@ -38,7 +39,9 @@ char *world_fingerprint_finish(app_world *w)
     if (w->digest_sub)
         sim_trace_unsubscribe(sim_trace(w->sim), w->digest_sub);
     w->digest_sub = 0;
-    return g_strdup(g_checksum_get_string(w->fingerprint));
+    char hex[65];
+    sim_digest_hex(&w->fingerprint, hex);
+    return g_strdup(hex);
 }
 
 /* The label the type listening on one of the packet's ports (the

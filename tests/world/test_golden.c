@@ -4,7 +4,7 @@
  * Every scenario under scenarios/ is run through the appsim program (-j 2)
  * and every figure of its summary.json is compared with the values pinned
  * in tests/world/golden/<name>.json: for each run, its trace fingerprint
- * (the SHA-256 of every trace record: exact) and every number and boolean
+ * (the digest of every trace record: exact) and every number and boolean
  * under "metrics", flattened to paths such as "cache_workload.hit_rate" or
  * "links[2].utilisation" (within a relative 1e-12, i.e. the same double up
  * to printing). A refactoring must leave all of them as they are.
