@@ -179,6 +179,17 @@ static const char ftplib_anon_py[] =
     "f.set_pasv(False); lst = []; f.retrlines('LIST sub', lst.append); f.set_pasv(True)\n"
     "assert len(lst) == 1 and lst[0].endswith('c.txt'), lst\n"
     "print('list ok')\n"
+    "ents = dict(f.mlsd('', ['type', 'size', 'modify', 'perm']))\n"
+    "assert ents['b.bin']['type'] == 'file' and ents['b.bin']['size'] == '4096', ents\n"
+    "assert ents['sub']['type'] == 'dir' and ents['sub']['perm'] == 'el', ents\n"
+    "assert ents['a.txt']['perm'] == 'r' and len(ents['a.txt']['modify']) == 14, ents\n"
+    "ents = dict(f.mlsd('sub', ['type']))\n"
+    "assert ents == {'c.txt': {'type': 'file'}}, ents\n"
+    "assert f.sendcmd('OPTS MLST type;size;') == '200 MLST OPTS type;size;'\n"
+    "r = f.sendcmd('MLST b.bin')\n"
+    "assert r == '250-Listing /b.bin\\n type=file;size=4096; /b.bin\\n250 End', r\n"
+    "assert 'MLST type*;size*;modify*;perm*;' in f.sendcmd('FEAT'), 'feat'\n"
+    "print('mlsd mlst ok')\n"
     "def refused(fn, *a):\n"
     "    try:\n"
     "        fn(*a)\n"
@@ -204,7 +215,7 @@ static void test_ftplib_anonymous(void)
     if (start_serve(root, NULL, &sp)) {
         char *out = run_python("anon.py", ftplib_anon_py, sp.port, NULL);
         static const char *const want[] = {"retr passive ok", "retr active ok", "ascii crlf ok", "rest ok",
-                                           "size mdtm ok", "list ok", "stor 550", "dele 550", "mkd 550",
+                                           "size mdtm ok", "list ok", "mlsd mlst ok", "stor 550", "dele 550", "mkd 550",
                                            "escape 550", "cwd stays /", "port 5", "eprt 5"};
         for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
             if (!strstr(out, want[i])) {
@@ -454,6 +465,12 @@ static void client_transfers(int port, const char *root)
     g_free(out);
     CU_ASSERT_EQUAL(appsim_ftp(ls_active, &out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "a.txt\r\n"));
+    g_free(out);
+    /* MLSD: pyftpdlib's facts, "type=file;size=4096;... b.bin". */
+    const char *ls_machine[] = {"ls", "--machine", base, NULL};
+    CU_ASSERT_EQUAL(appsim_ftp(ls_machine, &out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "size=4096;"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " b.bin\r\n"));
     g_free(out);
     for (int active = 0; active < 2; active++) {
         g_unlink(got);
