@@ -4,7 +4,7 @@
  *
  *   appsim ftp get URL [-o FILE] [--resume] [--active] [--ascii]
  *   appsim ftp put FILE URL [--append] [--active] [--ascii]
- *   appsim ftp ls URL [--names] [--active]
+ *   appsim ftp ls URL [--names | --machine] [--active]
  *
  * URL: ftp://[user[:password]@]host[:port]/path (ftp_setup.h). Without a
  * user the login is anonymous. A user's password comes from the URL,
@@ -37,7 +37,7 @@ typedef enum { CMD_GET, CMD_PUT, CMD_LS } client_cmd;
 
 typedef struct {
     gchar *out, *password_file;
-    gboolean resume, active, ascii, append, names;
+    gboolean resume, active, ascii, append, names, machine;
     gint timeout_s;
 } client_opts;
 
@@ -201,7 +201,8 @@ static bool build_op(client_run *r, const char *local, const ftp_url *u, ftp_cli
     const client_opts *o = r->o;
     const char *base = strrchr(u->path, '/') ? strrchr(u->path, '/') + 1 : u->path;
     if (r->cmd == CMD_LS) {
-        *op = (ftp_client_op){.kind = FTP_OP_LIST, .path = *u->path ? u->path : NULL, .names = o->names};
+        *op = (ftp_client_op){.kind = FTP_OP_LIST, .path = *u->path ? u->path : NULL, .names = o->names,
+                               .machine = o->machine};
         return true;
     }
     if (r->cmd == CMD_GET) {
@@ -288,6 +289,8 @@ static int client_command(client_cmd cmd, int argc, char **argv)
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionEntry ls_e[] = {
         {"names", 'n', 0, G_OPTION_ARG_NONE, &o.names, "Names only (NLST instead of LIST)", NULL},
+        {"machine", 'm', 0, G_OPTION_ARG_NONE, &o.machine, "Facts per entry (MLSD, RFC 3659, instead of LIST)",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new(params[cmd]);
     g_option_context_set_description(
@@ -319,7 +322,7 @@ int cmd_ftp(int argc, char **argv)
                 "usage: appsim ftp serve --root DIR [--users FILE] [--write] [--port P] [--bind ADDR]\n"
                 "       appsim ftp get URL [-o FILE] [--resume] [--active] [--ascii]\n"
                 "       appsim ftp put FILE URL [--append] [--active] [--ascii]\n"
-                "       appsim ftp ls URL [--names] [--active]\n"
+                "       appsim ftp ls URL [--names | --machine] [--active]\n"
                 "appsim ftp COMMAND --help lists the options.\n");
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }

@@ -5,7 +5,7 @@
  *   appsim ftp serve --root DIR [--port P] [--bind ADDR [--allow-remote]]
  *                    [--users FILE [--anonymous]] [--write]
  *                    [--max-connections N] [--idle-timeout S]
- *                    [--data-timeout S] [--timeout S]
+ *                    [--data-timeout S] [--data-port P] [--timeout S]
  *
  * Without --users only anonymous logins ("anonymous" or "ftp", any
  * password), read-only. With --users the file's users log in (from
@@ -34,7 +34,7 @@
 
 typedef struct {
     gchar *root, *users, *bind;
-    gint port, max_conn, idle_s, data_s, timeout_s;
+    gint port, max_conn, idle_s, data_s, timeout_s, data_port;
     gboolean allow_remote, anonymous, write;
 } serve_opts;
 
@@ -97,7 +97,8 @@ static void on_accept(void *ud, stream_t *s)
     ftp_server_config cfg = {.check = users ? ftp_users_check : NULL, .check_ud = users ? srv->users : NULL,
                              .anonymous = !srv->users || srv->o->anonymous};
     ftp_conn_options opts = {.idle_timeout_ns = (int64_t)srv->o->idle_s * 1000000000,
-                             .data_timeout_ns = (int64_t)srv->o->data_s * 1000000000};
+                             .data_timeout_ns = (int64_t)srv->o->data_s * 1000000000,
+                             .data_port = srv->o->data_port};
     static const ftp_server_conn_handler h = {.closed = on_closed};
     serve_conn *sc = g_new0(serve_conn, 1);
     sc->srv = srv;
@@ -134,6 +135,8 @@ static const char *check_opts(const serve_opts *o, int argc)
         return "--root DIR is required";
     if (o->port < 0 || o->port > 65535)
         return "--port expects 0 to 65535";
+    if (o->data_port < -1 || o->data_port > 65535)
+        return "--data-port expects -1 (any), 0 (the control port - 1) or a port to 65535";
     if (o->max_conn < 1 || o->max_conn > FTP_SERVE_MAX_CONN_LIMIT)
         return "--max-connections expects 1 to 1024";
     if (o->timeout_s < 0)
@@ -229,6 +232,10 @@ int ftp_cmd_serve(int argc, char **argv)
          NULL},
         {"write", 'w', 0, G_OPTION_ARG_NONE, &o.write,
          "Let logged-in users store, append, rename, delete and make folders (needs --users)", NULL},
+        {"data-port", 0, 0, G_OPTION_ARG_INT, &o.data_port,
+         "Active (PORT/EPRT) data connections come from this port (default 0: the control port - 1, RFC 959; "
+         "-1: any; a port it cannot bind falls back to any, logged)",
+         "P"},
         {"max-connections", 0, 0, G_OPTION_ARG_INT, &o.max_conn,
          "Control connections at once; beyond them 421 and close (default 32)", "N"},
         {"idle-timeout", 0, 0, G_OPTION_ARG_INT, &o.idle_s,

@@ -136,6 +136,7 @@ struct real_host {
     real_host_record_fn record_fn; /* NULL: records are logged */
     void *record_ud;
 
+    unsigned fallback_logged; /* FALLBACK_* reasons connect_from has logged */
     char *bind_addr; /* the one address listeners and datagram sockets bind,
                       * or NULL: 127.0.0.1 and ::1 */
 };
@@ -794,12 +795,11 @@ static const stream_ops conn_ops = {
 
 static void host_release(real_host_t *rh);
 
-static void on_connect_done(GObject *src, GAsyncResult *res, gpointer p)
+/* A pending connect's report: `conn` (owned, NULL on failure, then `err`
+ * owned); releases the reference taken for the pending connect. */
+static void connect_report(rconn *c, GSocketConnection *conn, GError *err)
 {
-    rconn *c = p; /* the reference taken for the pending connect */
     real_host_t *rh = c->rh;
-    GError *err = NULL;
-    GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
     rh->connecting--;
     g_clear_object(&c->cancel);
     if (c->state != RC_CONNECTING) {
@@ -835,6 +835,13 @@ static void on_connect_done(GObject *src, GAsyncResult *res, gpointer p)
     conn_unref(c);
 }
 
+static void on_connect_done(GObject *src, GAsyncResult *res, gpointer p)
+{
+    GError *err = NULL;
+    GSocketConnection *conn = g_socket_client_connect_finish(G_SOCKET_CLIENT(src), res, &err);
+    connect_report(p, conn, err);
+}
+
 static stream_t *op_connect(host_env *env, const char *host, uint16_t port,
                             const stream_handler *h, void *ud, GError **err)
 {
@@ -856,6 +863,100 @@ static stream_t *op_connect(host_env *env, const char *host, uint16_t port,
     g_socket_client_connect_async(rh->client, addr, c->cancel, on_connect_done, conn_ref(c));
     g_main_context_pop_thread_default(rh->ctx);
     g_object_unref(addr);
+    alarm_at(c, ready_time_of(rh, now_ns(rh) + rh->connect_timeout));
+    return &c->s;
+}
+
+/* The connection made by connect_from: a GSocketConnection created on the
+ * bound socket beforehand (the one reference this callback releases). */
+static void on_connect_from_done(GObject *src, GAsyncResult *res, gpointer p)
+{
+    GSocketConnection *conn = G_SOCKET_CONNECTION(src);
+    GError *err = NULL;
+    if (!g_socket_connection_connect_finish(conn, res, &err)) {
+        g_object_unref(conn);
+        conn = NULL;
+    }
+    connect_report(p, conn, err);
+}
+
+/* Logs a bind fallback once per host and reason (`which` is one bit). */
+static void fallback_log(real_host_t *rh, unsigned which, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void fallback_log(real_host_t *rh, unsigned which, const char *fmt, ...)
+{
+    if (rh->fallback_logged & which)
+        return;
+    rh->fallback_logged |= which;
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    host_log(rh, "%s", m);
+    g_free(m);
+}
+
+#define FALLBACK_NAME 1u   /* the peer is not an address literal */
+#define FALLBACK_DENIED 2u /* EACCES: a privileged port without the right */
+#define FALLBACK_BUSY 4u   /* EADDRINUSE and the rest */
+
+/* connect() from `lport`: a socket of the peer's family bound to
+ * (the bind address or the family's any address, lport) with
+ * SO_REUSEADDR (so that a data connection of a moment ago in TIME_WAIT
+ * does not block the next), then connected asynchronously. When the bind
+ * is refused, connect() from an ephemeral port, logged once per reason. */
+static stream_t *op_connect_from(host_env *env, uint16_t lport, const char *host, uint16_t port,
+                                 const stream_handler *h, void *ud, GError **err)
+{
+    real_host_t *rh = host_of(env);
+    GInetAddress *peer = host && port ? g_inet_address_new_from_string(host) : NULL;
+    if (!peer) {
+        if (host && *host && port)
+            fallback_log(rh, FALLBACK_NAME, "connect from port %u: \"%s\" is not an address literal; "
+                         "connecting from an ephemeral port", lport, host);
+        return op_connect(env, host, port, h, ud, err);
+    }
+    GSocketFamily fam = g_inet_address_get_family(peer);
+    GInetAddress *local = NULL;
+    if (rh->bind_addr) {
+        local = g_inet_address_new_from_string(rh->bind_addr);
+        if (local && g_inet_address_get_family(local) != fam)
+            g_clear_object(&local);
+    }
+    if (!local)
+        local = g_inet_address_new_any(fam);
+    GSocketAddress *la = g_inet_socket_address_new(local, lport);
+    GError *e = NULL;
+    GSocket *sock = g_socket_new(fam, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, &e);
+    bool bound = sock && g_socket_bind(sock, la, TRUE, &e);
+    g_object_unref(la);
+    g_object_unref(local);
+    if (!bound) {
+        bool denied = e && g_error_matches(e, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+        fallback_log(rh, denied ? FALLBACK_DENIED : FALLBACK_BUSY,
+                     "cannot bind port %u for a connection to %s:%u (%s); connecting from an ephemeral port", lport,
+                     host, port, e ? e->message : "no socket");
+        g_clear_error(&e);
+        if (sock) {
+            g_socket_close(sock, NULL);
+            g_object_unref(sock);
+        }
+        g_object_unref(peer);
+        return op_connect(env, host, port, h, ud, err);
+    }
+    g_socket_set_blocking(sock, FALSE);
+    rconn *c = conn_new(rh, RC_CONNECTING);
+    stream_set_handler(&c->s, h, ud);
+    c->peer = g_strdup_printf("%s:%u", host, port);
+    c->cancel = g_cancellable_new();
+    GSocketConnection *conn = g_socket_connection_factory_create_connection(sock);
+    g_object_unref(sock);
+    GSocketAddress *ra = g_inet_socket_address_new(peer, port);
+    g_object_unref(peer);
+    rh->connecting++;
+    g_main_context_push_thread_default(rh->ctx);
+    g_socket_connection_connect_async(conn, ra, c->cancel, on_connect_from_done, conn_ref(c));
+    g_main_context_pop_thread_default(rh->ctx);
+    g_object_unref(ra);
     alarm_at(c, ready_time_of(rh, now_ns(rh) + rh->connect_timeout));
     return &c->s;
 }
@@ -1333,6 +1434,7 @@ static const host_ops real_ops = {
     .timer = op_timer,
     .timer_cancel = op_timer_cancel,
     .connect = op_connect,
+    .connect_from = op_connect_from,
     .listen = op_listen,
     .unlisten = op_unlisten,
     .log = op_log,

@@ -47,6 +47,12 @@
  *   connection that makes no progress for the linger time (30 s unless
  *   real_host_set_linger() says otherwise) is reset.
  * - abort() sets SO_LINGER to zero and closes: the kernel sends RST.
+ * - connect_from() binds the local port (on the bind address when it is
+ *   of the peer's family, else on the family's any address) with
+ *   SO_REUSEADDR, then connects; the peer must be an address literal.
+ *   When the bind is refused (EACCES: a port below 1024 without root;
+ *   EADDRINUSE) or the peer is a name, it connects as connect() does,
+ *   from an ephemeral port, and logs the reason once per host.
  * - listen() binds 127.0.0.1 and, when the machine has it, ::1 on the same
  *   port; port 0 picks an ephemeral port (listener_port(), also
  *   real_host_listener_port()). real_host_set_bind_address() makes

@@ -115,6 +115,25 @@ static stream_t *op_connect(host_env *e, const char *host, uint16_t port, const 
     return tcp_connect(h->tcp, h->node, peer, port, params_of(h), hd, ud, err);
 }
 
+/* connect() from `lport`; a busy port (a listener on it, or a connection
+ * with the same four ends) falls back to an ephemeral one, logged. */
+static stream_t *op_connect_from(host_env *e, uint16_t lport, const char *host, uint16_t port,
+                                 const stream_handler *hd, void *ud, GError **err)
+{
+    sim_host_t *h = host_of(e);
+    node_t *peer = host ? net_node_by_name_or_address(h->net, host) : NULL;
+    if (!peer) {
+        g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND,
+                    "no host named \"%s\" in this network (a node's name or address)", host ? host : "");
+        return NULL;
+    }
+    bool fell_back = false;
+    stream_t *s = tcp_connect_from(h->tcp, h->node, lport, peer, port, params_of(h), hd, ud, &fell_back, err);
+    if (s && fell_back)
+        host_logf(e, "port %u is busy: the connection to %s:%u comes from an ephemeral port", lport, host, port);
+    return s;
+}
+
 static host_listener *op_listen(host_env *e, uint16_t port, stream_accept_fn accept, void *ud,
                                 GError **err)
 {
@@ -269,6 +288,7 @@ static const host_ops sim_host_ops = {
     .timer = op_timer,
     .timer_cancel = op_timer_cancel,
     .connect = op_connect,
+    .connect_from = op_connect_from,
     .listen = op_listen,
     .unlisten = op_unlisten,
     .log = op_log,

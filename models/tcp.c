@@ -1653,6 +1653,26 @@ void tcp_listener_close(tcp_listener_t *l)
 stream_t *tcp_connect(tcp_stack_t *st, node_t *host, node_t *dst, uint16_t dport,
                       const tcp_params_t *params, const stream_handler *h, void *ud, GError **err)
 {
+    return tcp_connect_from(st, host, 0, dst, dport, params, h, ud, NULL, err);
+}
+
+/* Whether (host's addr, lport) can open a connection to (raddr, rport):
+ * no listener on the port, no connection with the same four ends. */
+static bool port_free_for(tcp_stack_t *st, uint32_t laddr, uint16_t lport, uint32_t raddr, uint16_t rport)
+{
+    uint64_t k = port_key(laddr, lport);
+    if (g_hash_table_contains(st->listeners, &k))
+        return false;
+    conn_key ck = {laddr, raddr, lport, rport};
+    return !g_hash_table_contains(st->conns, &ck);
+}
+
+stream_t *tcp_connect_from(tcp_stack_t *st, node_t *host, uint16_t want, node_t *dst, uint16_t dport,
+                           const tcp_params_t *params, const stream_handler *h, void *ud, bool *fell_back,
+                           GError **err)
+{
+    if (fell_back)
+        *fell_back = false;
     if (!host_ok(st, host) || !host_ok(st, dst)) {
         g_set_error(err, NET_ERROR, NET_ERROR_NOT_FOUND, "tcp: both ends must be in this network");
         return NULL;
@@ -1663,8 +1683,13 @@ stream_t *tcp_connect(tcp_stack_t *st, node_t *host, node_t *dst, uint16_t dport
     }
     if (params && !tcp_params_check(params, err))
         return NULL;
-    uint16_t lport;
-    if (!pick_port(st, node_addr(host), &lport)) {
+    uint16_t lport = want;
+    if (want && !port_free_for(st, node_addr(host), want, node_addr(dst), dport)) {
+        lport = 0;
+        if (fell_back)
+            *fell_back = true;
+    }
+    if (!lport && !pick_port(st, node_addr(host), &lport)) {
         g_set_error(err, NET_ERROR, NET_ERROR_EXISTS, "tcp: no free port on \"%s\"",
                     node_name(host));
         return NULL;

@@ -152,6 +152,14 @@ void tcp_listener_close(tcp_listener_t *l);
  * arguments or when the host has no free port. */
 stream_t *tcp_connect(tcp_stack_t *st, node_t *host, node_t *dst, uint16_t dport,
                       const tcp_params_t *params, const stream_handler *h, void *ud, GError **err);
+/* tcp_connect() from local port `lport` (0: an ephemeral one). The port is
+ * taken when no listener of `host` is bound to it and no connection of
+ * `host` has the same four ends (TIME_WAIT included); otherwise the
+ * connection comes from an ephemeral port and *fell_back (when not NULL)
+ * is set true. The SYN, the trace and the pcap carry the port taken. */
+stream_t *tcp_connect_from(tcp_stack_t *st, node_t *host, uint16_t lport, node_t *dst, uint16_t dport,
+                           const tcp_params_t *params, const stream_handler *h, void *ud, bool *fell_back,
+                           GError **err);
 
 /* Statistics of a live stream of this stack (current values). */
 void tcp_stream_stats(const stream_t *s, tcp_stats_t *out);

@@ -22,6 +22,18 @@
  *   sockets. Failures to resolve or
  *   connect arrive as the handler's error() callback; connect() itself
  *   fails only for arguments it cannot use.
+ * - connect_from() is connect() from a chosen local port (`local_port`;
+ *   0: any, exactly connect()), for FTP's active data connections, which
+ *   RFC 959 opens from the server's port L-1 (20 beside 21). The port is
+ *   a wish, not a condition: when it cannot be had (busy: a listener on
+ *   it, or a connection with the same two ends; not permitted: a port
+ *   below 1024 for a process without the right to bind it, EACCES; a
+ *   peer named by a DNS name rather than an address literal, on real
+ *   sockets), the connection is made from an ephemeral port, as connect()
+ *   would, and the environment logs it (once per environment for each
+ *   reason on real sockets, where the cause does not change). An
+ *   application reads the port it got with stream_local_addr(). Errors
+ *   are connect()'s. A NULL connect_from in the table means connect().
  * - listen() with port 0 takes a free port; listener_port() says which.
  * - Datagram sockets (DNS, message-level workloads): dgram_open() binds a
  *   port (0: a free one, dgram_port() says which); dgram_send() sends one
@@ -92,6 +104,8 @@ typedef struct {
                          void *ud, GError **err);
     host_listener *(*listen)(host_env *env, uint16_t port, stream_accept_fn accept, void *ud,
                              GError **err);
+    stream_t *(*connect_from)(host_env *env, uint16_t local_port, const char *host, uint16_t port,
+                              const stream_handler *h, void *ud, GError **err);
     void (*unlisten)(host_env *env, host_listener *l);
     void (*log)(host_env *env, const char *message);
     const char *(*name)(const host_env *env); /* this host's name */
@@ -154,6 +168,14 @@ static inline stream_t *host_connect(host_env *e, const char *host, uint16_t por
                                      const stream_handler *h, void *ud, GError **err)
 {
     return e->ops->connect(e, host, port, h, ud, err);
+}
+/* connect() from `local_port` when it can be had (see the file comment). */
+static inline stream_t *host_connect_from(host_env *e, uint16_t local_port, const char *host, uint16_t port,
+                                          const stream_handler *h, void *ud, GError **err)
+{
+    if (local_port == 0 || !e->ops->connect_from)
+        return e->ops->connect(e, host, port, h, ud, err);
+    return e->ops->connect_from(e, local_port, host, port, h, ud, err);
 }
 static inline host_listener *host_listen(host_env *e, uint16_t port, stream_accept_fn accept,
                                          void *ud, GError **err)

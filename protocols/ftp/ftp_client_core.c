@@ -245,9 +245,9 @@ static void send_transfer(ftp_client_core *c)
     else if (o->kind == FTP_OP_PUT)
         send_cmd(c, W_XFER, "%s %s", o->append ? "APPE" : "STOR", o->path);
     else if (o->path && *o->path)
-        send_cmd(c, W_XFER, "%s %s", o->names ? "NLST" : "LIST", o->path);
+        send_cmd(c, W_XFER, "%s %s", o->machine ? "MLSD" : o->names ? "NLST" : "LIST", o->path);
     else
-        send_cmd(c, W_XFER, "%s", o->names ? "NLST" : "LIST");
+        send_cmd(c, W_XFER, "%s", o->machine ? "MLSD" : o->names ? "NLST" : "LIST");
 }
 
 static void begin_data(ftp_client_core *c)

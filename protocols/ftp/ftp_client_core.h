@@ -119,6 +119,7 @@ typedef struct {
     uint64_t size;       /* PUT: bytes to send */
     bool append;         /* PUT: APPE */
     bool names;          /* LIST: NLST */
+    bool machine;        /* LIST: MLSD (RFC 3659 7: "type=file;size=5;... name" lines); before `names` */
 } ftp_client_op;
 
 typedef struct {

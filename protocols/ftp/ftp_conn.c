@@ -215,10 +215,21 @@ static void server_listen(ftp_server_conn *c, int family)
     ftp_server_core_data_listening(c->core, &own);
 }
 
+/* The local port of an active data connection (see data_port); 0: any. */
+static uint16_t server_data_port(const ftp_server_conn *c)
+{
+    if (c->o.data_port > 0 && c->o.data_port <= 65535)
+        return (uint16_t)c->o.data_port;
+    stream_addr own;
+    if (c->o.data_port != 0 || !c->s || !stream_local_addr(c->s, &own) || own.port < 2)
+        return 0;
+    return (uint16_t)(own.port - 1);
+}
+
 static void server_connect(ftp_server_conn *c, const ftp_hostport *hp)
 {
     server_data_drop(c);
-    c->d = host_connect(c->env, hp->host, hp->port, &server_data_handler, c, NULL);
+    c->d = host_connect_from(c->env, server_data_port(c), hp->host, hp->port, &server_data_handler, c, NULL);
     if (!c->d) {
         ftp_server_core_data_failed(c->core);
         return;

@@ -10,10 +10,13 @@
  *    address of this end of the control connection (as an address
  *    literal, see "Addresses") and the listener's port; the first
  *    connection accepted is the data connection (later ones are reset).
- *  - active (PORT, EPRT): host_connect() to the address the client gave.
- *    The host seam cannot choose a local port, so the connection does not
- *    come "from port 20" (RFC 959 3.2): it comes from an ephemeral port,
- *    which no client checks and which changes nothing in the dialogue.
+ *  - active (PORT, EPRT): host_connect_from() to the address the client
+ *    gave, from the server's data port (RFC 959 3.2: L-1, 20 beside 21):
+ *    `data_port` in ftp_conn_options, by default the control connection's
+ *    local port minus one. When the host cannot have that port (busy, or
+ *    below 1024 for a process that is not root), the connection comes
+ *    from an ephemeral port (the host logs it): no client checks the
+ *    port, and nothing in the dialogue changes.
  *  - a data connection that is neither accepted nor up after
  *    `data_timeout_ns` (default 30 s): the core's data_timeout (425).
  * The control connection ends after QUIT or 421 (once the replies are
@@ -71,6 +74,7 @@
 #define FTP_CONN_DEFAULT_IDLE_NS (INT64_C(300) * 1000000000)        /* 5 minutes */
 #define FTP_CONN_DEFAULT_CLIENT_IDLE_NS (INT64_C(120) * 1000000000) /* 2 minutes */
 #define FTP_CONN_DEFAULT_DATA_NS (INT64_C(30) * 1000000000)         /* 30 s */
+#define FTP_CONN_DATA_PORT_ANY (-1)                                  /* see data_port */
 
 /* Writes the address literal of `host` (a stream address's host) into
  * `out`; false when it has none (the name is then used as it is). */
@@ -79,6 +83,10 @@ typedef bool (*ftp_conn_addr_fn)(void *ud, const char *host, char out[46]);
 typedef struct {
     int64_t idle_timeout_ns; /* 0: the side's default */
     int64_t data_timeout_ns; /* 0: FTP_CONN_DEFAULT_DATA_NS */
+    /* Server: the local port of active data connections. 0: the control
+     * connection's local port - 1 (RFC 959's L-1); FTP_CONN_DATA_PORT_ANY:
+     * an ephemeral port; 1-65535: that port. */
+    int32_t data_port;
     ftp_conn_addr_fn addr;   /* NULL: names as they are */
     void *addr_ud;
 } ftp_conn_options;

@@ -372,7 +372,7 @@ static bool disk_stat_at(int dir, const char *name, const char *path, ftp_fs_sta
     return true;
 }
 
-static GPtrArray *disk_list(ftp_fs *fs, const char *path, GError **err)
+static GPtrArray *disk_list(ftp_fs *fs, const char *path, size_t max, GError **err)
 {
     gchar **v = split_path(path, err);
     if (!v)
@@ -401,6 +401,12 @@ static GPtrArray *disk_list(ftp_fs *fs, const char *path, GError **err)
         ftp_fs_stat st;
         if (!disk_stat_at(fd, de->d_name, path, &st, NULL))
             continue; /* symbolic links, special files, races */
+        if (max && out->len >= max) {
+            set_err(err, FTP_FS_ERROR_TOO_MANY, path, "more entries than a listing may hold");
+            g_ptr_array_unref(out);
+            out = NULL;
+            break;
+        }
         ftp_fs_entry *e = g_new0(ftp_fs_entry, 1);
         e->name = g_strdup(de->d_name);
         e->st = st;
@@ -408,6 +414,8 @@ static GPtrArray *disk_list(ftp_fs *fs, const char *path, GError **err)
     }
     closedir(d);
     close(fd);
+    if (!out)
+        return NULL;
     g_ptr_array_sort(out, entry_cmp);
     return out;
 }
@@ -468,15 +476,19 @@ bool ftp_fs_stat_path(ftp_fs *fs, const char *path, ftp_fs_stat *out, GError **e
     return ok;
 }
 
-GPtrArray *ftp_fs_list(ftp_fs *fs, const char *path, GError **err)
+GPtrArray *ftp_fs_list(ftp_fs *fs, const char *path, size_t max, GError **err)
 {
     if (!fs->root)
-        return disk_list(fs, path, err);
+        return disk_list(fs, path, max, err);
     mnode *n = mem_lookup(fs, path, err);
     if (!n)
         return NULL;
     if (!n->is_dir) {
         set_err(err, FTP_FS_ERROR_NOT_DIR, path, "not a folder");
+        return NULL;
+    }
+    if (max && n->kids->len > max) {
+        set_err(err, FTP_FS_ERROR_TOO_MANY, path, "more entries than a listing may hold");
         return NULL;
     }
     GPtrArray *out = g_ptr_array_new_with_free_func(entry_free);

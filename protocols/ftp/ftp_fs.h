@@ -58,6 +58,7 @@ typedef enum {
     FTP_FS_ERROR_INVALID,    /* a path or name too long (553) */
     FTP_FS_ERROR_NO_SPACE,   /* the disk is full (452) */
     FTP_FS_ERROR_IO,         /* any other failure (451) */
+    FTP_FS_ERROR_TOO_MANY,   /* a folder with more entries than a listing may hold (451) */
 } ftp_fs_error;
 
 typedef struct {
@@ -92,8 +93,11 @@ bool ftp_fs_memory_put(ftp_fs *fs, const char *path, const void *data, size_t le
                        GError **err);
 
 bool ftp_fs_stat_path(ftp_fs *fs, const char *path, ftp_fs_stat *out, GError **err);
-/* The folder's entries sorted by name; NULL and `err` on failure. */
-GPtrArray *ftp_fs_list(ftp_fs *fs, const char *path, GError **err);
+/* The folder's entries sorted by name; NULL and `err` on failure, and
+ * FTP_FS_ERROR_TOO_MANY when it has more than `max` entries (0: no
+ * limit): reading stops at entry max + 1, so memory stays O(max).
+ * Cost: O(n log n) for n entries, one fstatat each on disk. */
+GPtrArray *ftp_fs_list(ftp_fs *fs, const char *path, size_t max, GError **err);
 
 /* mtime: the time to record in a memory store (ignored on disk). */
 bool ftp_fs_mkdir(ftp_fs *fs, const char *path, int64_t mtime, GError **err);

@@ -9,8 +9,17 @@
 
 #include <string.h>
 
-typedef enum { X_NONE, X_RETR, X_LIST, X_NLST, X_STOR } xfer_kind;
+typedef enum { X_NONE, X_RETR, X_LIST, X_NLST, X_MLSD, X_STOR } xfer_kind;
 typedef enum { D_NONE, D_LISTEN_WAIT, D_PASSIVE, D_ACTIVE } data_mode;
+
+/* The facts of RFC 3659 7 this server gives, in FEAT's order (the bit of
+ * each in `facts`). */
+#define FACT_TYPE 1u
+#define FACT_SIZE 2u
+#define FACT_MODIFY 4u
+#define FACT_PERM 8u
+#define FACTS_ALL 15u
+static const char *const fact_names[] = {"type", "size", "modify", "perm"};
 
 struct ftp_server_core {
     ftp_server_config cfg;
@@ -36,6 +45,9 @@ struct ftp_server_core {
     GByteArray *dout;  /* data bytes not yet pulled */
     bool file_done;    /* RETR: the file is read to its end */
     bool last_cr;      /* ASCII conversion state across chunks */
+    GPtrArray *list;   /* LIST/NLST/MLSD: the entries (owned), written as pulled */
+    guint list_pos;    /* the next entry of `list` to write */
+    unsigned facts;    /* FACT_* bits MLST and MLSD give (OPTS MLST) */
 };
 
 static void reply(ftp_server_core *s, int code, const char *text)
@@ -91,6 +103,7 @@ ftp_server_core *ftp_server_core_new(const ftp_server_config *cfg, ftp_fs *fs, c
     s->dout = g_byte_array_new();
     g_queue_init(&s->actions);
     s->cwd = g_strdup("/");
+    s->facts = FACTS_ALL;
     reply(s, 220, "appsim FTP server ready.");
     return s;
 }
@@ -99,6 +112,10 @@ static void end_file(ftp_server_core *s)
 {
     ftp_fs_file_close(s->file, NULL);
     s->file = NULL;
+    if (s->list)
+        g_ptr_array_unref(s->list);
+    s->list = NULL;
+    s->list_pos = 0;
 }
 
 void ftp_server_core_free(ftp_server_core *s)
@@ -181,10 +198,19 @@ static void finish(ftp_server_core *s, int code, const char *text)
     reply(s, code, text);
 }
 
+static bool list_fill(ftp_server_core *s);
+
+/* Refills dout once the glue took it all: the next chunk of the file, or
+ * the next lines of a listing; 226 at the end. */
 static void refill(ftp_server_core *s)
 {
-    if (s->xfer != X_RETR || s->dout->len > 0 || !s->connected)
+    if (s->xfer == X_NONE || s->xfer == X_STOR || s->dout->len > 0 || !s->connected)
         return;
+    if (s->xfer != X_RETR) {
+        if (!list_fill(s))
+            finish(s, 226, "Transfer complete.");
+        return;
+    }
     if (!s->file_done && s->file) {
         uint8_t buf[FTP_SERVER_DATA_CHUNK];
         GError *err = NULL;
@@ -208,12 +234,7 @@ static void start_flow(ftp_server_core *s)
 {
     if (!s->connected || s->xfer == X_NONE || s->xfer == X_STOR)
         return;
-    if (s->xfer == X_RETR)
-        refill(s);
-    else if (s->dout->len == 0) {
-        finish(s, 226, "Transfer complete.");
-        return;
-    }
+    refill(s);
     if (s->xfer != X_NONE)
         action(s, FTP_SERVER_DATA_SEND);
 }
@@ -227,12 +248,8 @@ const uint8_t *ftp_server_core_data_output(ftp_server_core *s, size_t *len)
 void ftp_server_core_data_consume(ftp_server_core *s, size_t n)
 {
     g_byte_array_remove_range(s->dout, 0, (guint)MIN(n, (size_t)s->dout->len));
-    if (s->dout->len > 0 || !s->connected)
-        return;
-    if (s->xfer == X_RETR)
+    if (s->dout->len == 0)
         refill(s);
-    else if (s->xfer == X_LIST || s->xfer == X_NLST)
-        finish(s, 226, "Transfer complete.");
 }
 
 void ftp_server_core_data_listening(ftp_server_core *s, const ftp_hostport *own)
@@ -336,6 +353,10 @@ static void fs_fail(ftp_server_core *s, GError *err)
     } else if (err && err->code == FTP_FS_ERROR_NO_SPACE) {
         code = 452;
         text = "Requested action not taken: insufficient storage space.";
+    } else if (err && err->code == FTP_FS_ERROR_TOO_MANY) {
+        code = 451;
+        text = "Requested action aborted: the folder has more than " G_STRINGIFY(
+            FTP_SERVER_MAX_LIST) " entries, more than a listing may hold; list a smaller folder.";
     } else if (err && err->code == FTP_FS_ERROR_IO) {
         code = 451;
         text = "Requested action aborted: local error in processing.";
@@ -584,9 +605,99 @@ static bool need_data(ftp_server_core *s)
     return false;
 }
 
-static void cmd_list(ftp_server_core *s, const char *arg, bool names)
+/* RFC 3659 7's facts of one entry ("type=file;size=5;modify=...;perm=r;"):
+ * the ones chosen with OPTS MLST, in FEAT's order. */
+static void facts_of(const ftp_server_core *s, GString *g, const ftp_fs_stat *st)
 {
-    while (*arg == '-') { /* "ls" options such as -la: ignored */
+    if (s->facts & FACT_TYPE)
+        g_string_append_printf(g, "type=%s;", st->is_dir ? "dir" : "file");
+    if (s->facts & FACT_SIZE)
+        g_string_append_printf(g, "size=%" G_GUINT64_FORMAT ";", st->size);
+    if (s->facts & FACT_MODIFY) {
+        GDateTime *dt = g_date_time_new_from_unix_utc(st->mtime);
+        if (!dt)
+            dt = g_date_time_new_from_unix_utc(0);
+        char *t = g_date_time_format(dt, "%Y%m%d%H%M%S");
+        g_string_append_printf(g, "modify=%s;", t);
+        g_free(t);
+        g_date_time_unref(dt);
+    }
+    /* perm (7.5.5): files a(ppend) d(elete) f(rename) r(ead) w(rite);
+     * folders c(reate) d e(nter) f l(ist) m(kdir) p(urge). */
+    if (s->facts & FACT_PERM)
+        g_string_append_printf(g, "perm=%s;",
+                               st->is_dir ? (s->can_write ? "cdeflmp" : "el") : (s->can_write ? "adfrw" : "r"));
+}
+
+/* Appends the next lines of the listing to dout, up to about one chunk;
+ * false when every entry was written already. */
+static bool list_fill(ftp_server_core *s)
+{
+    if (!s->list || s->list_pos >= s->list->len)
+        return false;
+    GString *g = g_string_new(NULL);
+    while (s->list_pos < s->list->len && g->len < FTP_SERVER_DATA_CHUNK) {
+        const ftp_fs_entry *e = g_ptr_array_index(s->list, s->list_pos++);
+        if (s->xfer == X_NLST)
+            g_string_append(g, e->name);
+        else if (s->xfer == X_MLSD) {
+            facts_of(s, g, &e->st);
+            g_string_append_printf(g, " %s", e->name);
+        } else
+            list_line(g, e, s->now);
+        if (s->xfer == X_NLST || s->xfer == X_MLSD)
+            g_string_append(g, "\r\n");
+    }
+    g_byte_array_append(s->dout, (const guint8 *)g->str, (guint)g->len);
+    g_string_free(g, TRUE);
+    return true;
+}
+
+static void entry_free(gpointer p)
+{
+    ftp_fs_entry *e = p;
+    g_free(e->name);
+    g_free(e);
+}
+
+/* The entries a listing of `arg` shows (a folder's, or a file's own),
+ * at most FTP_SERVER_MAX_LIST; NULL after the error's reply. With
+ * `dir_only` (MLSD) a file is refused with 501 (RFC 3659 7.2.1). */
+static GPtrArray *entries_of(ftp_server_core *s, const char *arg, bool dir_only)
+{
+    char *p = path_of(s, arg);
+    if (!p)
+        return NULL;
+    GError *err = NULL;
+    ftp_fs_stat st;
+    if (!ftp_fs_stat_path(s->fs, p, &st, &err)) {
+        g_free(p);
+        fs_fail(s, err);
+        return NULL;
+    }
+    GPtrArray *l = NULL;
+    if (st.is_dir) {
+        l = ftp_fs_list(s->fs, p, FTP_SERVER_MAX_LIST, &err);
+    } else if (dir_only) {
+        bad(s, 501, "Not a folder: use MLST for a file.");
+    } else {
+        l = g_ptr_array_new_with_free_func(entry_free);
+        ftp_fs_entry *e = g_new0(ftp_fs_entry, 1);
+        e->name = g_path_get_basename(p);
+        e->st = st;
+        g_ptr_array_add(l, e);
+    }
+    g_free(p);
+    if (!l && err)
+        fs_fail(s, err);
+    return l;
+}
+
+/* LIST, NLST, MLSD: the entries are taken now; their lines are written
+ * as the data connection takes them (list_fill). */
+static void cmd_list(ftp_server_core *s, const char *arg, xfer_kind kind)
+{
+    while (kind != X_MLSD && *arg == '-') { /* "ls" options such as -la: ignored */
         while (*arg && *arg != ' ')
             arg++;
         while (*arg == ' ')
@@ -594,6 +705,19 @@ static void cmd_list(ftp_server_core *s, const char *arg, bool names)
     }
     if (!need_data(s))
         return;
+    GPtrArray *l = entries_of(s, arg, kind == X_MLSD);
+    if (!l)
+        return;
+    end_file(s);
+    s->list = l;
+    s->list_pos = 0;
+    begin(s, kind, kind == X_MLSD ? "MLSD" : "file list");
+}
+
+/* MLST (RFC 3659 7.2): the facts of one file or folder on the control
+ * connection, "250-", one line beginning with a space, "250 End". */
+static void cmd_mlst(ftp_server_core *s, const char *arg)
+{
     char *p = path_of(s, arg);
     if (!p)
         return;
@@ -604,38 +728,43 @@ static void cmd_list(ftp_server_core *s, const char *arg, bool names)
         fs_fail(s, err);
         return;
     }
-    GPtrArray *l;
-    if (st.is_dir) {
-        l = ftp_fs_list(s->fs, p, &err);
-    } else {
-        l = g_ptr_array_new();
-        ftp_fs_entry *e = g_new0(ftp_fs_entry, 1);
-        e->name = g_path_get_basename(p);
-        e->st = st;
-        g_ptr_array_add(l, e);
-        g_ptr_array_set_free_func(l, NULL);
-    }
-    g_free(p);
-    if (!l) {
-        fs_fail(s, err);
+    if (strpbrk(p, "\r\n")) { /* a name on disk that would break the reply's lines */
+        g_free(p);
+        reply(s, 550, "Requested action not taken: file name not allowed.");
         return;
     }
-    GString *g = g_string_new(NULL);
-    for (guint i = 0; i < l->len; i++) {
-        ftp_fs_entry *e = g_ptr_array_index(l, i);
-        if (names)
-            g_string_append_printf(g, "%s\r\n", e->name);
-        else
-            list_line(g, e, s->now);
-        if (!st.is_dir) {
-            g_free(e->name);
-            g_free(e);
-        }
-    }
-    g_ptr_array_unref(l);
-    g_byte_array_append(s->dout, (const guint8 *)g->str, (guint)g->len);
+    GString *g = g_string_new("Listing ");
+    g_string_append_printf(g, "%s\n", p);
+    facts_of(s, g, &st);
+    g_string_append_printf(g, " %s\nEnd", p);
+    reply(s, 250, g->str);
     g_string_free(g, TRUE);
-    begin(s, names ? X_NLST : X_LIST, "file list");
+    g_free(p);
+}
+
+/* OPTS MLST fact;fact;... (RFC 3659 7.9): the facts MLST and MLSD give
+ * from now on (unknown ones ignored, none at all allowed). */
+static void cmd_opts(ftp_server_core *s, const char *arg)
+{
+    if (g_ascii_strncasecmp(arg, "MLST", 4) != 0 || (arg[4] != '\0' && arg[4] != ' ')) {
+        bad(s, 501, "OPTS: only MLST has options here.");
+        return;
+    }
+    const char *list = arg[4] ? arg + 5 : "";
+    unsigned facts = 0;
+    gchar **v = g_strsplit(list, ";", -1);
+    for (gchar **f = v; *f; f++)
+        for (unsigned i = 0; i < G_N_ELEMENTS(fact_names); i++)
+            if (g_ascii_strcasecmp(*f, fact_names[i]) == 0)
+                facts |= 1u << i;
+    g_strfreev(v);
+    s->facts = facts;
+    GString *g = g_string_new("MLST OPTS");
+    for (unsigned i = 0; i < G_N_ELEMENTS(fact_names); i++)
+        if (facts & (1u << i))
+            g_string_append_printf(g, "%s%s;", g->len == 9 ? " " : "", fact_names[i]);
+    reply(s, 200, g->str);
+    g_string_free(g, TRUE);
 }
 
 static void cmd_retr(ftp_server_core *s, const char *arg)
@@ -741,12 +870,15 @@ static void cmd_stat(ftp_server_core *s)
 
 static const char *const help_text =
     "The following commands are recognized:\n"
-    "ABOR APPE CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MODE NLST NOOP\n"
-    "PASS PASV PORT PWD QUIT REST RETR RMD RNFR RNTO SIZE STAT STOR STRU SYST\n"
+    "ABOR APPE CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MLSD MLST MODE\n"
+    "NLST NOOP OPTS PASS PASV PORT PWD QUIT REST RETR RMD RNFR RNTO SIZE STAT\n"
+    "STOR STRU SYST\n"
     "TYPE USER XCUP XCWD XMKD XPWD XRMD\n"
     "Help OK.";
 
-static const char *const feat_text = "Extensions supported:\nEPRT\nEPSV\nMDTM\nPASV\nREST STREAM\nSIZE\nEnd";
+/* The facts after MLST: the ones given by default marked '*' (7.8). */
+static const char *const feat_text =
+    "Extensions supported:\nEPRT\nEPSV\nMDTM\nMLST type*;size*;modify*;perm*;\nPASV\nREST STREAM\nSIZE\nEnd";
 
 /* Commands that need no login. */
 static bool open_cmd(const char *v)
@@ -772,7 +904,8 @@ static bool known_unimplemented(const char *v)
 static bool known_cmd(const char *v)
 {
     static const char *const all[] = {"ABOR", "APPE", "CDUP", "CWD",  "DELE", "EPRT", "EPSV", "FEAT", "HELP",
-                                      "LIST", "MDTM", "MKD",  "MODE", "NLST", "NOOP", "PASS", "PASV", "PORT",
+                                      "LIST", "MDTM", "MKD",  "MLSD", "MLST", "MODE", "NLST", "NOOP", "OPTS",
+                                      "PASS", "PASV", "PORT",
                                       "PWD",  "QUIT", "REST", "RETR", "RMD",  "RNFR", "RNTO", "SIZE", "STAT",
                                       "STOR", "STRU", "SYST", "TYPE", "USER", "XCUP", "XCWD", "XMKD", "XPWD",
                                       "XRMD"};
@@ -786,7 +919,7 @@ static bool needs_arg(const char *v)
 {
     static const char *const with[] = {"USER", "CWD", "XCWD", "MKD", "XMKD", "RMD", "XRMD", "DELE", "RNFR", "RNTO",
                                        "TYPE", "MODE", "STRU", "PORT", "EPRT", "RETR", "STOR", "APPE", "SIZE",
-                                       "MDTM", "REST"};
+                                       "MDTM", "REST", "OPTS"};
     for (size_t i = 0; i < G_N_ELEMENTS(with); i++)
         if (strcmp(v, with[i]) == 0)
             return true;
@@ -830,8 +963,12 @@ static bool dispatch_files(ftp_server_core *s, const char *v, const char *arg)
         s->rnfr = NULL;
     } else if (strcmp(v, "SIZE") == 0 || strcmp(v, "MDTM") == 0)
         cmd_size_mdtm(s, arg, v[0] == 'S');
-    else if (strcmp(v, "LIST") == 0 || strcmp(v, "NLST") == 0)
-        cmd_list(s, arg, v[0] == 'N');
+    else if (strcmp(v, "LIST") == 0 || strcmp(v, "NLST") == 0 || strcmp(v, "MLSD") == 0)
+        cmd_list(s, arg, v[0] == 'N' ? X_NLST : v[0] == 'M' ? X_MLSD : X_LIST);
+    else if (strcmp(v, "MLST") == 0)
+        cmd_mlst(s, arg);
+    else if (strcmp(v, "OPTS") == 0)
+        cmd_opts(s, arg);
     else if (strcmp(v, "RETR") == 0)
         cmd_retr(s, arg);
     else if (strcmp(v, "STOR") == 0 || strcmp(v, "APPE") == 0)

@@ -1,6 +1,7 @@
 /*
  * ftp_server_core: the sans-IO FTP server (RFC 959, with RFC 2428 EPRT
- * and EPSV, RFC 3659 SIZE, MDTM and REST STREAM) over an ftp_fs store.
+ * and EPSV, RFC 3659 SIZE, MDTM, REST STREAM, MLST, MLSD and OPTS MLST
+ * with the facts type, size, modify and perm) over an ftp_fs store.
  *
  * Control connection: feed the client's bytes with
  * ftp_server_core_feed(); take the replies with ftp_server_core_output()
@@ -17,12 +18,14 @@
  *    port (the core writes 227 or 229 with them), or
  *    ftp_server_core_data_failed() (425).
  *  - FTP_SERVER_DATA_CONNECT (a transfer after PORT or EPRT): connect to
- *    `hp` (from port 20 where the glue can), then data_connected() or
+ *    `hp` (from port L-1, 20 beside 21, where the glue can), then data_connected() or
  *    data_failed() (425).
  *  - FTP_SERVER_DATA_SEND: bytes wait for the data connection: pull them
  *    with ftp_server_core_data_output()/ftp_server_core_data_consume() as
- *    the connection takes them (back-pressure: the core reads the file
- *    only as its buffer empties).
+ *    the connection takes them (back-pressure: the core reads the file,
+ *    or writes the next lines of a listing, only as its buffer empties).
+ *    A listing (LIST, NLST, MLSD) holds at most FTP_SERVER_MAX_LIST
+ *    entries; a bigger folder gets 451 before the transfer starts.
  *  - FTP_SERVER_DATA_CLOSE: close the data connection (or the listener).
  *  - FTP_SERVER_CLOSE: close the control connection once the output
  *    has been written (after QUIT, or 421).
@@ -51,7 +54,8 @@
  * cfg.anonymous_write.
  *
  * Times: the caller gives the time (seconds since 1970 UTC) at creation
- * and with ftp_server_core_set_time(); it dates new files and LIST lines.
+ * and with ftp_server_core_set_time(); it dates new files and LIST lines
+ * (MLST/MLSD's modify fact is the file's own time, UTC).
  *
  * Ownership: ftp_server_core_new()/ftp_server_core_free(); the store is
  * borrowed and must outlive the core; outputs are borrowed until the next
@@ -71,6 +75,11 @@
 #define FTP_SERVER_MAX_LINE 512     /* bytes of a command line with CRLF */
 #define FTP_SERVER_MAX_OUTPUT 16384 /* reply bytes waiting before feed pauses */
 #define FTP_SERVER_DATA_CHUNK 16384 /* bytes read from a file at a time */
+/* Entries of one listing (LIST, NLST, MLSD) at most: a bigger folder gets
+ * 451 before any data connection is used. The entries are held (name and
+ * status, about 300 bytes each at most), their lines written about one
+ * FTP_SERVER_DATA_CHUNK at a time as the data connection takes them. */
+#define FTP_SERVER_MAX_LIST 10000
 
 /* Whether user/password may log in (a caller's table or check). */
 typedef bool (*ftp_server_check_fn)(void *ud, const char *user, const char *password);

@@ -5,14 +5,18 @@
  * delete, and the refusals: anonymous writes, paths out of the root,
  * PORT to another host, the connection cap, unsafe options), and
  * `appsim ftp get/put/ls` against pyftpdlib (python3-pyftpdlib) with its
- * exit statuses. Every server gets --timeout (pyftpdlib a timer of its
- * own) and is stopped by its test; every client runs under timeout(1).
+ * exit statuses; the port active data connections come from (the
+ * control port - 1, and the fallback when that cannot be bound). Every
+ * server gets --timeout (pyftpdlib a timer of its own) and is stopped by
+ * its test; every client runs under timeout(1).
  */
 #include <glib.h>
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "http_procs.h"
 #include "test_util.h"
@@ -175,6 +179,17 @@ static const char ftplib_anon_py[] =
     "f.set_pasv(False); lst = []; f.retrlines('LIST sub', lst.append); f.set_pasv(True)\n"
     "assert len(lst) == 1 and lst[0].endswith('c.txt'), lst\n"
     "print('list ok')\n"
+    "ents = dict(f.mlsd('', ['type', 'size', 'modify', 'perm']))\n"
+    "assert ents['b.bin']['type'] == 'file' and ents['b.bin']['size'] == '4096', ents\n"
+    "assert ents['sub']['type'] == 'dir' and ents['sub']['perm'] == 'el', ents\n"
+    "assert ents['a.txt']['perm'] == 'r' and len(ents['a.txt']['modify']) == 14, ents\n"
+    "ents = dict(f.mlsd('sub', ['type']))\n"
+    "assert ents == {'c.txt': {'type': 'file'}}, ents\n"
+    "assert f.sendcmd('OPTS MLST type;size;') == '200 MLST OPTS type;size;'\n"
+    "r = f.sendcmd('MLST b.bin')\n"
+    "assert r == '250-Listing /b.bin\\n type=file;size=4096; /b.bin\\n250 End', r\n"
+    "assert 'MLST type*;size*;modify*;perm*;' in f.sendcmd('FEAT'), 'feat'\n"
+    "print('mlsd mlst ok')\n"
     "def refused(fn, *a):\n"
     "    try:\n"
     "        fn(*a)\n"
@@ -200,7 +215,7 @@ static void test_ftplib_anonymous(void)
     if (start_serve(root, NULL, &sp)) {
         char *out = run_python("anon.py", ftplib_anon_py, sp.port, NULL);
         static const char *const want[] = {"retr passive ok", "retr active ok", "ascii crlf ok", "rest ok",
-                                           "size mdtm ok", "list ok", "stor 550", "dele 550", "mkd 550",
+                                           "size mdtm ok", "list ok", "mlsd mlst ok", "stor 550", "dele 550", "mkd 550",
                                            "escape 550", "cwd stays /", "port 5", "eprt 5"};
         for (size_t i = 0; i < G_N_ELEMENTS(want); i++)
             if (!strstr(out, want[i])) {
@@ -451,6 +466,12 @@ static void client_transfers(int port, const char *root)
     CU_ASSERT_EQUAL(appsim_ftp(ls_active, &out), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(out, "a.txt\r\n"));
     g_free(out);
+    /* MLSD: pyftpdlib's facts, "type=file;size=4096;... b.bin". */
+    const char *ls_machine[] = {"ls", "--machine", base, NULL};
+    CU_ASSERT_EQUAL(appsim_ftp(ls_machine, &out), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "size=4096;"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, " b.bin\r\n"));
+    g_free(out);
     for (int active = 0; active < 2; active++) {
         g_unlink(got);
         const char *get[] = {"get", bin_url, "-o", got, active ? "--active" : NULL, NULL};
@@ -528,11 +549,166 @@ static void test_client_pyftpdlib(void)
     g_free(root);
 }
 
+/* ---- the active data connection's source port ----------------------- */
+
+/* Two loopback ports P-1 and P free a moment ago (P above 1025): P, or
+ * 0 when none was found in 50 tries. */
+static int free_port_pair(void)
+{
+    for (int tries = 0; tries < 50; tries++) {
+        GSocket *a = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+        GSocketAddress *any = g_inet_socket_address_new_from_string("127.0.0.1", 0);
+        int port = 0;
+        if (a && g_socket_bind(a, any, TRUE, NULL)) {
+            GSocketAddress *got = g_socket_get_local_address(a, NULL);
+            if (got)
+                port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(got));
+            g_clear_object(&got);
+        }
+        g_object_unref(any);
+        bool ok = false;
+        if (port > 1025) {
+            GSocket *b = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+            GSocketAddress *below = g_inet_socket_address_new_from_string("0.0.0.0", (guint)(port - 1));
+            ok = b && g_socket_bind(b, below, TRUE, NULL);
+            g_object_unref(below);
+            if (b) {
+                g_socket_close(b, NULL);
+                g_object_unref(b);
+            }
+        }
+        if (a) {
+            g_socket_close(a, NULL);
+            g_object_unref(a);
+        }
+        if (ok)
+            return port;
+    }
+    return 0;
+}
+
+/* ftplib in active mode, a RETR and a LIST: prints the port each data
+ * connection came from, as the accepting end saw it. */
+static const char ftplib_from_py[] =
+    "import ftplib, sys\n"
+    "f = ftplib.FTP(timeout=10)\n"
+    "f.connect('127.0.0.1', int(sys.argv[1]))\n"
+    "f.login()\n"
+    "f.set_pasv(False)\n"
+    "seen = []\n"
+    "for cmd in ('RETR b.bin', 'LIST'):\n"
+    "    c = f.transfercmd(cmd)\n"
+    "    seen.append(c.getpeername()[1])\n"
+    "    n = 0\n"
+    "    while True:\n"
+    "        d = c.recv(65536)\n"
+    "        if not d: break\n"
+    "        n += len(d)\n"
+    "    c.close()\n"
+    "    f.voidresp()\n"
+    "    assert n > 0, cmd\n"
+    "print('from', seen[0], seen[1])\n"
+    "f.quit()\n";
+
+/* Serves `root` on control port `port` with `extra` options, prefixed
+ * by `prefix` (a program that runs appsim, e.g. setpriv; may be NULL);
+ * runs the script; the two source ports in from[], the server's stderr
+ * in *err_text (new). */
+static bool active_from(const char *const *prefix, const char *root, int port, const char *const *extra, int from[2],
+                        char **err_text)
+{
+    GPtrArray *argv = g_ptr_array_new_with_free_func(g_free);
+    for (const char *const *a = prefix; a && *a; a++)
+        g_ptr_array_add(argv, g_strdup(*a));
+    const char *base[] = {APPSIM, "ftp", "serve", "--root", root, "--timeout", "60", "--data-timeout", "5"};
+    for (size_t i = 0; i < G_N_ELEMENTS(base); i++)
+        g_ptr_array_add(argv, g_strdup(base[i]));
+    g_ptr_array_add(argv, g_strdup("--port"));
+    g_ptr_array_add(argv, g_strdup_printf("%d", port));
+    for (const char *const *a = extra; a && *a; a++)
+        g_ptr_array_add(argv, g_strdup(*a));
+    g_ptr_array_add(argv, NULL);
+    char *err_path = tmp_path("serve-from.err");
+    hp_server sp;
+    bool ok = hp_start((char **)argv->pdata, err_path, &sp);
+    CU_ASSERT_TRUE(ok);
+    from[0] = from[1] = -1;
+    if (ok) {
+        char *out = run_python("from.py", ftplib_from_py, sp.port, NULL);
+        ok = sscanf(out, "from %d %d", &from[0], &from[1]) == 2;
+        CU_ASSERT_TRUE(ok);
+        g_free(out);
+        hp_stop(&sp);
+    }
+    *err_text = NULL;
+    if (!g_file_get_contents(err_path, err_text, NULL, NULL))
+        *err_text = g_strdup("");
+    g_free(err_path);
+    g_ptr_array_free(argv, TRUE);
+    return ok;
+}
+
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
+    return n;
+}
+
+/* RFC 959's L-1: by default the active data connections come from the
+ * control port minus one (a free high pair, so that no test needs 21 and
+ * 20). A data port the server cannot bind falls back to an ephemeral
+ * port, logged once for both transfers: the control port itself (busy,
+ * whoever runs the test), and port 20 for a process that is not root
+ * (the server runs as nobody through setpriv when the test is root). */
+static void test_active_source_port(void)
+{
+    if (!have_python("ftplib"))
+        return;
+    char *root = make_root("root-from");
+    CU_ASSERT_EQUAL(g_chmod(tmp_dir, 0755), 0);
+    CU_ASSERT_EQUAL(g_chmod(root, 0755), 0);
+    int port = free_port_pair();
+    CU_ASSERT_FATAL(port > 1025);
+    int from[2];
+    char *err = NULL;
+    if (active_from(NULL, root, port, NULL, from, &err)) {
+        CU_ASSERT_EQUAL(from[0], port - 1);
+        CU_ASSERT_EQUAL(from[1], port - 1);
+        printf("\n    control port %d: active data connections from %d and %d", port, from[0], from[1]);
+        CU_ASSERT_EQUAL(count_of(err, "cannot bind"), 0);
+    }
+    g_free(err);
+
+    char *busy = g_strdup_printf("%d", port);
+    const char *busy_opts[] = {"--data-port", busy, NULL};
+    if (active_from(NULL, root, port, busy_opts, from, &err)) {
+        CU_ASSERT_NOT_EQUAL(from[0], port);
+        CU_ASSERT_NOT_EQUAL(from[1], port);
+        CU_ASSERT_TRUE(from[0] > 1024 && from[1] > 1024);
+        CU_ASSERT_EQUAL(count_of(err, "cannot bind port"), 1);
+        printf("\n    --data-port %d (busy): from %d and %d", port, from[0], from[1]);
+    }
+    g_free(err);
+    g_free(busy);
+
+    static const char *const as_nobody[] = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", NULL};
+    const char *low_opts[] = {"--data-port", "20", NULL};
+    if (active_from(geteuid() == 0 ? as_nobody : NULL, root, port, low_opts, from, &err)) {
+        CU_ASSERT_TRUE(from[0] > 1024 && from[1] > 1024);
+        CU_ASSERT_EQUAL(count_of(err, "cannot bind port 20"), 1);
+        printf("\n    --data-port 20, not root: from %d and %d", from[0], from[1]);
+    }
+    g_free(err);
+    g_free(root);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_ftplib_anonymous), TEST(test_ftplib_user_write), TEST(test_curl),
-        TEST(test_serve_refusals),   TEST(test_client_pyftpdlib),
+        TEST(test_serve_refusals),   TEST(test_client_pyftpdlib), TEST(test_active_source_port),
     };
     int rc = test_main("ftp_real", tests, (int)G_N_ELEMENTS(tests));
     if (tmp_dir) {

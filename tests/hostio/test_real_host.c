@@ -628,6 +628,67 @@ static void test_half_close(void)
     fx_clear(&f);
 }
 
+/* ---- connect_from ----------------------------------------------------- */
+
+static void note_port_and_close(peer *p)
+{
+    stream_addr a;
+    CU_ASSERT_TRUE(stream_local_addr(p->s, &a));
+    *(uint16_t *)p->ctx = a.port;
+    peer_close(p);
+}
+
+/* connect_from: the connection comes from the port asked for; a port
+ * another socket holds, or a peer named by a DNS name, falls back to an
+ * ephemeral port and the connection is still made. */
+static void test_connect_from(void)
+{
+    fixture f;
+    fx_init(&f);
+    server sv;
+    server_init(&sv);
+    sv.tmpl.on_eof = peer_close;
+    host_listener *l = t_listen(&f, 0, server_accept, &sv);
+    uint16_t want, busy;
+    GSocket *was = closed_port(&want);
+    g_socket_close(was, NULL);
+    g_object_unref(was);
+    GSocket *holder = closed_port(&busy); /* bound, without SO_REUSEADDR */
+    const struct {
+        const char *host;
+        uint16_t from;
+    } cases[] = {{"127.0.0.1", want}, {"127.0.0.1", busy}, {"localhost", want}};
+    for (unsigned i = 0; i < G_N_ELEMENTS(cases); i++) {
+        peer cl;
+        peer_init(&cl);
+        uint16_t got = 0;
+        cl.ctx = &got;
+        cl.on_connected = note_port_and_close;
+        GError *err = NULL;
+        in_op++;
+        cl.s = host_connect_from(f.env, cases[i].from, cases[i].host, real_host_listener_port(l), &peer_handler, &cl,
+                                 &err);
+        in_op--;
+        CU_ASSERT_PTR_NOT_NULL(cl.s);
+        CU_ASSERT_PTR_NULL(err);
+        g_clear_error(&err);
+        run_until_idle(&f);
+        CU_ASSERT_TRUE(cl.connected);
+        CU_ASSERT_EQUAL(sv.n, i + 1);
+        if (i == 0)
+            CU_ASSERT_EQUAL(got, want);
+        if (i == 1)
+            CU_ASSERT_TRUE(got != 0 && got != busy);
+        CU_ASSERT_NOT_EQUAL(got, 0);
+        peer_clear(&cl);
+    }
+    g_socket_close(holder, NULL);
+    g_object_unref(holder);
+    host_unlisten(f.env, l);
+    server_clear(&sv);
+    fx_clear(&f);
+}
+
 /* ---- abort ------------------------------------------------------------ */
 
 static void greet(peer *p) { CU_ASSERT_EQUAL(t_write(p->s, "x", 1), 1); }
@@ -1628,6 +1689,7 @@ int main(void)
         TEST(test_connect_timeout),
         TEST(test_unresolvable_name),
         TEST(test_half_close),
+        TEST(test_connect_from),
         TEST(test_abort_resets_peer),
         TEST(test_write_after_peer_reset),
         TEST(test_set_reading_pauses),

@@ -432,6 +432,46 @@ static void test_stream_addresses(void)
     world_clear(&w);
 }
 
+/* connect_from: the connection comes from the port asked for (both ends
+ * see it); again from the same port to another peer port (another four
+ * ends); a port a listener holds falls back to an ephemeral one. */
+static void test_connect_from(void)
+{
+    world w;
+    world_init(&w);
+    acceptor ac = {0};
+    host_listener *l = host_listen(w.eb, 80, on_accept, &ac, NULL);
+    host_listener *l2 = host_listen(w.eb, 81, on_accept, &ac, NULL);
+    host_listener *busy = host_listen(w.ea, 21, on_accept, &ac, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(busy);
+    dialer d1 = {0}, d2 = {0}, d3 = {0};
+    CU_ASSERT_PTR_NOT_NULL(host_connect_from(w.ea, 20, "b", 80, &dialer_handler, &d1, NULL));
+    sim_run(w.sim);
+    CU_ASSERT_TRUE(d1.connected);
+    CU_ASSERT_EQUAL(d1.local.port, 20);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ac.accepted);
+    CU_ASSERT_EQUAL(ac.peer.port, 20);
+    stream_close(ac.accepted);
+    ac.accepted = NULL;
+    /* The first one is in TIME_WAIT: another peer port is another four ends. */
+    CU_ASSERT_PTR_NOT_NULL(host_connect_from(w.ea, 20, "10.0.0.2", 81, &dialer_handler, &d2, NULL));
+    CU_ASSERT_PTR_NOT_NULL(host_connect_from(w.ea, 21, "b", 80, &dialer_handler, &d3, NULL));
+    sim_run(w.sim);
+    CU_ASSERT_TRUE(d2.connected && d3.connected);
+    CU_ASSERT_EQUAL(d2.local.port, 20);
+    CU_ASSERT(d3.local.port >= 49152); /* 21 is a listener's */
+    if (ac.accepted)
+        stream_close(ac.accepted);
+    CU_ASSERT_PTR_NULL(host_connect_from(w.ea, 20, "nobody", 80, &dialer_handler, &d3, NULL));
+    sim_run(w.sim);
+    host_unlisten(w.eb, l);
+    host_unlisten(w.eb, l2);
+    host_unlisten(w.ea, busy);
+    world_clear(&w);
+}
+
 /* Peers by address literal: a datagram to "10.0.0.2" reaches b exactly
  * as one to "b" does, a connection to it is accepted by b, and literals
  * of no node (or not literals at all) fail with NET_ERROR_NOT_FOUND. */
@@ -667,6 +707,7 @@ int main(void)
         TEST(test_listener_port),
         TEST(test_stream_addresses),
         TEST(test_stream_address_long_name),
+        TEST(test_connect_from),
         TEST(test_by_address),
         TEST(test_address_rule),
         TEST(test_records),

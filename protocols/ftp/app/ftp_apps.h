@@ -40,6 +40,7 @@ typedef struct {
     bool read_only;       /* nothing may be stored (else every session may, anonymous ones too) */
     int64_t data_timeout; /* ns */
     int64_t idle_timeout; /* ns */
+    int64_t data_port;    /* active data connections' port: 0 port - 1, -1 ephemeral, else that port */
 } ftp_server_spec;
 
 /* The bytes of the i-th file (0-based) of a server: deterministic, so that

@@ -117,6 +117,8 @@ static const app_key server_keys[] = {
      .lo = 1e6, .hi = 3600e9},
     {.name = "idle_timeout", .kind = APP_KEY_TIME, .offset = offsetof(ftp_server_spec, idle_timeout), .def = 300e9,
      .lo = 1e6, .hi = 86400e9},
+    {.name = "data_port", .kind = APP_KEY_INT, .offset = offsetof(ftp_server_spec, data_port), .def = 0, .lo = -1,
+     .hi = 65535, .expected = "0 (the control port - 1, RFC 959's L-1), -1 (an ephemeral port) or a port to 65535"},
     {0}};
 
 static void server_check(app_reader *r, void *cfg)
@@ -205,7 +207,7 @@ static void server_accept(void *ud, stream_t *st)
     ftp_server_config cfg = {.check = s->users->len ? check_user : NULL, .check_ud = (void *)s,
                              .anonymous = s->anonymous, .anonymous_write = !s->read_only};
     ftp_conn_options o = {.idle_timeout_ns = s->idle_timeout, .data_timeout_ns = s->data_timeout,
-                          .addr = node_literal, .addr_ud = in->w};
+                          .data_port = (int32_t)s->data_port, .addr = node_literal, .addr_ud = in->w};
     in->sessions++;
     g_ptr_array_add(in->conns, ftp_server_conn_new(in->env, st, &cfg, in->fs, &o, &conn_handler, in));
 }

@@ -102,6 +102,14 @@ static const script scripts[] = {
      .client = "USER bob\r\nPASS secret\r\nTYPE A\r\nEPSV\r\nLIST /pub\r\nEPSV\r\nNLST\r\nQUIT\r\n",
      .log = "list{ CONNECT(10.0.0.2:5001) dc p150 ok226[a|b|]/rt2,ds1,b6 list{ CONNECT(10.0.0.2:5001) dc p150 "
             "ok226[x\\ry|]/rt2,ds1,b5 done:ok"},
+    {"machine listings (MLSD), one refused", .ops = {{.kind = FTP_OP_LIST, .path = "/pub", .machine = true},
+                                                    {.kind = FTP_OP_LIST, .machine = true, .names = true}},
+     .n_ops = 2,
+     .steps = {LOGIN_S EPSV_R, "c", "S150 list\r\n", "dtype=file;size=3; a\r\n", "e", "S226 ok\r\n" EPSV_R, "c",
+               "S500 what\r\n221 bye\r\n"},
+     .client = LOGIN_C "EPSV\r\nMLSD /pub\r\nEPSV\r\nMLSD\r\nQUIT\r\n",
+     .log = "list{ CONNECT(10.0.0.2:5001) dc p150 ok226[type=file;size=3; a\\r|]/rt2,ds1,b21 list{ CONNECT(10.0.0.2:5001) "
+            "dc fail500/rt2,ds1,b0 done:okCLOSE "},
     {"size, mdtm, pwd", .ops = {OP(FTP_OP_SIZE, "f"), OP(FTP_OP_MDTM, "f"), OP(FTP_OP_PWD, NULL)}, .n_ops = 3,
      .steps = {LOGIN_S "213 1234\r\n213 20261129230000\r\n257 \"/home\"\r\n221 bye\r\n"},
      .client = LOGIN_C "SIZE f\r\nMDTM f\r\nPWD\r\nQUIT\r\n",

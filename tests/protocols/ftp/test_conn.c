@@ -2,7 +2,8 @@
  * Tests of protocols/ftp/ftp_conn over the simulator: a client node and a
  * server node behind a router (10 Mb/s, 10 ms links). A get in passive and
  * in active mode (the file arrives whole, the session ends OK, the server
- * sees "quit"), a put (the store holds the bytes), a listing, the
+ * sees "quit"; active data connections come from port 20, or the
+ * data_port given), a put (the store holds the bytes), a listing, the
  * addresses the cores see (literals, not node names), the server's idle
  * timeout (421 after 5 minutes of silence), a passive data connection that
  * never comes (425 after the data timeout) and determinism.
@@ -15,6 +16,7 @@
 #include "models/tcp.h"
 #include "protocols/ftp/ftp_conn.h"
 #include "sim/sim.h"
+#include "sim/sim_trace.h"
 #include "test_util.h"
 
 #define FILE_LEN 100000
@@ -165,13 +167,38 @@ static void check_file(const fw *w)
     CU_ASSERT_TRUE(same);
 }
 
+/* Counts the TCP state changes of connections from the server's port 20
+ * ("tcp N files:20->alice:P SYN_SENT -> ..."), and of any from files to
+ * alice's listener in active mode (ephemeral or not). */
+typedef struct {
+    int from20, from_files;
+    const char *want; /* NULL: " files:20->alice:" */
+} port_seen;
+
+static void on_trace(void *ctx, const sim_trace_rec *rec)
+{
+    port_seen *ps = ctx;
+    if (!rec->text || !g_str_has_prefix(rec->text, "tcp ") || !strstr(rec->text, "CLOSED -> SYN_SENT"))
+        return;
+    if (strstr(rec->text, " files:"))
+        ps->from_files++;
+    if (strstr(rec->text, ps->want ? ps->want : " files:20->alice:"))
+        ps->from20++;
+}
+
 static void get_in_mode(bool active)
 {
     fw w;
     fw_init(&w);
+    port_seen ps = {0};
+    sim_trace_subscribe(sim_trace(w.sim), SIM_TR_MASK(SIM_TR_APP), on_trace, &ps);
     ftp_client_op ops[] = {{.kind = FTP_OP_GET, .path = "file1"}};
     start(&w, active, ops, 1);
     sim_run_until(w.sim, SIM_S(60));
+    /* Active: the server's data connection comes from port 20 (RFC 959's
+     * L-1 beside 21); passive: the server opens no connection. */
+    CU_ASSERT_EQUAL(ps.from_files, active ? 1 : 0);
+    CU_ASSERT_EQUAL(ps.from20, active ? 1 : 0);
     if (strcmp(w.log->str, "C0:226;ok") != 0)
         g_printerr("log: %s\n", w.log->str);
     CU_ASSERT_STRING_EQUAL(w.log->str, "C0:226;ok");
@@ -202,6 +229,31 @@ static void test_put_and_list(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(w.got);
     CU_ASSERT_PTR_NOT_NULL(g_strstr_len(g_bytes_get_data(w.got, NULL), (gssize)g_bytes_get_size(w.got), "up.txt"));
     fw_clear(&w);
+}
+
+/* Active mode, a get then a listing: both data connections come from
+ * port 20 by default (two client ports, so two different four ends), from
+ * an ephemeral port with data_port -1, from the port given otherwise. */
+static void test_active_data_port(void)
+{
+    static const struct {
+        int32_t data_port;
+        const char *want;
+    } cases[] = {{0, " files:20->alice:"}, {FTP_CONN_DATA_PORT_ANY, " files:4"}, {2020, " files:2020->alice:"}};
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        fw w;
+        fw_init(&w);
+        w.o.data_port = cases[i].data_port;
+        port_seen ps = {.want = cases[i].want};
+        sim_trace_subscribe(sim_trace(w.sim), SIM_TR_MASK(SIM_TR_APP), on_trace, &ps);
+        ftp_client_op ops[] = {{.kind = FTP_OP_GET, .path = "file1"}, {.kind = FTP_OP_LIST, .names = true}};
+        start(&w, true, ops, 2);
+        sim_run_until(w.sim, SIM_S(60));
+        CU_ASSERT_STRING_EQUAL(w.log->str, "C0:226;C1:226;ok");
+        CU_ASSERT_EQUAL(ps.from_files, 2);
+        CU_ASSERT_EQUAL(ps.from20, 2); /* " files:4..." is the ephemeral range 49152-65535 */
+        fw_clear(&w);
+    }
 }
 
 /* A raw control connection: what the server writes, kept. */
@@ -302,7 +354,7 @@ static void test_deterministic(void)
 
 int main(void)
 {
-    static const test_case tests[] = {TEST(test_get_passive), TEST(test_get_active), TEST(test_put_and_list),
+    static const test_case tests[] = {TEST(test_get_passive), TEST(test_get_active), TEST(test_put_and_list), TEST(test_active_data_port),
                                       TEST(test_server_idle), TEST(test_data_timeout),
                                       TEST(test_deterministic)};
     return test_main("ftp_conn", tests, (int)G_N_ELEMENTS(tests));

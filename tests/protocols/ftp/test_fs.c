@@ -86,7 +86,7 @@ static int code_of(bool ok, GError *err)
 
 static char *list_names(ftp_fs *fs, const char *path)
 {
-    GPtrArray *l = ftp_fs_list(fs, path, NULL);
+    GPtrArray *l = ftp_fs_list(fs, path, 0, NULL);
     if (!l)
         return NULL;
     GString *s = g_string_new(NULL);
@@ -108,6 +108,12 @@ static void common_ops(ftp_fs *fs)
     char *s = list_names(fs, "/");
     CU_ASSERT_STRING_EQUAL(s, "a b.txt pub/");
     g_free(s);
+    /* A listing's cap: three entries fit in 3, not in 2. */
+    GPtrArray *capped = ftp_fs_list(fs, "/", 3, NULL);
+    CU_ASSERT_TRUE(capped && capped->len == 3);
+    if (capped)
+        g_ptr_array_unref(capped);
+    FAILS_WITH(ftp_fs_list(fs, "/", 2, E) != NULL, FTP_FS_ERROR_TOO_MANY);
     ftp_fs_stat st;
     CU_ASSERT_TRUE(ftp_fs_stat_path(fs, "/b.txt", &st, NULL));
     CU_ASSERT_EQUAL(st.size, 11);
@@ -138,7 +144,7 @@ static void common_ops(ftp_fs *fs)
     FAILS_WITH(ftp_fs_rmdir(fs, "/b.txt", E), FTP_FS_ERROR_NOT_DIR);
     FAILS_WITH(ftp_fs_delete(fs, "/pub", E), FTP_FS_ERROR_IS_DIR);
     FAILS_WITH(ftp_fs_delete(fs, "/", E), FTP_FS_ERROR_DENIED);
-    FAILS_WITH(ftp_fs_list(fs, "/b.txt", E) != NULL, FTP_FS_ERROR_NOT_DIR);
+    FAILS_WITH(ftp_fs_list(fs, "/b.txt", 0, E) != NULL, FTP_FS_ERROR_NOT_DIR);
     FAILS_WITH(ftp_fs_rename(fs, "/pub", "/pub/in", 1, E), FTP_FS_ERROR_DENIED);
     FAILS_WITH(ftp_fs_rename(fs, "/a", "/pub", 1, E), FTP_FS_ERROR_EXISTS);
     FAILS_WITH(ftp_fs_rename(fs, "/gone", "/x", 1, E), FTP_FS_ERROR_NOT_FOUND);
@@ -227,7 +233,7 @@ static void test_disk(void)
     FAILS_WITH(ftp_fs_open_write(fs, "/lf", false, 1, E) != NULL, FTP_FS_ERROR_DENIED);
     FAILS_WITH(ftp_fs_open_write(fs, "/ld/new", false, 1, E) != NULL, FTP_FS_ERROR_DENIED);
     FAILS_WITH(ftp_fs_mkdir(fs, "/ld/d", 1, E), FTP_FS_ERROR_DENIED);
-    FAILS_WITH(ftp_fs_list(fs, "/ld", E) != NULL, FTP_FS_ERROR_DENIED);
+    FAILS_WITH(ftp_fs_list(fs, "/ld", 0, E) != NULL, FTP_FS_ERROR_DENIED);
     FAILS_WITH(ftp_fs_delete(fs, "/ld/secret", E), FTP_FS_ERROR_DENIED);
     FAILS_WITH(ftp_fs_rename(fs, "/inside", "/ld/stolen", 1, E), FTP_FS_ERROR_DENIED);
     /* Normalised paths through "..": they stay in the root. */

@@ -226,7 +226,7 @@ static void test_simple_commands(void)
 {
     static const char *const t[] = {
         LOGIN, "C NOOP", "S 200 Command okay.", "C FEAT", "S 211-Extensions supported:", "S  EPRT", "S  EPSV",
-        "S  MDTM", "S  PASV", "S  REST STREAM", "S  SIZE", "S 211 End", "C PWD", "S 257 \"/\" is the current directory.",
+        "S  MDTM", "S  MLST type*;size*;modify*;perm*;", "S  PASV", "S  REST STREAM", "S  SIZE", "S 211 End", "C PWD", "S 257 \"/\" is the current directory.",
         "C CWD pub", "S 250 Requested file action okay, completed.", "C XPWD", "S 257 \"/pub\" is the current directory.",
         "C CDUP", "S 250 Requested file action okay, completed.", "C CWD nope",
         "S 550 Requested action not taken: file unavailable.", "C CWD readme",
@@ -248,8 +248,8 @@ static void test_simple_commands(void)
         "C CWD", "S 501 Syntax error in parameters or arguments.", "C RETR x", "S 425 Use PORT, EPRT, PASV or EPSV first.",
         "C STAT", "S 211-appsim FTP server status:", "S  Logged in as bob", "S  TYPE: ASCII, MODE: Stream, STRU: File",
         "S  No data connection", "S 211 End of status", "C HELP", "S 214-The following commands are recognized:",
-        "S  ABOR APPE CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MODE NLST NOOP",
-        "S  PASS PASV PORT PWD QUIT REST RETR RMD RNFR RNTO SIZE STAT STOR STRU SYST",
+        "S  ABOR APPE CDUP CWD DELE EPRT EPSV FEAT HELP LIST MDTM MKD MLSD MLST MODE",
+        "S  NLST NOOP OPTS PASS PASV PORT PWD QUIT REST RETR RMD RNFR RNTO SIZE STAT", "S  STOR STRU SYST",
         "S  TYPE USER XCUP XCWD XMKD XPWD XRMD", "S 214 Help OK.", NULL};
     run(t);
 }
@@ -426,12 +426,129 @@ static void test_disk_store(void)
     g_free(tmp), g_free(root), g_free(outside), g_free(secret), g_free(link), g_free(dlink);
 }
 
+/* MLST and MLSD (RFC 3659 7): facts of a file, a folder, a listing; OPTS
+ * MLST choosing facts; the refusals. */
+static void test_mlst_mlsd(void)
+{
+    static const char *const t[] = {
+        LOGIN, "C MLST readme", "S 250-Listing /readme", "S  type=file;size=7;modify=20221010221320;perm=adfrw; /readme",
+        "S 250 End", "C MLST pub", "S 250-Listing /pub", "S  type=dir;size=0;modify=20231114221320;perm=cdeflmp; /pub",
+        "S 250 End", "C MLST nope", "S 550 Requested action not taken: file unavailable.", "C CWD pub",
+        "S 250 Requested file action okay, completed.", "C MLST hello.txt", "S 250-Listing /pub/hello.txt",
+        "S  type=file;size=12;modify=20231114221320;perm=adfrw; /pub/hello.txt", "S 250 End", "C CWD /",
+        "S 250 Requested file action okay, completed.",
+        /* MLSD of the current folder, of a folder, of a file (501), of nothing. */
+        PASV, "C MLSD", "S 150 File status okay; about to open data connection (MLSD).", "G connected", "A SEND",
+        "D type=dir;size=0;modify=20231114221320;perm=cdeflmp; pub\r\n"
+        "type=file;size=7;modify=20221010221320;perm=adfrw; readme\r\n",
+        "A DCLOSE", "S 226 Transfer complete.", PASV, "C MLSD readme", "S 501 Not a folder: use MLST for a file.",
+        "C MLSD nope", "S 550 Requested action not taken: file unavailable.", "C MLSD -la",
+        "S 550 Requested action not taken: file unavailable.", "C MLSD pub",
+        "S 150 File status okay; about to open data connection (MLSD).", "G connected", "A SEND",
+        "D type=file;size=12;modify=20231114221320;perm=adfrw; hello.txt\r\n", "A DCLOSE", "S 226 Transfer complete.",
+        /* OPTS MLST: a subset, in FEAT's order, unknown facts ignored; none. */
+        "C OPTS MLST size;TYPE;unique;", "S 200 MLST OPTS type;size;", "C MLST readme", "S 250-Listing /readme",
+        "S  type=file;size=7; /readme", "S 250 End", "C OPTS mlst", "S 200 MLST OPTS", "C MLST readme",
+        "S 250-Listing /readme", "S   /readme", "S 250 End", "C OPTS MLST type;perm;", "S 200 MLST OPTS type;perm;",
+        "C OPTS UTF8 ON", "S 501 OPTS: only MLST has options here.", "C OPTS MLSTX", "S 501 OPTS: only MLST has options here.",
+        "C OPTS", "S 501 Syntax error in parameters or arguments.", "C MLSD", "S 425 Use PORT, EPRT, PASV or EPSV first.",
+        "C MLST ../../readme", "S 250-Listing /readme", "S  type=file;perm=adfrw; /readme", "S 250 End", NULL};
+    run(t);
+    /* Anonymous, read-only: the perm facts say so. Before login: 530. */
+    static const char *const t2[] = {
+        GREET, "C MLST readme", "S 530 Please login with USER and PASS.", "C USER anonymous",
+        "S 331 Anonymous login ok, send your e-mail address as password.", "C PASS me@example.org",
+        "S 230 User logged in, proceed.", "C MLST readme", "S 250-Listing /readme",
+        "S  type=file;size=7;modify=20221010221320;perm=r; /readme", "S 250 End", "C MLST /", "S 250-Listing /",
+        NULL};
+    for (size_t k = 1; k <= 64; k++) {
+        ftp_fs *fs = fixture_fs(false);
+        ftp_server_config cfg = {.check = check_user, .anonymous = true};
+        driver d = {.s = ftp_server_core_new(&cfg, fs, "10.0.0.2", T0 + 86400), .in = g_string_new(NULL),
+                    .out = g_string_new(NULL), .k = k};
+        for (const char *const *st = t2; *st; st++)
+            step(&d, *st);
+        pump(&d);
+        /* The root folder's line: its modification time is the store's own. */
+        CU_ASSERT_TRUE(g_str_has_prefix(d.out->str, " type=dir;size=0;modify="));
+        CU_ASSERT_TRUE(g_str_has_suffix(d.out->str, ";perm=el; /\r\n250 End\r\n"));
+        CU_ASSERT_FALSE(d.failed);
+        ftp_server_core_free(d.s);
+        g_string_free(d.in, TRUE);
+        g_string_free(d.out, TRUE);
+        ftp_fs_free(fs);
+    }
+}
+
+/* A folder over FTP_SERVER_MAX_LIST entries: 451 for LIST, NLST and MLSD
+ * (no 150, the data connection stays for the next command); one at the
+ * limit lists in full, pulled a chunk at a time. */
+static void test_listing_limit(void)
+{
+    ftp_fs *fs = fixture_fs(false);
+    GString *want = g_string_new(NULL);
+    for (int i = 0; i < FTP_SERVER_MAX_LIST; i++) {
+        char *p = g_strdup_printf("/big/f%05d", i);
+        CU_ASSERT_TRUE(ftp_fs_memory_put(fs, p, "", 0, T0, NULL));
+        g_string_append_printf(want, "%s\r\n", p + 5);
+        g_free(p);
+    }
+    static const char *const ok[] = {
+        LOGIN, PASV, "C NLST big", "S 150 File status okay; about to open data connection (file list).",
+        "G connected", "A SEND", NULL};
+    for (size_t k = 7; k <= 4096; k *= 8) {
+        ftp_server_config cfg = {.check = check_user};
+        driver d = {.s = ftp_server_core_new(&cfg, fs, "10.0.0.2", T0 + 86400), .in = g_string_new(NULL),
+                    .out = g_string_new(NULL), .k = k};
+        for (const char *const *st = ok; *st; st++)
+            step(&d, *st);
+        /* Never more than about a chunk waits in the core. */
+        size_t most = 0;
+        GString *got = g_string_new(NULL);
+        for (;;) {
+            size_t len;
+            const uint8_t *p = ftp_server_core_data_output(d.s, &len);
+            if (len == 0)
+                break;
+            most = MAX(most, len);
+            size_t take = MIN(len, k);
+            g_string_append_len(got, (const char *)p, (gssize)take);
+            ftp_server_core_data_consume(d.s, take);
+        }
+        CU_ASSERT_TRUE(most < FTP_SERVER_DATA_CHUNK + 300);
+        CU_ASSERT_EQUAL(got->len, want->len);
+        CU_ASSERT_STRING_EQUAL(got->str, want->str);
+        step(&d, "A DCLOSE");
+        step(&d, "S 226 Transfer complete.");
+        CU_ASSERT_FALSE(d.failed);
+        g_string_free(got, TRUE);
+        ftp_server_core_free(d.s);
+        g_string_free(d.in, TRUE);
+        g_string_free(d.out, TRUE);
+    }
+    CU_ASSERT_TRUE(ftp_fs_memory_put(fs, "/big/one-more", "", 0, T0, NULL));
+#define TOO_MANY "S 451 Requested action aborted: the folder has more than 10000 entries, more than a listing may " \
+                 "hold; list a smaller folder."
+    static const char *const over[] = {LOGIN, PASV, "C LIST big", TOO_MANY, "C NLST /big", TOO_MANY, "C MLSD big",
+                                       TOO_MANY, "C NLST pub", "S 150 File status okay; about to open data connection "
+                                       "(file list).", "G connected", "A SEND", "D hello.txt\r\n", "A DCLOSE",
+                                       "S 226 Transfer complete.", NULL};
+#undef TOO_MANY
+    for (size_t k = 1; k <= 64; k += 21) {
+        bool good;
+        run_on(fs, over, k, &good);
+        CU_ASSERT_TRUE(good);
+    }
+    g_string_free(want, TRUE);
+    ftp_fs_free(fs);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_login), TEST(test_simple_commands), TEST(test_paths_stay_inside), TEST(test_passive_retr),
         TEST(test_active_retr_ascii), TEST(test_bounce_refused), TEST(test_stor_appe), TEST(test_data_failures),
-        TEST(test_malformed), TEST(test_nul), TEST(test_disk_store),
+        TEST(test_malformed), TEST(test_nul), TEST(test_disk_store), TEST(test_mlst_mlsd), TEST(test_listing_limit),
     };
     return test_main("protocols/ftp/server_core", tests, G_N_ELEMENTS(tests));
 }

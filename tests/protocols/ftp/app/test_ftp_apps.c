@@ -71,6 +71,8 @@ static void test_keys_errors(void)
     expect_error(SERVER ", \"users\": {\"bob\": 3}}", "$.apps[0].users.bob", "a password");
     expect_error(SERVER ", \"anonymous\": false}", "$.apps[0].anonymous", "nobody could log in");
     expect_error(SERVER ", \"port\": 0}", "$.apps[0].port", "a port from 1 to 65535");
+    expect_error(SERVER ", \"data_port\": -2}", "$.apps[0].data_port", "0 (the control port - 1, RFC 959's L-1)");
+    expect_error(SERVER ", \"data_port\": 65536}", "$.apps[0].data_port", "-1 (an ephemeral port)");
     expect_error(SERVER "}, " CLIENT ", \"mode\": \"sideways\"}", "$.apps[1].mode", "\"passive\" or \"active\"");
     expect_error(SERVER "}, " CLIENT ", \"transfer\": \"ebcdic\"}", "$.apps[1].transfer", "\"binary\" or \"ascii\"");
     expect_error(SERVER "}, " CLIENT ", \"ops\": [\"fetch x\"]}", "$.apps[1].ops[0]", "expected a list of operations");
