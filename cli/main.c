@@ -12,6 +12,7 @@
  *   appsim ftp serve|get|put|ls ...        FTP on real sockets (ftp_serve.c, ftp_cmd.c)
  *   appsim mail read URL ...               a mail reader (mail_read.c, through mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
+ *   appsim new NAME [--from SCENARIO]      start a scenario from a shipped one (shipped.c)
  *   appsim --version
  *
  * Exit status: 0 success, 1 a failure while running, 2 bad usage or input.
@@ -28,6 +29,7 @@
 #include "ftp_cmd.h"
 #include "mail_cmd.h"
 #include "run_cmd.h"
+#include "shipped.h"
 #include "smtp_cmd.h"
 
 #ifndef APPSIM_VERSION
@@ -40,9 +42,10 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: appsim COMMAND [OPTIONS]\n\n"
                  "commands:\n"
-                 "  run       run a scenario file: appsim run FILE [-o DIR] [--set PATH=VALUE]...\n"
-                 "  check     check a scenario file without running it\n"
-                 "  list      list the shipped scenarios\n"
+                 "  run       run a scenario: appsim run FILE|NAME [-o DIR] [--set PATH=VALUE]...\n"
+                 "  check     check a scenario (a file, or a shipped one by name) without running it\n"
+                 "  list      list the shipped scenarios and where they are\n"
+                 "  new       start a scenario: appsim new NAME --from SHIPPED writes NAME.json here\n"
                  "  plot      redraw the plots of a results folder\n"
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
@@ -122,6 +125,8 @@ int main(int argc, char **argv)
         return cmd_list(argc - 1, argv + 1);
     if (!strcmp(cmd, "plot"))
         return cmd_plot(argc - 1, argv + 1);
+    if (!strcmp(cmd, "new"))
+        return cmd_new(argc - 1, argv + 1);
     fprintf(stderr, "appsim: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

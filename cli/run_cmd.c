@@ -3,8 +3,8 @@
  *
  *   appsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE]... [-j N] [--max-events N] [--max-wall TIME]
  *                   [--pcap] [--timeline] [--transcript-run K] [--quiet] [--progress]
- *   appsim check FILE [--set PATH=VALUE]...
- *   appsim list
+ *   appsim check FILE [--set PATH=VALUE]... [--paths]
+ *   appsim list [--names]
  *   appsim plot DIR
  *
  * Results go to DIR (default results/<scenario name>/): summary.json,
@@ -22,6 +22,10 @@
  * every page load failed: its results are written); 2 bad input or usage
  * (nothing is written); 128 + the signal (130 for Ctrl-C) when
  * interrupted (nothing is written).
+ *
+ * FILE may also be the name of a shipped scenario ("http-single-object"),
+ * found as shipped.h says when no file of that name exists; which file was
+ * used goes to stderr. A name found nowhere is bad input (2).
  */
 #include "run_cmd.h"
 
@@ -36,6 +40,7 @@
 #include "registry.h"
 #include "report.h"
 #include "run_watch.h"
+#include "shipped.h"
 #include "world/results.h"
 #include "world/units.h"
 
@@ -120,7 +125,8 @@ static bool run_parse(int *argc, char ***argv, run_args *a, int *rc)
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "No progress line", NULL},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &a->progress, "Show the progress line (runs, events, simulated and wall time) even when stderr is not a terminal", NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    GOptionContext *ctx = g_option_context_new("FILE - run a scenario and write its results");
+    GOptionContext *ctx = g_option_context_new("FILE|NAME - run a scenario (a file, or a shipped one by name) "
+                                               "and write its results");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_set_description(ctx, run_help);
     if (!cli_parse(ctx, "run", argc, argv, rc))
@@ -276,12 +282,31 @@ static char *results_dir(const run_args *a, const scenario *sc)
     return d;
 }
 
-/* Loads `file` and runs it; the exit status. */
-static int run_file(run_args *a, const char *file)
+/* FILE, or the shipped scenario it names, told on stderr; NULL with the
+ * error printed. */
+static char *resolve_arg(const char *cmd, const char *arg)
+{
+    GError *err = NULL;
+    bool by_name;
+    char *file = shipped_resolve(arg, &by_name, &err);
+    if (!file) {
+        fprintf(stderr, "appsim %s: %s\n", cmd, err->message);
+        g_error_free(err);
+    } else if (by_name)
+        fprintf(stderr, "appsim %s: using %s\n", cmd, file);
+    return file;
+}
+
+/* Loads `arg` (a file, or a shipped scenario's name) and runs it; the exit status. */
+static int run_file(run_args *a, const char *arg)
 {
     GError *err = NULL;
     int rc;
+    char *file = resolve_arg("run", arg);
+    if (!file)
+        return EXIT_USAGE;
     scenario *sc = scenario_load(file, (const char *const *)a->sets, appsim_registry(), &err);
+    g_free(file);
     if (!sc) {
         fprintf(stderr, "%s\n", err->message);
         g_error_free(err);
@@ -317,10 +342,14 @@ int cmd_run(int argc, char **argv)
 int cmd_check(int argc, char **argv)
 {
     gchar **sets = NULL;
+    gboolean paths = FALSE;
     GOptionEntry entries[] = {
         {"set", 0, 0, G_OPTION_ARG_STRING_ARRAY, &sets, "Set a value first", "PATH=VALUE"},
+        {"paths", 0, 0, G_OPTION_ARG_NONE, &paths, "Print the paths --set accepts that the file holds, one a line",
+         NULL},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
-    GOptionContext *ctx = g_option_context_new("FILE - check a scenario without running it");
+    GOptionContext *ctx = g_option_context_new("FILE|NAME - check a scenario (a file, or a shipped one by name) "
+                                               "without running it");
     g_option_context_add_main_entries(ctx, entries, NULL);
     GError *err = NULL;
     int prc;
@@ -333,12 +362,23 @@ int cmd_check(int argc, char **argv)
         return cli_usage_error(ctx, "check", "a scenario FILE is needed");
     }
     g_option_context_free(ctx);
-    scenario *sc = scenario_load(argv[1], (const char *const *)sets, appsim_registry(), &err);
+    char *file = resolve_arg("check", argv[1]);
+    scenario *sc = file ? scenario_load(file, (const char *const *)sets, appsim_registry(), &err) : NULL;
     g_strfreev(sets);
+    g_free(file);
     if (!sc) {
-        fprintf(stderr, "%s\n", err->message);
-        g_error_free(err);
+        if (err)
+            fprintf(stderr, "%s\n", err->message);
+        g_clear_error(&err);
         return EXIT_USAGE;
+    }
+    if (paths) {
+        GPtrArray *p = scenario_paths(sc);
+        for (guint i = 0; i < p->len; i++)
+            printf("%s\n", (const char *)g_ptr_array_index(p, i));
+        g_ptr_array_free(p, TRUE);
+        scenario_free(sc);
+        return EXIT_OK;
     }
     guint n = scenario_run_count(sc);
     printf("%s: ok (%u run%s%s)\n", argv[1], n, n == 1 ? "" : "s",
@@ -349,33 +389,55 @@ int cmd_check(int argc, char **argv)
 
 int cmd_list(int argc, char **argv)
 {
-    (void)argv;
+    gboolean names_only = FALSE;
+    GOptionEntry entries[] = {
+        {"names", 'n', 0, G_OPTION_ARG_NONE, &names_only, "Names only, one a line, without loading the files", NULL},
+        {NULL, 0, 0, 0, NULL, NULL, NULL}};
+    GOptionContext *ctx = g_option_context_new("- list the shipped scenarios and where they are");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx, "appsim run NAME and appsim check NAME take these names.\n"
+                                          "Exit status: 0 listed; 1 no folder of scenarios, or one does not "
+                                          "load; 2 bad usage.");
+    int rc = EXIT_OK;
+    if (!cli_parse(ctx, "list", &argc, &argv, &rc))
+        return rc;
     if (argc > 1)
-        return cli_usage_error(NULL, "list", "no arguments expected");
-    const char *dir = g_getenv("APPSIM_SCENARIOS");
-    if (!dir)
-        dir = g_file_test("scenarios", G_FILE_TEST_IS_DIR) ? "scenarios" : APPSIM_SCENARIO_DIR;
-    GDir *d = g_dir_open(dir, 0, NULL);
+        return cli_usage_error(ctx, "list", "no arguments expected");
+    g_option_context_free(ctx);
+    char *dir = shipped_dir();
+    GDir *d = dir ? g_dir_open(dir, 0, NULL) : NULL;
     if (!d) {
-        fprintf(stderr, "appsim list: no scenarios folder at %s (set APPSIM_SCENARIOS)\n", dir);
+        GPtrArray *dirs = shipped_dirs();
+        fprintf(stderr, "appsim list: no folder of scenarios; looked in:");
+        for (guint i = 0; i < dirs->len; i++)
+            fprintf(stderr, " %s", (const char *)g_ptr_array_index(dirs, i));
+        fprintf(stderr, " (APPSIM_SCENARIOS names another folder)\n");
+        g_ptr_array_free(dirs, TRUE);
+        g_free(dir);
         return EXIT_RUN;
     }
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     const char *n;
     while ((n = g_dir_read_name(d)))
         if (g_str_has_suffix(n, ".json"))
-            g_ptr_array_add(names, g_strdup(n));
+            g_ptr_array_add(names, g_strndup(n, strlen(n) - 5));
     g_dir_close(d);
     g_ptr_array_sort(names, by_name);
-    int rc = EXIT_OK;
+    if (!names_only)
+        printf("shipped scenarios in %s/ (appsim run NAME runs one, appsim new MINE --from NAME copies it):\n", dir);
     for (guint i = 0; i < names->len; i++) {
-        char *file = g_build_filename(dir, (const char *)g_ptr_array_index(names, i), NULL);
+        const char *name = g_ptr_array_index(names, i);
+        if (names_only) {
+            printf("%s\n", name);
+            continue;
+        }
+        char *file = g_strconcat(dir, G_DIR_SEPARATOR_S, name, ".json", NULL);
         GError *err = NULL;
         scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
         if (sc)
-            printf("%-28s %s\n", (const char *)g_ptr_array_index(names, i), scenario_description(sc));
+            printf("  %-28s %s\n", name, scenario_description(sc));
         else {
-            printf("%-28s (does not load: %s)\n", (const char *)g_ptr_array_index(names, i), err->message);
+            printf("  %-28s (does not load: %s)\n", name, err->message);
             g_error_free(err);
             rc = EXIT_RUN;
         }
@@ -383,11 +445,18 @@ int cmd_list(int argc, char **argv)
         g_free(file);
     }
     g_ptr_array_free(names, TRUE);
+    g_free(dir);
     return rc;
 }
 
 int cmd_plot(int argc, char **argv)
 {
+    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        printf("usage: appsim plot DIR\n\nRedraws the figures of a results folder (appsim run's -o DIR): "
+               "gnuplot runs\nevery .gp script in it.\n"
+               "Exit status: 0 drawn; 1 not a results folder, or gnuplot failed; 2 bad usage.\n");
+        return EXIT_OK;
+    }
     if (argc != 2)
         return cli_usage_error(NULL, "plot", "usage: appsim plot DIR (a results folder)");
     GError *err = NULL;

@@ -17,6 +17,9 @@ packages+=(dovecot-imapd dovecot-pop3d)
 # pyftpdlib: the FTP server appsim ftp get/put/ls's interoperability tests
 # run on loopback (Python's ftplib, their other peer, comes with python3).
 packages+=(python3-pyftpdlib)
+# man-db and groff-base: the test that renders appsim(1) and checks it
+# (tests/install/man.sh). cpack makes the .deb without dpkg-dev or fakeroot.
+packages+=(man-db groff-base)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;

@@ -657,3 +657,119 @@ scn_run *scenario_run(const scenario *s, guint k, GError **err)
 }
 
 char *scenario_json(const scenario *s) { return g_strdup(s->full_json); }
+
+/* ---- paths for completion, renaming ---------------------------------------- */
+
+static bool is_named_list(const char *key)
+{
+    return !strcmp(key, "links") || !strcmp(key, "apps") || !strcmp(key, "nodes");
+}
+
+/* Every leaf path beneath `obj`, prefixed with `prefix` (NULL at the top). */
+static void paths_of(const cJSON *obj, const char *prefix, GPtrArray *out)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, obj)
+    {
+        if (!it->string)
+            continue;
+        if (!prefix && (!strcmp(it->string, "sweep") || !strcmp(it->string, "compare")))
+            continue;
+        if (!prefix && is_named_list(it->string) && cJSON_IsArray(it)) {
+            const cJSON *el;
+            cJSON_ArrayForEach(el, it)
+            {
+                const cJSON *nm = cJSON_GetObjectItemCaseSensitive(el, "name");
+                if (!cJSON_IsString(nm))
+                    continue;
+                char *p = g_strdup_printf("%s.%s", it->string, nm->valuestring);
+                const cJSON *kv;
+                cJSON_ArrayForEach(kv, el)
+                {
+                    if (!kv->string || !strcmp(kv->string, "name"))
+                        continue;
+                    char *q = g_strdup_printf("%s.%s", p, kv->string);
+                    if (cJSON_IsObject(kv))
+                        paths_of(kv, q, out);
+                    g_ptr_array_add(out, q);
+                }
+                g_free(p);
+            }
+            continue;
+        }
+        char *p = prefix ? g_strdup_printf("%s.%s", prefix, it->string) : g_strdup(it->string);
+        if (cJSON_IsObject(it)) {
+            paths_of(it, p, out);
+            g_free(p);
+        } else
+            g_ptr_array_add(out, p);
+    }
+}
+
+GPtrArray *scenario_paths(const scenario *s)
+{
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    paths_of(s->root, NULL, out);
+    return out;
+}
+
+/* The end of the JSON string starting at text[i] (its opening quote): the
+ * index just past its closing quote, or 0 when it is not closed. */
+static size_t string_end(const char *text, size_t i)
+{
+    for (i++; text[i]; i++) {
+        if (text[i] == '\\' && text[i + 1])
+            i++;
+        else if (text[i] == '"')
+            return i + 1;
+    }
+    return 0;
+}
+
+static size_t skip_space(const char *text, size_t i)
+{
+    while (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')
+        i++;
+    return i;
+}
+
+char *scn_text_rename(const char *text, const char *name, GError **err)
+{
+    cJSON *root = cJSON_Parse(text);
+    bool object = cJSON_IsObject(root), empty = object && !root->child;
+    cJSON_Delete(root);
+    size_t open = skip_space(text, 0);
+    if (!object || text[open] != '{') {
+        g_set_error(err, SCN_ERROR, SCN_ERROR_SYNTAX, "not a JSON object");
+        return NULL;
+    }
+    /* Walk the text at depth 1 (inside the top-level object), skipping
+     * strings, to the key "name" and its string value. */
+    int depth = 0;
+    bool key_next = false;
+    for (size_t i = open; text[i]; i++) {
+        char c = text[i];
+        if (c == '{' || c == '[') {
+            depth++;
+            key_next = c == '{' && depth == 1;
+        } else if (c == '}' || c == ']')
+            depth--;
+        else if (c == ',' && depth == 1)
+            key_next = true;
+        else if (c == '"') {
+            size_t end = string_end(text, i);
+            if (!end)
+                break;
+            if (depth == 1 && key_next && end - i == 6 && !strncmp(text + i, "\"name\"", 6)) {
+                size_t colon = skip_space(text, end), v = text[colon] == ':' ? skip_space(text, colon + 1) : 0;
+                size_t vend = v && text[v] == '"' ? string_end(text, v) : 0;
+                if (vend)
+                    return g_strdup_printf("%.*s\"%s\"%s", (int)v, text, name, text + vend);
+            }
+            key_next = false;
+            i = end - 1;
+        }
+    }
+    return g_strdup_printf("%.*s\n  \"name\": \"%s\"%s%s", (int)(open + 1), text, name, empty ? "" : ",",
+                           text + open + 1);
+}

@@ -150,6 +150,20 @@ scn_run *scenario_run(const scenario *s, guint k, GError **err);
 /* The scenario as run (after --set), as JSON text. */
 char *scenario_json(const scenario *s);
 
+/* The paths `--set` accepts that the scenario's file holds (after --set):
+ * its top-level keys, KEY and SUB.KEY of its objects (tcp.mss, outputs.metric),
+ * and links.NAME.KEY, apps.NAME.KEY, nodes.NAME.KEY of its named elements
+ * (their "name" itself left out), in the file's order; the sweep and compare
+ * are left out. For shell completion. New strings in a new array. */
+GPtrArray *scenario_paths(const scenario *s);
+
+/* The JSON text `text` of a scenario file with its top-level "name" set to
+ * `name` (which must need no escaping in JSON: letters, digits, . _ -);
+ * the rest of the text is kept byte for byte. Without a top-level "name",
+ * one is inserted after the opening brace. NULL with an SCN_ERROR when the
+ * text is not a JSON object. A new string. */
+char *scn_text_rename(const char *text, const char *name, GError **err);
+
 /* Sets `path` (links.NAME.KEY, apps.NAME.KEY, nodes.NAME.KEY, tcp.KEY,
  * seed, stop...) in a JSON tree to `value` (JSON text, or a bare string). */
 bool scn_json_set(cJSON *root, const char *path, const cJSON *value, GError **err);
