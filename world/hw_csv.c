@@ -192,7 +192,10 @@ bool hw_csv_require(const hw_csv *c, const char *const *names, GError **err)
 void hw_csv_append(GString *out, const char *field)
 {
     size_t n = strlen(field);
-    bool quote = strpbrk(field, ",\"\r\n") != NULL || (n && (field[0] == ' ' || field[n - 1] == ' '));
+    /* quoted: separators, quotes, line ends, spaces or tabs the reader
+     * would trim, and a '#' that would make the line a comment */
+    bool quote = strpbrk(field, ",\"\r\n") != NULL || field[0] == '#' ||
+                 (n && (strchr(" \t", field[0]) || strchr(" \t", field[n - 1])));
     if (!quote) {
         g_string_append(out, field);
         return;

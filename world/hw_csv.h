@@ -58,7 +58,9 @@ const char *hw_csv_field(const hw_csv_row *row, int col);
  * else "file:line: expected a header with the columns ... (found: ...)". */
 bool hw_csv_require(const hw_csv *c, const char *const *names, GError **err);
 /* Appends `field` to `out`, quoted when it holds a comma, a quote, a line
- * break or surrounding spaces. */
+ * break, surrounding spaces or tabs, or starts with '#'. A row whose only
+ * field is empty must be written as "" by the caller (a blank line is
+ * skipped). */
 void hw_csv_append(GString *out, const char *field);
 
 #endif

@@ -14,7 +14,8 @@
  * - bad inputs: a template without its homework block, a bad range, a bad
  *   or repeated roster id, malformed answers: located errors, exit 2, and
  *   nothing written for a template or roster that does not check;
- * - the CSV reader: quoted fields with commas, quotes and line breaks.
+ * - the CSV reader: quoted fields with commas, quotes and line breaks;
+ *   the writer quotes what the reader would trim or take for a comment.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -458,6 +459,14 @@ static void test_csv_reader(void)
     GString *out = g_string_new("");
     hw_csv_append(out, hw_csv_field(r0, 2));
     CU_ASSERT_STRING_EQUAL(out->str, "\"said \"\"hi\"\"\nthen left\"");
+    /* what the reader would trim or skip as a comment is quoted */
+    static const char *const fields[] = {"#x", " a", "b\t", "plain"};
+    static const char *const written[] = {"\"#x\"", "\" a\"", "\"b\t\"", "plain"};
+    for (size_t i = 0; i < G_N_ELEMENTS(fields); i++) {
+        g_string_truncate(out, 0);
+        hw_csv_append(out, fields[i]);
+        CU_ASSERT_STRING_EQUAL(out->str, written[i]);
+    }
     g_string_free(out, TRUE);
     hw_csv_free(c);
     g_free(file);
