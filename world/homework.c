@@ -164,21 +164,50 @@ static void parse_range(scn_ctx *c, const cJSON *range, hw_vary *v)
     scn_pop(c, m);
 }
 
-/* Applies `value` at `path` to a copy of the template: a wrong path is
- * reported at the template's key that names it. */
+/* Sets `value` at `path` in `tree` (a copy of the template): a wrong path
+ * is reported at the template's key that names it. */
+static void set_path(scn_ctx *c, cJSON *tree, const char *path, const cJSON *value)
+{
+    if (c->failed)
+        return;
+    GError *e = NULL;
+    if (!g_ascii_strncasecmp(path, "homework", 8) || !strcmp(path, "sweep") || !strcmp(path, "compare") ||
+        g_str_has_prefix(path, "sweep.") || g_str_has_prefix(path, "compare."))
+        scn_fail(c, "\"%s\": a homework varies or sets the scenario's values, not its plan", path);
+    else if (!scn_json_set(tree, path, value, &e)) {
+        scn_fail(c, "%s", e->message);
+        g_error_free(e);
+    }
+}
+
+/* Checks `tree` (the template with some values set) as a run, the way
+ * each student's scenario is checked: its mistake is reported at the
+ * template's key that set the value (`what` says which value). */
+static void check_tree(scn_ctx *c, const hw_template *t, const cJSON *tree, const char *what)
+{
+    if (c->failed)
+        return;
+    GError *e = NULL;
+    scn_run *r = scn_run_parse(t->file, tree, 1, t->reg, &e);
+    if (!r) {
+        scn_fail(c, "%s makes a scenario that does not check: %s", what, e->message);
+        g_error_free(e);
+    }
+    scn_run_free(r);
+}
+
+/* Applies `value` at `path` to a copy of the template and checks it. */
 static void check_path(scn_ctx *c, const hw_template *t, const char *path, const cJSON *value)
 {
     if (c->failed)
         return;
     cJSON *copy = cJSON_Duplicate(t->root, true);
-    GError *e = NULL;
-    if (!g_ascii_strncasecmp(path, "homework", 8) || !strcmp(path, "sweep") || !strcmp(path, "compare") ||
-        g_str_has_prefix(path, "sweep.") || g_str_has_prefix(path, "compare."))
-        scn_fail(c, "\"%s\": a homework varies or sets the scenario's values, not its plan", path);
-    else if (!scn_json_set(copy, path, value, &e)) {
-        scn_fail(c, "%s", e->message);
-        g_error_free(e);
-    }
+    set_path(c, copy, path, value);
+    char *v = label_of(value), *cut = scn_cut(v), *what = g_strdup_printf("the value \"%s\"", cut);
+    check_tree(c, t, copy, what);
+    g_free(what);
+    g_free(cut);
+    g_free(v);
     cJSON_Delete(copy);
 }
 
@@ -330,17 +359,21 @@ static void parse_question(scn_ctx *c, hw_template *t, const cJSON *o)
         if (!cJSON_IsObject(set))
             scn_fail_expected(c, set,
                               "an object of \"path\": value pairs, like {\"apps.browser.mode\": \"persistent\"}");
-        else
+        else {
+            cJSON *copy = cJSON_Duplicate(t->root, true);
             cJSON_ArrayForEach(e, set)
             {
                 gsize k = scn_push_key(c, e->string);
-                check_path(c, t, e->string, e);
+                set_path(c, copy, e->string, e);
                 for (guint i = 0; i < t->vary->len && !c->failed; i++)
                     if (!strcmp(((hw_vary *)g_ptr_array_index(t->vary, i))->path, e->string))
                         scn_fail(c, "\"%s\" is varied per student ($.homework.vary[%u]): a question cannot set it",
                                  e->string, i);
                 scn_pop(c, k);
             }
+            check_tree(c, t, copy, "this set");
+            cJSON_Delete(copy);
+        }
         scn_pop(c, m);
     }
     if (!c->failed)
@@ -416,6 +449,11 @@ hw_template *hw_template_load(const char *file, const app_registry *reg, GError 
     if (!c.failed) {
         t->name = scn_get_name(&c, root, "name", NULL, true, false);
         t->description = scn_get_text(&c, root, "description", "", false, 0);
+    }
+    if (!c.failed) { /* the template as it stands: its mistakes as a scenario's */
+        scn_run *r = scn_run_parse(file, root, 1, reg, err);
+        c.failed = r == NULL;
+        scn_run_free(r);
     }
     if (!c.failed)
         parse_homework(&c, t, hw);

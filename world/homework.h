@@ -50,9 +50,13 @@
 typedef struct hw_template hw_template;
 
 /* Reads and checks a template: its JSON (located like a scenario's
- * errors), its "homework" block, the paths it varies and sets (each
- * applied once to a copy, so a wrong path is reported before anything is
- * written). */
+ * errors), the template itself as a scenario (without "homework"), its
+ * "homework" block, and each value it varies and each question's "set",
+ * applied alone to a copy of the template and checked as a scenario (so a
+ * wrong path or value is reported at the template's key before anything
+ * is written; values are not checked in combination: each student's
+ * scenario is checked again when it is loaded to be run). Cost: one
+ * check of the scenario per value of every "vary" entry. */
 hw_template *hw_template_load(const char *file, const app_registry *reg, GError **err);
 void hw_template_free(hw_template *t);
 guint hw_template_questions(const hw_template *t);

@@ -53,8 +53,8 @@ static char *read_text(const char *dir, const char *name)
 static int homework(const char *template, const char *roster, const char *seed, const char *out, char **err)
 {
     char *dir = tmp_path(out);
-    const char *argv[] = {APPSIM, "homework", template, "--students", roster, "--seed", seed, "-o", dir, "-q", "-j", "2",
-                          NULL};
+    const char *argv[] = {APPSIM, "homework", template, "--students", roster, "--seed", seed,
+                          "-o",   dir,        "-q",     "-j",         "2",    NULL};
     char *e = NULL, *o = NULL;
     int rc = test_spawn(NULL, argv, &o, &e);
     g_free(o);
@@ -372,6 +372,16 @@ static void test_bad_inputs(void)
     t = template_with("bad-path.json", "\"path\": \"links.access.delay\"", "\"path\": \"links.acces.delay\"");
     homework_refuses(t, roster, "bad-path.json: $.homework.vary[0].path: links.acces.delay: there is no link named");
     g_free(t);
+    t = template_with("bad-value.json", "\"choices\": [2, 3, 4, 5, 6, 8]", "\"choices\": [2, \"many\"]");
+    homework_refuses(t, roster, "bad-value.json: $.homework.vary[2].path: the value \"many\" makes a scenario that "
+                                "does not check: ");
+    g_free(t);
+    t = template_with("bad-set.json", "\"apps.browser.mode\": \"pipelined\"", "\"apps.browser.mode\": \"fast\"");
+    homework_refuses(t, roster, "$.homework.questions[3].set: this set makes a scenario that does not check: ");
+    g_free(t);
+    t = template_with("bad-root.json", "\"rate\": \"100Mbps\"", "\"rate\": \"100Mbsp\"");
+    homework_refuses(t, roster, "bad-root.json: $.links[0].rate: found \"100Mbsp\", expected a rate");
+    g_free(t);
     t = template_with("bad-metric.json", "\"metric\": \"page_load_time\", \"tolerance\": \"5%\",\n",
                       "\"metric\": \"page_load\", \"tolerance\": \"5%\",\n");
     homework_refuses(t, roster, "$.homework.questions[0].metric: \"page_load\" is not a headline");
@@ -433,9 +443,15 @@ static void test_bad_inputs(void)
     g_free(marks);
     g_free(answers);
     /* usage */
-    CU_ASSERT_EQUAL(grade(key, NULL, NULL, NULL, NULL), 2);
+    char *usage = NULL;
+    CU_ASSERT_EQUAL(grade(key, NULL, NULL, NULL, &usage), 2);
+    CU_ASSERT_PTR_NOT_NULL(usage && strstr(usage, "appsim grade: a KEY file and an ANSWERS file are needed"));
+    g_free(usage);
+    usage = NULL;
     answers = write_tmp("answers-ok2.csv", "id,question,value\n");
-    CU_ASSERT_EQUAL(grade(key, answers, "best", NULL, NULL), 2);
+    CU_ASSERT_EQUAL(grade(key, answers, "best", NULL, &usage), 2);
+    CU_ASSERT_PTR_NOT_NULL(usage && strstr(usage, "--against must be ideal, realistic or textbook"));
+    g_free(usage);
     g_free(answers);
     g_free(key);
 }
