@@ -447,7 +447,7 @@ hw_template *hw_template_load(const char *file, const app_registry *reg, GError 
             scn_pop(&c, m);
         }
     if (!c.failed) {
-        t->name = scn_get_name(&c, root, "name", NULL, true, false);
+        t->name = scn_get_name(&c, root, "name", NULL, true, true);
         t->description = scn_get_text(&c, root, "description", "", false, 0);
     }
     if (!c.failed) { /* the template as it stands: its mistakes as a scenario's */
@@ -535,14 +535,9 @@ static cJSON *variant_of(const hw_template *t, const hw_student *s, uint64_t see
 {
     cJSON *v = cJSON_Duplicate(t->root, true);
     char *name = g_strdup_printf("%s-%s", t->name, s->id);
-    if (!scn_name_ok(name, false)) { /* too long, or an id with dots */
+    if (!scn_name_ok(name, true)) { /* too long: the id alone, a name too (hw_roster_read) */
         g_free(name);
-        name = g_strdup_printf("homework-%s", s->id);
-        g_strdelimit(name, ".", '_');
-        if (!scn_name_ok(name, false)) {
-            g_free(name);
-            name = g_strdup(t->name);
-        }
+        name = g_strdup(s->id);
     }
     cJSON_ReplaceItemInObjectCaseSensitive(v, "name", cJSON_CreateString(name));
     g_free(name);

@@ -98,9 +98,11 @@ typedef struct {
  * (key.csv as hw_generate writes it) into `marks` (CSV: a row per
  * question of the key and a total per student; docs/homework.md). A value
  * is a number in the question's unit or, for a time, a time with its unit
- * ("1.3 s", "1300ms"); an empty value is a missing answer. NULL... false
- * with "file:line: ..." (HW_ERROR_INPUT) for a malformed file, an answer
- * to a student or question the key does not have, or one given twice. */
+ * ("1.3 s", "1300ms"), or for a plain number a percentage ("58%"); an
+ * empty value is a missing answer. False, with "file:line: ..."
+ * (HW_ERROR_INPUT), for a malformed file, an answer to a student or
+ * question the key does not have, or one given twice; `marks` is then
+ * left as it was. `tot` counts students, questions and marks. */
 bool hw_grade(const char *key_file, const char *answers_file, hw_against against, GString *marks, hw_totals *tot,
               GError **err);
 
