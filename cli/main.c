@@ -13,6 +13,7 @@
  *   appsim mail read URL ...               a mail reader (mail_read.c, through mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim new NAME [--from SCENARIO]      start a scenario from a shipped one (shipped.c)
+ *   appsim homework|grade ...              homework variants and their key (homework_cmd.c)
  *   appsim --version
  *
  * Exit status: 0 success, 1 a failure while running, 2 bad usage or input.
@@ -27,6 +28,7 @@
 #include "dns_cmd.h"
 #include "http_cmd.h"
 #include "ftp_cmd.h"
+#include "homework_cmd.h"
 #include "mail_cmd.h"
 #include "run_cmd.h"
 #include "shipped.h"
@@ -47,6 +49,8 @@ static void usage(FILE *out)
                  "  list      list the shipped scenarios and where they are\n"
                  "  new       start a scenario: appsim new NAME --from SHIPPED writes NAME.json here\n"
                  "  plot      redraw the plots of a results folder\n"
+                 "  homework  a scenario per student and its answer key: homework TEMPLATE --students CSV -o DIR\n"
+                 "  grade     check answers against a homework key (appsim grade KEY.csv ANSWERS.csv)\n"
                  "  demo      print the queueing validation table (simulated vs theory)\n"
                  "  http      HTTP on real sockets: http serve (a web server), http get (a browser)\n"
                  "  dns       DNS on real sockets: dns serve (a name server or resolver), dns query\n"
@@ -127,6 +131,10 @@ int main(int argc, char **argv)
         return cmd_plot(argc - 1, argv + 1);
     if (!strcmp(cmd, "new"))
         return cmd_new(argc - 1, argv + 1);
+    if (!strcmp(cmd, "homework"))
+        return cmd_homework(argc - 1, argv + 1);
+    if (!strcmp(cmd, "grade"))
+        return cmd_grade(argc - 1, argv + 1);
     fprintf(stderr, "appsim: unknown command \"%s\"\n", cmd);
     usage(stderr);
     return EXIT_USAGE;

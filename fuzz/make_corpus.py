@@ -38,6 +38,8 @@ Seeds come from what the tests already hold, plus a few written here:
     static message literals and the arguments of parse_ok), two messages
     built here by Python's email package (as tests/protocols/mime/
     test_python.c has it build them), and a few codec inputs below;
+  - hw_csv: the rosters, answers and keys below (CSV_FILES), as
+    tests/cli/test_homework.c and docs/homework.md have them;
   - http_url, html_links, http_date, cache_control, units, mail_compose:
     the examples below, taken from the tests, the docs and the RFCs;
   - mail_uidlist: the uidlists below, as the Maildir store writes them
@@ -512,6 +514,21 @@ HEADS = [
     "X Cache-Control: max-age=5",
 ]
 
+CSV_FILES = [
+    "id,name\nalice,Alice Example\nbob,\"Bob, Jr.\"\ncarol,Carol\n",
+    "name,id\nCarol,carol\n\"Bob, Jr.\",bob\nAlice Example,alice\n",
+    "id,name\nalice,A\n../evil,B\n",
+    "id,name\nalice,A\n\nalice,B\n",
+    "id,question,value\nalice,plt,1.3 s\nalice,util,58%\n",
+    "id,question,value\nalice,plt\n",
+    "id,question,value\nalice,plt,\"1.3\n",
+    "id,question,metric,unit,tolerance,ideal,realistic,textbook\n"
+    "alice,nonpersistent,page_load_time,s,5%,0.801181,0.801181,0.801181\n"
+    "bob,utilisation,access_utilisation,,5%,0.31726,0.31726,\n",
+    "# a comment\r\nid , name,note\r\na1,\"Smith, Jo\",\"said \"\"hi\"\"\nthen left\"\r\n\n  b2 ,Li,  \n",
+    "id\n\"\"\n\"#x\"\n",
+]
+
 QUANTITIES = [
     "10Mbps", "1.54Mbps", "100Kbit", "56kbps", "1Gbit/s", "800bps", "1MBps", "10 B/s",
     "50ms", "2s", "1.5s", "200us", "100ns", "2min", "1h", "3\u00b5s",
@@ -757,6 +774,7 @@ def main():
         "http_date": simple_seeds("http_date", DATES),
         "cache_control": simple_seeds("cache_control", HEADS),
         "units": simple_seeds("units", QUANTITIES),
+        "hw_csv": simple_seeds("hw_csv", CSV_FILES),
         "mail_compose": simple_seeds("mail_compose", MAIL_INPUTS),
         "mail_uidlist": simple_seeds("mail_uidlist", UIDLISTS),
         "webmail": webmail_seeds(),
