@@ -462,6 +462,11 @@ struct app_type {
      * has one, else the next application. The transcript and the run's
      * `rtt_s` still follow the `endpoints` pair. */
     size_t (*columns)(const app_world *w, const app_spec *a, char **hosts, size_t max);
+    /* Optional: what its timeline shows, for the diagram's title ("one
+     * page load": "<scenario>: one page load, packet by packet"); NULL:
+     * "the first exchange". Say what the diagram ends with (the first
+     * exchange app_world_first_exchange_done marks, or the whole run). */
+    const char *timeline_title;
     const app_dialogue *dialogue;     /* optional: for connections to its ports */
     /* Optional: a packet's label from its payload, for TCP segments and UDP
      * datagrams to or from a port the type listens on (NULL, or a packet
