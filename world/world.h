@@ -25,7 +25,7 @@
  * result; whether a run exceeds `max_events` is itself deterministic.
  *
  * Results: the run's figures (simulated time, events, the round trip and
- * bottleneck of the followed pair, the textbook formula of
+ * bottleneck of the followed pair, the value of every entry of
  * `outputs.formula`), every application type's named metrics and CSV rows,
  * the links table, the trace fingerprint (a SHA-256 of every trace
  * record) and, when asked, the transcript of the pair of hosts the first
