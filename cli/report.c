@@ -72,8 +72,9 @@ static void more_lines(const scenario *sc, const run_result *r, const GPtrArray 
         bool is_time;
         printf("%*s%s: ", indent, "", run_headline_label(scenario_registry(sc), name, &is_time));
         print_value(0, run_result_headline(r, scenario_registry(sc), name));
-        if (isfinite(r->formula_s) && run_formula_predicts(r, scenario_registry(sc), name))
-            printf("   (textbook: %.4f)", r->formula_s);
+        double f = run_formula_for(r, scenario_registry(sc), name, false, NULL);
+        if (isfinite(f))
+            printf("   (textbook: %.4f)", f);
         printf("\n");
     }
 }
@@ -86,8 +87,9 @@ static void report_single(const scenario *sc, const run_result *r, const char *m
     bool is_time;
     printf("  %s: ", run_headline_label(scenario_registry(sc), metric, &is_time));
     print_value(0, run_result_headline(r, scenario_registry(sc), metric));
-    if (isfinite(r->formula_s))
-        printf("   (textbook: %.4f)", r->formula_s);
+    double f = run_formula_for(r, scenario_registry(sc), metric, true, NULL);
+    if (isfinite(f))
+        printf("   (textbook: %.4f)", f);
     printf("\n");
     more_lines(sc, r, more, 2);
     type_lines(types, r, APP_REPORT_SINGLE);
@@ -106,11 +108,12 @@ static void report_cases(const scenario *sc, run_result *const *res, const scn_a
         printf("\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
         /* the headline beside the textbook when there is one; else only
          * when the types have nothing to say */
-        bool textbook = isfinite(r->formula_s) && run_formula_predicts(r, scenario_registry(sc), metric);
+        double f = run_formula_for(r, scenario_registry(sc), metric, false, NULL);
+        bool textbook = isfinite(f);
         if (textbook) {
             printf("    %s: ", mname);
             print_value(0, run_result_headline(r, scenario_registry(sc), metric));
-            printf("   (textbook: %.4f)\n", r->formula_s);
+            printf("   (textbook: %.4f)\n", f);
         }
         if (!type_lines(types, r, APP_REPORT_CASE) && !textbook) {
             printf("    %s: ", mname);
@@ -190,6 +193,9 @@ static void table_rows(run_result *const *res, const plan_shape *s, GPtrArray *t
     g_string_free(where, TRUE);
 }
 
+/* How many entries outputs.formula has (run 0's). */
+static guint r0_formulas(run_result *const *res) { return res[0]->formulas ? res[0]->formulas->len : 0; }
+
 /* The table of headline `metric` by axis 0 (and the compare values).
  * The scenario's own metric (`first`) has the textbook's column wherever
  * the formula has a value; another headline only where the formula
@@ -206,19 +212,24 @@ static void headline_table(const scenario *sc, run_result *const *res, const pla
         printf(" %22s", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated");
     printf("\n");
     bool any_formula = false;
-    for (guint k = 0; k < scenario_run_count(sc); k++)
-        any_formula |= isfinite(res[k]->formula_s) &&
-                       (first || run_formula_predicts(res[k], scenario_registry(sc), metric));
+    const char *expr = NULL;
+    for (guint k = 0; k < scenario_run_count(sc); k++) {
+        const char *e = NULL;
+        bool has = isfinite(run_formula_for(res[k], scenario_registry(sc), metric, first, &e));
+        if (has && !any_formula)
+            expr = e;
+        any_formula |= has;
+    }
     for (guint xi = 0; xi < s->nx; xi++) {
         printf("  %-*s", w, (const char *)g_ptr_array_index(s->x->labels, xi));
         for (guint c = 0; c < s->nc; c++) {
             const run_result *r = plan_at(res, s, xi, c);
             double v = run_result_headline(r, scenario_registry(sc), metric);
-            bool tb = isfinite(r->formula_s) && (first || run_formula_predicts(r, scenario_registry(sc), metric));
-            if (any_formula && tb) {
+            double f = run_formula_for(r, scenario_registry(sc), metric, first, NULL);
+            if (any_formula && isfinite(f)) {
                 printf(" ");
                 print_value(10, v);
-                printf(" (tb %7.4f)", r->formula_s);
+                printf(" (tb %7.4f)", f);
             } else {
                 printf(" ");
                 print_value(22, v);
@@ -226,7 +237,10 @@ static void headline_table(const scenario *sc, run_result *const *res, const pla
         }
         printf("\n");
     }
-    if (any_formula)
+    /* with several formulas, the table names the one beside this headline */
+    if (any_formula && r0_formulas(res) > 1)
+        printf("\n  (tb: the textbook's formula \"%s\")\n", expr);
+    else if (any_formula)
         printf("\n  (tb: the textbook's formula)\n");
 }
 
@@ -267,6 +281,8 @@ bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0,
                 bool drawn = false;
                 ok = figures_sweep(sc, res, g_ptr_array_index(more, i), title, dir, &drawn, err);
             }
+            bool together = false;
+            ok = ok && figures_times(sc, res, metric, more, title, dir, &together, err);
             guint bars = 0;
             ok = ok && figures_breakdown(sc, res, dir, &bars, err);
         }

@@ -36,38 +36,48 @@ bool figures_axis_number(const char *label, double *x, const char **unit)
     return false;
 }
 
-/* The plot of a sweep: one series per compare value, with the textbook's
- * formula beside each when it predicts the metric (any time, unless the
- * formula names the headline it predicts). */
-bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
-                   bool *plotted, GError **err)
+/* Whether two curves of `n` points are the same (NaN equal to NaN). */
+static bool same_curve(const double *a, const double *b, guint n)
 {
-    plan_shape shape = plan_shape_of(sc);
-    const plan_shape *s = &shape;
-    bool is_time;
-    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
-    guint nx = s->nx;
-    double *xs = g_new(double, nx);
-    const char *unit = "";
-    bool numeric = true;
-    for (guint xi = 0; xi < nx; xi++)
-        numeric &= figures_axis_number(g_ptr_array_index(s->x->labels, xi), &xs[xi], &unit);
-    if (!numeric)
-        for (guint xi = 0; xi < nx; xi++)
-            xs[xi] = xi + 1;
-    GArray *series = g_array_new(FALSE, TRUE, sizeof(plot_series));
-    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n; i++)
+        if (!(a[i] == b[i] || (isnan(a[i]) && isnan(b[i]))))
+            return false;
+    return true;
+}
+
+/* Appends the curves of headline `metric` to `series` (their arrays and
+ * names to `owned`): one per compare value, each followed by the
+ * textbook's where a formula predicts that headline (run_formula_for).
+ * A curve is named by the compare value ("simulated" without one), after
+ * `prefix` and ", " when `prefix` is not NULL; then, when every compare
+ * value gives the same curve and the same formula (the headline does not
+ * depend on the compared parameter), only the first is kept, named
+ * `prefix` alone. O(compare values x points). */
+static void sweep_series(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
+                         const char *prefix, const double *xs, GArray *series, GPtrArray *owned)
+{
+    guint nx = s->nx, first = series->len, per = 0;
+    bool alike = prefix != NULL;
+    const double *ys0 = NULL, *fs0 = NULL;
     for (guint c = 0; c < s->nc; c++) {
         double *ys = g_new(double, nx), *fs = g_new(double, nx);
         bool has_f = false;
         for (guint xi = 0; xi < nx; xi++) {
             ys[xi] = run_result_headline(plan_at(res, s, xi, c), scenario_registry(sc), metric);
-            fs[xi] = plan_at(res, s, xi, c)->formula_s;
-            has_f |= isfinite(fs[xi]) && run_formula_predicts(plan_at(res, s, xi, c), scenario_registry(sc), metric);
+            fs[xi] = run_formula_for(plan_at(res, s, xi, c), scenario_registry(sc), metric, false, NULL);
+            has_f |= isfinite(fs[xi]);
         }
         g_ptr_array_add(owned, ys);
         g_ptr_array_add(owned, fs);
-        char *name = g_strdup(s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated");
+        if (c == 0) {
+            ys0 = ys;
+            fs0 = fs;
+            per = has_f ? 2 : 1;
+        } else {
+            alike &= same_curve(ys0, ys, nx) && same_curve(fs0, fs, nx);
+        }
+        const char *value = s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated";
+        char *name = prefix ? g_strdup_printf("%s, %s", prefix, value) : g_strdup(value);
         g_ptr_array_add(owned, name);
         plot_series ps = {name, xs, ys, nx, false};
         g_array_append_val(series, ps);
@@ -78,12 +88,90 @@ bool figures_sweep(const scenario *sc, run_result *const *res, const char *metri
             g_array_append_val(series, f);
         }
     }
+    if (!alike || s->nc < 2)
+        return;
+    /* one curve (and its formula's) for every compare value: keep the first, named by the headline */
+    g_array_set_size(series, first + per);
+    plot_series *ps = &g_array_index(series, plot_series, first);
+    ps[0].title = prefix;
+    if (per == 2) {
+        char *fname = g_strdup_printf("%s (textbook)", prefix);
+        g_ptr_array_add(owned, fname);
+        ps[1].title = fname;
+    }
+}
+
+/* The x values of a sweep's axis 0 (numbers with `*unit`, else 1, 2, ...);
+ * the caller frees the array. */
+static double *sweep_xs(const plan_shape *s, const char **unit)
+{
+    double *xs = g_new(double, s->nx);
+    bool numeric = true;
+    *unit = "";
+    for (guint xi = 0; xi < s->nx; xi++)
+        numeric &= figures_axis_number(g_ptr_array_index(s->x->labels, xi), &xs[xi], unit);
+    if (!numeric) {
+        *unit = "";
+        for (guint xi = 0; xi < s->nx; xi++)
+            xs[xi] = xi + 1;
+    }
+    return xs;
+}
+
+/* Writes the plot `name` of `series` against axis 0. */
+static bool sweep_write(const scenario *sc, const plan_shape *s, const char *name, const char *title,
+                        const char *ylabel, const char *unit, GArray *series, const char *dir, bool *plotted,
+                        GError **err)
+{
     char *xlabel = *unit ? g_strdup_printf("%s (%s)", s->x->path, unit) : g_strdup(s->x->path);
-    plot_spec spec = {.name = metric, .title = title ? title : scenario_name(sc), .xlabel = xlabel,
-                      .ylabel = mname, .series = (const plot_series *)(void *)series->data,
+    plot_spec spec = {.name = name, .title = title ? title : scenario_name(sc), .xlabel = xlabel,
+                      .ylabel = ylabel, .series = (const plot_series *)(void *)series->data,
                       .nseries = series->len};
     bool ok = plot_write(&spec, dir, plotted, err);
     g_free(xlabel);
+    return ok;
+}
+
+/* The plot of a sweep: one series per compare value, with the textbook's
+ * formula beside each when it predicts the metric (any time, unless the
+ * formula names the headline it predicts). */
+bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
+                   bool *plotted, GError **err)
+{
+    plan_shape s = plan_shape_of(sc);
+    bool is_time;
+    const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
+    const char *unit;
+    double *xs = sweep_xs(&s, &unit);
+    GArray *series = g_array_new(FALSE, TRUE, sizeof(plot_series));
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    sweep_series(sc, res, &s, metric, NULL, xs, series, owned);
+    bool ok = sweep_write(sc, &s, metric, title, mname, unit, series, dir, plotted, err);
+    g_array_free(series, TRUE);
+    g_ptr_array_free(owned, TRUE);
+    g_free(xs);
+    return ok;
+}
+
+bool figures_times(const scenario *sc, run_result *const *res, const char *metric, const GPtrArray *more,
+                   const char *title, const char *dir, bool *plotted, GError **err)
+{
+    *plotted = false;
+    bool is_time;
+    run_headline_label(scenario_registry(sc), metric, &is_time);
+    for (guint i = 0; is_time && more && i < more->len; i++)
+        run_headline_label(scenario_registry(sc), g_ptr_array_index(more, i), &is_time);
+    if (!is_time || !more || more->len == 0)
+        return true;
+    plan_shape s = plan_shape_of(sc);
+    const char *unit;
+    double *xs = sweep_xs(&s, &unit);
+    GArray *series = g_array_new(FALSE, TRUE, sizeof(plot_series));
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    sweep_series(sc, res, &s, metric, metric, xs, series, owned);
+    for (guint i = 0; i < more->len; i++)
+        sweep_series(sc, res, &s, g_ptr_array_index(more, i), g_ptr_array_index(more, i), xs, series, owned);
+    bool ok = sweep_write(sc, &s, "times", title, "time (s)", unit, series, dir, plotted, err);
     g_array_free(series, TRUE);
     g_ptr_array_free(owned, TRUE);
     g_free(xs);
@@ -117,8 +205,8 @@ static bool cases_chart(const scenario *sc, run_result *const *res, const scn_ax
     bool has_f = false, has_e = false;
     for (guint i = 0; i < n; i++) {
         ys[i] = run_result_headline(res[i], scenario_registry(sc), metric);
-        fs[i] = res[i]->formula_s;
-        has_f |= isfinite(fs[i]) && run_formula_predicts(res[i], scenario_registry(sc), metric);
+        fs[i] = run_formula_for(res[i], scenario_registry(sc), metric, false, NULL);
+        has_f |= isfinite(fs[i]);
         es[i] = scn_axis_expect(x, i, metric);
         has_e |= isfinite(es[i]);
     }
@@ -268,9 +356,10 @@ static bool draw_timeline(const scenario *sc, const run_result *r, const char *n
         marks[0] = (timeline_mark){a[0].t_send, a[1].t_recv, ncols == 2 ? 0 : a[0].from};
         nmarks = 1;
     }
-    const char *what = ncols == 2 ? "one page load, packet by packet" : "the first exchange, packet by packet";
-    char *title = label ? g_strdup_printf("%s, %s: %s", scenario_name(sc), label, what)
-                        : g_strdup_printf("%s: %s", scenario_name(sc), what);
+    /* what was run names what the diagram shows (app_type.timeline_title) */
+    const char *what = r->timeline_title ? r->timeline_title : "the first exchange";
+    char *title = label ? g_strdup_printf("%s, %s: %s, packet by packet", scenario_name(sc), label, what)
+                        : g_strdup_printf("%s: %s, packet by packet", scenario_name(sc), what);
     timeline_spec t = {.name = name, .title = title,
                        .columns = (const char *const *)r->columns->pdata, .ncolumns = ncols,
                        .arrows = a, .narrows = r->arrows->len, .marks = marks, .nmarks = nmarks};

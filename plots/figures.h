@@ -17,6 +17,14 @@
  * where it predicts that headline, as <metric>.dat, .gp, .png, .svg. */
 bool figures_sweep(const scenario *sc, run_result *const *res, const char *metric, const char *title, const char *dir,
                    bool *plotted, GError **err);
+/* The times of a sweep in one plot, when outputs.metric lists two or more
+ * headlines (`metric`, then `more`) and every one is a time: each
+ * headline's curves as figures_sweep draws them, named "<headline>,
+ * <compare value>" (one curve named "<headline>" when every compare value
+ * gives the same), each beside its formula, as times.dat, .gp, .png,
+ * .svg. Nothing is drawn otherwise (*plotted false). */
+bool figures_times(const scenario *sc, run_result *const *res, const char *metric, const GPtrArray *more,
+                   const char *title, const char *dir, bool *plotted, GError **err);
 /* The bar charts of a plan of cases (axis `x`): the headline per case,
  * the textbook's value beside it and the cases' expected figures ("expect")
  * when they give any, as <metric>.dat, .gp, .png, .svg; then one chart

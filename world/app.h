@@ -21,11 +21,13 @@
  *   whether it holds the run open (`hold`);
  * - how to collect its results: named metrics (summary.json, the stdout
  *   table, `outputs.metric`) and the rows of its own CSV file;
- * - its textbook formulas, by name (`outputs.formula`);
+ * - its textbook formulas, by name (`outputs.formula`, one or a list),
+ *   and the headline each predicts;
  * - what the timeline and the transcript need: the pair of hosts a
  *   dialogue goes between (or, for a timeline, up to
- *   APP_TIMELINE_MAX_COLUMNS hosts), a label for a packet's payload, and a
- *   parser that turns each direction's bytes into messages.
+ *   APP_TIMELINE_MAX_COLUMNS hosts), what the diagram shows (its title), a
+ *   label for a packet's payload, and a parser that turns each direction's
+ *   bytes into messages.
  *
  * Layering: this header includes only the seams and GLib. The world
  * (world/) implements the reader, the world handles and the sinks; the
@@ -350,9 +352,10 @@ typedef struct {
     double (*value)(const app_world *w, const app_spec *a, const app_view *m);
 } app_formula;
 
-/* Which headline a formula predicts, when it is not a time: its value is
- * drawn beside that headline only. A formula the type does not list here
- * is in seconds and is drawn beside every headline that is a time. */
+/* Which headline a formula predicts: its value is drawn beside that
+ * headline only. A formula the type does not list here is in seconds and
+ * is drawn beside every headline that is a time (when outputs.formula is
+ * a list, every time no other entry of the list names). */
 typedef struct {
     const char *formula;  /* a name of the type's `formulas` */
     const char *headline; /* a headline's name (of this type or another) */
@@ -462,6 +465,11 @@ struct app_type {
      * has one, else the next application. The transcript and the run's
      * `rtt_s` still follow the `endpoints` pair. */
     size_t (*columns)(const app_world *w, const app_spec *a, char **hosts, size_t max);
+    /* Optional: what its timeline shows, for the diagram's title ("one
+     * page load": "<scenario>: one page load, packet by packet"); NULL:
+     * "the first exchange". Say what the diagram ends with (the first
+     * exchange app_world_first_exchange_done marks, or the whole run). */
+    const char *timeline_title;
     const app_dialogue *dialogue;     /* optional: for connections to its ports */
     /* Optional: a packet's label from its payload, for TCP segments and UDP
      * datagrams to or from a port the type listens on (NULL, or a packet

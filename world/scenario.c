@@ -293,17 +293,23 @@ static void parse_range(scn_ctx *c, const cJSON *range, scn_axis *a)
     scn_pop(c, m);
 }
 
-/* One axis: {"path", "values"}, {"path", "range"} or {"cases"}. */
+/* One axis: {"path", "values"}, {"path", "range"} or {"cases"} with an
+ * optional "name" (what the cases vary, for tables, plots and the runs'
+ * parameters; "case" when absent). */
 static scn_axis *parse_axis(scn_ctx *c, const cJSON *o)
 {
-    static const char *const keys[] = {"path", "values", "range", "cases", NULL};
+    static const char *const keys[] = {"path", "values", "range", "cases", "name", NULL};
     if (!scn_check_keys(c, o, keys))
         return NULL;
     const cJSON *cases = scn_get(o, "cases");
     scn_axis *a = axis_new(cases != NULL);
     if (cases) {
-        a->path = g_strdup("case");
+        a->path = scn_get_name(c, o, "name", "case", false, false);
         parse_cases(c, cases, a);
+    } else if (scn_get(o, "name")) {
+        gsize t = scn_push_key(c, "name");
+        scn_fail(c, "only an axis of cases has a name (a sweep of \"path\" is named by its path)");
+        scn_pop(c, t);
     } else {
         a->path = scn_get_string(c, o, "path", NULL, true);
         const cJSON *vals = scn_get(o, "values"), *range = scn_get(o, "range");

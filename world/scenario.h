@@ -52,6 +52,7 @@
 #define SCN_MAX_SIZE_B 1e12          /* a size: 0 to 1 TB */
 #define SCN_MAX_EVENTS 1e15          /* the largest max_events a file may set */
 #define SCN_MAX_METRICS 8            /* headlines a list in outputs.metric may name */
+#define SCN_MAX_FORMULAS 8           /* entries of a list outputs.formula, and terms of one sum */
 
 #define SCN_ERROR (scn_error_quark())
 GQuark scn_error_quark(void);
@@ -69,14 +70,25 @@ typedef struct {
     GArray *down; /* of sim_time_t pairs [start, end) */
 } scn_link;
 
-/* Ownership: the strings and the array are the run's (scn_run_free). */
+/* One entry of outputs.formula: a formula of an application type, or a
+ * sum of them. Ownership: `expr` is the run's. */
+typedef struct {
+    char *expr;           /* the names joined by "+" without spaces ("dns-lookup+http-page") */
+    const char *predicts; /* the headline its first term predicts (the type's app_prediction, static);
+                           * NULL: any headline that is a time and that no other entry predicts */
+} scn_formula;
+
+/* Ownership: the strings and the arrays are the run's (scn_run_free). */
 typedef struct {
     char *metric;  /* a headline of an application type, or "link_utilisation": outputs.metric,
                     * or the first name of its list */
     GPtrArray *more_metrics; /* of char *: the other names of a list outputs.metric, in its order
                               * (at most SCN_MAX_METRICS - 1, each once, none the same as
                               * `metric`); empty when it is a string or absent */
-    char *formula; /* NULL, or a formula of an application type ("http-page") */
+    GArray *formulas;   /* of scn_formula: outputs.formula's entries in order (one for a string, 1 to
+                         * SCN_MAX_FORMULAS for a list, no two predicting the same headline); empty
+                         * when absent */
+    bool formula_list;  /* outputs.formula was a list: summary.json names each entry's value */
     char *title;
     bool timeline;
 } scn_outputs;
@@ -105,7 +117,7 @@ const scn_node *scn_run_node(const scn_run *r, const char *name);
 void scn_run_free(scn_run *r);
 
 typedef struct {
-    char *path;        /* "case" for an axis of cases */
+    char *path;        /* the path; for an axis of cases its "name", "case" by default */
     GPtrArray *values; /* of cJSON*, owned (detached copies); for cases, their "set" objects */
     GPtrArray *labels; /* the values as text (or the cases' labels), for tables and legends */
     GPtrArray *notes;  /* cases only: their "note" (e.g. the slides' figure), or "" */

@@ -447,17 +447,33 @@ static char *get_named(scn_ctx *c, const cJSON *o, const char *key, GPtrArray *n
     return v;
 }
 
-/* Reads outputs.formula: one formula's name, or several joined by "+"
- * ("dns-lookup + http-page": their sum), each one of `names`. Kept as the
- * terms joined by "+" without spaces. */
-static char *get_formula(scn_ctx *c, const cJSON *o, GPtrArray *names)
+/* The headline formula `name` predicts (its type's app_prediction), NULL
+ * when its type names none (a formula in seconds). O(types x formulas). */
+static const char *formula_predicts(const app_registry *reg, const char *name)
 {
-    char *v = scn_get_string(c, o, "formula", NULL, false);
-    if (!v)
-        return NULL;
-    gchar **terms = g_strsplit(v, "+", 0);
+    for (size_t i = 0; i < reg->n; i++) {
+        const app_type *t = reg->types[i];
+        for (const app_formula *f = t->formulas; f && f->name; f++) {
+            if (strcmp(f->name, name))
+                continue;
+            for (const app_prediction *p = t->predictions; p && p->formula; p++)
+                if (!strcmp(p->formula, name))
+                    return p->headline;
+            return NULL;
+        }
+    }
+    return NULL;
+}
+
+/* `text` as one formula's name or a sum ("dns-lookup + http-page"): 1 to
+ * SCN_MAX_FORMULAS names of `names` joined by "+", blanks around them
+ * ignored. Returns the names joined by "+" without blanks, or NULL when
+ * `text` is not of that form. */
+static char *formula_expr(const char *text, GPtrArray *names)
+{
+    gchar **terms = g_strsplit(text, "+", 0);
     GString *norm = g_string_new(NULL);
-    bool ok = terms[0] != NULL && g_strv_length(terms) <= 8;
+    bool ok = terms[0] != NULL && g_strv_length(terms) <= SCN_MAX_FORMULAS;
     for (int i = 0; ok && terms[i]; i++) {
         char *t = g_strstrip(terms[i]);
         if (!listed(names, t))
@@ -466,17 +482,78 @@ static char *get_formula(scn_ctx *c, const cJSON *o, GPtrArray *names)
             g_string_append_printf(norm, "%s%s", i ? "+" : "", t);
     }
     g_strfreev(terms);
-    if (!ok) {
+    return g_string_free(norm, !ok);
+}
+
+/* Reads one entry of outputs.formula (the current path is its place) and
+ * appends it to out->formulas: a string of the form formula_expr takes,
+ * listed once, and predicting a headline no earlier entry predicts (at
+ * most one entry names no headline: it predicts every time the others do
+ * not). O(entries). */
+static void add_formula(scn_ctx *c, const cJSON *v, GPtrArray *names, const app_registry *reg, scn_outputs *out)
+{
+    char *expr = cJSON_IsString(v) ? formula_expr(v->valuestring, names) : NULL;
+    if (!expr) {
         char *exp = either_of(names);
-        char *full = g_strdup_printf("%s, or at most 8 of them joined by \"+\" (their sum)", exp);
-        gsize t = scn_push_key(c, "formula");
-        scn_fail_expected(c, scn_get(o, "formula"), full);
-        scn_pop(c, t);
+        char *full = g_strdup_printf("%s, or at most %d of them joined by \"+\" (their sum)", exp, SCN_MAX_FORMULAS);
+        scn_fail_expected(c, v, full);
         g_free(full);
         g_free(exp);
+        return;
     }
-    g_free(v);
-    return g_string_free(norm, FALSE);
+    char *first = g_strndup(expr, strcspn(expr, "+"));
+    scn_formula f = {expr, formula_predicts(reg, first)};
+    g_free(first);
+    for (guint i = 0; i < out->formulas->len; i++) {
+        const scn_formula *e = &g_array_index(out->formulas, scn_formula, i);
+        if (!strcmp(e->expr, expr)) {
+            scn_fail(c, "\"%s\" is listed twice: list each formula once", expr);
+        } else if (e->predicts && f.predicts && !strcmp(e->predicts, f.predicts)) {
+            scn_fail(c, "\"%s\" predicts \"%s\" as \"%s\" (at [%u]) does: list one formula per headline", expr,
+                     f.predicts, e->expr, i);
+        } else if (!e->predicts && !f.predicts) {
+            scn_fail(c,
+                     "\"%s\" and \"%s\" (at [%u]) both predict any time (neither names the one headline it "
+                     "predicts): list at most one such formula",
+                     expr, e->expr, i);
+        }
+        if (c->failed) {
+            g_free(expr);
+            return;
+        }
+    }
+    g_array_append_val(out->formulas, f);
+}
+
+/* Reads outputs.formula: one entry (a string), or a list of 1 to
+ * SCN_MAX_FORMULAS entries, each drawn beside the headline it predicts;
+ * each entry's mistake is located ($.outputs.formula[1]). */
+static void get_formulas(scn_ctx *c, const cJSON *o, GPtrArray *names, const app_registry *reg, scn_outputs *out)
+{
+    const cJSON *v = scn_get(o, "formula");
+    if (!v)
+        return;
+    gsize t = scn_push_key(c, "formula");
+    if (!cJSON_IsArray(v)) {
+        add_formula(c, v, names, reg, out);
+        scn_pop(c, t);
+        return;
+    }
+    out->formula_list = true;
+    int n = cJSON_GetArraySize(v);
+    if (n < 1 || n > SCN_MAX_FORMULAS) {
+        char *found = n ? g_strdup_printf("a list of %d entries", n) : g_strdup("an empty list");
+        scn_fail(c, "found %s, expected a formula's name (or a sum) or a list of 1 to %d of them", found,
+                 SCN_MAX_FORMULAS);
+        g_free(found);
+    }
+    int i = 0;
+    for (const cJSON *e = v->child; e && !c->failed; e = e->next, i++) {
+        gsize ti = scn_push_index(c, i);
+        add_formula(c, e, names, reg, out);
+        scn_pop(c, ti);
+    }
+    scn_pop(c, t);
 }
 
 /* Without outputs.metric: the first headline of the first application
@@ -529,6 +606,7 @@ static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_regi
 {
     scn_outputs *out = &r->out;
     out->more_metrics = g_ptr_array_new_with_free_func(g_free);
+    out->formulas = g_array_new(FALSE, TRUE, sizeof(scn_formula));
     if (o) {
         gsize m = scn_push_key(c, "outputs");
         if (scn_check_keys(c, o, out_keys)) {
@@ -538,7 +616,7 @@ static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_regi
                 get_metric_list(c, mv, metrics, out);
             else
                 out->metric = get_named(c, o, "metric", metrics);
-            out->formula = get_formula(c, o, formulas);
+            get_formulas(c, o, formulas, reg, out);
             out->title = scn_get_string(c, o, "title", NULL, false);
             out->timeline = scn_get_bool(c, o, "timeline", false);
             g_ptr_array_free(metrics, TRUE);
@@ -580,7 +658,10 @@ void scn_run_free(scn_run *r)
     g_free(r->out.metric);
     if (r->out.more_metrics)
         g_ptr_array_free(r->out.more_metrics, TRUE);
-    g_free(r->out.formula);
+    for (guint i = 0; r->out.formulas && i < r->out.formulas->len; i++)
+        g_free(g_array_index(r->out.formulas, scn_formula, i).expr);
+    if (r->out.formulas)
+        g_array_free(r->out.formulas, TRUE);
     g_free(r->out.title);
     g_free(r);
 }

@@ -364,13 +364,28 @@ double run_result_headline(const run_result *res, const app_registry *reg, const
     return NAN;
 }
 
-bool run_formula_predicts(const run_result *res, const app_registry *reg, const char *name)
+double run_formula_for(const run_result *res, const app_registry *reg, const char *name, bool fallback,
+                       const char **expr)
 {
-    if (res->formula_for)
-        return !strcmp(res->formula_for, name);
-    bool is_time;
-    run_headline_label(reg, name, &is_time);
-    return is_time;
+    const run_formula *hit = NULL, *any_time = NULL;
+    for (guint i = 0; res->formulas && i < res->formulas->len && !hit; i++) {
+        const run_formula *f = &g_array_index(res->formulas, run_formula, i);
+        if (f->predicts && !strcmp(f->predicts, name))
+            hit = f;
+        else if (!f->predicts && !any_time)
+            any_time = f;
+    }
+    if (!hit && any_time) {
+        bool is_time;
+        run_headline_label(reg, name, &is_time);
+        if (is_time)
+            hit = any_time;
+    }
+    if (!hit && fallback && res->formulas && res->formulas->len == 1)
+        hit = &g_array_index(res->formulas, run_formula, 0);
+    if (expr)
+        *expr = hit ? hit->expr : NULL;
+    return hit ? hit->value : NAN;
 }
 
 const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time)
@@ -495,14 +510,19 @@ static guint app_columns(const app_world *w, const app_spec *a, node_t **cols)
 }
 
 /* The hosts the timeline follows, left to right: those of the first
- * application whose type names at least two (app_columns). Returns how
- * many (0: none). O(applications x columns^2). */
-static guint followed_columns(const app_world *w, node_t **cols)
+ * application whose type names at least two (app_columns), and that
+ * application (`*followed`, NULL when none). Returns how many (0: none).
+ * O(applications x columns^2). */
+static guint followed_columns(const app_world *w, node_t **cols, const app_spec **followed)
 {
+    *followed = NULL;
     for (guint i = 0; i < w->run->apps->len; i++) {
-        guint n = app_columns(w, &g_array_index(w->run->apps, app_spec, i), cols);
-        if (n >= 2)
+        const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
+        guint n = app_columns(w, a, cols);
+        if (n >= 2) {
+            *followed = a;
             return n;
+        }
     }
     return 0;
 }
@@ -618,39 +638,46 @@ static void collect_apps(app_world *w, run_result *res)
 }
 
 /* The value of one formula, for the first application of the type that
- * has it, and the headline it predicts. */
-static double formula_term(const app_world *w, const run_result *res, const char *name, const char **headline)
+ * has it (NaN when none does). */
+static double formula_term(const app_world *w, const run_result *res, const char *name)
 {
     for (guint i = 0; i < w->run->apps->len; i++) {
         const app_spec *a = &g_array_index(w->run->apps, app_spec, i);
         for (const app_formula *f = a->type->formulas; f && f->name; f++)
-            if (!strcmp(f->name, name)) {
-                for (const app_prediction *p = a->type->predictions; p && p->formula; p++)
-                    if (!strcmp(p->formula, name))
-                        *headline = p->headline;
+            if (!strcmp(f->name, name))
                 return f->value(w, a, run_result_view(res));
-            }
     }
     return NAN;
 }
 
-/* The textbook's value of outputs.formula (the sum of its terms, NaN when
- * any is), and the headline it predicts (the first term's). */
-static double formula_value(const app_world *w, const run_result *res, const char **headline)
+/* The textbook's value of every entry of outputs.formula (a sum of its
+ * terms, NaN when any is), into res->formulas; the first is formula_s,
+ * and, when the file gave a list, each is the metric formulas.<entry>. */
+static void formula_values(const app_world *w, run_result *res)
 {
-    *headline = NULL;
-    if (!w->run->out.formula)
-        return NAN;
-    gchar **terms = g_strsplit(w->run->out.formula, "+", 0);
-    double sum = 0;
-    for (int i = 0; terms[i]; i++) {
-        const char *h = NULL;
-        sum += formula_term(w, res, terms[i], &h);
-        if (i == 0)
-            *headline = h;
+    const GArray *fs = w->run->out.formulas;
+    res->formulas = g_array_new(FALSE, TRUE, sizeof(run_formula));
+    res->formula_text = g_string_chunk_new(64);
+    res->formula_s = NAN;
+    for (guint k = 0; fs && k < fs->len; k++) {
+        const scn_formula *e = &g_array_index(fs, scn_formula, k);
+        gchar **terms = g_strsplit(e->expr, "+", 0);
+        double sum = 0;
+        for (int i = 0; terms[i]; i++)
+            sum += formula_term(w, res, terms[i]);
+        g_strfreev(terms);
+        run_formula f = {g_string_chunk_insert(res->formula_text, e->expr), e->predicts, sum};
+        g_array_append_val(res->formulas, f);
+        if (k == 0)
+            res->formula_s = sum;
     }
-    g_strfreev(terms);
-    return sum;
+    add_metric(res, "formula_s", RUN_METRIC_NUMBER, res->formula_s);
+    for (guint k = 0; w->run->out.formula_list && k < res->formulas->len; k++) {
+        const run_formula *f = &g_array_index(res->formulas, run_formula, k);
+        char *key = g_strdup_printf("formulas.%s", f->expr);
+        add_metric(res, key, RUN_METRIC_NUMBER, f->value);
+        g_free(key);
+    }
 }
 
 static void csv_free(gpointer p)
@@ -685,8 +712,7 @@ static run_result *collect(app_world *w, guint index, node_t *client, node_t *se
     add_metric(res, "tcp_open_at_end", RUN_METRIC_COUNT, (double)tcp_stack_open_count(w->tcp));
     collect_links(w, res);
     collect_apps(w, res);
-    res->formula_s = formula_value(w, res, &res->formula_for);
-    add_metric(res, "formula_s", RUN_METRIC_NUMBER, res->formula_s);
+    formula_values(w, res);
     return res;
 }
 
@@ -808,6 +834,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     transcript *tr = NULL;
     node_t *client = NULL, *server = NULL, *cols[APP_TIMELINE_MAX_COLUMNS];
     guint ncols = 0;
+    const app_spec *followed = NULL;
     if (!build_network(&w, r, err) || (opt && opt->pcap_dir && !(pcap = pcap_out_new(w.net, opt->pcap_dir, err)))) {
         g_free(world_fingerprint_finish(&w));
         goto out;
@@ -817,7 +844,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     collect_names(&w);
     followed_pair(&w, &client, &server);
     if (opt && (opt->timeline || opt->transcript))
-        ncols = followed_columns(&w, cols);
+        ncols = followed_columns(&w, cols, &followed);
     if (ncols >= 2 && opt->timeline)
         world_timeline_start(&w, cols, ncols);
     /* The transcript follows the timeline's hosts (every connection between
@@ -876,6 +903,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
         res->columns = g_ptr_array_new_with_free_func(g_free);
         for (guint i = 0; i < ncols; i++)
             g_ptr_array_add(res->columns, g_strdup(node_name(cols[i])));
+        res->timeline_title = followed ? followed->type->timeline_title : NULL;
     }
 out:
     pcap_out_free(pcap);
@@ -906,6 +934,10 @@ void run_result_free(run_result *res)
         g_array_free(res->arrows, TRUE);
     if (res->columns)
         g_ptr_array_free(res->columns, TRUE);
+    if (res->formulas)
+        g_array_free(res->formulas, TRUE);
+    if (res->formula_text)
+        g_string_chunk_free(res->formula_text);
     g_free(res->fingerprint);
     g_free(res->transcript);
     g_free(res->failed);

@@ -25,7 +25,7 @@
  * result; whether a run exceeds `max_events` is itself deterministic.
  *
  * Results: the run's figures (simulated time, events, the round trip and
- * bottleneck of the followed pair, the textbook formula of
+ * bottleneck of the followed pair, the value of every entry of
  * `outputs.formula`), every application type's named metrics and CSV rows,
  * the links table, the trace fingerprint (a 256-bit digest of every
  * trace record, sim/sim_digest.h) and, when asked, the transcript of the pair of hosts the first
@@ -101,13 +101,21 @@ typedef struct {
     GString *rows;
 } run_csv;
 
+/* The value of one entry of outputs.formula in a run. */
+typedef struct {
+    const char *expr;     /* the entry ("dns-lookup+http-page"), borrowed from the result's own copy */
+    const char *predicts; /* the headline it predicts (static), NULL: any time no other entry predicts */
+    double value;         /* NaN when it does not apply */
+} run_formula;
+
 typedef struct {
     guint index;
     uint64_t seed;
     sim_time_t end;            /* simulated time at the end */
     uint64_t events;
-    double formula_s;          /* the textbook's value, NaN when none applies */
-    const char *formula_for;   /* the headline it predicts (static), NULL: any time */
+    double formula_s;          /* the first entry of outputs.formula's value, NaN when none applies */
+    GArray *formulas;          /* of run_formula: every entry of outputs.formula, in its order */
+    GStringChunk *formula_text; /* the entries' text */
     double rtt_s;              /* the followed pair: 2 x propagation (0 without one) */
     double bottleneck_bps;     /* the slowest link on that path */
     GArray *metrics;           /* of run_metric: the run's, then each type's, in "apps" order */
@@ -118,6 +126,8 @@ typedef struct {
     GArray *arrows;            /* of run_arrow (labels owned) */
     GPtrArray *columns;        /* of char * (owned): the followed hosts, left to right, 2 to
                                   APP_TIMELINE_MAX_COLUMNS; NULL without a timeline */
+    const char *timeline_title; /* what the timeline shows: the followed type's timeline_title (static),
+                                   NULL: the first exchange (or no timeline) */
     char *transcript;          /* the dialogue (when asked), or NULL */
     char *failed;              /* NULL, or why the run failed as a whole (app_run_failed,
                                   or truncated: max_time came first) */
@@ -136,8 +146,14 @@ double run_result_headline(const run_result *res, const app_registry *reg, const
 /* The label ("page load time (s)") of a headline, and whether it is a
  * time (a formula in seconds may be drawn beside it). */
 const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time);
-/* Whether the run's formula is to be drawn beside headline `name`. */
-bool run_formula_predicts(const run_result *res, const app_registry *reg, const char *name);
+/* The textbook's value to put beside headline `name`: the entry of
+ * outputs.formula that predicts it (the one that names it, else, for a
+ * time, the one that names no headline), NaN when none does or it has no
+ * value. With `fallback` (the scenario's own metric) and a single entry,
+ * that entry's value whatever it predicts. `expr`, when not NULL, gets
+ * the entry's text (NULL when none). O(entries). */
+double run_formula_for(const run_result *res, const app_registry *reg, const char *name, bool fallback,
+                       const char **expr);
 /* The view formulas and reports read (app.h). */
 const app_view *run_result_view(const run_result *res);
 

@@ -122,9 +122,17 @@ static void test_timeline_per_case(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(it);
     CU_ASSERT_PTR_NOT_NULL_FATAL(rec);
     CU_ASSERT_PTR_NOT_NULL_FATAL(first);
-    CU_ASSERT_TRUE(g_str_has_prefix(first, "# dns-iterative-vs-recursive: the first exchange, packet by packet\n"));
-    CU_ASSERT_TRUE(g_str_has_prefix(it, "# dns-iterative-vs-recursive, iterative: the first exchange"));
-    CU_ASSERT_TRUE(g_str_has_prefix(rec, "# dns-iterative-vs-recursive, recursive: the first exchange"));
+    /* titled with what the followed application (the resolver) names */
+    const char *what = "the name lookup and what follows it";
+    char *t0 = g_strdup_printf("# dns-iterative-vs-recursive: %s, packet by packet\n", what);
+    char *ti = g_strdup_printf("# dns-iterative-vs-recursive, iterative: %s, packet by packet\n", what);
+    char *tr = g_strdup_printf("# dns-iterative-vs-recursive, recursive: %s, packet by packet\n", what);
+    CU_ASSERT_TRUE(g_str_has_prefix(first, t0));
+    CU_ASSERT_TRUE(g_str_has_prefix(it, ti));
+    CU_ASSERT_TRUE(g_str_has_prefix(rec, tr));
+    g_free(t0);
+    g_free(ti);
+    g_free(tr);
     /* the columns: root is 2 and the TLD server 3 in both */
     const char *cols = "# Hosts (x = column): 0 = client, 1 = local, 2 = root, 3 = tld, 4 = auth";
     CU_ASSERT_PTR_NOT_NULL(strstr(it, cols));

@@ -750,5 +750,6 @@ const app_type dns_resolver_app = {
     .formulas = resolver_formulas,
     .label = dns_app_label,
     .columns = resolver_columns,
+    .timeline_title = "the name lookup and what follows it",
     .report = resolver_report,
 };

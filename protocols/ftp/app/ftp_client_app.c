@@ -589,6 +589,7 @@ const app_type ftp_client_app = {
     .formulas = client_formulas,
     .predictions = client_predictions,
     .endpoints = client_endpoints,
+    .timeline_title = "the login and the first operation",
     .report = client_report,
     .report_rows_title = "the first FTP client",
 };

@@ -1142,6 +1142,7 @@ const app_type http_browser_app = {
     .headlines = browser_headlines,
     .formulas = browser_formulas,
     .endpoints = browser_endpoints,
+    .timeline_title = "one page load",
     .report = browser_report,
     .report_rows_title = "where the time went, mean per page load in ms (formula = connect + request + response)",
 };

@@ -634,6 +634,7 @@ const app_type mail_agent_app = {
     .predictions = agent_predictions,
     .endpoints = agent_endpoints,
     .columns = agent_columns,
+    .timeline_title = "the mail submitted and relayed",
     .dialogue = &smtp_app_dialogue,
     .label = smtp_app_label,
     .report = agent_report,

@@ -425,6 +425,7 @@ const app_type mail_reader_app = {
     .headlines = reader_headlines,
     .formulas = reader_formulas,
     .endpoints = reader_endpoints,
+    .timeline_title = "the first reader's session",
     .report = reader_report,
     .report_rows_title = "the first reader",
 };
