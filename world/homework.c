@@ -597,7 +597,7 @@ static bool run_values(const hw_template *t, const char *file, bool ideal, const
         const run_result *r = res[q->run];
         vals[i] = run_result_headline(r, t->reg, q->metric);
         if (textbook)
-            textbook[i] = isfinite(r->formula_s) && run_formula_predicts(r, t->reg, q->metric) ? r->formula_s : NAN;
+            textbook[i] = run_formula_for(r, t->reg, q->metric, false, NULL);
         if (r->failed || !isfinite(vals[i])) {
             g_set_error(err, HW_ERROR, HW_ERROR_RUN, "%s%s: question %s: the run has no value of %s%s%s", file,
                         ideal ? " (with tcp.cc=ideal)" : "", q->id, q->metric, r->failed ? ": " : "",
