@@ -17,6 +17,9 @@ packages+=(dovecot-imapd dovecot-pop3d)
 # pyftpdlib: the FTP server appsim ftp get/put/ls's interoperability tests
 # run on loopback (Python's ftplib, their other peer, comes with python3).
 packages+=(python3-pyftpdlib)
+# Chromium, headless: the browser in which the results page's test
+# (tests/cli/test_html_report.c) opens index.html from disk.
+packages+=(chromium chromium-driver)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;
