@@ -16,8 +16,8 @@ static const char page_style[] =
     "h1{font-size:1.6rem;margin:.2rem 0 .4rem}\n"
     "h2{font-size:1.2rem;margin:1.8rem 0 .5rem;padding-bottom:.2rem;border-bottom:2px solid var(--line)}\n"
     "p.desc{margin:.2rem 0 1rem;color:var(--muted)}\n"
-    "nav{font-size:.9rem;margin:.5rem 0 1rem}\n"
-    "nav a{margin-right:.8rem;white-space:nowrap}\n"
+    "nav{font-size:.9rem;margin:.5rem 0 1rem;display:flex;flex-wrap:wrap;gap:.2rem .9rem}\n"
+    "nav a{white-space:nowrap}\n"
     "a{color:var(--accent)}\n"
     "pre{font:13px/1.35 ui-monospace,monospace;background:var(--pale);border:1px solid var(--line);padding:.6rem;"
     "overflow-x:auto;margin:.4rem 0}\n"
@@ -266,7 +266,7 @@ static void csv_table(GString *out, const char *csv, const char *name)
     g_strfreev(lines);
 }
 
-/* Each run's parameters, seed and fingerprint. */
+/* Each run's parameters, seed and fingerprint (up to HTML_REPORT_MAX_ROWS runs). */
 static void fingerprints(GString *out, const scenario *sc, run_result *const *res)
 {
     guint nax = scenario_axes(sc), coords[SCN_MAX_AXES + 1];
@@ -283,7 +283,8 @@ static void fingerprints(GString *out, const scenario *sc, run_result *const *re
         g_string_append(out, "</th>");
     }
     g_string_append(out, "<th>seed</th><th>fingerprint (SHA-256 of the trace)</th></tr>\n");
-    for (guint k = 0; k < scenario_run_count(sc); k++) {
+    guint runs = scenario_run_count(sc), shown = MIN(runs, (guint)HTML_REPORT_MAX_ROWS);
+    for (guint k = 0; k < shown; k++) {
         scenario_run_coords(sc, k, coords);
         g_string_append_printf(out, "<tr><td class=\"n\">%u</td>", k);
         for (guint i = 0; i <= nax; i++) {
@@ -299,6 +300,9 @@ static void fingerprints(GString *out, const scenario *sc, run_result *const *re
         g_string_append(out, "</td></tr>\n");
     }
     g_string_append(out, "</table></div>\n");
+    if (shown < runs)
+        g_string_append_printf(out, "<p class=\"note\">The first %u runs of %u; all of them are in summary.json.</p>\n",
+                               shown, runs);
 }
 
 /* A <pre> of `text`, at most HTML_REPORT_MAX_TEXT bytes of it. */

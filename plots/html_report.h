@@ -17,9 +17,10 @@
  * files taken in name order. It is written to a temporary file renamed
  * into place (g_file_set_contents).
  *
- * Cost: O(size of the files it includes); links.csv is shown up to
- * HTML_REPORT_MAX_ROWS rows and the transcript up to
- * HTML_REPORT_MAX_TEXT bytes (the page says what it left out).
+ * Cost: O(size of the files it includes); links.csv and the runs'
+ * fingerprints are shown up to HTML_REPORT_MAX_ROWS rows, the transcript
+ * and the scenario up to HTML_REPORT_MAX_TEXT bytes (the page says what
+ * it left out).
  *
  * Ownership: everything is borrowed; nothing is kept.
  */
