@@ -10,9 +10,12 @@
  *   the machine;
  * - escaping: a description with <script> shows as text;
  * - determinism: two runs give the same bytes;
+ * - without gnuplot: no figure, a note saying why;
  * - in a browser: headless Chromium loads the page from disk with no
  *   console error, nothing fetched and every figure drawn
- *   (chromium_check.py; skipped when chromium is not installed).
+ *   (chromium_check.py; skipped when chromium is not installed), and the
+ *   check fails on a page with a console error, a blank figure and a
+ *   picture that does not load.
  */
 #include <cjson/cJSON.h>
 #include <glib.h>
@@ -263,6 +266,36 @@ static void test_command(void)
     g_free(page);
 }
 
+/* Without gnuplot the page says so, and has no figure. */
+static void test_without_gnuplot(void)
+{
+    char *path = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "/nonexistent", TRUE);
+    char *printed = run_into("scenarios/http-persistence.json", "nognuplot", NULL);
+    g_setenv("PATH", path ? path : "/usr/bin:/bin", TRUE);
+    char *page = read_out("nognuplot", "index.html");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+    CU_ASSERT_PTR_NULL(strstr(page, "<svg"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "No figures: gnuplot was not installed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "<a href=\"#figures\">"));
+    CU_ASSERT_TRUE(has_section(page, "links") && has_section(page, "fingerprints"));
+    g_free(page);
+    g_free(printed);
+    g_free(path);
+}
+
+/* Runs the browser check on `page`; its exit status and output. */
+static int chromium_check(const char *chromium, const char *page, char **out)
+{
+    const char *argv[] = {"/usr/bin/python3", CHECKER, chromium, page, NULL};
+    char *err = NULL;
+    int rc = test_spawn(NULL, argv, out, &err);
+    if (rc != 0 && err && *err)
+        printf("\n    stderr: %s", err);
+    g_free(err);
+    return rc;
+}
+
 /* Headless Chromium opens the pages from disk. */
 static void test_in_chromium(void)
 {
@@ -279,20 +312,32 @@ static void test_in_chromium(void)
         char *out_name = g_strdup_printf("browser-%s", names[i]);
         g_free(run_into(file, out_name, NULL));
         char *page = g_build_filename(tmp_root, out_name, "index.html", NULL);
-        const char *argv[] = {"/usr/bin/python3", CHECKER, chromium, page, NULL};
-        char *out = NULL, *err = NULL;
-        int rc = test_spawn(NULL, argv, &out, &err);
+        char *out = NULL;
+        int rc = chromium_check(chromium, page, &out);
         printf("\n    %s: %s", names[i], out ? out : "");
-        if (rc != 0)
-            printf("    exit %d: %s\n", rc, err ? err : "");
         CU_ASSERT_EQUAL(rc, 0);
         CU_ASSERT_TRUE(out && g_str_has_prefix(out, "ok: ") && !strstr(out, " 0 of "));
         g_free(out);
-        g_free(err);
         g_free(page);
         g_free(out_name);
         g_free(file);
     }
+    /* the check sees what is wrong: a script's console error, a figure
+     * that draws nothing, a picture that does not load */
+    char *bad = g_build_filename(tmp_root, "bad.html", NULL);
+    CU_ASSERT_TRUE(g_file_set_contents(bad,
+                                       "<!DOCTYPE html><html><body><main>"
+                                       "<svg aria-label=\"empty\" width=\"200\" height=\"100\"></svg>"
+                                       "<img alt=\"missing\" src=\"missing.png\" width=\"80\" height=\"80\">"
+                                       "<script>console.error('broken')</script></main></body></html>\n",
+                                       -1, NULL));
+    char *out = NULL;
+    CU_ASSERT_EQUAL(chromium_check(chromium, bad, &out), 1);
+    CU_ASSERT_TRUE(out && strstr(out, "problem: empty: blank on screen") &&
+                   strstr(out, "problem: missing: not rendered") && strstr(out, "console error: ['broken']") &&
+                   strstr(out, "\nFAIL: 0 of 2 figures"));
+    g_free(out);
+    g_free(bad);
     g_free(chromium);
 }
 
@@ -302,7 +347,8 @@ int main(void)
     static const test_case tests[] = {TEST(test_http_persistence), TEST(test_http_single_object),
                                       TEST(test_mail_alice_bob),   TEST(test_ftp_active_vs_passive),
                                       TEST(test_escaping),         TEST(test_determinism),
-                                      TEST(test_command),          TEST(test_in_chromium)};
+                                      TEST(test_command),          TEST(test_without_gnuplot),
+                                      TEST(test_in_chromium)};
     int rc = test_main("html_report", tests, (int)G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
     g_free(tmp_root);
