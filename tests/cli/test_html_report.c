@@ -8,7 +8,8 @@
  *   links.csv as a table, every run's fingerprint, the transcript
  *   collapsed, a phone's viewport and a print style; no script, no path of
  *   the machine;
- * - escaping: a description with <script> shows as text;
+ * - escaping: a description with <script> shows as text, and so does
+ *   markup in a figure's title (gnuplot escapes it in the SVG);
  * - determinism: two runs give the same bytes;
  * - without gnuplot: no figure, a note saying why;
  * - in a browser: headless Chromium loads the page from disk with no
@@ -226,15 +227,24 @@ static void test_escaping(void)
     CU_ASSERT_PTR_NULL(strstr(page, "'q' </pre>"));
     const char *want = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;q&#39; &lt;/pre&gt;";
     CU_ASSERT_EQUAL(count(page, want), 2); /* under the title, and in the table */
-    CU_ASSERT_PTR_NOT_NULL(strstr(page, "&quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;")); /* the
-                                                                                                            JSON
-                                                                                                          */
+    /* and in the scenario's JSON, where its quotes are escaped too */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "&quot;&lt;script&gt;alert(\\&quot;x\\&quot;)&lt;/script&gt;"));
     g_free(page);
     g_free(printed);
     g_free(file);
     cJSON_free(text);
     cJSON_Delete(j);
     g_free(src);
+
+    /* markup in a figure's title stays text inside its inline SVG */
+    g_free(run_into("scenarios/http-persistence.json", "title", "--set=outputs.title=</svg><b>x & y"));
+    page = read_out("title", "index.html");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+    CU_ASSERT_PTR_NULL(strstr(page, "<b>"));
+    CU_ASSERT_PTR_NULL(strstr(page, "</svg><b>"));
+    if (plot_have_gnuplot())
+        CU_ASSERT_EQUAL(count(page, "<svg role=\"img\""), count(page, "</svg>"));
+    g_free(page);
 
     GString *out = g_string_new("");
     html_report_escape(out, "a\x01\x7f\tb\n\xff<", -1);
