@@ -1,7 +1,7 @@
 /*
- * report: what `appsim run` prints on stdout — one run's headline figure
- * beside the textbook's and each application type's own lines; cases
- * side by side with their notes; a sweep's table (and its plot, drawn by
+ * report: what `appsim run` prints on stdout and index.html shows — one
+ * run's headline figure beside the textbook's and each application type's
+ * own lines; cases side by side with their notes; a sweep's table (and its plot, drawn by
  * plots/figures.c). When outputs.metric is a list, each other headline
  * gets the same: a line under the first (one run, each case) or a table
  * under the first (a sweep), and its own figure. A figure with no value (every load failed) prints as
@@ -29,108 +29,105 @@ static GPtrArray *types_of(const scn_run *r)
 }
 
 /* The types' own lines about a run; false when none has any. */
-static bool type_lines(GPtrArray *types, const run_result *r, app_report_style style)
+static bool type_lines(GString *out, GPtrArray *types, const run_result *r, app_report_style style)
 {
-    GString *out = g_string_new("");
+    gsize before = out->len;
     for (guint i = 0; i < types->len; i++) {
         const app_type *t = g_ptr_array_index(types, i);
         if (t->report)
             t->report(run_result_view(r), style, out);
     }
-    fputs(out->str, stdout);
-    bool any = out->len > 0;
-    g_string_free(out, TRUE);
-    return any;
+    return out->len > before;
 }
 
 /* A figure in `width` columns, "-" when it has no value. */
-static void print_value(int width, double v)
+static void print_value(GString *out, int width, double v)
 {
     if (isfinite(v))
-        printf("%*.4f", width, v);
+        g_string_append_printf(out, "%*.4f", width, v);
     else
-        printf("%*s", width, "-");
+        g_string_append_printf(out, "%*s", width, "-");
 }
 
 /* What went wrong in a run as a whole, if anything (indent: spaces). */
-static void run_notes(const run_result *r, int indent)
+static void run_notes(GString *out, const run_result *r, int indent)
 {
     if (r->failed)
-        printf("%*sthe run failed: %s\n", indent, "", r->failed);
+        g_string_append_printf(out, "%*sthe run failed: %s\n", indent, "", r->failed);
     if (r->max_time_reached)
-        printf("%*sthe run reached max_time (%.3f s) before its applications were done\n", indent, "",
-               sim_time_to_s(r->end));
+        g_string_append_printf(out, "%*sthe run reached max_time (%.3f s) before its applications were done\n", indent,
+                               "", sim_time_to_s(r->end));
 }
 
 /* One line per headline of `more` (outputs.metric's other names, may be
  * NULL) after `indent` spaces: its value, beside the textbook's when the
  * formula predicts that headline. */
-static void more_lines(const scenario *sc, const run_result *r, const GPtrArray *more, int indent)
+static void more_lines(GString *out, const scenario *sc, const run_result *r, const GPtrArray *more, int indent)
 {
     for (guint i = 0; more && i < more->len; i++) {
         const char *name = g_ptr_array_index(more, i);
         bool is_time;
-        printf("%*s%s: ", indent, "", run_headline_label(scenario_registry(sc), name, &is_time));
-        print_value(0, run_result_headline(r, scenario_registry(sc), name));
+        g_string_append_printf(out, "%*s%s: ", indent, "", run_headline_label(scenario_registry(sc), name, &is_time));
+        print_value(out, 0, run_result_headline(r, scenario_registry(sc), name));
         double f = run_formula_for(r, scenario_registry(sc), name, false, NULL);
         if (isfinite(f))
-            printf("   (textbook: %.4f)", f);
-        printf("\n");
+            g_string_append_printf(out, "   (textbook: %.4f)", f);
+        g_string_append_printf(out, "\n");
     }
 }
 
 /* One run: the headline beside the textbook, the other headlines, then
  * the types' lines. */
-static void report_single(const scenario *sc, const run_result *r, const char *metric, const GPtrArray *more,
-                          GPtrArray *types)
+static void report_single(GString *out, const scenario *sc, const run_result *r, const char *metric,
+                          const GPtrArray *more, GPtrArray *types)
 {
     bool is_time;
-    printf("  %s: ", run_headline_label(scenario_registry(sc), metric, &is_time));
-    print_value(0, run_result_headline(r, scenario_registry(sc), metric));
+    g_string_append_printf(out, "  %s: ", run_headline_label(scenario_registry(sc), metric, &is_time));
+    print_value(out, 0, run_result_headline(r, scenario_registry(sc), metric));
     double f = run_formula_for(r, scenario_registry(sc), metric, true, NULL);
     if (isfinite(f))
-        printf("   (textbook: %.4f)", f);
-    printf("\n");
-    more_lines(sc, r, more, 2);
-    type_lines(types, r, APP_REPORT_SINGLE);
-    run_notes(r, 2);
+        g_string_append_printf(out, "   (textbook: %.4f)", f);
+    g_string_append_printf(out, "\n");
+    more_lines(out, sc, r, more, 2);
+    type_lines(out, types, r, APP_REPORT_SINGLE);
+    run_notes(out, r, 2);
 }
 
 /* Cases side by side: what each case measured (the headline, the types'
  * lines, the other headlines), beside its note. */
-static void report_cases(const scenario *sc, run_result *const *res, const scn_axis *x, const char *metric,
-                         const GPtrArray *more, GPtrArray *types)
+static void report_cases(GString *out, const scenario *sc, run_result *const *res, const scn_axis *x,
+                         const char *metric, const GPtrArray *more, GPtrArray *types)
 {
     bool is_time;
     const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
     for (guint i = 0; i < x->values->len; i++) {
         const run_result *r = res[i];
-        printf("\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
+        g_string_append_printf(out, "\n  %s\n", (const char *)g_ptr_array_index(x->labels, i));
         /* the headline beside the textbook when there is one; else only
          * when the types have nothing to say */
         double f = run_formula_for(r, scenario_registry(sc), metric, false, NULL);
         bool textbook = isfinite(f);
         if (textbook) {
-            printf("    %s: ", mname);
-            print_value(0, run_result_headline(r, scenario_registry(sc), metric));
-            printf("   (textbook: %.4f)\n", f);
+            g_string_append_printf(out, "    %s: ", mname);
+            print_value(out, 0, run_result_headline(r, scenario_registry(sc), metric));
+            g_string_append_printf(out, "   (textbook: %.4f)\n", f);
         }
-        if (!type_lines(types, r, APP_REPORT_CASE) && !textbook) {
-            printf("    %s: ", mname);
-            print_value(0, run_result_headline(r, scenario_registry(sc), metric));
-            printf("\n");
+        if (!type_lines(out, types, r, APP_REPORT_CASE) && !textbook) {
+            g_string_append_printf(out, "    %s: ", mname);
+            print_value(out, 0, run_result_headline(r, scenario_registry(sc), metric));
+            g_string_append_printf(out, "\n");
         }
-        more_lines(sc, r, more, 4);
-        run_notes(r, 4);
+        more_lines(out, sc, r, more, 4);
+        run_notes(out, r, 4);
         const char *note = g_ptr_array_index(x->notes, i);
         if (*note)
-            printf("    note: %s\n", note);
+            g_string_append_printf(out, "    note: %s\n", note);
     }
 }
 
 /* The types' notes on the runs of a table, one line per run that has any,
  * in the table's order. */
-static void table_notes(run_result *const *res, const plan_shape *s, GPtrArray *types)
+static void table_notes(GString *out, run_result *const *res, const plan_shape *s, GPtrArray *types)
 {
     bool first = true;
     GString *note = g_string_new("");
@@ -144,9 +141,9 @@ static void table_notes(run_result *const *res, const plan_shape *s, GPtrArray *
             }
             if (note->len == 0)
                 continue;
-            printf("%s  %s%s%s: %s\n", first ? "\n" : "", (const char *)g_ptr_array_index(s->x->labels, xi),
-                   s->nc > 1 ? ", " : "", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "",
-                   note->str);
+            g_string_append_printf(out, "%s  %s%s%s: %s\n", first ? "\n" : "",
+                                   (const char *)g_ptr_array_index(s->x->labels, xi), s->nc > 1 ? ", " : "",
+                                   s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "", note->str);
             first = false;
         }
     }
@@ -155,7 +152,7 @@ static void table_notes(run_result *const *res, const plan_shape *s, GPtrArray *
 
 /* The types' compact lines on each run of a table, under their headings,
  * each after the run's coordinates. */
-static void table_rows(run_result *const *res, const plan_shape *s, GPtrArray *types)
+static void table_rows(GString *out, run_result *const *res, const plan_shape *s, GPtrArray *types)
 {
     int w = 0;
     for (guint xi = 0; xi < s->nx; xi++)
@@ -179,13 +176,14 @@ static void table_rows(run_result *const *res, const plan_shape *s, GPtrArray *t
                 if (row->len == 0)
                     continue;
                 if (first && t->report_rows_title)
-                    printf("\n  %s:\n", t->report_rows_title);
+                    g_string_append_printf(out, "\n  %s:\n", t->report_rows_title);
                 else if (first)
-                    printf("\n");
+                    g_string_append_printf(out, "\n");
                 first = false;
                 g_string_printf(where, "%s%s%s:", (const char *)g_ptr_array_index(s->x->labels, xi),
-                                s->nc > 1 ? ", " : "", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "");
-                printf("  %-*s %s\n", w, where->str, row->str);
+                                s->nc > 1 ? ", " : "",
+                                s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "");
+                g_string_append_printf(out, "  %-*s %s\n", w, where->str, row->str);
             }
         }
     }
@@ -200,17 +198,19 @@ static guint r0_formulas(run_result *const *res) { return res[0]->formulas ? res
  * The scenario's own metric (`first`) has the textbook's column wherever
  * the formula has a value; another headline only where the formula
  * predicts it. */
-static void headline_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
-                           bool first)
+static void headline_table(GString *out, const scenario *sc, run_result *const *res, const plan_shape *s,
+                           const char *metric, bool first)
 {
     bool is_time;
     const char *mname = run_headline_label(scenario_registry(sc), metric, &is_time);
-    printf("  %s by %s%s%s\n\n", mname, s->x->path, s->nc > 1 ? " and " : "", s->nc > 1 ? s->cmp->path : "");
+    g_string_append_printf(out, "  %s by %s%s%s\n\n", mname, s->x->path, s->nc > 1 ? " and " : "",
+                           s->nc > 1 ? s->cmp->path : "");
     int w = (int)MAX(strlen(s->x->path), 14u);
-    printf("  %-*s", w, s->x->path);
+    g_string_append_printf(out, "  %-*s", w, s->x->path);
     for (guint c = 0; c < s->nc; c++)
-        printf(" %22s", s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated");
-    printf("\n");
+        g_string_append_printf(out, " %22s",
+                               s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated");
+    g_string_append_printf(out, "\n");
     bool any_formula = false;
     const char *expr = NULL;
     for (guint k = 0; k < scenario_run_count(sc); k++) {
@@ -221,61 +221,62 @@ static void headline_table(const scenario *sc, run_result *const *res, const pla
         any_formula |= has;
     }
     for (guint xi = 0; xi < s->nx; xi++) {
-        printf("  %-*s", w, (const char *)g_ptr_array_index(s->x->labels, xi));
+        g_string_append_printf(out, "  %-*s", w, (const char *)g_ptr_array_index(s->x->labels, xi));
         for (guint c = 0; c < s->nc; c++) {
             const run_result *r = plan_at(res, s, xi, c);
             double v = run_result_headline(r, scenario_registry(sc), metric);
             double f = run_formula_for(r, scenario_registry(sc), metric, first, NULL);
             if (any_formula && isfinite(f)) {
-                printf(" ");
-                print_value(10, v);
-                printf(" (tb %7.4f)", f);
+                g_string_append_printf(out, " ");
+                print_value(out, 10, v);
+                g_string_append_printf(out, " (tb %7.4f)", f);
             } else {
-                printf(" ");
-                print_value(22, v);
+                g_string_append_printf(out, " ");
+                print_value(out, 22, v);
             }
         }
-        printf("\n");
+        g_string_append_printf(out, "\n");
     }
     /* with several formulas, the table names the one beside this headline */
     if (any_formula && r0_formulas(res) > 1)
-        printf("\n  (tb: the textbook's formula \"%s\")\n", expr);
+        g_string_append_printf(out, "\n  (tb: the textbook's formula \"%s\")\n", expr);
     else if (any_formula)
-        printf("\n  (tb: the textbook's formula)\n");
+        g_string_append_printf(out, "\n  (tb: the textbook's formula)\n");
 }
 
 /* A sweep's tables: the scenario's metric, one more per headline of
  * `more`, then the types' notes and rows. */
-static void report_table(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
-                         const GPtrArray *more, GPtrArray *types)
+static void report_table(GString *out, const scenario *sc, run_result *const *res, const plan_shape *s,
+                         const char *metric, const GPtrArray *more, GPtrArray *types)
 {
-    headline_table(sc, res, s, metric, true);
+    headline_table(out, sc, res, s, metric, true);
     for (guint i = 0; more && i < more->len; i++) {
-        printf("\n");
-        headline_table(sc, res, s, g_ptr_array_index(more, i), false);
+        g_string_append_printf(out, "\n");
+        headline_table(out, sc, res, s, g_ptr_array_index(more, i), false);
     }
-    table_notes(res, s, types);
-    table_rows(res, s, types);
+    table_notes(out, res, s, types);
+    table_rows(out, res, s, types);
 }
 
-/* The table on stdout (and the plot of a sweep). */
-bool report_print(const scenario *sc, run_result *const *res, const scn_run *r0, const char *metric, const char *title,
-                  const char *dir, bool *plotted, GError **err)
+/* The table into `out` (and the plot of a sweep). */
+bool report_print(GString *out, const scenario *sc, run_result *const *res, const scn_run *r0, const char *metric,
+                  const char *title, const char *dir, bool *plotted, GError **err)
 {
-    printf("%s%s%s\n", scenario_name(sc), *scenario_description(sc) ? ": " : "", scenario_description(sc));
+    g_string_append_printf(out, "%s%s%s\n", scenario_name(sc), *scenario_description(sc) ? ": " : "",
+                           scenario_description(sc));
     *plotted = false;
     GPtrArray *types = types_of(r0);
     const GPtrArray *more = r0 ? r0->out.more_metrics : NULL;
     bool ok = true;
     if (scenario_axes(sc) == 0 && !scenario_compare(sc)) {
-        report_single(sc, res[0], metric, more, types);
+        report_single(out, sc, res[0], metric, more, types);
     } else {
         plan_shape s = plan_shape_of(sc);
         if (s.x->cases && s.nax == 1 && !s.cmp) {
-            report_cases(sc, res, s.x, metric, more, types);
+            report_cases(out, sc, res, s.x, metric, more, types);
             ok = figures_cases(sc, res, s.x, metric, more, title, dir, plotted, err);
         } else {
-            report_table(sc, res, &s, metric, more, types);
+            report_table(out, sc, res, &s, metric, more, types);
             ok = figures_sweep(sc, res, metric, title, dir, plotted, err);
             for (guint i = 0; ok && more && i < more->len; i++) {
                 bool drawn = false;

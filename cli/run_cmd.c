@@ -11,7 +11,8 @@
  * requests.csv, links.csv, the plot of a sweep (<metric>.png/.svg with its
  * .gp and .dat; one per headline when outputs.metric is a list),
  * timeline.png with --timeline (and timeline-<case>.png per case of a
- * plan of cases), pcap/ with --pcap. They are
+ * plan of cases), pcap/ with --pcap, and index.html, the page that shows
+ * them all (plots/html_report.h). They are
  * written into a temporary folder beside DIR which then replaces DIR, so a
  * failed run never leaves DIR half-written; DIR is replaced only when it
  * is absent, empty or an appsim results folder (world/results.h). Runs of
@@ -39,6 +40,7 @@
 #include "plots/figures.h"
 #include "registry.h"
 #include "report.h"
+#include "run_page.h"
 #include "run_watch.h"
 #include "shipped.h"
 #include "world/results.h"
@@ -62,6 +64,7 @@ typedef struct {
     double max_wall_s;
     gboolean pcap, timeline, quiet, progress;
     gint transcript_run;
+    const char *file; /* the scenario, as the user named it */
 } run_args;
 
 static const char run_help[] =
@@ -175,8 +178,15 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_ar
         ok = results_write_text(tmp, "transcript.txt", tr->transcript, err);
         g_string_append(files, ", transcript.txt");
     }
-    ok = ok && report_print(sc, res, r0, metric, r0 ? r0->out.title : NULL, tmp, &plotted, err);
+    GString *table = g_string_new("");
+    ok = ok && report_print(table, sc, res, r0, metric, r0 ? r0->out.title : NULL, tmp, &plotted, err);
+    fputs(table->str, stdout);
+    g_string_append(files, ", index.html");
     list_figures(tmp, files);
+    run_page_args pa = {.file = a->file, .seed = a->seed, .sets = (const char *const *)a->sets,
+                        .timeline = a->timeline, .pcap = a->pcap, .transcript_run = a->transcript_run};
+    ok = ok && run_page_write(sc, res, &pa, table->str, tmp, err);
+    g_string_free(table, TRUE);
     *figures = want_timeline || scenario_axes(sc) || scenario_compare(sc);
     scn_run_free(r0);
     return ok;
@@ -332,7 +342,7 @@ int cmd_run(int argc, char **argv)
     run_args a = {.seed = -1};
     int rc = EXIT_OK;
     if (run_parse(&argc, &argv, &a, &rc))
-        rc = run_file(&a, argv[1]);
+        rc = run_file(&a, a.file = argv[1]);
     g_free(a.out);
     g_free(a.max_wall);
     g_strfreev(a.sets);

@@ -20,6 +20,9 @@ packages+=(python3-pyftpdlib)
 # man-db and groff-base: the test that renders appsim(1) and checks it
 # (tests/install/man.sh). cpack makes the .deb without dpkg-dev or fakeroot.
 packages+=(man-db groff-base)
+# Chromium, headless: the browser in which the results page's test
+# (tests/cli/test_html_report.c) opens index.html from disk.
+packages+=(chromium chromium-driver)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;
