@@ -9,7 +9,8 @@ typedef struct {
     run_result **results;
     GError **errors;
     GMutex lock;
-    guint done, total;
+    guint done, total;   /* runs finished, runs of this shard */
+    guint runs;          /* runs in the plan */
     uint64_t events;     /* of the runs done */
     double simulated;    /* simulated seconds of the runs done */
     uint64_t *live_events; /* per run in progress */
@@ -69,7 +70,7 @@ static run_result *run_world(plan *p, guint k, const scn_run *r, GError **err)
 {
     char *pcap_dir = NULL;
     if (p->o->pcap_root) {
-        pcap_dir = p->total == 1 ? g_strdup(p->o->pcap_root) : g_strdup_printf("%s/run-%04u", p->o->pcap_root, k);
+        pcap_dir = p->runs == 1 ? g_strdup(p->o->pcap_root) : g_strdup_printf("%s/run-%04u", p->o->pcap_root, k);
         g_mkdir_with_parents(pcap_dir, 0755);
     }
     run_ctx x = {p, k};
@@ -120,7 +121,7 @@ static void run_one(gpointer data, gpointer user)
 static const GError *first_error(const plan *p, guint *run)
 {
     const GError *cancelled = NULL;
-    for (guint k = 0; k < p->total; k++) {
+    for (guint k = 0; k < p->runs; k++) {
         const GError *e = p->errors[k];
         if (e && !g_error_matches(e, WORLD_ERROR, WORLD_ERROR_CANCELLED)) {
             *run = k;
@@ -136,20 +137,22 @@ static const GError *first_error(const plan *p, guint *run)
 
 run_result **plan_run(const scenario *sc, const plan_options *o, GError **err)
 {
-    plan p = {.sc = sc, .o = o, .total = scenario_run_count(sc), .abort_from = G_MAXINT,
+    guint step = o->shards > 1 ? o->shards : 1, first = o->shards > 1 ? o->shard : 0;
+    plan p = {.sc = sc, .o = o, .runs = scenario_run_count(sc), .abort_from = G_MAXINT,
               .timeline_runs = plan_timeline_runs(sc)};
-    p.results = g_new0(run_result *, p.total);
-    p.errors = g_new0(GError *, p.total);
-    p.live_events = g_new0(uint64_t, p.total);
-    p.live_sim = g_new0(double, p.total);
+    p.total = first < p.runs ? (p.runs - first + step - 1) / step : 0;
+    p.results = g_new0(run_result *, p.runs);
+    p.errors = g_new0(GError *, p.runs);
+    p.live_events = g_new0(uint64_t, p.runs);
+    p.live_sim = g_new0(double, p.runs);
     g_mutex_init(&p.lock);
     guint threads = o->jobs > 0 ? o->jobs : g_get_num_processors();
-    if (threads <= 1 || p.total == 1) {
-        for (guint k = 0; k < p.total; k++)
+    if (threads <= 1 || p.total <= 1) {
+        for (guint k = first; k < p.runs; k += step)
             run_one(GUINT_TO_POINTER(k + 1), &p);
     } else {
         GThreadPool *pool = g_thread_pool_new(run_one, &p, (gint)MIN(threads, p.total), TRUE, NULL);
-        for (guint k = 0; k < p.total; k++)
+        for (guint k = first; k < p.runs; k += step)
             g_thread_pool_push(pool, GUINT_TO_POINTER(k + 1), NULL);
         g_thread_pool_free(pool, FALSE, TRUE);
     }
@@ -161,13 +164,13 @@ run_result **plan_run(const scenario *sc, const plan_options *o, GError **err)
         g_set_error_literal(err, e->domain, e->code, e->message);
     else if (e)
         g_set_error(err, e->domain, e->code, "run %u failed: %s", k, e->message);
-    for (guint i = 0; i < p.total; i++)
+    for (guint i = 0; i < p.runs; i++)
         g_clear_error(&p.errors[i]);
     g_free(p.errors);
     g_free(p.live_events);
     g_free(p.live_sim);
     if (failed) {
-        plan_free(p.results, p.total);
+        plan_free(p.results, p.runs);
         return NULL;
     }
     return p.results;

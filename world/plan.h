@@ -15,8 +15,13 @@
  * Timelines: run 0 collects one when asked, and so does every case of a
  * plan of cases alone (up to PLAN_MAX_TIMELINES): plan_timeline_runs.
  *
- * Ownership: plan_run returns an array of scenario_run_count() results the
- * caller frees with plan_free.
+ * Shards: plan_options.shard and .shards run every shards-th run from run
+ * `shard` (appsim run --shard K/N); each run is the one a whole plan would
+ * run (its seed, its timeline and transcript decided by its index), so the
+ * shards' results together are the plan's (world/shard.h).
+ *
+ * Ownership: plan_run returns an array of scenario_run_count() results
+ * (NULL for the runs of other shards) the caller frees with plan_free.
  */
 #ifndef APPSIM_PLAN_H
 #define APPSIM_PLAN_H
@@ -44,6 +49,8 @@ typedef struct {
     guint jobs;             /* threads; 0: one per core */
     uint64_t max_events;    /* per run; 0: the scenario's (run_options) */
     double max_wall_s;      /* per run; 0: the scenario's */
+    guint shard, shards;    /* run only the runs k with k % shards == shard (shards 0 or 1: every run);
+                             * the others' results stay NULL */
     plan_progress_fn progress;
     bool (*cancelled)(void *ud); /* optional: true stops every run (any thread may call it) */
     void *ud;

@@ -680,7 +680,7 @@ static void formula_values(const app_world *w, run_result *res)
     }
 }
 
-static void csv_free(gpointer p)
+void run_csv_free(gpointer p)
 {
     run_csv *c = p;
     g_free(c->owned_header);
@@ -698,7 +698,7 @@ static run_result *collect(app_world *w, guint index, node_t *client, node_t *se
     res->events = sim_events_executed(w->sim);
     res->bottleneck_bps = NAN;
     res->metrics = g_array_new(FALSE, TRUE, sizeof(run_metric));
-    res->csvs = g_ptr_array_new_with_free_func(csv_free);
+    res->csvs = g_ptr_array_new_with_free_func(run_csv_free);
     app_path path;
     if (client && server && app_world_path(w, node_name(client), node_name(server), &path)) {
         res->rtt_s = path.rtt_s;

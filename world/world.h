@@ -101,6 +101,9 @@ typedef struct {
     GString *rows;
 } run_csv;
 
+/* Frees a run_csv (run_result.csvs' free function). */
+void run_csv_free(gpointer csv);
+
 /* The value of one entry of outputs.formula in a run. */
 typedef struct {
     const char *expr;     /* the entry ("dns-lookup+http-page"), borrowed from the result's own copy */
