@@ -12,6 +12,7 @@
  *   appsim ftp serve|get|put|ls ...        FTP on real sockets (ftp_serve.c, ftp_cmd.c)
  *   appsim mail read URL ...               a mail reader (mail_read.c, through mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
+ *   appsim merge PART... [-o DIR]          join the partial folders of run --shard (shard_cmd.c)
  *   appsim new NAME [--from SCENARIO]      start a scenario from a shipped one (shipped.c)
  *   appsim homework|grade ...              homework variants and their key (homework_cmd.c)
  *   appsim --version
@@ -31,6 +32,7 @@
 #include "homework_cmd.h"
 #include "mail_cmd.h"
 #include "run_cmd.h"
+#include "shard_cmd.h"
 #include "shipped.h"
 #include "smtp_cmd.h"
 
@@ -47,6 +49,7 @@ static void usage(FILE *out)
                  "  run       run a scenario: appsim run FILE|NAME [-o DIR] [--set PATH=VALUE]...\n"
                  "  check     check a scenario (a file, or a shipped one by name) without running it\n"
                  "  list      list the shipped scenarios and where they are\n"
+                 "  merge     join the partial folders of run --shard K/N: appsim merge PART... -o DIR\n"
                  "  new       start a scenario: appsim new NAME --from SHIPPED writes NAME.json here\n"
                  "  plot      redraw the plots of a results folder\n"
                  "  homework  a scenario per student and its answer key: homework TEMPLATE --students CSV -o DIR\n"
@@ -123,6 +126,8 @@ int main(int argc, char **argv)
         return cmd_mail(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "merge"))
+        return cmd_merge(argc - 1, argv + 1);
     if (!strcmp(cmd, "check"))
         return cmd_check(argc - 1, argv + 1);
     if (!strcmp(cmd, "list"))

@@ -2,7 +2,7 @@
  * run_cmd: appsim run, check, list and plot.
  *
  *   appsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE]... [-j N] [--max-events N] [--max-wall TIME]
- *                   [--pcap] [--timeline] [--transcript-run K] [--quiet] [--progress]
+ *                   [--pcap] [--timeline] [--transcript-run K] [--quiet] [--progress] [--shard K/N]
  *   appsim check FILE [--set PATH=VALUE]... [--paths]
  *   appsim list [--names]
  *   appsim plot DIR
@@ -24,6 +24,11 @@
  * (nothing is written); 128 + the signal (130 for Ctrl-C) when
  * interrupted (nothing is written).
  *
+ * With --shard K/N only the runs K, K+N, K+2N, ... run, and DIR (default
+ * results/<name>.shard-K-of-N) is a partial results folder: their results
+ * as text, for appsim merge (shard_cmd.h), which writes the results
+ * through run_publish, as run does.
+ *
  * FILE may also be the name of a shipped scenario ("http-single-object"),
  * found as shipped.h says when no file of that name exists; which file was
  * used goes to stderr. A name found nowhere is bad input (2).
@@ -42,6 +47,7 @@
 #include "report.h"
 #include "run_page.h"
 #include "run_watch.h"
+#include "shard_cmd.h"
 #include "shipped.h"
 #include "world/results.h"
 #include "world/units.h"
@@ -64,7 +70,10 @@ typedef struct {
     double max_wall_s;
     gboolean pcap, timeline, quiet, progress;
     gint transcript_run;
+    char *shard;       /* --shard K/N, or NULL */
+    guint shard_k, shard_n; /* its values (shard_n 0: no --shard) */
     const char *file; /* the scenario, as the user named it */
+    const char *path; /* the scenario file read */
 } run_args;
 
 static const char run_help[] =
@@ -78,7 +87,11 @@ static const char run_help[] =
     "Ctrl-C, 143 by SIGTERM (nothing written; the temporary folder is removed).\n"
     "\n"
     "-o DIR is replaced only when it is absent, empty or an appsim results\n"
-    "folder (it holds a .appsim-results file).";
+    "folder (it holds a .appsim-results file).\n"
+    "\n"
+    "--shard K/N runs only the runs K, K+N, K+2N, ... (0 <= K < N) into a partial\n"
+    "folder (default results/<name>.shard-K-of-N); appsim merge joins the N\n"
+    "partial folders into the results of the whole plan (docs/scaling.md).";
 
 /* --max-wall: "30s", "10min" or plain seconds, above 0. */
 static bool parse_wall(const char *s, double *out)
@@ -103,6 +116,8 @@ static bool run_check_args(GOptionContext *ctx, int argc, run_args *a, int *rc)
                       : a->max_events < 0 || a->max_events > SCN_MAX_EVENTS ? "--max-events must be from 1 to 1e15"
                       : a->max_wall && !parse_wall(a->max_wall, &a->max_wall_s)
                           ? "--max-wall must be a time above 0 like \"30s\" or \"10min\" (at most 1000000s)"
+                      : a->shard && !shard_spec_parse(a->shard, &a->shard_k, &a->shard_n)
+                          ? "--shard must be K/N with 0 <= K < N, e.g. 0/3 (N at most 1000000)"
                           : NULL;
     if (bad) {
         *rc = cli_usage_error(ctx, "run", bad);
@@ -127,6 +142,8 @@ static bool run_parse(int *argc, char ***argv, run_args *a, int *rc)
         {"transcript-run", 0, 0, G_OPTION_ARG_INT, &a->transcript_run, "The run whose dialogue goes to transcript.txt (default 0)", "K"},
         {"quiet", 'q', 0, G_OPTION_ARG_NONE, &a->quiet, "No progress line", NULL},
         {"progress", 0, 0, G_OPTION_ARG_NONE, &a->progress, "Show the progress line (runs, events, simulated and wall time) even when stderr is not a terminal", NULL},
+        {"shard", 0, 0, G_OPTION_ARG_STRING, &a->shard,
+         "Run only runs K, K+N, ... into a partial folder for appsim merge", "K/N"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("FILE|NAME - run a scenario (a file, or a shipped one by name) "
                                                "and write its results");
@@ -162,7 +179,7 @@ static void list_figures(const char *dir, GString *files)
 }
 
 /* Everything a finished plan writes into `tmp`, and the report. */
-static bool run_outputs(const scenario *sc, run_result *const *res, const run_args *a, const char *tmp,
+static bool run_outputs(const scenario *sc, run_result *const *res, const run_page_args *a, const char *tmp,
                         GString *files, bool *figures, GError **err)
 {
     scn_run *r0 = scenario_run(sc, 0, NULL);
@@ -183,9 +200,7 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_ar
     fputs(table->str, stdout);
     g_string_append(files, ", index.html");
     list_figures(tmp, files);
-    run_page_args pa = {.file = a->file, .seed = a->seed, .sets = (const char *const *)a->sets,
-                        .timeline = a->timeline, .pcap = a->pcap, .transcript_run = a->transcript_run};
-    ok = ok && run_page_write(sc, res, &pa, table->str, tmp, err);
+    ok = ok && run_page_write(sc, res, a, table->str, tmp, err);
     g_string_free(table, TRUE);
     *figures = want_timeline || scenario_axes(sc) || scenario_compare(sc);
     scn_run_free(r0);
@@ -205,21 +220,30 @@ static int status_of(const GError *err)
 
 /* Runs that failed as a whole (their results are written): one line
  * each on stderr; true when there was any. */
-static bool report_failed_runs(run_result *const *res, guint n)
+static bool report_failed_runs(const char *cmd, run_result *const *res, guint n)
 {
     guint failed = 0;
     for (guint k = 0; k < n; k++) {
-        if (!res[k]->failed)
+        if (!res[k] || !res[k]->failed)
             continue;
         if (failed++ < 10)
-            fprintf(stderr, "appsim run: run %u failed: %s\n", k, res[k]->failed);
+            fprintf(stderr, "appsim %s: run %u failed: %s\n", cmd, k, res[k]->failed);
     }
     if (failed > 10)
-        fprintf(stderr, "appsim run: ... %u runs failed in all (summary.json says which)\n", failed);
+        fprintf(stderr, "appsim %s: ... %u runs failed in all (summary.json says which)\n", cmd, failed);
     return failed > 0;
 }
 
-/* The plan, its outputs in `tmp`, and `tmp` into `dir`; false with the error. */
+/* The options of `a` that change the results (run_page.h). */
+static run_page_args page_args(const run_args *a)
+{
+    run_page_args pa = {.file = a->file, .seed = a->seed, .sets = (const char *const *)a->sets,
+                        .timeline = a->timeline, .pcap = a->pcap, .transcript_run = a->transcript_run};
+    return pa;
+}
+
+/* The plan, its outputs in `tmp` (the partial folder of a shard), and
+ * `tmp` into `dir`; false with the error. */
 static bool run_into(scenario *sc, const run_args *a, const char *tmp, const char *dir, run_result ***res,
                      GString *files, bool *figures, GError **err)
 {
@@ -228,11 +252,14 @@ static bool run_into(scenario *sc, const run_args *a, const char *tmp, const cha
     char *pcap_root = a->pcap ? g_build_filename(tmp, "pcap", NULL) : NULL;
     plan_options po = {.pcap_root = pcap_root, .timeline = a->timeline, .transcript_run = (guint)a->transcript_run,
                        .jobs = (guint)a->jobs, .max_events = (uint64_t)a->max_events, .max_wall_s = a->max_wall_s,
+                       .shard = a->shard_k, .shards = a->shard_n,
                        .progress = run_watch_progress, .cancelled = run_watch_cancelled, .ud = &watch};
     run_watch_signals(); /* until the commit: Ctrl-C while writing still removes the temporary folder */
     *res = plan_run(sc, &po, err);
     run_watch_end_line(&watch);
-    bool ok = *res && run_outputs(sc, *res, a, tmp, files, figures, err);
+    run_page_args pa = page_args(a);
+    bool ok = *res && (a->shard_n ? shard_write(sc, *res, a->path, &pa, a->shard_k, a->shard_n, tmp, files, err)
+                                  : run_outputs(sc, *res, &pa, tmp, files, figures, err));
     if (ok && run_watch_signal()) {
         g_set_error(err, WORLD_ERROR, WORLD_ERROR_CANCELLED, "interrupted");
         ok = false;
@@ -241,6 +268,41 @@ static bool run_into(scenario *sc, const run_args *a, const char *tmp, const cha
     run_watch_stop(&watch);
     g_free(pcap_root);
     return ok;
+}
+
+/* What run and merge print when the results are in place. */
+static void done_lines(const char *dir, const GString *files, bool figures)
+{
+    printf("\nresults: %s/ (%s)\n", dir, files->str);
+    if (!plot_have_gnuplot() && figures)
+        printf("no plots drawn: gnuplot is not installed (sudo apt-get install gnuplot-nox, or make run "
+               "does it); then: appsim plot %s\n",
+               dir);
+}
+
+int run_publish(const char *cmd, const scenario *sc, run_result *const *res, const run_page_args *pa,
+                const char *dir, run_fill_fn fill, void *ud)
+{
+    GError *err = NULL;
+    char *tmp = results_begin(dir, &err);
+    GString *files = g_string_new("");
+    bool figures = false;
+    bool ok = tmp && (!fill || fill(ud, tmp, &err)) && run_outputs(sc, res, pa, tmp, files, &figures, &err) &&
+              results_commit(tmp, dir, &err);
+    int rc = ok ? EXIT_OK : status_of(err);
+    if (ok) {
+        done_lines(dir, files, figures);
+        if (report_failed_runs(cmd, res, scenario_run_count(sc)))
+            rc = EXIT_RUN;
+    } else {
+        if (tmp)
+            results_remove_tree(tmp);
+        fprintf(stderr, "appsim %s: %s\n", cmd, err ? err->message : "failed");
+    }
+    g_clear_error(&err);
+    g_string_free(files, TRUE);
+    g_free(tmp);
+    return rc;
 }
 
 /* Runs the loaded scenario into `dir`, through a temporary folder. */
@@ -259,12 +321,12 @@ static int run_scenario(scenario *sc, const run_args *a, const char *dir)
     bool figures = false, ok = run_into(sc, a, tmp, dir, &res, files, &figures, &err);
     int rc = ok ? EXIT_OK : status_of(err);
     if (ok) {
-        printf("\nresults: %s/ (%s)\n", dir, files->str);
-        if (!plot_have_gnuplot() && figures)
-            printf("no plots drawn: gnuplot is not installed (sudo apt-get install gnuplot-nox, or make run "
-                   "does it); then: appsim plot %s\n",
-                   dir);
-        if (report_failed_runs(res, scenario_run_count(sc)))
+        if (a->shard_n)
+            printf("partial results (shard %u/%u, for appsim merge): %s/ (%s)\n", a->shard_k, a->shard_n, dir,
+                   files->str);
+        else
+            done_lines(dir, files, figures);
+        if (report_failed_runs("run", res, scenario_run_count(sc)))
             rc = EXIT_RUN;
     } else {
         results_remove_tree(tmp);
@@ -280,9 +342,16 @@ static int run_scenario(scenario *sc, const run_args *a, const char *dir)
     return rc;
 }
 
-/* The results folder: -o DIR (without trailing slashes), or results/<name>. */
+/* The results folder: -o DIR (without trailing slashes), or results/<name>
+ * (results/<name>.shard-K-of-N for a shard). */
 static char *results_dir(const run_args *a, const scenario *sc)
 {
+    if (!a->out && a->shard_n) {
+        char *base = g_strdup_printf("%s.shard-%u-of-%u", scenario_name(sc), a->shard_k, a->shard_n);
+        char *d = g_build_filename("results", base, NULL);
+        g_free(base);
+        return d;
+    }
     if (!a->out)
         return g_build_filename("results", scenario_name(sc), NULL);
     char *d = g_strdup(a->out);
@@ -316,10 +385,11 @@ static int run_file(run_args *a, const char *arg)
     if (!file)
         return EXIT_USAGE;
     scenario *sc = scenario_load(file, (const char *const *)a->sets, appsim_registry(), &err);
-    g_free(file);
+    a->path = file;
     if (!sc) {
         fprintf(stderr, "%s\n", err->message);
         g_error_free(err);
+        g_free(file);
         return EXIT_USAGE;
     }
     if (a->transcript_run < 0 || (guint)a->transcript_run >= scenario_run_count(sc)) {
@@ -334,6 +404,8 @@ static int run_file(run_args *a, const char *arg)
         g_free(dir);
     }
     scenario_free(sc);
+    g_free(file);
+    a->path = NULL;
     return rc;
 }
 
@@ -345,6 +417,7 @@ int cmd_run(int argc, char **argv)
         rc = run_file(&a, a.file = argv[1]);
     g_free(a.out);
     g_free(a.max_wall);
+    g_free(a.shard);
     g_strfreev(a.sets);
     return rc;
 }

@@ -96,7 +96,7 @@ _appsim()
         run | check)
             COMPREPLY=($(compgen -W "$("$prog" list --names 2>/dev/null)" -- "$cur") $(compgen -f -- "$cur"))
             ;;
-        plot)
+        plot | merge)
             COMPREPLY=($(compgen -d -- "$cur"))
             ;;
         *)
