@@ -23,6 +23,14 @@ packages+=(man-db groff-base)
 # Chromium, headless: the browser in which the results page's test
 # (tests/cli/test_html_report.c) opens index.html from disk.
 packages+=(chromium chromium-driver)
+# GNU parallel: the peer of the test that runs the shards of a sweep
+# (appsim run --shard K/N) as parallel jobs and merges them
+# (tests/cli/test_shard_parallel.c; docs/scaling.md).
+packages+=(parallel)
+# Slurm's daemons and munge: the single-node cluster (a throw-away
+# configuration, started and stopped by the test) on which the array job of
+# shards and its dependent merge run (tests/cli/test_shard_slurm.c).
+packages+=(slurm-wlm munge)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;
