@@ -34,7 +34,7 @@
 #define PLAN_MAX_TIMELINES 16
 
 typedef struct {
-    guint done, total;  /* runs finished, runs in the plan */
+    guint done, total;  /* runs finished, runs in the plan (in its shard, with plan_options.shards) */
     uint64_t events;    /* events executed, the runs in progress included */
     double simulated_s; /* simulated seconds, the runs in progress included */
 } plan_progress;
