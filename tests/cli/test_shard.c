@@ -130,8 +130,8 @@ static void refused(const char *want, const char *d0, const char *d1, const char
     g_free(out);
 }
 
-/* Copies shard folder `from` to `to`, with `edit` applied to shard.txt's
- * text: the first `old` replaced by `new`. */
+/* Copies shard folder `from` to `to`, with shard.txt edited:
+ * the first `old` in it replaced by `new`. */
 static void copy_edited(const char *from, const char *to, const char *old, const char *new)
 {
     char *src = path(from), *dst = path(to);
