@@ -81,6 +81,13 @@ bool shard_write(const scenario *sc, run_result *const *res, const char *path, c
     put_num(kf, "timeline", pa->timeline);
     put_num(kf, "pcap", pa->pcap);
     put_num(kf, "transcript_run", pa->transcript_run);
+    /* The scenario as run (after --set): merge checks that the copy gives it
+     * (the file may have changed between its loading and its copy). */
+    char *js = scenario_json(sc);
+    v = shard_escape(js);
+    g_key_file_set_value(kf, GROUP, "as_run", v);
+    g_free(v);
+    g_free(js);
     for (guint r = k; r < runs; r += n)
         shard_run_put(kf, res[r]);
     gsize size;
@@ -340,9 +347,18 @@ static int merge(char **dirs, guint np, const char *out)
         g_free(path);
         if (sc && pa.seed >= 0)
             scenario_set_seed(sc, (uint64_t)pa.seed);
-        if (sc && scenario_run_count(sc) != parts[0].runs)
+        char *as_run = g_key_file_get_value(parts[0].kf, GROUP, "as_run", NULL);
+        char *want = as_run ? shard_unescape(as_run) : NULL, *got = sc ? scenario_json(sc) : NULL;
+        if (sc && (!want || strcmp(want, got)))
+            g_set_error(&err, SHARD_ERROR, SHARD_ERROR_BAD,
+                        "%s: its %s is not the scenario that was run (the file changed while the shard ran?)",
+                        parts[0].dir, SHARD_SCENARIO);
+        else if (sc && scenario_run_count(sc) != parts[0].runs)
             g_set_error(&err, SHARD_ERROR, SHARD_ERROR_BAD, "%s: the scenario has %u runs, the shards %u",
                         parts[0].dir, scenario_run_count(sc), parts[0].runs);
+        g_free(as_run);
+        g_free(want);
+        g_free(got);
         ok = sc && !err;
     }
     res = ok ? merge_runs(parts, np, &err) : NULL;

@@ -10,8 +10,9 @@
  *   - SHARD_FILE: a key file whose group [shard] says which shard of how
  *     many, of how many runs, the appsim version, and the options that
  *     change the results (the scenario as typed, --seed, --set,
- *     --timeline, --pcap, --transcript-run), and one group per run of the
- *     shard with its whole result (world/shard.h);
+ *     --timeline, --pcap, --transcript-run), the scenario as run (after
+ *     --set, which merge checks the copy still gives), and one group per
+ *     run of the shard with its whole result (world/shard.h);
  *   - pcap/ with --pcap, as appsim run writes it.
  *
  * appsim merge checks that the folders belong together — each a partial

@@ -207,6 +207,29 @@ static void test_merge_refuses(void)
     copy_edited("part1", "kof1", "shard=1", "shard=7");
     char *k1 = path("kof1");
     refused("kof1: shard 7 of 3 shards", p0, k1, p2, NULL);
+    /* a scenario copy that is not what was run: the same in every folder, so only the check of the
+     * scenario as run (after --set) against the copy sees it */
+    char *c[3];
+    for (guint k = 0; k < 3; k++) {
+        char *from = g_strdup_printf("part%u", k), *to = g_strdup_printf("changed%u", k);
+        copy_edited(from, to, "version=", "version=");
+        char *js = g_build_filename(tmp_root, to, "scenario.json", NULL), *text = NULL;
+        CU_ASSERT_TRUE_FATAL(g_file_get_contents(js, &text, NULL, NULL));
+        char *at = strstr(text, "\"description\": \"");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(at);
+        at += strlen("\"description\": \"");
+        char *edited = g_strdup_printf("%.*schanged: %s", (int)(at - text), text, at);
+        g_file_set_contents(js, edited, -1, NULL);
+        g_free(edited);
+        g_free(text);
+        g_free(js);
+        c[k] = path(to);
+        g_free(from);
+        g_free(to);
+    }
+    refused("changed0: its scenario.json is not the scenario that was run", c[0], c[1], c[2], NULL);
+    for (guint k = 0; k < 3; k++)
+        g_free(c[k]);
     char *dirs[] = {p0, p1, p2, o1, s1, t1, h1, one, none, v1, d1, b1, k1};
     for (guint i = 0; i < G_N_ELEMENTS(dirs); i++)
         g_free(dirs[i]);
