@@ -224,6 +224,8 @@ struct tcp_conn {
     uint32_t rto_n;
     sim_time_t ts_recent; /* TSval to echo (RFC 7323's TS.Recent) */
     bool ts_valid;
+    bool ts_on;           /* the timestamp option is in use (or offered, before the
+                             handshake completes): RFC 7323 */
     uint32_t last_ack_sent;
 
     /* receive side */
@@ -479,6 +481,12 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     p->sport = c->key.lport;
     p->dport = c->key.rport;
     p->hdr_bytes = net_header_bytes(st->net, PKT_PROTO_TCP);
+    if (c->ts_on) {
+        /* Kind, length, TSval, TSecr (10 bytes) and two NOPs to align them
+         * (RFC 7323 appendix A); TSval is the packet's `created`. */
+        p->hdr_bytes += 12;
+        p->tcp_opts |= PKT_OPT_TS;
+    }
     p->seq = seq;
     p->tcp_flags = flags;
     if (flags & PKT_ACK) {
@@ -1058,7 +1066,12 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         rto_episode_end(c, p);
         c->retries = 0; /* progress; but the backed-off RTO stays until a valid sample */
         c->snd_wnd = p->wnd;
-        if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
+        if (c->ts_on && (p->tcp_opts & PKT_OPT_TS)) {
+            /* RTTM (RFC 7323, 4.1): every ACK of new data echoes the send
+             * time of the segment it answers, retransmissions included. */
+            c->rtt_timing = false;
+            rtt_sample(c, now_of(c) - p->ts_ecr);
+        } else if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
             c->rtt_timing = false;
             rtt_sample(c, now_of(c) - c->rtt_start);
         }
@@ -1136,6 +1149,7 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     tcp_cubic_init(&c->cubic);
     c->snd_wnd = c->p.mss; /* until the peer tells */
     c->rto = c->p.rto_initial;
+    c->ts_on = active && c->p.timestamps; /* the SYN offers it; passive_open decides */
     if (c->p.record_cwnd)
         c->cwnd_samples = g_array_new(FALSE, FALSE, sizeof(tcp_cwnd_sample));
     if (c->p.send_jitter > 0) {
@@ -1293,6 +1307,7 @@ static void passive_open(tcp_stack_t *st, tcp_listener_t *l, node_t *host, pkt_t
     c->listener = l;
     c->ts_recent = p->created;
     c->ts_valid = true;
+    c->ts_on = c->p.timestamps && (p->tcp_opts & PKT_OPT_TS); /* answered only if offered */
     c->irs = p->seq;
     c->rcv_nxt = p->seq + 1;
     c->snd_wnd = p->wnd;
@@ -1359,6 +1374,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
             c->snd_nxt = MAX(c->snd_nxt, c->snd_una);
             c->snd_max = c->snd_nxt;
             c->snd_wnd = p->wnd;
+            c->ts_on = c->ts_on && (p->tcp_opts & PKT_OPT_TS); /* the peer agreed */
             rto_episode_end(c, p);
             handshake_rtt(c);
             rto_stop(c);

@@ -13,10 +13,12 @@
  * back-off; fast retransmit and fast recovery; optional delayed ACKs; FIN
  * in both directions (half-close works), RST, TIME_WAIT.
  *
- * What is not: options (no SACK, no timestamps, no window scaling: windows
- * are 32-bit values carried as they are), Nagle's algorithm (segments go out
+ * Options: timestamps (RFC 7323) when both ends' parameters ask for them.
+ * What is not: other options (no SACK, no window scaling: windows are
+ * 32-bit values carried as they are), Nagle's algorithm (segments go out
  * as soon as the window allows, like TCP_NODELAY), urgent data, simultaneous
- * open. Header bytes per segment come from net_header_bytes (40 by default).
+ * open. Header bytes per segment come from net_header_bytes (40 by default),
+ * plus 12 with timestamps.
 
 A simulated stream's address (stream_local_addr, stream_peer_addr) is the
 node's name and the port: (this node, local port) and (peer node, remote
@@ -77,6 +79,9 @@ typedef struct {
                                   drop-tail phase effects between flows (like
                                   ns-2's TCP overhead_); default 0 */
     bool record_cwnd;          /* keep (time, cwnd) samples; default false */
+    bool timestamps;           /* RFC 7323 timestamps when both ends ask for them: 12
+                                  more header bytes per segment, an RTT sample from
+                                  every ACK of new data; default false */
 } tcp_params_t;
 
 void tcp_params_default(tcp_params_t *p);

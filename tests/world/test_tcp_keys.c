@@ -96,12 +96,28 @@ static void test_linux_preset(void)
     g_free(msg);
 }
 
+static void test_timestamps_key(void)
+{
+    tcp_params_t p;
+    char *msg = NULL;
+    CU_ASSERT_TRUE_FATAL(load_tcp("{}", &p, &msg));
+    CU_ASSERT_FALSE(p.timestamps);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"timestamps\": true}", &p, &msg));
+    CU_ASSERT_TRUE(p.timestamps);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\"}", &p, &msg));
+    CU_ASSERT_FALSE(p.timestamps); /* not part of the preset */
+    CU_ASSERT_FALSE(load_tcp("{\"timestamps\": \"yes\"}", &p, &msg));
+    CU_ASSERT_PTR_NOT_NULL(msg && strstr(msg, "$.tcp.timestamps: found \"yes\""));
+    g_free(msg);
+}
+
 int main(void)
 {
     tmp_root = g_dir_make_tmp("appsim-tcpkeys-XXXXXX", NULL);
     static const test_case tests[] = {
         TEST(test_cc_cubic),
         TEST(test_linux_preset),
+        TEST(test_timestamps_key),
     };
     int rc = test_main("world/tcp_keys", tests, G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
