@@ -56,6 +56,9 @@ typedef enum {
     PKT_CAUSE_FAST_RETX,  /* sent again by fast retransmit or a partial ACK */
 } pkt_cause;
 
+/* TCP options a segment carries (pkt_t.tcp_opts). */
+#define PKT_OPT_TS 0x01u /* RFC 7323 timestamps: TSval is `created`, TSecr is `ts_ecr` */
+
 typedef struct pkt {
     struct pkt *next;     /* link for whichever queue holds the packet */
     uint64_t id;          /* unique in its network, in creation order */
@@ -67,6 +70,7 @@ typedef struct pkt {
     uint8_t ttl;          /* decremented by each router; dropped at 0 */
     uint8_t tcp_flags;    /* PKT_SYN | PKT_ACK ... */
     uint8_t cause;        /* pkt_cause: why the sender released it now */
+    uint8_t tcp_opts;     /* TCP options carried (PKT_OPT_TS); their bytes are in hdr_bytes */
     uint16_t hdr_bytes;   /* header bytes counted on the wire */
     uint32_t seq, ack;    /* TCP sequence and acknowledgement numbers */
     uint32_t wnd;         /* TCP receive window, bytes */

@@ -30,6 +30,7 @@
 #include "net_private.h"
 #include "sim/sim_rng.h"
 #include "sim/sim_trace.h"
+#include "tcp_cubic.h"
 #include "tcp_sendbuf.h"
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -47,9 +48,10 @@
 
 static const char *const cc_names[] = {[TCP_CC_RENO] = "reno",
                                        [TCP_CC_NEWRENO] = "newreno",
-                                       [TCP_CC_IDEAL] = "ideal"};
+                                       [TCP_CC_IDEAL] = "ideal",
+                                       [TCP_CC_CUBIC] = "cubic"};
 
-const char *tcp_cc_name(tcp_cc cc) { return (unsigned)cc < 3 ? cc_names[cc] : "?"; }
+const char *tcp_cc_name(tcp_cc cc) { return (unsigned)cc < G_N_ELEMENTS(cc_names) ? cc_names[cc] : "?"; }
 
 bool tcp_cc_parse(const char *name, tcp_cc *out)
 {
@@ -84,11 +86,23 @@ void tcp_params_default(tcp_params_t *p)
     p->record_cwnd = false;
 }
 
+bool tcp_params_preset(const char *name, tcp_params_t *p)
+{
+    if (!name || strcmp(name, "linux"))
+        return false;
+    /* What a student's Linux machine uses by default (docs/tcp.md). */
+    p->cc = TCP_CC_CUBIC;
+    p->init_cwnd = 10;
+    p->rto_min = SIM_MS(200);
+    p->delayed_ack = true;
+    return true;
+}
+
 bool tcp_params_check(const tcp_params_t *p, GError **err)
 {
     const char *bad = NULL;
-    if ((unsigned)p->cc > TCP_CC_IDEAL)
-        bad = "cc must be reno, newreno or ideal";
+    if ((unsigned)p->cc > TCP_CC_CUBIC)
+        bad = "cc must be reno, newreno, ideal or cubic";
     else if (p->mss < 1 || p->mss > 65495)
         bad = "mss must be between 1 and 65495 bytes";
     else if (p->init_cwnd < 1)
@@ -191,6 +205,7 @@ struct tcp_conn {
     uint32_t dupacks;
     bool in_recovery, recover_valid;
     uint32_t recover;
+    tcp_cubic cubic; /* with cc cubic */
 
     /* round-trip time and retransmission timeout (RFC 6298) */
     bool rtt_timing;
@@ -209,6 +224,8 @@ struct tcp_conn {
     uint32_t rto_n;
     sim_time_t ts_recent; /* TSval to echo (RFC 7323's TS.Recent) */
     bool ts_valid;
+    bool ts_on;           /* the timestamp option is in use (or offered, before the
+                             handshake completes): RFC 7323 */
     uint32_t last_ack_sent;
 
     /* receive side */
@@ -303,6 +320,20 @@ static bool port_used(tcp_stack_t *st, uint32_t addr, uint16_t port)
 
 static sim_time_t now_of(const tcp_conn *c) { return sim_now(c->st->sim); }
 static bool is_ideal(const tcp_conn *c) { return c->p.cc == TCP_CC_IDEAL; }
+static bool is_cubic(const tcp_conn *c) { return c->p.cc == TCP_CC_CUBIC; }
+/* NewReno's partial ACKs (RFC 6582): newreno, and cubic, which changes
+ * only the window's growth and reduction. */
+static bool newreno_recovery(const tcp_conn *c) { return c->p.cc == TCP_CC_NEWRENO || is_cubic(c); }
+
+/* The slow-start threshold after a congestion event: half the flight
+ * (RFC 5681 equation 4), or CUBIC's beta times the window (RFC 9438 4.6). */
+static uint32_t loss_ssthresh(tcp_conn *c)
+{
+    if (is_cubic(c))
+        return tcp_cubic_on_loss(&c->cubic, c->cwnd, c->p.mss);
+    uint32_t flight = c->snd_max - c->snd_una;
+    return MAX(flight / 2, 2 * c->p.mss);
+}
 
 static void set_state(tcp_conn *c, tcp_state to)
 {
@@ -450,6 +481,12 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     p->sport = c->key.lport;
     p->dport = c->key.rport;
     p->hdr_bytes = net_header_bytes(st->net, PKT_PROTO_TCP);
+    if (c->ts_on) {
+        /* Kind, length, TSval, TSecr (10 bytes) and two NOPs to align them
+         * (RFC 7323 appendix A); TSval is the packet's `created`. */
+        p->hdr_bytes += 12;
+        p->tcp_opts |= PKT_OPT_TS;
+    }
     p->seq = seq;
     p->tcp_flags = flags;
     if (flags & PKT_ACK) {
@@ -741,8 +778,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
     }
     rto_episode_add(c);
     if (!is_ideal(c)) {
-        uint32_t flight = c->snd_max - c->snd_una;
-        c->ssthresh = MAX(flight / 2, 2 * c->p.mss);
+        c->ssthresh = loss_ssthresh(c);
         c->cwnd = c->p.mss; /* the loss window: one segment */
         record_cwnd(c);
     }
@@ -816,7 +852,7 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
     }
     uint32_t mss = c->p.mss;
     if (c->in_recovery) {
-        if (c->p.cc == TCP_CC_NEWRENO && SEQ_LT(ack, c->recover)) {
+        if (newreno_recovery(c) && SEQ_LT(ack, c->recover)) {
             /* Partial ACK (RFC 6582): resend the next hole, deflate. */
             retransmit_first(c);
             c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
@@ -836,6 +872,9 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
     c->dupacks = 0;
     if (c->cwnd < c->ssthresh)
         c->cwnd += MIN(acked, c->p.abc_limit * mss); /* slow start, RFC 3465 byte counting */
+    else if (is_cubic(c))
+        c->cwnd = tcp_cubic_on_ack(&c->cubic, c->cwnd, acked, mss, now_of(c),
+                                   c->have_rtt ? (sim_time_t)llround(c->srtt) : 0);
     else
         c->cwnd += (double)mss * mss / c->cwnd;    /* congestion avoidance */
     record_cwnd(c);
@@ -855,15 +894,14 @@ static void cc_dup_ack(tcp_conn *c)
     }
     if (c->dupacks != 3)
         return;
-    if (c->p.cc == TCP_CC_NEWRENO && c->recover_valid && SEQ_LEQ(c->snd_una, c->recover))
+    if (newreno_recovery(c) && c->recover_valid && SEQ_LEQ(c->snd_una, c->recover))
         return; /* still recovering from an earlier loss (RFC 6582 section 4.1) */
     c->stats.fast_retransmits++;
     c->recover = c->snd_max;
     c->recover_valid = true;
     c->in_recovery = true;
     if (!is_ideal(c)) {
-        uint32_t flight = c->snd_max - c->snd_una;
-        c->ssthresh = MAX(flight / 2, 2 * mss);
+        c->ssthresh = loss_ssthresh(c);
         c->cwnd = c->ssthresh + 3.0 * mss;
         record_cwnd(c);
     }
@@ -1028,7 +1066,12 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         rto_episode_end(c, p);
         c->retries = 0; /* progress; but the backed-off RTO stays until a valid sample */
         c->snd_wnd = p->wnd;
-        if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
+        if (c->ts_on && (p->tcp_opts & PKT_OPT_TS)) {
+            /* RTTM (RFC 7323, 4.1): every ACK of new data echoes the send
+             * time of the segment it answers, retransmissions included. */
+            c->rtt_timing = false;
+            rtt_sample(c, now_of(c) - p->ts_ecr);
+        } else if (c->rtt_timing && SEQ_GEQ(ack, c->rtt_seq)) {
             c->rtt_timing = false;
             rtt_sample(c, now_of(c) - c->rtt_start);
         }
@@ -1103,8 +1146,10 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     tcp_sendbuf_init(&c->sb);
     c->cwnd = is_ideal(c) ? (double)UINT32_MAX : (double)c->p.init_cwnd * c->p.mss;
     c->ssthresh = c->p.init_ssthresh ? c->p.init_ssthresh : UINT32_MAX;
+    tcp_cubic_init(&c->cubic);
     c->snd_wnd = c->p.mss; /* until the peer tells */
     c->rto = c->p.rto_initial;
+    c->ts_on = active && c->p.timestamps; /* the SYN offers it; passive_open decides */
     if (c->p.record_cwnd)
         c->cwnd_samples = g_array_new(FALSE, FALSE, sizeof(tcp_cwnd_sample));
     if (c->p.send_jitter > 0) {
@@ -1262,6 +1307,7 @@ static void passive_open(tcp_stack_t *st, tcp_listener_t *l, node_t *host, pkt_t
     c->listener = l;
     c->ts_recent = p->created;
     c->ts_valid = true;
+    c->ts_on = c->p.timestamps && (p->tcp_opts & PKT_OPT_TS); /* answered only if offered */
     c->irs = p->seq;
     c->rcv_nxt = p->seq + 1;
     c->snd_wnd = p->wnd;
@@ -1328,6 +1374,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
             c->snd_nxt = MAX(c->snd_nxt, c->snd_una);
             c->snd_max = c->snd_nxt;
             c->snd_wnd = p->wnd;
+            c->ts_on = c->ts_on && (p->tcp_opts & PKT_OPT_TS); /* the peer agreed */
             rto_episode_end(c, p);
             handshake_rtt(c);
             rto_stop(c);

@@ -6,16 +6,19 @@
  * on is answered with RST and the client is told "refused"); a byte stream
  * cut into segments of at most MSS bytes; cumulative ACKs; the receive
  * window (flow control) from a receive buffer the application may stop
- * reading; congestion control per connection (`reno`, `newreno`, or
- * `ideal`, the textbook's assumption of no congestion window at all);
+ * reading; congestion control per connection (`reno`, `newreno`, `cubic`
+ * (RFC 9438, tcp_cubic.h), or `ideal`, the textbook's assumption of no
+ * congestion window at all);
  * retransmission timeouts per RFC 6298 with Karn's rule and exponential
  * back-off; fast retransmit and fast recovery; optional delayed ACKs; FIN
  * in both directions (half-close works), RST, TIME_WAIT.
  *
- * What is not: options (no SACK, no timestamps, no window scaling: windows
- * are 32-bit values carried as they are), Nagle's algorithm (segments go out
+ * Options: timestamps (RFC 7323) when both ends' parameters ask for them.
+ * What is not: other options (no SACK, no window scaling: windows are
+ * 32-bit values carried as they are), Nagle's algorithm (segments go out
  * as soon as the window allows, like TCP_NODELAY), urgent data, simultaneous
- * open. Header bytes per segment come from net_header_bytes (40 by default).
+ * open. Header bytes per segment come from net_header_bytes (40 by default),
+ * plus 12 with timestamps.
 
 A simulated stream's address (stream_local_addr, stream_peer_addr) is the
 node's name and the port: (this node, local port) and (peer node, remote
@@ -46,10 +49,11 @@ typedef enum {
     TCP_CC_RENO,    /* slow start, congestion avoidance, fast retransmit/recovery */
     TCP_CC_NEWRENO, /* Reno with RFC 6582 partial-ACK handling */
     TCP_CC_IDEAL,   /* no congestion window and unbounded buffers */
+    TCP_CC_CUBIC,   /* CUBIC (RFC 9438) growth and reduction, NewReno recovery */
 } tcp_cc;
 
 const char *tcp_cc_name(tcp_cc cc);
-/* Parses "reno", "newreno" or "ideal"; false for anything else. */
+/* Parses "reno", "newreno", "ideal" or "cubic"; false for anything else. */
 bool tcp_cc_parse(const char *name, tcp_cc *out);
 
 typedef struct {
@@ -75,9 +79,16 @@ typedef struct {
                                   drop-tail phase effects between flows (like
                                   ns-2's TCP overhead_); default 0 */
     bool record_cwnd;          /* keep (time, cwnd) samples; default false */
+    bool timestamps;           /* RFC 7323 timestamps when both ends ask for them: 12
+                                  more header bytes per segment, an RTT sample from
+                                  every ACK of new data; default false */
 } tcp_params_t;
 
 void tcp_params_default(tcp_params_t *p);
+/* Sets the values of a named preset on top of `p` (docs/tcp.md): "linux"
+ * is CUBIC, initial window 10, 200 ms minimum RTO and delayed ACKs; false
+ * (and `p` unchanged) for an unknown name. */
+bool tcp_params_preset(const char *name, tcp_params_t *p);
 /* Checks a parameter set; the message names the offending field. */
 bool tcp_params_check(const tcp_params_t *p, GError **err);
 

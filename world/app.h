@@ -222,7 +222,8 @@ typedef struct {
 } app_link_state;
 
 bool app_world_link_state(const app_world *w, const char *link, const char *from, app_link_state *out);
-/* Header bytes the network charges per packet (IPv4 + TCP, IPv4 + UDP). */
+/* Header bytes the network charges per packet (IPv4 + TCP, IPv4 + UDP);
+ * for TCP with the run's timestamps on, their 12 option bytes included. */
 uint32_t app_world_header_bytes(const app_world *w, bool udp);
 
 /* The transport parameters formulas need. */

@@ -17,10 +17,10 @@
 static const char *const top_keys[] = {"name", "description", "seed", "stop", "max_time", "max_events",
                                        "max_wall", "tcp", "nodes", "links", "apps", "sweep", "compare",
                                        "outputs", NULL};
-static const char *const tcp_keys[] = {"cc", "mss", "init_cwnd", "delayed_ack", "sndbuf", "rcvbuf",
+static const char *const tcp_keys[] = {"preset", "cc", "mss", "init_cwnd", "delayed_ack", "sndbuf", "rcvbuf",
                                        "header", "rto_min", "time_wait", "send_jitter", "init_ssthresh",
                                        "abc_limit", "delack_segments", "delack_timeout", "rto_initial",
-                                       "rto_max", "max_retries", "syn_retries", NULL};
+                                       "rto_max", "max_retries", "syn_retries", "timestamps", NULL};
 static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
@@ -72,6 +72,7 @@ static void parse_tcp_more(scn_ctx *c, const cJSON *t, tcp_params_t *p)
                                               "a whole number of timeouts from 1 to 100");
     p->syn_retries = (uint32_t)scn_get_number(c, t, "syn_retries", p->syn_retries, 1, 100, true,
                                               "a whole number of timeouts from 1 to 100");
+    p->timestamps = scn_get_bool(c, t, "timestamps", p->timestamps);
 }
 
 static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
@@ -82,16 +83,25 @@ static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)
         return;
     gsize m = scn_push_key(c, "tcp");
     if (scn_check_keys(c, t, tcp_keys)) {
-        char *cc = scn_get_string(c, t, "cc", "reno", false);
+        /* A preset first: the keys beside it override its values. */
+        char *preset = scn_get_string(c, t, "preset", NULL, false);
+        if (preset && !tcp_params_preset(preset, &r->tcp)) {
+            gsize k = scn_push_key(c, "preset");
+            scn_fail_expected(c, scn_get(t, "preset"), "\"linux\"");
+            scn_pop(c, k);
+        }
+        g_free(preset);
+        char *cc = scn_get_string(c, t, "cc", NULL, false);
         if (cc && !tcp_cc_parse(cc, &r->tcp.cc)) {
             gsize k = scn_push_key(c, "cc");
-            scn_fail_expected(c, scn_get(t, "cc"), "\"reno\", \"newreno\" or \"ideal\"");
+            scn_fail_expected(c, scn_get(t, "cc"), "\"reno\", \"newreno\", \"cubic\" or \"ideal\"");
             scn_pop(c, k);
         }
         g_free(cc);
-        r->tcp.mss = (uint32_t)scn_get_quantity(c, t, "mss", SCN_Q_SIZE, 1460, 1, 65495, false);
-        r->tcp.init_cwnd = (uint32_t)scn_get_number(c, t, "init_cwnd", 10, 1, 1000, true, "a whole number of segments from 1 to 1000");
-        r->tcp.delayed_ack = scn_get_bool(c, t, "delayed_ack", false);
+        r->tcp.mss = (uint32_t)scn_get_quantity(c, t, "mss", SCN_Q_SIZE, r->tcp.mss, 1, 65495, false);
+        r->tcp.init_cwnd = (uint32_t)scn_get_number(c, t, "init_cwnd", r->tcp.init_cwnd, 1, 1000, true,
+                                                    "a whole number of segments from 1 to 1000");
+        r->tcp.delayed_ack = scn_get_bool(c, t, "delayed_ack", r->tcp.delayed_ack);
         r->tcp.sndbuf = (uint32_t)scn_get_quantity(c, t, "sndbuf", SCN_Q_SIZE, r->tcp.sndbuf, 0, UINT32_MAX, false);
         r->tcp.rcvbuf = (uint32_t)scn_get_quantity(c, t, "rcvbuf", SCN_Q_SIZE, r->tcp.rcvbuf, 0, UINT32_MAX, false);
         /* TCP/IP header bytes counted on the wire per segment */

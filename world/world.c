@@ -278,7 +278,10 @@ bool app_world_link_state(const app_world *w, const char *link, const char *from
 
 uint32_t app_world_header_bytes(const app_world *w, bool udp)
 {
-    return net_header_bytes(w->net, udp ? PKT_PROTO_UDP : PKT_PROTO_TCP);
+    if (udp)
+        return net_header_bytes(w->net, PKT_PROTO_UDP);
+    /* With timestamps every segment of the run carries their 12 option bytes. */
+    return net_header_bytes(w->net, PKT_PROTO_TCP) + (w->run->tcp.timestamps ? 12u : 0u);
 }
 
 void app_world_tcp(const app_world *w, app_tcp_info *out)
