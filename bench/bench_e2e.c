@@ -103,8 +103,8 @@ static int64_t gnuplot_start_us(void)
     for (int i = 0; i < E2E_RUNS; i++) {
         int status = 0;
         int64_t start = bench_wall_us();
-        if (!g_spawn_sync(NULL, argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                          NULL, NULL, NULL, NULL, &status, NULL) ||
+        GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL;
+        if (!g_spawn_sync(NULL, argv, NULL, flags, NULL, NULL, NULL, NULL, &status, NULL) ||
             !g_spawn_check_wait_status(status, NULL))
             return -1;
         walls[i] = bench_wall_us() - start;
