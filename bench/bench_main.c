@@ -32,6 +32,7 @@ static const bench_case cases[] = {
     {"hold_1000000", bench_hold_1000000},
     {"chain10", bench_chain10},
     {"dumbbell", bench_dumbbell},
+    {"dumbbell_1000", bench_dumbbell_1000},
     {"http_parser", bench_http_parser},
     {"http_pages", bench_http_pages},
     {"textbook_e2e", bench_textbook_e2e},
