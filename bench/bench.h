@@ -30,8 +30,12 @@
  * own figures. */
 void bench_hold_1000(void);
 void bench_hold_100000(void);
+void bench_hold_1000000(void);
 void bench_chain10(void);
+/* bench_e2e.c: a textbook scenario end to end, through the appsim program. */
+void bench_textbook_e2e(void);
 void bench_dumbbell(void);
+void bench_dumbbell_1000(void);
 void bench_http_parser(void);
 void bench_http_pages(void);
 /* bench_routes.c: building and routing large topologies. */

@@ -29,10 +29,13 @@ typedef struct {
 static const bench_case cases[] = {
     {"hold_1000", bench_hold_1000},
     {"hold_100000", bench_hold_100000},
+    {"hold_1000000", bench_hold_1000000},
     {"chain10", bench_chain10},
     {"dumbbell", bench_dumbbell},
+    {"dumbbell_1000", bench_dumbbell_1000},
     {"http_parser", bench_http_parser},
     {"http_pages", bench_http_pages},
+    {"textbook_e2e", bench_textbook_e2e},
     {"routes_chain_1000", bench_routes_chain_1000},
     {"routes_chain_10000", bench_routes_chain_10000},
     {"routes_chain_100000", bench_routes_chain_100000},

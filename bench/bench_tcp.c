@@ -13,6 +13,11 @@
  *
  * Figures: wall time, simulated time to the last byte, events executed,
  * packets across the bottleneck (both directions), peak memory.
+ *
+ * dumbbell_1000 is the same with 1,000 pairs fetching 5 objects each and a
+ * 1,000-packet bottleneck queue: ten times the hosts, links, connections
+ * and queue, so the engine's queue and the models' state no longer fit in
+ * the caches the way 100 pairs' do.
  */
 #include "bench.h"
 
@@ -21,7 +26,13 @@
 #include "models/reqresp.h"
 #include "models/tcp.h"
 
-#define PAIRS 100
+
+static void figure(const char *prefix, const char *name, uint64_t value, const char *unit)
+{
+    char full[64];
+    g_snprintf(full, sizeof full, "%s_%s", prefix, name);
+    bench_figure(full, value, unit);
+}
 
 static void check(gboolean ok, GError *err)
 {
@@ -31,7 +42,9 @@ static void check(gboolean ok, GError *err)
     }
 }
 
-void bench_dumbbell(void)
+/* Runs the dumbbell with `pairs` pairs fetching `requests` objects each and
+ * prints the figures as <prefix>_<figure>. */
+static void dumbbell_run(const char *prefix, int pairs, uint32_t requests, uint32_t queue_pkts)
 {
     bench_reset_peak_rss();
     int64_t start = bench_wall_us();
@@ -40,12 +53,12 @@ void bench_dumbbell(void)
     net_t *net = net_new(sim);
     node_t *left = net_add_router(net, "left", &err);
     node_t *right = net_add_router(net, "right", &err);
-    link_params_t core = {.rate_bps = 100000000, .delay = SIM_MS(10), .queue_pkts = 100};
+    link_params_t core = {.rate_bps = 100000000, .delay = SIM_MS(10), .queue_pkts = queue_pkts};
     link_t *bottleneck = net_link(net, "bottleneck", left, right, &core, NULL, &err);
     check(bottleneck != NULL, err);
     link_params_t access = {.rate_bps = 1000000000, .delay = SIM_MS(1)};
-    node_t *clients[PAIRS], *servers[PAIRS];
-    for (int i = 0; i < PAIRS; i++) {
+    node_t **clients = g_new0(node_t *, pairs), **servers = g_new0(node_t *, pairs);
+    for (int i = 0; i < pairs; i++) {
         char name[32];
         g_snprintf(name, sizeof name, "c%d", i);
         clients[i] = net_add_host(net, name, &err);
@@ -62,10 +75,10 @@ void bench_dumbbell(void)
     p.mss = 1448;
     p.init_cwnd = 10;
     tcp_stack_t *tcp = tcp_stack_new(net, &p);
-    rr_spec spec = {.req_bytes = 100, .resp_bytes = 100000, .requests = 50};
-    static rr_server srv[PAIRS];
-    static rr_client cl[PAIRS];
-    for (int i = 0; i < PAIRS; i++) {
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 100000, .requests = requests};
+    rr_server *srv = g_new0(rr_server, pairs);
+    rr_client *cl = g_new0(rr_client, pairs);
+    for (int i = 0; i < pairs; i++) {
         check(rr_server_listen(&srv[i], tcp, servers[i], 80, NULL, &spec, &err), err);
         check(rr_client_start(&cl[i], tcp, clients[i], servers[i], 80, NULL, &spec, &err), err);
     }
@@ -74,28 +87,40 @@ void bench_dumbbell(void)
 
     sim_time_t last = 0;
     int complete = 0;
-    for (int i = 0; i < PAIRS; i++) {
+    for (int i = 0; i < pairs; i++) {
         if (cl[i].t_last > last)
             last = cl[i].t_last;
         complete += cl[i].done == spec.requests;
     }
-    g_assert(complete == PAIRS);
+    /* 100 pairs all finish; with 1,000 behind one 100-packet queue a few
+     * connections can give up (SYNs lost too often), so the count is a
+     * figure there, not an assertion. */
+    g_assert(pairs > 100 || complete == pairs);
+    figure(prefix, "complete_pairs", (uint64_t)complete, "pairs");
     link_stats_t a, b;
     link_dir_stats(link_dir(bottleneck, 0), &a);
     link_dir_stats(link_dir(bottleneck, 1), &b);
-    bench_figure("dumbbell_wall_ms", (uint64_t)(wall / 1000), "ms");
-    bench_figure("dumbbell_sim_ms", (uint64_t)(last / 1000000), "ms");
-    bench_figure("dumbbell_events", sim_events_executed(sim), "events");
-    bench_figure("dumbbell_bottleneck_packets", a.tx_pkts + b.tx_pkts, "packets");
-    bench_figure("dumbbell_bottleneck_drops", a.drops_queue + b.drops_queue, "packets");
-    bench_figure("dumbbell_events_per_s", bench_per_s(sim_events_executed(sim), wall), "events/s");
-    bench_figure("dumbbell_peak_rss", bench_peak_rss_kib(), "KiB");
+    figure(prefix, "wall_ms", (uint64_t)(wall / 1000), "ms");
+    figure(prefix, "sim_ms", (uint64_t)(last / 1000000), "ms");
+    figure(prefix, "events", sim_events_executed(sim), "events");
+    figure(prefix, "bottleneck_packets", a.tx_pkts + b.tx_pkts, "packets");
+    figure(prefix, "bottleneck_drops", a.drops_queue + b.drops_queue, "packets");
+    figure(prefix, "events_per_s", bench_per_s(sim_events_executed(sim), wall), "events/s");
+    figure(prefix, "peak_rss", bench_peak_rss_kib(), "KiB");
 
     tcp_stack_free(tcp);
-    for (int i = 0; i < PAIRS; i++) {
+    for (int i = 0; i < pairs; i++) {
         rr_server_clear(&srv[i]);
         rr_client_clear(&cl[i]);
     }
+    g_free(srv);
+    g_free(cl);
+    g_free(clients);
+    g_free(servers);
     net_free(net);
     sim_free(sim);
 }
+
+void bench_dumbbell(void) { dumbbell_run("dumbbell", 100, 50, 100); }
+
+void bench_dumbbell_1000(void) { dumbbell_run("dumbbell_1000", 1000, 5, 1000); }

@@ -21,6 +21,15 @@
  * amortised cost of a cancel O(1) and the heap at most about twice the
  * number of pending events.
  *
+ * While an event runs, its entry stays at the root (`top_done`). The first
+ * event it schedules takes that place: the hole goes down to a leaf along
+ * the smallest children and the new entry rises from there, one pass
+ * where a pop and a push would make two. If it schedules nothing, the
+ * entry is popped when the loop comes back. The keys are the same either
+ * way, and (time, seq) keys are unique, so the order events run in does
+ * not depend on how the heap is laid out. docs/performance.md compares
+ * this with 2-ary and 8-ary layouts.
+ *
  * A handle is (generation << 32) | (slot index + 1).
  */
 #include "sim.h"
@@ -32,9 +41,21 @@
 #include "sim_internal.h"
 #include "sim_trace_private.h"
 
+/* The heap's arity: 2, 4 or 8 (a build may set SIM_HEAP_D to measure the
+ * others; docs/performance.md has the figures that chose 4). */
+#ifdef SIM_HEAP_D
+#define HEAP_D SIM_HEAP_D
+#else
 #define HEAP_D 4
+#endif
+#if HEAP_D != 2 && HEAP_D != 4 && HEAP_D != 8
+#error "SIM_HEAP_D must be 2, 4 or 8"
+#endif
 #define NO_SLOT UINT32_MAX
-#define LINE 64
+/* The alignment of &heap[1]: a cache line, or a whole family of siblings
+ * when that is larger, so that the children of a node never straddle more
+ * lines than they fill. */
+#define LINE (HEAP_D * 16 > 64 ? HEAP_D * 16 : 64)
 
 typedef struct {
     uint64_t time;  /* never negative */
@@ -64,6 +85,7 @@ struct sim {
     void *heap_mem;   /* the allocation heap points into */
     uint32_t heap_len, heap_cap;
     uint32_t dead; /* heap entries whose event was cancelled */
+    bool top_done; /* heap[0] is the event now running, to be replaced or popped */
 
     slot_entry *slots;
     uint32_t slots_len, slots_cap;
@@ -94,7 +116,7 @@ void sim_free(sim_t *sim)
 uint64_t sim_seed(const sim_t *sim) { return sim->seed; }
 sim_time_t sim_now(const sim_t *sim) { return sim->now; }
 uint64_t sim_events_executed(const sim_t *sim) { return sim->executed; }
-size_t sim_events_pending(const sim_t *sim) { return sim->heap_len - sim->dead; }
+size_t sim_events_pending(const sim_t *sim) { return sim->heap_len - sim->dead - sim->top_done; }
 uint64_t sim_clamped_events(const sim_t *sim) { return sim->clamped; }
 sim_trace_t *sim_trace(sim_t *sim) { return &sim->trace; }
 
@@ -111,7 +133,7 @@ static void heap_grow(sim_t *sim)
 {
     uint32_t cap = sim->heap_cap ? sim->heap_cap * 2 : 256;
     /* Over-allocate by a line and offset so that &heap[1] is line-aligned:
-     * the children of node i are 4i+1..4i+4, a whole line. */
+     * the children of node i are D*i+1..D*i+D, a whole line when D is 4. */
     char *mem = g_malloc((gsize)cap * sizeof(heap_entry) + 2 * LINE);
     uintptr_t first = ((uintptr_t)mem + sizeof(heap_entry) + LINE - 1) & ~(uintptr_t)(LINE - 1);
     heap_entry *heap = (heap_entry *)(first - sizeof(heap_entry));
@@ -140,10 +162,16 @@ static inline void sift_up(heap_entry *h, uint32_t i, heap_entry e)
  * `first` (< n). */
 static inline uint32_t min_child(const heap_entry *h, uint32_t first, uint32_t n)
 {
-    if (first + HEAP_D <= n) { /* all four: a branch-free tournament */
-        uint32_t b01 = before(&h[first + 1], &h[first]) ? first + 1 : first;
-        uint32_t b23 = before(&h[first + 3], &h[first + 2]) ? first + 3 : first + 2;
-        return before(&h[b23], &h[b01]) ? b23 : b01;
+    if (first + HEAP_D <= n) { /* all of them: a branch-free tournament */
+        uint32_t best[HEAP_D / 2];
+        for (uint32_t k = 0; k < HEAP_D / 2; k++) {
+            uint32_t a = first + 2 * k;
+            best[k] = before(&h[a + 1], &h[a]) ? a + 1 : a;
+        }
+        for (uint32_t w = HEAP_D / 2; w > 1; w /= 2)
+            for (uint32_t k = 0; k < w / 2; k++)
+                best[k] = before(&h[best[2 * k + 1]], &h[best[2 * k]]) ? best[2 * k + 1] : best[2 * k];
+        return best[0];
     }
     uint32_t best = first;
     for (uint32_t c = first + 1; c < n; c++)
@@ -167,16 +195,13 @@ static void sift_down(heap_entry *h, uint32_t n, uint32_t i, heap_entry e)
     h[i] = e;
 }
 
-/* Removes the top: the hole goes down to a leaf along the smallest
- * children, then the last entry rises from there. The last entry is
- * usually among the largest, so this saves most comparisons against it. */
-static void heap_pop(sim_t *sim)
+/* Replaces the top of the n-entry heap `h` by `e`: the hole the top leaves
+ * goes down to a leaf along the smallest children, then `e` rises from
+ * there. An entry that goes in at the root is usually among the largest
+ * (a new event, or the last entry), so this saves most comparisons against
+ * it. */
+static void heap_replace_top(heap_entry *h, uint32_t n, heap_entry e)
 {
-    heap_entry *h = sim->heap;
-    uint32_t n = --sim->heap_len;
-    if (n == 0)
-        return;
-    heap_entry e = h[n];
     uint32_t i = 0;
     for (;;) {
         uint32_t first = i * HEAP_D + 1;
@@ -187,6 +212,23 @@ static void heap_pop(sim_t *sim)
         i = best;
     }
     sift_up(h, i, e);
+}
+
+/* Removes the top: the last entry takes its place. */
+static void heap_pop(sim_t *sim)
+{
+    uint32_t n = --sim->heap_len;
+    if (n > 0)
+        heap_replace_top(sim->heap, n, sim->heap[n]);
+}
+
+/* Pops the entry of the event that ran, if no schedule has replaced it. */
+static inline void settle_top(sim_t *sim)
+{
+    if (sim->top_done) {
+        sim->top_done = false;
+        heap_pop(sim);
+    }
 }
 
 static void slot_free(sim_t *sim, uint32_t s)
@@ -200,6 +242,7 @@ static void slot_free(sim_t *sim, uint32_t s)
  * bottom-up, O(n). */
 static void heap_compact(sim_t *sim)
 {
+    settle_top(sim); /* its slot is already free */
     uint32_t n = 0;
     for (uint32_t i = 0; i < sim->heap_len; i++) {
         heap_entry e = sim->heap[i];
@@ -285,10 +328,17 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
     se->ctx = ctx;
     se->arg = arg;
     se->time = at;
-    if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
-        heap_grow(sim);
     heap_entry e = {.time = (uint64_t)at, .order = ((uint64_t)sim->seq++ << 32) | s};
-    sift_up(sim->heap, sim->heap_len++, e);
+    if (sim->top_done) {
+        /* The running event's entry is still at the root: the new one
+         * takes its place, one pass instead of a pop and a push. */
+        sim->top_done = false;
+        heap_replace_top(sim->heap, sim->heap_len, e);
+    } else {
+        if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+            heap_grow(sim);
+        sift_up(sim->heap, sim->heap_len++, e);
+    }
     return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
 }
 
@@ -326,6 +376,7 @@ void sim_stop(sim_t *sim) { sim->stop = true; }
 static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
 {
     while (!sim->stop) {
+        settle_top(sim);
         if (sim->heap_len == 0)
             return SIM_RUN_EMPTY;
         heap_entry top = sim->heap[0];
@@ -339,7 +390,9 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
         }
         if ((sim_time_t)top.time > limit)
             return SIM_RUN_LIMIT;
-        heap_pop(sim);
+        /* The entry stays at the root while the event runs (top_done): the
+         * first event it schedules takes its place. */
+        sim->top_done = true;
         sim_event_fn fn = se->fn;
         void *ctx = se->ctx, *arg = se->arg;
         slot_retire(se);
@@ -348,6 +401,7 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
         sim->executed++;
         fn(sim, ctx, arg);
     }
+    settle_top(sim);
     sim->stop = false;
     return SIM_RUN_STOPPED;
 }
