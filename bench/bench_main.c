@@ -33,6 +33,7 @@ static const bench_case cases[] = {
     {"dumbbell", bench_dumbbell},
     {"http_parser", bench_http_parser},
     {"http_pages", bench_http_pages},
+    {"cache_workload", bench_cache_workload},
     {"routes_chain_1000", bench_routes_chain_1000},
     {"routes_chain_10000", bench_routes_chain_10000},
     {"routes_chain_100000", bench_routes_chain_100000},
