@@ -38,6 +38,8 @@ void bench_dumbbell(void);
 void bench_dumbbell_1000(void);
 void bench_http_parser(void);
 void bench_http_pages(void);
+/* bench_cache_workload.c: the web-caching workload over TCP and in messages. */
+void bench_cache_workload(void);
 /* bench_routes.c: building and routing large topologies. */
 void bench_routes_chain_1000(void);
 void bench_routes_chain_10000(void);

@@ -36,6 +36,7 @@ static const bench_case cases[] = {
     {"http_parser", bench_http_parser},
     {"http_pages", bench_http_pages},
     {"textbook_e2e", bench_textbook_e2e},
+    {"cache_workload", bench_cache_workload},
     {"routes_chain_1000", bench_routes_chain_1000},
     {"routes_chain_10000", bench_routes_chain_10000},
     {"routes_chain_100000", bench_routes_chain_100000},

@@ -215,10 +215,20 @@ bool net_addr_of_ipv4(uint32_t ip, uint32_t *addr)
     return true;
 }
 
+/* By hand rather than with printf: the simulated hosts write the sender's
+ * address of every datagram they deliver. */
 void net_ipv4_format(uint32_t ip, char out[NET_IPV4_STRLEN])
 {
-    g_snprintf(out, NET_IPV4_STRLEN, "%u.%u.%u.%u", (unsigned)(ip >> 24), (unsigned)(ip >> 16) & 0xffu,
-               (unsigned)(ip >> 8) & 0xffu, (unsigned)ip & 0xffu);
+    char *o = out;
+    for (int shift = 24; shift >= 0; shift -= 8) {
+        unsigned b = (ip >> shift) & 0xffu;
+        if (b >= 100)
+            *o++ = (char)('0' + b / 100);
+        if (b >= 10)
+            *o++ = (char)('0' + b / 10 % 10);
+        *o++ = (char)('0' + b % 10);
+        *o++ = shift ? '.' : '\0';
+    }
 }
 
 bool net_ipv4_parse(const char *s, uint32_t *ip)

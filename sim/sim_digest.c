@@ -4,21 +4,17 @@
 #include <stdio.h>
 #include <string.h>
 
-/* xxHash64's primes (its published specification): odd, well-mixed bits.
- * The round and the avalanche below are xxHash64's too; the four lanes
- * fed word by word and the finish are ours. */
-#define P1 UINT64_C(0x9E3779B185EBCA87)
-#define P2 UINT64_C(0xC2B2AE3D27D4EB4F)
+/* xxHash64's primes (its published specification): odd, well-mixed bits;
+ * P1 and P2 are in the header, with the round (sim_digest_word). The round
+ * and the avalanche below are xxHash64's too; the four lanes fed word by
+ * word and the finish are ours. */
+#define P1 SIM_DIGEST_P1
+#define P2 SIM_DIGEST_P2
 #define P3 UINT64_C(0x165667B19E3779F9)
 
 static inline uint64_t rotl(uint64_t x, int r) { return (x << r) | (x >> (64 - r)); }
 
-static inline void feed(sim_digest *d, uint64_t w)
-{
-    uint64_t *acc = &d->lane[d->words & 3];
-    *acc = rotl(*acc + w * P2, 31) * P1;
-    d->words++;
-}
+static inline void feed(sim_digest *d, uint64_t w) { sim_digest_word(d, w); }
 
 void sim_digest_init(sim_digest *d)
 {
@@ -27,12 +23,6 @@ void sim_digest_init(sim_digest *d)
     d->lane[2] = 0;
     d->lane[3] = (uint64_t)0 - P1;
     d->words = 0;
-}
-
-void sim_digest_words(sim_digest *d, const uint64_t *w, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        feed(d, w[i]);
 }
 
 void sim_digest_bytes(sim_digest *d, const void *data, size_t len)

@@ -33,8 +33,29 @@ typedef struct {
     uint64_t words; /* how many words were fed */
 } sim_digest;
 
+/* xxHash64's first two primes, used by the round below. */
+#define SIM_DIGEST_P1 UINT64_C(0x9E3779B185EBCA87)
+#define SIM_DIGEST_P2 UINT64_C(0xC2B2AE3D27D4EB4F)
+
 void sim_digest_init(sim_digest *d);
-void sim_digest_words(sim_digest *d, const uint64_t *w, size_t n);
+
+/* Feeds one word. Inline, with sim_digest_words, because the run
+ * fingerprint feeds several words for every trace record: a call per
+ * record (and none per word) keeps the digest a small part of a run. */
+static inline void sim_digest_word(sim_digest *d, uint64_t w)
+{
+    uint64_t *acc = &d->lane[d->words & 3];
+    uint64_t x = *acc + w * SIM_DIGEST_P2;
+    *acc = ((x << 31) | (x >> 33)) * SIM_DIGEST_P1;
+    d->words++;
+}
+
+static inline void sim_digest_words(sim_digest *d, const uint64_t *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        sim_digest_word(d, w[i]);
+}
+
 /* Feeds `len` then the bytes (see above). */
 void sim_digest_bytes(sim_digest *d, const void *data, size_t len);
 /* The digest in 64 lowercase hex digits and a NUL; `d` may still be fed. */

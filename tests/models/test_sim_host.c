@@ -536,6 +536,10 @@ static void test_address_rule(void)
     CU_ASSERT_STRING_EQUAL(text, "10.0.1.45");
     net_ipv4_format(0xffffffffu, text);
     CU_ASSERT_STRING_EQUAL(text, "255.255.255.255");
+    net_ipv4_format(0x64011400u, text); /* three, one, two digits and a zero */
+    CU_ASSERT_STRING_EQUAL(text, "100.1.20.0");
+    net_ipv4_format(0, text);
+    CU_ASSERT_STRING_EQUAL(text, "0.0.0.0");
     CU_ASSERT_TRUE(net_ipv4_parse("10.0.1.45", &ip));
     CU_ASSERT_EQUAL(ip, net_ipv4_of(300));
     CU_ASSERT_TRUE(net_ipv4_parse("0.0.0.0", &ip));
