@@ -25,34 +25,19 @@
 #include <string.h>
 
 #include "lib/fuzz_check.h"
+#include "lib/fuzz_work.h"
 #include "world/hw_csv.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static char *work_dir;  /* the target's own temporary folder */
-static char *work_file; /* work_dir/input.csv */
-
-static void remove_work_dir(void)
-{
-    if (work_file)
-        g_remove(work_file);
-    if (work_dir)
-        g_rmdir(work_dir);
-    g_free(work_file);
-    g_free(work_dir);
-    work_file = work_dir = NULL;
-}
+static const char *work_file; /* the target's scratch file (fuzz_work.h) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    GError *err = NULL;
-    work_dir = g_dir_make_tmp("appsim-fuzz-hw-csv-XXXXXX", &err);
-    FUZZ_CHECK(work_dir != NULL, "cannot make a temporary folder: %s", err ? err->message : "?");
-    work_file = g_build_filename(work_dir, "input.csv", NULL);
-    atexit(remove_work_dir);
+    work_file = fuzz_work_file("appsim-fuzz-hw-csv", "input.csv");
     return 0;
 }
 

@@ -26,6 +26,7 @@
 
 #include "cli/registry.h"
 #include "lib/fuzz_check.h"
+#include "lib/fuzz_work.h"
 #include "world/scenario.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -34,29 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* The most --set overrides one input gives. */
 #define MAX_SETS 4
 
-static char *work_dir;  /* the target's own temporary folder */
-static char *work_file; /* work_dir/scenario.json */
-
-static void remove_work_dir(void)
-{
-    if (work_file)
-        g_remove(work_file);
-    if (work_dir)
-        g_rmdir(work_dir);
-    g_free(work_file);
-    g_free(work_dir);
-    work_file = work_dir = NULL;
-}
+static const char *work_file; /* the target's scratch file (fuzz_work.h) */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    GError *err = NULL;
-    work_dir = g_dir_make_tmp("appsim-fuzz-scenario-XXXXXX", &err);
-    FUZZ_CHECK(work_dir != NULL, "cannot make a temporary folder: %s", err ? err->message : "?");
-    work_file = g_build_filename(work_dir, "scenario.json", NULL);
-    atexit(remove_work_dir);
+    work_file = fuzz_work_file("appsim-fuzz-scenario", "scenario.json");
     return 0;
 }
 
