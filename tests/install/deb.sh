@@ -36,7 +36,7 @@ grep -qE '^\./usr/lib/(.*/)?libappsim\.a$' <<<"$list" || { echo "FAIL: libappsim
 outside=$(grep -vE '^\./(usr/.*|usr|)$' <<<"$list")
 [ -z "$outside" ] || { echo "FAIL: files outside /usr:"; echo "$outside"; fail=1; }
 # The man page in the package is the one in the source tree, and gzip'd.
-dpkg-deb -x "$deb" "$tmp/root"
-gzip -t "$tmp/root/usr/share/man/man1/appsim.1.gz" || { echo "FAIL: appsim.1.gz is not gzip"; fail=1; }
+dpkg-deb -x "$deb" "$tmp/tree"
+gzip -t "$tmp/tree/usr/share/man/man1/appsim.1.gz" || { echo "FAIL: appsim.1.gz is not gzip"; fail=1; }
 [ $fail -eq 0 ] && echo "$(basename "$deb"): $(stat -c %s "$deb") bytes, $(wc -l <<<"$list") entries, contents as expected"
 exit $fail

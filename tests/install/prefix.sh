@@ -36,16 +36,16 @@ n_src=$(ls "$src"/scenarios/*.json | wc -l) n_inst=$(ls "$prefix"/share/appsim/s
 [ "$n_src" -eq "$n_inst" ] || { echo "FAIL: $n_inst scenarios installed of $n_src"; fail=1; }
 
 # The installed program, from an empty folder, finds its own scenarios.
-mkdir "$tmp/work"
-(cd "$tmp/work" && env -u APPSIM_SCENARIOS "$prefix/bin/appsim" run http-single-object -q >out.txt 2>err.txt)
+mkdir "$tmp/cwd"
+(cd "$tmp/cwd" && env -u APPSIM_SCENARIOS "$prefix/bin/appsim" run http-single-object -q >out.txt 2>err.txt)
 rc=$?
-[ $rc -eq 0 ] || { echo "FAIL: installed appsim run http-single-object: exit $rc"; cat "$tmp/work/err.txt"; fail=1; }
-grep -qF "using $prefix/share/appsim/scenarios/http-single-object.json" "$tmp/work/err.txt" ||
-  { echo "FAIL: it did not say it used the installed scenario:"; cat "$tmp/work/err.txt"; fail=1; }
-[ -s "$tmp/work/results/http-single-object/summary.json" ] || { echo "FAIL: no results written"; fail=1; }
-(cd "$tmp/work" && env -u APPSIM_SCENARIOS "$prefix/bin/appsim" list >list.txt)
-head -1 "$tmp/work/list.txt" | grep -qF "shipped scenarios in $prefix/share/appsim/scenarios/" ||
-  { echo "FAIL: appsim list names another folder:"; head -1 "$tmp/work/list.txt"; fail=1; }
+[ $rc -eq 0 ] || { echo "FAIL: installed appsim run http-single-object: exit $rc"; cat "$tmp/cwd/err.txt"; fail=1; }
+grep -qF "using $prefix/share/appsim/scenarios/http-single-object.json" "$tmp/cwd/err.txt" ||
+  { echo "FAIL: it did not say it used the installed scenario:"; cat "$tmp/cwd/err.txt"; fail=1; }
+[ -s "$tmp/cwd/results/http-single-object/summary.json" ] || { echo "FAIL: no results written"; fail=1; }
+(cd "$tmp/cwd" && env -u APPSIM_SCENARIOS "$prefix/bin/appsim" list >list.txt)
+head -1 "$tmp/cwd/list.txt" | grep -qF "shipped scenarios in $prefix/share/appsim/scenarios/" ||
+  { echo "FAIL: appsim list names another folder:"; head -1 "$tmp/cwd/list.txt"; fail=1; }
 
 # The README's C example against the installed copy.
 awk '/^```c$/ {inblock = 1; buf = ""; next} inblock && /^```$/ {inblock = 0; if (buf ~ /int main/) {printf "%s", buf; exit}}
