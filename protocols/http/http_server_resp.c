@@ -65,7 +65,10 @@ static int64_t epoch_of(int64_t y, int mon, int d, int hh, int mm, int ss)
     if (mon < 1 || mon > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
         ss > 60)
         return -1;
-    return days_from_civil(y, mon, d) * 86400 + hh * 3600 + mm * 60 + ss;
+    int64_t t = days_from_civil(y, mon, d) * 86400 + hh * 3600 + mm * 60 + ss;
+    /* A leap second (:60) on the last day of 9999 falls in the year 10000,
+     * which no HTTP-date can name: refused, like any other impossible date. */
+    return t > INT64_C(253402300799) ? -1 : t;
 }
 
 int64_t http_parse_date(const char *s)

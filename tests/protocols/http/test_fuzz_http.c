@@ -67,6 +67,9 @@ static void test_dates_with_long_numbers(void)
     CU_ASSERT_TRUE(round_trips("Fri, 31 Dec 9999 23:59:59 GMT"));
     CU_ASSERT_TRUE(round_trips("Sat, 01 Jan 0000 00:00:00 GMT"));
     CU_ASSERT_TRUE(round_trips("Mon, 31 Feb 2000 23:59:60 GMT"));
+    /* a leap second at the end of 9999 would be in the year 10000 (a fuzzer's finding) */
+    CU_ASSERT_EQUAL(http_parse_date("Fri, 31 Dec 9999 23:59:60 GMT"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Friday, 31-Dec-9999 23:59:60 GMT"), -1);
 }
 
 int main(void)
