@@ -6,6 +6,7 @@
  * delivery is copied at most once, when the server core pauses in it.
  */
 #include "ftp_conn.h"
+#include "ftp_dataconn.h"
 
 #include <string.h>
 
@@ -37,14 +38,12 @@ static void options_set(ftp_conn_options *dst, const ftp_conn_options *src, int6
 struct ftp_server_conn {
     host_env *env;
     stream_t *s; /* control; NULL once closed or failed */
-    stream_t *d; /* data; NULL when none */
-    host_listener *l;
-    bool d_up; /* the data connection is up (not still connecting) */
+    ftp_dataconn dc;
     ftp_server_core *core;
     ftp_server_conn_handler h;
     void *ud;
     ftp_conn_options o;
-    host_timer_id idle, dtimer;
+    host_timer_id idle;
     GByteArray *pending; /* control input the core paused in */
     bool closing;
     bool reported;
@@ -52,23 +51,14 @@ struct ftp_server_conn {
 
 static bool server_pump(ftp_server_conn *c);
 
-static void server_data_drop(ftp_server_conn *c)
-{
-    host_timer_cancel(c->env, c->dtimer);
-    c->dtimer = 0;
-    host_unlisten(c->env, c->l);
-    c->l = NULL;
-    if (c->d)
-        stream_close(c->d);
-    c->d = NULL;
-    c->d_up = false;
-}
+static void server_data_drop(ftp_server_conn *c) { ftp_dataconn_drop(&c->dc); }
 
 static void server_report(ftp_server_conn *c, const char *why)
 {
     if (c->reported)
         return;
     c->reported = true;
+    c->dc.refusing = true;
     host_timer_cancel(c->env, c->idle);
     c->idle = 0;
     server_data_drop(c);
@@ -103,115 +93,63 @@ static void server_arm(ftp_server_conn *c)
     c->idle = host_timer(c->env, c->o.idle_timeout_ns, server_idle, c);
 }
 
-static void server_data_timeout(void *ud)
+/* The data connection's operations (ftp_dataconn.h). */
+
+static const uint8_t *sd_out(void *ud, size_t *len)
 {
-    ftp_server_conn *c = ud;
-    c->dtimer = 0;
-    server_data_drop(c);
-    ftp_server_core_data_timeout(c->core);
-    server_pump(c);
+    return ftp_server_core_data_output(((ftp_server_conn *)ud)->core, len);
 }
 
-static void server_data_push(ftp_server_conn *c)
-{
-    size_t len;
-    while (c->d && c->d_up) {
-        const uint8_t *p = ftp_server_core_data_output(c->core, &len);
-        if (len == 0)
-            return;
-        size_t k = stream_write(c->d, p, len);
-        ftp_server_core_data_consume(c->core, k);
-        if (k < len)
-            return;
-    }
-}
+static void sd_written(void *ud, size_t k) { ftp_server_core_data_consume(((ftp_server_conn *)ud)->core, k); }
 
-static void sd_connected(void *ud, stream_t *s)
-{
-    (void)s;
-    ftp_server_conn *c = ud;
-    host_timer_cancel(c->env, c->dtimer);
-    c->dtimer = 0;
-    c->d_up = true;
-    ftp_server_core_data_connected(c->core);
-    server_pump(c);
-}
+static void sd_activity(void *ud) { server_arm(ud); }
 
-static void sd_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+static void sd_connected(void *ud) { ftp_server_core_data_connected(((ftp_server_conn *)ud)->core); }
+
+static void sd_received(void *ud, const uint8_t *data, size_t len)
 {
-    (void)s;
     ftp_server_conn *c = ud;
-    server_arm(c);
     uint8_t *zeros = data ? NULL : g_malloc0(len); /* length-only bytes are stored as zeros */
     ftp_server_core_data_received(c->core, data ? data : zeros, len);
     g_free(zeros);
-    server_pump(c);
 }
 
-static void sd_writable(void *ud, stream_t *s)
-{
-    (void)s;
-    ftp_server_conn *c = ud;
-    server_arm(c);
-    server_data_push(c);
-    server_pump(c);
-}
+static void sd_eof(void *ud) { ftp_server_core_data_eof(((ftp_server_conn *)ud)->core); }
 
-static void sd_peer_closed(void *ud, stream_t *s)
+static void sd_failed(void *ud, bool was_up, stream_err err)
 {
-    (void)s;
-    ftp_server_conn *c = ud;
-    ftp_server_core_data_eof(c->core);
-    server_pump(c);
-}
-
-static void sd_error(void *ud, stream_t *s, stream_err err)
-{
-    (void)s;
     (void)err;
     ftp_server_conn *c = ud;
-    bool up = c->d_up;
-    c->d = NULL; /* gone */
-    c->d_up = false;
-    host_timer_cancel(c->env, c->dtimer);
-    c->dtimer = 0;
-    if (up)
+    if (was_up)
         ftp_server_core_data_error(c->core);
     else
         ftp_server_core_data_failed(c->core);
-    server_pump(c);
 }
 
-static const stream_handler server_data_handler = {.connected = sd_connected,
-                                                   .data = sd_data,
-                                                   .writable = sd_writable,
-                                                   .peer_closed = sd_peer_closed,
-                                                   .error = sd_error};
+static void sd_timeout(void *ud) { ftp_server_core_data_timeout(((ftp_server_conn *)ud)->core); }
 
-static void server_accept(void *ud, stream_t *s)
-{
-    ftp_server_conn *c = ud;
-    if (c->d || c->reported) {
-        stream_abort(s); /* one data connection per listener */
-        return;
-    }
-    c->d = s;
-    stream_set_handler(s, &server_data_handler, c);
-    sd_connected(c, s);
-}
+static void sd_pump(void *ud) { server_pump(ud); }
+
+static const ftp_dataconn_ops server_data_ops = {.out = sd_out,
+                                                 .written = sd_written,
+                                                 .activity = sd_activity,
+                                                 .connected = sd_connected,
+                                                 .received = sd_received,
+                                                 .eof = sd_eof,
+                                                 .failed = sd_failed,
+                                                 .timeout = sd_timeout,
+                                                 .pump = sd_pump};
 
 static void server_listen(ftp_server_conn *c, int family)
 {
-    server_data_drop(c);
     ftp_hostport own = {.family = family};
-    c->l = host_listen(c->env, 0, server_accept, c, NULL);
-    if (!c->l || !end_literal(&c->o, c->s, false, own.host)) {
+    own.port = ftp_dataconn_listen(&c->dc);
+    if (!own.port || !end_literal(&c->o, c->s, false, own.host)) {
         server_data_drop(c);
         ftp_server_core_data_failed(c->core);
         return;
     }
-    own.port = host_listener_port(c->env, c->l);
-    c->dtimer = host_timer(c->env, c->o.data_timeout_ns, server_data_timeout, c);
+    ftp_dataconn_arm(&c->dc);
     ftp_server_core_data_listening(c->core, &own);
 }
 
@@ -228,13 +166,8 @@ static uint16_t server_data_port(const ftp_server_conn *c)
 
 static void server_connect(ftp_server_conn *c, const ftp_hostport *hp)
 {
-    server_data_drop(c);
-    c->d = host_connect_from(c->env, server_data_port(c), hp->host, hp->port, &server_data_handler, c, NULL);
-    if (!c->d) {
+    if (!ftp_dataconn_connect(&c->dc, server_data_port(c), hp->host, hp->port))
         ftp_server_core_data_failed(c->core);
-        return;
-    }
-    c->dtimer = host_timer(c->env, c->o.data_timeout_ns, server_data_timeout, c);
 }
 
 static void server_act(ftp_server_conn *c, const ftp_server_action *a)
@@ -247,7 +180,7 @@ static void server_act(ftp_server_conn *c, const ftp_server_action *a)
         server_connect(c, &a->hp);
         break;
     case FTP_SERVER_DATA_SEND:
-        server_data_push(c);
+        ftp_dataconn_push(&c->dc);
         break;
     case FTP_SERVER_DATA_CLOSE:
         server_data_drop(c);
@@ -360,6 +293,7 @@ ftp_server_conn *ftp_server_conn_new(host_env *env, stream_t *s, const ftp_serve
         c->h = *h;
     c->ud = ud;
     c->pending = g_byte_array_new();
+    ftp_dataconn_init(&c->dc, env, &server_data_ops, c, c->o.data_timeout_ns);
     stream_set_handler(s, &server_ctl_handler, c);
     server_arm(c);
     server_pump(c);
@@ -377,6 +311,7 @@ void ftp_server_conn_free(ftp_server_conn *c)
     if (!c)
         return;
     c->reported = true;
+    c->dc.refusing = true;
     host_timer_cancel(c->env, c->idle);
     server_data_drop(c);
     if (c->s)
@@ -391,14 +326,12 @@ void ftp_server_conn_free(ftp_server_conn *c)
 struct ftp_client_conn {
     host_env *env;
     stream_t *s; /* control; NULL once closed or failed */
-    stream_t *d; /* data; NULL when none */
-    host_listener *l;
-    bool d_up;
+    ftp_dataconn dc;
     ftp_client_core *core;
     ftp_client_conn_handler h;
     void *ud;
     ftp_conn_options o;
-    host_timer_id idle, dtimer;
+    host_timer_id idle;
     uint64_t ctl_in, ctl_out;
     bool done;
     bool reported;
@@ -406,17 +339,7 @@ struct ftp_client_conn {
 
 static void client_pump(ftp_client_conn *c);
 
-static void client_data_drop(ftp_client_conn *c)
-{
-    host_timer_cancel(c->env, c->dtimer);
-    c->dtimer = 0;
-    host_unlisten(c->env, c->l);
-    c->l = NULL;
-    if (c->d)
-        stream_close(c->d);
-    c->d = NULL;
-    c->d_up = false;
-}
+static void client_data_drop(ftp_client_conn *c) { ftp_dataconn_drop(&c->dc); }
 
 static void client_idle(void *ud)
 {
@@ -436,95 +359,48 @@ static void client_arm(ftp_client_conn *c)
     c->idle = host_timer(c->env, c->o.idle_timeout_ns, client_idle, c);
 }
 
-static void client_data_timeout(void *ud)
+/* The data connection's operations (ftp_dataconn.h). */
+
+static const uint8_t *cd_out(void *ud, size_t *len)
 {
-    ftp_client_conn *c = ud;
-    c->dtimer = 0;
-    client_data_drop(c);
-    ftp_client_core_data_failed(c->core, "no data connection (timeout)");
-    client_pump(c);
+    return ftp_client_core_data_out(((ftp_client_conn *)ud)->core, len);
 }
 
-static void client_data_push(ftp_client_conn *c)
+static void cd_written(void *ud, size_t k) { ftp_client_core_data_written(((ftp_client_conn *)ud)->core, k); }
+
+static void cd_activity(void *ud) { client_arm(ud); }
+
+static void cd_connected(void *ud) { ftp_client_core_data_connected(((ftp_client_conn *)ud)->core); }
+
+static void cd_received(void *ud, const uint8_t *data, size_t len)
 {
-    size_t len;
-    while (c->d && c->d_up) {
-        const uint8_t *p = ftp_client_core_data_out(c->core, &len);
-        if (len == 0)
-            return;
-        size_t k = stream_write(c->d, p, len);
-        ftp_client_core_data_written(c->core, k);
-        if (k < len)
-            return;
-    }
+    ftp_client_core_data_received(((ftp_client_conn *)ud)->core, data, len);
 }
 
-static void cd_connected(void *ud, stream_t *s)
+static void cd_eof(void *ud) { ftp_client_core_data_eof(((ftp_client_conn *)ud)->core); }
+
+static void cd_failed(void *ud, bool was_up, stream_err err)
 {
-    (void)s;
-    ftp_client_conn *c = ud;
-    host_timer_cancel(c->env, c->dtimer);
-    c->dtimer = 0;
-    c->d_up = true;
-    ftp_client_core_data_connected(c->core);
-    client_pump(c);
+    (void)was_up;
+    ftp_client_core_data_failed(((ftp_client_conn *)ud)->core, stream_err_text(err));
 }
 
-static void cd_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
+static void cd_timeout(void *ud)
 {
-    (void)s;
-    ftp_client_conn *c = ud;
-    client_arm(c);
-    ftp_client_core_data_received(c->core, data, len);
-    client_pump(c);
+    ftp_client_core_data_failed(((ftp_client_conn *)ud)->core, "no data connection (timeout)");
 }
 
-static void cd_writable(void *ud, stream_t *s)
-{
-    (void)s;
-    ftp_client_conn *c = ud;
-    client_arm(c);
-    client_data_push(c);
-    client_pump(c);
-}
+static void cd_pump(void *ud) { client_pump(ud); }
 
-static void cd_peer_closed(void *ud, stream_t *s)
-{
-    (void)s;
-    ftp_client_conn *c = ud;
-    ftp_client_core_data_eof(c->core);
-    client_pump(c);
-}
-
-static void cd_error(void *ud, stream_t *s, stream_err err)
-{
-    (void)s;
-    ftp_client_conn *c = ud;
-    c->d = NULL; /* gone */
-    c->d_up = false;
-    host_timer_cancel(c->env, c->dtimer);
-    c->dtimer = 0;
-    ftp_client_core_data_failed(c->core, stream_err_text(err));
-    client_pump(c);
-}
-
-static const stream_handler client_data_handler = {.connected = cd_connected,
-                                                   .data = cd_data,
-                                                   .writable = cd_writable,
-                                                   .peer_closed = cd_peer_closed,
-                                                   .error = cd_error};
-
-static void client_accept(void *ud, stream_t *s)
-{
-    ftp_client_conn *c = ud;
-    if (c->d || c->reported) {
-        stream_abort(s);
-        return;
-    }
-    c->d = s;
-    stream_set_handler(s, &client_data_handler, c);
-    cd_connected(c, s);
-}
+static const ftp_dataconn_ops client_data_ops = {.out = cd_out,
+                                                 .written = cd_written,
+                                                 .activity = cd_activity,
+                                                 .connected = cd_connected,
+                                                 .received = cd_received,
+                                                 .eof = cd_eof,
+                                                 .failed = cd_failed,
+                                                 .timeout = cd_timeout,
+                                                 .pump = cd_pump};
 
 static void client_act(ftp_client_conn *c, const ftp_client_action *a)
 {
@@ -536,25 +412,22 @@ static void client_act(ftp_client_conn *c, const ftp_client_action *a)
             g_strlcpy(host, a->host, sizeof host);
         else if (!end_literal(&c->o, c->s, true, host))
             host[0] = '\0';
-        c->d = host[0] ? host_connect(c->env, host, a->port, &client_data_handler, c, NULL) : NULL;
-        if (!c->d)
+        if (!host[0] || !ftp_dataconn_connect(&c->dc, 0, host, a->port))
             ftp_client_core_data_failed(c->core, "cannot open the data connection");
-        else
-            c->dtimer = host_timer(c->env, c->o.data_timeout_ns, client_data_timeout, c);
         break;
-    case FTP_CLIENT_ACT_DATA_LISTEN:
-        client_data_drop(c);
-        c->l = host_listen(c->env, 0, client_accept, c, NULL);
-        if (!c->l || !end_literal(&c->o, c->s, false, host)) {
+    case FTP_CLIENT_ACT_DATA_LISTEN: {
+        uint16_t port = ftp_dataconn_listen(&c->dc);
+        if (!port || !end_literal(&c->o, c->s, false, host)) {
             client_data_drop(c);
             ftp_client_core_data_failed(c->core, "cannot listen for the data connection");
             break;
         }
-        c->dtimer = host_timer(c->env, c->o.data_timeout_ns, client_data_timeout, c);
-        ftp_client_core_data_listening(c->core, host, host_listener_port(c->env, c->l));
+        ftp_dataconn_arm(&c->dc);
+        ftp_client_core_data_listening(c->core, host, port);
         break;
+    }
     case FTP_CLIENT_ACT_DATA_SEND:
-        client_data_push(c);
+        ftp_dataconn_push(&c->dc);
         break;
     case FTP_CLIENT_ACT_DATA_CLOSE:
         client_data_drop(c);
@@ -598,6 +471,7 @@ static void client_pump(ftp_client_conn *c)
                 stream_close(c->s);
             c->s = NULL;
             c->reported = true;
+            c->dc.refusing = true;
             host_timer_cancel(c->env, c->idle);
             c->idle = 0;
             if (c->h.closed)
@@ -675,6 +549,7 @@ ftp_client_conn *ftp_client_conn_new(host_env *env, const char *host, uint16_t p
     if (h)
         c->h = *h;
     c->ud = ud;
+    ftp_dataconn_init(&c->dc, env, &client_data_ops, c, c->o.data_timeout_ns);
     c->s = host_connect(env, host, port, &client_ctl_handler, c, err);
     if (!c->s) {
         ftp_client_core_free(c->core);
@@ -690,6 +565,7 @@ void ftp_client_conn_free(ftp_client_conn *c)
     if (!c)
         return;
     c->reported = true;
+    c->dc.refusing = true;
     host_timer_cancel(c->env, c->idle);
     client_data_drop(c);
     if (c->s)
