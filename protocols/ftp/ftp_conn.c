@@ -8,6 +8,8 @@
 #include "ftp_conn.h"
 #include "ftp_dataconn.h"
 
+#include "seam/core_input.h"
+
 #include <string.h>
 
 /* The literal of one end of `s` (peer or local), mapped by the options;
@@ -44,7 +46,7 @@ struct ftp_server_conn {
     void *ud;
     ftp_conn_options o;
     host_timer_id idle;
-    GByteArray *pending; /* control input the core paused in */
+    core_input in; /* control input the core paused in */
     bool closing;
     bool reported;
 };
@@ -212,11 +214,8 @@ static bool server_pump(ftp_server_conn *c)
             server_report(c, "quit");
             return false;
         }
-        if (n == 0 && c->pending->len && !c->closing) {
-            size_t k = ftp_server_core_feed(c->core, c->pending->data, c->pending->len);
-            g_byte_array_remove_range(c->pending, 0, (guint)k);
-            if (c->pending->len == 0 && c->s)
-                stream_set_reading(c->s, true);
+        if (n == 0 && core_input_waiting(&c->in) && !c->closing) {
+            size_t k = core_input_resume(&c->in, c->s);
             if (k || acted)
                 continue;
         } else if (acted && guard < 64) {
@@ -234,20 +233,16 @@ static void server_ctl_data(void *ud, stream_t *s, const uint8_t *data, size_t l
     if (c->closing || c->reported)
         return;
     server_arm(c);
-    uint8_t *zeros = data ? NULL : g_malloc0(len); /* length-only bytes carry no commands */
-    const uint8_t *p = data ? data : zeros;
-    if (c->pending->len) {
-        g_byte_array_append(c->pending, p, (guint)len);
-    } else {
-        size_t k = ftp_server_core_feed(c->core, p, len);
-        if (k < len)
-            g_byte_array_append(c->pending, p + k, (guint)(len - k));
-    }
-    g_free(zeros);
-    if (c->pending->len && c->s)
-        stream_set_reading(c->s, false);
+    core_input_deliver(&c->in, c->s, data, len);
     server_pump(c);
 }
+
+static size_t server_feed(void *ud, const uint8_t *data, size_t len)
+{
+    return ftp_server_core_feed(((ftp_server_conn *)ud)->core, data, len);
+}
+
+static const core_input_ops server_input_ops = {.feed = server_feed};
 
 static void server_ctl_writable(void *ud, stream_t *s)
 {
@@ -292,7 +287,7 @@ ftp_server_conn *ftp_server_conn_new(host_env *env, stream_t *s, const ftp_serve
     if (h)
         c->h = *h;
     c->ud = ud;
-    c->pending = g_byte_array_new();
+    core_input_init(&c->in, &server_input_ops, c);
     ftp_dataconn_init(&c->dc, env, &server_data_ops, c, c->o.data_timeout_ns);
     stream_set_handler(s, &server_ctl_handler, c);
     server_arm(c);
@@ -317,7 +312,7 @@ void ftp_server_conn_free(ftp_server_conn *c)
     if (c->s)
         stream_close(c->s);
     ftp_server_core_free(c->core);
-    g_byte_array_free(c->pending, TRUE);
+    core_input_clear(&c->in);
     g_free(c);
 }
 

@@ -10,6 +10,7 @@
 #include "imap_conn.h"
 
 #include "seam/core_client.h"
+#include "seam/core_input.h"
 
 #include <string.h>
 
@@ -21,7 +22,7 @@ struct imap_server_conn {
     void *ud;
     int64_t idle_ns;
     host_timer_id timer;
-    GByteArray *pending; /* input the core paused in, not yet fed */
+    core_input in;       /* input the core paused in, not yet fed */
     const char *why;     /* set when the conn itself ends the session */
     uint64_t bytes_in, bytes_out;
     bool reported; /* closed() was called */
@@ -67,12 +68,8 @@ static bool server_pump(imap_server_conn *c)
         server_write(c);
         imap_server_core_output(c->core, &n);
         bool closed = imap_server_core_closed(c->core);
-        if (n == 0 && c->pending->len && !closed) {
-            imap_server_core_set_now(c->core, host_now(c->env));
-            size_t k = imap_server_core_feed(c->core, c->pending->data, c->pending->len);
-            g_byte_array_remove_range(c->pending, 0, (guint)k);
-            if (c->pending->len == 0 && c->s)
-                stream_set_reading(c->s, true);
+        if (n == 0 && core_input_waiting(&c->in) && !closed) {
+            core_input_resume(&c->in, c->s);
             continue;
         }
         if (closed && n == 0) {
@@ -104,7 +101,7 @@ static void server_idle(void *ud)
     }
     c->why = "idle";
     imap_server_core_shutdown(c->core);
-    g_byte_array_set_size(c->pending, 0);
+    core_input_discard(&c->in);
     server_arm(c);
     server_pump(c);
 }
@@ -117,32 +114,7 @@ static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
         return;
     c->bytes_in += len;
     server_arm(c);
-    uint8_t *zeros = data ? NULL : g_malloc0(len); /* length-only bytes carry no commands */
-    const uint8_t *d = data ? data : zeros;
-    if (c->pending->len) {
-        g_byte_array_append(c->pending, d, (guint)len);
-    } else {
-        imap_server_core_set_now(c->core, host_now(c->env));
-        size_t k = 0;
-        /* The core stops early only when its output is high: write some
-         * out and go on while the stream takes it. */
-        for (;;) {
-            k += imap_server_core_feed(c->core, d + k, len - k);
-            size_t before, after;
-            imap_server_core_output(c->core, &before);
-            if (k == len || imap_server_core_closed(c->core))
-                break;
-            server_write(c);
-            imap_server_core_output(c->core, &after);
-            if (after == before)
-                break;
-        }
-        if (k < len && !imap_server_core_closed(c->core))
-            g_byte_array_append(c->pending, d + k, (guint)(len - k));
-    }
-    g_free(zeros);
-    if (c->pending->len && c->s)
-        stream_set_reading(c->s, false);
+    core_input_deliver(&c->in, c->s, data, len);
     server_pump(c);
 }
 
@@ -176,6 +148,30 @@ static void server_error(void *ud, stream_t *s, stream_err err)
     server_report(c, stream_err_text(err));
 }
 
+/* The core's clock is set before every feed; it stops early only when
+ * its output is high: drain() writes some out so that feeding can go on
+ * while the stream takes it. */
+static size_t server_feed(void *ud, const uint8_t *data, size_t len)
+{
+    imap_server_conn *c = ud;
+    imap_server_core_set_now(c->core, host_now(c->env));
+    return imap_server_core_feed(c->core, data, len);
+}
+
+static bool server_drain(void *ud)
+{
+    imap_server_conn *c = ud;
+    size_t before, after;
+    imap_server_core_output(c->core, &before);
+    server_write(c);
+    imap_server_core_output(c->core, &after);
+    return after != before;
+}
+
+static bool server_over(void *ud) { return imap_server_core_closed(((imap_server_conn *)ud)->core); }
+
+static const core_input_ops server_input_ops = {.feed = server_feed, .drain = server_drain, .over = server_over};
+
 static const stream_handler server_stream_handler = {
     .data = server_data, .writable = server_writable, .peer_closed = server_peer_closed, .error = server_error};
 
@@ -191,7 +187,7 @@ imap_server_conn *imap_server_conn_new(host_env *env, stream_t *s, const imap_se
         c->h = *h;
     c->ud = ud;
     c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : IMAP_CONN_DEFAULT_IDLE_NS;
-    c->pending = g_byte_array_new();
+    core_input_init(&c->in, &server_input_ops, c);
     stream_set_handler(s, &server_stream_handler, c);
     server_arm(c);
     server_write(c);
@@ -205,7 +201,7 @@ void imap_server_conn_shutdown(imap_server_conn *c)
     if (!c->why)
         c->why = "shutdown";
     imap_server_core_shutdown(c->core);
-    g_byte_array_set_size(c->pending, 0);
+    core_input_discard(&c->in);
     server_pump(c);
 }
 
@@ -221,7 +217,7 @@ void imap_server_conn_free(imap_server_conn *c)
     if (c->s)
         stream_close(c->s);
     imap_server_core_free(c->core);
-    g_byte_array_free(c->pending, TRUE);
+    core_input_clear(&c->in);
     g_free(c);
 }
 

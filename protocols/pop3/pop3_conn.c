@@ -10,6 +10,7 @@
 #include "pop3_conn.h"
 
 #include "seam/core_client.h"
+#include "seam/core_input.h"
 
 #include <string.h>
 
@@ -21,7 +22,7 @@ struct pop3_server_conn {
     void *ud;
     int64_t idle_ns;
     host_timer_id timer;
-    GByteArray *pending; /* input the core paused in, not yet fed */
+    core_input in;       /* input the core paused in, not yet fed */
     bool closing;        /* close once the output is written */
     const char *why;
     bool reported;       /* closed() was called */
@@ -87,11 +88,8 @@ static bool server_pump(pop3_server_conn *c)
             pop3_server_core_consume(c->core, stream_write(c->s, o, n));
         server_events(c);
         pop3_server_core_output(c->core, &n);
-        if (n == 0 && c->pending->len && !c->closing) {
-            size_t k = pop3_server_core_feed(c->core, c->pending->data, c->pending->len);
-            g_byte_array_remove_range(c->pending, 0, (guint)k);
-            if (c->pending->len == 0 && c->s)
-                stream_set_reading(c->s, true);
+        if (n == 0 && core_input_waiting(&c->in) && !c->closing) {
+            core_input_resume(&c->in, c->s);
             continue;
         }
         if (c->closing && n == 0) {
@@ -119,18 +117,7 @@ static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
     if (c->closing || c->reported)
         return;
     server_arm(c);
-    uint8_t *zeros = data ? NULL : g_malloc0(len); /* length-only bytes carry no commands */
-    const uint8_t *d = data ? data : zeros;
-    if (c->pending->len) {
-        g_byte_array_append(c->pending, d, (guint)len);
-    } else {
-        size_t k = pop3_server_core_feed(c->core, d, len);
-        if (k < len)
-            g_byte_array_append(c->pending, d + k, (guint)(len - k));
-    }
-    g_free(zeros);
-    if (c->pending->len && c->s)
-        stream_set_reading(c->s, false);
+    core_input_deliver(&c->in, c->s, data, len);
     server_pump(c);
 }
 
@@ -163,6 +150,13 @@ static void server_error(void *ud, stream_t *s, stream_err err)
     }
 }
 
+static size_t server_feed(void *ud, const uint8_t *data, size_t len)
+{
+    return pop3_server_core_feed(((pop3_server_conn *)ud)->core, data, len);
+}
+
+static const core_input_ops server_input_ops = {.feed = server_feed};
+
 static const stream_handler server_stream_handler = {
     .data = server_data, .writable = server_writable, .peer_closed = server_peer_closed, .error = server_error};
 
@@ -177,7 +171,7 @@ pop3_server_conn *pop3_server_conn_new(host_env *env, stream_t *s, const pop3_se
         c->h = *h;
     c->ud = ud;
     c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : POP3_CONN_DEFAULT_IDLE_NS;
-    c->pending = g_byte_array_new();
+    core_input_init(&c->in, &server_input_ops, c);
     stream_set_handler(s, &server_stream_handler, c);
     server_arm(c);
     size_t n;
@@ -204,7 +198,7 @@ void pop3_server_conn_free(pop3_server_conn *c)
     if (c->s)
         stream_close(c->s);
     pop3_server_core_free(c->core);
-    g_byte_array_free(c->pending, TRUE);
+    core_input_clear(&c->in);
     g_free(c);
 }
 

@@ -8,6 +8,8 @@
  */
 #include "smtp_conn.h"
 
+#include "seam/core_input.h"
+
 #include "seam/core_client.h"
 
 #include <string.h>
@@ -20,7 +22,7 @@ struct smtp_server_conn {
     void *ud;
     int64_t idle_ns;
     host_timer_id timer;
-    GByteArray *pending;  /* input the core paused in, not yet fed */
+    core_input in;        /* input the core paused in, not yet fed */
     bool closing;         /* close once the output is written */
     const char *why;      /* why it is closing */
     bool reported;        /* closed() was called */
@@ -68,11 +70,8 @@ static bool server_pump(smtp_server_conn *c)
             smtp_server_event_clear(&ev);
         }
         smtp_server_core_output(c->core, &n);
-        if (n == 0 && c->pending->len && !c->closing) {
-            size_t k = smtp_server_core_feed(c->core, c->pending->data, c->pending->len);
-            g_byte_array_remove_range(c->pending, 0, (guint)k);
-            if (c->pending->len == 0 && c->s)
-                stream_set_reading(c->s, true);
+        if (n == 0 && core_input_waiting(&c->in) && !c->closing) {
+            core_input_resume(&c->in, c->s);
             continue;
         }
         if (c->closing && n == 0) {
@@ -109,21 +108,7 @@ static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
     if (c->closing)
         return;
     server_arm(c);
-    if (!data) { /* length-only bytes carry no commands */
-        uint8_t *zeros = g_malloc0(len);
-        size_t k = smtp_server_core_feed(c->core, zeros, len);
-        if (k < len)
-            g_byte_array_append(c->pending, zeros + k, (guint)(len - k));
-        g_free(zeros);
-    } else if (c->pending->len) {
-        g_byte_array_append(c->pending, data, (guint)len);
-    } else {
-        size_t k = smtp_server_core_feed(c->core, data, len);
-        if (k < len)
-            g_byte_array_append(c->pending, data + k, (guint)(len - k));
-    }
-    if (c->pending->len && c->s)
-        stream_set_reading(c->s, false);
+    core_input_deliver(&c->in, c->s, data, len);
     server_pump(c);
 }
 
@@ -151,6 +136,13 @@ static void server_error(void *ud, stream_t *s, stream_err err)
     server_report(c, stream_err_text(err));
 }
 
+static size_t server_feed(void *ud, const uint8_t *data, size_t len)
+{
+    return smtp_server_core_feed(((smtp_server_conn *)ud)->core, data, len);
+}
+
+static const core_input_ops server_input_ops = {.feed = server_feed};
+
 static const stream_handler server_stream_handler = {
     .data = server_data, .writable = server_writable, .peer_closed = server_peer_closed, .error = server_error};
 
@@ -166,7 +158,7 @@ smtp_server_conn *smtp_server_conn_new(host_env *env, stream_t *s, const smtp_se
         c->h = *h;
     c->ud = ud;
     c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
-    c->pending = g_byte_array_new();
+    core_input_init(&c->in, &server_input_ops, c);
     stream_set_handler(s, &server_stream_handler, c);
     server_arm(c);
     size_t n;
@@ -192,7 +184,7 @@ void smtp_server_conn_free(smtp_server_conn *c)
     if (c->s)
         stream_close(c->s);
     smtp_server_core_free(c->core);
-    g_byte_array_free(c->pending, TRUE);
+    core_input_clear(&c->in);
     g_free(c);
 }
 
