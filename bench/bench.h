@@ -36,6 +36,7 @@ void bench_chain10(void);
 void bench_textbook_e2e(void);
 void bench_dumbbell(void);
 void bench_dumbbell_1000(void);
+void bench_dumbbell_matched(void);
 void bench_http_parser(void);
 void bench_http_pages(void);
 /* bench_cache_workload.c: the web-caching workload over TCP and in messages. */

@@ -33,6 +33,7 @@ static const bench_case cases[] = {
     {"chain10", bench_chain10},
     {"dumbbell", bench_dumbbell},
     {"dumbbell_1000", bench_dumbbell_1000},
+    {"dumbbell_matched", bench_dumbbell_matched},
     {"http_parser", bench_http_parser},
     {"http_pages", bench_http_pages},
     {"textbook_e2e", bench_textbook_e2e},

@@ -57,7 +57,9 @@ typedef enum {
 } pkt_cause;
 
 /* TCP options a segment carries (pkt_t.tcp_opts). */
-#define PKT_OPT_TS 0x01u /* RFC 7323 timestamps: TSval is `created`, TSecr is `ts_ecr` */
+#define PKT_OPT_TS 0x01u     /* RFC 7323 timestamps: TSval is `created`, TSecr is `ts_ecr` */
+#define PKT_OPT_SACKOK 0x02u /* RFC 2018 SACK-permitted (on a SYN) */
+#define PKT_SACK_MAX 4u      /* SACK blocks an ACK can carry (40 option bytes) */
 
 typedef struct pkt {
     struct pkt *next;     /* link for whichever queue holds the packet */
@@ -71,6 +73,7 @@ typedef struct pkt {
     uint8_t tcp_flags;    /* PKT_SYN | PKT_ACK ... */
     uint8_t cause;        /* pkt_cause: why the sender released it now */
     uint8_t tcp_opts;     /* TCP options carried (PKT_OPT_TS); their bytes are in hdr_bytes */
+    uint8_t sack_n;       /* SACK blocks carried in `sack` (RFC 2018), 0 to PKT_SACK_MAX */
     uint16_t hdr_bytes;   /* header bytes counted on the wire */
     uint32_t seq, ack;    /* TCP sequence and acknowledgement numbers */
     uint32_t wnd;         /* TCP receive window, bytes */
@@ -80,6 +83,8 @@ typedef struct pkt {
     uint64_t tx_echo;     /* free for the transport (UDP: the datagram's tag) */
     sim_time_t ts_ecr;    /* TCP: the timestamp echoed by an ACK (RFC 7323's TSecr; the
                              segment's own TSval is `created`); no wire bytes counted */
+    uint32_t sack[2 * PKT_SACK_MAX]; /* SACK blocks: left edge, right edge (exclusive), the
+                                        first sack_n pairs; their bytes are in hdr_bytes */
 } pkt_t;
 
 /* The bytes a packet occupies on the wire. */

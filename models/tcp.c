@@ -31,6 +31,7 @@
 #include "sim/sim_rng.h"
 #include "sim/sim_trace.h"
 #include "tcp_cubic.h"
+#include "tcp_sack.h"
 #include "tcp_sendbuf.h"
 
 #define SEQ_LT(a, b) ((int32_t)((uint32_t)(a) - (uint32_t)(b)) < 0)
@@ -95,6 +96,7 @@ bool tcp_params_preset(const char *name, tcp_params_t *p)
     p->init_cwnd = 10;
     p->rto_min = SIM_MS(200);
     p->delayed_ack = true;
+    p->sack = true;
     return true;
 }
 
@@ -206,6 +208,10 @@ struct tcp_conn {
     bool in_recovery, recover_valid;
     uint32_t recover;
     tcp_cubic cubic; /* with cc cubic */
+    bool sack_on;        /* SACK in use (or offered, before the handshake completes) */
+    tcp_scoreboard scb;  /* what the peer has SACKed above snd_una (RFC 6675) */
+    uint32_t high_rxt;   /* SACK recovery: end of the highest byte sent again (HighRxt) */
+    sim_time_t recovery_since; /* when the current loss recovery started */
 
     /* round-trip time and retransmission timeout (RFC 6298) */
     bool rtt_timing;
@@ -234,6 +240,9 @@ struct tcp_conn {
     uint64_t rq_bytes;
     pkt_t *ooo; /* out of order, sorted by seq */
     uint64_t ooo_bytes;
+    uint32_t sack_mark[2 * PKT_SACK_MAX]; /* a byte of each SACK block to report, most
+                                             recent first (RFC 2018 section 4) */
+    uint32_t sack_nmark;
     bool fin_rcvd;
     bool ack_now;
     uint32_t unacked_segs;
@@ -368,6 +377,20 @@ static void record_cwnd(tcp_conn *c)
     g_array_append_val(c->cwnd_samples, s);
 }
 
+/* Loss recovery starts or ends (tcp_stats_t.recovery_time). */
+static void recovery_enter(tcp_conn *c)
+{
+    c->in_recovery = true;
+    c->recovery_since = now_of(c);
+}
+
+static void recovery_leave(tcp_conn *c)
+{
+    if (c->in_recovery)
+        c->stats.recovery_time += now_of(c) - c->recovery_since;
+    c->in_recovery = false;
+}
+
 /* The window we advertise: the receive buffer less what the application
  * has not read yet. Out-of-order data held for reassembly lies inside this
  * window and does not shrink it (a window never shrinks, RFC 1122 4.2.2.16,
@@ -471,6 +494,64 @@ static uint8_t segment_cause(const tcp_conn *c, uint32_t seq, uint32_t len, uint
     return PKT_CAUSE_WINDOW;
 }
 
+/* The block of held out-of-order bytes [*a, *b) that holds byte `m`:
+ * segments that overlap or touch are one block. False when no held byte
+ * is `m`. O(segments held). */
+static bool ooo_block_of(const tcp_conn *c, uint32_t m, uint32_t *a, uint32_t *b)
+{
+    const pkt_t *q = c->ooo;
+    while (q) {
+        uint32_t lo = q->seq, hi = q->seq + q->len;
+        for (q = q->next; q && SEQ_LEQ(q->seq, hi); q = q->next)
+            if (SEQ_GT(q->seq + q->len, hi))
+                hi = q->seq + q->len;
+        if (SEQ_LEQ(lo, m) && SEQ_LT(m, hi)) {
+            *a = lo;
+            *b = hi;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The SACK blocks of an ACK (RFC 2018 section 4): the block holding the
+ * most recently received out-of-order segment first, then the blocks
+ * reported most recently, as many as the 40 option bytes allow (4, or 3
+ * beside timestamps). Blocks since filled or acknowledged are left out.
+ * O(blocks x segments held). */
+static void sack_fill(tcp_conn *c, pkt_t *p)
+{
+    uint32_t max = c->ts_on ? 3 : PKT_SACK_MAX, n = 0;
+    for (uint32_t i = 0; i < c->sack_nmark && n < max; i++) {
+        uint32_t a, b;
+        if (!ooo_block_of(c, c->sack_mark[i], &a, &b))
+            continue;
+        bool seen = false;
+        for (uint32_t j = 0; j < n && !seen; j++)
+            seen = p->sack[2 * j] == a;
+        if (seen)
+            continue;
+        p->sack[2 * n] = a;
+        p->sack[2 * n + 1] = b;
+        n++;
+    }
+    /* The next ACK repeats these, in this order, unless a new one comes first. */
+    for (uint32_t j = 0; j < n; j++)
+        c->sack_mark[j] = p->sack[2 * j];
+    c->sack_nmark = n;
+    p->sack_n = (uint8_t)n;
+    c->stats.sack_blocks_sent += n;
+}
+
+/* An out-of-order segment starting at `seq` is held: its block goes first. */
+static void sack_mark_new(tcp_conn *c, uint32_t seq)
+{
+    uint32_t n = MIN(c->sack_nmark, (uint32_t)G_N_ELEMENTS(c->sack_mark) - 1);
+    memmove(c->sack_mark + 1, c->sack_mark, n * sizeof c->sack_mark[0]);
+    c->sack_mark[0] = seq;
+    c->sack_nmark = n + 1;
+}
+
 /* Sends one segment. Data comes from the send buffer at `seq`. */
 static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
 {
@@ -481,12 +562,28 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
     p->sport = c->key.lport;
     p->dport = c->key.rport;
     p->hdr_bytes = net_header_bytes(st->net, PKT_PROTO_TCP);
+    /* Option bytes as Linux lays them out, each group padded with NOPs to
+     * a multiple of 4 (RFC 7323 appendix A, RFC 2018): timestamps are
+     * kind, length, TSval, TSecr (10 bytes, 12 with two NOPs; TSval is the
+     * packet's `created`); a SYN's SACK-permitted (2 bytes) goes with them
+     * (12 in all) or alone (4); a SACK option is kind, length and 8 bytes
+     * per block, with two NOPs: 4 + 8n. */
+    uint32_t opt = 0;
     if (c->ts_on) {
-        /* Kind, length, TSval, TSecr (10 bytes) and two NOPs to align them
-         * (RFC 7323 appendix A); TSval is the packet's `created`. */
-        p->hdr_bytes += 12;
+        opt += 10;
         p->tcp_opts |= PKT_OPT_TS;
     }
+    if (c->sack_on && (flags & PKT_SYN)) {
+        opt += 2;
+        p->tcp_opts |= PKT_OPT_SACKOK;
+    }
+    opt = (opt + 3) & ~3u;
+    if (c->sack_on && c->ooo && (flags & PKT_ACK) && !(flags & (PKT_SYN | PKT_RST))) {
+        sack_fill(c, p);
+        if (p->sack_n)
+            opt += 4 + 8 * p->sack_n;
+    }
+    p->hdr_bytes += opt;
     p->seq = seq;
     p->tcp_flags = flags;
     if (flags & PKT_ACK) {
@@ -570,6 +667,130 @@ static void retransmit_first(tcp_conn *c)
     rto_arm(c);
 }
 
+/* Sends `len` bytes at snd_nxt (with the FIN when they end the stream and
+ * the application has shut down writing); `end` is data_end(). */
+static void emit_data(tcp_conn *c, uint32_t len, uint32_t end)
+{
+    uint8_t flags = PKT_ACK;
+    bool fin = c->fin_pending && c->snd_nxt + len == end;
+    if (fin)
+        flags |= PKT_FIN;
+    bool fresh = SEQ_GEQ(c->snd_nxt, c->snd_max);
+    if (!fresh) {
+        c->stats.retransmits++;
+        /* only the part below snd_max was sent before */
+        c->stats.bytes_retransmitted += MIN(len, c->snd_max - c->snd_nxt);
+    }
+    if (fresh && !c->rtt_timing) {
+        c->rtt_timing = true;
+        c->rtt_seq = c->snd_nxt + len;
+        c->rtt_start = now_of(c);
+    } else if (!fresh) {
+        c->rtt_timing = false;
+    }
+    send_segment(c, c->snd_nxt, len, flags);
+    c->snd_nxt += len;
+    if (fin) {
+        c->fin_sent = true;
+        c->fin_seq = end;
+        c->fin_seq_valid = true;
+        c->snd_nxt++;
+    }
+    if (SEQ_GT(c->snd_nxt, c->snd_max))
+        c->snd_max = c->snd_nxt;
+    if (!c->ev_rto)
+        rto_arm(c);
+}
+
+/* Sends a FIN alone at snd_nxt == `end`. */
+static void emit_fin(tcp_conn *c, uint32_t end)
+{
+    bool fresh = SEQ_GEQ(c->snd_nxt, c->snd_max);
+    if (!fresh)
+        c->stats.retransmits++;
+    send_segment(c, c->snd_nxt, 0, PKT_ACK | PKT_FIN);
+    c->fin_sent = true;
+    c->fin_seq = end;
+    c->fin_seq_valid = true;
+    c->snd_nxt++;
+    if (SEQ_GT(c->snd_nxt, c->snd_max))
+        c->snd_max = c->snd_nxt;
+    if (!c->ev_rto)
+        rto_arm(c);
+}
+
+/* SACK recovery: sends again at most `room` bytes of the hole at `seq`
+ * (one segment; the FIN with it when it ends there) and moves HighRxt
+ * past them. False when there was nothing to send. */
+static bool sack_resend(tcp_conn *c, uint32_t seq, uint32_t room)
+{
+    uint32_t end = data_end(c);
+    uint32_t len = SEQ_LT(seq, end) ? MIN(MIN(c->p.mss, end - seq), room) : 0;
+    uint8_t flags = PKT_ACK;
+    if (c->fin_sent && seq + len == c->fin_seq)
+        flags |= PKT_FIN;
+    if (len == 0 && !(flags & PKT_FIN))
+        return false;
+    c->rtt_timing = false; /* Karn: never time a retransmitted segment */
+    c->stats.retransmits++;
+    c->stats.sack_retransmits++;
+    c->stats.bytes_retransmitted += len;
+    c->cause_hint = PKT_CAUSE_FAST_RETX;
+    send_segment(c, seq, len, flags);
+    c->cause_hint = PKT_CAUSE_NONE;
+    uint32_t next = seq + len + ((flags & PKT_FIN) ? 1 : 0);
+    if (SEQ_GT(next, c->high_rxt))
+        c->high_rxt = next;
+    return true;
+}
+
+/* RFC 6675 NextSeg rule 2: one new segment (or the FIN) if there is data
+ * and the peer's window allows it. */
+static bool sack_send_new(tcp_conn *c)
+{
+    uint32_t end = data_end(c);
+    uint32_t flight = c->snd_nxt - c->snd_una;
+    if (SEQ_LT(c->snd_nxt, end)) {
+        uint32_t unsent = end - c->snd_nxt;
+        if (flight >= c->snd_wnd)
+            return false;
+        uint32_t len = MIN(MIN(c->p.mss, unsent), c->snd_wnd - flight);
+        if (len < c->p.mss && len < unsent)
+            return false;
+        emit_data(c, len, end);
+        return true;
+    }
+    if (c->fin_pending && !c->fin_sent && c->snd_nxt == end) {
+        emit_fin(c, end);
+        return true;
+    }
+    return false;
+}
+
+/* RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, send what
+ * NextSeg says: a lost hole (rule 1), new data (rule 2), any hole below
+ * the highest SACKed byte (rule 3). O(segments sent x ranges). */
+static void sack_output(tcp_conn *c)
+{
+    uint32_t mss = c->p.mss;
+    for (;;) {
+        uint64_t pipe = tcp_sb_pipe(&c->scb, c->snd_una, c->snd_max, c->high_rxt, mss);
+        if (c->cwnd < (double)pipe + mss)
+            break;
+        uint32_t seq, room;
+        if (tcp_sb_next_hole(&c->scb, c->snd_una, c->high_rxt, mss, true, &seq, &room)) {
+            if (!sack_resend(c, seq, room))
+                break;
+            continue;
+        }
+        if (sack_send_new(c))
+            continue;
+        if (!tcp_sb_next_hole(&c->scb, c->snd_una, c->high_rxt, mss, false, &seq, &room) ||
+            !sack_resend(c, seq, room))
+            break;
+    }
+}
+
 /* Sends what the windows allow, then a pure ACK if one is still due. */
 static void conn_output(tcp_conn *c)
 {
@@ -581,6 +802,10 @@ static void conn_output(tcp_conn *c)
     }
     bool can_send = c->state == TS_ESTABLISHED || c->state == TS_CLOSE_WAIT ||
                     c->state == TS_FIN_WAIT_1 || c->state == TS_CLOSING || c->state == TS_LAST_ACK;
+    if (can_send && c->sack_on && c->in_recovery) {
+        sack_output(c); /* the pipe, not the flight, limits what leaves */
+        can_send = false;
+    }
     while (can_send) {
         uint32_t end = data_end(c);
         uint32_t flight = c->snd_nxt - c->snd_una;
@@ -596,51 +821,11 @@ static void conn_output(tcp_conn *c)
             /* Avoid a runt segment while others are in flight (the window will open). */
             if (len < c->p.mss && len < unsent && flight > 0)
                 break;
-            uint8_t flags = PKT_ACK;
-            bool fin = c->fin_pending && c->snd_nxt + len == end;
-            if (fin)
-                flags |= PKT_FIN;
-            bool fresh = SEQ_GEQ(c->snd_nxt, c->snd_max);
-            if (!fresh) {
-                c->stats.retransmits++;
-                /* only the part below snd_max was sent before */
-                c->stats.bytes_retransmitted += MIN(len, c->snd_max - c->snd_nxt);
-            }
-            if (fresh && !c->rtt_timing) {
-                c->rtt_timing = true;
-                c->rtt_seq = c->snd_nxt + len;
-                c->rtt_start = now_of(c);
-            } else if (!fresh) {
-                c->rtt_timing = false;
-            }
-            send_segment(c, c->snd_nxt, len, flags);
-            c->snd_nxt += len;
-            if (fin) {
-                c->fin_sent = true;
-                c->fin_seq = end;
-                c->fin_seq_valid = true;
-                c->snd_nxt++;
-            }
-            if (SEQ_GT(c->snd_nxt, c->snd_max))
-                c->snd_max = c->snd_nxt;
-            if (!c->ev_rto)
-                rto_arm(c);
+            emit_data(c, len, end);
             continue;
         }
-        if (c->fin_pending && !c->fin_sent && c->snd_nxt == end) {
-            bool fresh = SEQ_GEQ(c->snd_nxt, c->snd_max);
-            if (!fresh)
-                c->stats.retransmits++;
-            send_segment(c, c->snd_nxt, 0, PKT_ACK | PKT_FIN);
-            c->fin_sent = true;
-            c->fin_seq = end;
-            c->fin_seq_valid = true;
-            c->snd_nxt++;
-            if (SEQ_GT(c->snd_nxt, c->snd_max))
-                c->snd_max = c->snd_nxt;
-            if (!c->ev_rto)
-                rto_arm(c);
-        }
+        if (c->fin_pending && !c->fin_sent && c->snd_nxt == end)
+            emit_fin(c, end);
         break;
     }
     if (c->ack_now)
@@ -782,10 +967,14 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
         c->cwnd = c->p.mss; /* the loss window: one segment */
         record_cwnd(c);
     }
-    c->in_recovery = false;
+    recovery_leave(c);
     c->dupacks = 0;
     c->recover = c->snd_max;
     c->recover_valid = true;
+    /* RFC 6675 section 5.1 (and RFC 2018's rule that the receiver may
+     * renege): what was SACKed is forgotten; later ACKs report it again. */
+    tcp_sb_reset(&c->scb);
+    c->high_rxt = c->snd_una;
     /* Go back: resend from the first unacknowledged byte. */
     c->snd_nxt = c->snd_una;
     if (c->fin_sent && SEQ_LEQ(c->snd_nxt, c->fin_seq))
@@ -847,10 +1036,21 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
 {
     if (is_ideal(c)) {
         c->dupacks = 0;
-        c->in_recovery = false;
+        recovery_leave(c);
         return;
     }
     uint32_t mss = c->p.mss;
+    if (c->in_recovery && c->sack_on) {
+        /* RFC 6675: a partial ACK changes no window (the output event sends
+         * what the pipe allows); an ACK of RecoveryPoint ends recovery. */
+        if (SEQ_GEQ(ack, c->recover)) {
+            recovery_leave(c);
+            c->dupacks = 0;
+            c->cwnd = c->ssthresh;
+            record_cwnd(c);
+        }
+        return;
+    }
     if (c->in_recovery) {
         if (newreno_recovery(c) && SEQ_LT(ack, c->recover)) {
             /* Partial ACK (RFC 6582): resend the next hole, deflate. */
@@ -864,7 +1064,7 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
             return;
         }
         c->cwnd = c->ssthresh; /* leave fast recovery */
-        c->in_recovery = false;
+        recovery_leave(c);
         c->dupacks = 0;
         record_cwnd(c);
         return;
@@ -880,9 +1080,44 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
     record_cwnd(c);
 }
 
+/* A duplicate ACK with SACK (RFC 6675 section 5): recovery starts at
+ * DupThresh duplicates, or earlier when the scoreboard says the first
+ * unacknowledged segment is lost, unless the cumulative ACK is still below
+ * the previous RecoveryPoint. The window becomes ssthresh at once (the
+ * congestion control's reduction), the first segment is sent again, and
+ * the output event sends what the pipe allows. */
+static void sack_dup_ack(tcp_conn *c)
+{
+    c->dupacks++;
+    if (c->in_recovery) {
+        kick(c);
+        return;
+    }
+    if (c->dupacks < TCP_SACK_DUPTHRESH && !tcp_sb_is_lost(&c->scb, c->snd_una, c->p.mss))
+        return;
+    if (c->recover_valid && SEQ_LT(c->snd_una, c->recover))
+        return;
+    c->stats.fast_retransmits++;
+    c->stats.sack_recoveries++;
+    c->recover = c->snd_max;
+    c->recover_valid = true;
+    recovery_enter(c);
+    c->ssthresh = loss_ssthresh(c);
+    c->cwnd = c->ssthresh;
+    record_cwnd(c);
+    c->high_rxt = c->snd_una;
+    if (sack_resend(c, c->snd_una, c->snd_max - c->snd_una))
+        rto_arm(c);
+    kick(c);
+}
+
 static void cc_dup_ack(tcp_conn *c)
 {
     uint32_t mss = c->p.mss;
+    if (c->sack_on) {
+        sack_dup_ack(c);
+        return;
+    }
     c->dupacks++;
     if (c->in_recovery) {
         if (!is_ideal(c)) {
@@ -899,7 +1134,7 @@ static void cc_dup_ack(tcp_conn *c)
     c->stats.fast_retransmits++;
     c->recover = c->snd_max;
     c->recover_valid = true;
-    c->in_recovery = true;
+    recovery_enter(c);
     if (!is_ideal(c)) {
         c->ssthresh = loss_ssthresh(c);
         c->cwnd = c->ssthresh + 3.0 * mss;
@@ -992,9 +1227,11 @@ static void process_data(tcp_conn *c, pkt_t *p)
     if (SEQ_GT(seq, c->rcv_nxt)) {
         /* A hole before it: keep it if it fits, and say what we miss. */
         uint32_t space = rcv_space(c);
-        if (SEQ_LEQ(end, c->rcv_nxt + space))
+        if (SEQ_LEQ(end, c->rcv_nxt + space)) {
+            if (c->sack_on && p->len)
+                sack_mark_new(c, seq);
             ooo_insert(c, p);
-        else
+        } else
             pkt_release(pool, p);
         c->ack_now = true;
         kick(c);
@@ -1046,6 +1283,11 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         kick(c);
         return;
     }
+    if (c->sack_on && p->sack_n) {
+        uint32_t una = SEQ_GT(ack, c->snd_una) ? ack : c->snd_una;
+        for (uint32_t i = 0; i < p->sack_n && i < PKT_SACK_MAX; i++)
+            tcp_sb_add(&c->scb, una, c->snd_max, p->sack[2 * i], p->sack[2 * i + 1]);
+    }
     bool window_changed = p->wnd != c->snd_wnd;
     if (SEQ_GT(ack, c->snd_una)) {
         uint32_t acked = ack - c->snd_una;
@@ -1063,6 +1305,8 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         c->snd_una = ack;
         if (SEQ_LT(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
+        if (c->sack_on)
+            tcp_sb_advance(&c->scb, ack);
         rto_episode_end(c, p);
         c->retries = 0; /* progress; but the backed-off RTO stays until a valid sample */
         c->snd_wnd = p->wnd;
@@ -1150,6 +1394,8 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     c->snd_wnd = c->p.mss; /* until the peer tells */
     c->rto = c->p.rto_initial;
     c->ts_on = active && c->p.timestamps; /* the SYN offers it; passive_open decides */
+    c->sack_on = active && c->p.sack && !is_ideal(c); /* likewise */
+    tcp_sb_init(&c->scb);
     if (c->p.record_cwnd)
         c->cwnd_samples = g_array_new(FALSE, FALSE, sizeof(tcp_cwnd_sample));
     if (c->p.send_jitter > 0) {
@@ -1179,6 +1425,7 @@ static void fill_stats(const tcp_conn *c, tcp_stats_t *out)
     out->srtt_s = c->have_rtt ? c->srtt / 1e9 : 0;
     out->cwnd = (uint32_t)MIN(c->cwnd, (double)UINT32_MAX);
     out->ssthresh = c->ssthresh;
+    out->sack = c->sack_on && c->state != TS_SYN_SENT;
     out->cwnd_samples =
         c->cwnd_samples ? (const tcp_cwnd_sample *)(const void *)c->cwnd_samples->data : NULL;
     out->n_cwnd_samples = c->cwnd_samples ? c->cwnd_samples->len : 0;
@@ -1210,6 +1457,7 @@ static void conn_destroy(tcp_conn *c, bool report)
     free_queue(net_pool(st->net), c->rq_head);
     free_queue(net_pool(st->net), c->ooo);
     tcp_sendbuf_clear(&c->sb);
+    tcp_sb_clear(&c->scb);
     if (c->cwnd_samples)
         g_array_free(c->cwnd_samples, TRUE);
     g_hash_table_remove(st->conns, &c->key);
@@ -1308,6 +1556,7 @@ static void passive_open(tcp_stack_t *st, tcp_listener_t *l, node_t *host, pkt_t
     c->ts_recent = p->created;
     c->ts_valid = true;
     c->ts_on = c->p.timestamps && (p->tcp_opts & PKT_OPT_TS); /* answered only if offered */
+    c->sack_on = c->p.sack && !is_ideal(c) && (p->tcp_opts & PKT_OPT_SACKOK);
     c->irs = p->seq;
     c->rcv_nxt = p->seq + 1;
     c->snd_wnd = p->wnd;
@@ -1375,6 +1624,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
             c->snd_max = c->snd_nxt;
             c->snd_wnd = p->wnd;
             c->ts_on = c->ts_on && (p->tcp_opts & PKT_OPT_TS); /* the peer agreed */
+            c->sack_on = c->sack_on && (p->tcp_opts & PKT_OPT_SACKOK);
             rto_episode_end(c, p);
             handshake_rtt(c);
             rto_stop(c);

@@ -13,12 +13,14 @@
  * back-off; fast retransmit and fast recovery; optional delayed ACKs; FIN
  * in both directions (half-close works), RST, TIME_WAIT.
  *
- * Options: timestamps (RFC 7323) when both ends' parameters ask for them.
- * What is not: other options (no SACK, no window scaling: windows are
+ * Options: timestamps (RFC 7323) and SACK (RFC 2018, with RFC 6675 loss
+ * recovery) when both ends' parameters ask for them.
+ * What is not: other options (no window scaling: windows are
  * 32-bit values carried as they are), Nagle's algorithm (segments go out
  * as soon as the window allows, like TCP_NODELAY), urgent data, simultaneous
  * open. Header bytes per segment come from net_header_bytes (40 by default),
- * plus 12 with timestamps.
+ * plus the options' bytes (docs/tcp.md: 12 with timestamps, SACK-permitted
+ * and SACK blocks as Linux lays them out).
 
 A simulated stream's address (stream_local_addr, stream_peer_addr) is the
 node's name and the port: (this node, local port) and (peer node, remote
@@ -82,11 +84,14 @@ typedef struct {
     bool timestamps;           /* RFC 7323 timestamps when both ends ask for them: 12
                                   more header bytes per segment, an RTT sample from
                                   every ACK of new data; default false */
+    bool sack;                 /* RFC 2018 SACK when both ends ask for it (SACK-permitted on
+                                  both SYNs) and RFC 6675 loss recovery; ignored by ideal;
+                                  default false */
 } tcp_params_t;
 
 void tcp_params_default(tcp_params_t *p);
 /* Sets the values of a named preset on top of `p` (docs/tcp.md): "linux"
- * is CUBIC, initial window 10, 200 ms minimum RTO and delayed ACKs; false
+ * is CUBIC, SACK, initial window 10, 200 ms minimum RTO and delayed ACKs; false
  * (and `p` unchanged) for an unknown name. */
 bool tcp_params_preset(const char *name, tcp_params_t *p);
 /* Checks a parameter set; the message names the offending field. */
@@ -117,6 +122,13 @@ typedef struct {
      * rule, RFC 3522, with the simulator's own timestamps: every segment
      * carries its send time, every ACK echoes it as RFC 7323 says). */
     uint64_t spurious_timeouts;
+    bool sack;                 /* SACK was negotiated (both SYNs carried SACK-permitted) */
+    uint64_t sack_recoveries;  /* loss recoveries entered by RFC 6675 (SACK) */
+    uint64_t sack_retransmits; /* segments those recoveries sent again (NextSeg rules 1 and 3) */
+    uint64_t sack_blocks_sent; /* SACK blocks carried by this end's ACKs */
+    sim_time_t recovery_time;  /* total time in fast recovery or SACK loss recovery (from the
+                                  retransmission that starts it to the ACK that ends it, or
+                                  a timeout) */
     uint64_t rtt_samples;
     double rtt_min_s, rtt_mean_s, rtt_max_s, srtt_s;
     uint32_t cwnd, ssthresh;   /* at the time of reading */

@@ -280,7 +280,8 @@ uint32_t app_world_header_bytes(const app_world *w, bool udp)
 {
     if (udp)
         return net_header_bytes(w->net, PKT_PROTO_UDP);
-    /* With timestamps every segment of the run carries their 12 option bytes. */
+    /* With timestamps every segment of the run carries their 12 option bytes
+     * (SACK blocks ride only on ACKs that report out-of-order data: not here). */
     return net_header_bytes(w->net, PKT_PROTO_TCP) + (w->run->tcp.timestamps ? 12u : 0u);
 }
 

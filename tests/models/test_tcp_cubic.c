@@ -159,8 +159,8 @@ static void test_cubic_window_follows_w_cubic(void)
 
 /* ---- the linux preset ---------------------------------------------------- */
 
-/* The preset sets exactly CUBIC, IW 10, 200 ms minimum RTO and delayed
- * ACKs; every other field keeps the value it had. */
+/* The preset sets exactly CUBIC, SACK, IW 10, 200 ms minimum RTO and
+ * delayed ACKs; every other field keeps the value it had. */
 static void test_linux_preset_values(void)
 {
     tcp_params_t base, p;
@@ -174,11 +174,13 @@ static void test_linux_preset_values(void)
     CU_ASSERT_EQUAL(p.init_cwnd, 10);
     CU_ASSERT_EQUAL(p.rto_min, SIM_MS(200));
     CU_ASSERT_TRUE(p.delayed_ack);
+    CU_ASSERT_TRUE(p.sack);
     tcp_params_t rest = p;
     rest.cc = base.cc;
     rest.init_cwnd = base.init_cwnd;
     rest.rto_min = base.rto_min;
     rest.delayed_ack = base.delayed_ack;
+    rest.sack = base.sack;
     CU_ASSERT_EQUAL(memcmp(&rest, &base, sizeof base), 0);
     CU_ASSERT_TRUE(tcp_params_check(&p, NULL));
     p = base;

@@ -57,7 +57,7 @@ static void test_cc_cubic(void)
 }
 
 /* Without a tcp block, with the preset, and with the preset and keys
- * beside it: the preset's four values, then the keys win. */
+ * beside it: the preset's five values, then the keys win. */
 static void test_linux_preset(void)
 {
     tcp_params_t def, p, want;
@@ -72,6 +72,7 @@ static void test_linux_preset(void)
     want.init_cwnd = 10;
     want.rto_min = SIM_MS(200);
     want.delayed_ack = true;
+    want.sack = true;
     CU_ASSERT_EQUAL(memcmp(&p, &want, sizeof p), 0);
 
     CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\", \"cc\": \"newreno\", \"init_cwnd\": 4,"
@@ -93,6 +94,23 @@ static void test_linux_preset(void)
     g_free(msg);
     CU_ASSERT_FALSE(load_tcp("{\"preset\": 1}", &p, &msg));
     CU_ASSERT_PTR_NOT_NULL(msg && strstr(msg, "$.tcp.preset"));
+    g_free(msg);
+}
+
+static void test_sack_key(void)
+{
+    tcp_params_t p;
+    char *msg = NULL;
+    CU_ASSERT_TRUE_FATAL(load_tcp("{}", &p, &msg));
+    CU_ASSERT_FALSE(p.sack);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"sack\": true}", &p, &msg));
+    CU_ASSERT_TRUE(p.sack);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\"}", &p, &msg));
+    CU_ASSERT_TRUE(p.sack); /* part of the preset */
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\", \"sack\": false}", &p, &msg));
+    CU_ASSERT_FALSE(p.sack); /* a key beside the preset overrides it */
+    CU_ASSERT_FALSE(load_tcp("{\"sack\": 1}", &p, &msg));
+    CU_ASSERT_PTR_NOT_NULL(msg && strstr(msg, "$.tcp.sack: found 1"));
     g_free(msg);
 }
 
@@ -118,6 +136,7 @@ int main(void)
         TEST(test_cc_cubic),
         TEST(test_linux_preset),
         TEST(test_timestamps_key),
+        TEST(test_sack_key),
     };
     int rc = test_main("world/tcp_keys", tests, G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
