@@ -107,8 +107,8 @@ static const benc_value *need(const benc_value *dict, const char *key, benc_type
         return NULL;
     }
     if (benc_type_of(v) != type) {
-        g_set_error(error, BT_METAINFO_ERROR, BT_METAINFO_ERROR_INVALID, "%s%s (offset %zu) is of type %s, not %s", where,
-                    key, benc_offset(v), benc_type_name(benc_type_of(v)), benc_type_name(type));
+        g_set_error(error, BT_METAINFO_ERROR, BT_METAINFO_ERROR_INVALID, "%s%s (offset %zu) is of type %s, not %s",
+                    where, key, benc_offset(v), benc_type_name(benc_type_of(v)), benc_type_name(type));
         return NULL;
     }
     return v;
@@ -128,7 +128,7 @@ bt_metainfo *bt_metainfo_parse(const uint8_t *data, size_t len, GError **error)
     bt_metainfo *m = NULL;
     const benc_value *root = benc_doc_root(doc);
     if (benc_type_of(root) != BENC_DICT) {
-        g_set_error(error, BT_METAINFO_ERROR, BT_METAINFO_ERROR_INVALID, "the top value is a %s, not a dictionary",
+        g_set_error(error, BT_METAINFO_ERROR, BT_METAINFO_ERROR_INVALID, "the top value is of type %s, not dictionary",
                     benc_type_name(benc_type_of(root)));
         goto out;
     }

@@ -264,11 +264,12 @@ static const raw_case raw[] = {
     {"", BT_METAINFO_ERROR_BENCODE, "not a valid .torrent: offset 0: unexpected end of input"},
     {"d8:announce3:x/y4:infod", BT_METAINFO_ERROR_BENCODE, "not a valid .torrent: offset 23:"},
     {"d4:infode8:announce1:ae", BT_METAINFO_ERROR_BENCODE, "offset 9: dictionary key not in ascending order"},
-    {"le", BT_METAINFO_ERROR_INVALID, "the top value is a list, not a dictionary"},
+    {"le", BT_METAINFO_ERROR_INVALID, "the top value is of type list, not dictionary"},
     {"d8:announcei1e4:infodee", BT_METAINFO_ERROR_INVALID, "announce (offset 11) is of type integer, not byte string"},
     {"d8:announce3:x/ye", BT_METAINFO_ERROR_MISSING, "info is missing"},
     {"d8:announce3:x/y4:info0:e", BT_METAINFO_ERROR_INVALID, "info (offset 22) is of type byte string, not dictionary"},
-    {"d8:announce3:x/y4:infod4:namei1eee", BT_METAINFO_ERROR_INVALID, "info.name (offset 29) is of type integer, not byte string"},
+    {"d8:announce3:x/y4:infod4:namei1eee", BT_METAINFO_ERROR_INVALID,
+     "info.name (offset 29) is of type integer, not byte string"},
 };
 
 static void test_raw_cases(void)
