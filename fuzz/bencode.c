@@ -17,6 +17,9 @@
  *     index; the counts add up to benc_doc_values;
  *   - the input followed by other bytes decodes as a prefix of the same
  *     length;
+ *   - under tight limits (64 bytes, depth 3, 16 values) an input is
+ *     accepted exactly when it is accepted under the defaults and fits
+ *     those limits, and a refusal for a limit is a BENC_ERROR_LIMIT;
  *   - a .torrent that parses has 20 bytes per piece, piece sizes that add
  *     up to its length, an info-hash that is the SHA-1 of its info bytes,
  *     and its fields built into a new .torrent parse back to the same
@@ -33,6 +36,35 @@
 #include "protocols/bt/bt_metainfo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* The nesting depth of lists and dictionaries in v (0 for a scalar). */
+static size_t depth_of(const benc_value *v)
+{
+    size_t n = benc_count(v);
+    size_t deepest = 0;
+    for (size_t i = 0; i < n; i++) {
+        const benc_value *c = benc_type_of(v) == BENC_LIST ? benc_list_at(v, i) : benc_dict_value_at(v, i);
+        size_t d = depth_of(c); /* once: MAX evaluates its arguments twice */
+        deepest = MAX(deepest, d);
+    }
+    return benc_type_of(v) == BENC_LIST || benc_type_of(v) == BENC_DICT ? deepest + 1 : 0;
+}
+
+/* The same input under tight limits. */
+static void check_tight(const uint8_t *data, size_t size, const benc_doc *full)
+{
+    benc_limits tight = {.max_input = 64, .max_depth = 3, .max_values = 16};
+    GError *err = NULL;
+    benc_doc *doc = benc_decode(data, size, &tight, &err);
+    bool fits = full && size <= 64 && depth_of(benc_doc_root(full)) <= 3 && benc_doc_values(full) <= 16;
+    FUZZ_CHECK((doc != NULL) == fits, "tight limits %s an input that %s", doc ? "accept" : "refuse",
+               fits ? "fits them" : "does not fit them");
+    if (!doc && full)
+        FUZZ_CHECK(g_error_matches(err, BENC_ERROR, BENC_ERROR_LIMIT), "a valid input refused for \"%s\"",
+                   err->message);
+    g_clear_error(&err);
+    benc_doc_free(doc);
+}
 
 /* Checks v (inside [lo, hi) of the input) and its children; returns the
  * number of values in it. Depth is bounded by the decoder's limit. */
@@ -146,8 +178,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(prefix != NULL && used == size, "the input is no prefix of itself and more");
         benc_doc_free(prefix);
         g_byte_array_unref(out);
-        benc_doc_free(doc);
     }
+    check_tight(copy, size, doc);
+    benc_doc_free(doc);
     check_metainfo(copy, size);
     g_free(copy);
     return 0;
