@@ -259,6 +259,13 @@ bool bt_announce_parse(const char *query, size_t len, bt_announce *out, GError *
     return true;
 }
 
+bool bt_announce_equal(const bt_announce *a, const bt_announce *b)
+{
+    return memcmp(a->info_hash, b->info_hash, BT_ID_LEN) == 0 && memcmp(a->peer_id, b->peer_id, BT_ID_LEN) == 0 &&
+           a->port == b->port && a->uploaded == b->uploaded && a->downloaded == b->downloaded && a->left == b->left &&
+           a->compact == b->compact && a->event == b->event && a->numwant == b->numwant;
+}
+
 /* ---- responses ---- */
 
 GByteArray *bt_response_encode(int64_t interval, int64_t complete, int64_t incomplete, const bt_peer_addr *peers,

@@ -135,6 +135,10 @@ char *bt_announce_query(const bt_announce *a);
 /* Parses query[0, len). false and a GError on any error. */
 bool bt_announce_parse(const char *query, size_t len, bt_announce *out, GError **error);
 
+/* Whether two announces have the same fields (not memcmp: the struct has
+ * padding). */
+bool bt_announce_equal(const bt_announce *a, const bt_announce *b);
+
 typedef struct {
     char *failure;           /* "failure reason" (NUL-terminated), or NULL */
     int64_t interval;        /* seconds; 0 with a failure */
