@@ -52,6 +52,12 @@ Seeds come from what the tests already hold, plus a few written here:
     tests/protocols/ftp/test_server_core.c (its GREET, LOGIN and PASV
     macros expanded), behind the setup bytes '0' (anonymous read-only,
     pieces of 5) and '1' (anonymous may write).
+  - bencode: the valid and invalid values of
+    tests/protocols/bt/test_bencode.c (BENCODE below) and two .torrent
+    files bencoded here (as tests/protocols/bt/test_metainfo.c's Python
+    makes them);
+  - bt_tracker: announce queries and tracker responses (BT_TRACKER below,
+    as tests/protocols/bt/test_tracker.c has them).
 
 Each target's folder is emptied and written anew, so the corpus is exactly
 what this script makes: run it from anywhere after changing the tests or
@@ -749,6 +755,59 @@ def ftp_server_seeds():
     return c.count
 
 
+# bencode: values valid and not (tests/protocols/bt/test_bencode.c).
+BENCODE = [
+    b"i0e", b"i-42e", b"i9223372036854775807e", b"i-9223372036854775808e", b"0:", b"4:spam",
+    b"3:\x00\xff:", b"le", b"l4:spami42ee", b"de", b"d3:bar4:spam3:fooi42ee", b"d0:i1e1:ai2e2:aai3e1:bi4ee",
+    b"d4:dictd1:xdee4:listl1:ai-1edeee", b"l" * 64 + b"e" * 64,
+    b"i-0e", b"i01e", b"i9223372036854775808e", b"01:a", b"5:spam", b"d1:bi1e1:ai2ee", b"d1:ai1e1:ai2ee",
+    b"d1:ae", b"i1ei2e", b"l" * 65 + b"e" * 65,
+]
+
+
+def bencode(v):
+    """BEP 3's encoding of ints, bytes, lists and dicts (keys sorted)."""
+    if isinstance(v, int):
+        return b"i%de" % v
+    if isinstance(v, bytes):
+        return b"%d:" % len(v) + v
+    if isinstance(v, list):
+        return b"l" + b"".join(bencode(x) for x in v) + b"e"
+    return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
+
+
+def bencode_seeds():
+    c = Corpus("bencode")
+    for i, item in enumerate(BENCODE):
+        c.add("value-%d" % i, item)
+    data = bytes((i * 7 + 3) % 256 for i in range(100000))
+    pl = 32768
+    pieces = b"".join(hashlib.sha1(data[i:i + pl]).digest() for i in range(0, len(data), pl))
+    info = {b"name": b"file.bin", b"piece length": pl, b"length": len(data), b"pieces": pieces}
+    c.add("torrent", bencode({b"announce": b"http://tracker:6969/announce", b"info": info}))
+    info = {b"name": b"x", b"piece length": 16, b"length": 40, b"pieces": bytes(60), b"private": 1}
+    c.add("torrent-private", bencode({b"announce": b"http://t/a", b"comment": b"c", b"info": info}))
+    return c.count
+
+
+# bt_tracker: announce queries and responses (tests/protocols/bt/test_tracker.c).
+BT_IH = "info_hash=%00%01%02%03%04%05%06%07%08%09%0A%0B%0C%0D%0E%0F%10%11%12%13&peer_id=-AS0001-abcdefghijkl"
+BT_TRACKER = [
+    BT_IH + "&port=6881&uploaded=0&downloaded=16384&left=83616&compact=1&event=started&numwant=50",
+    BT_IH + "&port=1&uploaded=0&downloaded=0&left=0&event=completed&key=x&no_peer_id=1",
+    BT_IH + "&port=65535&uploaded=9223372036854775807&downloaded=0&left=1&event=stopped&numwant=1000",
+    "info_hash=+++++++++++++++++++!&peer_id=%2d%41%53&port=0&left=1&port=2",
+    b"d8:completei1e10:incompletei2e8:intervali1800e5:peers12:"
+    b"\x0a\x00\x00\x01\x1a\xe1\xc0\xa8\xff\x02\x1a\x2be",
+    "d8:completei0e10:incompletei2e8:intervali900e5:peersl"
+    "d2:ip8:10.0.0.17:peer id20:-AS0001-abcdefghijkl4:porti6881ee"
+    "d2:ip8:10.0.0.24:porti80eeee",
+    "d8:intervali5e12:min intervali2e5:peersld2:ip9:localhost4:porti1eed2:ip3:::14:porti2eeee",
+    "d14:failure reason20:unregistered torrente",
+    "d8:intervali5e5:peers5:abcdee",
+]
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -780,6 +839,8 @@ def main():
         "webmail": webmail_seeds(),
         "ftp_reply": ftp_seeds(),
         "ftp_server": ftp_server_seeds(),
+        "bencode": bencode_seeds(),
+        "bt_tracker": simple_seeds("bt_tracker", BT_TRACKER),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))
