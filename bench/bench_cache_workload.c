@@ -14,12 +14,16 @@
  *
  * Figures: cache_tcp_requests_per_s and cache_msg_requests_per_s, the
  * requests answered per wall second of the whole run, each followed by the
- * number of requests (cache_tcp_requests, cache_msg_requests).
+ * number of requests (cache_tcp_requests, cache_msg_requests) and the
+ * simulation events per request (cache_tcp_events_per_request,
+ * cache_msg_events_per_request: the work a request causes, which the
+ * speed of the engine multiplies; docs/performance.md, "Cache workload").
  */
 #include "bench.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <unistd.h>
 
 #include "protocols/http/app/http_apps.h"
@@ -45,9 +49,10 @@ static const char scenario_text[] =
     " \"mean_size\": \"1Mbit\", \"hit_probability\": 0.5, \"warmup\": \"30s\", \"duration\": \"1200s\"}]}";
 
 /* Runs the scenario with the given --set values; prints `figure`, the
- * answered requests per wall second, and `count`, how many there were (the
- * load, and the divisor for instructions per request under callgrind). */
-static void cache_bench(const char *figure, const char *count, const char *const *sets)
+ * answered requests per wall second, `count`, how many there were (the
+ * load, and the divisor for instructions per request under callgrind), and
+ * `per_request`, the events the run executed per answered request. */
+static void cache_bench(const char *figure, const char *count, const char *per_request, const char *const *sets)
 {
     char *file = NULL;
     int fd = g_file_open_tmp("appsim-bench-cache-XXXXXX.json", &file, NULL);
@@ -67,6 +72,7 @@ static void cache_bench(const char *figure, const char *count, const char *const
     g_assert(answered > 0);
     bench_figure(figure, bench_per_s((uint64_t)answered, wall), "req/s");
     bench_figure(count, (uint64_t)answered, "requests");
+    bench_figure(per_request, (uint64_t)llround(run_result_metric(res, "events") / answered), "events");
     run_result_free(res);
     scn_run_free(r);
     scenario_free(sc);
@@ -78,6 +84,6 @@ void bench_cache_workload(void)
 {
     static const char *const tcp[] = {"apps.institution.transport=tcp", "apps.institution.duration=120s", NULL};
     static const char *const msg[] = {"apps.institution.transport=message", NULL};
-    cache_bench("cache_tcp_requests_per_s", "cache_tcp_requests", tcp);
-    cache_bench("cache_msg_requests_per_s", "cache_msg_requests", msg);
+    cache_bench("cache_tcp_requests_per_s", "cache_tcp_requests", "cache_tcp_events_per_request", tcp);
+    cache_bench("cache_msg_requests_per_s", "cache_msg_requests", "cache_msg_events_per_request", msg);
 }

@@ -16,12 +16,18 @@
 
 #include "sim/sim_trace.h"
 
+/* A timer's slot in its host's table; fn NULL when the slot is free. A
+ * timer id is (gen << 32) | (slot index + 1): the generation makes the id
+ * of a fired or cancelled timer stale, so cancelling it again is a no-op. */
 typedef struct {
-    sim_host_t *h;
     host_timer_fn fn;
     void *ud;
     sim_event_id ev;
+    uint32_t gen;
+    uint32_t next_free; /* while free: the next free slot, or TIMER_NONE */
 } sim_timer;
+
+#define TIMER_NONE UINT32_MAX
 
 struct host_listener {
     tcp_listener_t *l;
@@ -47,7 +53,9 @@ struct sim_host {
     tcp_params_t params;
     bool has_params;
     uint32_t trace_src;
-    GHashTable *timers; /* event id -> sim_timer*; lookup only */
+    sim_timer *timers;  /* slots, reused through a free list: no allocation or hashing per timer */
+    uint32_t ntimers, timers_cap;
+    uint32_t timer_free; /* first free slot, or TIMER_NONE */
     udp_stack_t *udp;   /* borrowed; NULL: no datagram sockets */
     GQueue dgrams;      /* host_dgram, open, in open order */
     sim_host_record_fn record_fn;
@@ -63,37 +71,59 @@ static int64_t op_wall_s(const host_env *e)
     return SIM_HOST_EPOCH + sim_now(host_of(e)->sim) / 1000000000;
 }
 
+static void timer_release(sim_host_t *h, uint32_t i)
+{
+    sim_timer *t = &h->timers[i];
+    t->fn = NULL;
+    if (++t->gen == 0)
+        t->gen = 1;
+    t->next_free = h->timer_free;
+    h->timer_free = i;
+}
+
 static void timer_fire(sim_t *sim, void *ctx, void *arg)
 {
     (void)sim;
-    (void)arg;
-    sim_timer *t = ctx;
-    host_timer_fn fn = t->fn;
-    void *ud = t->ud;
-    g_hash_table_remove(t->h->timers, &t->ev); /* frees t */
+    sim_host_t *h = ctx;
+    uint32_t i = (uint32_t)(uintptr_t)arg;
+    host_timer_fn fn = h->timers[i].fn;
+    void *ud = h->timers[i].ud;
+    timer_release(h, i);
     fn(ud);
 }
 
 static host_timer_id op_timer(host_env *e, int64_t delay_ns, host_timer_fn fn, void *ud)
 {
     sim_host_t *h = host_of(e);
-    sim_timer *t = g_new(sim_timer, 1);
-    t->h = h;
+    uint32_t i = h->timer_free;
+    if (i != TIMER_NONE) {
+        h->timer_free = h->timers[i].next_free;
+    } else {
+        if (h->ntimers == h->timers_cap) {
+            h->timers_cap = h->timers_cap ? 2 * h->timers_cap : 16;
+            h->timers = g_renew(sim_timer, h->timers, h->timers_cap);
+        }
+        i = h->ntimers++;
+        h->timers[i].gen = 1;
+    }
+    sim_timer *t = &h->timers[i];
     t->fn = fn;
     t->ud = ud;
-    t->ev = sim_schedule_in(h->sim, delay_ns < 0 ? 0 : delay_ns, timer_fire, t, NULL);
-    g_hash_table_insert(h->timers, &t->ev, t);
-    return t->ev;
+    t->ev = sim_schedule_in(h->sim, delay_ns < 0 ? 0 : delay_ns, timer_fire, h, (void *)(uintptr_t)i);
+    return ((uint64_t)t->gen << 32) | ((uint64_t)i + 1);
 }
 
 static void op_timer_cancel(host_env *e, host_timer_id id)
 {
     sim_host_t *h = host_of(e);
-    sim_timer *t = g_hash_table_lookup(h->timers, &id);
-    if (!t)
+    uint64_t slot = id & 0xffffffffu;
+    if (slot == 0 || slot > h->ntimers)
         return;
-    sim_cancel(h->sim, t->ev);
-    g_hash_table_remove(h->timers, &id);
+    uint32_t i = (uint32_t)(slot - 1);
+    if (!h->timers[i].fn || h->timers[i].gen != (uint32_t)(id >> 32))
+        return;
+    sim_cancel(h->sim, h->timers[i].ev);
+    timer_release(h, i);
 }
 
 static const tcp_params_t *params_of(const sim_host_t *h)
@@ -301,12 +331,6 @@ static const host_ops sim_host_ops = {
     .record = op_record,
 };
 
-static void timer_drop(gpointer p)
-{
-    sim_timer *t = p;
-    g_free(t);
-}
-
 sim_host_t *sim_host_new(tcp_stack_t *tcp, node_t *node, const tcp_params_t *params)
 {
     sim_host_t *h = g_new0(sim_host_t, 1);
@@ -322,24 +346,19 @@ sim_host_t *sim_host_new(tcp_stack_t *tcp, node_t *node, const tcp_params_t *par
     char *src = g_strdup_printf("host:%s", node_name(node));
     h->trace_src = sim_trace_source(sim_trace(h->sim), src);
     g_free(src);
-    h->timers = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, timer_drop);
+    h->timer_free = TIMER_NONE;
     g_queue_init(&h->dgrams);
     return h;
-}
-
-static void cancel_timer(gpointer key, gpointer value, gpointer user)
-{
-    (void)key;
-    sim_timer *t = value;
-    sim_cancel(user, t->ev); /* order of this walk changes nothing */
 }
 
 void sim_host_free(sim_host_t *h)
 {
     if (!h)
         return;
-    g_hash_table_foreach(h->timers, cancel_timer, h->sim);
-    g_hash_table_destroy(h->timers);
+    for (uint32_t i = 0; i < h->ntimers; i++)
+        if (h->timers[i].fn)
+            sim_cancel(h->sim, h->timers[i].ev);
+    g_free(h->timers);
     while (h->dgrams.head)
         dgram_release(h->dgrams.head->data);
     g_free(h);

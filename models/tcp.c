@@ -344,14 +344,79 @@ static uint32_t loss_ssthresh(tcp_conn *c)
     return MAX(flight / 2, 2 * c->p.mss);
 }
 
+/* A bounded text buffer for trace lines, written without printf: the
+ * transitions of every connection are a trace record each, and printf was
+ * about 4,000 instructions of one. `n` may pass `cap`: the line was cut. */
+typedef struct {
+    char *buf;
+    size_t n, cap;
+} line_buf;
+
+static void line_str(line_buf *b, const char *s)
+{
+    size_t len = strlen(s);
+    if (b->n + len < b->cap)
+        memcpy(b->buf + b->n, s, len);
+    b->n += len;
+}
+
+static void line_uint(line_buf *b, uint64_t v)
+{
+    char digits[20];
+    int k = 0;
+    do {
+        digits[k++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (k > 0) {
+        if (b->n + 1 < b->cap)
+            b->buf[b->n] = digits[k - 1];
+        b->n++;
+        k--;
+    }
+}
+
+/* Records a transition on the trace bus as the text "tcp ID HOST:PORT->PEER:PORT FROM -> TO", formatted
+ * only when someone listens. A line longer than the buffer (very long node names) is printed with printf. */
+static void trace_state(tcp_conn *c, tcp_state to)
+{
+    sim_trace_t *bus = sim_trace(c->st->sim);
+    if (!sim_trace_wants(bus, SIM_TR_APP))
+        return;
+    const char *host = node_name(c->host);
+    const node_t *peer = net_node_by_addr(c->st->net, c->key.raddr);
+    const char *pname = peer ? node_name(peer) : "(null)";
+    char text[256];
+    line_buf b = {text, 0, sizeof text};
+    line_str(&b, "tcp ");
+    line_uint(&b, c->s.id);
+    line_str(&b, " ");
+    line_str(&b, host);
+    line_str(&b, ":");
+    line_uint(&b, c->key.lport);
+    line_str(&b, "->");
+    line_str(&b, pname);
+    line_str(&b, ":");
+    line_uint(&b, c->key.rport);
+    line_str(&b, " ");
+    line_str(&b, state_names[c->state]);
+    line_str(&b, " -> ");
+    line_str(&b, state_names[to]);
+    if (b.n >= b.cap) {
+        sim_trace_app(bus, now_of(c), c->st->trace_src, "tcp %" G_GUINT64_FORMAT " %s:%u->%s:%u %s -> %s", c->s.id,
+                      host, c->key.lport, pname, c->key.rport, state_names[c->state], state_names[to]);
+        return;
+    }
+    text[b.n] = '\0';
+    sim_trace_rec rec = {.kind = SIM_TR_APP, .time = now_of(c), .source = c->st->trace_src, .text = text};
+    sim_trace_emit(bus, &rec);
+}
+
 static void set_state(tcp_conn *c, tcp_state to)
 {
     if (c->state == to)
         return;
-    sim_trace_app(sim_trace(c->st->sim), now_of(c), c->st->trace_src,
-                  "tcp %" G_GUINT64_FORMAT " %s:%u->%s:%u %s -> %s", c->s.id, node_name(c->host),
-                  c->key.lport, node_name(net_node_by_addr(c->st->net, c->key.raddr)), c->key.rport,
-                  state_names[c->state], state_names[to]);
+    trace_state(c, to);
     c->state = to;
     if (to == TS_ESTABLISHED && c->stats.established < 0)
         c->stats.established = now_of(c);

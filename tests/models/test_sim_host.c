@@ -698,6 +698,79 @@ static void test_inbound_rule(void)
     CU_ASSERT_STRING_EQUAL(node_inbound_name(NODE_INBOUND_DROP), "drop");
 }
 
+/* ---- timers ----------------------------------------------------------- */
+
+typedef struct {
+    sim_t *sim;
+    GString *log;
+} timer_log;
+
+typedef struct {
+    timer_log *log;
+    const char *name;
+} timer_arg;
+
+static void timer_note(void *ud)
+{
+    timer_arg *a = ud;
+    g_string_append_printf(a->log->log, "%s@%" G_GINT64_FORMAT ";", a->name, (gint64)sim_now(a->log->sim));
+}
+
+/* Timers fire in time order (ties in the order they were set); a
+ * cancelled timer never fires; cancelling a fired, a cancelled, an unknown
+ * or the zero id does nothing, and above all never cancels the later timer
+ * that reuses its place. */
+static void test_timers(void)
+{
+    world w;
+    world_init(&w);
+    timer_log log = {.sim = w.sim, .log = g_string_new(NULL)};
+    timer_arg t1 = {&log, "t1"}, t2 = {&log, "t2"}, t3 = {&log, "t3"}, t4 = {&log, "t4"}, t5 = {&log, "t5"};
+    host_timer_id a = host_timer(w.ea, SIM_MS(3), timer_note, &t1);
+    host_timer_id b = host_timer(w.ea, SIM_MS(1), timer_note, &t2);
+    host_timer_id c = host_timer(w.ea, SIM_MS(3), timer_note, &t3);
+    CU_ASSERT(a != 0 && b != 0 && c != 0 && a != b && b != c && a != c);
+    host_timer_cancel(w.ea, c);
+    host_timer_cancel(w.ea, c); /* twice */
+    sim_run(w.sim);
+    CU_ASSERT_STRING_EQUAL(log.log->str, "t2@1000000;t1@3000000;");
+    /* The places of a, b and c are free again: new timers reuse them, and
+     * the old ids stay stale. */
+    host_timer_id d = host_timer(w.ea, SIM_MS(1), timer_note, &t4);
+    host_timer_id e = host_timer(w.ea, SIM_MS(2), timer_note, &t5);
+    CU_ASSERT(d != a && d != b && d != c && e != a && e != b && e != c);
+    host_timer_cancel(w.ea, a);
+    host_timer_cancel(w.ea, b);
+    host_timer_cancel(w.ea, c);
+    host_timer_cancel(w.ea, 0);
+    host_timer_cancel(w.ea, UINT64_C(0x100000000) | 1000); /* a place never used */
+    host_timer_cancel(w.eb, d);                            /* another host's id space */
+    sim_run(w.sim);
+    CU_ASSERT_STRING_EQUAL(log.log->str, "t2@1000000;t1@3000000;t4@4000000;t5@5000000;");
+    /* Many at once (the table grows), every other one cancelled; those
+     * left pending when the host is freed are cancelled with it. */
+    host_timer_id ids[100];
+    timer_arg many = {&log, "m"};
+    for (int i = 0; i < 100; i++)
+        ids[i] = host_timer(w.ea, SIM_MS(1), timer_note, &many);
+    for (int i = 0; i < 100; i += 2)
+        host_timer_cancel(w.ea, ids[i]);
+    g_string_truncate(log.log, 0);
+    CU_ASSERT_EQUAL(sim_events_pending(w.sim), 50);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(log.log->len, 50 * strlen("m@6000000;"));
+    host_timer(w.ea, SIM_MS(10), timer_note, &many);
+    host_timer(w.ea, SIM_MS(20), timer_note, &many);
+    CU_ASSERT_EQUAL(sim_events_pending(w.sim), 2);
+    sim_host_free(w.a);
+    w.a = NULL;
+    CU_ASSERT_EQUAL(sim_events_pending(w.sim), 0);
+    sim_run(w.sim);
+    CU_ASSERT_EQUAL(log.log->len, 50 * strlen("m@6000000;"));
+    g_string_free(log.log, TRUE);
+    world_clear(&w);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -715,6 +788,7 @@ int main(void)
         TEST(test_by_address),
         TEST(test_address_rule),
         TEST(test_records),
+        TEST(test_timers),
         TEST(test_inbound_rule),
     };
     return test_main("models/sim_host", tests, G_N_ELEMENTS(tests));

@@ -11,6 +11,7 @@
 
 #include "models/tcp.h"
 #include "models/reqresp.h"
+#include "sim/sim_trace.h"
 #include "test_util.h"
 
 typedef struct {
@@ -940,11 +941,83 @@ static void test_ns3_comparison(void)
     }
 }
 
+/* ---- the trace of state transitions ------------------------------------ */
+
+static void keep_app_text(void *ctx, const sim_trace_rec *rec)
+{
+    g_ptr_array_add(ctx, g_strdup(rec->text));
+}
+
+/* Every transition of both ends of one request and response, in order,
+ * as the trace records it; the server's name is `server_name` (a name too
+ * long for the formatting buffer takes the printf path, same text). */
+static GPtrArray *state_lines(const char *server_name)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    node_t *client = net_add_host(net, "client", NULL);
+    node_t *server = net_add_host(net, server_name, NULL);
+    link_params_t lp = {.rate_bps = 1000000, .delay = SIM_MS(10)};
+    net_link(net, "link", client, server, &lp, NULL, NULL);
+    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_APP), keep_app_text, lines);
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 10, .resp_bytes = 10, .requests = 1};
+    rr_server_listen(&srv, tcp, server, 80, NULL, &spec, NULL);
+    rr_client_start(&cl, tcp, client, server, 80, NULL, &spec, NULL);
+    sim_run(sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    rr_client_clear(&cl);
+    tcp_stack_free(tcp);
+    net_free(net);
+    sim_free(sim);
+    rr_server_clear(&srv);
+    return lines;
+}
+
+static void test_state_trace_text(void)
+{
+    GPtrArray *lines = state_lines("server");
+    static const char *const want[] = {
+        "tcp 0 client:49152->server:80 CLOSED -> SYN_SENT",
+        "tcp 1 server:80->client:49152 CLOSED -> SYN_RCVD",
+        "tcp 0 client:49152->server:80 SYN_SENT -> ESTABLISHED",
+        "tcp 1 server:80->client:49152 SYN_RCVD -> ESTABLISHED",
+        "tcp 1 server:80->client:49152 ESTABLISHED -> FIN_WAIT_1",
+        "tcp 0 client:49152->server:80 ESTABLISHED -> CLOSE_WAIT",
+        "tcp 0 client:49152->server:80 CLOSE_WAIT -> LAST_ACK",
+        "tcp 1 server:80->client:49152 FIN_WAIT_1 -> FIN_WAIT_2",
+        "tcp 1 server:80->client:49152 FIN_WAIT_2 -> TIME_WAIT",
+        "tcp 0 client:49152->server:80 LAST_ACK -> CLOSED",
+        "tcp 1 server:80->client:49152 TIME_WAIT -> CLOSED",
+    };
+    CU_ASSERT_EQUAL_FATAL(lines->len, G_N_ELEMENTS(want));
+    for (guint i = 0; i < G_N_ELEMENTS(want); i++)
+        CU_ASSERT_STRING_EQUAL(g_ptr_array_index(lines, i), want[i]);
+    /* A name that does not fit the buffer: the same lines, in full. */
+    char *long_name = g_strnfill(300, 'n');
+    GPtrArray *longer = state_lines(long_name);
+    CU_ASSERT_EQUAL_FATAL(longer->len, lines->len);
+    for (guint i = 0; i < lines->len; i++) {
+        char **parts = g_strsplit(g_ptr_array_index(lines, i), "server", -1);
+        char *expect = g_strjoinv(long_name, parts);
+        CU_ASSERT_STRING_EQUAL(g_ptr_array_index(longer, i), expect);
+        g_free(expect);
+        g_strfreev(parts);
+    }
+    g_free(long_name);
+    g_ptr_array_free(longer, TRUE);
+    g_ptr_array_free(lines, TRUE);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_connect_refused),
         TEST(test_connect_unreachable),
+        TEST(test_state_trace_text),
         TEST(test_ideal_request_response),
         TEST(test_reno_slow_start_formula),
         TEST(test_persistent_requests),
