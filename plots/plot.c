@@ -32,13 +32,15 @@
  * for each script, `reset session` (the settings of the script before are
  * forgotten, so each image has the bytes a gnuplot run on that script alone
  * makes), `reset errors`, `load '<name>.gp'`, then a mark on stderr with
- * GPVAL_ERRNO that tells which script failed and with which message. One
- * gnuplot draws every figure of a batch (plot_batch_begin: a run's
- * folder), so its start-up (about 15 ms: some 80 shared libraries) and its
- * font set-up are paid once a run, not once a figure; started at the
- * beginning of a run, its start-up overlaps the simulation. Outside a batch
- * each figure gets a gnuplot of its own, in the same way. Its exit is
- * waited for (its stderr closing, then waitpid), never a fixed sleep.
+ * GPVAL_ERRNO (`print` after `set print`) that tells which script failed
+ * and with which message. One gnuplot draws every figure of a batch
+ * (plot_batch_begin: a run's folder), so its start-up (about 15 ms: some
+ * 80 shared libraries) and its font set-up are paid once a run, not once a
+ * figure; started at the beginning of a run, its start-up overlaps the
+ * simulation. Outside a batch each figure gets a gnuplot of its own, in the
+ * same way. Its exit is waited for (its stderr closing, then waitpid),
+ * never a fixed sleep.
+ * `reset session` needs gnuplot 5.2 or later.
  *
  * The timeline's label layout is decided here, for the image size the
  * script sets: each packet label lies along its arrow (rotated to the
@@ -442,7 +444,8 @@ static void batch_queue(plot_batch *b, const char *name, bool is_stem)
     g_array_append_val(b->items, it);
     g_string_append(b->pending, "reset session\nreset errors\nload ");
     gp_quote(b->pending, script);
-    g_string_append_printf(b->pending, "\nprinterr sprintf('%s %u %%d', GPVAL_ERRNO)\n", PLOT_MARK,
+    /* `set print` alone sends print to stderr again, whatever the script did. */
+    g_string_append_printf(b->pending, "\nset print\nprint sprintf('%s %u %%d', GPVAL_ERRNO)\n", PLOT_MARK,
                            b->items->len - 1);
     batch_flush(b);
     g_free(script);
