@@ -532,6 +532,28 @@ static bool nonempty_file(const char *dir, const char *name, const char *ext)
     return ok;
 }
 
+/* Why item `k` of a finished batch was not drawn (`killed`, `status`: how
+ * its gnuplot ended, see batch_wait); the caller frees the text. */
+static char *item_failure(const plot_batch *b, guint k, bool killed, int status)
+{
+    batch_item *it = &g_array_index(b->items, batch_item, k);
+    g_strstrip(it->text->str);
+    if (!b->started)
+        return g_strdup(b->why_not);
+    if (it->errno_gp > 0)
+        return g_strdup(*it->text->str ? it->text->str : "failed");
+    if (it->errno_gp == 0)
+        return g_strdup("the images did not come out");
+    if (killed && k == b->current)
+        return g_strdup_printf("killed after %.0f s", plot_gnuplot_timeout_us / 1e6);
+    if (killed)
+        return g_strdup("not drawn: gnuplot was killed");
+    if (*it->text->str)
+        return g_strdup(it->text->str);
+    return g_strdup_printf("gnuplot stopped (%s %d)", WIFSIGNALED(status) ? "signal" : "status",
+                           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
 /* Waits for the batch's gnuplot and frees the batch. Returns the number of
  * scripts drawn; a line per failed one goes to `failures` (when not NULL):
  * "gnuplot <script>: <why>". A figure is drawn when its script ran without
@@ -551,17 +573,7 @@ static guint batch_finish(plot_batch *b, GString *failures)
                                                          nonempty_file(b->dir, it->name, ".svg")));
         drawn += ok;
         if (!ok && failures) {
-            g_strstrip(it->text->str);
-            char *why = !b->started          ? g_strdup(b->why_not)
-                        : it->errno_gp > 0   ? g_strdup(*it->text->str ? it->text->str : "failed")
-                        : it->errno_gp == 0  ? g_strdup("the images did not come out")
-                        : killed && k == b->current
-                            ? g_strdup_printf("killed after %.0f s", plot_gnuplot_timeout_us / 1e6)
-                        : killed ? g_strdup("not drawn: gnuplot was killed")
-                        : *it->text->str
-                            ? g_strdup(it->text->str)
-                            : g_strdup_printf("gnuplot stopped (%s %d)", WIFSIGNALED(status) ? "signal" : "status",
-                                              WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+            char *why = item_failure(b, k, killed, status);
             g_string_append_printf(failures, "%sgnuplot %s%s: %s", failures->len ? "\n" : "", it->name,
                                    it->is_stem ? ".gp" : "", why);
             g_free(why);
