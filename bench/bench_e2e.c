@@ -11,11 +11,20 @@
  * variable APPSIM_BIN).
  *
  * The run is repeated E2E_RUNS times, each into a fresh folder; the figures
- * are the median and the fastest, in milliseconds and microseconds. A
+ * are the median and the fastest, in milliseconds and microseconds, and the
+ * median processor time of appsim and its gnuplot together
+ * (`textbook_e2e_cpu_us`, user + system from getrusage(RUSAGE_CHILDREN):
+ * much less sensitive than wall time to what else the machine runs). A
  * failing run (no appsim, no gnuplot, an exit status other than 0) prints
- * a message and no figure. For scale, `textbook_e2e_gnuplot_start_us` is
- * the median time gnuplot takes to start and quit (`gnuplot -e quit`),
- * which every run that draws a figure pays at least once.
+ * a message and no figure. For the breakdown:
+ * - `textbook_e2e_gnuplot_start_us`, the median time gnuplot takes to start
+ *   and quit (`gnuplot -e quit`), which every run that draws a figure pays
+ *   at least once;
+ * - `textbook_e2e_no_gnuplot_us`, the same run with gnuplot off the PATH
+ *   (appsim's own part: no figure is drawn);
+ * - `sweep_e2e_ms`, `sweep_e2e_cpu_us`: the shipped sweep http-persistence
+ *   (eight runs, five figures, all drawn by one gnuplot), median of
+ *   SWEEP_RUNS runs.
  */
 #include "bench.h"
 
@@ -23,9 +32,13 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #define E2E_RUNS 9
 #define E2E_SCENARIO "http-single-object"
+#define SWEEP_RUNS 5
+#define SWEEP_SCENARIO "http-persistence"
+#define SWEEP_FIGURE "page_load_time.png"
 
 /* The appsim program to time: $APPSIM_BIN, else the `appsim` beside this
  * executable (Linux's /proc/self/exe). Returns NULL when neither is found. */
@@ -64,26 +77,42 @@ static void remove_results(const char *dir)
     g_rmdir(dir);
 }
 
-/* One run into `out`; returns its wall time in us, or -1 on failure. */
-static int64_t run_once(const char *appsim, const char *out)
+/* The processor time (user + system) of the waited-for children so far, in us. */
+static int64_t children_cpu_us(void)
 {
-    char *argv[] = {(char *)appsim, "run", "-q", "-j", "1", "-o", (char *)out, E2E_SCENARIO, NULL};
+    struct rusage ru;
+    if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+        return 0;
+    return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+}
+
+/* One run of `scenario` into `out` with the environment `envp` (NULL: this
+ * one); returns its wall time in us (its processor time in *cpu_us), or -1
+ * on failure. `figure`, when not NULL, is a file the run must draw. */
+static int64_t run_once(const char *appsim, const char *scenario, char **envp, const char *figure, const char *out,
+                        int64_t *cpu_us)
+{
+    char *argv[] = {(char *)appsim, "run", "-q", "-j", "1", "-o", (char *)out, (char *)scenario, NULL};
     int status = 0;
     GError *err = NULL;
+    int64_t cpu0 = children_cpu_us();
     int64_t start = bench_wall_us();
-    gboolean ok = g_spawn_sync(NULL, argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
+    gboolean ok = g_spawn_sync(NULL, argv, envp, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL, NULL,
                                NULL, NULL, NULL, &status, &err);
     int64_t wall = bench_wall_us() - start;
+    *cpu_us = children_cpu_us() - cpu0;
     if (!ok || !g_spawn_check_wait_status(status, &err)) {
-        fprintf(stderr, "appsim-bench: textbook_e2e: %s\n", err ? err->message : "appsim failed");
+        fprintf(stderr, "appsim-bench: textbook_e2e: %s: %s\n", scenario, err ? err->message : "appsim failed");
         g_clear_error(&err);
         return -1;
     }
-    char *plot = g_build_filename(out, "timeline.png", NULL);
+    if (!figure)
+        return wall;
+    char *plot = g_build_filename(out, figure, NULL);
     bool drawn = g_file_test(plot, G_FILE_TEST_EXISTS);
     g_free(plot);
     if (!drawn) {
-        fprintf(stderr, "appsim-bench: textbook_e2e: no timeline.png (is gnuplot installed?)\n");
+        fprintf(stderr, "appsim-bench: textbook_e2e: %s: no %s (is gnuplot installed?)\n", scenario, figure);
         return -1;
     }
     return wall;
@@ -113,6 +142,32 @@ static int64_t gnuplot_start_us(void)
     return walls[E2E_RUNS / 2];
 }
 
+/* Runs `scenario` `runs` times (at most E2E_RUNS) into fresh folders under
+ * `tmp`; the median and fastest wall time and the median processor time,
+ * in us. False when a run failed. */
+static bool e2e_runs(const char *appsim, const char *tmp, const char *scenario, char **envp, const char *figure,
+                     int runs, int64_t *median, int64_t *best, int64_t *cpu_median)
+{
+    int64_t walls[E2E_RUNS], cpus[E2E_RUNS];
+    for (int i = 0; i < runs; i++) {
+        char name[16];
+        g_snprintf(name, sizeof name, "r%d", i);
+        char *out = g_build_filename(tmp, name, NULL);
+        int64_t wall = run_once(appsim, scenario, envp, figure, out, &cpus[i]);
+        remove_results(out);
+        g_free(out);
+        if (wall < 0)
+            return false;
+        walls[i] = wall;
+    }
+    qsort(walls, (size_t)runs, sizeof walls[0], cmp_i64);
+    qsort(cpus, (size_t)runs, sizeof cpus[0], cmp_i64);
+    *median = walls[runs / 2];
+    *best = walls[0];
+    *cpu_median = cpus[runs / 2];
+    return true;
+}
+
 void bench_textbook_e2e(void)
 {
     char *appsim = find_appsim();
@@ -128,30 +183,31 @@ void bench_textbook_e2e(void)
         g_free(appsim);
         return;
     }
-    int64_t walls[E2E_RUNS];
-    int n = 0;
-    for (int i = 0; i < E2E_RUNS; i++) {
-        char name[16];
-        g_snprintf(name, sizeof name, "r%d", i);
-        char *out = g_build_filename(tmp, name, NULL);
-        int64_t wall = run_once(appsim, out);
-        remove_results(out);
-        g_free(out);
-        if (wall < 0)
-            break;
-        walls[n++] = wall;
+    int64_t median, best, cpu;
+    if (e2e_runs(appsim, tmp, E2E_SCENARIO, NULL, "timeline.png", E2E_RUNS, &median, &best, &cpu)) {
+        bench_figure("textbook_e2e_ms", (uint64_t)((median + 500) / 1000), "ms");
+        bench_figure("textbook_e2e_us", (uint64_t)median, "us");
+        bench_figure("textbook_e2e_best_us", (uint64_t)best, "us");
+        bench_figure("textbook_e2e_cpu_us", (uint64_t)cpu, "us");
+        int64_t gp = gnuplot_start_us();
+        if (gp >= 0)
+            bench_figure("textbook_e2e_gnuplot_start_us", (uint64_t)gp, "us");
+    }
+    /* appsim's own part: gnuplot off the PATH (an empty folder). */
+    char *empty = g_build_filename(tmp, "empty-path", NULL);
+    if (g_mkdir(empty, 0700) == 0) {
+        char **envp = g_environ_setenv(g_get_environ(), "PATH", empty, TRUE);
+        if (e2e_runs(appsim, tmp, E2E_SCENARIO, envp, NULL, E2E_RUNS, &median, &best, &cpu))
+            bench_figure("textbook_e2e_no_gnuplot_us", (uint64_t)median, "us");
+        g_strfreev(envp);
+        g_rmdir(empty);
+    }
+    g_free(empty);
+    if (e2e_runs(appsim, tmp, SWEEP_SCENARIO, NULL, SWEEP_FIGURE, SWEEP_RUNS, &median, &best, &cpu)) {
+        bench_figure("sweep_e2e_ms", (uint64_t)((median + 500) / 1000), "ms");
+        bench_figure("sweep_e2e_cpu_us", (uint64_t)cpu, "us");
     }
     g_rmdir(tmp);
     g_free(tmp);
     g_free(appsim);
-    if (n < E2E_RUNS)
-        return;
-    qsort(walls, (size_t)n, sizeof walls[0], cmp_i64);
-    int64_t median = walls[n / 2];
-    bench_figure("textbook_e2e_ms", (uint64_t)((median + 500) / 1000), "ms");
-    bench_figure("textbook_e2e_us", (uint64_t)median, "us");
-    bench_figure("textbook_e2e_best_us", (uint64_t)walls[0], "us");
-    int64_t gp = gnuplot_start_us();
-    if (gp >= 0)
-        bench_figure("textbook_e2e_gnuplot_start_us", (uint64_t)gp, "us");
 }

@@ -178,14 +178,26 @@ static void list_figures(const char *dir, GString *files)
     g_ptr_array_free(names, TRUE);
 }
 
-/* Everything a finished plan writes into `tmp`, and the report. */
+/* Whether a plan draws figures: a timeline (asked for, or by the
+ * scenario), or the plot of a sweep, a comparison or cases. */
+static bool plan_draws(const scenario *sc, const scn_run *r0, bool timeline)
+{
+    return timeline || (r0 && r0->out.timeline) || scenario_axes(sc) || scenario_compare(sc);
+}
+
+/* Everything a finished plan writes into `tmp`, and the report. The
+ * figures go to `pb`, a gnuplot started on `tmp` beforehand (NULL: one is
+ * started here when the plan draws any), which is waited for before the
+ * figures are listed and the page that shows them is written. */
 static bool run_outputs(const scenario *sc, run_result *const *res, const run_page_args *a, const char *tmp,
-                        GString *files, bool *figures, GError **err)
+                        plot_batch *pb, GString *files, bool *figures, GError **err)
 {
     scn_run *r0 = scenario_run(sc, 0, NULL);
     const char *metric = r0 ? r0->out.metric : "link_utilisation";
     bool want_timeline = a->timeline || (r0 && r0->out.timeline), plotted = false;
     guint drawn = 0;
+    if (!pb && plan_draws(sc, r0, a->timeline))
+        pb = plot_batch_begin(tmp);
     /* The plan collected the timelines (plan_timeline_runs): run 0's, and
      * each case's in a plan of cases. */
     bool ok = !want_timeline || figures_timelines(sc, res, tmp, &drawn, err);
@@ -199,10 +211,11 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_pa
     ok = ok && report_print(table, sc, res, r0, metric, r0 ? r0->out.title : NULL, tmp, &plotted, err);
     fputs(table->str, stdout);
     g_string_append(files, ", index.html");
+    plot_batch_finish(pb, NULL);
     list_figures(tmp, files);
     ok = ok && run_page_write(sc, res, a, table->str, tmp, err);
     g_string_free(table, TRUE);
-    *figures = want_timeline || scenario_axes(sc) || scenario_compare(sc);
+    *figures = plan_draws(sc, r0, a->timeline);
     scn_run_free(r0);
     return ok;
 }
@@ -255,11 +268,17 @@ static bool run_into(scenario *sc, const run_args *a, const char *tmp, const cha
                        .shard = a->shard_k, .shards = a->shard_n,
                        .progress = run_watch_progress, .cancelled = run_watch_cancelled, .ud = &watch};
     run_watch_signals(); /* until the commit: Ctrl-C while writing still removes the temporary folder */
+    /* gnuplot starts now, so that its start-up overlaps the runs. */
+    scn_run *r0 = a->shard_n ? NULL : scenario_run(sc, 0, NULL);
+    plot_batch *pb = !a->shard_n && plan_draws(sc, r0, a->timeline) ? plot_batch_begin(tmp) : NULL;
+    scn_run_free(r0);
     *res = plan_run(sc, &po, err);
     run_watch_end_line(&watch);
     run_page_args pa = page_args(a);
     bool ok = *res && (a->shard_n ? shard_write(sc, *res, a->path, &pa, a->shard_k, a->shard_n, tmp, files, err)
-                                  : run_outputs(sc, *res, &pa, tmp, files, figures, err));
+                                  : run_outputs(sc, *res, &pa, tmp, pb, files, figures, err));
+    if (!*res)
+        plot_batch_finish(pb, NULL); /* nothing queued: gnuplot is killed */
     if (ok && run_watch_signal()) {
         g_set_error(err, WORLD_ERROR, WORLD_ERROR_CANCELLED, "interrupted");
         ok = false;
@@ -287,7 +306,7 @@ int run_publish(const char *cmd, const scenario *sc, run_result *const *res, con
     char *tmp = results_begin(dir, &err);
     GString *files = g_string_new("");
     bool figures = false;
-    bool ok = tmp && (!fill || fill(ud, tmp, &err)) && run_outputs(sc, res, pa, tmp, files, &figures, &err) &&
+    bool ok = tmp && (!fill || fill(ud, tmp, &err)) && run_outputs(sc, res, pa, tmp, NULL, files, &figures, &err) &&
               results_commit(tmp, dir, &err);
     int rc = ok ? EXIT_OK : status_of(err);
     if (ok) {

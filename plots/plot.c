@@ -25,10 +25,22 @@
  * single quotes). Terminals are set `noenhanced`, so ^ _ @ { } print as
  * themselves.
  *
- * gnuplot is run as `gnuplot -d <name>.gp` (no init files, so a user's
- * ~/.gnuplot cannot change our images) with the folder as its working
- * directory, stdin from /dev/null, its stderr collected, and a time limit
- * (plot_gnuplot_timeout_us) after which it is killed.
+ * gnuplot is run as `gnuplot -d` (no init files, so a user's ~/.gnuplot
+ * cannot change our images) with the folder as its working directory, its
+ * stderr collected, and a time limit (plot_gnuplot_timeout_us a script)
+ * after which it is killed. Its commands come over a socket on its stdin:
+ * for each script, `reset session` (the settings of the script before are
+ * forgotten, so each image has the bytes a gnuplot run on that script alone
+ * makes), `reset errors`, `load '<name>.gp'`, then a mark on stderr with
+ * GPVAL_ERRNO (`print` after `set print`) that tells which script failed
+ * and with which message. One gnuplot draws every figure of a batch
+ * (plot_batch_begin: a run's folder), so its start-up (about 15 ms: some
+ * 80 shared libraries) and its font set-up are paid once a run, not once a
+ * figure; started at the beginning of a run, its start-up overlaps the
+ * simulation. Outside a batch each figure gets a gnuplot of its own, in the
+ * same way. Its exit is waited for (its stderr closing, then waitpid),
+ * never a fixed sleep.
+ * `reset session` needs gnuplot 5.2 or later.
  *
  * The timeline's label layout is decided here, for the image size the
  * script sets: each packet label lies along its arrow (rotated to the
@@ -51,6 +63,8 @@
 #include "plot.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
@@ -58,6 +72,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -200,7 +215,7 @@ static bool write_file(const char *dir, const char *name, const char *ext, const
 }
 
 /* ------------------------------------------------------------------------ */
-/* Running gnuplot                                                           */
+/* Running gnuplot: one process per batch of figures                        */
 /* ------------------------------------------------------------------------ */
 
 bool plot_have_gnuplot(void)
@@ -210,98 +225,302 @@ bool plot_have_gnuplot(void)
     return path != NULL;
 }
 
-/* Runs `gnuplot -d script` in `dir`, bounded by plot_gnuplot_timeout_us.
- * True when gnuplot exited with status 0. On failure *why (when not NULL)
- * gets a message: the spawn error, the time limit, or gnuplot's stderr. */
-static bool run_gnuplot(const char *gnuplot, const char *dir, const char *script, char **why)
-{
-    /* "./-x.gp", so that a script name is never taken for an option. */
-    char *arg = g_strconcat(script[0] == '-' ? "./" : "", script, NULL);
-    char *argv[] = {(char *)gnuplot, (char *)"-d", arg, NULL};
+/* The line gnuplot writes to stderr after each script of a batch:
+ * "<PLOT_MARK> k errno", k the script's place in the batch and errno
+ * gnuplot's GPVAL_ERRNO (0: the script ran without an error). */
+#define PLOT_MARK "@appsim-figure-done"
+
+/* One script of a batch and what became of it. */
+typedef struct {
+    char *name;    /* figure name (the script is <name>.gp), or the script's file name */
+    bool is_stem;  /* name is a figure name: the script is <name>.gp and makes .png and .svg */
+    int errno_gp;  /* -1 until its mark is read, then gnuplot's GPVAL_ERRNO */
+    GString *text; /* what gnuplot wrote to stderr while running it (at most PLOT_STDERR_KEEP bytes) */
+} batch_item;
+
+struct plot_batch {
+    char *dir;
+    bool started;      /* a gnuplot process runs (pid, in_fd, err_fd valid) */
+    bool absent;       /* no gnuplot on PATH */
+    char *why_not;     /* why it does not (no gnuplot on PATH, a spawn error), else NULL */
     GPid pid;
-    int err_fd = -1;
-    GError *error = NULL;
-    bool spawned = g_spawn_async_with_pipes(dir, argv, NULL,
-                                            G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
-                                            NULL, NULL, &pid, NULL, NULL, &err_fd, &error);
-    g_free(arg);
-    if (!spawned) {
-        if (why)
-            *why = g_strdup_printf("cannot run %s: %s", gnuplot, error->message);
-        g_error_free(error);
-        return false;
-    }
-    GString *errtext = g_string_new(NULL);
-    gint64 deadline = g_get_monotonic_time() + plot_gnuplot_timeout_us;
-    bool exited = false, timed_out = false;
-    int status = 0;
-    /* Once stderr is closed (gnuplot is exiting), the exit is looked for
-     * after naps that start short and double (0.25 ms up to 50 ms): a plot
-     * costs gnuplot's own time, not a fixed sleep. */
-    gint64 nap_us = 250;
-    while (!exited) {
-        gint64 left = deadline - g_get_monotonic_time();
-        if (left <= 0) {
-            kill(pid, SIGKILL);
-            while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-                ;
-            timed_out = true;
-            break;
-        }
-        int wait_ms = (int)MIN(left / 1000 + 1, 50);
-        if (err_fd >= 0) {
-            struct pollfd pfd = {.fd = err_fd, .events = POLLIN};
-            int r = poll(&pfd, 1, wait_ms);
-            if (r > 0) {
-                char buf[512];
-                ssize_t n = read(err_fd, buf, sizeof buf);
-                if (n > 0) {
-                    if (errtext->len < PLOT_STDERR_KEEP)
-                        g_string_append_len(errtext, buf,
-                                            MIN(n, (ssize_t)(PLOT_STDERR_KEEP - errtext->len)));
-                } else if (n == 0 || errno != EINTR) {
-                    close(err_fd);
-                    err_fd = -1;
-                }
-            }
-        } else {
-            g_usleep((gulong)MIN(nap_us, (gint64)wait_ms * 1000));
-            nap_us = MIN(nap_us * 2, 50000);
-        }
-        pid_t r = waitpid(pid, &status, WNOHANG);
-        if (r == pid) {
-            exited = true;
-        } else if (r < 0 && errno != EINTR) {
-            /* Reaped by someone else (SIGCHLD ignored): the status is lost;
-             * take it as success and let the caller look at the files. */
-            exited = true;
-            status = 0;
-        }
-    }
-    if (err_fd >= 0) {
-        /* Whatever gnuplot wrote just before exiting. */
-        char buf[512];
-        ssize_t n;
-        while (errtext->len < PLOT_STDERR_KEEP &&
-               (n = read(err_fd, buf, MIN(sizeof buf, PLOT_STDERR_KEEP - errtext->len))) > 0)
-            g_string_append_len(errtext, buf, n);
-        close(err_fd);
-    }
-    g_spawn_close_pid(pid);
-    bool ok = !timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-    if (!ok && why) {
-        g_strstrip(errtext->str);
-        if (timed_out)
-            *why = g_strdup_printf("gnuplot %s: killed after %.0f s", script,
-                                   plot_gnuplot_timeout_us / 1e6);
-        else
-            *why = g_strdup_printf("gnuplot %s: %s", script,
-                                   *errtext->str ? errtext->str : "failed");
-    }
-    g_string_free(errtext, TRUE);
-    return ok;
+    int in_fd;         /* our end of its stdin, a socket (-1 once closed) */
+    int err_fd;        /* its stderr (-1 once at its end) */
+    GString *pending;  /* commands not yet written to in_fd */
+    GString *line;     /* the stderr line being read */
+    GArray *items;     /* batch_item, in the order queued */
+    guint current;     /* the item gnuplot is running (items before it have their mark) */
+};
+
+/* The batches open on folders (plot_batch_begin), looked up by folder by
+ * write_figure. */
+static GMutex batches_lock;
+static GPtrArray *batches;
+
+static void batch_register(plot_batch *b, bool add)
+{
+    g_mutex_lock(&batches_lock);
+    if (!batches)
+        batches = g_ptr_array_new();
+    if (add)
+        g_ptr_array_add(batches, b);
+    else
+        g_ptr_array_remove(batches, b);
+    g_mutex_unlock(&batches_lock);
 }
 
+/* The batch open on `dir` (the same string as given to plot_batch_begin), or NULL. */
+static plot_batch *batch_of(const char *dir)
+{
+    plot_batch *found = NULL;
+    g_mutex_lock(&batches_lock);
+    for (guint i = 0; batches && i < batches->len && !found; i++) {
+        plot_batch *b = g_ptr_array_index(batches, i);
+        if (!strcmp(b->dir, dir))
+            found = b;
+    }
+    g_mutex_unlock(&batches_lock);
+    return found;
+}
+
+/* Starts `gnuplot -d` in b->dir reading its commands from a socket (so a
+ * write after gnuplot died gives EPIPE, never SIGPIPE: send(MSG_NOSIGNAL)),
+ * stdout to /dev/null, stderr to a pipe. */
+static void batch_spawn(plot_batch *b)
+{
+    char *gnuplot = g_find_program_in_path("gnuplot");
+    if (!gnuplot) {
+        b->why_not = g_strdup("gnuplot is not on PATH");
+        b->absent = true;
+        return;
+    }
+    int sv[2], ep[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+        b->why_not = g_strdup_printf("cannot run %s: %s", gnuplot, g_strerror(errno));
+        g_free(gnuplot);
+        return;
+    }
+    GError *error = NULL;
+    if (!g_unix_open_pipe(ep, FD_CLOEXEC, &error)) {
+        b->why_not = g_strdup_printf("cannot run %s: %s", gnuplot, error->message);
+        g_error_free(error);
+        close(sv[0]);
+        close(sv[1]);
+        g_free(gnuplot);
+        return;
+    }
+    char *argv[] = {gnuplot, (char *)"-d", NULL};
+    bool spawned = g_spawn_async_with_fds(b->dir, argv, NULL, G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL,
+                                          NULL, NULL, &b->pid, sv[1], -1, ep[1], &error);
+    close(sv[1]);
+    close(ep[1]);
+    if (!spawned) {
+        b->why_not = g_strdup_printf("cannot run %s: %s", gnuplot, error->message);
+        g_error_free(error);
+        close(sv[0]);
+        close(ep[0]);
+    } else {
+        b->started = true;
+        b->in_fd = sv[0];
+        b->err_fd = ep[0];
+        g_unix_set_fd_nonblocking(b->in_fd, TRUE, NULL);
+        g_unix_set_fd_nonblocking(b->err_fd, TRUE, NULL);
+    }
+    g_free(gnuplot);
+}
+
+static plot_batch *batch_new(const char *dir)
+{
+    plot_batch *b = g_new0(plot_batch, 1);
+    b->dir = g_strdup(dir);
+    b->in_fd = b->err_fd = -1;
+    b->pending = g_string_new(NULL);
+    b->line = g_string_new(NULL);
+    b->items = g_array_new(FALSE, TRUE, sizeof(batch_item));
+    batch_spawn(b);
+    return b;
+}
+
+plot_batch *plot_batch_begin(const char *dir)
+{
+    g_return_val_if_fail(dir != NULL, NULL);
+    plot_batch *b = batch_new(dir);
+    batch_register(b, true);
+    return b;
+}
+
+/* Writes what it can of the pending commands without blocking; on an error
+ * (gnuplot is gone) they are dropped and the socket closed. */
+static void batch_flush(plot_batch *b)
+{
+    while (b->in_fd >= 0 && b->pending->len) {
+        ssize_t n = send(b->in_fd, b->pending->str, b->pending->len, MSG_NOSIGNAL);
+        if (n > 0) {
+            g_string_erase(b->pending, 0, n);
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            return;
+        } else {
+            close(b->in_fd);
+            b->in_fd = -1;
+            g_string_truncate(b->pending, 0);
+        }
+    }
+}
+
+/* Reads one stderr line into the item gnuplot is running, or takes it as
+ * that item's mark. */
+static void batch_line(plot_batch *b, const char *s)
+{
+    guint k;
+    int e;
+    size_t ml = strlen(PLOT_MARK);
+    if (!strncmp(s, PLOT_MARK, ml) && sscanf(s + ml, " %u %d", &k, &e) == 2 && k == b->current &&
+        k < b->items->len) {
+        g_array_index(b->items, batch_item, k).errno_gp = e;
+        b->current++;
+        return;
+    }
+    if (b->current >= b->items->len)
+        return;
+    GString *t = g_array_index(b->items, batch_item, b->current).text;
+    if (t->len < PLOT_STDERR_KEEP) {
+        g_string_append_len(t, s, MIN(strlen(s), PLOT_STDERR_KEEP - t->len));
+        if (t->len < PLOT_STDERR_KEEP)
+            g_string_append_c(t, '\n');
+    }
+}
+
+/* Reads what gnuplot has written to stderr; false at its end. */
+static bool batch_read(plot_batch *b)
+{
+    char buf[512];
+    for (;;) {
+        ssize_t n = read(b->err_fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return true;
+        if (n <= 0)
+            break;
+        for (ssize_t i = 0; i < n; i++) {
+            if (buf[i] == '\n') {
+                batch_line(b, b->line->str);
+                g_string_truncate(b->line, 0);
+            } else if (b->line->len < 4096) {
+                g_string_append_c(b->line, buf[i]);
+            }
+        }
+    }
+    if (b->line->len) {
+        batch_line(b, b->line->str);
+        g_string_truncate(b->line, 0);
+    }
+    close(b->err_fd);
+    b->err_fd = -1;
+    return false;
+}
+
+/* Queues a script: its images (for a figure) are removed first, so none
+ * survives a failed drawing; then gnuplot is told to forget the previous
+ * script's settings (`reset session`: the images are the same bytes as
+ * those of a gnuplot run on the script alone), clear its error state, load
+ * the script and write the mark. */
+static void batch_queue(plot_batch *b, const char *name, bool is_stem)
+{
+    char *script = is_stem ? g_strconcat(name, ".gp", NULL) : g_strdup(name);
+    if (is_stem) {
+        static const char *const exts[] = {".png", ".svg"};
+        for (size_t i = 0; i < G_N_ELEMENTS(exts); i++) {
+            char *base = g_strconcat(name, exts[i], NULL);
+            char *path = g_build_filename(b->dir, base, NULL);
+            g_unlink(path);
+            g_free(path);
+            g_free(base);
+        }
+    }
+    batch_item it = {g_strdup(name), is_stem, -1, g_string_new(NULL)};
+    g_array_append_val(b->items, it);
+    g_string_append(b->pending, "reset session\nreset errors\nload ");
+    gp_quote(b->pending, script);
+    /* `set print` alone sends print to stderr again, whatever the script did. */
+    g_string_append_printf(b->pending, "\nset print\nprint sprintf('%s %u %%d', GPVAL_ERRNO)\n", PLOT_MARK,
+                           b->items->len - 1);
+    batch_flush(b);
+    g_free(script);
+}
+
+/* Sends the rest of the commands, closes gnuplot's input and waits for it
+ * to exit, reading its stderr, within plot_gnuplot_timeout_us per script
+ * (it is killed then). *killed tells whether it was. An idle gnuplot (no
+ * script queued) is killed at once. */
+static void batch_wait(plot_batch *b, bool *killed, int *status)
+{
+    *killed = false;
+    *status = 0;
+    if (b->items->len == 0) {
+        kill(b->pid, SIGKILL);
+        *killed = true;
+    }
+    gint64 deadline = g_get_monotonic_time() + plot_gnuplot_timeout_us * (gint64)MAX(b->items->len, 1);
+    bool exited = false;
+    while (!exited) {
+        batch_flush(b);
+        if (b->in_fd >= 0 && b->pending->len == 0) {
+            close(b->in_fd); /* gnuplot exits at the end of its input */
+            b->in_fd = -1;
+        }
+        gint64 left = deadline - g_get_monotonic_time();
+        if (left <= 0 && !*killed) {
+            kill(b->pid, SIGKILL);
+            *killed = true;
+        }
+        if (*killed) {
+            while (waitpid(b->pid, status, 0) < 0 && errno == EINTR)
+                ;
+            break;
+        }
+        struct pollfd pfd[2];
+        nfds_t n = 0;
+        if (b->err_fd >= 0)
+            pfd[n++] = (struct pollfd){.fd = b->err_fd, .events = POLLIN};
+        if (b->in_fd >= 0)
+            pfd[n++] = (struct pollfd){.fd = b->in_fd, .events = POLLOUT};
+        if (n) {
+            if (poll(pfd, n, (int)MIN(left / 1000 + 1, 1000)) > 0 && b->err_fd >= 0 && pfd[0].revents)
+                batch_read(b);
+            continue;
+        }
+        /* Its stderr is closed: it is exiting. Its exit is looked for
+         * after naps that start short and double (0.1 ms up to 10 ms). */
+        for (gint64 nap_us = 100; !exited && g_get_monotonic_time() < deadline; nap_us = MIN(nap_us * 2, 10000)) {
+            pid_t r = waitpid(b->pid, status, WNOHANG);
+            if (r == b->pid) {
+                exited = true;
+            } else if (r < 0 && errno != EINTR) {
+                /* Reaped by someone else (SIGCHLD ignored): the status is
+                 * lost; the marks and the files tell what was drawn. */
+                exited = true;
+                *status = 0;
+            } else {
+                g_usleep((gulong)nap_us);
+            }
+        }
+    }
+    if (b->err_fd >= 0) {
+        batch_read(b);
+        if (b->err_fd >= 0)
+            close(b->err_fd);
+        b->err_fd = -1;
+    }
+    if (b->in_fd >= 0)
+        close(b->in_fd);
+    b->in_fd = -1;
+    g_spawn_close_pid(b->pid);
+}
+
+/* Whether `name`'s image `ext` was written (a regular file, not empty). */
 static bool nonempty_file(const char *dir, const char *name, const char *ext)
 {
     char *base = g_strconcat(name, ext, NULL);
@@ -313,33 +532,105 @@ static bool nonempty_file(const char *dir, const char *name, const char *ext)
     return ok;
 }
 
-/* Draws <name>.gp into <name>.png and <name>.svg; true when both images
- * came out. Old images are removed first, so none survives a failed run. */
+/* Why item `k` of a finished batch was not drawn (`killed`, `status`: how
+ * its gnuplot ended, see batch_wait); the caller frees the text. */
+static char *item_failure(const plot_batch *b, guint k, bool killed, int status)
+{
+    batch_item *it = &g_array_index(b->items, batch_item, k);
+    g_strstrip(it->text->str);
+    if (!b->started)
+        return g_strdup(b->why_not);
+    if (it->errno_gp > 0)
+        return g_strdup(*it->text->str ? it->text->str : "failed");
+    if (it->errno_gp == 0)
+        return g_strdup("the images did not come out");
+    if (killed && k == b->current)
+        return g_strdup_printf("killed after %.0f s", plot_gnuplot_timeout_us / 1e6);
+    if (killed)
+        return g_strdup("not drawn: gnuplot was killed");
+    if (*it->text->str)
+        return g_strdup(it->text->str);
+    return g_strdup_printf("gnuplot stopped (%s %d)", WIFSIGNALED(status) ? "signal" : "status",
+                           WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+}
+
+/* Waits for the batch's gnuplot and frees the batch. Returns the number of
+ * scripts drawn; a line per failed one goes to `failures` (when not NULL):
+ * "gnuplot <script>: <why>". A figure is drawn when its script ran without
+ * an error and both its images came out; another script, when it ran
+ * without an error. */
+static guint batch_finish(plot_batch *b, GString *failures)
+{
+    batch_register(b, false);
+    bool killed = false;
+    int status = 0;
+    if (b->started)
+        batch_wait(b, &killed, &status);
+    guint drawn = 0;
+    for (guint k = 0; k < b->items->len; k++) {
+        batch_item *it = &g_array_index(b->items, batch_item, k);
+        bool ok = it->errno_gp == 0 && (!it->is_stem || (nonempty_file(b->dir, it->name, ".png") &&
+                                                         nonempty_file(b->dir, it->name, ".svg")));
+        drawn += ok;
+        if (!ok && failures) {
+            char *why = item_failure(b, k, killed, status);
+            g_string_append_printf(failures, "%sgnuplot %s%s: %s", failures->len ? "\n" : "", it->name,
+                                   it->is_stem ? ".gp" : "", why);
+            g_free(why);
+        }
+        g_free(it->name);
+        g_string_free(it->text, TRUE);
+    }
+    g_array_free(b->items, TRUE);
+    g_string_free(b->pending, TRUE);
+    g_string_free(b->line, TRUE);
+    g_free(b->why_not);
+    g_free(b->dir);
+    g_free(b);
+    return drawn;
+}
+
+bool plot_batch_finish(plot_batch *b, guint *drawn)
+{
+    if (drawn)
+        *drawn = 0;
+    if (!b)
+        return true;
+    guint queued = b->items->len;
+    if (!b->started && !b->absent)
+        g_warning("plot: %s", b->why_not);
+    GString *failures = g_string_new(NULL);
+    guint n = batch_finish(b, failures);
+    if (failures->len)
+        /* Scripts we wrote ourselves failed: our bug or an odd gnuplot. */
+        g_warning("plot: %s", failures->str);
+    g_string_free(failures, TRUE);
+    if (drawn)
+        *drawn = n;
+    return n == queued;
+}
+
+/* Draws <name>.gp into <name>.png and <name>.svg: in the batch open on
+ * `dir`, where the answer is whether a gnuplot runs (the images come out
+ * by plot_batch_finish), or else in a gnuplot of its own, where it is
+ * whether both images came out. */
 static bool render(const char *dir, const char *name)
 {
-    char *gnuplot = g_find_program_in_path("gnuplot");
-    if (!gnuplot)
+    plot_batch *open = batch_of(dir);
+    if (open) {
+        if (open->started)
+            batch_queue(open, name, true);
+        return open->started;
+    }
+    plot_batch *b = batch_new(dir);
+    if (b->absent) {
+        batch_finish(b, NULL);
         return false;
-    static const char *const exts[] = {".png", ".svg"};
-    for (size_t i = 0; i < G_N_ELEMENTS(exts); i++) {
-        char *base = g_strconcat(name, exts[i], NULL);
-        char *path = g_build_filename(dir, base, NULL);
-        g_unlink(path);
-        g_free(path);
-        g_free(base);
     }
-    char *script = g_strconcat(name, ".gp", NULL);
-    char *why = NULL;
-    bool ok = run_gnuplot(gnuplot, dir, script, &why);
-    if (!ok) {
-        /* A script we wrote ourselves failed: our bug or an odd gnuplot. */
-        g_warning("plot: %s", why);
-        g_free(why);
-    }
-    ok = ok && nonempty_file(dir, name, ".png") && nonempty_file(dir, name, ".svg");
-    g_free(script);
-    g_free(gnuplot);
-    return ok;
+    batch_queue(b, name, true);
+    guint drawn = 0;
+    plot_batch_finish(b, &drawn);
+    return drawn == 1;
 }
 
 /* Writes a figure's data and script as <name>.dat and <name>.gp in `dir`,
@@ -377,9 +668,7 @@ int plot_redraw_dir(const char *dir, GError **err)
     g_dir_close(d);
     g_ptr_array_sort(scripts, cmp_names);
 
-    int drawn = 0;
-    char *gnuplot = scripts->len ? g_find_program_in_path("gnuplot") : NULL;
-    if (scripts->len && !gnuplot) {
+    if (scripts->len && !plot_have_gnuplot()) {
         g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_NOENT,
                     "gnuplot is not on PATH: install it (e.g. apt install gnuplot-nox) to "
                     "draw the %u figure%s in %s",
@@ -387,25 +676,22 @@ int plot_redraw_dir(const char *dir, GError **err)
         g_ptr_array_free(scripts, TRUE);
         return -1;
     }
-    GString *failures = g_string_new(NULL);
-    unsigned failed = 0;
-    for (unsigned i = 0; i < scripts->len; i++) {
-        char *why = NULL;
-        if (run_gnuplot(gnuplot, dir, scripts->pdata[i], &why)) {
-            drawn++;
-        } else {
-            failed++;
-            g_string_append_printf(failures, "\n%s", why);
-            g_free(why);
-        }
+    int drawn = 0;
+    if (scripts->len) {
+        /* One gnuplot for the folder; each script as if run alone. */
+        plot_batch *b = batch_new(dir);
+        for (guint i = 0; i < scripts->len; i++)
+            batch_queue(b, scripts->pdata[i], false);
+        GString *failures = g_string_new(NULL);
+        drawn = (int)batch_finish(b, failures);
+        if ((guint)drawn < scripts->len)
+            g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "drew %d of %u figures in %s:\n%s", drawn,
+                        scripts->len, dir, failures->str);
+        g_string_free(failures, TRUE);
     }
-    if (failed)
-        g_set_error(err, G_SPAWN_ERROR, G_SPAWN_ERROR_FAILED, "drew %d of %u figures in %s:%s",
-                    drawn, scripts->len, dir, failures->str);
-    g_string_free(failures, TRUE);
+    guint n = scripts->len;
     g_ptr_array_free(scripts, TRUE);
-    g_free(gnuplot);
-    return failed ? -1 : drawn;
+    return (guint)drawn < n ? -1 : drawn;
 }
 
 /* ------------------------------------------------------------------------ */

@@ -95,14 +95,37 @@ typedef struct {
 
 /* True when a gnuplot program is found on PATH. */
 bool plot_have_gnuplot(void);
+
+/* A batch: one gnuplot process that draws every figure written into one
+ * folder, started ahead so that its start-up overlaps the caller's work.
+ * plot_batch_begin(dir) starts gnuplot in `dir` (when it is on PATH) and
+ * opens the batch on that folder: until plot_batch_finish, every figure
+ * written into `dir` (the same string) is queued to it instead of running
+ * a gnuplot of its own, and its `rendered` says whether gnuplot runs, not
+ * yet whether the images came out. plot_batch_finish ends gnuplot's input,
+ * waits for it to exit (within the time limit per figure) and frees the
+ * batch; *drawn (when not NULL) counts the figures whose two images came
+ * out; a figure that failed is reported with g_warning (gnuplot's message),
+ * as outside a batch. True when every queued figure was drawn (or nothing
+ * was queued). A batch on which nothing was queued kills its gnuplot at
+ * once. Batches on different folders may be open at once, from any thread;
+ * the figures' files are the same bytes with or without a batch.
+ * Ownership: the batch is the caller's until plot_batch_finish (NULL is a
+ * no-op there). */
+typedef struct plot_batch plot_batch;
+plot_batch *plot_batch_begin(const char *dir);
+bool plot_batch_finish(plot_batch *b, guint *drawn);
+
 /* Writes a figure into `dir` (which must exist). False (with err) only when
- * a file cannot be written; `rendered` says whether gnuplot made the images. */
+ * a file cannot be written; `rendered` says whether gnuplot made the images
+ * (in an open batch: whether it will, see plot_batch_begin). */
 bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err);
 bool plot_bars_write(const plot_bars_spec *p, const char *dir, bool *rendered, GError **err);
 bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err);
 bool plot_stacked_write(const plot_stacked_spec *b, const char *dir, bool *rendered, GError **err);
-/* Runs gnuplot on every .gp script in `dir` (for `appsim plot DIR`); returns
- * the number of figures drawn, or -1 with err. */
+/* Runs gnuplot on every .gp script in `dir` (for `appsim plot DIR`), one
+ * gnuplot for all, each script as if run alone; returns the number of
+ * figures drawn, or -1 with err (naming each script that failed). */
 int plot_redraw_dir(const char *dir, GError **err);
 
 #endif

@@ -2,8 +2,8 @@
  * Tests of cli/plot: the figure files (numbers in the .dat, the .gp reading
  * it by its relative name), the images gnuplot makes from them, redrawing a
  * folder, a machine without gnuplot, strings that must not escape their
- * quotes, the timeline's label layout, and byte-identical files for the
- * same spec.
+ * quotes, the timeline's label layout, byte-identical files for the same
+ * spec, and batches (one gnuplot for a folder's figures, the same images).
  *
  * cli/ is the appsim program rather than a library, so this suite compiles
  * cli/plot.c into itself; that also gives it the module's internals (the
@@ -987,6 +987,142 @@ static void test_bad_input(void)
     drop_dir(dir);
 }
 
+/* Whether <a>/<name><ext> and <b>/<name><ext> hold the same bytes. */
+static bool same_file(const char *a, const char *b, const char *name, const char *ext)
+{
+    gsize la = 0, lb = 0;
+    char *x = slurp(a, name, ext, &la), *y = slurp(b, name, ext, &lb);
+    bool same = x && y && la == lb && memcmp(x, y, la) == 0;
+    g_free(x);
+    g_free(y);
+    return same;
+}
+
+/* A batch: the figures written into its folder are drawn by one gnuplot
+ * when the batch finishes, and each image has the bytes of the same figure
+ * drawn on its own (a timeline first: its host axes, linetypes and
+ * functions must not reach the plots after it). */
+static void test_batch(void)
+{
+    if (!gnuplot_or_skip("a batch of figures"))
+        return;
+    char *alone = tmp_dir(), *batched = tmp_dir();
+    timeline_spec t = hx_spec();
+    timeline_spec d = dns_spec();
+    plot_series series[8];
+    plot_spec p = page_load_spec(series);
+    static const char *const rows[] = {"5ms", "50ms"};
+    static const char *const parts[] = {"connect", "slow_start", "other"};
+    const double values[] = {0.01, 0.125, 0, 0.1, 0.2, 1.0 / 3};
+    plot_stacked_spec b = {.name = "breakdown", .title = "where the time went", .xlabel = "delay",
+                           .ylabel = "s", .rows = rows, .nrows = 2, .parts = parts, .nparts = 3, .values = values};
+    static const char *const names[] = {"http_exchange", "dns", "page_load", "breakdown"};
+    GError *err = NULL;
+    bool r[4] = {false, false, false, false};
+    CU_ASSERT_TRUE(timeline_write(&t, alone, &r[0], &err));
+    CU_ASSERT_TRUE(timeline_write(&d, alone, &r[1], &err));
+    CU_ASSERT_TRUE(plot_write(&p, alone, &r[2], &err));
+    CU_ASSERT_TRUE(plot_stacked_write(&b, alone, &r[3], &err));
+    CU_ASSERT_TRUE(r[0] && r[1] && r[2] && r[3]);
+
+    plot_batch *pb = plot_batch_begin(batched);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pb);
+    CU_ASSERT_PTR_EQUAL(batch_of(batched), pb);
+    memset(r, 0, sizeof r);
+    CU_ASSERT_TRUE(timeline_write(&t, batched, &r[0], &err));
+    CU_ASSERT_TRUE(timeline_write(&d, batched, &r[1], &err));
+    CU_ASSERT_TRUE(plot_write(&p, batched, &r[2], &err));
+    CU_ASSERT_TRUE(plot_stacked_write(&b, batched, &r[3], &err));
+    CU_ASSERT_PTR_NULL(err);
+    CU_ASSERT_TRUE(r[0] && r[1] && r[2] && r[3]); /* queued to a running gnuplot */
+    guint drawn = 0;
+    CU_ASSERT_TRUE(plot_batch_finish(pb, &drawn));
+    CU_ASSERT_EQUAL(drawn, 4);
+    CU_ASSERT_PTR_NULL(batch_of(batched));
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+        check_images(batched, names[i]);
+        CU_ASSERT_TRUE(same_file(alone, batched, names[i], ".png"));
+        CU_ASSERT_TRUE(same_file(alone, batched, names[i], ".svg"));
+        CU_ASSERT_TRUE(same_file(alone, batched, names[i], ".gp"));
+    }
+    /* After the batch, a figure in that folder gets a gnuplot of its own. */
+    remove_file(batched, "dns", ".png");
+    bool again = false;
+    CU_ASSERT_TRUE(timeline_write(&d, batched, &again, &err));
+    CU_ASSERT_TRUE(again);
+    CU_ASSERT_TRUE(same_file(alone, batched, "dns", ".png"));
+    drop_dir(alone);
+    drop_dir(batched);
+}
+
+/* A batch on which nothing is queued ends at once (its gnuplot is killed,
+ * not waited for through its start-up); NULL is a no-op; without gnuplot on
+ * PATH a batch draws nothing and the figures' files are still written. */
+static void test_batch_idle_and_without_gnuplot(void)
+{
+    char *dir = tmp_dir();
+    if (plot_have_gnuplot()) {
+        gint64 t0 = g_get_monotonic_time();
+        plot_batch *pb = plot_batch_begin(dir);
+        guint drawn = 1;
+        CU_ASSERT_TRUE(plot_batch_finish(pb, &drawn));
+        CU_ASSERT_EQUAL(drawn, 0);
+        CU_ASSERT_TRUE(g_get_monotonic_time() - t0 < 5 * G_USEC_PER_SEC);
+    }
+    guint drawn = 1;
+    CU_ASSERT_TRUE(plot_batch_finish(NULL, &drawn));
+    CU_ASSERT_EQUAL(drawn, 0);
+
+    char *saved = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    plot_batch *pb = plot_batch_begin(dir);
+    CU_ASSERT_PTR_NOT_NULL(pb);
+    timeline_spec t = hx_spec();
+    bool rendered = true;
+    GError *err = NULL;
+    CU_ASSERT_TRUE(timeline_write(&t, dir, &rendered, &err));
+    CU_ASSERT_FALSE(rendered);
+    drawn = 1;
+    CU_ASSERT_TRUE(plot_batch_finish(pb, &drawn));
+    CU_ASSERT_EQUAL(drawn, 0);
+    CU_ASSERT_TRUE(exists(dir, "http_exchange", ".dat") && exists(dir, "http_exchange", ".gp"));
+    CU_ASSERT_FALSE(exists(dir, "http_exchange", ".png"));
+    if (saved)
+        g_setenv("PATH", saved, TRUE);
+    else
+        g_unsetenv("PATH");
+    g_free(saved);
+    drop_dir(dir);
+}
+
+/* A batch whose gnuplot fails on one script goes on with the next, and
+ * tells which failed with gnuplot's message; a figure whose script fails
+ * is not counted as drawn. */
+static void test_batch_failure(void)
+{
+    if (!gnuplot_or_skip("a failing figure in a batch"))
+        return;
+    char *dir = tmp_dir();
+    char *broken = path_of(dir, "broken", ".gp");
+    CU_ASSERT_TRUE(g_file_set_contents(broken, "plot no_such_function(x)\n", -1, NULL));
+    g_free(broken);
+    timeline_spec t = hx_spec();
+    GError *err = NULL;
+    CU_ASSERT_TRUE(timeline_write(&t, dir, NULL, &err));
+    plot_batch *b = batch_new(dir);
+    batch_queue(b, "broken", true);
+    batch_queue(b, "http_exchange", true);
+    GString *failures = g_string_new(NULL);
+    CU_ASSERT_EQUAL(batch_finish(b, failures), 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(failures->str, "gnuplot broken.gp: "));
+    CU_ASSERT_PTR_NOT_NULL(strstr(failures->str, "no_such_function"));
+    CU_ASSERT_PTR_NULL(strstr(failures->str, "http_exchange"));
+    g_string_free(failures, TRUE);
+    check_images(dir, "http_exchange");
+    CU_ASSERT_FALSE(exists(dir, "broken", ".png"));
+    drop_dir(dir);
+}
+
 static void test_numbers(void)
 {
     GString *s = g_string_new(NULL);
@@ -1023,6 +1159,7 @@ int main(void)
         TEST(test_timeline_empty), TEST(test_escaping), TEST(test_redraw_dir),
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
         TEST(test_bad_input), TEST(test_numbers), TEST(test_bars_data_and_script),
+        TEST(test_batch), TEST(test_batch_idle_and_without_gnuplot), TEST(test_batch_failure),
     };
     return test_main("plots/plot", tests, (int)G_N_ELEMENTS(tests));
 }
