@@ -51,6 +51,25 @@
 #if HEAP_D != 2 && HEAP_D != 4 && HEAP_D != 8
 #error "SIM_HEAP_D must be 2, 4 or 8"
 #endif
+/* SIM_QUEUE_HEAP=1 keeps every event in the heap (the queue before the
+ * ladder, for comparisons: docs/performance.md). */
+#if defined(SIM_QUEUE_HEAP) && SIM_QUEUE_HEAP
+#define LADDER 0
+#else
+#define LADDER 1
+#endif
+/* A bucket of more than LADDER_SPLIT entries is spread over a new rung
+ * rather than handed to the heap, while fewer than LADDER_RUNGS rungs
+ * exist. */
+#ifndef SIM_LADDER_SPLIT
+#define SIM_LADDER_SPLIT 32
+#endif
+#define LADDER_SPLIT SIM_LADDER_SPLIT
+/* Buckets a rung gets for each entry it starts with. */
+#ifndef SIM_LADDER_SPREAD
+#define SIM_LADDER_SPREAD 1
+#endif
+#define LADDER_RUNGS 8
 #define NO_SLOT UINT32_MAX
 /* The alignment of &heap[1]: a cache line, or a whole family of siblings
  * when that is larger, so that the children of a node never straddle more
@@ -70,8 +89,25 @@ typedef struct {
     void *arg;
     sim_time_t time;
     uint32_t gen;
-    uint32_t next_free;
+    uint32_t next;   /* the next slot of the free list, or of the ladder list the event is in */
+    uint32_t seq;    /* the scheduling sequence of the event */
 } slot_entry;
+
+/* One bucket of a rung: the head of a list of slots, linked through their
+ * `next` in no order; NO_SLOT when empty. */
+typedef uint32_t bucket;
+
+/* A rung of the ladder: nb buckets of 2^shift ns each from `base`; the last
+ * bucket also takes everything later, up to the region of the rung above.
+ * Buckets before `cur` have been handed down; `start` is where the
+ * remaining ones begin (UINT64_MAX once all are handed down). */
+typedef struct {
+    uint64_t base;
+    uint64_t start;
+    bucket *b;
+    uint32_t nb, cap, cur;
+    unsigned shift;
+} rung;
 
 struct sim {
     sim_time_t now;
@@ -81,11 +117,21 @@ struct sim {
     uint64_t clamped;
     bool stop;
 
+    /* The bottom: a heap of the events due first. */
     heap_entry *heap; /* heap[1] starts a cache line; heap[0] is the root */
     void *heap_mem;   /* the allocation heap points into */
     uint32_t heap_len, heap_cap;
-    uint32_t dead; /* heap entries whose event was cancelled */
+    uint32_t dead; /* entries, anywhere in the queue, whose event was cancelled */
     bool top_done; /* heap[0] is the event now running, to be replaced or popped */
+
+    /* The ladder above the bottom: rungs[0..nrungs-1], each deeper one
+     * covering the bucket of the one above that was handed down last, and
+     * the top, an unsorted list of the events due at or after top_start. */
+    rung rungs[LADDER_RUNGS];
+    uint32_t nrungs;
+    uint32_t top_head;  /* NO_SLOT when empty */
+    uint32_t listed;    /* entries in the top and the rungs, cancelled ones included */
+    uint64_t top_start;
 
     slot_entry *slots;
     uint32_t slots_len, slots_cap;
@@ -99,6 +145,8 @@ sim_t *sim_new(uint64_t seed)
     sim_t *sim = g_new0(sim_t, 1);
     sim->seed = seed;
     sim->free_head = NO_SLOT;
+    sim->top_head = NO_SLOT;
+    sim->top_start = LADDER ? 0 : UINT64_MAX;
     sim_trace_init(&sim->trace);
     return sim;
 }
@@ -109,6 +157,8 @@ void sim_free(sim_t *sim)
         return;
     sim_trace_clear(&sim->trace);
     g_free(sim->heap_mem);
+    for (uint32_t r = 0; r < LADDER_RUNGS; r++)
+        g_free(sim->rungs[r].b);
     g_free(sim->slots);
     g_free(sim);
 }
@@ -116,7 +166,10 @@ void sim_free(sim_t *sim)
 uint64_t sim_seed(const sim_t *sim) { return sim->seed; }
 sim_time_t sim_now(const sim_t *sim) { return sim->now; }
 uint64_t sim_events_executed(const sim_t *sim) { return sim->executed; }
-size_t sim_events_pending(const sim_t *sim) { return sim->heap_len - sim->dead - sim->top_done; }
+size_t sim_events_pending(const sim_t *sim)
+{
+    return (size_t)sim->heap_len + sim->listed - sim->dead - sim->top_done;
+}
 uint64_t sim_clamped_events(const sim_t *sim) { return sim->clamped; }
 sim_trace_t *sim_trace(sim_t *sim) { return &sim->trace; }
 
@@ -234,29 +287,208 @@ static inline void settle_top(sim_t *sim)
 static void slot_free(sim_t *sim, uint32_t s)
 {
     sim->slots[s].fn = NULL;
-    sim->slots[s].next_free = sim->free_head;
+    sim->slots[s].next = sim->free_head;
     sim->free_head = s;
 }
 
-/* Drops the dead entries (freeing their slots) and rebuilds the heap
- * bottom-up, O(n). */
-static void heap_compact(sim_t *sim)
+/* Builds a heap of the heap_len entries in place, bottom-up, O(n). */
+static void heap_build(sim_t *sim)
 {
-    settle_top(sim); /* its slot is already free */
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < sim->heap_len; i++) {
-        heap_entry e = sim->heap[i];
-        if (sim->slots[ENTRY_SLOT(e)].fn)
-            sim->heap[n++] = e;
-        else
-            slot_free(sim, ENTRY_SLOT(e));
-    }
-    sim->heap_len = n;
-    sim->dead = 0;
+    uint32_t n = sim->heap_len;
     if (n < 2)
         return;
     for (uint32_t i = (n - 2) / HEAP_D + 1; i-- > 0;)
         sift_down(sim->heap, n, i, sim->heap[i]);
+}
+
+/* Appends the entry of live slot `s` to the heap array, unordered. */
+static inline void heap_append(sim_t *sim, uint32_t s)
+{
+    if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+        heap_grow(sim);
+    const slot_entry *se = &sim->slots[s];
+    sim->heap[sim->heap_len++] = (heap_entry){.time = (uint64_t)se->time, .order = ((uint64_t)se->seq << 32) | s};
+}
+
+/* Puts slot `s` at the head of the list `*head`. */
+static inline void list_push(sim_t *sim, uint32_t *head, uint32_t s)
+{
+    sim->slots[s].next = *head;
+    *head = s;
+}
+
+/* Where bucket `k` of rung `g` starts, or UINT64_MAX past the last one. */
+static uint64_t rung_start(const rung *g, uint32_t k)
+{
+    if (k >= g->nb)
+        return UINT64_MAX;
+    u128 at = (u128)g->base + ((u128)k << g->shift);
+    return at > UINT64_MAX ? UINT64_MAX : (uint64_t)at;
+}
+
+static inline uint32_t rung_index(const rung *g, uint64_t t)
+{
+    uint64_t k = (t - g->base) >> g->shift;
+    return k < g->nb ? (uint32_t)k : g->nb - 1;
+}
+
+/* Walks the list `head`, freeing the slots of cancelled events and taking
+ * out of `listed` every entry; returns the live ones as a list, with their
+ * number and their earliest and latest times. */
+static uint32_t list_sweep(sim_t *sim, uint32_t head, uint32_t *count, uint64_t *lo, uint64_t *hi)
+{
+    uint32_t live = NO_SLOT, n = 0;
+    uint64_t min = UINT64_MAX, max = 0;
+    while (head != NO_SLOT) {
+        uint32_t s = head;
+        slot_entry *se = &sim->slots[s];
+        head = se->next;
+        sim->listed--;
+        if (!se->fn) {
+            slot_free(sim, s);
+            sim->dead--;
+            continue;
+        }
+        uint64_t t = (uint64_t)se->time;
+        min = t < min ? t : min;
+        max = t > max ? t : max;
+        se->next = live;
+        live = s;
+        n++;
+    }
+    *count = n;
+    *lo = min;
+    *hi = max;
+    return live;
+}
+
+/* Spreads the `n` live entries of list `head` (times lo..hi) over a new
+ * rung from `lo`: about one bucket an entry, each a power of two wide. */
+static void rung_push(sim_t *sim, uint32_t head, uint32_t n, uint64_t lo, uint64_t hi)
+{
+    rung *g = &sim->rungs[sim->nrungs++];
+    uint32_t nb = 2;
+    while (nb < (uint64_t)n * SIM_LADDER_SPREAD && nb < (1u << 22))
+        nb *= 2;
+    unsigned shift = 0;
+    while (((hi - lo) >> shift) >= nb)
+        shift++;
+    if (nb > g->cap) {
+        g_free(g->b);
+        g->b = g_new(bucket, nb);
+        g->cap = nb;
+    }
+    for (uint32_t k = 0; k < nb; k++)
+        g->b[k] = NO_SLOT;
+    g->base = lo;
+    g->shift = shift;
+    g->nb = nb;
+    g->cur = 0;
+    g->start = lo;
+    while (head != NO_SLOT) {
+        uint32_t s = head;
+        head = sim->slots[s].next;
+        list_push(sim, &g->b[rung_index(g, (uint64_t)sim->slots[s].time)], s);
+    }
+    sim->listed += n;
+}
+
+/* Hands the live entries of list `head` to the heap (which is empty). */
+static void heap_fill(sim_t *sim, uint32_t head)
+{
+    if (head != NO_SLOT && sim->slots[head].next == NO_SLOT) { /* one entry: often so */
+        heap_append(sim, head);
+        return;
+    }
+    while (head != NO_SLOT) {
+        uint32_t s = head;
+        head = sim->slots[s].next;
+        heap_append(sim, s);
+    }
+    heap_build(sim);
+}
+
+/* Refills the empty heap from the ladder: the first non-empty bucket of the
+ * deepest rung goes to the heap if it is small, or is spread over a new,
+ * finer rung if it is not; when no rung is left, the top becomes the first
+ * rung. Returns false when no event is left. Each entry moves down a few
+ * times at most (once a rung), so the cost is O(1) amortised an event. */
+static bool ladder_refill(sim_t *sim)
+{
+    for (;;) {
+        if (sim->nrungs == 0) {
+            if (sim->top_head == NO_SLOT) {
+                sim->top_start = LADDER ? 0 : UINT64_MAX;
+                return false;
+            }
+            uint32_t n;
+            uint64_t lo, hi;
+            uint32_t live = list_sweep(sim, sim->top_head, &n, &lo, &hi);
+            sim->top_head = NO_SLOT;
+            if (n == 0)
+                continue;
+            if (!LADDER || n <= LADDER_SPLIT || lo == hi) {
+                heap_fill(sim, live);
+                sim->top_start = LADDER ? hi + 1 : UINT64_MAX;
+                return true;
+            }
+            rung_push(sim, live, n, lo, hi);
+            rung *g = &sim->rungs[0];
+            u128 end = (u128)g->base + ((u128)g->nb << g->shift);
+            sim->top_start = end > UINT64_MAX ? UINT64_MAX : (uint64_t)end;
+        }
+        rung *g = &sim->rungs[sim->nrungs - 1];
+        while (g->cur < g->nb && g->b[g->cur] == NO_SLOT)
+            g->cur++;
+        if (g->cur == g->nb) {
+            sim->nrungs--;
+            continue;
+        }
+        uint32_t head = g->b[g->cur];
+        g->b[g->cur] = NO_SLOT;
+        g->cur++;
+        g->start = rung_start(g, g->cur);
+        uint32_t n;
+        uint64_t lo, hi;
+        uint32_t live = list_sweep(sim, head, &n, &lo, &hi);
+        if (n == 0)
+            continue;
+        if (n <= LADDER_SPLIT || lo == hi || sim->nrungs == LADDER_RUNGS) {
+            heap_fill(sim, live);
+            return true;
+        }
+        rung_push(sim, live, n, lo, hi);
+    }
+}
+
+/* Moves every live entry (heap, rungs, top) to the top list, freeing the
+ * slots of cancelled ones: the next refill rebuilds the ladder. O(n). */
+static void queue_collect(sim_t *sim)
+{
+    settle_top(sim); /* its slot is already free */
+    uint32_t all = sim->top_head;
+    for (uint32_t r = 0; r < sim->nrungs; r++) {
+        rung *g = &sim->rungs[r];
+        for (uint32_t k = g->cur; k < g->nb; k++) {
+            uint32_t s = g->b[k];
+            while (s != NO_SLOT) {
+                uint32_t next = sim->slots[s].next;
+                list_push(sim, &all, s);
+                s = next;
+            }
+        }
+    }
+    sim->nrungs = 0;
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        list_push(sim, &all, ENTRY_SLOT(sim->heap[i]));
+        sim->listed++;
+    }
+    sim->heap_len = 0;
+    uint32_t n;
+    uint64_t lo, hi;
+    sim->top_head = list_sweep(sim, all, &n, &lo, &hi);
+    sim->listed += n;
+    sim->top_start = 0;
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -265,13 +497,26 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Gives the pending events seq 0..n-1 in their current order. */
-static void heap_renumber(sim_t *sim)
+static void queue_renumber(sim_t *sim)
 {
-    heap_compact(sim);
+    queue_collect(sim);
+    heap_fill(sim, sim->top_head);
+    sim->top_head = NO_SLOT;
+    sim->listed = 0;
     qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry); /* sorted is a heap */
-    for (uint32_t i = 0; i < sim->heap_len; i++)
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        sim->slots[ENTRY_SLOT(sim->heap[i])].seq = i;
         sim->heap[i].order = ((uint64_t)i << 32) | ENTRY_SLOT(sim->heap[i]);
+    }
     sim->seq = sim->heap_len;
+    /* Back to the top list: the ladder is rebuilt from it. */
+    uint32_t all = NO_SLOT;
+    for (uint32_t i = sim->heap_len; i-- > 0;)
+        list_push(sim, &all, ENTRY_SLOT(sim->heap[i]));
+    sim->listed = sim->heap_len;
+    sim->heap_len = 0;
+    sim->top_head = all;
+    sim->top_start = 0;
 }
 
 void sim_internal_set_seq(sim_t *sim, uint32_t seq) { sim->seq = seq; }
@@ -280,7 +525,7 @@ static uint32_t slot_alloc(sim_t *sim)
 {
     if (sim->free_head != NO_SLOT) {
         uint32_t s = sim->free_head;
-        sim->free_head = sim->slots[s].next_free;
+        sim->free_head = sim->slots[s].next;
         return s;
     }
     if (sim->slots_len == sim->slots_cap) {
@@ -321,24 +566,41 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
         at = sim->now;
     }
     if (G_UNLIKELY(sim->seq == UINT32_MAX))
-        heap_renumber(sim);
+        queue_renumber(sim);
     uint32_t s = slot_alloc(sim);
     slot_entry *se = &sim->slots[s];
     se->fn = fn;
     se->ctx = ctx;
     se->arg = arg;
     se->time = at;
-    heap_entry e = {.time = (uint64_t)at, .order = ((uint64_t)sim->seq++ << 32) | s};
-    if (sim->top_done) {
-        /* The running event's entry is still at the root: the new one
-         * takes its place, one pass instead of a pop and a push. */
-        sim->top_done = false;
-        heap_replace_top(sim->heap, sim->heap_len, e);
+    se->seq = sim->seq;
+    uint64_t t = (uint64_t)at;
+    if (t >= sim->top_start) {
+        list_push(sim, &sim->top_head, s);
+        sim->listed++;
     } else {
-        if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
-            heap_grow(sim);
-        sift_up(sim->heap, sim->heap_len++, e);
+        for (uint32_t r = 0; r < sim->nrungs; r++) {
+            rung *g = &sim->rungs[r];
+            if (t >= g->start) {
+                list_push(sim, &g->b[rung_index(g, t)], s);
+                sim->listed++;
+                sim->seq++;
+                return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
+            }
+        }
+        heap_entry e = {.time = t, .order = ((uint64_t)sim->seq << 32) | s};
+        if (sim->top_done) {
+            /* The running event's entry is still at the root: the new one
+             * takes its place, one pass instead of a pop and a push. */
+            sim->top_done = false;
+            heap_replace_top(sim->heap, sim->heap_len, e);
+        } else {
+            if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+                heap_grow(sim);
+            sift_up(sim->heap, sim->heap_len++, e);
+        }
     }
+    sim->seq++;
     return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
 }
 
@@ -358,8 +620,9 @@ bool sim_cancel(sim_t *sim, sim_event_id id)
         return false;
     slot_retire(&sim->slots[s]);
     sim->dead++;
-    if (sim->dead > 64 && sim->dead > sim->heap_len - sim->dead)
-        heap_compact(sim);
+    uint32_t all = sim->heap_len + sim->listed;
+    if (sim->dead > 64 && sim->dead > all - sim->dead)
+        queue_collect(sim);
     return true;
 }
 
@@ -377,7 +640,7 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
 {
     while (!sim->stop) {
         settle_top(sim);
-        if (sim->heap_len == 0)
+        if (sim->heap_len == 0 && !ladder_refill(sim))
             return SIM_RUN_EMPTY;
         heap_entry top = sim->heap[0];
         uint32_t s = ENTRY_SLOT(top);
