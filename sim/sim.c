@@ -62,12 +62,12 @@
  * rather than handed to the heap, while fewer than LADDER_RUNGS rungs
  * exist. */
 #ifndef SIM_LADDER_SPLIT
-#define SIM_LADDER_SPLIT 32
+#define SIM_LADDER_SPLIT 8
 #endif
 #define LADDER_SPLIT SIM_LADDER_SPLIT
 /* Buckets a rung gets for each entry it starts with. */
 #ifndef SIM_LADDER_SPREAD
-#define SIM_LADDER_SPREAD 1
+#define SIM_LADDER_SPREAD 4
 #endif
 #define LADDER_RUNGS 8
 #define NO_SLOT UINT32_MAX
@@ -121,6 +121,10 @@ struct sim {
     heap_entry *heap; /* heap[1] starts a cache line; heap[0] is the root */
     void *heap_mem;   /* the allocation heap points into */
     uint32_t heap_len, heap_cap;
+    /* A small bottom is kept sorted instead: heap[bot_pos..heap_len-1] in
+     * order, the first due at bot_pos. bot_pos is 0 while it is a heap. */
+    uint32_t bot_pos;
+    bool bot_sorted;
     uint32_t dead; /* entries, anywhere in the queue, whose event was cancelled */
     bool top_done; /* heap[0] is the event now running, to be replaced or popped */
 
@@ -168,7 +172,7 @@ sim_time_t sim_now(const sim_t *sim) { return sim->now; }
 uint64_t sim_events_executed(const sim_t *sim) { return sim->executed; }
 size_t sim_events_pending(const sim_t *sim)
 {
-    return (size_t)sim->heap_len + sim->listed - sim->dead - sim->top_done;
+    return (size_t)(sim->heap_len - sim->bot_pos) + sim->listed - sim->dead - sim->top_done;
 }
 uint64_t sim_clamped_events(const sim_t *sim) { return sim->clamped; }
 sim_trace_t *sim_trace(sim_t *sim) { return &sim->trace; }
@@ -275,12 +279,23 @@ static void heap_pop(sim_t *sim)
         heap_replace_top(sim->heap, n, sim->heap[n]);
 }
 
+/* Removes the first entry of the bottom, sorted or heap. */
+static inline void bottom_pop(sim_t *sim)
+{
+    if (sim->bot_sorted) {
+        if (++sim->bot_pos == sim->heap_len)
+            sim->bot_pos = sim->heap_len = 0;
+    } else {
+        heap_pop(sim);
+    }
+}
+
 /* Pops the entry of the event that ran, if no schedule has replaced it. */
 static inline void settle_top(sim_t *sim)
 {
     if (sim->top_done) {
         sim->top_done = false;
-        heap_pop(sim);
+        bottom_pop(sim);
     }
 }
 
@@ -301,15 +316,6 @@ static void heap_build(sim_t *sim)
         sift_down(sim->heap, n, i, sim->heap[i]);
 }
 
-/* Appends the entry of live slot `s` to the heap array, unordered. */
-static inline void heap_append(sim_t *sim, uint32_t s)
-{
-    if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
-        heap_grow(sim);
-    const slot_entry *se = &sim->slots[s];
-    sim->heap[sim->heap_len++] = (heap_entry){.time = (uint64_t)se->time, .order = ((uint64_t)se->seq << 32) | s};
-}
-
 /* Puts slot `s` at the head of the list `*head`. */
 static inline void list_push(sim_t *sim, uint32_t *head, uint32_t s)
 {
@@ -317,13 +323,13 @@ static inline void list_push(sim_t *sim, uint32_t *head, uint32_t s)
     *head = s;
 }
 
-/* Where bucket `k` of rung `g` starts, or UINT64_MAX past the last one. */
-static uint64_t rung_start(const rung *g, uint32_t k)
+/* Where bucket `k` of rung `g` starts, or UINT64_MAX past the last one.
+ * No overflow: rung_push picks the least shift with (hi - lo) >> shift <
+ * nb, so nb << shift <= 2 (hi - lo) (or nb, when shift is 0), and base +
+ * (k << shift) <= 2 hi - lo < 2^64 for times below 2^63. */
+static inline uint64_t rung_start(const rung *g, uint32_t k)
 {
-    if (k >= g->nb)
-        return UINT64_MAX;
-    u128 at = (u128)g->base + ((u128)k << g->shift);
-    return at > UINT64_MAX ? UINT64_MAX : (uint64_t)at;
+    return k >= g->nb ? UINT64_MAX : g->base + ((uint64_t)k << g->shift);
 }
 
 static inline uint32_t rung_index(const rung *g, uint64_t t)
@@ -332,19 +338,19 @@ static inline uint32_t rung_index(const rung *g, uint64_t t)
     return k < g->nb ? (uint32_t)k : g->nb - 1;
 }
 
-/* Walks the list `head`, freeing the slots of cancelled events and taking
- * out of `listed` every entry; returns the live ones as a list, with their
- * number and their earliest and latest times. */
-static uint32_t list_sweep(sim_t *sim, uint32_t head, uint32_t *count, uint64_t *lo, uint64_t *hi)
+/* Moves the live entries of list `head` to the heap array (which is
+ * empty), unordered, and frees the slots of cancelled ones; every entry
+ * leaves `listed`. Returns how many went, with their earliest and latest
+ * times. */
+static uint32_t list_take(sim_t *sim, uint32_t head, uint64_t *lo, uint64_t *hi)
 {
-    uint32_t live = NO_SLOT, n = 0;
     uint64_t min = UINT64_MAX, max = 0;
     while (head != NO_SLOT) {
         uint32_t s = head;
         slot_entry *se = &sim->slots[s];
         head = se->next;
         sim->listed--;
-        if (!se->fn) {
+        if (G_UNLIKELY(!se->fn)) {
             slot_free(sim, s);
             sim->dead--;
             continue;
@@ -352,20 +358,77 @@ static uint32_t list_sweep(sim_t *sim, uint32_t head, uint32_t *count, uint64_t 
         uint64_t t = (uint64_t)se->time;
         min = t < min ? t : min;
         max = t > max ? t : max;
-        se->next = live;
-        live = s;
-        n++;
+        if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+            heap_grow(sim);
+        sim->heap[sim->heap_len++] = (heap_entry){.time = t, .order = ((uint64_t)se->seq << 32) | s};
     }
-    *count = n;
     *lo = min;
     *hi = max;
-    return live;
+    return sim->heap_len;
 }
 
-/* Spreads the `n` live entries of list `head` (times lo..hi) over a new
- * rung from `lo`: about one bucket an entry, each a power of two wide. */
-static void rung_push(sim_t *sim, uint32_t head, uint32_t n, uint64_t lo, uint64_t hi)
+/* Orders the entries just taken into the bottom: sorted when few (a pop is
+ * then one increment), a heap otherwise. */
+static void bottom_settle(sim_t *sim)
 {
+    uint32_t n = sim->heap_len;
+    heap_entry *h = sim->heap;
+    if (!LADDER || n > LADDER_SPLIT) {
+        sim->bot_sorted = false;
+        heap_build(sim);
+        return;
+    }
+    sim->bot_sorted = true;
+    for (uint32_t i = 1; i < n; i++) {
+        heap_entry e = h[i];
+        uint32_t j = i;
+        for (; j > 0 && before(&e, &h[j - 1]); j--)
+            h[j] = h[j - 1];
+        h[j] = e;
+    }
+}
+
+/* Adds entry `e` to the bottom. A sorted bottom takes it in place (a new
+ * entry is most often the last, or the first); one that grows past
+ * BOTTOM_SORTED_MAX entries turns into a heap, which a sorted array
+ * already is. */
+#define BOTTOM_SORTED_MAX 32
+static void bottom_insert(sim_t *sim, heap_entry e)
+{
+    if (sim->bot_sorted) {
+        uint32_t n = sim->heap_len - sim->bot_pos;
+        if (n < BOTTOM_SORTED_MAX) {
+            heap_entry *h = sim->heap;
+            uint32_t i = sim->heap_len;
+            if (sim->bot_pos > 0 && (n == 0 || before(&e, &h[sim->bot_pos]))) {
+                h[--sim->bot_pos] = e;
+                return;
+            }
+            if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+                heap_grow(sim);
+            h = sim->heap;
+            for (; i > sim->bot_pos && before(&e, &h[i - 1]); i--)
+                h[i] = h[i - 1];
+            h[i] = e;
+            sim->heap_len++;
+            return;
+        }
+        memmove(sim->heap, sim->heap + sim->bot_pos, n * sizeof(heap_entry));
+        sim->heap_len = n;
+        sim->bot_pos = 0;
+        sim->bot_sorted = false;
+    }
+    if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+        heap_grow(sim);
+    sift_up(sim->heap, sim->heap_len++, e);
+}
+
+/* Spreads the n entries of the heap array (times lo..hi) over a new rung
+ * from `lo`, about SIM_LADDER_SPREAD buckets an entry, each a power of two
+ * wide, and empties the array. O(n). */
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi)
+{
+    uint32_t n = sim->heap_len;
     rung *g = &sim->rungs[sim->nrungs++];
     uint32_t nb = 2;
     while (nb < (uint64_t)n * SIM_LADDER_SPREAD && nb < (1u << 22))
@@ -385,27 +448,12 @@ static void rung_push(sim_t *sim, uint32_t head, uint32_t n, uint64_t lo, uint64
     g->nb = nb;
     g->cur = 0;
     g->start = lo;
-    while (head != NO_SLOT) {
-        uint32_t s = head;
-        head = sim->slots[s].next;
-        list_push(sim, &g->b[rung_index(g, (uint64_t)sim->slots[s].time)], s);
+    for (uint32_t i = 0; i < n; i++) {
+        const heap_entry *e = &sim->heap[i];
+        list_push(sim, &g->b[rung_index(g, e->time)], ENTRY_SLOT(*e));
     }
     sim->listed += n;
-}
-
-/* Hands the live entries of list `head` to the heap (which is empty). */
-static void heap_fill(sim_t *sim, uint32_t head)
-{
-    if (head != NO_SLOT && sim->slots[head].next == NO_SLOT) { /* one entry: often so */
-        heap_append(sim, head);
-        return;
-    }
-    while (head != NO_SLOT) {
-        uint32_t s = head;
-        head = sim->slots[s].next;
-        heap_append(sim, s);
-    }
-    heap_build(sim);
+    sim->heap_len = 0;
 }
 
 /* Refills the empty heap from the ladder: the first non-empty bucket of the
@@ -415,55 +463,53 @@ static void heap_fill(sim_t *sim, uint32_t head)
  * times at most (once a rung), so the cost is O(1) amortised an event. */
 static bool ladder_refill(sim_t *sim)
 {
+    uint64_t lo, hi;
     for (;;) {
         if (sim->nrungs == 0) {
             if (sim->top_head == NO_SLOT) {
                 sim->top_start = LADDER ? 0 : UINT64_MAX;
                 return false;
             }
-            uint32_t n;
-            uint64_t lo, hi;
-            uint32_t live = list_sweep(sim, sim->top_head, &n, &lo, &hi);
+            uint32_t n = list_take(sim, sim->top_head, &lo, &hi);
             sim->top_head = NO_SLOT;
             if (n == 0)
                 continue;
             if (!LADDER || n <= LADDER_SPLIT || lo == hi) {
-                heap_fill(sim, live);
+                bottom_settle(sim);
                 sim->top_start = LADDER ? hi + 1 : UINT64_MAX;
                 return true;
             }
-            rung_push(sim, live, n, lo, hi);
+            rung_push(sim, lo, hi);
             rung *g = &sim->rungs[0];
-            u128 end = (u128)g->base + ((u128)g->nb << g->shift);
-            sim->top_start = end > UINT64_MAX ? UINT64_MAX : (uint64_t)end;
+            sim->top_start = g->base + ((uint64_t)g->nb << g->shift); /* no overflow: see rung_start */
         }
         rung *g = &sim->rungs[sim->nrungs - 1];
-        while (g->cur < g->nb && g->b[g->cur] == NO_SLOT)
-            g->cur++;
-        if (g->cur == g->nb) {
+        uint32_t k = g->cur;
+        while (k < g->nb && g->b[k] == NO_SLOT)
+            k++;
+        if (k == g->nb) {
             sim->nrungs--;
             continue;
         }
-        uint32_t head = g->b[g->cur];
-        g->b[g->cur] = NO_SLOT;
-        g->cur++;
-        g->start = rung_start(g, g->cur);
-        uint32_t n;
-        uint64_t lo, hi;
-        uint32_t live = list_sweep(sim, head, &n, &lo, &hi);
+        uint32_t head = g->b[k];
+        g->b[k] = NO_SLOT;
+        g->cur = ++k;
+        g->start = rung_start(g, k);
+        uint32_t n = list_take(sim, head, &lo, &hi);
         if (n == 0)
             continue;
         if (n <= LADDER_SPLIT || lo == hi || sim->nrungs == LADDER_RUNGS) {
-            heap_fill(sim, live);
+            bottom_settle(sim);
             return true;
         }
-        rung_push(sim, live, n, lo, hi);
+        rung_push(sim, lo, hi);
     }
 }
 
-/* Moves every live entry (heap, rungs, top) to the top list, freeing the
- * slots of cancelled ones: the next refill rebuilds the ladder. O(n). */
-static void queue_collect(sim_t *sim)
+/* Gathers every live entry (heap, rungs, top) into the heap array,
+ * unordered, freeing the slots of cancelled ones; the ladder is left
+ * empty. O(n). */
+static void queue_gather(sim_t *sim)
 {
     settle_top(sim); /* its slot is already free */
     uint32_t all = sim->top_head;
@@ -479,16 +525,32 @@ static void queue_collect(sim_t *sim)
         }
     }
     sim->nrungs = 0;
-    for (uint32_t i = 0; i < sim->heap_len; i++) {
+    for (uint32_t i = sim->bot_pos; i < sim->heap_len; i++) {
         list_push(sim, &all, ENTRY_SLOT(sim->heap[i]));
         sim->listed++;
     }
-    sim->heap_len = 0;
-    uint32_t n;
+    sim->heap_len = sim->bot_pos = 0;
+    sim->top_head = NO_SLOT;
     uint64_t lo, hi;
-    sim->top_head = list_sweep(sim, all, &n, &lo, &hi);
-    sim->listed += n;
+    list_take(sim, all, &lo, &hi);
+}
+
+/* Puts the entries of the heap array back in the top list: the next
+ * refill rebuilds the ladder from there. */
+static void queue_restart(sim_t *sim)
+{
+    for (uint32_t i = sim->heap_len; i-- > 0;)
+        list_push(sim, &sim->top_head, ENTRY_SLOT(sim->heap[i]));
+    sim->listed += sim->heap_len;
+    sim->heap_len = 0;
     sim->top_start = 0;
+}
+
+/* Drops the cancelled entries of the whole queue. */
+static void queue_compact(sim_t *sim)
+{
+    queue_gather(sim);
+    queue_restart(sim);
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -497,37 +559,23 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Gives the pending events seq 0..n-1 in their current order. */
-static void queue_renumber(sim_t *sim)
+G_GNUC_NO_INLINE static void queue_renumber(sim_t *sim)
 {
-    queue_collect(sim);
-    heap_fill(sim, sim->top_head);
-    sim->top_head = NO_SLOT;
-    sim->listed = 0;
-    qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry); /* sorted is a heap */
+    queue_gather(sim);
+    qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry);
     for (uint32_t i = 0; i < sim->heap_len; i++) {
         sim->slots[ENTRY_SLOT(sim->heap[i])].seq = i;
         sim->heap[i].order = ((uint64_t)i << 32) | ENTRY_SLOT(sim->heap[i]);
     }
     sim->seq = sim->heap_len;
-    /* Back to the top list: the ladder is rebuilt from it. */
-    uint32_t all = NO_SLOT;
-    for (uint32_t i = sim->heap_len; i-- > 0;)
-        list_push(sim, &all, ENTRY_SLOT(sim->heap[i]));
-    sim->listed = sim->heap_len;
-    sim->heap_len = 0;
-    sim->top_head = all;
-    sim->top_start = 0;
+    queue_restart(sim);
 }
 
 void sim_internal_set_seq(sim_t *sim, uint32_t seq) { sim->seq = seq; }
 
-static uint32_t slot_alloc(sim_t *sim)
+/* A slot never used before (the free list is empty). */
+G_GNUC_NO_INLINE static uint32_t slot_new(sim_t *sim)
 {
-    if (sim->free_head != NO_SLOT) {
-        uint32_t s = sim->free_head;
-        sim->free_head = sim->slots[s].next;
-        return s;
-    }
     if (sim->slots_len == sim->slots_cap) {
         sim->slots_cap = sim->slots_cap ? sim->slots_cap * 2 : 256;
         sim->slots = g_renew(slot_entry, sim->slots, sim->slots_cap);
@@ -535,6 +583,30 @@ static uint32_t slot_alloc(sim_t *sim)
     uint32_t s = sim->slots_len++;
     sim->slots[s].gen = 1;
     return s;
+}
+
+static inline uint32_t slot_alloc(sim_t *sim)
+{
+    if (G_UNLIKELY(sim->free_head == NO_SLOT))
+        return slot_new(sim);
+    uint32_t s = sim->free_head;
+    sim->free_head = sim->slots[s].next;
+    return s;
+}
+
+/* Puts a new entry in the bottom (the part of schedule that is not the
+ * ladder's, kept out of line so the common path stays short). */
+G_GNUC_NO_INLINE static void schedule_bottom(sim_t *sim, heap_entry e)
+{
+    if (sim->top_done && !sim->bot_sorted) {
+        /* The running event's entry is still at the root: the new one
+         * takes its place, one pass instead of a pop and a push. */
+        sim->top_done = false;
+        heap_replace_top(sim->heap, sim->heap_len, e);
+    } else {
+        settle_top(sim);
+        bottom_insert(sim, e);
+    }
 }
 
 /* Ends a slot's pending life: its handle goes stale. */
@@ -588,17 +660,7 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
                 return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
             }
         }
-        heap_entry e = {.time = t, .order = ((uint64_t)sim->seq << 32) | s};
-        if (sim->top_done) {
-            /* The running event's entry is still at the root: the new one
-             * takes its place, one pass instead of a pop and a push. */
-            sim->top_done = false;
-            heap_replace_top(sim->heap, sim->heap_len, e);
-        } else {
-            if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
-                heap_grow(sim);
-            sift_up(sim->heap, sim->heap_len++, e);
-        }
+        schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->seq << 32) | s});
     }
     sim->seq++;
     return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
@@ -620,9 +682,9 @@ bool sim_cancel(sim_t *sim, sim_event_id id)
         return false;
     slot_retire(&sim->slots[s]);
     sim->dead++;
-    uint32_t all = sim->heap_len + sim->listed;
+    uint32_t all = sim->heap_len - sim->bot_pos + sim->listed;
     if (sim->dead > 64 && sim->dead > all - sim->dead)
-        queue_collect(sim);
+        queue_compact(sim);
     return true;
 }
 
@@ -640,13 +702,13 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
 {
     while (!sim->stop) {
         settle_top(sim);
-        if (sim->heap_len == 0 && !ladder_refill(sim))
+        if (sim->heap_len == sim->bot_pos && !ladder_refill(sim))
             return SIM_RUN_EMPTY;
-        heap_entry top = sim->heap[0];
+        heap_entry top = sim->heap[sim->bot_pos];
         uint32_t s = ENTRY_SLOT(top);
         slot_entry *se = &sim->slots[s];
         if (G_UNLIKELY(se->fn == NULL)) { /* cancelled */
-            heap_pop(sim);
+            bottom_pop(sim);
             slot_free(sim, s);
             sim->dead--;
             continue;
