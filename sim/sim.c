@@ -1,34 +1,57 @@
 /*
  * sim: event queue and run loop.
  *
- * Pending events live in two arrays. `slots` holds each event's function,
- * ctx, arg, due time and a generation counter. `heap` is a 4-ary min-heap of
- * 16-byte entries (time, seq, slot): the keys sit inline, so sifting touches
- * only the heap array, and the array is placed so that the four children of
- * a node share one 64-byte cache line.
+ * Every pending event has a slot in `slots`: its function, ctx, arg, due
+ * time, scheduling sequence and a generation counter. The queue orders the
+ * slots by (time, seq) in three parts, after the ladder queue of Tang, Goh
+ * and Thng (2005):
+ *
+ * - the top: an unsorted list of the events due at or after `top_start`;
+ * - up to LADDER_RUNGS rungs of buckets, each bucket an unsorted list of
+ *   the events of one interval of time, 2^shift ns wide. A rung is made
+ *   from a list that has grown too long (the top, or a bucket of the rung
+ *   above): from its earliest to its latest time, about SIM_LADDER_SPREAD
+ *   buckets an event. The lists are linked through the slots' `next`, so a
+ *   move costs no allocation;
+ * - the bottom: the events due first, in an array of 16-byte entries (time,
+ *   seq, slot) whose keys sit inline. It is filled from the first non-empty
+ *   bucket of the deepest rung when it runs out, or from the top when no
+ *   rung is left; a list of more than LADDER_SPLIT events is spread over a
+ *   new rung instead (unless all its events share one time, or every rung
+ *   is in use). A small bottom is kept sorted, the first due at `bot_pos`,
+ *   so that running it is an increment; a large one is a 4-ary min-heap
+ *   placed so that the four children of a node share one 64-byte line.
+ *
+ * A new event goes to the top if it is due at or after top_start, to the
+ * bucket of the first rung whose remaining buckets start at or before its
+ * time, or else to the bottom. The parts never overlap in time, and within
+ * the bottom the order is by (time, seq), so the order events run in is
+ * (time, seq) whatever the layout. Each event is moved a few times (once a
+ * rung it passes through) and each move is O(1): schedule and run are O(1)
+ * amortised when times are spread, and O(log n) at worst (the heap) when
+ * many events share a time. Building with SIM_QUEUE_HEAP=1 keeps every
+ * event in the heap (the queue before the ladder); docs/performance.md
+ * compares the two.
  *
  * `seq` is a 32-bit counter incremented on every schedule; it makes the
  * order total and equal to scheduling order among ties. Before it wraps,
- * the heap is renumbered: sorted by (time, seq), which is itself a valid
- * heap, and given seq 0..n-1. That costs O(n log n) once every 2^32
- * schedules, nothing in between.
+ * the pending events are gathered, sorted by (time, seq) and given seq
+ * 0..n-1. That costs O(n log n) once every 2^32 schedules, nothing in
+ * between.
  *
  * Cancelling bumps the slot's generation (so the handle goes stale) and
- * leaves the heap entry behind, "dead"; the slot is freed when the entry
- * reaches the top and is skipped. So cancel is O(1), schedule O(log n),
- * run O(log n). Dead entries are bounded: when they outnumber live ones
- * (and are more than 64) the heap is compacted in O(n), which keeps the
- * amortised cost of a cancel O(1) and the heap at most about twice the
- * number of pending events.
+ * leaves the entry behind, "dead"; the slot is freed when the entry moves
+ * down the ladder or reaches the front of the bottom. So cancel is O(1).
+ * Dead entries are bounded: when they outnumber live ones (and are more
+ * than 64) the whole queue is gathered into the top without them, O(n),
+ * which keeps the amortised cost of a cancel O(1).
  *
- * While an event runs, its entry stays at the root (`top_done`). The first
- * event it schedules takes that place: the hole goes down to a leaf along
- * the smallest children and the new entry rises from there, one pass
- * where a pop and a push would make two. If it schedules nothing, the
- * entry is popped when the loop comes back. The keys are the same either
- * way, and (time, seq) keys are unique, so the order events run in does
- * not depend on how the heap is laid out. docs/performance.md compares
- * this with 2-ary and 8-ary layouts.
+ * While an event runs, its entry stays at the front of the bottom
+ * (`top_done`). In a heap, the first event it schedules into the bottom
+ * takes that place: the hole goes down to a leaf along the smallest
+ * children and the new entry rises from there, one pass where a pop and a
+ * push would make two. Otherwise the entry is dropped when the loop comes
+ * back (or before the new one goes in).
  *
  * A handle is (generation << 32) | (slot index + 1).
  */
@@ -360,32 +383,28 @@ static uint32_t list_take(sim_t *sim, uint32_t head, uint64_t *lo, uint64_t *hi)
         max = t > max ? t : max;
         if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
             heap_grow(sim);
-        sim->heap[sim->heap_len++] = (heap_entry){.time = t, .order = ((uint64_t)se->seq << 32) | s};
+        /* The first LADDER_SPLIT go in sorted (insertion sort): a list that
+         * short becomes a sorted bottom. */
+        heap_entry e = {.time = t, .order = ((uint64_t)se->seq << 32) | s};
+        heap_entry *h = sim->heap;
+        uint32_t i = sim->heap_len++;
+        if (i < LADDER_SPLIT)
+            for (; i > 0 && before(&e, &h[i - 1]); i--)
+                h[i] = h[i - 1];
+        h[i] = e;
     }
     *lo = min;
     *hi = max;
     return sim->heap_len;
 }
 
-/* Orders the entries just taken into the bottom: sorted when few (a pop is
- * then one increment), a heap otherwise. */
+/* Makes the entries just taken the bottom: list_take sorted them if they
+ * are few (a pop is then one increment); more make a heap. */
 static void bottom_settle(sim_t *sim)
 {
-    uint32_t n = sim->heap_len;
-    heap_entry *h = sim->heap;
-    if (!LADDER || n > LADDER_SPLIT) {
-        sim->bot_sorted = false;
+    sim->bot_sorted = LADDER && sim->heap_len <= LADDER_SPLIT;
+    if (!sim->bot_sorted)
         heap_build(sim);
-        return;
-    }
-    sim->bot_sorted = true;
-    for (uint32_t i = 1; i < n; i++) {
-        heap_entry e = h[i];
-        uint32_t j = i;
-        for (; j > 0 && before(&e, &h[j - 1]); j--)
-            h[j] = h[j - 1];
-        h[j] = e;
-    }
 }
 
 /* Adds entry `e` to the bottom. A sorted bottom takes it in place (a new
