@@ -81,9 +81,9 @@
 #else
 #define LADDER 1
 #endif
-/* A bucket of more than LADDER_SPLIT entries is spread over a new rung
- * rather than handed to the heap, while fewer than LADDER_RUNGS rungs
- * exist. */
+/* A list (the top or a bucket) of more than LADDER_SPLIT entries is spread
+ * over a new rung rather than handed to the bottom, while fewer than
+ * LADDER_RUNGS rungs exist; up to LADDER_SPLIT make a sorted bottom. */
 #ifndef SIM_LADDER_SPLIT
 #define SIM_LADDER_SPLIT 8
 #endif
@@ -140,7 +140,7 @@ struct sim {
     uint64_t clamped;
     bool stop;
 
-    /* The bottom: a heap of the events due first. */
+    /* The bottom: the events due first, a heap or (bot_sorted) sorted. */
     heap_entry *heap; /* heap[1] starts a cache line; heap[0] is the root */
     void *heap_mem;   /* the allocation heap points into */
     uint32_t heap_len, heap_cap;
@@ -149,7 +149,7 @@ struct sim {
     uint32_t bot_pos;
     bool bot_sorted;
     uint32_t dead; /* entries, anywhere in the queue, whose event was cancelled */
-    bool top_done; /* heap[0] is the event now running, to be replaced or popped */
+    bool top_done; /* heap[bot_pos] is the event now running, to be replaced or popped */
 
     /* The ladder above the bottom: rungs[0..nrungs-1], each deeper one
      * covering the bucket of the one above that was handed down last, and

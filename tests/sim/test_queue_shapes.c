@@ -317,6 +317,32 @@ static void test_far_future(void)
     shape_clear(&sh);
 }
 
+/* Events at 2^0, 2^7, ..., 2^56, and four at 0 and four at 1: each rung
+ * built over them (4 to 8 buckets an event, 6 or 7 bits of time) leaves
+ * all but the latest in its first bucket, so rungs stack up to the limit
+ * (eight) and the nine events left at the deepest go to the heap. Events
+ * scheduled from inside land between the others. */
+static void ladder_step(shape *sh, guint index)
+{
+    sim_time_t now = sim_now(sh->sim);
+    if (index % 3 == 0 && sh->events->len < 20000 && now < ((sim_time_t)1 << 61))
+        shape_at(sh, now + (sim_time_t)sim_rng_below(&sh->rng, (uint64_t)now + 2));
+    if (index % 5 == 0 && index + 1 < sh->events->len)
+        shape_cancel(sh, index + 1);
+}
+
+static void test_growing_gaps_deep_ladder(void)
+{
+    shape sh;
+    shape_init(&sh, 10, ladder_step);
+    for (int k = 56; k >= 0; k -= 7)
+        shape_at(&sh, (sim_time_t)1 << k);
+    for (int j = 0; j < 8; j++)
+        shape_at(&sh, j % 2);
+    shape_check(&sh);
+    shape_clear(&sh);
+}
+
 /* Cancels made from inside events, aimed at every part of the queue: the
  * events due next (the ones now in the queue's bottom), events far ahead
  * (still in its top), and events at the same instant as the running one
@@ -428,6 +454,7 @@ int main(void)
         TEST(test_many_at_one_time),
         TEST(test_time_zero),
         TEST(test_far_future),
+        TEST(test_growing_gaps_deep_ladder),
         TEST(test_cancel_in_every_region),
         TEST(test_mass_cancel_mid_run),
         TEST(test_sequence_wrap_spread),
