@@ -184,7 +184,8 @@ static void hold_step(shape *sh, guint index)
     uint64_t want = sh->pending < p->target ? 2 + sim_rng_below(&sh->rng, 3) : sim_rng_below(&sh->rng, 2);
     guint first_new = G_MAXUINT;
     for (uint64_t k = 0; k < want && p->budget; k++, p->budget--) {
-        guint i = shape_at(sh, sim_now(sh->sim) + draw(sh, p->kind, sh->seq));
+        sim_time_t now = sim_now(sh->sim), d = draw(sh, p->kind, sh->seq);
+        guint i = shape_at(sh, d > SIM_TIME_MAX - now ? SIM_TIME_MAX : now + d); /* huge delays saturate */
         if (first_new == G_MAXUINT)
             first_new = i;
         g_array_append_val(p->live, i);
