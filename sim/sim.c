@@ -1,34 +1,57 @@
 /*
  * sim: event queue and run loop.
  *
- * Pending events live in two arrays. `slots` holds each event's function,
- * ctx, arg, due time and a generation counter. `heap` is a 4-ary min-heap of
- * 16-byte entries (time, seq, slot): the keys sit inline, so sifting touches
- * only the heap array, and the array is placed so that the four children of
- * a node share one 64-byte cache line.
+ * Every pending event has a slot in `slots`: its function, ctx, arg, due
+ * time, scheduling sequence and a generation counter. The queue orders the
+ * slots by (time, seq) in three parts, after the ladder queue of Tang, Goh
+ * and Thng (2005):
+ *
+ * - the top: an unsorted list of the events due at or after `top_start`;
+ * - up to LADDER_RUNGS rungs of buckets, each bucket an unsorted list of
+ *   the events of one interval of time, 2^shift ns wide. A rung is made
+ *   from a list that has grown too long (the top, or a bucket of the rung
+ *   above): from its earliest to its latest time, about SIM_LADDER_SPREAD
+ *   buckets an event. The lists are linked through the slots' `next`, so a
+ *   move costs no allocation;
+ * - the bottom: the events due first, in an array of 16-byte entries (time,
+ *   seq, slot) whose keys sit inline. It is filled from the first non-empty
+ *   bucket of the deepest rung when it runs out, or from the top when no
+ *   rung is left; a list of more than LADDER_SPLIT events is spread over a
+ *   new rung instead (unless all its events share one time, or every rung
+ *   is in use). A small bottom is kept sorted, the first due at `bot_pos`,
+ *   so that running it is an increment; a large one is a 4-ary min-heap
+ *   placed so that the four children of a node share one 64-byte line.
+ *
+ * A new event goes to the top if it is due at or after top_start, to the
+ * bucket of the first rung whose remaining buckets start at or before its
+ * time, or else to the bottom. The parts never overlap in time, and within
+ * the bottom the order is by (time, seq), so the order events run in is
+ * (time, seq) whatever the layout. Each event is moved a few times (once a
+ * rung it passes through) and each move is O(1): schedule and run are O(1)
+ * amortised when times are spread, and O(log n) at worst (the heap) when
+ * many events share a time. Building with SIM_QUEUE_HEAP=1 keeps every
+ * event in the heap (the queue before the ladder); docs/performance.md
+ * compares the two.
  *
  * `seq` is a 32-bit counter incremented on every schedule; it makes the
  * order total and equal to scheduling order among ties. Before it wraps,
- * the heap is renumbered: sorted by (time, seq), which is itself a valid
- * heap, and given seq 0..n-1. That costs O(n log n) once every 2^32
- * schedules, nothing in between.
+ * the pending events are gathered, sorted by (time, seq) and given seq
+ * 0..n-1. That costs O(n log n) once every 2^32 schedules, nothing in
+ * between.
  *
  * Cancelling bumps the slot's generation (so the handle goes stale) and
- * leaves the heap entry behind, "dead"; the slot is freed when the entry
- * reaches the top and is skipped. So cancel is O(1), schedule O(log n),
- * run O(log n). Dead entries are bounded: when they outnumber live ones
- * (and are more than 64) the heap is compacted in O(n), which keeps the
- * amortised cost of a cancel O(1) and the heap at most about twice the
- * number of pending events.
+ * leaves the entry behind, "dead"; the slot is freed when the entry moves
+ * down the ladder or reaches the front of the bottom. So cancel is O(1).
+ * Dead entries are bounded: when they outnumber live ones (and are more
+ * than 64) the whole queue is gathered into the top without them, O(n),
+ * which keeps the amortised cost of a cancel O(1).
  *
- * While an event runs, its entry stays at the root (`top_done`). The first
- * event it schedules takes that place: the hole goes down to a leaf along
- * the smallest children and the new entry rises from there, one pass
- * where a pop and a push would make two. If it schedules nothing, the
- * entry is popped when the loop comes back. The keys are the same either
- * way, and (time, seq) keys are unique, so the order events run in does
- * not depend on how the heap is laid out. docs/performance.md compares
- * this with 2-ary and 8-ary layouts.
+ * While an event runs, its entry stays at the front of the bottom
+ * (`top_done`). In a heap, the first event it schedules into the bottom
+ * takes that place: the hole goes down to a leaf along the smallest
+ * children and the new entry rises from there, one pass where a pop and a
+ * push would make two. Otherwise the entry is dropped when the loop comes
+ * back (or before the new one goes in).
  *
  * A handle is (generation << 32) | (slot index + 1).
  */
@@ -51,6 +74,25 @@
 #if HEAP_D != 2 && HEAP_D != 4 && HEAP_D != 8
 #error "SIM_HEAP_D must be 2, 4 or 8"
 #endif
+/* SIM_QUEUE_HEAP=1 keeps every event in the heap (the queue before the
+ * ladder, for comparisons: docs/performance.md). */
+#if defined(SIM_QUEUE_HEAP) && SIM_QUEUE_HEAP
+#define LADDER 0
+#else
+#define LADDER 1
+#endif
+/* A list (the top or a bucket) of more than LADDER_SPLIT entries is spread
+ * over a new rung rather than handed to the bottom, while fewer than
+ * LADDER_RUNGS rungs exist; up to LADDER_SPLIT make a sorted bottom. */
+#ifndef SIM_LADDER_SPLIT
+#define SIM_LADDER_SPLIT 8
+#endif
+#define LADDER_SPLIT SIM_LADDER_SPLIT
+/* Buckets a rung gets for each entry it starts with. */
+#ifndef SIM_LADDER_SPREAD
+#define SIM_LADDER_SPREAD 4
+#endif
+#define LADDER_RUNGS 8
 #define NO_SLOT UINT32_MAX
 /* The alignment of &heap[1]: a cache line, or a whole family of siblings
  * when that is larger, so that the children of a node never straddle more
@@ -70,8 +112,25 @@ typedef struct {
     void *arg;
     sim_time_t time;
     uint32_t gen;
-    uint32_t next_free;
+    uint32_t next;   /* the next slot of the free list, or of the ladder list the event is in */
+    uint32_t seq;    /* the scheduling sequence of the event */
 } slot_entry;
+
+/* One bucket of a rung: the head of a list of slots, linked through their
+ * `next` in no order; NO_SLOT when empty. */
+typedef uint32_t bucket;
+
+/* A rung of the ladder: nb buckets of 2^shift ns each from `base`; the last
+ * bucket also takes everything later, up to the region of the rung above.
+ * Buckets before `cur` have been handed down; `start` is where the
+ * remaining ones begin (UINT64_MAX once all are handed down). */
+typedef struct {
+    uint64_t base;
+    uint64_t start;
+    bucket *b;
+    uint32_t nb, cap, cur;
+    unsigned shift;
+} rung;
 
 struct sim {
     sim_time_t now;
@@ -81,11 +140,25 @@ struct sim {
     uint64_t clamped;
     bool stop;
 
+    /* The bottom: the events due first, a heap or (bot_sorted) sorted. */
     heap_entry *heap; /* heap[1] starts a cache line; heap[0] is the root */
     void *heap_mem;   /* the allocation heap points into */
     uint32_t heap_len, heap_cap;
-    uint32_t dead; /* heap entries whose event was cancelled */
-    bool top_done; /* heap[0] is the event now running, to be replaced or popped */
+    /* A small bottom is kept sorted instead: heap[bot_pos..heap_len-1] in
+     * order, the first due at bot_pos. bot_pos is 0 while it is a heap. */
+    uint32_t bot_pos;
+    bool bot_sorted;
+    uint32_t dead; /* entries, anywhere in the queue, whose event was cancelled */
+    bool top_done; /* heap[bot_pos] is the event now running, to be replaced or popped */
+
+    /* The ladder above the bottom: rungs[0..nrungs-1], each deeper one
+     * covering the bucket of the one above that was handed down last, and
+     * the top, an unsorted list of the events due at or after top_start. */
+    rung rungs[LADDER_RUNGS];
+    uint32_t nrungs;
+    uint32_t top_head;  /* NO_SLOT when empty */
+    uint32_t listed;    /* entries in the top and the rungs, cancelled ones included */
+    uint64_t top_start;
 
     slot_entry *slots;
     uint32_t slots_len, slots_cap;
@@ -99,6 +172,8 @@ sim_t *sim_new(uint64_t seed)
     sim_t *sim = g_new0(sim_t, 1);
     sim->seed = seed;
     sim->free_head = NO_SLOT;
+    sim->top_head = NO_SLOT;
+    sim->top_start = LADDER ? 0 : UINT64_MAX;
     sim_trace_init(&sim->trace);
     return sim;
 }
@@ -109,6 +184,8 @@ void sim_free(sim_t *sim)
         return;
     sim_trace_clear(&sim->trace);
     g_free(sim->heap_mem);
+    for (uint32_t r = 0; r < LADDER_RUNGS; r++)
+        g_free(sim->rungs[r].b);
     g_free(sim->slots);
     g_free(sim);
 }
@@ -116,7 +193,10 @@ void sim_free(sim_t *sim)
 uint64_t sim_seed(const sim_t *sim) { return sim->seed; }
 sim_time_t sim_now(const sim_t *sim) { return sim->now; }
 uint64_t sim_events_executed(const sim_t *sim) { return sim->executed; }
-size_t sim_events_pending(const sim_t *sim) { return sim->heap_len - sim->dead - sim->top_done; }
+size_t sim_events_pending(const sim_t *sim)
+{
+    return (size_t)(sim->heap_len - sim->bot_pos) + sim->listed - sim->dead - sim->top_done;
+}
 uint64_t sim_clamped_events(const sim_t *sim) { return sim->clamped; }
 sim_trace_t *sim_trace(sim_t *sim) { return &sim->trace; }
 
@@ -222,41 +302,274 @@ static void heap_pop(sim_t *sim)
         heap_replace_top(sim->heap, n, sim->heap[n]);
 }
 
+/* Removes the first entry of the bottom, sorted or heap. */
+static inline void bottom_pop(sim_t *sim)
+{
+    if (sim->bot_sorted) {
+        if (++sim->bot_pos == sim->heap_len)
+            sim->bot_pos = sim->heap_len = 0;
+    } else {
+        heap_pop(sim);
+    }
+}
+
 /* Pops the entry of the event that ran, if no schedule has replaced it. */
 static inline void settle_top(sim_t *sim)
 {
     if (sim->top_done) {
         sim->top_done = false;
-        heap_pop(sim);
+        bottom_pop(sim);
     }
 }
 
 static void slot_free(sim_t *sim, uint32_t s)
 {
     sim->slots[s].fn = NULL;
-    sim->slots[s].next_free = sim->free_head;
+    sim->slots[s].next = sim->free_head;
     sim->free_head = s;
 }
 
-/* Drops the dead entries (freeing their slots) and rebuilds the heap
- * bottom-up, O(n). */
-static void heap_compact(sim_t *sim)
+/* Builds a heap of the heap_len entries in place, bottom-up, O(n). */
+static void heap_build(sim_t *sim)
 {
-    settle_top(sim); /* its slot is already free */
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < sim->heap_len; i++) {
-        heap_entry e = sim->heap[i];
-        if (sim->slots[ENTRY_SLOT(e)].fn)
-            sim->heap[n++] = e;
-        else
-            slot_free(sim, ENTRY_SLOT(e));
-    }
-    sim->heap_len = n;
-    sim->dead = 0;
+    uint32_t n = sim->heap_len;
     if (n < 2)
         return;
     for (uint32_t i = (n - 2) / HEAP_D + 1; i-- > 0;)
         sift_down(sim->heap, n, i, sim->heap[i]);
+}
+
+/* Puts slot `s` at the head of the list `*head`. */
+static inline void list_push(sim_t *sim, uint32_t *head, uint32_t s)
+{
+    sim->slots[s].next = *head;
+    *head = s;
+}
+
+/* Where bucket `k` of rung `g` starts, or UINT64_MAX past the last one.
+ * No overflow: rung_push picks the least shift with (hi - lo) >> shift <
+ * nb, so nb << shift <= 2 (hi - lo) (or nb, when shift is 0), and base +
+ * (k << shift) <= 2 hi - lo < 2^64 for times below 2^63. */
+static inline uint64_t rung_start(const rung *g, uint32_t k)
+{
+    return k >= g->nb ? UINT64_MAX : g->base + ((uint64_t)k << g->shift);
+}
+
+static inline uint32_t rung_index(const rung *g, uint64_t t)
+{
+    uint64_t k = (t - g->base) >> g->shift;
+    return k < g->nb ? (uint32_t)k : g->nb - 1;
+}
+
+/* Moves the live entries of list `head` to the heap array (which is
+ * empty), unordered, and frees the slots of cancelled ones; every entry
+ * leaves `listed`. Returns how many went, with their earliest and latest
+ * times. */
+static uint32_t list_take(sim_t *sim, uint32_t head, uint64_t *lo, uint64_t *hi)
+{
+    uint64_t min = UINT64_MAX, max = 0;
+    while (head != NO_SLOT) {
+        uint32_t s = head;
+        slot_entry *se = &sim->slots[s];
+        head = se->next;
+        sim->listed--;
+        if (G_UNLIKELY(!se->fn)) {
+            slot_free(sim, s);
+            sim->dead--;
+            continue;
+        }
+        uint64_t t = (uint64_t)se->time;
+        min = t < min ? t : min;
+        max = t > max ? t : max;
+        if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+            heap_grow(sim);
+        /* The first LADDER_SPLIT go in sorted (insertion sort): a list that
+         * short becomes a sorted bottom. */
+        heap_entry e = {.time = t, .order = ((uint64_t)se->seq << 32) | s};
+        heap_entry *h = sim->heap;
+        uint32_t i = sim->heap_len++;
+        if (i < LADDER_SPLIT)
+            for (; i > 0 && before(&e, &h[i - 1]); i--)
+                h[i] = h[i - 1];
+        h[i] = e;
+    }
+    *lo = min;
+    *hi = max;
+    return sim->heap_len;
+}
+
+/* Makes the entries just taken the bottom: list_take sorted them if they
+ * are few (a pop is then one increment); more make a heap. */
+static void bottom_settle(sim_t *sim)
+{
+    sim->bot_sorted = LADDER && sim->heap_len <= LADDER_SPLIT;
+    if (!sim->bot_sorted)
+        heap_build(sim);
+}
+
+/* Adds entry `e` to the bottom. A sorted bottom takes it in place (a new
+ * entry is most often the last, or the first); one that grows past
+ * BOTTOM_SORTED_MAX entries turns into a heap, which a sorted array
+ * already is. */
+#define BOTTOM_SORTED_MAX 32
+static void bottom_insert(sim_t *sim, heap_entry e)
+{
+    if (sim->bot_sorted) {
+        uint32_t n = sim->heap_len - sim->bot_pos;
+        if (n < BOTTOM_SORTED_MAX) {
+            heap_entry *h = sim->heap;
+            uint32_t i = sim->heap_len;
+            if (sim->bot_pos > 0 && (n == 0 || before(&e, &h[sim->bot_pos]))) {
+                h[--sim->bot_pos] = e;
+                return;
+            }
+            if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+                heap_grow(sim);
+            h = sim->heap;
+            for (; i > sim->bot_pos && before(&e, &h[i - 1]); i--)
+                h[i] = h[i - 1];
+            h[i] = e;
+            sim->heap_len++;
+            return;
+        }
+        memmove(sim->heap, sim->heap + sim->bot_pos, n * sizeof(heap_entry));
+        sim->heap_len = n;
+        sim->bot_pos = 0;
+        sim->bot_sorted = false;
+    }
+    if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
+        heap_grow(sim);
+    sift_up(sim->heap, sim->heap_len++, e);
+}
+
+/* Spreads the n entries of the heap array (times lo..hi) over a new rung
+ * from `lo`, about SIM_LADDER_SPREAD buckets an entry, each a power of two
+ * wide, and empties the array. O(n). */
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi)
+{
+    uint32_t n = sim->heap_len;
+    rung *g = &sim->rungs[sim->nrungs++];
+    uint32_t nb = 2;
+    while (nb < (uint64_t)n * SIM_LADDER_SPREAD && nb < (1u << 22))
+        nb *= 2;
+    unsigned shift = 0;
+    while (((hi - lo) >> shift) >= nb)
+        shift++;
+    if (nb > g->cap) {
+        g_free(g->b);
+        g->b = g_new(bucket, nb);
+        g->cap = nb;
+    }
+    for (uint32_t k = 0; k < nb; k++)
+        g->b[k] = NO_SLOT;
+    g->base = lo;
+    g->shift = shift;
+    g->nb = nb;
+    g->cur = 0;
+    g->start = lo;
+    for (uint32_t i = 0; i < n; i++) {
+        const heap_entry *e = &sim->heap[i];
+        list_push(sim, &g->b[rung_index(g, e->time)], ENTRY_SLOT(*e));
+    }
+    sim->listed += n;
+    sim->heap_len = 0;
+}
+
+/* Refills the empty heap from the ladder: the first non-empty bucket of the
+ * deepest rung goes to the heap if it is small, or is spread over a new,
+ * finer rung if it is not; when no rung is left, the top becomes the first
+ * rung. Returns false when no event is left. Each entry moves down a few
+ * times at most (once a rung), so the cost is O(1) amortised an event. */
+static bool ladder_refill(sim_t *sim)
+{
+    uint64_t lo, hi;
+    for (;;) {
+        if (sim->nrungs == 0) {
+            if (sim->top_head == NO_SLOT) {
+                sim->top_start = LADDER ? 0 : UINT64_MAX;
+                return false;
+            }
+            uint32_t n = list_take(sim, sim->top_head, &lo, &hi);
+            sim->top_head = NO_SLOT;
+            if (n == 0)
+                continue;
+            if (!LADDER || n <= LADDER_SPLIT || lo == hi) {
+                bottom_settle(sim);
+                sim->top_start = LADDER ? hi + 1 : UINT64_MAX;
+                return true;
+            }
+            rung_push(sim, lo, hi);
+            rung *g = &sim->rungs[0];
+            sim->top_start = g->base + ((uint64_t)g->nb << g->shift); /* no overflow: see rung_start */
+        }
+        rung *g = &sim->rungs[sim->nrungs - 1];
+        uint32_t k = g->cur;
+        while (k < g->nb && g->b[k] == NO_SLOT)
+            k++;
+        if (k == g->nb) {
+            sim->nrungs--;
+            continue;
+        }
+        uint32_t head = g->b[k];
+        g->b[k] = NO_SLOT;
+        g->cur = ++k;
+        g->start = rung_start(g, k);
+        uint32_t n = list_take(sim, head, &lo, &hi);
+        if (n == 0)
+            continue;
+        if (n <= LADDER_SPLIT || lo == hi || sim->nrungs == LADDER_RUNGS) {
+            bottom_settle(sim);
+            return true;
+        }
+        rung_push(sim, lo, hi);
+    }
+}
+
+/* Gathers every live entry (heap, rungs, top) into the heap array,
+ * unordered, freeing the slots of cancelled ones; the ladder is left
+ * empty. O(n). */
+static void queue_gather(sim_t *sim)
+{
+    settle_top(sim); /* its slot is already free */
+    uint32_t all = sim->top_head;
+    for (uint32_t r = 0; r < sim->nrungs; r++) {
+        rung *g = &sim->rungs[r];
+        for (uint32_t k = g->cur; k < g->nb; k++) {
+            uint32_t s = g->b[k];
+            while (s != NO_SLOT) {
+                uint32_t next = sim->slots[s].next;
+                list_push(sim, &all, s);
+                s = next;
+            }
+        }
+    }
+    sim->nrungs = 0;
+    for (uint32_t i = sim->bot_pos; i < sim->heap_len; i++) {
+        list_push(sim, &all, ENTRY_SLOT(sim->heap[i]));
+        sim->listed++;
+    }
+    sim->heap_len = sim->bot_pos = 0;
+    sim->top_head = NO_SLOT;
+    uint64_t lo, hi;
+    list_take(sim, all, &lo, &hi);
+}
+
+/* Puts the entries of the heap array back in the top list: the next
+ * refill rebuilds the ladder from there. */
+static void queue_restart(sim_t *sim)
+{
+    for (uint32_t i = sim->heap_len; i-- > 0;)
+        list_push(sim, &sim->top_head, ENTRY_SLOT(sim->heap[i]));
+    sim->listed += sim->heap_len;
+    sim->heap_len = 0;
+    sim->top_start = 0;
+}
+
+/* Drops the cancelled entries of the whole queue. */
+static void queue_compact(sim_t *sim)
+{
+    queue_gather(sim);
+    queue_restart(sim);
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -265,24 +578,23 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Gives the pending events seq 0..n-1 in their current order. */
-static void heap_renumber(sim_t *sim)
+G_GNUC_NO_INLINE static void queue_renumber(sim_t *sim)
 {
-    heap_compact(sim);
-    qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry); /* sorted is a heap */
-    for (uint32_t i = 0; i < sim->heap_len; i++)
+    queue_gather(sim);
+    qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry);
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        sim->slots[ENTRY_SLOT(sim->heap[i])].seq = i;
         sim->heap[i].order = ((uint64_t)i << 32) | ENTRY_SLOT(sim->heap[i]);
+    }
     sim->seq = sim->heap_len;
+    queue_restart(sim);
 }
 
 void sim_internal_set_seq(sim_t *sim, uint32_t seq) { sim->seq = seq; }
 
-static uint32_t slot_alloc(sim_t *sim)
+/* A slot never used before (the free list is empty). */
+G_GNUC_NO_INLINE static uint32_t slot_new(sim_t *sim)
 {
-    if (sim->free_head != NO_SLOT) {
-        uint32_t s = sim->free_head;
-        sim->free_head = sim->slots[s].next_free;
-        return s;
-    }
     if (sim->slots_len == sim->slots_cap) {
         sim->slots_cap = sim->slots_cap ? sim->slots_cap * 2 : 256;
         sim->slots = g_renew(slot_entry, sim->slots, sim->slots_cap);
@@ -290,6 +602,30 @@ static uint32_t slot_alloc(sim_t *sim)
     uint32_t s = sim->slots_len++;
     sim->slots[s].gen = 1;
     return s;
+}
+
+static inline uint32_t slot_alloc(sim_t *sim)
+{
+    if (G_UNLIKELY(sim->free_head == NO_SLOT))
+        return slot_new(sim);
+    uint32_t s = sim->free_head;
+    sim->free_head = sim->slots[s].next;
+    return s;
+}
+
+/* Puts a new entry in the bottom (the part of schedule that is not the
+ * ladder's, kept out of line so the common path stays short). */
+G_GNUC_NO_INLINE static void schedule_bottom(sim_t *sim, heap_entry e)
+{
+    if (sim->top_done && !sim->bot_sorted) {
+        /* The running event's entry is still at the root: the new one
+         * takes its place, one pass instead of a pop and a push. */
+        sim->top_done = false;
+        heap_replace_top(sim->heap, sim->heap_len, e);
+    } else {
+        settle_top(sim);
+        bottom_insert(sim, e);
+    }
 }
 
 /* Ends a slot's pending life: its handle goes stale. */
@@ -321,24 +657,31 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
         at = sim->now;
     }
     if (G_UNLIKELY(sim->seq == UINT32_MAX))
-        heap_renumber(sim);
+        queue_renumber(sim);
     uint32_t s = slot_alloc(sim);
     slot_entry *se = &sim->slots[s];
     se->fn = fn;
     se->ctx = ctx;
     se->arg = arg;
     se->time = at;
-    heap_entry e = {.time = (uint64_t)at, .order = ((uint64_t)sim->seq++ << 32) | s};
-    if (sim->top_done) {
-        /* The running event's entry is still at the root: the new one
-         * takes its place, one pass instead of a pop and a push. */
-        sim->top_done = false;
-        heap_replace_top(sim->heap, sim->heap_len, e);
+    se->seq = sim->seq;
+    uint64_t t = (uint64_t)at;
+    if (t >= sim->top_start) {
+        list_push(sim, &sim->top_head, s);
+        sim->listed++;
     } else {
-        if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
-            heap_grow(sim);
-        sift_up(sim->heap, sim->heap_len++, e);
+        for (uint32_t r = 0; r < sim->nrungs; r++) {
+            rung *g = &sim->rungs[r];
+            if (t >= g->start) {
+                list_push(sim, &g->b[rung_index(g, t)], s);
+                sim->listed++;
+                sim->seq++;
+                return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
+            }
+        }
+        schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->seq << 32) | s});
     }
+    sim->seq++;
     return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
 }
 
@@ -358,8 +701,9 @@ bool sim_cancel(sim_t *sim, sim_event_id id)
         return false;
     slot_retire(&sim->slots[s]);
     sim->dead++;
-    if (sim->dead > 64 && sim->dead > sim->heap_len - sim->dead)
-        heap_compact(sim);
+    uint32_t all = sim->heap_len - sim->bot_pos + sim->listed;
+    if (sim->dead > 64 && sim->dead > all - sim->dead)
+        queue_compact(sim);
     return true;
 }
 
@@ -377,13 +721,13 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
 {
     while (!sim->stop) {
         settle_top(sim);
-        if (sim->heap_len == 0)
+        if (sim->heap_len == sim->bot_pos && !ladder_refill(sim))
             return SIM_RUN_EMPTY;
-        heap_entry top = sim->heap[0];
+        heap_entry top = sim->heap[sim->bot_pos];
         uint32_t s = ENTRY_SLOT(top);
         slot_entry *se = &sim->slots[s];
         if (G_UNLIKELY(se->fn == NULL)) { /* cancelled */
-            heap_pop(sim);
+            bottom_pop(sim);
             slot_free(sim, s);
             sim->dead--;
             continue;

@@ -11,13 +11,14 @@
  * zero handle is a harmless no-op, because every handle carries the
  * generation of the slot it was issued for.
  *
- * Costs: schedule is O(log n) in the number of pending events and cancel
- * O(1) amortised (a 4-ary heap whose entries carry their keys inline; a
- * cancelled entry is skipped when it reaches the top, and the heap is
- * compacted when such entries outnumber the live ones); running an event is
- * O(log n), and an event that schedules another pays one pass for both.
- * Memory is about 56 bytes per pending event, and slots are reused, so a
- * long run does not grow.
+ * Costs: schedule, cancel and running an event are O(1) amortised when
+ * due times are spread out, and O(log n) amortised at worst in the number
+ * of pending events (many events at one instant): a ladder queue of
+ * unsorted buckets above a small sorted array or 4-ary heap of the events
+ * due first; a cancelled event is skipped when it is reached, and the
+ * queue is compacted when such entries outnumber the live ones. Memory is
+ * about 64 to 80 bytes per pending event, and slots are reused, so a long
+ * run does not grow.
  *
  * Several sim_t may live in one process, on different threads; a sim_t
  * itself is not thread-safe. There is no global state.
