@@ -736,5 +736,5 @@ int main(void)
         TEST(test_swarm_determinism),
         TEST(test_config_refused),
     };
-    return test_main("protocols_bt_peer", tests, (int)G_N_ELEMENTS(tests));
+    return test_main("protocols/bt/peer", tests, (int)G_N_ELEMENTS(tests));
 }
