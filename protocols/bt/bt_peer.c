@@ -420,6 +420,12 @@ static void conn_free(bt_conn *c)
 static void reap(bt_peer *p)
 {
     bool any = false;
+    size_t cap = BT_OUTPUT_MAX + (size_t)p->n * 9;
+    for (guint i = 0; i < p->conns->len; i++) {
+        bt_conn *c = g_ptr_array_index(p->conns, i);
+        if (!c->dead && c->out->len > cap)
+            drop(p, c, BT_DROP_OUTPUT, NULL);
+    }
     for (guint i = 0; i < p->conns->len;) {
         bt_conn *c = g_ptr_array_index(p->conns, i);
         if (c->dead) {
@@ -561,9 +567,10 @@ static void piece_verified(bt_peer *p, bt_active *a)
     emit(p, BT_PEER_EV_PIECE_VERIFIED, 0, i);
     for (guint k = 0; k < p->conns->len; k++) {
         bt_conn *c = g_ptr_array_index(p->conns, k);
-        if (c->dead || !c->handshaken)
+        if (c->dead)
             continue;
-        if (bit_get(c->bits, i))
+        /* Also before its handshake: the bitfield it was sent is older. */
+        if (c->handshaken && bit_get(c->bits, i))
             c->wanted--;
         bt_wire_put_have(c->out, i);
         sent(p, c);
@@ -621,9 +628,10 @@ static void got_block(bt_peer *p, bt_conn *c, const bt_msg *m)
     while (r < c->nreqs && !(c->reqs[r].piece == m->index && c->reqs[r].begin == m->begin
                              && c->reqs[r].len == m->length))
         r++;
-    bt_active *a = active_find(p, m->index);
+    /* A block we asked of this connection (so its place is one of ours). */
+    bt_active *a = r < c->nreqs ? active_find(p, m->index) : NULL;
     uint32_t b = m->begin / BT_BLOCK_SIZE;
-    if (r == c->nreqs || !a || a->state[b] == BLOCK_RECEIVED) {
+    if (!a || a->state[b] == BLOCK_RECEIVED) {
         /* Unrequested, cancelled, or already received from another. */
         if (r < c->nreqs)
             c->reqs[r] = c->reqs[--c->nreqs];

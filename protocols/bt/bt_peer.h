@@ -47,10 +47,12 @@
  * while we download, the rate at which we sent them blocks once we seed.
  * One more, the optimistic unchoke, is chosen every third round (30 s) at
  * random among the choked interested peers, a connection younger than 30
- * s counting three times; the others are choked. Between rounds, a peer
- * that becomes interested is unchoked at once while fewer than
- * upload_slots + 1 are. Ties between equal rates go to the older
- * connection. A free rider (`free_rider`) never unchokes anyone.
+ * s counting three times, and drawn anew at once when it stops being
+ * interested or joins the best; the others are choked. Between rounds,
+ * when a peer becomes interested or not interested or a connection goes,
+ * the same rule runs with the last round's rates (the optimistic unchoke
+ * kept). Ties between equal rates go to the older connection. A free
+ * rider (`free_rider`) never unchokes anyone.
  *
  * Serving: requests are answered only from peers we unchoked (those of a
  * choked peer are ignored, and choking a peer forgets its queue); a
@@ -80,13 +82,15 @@
  * or the bitfield), the peer's bitfield (pieces / 8 bytes), `pipeline`
  * requests out (at most BT_MAX_PIPELINE), `max_queue` requests in (at most
  * BT_MAX_QUEUE), the output below BT_OUTPUT_LOW + one block message plus
- * control messages (at most a have per piece). Per torrent: a byte per
- * piece, and per piece in progress a byte and a connection id per block
- * (pieces in progress: at most one started per request, so at most
- * connections x pipeline).
+ * control messages; a connection whose output not taken reaches
+ * BT_OUTPUT_MAX plus 9 bytes per piece (a peer that does not read) is
+ * dropped. Per torrent: a byte and a 4-byte count per piece, and per piece in progress a byte and a connection id per block
+ * (a piece is started only when a connection has no free block of those
+ * in progress to ask for, so they stay near connections x pipeline; at
+ * most every piece).
  *
  * Determinism: connections are kept and visited in the order they were
- * added; randomness only from the splitmix64 generator seeded with `seed`.
+ * added; randomness only from the splitmix64 generator seeded with `seed_rng`.
  *
  * Costs: feed O(bytes) plus, per block received, O(connections x
  * pipeline) in endgame; choosing a new piece O(pieces); a choke round
@@ -122,6 +126,7 @@
 #define BT_DEFAULT_MAX_HASHFAILS 2                     /* strikes before a peer is dropped */
 #define BT_DEFAULT_MAX_CONNS 200
 #define BT_OUTPUT_LOW (2 * (BT_BLOCK_SIZE + 13))       /* blocks are written while output is below */
+#define BT_OUTPUT_MAX (256 * 1024)                     /* + 9 per piece: output not taken that drops */
 
 typedef struct {
     const uint8_t *hashes;     /* n_pieces x 20 bytes (copied) */
@@ -154,7 +159,8 @@ typedef struct {
     X(BT_DROP_NOT_HAVE, "request of a piece we do not have")                                       \
     X(BT_DROP_HASHFAILS, "too many pieces failed their hash")                                      \
     X(BT_DROP_IDLE, "silent too long")                                                             \
-    X(BT_DROP_STORAGE, "store could not read a block")
+    X(BT_DROP_STORAGE, "store could not read a block")                                             \
+    X(BT_DROP_OUTPUT, "output not taken (the peer does not read)")
 
 typedef enum {
 #define BT_DROP_ENUM(name, text) name,

@@ -525,6 +525,39 @@ static void test_choke_rerequests(void)
     fixture_clear(&f);
 }
 
+/* A peer that makes us write (interested, not interested, again and
+ * again: each is answered with unchoke or choke) and never reads is
+ * dropped once its output reaches the cap, not before. */
+static void test_output_not_taken(void)
+{
+    fixture f;
+    fixture_init(&f, 4, BT_BLOCK_SIZE, true, 0, 1);
+    uint32_t conn = bt_peer_add_conn(f.core, 0);
+    GByteArray *b = g_byte_array_new();
+    bt_wire_put_handshake(b, NULL, info_hash, (const uint8_t *)"-FK0001-000000000001");
+    bt_peer_feed(f.core, conn, b->data, b->len, 0);
+    g_byte_array_set_size(b, 0);
+    for (int i = 0; i < 100; i++) {
+        bt_wire_put_simple(b, BT_MSG_INTERESTED);
+        bt_wire_put_simple(b, BT_MSG_NOT_INTERESTED);
+    }
+    size_t cap = BT_OUTPUT_MAX + 4 * 9, len = 0;
+    bt_conn_info info;
+    int rounds = 0;
+    while (bt_peer_conn_info(f.core, conn, &info) && rounds < 1000) {
+        bt_peer_output(f.core, conn, &len);
+        CU_ASSERT(len <= cap);
+        bt_peer_feed(f.core, conn, b->data, b->len, 0);
+        rounds++;
+    }
+    CU_ASSERT(rounds > 200);
+    bt_peer_event ev;
+    CU_ASSERT_FATAL(next_event(&f, BT_PEER_EV_DROPPED, &ev));
+    CU_ASSERT_EQUAL(ev.reason, BT_DROP_OUTPUT);
+    g_byte_array_unref(b);
+    fixture_clear(&f);
+}
+
 /* ---- swarms ---- */
 
 static void check_complete(swarm *w, size_t n, uint64_t total)
@@ -729,6 +762,7 @@ int main(void)
         TEST(test_bad_peers_dropped),
         TEST(test_keepalive_and_idle),
         TEST(test_choke_rerequests),
+        TEST(test_output_not_taken),
         TEST(test_swarm_completes),
         TEST(test_swarm_corrupt_peer),
         TEST(test_swarm_free_rider),
