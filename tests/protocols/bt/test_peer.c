@@ -525,6 +525,53 @@ static void test_choke_rerequests(void)
     fixture_clear(&f);
 }
 
+/* A leecher's side of a session with a seed, replayed at every chunk
+ * size from 1 to 64: the seed's answer is the same messages each time
+ * (handshake, bitfield, unchoke, the two blocks asked); the third request
+ * waits behind the output's limit and is cancelled before it is served;
+ * a port message and a keep-alive change nothing. */
+static void test_seed_session_chunks(void)
+{
+    GByteArray *in = g_byte_array_new();
+    bt_wire_put_handshake(in, NULL, info_hash, (const uint8_t *)"-FK0001-000000000001");
+    bt_wire_put_bitfield(in, (const uint8_t *)"\0", 1);
+    bt_wire_put_simple(in, BT_MSG_INTERESTED);
+    bt_wire_put_request(in, 0, 0, BT_BLOCK_SIZE);
+    bt_wire_put_port(in, 6881);
+    bt_wire_put_request(in, 1, BT_BLOCK_SIZE, BT_BLOCK_SIZE);
+    bt_wire_put_keepalive(in);
+    bt_wire_put_request(in, 3, 0, 100);
+    bt_wire_put_cancel(in, 3, 0, 100);
+    const char *want = "101 0 0\n5 0 0\n1 0 0\n7 0 0\n7 1 16384\n";
+    for (size_t chunk = 1; chunk <= 64; chunk++) {
+        fixture f;
+        fixture_init(&f, 4, 2 * BT_BLOCK_SIZE, true, 0, 1);
+        fake k = {0};
+        k.conn = bt_peer_add_conn(f.core, 0);
+        k.dec = bt_decoder_new(4, 0);
+        k.msgs = g_array_new(FALSE, TRUE, sizeof(bt_msg));
+        for (size_t off = 0; off < in->len; off += chunk)
+            bt_peer_feed(f.core, k.conn, in->data + off, MIN(chunk, in->len - off), 0);
+        pull(&f, &k);
+        GString *got = g_string_new(NULL);
+        for (guint i = 0; i < k.msgs->len; i++) {
+            const bt_msg *m = &g_array_index(k.msgs, bt_msg, i);
+            g_string_append_printf(got, "%d %u %u\n", (int)m->kind, m->index, m->begin);
+        }
+        if (strcmp(got->str, want) != 0)
+            fprintf(stderr, "chunks of %zu: [%s]\n", chunk, got->str);
+        CU_ASSERT_STRING_EQUAL(got->str, want);
+        bt_conn_info info;
+        CU_ASSERT(bt_peer_conn_info(f.core, k.conn, &info));
+        CU_ASSERT_EQUAL(info.queued, 0);
+        CU_ASSERT_EQUAL(info.payload_out, 2 * BT_BLOCK_SIZE);
+        g_string_free(got, TRUE);
+        fake_clear(&k);
+        fixture_clear(&f);
+    }
+    g_byte_array_unref(in);
+}
+
 /* A peer that makes us write (interested, not interested, again and
  * again: each is answered with unchoke or choke) and never reads is
  * dropped once its output reaches the cap, not before. */
@@ -763,6 +810,7 @@ int main(void)
         TEST(test_keepalive_and_idle),
         TEST(test_choke_rerequests),
         TEST(test_output_not_taken),
+        TEST(test_seed_session_chunks),
         TEST(test_swarm_completes),
         TEST(test_swarm_corrupt_peer),
         TEST(test_swarm_free_rider),
