@@ -84,10 +84,11 @@
  * BT_MAX_QUEUE), the output below BT_OUTPUT_LOW + one block message plus
  * control messages; a connection whose output not taken reaches
  * BT_OUTPUT_MAX plus 9 bytes per piece (a peer that does not read) is
- * dropped. Per torrent: a byte and a 4-byte count per piece, and per piece in progress a byte and a connection id per block
- * (a piece is started only when a connection has no free block of those
- * in progress to ask for, so they stay near connections x pipeline; at
- * most every piece).
+ * dropped. Per torrent: a byte and a 4-byte count per piece, and per
+ * piece in progress a byte and a connection id per block (a piece is
+ * started only when a connection has no free block of those in progress
+ * to ask for, so they stay near connections x pipeline; at most every
+ * piece).
  *
  * Determinism: connections are kept and visited in the order they were
  * added; randomness only from the splitmix64 generator seeded with `seed_rng`.
