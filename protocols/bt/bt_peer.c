@@ -29,6 +29,7 @@ typedef struct {
     bool first_done;  /* a message after the handshake was read (bitfield no longer allowed) */
     bool dead;
     bool am_choking, am_interested, peer_choking, peer_interested, optimistic;
+    bool snubbed;     /* a request to it timed out: asked nothing until it sends a block or unchokes again */
     uint8_t peer_id[20];
     uint8_t *bits;    /* the peer's pieces, ceil(n / 8) bytes */
     uint32_t peer_pieces;
@@ -359,7 +360,7 @@ static bool pick_block(bt_peer *p, bt_conn *c, uint32_t *piece, uint32_t *block)
 
 static void fill_requests(bt_peer *p, bt_conn *c)
 {
-    if (c->dead || !c->handshaken || c->peer_choking || !c->am_interested)
+    if (c->dead || !c->handshaken || c->peer_choking || !c->am_interested || c->snubbed)
         return;
     while (c->nreqs < p->cfg.pipeline) {
         uint32_t piece, b;
@@ -624,6 +625,7 @@ static void check_piece(bt_peer *p, bt_active *a)
 
 static void got_block(bt_peer *p, bt_conn *c, const bt_msg *m)
 {
+    c->snubbed = false;
     uint32_t r = 0;
     while (r < c->nreqs && !(c->reqs[r].piece == m->index && c->reqs[r].begin == m->begin
                              && c->reqs[r].len == m->length))
@@ -773,6 +775,7 @@ static void got_message(bt_peer *p, bt_conn *c, const bt_msg *m)
     case BT_MSG_UNCHOKE:
         if (c->peer_choking) {
             c->peer_choking = false;
+            c->snubbed = false;
             emit(p, BT_PEER_EV_PEER_UNCHOKED, c->id, 0);
         }
         break;
@@ -971,6 +974,7 @@ void bt_peer_tick(bt_peer *p, int64_t now)
         for (uint32_t r = 0; r < c->nreqs;) {
             if (now - c->reqs[r].at >= BT_REQUEST_TIMEOUT_NS) {
                 release_req(p, c, r, true);
+                c->snubbed = true;
                 expired = true;
             } else {
                 r++;

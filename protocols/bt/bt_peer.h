@@ -66,7 +66,9 @@
  * Time: a keep-alive is sent after BT_KEEPALIVE_NS (2 min) without
  * sending; a connection with nothing received for `idle_timeout_ns`
  * (default 3 min) is dropped; a request unanswered for
- * BT_REQUEST_TIMEOUT_NS (60 s) is given up and asked of others.
+ * BT_REQUEST_TIMEOUT_NS (60 s) is cancelled and asked of others, and
+ * that connection is asked nothing more until it sends a block or
+ * unchokes us again.
  *
  * Events (in order; drain them after every call): CONNECTED (handshake
  * received: `peer_id`), DROPPED (`reason`; the core has forgotten the

@@ -525,6 +525,57 @@ static void test_choke_rerequests(void)
     fixture_clear(&f);
 }
 
+/* A peer that unchokes us and never answers: after 60 s its requests are
+ * cancelled, asked of another peer, and it is asked nothing more. */
+static void test_request_timeout(void)
+{
+    fixture f;
+    fixture_init(&f, 16, BT_BLOCK_SIZE, false, 4, 1);
+    fake a, c;
+    uint8_t bits[2];
+    all_bits(bits, 16, -1, -1);
+    fake_connect(&f, &a, 1, bits, 0);
+    fake_connect(&f, &c, 2, bits, 0);
+    fake_simple(&f, &a, BT_MSG_UNCHOKE, 0);
+    CU_ASSERT_EQUAL(count_kind(&a, BT_MSG_REQUEST, 0), 4);
+    uint8_t asked[16] = {0};
+    for (guint i = 0; i < a.msgs->len; i++)
+        if (g_array_index(a.msgs, bt_msg, i).kind == BT_MSG_REQUEST)
+            asked[g_array_index(a.msgs, bt_msg, i).index] = 1;
+    /* c answers its first four at 1 s and leaves the next four waiting. */
+    fake_simple(&f, &c, BT_MSG_UNCHOKE, 0);
+    guint seen = 0;
+    answer_requests(&f, &c, &seen, S_NS);
+    CU_ASSERT_EQUAL(bt_peer_get_stats(f.core)->verified, 4);
+    CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_REQUEST, 0), 8);
+    for (int64_t t = 10; t < 60; t += 10) {
+        bt_peer_tick(f.core, t * S_NS);
+        fake_simple(&f, &a, BT_MSG_INTERESTED, t * S_NS); /* a keeps talking, sends no block */
+    }
+    CU_ASSERT_EQUAL(bt_peer_next_deadline(f.core), BT_REQUEST_TIMEOUT_NS);
+    bt_peer_tick(f.core, BT_REQUEST_TIMEOUT_NS);
+    pull(&f, &a);
+    pull(&f, &c);
+    CU_ASSERT_EQUAL(count_kind(&a, BT_MSG_CANCEL, 0), 4);
+    /* c's pipeline is full; once it answers, a's pieces are asked of it. */
+    guint before = c.msgs->len;
+    answer_requests(&f, &c, &seen, 60 * S_NS);
+    CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_REQUEST, before), 4);
+    for (guint i = before; i < c.msgs->len; i++)
+        if (g_array_index(c.msgs, bt_msg, i).kind == BT_MSG_REQUEST)
+            CU_ASSERT(asked[g_array_index(c.msgs, bt_msg, i).index]);
+    guint a_before = a.msgs->len;
+    for (int round = 0; round < 8 && !bt_peer_complete(f.core); round++)
+        answer_requests(&f, &c, &seen, 61 * S_NS);
+    pull(&f, &a);
+    CU_ASSERT(bt_peer_complete(f.core));
+    CU_ASSERT_EQUAL(count_kind(&a, BT_MSG_REQUEST, a_before), 0);
+    CU_ASSERT_EQUAL(memcmp(bt_storage_memory_bytes(f.store), f.content, f.total), 0);
+    fake_clear(&a);
+    fake_clear(&c);
+    fixture_clear(&f);
+}
+
 /* A leecher's side of a session with a seed, replayed at every chunk
  * size from 1 to 64: the seed's answer is the same messages each time
  * (handshake, bitfield, unchoke, the two blocks asked); the third request
@@ -810,6 +861,7 @@ int main(void)
         TEST(test_keepalive_and_idle),
         TEST(test_choke_rerequests),
         TEST(test_output_not_taken),
+        TEST(test_request_timeout),
         TEST(test_seed_session_chunks),
         TEST(test_swarm_completes),
         TEST(test_swarm_corrupt_peer),
