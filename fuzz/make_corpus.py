@@ -68,6 +68,7 @@ import hashlib
 import json
 import os
 import re
+import struct
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -808,6 +809,73 @@ BT_TRACKER = [
 ]
 
 
+# ---- BitTorrent peer wire (BEP 3) ------------------------------------------
+
+BT_PIECE_COUNTS = [1, 7, 8, 9, 16, 100, 1000, 20000]
+
+
+def bt_setup(pieces, handshake, piece_size):
+    """The setup byte of fuzz/bt_wire.c: the piece count's place in its
+    table, bit 3 for a handshake put in front, the piece size (2 to 17)."""
+    return bytes([BT_PIECE_COUNTS.index(pieces) | (8 if handshake else 0) | ((piece_size - 2) << 4)])
+
+
+def bt_msg(msg_id, payload=b""):
+    return struct.pack(">IB", 1 + len(payload), msg_id) + payload
+
+
+def bt_wire_seeds():
+    c = Corpus("bt_wire")
+    hs = b"\x13BitTorrent protocol" + bytes(8) + b"\xa5" * 20 + b"-FZ0001-000000000001"
+    keepalive = b"\0\0\0\0"
+    choke, unchoke, interested, not_interested = (bt_msg(i) for i in range(4))
+
+    def have(i):
+        return bt_msg(4, struct.pack(">I", i))
+
+    def bitfield(pieces, fill=0xFF):
+        n = (pieces + 7) // 8
+        bits = bytearray([fill] * n)
+        spare = n * 8 - pieces
+        if spare:
+            bits[-1] &= (0xFF << spare) & 0xFF
+        return bt_msg(5, bytes(bits))
+
+    def request(i, begin, length, msg_id=6):
+        return bt_msg(msg_id, struct.pack(">III", i, begin, length))
+
+    def piece(i, begin, block):
+        return bt_msg(7, struct.pack(">II", i, begin) + block)
+
+    every = (keepalive + choke + unchoke + interested + not_interested + have(3) + bitfield(9)
+             + request(1, 16384, 16384) + piece(2, 0, b"abcd") + request(1, 16384, 16384, 8)
+             + bt_msg(9, b"\x1a\xe1") + bt_msg(20, b"xyz") + keepalive)
+    c.add("every message", bt_setup(9, False, 5) + hs + every)
+    c.add("every message, handshake given", bt_setup(9, True, 2) + every)
+    # A leecher asking a seed for blocks, then cancelling one.
+    c.add("asks the seed", bt_setup(100, True, 7) + bitfield(100, 0) + interested
+          + b"".join(request(i, b, 16384) for i in range(3) for b in (0, 16384))
+          + request(2, 16384, 16384, 8) + not_interested)
+    # A seed offering everything to a leecher, and blocks it did not ask for.
+    c.add("offers everything", bt_setup(16, True, 17) + bitfield(16) + unchoke + have(3)
+          + piece(0, 0, bytes(64)) + choke + unchoke + keepalive)
+    c.add("one piece torrent", bt_setup(1, True, 3) + bitfield(1) + unchoke + have(0))
+    c.add("big bitfield", bt_setup(20000, True, 11) + bitfield(20000, 0x5A) + have(19999))
+    c.add("eight pieces", bt_setup(8, False, 4) + hs + bitfield(8) + request(7, 0, 1))
+    # Malformed: each must be refused.
+    c.add("pstrlen", bt_setup(7, False, 2) + b"\x12BitTorrent protocol")
+    c.add("pstr", bt_setup(7, False, 2) + b"\x13BitTorrent protocoL" + bytes(48))
+    c.add("oversized", bt_setup(7, True, 2) + struct.pack(">IB", 16384 + 10, 7))
+    c.add("spare bits", bt_setup(9, True, 2) + bt_msg(5, b"\xff\xc1"))
+    c.add("bitfield length", bt_setup(9, True, 2) + bt_msg(5, b"\xff"))
+    c.add("have length", bt_setup(9, True, 2) + bt_msg(4, b"\0\0\0"))
+    c.add("index", bt_setup(7, True, 2) + have(7))
+    c.add("late bitfield", bt_setup(16, True, 2) + have(1) + bitfield(16))
+    c.add("bad request", bt_setup(100, True, 2) + interested + request(0, 32768, 1)
+          + request(0, 0, 16385) + request(0, 0, 0))
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -841,6 +909,7 @@ def main():
         "ftp_server": ftp_server_seeds(),
         "bencode": bencode_seeds(),
         "bt_tracker": simple_seeds("bt_tracker", BT_TRACKER),
+        "bt_wire": bt_wire_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))
