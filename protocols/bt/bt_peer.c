@@ -10,6 +10,7 @@
  * loops over the connections never lose their place.
  */
 #include "bt_peer.h"
+#include "bt_rng.h"
 
 #include <string.h>
 
@@ -104,22 +105,6 @@ const char *bt_peer_event_name(bt_peer_event_kind k)
     case BT_PEER_EV_HAVE: return "have";
     }
     return "unknown";
-}
-
-/* splitmix64 (Steele, Lea and Flood). */
-static uint64_t rng_next(bt_peer *p)
-{
-    uint64_t z = (p->rng += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
-/* A number in [0, n), n > 0 (the modulo bias is below 2^-32 for the
- * counts used here). */
-static uint64_t rng_below(bt_peer *p, uint64_t n)
-{
-    return rng_next(p) % n;
 }
 
 static bool bit_get(const uint8_t *bits, uint32_t i)
@@ -319,7 +304,7 @@ static bool pick_block(bt_peer *p, bt_conn *c, uint32_t *piece, uint32_t *block)
         }
     }
     if (count) {
-        uint64_t k = rng_below(p, count);
+        uint64_t k = bt_rng_below(&p->rng, count);
         for (uint32_t i = 0; i < p->n; i++) {
             if (p->have[i] != PIECE_MISSING || !bit_get(c->bits, i))
                 continue;
@@ -515,7 +500,7 @@ static void rechoke(bt_peer *p, bool rotate)
         }
         opt = NULL;
         if (total) {
-            uint64_t k = rng_below(p, total);
+            uint64_t k = bt_rng_below(&p->rng, total);
             for (guint i = slots; i < cand->len && !opt; i++) {
                 bt_conn *c = g_ptr_array_index(cand, i);
                 uint64_t w = p->now - c->added < BT_NEW_CONN_NS ? 3 : 1;

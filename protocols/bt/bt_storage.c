@@ -3,6 +3,7 @@
  * bt_storage.h).
  */
 #include "bt_storage.h"
+#include "bt_rng.h"
 
 #include <glib.h>
 #include <string.h>
@@ -52,17 +53,9 @@ static bool mem_write(void *ud, uint32_t piece, uint32_t begin, const uint8_t *d
     return true;
 }
 
-/* splitmix64's mixing of one 64-bit word. */
-static uint64_t mix(uint64_t z)
-{
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
 uint8_t bt_synthetic_byte(uint64_t seed, uint64_t offset)
 {
-    uint64_t w = mix(seed * UINT64_C(0x9E3779B97F4A7C15) + (offset >> 3) + 1);
+    uint64_t w = bt_mix64(seed * UINT64_C(0x9E3779B97F4A7C15) + (offset >> 3) + 1);
     return (uint8_t)(w >> ((offset & 7) * 8));
 }
 

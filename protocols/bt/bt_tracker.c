@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "protocols/bt/bencode.h"
+#include "protocols/bt/bt_rng.h"
 
 G_DEFINE_QUARK(bt-tracker-error-quark, bt_tracker_error)
 
@@ -91,17 +92,6 @@ char *bt_announce_query(const bt_announce *a)
     return g_string_free(s, FALSE);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Unescapes s[0, n) into out (at most cap bytes); the count, or -1 for a
  * bad escape or more than cap bytes. */
 static long unescape(const char *s, size_t n, uint8_t *out, size_t cap)
@@ -112,7 +102,7 @@ static long unescape(const char *s, size_t n, uint8_t *out, size_t cap)
         if (c == '%') {
             if (i + 2 >= n)
                 return -1;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            int hi = g_ascii_xdigit_value((char)s[i + 1]), lo = g_ascii_xdigit_value((char)s[i + 2]);
             if (hi < 0 || lo < 0)
                 return -1;
             c = (uint8_t)(hi * 16 + lo);
@@ -499,26 +489,6 @@ static void swarm_free(gpointer p)
     g_free(s);
 }
 
-/* splitmix64 (Steele, Lea, Flood 2014): one 64-bit step. */
-static uint64_t next_rand(bt_tracker *t)
-{
-    uint64_t z = (t->rng += UINT64_C(0x9E3779B97F4A7C15));
-    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
-    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
-    return z ^ (z >> 31);
-}
-
-/* A uniform number below n (n > 0), by rejection. */
-static uint64_t rand_below(bt_tracker *t, uint64_t n)
-{
-    uint64_t limit = UINT64_MAX - UINT64_MAX % n;
-    uint64_t r;
-    do
-        r = next_rand(t);
-    while (r >= limit);
-    return r % n;
-}
-
 bt_tracker *bt_tracker_new(const bt_tracker_config *cfg)
 {
     bt_tracker *t = g_new0(bt_tracker, 1);
@@ -631,7 +601,7 @@ GByteArray *bt_tracker_announce(bt_tracker *t, const bt_announce *a, const uint8
     size_t want = MIN((size_t)a->numwant, (size_t)BT_NUMWANT_MAX);
     if (n > want) {
         for (size_t i = 0; i < want; i++) {
-            size_t j = i + (size_t)rand_below(t, n - i);
+            size_t j = i + (size_t)bt_rng_below(&t->rng, n - i);
             bt_peer_addr tmp = cand[i];
             cand[i] = cand[j];
             cand[j] = tmp;

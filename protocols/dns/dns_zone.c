@@ -385,17 +385,6 @@ bool dns_parse_ipv4(const char *s, size_t len, uint8_t out[4])
     return i == len;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool dns_parse_ipv6(const char *s, size_t len, uint8_t out[16])
 {
     uint16_t w[8];
@@ -429,7 +418,7 @@ bool dns_parse_ipv6(const char *s, size_t len, uint8_t out[16])
             return false;
         unsigned v = 0;
         for (size_t k = i; k < j; k++) {
-            int h = hexval(s[k]);
+            int h = g_ascii_xdigit_value((char)s[k]);
             if (h < 0)
                 return false;
             v = v << 4 | (unsigned)h;

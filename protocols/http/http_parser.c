@@ -184,17 +184,6 @@ static inline bool is_ows(uint8_t c) { return c == ' ' || c == '\t'; }
  * not. */
 static inline bool is_field_char(uint8_t c) { return c == '\t' || (c >= 0x20 && c != 0x7f); }
 
-static int hex_value(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Whether a + b > limit, without overflowing. */
 static inline bool over(size_t a, size_t b, size_t limit) { return b > limit || a > limit - b; }
 
@@ -736,7 +725,7 @@ static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len
         bool line_end = false;
         switch (p->state) {
         case HP_CHUNK_SIZE: {
-            int d = hex_value(c);
+            int d = g_ascii_xdigit_value((char)c);
             if (d >= 0) {
                 if (p->chunk_size > (UINT64_MAX >> 4)) {
                     fail(p, 400, "chunk size too large");

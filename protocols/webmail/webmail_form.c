@@ -5,17 +5,6 @@
 
 #include <string.h>
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes one name or value into a new string; NULL when malformed. */
 static char *decode_component(const char *s, size_t len)
 {
@@ -25,11 +14,13 @@ static char *decode_component(const char *s, size_t len)
         if (c == '+') {
             g_string_append_c(out, ' ');
         } else if (c == '%') {
-            if (len - i < 3 || hex_value(s[i + 1]) < 0 || hex_value(s[i + 2]) < 0) {
+            int hi = len - i < 3 ? -1 : g_ascii_xdigit_value(s[i + 1]);
+            int lo = len - i < 3 ? -1 : g_ascii_xdigit_value(s[i + 2]);
+            if (hi < 0 || lo < 0) {
                 g_string_free(out, TRUE);
                 return NULL;
             }
-            g_string_append_c(out, (char)(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
+            g_string_append_c(out, (char)(hi * 16 + lo));
             i += 2;
         } else {
             g_string_append_c(out, c);
