@@ -95,6 +95,14 @@ static void log_rec(void *ctx, const sim_trace_rec *rec)
     const pkt_t *p = rec->obj;
     if (!p)
         return;
+    /* Once the log has stopped, packets created at or after the cutoff are
+     * left out: explained intervals end before it, and a walk only reaches
+     * packets created before its cursor (ids grow with creation times), so
+     * none needs them; kept, they would grow the table by a record a packet
+     * for the rest of the run. */
+    if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
+        (p->id >= L->pkts->len || !g_array_index(L->pkts, pkt_rec, p->id).seen))
+        return;
     if (p->id >= L->pkts->len)
         g_array_set_size(L->pkts, (guint)p->id + 1);
     pkt_rec *r = &g_array_index(L->pkts, pkt_rec, p->id);
