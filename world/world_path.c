@@ -67,12 +67,12 @@ typedef struct {
 #define PATHLOG_MAX_HOPS 1000000
 
 /* An index from (a node or link, an instant) to a 32-bit value above 0:
- * open addressing with linear probing, the keys inline (24 bytes an entry,
+ * open addressing with linear probing, the keys inline (16 bytes an entry,
  * at most half full), so that indexing a million hops allocates two arrays
  * rather than a million keys. Lookup only, never iterated. */
 typedef struct {
-    uint64_t a;
     int64_t t;
+    uint32_t a; /* a node address or a link direction's trace source */
     uint32_t v; /* 0: an empty slot */
 } time_slot;
 
@@ -222,7 +222,7 @@ static void time_index_init(time_index *x, guint n)
     x->mask = size - 1;
 }
 
-static uint64_t time_hash(uint64_t a, int64_t t)
+static uint64_t time_hash(uint32_t a, int64_t t)
 {
     uint64_t v = (a * UINT64_C(0x9E3779B97F4A7C15)) ^ (uint64_t)t;
     v ^= v >> 31;
@@ -231,16 +231,16 @@ static uint64_t time_hash(uint64_t a, int64_t t)
 }
 
 /* Sets (a, t) to v (> 0), replacing an earlier value. */
-static void time_index_put(time_index *x, uint64_t a, int64_t t, uint32_t v)
+static void time_index_put(time_index *x, uint32_t a, int64_t t, uint32_t v)
 {
     uint64_t i = time_hash(a, t) & x->mask;
     while (x->slots[i].v && (x->slots[i].a != a || x->slots[i].t != t))
         i = (i + 1) & x->mask;
-    x->slots[i] = (time_slot){a, t, v};
+    x->slots[i] = (time_slot){.t = t, .a = a, .v = v};
 }
 
 /* The value of (a, t), 0 for none. */
-static uint32_t time_index_get(const time_index *x, uint64_t a, int64_t t)
+static uint32_t time_index_get(const time_index *x, uint32_t a, int64_t t)
 {
     for (uint64_t i = time_hash(a, t) & x->mask; x->slots[i].v; i = (i + 1) & x->mask)
         if (x->slots[i].a == a && x->slots[i].t == t)
