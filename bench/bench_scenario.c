@@ -75,8 +75,10 @@ static bool write_dumbbell(const char *path, const dumbbell_spec *d)
                            d->core, d->queue);
     for (int i = 0; i < d->pairs; i++)
         g_string_append_printf(s,
-                               ",\n    { \"from\": \"c%d\", \"to\": \"left\", \"rate\": \"1Gbps\", \"delay\": \"1ms\" }"
-                               ",\n    { \"from\": \"s%d\", \"to\": \"right\", \"rate\": \"1Gbps\", \"delay\": \"1ms\" }",
+                               ",\n    { \"from\": \"c%d\", \"to\": \"left\", "
+                               "\"rate\": \"1Gbps\", \"delay\": \"1ms\" }"
+                               ",\n    { \"from\": \"s%d\", \"to\": \"right\", "
+                               "\"rate\": \"1Gbps\", \"delay\": \"1ms\" }",
                                i, i);
     g_string_append(s, "\n  ],\n  \"apps\": [");
     for (int i = 0; d->apps && i < d->pairs; i++)
