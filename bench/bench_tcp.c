@@ -71,9 +71,12 @@ static int cmp_time(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Runs the dumbbell with `pairs` pairs fetching `requests` objects each and
- * prints the figures as <prefix>_<figure>; `matched`: ns-3's settings. */
-static void dumbbell_run(const char *prefix, int pairs, uint32_t requests, uint32_t queue_pkts, bool matched)
+/* Runs the dumbbell with `pairs` pairs fetching `requests` objects each
+ * across a `core_bps` bottleneck; prints the figures as <prefix>_<figure>
+ * when `prefix` is not NULL; `matched`: ns-3's settings. Returns the wall
+ * time in us. */
+static int64_t dumbbell_run(const char *prefix, int pairs, uint32_t requests, uint32_t queue_pkts, uint64_t core_bps,
+                            bool matched)
 {
     bench_reset_peak_rss();
     int64_t start = bench_wall_us();
@@ -82,7 +85,7 @@ static void dumbbell_run(const char *prefix, int pairs, uint32_t requests, uint3
     net_t *net = net_new(sim);
     node_t *left = net_add_router(net, "left", &err);
     node_t *right = net_add_router(net, "right", &err);
-    link_params_t core = {.rate_bps = 100000000, .delay = SIM_MS(10), .queue_pkts = queue_pkts};
+    link_params_t core = {.rate_bps = core_bps, .delay = SIM_MS(10), .queue_pkts = queue_pkts};
     link_t *bottleneck = net_link(net, "bottleneck", left, right, &core, NULL, &err);
     check(bottleneck != NULL, err);
     link_params_t access = {.rate_bps = 1000000000, .delay = SIM_MS(1), .queue_pkts = matched ? 100 : 0};
@@ -138,20 +141,22 @@ static void dumbbell_run(const char *prefix, int pairs, uint32_t requests, uint3
      * connections can give up (SYNs lost too often), so the count is a
      * figure there, not an assertion. */
     g_assert(pairs > 100 || complete == pairs);
-    figure(prefix, "complete_pairs", (uint64_t)complete, "pairs");
-    link_stats_t a, b;
-    link_dir_stats(link_dir(bottleneck, 0), &a);
-    link_dir_stats(link_dir(bottleneck, 1), &b);
-    figure(prefix, "wall_ms", (uint64_t)(wall / 1000), "ms");
-    figure(prefix, "sim_ms", (uint64_t)(last / 1000000), "ms");
-    figure(prefix, "events", sim_events_executed(sim), "events");
-    figure(prefix, "bottleneck_packets", a.tx_pkts + b.tx_pkts, "packets");
-    figure(prefix, "bottleneck_drops", a.drops_queue + b.drops_queue, "packets");
-    figure(prefix, "events_per_s", bench_per_s(sim_events_executed(sim), wall), "events/s");
-    figure(prefix, "peak_rss", bench_peak_rss_kib(), "KiB");
+    if (prefix) {
+        figure(prefix, "complete_pairs", (uint64_t)complete, "pairs");
+        link_stats_t a, b;
+        link_dir_stats(link_dir(bottleneck, 0), &a);
+        link_dir_stats(link_dir(bottleneck, 1), &b);
+        figure(prefix, "wall_ms", (uint64_t)(wall / 1000), "ms");
+        figure(prefix, "sim_ms", (uint64_t)(last / 1000000), "ms");
+        figure(prefix, "events", sim_events_executed(sim), "events");
+        figure(prefix, "bottleneck_packets", a.tx_pkts + b.tx_pkts, "packets");
+        figure(prefix, "bottleneck_drops", a.drops_queue + b.drops_queue, "packets");
+        figure(prefix, "events_per_s", bench_per_s(sim_events_executed(sim), wall), "events/s");
+        figure(prefix, "peak_rss", bench_peak_rss_kib(), "KiB");
+    }
 
     tcp_stack_free(tcp);
-    if (matched) { /* every connection was reaped, so reported, before the run ended */
+    if (matched && prefix) { /* every connection was reaped, so reported, before the run ended */
         figure(prefix, "segments_sent", segs.segs_sent, "segments");
         figure(prefix, "retransmits", segs.retransmits, "segments");
         figure(prefix, "timeouts", segs.timeouts, "timeouts");
@@ -175,10 +180,16 @@ static void dumbbell_run(const char *prefix, int pairs, uint32_t requests, uint3
     g_free(servers);
     net_free(net);
     sim_free(sim);
+    return wall;
 }
 
-void bench_dumbbell(void) { dumbbell_run("dumbbell", 100, 50, 100, false); }
+void bench_dumbbell(void) { dumbbell_run("dumbbell", 100, 50, 100, 100000000, false); }
 
-void bench_dumbbell_1000(void) { dumbbell_run("dumbbell_1000", 1000, 5, 1000, false); }
+void bench_dumbbell_1000(void) { dumbbell_run("dumbbell_1000", 1000, 5, 1000, 100000000, false); }
 
-void bench_dumbbell_matched(void) { dumbbell_run("dumbbell_matched", 100, 50, 100, true); }
+void bench_dumbbell_matched(void) { dumbbell_run("dumbbell_matched", 100, 50, 100, 100000000, true); }
+
+int64_t bench_dumbbell_code_us(int pairs, uint32_t requests, uint32_t queue_pkts, uint64_t core_bps)
+{
+    return dumbbell_run(NULL, pairs, requests, queue_pkts, core_bps, false);
+}

@@ -43,6 +43,9 @@ void link_dir_init(link_dir_t *d, net_t *net, link_t *link, node_t *src, node_t 
     d->p = *p;
     char *name = g_strdup_printf("%s:%s->%s", link->name, src->name, dst->name);
     d->trace_src = sim_trace_source(sim_trace(net->sim), name);
+    if (d->trace_src >= net->dir_by_source->len)
+        g_ptr_array_set_size(net->dir_by_source, (gint)d->trace_src + 1);
+    g_ptr_array_index(net->dir_by_source, d->trace_src) = d;
     char *stream = g_strdup_printf("link:%s:loss", name);
     sim_rng_init(&d->rng, sim_seed(net->sim), stream);
     g_free(stream);

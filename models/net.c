@@ -115,6 +115,7 @@ net_t *net_new(sim_t *sim)
     net->links = g_ptr_array_new_with_free_func(link_free);
     net->node_names = g_hash_table_new(g_str_hash, g_str_equal);
     net->link_names = g_hash_table_new(g_str_hash, g_str_equal);
+    net->dir_by_source = g_ptr_array_new();
     net->hdr_tcp = 40;
     net->hdr_udp = 28;
     net->routes.limit = NET_ROUTE_CACHE_DEFAULT_BYTES;
@@ -130,6 +131,7 @@ void net_free(net_t *net)
     g_ptr_array_free(net->routes.cached, TRUE);
     g_hash_table_destroy(net->node_names);
     g_hash_table_destroy(net->link_names);
+    g_ptr_array_free(net->dir_by_source, TRUE);
     g_ptr_array_free(net->links, TRUE);
     g_ptr_array_free(net->nodes, TRUE);
     pkt_pool_clear(&net->pool);
@@ -385,6 +387,11 @@ uint32_t net_link_count(const net_t *net) { return net->links->len; }
 link_t *net_link_at(const net_t *net, uint32_t index)
 {
     return index < net->links->len ? g_ptr_array_index(net->links, index) : NULL;
+}
+
+link_dir_t *net_link_dir_by_trace_source(const net_t *net, uint32_t source)
+{
+    return source < net->dir_by_source->len ? g_ptr_array_index(net->dir_by_source, source) : NULL;
 }
 
 const char *link_name(const link_t *link) { return link->name; }

@@ -172,6 +172,10 @@ link_t *net_link(net_t *net, const char *name, node_t *a, node_t *b, const link_
 link_t *net_link_by_name(const net_t *net, const char *name);
 uint32_t net_link_count(const net_t *net);
 link_t *net_link_at(const net_t *net, uint32_t index);
+/* The link direction whose trace records carry `source`
+ * (link_dir_trace_source), or NULL for a source that is no link
+ * direction's. O(1): one pointer per trace source of the simulation. */
+link_dir_t *net_link_dir_by_trace_source(const net_t *net, uint32_t source);
 const char *link_name(const link_t *link);
 /* Direction 0 is a -> b, direction 1 is b -> a. */
 link_dir_t *link_dir(link_t *link, int dir);

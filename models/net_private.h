@@ -92,6 +92,7 @@ struct net {
     GPtrArray *nodes; /* of node_t*, index = address */
     GPtrArray *links; /* of link_t* */
     GHashTable *node_names, *link_names; /* lookup only, never iterated */
+    GPtrArray *dir_by_source; /* of link_dir_t*, index = trace source id (NULL: not a link direction) */
     net_routes routes;
     uint16_t hdr_tcp, hdr_udp;
     net_handler handlers[PKT_PROTO_MAX];

@@ -173,6 +173,7 @@ struct tcp_listener {
     tcp_params_t p;
     stream_accept_fn accept;
     void *ud;
+    uint32_t pending; /* connections whose `listener` is this one (not yet accepted) */
 };
 
 struct tcp_conn {
@@ -1519,6 +1520,8 @@ static void conn_destroy(tcp_conn *c, bool report)
         fill_stats(c, &s);
         st->done_fn(st->done_ud, &s);
     }
+    if (c->listener)
+        c->listener->pending--;
     free_queue(net_pool(st->net), c->rq_head);
     free_queue(net_pool(st->net), c->ooo);
     tcp_sendbuf_clear(&c->sb);
@@ -1553,6 +1556,8 @@ static void ev_notify(sim_t *sim, void *ctx, void *arg)
     if (flags & N_ACCEPT) {
         tcp_listener_t *l = c->listener;
         c->listener = NULL;
+        if (l)
+            l->pending--;
         if (!l) { /* the listener went away meanwhile */
             conn_fail(c, STREAM_ERR_RESET, true);
             return;
@@ -1618,6 +1623,7 @@ static void passive_open(tcp_stack_t *st, tcp_listener_t *l, node_t *host, pkt_t
 {
     tcp_conn *c = conn_new(st, host, p->src, p->dport, p->sport, &l->p, false);
     c->listener = l;
+    l->pending++;
     c->ts_recent = p->created;
     c->ts_valid = true;
     c->ts_on = c->p.timestamps && (p->tcp_opts & PKT_OPT_TS); /* answered only if offered */
@@ -1993,8 +1999,10 @@ static void unlink_listener(gpointer key, gpointer value, gpointer user)
 {
     (void)key;
     tcp_conn *c = value;
-    if (c->listener == user)
+    if (c->listener == user) {
         c->listener = NULL;
+        ((tcp_listener_t *)user)->pending--;
+    }
 }
 
 uint16_t tcp_listener_port(const tcp_listener_t *l) { return (uint16_t)(l->key & 0xffff); }
@@ -2005,8 +2013,12 @@ void tcp_listener_close(tcp_listener_t *l)
         return;
     tcp_stack_t *st = l->st;
     /* Connections not yet accepted lose their listener (they will be reset).
-     * The order of this walk changes nothing observable. */
-    g_hash_table_foreach(st->conns, unlink_listener, l);
+     * The order of this walk changes nothing observable. It visits every
+     * connection of the stack, so it is skipped when none is pending: at
+     * the end of a run every server closes its listener, and walking all
+     * connections each time made the teardown quadratic in the servers. */
+    if (l->pending)
+        g_hash_table_foreach(st->conns, unlink_listener, l);
     g_hash_table_remove(st->listeners, &l->key);
     port_give(st, node_addr(l->host), (uint16_t)(l->key & 0xffff));
     g_free(l);

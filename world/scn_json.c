@@ -106,23 +106,44 @@ bool scn_json_text_ok(const char *text, GError **err)
     return false;
 }
 
+/* True when an earlier key of `it`'s object is `it`'s: the first
+ * `SMALL_OBJECT` keys are compared with each other (most objects are that
+ * small: a node, a link, an application), later ones through `seen`. */
+#define SMALL_OBJECT 8
+static bool key_seen(const cJSON *obj, const cJSON *it, int i, GHashTable **seen)
+{
+    if (i < SMALL_OBJECT) {
+        for (const cJSON *e = obj->child; e != it; e = e->next)
+            if (!strcmp(e->string, it->string))
+                return true;
+        return false;
+    }
+    if (!*seen) {
+        *seen = g_hash_table_new(g_str_hash, g_str_equal);
+        for (const cJSON *e = obj->child; e != it; e = e->next)
+            g_hash_table_add(*seen, e->string);
+    }
+    return !g_hash_table_add(*seen, it->string);
+}
+
 /* Fails at the first key that appears twice in one object under `v`. */
 static bool no_duplicates(scn_ctx *c, const cJSON *v)
 {
     if (!cJSON_IsObject(v) && !cJSON_IsArray(v))
         return true;
-    GHashTable *seen = cJSON_IsObject(v) ? g_hash_table_new(g_str_hash, g_str_equal) : NULL;
+    bool object = cJSON_IsObject(v);
+    GHashTable *seen = NULL;
     int i = 0;
     const cJSON *it;
     bool ok = true;
     cJSON_ArrayForEach(it, v)
     {
-        gsize m = seen ? scn_push_key(c, it->string) : scn_push_index(c, i);
-        i++;
-        if (seen && !g_hash_table_add(seen, it->string)) {
+        gsize m = object ? scn_push_key(c, it->string) : scn_push_index(c, i);
+        if (object && key_seen(v, it, i, &seen)) {
             scn_fail(c, "this key appears twice in the object (JSON keeps only one: remove the other)");
             ok = false;
         }
+        i++;
         ok = ok && no_duplicates(c, it);
         scn_pop(c, m);
         if (!ok)

@@ -34,19 +34,40 @@ char *scn_cut(const char *s)
     return g_strdup_printf("%.*s... (%zu bytes)", (int)(end - s), s, len);
 }
 
+/* Paths are pushed for every key and element a file holds (the loading of
+ * 100,000 nodes pushes millions), so the common cases avoid printf and
+ * allocation; the text is the same as scn_cut's and "[%d]"'s. */
 gsize scn_push_key(scn_ctx *c, const char *key)
 {
     gsize mark = c->path->len;
-    char *k = scn_cut(key);
-    g_string_append_printf(c->path, ".%s", k);
-    g_free(k);
+    size_t len = strlen(key);
+    g_string_append_c(c->path, '.');
+    if (len <= SCN_ECHO_MAX + 16) {
+        g_string_append_len(c->path, key, (gssize)len);
+    } else {
+        char *k = scn_cut(key);
+        g_string_append(c->path, k);
+        g_free(k);
+    }
     return mark;
 }
 
 gsize scn_push_index(scn_ctx *c, int i)
 {
     gsize mark = c->path->len;
-    g_string_append_printf(c->path, "[%d]", i);
+    char digits[16];
+    int n = 0;
+    unsigned v = i < 0 ? 0u - (unsigned)i : (unsigned)i;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    g_string_append_c(c->path, '[');
+    if (i < 0)
+        g_string_append_c(c->path, '-');
+    while (n)
+        g_string_append_c(c->path, digits[--n]);
+    g_string_append_c(c->path, ']');
     return mark;
 }
 

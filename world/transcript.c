@@ -162,30 +162,24 @@ static void on_rec(void *ctx, const sim_trace_rec *rec)
     if (!p || p->proto != PKT_PROTO_TCP || !endpoint(t, p->src) || !endpoint(t, p->dst))
         return;
     /* which end of which link: the sender's first hop, the receiver's last */
-    for (guint i = 0; i < net_link_count(t->net); i++) {
-        link_t *l = net_link_at(t->net, i);
-        for (int k = 0; k < 2; k++) {
-            link_dir_t *ld = link_dir(l, k);
-            if (link_dir_trace_source(ld) != rec->source)
-                continue;
-            if (rec->kind == SIM_TR_TX_START && node_addr(link_dir_src(ld)) == p->src) {
-                direction *d = direction_for(t, p);
-                if (p->tcp_flags & PKT_SYN) {
-                    d->started = true;
-                    d->next = p->seq + 1;
-                } else if (d->started && p->len > 0 && p->seq == d->next) {
-                    d->next += p->len;
-                    feed(t, d, p, rec->time);
-                }
-            } else if (rec->kind == SIM_TR_RX && node_addr(link_dir_dst(ld)) == p->dst) {
-                guint64 id = p->id;
-                if (g_hash_table_contains(t->wanted, &id) && !g_hash_table_contains(t->arrived, &id)) {
-                    guint64 *k2 = g_new(guint64, 1);
-                    *k2 = id;
-                    g_hash_table_insert(t->arrived, k2, g_memdup2(&rec->time, sizeof rec->time));
-                }
-            }
-            return;
+    link_dir_t *ld = net_link_dir_by_trace_source(t->net, rec->source);
+    if (!ld)
+        return;
+    if (rec->kind == SIM_TR_TX_START && node_addr(link_dir_src(ld)) == p->src) {
+        direction *d = direction_for(t, p);
+        if (p->tcp_flags & PKT_SYN) {
+            d->started = true;
+            d->next = p->seq + 1;
+        } else if (d->started && p->len > 0 && p->seq == d->next) {
+            d->next += p->len;
+            feed(t, d, p, rec->time);
+        }
+    } else if (rec->kind == SIM_TR_RX && node_addr(link_dir_dst(ld)) == p->dst) {
+        guint64 id = p->id;
+        if (g_hash_table_contains(t->wanted, &id) && !g_hash_table_contains(t->arrived, &id)) {
+            guint64 *k2 = g_new(guint64, 1);
+            *k2 = id;
+            g_hash_table_insert(t->arrived, k2, g_memdup2(&rec->time, sizeof rec->time));
         }
     }
 }

@@ -66,14 +66,29 @@ typedef struct {
  * intervals that end after that instant are not explained. */
 #define PATHLOG_MAX_HOPS 1000000
 
+/* An index from (a node or link, an instant) to a 32-bit value above 0:
+ * open addressing with linear probing, the keys inline (16 bytes an entry,
+ * at most half full), so that indexing a million hops allocates two arrays
+ * rather than a million keys. Lookup only, never iterated. */
+typedef struct {
+    int64_t t;
+    uint32_t a; /* a node address or a link direction's trace source */
+    uint32_t v; /* 0: an empty slot */
+} time_slot;
+
+typedef struct {
+    time_slot *slots;
+    uint64_t mask; /* slots - 1, a power of two minus one */
+} time_index;
+
 typedef struct world_pathlog {
     unsigned sub;
     int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
     GArray *pkts;        /* of pkt_rec, indexed by packet id */
     GArray *hops;        /* of hop_rec */
     bool indexed;
-    GHashTable *arrivals; /* (dst, arrival time) -> 1 + id of the last data packet; lookup only */
-    GHashTable *txends;  /* (link, transmission end) -> 1 + hop index; lookup only */
+    time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
+    time_index txends;   /* (link, transmission end) -> 1 + hop index */
     GHashTable *flows;   /* flow_key* -> GArray of packet ids in creation order; lookup only */
     GArray *hop_pkt;     /* of uint64_t: the packet of each hop */
 } world_pathlog;
@@ -94,6 +109,14 @@ static void log_rec(void *ctx, const sim_trace_rec *rec)
     world_pathlog *L = ctx;
     const pkt_t *p = rec->obj;
     if (!p)
+        return;
+    /* Once the log has stopped, packets created at or after the cutoff are
+     * left out: explained intervals end before it, and a walk only reaches
+     * packets created before its cursor (ids grow with creation times), so
+     * none needs them; kept, they would grow the table by a record a packet
+     * for the rest of the run. */
+    if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
+        (p->id >= L->pkts->len || !g_array_index(L->pkts, pkt_rec, p->id).seen))
         return;
     if (p->id >= L->pkts->len)
         g_array_set_size(L->pkts, (guint)p->id + 1);
@@ -162,9 +185,9 @@ void world_pathlog_free(app_world *w)
     g_array_free(L->pkts, TRUE);
     g_array_free(L->hops, TRUE);
     g_array_free(L->hop_pkt, TRUE);
-    if (L->arrivals) {
-        g_hash_table_destroy(L->arrivals);
-        g_hash_table_destroy(L->txends);
+    if (L->indexed) {
+        g_free(L->arrivals.slots);
+        g_free(L->txends.slots);
         g_hash_table_destroy(L->flows);
     }
     g_free(L);
@@ -189,30 +212,40 @@ static gboolean flow_equal(gconstpointer x, gconstpointer y)
 
 static void flow_free(gpointer p) { g_array_free(p, TRUE); }
 
-/* A key of the time indexes: a node or link, and an instant. */
-typedef struct {
-    uint64_t a;
-    int64_t t;
-} pair_key;
-
-static guint pair_hash(gconstpointer k)
+/* An empty index with room for `n` keys. */
+static void time_index_init(time_index *x, guint n)
 {
-    const pair_key *p = k;
-    guint64 v = (p->a * 0x9e3779b97f4a7c15ull) ^ (guint64)p->t;
-    return (guint)(v ^ (v >> 32));
+    uint64_t size = 16;
+    while (size < 2 * (uint64_t)n)
+        size *= 2;
+    x->slots = g_new0(time_slot, size);
+    x->mask = size - 1;
 }
 
-static gboolean pair_equal(gconstpointer x, gconstpointer y)
+static uint64_t time_hash(uint32_t a, int64_t t)
 {
-    const pair_key *a = x, *b = y;
-    return a->a == b->a && a->t == b->t;
+    uint64_t v = (a * UINT64_C(0x9E3779B97F4A7C15)) ^ (uint64_t)t;
+    v ^= v >> 31;
+    v *= UINT64_C(0xBF58476D1CE4E5B9);
+    return v ^ (v >> 29);
 }
 
-static pair_key *pair_new(uint64_t a, int64_t t)
+/* Sets (a, t) to v (> 0), replacing an earlier value. */
+static void time_index_put(time_index *x, uint32_t a, int64_t t, uint32_t v)
 {
-    pair_key *k = g_new(pair_key, 1);
-    *k = (pair_key){a, t};
-    return k;
+    uint64_t i = time_hash(a, t) & x->mask;
+    while (x->slots[i].v && (x->slots[i].a != a || x->slots[i].t != t))
+        i = (i + 1) & x->mask;
+    x->slots[i] = (time_slot){.t = t, .a = a, .v = v};
+}
+
+/* The value of (a, t), 0 for none. */
+static uint32_t time_index_get(const time_index *x, uint32_t a, int64_t t)
+{
+    for (uint64_t i = time_hash(a, t) & x->mask; x->slots[i].v; i = (i + 1) & x->mask)
+        if (x->slots[i].a == a && x->slots[i].t == t)
+            return x->slots[i].v;
+    return 0;
 }
 
 static const pkt_rec *pkt_at(const world_pathlog *L, uint64_t id)
@@ -239,14 +272,17 @@ static flow_key key_of(const pkt_rec *p)
 
 static void build_index(world_pathlog *L)
 {
-    L->arrivals = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
-    L->txends = g_hash_table_new_full(pair_hash, pair_equal, g_free, NULL);
+    guint data = 0; /* packets with data that arrived: the keys of `arrivals` at most */
+    for (guint id = 0; id < L->pkts->len; id++)
+        data += pkt_at(L, id)->len > 0 && arrival(L, pkt_at(L, id)) >= 0;
+    time_index_init(&L->arrivals, data);
+    time_index_init(&L->txends, L->hops->len);
     L->flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, flow_free);
     for (guint h = 0; h < L->hops->len; h++) {
         const hop_rec *r = &g_array_index(L->hops, hop_rec, h);
         if (r->txe < 0)
             continue;
-        g_hash_table_replace(L->txends, pair_new(r->link, r->txe), GINT_TO_POINTER((gint)h + 1));
+        time_index_put(&L->txends, r->link, r->txe, h + 1);
     }
     for (guint id = 0; id < L->pkts->len; id++) {
         const pkt_rec *p = pkt_at(L, id);
@@ -263,9 +299,8 @@ static void build_index(world_pathlog *L)
         uint64_t v = id;
         g_array_append_val(list, v);
         int64_t at = arrival(L, p);
-        if (at >= 0 && p->len > 0) {
-            g_hash_table_replace(L->arrivals, pair_new(p->dst, at), GSIZE_TO_POINTER((gsize)id + 1));
-        }
+        if (at >= 0 && p->len > 0)
+            time_index_put(&L->arrivals, p->dst, at, id + 1);
     }
     L->indexed = true;
 }
@@ -371,10 +406,10 @@ static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
     const pkt_rec *p = pkt_at(k->L, id);
     int64_t txs = h->txs;
     while (txs > h->enq && k->t > k->start) {
-        gpointer v = g_hash_table_lookup(k->L->txends, &(pair_key){h->link, txs});
+        uint32_t v = time_index_get(&k->L->txends, h->link, txs);
         if (!v)
             break;
-        int32_t qh = (int32_t)GPOINTER_TO_INT(v) - 1;
+        int32_t qh = (int32_t)v - 1;
         uint64_t qid = g_array_index(k->L->hop_pkt, uint64_t, qh);
         const pkt_rec *q = pkt_at(k->L, qid);
         flow_key qk = key_of(q), pk = key_of(p);
@@ -495,18 +530,18 @@ bool app_world_explain(const app_world *w, const char *host, int64_t start, int6
     int64_t span = end > start ? end - start : 0;
     world_pathlog *L = w->pathlog;
     node_t *node = net_node_by_name(w->net, host);
-    gpointer v = NULL;
+    uint32_t v = 0;
     if (L && node && end < L->cutoff) {
         if (!L->indexed)
             build_index(L);
-        v = g_hash_table_lookup(L->arrivals, &(pair_key){node_addr(node), end});
+        v = time_index_get(&L->arrivals, node_addr(node), end);
     }
     if (!v || span == 0) {
         parts[APP_TIME_OTHER] = span;
-        return v != NULL;
+        return v != 0;
     }
     walk k = {.L = L, .host = node_addr(node), .start = start, .t = end, .parts = parts};
-    spot s = {.id = (uint64_t)GPOINTER_TO_SIZE(v) - 1, .at_rx = true};
+    spot s = {.id = (uint64_t)v - 1, .at_rx = true};
     s.hop = pkt_at(L, s.id)->last;
     /* Each step moves the cursor back or to an earlier packet; the bound is
      * a guard against a log the walk does not understand. */

@@ -9,7 +9,8 @@
  *
  * Cost: each transmission start and arrival record while the timeline is
  * on is matched against at most APP_TIMELINE_MAX_COLUMNS hosts, then, for
- * a packet between two of them, against the links (O(links)).
+ * a packet between two of them, its link direction is found by trace
+ * source in O(1).
  */
 #include <string.h>
 
@@ -113,31 +114,25 @@ static void timeline_rec(void *ctx, const sim_trace_rec *rec)
         return;
     /* Which link direction: sent when it leaves its source host, arrived
      * when it reaches its destination host. */
-    for (guint i = 0; i < net_link_count(w->net); i++) {
-        link_t *l = net_link_at(w->net, i);
-        for (int d = 0; d < 2; d++) {
-            link_dir_t *ld = link_dir(l, d);
-            if (link_dir_trace_source(ld) != rec->source)
-                continue;
-            if (rec->kind == SIM_TR_TX_START && node_addr(link_dir_src(ld)) == p->src) {
-                guint64 *key = g_new(guint64, 1);
-                *key = p->id;
-                g_hash_table_replace(w->tl_sent, key, g_memdup2(&rec->time, sizeof rec->time));
-            } else if (rec->kind == SIM_TR_RX && node_addr(link_dir_dst(ld)) == p->dst) {
-                guint64 key = p->id;
-                sim_time_t *sent = g_hash_table_lookup(w->tl_sent, &key);
-                if (sent) {
-                    run_arrow a;
-                    a.t_send = sim_time_to_s(*sent);
-                    a.t_recv = sim_time_to_s(rec->time);
-                    a.from = from;
-                    a.to = to;
-                    a.label = packet_label(w, p);
-                    g_array_append_val(w->arrows, a);
-                    g_hash_table_remove(w->tl_sent, &key);
-                }
-            }
-            return;
+    link_dir_t *ld = net_link_dir_by_trace_source(w->net, rec->source);
+    if (!ld)
+        return;
+    if (rec->kind == SIM_TR_TX_START && node_addr(link_dir_src(ld)) == p->src) {
+        guint64 *key = g_new(guint64, 1);
+        *key = p->id;
+        g_hash_table_replace(w->tl_sent, key, g_memdup2(&rec->time, sizeof rec->time));
+    } else if (rec->kind == SIM_TR_RX && node_addr(link_dir_dst(ld)) == p->dst) {
+        guint64 key = p->id;
+        sim_time_t *sent = g_hash_table_lookup(w->tl_sent, &key);
+        if (sent) {
+            run_arrow a;
+            a.t_send = sim_time_to_s(*sent);
+            a.t_recv = sim_time_to_s(rec->time);
+            a.from = from;
+            a.to = to;
+            a.label = packet_label(w, p);
+            g_array_append_val(w->arrows, a);
+            g_hash_table_remove(w->tl_sent, &key);
         }
     }
 }

@@ -395,6 +395,36 @@ static void test_free_mid_flight(void)
     sim_free(sim);
 }
 
+/* Every link direction is found by its trace source; other sources (a
+ * source registered apart, one past the last) find none. */
+static void test_link_dir_by_trace_source(void)
+{
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    node_t *a = net_add_host(net, "a", NULL), *r = net_add_router(net, "r", NULL);
+    node_t *b = net_add_host(net, "b", NULL);
+    link_params_t p = {.rate_bps = 1000000};
+    link_t *l1 = net_link(net, "l1", a, r, &p, NULL, NULL);
+    uint32_t other = sim_trace_source(sim_trace(sim), "not-a-link");
+    link_t *l2 = net_link(net, "l2", r, b, &p, NULL, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l2);
+    link_t *links[] = {l1, l2};
+    uint32_t last = 0;
+    for (int i = 0; i < 2; i++)
+        for (int d = 0; d < 2; d++) {
+            link_dir_t *ld = link_dir(links[i], d);
+            uint32_t src = link_dir_trace_source(ld);
+            CU_ASSERT_PTR_EQUAL(net_link_dir_by_trace_source(net, src), ld);
+            last = MAX(last, src);
+        }
+    CU_ASSERT_PTR_NULL(net_link_dir_by_trace_source(net, other));
+    CU_ASSERT_PTR_NULL(net_link_dir_by_trace_source(net, last + 1));
+    CU_ASSERT_PTR_NULL(net_link_dir_by_trace_source(net, UINT32_MAX));
+    net_free(net);
+    sim_free(sim);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -411,6 +441,7 @@ int main(void)
         TEST(test_determinism),
         TEST(test_local_delivery),
         TEST(test_free_mid_flight),
+        TEST(test_link_dir_by_trace_source),
     };
     return test_main("models/net", tests, G_N_ELEMENTS(tests));
 }

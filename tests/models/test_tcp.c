@@ -1010,12 +1010,76 @@ static void test_state_trace_text(void)
     g_free(long_name);
     g_ptr_array_free(longer, TRUE);
     g_ptr_array_free(lines, TRUE);
+
+/* ---- a listener closed with a connection not yet accepted -------------- */
+
+typedef struct {
+    int accepted, connected, errors;
+    stream_err err;
+} listen_log;
+
+static void log_accept(void *ud, stream_t *s)
+{
+    (void)s;
+    ((listen_log *)ud)->accepted++;
+}
+
+static void log_connected(void *ud, stream_t *s)
+{
+    (void)s;
+    ((listen_log *)ud)->connected++;
+}
+
+static void log_error(void *ud, stream_t *s, stream_err err)
+{
+    (void)s;
+    listen_log *l = ud;
+    l->errors++;
+    l->err = err;
+}
+
+static void close_listener(sim_t *sim, void *ctx, void *arg)
+{
+    (void)sim;
+    (void)arg;
+    tcp_listener_close(ctx);
+}
+
+/* Closed at `close_at` while a handshake that started at 0 over a 10 ms
+ * link is half done (the server has the SYN, not yet the ACK at 30 ms),
+ * the connection is reset and never accepted; closed after the ACK, the
+ * accepted connection goes on. */
+static void listener_closed_at(sim_time_t close_at, listen_log *log)
+{
+    world w = world_new(1, 10000000, SIM_MS(10), 0, 0);
+    tcp_listener_t *l = tcp_listen(w.tcp, w.server, 80, NULL, log_accept, log, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(l);
+    static const stream_handler h = {.connected = log_connected, .error = log_error};
+    CU_ASSERT_PTR_NOT_NULL(tcp_connect(w.tcp, w.client, w.server, 80, NULL, &h, log, NULL));
+    sim_schedule_at(w.sim, close_at, close_listener, l, NULL);
+    sim_run(w.sim);
+    world_free(&w);
+}
+
+static void test_listener_closed_before_accept(void)
+{
+    listen_log early = {0}, late = {0};
+    listener_closed_at(SIM_MS(25), &early);
+    CU_ASSERT_EQUAL(early.accepted, 0);
+    CU_ASSERT_EQUAL(early.connected, 1);
+    CU_ASSERT_EQUAL(early.errors, 1);
+    CU_ASSERT_EQUAL(early.err, STREAM_ERR_RESET);
+    listener_closed_at(SIM_MS(35), &late);
+    CU_ASSERT_EQUAL(late.accepted, 1);
+    CU_ASSERT_EQUAL(late.connected, 1);
+    CU_ASSERT_EQUAL(late.errors, 0);
 }
 
 int main(void)
 {
     static const test_case tests[] = {
         TEST(test_connect_refused),
+        TEST(test_listener_closed_before_accept),
         TEST(test_connect_unreachable),
         TEST(test_state_trace_text),
         TEST(test_ideal_request_response),

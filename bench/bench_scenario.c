@@ -1,0 +1,253 @@
+/*
+ * bench_scenario: the dumbbell from scenario files, through what `appsim
+ * run` does, and the loading of a very large scenario.
+ *
+ * The scenario language has no compact form for N pairs, so each case
+ * writes its scenario as JSON into a temporary file first (not timed):
+ * 2 routers `left` and `right` joined by the link `bottleneck`, hosts
+ * c<i> and s<i> on 1 Gbps / 1 ms access links, on s<i> an `http-server`
+ * with one object /obj of 100,000 bytes, and on c<i> a `browser` in
+ * persistent mode that loads http://s<i>/obj `repeat` times without its
+ * cache (so each load is a full GET over the one kept-open connection);
+ * TCP Reno, MSS 1448, initial window 10. That is the work of the bench
+ * code `dumbbell` (bench_tcp.c) in HTTP: requests of about 60 bytes
+ * instead of 100, and a response head of about 90 bytes on each object.
+ *
+ *   scenario_dumbbell_100     100 pairs, 50 objects each, 100 Mbps bottleneck, 100-packet queue
+ *   scenario_dumbbell_1000    1,000 pairs, 5 objects each, 100 Mbps, 1,000-packet queue
+ *   scenario_dumbbell_10000   10,000 pairs, 5 objects each, 1 Gbps, 10,000-packet queue: each pair
+ *                             has the share of rate and queue it has at 1,000 pairs
+ *   scenario_check_100000     a 49,999-pair dumbbell (100,000 nodes, 99,998 applications):
+ *                             loaded and checked only (appsim check)
+ *
+ * What is timed, in one process: scenario_load (read, parse, check every
+ * run against the registry of application types, as appsim run and appsim
+ * check do), plan_run with one job (build the world, run it, collect the
+ * figures, rows, links table and fingerprint), and run_publish (summary.json,
+ * the CSV files, transcript.txt, the report table, index.html, into a
+ * temporary results folder then renamed), the report table going to
+ * /dev/null. No figure is drawn: a single run with no timeline has none.
+ * Figures: <name>_load_ms, _run_ms, _write_ms, _wall_ms (the three),
+ * _events, _sim_ms, _events_per_s (events over the whole wall time),
+ * _peak_rss (KiB, this case only); for the sizes the bench code also runs,
+ * its wall time on the same machine just before (_code_wall_ms) and the
+ * ratio of the two in percent (_vs_code_pct: 130 is 1.3 times as long).
+ */
+#define _POSIX_C_SOURCE 200809L
+
+#include "bench.h"
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cli/registry.h"
+#include "cli/run_cmd.h"
+#include "world/plan.h"
+#include "world/results.h"
+#include "world/scenario.h"
+
+typedef struct {
+    int pairs;
+    int objects;      /* loads per browser */
+    const char *core; /* bottleneck rate */
+    int queue;        /* bottleneck queue, packets */
+    bool apps;        /* false: topology only */
+} dumbbell_spec;
+
+/* Writes the scenario of `d` to `path`; false with a message. */
+static bool write_dumbbell(const char *path, const dumbbell_spec *d)
+{
+    GString *s = g_string_sized_new((gsize)d->pairs * 400);
+    g_string_append_printf(s,
+                           "{\n  \"name\": \"dumbbell-%d\",\n  \"seed\": 1,\n"
+                           "  \"tcp\": { \"cc\": \"reno\", \"mss\": 1448, \"init_cwnd\": 10 },\n"
+                           "  \"nodes\": [\n    { \"name\": \"left\", \"type\": \"router\" },\n"
+                           "    { \"name\": \"right\", \"type\": \"router\" }",
+                           d->pairs);
+    for (int i = 0; i < d->pairs; i++)
+        g_string_append_printf(s, ",\n    { \"name\": \"c%d\" }, { \"name\": \"s%d\" }", i, i);
+    g_string_append_printf(s,
+                           "\n  ],\n  \"links\": [\n    { \"name\": \"bottleneck\", \"from\": \"left\", \"to\": "
+                           "\"right\", \"rate\": \"%s\", \"delay\": \"10ms\", \"queue\": %d }",
+                           d->core, d->queue);
+    for (int i = 0; i < d->pairs; i++)
+        g_string_append_printf(s,
+                               ",\n    { \"from\": \"c%d\", \"to\": \"left\", "
+                               "\"rate\": \"1Gbps\", \"delay\": \"1ms\" }"
+                               ",\n    { \"from\": \"s%d\", \"to\": \"right\", "
+                               "\"rate\": \"1Gbps\", \"delay\": \"1ms\" }",
+                               i, i);
+    g_string_append(s, "\n  ],\n  \"apps\": [");
+    for (int i = 0; d->apps && i < d->pairs; i++)
+        g_string_append_printf(s,
+                               "%s\n    { \"name\": \"web%d\", \"type\": \"http-server\", \"host\": \"s%d\", "
+                               "\"objects\": [ { \"path\": \"/obj\", \"size\": 100000 } ] },\n"
+                               "    { \"name\": \"browser%d\", \"type\": \"browser\", \"host\": \"c%d\", "
+                               "\"mode\": \"persistent\", \"cache\": false, \"repeat\": %d, "
+                               "\"pages\": [ \"http://s%d/obj\" ] }",
+                               i ? "," : "", i, i, i, i, d->objects, i);
+    g_string_append(s, "\n  ]\n}\n");
+    GError *err = NULL;
+    bool ok = g_file_set_contents(path, s->str, (gssize)s->len, &err);
+    if (!ok) {
+        fprintf(stderr, "appsim-bench: %s\n", err->message);
+        g_error_free(err);
+    }
+    g_string_free(s, TRUE);
+    return ok;
+}
+
+static void figure(const char *prefix, const char *name, uint64_t value, const char *unit)
+{
+    char full[96];
+    g_snprintf(full, sizeof full, "%s_%s", prefix, name);
+    bench_figure(full, value, unit);
+}
+
+static uint64_t ms(int64_t us) { return (uint64_t)((us + 500) / 1000); }
+
+/* run_publish with stdout sent to /dev/null (it prints the report table). */
+static int publish_quietly(const scenario *sc, run_result *const *res, const run_page_args *pa, const char *dir)
+{
+    fflush(stdout);
+    int saved = dup(STDOUT_FILENO);
+    FILE *null = fopen("/dev/null", "w");
+    if (saved >= 0 && null)
+        dup2(fileno(null), STDOUT_FILENO);
+    int rc = run_publish("bench", sc, res, pa, dir, NULL, NULL);
+    fflush(stdout);
+    if (saved >= 0) {
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+    if (null)
+        fclose(null);
+    return rc;
+}
+
+/* Loads, runs and writes `file` as appsim run -j 1 does, into a folder
+ * under `tmp`; prints the figures; returns the wall time in us, or -1. */
+static int64_t run_file(const char *prefix, const char *file, const char *tmp)
+{
+    GError *err = NULL;
+    bench_reset_peak_rss();
+    int64_t t0 = bench_wall_us();
+    scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
+    int64_t t1 = bench_wall_us();
+    run_result **res = NULL;
+    if (sc) {
+        plan_options po = {.jobs = 1};
+        res = plan_run(sc, &po, &err);
+    }
+    int64_t t2 = bench_wall_us();
+    if (!res) {
+        fprintf(stderr, "appsim-bench: %s: %s\n", prefix, err ? err->message : "failed");
+        g_clear_error(&err);
+        scenario_free(sc);
+        return -1;
+    }
+    char *dir = g_build_filename(tmp, "results", NULL);
+    run_page_args pa = {.file = file, .seed = -1};
+    int rc = publish_quietly(sc, res, &pa, dir);
+    int64_t t3 = bench_wall_us();
+    uint64_t peak = bench_peak_rss_kib();
+    if (rc != 0)
+        fprintf(stderr, "appsim-bench: %s: writing the results failed (%d)\n", prefix, rc);
+    uint64_t events = res[0]->events;
+    figure(prefix, "load_ms", ms(t1 - t0), "ms");
+    figure(prefix, "run_ms", ms(t2 - t1), "ms");
+    figure(prefix, "write_ms", ms(t3 - t2), "ms");
+    figure(prefix, "wall_ms", ms(t3 - t0), "ms");
+    figure(prefix, "events", events, "events");
+    figure(prefix, "sim_ms", (uint64_t)(res[0]->end / 1000000), "ms");
+    figure(prefix, "events_per_s", bench_per_s(events, t3 - t0), "events/s");
+    figure(prefix, "peak_rss", peak, "KiB");
+    plan_free(res, scenario_run_count(sc));
+    scenario_free(sc);
+    results_remove_tree(dir);
+    g_free(dir);
+    return rc == 0 ? t3 - t0 : -1;
+}
+
+/* A temporary folder for one case, or NULL with a message. */
+static char *make_tmp(const char *prefix)
+{
+    GError *err = NULL;
+    char *tmp = g_dir_make_tmp("appsim-bench-XXXXXX", &err);
+    if (!tmp) {
+        fprintf(stderr, "appsim-bench: %s: %s\n", prefix, err->message);
+        g_error_free(err);
+    }
+    return tmp;
+}
+
+static void scenario_dumbbell(const char *prefix, const dumbbell_spec *d, uint64_t core_bps)
+{
+    char *tmp = make_tmp(prefix);
+    if (!tmp)
+        return;
+    char *file = g_build_filename(tmp, "dumbbell.json", NULL);
+    if (write_dumbbell(file, d)) {
+        int64_t code = core_bps ? bench_dumbbell_code_us(d->pairs, (uint32_t)d->objects, (uint32_t)d->queue, core_bps)
+                                : 0;
+        int64_t wall = run_file(prefix, file, tmp);
+        if (code > 0 && wall > 0) {
+            figure(prefix, "code_wall_ms", ms(code), "ms");
+            figure(prefix, "vs_code_pct", (uint64_t)((wall * 100 + code / 2) / code), "%");
+        }
+    }
+    g_remove(file);
+    g_free(file);
+    g_rmdir(tmp);
+    g_free(tmp);
+}
+
+void bench_scenario_dumbbell_100(void)
+{
+    const dumbbell_spec d = {.pairs = 100, .objects = 50, .core = "100Mbps", .queue = 100, .apps = true};
+    scenario_dumbbell("scenario_dumbbell_100", &d, 100000000);
+}
+
+void bench_scenario_dumbbell_1000(void)
+{
+    const dumbbell_spec d = {.pairs = 1000, .objects = 5, .core = "100Mbps", .queue = 1000, .apps = true};
+    scenario_dumbbell("scenario_dumbbell_1000", &d, 100000000);
+}
+
+void bench_scenario_dumbbell_10000(void)
+{
+    const dumbbell_spec d = {.pairs = 10000, .objects = 5, .core = "1Gbps", .queue = 10000, .apps = true};
+    scenario_dumbbell("scenario_dumbbell_10000", &d, 0);
+}
+
+void bench_scenario_check_100000(void)
+{
+    const char *prefix = "scenario_check_100000";
+    const dumbbell_spec d = {.pairs = 49999, .objects = 1, .core = "1Gbps", .queue = 100, .apps = true};
+    char *tmp = make_tmp(prefix);
+    if (!tmp)
+        return;
+    char *file = g_build_filename(tmp, "big.json", NULL);
+    if (write_dumbbell(file, &d)) {
+        GError *err = NULL;
+        bench_reset_peak_rss();
+        int64_t t0 = bench_wall_us();
+        scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
+        int64_t wall = bench_wall_us() - t0;
+        if (!sc) {
+            fprintf(stderr, "appsim-bench: %s: %s\n", prefix, err->message);
+            g_error_free(err);
+        } else {
+            figure(prefix, "wall_ms", ms(wall), "ms");
+            figure(prefix, "peak_rss", bench_peak_rss_kib(), "KiB");
+            scenario_free(sc);
+        }
+    }
+    g_remove(file);
+    g_free(file);
+    g_rmdir(tmp);
+    g_free(tmp);
+}
