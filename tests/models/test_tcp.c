@@ -1010,6 +1010,7 @@ static void test_state_trace_text(void)
     g_free(long_name);
     g_ptr_array_free(longer, TRUE);
     g_ptr_array_free(lines, TRUE);
+}
 
 /* ---- a listener closed with a connection not yet accepted -------------- */
 
