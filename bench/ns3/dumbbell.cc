@@ -42,8 +42,10 @@
  *                              + 2 padding = 54, so      1448-byte segment
  *                              1502 bytes on the wire
  *                              per 1448-byte segment
- *   header bytes per pure ACK  54 (66 with one SACK     42
- *                              block, up to 10 + 8 n)
+ *   header bytes per pure ACK  54; 66 with one SACK      42
+ *                              block, 8 more a block
+ *   SYN and SYN-ACK bytes      58 (window scale, SACK-   46 (window scale)
+ *                              permitted, timestamps)
  *
  * appsim's plain `dumbbell` (bench/bench_tcp.c) runs Reno without delayed
  * ACKs, SACK or timestamps, a 200 ms minimum RTO, unlimited access-link
