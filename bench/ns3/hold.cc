@@ -25,7 +25,8 @@
  *
  * Usage: ns3-hold [--pending=N] [--scheduler=map|heap|calendar|all]
  *                 [--events=N]
- * Without --pending it runs the three sizes. --events replaces the timed
+ * Without --pending it runs the three sizes; another --pending warms up
+ * with twice its count of events (at least 1,000,000) and times 10,000,000. --events replaces the timed
  * count, as APPSIM_BENCH_HOLD_EVENTS does for appsim-bench (which it also
  * reads). Output, one figure a line:
  *
@@ -34,6 +35,7 @@
 #include "ns3/command-line.h"
 #include "ns3/core-module.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -158,12 +160,22 @@ main(int argc, char* argv[])
         std::fprintf(stderr, "hold: unknown scheduler '%s'\n", scheduler.c_str());
         return 2;
     }
+    std::vector<Size> runs;
     for (const Size& s : sizes)
     {
-        if (pending != 0 && pending != s.pending)
+        if (pending == 0 || pending == s.pending)
         {
-            continue;
+            runs.push_back(s);
         }
+    }
+    if (runs.empty())
+    {
+        // Another size: a warm-up of twice the pending count, at least
+        // 1,000,000 events, then 10,000,000 timed.
+        runs.push_back({pending, std::max<uint64_t>(1000000, 2ull * pending), 10000000});
+    }
+    for (const Size& s : runs)
+    {
         for (const std::string& sc : scheds)
         {
             HoldBench(s.pending, s.warmup, events ? events : s.events, sc);
