@@ -3,6 +3,7 @@
 # build/ (Release) and builds; everything else is CMake's job.
 # `make fuzz FUZZ_SECONDS=N` builds the libFuzzer targets with clang into
 # build-fuzz/ and runs each for N seconds (docs/fuzzing.md).
+# `make bench-ns3` runs the ns-3 counterparts of the benchmarks (opt-in).
 
 BUILD    ?= build
 JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
@@ -11,7 +12,7 @@ FUZZ_BUILD   ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?=
 
-.PHONY: all deps configure build run test bench fuzz fuzz-build clean
+.PHONY: all deps configure build run test bench bench-ns3 fuzz fuzz-build clean
 
 all: build
 
@@ -33,6 +34,12 @@ test: build
 
 bench: build
 	@$(BUILD)/appsim-bench
+
+# The same hold model and dumbbell on ns-3 3.37, for comparison
+# (docs/performance.md). Opt-in: needs libns3-dev (scripts/install-deps.sh
+# --ns3), which nothing else requires; builds into $(BUILD)/ns3.
+bench-ns3:
+	@bench/ns3/run.sh -o $(BUILD)/ns3
 
 # The fuzz targets only (ASan + UBSan + libFuzzer, clang), in their own
 # build folder; the build's output goes to $(FUZZ_BUILD)/build.log.

@@ -7,9 +7,13 @@
  * one persistent connection to server i at time 0 and fetches 50 objects
  * of 100,000 bytes one after the other (a 100-byte request, the next when
  * the previous response is complete). TCP: Reno, MSS 1448, initial window
- * 10, length-only payloads. This is the set-up ns-3 3.37 runs in 37.9 s of
- * wall time for 43.1 simulated seconds, 4.0 million events and 25.4 MB of
- * peak memory on this kind of machine.
+ * 10, length-only payloads, no delayed ACKs, 200 ms minimum RTO, unlimited
+ * access-link queues. bench/ns3/dumbbell.cc runs the same topology and
+ * workload on ns-3 3.37, but with ns-3's TCP settings (CUBIC, SACK,
+ * timestamps, delayed ACKs, 1 s minimum RTO, 100-packet queues on every
+ * device): about 4.0 million events and 44 simulated seconds there, so the
+ * work is close but not the same. docs/performance.md ("ns-3, side by
+ * side") gives both tools' figures, measured in one sitting.
  *
  * Figures: wall time, simulated time to the last byte, events executed,
  * packets across the bottleneck (both directions), peak memory.

@@ -6,6 +6,8 @@
 #   scripts/install-deps.sh          what make, make test and CI need
 #   scripts/install-deps.sh --fuzz   that, and clang with libFuzzer and the
 #                                    sanitizer runtimes (make fuzz)
+#   scripts/install-deps.sh --ns3    that, and ns-3 3.37 (libns3-dev), for
+#                                    the opt-in comparison make bench-ns3
 set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
@@ -36,6 +38,11 @@ if [ "${1:-}" = "--fuzz" ]; then
   # in libclang-rt-<version>-dev, which clang only recommends;
   # libclang-rt-dev is the one for the default clang.
   packages+=(clang libclang-rt-dev)
+fi
+if [ "${1:-}" = "--ns3" ]; then
+  # ns-3's headers and shared libraries (it pulls in libns3.37 and GSL's
+  # runtime); bench/ns3/run.sh compiles its programs against them with g++.
+  packages+=(libns3-dev)
 fi
 
 missing=()
