@@ -175,12 +175,16 @@ static void test_linux_preset_values(void)
     CU_ASSERT_EQUAL(p.rto_min, SIM_MS(200));
     CU_ASSERT_TRUE(p.delayed_ack);
     CU_ASSERT_TRUE(p.sack);
+    CU_ASSERT_TRUE(p.prr);
+    CU_ASSERT_TRUE(p.limited_transmit);
     tcp_params_t rest = p;
     rest.cc = base.cc;
     rest.init_cwnd = base.init_cwnd;
     rest.rto_min = base.rto_min;
     rest.delayed_ack = base.delayed_ack;
     rest.sack = base.sack;
+    rest.prr = base.prr;
+    rest.limited_transmit = base.limited_transmit;
     CU_ASSERT_EQUAL(memcmp(&rest, &base, sizeof base), 0);
     CU_ASSERT_TRUE(tcp_params_check(&p, NULL));
     p = base;
