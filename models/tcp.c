@@ -99,6 +99,7 @@ bool tcp_params_preset(const char *name, tcp_params_t *p)
     p->sack = true;
     p->prr = true;
     p->limited_transmit = true;
+    p->hystart = true;
     return true;
 }
 
@@ -211,6 +212,8 @@ struct tcp_conn {
     bool in_recovery, recover_valid;
     uint32_t recover;
     tcp_cubic cubic; /* with cc cubic */
+    tcp_hystart hs;  /* with cc cubic and `hystart` */
+    sim_time_t hs_rtt; /* the RTT sample of the ACK being processed; -1: none */
     bool sack_on;        /* SACK in use (or offered, before the handshake completes) */
     tcp_scoreboard scb;  /* what the peer has SACKed above snd_una (RFC 6675) */
     uint32_t high_rxt;   /* SACK recovery: end of the highest byte sent again (HighRxt) */
@@ -346,6 +349,7 @@ static bool newreno_recovery(const tcp_conn *c) { return c->p.cc == TCP_CC_NEWRE
  * (RFC 5681 equation 4), or CUBIC's beta times the window (RFC 9438 4.6). */
 static uint32_t loss_ssthresh(tcp_conn *c)
 {
+    c->hs.active = false; /* HyStart++ runs in the initial slow start only */
     if (is_cubic(c))
         return tcp_cubic_on_loss(&c->cubic, c->cwnd, c->p.mss);
     /* Segments sent by limited transmit are not part of the flight here
@@ -1117,6 +1121,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
 static void rtt_sample(tcp_conn *c, sim_time_t r)
 {
     double rd = (double)r;
+    c->hs_rtt = r;
     c->backoff = 0; /* a valid sample ends the back-off (Karn) */
     if (!c->have_rtt) {
         c->srtt = rd;
@@ -1197,9 +1202,22 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
         return;
     }
     c->dupacks = 0;
-    if (c->cwnd < c->ssthresh)
-        c->cwnd += MIN(acked, c->p.abc_limit * mss); /* slow start, RFC 3465 byte counting */
-    else if (is_cubic(c))
+    if (c->cwnd < c->ssthresh) {
+        double inc = MIN(acked, c->p.abc_limit * mss); /* slow start, RFC 3465 byte counting */
+        if (c->hs.active) {
+            tcp_hs_step step = tcp_hystart_on_ack(&c->hs, ack, c->snd_nxt, c->hs_rtt);
+            if (step == TCP_HS_CSS) {
+                inc /= TCP_HYSTART_CSS_GROWTH_DIVISOR;
+                if (c->stats.hystart_css < 0)
+                    c->stats.hystart_css = now_of(c);
+            } else if (step == TCP_HS_EXIT) {
+                c->ssthresh = (uint32_t)MIN(c->cwnd, (double)UINT32_MAX); /* congestion avoidance */
+                c->stats.hystart_exit = now_of(c);
+                inc = 0;
+            }
+        }
+        c->cwnd += inc;
+    } else if (is_cubic(c))
         c->cwnd = tcp_cubic_on_ack(&c->cubic, c->cwnd, acked, mss, now_of(c),
                                    c->have_rtt ? (sim_time_t)llround(c->srtt) : 0);
     else
@@ -1416,6 +1434,7 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         kick(c);
         return;
     }
+    c->hs_rtt = -1;
     uint32_t una0 = c->snd_una;
     uint64_t sacked0 = c->scb.sacked;
     if (c->sack_on && p->sack_n) {
@@ -1533,6 +1552,8 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     c->cwnd = is_ideal(c) ? (double)UINT32_MAX : (double)c->p.init_cwnd * c->p.mss;
     c->ssthresh = c->p.init_ssthresh ? c->p.init_ssthresh : UINT32_MAX;
     tcp_cubic_init(&c->cubic);
+    tcp_hystart_init(&c->hs, c->p.hystart && is_cubic(c));
+    c->hs_rtt = -1;
     c->snd_wnd = c->p.mss; /* until the peer tells */
     c->rto = c->p.rto_initial;
     c->ts_on = active && c->p.timestamps; /* the SYN offers it; passive_open decides */
@@ -1553,6 +1574,7 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     c->stats.active = active;
     c->stats.opened = now_of(c);
     c->stats.established = -1;
+    c->stats.hystart_css = c->stats.hystart_exit = -1;
     c->stats.closed = -1;
     g_hash_table_insert(st->conns, &c->key, c);
     port_take(st, c->key.laddr, lport);

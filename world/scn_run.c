@@ -21,7 +21,7 @@ static const char *const tcp_keys[] = {"preset", "cc", "mss", "init_cwnd", "dela
                                        "header", "rto_min", "time_wait", "send_jitter", "init_ssthresh",
                                        "abc_limit", "delack_segments", "delack_timeout", "rto_initial",
                                        "rto_max", "max_retries", "syn_retries", "timestamps", "sack", "prr",
-                                       "limited_transmit", NULL};
+                                       "limited_transmit", "hystart", NULL};
 static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
@@ -77,6 +77,7 @@ static void parse_tcp_more(scn_ctx *c, const cJSON *t, tcp_params_t *p)
     p->sack = scn_get_bool(c, t, "sack", p->sack);
     p->prr = scn_get_bool(c, t, "prr", p->prr);
     p->limited_transmit = scn_get_bool(c, t, "limited_transmit", p->limited_transmit);
+    p->hystart = scn_get_bool(c, t, "hystart", p->hystart);
 }
 
 static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)

@@ -75,6 +75,7 @@ static void test_linux_preset(void)
     want.sack = true;
     want.prr = true;
     want.limited_transmit = true;
+    want.hystart = true;
     CU_ASSERT_EQUAL(memcmp(&p, &want, sizeof p), 0);
 
     CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\", \"cc\": \"newreno\", \"init_cwnd\": 4,"
