@@ -325,9 +325,10 @@ static void test_hystart_leaves_slow_start_before_loss(void)
 {
     hs_out plain = hystart_run(false), hs = hystart_run(true);
     printf("\n    without HyStart++: first drop at %.3f s, %" G_GUINT64_FORMAT " retransmits; with: CSS at %.3f s, "
-           "congestion avoidance at %.3f s (-1: not reached; ssthresh %u), first drop %.3f s, %" G_GUINT64_FORMAT " retransmits",
+           "congestion avoidance at %.3f s (-1: never; ssthresh %u), first drop %.3f s, %" G_GUINT64_FORMAT
+           " retransmits",
            sim_time_to_s(plain.first_drop), plain.server.retransmits, sim_time_to_s(hs.server.hystart_css),
-           sim_time_to_s(hs.server.hystart_exit), hs.server.ssthresh, sim_time_to_s(hs.first_drop),
+           hs.server.hystart_exit < 0 ? -1.0 : sim_time_to_s(hs.server.hystart_exit), hs.server.ssthresh, sim_time_to_s(hs.first_drop),
            hs.server.retransmits);
     CU_ASSERT_TRUE(plain.first_drop >= 0);
     CU_ASSERT_EQUAL(plain.server.hystart_exit, -1);

@@ -648,8 +648,8 @@ static void test_limited_transmit(void)
             if (l.e[i].t > SIM_S(3) && l.e[i].ack == l.e[i - 1].ack)
                 d = (int32_t)i;
         CU_ASSERT_FATAL(d > 0);
-        printf("\n    limited transmit, %s: duplicates 1, 2, 3 sent %u (%u new), %u (%u new), %u", sack ? "SACK" : "no SACK",
-               l.e[d].sent, l.e[d].sent_new, l.e[d + 1].sent, l.e[d + 1].sent_new, l.e[d + 2].sent);
+        printf("\n    limited transmit, %s: duplicates 1, 2, 3 sent %u (%u new), %u (%u new), %u",
+               sack ? "SACK" : "no SACK", l.e[d].sent, l.e[d].sent_new, l.e[d + 1].sent, l.e[d + 1].sent_new, l.e[d + 2].sent);
         CU_ASSERT_EQUAL(l.e[d].sent, 1);
         CU_ASSERT_EQUAL(l.e[d].sent_new, 1);
         CU_ASSERT_EQUAL(l.e[d + 1].sent, 1);
