@@ -25,7 +25,8 @@
  *
  * dumbbell_matched is `dumbbell`'s topology and work with ns-3 3.37's
  * defaults, so that both simulators do the same work (docs/tcp.md says
- * what still differs): CUBIC with SACK and timestamps, delayed ACKs (every
+ * what still differs): CUBIC with HyStart++ (RFC 9406), SACK, PRR (RFC
+ * 6937), limited transmit (RFC 3042) and timestamps, delayed ACKs (every
  * 2 segments, 200 ms), a 1 s minimum RTO, 100-packet drop-tail queues on
  * every access link too, and headers as ns-3 counts them on point-to-point
  * links: IPv4 20 + TCP 20 + PPP 2 bytes, plus the options (timestamps 12,
@@ -114,6 +115,9 @@ static int64_t dumbbell_run(const char *prefix, int pairs, uint32_t requests, ui
     if (matched) {
         p.cc = TCP_CC_CUBIC;
         p.sack = true;
+        p.prr = true;
+        p.limited_transmit = true;
+        p.hystart = true;
         p.timestamps = true;
         p.delayed_ack = true;
         p.delack_segments = 2;

@@ -97,6 +97,9 @@ bool tcp_params_preset(const char *name, tcp_params_t *p)
     p->rto_min = SIM_MS(200);
     p->delayed_ack = true;
     p->sack = true;
+    p->prr = true;
+    p->limited_transmit = true;
+    p->hystart = true;
     return true;
 }
 
@@ -209,10 +212,17 @@ struct tcp_conn {
     bool in_recovery, recover_valid;
     uint32_t recover;
     tcp_cubic cubic; /* with cc cubic */
+    tcp_hystart hs;  /* with cc cubic and `hystart` */
+    sim_time_t hs_rtt; /* the RTT sample of the ACK being processed; -1: none */
     bool sack_on;        /* SACK in use (or offered, before the handshake completes) */
     tcp_scoreboard scb;  /* what the peer has SACKed above snd_una (RFC 6675) */
     uint32_t high_rxt;   /* SACK recovery: end of the highest byte sent again (HighRxt) */
     sim_time_t recovery_since; /* when the current loss recovery started */
+    /* PRR (RFC 6937), during SACK recovery with `prr`: bytes delivered to
+     * the peer and bytes sent since recovery began, and the flight then */
+    uint64_t prr_delivered, prr_out;
+    uint32_t recover_fs;
+    uint32_t lt_bytes; /* bytes sent by limited transmit since the last ACK of new data */
 
     /* round-trip time and retransmission timeout (RFC 6298) */
     bool rtt_timing;
@@ -339,9 +349,13 @@ static bool newreno_recovery(const tcp_conn *c) { return c->p.cc == TCP_CC_NEWRE
  * (RFC 5681 equation 4), or CUBIC's beta times the window (RFC 9438 4.6). */
 static uint32_t loss_ssthresh(tcp_conn *c)
 {
+    c->hs.active = false; /* HyStart++ runs in the initial slow start only */
     if (is_cubic(c))
         return tcp_cubic_on_loss(&c->cubic, c->cwnd, c->p.mss);
+    /* Segments sent by limited transmit are not part of the flight here
+     * (RFC 5681 section 3.2, step 2). */
     uint32_t flight = c->snd_max - c->snd_una;
+    flight -= MIN(flight, c->lt_bytes);
     return MAX(flight / 2, 2 * c->p.mss);
 }
 
@@ -807,6 +821,7 @@ static bool sack_resend(tcp_conn *c, uint32_t seq, uint32_t room)
     uint32_t next = seq + len + ((flags & PKT_FIN) ? 1 : 0);
     if (SEQ_GT(next, c->high_rxt))
         c->high_rxt = next;
+    c->prr_out += next - seq;
     return true;
 }
 
@@ -823,14 +838,63 @@ static bool sack_send_new(tcp_conn *c)
         uint32_t len = MIN(MIN(c->p.mss, unsent), c->snd_wnd - flight);
         if (len < c->p.mss && len < unsent)
             return false;
+        uint32_t from = c->snd_nxt;
         emit_data(c, len, end);
+        c->prr_out += c->snd_nxt - from;
         return true;
     }
     if (c->fin_pending && !c->fin_sent && c->snd_nxt == end) {
         emit_fin(c, end);
+        c->prr_out++;
         return true;
     }
     return false;
+}
+
+/* RFC 3042 limited transmit: on the first and second duplicate ACK, one
+ * segment of data never sent before, when the peer's window allows it and
+ * the flight stays within cwnd + 2 segments; the window does not change. */
+static void limited_transmit(tcp_conn *c)
+{
+    bool can_send = c->state == TS_ESTABLISHED || c->state == TS_CLOSE_WAIT ||
+                    c->state == TS_FIN_WAIT_1 || c->state == TS_CLOSING || c->state == TS_LAST_ACK;
+    uint32_t end = data_end(c);
+    if (!can_send || !SEQ_GEQ(c->snd_nxt, c->snd_max) || !SEQ_LT(c->snd_nxt, end))
+        return;
+    uint32_t flight = c->snd_nxt - c->snd_una;
+    uint32_t len = MIN(c->p.mss, end - c->snd_nxt);
+    if ((uint64_t)flight + len > c->snd_wnd || (double)flight + len > c->cwnd + 2.0 * c->p.mss)
+        return;
+    c->stats.limited_transmits++;
+    c->lt_bytes += len;
+    emit_data(c, len, end);
+}
+
+/* RFC 6937 on an ACK during SACK recovery that delivered `delivered`
+ * bytes (the cumulative ACK's advance plus the change in SACKed bytes):
+ * while the pipe exceeds ssthresh, the sending follows the deliveries in
+ * the proportion ssthresh / RecoverFS; below it, the slow-start reduction
+ * bound (PRR-SSRB) lets the pipe grow back to ssthresh by at most one
+ * segment more than was delivered. The window becomes pipe + sndcnt, so
+ * the output event sends sndcnt bytes as RFC 6675's NextSeg picks them. */
+static void prr_on_ack(tcp_conn *c, uint64_t delivered)
+{
+    uint32_t mss = c->p.mss;
+    c->prr_delivered += delivered;
+    uint64_t pipe = tcp_sb_pipe(&c->scb, c->snd_una, c->snd_max, c->high_rxt, mss);
+    int64_t sndcnt;
+    if (pipe > c->ssthresh) {
+        uint64_t fs = MAX(c->recover_fs, 1u);
+        uint64_t share = (c->prr_delivered * c->ssthresh + fs - 1) / fs; /* CEIL */
+        sndcnt = (int64_t)share - (int64_t)c->prr_out;
+    } else {
+        int64_t limit = MAX((int64_t)c->prr_delivered - (int64_t)c->prr_out, (int64_t)delivered) + mss;
+        sndcnt = MIN((int64_t)c->ssthresh - (int64_t)pipe, limit);
+    }
+    if (sndcnt < 0)
+        sndcnt = 0;
+    c->cwnd = (double)(pipe + (uint64_t)sndcnt);
+    record_cwnd(c);
 }
 
 /* RFC 6675 section 5 step (C): while cwnd - pipe >= 1 SMSS, send what
@@ -1035,6 +1099,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
     }
     recovery_leave(c);
     c->dupacks = 0;
+    c->lt_bytes = 0;
     c->recover = c->snd_max;
     c->recover_valid = true;
     /* RFC 6675 section 5.1 (and RFC 2018's rule that the receiver may
@@ -1056,6 +1121,7 @@ static void ev_rto(sim_t *sim, void *ctx, void *arg)
 static void rtt_sample(tcp_conn *c, sim_time_t r)
 {
     double rd = (double)r;
+    c->hs_rtt = r;
     c->backoff = 0; /* a valid sample ends the back-off (Karn) */
     if (!c->have_rtt) {
         c->srtt = rd;
@@ -1136,9 +1202,22 @@ static void cc_new_ack(tcp_conn *c, uint32_t acked, uint32_t ack)
         return;
     }
     c->dupacks = 0;
-    if (c->cwnd < c->ssthresh)
-        c->cwnd += MIN(acked, c->p.abc_limit * mss); /* slow start, RFC 3465 byte counting */
-    else if (is_cubic(c))
+    if (c->cwnd < c->ssthresh) {
+        double inc = MIN(acked, c->p.abc_limit * mss); /* slow start, RFC 3465 byte counting */
+        if (c->hs.active) {
+            tcp_hs_step step = tcp_hystart_on_ack(&c->hs, ack, c->snd_nxt, c->hs_rtt);
+            if (step == TCP_HS_CSS) {
+                inc /= TCP_HYSTART_CSS_GROWTH_DIVISOR;
+                if (c->stats.hystart_css < 0)
+                    c->stats.hystart_css = now_of(c);
+            } else if (step == TCP_HS_EXIT) {
+                c->ssthresh = (uint32_t)MIN(c->cwnd, (double)UINT32_MAX); /* congestion avoidance */
+                c->stats.hystart_exit = now_of(c);
+                inc = 0;
+            }
+        }
+        c->cwnd += inc;
+    } else if (is_cubic(c))
         c->cwnd = tcp_cubic_on_ack(&c->cubic, c->cwnd, acked, mss, now_of(c),
                                    c->have_rtt ? (sim_time_t)llround(c->srtt) : 0);
     else
@@ -1159,18 +1238,22 @@ static void sack_dup_ack(tcp_conn *c)
         kick(c);
         return;
     }
-    if (c->dupacks < TCP_SACK_DUPTHRESH && !tcp_sb_is_lost(&c->scb, c->snd_una, c->p.mss))
+    bool lost = c->dupacks >= TCP_SACK_DUPTHRESH || tcp_sb_is_lost(&c->scb, c->snd_una, c->p.mss);
+    if (!lost || (c->recover_valid && SEQ_LT(c->snd_una, c->recover))) {
+        if (c->p.limited_transmit && c->dupacks < TCP_SACK_DUPTHRESH)
+            limited_transmit(c);
         return;
-    if (c->recover_valid && SEQ_LT(c->snd_una, c->recover))
-        return;
+    }
     c->stats.fast_retransmits++;
     c->stats.sack_recoveries++;
     c->recover = c->snd_max;
     c->recover_valid = true;
     recovery_enter(c);
     c->ssthresh = loss_ssthresh(c);
-    c->cwnd = c->ssthresh;
+    c->cwnd = c->ssthresh; /* with PRR, process_ack sets the window after this ACK */
     record_cwnd(c);
+    c->prr_delivered = c->prr_out = 0;
+    c->recover_fs = c->snd_max - c->snd_una;
     c->high_rxt = c->snd_una;
     if (sack_resend(c, c->snd_una, c->snd_max - c->snd_una))
         rto_arm(c);
@@ -1193,6 +1276,8 @@ static void cc_dup_ack(tcp_conn *c)
         kick(c);
         return;
     }
+    if (c->dupacks < 3 && c->p.limited_transmit && !is_ideal(c))
+        limited_transmit(c);
     if (c->dupacks != 3)
         return;
     if (newreno_recovery(c) && c->recover_valid && SEQ_LEQ(c->snd_una, c->recover))
@@ -1349,6 +1434,9 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         kick(c);
         return;
     }
+    c->hs_rtt = -1;
+    uint32_t una0 = c->snd_una;
+    uint64_t sacked0 = c->scb.sacked;
     if (c->sack_on && p->sack_n) {
         uint32_t una = SEQ_GT(ack, c->snd_una) ? ack : c->snd_una;
         for (uint32_t i = 0; i < p->sack_n && i < PKT_SACK_MAX; i++)
@@ -1369,6 +1457,7 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         c->sb_seq += data_acked;
         c->stats.bytes_sent += data_acked;
         c->snd_una = ack;
+        c->lt_bytes = 0;
         if (SEQ_LT(c->snd_nxt, c->snd_una))
             c->snd_nxt = c->snd_una;
         if (c->sack_on)
@@ -1422,6 +1511,12 @@ static void process_ack(tcp_conn *c, const pkt_t *p)
         else if (window_changed)
             kick(c);
     }
+    if (c->p.prr && c->sack_on && c->in_recovery) {
+        /* RFC 6937's DeliveredData: the cumulative ACK's advance plus the
+         * change in SACKed bytes (negative when the ACK covers SACKed ones). */
+        int64_t delivered = (int64_t)(c->snd_una - una0) + (int64_t)c->scb.sacked - (int64_t)sacked0;
+        prr_on_ack(c, delivered > 0 ? (uint64_t)delivered : 0);
+    }
     if (c->ev_persist && send_window(c) > 0) {
         sim_cancel(c->st->sim, c->ev_persist);
         c->ev_persist = SIM_EVENT_NONE;
@@ -1457,6 +1552,8 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     c->cwnd = is_ideal(c) ? (double)UINT32_MAX : (double)c->p.init_cwnd * c->p.mss;
     c->ssthresh = c->p.init_ssthresh ? c->p.init_ssthresh : UINT32_MAX;
     tcp_cubic_init(&c->cubic);
+    tcp_hystart_init(&c->hs, c->p.hystart && is_cubic(c));
+    c->hs_rtt = -1;
     c->snd_wnd = c->p.mss; /* until the peer tells */
     c->rto = c->p.rto_initial;
     c->ts_on = active && c->p.timestamps; /* the SYN offers it; passive_open decides */
@@ -1477,6 +1574,7 @@ static tcp_conn *conn_new(tcp_stack_t *st, node_t *host, uint32_t raddr, uint16_
     c->stats.active = active;
     c->stats.opened = now_of(c);
     c->stats.established = -1;
+    c->stats.hystart_css = c->stats.hystart_exit = -1;
     c->stats.closed = -1;
     g_hash_table_insert(st->conns, &c->key, c);
     port_take(st, c->key.laddr, lport);

@@ -14,7 +14,8 @@
  * in both directions (half-close works), RST, TIME_WAIT.
  *
  * Options: timestamps (RFC 7323) and SACK (RFC 2018, with RFC 6675 loss
- * recovery) when both ends' parameters ask for them.
+ * recovery, optionally with RFC 6937 PRR) when both ends' parameters ask
+ * for them; limited transmit (RFC 3042).
  * What is not: other options (no window scaling: windows are
  * 32-bit values carried as they are), Nagle's algorithm (segments go out
  * as soon as the window allows, like TCP_NODELAY), urgent data, simultaneous
@@ -87,11 +88,19 @@ typedef struct {
     bool sack;                 /* RFC 2018 SACK when both ends ask for it (SACK-permitted on
                                   both SYNs) and RFC 6675 loss recovery; ignored by ideal;
                                   default false */
+    bool prr;                  /* RFC 6937 Proportional Rate Reduction in SACK loss recovery,
+                                  with the slow-start reduction bound (PRR-SSRB); ignored
+                                  without SACK; default false */
+    bool limited_transmit;     /* RFC 3042: a new segment on each of the first two duplicate
+                                  ACKs; default false */
+    bool hystart;              /* HyStart++ (RFC 9406) in the initial slow start of cubic;
+                                  ignored by the others; default false */
 } tcp_params_t;
 
 void tcp_params_default(tcp_params_t *p);
 /* Sets the values of a named preset on top of `p` (docs/tcp.md): "linux"
- * is CUBIC, SACK, initial window 10, 200 ms minimum RTO and delayed ACKs; false
+ * is CUBIC with HyStart++, SACK, PRR, limited transmit, initial window 10,
+ * 200 ms minimum RTO and delayed ACKs; false
  * (and `p` unchanged) for an unknown name. */
 bool tcp_params_preset(const char *name, tcp_params_t *p);
 /* Checks a parameter set; the message names the offending field. */
@@ -126,6 +135,9 @@ typedef struct {
     uint64_t sack_recoveries;  /* loss recoveries entered by RFC 6675 (SACK) */
     uint64_t sack_retransmits; /* segments those recoveries sent again (NextSeg rules 1 and 3) */
     uint64_t sack_blocks_sent; /* SACK blocks carried by this end's ACKs */
+    uint64_t limited_transmits; /* new segments sent on the first two duplicate ACKs (RFC 3042) */
+    sim_time_t hystart_css;    /* when HyStart++ first entered Conservative Slow Start; -1: never */
+    sim_time_t hystart_exit;   /* when HyStart++ ended slow start (ssthresh = cwnd); -1: never */
     sim_time_t recovery_time;  /* total time in fast recovery or SACK loss recovery (from the
                                   retransmission that starts it to the ACK that ends it, or
                                   a timeout) */

@@ -88,3 +88,66 @@ double tcp_cubic_on_ack(tcp_cubic *cu, double cwnd, uint32_t acked, uint32_t mss
         next = w;
     return next * mss;
 }
+
+/* ---- HyStart++ (RFC 9406 section 4) ------------------------------------- */
+
+void tcp_hystart_init(tcp_hystart *hs, bool on)
+{
+    hs->active = on;
+    hs->css = false;
+    hs->round_open = false;
+    hs->window_end = 0;
+    hs->last_round_min = hs->cur_round_min = hs->css_baseline = -1;
+    hs->samples = 0;
+    hs->css_rounds = 0;
+}
+
+/* The smaller of two times where -1 is infinity. */
+static sim_time_t min_rtt(sim_time_t a, sim_time_t b)
+{
+    if (a < 0)
+        return b;
+    if (b < 0)
+        return a;
+    return a < b ? a : b;
+}
+
+tcp_hs_step tcp_hystart_on_ack(tcp_hystart *hs, uint32_t ack, uint32_t snd_nxt, sim_time_t rtt)
+{
+    if (!hs->active)
+        return TCP_HS_SLOW_START;
+    if (!hs->round_open || (int32_t)(ack - hs->window_end) >= 0) {
+        /* A new round begins (4.2). */
+        if (hs->css && ++hs->css_rounds >= TCP_HYSTART_CSS_ROUNDS) {
+            hs->active = false;
+            return TCP_HS_EXIT;
+        }
+        hs->last_round_min = hs->cur_round_min;
+        hs->cur_round_min = -1;
+        hs->samples = 0;
+        hs->window_end = snd_nxt;
+        hs->round_open = true;
+    }
+    if (rtt >= 0) {
+        hs->cur_round_min = min_rtt(hs->cur_round_min, rtt);
+        hs->samples++;
+    }
+    if (hs->samples >= TCP_HYSTART_N_RTT_SAMPLE && hs->cur_round_min >= 0) {
+        if (!hs->css && hs->last_round_min >= 0) {
+            sim_time_t thresh = hs->last_round_min / TCP_HYSTART_MIN_RTT_DIVISOR;
+            if (thresh > TCP_HYSTART_MAX_RTT_THRESH)
+                thresh = TCP_HYSTART_MAX_RTT_THRESH;
+            if (thresh < TCP_HYSTART_MIN_RTT_THRESH)
+                thresh = TCP_HYSTART_MIN_RTT_THRESH;
+            if (hs->cur_round_min >= hs->last_round_min + thresh) {
+                hs->css_baseline = hs->cur_round_min; /* the delay grew: Conservative Slow Start */
+                hs->css = true;
+                hs->css_rounds = 0;
+            }
+        } else if (hs->css && hs->cur_round_min < hs->css_baseline) {
+            hs->css_baseline = -1; /* the increase was spurious: slow start again */
+            hs->css = false;
+        }
+    }
+    return hs->css ? TCP_HS_CSS : TCP_HS_SLOW_START;
+}

@@ -20,8 +20,8 @@ static const char *const top_keys[] = {"name", "description", "seed", "stop", "m
 static const char *const tcp_keys[] = {"preset", "cc", "mss", "init_cwnd", "delayed_ack", "sndbuf", "rcvbuf",
                                        "header", "rto_min", "time_wait", "send_jitter", "init_ssthresh",
                                        "abc_limit", "delack_segments", "delack_timeout", "rto_initial",
-                                       "rto_max", "max_retries", "syn_retries", "timestamps", "sack",
-                                       NULL};
+                                       "rto_max", "max_retries", "syn_retries", "timestamps", "sack", "prr",
+                                       "limited_transmit", "hystart", NULL};
 static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
@@ -75,6 +75,9 @@ static void parse_tcp_more(scn_ctx *c, const cJSON *t, tcp_params_t *p)
                                               "a whole number of timeouts from 1 to 100");
     p->timestamps = scn_get_bool(c, t, "timestamps", p->timestamps);
     p->sack = scn_get_bool(c, t, "sack", p->sack);
+    p->prr = scn_get_bool(c, t, "prr", p->prr);
+    p->limited_transmit = scn_get_bool(c, t, "limited_transmit", p->limited_transmit);
+    p->hystart = scn_get_bool(c, t, "hystart", p->hystart);
 }
 
 static void parse_tcp(scn_ctx *c, const cJSON *t, scn_run *r)

@@ -12,6 +12,7 @@
 #include "models/reqresp.h"
 #include "models/tcp.h"
 #include "models/tcp_cubic.h"
+#include "sim/sim_trace.h"
 #include "test_util.h"
 
 /* ---- the window function alone ------------------------------------------- */
@@ -175,12 +176,18 @@ static void test_linux_preset_values(void)
     CU_ASSERT_EQUAL(p.rto_min, SIM_MS(200));
     CU_ASSERT_TRUE(p.delayed_ack);
     CU_ASSERT_TRUE(p.sack);
+    CU_ASSERT_TRUE(p.prr);
+    CU_ASSERT_TRUE(p.limited_transmit);
+    CU_ASSERT_TRUE(p.hystart);
     tcp_params_t rest = p;
     rest.cc = base.cc;
     rest.init_cwnd = base.init_cwnd;
     rest.rto_min = base.rto_min;
     rest.delayed_ack = base.delayed_ack;
     rest.sack = base.sack;
+    rest.prr = base.prr;
+    rest.limited_transmit = base.limited_transmit;
+    rest.hystart = base.hystart;
     CU_ASSERT_EQUAL(memcmp(&rest, &base, sizeof base), 0);
     CU_ASSERT_TRUE(tcp_params_check(&p, NULL));
     p = base;
@@ -190,6 +197,150 @@ static void test_linux_preset_values(void)
 }
 
 /* ---- against ns-3 ------------------------------------------------------- */
+
+/* ---- HyStart++ (RFC 9406) --------------------------------------------------- */
+
+typedef struct {
+    sim_time_t first_drop; /* the first packet dropped by the bottleneck queue; -1: none */
+    tcp_stats_t server;
+} hs_out;
+
+static void hs_drop(void *ud, const sim_trace_rec *rec)
+{
+    hs_out *o = ud;
+    if (o->first_drop < 0)
+        o->first_drop = rec->time;
+}
+
+static void hs_keep(void *ud, const tcp_stats_t *st)
+{
+    if (!st->active)
+        ((hs_out *)ud)->server = *st;
+}
+
+/* 10 Mbps, 20 ms each way (40 ms base RTT, a 34-segment BDP), a
+ * 100-packet drop-tail queue, cubic with timestamps (an RTT sample from
+ * every ACK), no delayed ACKs, 8 MB buffers, 4 MB: slow start doubles the
+ * window each round until the queue (about 134 segments of flight)
+ * overflows. */
+static hs_out hystart_run(bool hystart)
+{
+    hs_out o = {.first_drop = -1};
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    node_t *client = net_add_host(net, "client", NULL);
+    node_t *server = net_add_host(net, "server", NULL);
+    link_params_t lp = {.rate_bps = 10000000, .delay = SIM_MS(20), .queue_pkts = 100};
+    net_link(net, "link", client, server, &lp, NULL, NULL);
+    sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_DROP), hs_drop, &o);
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.cc = TCP_CC_CUBIC;
+    p.timestamps = true;
+    p.sack = true;
+    p.sndbuf = p.rcvbuf = 8u << 20;
+    p.hystart = hystart;
+    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    tcp_stack_on_conn_done(tcp, hs_keep, &o);
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 4u * 1000 * 1000, .requests = 1};
+    rr_server_listen(&srv, tcp, server, 80, &p, &spec, NULL);
+    rr_client_start(&cl, tcp, client, server, 80, &p, &spec, NULL);
+    sim_run(sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    rr_client_clear(&cl);
+    tcp_stack_free(tcp);
+    net_free(net);
+    sim_free(sim);
+    rr_server_clear(&srv);
+    return o;
+}
+
+/* HyStart++ alone, rounds of 10 ACKs (a round ends with the ACK of the
+ * highest byte sent when it began): RFC 9406's thresholds and its CSS
+ * rounds. */
+static tcp_hs_step hs_round(tcp_hystart *hs, uint32_t *seq, sim_time_t rtt, bool *css_seen)
+{
+    tcp_hs_step step = TCP_HS_SLOW_START;
+    uint32_t end = *seq + 11; /* the ACK of `end` opens the next round */
+    for (int i = 0; i < 10 && step != TCP_HS_EXIT; i++) {
+        step = tcp_hystart_on_ack(hs, ++*seq, end, rtt);
+        *css_seen = *css_seen || step == TCP_HS_CSS;
+    }
+    return step;
+}
+
+static void test_hystart_rounds(void)
+{
+    tcp_hystart hs;
+    tcp_hystart_init(&hs, true);
+    uint32_t seq = 0;
+    bool css = false;
+    /* After 40 ms the threshold is max(4 ms, min(40 / 8, 16)) = 5 ms: 44.9
+     * ms stays in slow start; after 44.9 it is 5.6125 ms: 50.6 enters CSS. */
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_MS(40), &css), TCP_HS_SLOW_START);
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_US(44900), &css), TCP_HS_SLOW_START);
+    CU_ASSERT_FALSE(css);
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_US(50600), &css), TCP_HS_CSS);
+    /* An RTT below the CSS baseline: back to slow start. */
+    css = false;
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_MS(45), &css), TCP_HS_SLOW_START);
+    CU_ASSERT_TRUE(hs.active && !hs.css);
+    /* Rising again (51 ms, above 45 + 5.625): CSS, then five rounds of CSS end slow
+     * start (the ACK that opens the sixth round says so). */
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_MS(51), &css), TCP_HS_CSS);
+    for (int r = 0; r < 4; r++)
+        CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_MS(60), &css), TCP_HS_CSS);
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_MS(60), &css), TCP_HS_EXIT);
+    CU_ASSERT_FALSE(hs.active);
+    seq++;
+    CU_ASSERT_EQUAL(tcp_hystart_on_ack(&hs, seq, seq + 10, SIM_MS(60)), TCP_HS_SLOW_START); /* over */
+    /* Fewer than 8 samples in a round decide nothing; the 16 ms cap. */
+    tcp_hystart_init(&hs, true);
+    seq = 0;
+    css = false;
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_MS(200), &css), TCP_HS_SLOW_START);
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_US(215900), &css), TCP_HS_SLOW_START); /* 200 + 15.9 */
+    CU_ASSERT_EQUAL(hs_round(&hs, &seq, SIM_US(231900), &css), TCP_HS_CSS);         /* 215.9 + 16 */
+    tcp_hystart_init(&hs, true);
+    seq = 0;
+    uint32_t end = 11;
+    for (int i = 0; i < 10; i++)
+        tcp_hystart_on_ack(&hs, ++seq, end, SIM_MS(40));
+    end = seq + 11;
+    for (int i = 0; i < 10; i++) /* only 7 of these carry a sample */
+        CU_ASSERT_EQUAL(tcp_hystart_on_ack(&hs, ++seq, end, i < 7 ? SIM_MS(80) : -1), TCP_HS_SLOW_START);
+    tcp_hystart_init(&hs, false);
+    CU_ASSERT_EQUAL(tcp_hystart_on_ack(&hs, 1, 10, SIM_MS(40)), TCP_HS_SLOW_START);
+}
+
+/* Without HyStart++ the first congestion event is a queue overflow in
+ * slow start; with it, the growing RTT (at least 4 ms above the previous
+ * round's minimum) moves the flow to Conservative Slow Start (a quarter
+ * of slow start's growth) before any packet is dropped; five CSS rounds
+ * without a loss would end in congestion avoidance with ssthresh = cwnd
+ * (hystart_exit, printed). */
+static void test_hystart_leaves_slow_start_before_loss(void)
+{
+    hs_out plain = hystart_run(false), hs = hystart_run(true);
+    printf("\n    without HyStart++: first drop at %.3f s, %" G_GUINT64_FORMAT " retransmits; with: CSS at %.3f s, "
+           "congestion avoidance at %.3f s (-1: never; ssthresh %u), first drop %.3f s, %" G_GUINT64_FORMAT
+           " retransmits",
+           sim_time_to_s(plain.first_drop), plain.server.retransmits, sim_time_to_s(hs.server.hystart_css),
+           hs.server.hystart_exit < 0 ? -1.0 : sim_time_to_s(hs.server.hystart_exit), hs.server.ssthresh, sim_time_to_s(hs.first_drop),
+           hs.server.retransmits);
+    CU_ASSERT_TRUE(plain.first_drop >= 0);
+    CU_ASSERT_EQUAL(plain.server.hystart_exit, -1);
+    /* Slow start's doubling ends before the first drop, earlier than the
+     * drop that ends it without HyStart++; here the queue still fills
+     * during CSS (before its five rounds end), with far fewer losses. */
+    CU_ASSERT_TRUE(hs.server.hystart_css >= 0);
+    CU_ASSERT_TRUE(hs.server.hystart_css < plain.first_drop);
+    CU_ASSERT_TRUE(hs.first_drop < 0 || hs.first_drop > hs.server.hystart_css);
+    CU_ASSERT_TRUE(hs.server.hystart_exit < 0 || hs.server.hystart_exit > hs.server.hystart_css);
+    CU_ASSERT_TRUE(2 * hs.server.retransmits < plain.server.retransmits);
+}
 
 /* Issue 3's case again with CUBIC (ns-3's default), alone and through the
  * linux preset: 10 Mbps, 100 ms RTT, MSS 1448, IW 10, delayed ACKs, 128 KB
@@ -254,6 +405,8 @@ int main(void)
         TEST(test_cubic_window_follows_w_cubic),
         TEST(test_linux_preset_values),
         TEST(test_ns3_cubic_1mb),
+        TEST(test_hystart_rounds),
+        TEST(test_hystart_leaves_slow_start_before_loss),
     };
     return test_main("models/tcp_cubic", tests, G_N_ELEMENTS(tests));
 }

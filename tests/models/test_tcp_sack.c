@@ -401,6 +401,277 @@ static void test_timeout_clears_scoreboard(void)
     CU_ASSERT_TRUE(o.st.server.sack_recoveries >= 2);
 }
 
+/* ---- PRR and limited transmit: what leaves on each ACK ---------------------- */
+
+/* What the server does on each ACK that reaches it: the ACK, then the data
+ * segments it sends before the next ACK arrives (the output event runs at
+ * the ACK's instant, after it; nothing else makes the server send). */
+#define ACKLOG_MAX 200000
+typedef struct {
+    uint32_t ack, sacked_top; /* cumulative ACK; highest SACKed byte (0: no block) */
+    uint32_t sent, sent_new;  /* data segments sent after it; of those, never sent before */
+    uint32_t first_seq;       /* sequence number of the first of them */
+    sim_time_t t;             /* when the ACK arrived */
+} ack_entry;
+
+typedef struct {
+    ack_entry *e;
+    uint32_t n;
+    uint32_t snd_max; /* end of the highest data the server has sent */
+    bool started;
+    /* the connection's cwnd samples at the end of the run */
+    tcp_cwnd_sample *cw;
+    uint32_t n_cw;
+    tcp_stats_t server;
+} ack_log;
+
+static void log_pkt(void *ud, const sim_trace_rec *rec)
+{
+    ack_log *l = ud;
+    const pkt_t *p = rec->obj;
+    if (p->proto != PKT_PROTO_TCP)
+        return;
+    if (rec->kind == SIM_TR_RX && p->dport == 80 && (p->tcp_flags & PKT_ACK) && l->n < ACKLOG_MAX) {
+        ack_entry *a = &l->e[l->n++];
+        memset(a, 0, sizeof *a);
+        a->ack = p->ack;
+        a->t = rec->time;
+        for (uint32_t i = 0; i < p->sack_n; i++)
+            if (!a->sacked_top || (int32_t)(p->sack[2 * i + 1] - a->sacked_top) > 0)
+                a->sacked_top = p->sack[2 * i + 1];
+        l->started = true;
+    } else if (rec->kind == SIM_TR_ENQUEUE && p->sport == 80 && p->len > 0 && l->started) {
+        ack_entry *a = &l->e[l->n - 1];
+        if (a->sent++ == 0)
+            a->first_seq = p->seq;
+        if (!l->snd_max || (int32_t)(p->seq + p->len - l->snd_max) > 0) {
+            a->sent_new++;
+            l->snd_max = p->seq + p->len;
+        }
+    }
+}
+
+static void keep_server(void *ud, const tcp_stats_t *st)
+{
+    ack_log *l = ud;
+    if (st->active)
+        return;
+    l->server = *st;
+    l->cw = g_memdup2(st->cwnd_samples, st->n_cwnd_samples * sizeof *st->cwnd_samples);
+    l->n_cw = st->n_cwnd_samples;
+}
+
+/* 10 Mbps, 50 ms each way, no queue limit, Reno, no delayed ACKs, slow
+ * start left at 100 segments (the 83-segment BDP is exceeded, so packets
+ * leave the link one packet time apart), 8 MB buffers, 4 MB. The link is
+ * down for one packet time at 3 s: one data segment is lost. */
+static void run_one_loss(bool sack, bool prr, bool lt, ack_log *l)
+{
+    const uint32_t mss = 1460;
+    const uint64_t rate = 10000000;
+    memset(l, 0, sizeof *l);
+    l->e = g_new0(ack_entry, ACKLOG_MAX);
+    sim_t *sim = sim_new(1);
+    net_t *net = net_new(sim);
+    node_t *client = net_add_host(net, "client", NULL);
+    node_t *server = net_add_host(net, "server", NULL);
+    link_params_t lp = {.rate_bps = rate, .delay = SIM_MS(50)};
+    link_t *link = net_link(net, "link", client, server, &lp, NULL, NULL);
+    sim_time_t pkt = sim_tx_time(mss + 40, rate);
+    CU_ASSERT_TRUE(link_add_down_interval(link, SIM_S(3), SIM_S(3) + pkt, NULL));
+    sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_RX) | SIM_TR_MASK(SIM_TR_ENQUEUE), log_pkt, l);
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.cc = TCP_CC_RENO;
+    p.mss = mss;
+    p.init_ssthresh = 100 * mss;
+    p.sndbuf = p.rcvbuf = 8u << 20;
+    p.sack = sack;
+    p.prr = prr;
+    p.limited_transmit = lt;
+    p.record_cwnd = true;
+    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    tcp_stack_on_conn_done(tcp, keep_server, l);
+    rr_server srv;
+    rr_client cl;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 4u * 1000 * 1000, .requests = 1};
+    rr_server_listen(&srv, tcp, server, 80, &p, &spec, NULL);
+    rr_client_start(&cl, tcp, client, server, 80, &p, &spec, NULL);
+    sim_run(sim);
+    CU_ASSERT_EQUAL(cl.done, 1);
+    link_stats_t down;
+    link_dir_stats(link_dir(link, 1), &down);
+    CU_ASSERT_EQUAL(down.drops_down, 1); /* exactly one data segment lost */
+    rr_client_clear(&cl);
+    tcp_stack_free(tcp);
+    net_free(net);
+    sim_free(sim);
+    rr_server_clear(&srv);
+}
+
+static void ack_log_clear(ack_log *l)
+{
+    g_free(l->e);
+    g_free(l->cw);
+}
+
+/* The index of the first duplicate ACK (the first with a SACK block), or
+ * -1. */
+static int32_t first_dup(const ack_log *l)
+{
+    for (uint32_t i = 0; i < l->n; i++)
+        if (l->e[i].sacked_top)
+            return (int32_t)i;
+    return -1;
+}
+
+/* RFC 6937 with SACK, one segment lost from a flight of F segments (Reno:
+ * ssthresh = F/2). The entering ACK (the third duplicate) sends the lost
+ * segment again; then each duplicate ACK SACKs one more segment
+ * (DeliveredData = 1 MSS) and the server sends exactly what RFC 6937's
+ * pseudo-code gives: sndcnt = CEIL(prr_delivered ssthresh / RecoverFS) -
+ * prr_out while pipe > ssthresh, else MIN(ssthresh - pipe,
+ * MAX(prr_delivered - prr_out, DeliveredData) + MSS) (PRR-SSRB), in whole
+ * segments, with RFC 6675's pipe (here: the segments neither SACKed nor
+ * lost, plus the one sent again). The ACK of the retransmission ends
+ * recovery with cwnd = ssthresh. Without PRR, RFC 6675 sends nothing but
+ * the retransmission until the pipe has fallen below ssthresh. */
+static void test_prr_per_ack(void)
+{
+    const uint64_t mss = 1460;
+    ack_log l;
+    run_one_loss(true, true, false, &l);
+    int32_t d = first_dup(&l);
+    CU_ASSERT_FATAL(d > 0);
+    uint32_t una = l.e[d].ack;
+    /* The flight when recovery starts, from the highest byte sent before
+     * the third duplicate ACK was answered. */
+    uint32_t entry = (uint32_t)d + 2;
+    CU_ASSERT_EQUAL_FATAL(l.e[entry].ack, una);
+    CU_ASSERT_EQUAL(l.e[d].sent + l.e[d + 1].sent, 0); /* no limited transmit */
+    uint32_t top = l.e[entry].first_seq; /* the retransmission goes first */
+    CU_ASSERT_EQUAL(top, una);
+    /* Every duplicate ACK of the recovery reports one more SACKed segment;
+     * the ACK that ends it acknowledges everything sent before the entry
+     * (the retransmission arrives after all of it): RecoverFS. */
+    uint32_t end = entry;
+    while (end < l.n && l.e[end].ack == una)
+        end++;
+    CU_ASSERT_FATAL(end < l.n);
+    uint32_t n_dup = end - entry; /* ACKs in recovery before the one that ends it */
+    uint64_t recover_fs = (uint64_t)(l.e[end].ack - una);
+    uint64_t ssthresh = recover_fs / 2;
+    printf("\n    PRR: flight %" G_GUINT64_FORMAT " segments at the loss, ssthresh %" G_GUINT64_FORMAT
+           " bytes, %u ACKs in recovery; sent per ACK:",
+           recover_fs / mss, ssthresh, n_dup);
+    /* The model of RFC 6937, in bytes. */
+    uint64_t prr_delivered = 0, prr_out = 0, sacked = 2 * mss, sent_new = 0, mismatches = 0;
+    for (uint32_t i = 0; i < n_dup; i++) {
+        const ack_entry *a = &l.e[entry + i];
+        CU_ASSERT_EQUAL(a->sacked_top, una + mss + sacked + mss); /* one more segment each time */
+        sacked += mss;
+        prr_delivered += mss;
+        uint64_t want = 0;
+        if (i == 0) {
+            prr_out += mss; /* the fast retransmission */
+            want = 1;
+        }
+        /* pipe: segments not SACKed above the hole, the hole sent again, new ones */
+        uint64_t pipe = (recover_fs - mss - sacked) + mss + sent_new * mss;
+        int64_t sndcnt;
+        if (pipe > ssthresh) {
+            sndcnt = (int64_t)((prr_delivered * ssthresh + recover_fs - 1) / recover_fs) - (int64_t)prr_out;
+        } else {
+            int64_t limit = MAX((int64_t)prr_delivered - (int64_t)prr_out, (int64_t)mss) + (int64_t)mss;
+            sndcnt = MIN((int64_t)ssthresh - (int64_t)pipe, limit);
+        }
+        uint64_t k = sndcnt > 0 ? (uint64_t)sndcnt / mss : 0;
+        want += k;
+        prr_out += k * mss;
+        sent_new += k;
+        if (i < 24)
+            printf(" %u", a->sent);
+        if (a->sent != want) {
+            mismatches++;
+            printf(" [ACK %u: sent %u, RFC 6937 %" G_GUINT64_FORMAT "]", i, a->sent, want);
+        }
+    }
+    printf(" ...; %" G_GUINT64_FORMAT " segments sent in recovery", prr_out / mss);
+    CU_ASSERT_EQUAL(mismatches, 0);
+    /* In all, about ssthresh / RecoverFS of what was delivered (one
+     * segment of rounding either way). */
+    ASSERT_REL((double)prr_out, (double)prr_delivered * ssthresh / recover_fs, 2.0 * mss / prr_out);
+    /* The first ACKs after the entry send in proportion: 0, 0, 1, 0, 1 ... */
+    CU_ASSERT_EQUAL(l.e[entry].sent, 1);
+    CU_ASSERT_EQUAL(l.e[entry + 1].sent, 0);
+    CU_ASSERT_EQUAL(l.e[entry + 2].sent, 0);
+    CU_ASSERT_EQUAL(l.e[entry + 3].sent, 1);
+    /* The ACK that ends recovery leaves cwnd = ssthresh: the last sample
+     * at its instant; and the only loss's ssthresh is the final one. */
+    uint32_t cwnd_end = 0;
+    for (uint32_t i = 0; i < l.n_cw && l.cw[i].t <= l.e[end].t; i++)
+        cwnd_end = l.cw[i].cwnd; /* samples are kept only when the window changes */
+    printf("; cwnd %u after the ACK that ends it", cwnd_end);
+    CU_ASSERT_EQUAL(cwnd_end, ssthresh);
+    CU_ASSERT_EQUAL(l.server.ssthresh, ssthresh);
+    CU_ASSERT_EQUAL(l.server.sack_recoveries, 1);
+    CU_ASSERT_EQUAL(l.server.timeouts, 0);
+    ack_log_clear(&l);
+
+    /* Without PRR: nothing but the retransmission on the first ACKs. */
+    run_one_loss(true, false, false, &l);
+    d = first_dup(&l);
+    CU_ASSERT_FATAL(d > 0);
+    entry = (uint32_t)d + 2;
+    CU_ASSERT_EQUAL(l.e[entry].sent, 1);
+    uint32_t quiet = 0;
+    while (entry + 1 + quiet < l.n && l.e[entry + 1 + quiet].sent == 0)
+        quiet++;
+    printf("; without PRR %u silent ACKs after the retransmission", quiet);
+    CU_ASSERT_TRUE(quiet >= 20);
+    ack_log_clear(&l);
+}
+
+/* RFC 3042: the first and the second duplicate ACK each send one segment
+ * never sent before, with or without SACK; without limited transmit they
+ * send nothing (the window is full). One loss is one fast retransmit and
+ * two limited transmissions. */
+static void test_limited_transmit(void)
+{
+    for (int sack = 0; sack < 2; sack++) {
+        ack_log l;
+        run_one_loss(sack, sack, true, &l);
+        /* Without SACK there are no blocks: the first duplicate is the first
+         * ACK equal to the one before it after the loss at 3 s. */
+        int32_t d = -1;
+        for (uint32_t i = 1; i < l.n && d < 0; i++)
+            if (l.e[i].t > SIM_S(3) && l.e[i].ack == l.e[i - 1].ack)
+                d = (int32_t)i;
+        CU_ASSERT_FATAL(d > 0);
+        printf("\n    limited transmit, %s: duplicates 1, 2, 3 sent %u (%u new), %u (%u new), %u",
+               sack ? "SACK" : "no SACK", l.e[d].sent, l.e[d].sent_new, l.e[d + 1].sent, l.e[d + 1].sent_new, l.e[d + 2].sent);
+        CU_ASSERT_EQUAL(l.e[d].sent, 1);
+        CU_ASSERT_EQUAL(l.e[d].sent_new, 1);
+        CU_ASSERT_EQUAL(l.e[d + 1].sent, 1);
+        CU_ASSERT_EQUAL(l.e[d + 1].sent_new, 1);
+        CU_ASSERT_EQUAL(l.e[d + 2].first_seq, l.e[d].ack); /* then the fast retransmission */
+        CU_ASSERT_EQUAL(l.server.limited_transmits, 2);
+        CU_ASSERT_EQUAL(l.server.fast_retransmits, 1);
+        CU_ASSERT_EQUAL(l.server.timeouts, 0);
+        ack_log_clear(&l);
+
+        run_one_loss(sack, sack, false, &l);
+        d = -1;
+        for (uint32_t i = 1; i < l.n && d < 0; i++)
+            if (l.e[i].t > SIM_S(3) && l.e[i].ack == l.e[i - 1].ack)
+                d = (int32_t)i;
+        CU_ASSERT_FATAL(d > 0);
+        CU_ASSERT_EQUAL(l.e[d].sent + l.e[d + 1].sent, 0);
+        CU_ASSERT_EQUAL(l.server.limited_transmits, 0);
+        ack_log_clear(&l);
+    }
+}
+
 /* ---- against ns-3 --------------------------------------------------------- */
 
 /* docs/tcp.md "Against ns-3": 1,000,000 bytes after a 100-byte request over
@@ -435,6 +706,8 @@ int main(void)
         TEST(test_option_bytes),
         TEST(test_sack_needs_both),
         TEST(test_timeout_clears_scoreboard),
+        TEST(test_prr_per_ack),
+        TEST(test_limited_transmit),
         TEST(test_ns3_linux_preset_1mb),
     };
     return test_main("models/tcp_sack", tests, G_N_ELEMENTS(tests));

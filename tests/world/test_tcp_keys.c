@@ -73,6 +73,9 @@ static void test_linux_preset(void)
     want.rto_min = SIM_MS(200);
     want.delayed_ack = true;
     want.sack = true;
+    want.prr = true;
+    want.limited_transmit = true;
+    want.hystart = true;
     CU_ASSERT_EQUAL(memcmp(&p, &want, sizeof p), 0);
 
     CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\", \"cc\": \"newreno\", \"init_cwnd\": 4,"
@@ -114,6 +117,35 @@ static void test_sack_key(void)
     g_free(msg);
 }
 
+/* prr and limited_transmit: off by default, on with the preset, a key
+ * beside the preset overrides it, only true or false accepted. */
+static void test_prr_limited_transmit_keys(void)
+{
+    tcp_params_t p;
+    char *msg = NULL;
+    CU_ASSERT_TRUE_FATAL(load_tcp("{}", &p, &msg));
+    CU_ASSERT_FALSE(p.prr);
+    CU_ASSERT_FALSE(p.limited_transmit);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"prr\": true}", &p, &msg));
+    CU_ASSERT_TRUE(p.prr);
+    CU_ASSERT_FALSE(p.limited_transmit);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"limited_transmit\": true}", &p, &msg));
+    CU_ASSERT_FALSE(p.prr);
+    CU_ASSERT_TRUE(p.limited_transmit);
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\"}", &p, &msg));
+    CU_ASSERT_TRUE(p.prr && p.limited_transmit); /* part of the preset */
+    CU_ASSERT_TRUE_FATAL(load_tcp("{\"preset\": \"linux\", \"prr\": false, \"limited_transmit\": false}", &p, &msg));
+    CU_ASSERT_FALSE(p.prr);
+    CU_ASSERT_FALSE(p.limited_transmit);
+    CU_ASSERT_FALSE(load_tcp("{\"prr\": 1}", &p, &msg));
+    CU_ASSERT_PTR_NOT_NULL(msg && strstr(msg, "$.tcp.prr: found 1"));
+    g_free(msg);
+    msg = NULL;
+    CU_ASSERT_FALSE(load_tcp("{\"limited_transmit\": \"yes\"}", &p, &msg));
+    CU_ASSERT_PTR_NOT_NULL(msg && strstr(msg, "$.tcp.limited_transmit: found \"yes\""));
+    g_free(msg);
+}
+
 static void test_timestamps_key(void)
 {
     tcp_params_t p;
@@ -137,6 +169,7 @@ int main(void)
         TEST(test_linux_preset),
         TEST(test_timestamps_key),
         TEST(test_sack_key),
+        TEST(test_prr_limited_transmit_keys),
     };
     int rc = test_main("world/tcp_keys", tests, G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
