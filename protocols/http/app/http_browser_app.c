@@ -1153,8 +1153,8 @@ static double propagation(const app_path *p)
  * and request across the path) and the propagation of the response:
  *   max_k (S_k + P_k) + max(N T_us(r), max_k T_dk(r)).
  * Left out: the N SYN-ACKs queued at the server's uplink (N t(H)) and the
- * last segment's store-and-forward on the hop that is not the bottleneck,
- * a packet's time each. None (NaN) when a response would wait at the
+ * store-and-forward of the response's last segments on the hop that is
+ * not the bottleneck, about a packet's time each. None (NaN) when a response would wait at the
  * server's uplink long enough for the ideal TCP to retransmit, or would
  * not fit in a queue. O(apps + N x packets of r x hops).
  */
