@@ -7,7 +7,7 @@
  * <name>.png and <name>.svg. Without gnuplot the data and scripts are still
  * written and `rendered` comes back false.
  *
- * Three kinds of figure:
+ * The kinds of figure:
  * - a line plot: a metric against a swept parameter, one curve per series;
  *   series marked `formula` are drawn as lines (the textbook's formula),
  *   the others as points joined by lines (the simulation);
