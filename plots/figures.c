@@ -469,7 +469,9 @@ static guint column_values(const run_csv *csv, guint col, GArray *vals)
                 g_free(text);
             }
         }
-        line = stop + 1;
+        if (!nl)
+            break;
+        line = nl + 1;
     }
     return rows;
 }
