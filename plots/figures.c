@@ -436,3 +436,117 @@ bool figures_timelines(const scenario *sc, run_result *const *res, const char *d
     g_strfreev(slugs);
     return ok;
 }
+
+/* ---- the empirical CDF of a column (outputs.cdf) ------------------------------------ */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The column's cells of one run's CSV rows (each line "run,..."): the
+ * values that are numbers >= 0 into `vals`; returns the number of rows. */
+static guint column_values(const run_csv *csv, guint col, GArray *vals)
+{
+    guint rows = 0;
+    const char *line = csv->rows->str, *end = line + csv->rows->len;
+    while (line < end) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = nl ? nl : end, *cell = line;
+        if (stop > line) {
+            rows++;
+            for (guint i = 0; i < col && cell; i++) {
+                cell = memchr(cell, ',', (size_t)(stop - cell));
+                cell = cell ? cell + 1 : NULL;
+            }
+            if (cell) {
+                const char *ce = memchr(cell, ',', (size_t)(stop - cell));
+                char *text = g_strndup(cell, (gsize)((ce ? ce : stop) - cell)), *after;
+                double v = g_ascii_strtod(text, &after);
+                if (after != text && *after == 0 && isfinite(v) && v >= 0)
+                    g_array_append_val(vals, v);
+                g_free(text);
+            }
+        }
+        if (!nl)
+            break;
+        line = nl + 1;
+    }
+    return rows;
+}
+
+/* The index of `column` in "run," + `header`, or -1. */
+static int column_index(const char *header, const char *column)
+{
+    gchar **names = g_strsplit(header, ",", -1);
+    int found = -1;
+    for (int i = 0; names[i] && found < 0; i++)
+        if (!strcmp(names[i], column))
+            found = i + 1;
+    g_strfreev(names);
+    return found;
+}
+
+/* "N = 5, persistent": run k's coordinates, an axis' name (or path) and
+ * its value, the compare value alone; "simulated" for a single run. */
+static char *run_label(const scenario *sc, guint k)
+{
+    guint coords[SCN_MAX_AXES + 1], nax = scenario_axes(sc);
+    scenario_run_coords(sc, k, coords);
+    GString *s = g_string_new("");
+    for (guint i = 0; i < nax; i++) {
+        const scn_axis *a = scenario_axis(sc, i);
+        g_string_append_printf(s, "%s%s = %s", i ? ", " : "", a->path,
+                               (const char *)g_ptr_array_index(a->labels, coords[i]));
+    }
+    if (scenario_compare(sc))
+        g_string_append_printf(s, "%s%s", nax ? ", " : "",
+                               (const char *)g_ptr_array_index(scenario_compare(sc)->labels, coords[nax]));
+    if (!s->len)
+        g_string_append(s, "simulated");
+    return g_string_free(s, FALSE);
+}
+
+bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *title,
+                 const char *dir, bool *drawn, GError **err)
+{
+    guint runs = MIN(scenario_run_count(sc), FIGURES_CDF_RUNS);
+    plot_series *series = g_new0(plot_series, runs);
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    size_t n = 0;
+    for (guint k = 0; k < runs; k++) {
+        const run_csv *csv = NULL;
+        for (guint i = 0; res[k] && res[k]->csvs && i < res[k]->csvs->len && !csv; i++)
+            if (!strcmp(((const run_csv *)g_ptr_array_index(res[k]->csvs, i))->file, file))
+                csv = g_ptr_array_index(res[k]->csvs, i);
+        int col = csv ? column_index(csv->header, column) : -1;
+        if (col < 0)
+            continue;
+        GArray *vals = g_array_new(FALSE, FALSE, sizeof(double));
+        guint rows = column_values(csv, (guint)col, vals);
+        qsort(vals->data, vals->len, sizeof(double), cmp_double);
+        double *x = g_new(double, vals->len + 1), *y = g_new(double, vals->len + 1);
+        x[0] = y[0] = 0;
+        for (guint i = 0; i < vals->len; i++) {
+            x[i + 1] = g_array_index(vals, double, i);
+            y[i + 1] = (double)(i + 1) / rows;
+        }
+        char *label = run_label(sc, k);
+        series[n++] = (plot_series){.title = label, .x = x, .y = y, .n = vals->len ? vals->len + 1 : 0};
+        g_ptr_array_add(owned, x);
+        g_ptr_array_add(owned, y);
+        g_ptr_array_add(owned, label);
+        g_array_free(vals, TRUE);
+    }
+    char *xlabel = g_strdup_printf("%s (%s)", column, file);
+    char *ptitle = g_strdup_printf("%s: empirical CDF of %s", title ? title : scenario_name(sc), column);
+    plot_spec spec = {.name = "cdf", .title = ptitle, .xlabel = xlabel, .ylabel = "fraction of rows at or below x",
+                      .series = series, .nseries = n};
+    bool ok = plot_steps_write(&spec, dir, drawn, err);
+    g_free(xlabel);
+    g_free(ptitle);
+    g_ptr_array_free(owned, TRUE);
+    g_free(series);
+    return ok;
+}

@@ -59,6 +59,18 @@ bool figures_timelines(const scenario *sc, run_result *const *res, const char *d
  * taken ones); a slug taken m times tries m suffixes. */
 #define FIGURES_SLUG_MAX 64
 gchar **figures_case_slugs(const char *const *labels, guint n);
+/* The empirical CDF of one column of a CSV file of the runs (outputs.cdf,
+ * `file` and `column`): one staircase per run (the first FIGURES_CDF_RUNS
+ * runs), x the column's values sorted, y the fraction of the run's rows
+ * at or below x, from (0, 0); a cell that is empty, not a number or
+ * negative (a time that never came: the CSV files write -1 or nothing) is
+ * a row never done, so that curve ends below 1. Curves are named by the
+ * run's coordinates ("N = 5", "links.access.delay = 50ms, persistent"),
+ * "simulated" for a single run. Written as cdf.dat, .gp, .png, .svg;
+ * *drawn says whether gnuplot drew it. O(rows log rows) per run. */
+#define FIGURES_CDF_RUNS 16
+bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *title,
+                 const char *dir, bool *drawn, GError **err);
 /* A number for the x axis of a swept value ("50ms" -> 50, unit "ms"). */
 bool figures_axis_number(const char *label, double *x, const char **unit);
 

@@ -905,7 +905,7 @@ static void lineplot_styles(GString *gp, const plot_spec *p)
 /* The plot command: one element per series that has points, each drawing
  * its block of the data file in its line style; a blank plot when no
  * series has points. */
-static GString *lineplot_command(const plot_spec *p)
+static GString *lineplot_command(const plot_spec *p, bool steps)
 {
     GString *plot = g_string_new("plot ");
     int block = 0;
@@ -918,7 +918,7 @@ static GString *lineplot_command(const plot_spec *p)
         if (block)
             g_string_append(plot, ", \\\n     ");
         g_string_append_printf(plot, "data index %d using 1:2 with %s linestyle %zu title ", block,
-                               se->formula ? "lines" : "linespoints", style);
+                               se->formula ? "lines" : steps ? "steps" : "linespoints", style);
         gp_quote(plot, se->title);
         block++;
     }
@@ -927,11 +927,12 @@ static GString *lineplot_command(const plot_spec *p)
     return plot;
 }
 
-/* The line plot's whole gnuplot script. */
-static GString *lineplot_script(const plot_spec *p)
+/* The line plot's whole gnuplot script; `steps`: the simulated series
+ * as staircases. */
+static GString *lineplot_script(const plot_spec *p, bool steps)
 {
     GString *gp = g_string_new(NULL);
-    gp_head(gp, p->name, "a line plot", p->title);
+    gp_head(gp, p->name, steps ? "staircases (empirical CDFs)" : "a line plot", p->title);
     g_string_append(gp, "\nset encoding utf8\n");
     gp_section(gp, "Image size in pixels (PNG and SVG)");
     g_string_append(gp, "W = 960\n"
@@ -941,13 +942,13 @@ static GString *lineplot_script(const plot_spec *p)
     lineplot_styles(gp, p);
     gp_section(gp, "The data");
     g_string_append_printf(gp, "data = '%s.dat'\n", p->name);
-    GString *plot = lineplot_command(p);
+    GString *plot = lineplot_command(p, steps);
     gp_images(gp, p->name, "sans-serif,11", plot);
     g_string_free(plot, TRUE);
     return gp;
 }
 
-bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err)
+static bool lineplot_write(const plot_spec *p, bool steps, const char *dir, bool *rendered, GError **err)
 {
     g_return_val_if_fail(p != NULL && dir != NULL, false);
     g_return_val_if_fail(p->nseries == 0 || p->series != NULL, false);
@@ -956,11 +957,21 @@ bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **er
     if (!lineplot_check(p, err))
         return false;
     GString *dat = lineplot_data(p);
-    GString *gp = lineplot_script(p);
+    GString *gp = lineplot_script(p, steps);
     bool ok = write_figure(dir, p->name, dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     return ok;
+}
+
+bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err)
+{
+    return lineplot_write(p, false, dir, rendered, err);
+}
+
+bool plot_steps_write(const plot_spec *p, const char *dir, bool *rendered, GError **err)
+{
+    return lineplot_write(p, true, dir, rendered, err);
 }
 
 /* ------------------------------------------------------------------------ */

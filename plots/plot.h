@@ -7,7 +7,7 @@
  * <name>.png and <name>.svg. Without gnuplot the data and scripts are still
  * written and `rendered` comes back false.
  *
- * Three kinds of figure:
+ * The kinds of figure:
  * - a line plot: a metric against a swept parameter, one curve per series;
  *   series marked `formula` are drawn as lines (the textbook's formula),
  *   the others as points joined by lines (the simulation);
@@ -17,6 +17,7 @@
  *   vertical time axis per host (time grows downwards), one labelled arrow
  *   per packet from its sender's axis at its send time to its receiver's
  *   axis at its arrival time, and optional brackets marking round trips;
+ * - staircases: a line plot whose simulated series step (empirical CDFs);
  * - stacked bars: one bar per swept value, split into named parts (where
  *   a page load's time went).
  *
@@ -120,6 +121,10 @@ bool plot_batch_finish(plot_batch *b, guint *drawn);
  * a file cannot be written; `rendered` says whether gnuplot made the images
  * (in an open batch: whether it will, see plot_batch_begin). */
 bool plot_write(const plot_spec *p, const char *dir, bool *rendered, GError **err);
+/* The same figure with every series that is not a formula drawn as a
+ * staircase (gnuplot's `steps`: level to the next point's x, then up to
+ * its y), as an empirical CDF is drawn. */
+bool plot_steps_write(const plot_spec *p, const char *dir, bool *rendered, GError **err);
 bool plot_bars_write(const plot_bars_spec *p, const char *dir, bool *rendered, GError **err);
 bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GError **err);
 bool plot_stacked_write(const plot_stacked_spec *b, const char *dir, bool *rendered, GError **err);

@@ -91,6 +91,10 @@ typedef struct {
     bool formula_list;  /* outputs.formula was a list: summary.json names each entry's value */
     char *title;
     bool timeline;
+    /* outputs.cdf, "<csv file>:<column>": a column of a CSV file the run's
+     * application types write, drawn as an empirical CDF per run (NULL,
+     * NULL: none). */
+    char *cdf_file, *cdf_column;
 } scn_outputs;
 
 /* One run: the scenario with the sweep's values set. */

@@ -26,7 +26,7 @@ static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
 static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
-static const char *const out_keys[] = {"metric", "formula", "title", "timeline", NULL};
+static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", NULL};
 
 const scn_node *scn_run_node(const scn_run *r, const char *name)
 {
@@ -617,6 +617,87 @@ static void get_metric_list(scn_ctx *c, const cJSON *list, GPtrArray *names, scn
     scn_pop(c, t);
 }
 
+/* Whether `column` is one of the comma-separated names of `header`. */
+static bool header_has(const char *header, const char *column)
+{
+    size_t n = strlen(column);
+    for (const char *p = header; p; p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL)
+        if (!strncmp(p, column, n) && (p[n] == ',' || p[n] == 0))
+            return true;
+    return false;
+}
+
+/* The header of the CSV file `file` the run's applications write (a
+ * type's own file, or a table of records: "host,time_s," and its
+ * columns), into `out` (a new string); NULL when none writes it. The
+ * files' names are listed in `names` ("requests.csv", ...). */
+static char *csv_header_of(const scn_run *r, const char *file, GString *names)
+{
+    char *found = NULL;
+    for (guint i = 0; i < r->apps->len; i++) {
+        const app_type *t = g_array_index(r->apps, app_spec, i).type;
+        for (int k = -1; t; k++) {
+            const char *f = NULL, *h = NULL, *pre = "";
+            if (k < 0) {
+                f = t->csv_file;
+                h = t->csv_header;
+            } else if (t->records && t->records[k].kind) {
+                f = t->records[k].csv_file;
+                h = t->records[k].csv_header;
+                pre = "host,time_s,";
+            } else {
+                break;
+            }
+            if (!f || !h)
+                continue;
+            if (!found && !strcmp(f, file))
+                found = g_strconcat(pre, h, NULL);
+            char *quoted = g_strdup_printf("\"%s\"", f);
+            if (!strstr(names->str, quoted))
+                g_string_append_printf(names, "%s%s", names->len ? ", " : "", quoted);
+            g_free(quoted);
+        }
+    }
+    return found;
+}
+
+/* outputs.cdf: "<csv file>:<column>", a column of a CSV file the
+ * scenario's applications write. */
+static void get_cdf(scn_ctx *c, const cJSON *o, scn_run *r)
+{
+    const cJSON *v = scn_get(o, "cdf");
+    if (!v)
+        return;
+    gsize t = scn_push_key(c, "cdf");
+    const char *colon = cJSON_IsString(v) ? strrchr(v->valuestring, ':') : NULL;
+    if (!colon || colon == v->valuestring || !colon[1] || strlen(v->valuestring) > 1000) {
+        scn_fail_expected(c, v, "\"<csv file>:<column>\", like \"requests.csv:last_byte_s\"");
+        scn_pop(c, t);
+        return;
+    }
+    char *file = g_strndup(v->valuestring, (gsize)(colon - v->valuestring));
+    GString *names = g_string_new("");
+    char *header = csv_header_of(r, file, names);
+    if (!header) {
+        char *f = scn_cut(file);
+        scn_fail(c, "no application of the scenario writes \"%s\" (the CSV files: %s)", f,
+                 names->len ? names->str : "none");
+        g_free(f);
+    } else if (!header_has(header, colon + 1) || !strcmp(colon + 1, "run")) {
+        char *col = scn_cut(colon + 1);
+        scn_fail(c, "\"%s\" has no column \"%s\" (its columns: %s)", file, col, header);
+        g_free(col);
+    } else {
+        r->out.cdf_file = file;
+        r->out.cdf_column = g_strdup(colon + 1);
+        file = NULL;
+    }
+    g_free(header);
+    g_free(file);
+    g_string_free(names, TRUE);
+    scn_pop(c, t);
+}
+
 static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_registry *reg)
 {
     scn_outputs *out = &r->out;
@@ -634,6 +715,8 @@ static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_regi
             get_formulas(c, o, formulas, reg, out);
             out->title = scn_get_string(c, o, "title", NULL, false);
             out->timeline = scn_get_bool(c, o, "timeline", false);
+            if (!c->failed)
+                get_cdf(c, o, r);
             g_ptr_array_free(metrics, TRUE);
             g_ptr_array_free(formulas, TRUE);
         }
@@ -678,6 +761,8 @@ void scn_run_free(scn_run *r)
     if (r->out.formulas)
         g_array_free(r->out.formulas, TRUE);
     g_free(r->out.title);
+    g_free(r->out.cdf_file);
+    g_free(r->out.cdf_column);
     g_free(r);
 }
 

@@ -1150,6 +1150,48 @@ static void test_numbers(void)
     g_string_free(s, TRUE);
 }
 
+/* A staircase figure (an empirical CDF): the same data file as a line
+ * plot, the simulated series drawn with steps, a formula still a line. */
+static void test_steps_data_and_script(void)
+{
+    char *dir = tmp_dir();
+    const double x[] = {0, 0.5, 1.5, 2}, y[] = {0, 0.25, 0.75, 1}, fx[] = {0, 2}, fy[] = {0, 1};
+    plot_series series[] = {{"N = 4", x, y, 4, false}, {"uniform", fx, fy, 2, true}};
+    plot_spec spec = {"cdf", "Completion times", "t (s)", "fraction done", false, false, series, 2};
+    bool rendered = false;
+    GError *err = NULL;
+    CU_ASSERT_TRUE_FATAL(plot_steps_write(&spec, dir, &rendered, &err));
+    char *dat = slurp(dir, "cdf", ".dat", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    GPtrArray *blocks = parse_dat(dat);
+    CU_ASSERT_EQUAL(blocks->len, 2);
+    CU_ASSERT_EQUAL(field_num(blocks, 0, 2, 0), 1.5);
+    CU_ASSERT_EQUAL(field_num(blocks, 0, 2, 1), 0.75);
+    g_ptr_array_unref(blocks);
+    g_free(dat);
+    char *gp = slurp(dir, "cdf", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "# cdf.gp: staircases (empirical CDFs), written by appsim."));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with steps linestyle 1 title 'N = 4'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 1 using 1:2 with lines linestyle 101 title 'uniform'"));
+    g_free(gp);
+    /* plot_write of the same spec: the same data, points joined by lines. */
+    char *dir2 = tmp_dir();
+    CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir2, NULL, &err));
+    char *a = slurp(dir, "cdf", ".dat", NULL), *b = slurp(dir2, "cdf", ".dat", NULL);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    g_free(a);
+    g_free(b);
+    gp = slurp(dir2, "cdf", ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with linespoints linestyle 1"));
+    g_free(gp);
+    drop_dir(dir2);
+    if (gnuplot_or_skip("the staircase images")) {
+        CU_ASSERT_TRUE(rendered);
+        check_images(dir, "cdf");
+    }
+    drop_dir(dir);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -1160,6 +1202,7 @@ int main(void)
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
         TEST(test_bad_input), TEST(test_numbers), TEST(test_bars_data_and_script),
         TEST(test_batch), TEST(test_batch_idle_and_without_gnuplot), TEST(test_batch_failure),
+        TEST(test_steps_data_and_script),
     };
     return test_main("plots/plot", tests, (int)G_N_ELEMENTS(tests));
 }

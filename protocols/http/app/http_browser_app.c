@@ -47,6 +47,7 @@ typedef struct {
     int64_t start, think; /* ns */
     bool cache;
     char *auth;           /* "user:password" for HTTP Basic, or NULL */
+    bool active;          /* false: loads nothing (a case may leave a client out) */
     GPtrArray *urls;      /* of char*: the pages to load, in order */
 } browser_spec;
 
@@ -139,6 +140,7 @@ static const app_key browser_keys[] = {
     {.name = "think", .kind = APP_KEY_TIME, .offset = offsetof(browser_spec, think)},
     {.name = "cache", .kind = APP_KEY_BOOL, .offset = offsetof(browser_spec, cache), .def = 1},
     {.name = "auth", .kind = APP_KEY_CUSTOM, .offset = offsetof(browser_spec, auth), .read = read_auth},
+    {.name = "active", .kind = APP_KEY_BOOL, .offset = offsetof(browser_spec, active), .def = 1},
     {0}};
 
 static void browser_clear(void *cfg)
@@ -209,7 +211,7 @@ static void *browser_start(app_world *w, const app_spec *a, GError **err)
     d->w = w;
     d->spec = a;
     d->env = app_world_host(w, a->host);
-    d->loads_left = s->repeat;
+    d->loads_left = s->active ? s->repeat : 0; /* inactive: done at `start`, having loaded nothing */
     d->b = http_browser_new(d->env, &bc, err);
     g_free(user); /* the browser keeps copies */
     if (!d->b) {
@@ -419,6 +421,7 @@ typedef struct {
     GPtrArray *keys;  /* of char* */
     GArray *counts;   /* of uint64_t, beside keys */
     int64_t elapsed;  /* ns, of the loads that succeeded */
+    int64_t last_end; /* ns from time 0: when the last load that succeeded ended */
     int64_t parts[APP_TIME__COUNT]; /* ns, their breakdown (explain_page) */
 } load_tally;
 
@@ -464,6 +467,7 @@ static void tally_browser(load_tally *t, const app_world *w, const browser_inst 
             t->parts[i] += pp.part[i];
         t->sum += s;
         t->max = MAX(t->max, s);
+        t->last_end = MAX(t->last_end, p->end);
         t->ok++;
     }
     if (!d->done)
@@ -526,6 +530,8 @@ static void browser_collect(const app_world *w, void *const *insts, const app_sp
     breakdown_metrics(&t, out);
     app_metric(out, "page_load_time_mean_s", t.ok ? t.sum / (double)t.ok : NAN);
     app_metric(out, "page_load_time_max_s", t.ok ? t.max : NAN);
+    /* The time every client had its pages, from time 0: none when a load failed. */
+    app_metric(out, "distribution_time_s", t.ok && !t.failed ? (double)t.last_end / 1e9 : NAN);
     app_metric_count(out, "pages", t.pages);
     app_metric_count(out, "objects", t.objects);
     app_metric_count(out, "failures", t.failed);
@@ -1115,15 +1121,98 @@ static double slow_start_formula(const app_world *w, const app_spec *a, const ap
     return slow_start_latency(o, s, f.rate, f.rtt) + ((double)f.q0 + 3.0 * f.hdr) * 8 / f.rate;
 }
 
+/* A path made of hops [from, to) of `p` (its propagation and rates). */
+static app_path sub_path(const app_path *p, int from, int to)
+{
+    app_path q;
+    memset(&q, 0, sizeof q);
+    for (int j = from; j < to; j++)
+        q.hops[q.n++] = p->hops[j];
+    return q;
+}
+
+/* The propagation delays of a path, s. */
+static double propagation(const app_path *p)
+{
+    double d = 0;
+    for (int j = 0; j < p->n; j++)
+        d += (double)p->hops[j].delay_ns / 1e9;
+    return d;
+}
+
+/*
+ * Client-server distribution (docs/p2p.md, "Client-server baseline"): the
+ * textbook's D_cs = max(N F / u_s, F / d_min) for the browsers that fetch
+ * this browser's first URL at once, each over its own path from the
+ * server. F is what crosses the wire for one copy: the response, head and
+ * body, cut into segments of the MSS, each with the network's header
+ * bytes. u_s is the first hop of the path from the server (its uplink),
+ * whose N copies leave one after the other; a client's d is the slowest of
+ * the other hops of its path (the whole path when it has one hop). Each
+ * client also pays the set-up the http-page formula counts (SYN, SYN-ACK
+ * and request across the path) and the propagation of the response:
+ *   max_k (S_k + P_k) + max(N T_us(r), max_k T_dk(r)).
+ * Left out: the N SYN-ACKs queued at the server's uplink (N t(H)) and the
+ * store-and-forward of the response's last segments on the hop that is
+ * not the bottleneck, about a packet's time each. None (NaN) when a response would wait at the
+ * server's uplink long enough for the ideal TCP to retransmit, or would
+ * not fit in a queue. O(apps + N x packets of r x hops).
+ */
+static double cs_bound_formula(const app_world *w, const app_spec *a, const app_view *m)
+{
+    (void)m;
+    page_facts f;
+    const browser_spec *s = a->cfg;
+    if (!facts(w, a, &f) || f.down.n < 1)
+        return NAN;
+    const char *url = g_ptr_array_index(s->urls, 0);
+    uint64_t n = 0;
+    double setup = 0, client = 0;
+    for (guint i = 0; app_world_app(w, i); i++) {
+        const app_spec *b = app_world_app(w, i);
+        const browser_spec *bs = b->cfg;
+        if (b->type != a->type || !bs->active || strcmp(g_ptr_array_index(bs->urls, 0), url))
+            continue;
+        page_facts g;
+        if (!facts(w, b, &g) || g.down.n < 1)
+            return NAN;
+        n++;
+        double sk = cross(&g.up, 0, f.mss, f.hdr) + cross(&g.down, 0, f.mss, f.hdr) + cross(&g.up, f.q0, f.mss, f.hdr);
+        setup = MAX(setup, sk + propagation(&g.down));
+        app_path rest = g.down.n > 1 ? sub_path(&g.down, 1, g.down.n) : g.down;
+        client = MAX(client, hold(&rest, f.r0, f.mss, f.hdr));
+    }
+    if (n == 0)
+        return NAN;
+    app_path uplink = sub_path(&f.down, 0, 1);
+    double copy = hold(&uplink, f.r0, f.mss, f.hdr);
+    /* The last copy waits (N - 1) copies in the uplink's queue, every
+     * packet of the N copies but one at once. */
+    uint64_t k = packets(f.r0, f.mss);
+    if (!no_drops(&f, n * k - 1, n * (f.r0 + k * f.hdr)))
+        return NAN;
+    double rtt = cross(&f.up, 0, f.mss, f.hdr) + cross(&f.down, 0, f.mss, f.hdr);
+    if ((double)(n - 1) * copy + hold(&uplink, MIN(f.r0, (uint64_t)f.mss), f.mss, f.hdr) + rtt >=
+        MAX(f.rto_min, 3 * rtt))
+        return NAN;
+    return setup + MAX((double)n * copy, client);
+}
+
 static const app_formula browser_formulas[] = {
     {"http-page", http_page_formula},
     {"single-object", single_object_formula},
     {"slow-start", slow_start_formula},
+    {"cs-bound", cs_bound_formula},
     {NULL, NULL}};
 
 static const app_headline browser_headlines[] = {
     {"page_load_time", "page load time (s)", "page_load_time_mean_s", true},
+    {"distribution_time", "distribution time (s)", "distribution_time_s", true},
     {NULL, NULL, NULL, false}};
+
+static const app_prediction browser_predictions[] = {
+    {"cs-bound", "distribution_time"},
+    {NULL, NULL}};
 
 const app_type http_browser_app = {
     .type = "browser",
@@ -1141,6 +1230,7 @@ const app_type http_browser_app = {
                   "bd_delayed_ack_s,bd_retransmission_s,bd_other_s",
     .headlines = browser_headlines,
     .formulas = browser_formulas,
+    .predictions = browser_predictions,
     .endpoints = browser_endpoints,
     .timeline_title = "one page load",
     .report = browser_report,
