@@ -327,7 +327,7 @@ static void peer_collect(const app_world *w, void *const *insts, const app_spec 
                          app_collect *out)
 {
     int64_t first_start = INT64_MAX, last_done = -1;
-    uint64_t leechers = 0, seeds = 0, completed = 0, up_seeds = 0, up_leechers = 0, down = 0, hashfails = 0;
+    uint64_t leechers = 0, seeds = 0, completed = 0, up_seeds = 0, up_leechers = 0, down = 0, hashfails = 0, wasted = 0;
     double sum_completion = 0;
     bool all = true;
     for (size_t i = 0; i < n; i++) {
@@ -339,7 +339,9 @@ static void peer_collect(const app_world *w, void *const *insts, const app_spec 
             bt_conn_peer_stats st = {.completed_at = -1};
             if (sl->p) {
                 bt_conn_peer_get_stats(sl->p, &st);
-                hashfails += bt_peer_get_stats(bt_conn_peer_core(sl->p))->hash_failures;
+                const bt_peer_stats *ps = bt_peer_get_stats(bt_conn_peer_core(sl->p));
+                hashfails += ps->hash_failures;
+                wasted += ps->blocks_wasted;
             }
             if (sl->started >= 0 && sl->started < first_start)
                 first_start = sl->started;
@@ -384,6 +386,7 @@ static void peer_collect(const app_world *w, void *const *insts, const app_spec 
     app_metric_count(out, "bt.uploaded_by_leechers", up_leechers);
     app_metric_count(out, "bt.downloaded", down);
     app_metric_count(out, "bt.hash_failures", hashfails);
+    app_metric_count(out, "bt.blocks_wasted", wasted);
     if (!all) {
         char *why = g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
                                     " leechers did not complete before the run stopped",
