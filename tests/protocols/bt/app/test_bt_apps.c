@@ -3,7 +3,8 @@
  * errors of their keys; a small swarm (a seed, four leechers, a tracker,
  * on access links to one router) in which every leecher completes, each
  * piece checked with SHA-1 (no hash failure, every byte downloaded once
- * per leecher); a leecher that leaves after completion; two runs of a
+ * per leecher); a leecher that leaves after completion; the tracker
+ * answering a browser (404, failure reasons); two runs of a
  * scenario byte-identical; scenarios/p2p-distribution.json's formulas
  * against the closed forms computed here, and its distribution time at
  * least the P2P bound and within the margin docs/p2p.md states (4 times
@@ -174,6 +175,25 @@ static void test_leave_after_completion(void)
     g_free(json);
 }
 
+/* The tracker is an HTTP server a browser can reach: another path is a
+ * 404, a malformed announce query a 200 whose body is a failure reason
+ * (BEP 3), counted as announces; no crash, the run ends. */
+static void test_tracker_answers_browser(void)
+{
+    scenario *sc = load_ok("{\"name\": \"b\", \"nodes\": [{\"name\": \"a\"}, {\"name\": \"t\"}],"
+                           " \"links\": [{\"from\": \"a\", \"to\": \"t\", \"rate\": \"10Mbps\", \"delay\": \"1ms\"}],"
+                           " \"apps\": [{\"name\": \"tr\", \"type\": \"bt-tracker\", \"host\": \"t\"},"
+                           " {\"name\": \"br\", \"type\": \"browser\", \"host\": \"a\", \"pages\": [\"http://t:6969/nothing\","
+                           " \"http://t:6969/announce?info_hash=x\", \"http://t:6969/announce\"]}]}");
+    run_result *res = run_k(sc, 0);
+    CU_ASSERT_EQUAL(run_result_metric(res, "bt_tracker.errors"), 1);
+    CU_ASSERT_EQUAL(run_result_metric(res, "bt_tracker.announces"), 2);
+    CU_ASSERT_EQUAL(run_result_metric(res, "loads_ok"), 2);
+    CU_ASSERT_EQUAL(run_result_metric(res, "failures"), 1);
+    run_result_free(res);
+    scenario_free(sc);
+}
+
 static char *read_all(const char *dir, const char *name)
 {
     char *path = g_build_filename(dir, name, NULL), *text = NULL;
@@ -253,7 +273,8 @@ static void test_distribution_bounds(void)
 int main(void)
 {
     static const test_case tests[] = {TEST(test_keys_errors), TEST(test_small_swarm),
-                                      TEST(test_leave_after_completion), TEST(test_deterministic),
+                                      TEST(test_leave_after_completion), TEST(test_tracker_answers_browser),
+                                      TEST(test_deterministic),
                                       TEST(test_distribution_bounds)};
     return test_main("bt apps", tests, (int)G_N_ELEMENTS(tests));
 }
