@@ -47,15 +47,14 @@ static scenario *load_text(const char *json, char **msg)
 
 /* A star: a router, the tracker, a seed (10 Mbps up) and four peers (2 Mbps
  * up, 20 Mbps down). */
+#define ACCESS(p)                                                                                                \
+    " {\"from\": \"" p "\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\", \"reverse\": {\"rate\": \"20Mbps\"}}"
 #define NODES                                                                                                    \
     "\"nodes\": [{\"name\": \"core\", \"type\": \"router\"}, {\"name\": \"t\"}, {\"name\": \"s\"},"              \
     " {\"name\": \"p1\"}, {\"name\": \"p2\"}, {\"name\": \"p3\"}, {\"name\": \"p4\"}],"                          \
     " \"links\": [{\"from\": \"t\", \"to\": \"core\", \"rate\": \"100Mbps\", \"delay\": \"2ms\"},"               \
     " {\"from\": \"s\", \"to\": \"core\", \"rate\": \"10Mbps\", \"delay\": \"2ms\"},"                            \
-    " {\"from\": \"p1\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\", \"reverse\": {\"rate\": \"20Mbps\"}}," \
-    " {\"from\": \"p2\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\", \"reverse\": {\"rate\": \"20Mbps\"}}," \
-    " {\"from\": \"p3\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\", \"reverse\": {\"rate\": \"20Mbps\"}}," \
-    " {\"from\": \"p4\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\", \"reverse\": {\"rate\": \"20Mbps\"}}]"
+    ACCESS("p1") "," ACCESS("p2") "," ACCESS("p3") "," ACCESS("p4") "]"
 
 #define TRACKER "{\"name\": \"tr\", \"type\": \"bt-tracker\", \"host\": \"t\"}"
 #define SEED "{\"name\": \"sd\", \"type\": \"bt-peer\", \"host\": \"s\", \"tracker\": \"t\", \"seed\": true"
@@ -183,7 +182,8 @@ static void test_tracker_answers_browser(void)
     scenario *sc = load_ok("{\"name\": \"b\", \"nodes\": [{\"name\": \"a\"}, {\"name\": \"t\"}],"
                            " \"links\": [{\"from\": \"a\", \"to\": \"t\", \"rate\": \"10Mbps\", \"delay\": \"1ms\"}],"
                            " \"apps\": [{\"name\": \"tr\", \"type\": \"bt-tracker\", \"host\": \"t\"},"
-                           " {\"name\": \"br\", \"type\": \"browser\", \"host\": \"a\", \"pages\": [\"http://t:6969/nothing\","
+                           " {\"name\": \"br\", \"type\": \"browser\", \"host\": \"a\","
+                           " \"pages\": [\"http://t:6969/nothing\","
                            " \"http://t:6969/announce?info_hash=x\", \"http://t:6969/announce\"]}]}");
     run_result *res = run_k(sc, 0);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt_tracker.errors"), 1);
