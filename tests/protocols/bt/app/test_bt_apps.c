@@ -48,7 +48,8 @@ static scenario *load_text(const char *json, char **msg)
 /* A star: a router, the tracker, a seed (10 Mbps up) and four peers (2 Mbps
  * up, 20 Mbps down). */
 #define ACCESS(p)                                                                                                \
-    " {\"from\": \"" p "\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\", \"reverse\": {\"rate\": \"20Mbps\"}}"
+    " {\"from\": \"" p "\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\","                                 \
+    " \"reverse\": {\"rate\": \"20Mbps\"}}"
 #define NODES                                                                                                    \
     "\"nodes\": [{\"name\": \"core\", \"type\": \"router\"}, {\"name\": \"t\"}, {\"name\": \"s\"},"              \
     " {\"name\": \"p1\"}, {\"name\": \"p2\"}, {\"name\": \"p3\"}, {\"name\": \"p4\"}],"                          \
