@@ -48,7 +48,7 @@ static scenario *load_text(const char *json, char **msg)
 /* A star: a router, the tracker, a seed (10 Mbps up) and four peers (2 Mbps
  * up, 20 Mbps down). */
 #define ACCESS(p)                                                                                                \
-    " {\"from\": \"" p "\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\","                                 \
+    " {\"from\": \"" p "\", \"to\": \"core\", \"rate\": \"2Mbps\", \"delay\": \"2ms\","                                \
     " \"reverse\": {\"rate\": \"20Mbps\"}}"
 #define NODES                                                                                                    \
     "\"nodes\": [{\"name\": \"core\", \"type\": \"router\"}, {\"name\": \"t\"}, {\"name\": \"s\"},"              \
