@@ -551,7 +551,7 @@ const app_type bt_peer_app = {
     .formulas = peer_formulas,
     .predictions = peer_predictions,
     .endpoints = peer_endpoints,
-    .timeline_title = "the whole distribution: announces, handshakes and pieces",
+    .timeline_title = "the first peer's announces to the tracker",
     .report = peer_report,
     .report_rows_title = "the swarm",
 };
