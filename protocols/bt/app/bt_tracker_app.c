@@ -57,6 +57,19 @@ static void tracker_collect(const app_world *w, void *const *insts, const app_sp
     }
 }
 
+/* "GET /announce" (the query left out: it is bytes of hashes) or the
+ * status line of the answer; NULL for a segment that starts with neither. */
+static char *tracker_label(const uint8_t *data, size_t len)
+{
+    size_t n = 0;
+    while (n < len && n < 80 && data[n] != '\r' && data[n] != '\n' && data[n] != '?' && data[n] >= 0x20 &&
+           data[n] < 0x7f)
+        n++;
+    if ((n >= 4 && !memcmp(data, "GET ", 4)) || (n >= 12 && !memcmp(data, "HTTP/1.", 7)))
+        return g_strndup((const char *)data, n);
+    return NULL;
+}
+
 const app_type bt_tracker_app = {
     .type = "bt-tracker",
     .doc = "a BitTorrent tracker: answers GET /announce over HTTP with the swarm's peers (BEP 3)",
@@ -67,4 +80,5 @@ const app_type bt_tracker_app = {
     .start = tracker_start,
     .free = tracker_free,
     .collect = tracker_collect,
+    .label = tracker_label,
 };

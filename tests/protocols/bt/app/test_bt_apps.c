@@ -4,7 +4,8 @@
  * on access links to one router) in which every leecher completes, each
  * piece checked with SHA-1 (no hash failure, every byte downloaded once
  * per leecher); a leecher that leaves after completion; the tracker
- * answering a browser (404, failure reasons); two runs of a
+ * answering a browser (404, failure reasons) and its packet labels; two
+ * runs of a
  * scenario byte-identical; scenarios/p2p-distribution.json's formulas
  * against the closed forms computed here, and its distribution time at
  * least the P2P bound and within the margin docs/p2p.md states (4 times
@@ -195,6 +196,24 @@ static void test_tracker_answers_browser(void)
     scenario_free(sc);
 }
 
+/* The tracker's packets are labelled with the request line (without the
+ * query) and the status line; other bytes get no label. */
+static void test_tracker_labels(void)
+{
+    const app_type *t = app_registry_find(appsim_registry(), "bt-tracker");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t->label);
+    static const char get[] = "GET /announce?info_hash=%01%02 HTTP/1.1\r\nHost: t\r\n\r\n";
+    static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nd1e";
+    char *a = t->label((const uint8_t *)get, sizeof get - 1), *b = t->label((const uint8_t *)ok, sizeof ok - 1);
+    CU_ASSERT_STRING_EQUAL(a, "GET /announce");
+    CU_ASSERT_STRING_EQUAL(b, "HTTP/1.1 200 OK");
+    CU_ASSERT_PTR_NULL(t->label((const uint8_t *)"d8:intervali1800e", 17));
+    CU_ASSERT_PTR_NULL(t->label((const uint8_t *)"GE", 2));
+    g_free(a);
+    g_free(b);
+}
+
 static char *read_all(const char *dir, const char *name)
 {
     char *path = g_build_filename(dir, name, NULL), *text = NULL;
@@ -275,6 +294,7 @@ int main(void)
 {
     static const test_case tests[] = {TEST(test_keys_errors), TEST(test_small_swarm),
                                       TEST(test_leave_after_completion), TEST(test_tracker_answers_browser),
+                                      TEST(test_tracker_labels),
                                       TEST(test_deterministic),
                                       TEST(test_distribution_bounds)};
     return test_main("bt apps", tests, (int)G_N_ELEMENTS(tests));
