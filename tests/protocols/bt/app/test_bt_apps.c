@@ -5,11 +5,10 @@
  * piece checked with SHA-1 (no hash failure, every byte downloaded once
  * per leecher); a leecher that leaves after completion; the tracker
  * answering a browser (404, failure reasons) and its packet labels; two
- * runs of a
- * scenario byte-identical; scenarios/p2p-distribution.json's formulas
- * against the closed forms computed here, and its distribution time at
- * least the P2P bound and within the margin docs/p2p.md states (4 times
- * the bound).
+ * runs of a scenario byte-identical; scenarios/p2p-distribution.json's
+ * formulas against the closed forms computed here, and its distribution
+ * time at least the P2P bound and within the margin docs/p2p.md states
+ * (4 times the bound).
  */
 #include <glib.h>
 #include <glib/gstdio.h>
