@@ -1,6 +1,7 @@
 /* registry: the application types, in the order docs and errors list them. */
 #include "registry.h"
 
+#include "protocols/bt/app/bt_apps.h"
 #include "protocols/dns/app/dns_apps.h"
 #include "protocols/ftp/app/ftp_apps.h"
 #include "protocols/http/app/http_apps.h"
@@ -20,6 +21,8 @@ static const app_type *const types[] = {
     &webmail_app,
     &ftp_server_app,
     &ftp_client_app,
+    &bt_tracker_app,
+    &bt_peer_app,
 };
 
 static const app_registry registry = {types, G_N_ELEMENTS(types)};

@@ -1,0 +1,557 @@
+/*
+ * bt_peer_app: the "bt-peer" application type, a group of identical
+ * BitTorrent peers of one torrent, one on each of its hosts (`host`, then
+ * `more_hosts`; the first `count` run), on bt_conn's peer.
+ *
+ * The torrent: `file_size` bytes of synthetic content (a function of the
+ * torrent's name, bt_storage's synthetic store) cut in `piece_length`
+ * pieces; its piece hashes and info-hash are computed once per group from
+ * that content and the metainfo bt_metainfo_build writes, so every group
+ * of the same name, size and piece length is in the same swarm. A seed
+ * starts with every piece; a leecher checks every piece it receives with
+ * SHA-1 against the hashes.
+ *
+ * Results (every group of a run together): bt.csv, one row per peer;
+ * bt.distribution_time_s, the last leecher's completion from the first
+ * peer's start; bt.mean_completion_s, each leecher's completion from its
+ * own start, averaged; bytes uploaded by seeds and by leechers. Formulas
+ * "p2p-bound" and "p2p-cs-bound" (see their comment).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "bt_apps.h"
+#include "protocols/bt/bt_conn.h"
+#include "protocols/bt/bt_metainfo.h"
+
+/* ---- keys ---------------------------------------------------------------------- */
+
+typedef struct {
+    char *tracker;
+    int64_t tracker_port;
+    GPtrArray *more_hosts; /* of char*, or NULL */
+    int64_t count;         /* 0: every host */
+    uint64_t file_size;
+    uint64_t piece_length;
+    char *torrent;
+    bool seed;
+    int64_t start;         /* ns */
+    int after;             /* 0: stay and seed, 1: leave */
+    int64_t upload_slots;
+    int64_t pipeline;
+    int64_t max_connect;
+    int64_t port;
+    bool free_rider;
+} bt_peer_spec;
+
+static const char *const afters[] = {"seed", "leave", NULL};
+
+static void read_hosts(app_reader *r, const char *key, void *field)
+{
+    int n = app_reader_enter_list(r, key, "a list of node names like [\"peer2\", \"peer3\"]");
+    if (n < 0)
+        return;
+    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+    *(GPtrArray **)field = out;
+    for (int i = 0; i < n && !app_reader_failed(r); i++) {
+        app_reader_enter_item(r, i);
+        const char *s = app_reader_string(r);
+        if (!s)
+            app_reader_fail_expected(r, NULL, "a node name");
+        else if (app_reader_host(r, NULL, s))
+            g_ptr_array_add(out, g_strdup(s));
+        app_reader_leave(r);
+    }
+    app_reader_leave(r);
+}
+
+#define PS_OFF(f) offsetof(bt_peer_spec, f)
+
+static const app_key peer_keys[] = {
+    {.name = "tracker", .kind = APP_KEY_NODE, .offset = PS_OFF(tracker), .required = true},
+    {.name = "tracker_port", .kind = APP_KEY_INT, .offset = PS_OFF(tracker_port), .def = 6969, .lo = 1,
+     .hi = 65535, .expected = "a port from 1 to 65535"},
+    {.name = "more_hosts", .kind = APP_KEY_CUSTOM, .offset = PS_OFF(more_hosts), .read = read_hosts},
+    {.name = "count", .kind = APP_KEY_INT, .offset = PS_OFF(count), .def = 0, .lo = 0, .hi = 1000,
+     .expected = "how many of the hosts run a peer: 0 (all) to 1000"},
+    {.name = "file_size", .kind = APP_KEY_SIZE, .offset = PS_OFF(file_size), .def = 10e6, .lo = 1, .hi = 4e9},
+    {.name = "piece_length", .kind = APP_KEY_SIZE, .offset = PS_OFF(piece_length), .def = 262144, .lo = 1,
+     .hi = 67108864},
+    {.name = "torrent", .kind = APP_KEY_STRING, .offset = PS_OFF(torrent), .def_text = "file"},
+    {.name = "seed", .kind = APP_KEY_BOOL, .offset = PS_OFF(seed), .def = 0},
+    {.name = "start", .kind = APP_KEY_TIME, .offset = PS_OFF(start), .def = 0},
+    {.name = "after", .kind = APP_KEY_CHOICE, .offset = PS_OFF(after), .def = 0, .choices = afters,
+     .expected = "\"seed\" (stay and upload) or \"leave\" (leave the swarm once complete)"},
+    {.name = "upload_slots", .kind = APP_KEY_INT, .offset = PS_OFF(upload_slots), .def = 4, .lo = 1, .hi = 100,
+     .expected = "a whole number of regular unchokes from 1 to 100"},
+    {.name = "pipeline", .kind = APP_KEY_INT, .offset = PS_OFF(pipeline), .def = 8, .lo = 1, .hi = BT_MAX_PIPELINE,
+     .expected = "requests outstanding per connection, 1 to 64"},
+    {.name = "max_connect", .kind = APP_KEY_INT, .offset = PS_OFF(max_connect), .def = 40, .lo = 1, .hi = 200,
+     .expected = "connections to open to the tracker's peers, 1 to 200"},
+    {.name = "port", .kind = APP_KEY_INT, .offset = PS_OFF(port), .def = 6881, .lo = 1, .hi = 65535,
+     .expected = "a port from 1 to 65535"},
+    {.name = "free_rider", .kind = APP_KEY_BOOL, .offset = PS_OFF(free_rider), .def = 0},
+    {0}};
+
+static guint host_count(const app_spec *a)
+{
+    const bt_peer_spec *s = a->cfg;
+    guint all = 1 + (s->more_hosts ? s->more_hosts->len : 0);
+    return s->count > 0 && (guint)s->count < all ? (guint)s->count : all;
+}
+
+static const char *host_at(const app_spec *a, guint i)
+{
+    const bt_peer_spec *s = a->cfg;
+    return i == 0 ? a->host : g_ptr_array_index(s->more_hosts, i - 1);
+}
+
+static void peer_check(app_reader *r, void *cfg)
+{
+    bt_peer_spec *s = cfg;
+    uint64_t pieces = (s->file_size + s->piece_length - 1) / s->piece_length;
+    if (pieces > BT_MAX_PIECES)
+        app_reader_fail(r, "piece_length",
+                        "%" G_GUINT64_FORMAT " pieces: a torrent has at most %" G_GUINT64_FORMAT
+                        " (make the pieces longer)", pieces, (uint64_t)BT_MAX_PIECES);
+    guint all = 1 + (s->more_hosts ? s->more_hosts->len : 0);
+    if (!app_reader_failed(r) && s->count > (int64_t)all)
+        app_reader_fail(r, "count", "%" G_GINT64_FORMAT " peers asked for, but only %u hosts are given "
+                        "(\"host\" and \"more_hosts\")", s->count, all);
+    if (!app_reader_failed(r) && s->seed && s->free_rider)
+        app_reader_fail(r, "free_rider", "a seed that uploads nothing serves nobody: a free rider is a leecher");
+    for (guint i = 0; s->more_hosts && i < s->more_hosts->len && !app_reader_failed(r); i++)
+        for (guint k = 0; k < i; k++)
+            if (!strcmp(g_ptr_array_index(s->more_hosts, i), g_ptr_array_index(s->more_hosts, k)))
+                app_reader_fail(r, "more_hosts", "host \"%s\" is listed twice",
+                                (const char *)g_ptr_array_index(s->more_hosts, i));
+}
+
+static void peer_clear(void *cfg)
+{
+    bt_peer_spec *s = cfg;
+    if (s->more_hosts)
+        g_ptr_array_free(s->more_hosts, TRUE);
+}
+
+static size_t peer_listens(const void *cfg, uint16_t *ports, size_t max)
+{
+    if (max < 1)
+        return 0;
+    ports[0] = (uint16_t)((const bt_peer_spec *)cfg)->port;
+    return 1;
+}
+
+/* ---- running ------------------------------------------------------------------- */
+
+typedef struct group group;
+
+typedef struct {
+    group *g;
+    guint index;
+    const char *host;
+    host_env *env;
+    bt_storage *store;
+    bt_conn_peer *p;
+    host_timer_id timer;
+    int64_t started, completed; /* ns; -1 until then */
+} slot;
+
+struct group {
+    app_world *w;
+    const app_spec *a;
+    const bt_peer_spec *s;
+    uint64_t content_seed;
+    uint8_t *hashes;
+    uint32_t n_pieces;
+    uint8_t info_hash[20];
+    slot *slots;
+    guint n;
+    guint waiting;         /* leechers not complete (nor failed to start) */
+    char *why;             /* the first peer that could not start */
+    host_timer_id done_timer;
+};
+
+static uint64_t name_seed(const char *name)
+{
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t)*c) * UINT64_C(1099511628211);
+    return h;
+}
+
+static void group_one_done(group *g)
+{
+    if (g->waiting && --g->waiting == 0)
+        app_world_done(g->w);
+}
+
+static void peer_complete(void *ud, bt_conn_peer *p)
+{
+    (void)p;
+    slot *sl = ud;
+    if (sl->completed >= 0 || sl->g->s->seed)
+        return;
+    sl->completed = host_now(sl->env);
+    group_one_done(sl->g);
+}
+
+static const bt_conn_peer_handler peer_handler = {.complete = peer_complete};
+
+static void slot_go(void *ud)
+{
+    slot *sl = ud;
+    group *g = sl->g;
+    const bt_peer_spec *s = g->s;
+    sl->timer = 0;
+    sl->started = host_now(sl->env);
+    sl->store = bt_storage_synthetic_new(s->file_size, (uint32_t)s->piece_length, g->content_seed, -1);
+    bt_conn_peer_options o = {
+        .peer = {.hashes = g->hashes, .n_pieces = g->n_pieces, .piece_length = (uint32_t)s->piece_length,
+                 .total_length = s->file_size, .seed = s->seed, .storage = bt_storage_ops_of(sl->store),
+                 .storage_ud = sl->store, .pipeline = (unsigned)s->pipeline,
+                 .upload_slots = (unsigned)s->upload_slots, .free_rider = s->free_rider},
+        .listen_port = (uint16_t)s->port,
+        .tracker_host = s->tracker,
+        .tracker_port = (uint16_t)s->tracker_port,
+        .max_connect = (unsigned)s->max_connect,
+        .leave_on_complete = s->after == 1,
+        .addr = bt_app_node_ip,
+        .addr_ud = g->w,
+    };
+    memcpy(o.peer.info_hash, g->info_hash, 20);
+    char id[21];
+    g_snprintf(id, sizeof id, "-AS0001-%06u%06u", g->a->index % 1000000, sl->index % 1000000);
+    memcpy(o.peer.peer_id, id, 20);
+    uint64_t k = ((uint64_t)g->a->index << 32) | sl->index;
+    o.peer.seed_rng = app_world_seed(g->w) ^ (k * UINT64_C(0x9E3779B97F4A7C15) + UINT64_C(0x2545F4914F6CDD1D));
+    GError *err = NULL;
+    sl->p = bt_conn_peer_new(sl->env, &o, &peer_handler, sl, &err);
+    if (!sl->p) {
+        if (!g->why)
+            g->why = g_strdup_printf("bt peer \"%s\" on %s could not start: %s", g->a->name, sl->host,
+                                     err ? err->message : "?");
+        g_clear_error(&err);
+        if (!s->seed)
+            group_one_done(g);
+    }
+}
+
+static void group_done_now(void *ud)
+{
+    group *g = ud;
+    g->done_timer = 0;
+    app_world_done(g->w);
+}
+
+/* The piece hashes and the info-hash of the group's torrent. */
+static bool group_torrent(group *g, GError **err)
+{
+    const bt_peer_spec *s = g->s;
+    bt_storage *st = bt_storage_synthetic_new(s->file_size, (uint32_t)s->piece_length, g->content_seed, -1);
+    g->hashes = bt_storage_piece_hashes(bt_storage_ops_of(st), st, s->file_size, (uint32_t)s->piece_length);
+    bt_storage_free(st);
+    g->n_pieces = (uint32_t)((s->file_size + s->piece_length - 1) / s->piece_length);
+    char *url = g_strdup_printf("http://%s:%" G_GINT64_FORMAT "/announce", s->tracker, s->tracker_port);
+    GByteArray *mi = g->hashes ? bt_metainfo_build(s->torrent, s->file_size, s->piece_length, g->hashes, url, err)
+                               : NULL;
+    g_free(url);
+    if (!mi)
+        return false;
+    bt_metainfo *m = bt_metainfo_parse(mi->data, mi->len, err);
+    g_byte_array_unref(mi);
+    if (!m)
+        return false;
+    memcpy(g->info_hash, m->info_hash, 20);
+    bt_metainfo_free(m);
+    return true;
+}
+
+static void peer_free(void *p);
+
+static void *peer_start(app_world *w, const app_spec *a, GError **err)
+{
+    group *g = g_new0(group, 1);
+    g->w = w;
+    g->a = a;
+    g->s = a->cfg;
+    g->content_seed = name_seed(g->s->torrent);
+    g->n = host_count(a);
+    g->slots = g_new0(slot, g->n);
+    if (!group_torrent(g, err)) {
+        peer_free(g);
+        return NULL;
+    }
+    for (guint i = 0; i < g->n; i++) {
+        slot *sl = &g->slots[i];
+        sl->g = g;
+        sl->index = i;
+        sl->host = host_at(a, i);
+        sl->env = app_world_host(w, sl->host);
+        sl->started = sl->completed = -1;
+        sl->timer = host_timer(sl->env, g->s->start, slot_go, sl);
+    }
+    g->waiting = g->s->seed ? 0 : g->n;
+    if (!g->waiting)
+        g->done_timer = host_timer(app_world_host(w, a->host), 0, group_done_now, g);
+    return g;
+}
+
+static void peer_free(void *p)
+{
+    group *g = p;
+    for (guint i = 0; i < g->n; i++) {
+        slot *sl = &g->slots[i];
+        if (sl->env)
+            host_timer_cancel(sl->env, sl->timer);
+        bt_conn_peer_free(sl->p);
+        if (sl->store)
+            bt_storage_free(sl->store);
+    }
+    if (g->done_timer)
+        host_timer_cancel(app_world_host(g->w, g->a->host), g->done_timer);
+    g_free(g->slots);
+    g_free(g->hashes);
+    g_free(g->why);
+    g_free(g);
+}
+
+/* ---- results ------------------------------------------------------------------- */
+
+static double ns_s(int64_t ns) { return (double)ns / 1e9; }
+
+static double p2p_bound(const app_world *w, const app_spec *a, const app_view *m);
+static double cs_bound(const app_world *w, const app_spec *a, const app_view *m);
+
+static void peer_collect(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
+                         app_collect *out)
+{
+    int64_t first_start = INT64_MAX, last_done = -1;
+    uint64_t leechers = 0, seeds = 0, completed = 0, up_seeds = 0, up_leechers = 0, down = 0, hashfails = 0, wasted = 0;
+    double sum_completion = 0;
+    bool all = true;
+    for (size_t i = 0; i < n; i++) {
+        const group *g = insts[i];
+        if (g->why)
+            app_run_failed(out, g->why);
+        for (guint k = 0; k < g->n; k++) {
+            const slot *sl = &g->slots[k];
+            bt_conn_peer_stats st = {.completed_at = -1};
+            if (sl->p) {
+                bt_conn_peer_get_stats(sl->p, &st);
+                const bt_peer_stats *ps = bt_peer_get_stats(bt_conn_peer_core(sl->p));
+                hashfails += ps->hash_failures;
+                wasted += ps->blocks_wasted;
+            }
+            if (sl->started >= 0 && sl->started < first_start)
+                first_start = sl->started;
+            char started[32] = "", done[32] = "";
+            if (sl->started >= 0)
+                g_snprintf(started, sizeof started, "%.6f", ns_s(sl->started));
+            if (sl->completed >= 0)
+                g_snprintf(done, sizeof done, "%.6f", ns_s(sl->completed));
+            app_row(out, "%s,%s,%s,%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT, specs[i]->name, sl->host,
+                    g->s->seed ? "seed" : g->s->free_rider ? "free-rider" : "leecher", started, done,
+                    st.payload_down, st.payload_up);
+            down += st.payload_down;
+            if (g->s->seed) {
+                seeds++;
+                up_seeds += st.payload_up;
+                continue;
+            }
+            leechers++;
+            up_leechers += st.payload_up;
+            if (sl->completed < 0) {
+                all = false;
+                continue;
+            }
+            completed++;
+            sum_completion += ns_s(sl->completed - sl->started);
+            if (sl->completed > last_done)
+                last_done = sl->completed;
+        }
+    }
+    if (!n)
+        return;
+    app_metric(out, "bt.distribution_time_s", all && last_done >= 0 ? ns_s(last_done - first_start) : NAN);
+    app_metric(out, "bt.mean_completion_s", completed ? sum_completion / (double)completed : NAN);
+    double p2p = p2p_bound(w, NULL, NULL), dist = all && last_done >= 0 ? ns_s(last_done - first_start) : NAN;
+    app_metric(out, "bt.p2p_bound_s", p2p);
+    app_metric(out, "bt.cs_bound_s", cs_bound(w, NULL, NULL));
+    app_metric(out, "bt.bound_ratio", dist / p2p);
+    app_metric_count(out, "bt.leechers", leechers);
+    app_metric_count(out, "bt.seeds", seeds);
+    app_metric_count(out, "bt.completed", completed);
+    app_metric_count(out, "bt.uploaded_by_seeds", up_seeds);
+    app_metric_count(out, "bt.uploaded_by_leechers", up_leechers);
+    app_metric_count(out, "bt.downloaded", down);
+    app_metric_count(out, "bt.hash_failures", hashfails);
+    app_metric_count(out, "bt.blocks_wasted", wasted);
+    if (!all) {
+        char *why = g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                                    " leechers did not complete before the run stopped",
+                                    leechers - completed, leechers);
+        app_run_failed(out, why);
+        g_free(why);
+    }
+}
+
+/* ---- formulas ------------------------------------------------------------------ */
+
+/* The textbook's quantities of the run's swarm: every bt-peer host that
+ * runs (the first `count` of each group). */
+typedef struct {
+    double f_bits; /* F: the file, bits (payload only) */
+    double u_s;    /* the seeds' uplinks summed, bit/s */
+    double sum_u;  /* the leechers' uplinks summed (0 for a free rider), bit/s */
+    double d_min;  /* the slowest leecher downlink, bit/s */
+    double n;      /* N: leechers */
+} swarm_rates;
+
+typedef struct {
+    const char *host;
+    const bt_peer_spec *s;
+} swarm_host;
+
+/* A host's access rates: the first hop of its path to `other` (uplink)
+ * and the last hop of the way back (downlink). */
+static bool access_rates(const app_world *w, const char *host, const char *other, double *up, double *down)
+{
+    app_path p;
+    if (!app_world_path(w, host, other, &p) || p.n < 1)
+        return false;
+    *up = (double)p.hops[0].rate_bps;
+    if (!app_world_path(w, other, host, &p) || p.n < 1)
+        return false;
+    *down = (double)p.hops[p.n - 1].rate_bps;
+    return true;
+}
+
+static bool swarm_rates_of(const app_world *w, swarm_rates *r)
+{
+    GArray *hosts = g_array_new(FALSE, FALSE, sizeof(swarm_host));
+    const bt_peer_spec *first = NULL;
+    bool ok = true;
+    for (guint i = 0; app_world_app(w, i); i++) {
+        const app_spec *a = app_world_app(w, i);
+        if (a->type != &bt_peer_app)
+            continue;
+        const bt_peer_spec *s = a->cfg;
+        if (!first)
+            first = s;
+        else if (s->file_size != first->file_size || strcmp(s->torrent, first->torrent))
+            ok = false; /* two torrents: no single bound */
+        for (guint k = 0; k < host_count(a); k++) {
+            swarm_host h = {host_at(a, k), s};
+            g_array_append_val(hosts, h);
+        }
+    }
+    *r = (swarm_rates){.d_min = INFINITY};
+    ok = ok && first && hosts->len >= 2;
+    for (guint i = 0; ok && i < hosts->len; i++) {
+        const swarm_host *h = &g_array_index(hosts, swarm_host, i);
+        const char *other = g_array_index(hosts, swarm_host, i ? 0 : 1).host;
+        double up, down;
+        if (!access_rates(w, h->host, other, &up, &down)) {
+            ok = false;
+            break;
+        }
+        if (h->s->seed) {
+            r->u_s += up;
+            continue;
+        }
+        r->n += 1;
+        r->sum_u += h->s->free_rider ? 0 : up;
+        r->d_min = fmin(r->d_min, down);
+    }
+    g_array_free(hosts, TRUE);
+    if (!ok || r->n < 1 || r->u_s <= 0)
+        return false;
+    r->f_bits = 8.0 * (double)first->file_size;
+    return true;
+}
+
+/* "p2p-bound": the least time to distribute F bits to N peers with the
+ * help of their uplinks (Kurose and Ross, 2.5): the seeds must send every
+ * bit once (F / u_s), the slowest peer must receive it (F / d_min), and
+ * N F bits must be received in all, at most u_s + sum u_i per second:
+ *     max(F / u_s, F / d_min, N F / (u_s + sum u_i)).
+ * Payload only (see docs/p2p.md). NaN without a seed or leecher. */
+static double p2p_bound(const app_world *w, const app_spec *a, const app_view *m)
+{
+    (void)a;
+    (void)m;
+    swarm_rates r;
+    if (!swarm_rates_of(w, &r))
+        return NAN;
+    return fmax(fmax(r.f_bits / r.u_s, r.f_bits / r.d_min), r.n * r.f_bits / (r.u_s + r.sum_u));
+}
+
+/* "p2p-cs-bound": the same file from the seeds alone (client-server): they
+ * send N copies, the slowest peer receives one: max(N F / u_s, F / d_min). */
+static double cs_bound(const app_world *w, const app_spec *a, const app_view *m)
+{
+    (void)a;
+    (void)m;
+    swarm_rates r;
+    if (!swarm_rates_of(w, &r))
+        return NAN;
+    return fmax(r.n * r.f_bits / r.u_s, r.f_bits / r.d_min);
+}
+
+static const app_formula peer_formulas[] = {{"p2p-bound", p2p_bound}, {"p2p-cs-bound", cs_bound}, {NULL, NULL}};
+static const app_prediction peer_predictions[] = {
+    {"p2p-bound", "distribution_time"}, {"p2p-cs-bound", "distribution_time"}, {NULL, NULL}};
+
+static const app_headline peer_headlines[] = {
+    {"distribution_time", "distribution time (s)", "bt.distribution_time_s", true},
+    {"mean_completion", "mean completion time (s)", "bt.mean_completion_s", true},
+    {"cs_bound", "client-server bound (s)", "bt.cs_bound_s", true},
+    {"bound_ratio", "distribution time / P2P bound", "bt.bound_ratio", false},
+    {NULL, NULL, NULL, false}};
+
+static bool peer_endpoints(const app_spec *a, char **server)
+{
+    *server = g_strdup(((const bt_peer_spec *)a->cfg)->tracker);
+    return true;
+}
+
+static void peer_report(const app_view *m, app_report_style style, GString *out)
+{
+    double d = app_view_metric(m, "bt.distribution_time_s"), mean = app_view_metric(m, "bt.mean_completion_s"),
+           n = app_view_metric(m, "bt.leechers"), done = app_view_metric(m, "bt.completed");
+    if (!isfinite(n))
+        return;
+    if (style == APP_REPORT_ROW) {
+        g_string_append_printf(out, "distribution %.3f s, mean completion %.3f s, %.0f/%.0f complete", d, mean,
+                               done, n);
+        return;
+    }
+    g_string_append_printf(out, "%sswarm: %.0f of %.0f leechers complete; distribution time %.3f s, mean completion "
+                           "%.3f s; uploaded by seeds %.0f B, by leechers %.0f B\n",
+                           style == APP_REPORT_CASE ? "    " : "  ", done, n, d, mean,
+                           app_view_metric(m, "bt.uploaded_by_seeds"), app_view_metric(m, "bt.uploaded_by_leechers"));
+}
+
+const app_type bt_peer_app = {
+    .type = "bt-peer",
+    .doc = "BitTorrent peers of one torrent (seeds or leechers), one per host, announcing to a bt-tracker",
+    .config_size = sizeof(bt_peer_spec),
+    .keys = peer_keys,
+    .check = peer_check,
+    .config_clear = peer_clear,
+    .listens = peer_listens,
+    .hold = APP_HOLD_UNTIL_DONE,
+    .start = peer_start,
+    .free = peer_free,
+    .collect = peer_collect,
+    .csv_file = "bt.csv",
+    .csv_header = "app,host,role,started_s,completed_s,bytes_down,bytes_up",
+    .headlines = peer_headlines,
+    .formulas = peer_formulas,
+    .predictions = peer_predictions,
+    .endpoints = peer_endpoints,
+    .timeline_title = "the first peer's announces to the tracker",
+    .report = peer_report,
+    .report_rows_title = "the swarm",
+};
