@@ -338,9 +338,10 @@ static time_parts *explain_objects(const app_world *w, const browser_inst *d)
  * that finished last, then the object whose last byte came latest before
  * that one started (what it waited for: the base page, or the object
  * before it on its connection), and so on back to the page's start; the
- * gaps between (the browser's own time) are other. Objects' intervals are
- * explained again clipped to the page's start. Exact: the parts add up to
- * end - start. O(objects^2) per page. */
+ * gaps between (the browser's own time) are other. An object's interval
+ * that began before the page's start is explained again, clipped to it;
+ * any other's parts are those explain_objects found. Exact: the parts add
+ * up to end - start. O(objects^2) per page. */
 static void explain_page(const app_world *w, const browser_inst *d, const http_page *pg, uint32_t page,
                          const time_parts *tp, time_parts *out)
 {
@@ -362,7 +363,12 @@ static void explain_page(const app_world *w, const browser_inst *d, const http_p
             break;
         out->part[APP_TIME_OTHER] += t - tp[cur].end;
         int64_t s = MAX(tp[cur].start, pg->start), part[APP_TIME__COUNT];
-        explain_span(w, d, &g_array_index(recs, http_record, cur), s, tp[cur].end, part);
+        /* Unclipped, the object's interval is the one explain_objects
+         * explained: the same walk, so its parts are taken as they are. */
+        if (s == tp[cur].start)
+            memcpy(part, tp[cur].part, sizeof part);
+        else
+            explain_span(w, d, &g_array_index(recs, http_record, cur), s, tp[cur].end, part);
         for (int i = 0; i < APP_TIME__COUNT; i++)
             out->part[i] += part[i];
         t = s;
