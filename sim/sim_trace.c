@@ -88,7 +88,7 @@ bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind)
 
 void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec)
 {
-    if ((unsigned)rec->kind >= SIM_TR__COUNT)
+    if (!(bus->mask & SIM_TR_MASK(rec->kind)))
         return;
     const GArray *calls = bus->calls[rec->kind];
     for (guint i = 0; i < calls->len; i++) {
