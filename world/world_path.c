@@ -87,7 +87,7 @@ typedef struct {
  * was a third of its cost. */
 typedef struct world_pathlog {
     int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
-    pkt_rec *pkts;       /* indexed by packet id; zeroed (not seen) up to cap_pkts */
+    pkt_rec *pkts;       /* indexed by packet id, below n_pkts */
     uint64_t n_pkts, cap_pkts; /* 1 + the highest id seen; allocated */
     hop_rec *hops;
     guint n_hops, cap_hops;
@@ -108,15 +108,16 @@ const char *app_time_part_name(app_time_part part)
 
 /* ---- the log -------------------------------------------------------------------- */
 
-/* Makes room for packet ids below `n` (new records zeroed: not seen). */
+/* Makes room for packet ids below `n` (> n_pkts), the new records zeroed
+ * (not seen). Only those are written: zeroing the whole new capacity
+ * would touch memory the log may never use. */
 static void grow_pkts(world_pathlog *L, uint64_t n)
 {
     if (n > L->cap_pkts) {
-        uint64_t cap = MAX(MAX(2 * L->cap_pkts, n), (uint64_t)1024);
-        L->pkts = g_renew(pkt_rec, L->pkts, cap);
-        memset(L->pkts + L->cap_pkts, 0, (cap - L->cap_pkts) * sizeof(pkt_rec));
-        L->cap_pkts = cap;
+        L->cap_pkts = MAX(MAX(2 * L->cap_pkts, n), (uint64_t)1024);
+        L->pkts = g_renew(pkt_rec, L->pkts, L->cap_pkts);
     }
+    memset(L->pkts + L->n_pkts, 0, (n - L->n_pkts) * sizeof(pkt_rec));
     L->n_pkts = n;
 }
 
