@@ -39,21 +39,49 @@ typedef struct {
 
 void sim_digest_init(sim_digest *d);
 
+/* The round of one word into one lane's state. */
+static inline uint64_t sim_digest_round(uint64_t acc, uint64_t w)
+{
+    uint64_t x = acc + w * SIM_DIGEST_P2;
+    return ((x << 31) | (x >> 33)) * SIM_DIGEST_P1;
+}
+
 /* Feeds one word. Inline, with sim_digest_words, because the run
  * fingerprint feeds several words for every trace record: a call per
  * record (and none per word) keeps the digest a small part of a run. */
 static inline void sim_digest_word(sim_digest *d, uint64_t w)
 {
     uint64_t *acc = &d->lane[d->words & 3];
-    uint64_t x = *acc + w * SIM_DIGEST_P2;
-    *acc = ((x << 31) | (x >> 33)) * SIM_DIGEST_P1;
+    *acc = sim_digest_round(*acc, w);
     d->words++;
 }
 
+/* Feeds n words: the same as n calls of sim_digest_word, with the four
+ * lanes held in locals (word j of the call goes to the local of lane
+ * (words + j) mod 4), so that a constant n unrolls into rounds on
+ * registers with one load and one store per lane. */
 static inline void sim_digest_words(sim_digest *d, const uint64_t *w, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        sim_digest_word(d, w[i]);
+    unsigned r = (unsigned)(d->words & 3);
+    uint64_t l0 = d->lane[r], l1 = d->lane[(r + 1) & 3], l2 = d->lane[(r + 2) & 3], l3 = d->lane[(r + 3) & 3];
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        l0 = sim_digest_round(l0, w[i]);
+        l1 = sim_digest_round(l1, w[i + 1]);
+        l2 = sim_digest_round(l2, w[i + 2]);
+        l3 = sim_digest_round(l3, w[i + 3]);
+    }
+    if (i < n)
+        l0 = sim_digest_round(l0, w[i]);
+    if (i + 1 < n)
+        l1 = sim_digest_round(l1, w[i + 1]);
+    if (i + 2 < n)
+        l2 = sim_digest_round(l2, w[i + 2]);
+    d->lane[r] = l0;
+    d->lane[(r + 1) & 3] = l1;
+    d->lane[(r + 2) & 3] = l2;
+    d->lane[(r + 3) & 3] = l3;
+    d->words += n;
 }
 
 /* Feeds `len` then the bytes (see above). */

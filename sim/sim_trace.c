@@ -17,6 +17,8 @@ void sim_trace_init(sim_trace_t *bus)
 {
     bus->mask = 0;
     bus->subs = g_array_new(FALSE, FALSE, sizeof(sim_trace_sub));
+    for (int k = 0; k < SIM_TR__COUNT; k++)
+        bus->calls[k] = g_array_new(FALSE, FALSE, sizeof(sim_trace_call));
     bus->names = g_ptr_array_new_with_free_func(g_free);
     bus->next_sub = 1;
 }
@@ -24,6 +26,8 @@ void sim_trace_init(sim_trace_t *bus)
 void sim_trace_clear(sim_trace_t *bus)
 {
     g_array_free(bus->subs, TRUE);
+    for (int k = 0; k < SIM_TR__COUNT; k++)
+        g_array_free(bus->calls[k], TRUE);
     g_ptr_array_free(bus->names, TRUE);
 }
 
@@ -40,18 +44,29 @@ const char *sim_trace_source_name(const sim_trace_t *bus, uint32_t source)
 
 uint32_t sim_trace_source_count(const sim_trace_t *bus) { return bus->names->len; }
 
-static void recompute_mask(sim_trace_t *bus)
+/* The mask and the per-kind calls from the subscriptions. O(subscribers).
+ * The arrays are refilled in place, so an emission that is running reads
+ * valid (possibly new) entries. */
+static void recompute(sim_trace_t *bus)
 {
     bus->mask = 0;
-    for (guint i = 0; i < bus->subs->len; i++)
-        bus->mask |= g_array_index(bus->subs, sim_trace_sub, i).mask;
+    for (int k = 0; k < SIM_TR__COUNT; k++)
+        g_array_set_size(bus->calls[k], 0);
+    for (guint i = 0; i < bus->subs->len; i++) {
+        const sim_trace_sub *s = &g_array_index(bus->subs, sim_trace_sub, i);
+        bus->mask |= s->mask;
+        sim_trace_call c = {.fn = s->fn, .ctx = s->ctx};
+        for (int k = 0; k < SIM_TR__COUNT; k++)
+            if (s->mask & SIM_TR_MASK(k))
+                g_array_append_val(bus->calls[k], c);
+    }
 }
 
 unsigned sim_trace_subscribe(sim_trace_t *bus, uint32_t mask, sim_trace_fn fn, void *ctx)
 {
     sim_trace_sub s = {.id = bus->next_sub++, .mask = mask & SIM_TR_ALL, .fn = fn, .ctx = ctx};
     g_array_append_val(bus->subs, s);
-    bus->mask |= s.mask;
+    recompute(bus);
     return s.id;
 }
 
@@ -63,7 +78,7 @@ void sim_trace_unsubscribe(sim_trace_t *bus, unsigned subscription)
             break;
         }
     }
-    recompute_mask(bus);
+    recompute(bus);
 }
 
 bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind)
@@ -73,13 +88,12 @@ bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind)
 
 void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec)
 {
-    uint32_t bit = SIM_TR_MASK(rec->kind);
-    if (!(bus->mask & bit))
+    if (!(bus->mask & SIM_TR_MASK(rec->kind)))
         return;
-    for (guint i = 0; i < bus->subs->len; i++) {
-        const sim_trace_sub *s = &g_array_index(bus->subs, sim_trace_sub, i);
-        if (s->mask & bit)
-            s->fn(s->ctx, rec);
+    const GArray *calls = bus->calls[rec->kind];
+    for (guint i = 0; i < calls->len; i++) {
+        const sim_trace_call *c = &g_array_index(calls, sim_trace_call, i);
+        c->fn(c->ctx, rec);
     }
 }
 

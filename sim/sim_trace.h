@@ -13,7 +13,8 @@
  * borrowed for the duration of the call.
  *
  * Cost: emitting a kind that nobody subscribed to is one mask test
- * (sim_trace_wants); otherwise O(subscribers).
+ * (sim_trace_wants); otherwise one call to each subscriber of
+ * that kind, with no mask tests; (un)subscribing is O(subscribers).
  *
  * Ownership: the bus belongs to its sim_t (see sim_trace()).
  */

@@ -13,9 +13,19 @@ typedef struct {
     void *ctx;
 } sim_trace_sub;
 
+/* What emitting a record of one kind calls. */
+typedef struct {
+    sim_trace_fn fn;
+    void *ctx;
+} sim_trace_call;
+
 struct sim_trace {
     uint32_t mask;     /* union of all subscribers' masks */
     GArray *subs;      /* of sim_trace_sub, in subscription order */
+    /* Per kind, the calls of the subscribers that want it, in subscription
+     * order: rebuilt from `subs` on every (un)subscription, so that emitting
+     * tests no masks. */
+    GArray *calls[SIM_TR__COUNT]; /* of sim_trace_call */
     GPtrArray *names;  /* source names, index = id */
     unsigned next_sub;
 };

@@ -35,6 +35,7 @@ struct transcript {
     net_t *net;
     uint32_t hosts[APP_TIMELINE_MAX_COLUMNS];
     guint n_hosts;
+    uint64_t host_bits;  /* bit (address mod 64) set for each followed host: a first, cheap filter */
     GArray *pairs;       /* of host_pair, in order of their first connection */
     guint max;
     unsigned sub;
@@ -149,18 +150,19 @@ static void feed(transcript *t, direction *d, const pkt_t *p, sim_time_t now)
 
 static bool endpoint(const transcript *t, uint32_t a)
 {
+    if (!(t->host_bits >> (a & 63) & 1))
+        return false;
     for (guint i = 0; i < t->n_hosts; i++)
         if (t->hosts[i] == a)
             return true;
     return false;
 }
 
-static void on_rec(void *ctx, const sim_trace_rec *rec)
+/* A TCP packet between two followed hosts. Apart from on_rec, and not
+ * inlined, so that the records of all other packets (most of a large
+ * run's) leave on_rec without its frame. */
+static void __attribute__((noinline)) on_followed(transcript *t, const sim_trace_rec *rec, const pkt_t *p)
 {
-    transcript *t = ctx;
-    const pkt_t *p = rec->obj;
-    if (!p || p->proto != PKT_PROTO_TCP || !endpoint(t, p->src) || !endpoint(t, p->dst))
-        return;
     /* which end of which link: the sender's first hop, the receiver's last */
     link_dir_t *ld = net_link_dir_by_trace_source(t->net, rec->source);
     if (!ld)
@@ -184,6 +186,14 @@ static void on_rec(void *ctx, const sim_trace_rec *rec)
     }
 }
 
+static void on_rec(void *ctx, const sim_trace_rec *rec)
+{
+    transcript *t = ctx;
+    const pkt_t *p = rec->obj;
+    if (p && p->proto == PKT_PROTO_TCP && endpoint(t, p->src) && endpoint(t, p->dst))
+        on_followed(t, rec, p);
+}
+
 transcript *transcript_new(net_t *net, node_t *const *hosts, guint n_hosts, guint max_messages,
                            transcript_dialogue_fn dialogue_at, void *ud)
 {
@@ -192,8 +202,10 @@ transcript *transcript_new(net_t *net, node_t *const *hosts, guint n_hosts, guin
     t->ud = ud;
     t->net = net;
     t->n_hosts = MIN(n_hosts, (guint)APP_TIMELINE_MAX_COLUMNS);
-    for (guint i = 0; i < t->n_hosts; i++)
+    for (guint i = 0; i < t->n_hosts; i++) {
         t->hosts[i] = node_addr(hosts[i]);
+        t->host_bits |= UINT64_C(1) << (t->hosts[i] & 63);
+    }
     t->pairs = g_array_new(FALSE, FALSE, sizeof(host_pair));
     t->max = max_messages;
     t->dirs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, direction_free);

@@ -41,6 +41,7 @@
 /* One hop of one packet; -1 for what did not happen. */
 typedef struct {
     int64_t enq, txs, txe, rx;
+    uint64_t pkt;    /* the packet's id */
     uint32_t link;   /* the link direction's trace source */
     int32_t prev;    /* the packet's previous hop (index in hops), -1 for the first */
 } hop_rec;
@@ -81,16 +82,19 @@ typedef struct {
     uint64_t mask; /* slots - 1, a power of two minus one */
 } time_index;
 
+/* The arrays are grown by hand (doubling) rather than GArrays: the log
+ * takes most packet records of a run, and a call to GLib for each append
+ * was a third of its cost. */
 typedef struct world_pathlog {
-    unsigned sub;
     int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
-    GArray *pkts;        /* of pkt_rec, indexed by packet id */
-    GArray *hops;        /* of hop_rec */
+    pkt_rec *pkts;       /* indexed by packet id, below n_pkts */
+    uint64_t n_pkts, cap_pkts; /* 1 + the highest id seen; allocated */
+    hop_rec *hops;
+    guint n_hops, cap_hops;
     bool indexed;
     time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
     time_index txends;   /* (link, transmission end) -> 1 + hop index */
     GHashTable *flows;   /* flow_key* -> GArray of packet ids in creation order; lookup only */
-    GArray *hop_pkt;     /* of uint64_t: the packet of each hop */
 } world_pathlog;
 
 const char *app_time_part_name(app_time_part part)
@@ -104,23 +108,33 @@ const char *app_time_part_name(app_time_part part)
 
 /* ---- the log -------------------------------------------------------------------- */
 
-static void log_rec(void *ctx, const sim_trace_rec *rec)
+/* Makes room for packet ids below `n` (> n_pkts), the new records zeroed
+ * (not seen). Only those are written: zeroing the whole new capacity
+ * would touch memory the log may never use. */
+static void grow_pkts(world_pathlog *L, uint64_t n)
 {
-    world_pathlog *L = ctx;
+    if (n > L->cap_pkts) {
+        L->cap_pkts = MAX(MAX(2 * L->cap_pkts, n), (uint64_t)1024);
+        L->pkts = g_renew(pkt_rec, L->pkts, L->cap_pkts);
+    }
+    memset(L->pkts + L->n_pkts, 0, (n - L->n_pkts) * sizeof(pkt_rec));
+    L->n_pkts = n;
+}
+
+void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
+{
     const pkt_t *p = rec->obj;
-    if (!p)
-        return;
     /* Once the log has stopped, packets created at or after the cutoff are
      * left out: explained intervals end before it, and a walk only reaches
      * packets created before its cursor (ids grow with creation times), so
      * none needs them; kept, they would grow the table by a record a packet
      * for the rest of the run. */
     if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
-        (p->id >= L->pkts->len || !g_array_index(L->pkts, pkt_rec, p->id).seen))
+        (p->id >= L->n_pkts || !L->pkts[p->id].seen))
         return;
-    if (p->id >= L->pkts->len)
-        g_array_set_size(L->pkts, (guint)p->id + 1);
-    pkt_rec *r = &g_array_index(L->pkts, pkt_rec, p->id);
+    if (p->id >= L->n_pkts)
+        grow_pkts(L, p->id + 1);
+    pkt_rec *r = &L->pkts[p->id];
     if (!r->seen) {
         *r = (pkt_rec){.seen = true, .src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport,
                        .flags = p->tcp_flags, .cause = p->cause, .seq = p->seq, .len = p->len,
@@ -131,20 +145,22 @@ static void log_rec(void *ctx, const sim_trace_rec *rec)
         return;
     }
     if (rec->kind == SIM_TR_ENQUEUE) {
-        if (L->hops->len >= PATHLOG_MAX_HOPS) {
+        if (L->n_hops >= PATHLOG_MAX_HOPS) {
             L->cutoff = MIN(L->cutoff, rec->time);
             return;
         }
-        hop_rec h = {.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .link = rec->source, .prev = r->last};
-        g_array_append_val(L->hops, h);
-        uint64_t id = p->id;
-        g_array_append_val(L->hop_pkt, id);
-        r->last = (int32_t)L->hops->len - 1;
+        if (L->n_hops == L->cap_hops) {
+            L->cap_hops = MAX(2 * L->cap_hops, 1024u);
+            L->hops = g_renew(hop_rec, L->hops, L->cap_hops);
+        }
+        L->hops[L->n_hops] = (hop_rec){.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .pkt = p->id,
+                                       .link = rec->source, .prev = r->last};
+        r->last = (int32_t)L->n_hops++;
         return;
     }
     if (r->last < 0)
         return;
-    hop_rec *h = &g_array_index(L->hops, hop_rec, r->last);
+    hop_rec *h = &L->hops[r->last];
     if (rec->kind == SIM_TR_TX_START)
         h->txs = rec->time;
     else if (rec->kind == SIM_TR_TX)
@@ -158,23 +174,12 @@ void app_world_trace_packets(app_world *w)
     if (w->pathlog)
         return;
     world_pathlog *L = g_new0(world_pathlog, 1);
-    L->pkts = g_array_new(FALSE, TRUE, sizeof(pkt_rec));
-    L->hops = g_array_new(FALSE, FALSE, sizeof(hop_rec));
-    L->hop_pkt = g_array_new(FALSE, FALSE, sizeof(uint64_t));
     L->cutoff = INT64_MAX;
-    uint32_t mask = SIM_TR_MASK(SIM_TR_ENQUEUE) | SIM_TR_MASK(SIM_TR_TX_START) | SIM_TR_MASK(SIM_TR_TX) |
-                    SIM_TR_MASK(SIM_TR_RX) | SIM_TR_MASK(SIM_TR_DROP);
-    L->sub = sim_trace_subscribe(sim_trace(w->sim), mask, log_rec, L);
     w->pathlog = L;
+    w->pathlog_on = true; /* fed by the fingerprint's subscriber (world_trace.c) */
 }
 
-void world_pathlog_stop(app_world *w)
-{
-    if (w->pathlog && w->pathlog->sub) {
-        sim_trace_unsubscribe(sim_trace(w->sim), w->pathlog->sub);
-        w->pathlog->sub = 0;
-    }
-}
+void world_pathlog_stop(app_world *w) { w->pathlog_on = false; }
 
 void world_pathlog_free(app_world *w)
 {
@@ -182,9 +187,8 @@ void world_pathlog_free(app_world *w)
     if (!L)
         return;
     world_pathlog_stop(w);
-    g_array_free(L->pkts, TRUE);
-    g_array_free(L->hops, TRUE);
-    g_array_free(L->hop_pkt, TRUE);
+    g_free(L->pkts);
+    g_free(L->hops);
     if (L->indexed) {
         g_free(L->arrivals.slots);
         g_free(L->txends.slots);
@@ -250,12 +254,12 @@ static uint32_t time_index_get(const time_index *x, uint32_t a, int64_t t)
 
 static const pkt_rec *pkt_at(const world_pathlog *L, uint64_t id)
 {
-    return id < L->pkts->len ? &g_array_index(L->pkts, pkt_rec, id) : NULL;
+    return id < L->n_pkts ? &L->pkts[id] : NULL;
 }
 
 static const hop_rec *hop_at(const world_pathlog *L, int32_t h)
 {
-    return h >= 0 && (guint)h < L->hops->len ? &g_array_index(L->hops, hop_rec, h) : NULL;
+    return h >= 0 && (guint)h < L->n_hops ? &L->hops[h] : NULL;
 }
 
 /* A packet arrived when its last hop has an arrival and it was not dropped. */
@@ -273,18 +277,18 @@ static flow_key key_of(const pkt_rec *p)
 static void build_index(world_pathlog *L)
 {
     guint data = 0; /* packets with data that arrived: the keys of `arrivals` at most */
-    for (guint id = 0; id < L->pkts->len; id++)
+    for (guint id = 0; id < L->n_pkts; id++)
         data += pkt_at(L, id)->len > 0 && arrival(L, pkt_at(L, id)) >= 0;
     time_index_init(&L->arrivals, data);
-    time_index_init(&L->txends, L->hops->len);
+    time_index_init(&L->txends, L->n_hops);
     L->flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, flow_free);
-    for (guint h = 0; h < L->hops->len; h++) {
-        const hop_rec *r = &g_array_index(L->hops, hop_rec, h);
+    for (guint h = 0; h < L->n_hops; h++) {
+        const hop_rec *r = &L->hops[h];
         if (r->txe < 0)
             continue;
         time_index_put(&L->txends, r->link, r->txe, h + 1);
     }
-    for (guint id = 0; id < L->pkts->len; id++) {
+    for (guint id = 0; id < L->n_pkts; id++) {
         const pkt_rec *p = pkt_at(L, id);
         if (!p->seen)
             continue;
@@ -410,7 +414,7 @@ static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
         if (!v)
             break;
         int32_t qh = (int32_t)v - 1;
-        uint64_t qid = g_array_index(k->L->hop_pkt, uint64_t, qh);
+        uint64_t qid = k->L->hops[qh].pkt;
         const pkt_rec *q = pkt_at(k->L, qid);
         flow_key qk = key_of(q), pk = key_of(p);
         if (flow_equal(&qk, &pk)) {

@@ -38,6 +38,7 @@ struct app_world {
     GArray *arrows;       /* of run_arrow */
     GArray *transport;    /* of app_transport_stats, index = node address (local end) */
     struct world_pathlog *pathlog; /* packets' hop timings (world_path.c), or NULL */
+    bool pathlog_on;      /* the fingerprint's subscriber feeds the log its packet records */
     GArray *records;      /* of world_record: the hosts' application records, in order */
     GHashTable *names;    /* lower-case name -> node name (app_type.names); lookup only */
     uint64_t records_dropped; /* records beyond WORLD_MAX_RECORDS */
@@ -63,6 +64,11 @@ char *world_fingerprint_finish(app_world *w);
  * being hosts[i]: every packet from one to another becomes an arrow. */
 void world_timeline_start(app_world *w, node_t *const *hosts, guint n);
 void world_timeline_stop(app_world *w);
+/* One packet record (any kind but SIM_TR_APP) into the log. The log has
+ * no subscription of its own: the fingerprint's subscriber, which sees
+ * every record anyway, calls this while w->pathlog_on, so that a record
+ * costs one call from the bus for both. */
+void world_pathlog_rec(struct world_pathlog *L, const sim_trace_rec *rec);
 /* Stops logging packets (the log stays for app_world_explain). */
 void world_pathlog_stop(app_world *w);
 void world_pathlog_free(app_world *w);

@@ -7,6 +7,9 @@
  * arrival at its destination host, the end of its last hop, labelled by
  * the application type that listens on one of its ports).
  *
+ * The fingerprint's subscriber also feeds the packet log of the time
+ * breakdown (world_path.c) while it is on.
+ *
  * Cost: each transmission start and arrival record while the timeline is
  * on is matched against at most APP_TIMELINE_MAX_COLUMNS hosts, then, for
  * a packet between two of them, its link direction is found by trace
@@ -18,6 +21,8 @@
 #include "sim/sim_trace.h"
 #include "world_priv.h"
 
+/* The fingerprint, and the packet log of the time breakdown while it is
+ * on (world_path.c): one subscriber for both, as both take most records. */
 static void digest_rec(void *ctx, const sim_trace_rec *rec)
 {
     app_world *w = ctx;
@@ -27,6 +32,8 @@ static void digest_rec(void *ctx, const sim_trace_rec *rec)
     sim_digest_words(&w->fingerprint, v, 6);
     if (rec->text)
         sim_digest_bytes(&w->fingerprint, rec->text, strlen(rec->text));
+    if (p && w->pathlog_on)
+        world_pathlog_rec(w->pathlog, rec);
 }
 
 void world_fingerprint_start(app_world *w)
