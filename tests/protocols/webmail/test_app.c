@@ -43,6 +43,7 @@
 #include "protocols/mailstore/mail_store.h"
 #include "seam/host.h"
 #include "test_util.h"
+#include "test_scenario.h"
 #include "world/scenario.h"
 #include "world/world.h"
 
@@ -207,33 +208,16 @@ static char *world_json(const char *apps)
 static scenario *load_text(const char *apps, char **msg)
 {
     char *json = world_json(apps);
-    char *file = NULL;
-    int fd = g_file_open_tmp("appsim-webmail-XXXXXX.json", &file, NULL);
-    close(fd);
-    g_file_set_contents(file, json, -1, NULL);
-    GError *err = NULL;
-    scenario *sc = scenario_load(file, NULL, &test_reg, &err);
-    *msg = err ? g_strdup(err->message) : NULL;
-    g_clear_error(&err);
-    g_unlink(file);
-    g_free(file);
+    scenario *sc = test_load_text(json, &test_reg, msg);
     g_free(json);
     return sc;
 }
 
 static void expect_error(const char *apps, const char *where, const char *what)
 {
-    char *msg = NULL;
-    scenario *sc = load_text(apps, &msg);
-    CU_ASSERT_PTR_NULL(sc);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-    if (!strstr(msg, where) || !strstr(msg, what))
-        printf("\n    unexpected error: %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, where));
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, what));
-    if (sc)
-        scenario_free(sc);
-    g_free(msg);
+    char *json = world_json(apps);
+    test_expect_load_error(json, &test_reg, where, what);
+    g_free(json);
 }
 
 #define SERVER "{\"name\": \"ms\", \"type\": \"mail-server\", \"host\": \"hamburger-mail\", " \

@@ -18,6 +18,7 @@
 
 #include "cli/registry.h"
 #include "test_util.h"
+#include "test_scenario.h"
 #include "world/scenario.h"
 #include "world/world.h"
 
@@ -33,17 +34,7 @@ static char *write_tmp(const char *json)
     return file;
 }
 
-static scenario *load_text(const char *json, char **msg)
-{
-    char *file = write_tmp(json);
-    GError *err = NULL;
-    scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
-    *msg = err ? g_strdup(err->message) : NULL;
-    g_clear_error(&err);
-    g_unlink(file);
-    g_free(file);
-    return sc;
-}
+static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
 
 /* A star: a router, the tracker, a seed (10 Mbps up) and four peers (2 Mbps
  * up, 20 Mbps down). */
@@ -64,17 +55,7 @@ static scenario *load_text(const char *json, char **msg)
 static void expect_error(const char *apps, const char *where, const char *what)
 {
     char *json = g_strdup_printf("{\"name\": \"b\", " NODES ", \"apps\": [%s]}", apps);
-    char *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    CU_ASSERT_PTR_NULL(sc);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-    if (!strstr(msg, where) || !strstr(msg, what))
-        printf("\n    unexpected error: %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, where));
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, what));
-    if (sc)
-        scenario_free(sc);
-    g_free(msg);
+    test_expect_load_error(json, NULL, where, what);
     g_free(json);
 }
 
@@ -213,14 +194,6 @@ static void test_tracker_labels(void)
     g_free(b);
 }
 
-static char *read_all(const char *dir, const char *name)
-{
-    char *path = g_build_filename(dir, name, NULL), *text = NULL;
-    g_file_get_contents(path, &text, NULL, NULL);
-    g_free(path);
-    return text;
-}
-
 /* Same scenario, same seed: the same bytes in every output file. */
 static void test_deterministic(void)
 {
@@ -237,13 +210,13 @@ static void test_deterministic(void)
         g_free(err);
     }
     for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
-        char *a = read_all(d[0], files[f]), *b = read_all(d[1], files[f]);
+        char *a = test_read_file(d[0], files[f]), *b = test_read_file(d[1], files[f]);
         CU_ASSERT_PTR_NOT_NULL(a);
         CU_ASSERT_TRUE(a && b && !strcmp(a, b));
         g_free(a);
         g_free(b);
     }
-    char *csv = read_all(d[0], "bt.csv");
+    char *csv = test_read_file(d[0], "bt.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     CU_ASSERT_TRUE(g_str_has_prefix(csv, "run,app,host,role,started_s,completed_s,bytes_down,bytes_up\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\n0,lc,p4,leecher,0.000000,"));

@@ -19,26 +19,14 @@
 #include "cli/registry.h"
 #include "protocols/ftp/app/ftp_apps.h"
 #include "test_util.h"
+#include "test_scenario.h"
 #include "world/scenario.h"
 #include "world/world.h"
 
 #define SCN(name) APPSIM_SOURCE_DIR "/scenarios/" name
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
 
-static scenario *load_text(const char *json, char **msg)
-{
-    char *file = NULL;
-    int fd = g_file_open_tmp("appsim-ftp-XXXXXX.json", &file, NULL);
-    close(fd);
-    g_file_set_contents(file, json, -1, NULL);
-    GError *err = NULL;
-    scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
-    *msg = err ? g_strdup(err->message) : NULL;
-    g_clear_error(&err);
-    g_unlink(file);
-    g_free(file);
-    return sc;
-}
+static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
 
 static void expect_error(const char *apps, const char *where, const char *what)
 {
@@ -46,17 +34,7 @@ static void expect_error(const char *apps, const char *where, const char *what)
                                  " \"links\": [{\"from\": \"a\", \"to\": \"s\", \"rate\": \"10Mbps\"}],"
                                  " \"apps\": [%s]}",
                                  apps);
-    char *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    CU_ASSERT_PTR_NULL(sc);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-    if (!strstr(msg, where) || !strstr(msg, what))
-        printf("\n    unexpected error: %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, where));
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, what));
-    if (sc)
-        scenario_free(sc);
-    g_free(msg);
+    test_expect_load_error(json, NULL, where, what);
     g_free(json);
 }
 
@@ -196,14 +174,6 @@ static void test_ftp_vs_http_rtt(void)
     scenario_free(sc);
 }
 
-static char *read_all(const char *dir, const char *name)
-{
-    char *p = g_build_filename(dir, name, NULL), *s = NULL;
-    g_file_get_contents(p, &s, NULL, NULL);
-    g_free(p);
-    return s;
-}
-
 static void test_deterministic(void)
 {
     static const char *const names[] = {"ftp-active-vs-passive.json", "ftp-vs-http.json", "ftp-vs-http-rtt.json"};
@@ -220,7 +190,7 @@ static void test_deterministic(void)
             g_free(err);
         }
         for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
-            char *a = read_all(d[0], files[f]), *b = read_all(d[1], files[f]);
+            char *a = test_read_file(d[0], files[f]), *b = test_read_file(d[1], files[f]);
             CU_ASSERT_PTR_NOT_NULL(a);
             CU_ASSERT_TRUE(a && b && !strcmp(a, b));
             g_free(a);
@@ -246,7 +216,7 @@ static void test_timeline_title(void)
     const char *argv[] = {APPSIM, "run", file, "-o", dir, "--quiet", NULL};
     char *out = NULL, *err = NULL;
     CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
-    char *first = read_all(dir, "timeline.dat"), *passive = read_all(dir, "timeline-passive.dat");
+    char *first = test_read_file(dir, "timeline.dat"), *passive = test_read_file(dir, "timeline-passive.dat");
     CU_ASSERT_PTR_NOT_NULL_FATAL(first);
     CU_ASSERT_PTR_NOT_NULL_FATAL(passive);
     CU_ASSERT_TRUE(g_str_has_prefix(first, "# ftp-active-vs-passive: the login and the first operation, packet by "
@@ -275,7 +245,7 @@ static void test_times_figure(void)
     const char *argv[] = {APPSIM, "run", file, "-o", dir, "--quiet", NULL};
     char *out = NULL, *err = NULL;
     CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
-    char *dat = read_all(dir, "times.dat");
+    char *dat = test_read_file(dir, "times.dat");
     CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
     static const char *const series[] = {
         "# index 0: simulation \"ftp_time\", 5 points",

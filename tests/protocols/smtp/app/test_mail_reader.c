@@ -31,26 +31,14 @@
 #include "cli/registry.h"
 #include "protocols/smtp/app/smtp_apps.h"
 #include "test_util.h"
+#include "test_scenario.h"
 #include "world/scenario.h"
 #include "world/world.h"
 
 #define SCN(name) APPSIM_SOURCE_DIR "/scenarios/" name
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
 
-static scenario *load_text(const char *json, char **msg)
-{
-    char *file = NULL;
-    int fd = g_file_open_tmp("appsim-reader-XXXXXX.json", &file, NULL);
-    close(fd);
-    g_file_set_contents(file, json, -1, NULL);
-    GError *err = NULL;
-    scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
-    *msg = err ? g_strdup(err->message) : NULL;
-    g_clear_error(&err);
-    g_unlink(file);
-    g_free(file);
-    return sc;
-}
+static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
 
 static char *world_json(const char *apps)
 {
@@ -65,17 +53,8 @@ static char *world_json(const char *apps)
 
 static void expect_error(const char *apps, const char *where, const char *what)
 {
-    char *json = world_json(apps), *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    CU_ASSERT_PTR_NULL(sc);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(msg);
-    if (!strstr(msg, where) || !strstr(msg, what))
-        printf("\n    unexpected error: %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, where));
-    CU_ASSERT_PTR_NOT_NULL(strstr(msg, what));
-    if (sc)
-        scenario_free(sc);
-    g_free(msg);
+    char *json = world_json(apps);
+    test_expect_load_error(json, NULL, where, what);
     g_free(json);
 }
 
