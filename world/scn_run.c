@@ -420,13 +420,22 @@ static void check_ports(scn_ctx *c, const scn_run *r)
 
 /* ---- outputs -------------------------------------------------------------------------- */
 
+static bool listed(GPtrArray *names, const char *s)
+{
+    for (guint i = 0; i < names->len; i++)
+        if (!strcmp(g_ptr_array_index(names, i), s))
+            return true;
+    return false;
+}
+
 /* The names outputs.metric and outputs.formula may take. */
 static GPtrArray *metric_names(const app_registry *reg)
 {
     GPtrArray *names = g_ptr_array_new();
     for (size_t i = 0; i < reg->n; i++)
         for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
-            g_ptr_array_add(names, (gpointer)h->name);
+            if (!listed(names, h->name)) /* a headline several types share is named once */
+                g_ptr_array_add(names, (gpointer)h->name);
     g_ptr_array_add(names, (gpointer)"link_utilisation");
     return names;
 }
@@ -440,13 +449,6 @@ static GPtrArray *formula_names(const app_registry *reg)
     return names;
 }
 
-static bool listed(GPtrArray *names, const char *s)
-{
-    for (guint i = 0; i < names->len; i++)
-        if (!strcmp(g_ptr_array_index(names, i), s))
-            return true;
-    return false;
-}
 
 /* Reads outputs.<key> (a string) and checks it is one of `names`. */
 static char *get_named(scn_ctx *c, const cJSON *o, const char *key, GPtrArray *names)

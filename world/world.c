@@ -361,10 +361,15 @@ double run_result_headline(const run_result *res, const app_registry *reg, const
             m = MAX(m, g_array_index(res->links, link_row, i).utilisation);
         return m;
     }
+    /* Several types may share a headline (a browser's and a swarm's
+     * distribution time): the first whose metric the run has. */
     for (size_t i = 0; i < reg->n; i++)
         for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
-            if (!strcmp(h->name, name))
-                return run_result_metric(res, h->key);
+            if (!strcmp(h->name, name)) {
+                double v = run_result_metric(res, h->key);
+                if (!isnan(v))
+                    return v;
+            }
     return NAN;
 }
 

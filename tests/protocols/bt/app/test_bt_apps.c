@@ -136,6 +136,10 @@ static void test_small_swarm(void)
     ASSERT_REL(run_result_metric(res, "bt.cs_bound_s"), 4 * 4.8e6 / 10e6, 1e-12);
     CU_ASSERT_TRUE(d >= p2p);
     CU_ASSERT_TRUE(run_result_metric(res, "bt.mean_completion_s") <= d);
+    /* The headline the browser type shares reads the swarm's metric here
+     * (the run has no browser). */
+    CU_ASSERT_TRUE(isfinite(d));
+    CU_ASSERT_EQUAL(run_result_headline(res, appsim_registry(), "distribution_time"), d);
     run_result_free(res);
     scenario_free(sc);
     g_free(json);
