@@ -694,13 +694,19 @@ static size_t feed_line(http_parser *p, const uint8_t *data, size_t len, http_ev
 
 /* Reads the bytes of a chunk-size line or of the CRLF after chunk data, up
  * to the end of that line; returns how many it used. */
+/* Fails the message with `status` and `why`, reports the error and
+ * consumes the rest of the input (the framing functions' way out). */
+static size_t refuse(http_parser *p, int status, const char *why, http_event *ev, size_t len)
+{
+    fail(p, status, why);
+    error_event(p, ev);
+    return len;
+}
+
 static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len, http_event *ev)
 {
-    if (!data) {
-        fail(p, 400, "length-only bytes in chunk framing");
-        error_event(p, ev);
-        return len;
-    }
+    if (!data)
+        return refuse(p, 400, "length-only bytes in chunk framing", ev, len);
     size_t i = 0;
     while (i < len) {
         uint8_t c = data[i++];
@@ -709,38 +715,26 @@ static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len
                 set_state(p, HP_CHUNK_END_LF);
                 continue;
             }
-            if (c != '\n') {
-                fail(p, 400, "missing CRLF after chunk data");
-                error_event(p, ev);
-                return len;
-            }
+            if (c != '\n')
+                return refuse(p, 400, "missing CRLF after chunk data", ev, len);
             set_state(p, HP_CHUNK_SIZE);
             return i;
         }
-        if (++p->chunk_line > CHUNK_LINE_MAX) {
-            fail(p, 400, "chunk-size line too long");
-            error_event(p, ev);
-            return len;
-        }
+        if (++p->chunk_line > CHUNK_LINE_MAX)
+            return refuse(p, 400, "chunk-size line too long", ev, len);
         bool line_end = false;
         switch (p->state) {
         case HP_CHUNK_SIZE: {
             int d = g_ascii_xdigit_value((char)c);
             if (d >= 0) {
-                if (p->chunk_size > (UINT64_MAX >> 4)) {
-                    fail(p, 400, "chunk size too large");
-                    error_event(p, ev);
-                    return len;
-                }
+                if (p->chunk_size > (UINT64_MAX >> 4))
+                    return refuse(p, 400, "chunk size too large", ev, len);
                 p->chunk_size = (p->chunk_size << 4) | (uint64_t)d;
                 p->chunk_digits++;
                 break;
             }
-            if (p->chunk_digits == 0) {
-                fail(p, 400, "malformed chunk size");
-                error_event(p, ev);
-                return len;
-            }
+            if (p->chunk_digits == 0)
+                return refuse(p, 400, "malformed chunk size", ev, len);
             if (is_ows(c))
                 set_state(p, HP_CHUNK_BWS);
             else if (c == ';')
@@ -749,11 +743,8 @@ static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len
                 set_state(p, HP_CHUNK_LF);
             else if (c == '\n')
                 line_end = true;
-            else {
-                fail(p, 400, "malformed chunk size");
-                error_event(p, ev);
-                return len;
-            }
+            else
+                return refuse(p, 400, "malformed chunk size", ev, len);
             break;
         }
         case HP_CHUNK_BWS:
@@ -763,11 +754,8 @@ static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len
                 set_state(p, HP_CHUNK_LF);
             else if (c == '\n')
                 line_end = true;
-            else if (!is_ows(c)) {
-                fail(p, 400, "malformed chunk size");
-                error_event(p, ev);
-                return len;
-            }
+            else if (!is_ows(c))
+                return refuse(p, 400, "malformed chunk size", ev, len);
             break;
         case HP_CHUNK_EXT:
             /* Extensions (name[=value], quoted strings included) are not
@@ -776,18 +764,12 @@ static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len
                 set_state(p, HP_CHUNK_LF);
             else if (c == '\n')
                 line_end = true;
-            else if (!is_field_char(c)) {
-                fail(p, 400, "invalid character in a chunk extension");
-                error_event(p, ev);
-                return len;
-            }
+            else if (!is_field_char(c))
+                return refuse(p, 400, "invalid character in a chunk extension", ev, len);
             break;
         case HP_CHUNK_LF:
-            if (c != '\n') {
-                fail(p, 400, "bare CR in a chunk-size line");
-                error_event(p, ev);
-                return len;
-            }
+            if (c != '\n')
+                return refuse(p, 400, "bare CR in a chunk-size line", ev, len);
             line_end = true;
             break;
         default: g_assert_not_reached();
@@ -808,9 +790,7 @@ static size_t feed_chunk_framing(http_parser *p, const uint8_t *data, size_t len
         }
         if (p->requests && p->limits.max_body &&
             (size > p->limits.max_body || p->body_total > p->limits.max_body - size)) {
-            fail(p, 413, "request body over the limit");
-            error_event(p, ev);
-            return len;
+            return refuse(p, 413, "request body over the limit", ev, len);
         }
         p->body_total += size;
         p->remaining = size;
