@@ -26,8 +26,6 @@
 #define SCN(name) APPSIM_SOURCE_DIR "/scenarios/" name
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
 
-static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
-
 static void expect_error(const char *apps, const char *where, const char *what)
 {
     char *json = g_strdup_printf("{\"name\": \"f\", \"nodes\": [{\"name\": \"a\"}, {\"name\": \"s\"}],"
