@@ -1,8 +1,9 @@
 /*
  * BitTorrent on real sockets, loopback only: `appsim p2p tracker`, `p2p
  * seed` and `p2p get` with aria2c (Debian package aria2) as the other
- * peer, a 1 MiB file in 32 KiB pieces:
+ * peer, a 1 MiB file in 32 KiB pieces each way:
  * (a) appsim's tracker and seed, aria2c downloads;
+ * (b) aria2c seeds the file it checked (-V), `appsim p2p get` downloads;
  * (c) appsim seed to appsim get;
  * and the refusals of bad options and a malformed .torrent. aria2c runs
  * with DHT, peer exchange and local peer discovery off, so appsim's
@@ -91,6 +92,24 @@ static bool same_bytes(const char *path, GBytes *want)
         fprintf(stderr, "%s: %s\n", path, data ? "differs from the original" : "missing");
     g_free(data);
     return same;
+}
+
+/* Starts argv in the background, its stdout and stderr to `log_path`. */
+static bool start_bg(const char *const *argv, const char *log_path, hp_server *sp)
+{
+    memset(sp, 0, sizeof *sp);
+    sp->out_fd = -1;
+    int fd = g_open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    GError *e = NULL;
+    bool ok = fd >= 0 && g_spawn_async_with_fds(NULL, (char **)argv, NULL,
+                                                G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                                                &sp->pid, -1, fd, fd, &e);
+    if (!ok)
+        fprintf(stderr, "spawn %s: %s\n", argv[0], e ? e->message : "cannot open the log");
+    g_clear_error(&e);
+    if (fd >= 0)
+        close(fd);
+    return ok;
 }
 
 /* Prints a log file of a process (on a failure). */
@@ -217,6 +236,58 @@ static void test_aria2_downloads(void)
     g_free(dir);
 }
 
+/* (b) aria2c seeds the file (checked with -V); appsim p2p get downloads. */
+static void test_appsim_gets_from_aria2(void)
+{
+    if (!hp_have("aria2c"))
+        return;
+    char *sdir = tmp_path("aria2-seeds"), *gdir = tmp_path("appsim-got");
+    g_mkdir_with_parents(sdir, 0700);
+    g_mkdir_with_parents(gdir, 0700);
+    char *file = g_build_filename(sdir, "b.bin", NULL), *torrent = tmp_path("b.torrent");
+    GBytes *want = make_content(file);
+    hp_server tr = {0}, ar = {0};
+    char *url = NULL;
+    if (start_tracker(&tr, &url)) {
+        GError *e = NULL;
+        GByteArray *t = bt_metainfo_build_from_data("b.bin", g_bytes_get_data(want, NULL), FILE_SIZE, 32768, url, &e);
+        CU_ASSERT_PTR_NOT_NULL(t);
+        g_clear_error(&e);
+        CU_ASSERT_TRUE(t && g_file_set_contents(torrent, (const char *)t->data, (gssize)t->len, NULL));
+        if (t)
+            g_byte_array_unref(t);
+        int port;
+        free_ports(&port, 1);
+        char *lp = g_strdup_printf("--listen-port=%d", port);
+        char *dopt = g_strdup_printf("--dir=%s", sdir);
+        char *log = tmp_path("aria2-seed.log");
+        const char *argv[] = {timeout_bin, CLIENT_LIMIT, "aria2c", ARIA2_COMMON, "-V", "--seed-ratio=0.0",
+                              "--seed-time=2", lp, dopt, torrent, NULL};
+        if (start_bg(argv, log, &ar)) {
+            CU_ASSERT_EQUAL(run_get(torrent, gdir, "get-b.err"), 0);
+            char *got = g_build_filename(gdir, "b.bin", NULL);
+            CU_ASSERT_TRUE(same_bytes(got, want));
+            char *part = g_strconcat(got, ".part", NULL);
+            CU_ASSERT_FALSE(g_file_test(part, G_FILE_TEST_EXISTS));
+            g_free(part);
+            g_free(got);
+        }
+        stop_all(&tr, &ar);
+        if (CU_get_number_of_failures())
+            show_log("aria2c seeding", log);
+        g_free(log);
+        g_free(lp);
+        g_free(dopt);
+    }
+    stop_all(&tr, NULL);
+    g_bytes_unref(want);
+    g_free(url);
+    g_free(file);
+    g_free(torrent);
+    g_free(sdir);
+    g_free(gdir);
+}
+
 /* (c) appsim seed to appsim get. */
 static void test_appsim_to_appsim(void)
 {
@@ -289,6 +360,7 @@ int main(void)
         TEST(test_refusals),
         TEST(test_appsim_to_appsim),
         TEST(test_aria2_downloads),
+        TEST(test_appsim_gets_from_aria2),
     };
     int rc = test_main("bt_real", tests, (int)G_N_ELEMENTS(tests));
     if (tmp_dir) {
