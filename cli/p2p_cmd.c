@@ -37,7 +37,8 @@
 #include "protocols/bt/bt_metainfo.h"
 
 #define P2P_TRACKER_DEFAULT_PORT 6969
-#define P2P_PEER_DEFAULT_PORT 6881
+#define P2P_SEED_DEFAULT_PORT 6881
+#define P2P_GET_DEFAULT_PORT 6882 /* not the seed's, so both run on one machine as they are */
 #define P2P_DEFAULT_INTERVAL_S 120
 #define P2P_DEFAULT_MAX_SWARMS 64
 #define P2P_DEFAULT_MAX_PEERS 200
@@ -461,6 +462,12 @@ static int run_seed(const peer_opts *o, const char *path)
         rc = P2P_EXIT_USAGE;
         goto out;
     }
+    struct stat fsb, tsb;
+    if (stat(path, &fsb) == 0 && stat(tpath, &tsb) == 0 && fsb.st_dev == tsb.st_dev && fsb.st_ino == tsb.st_ino) {
+        fprintf(stderr, "appsim p2p seed: -o %s names the file to seed\n", tpath);
+        rc = P2P_EXIT_USAGE;
+        goto out;
+    }
     if (!g_file_set_contents(tpath, (const char *)torrent->data, (gssize)torrent->len, &err)) {
         fprintf(stderr, "appsim p2p seed: %s\n", err->message);
         goto out;
@@ -583,10 +590,11 @@ static int run_get(const peer_opts *o, const char *torrent)
 static int peer_command(bool seed, int argc, char **argv)
 {
     const char *name = seed ? "p2p seed" : "p2p get";
-    peer_opts o = {.port = P2P_PEER_DEFAULT_PORT, .piece_length = P2P_DEFAULT_PIECE_LENGTH,
+    peer_opts o = {.port = seed ? P2P_SEED_DEFAULT_PORT : P2P_GET_DEFAULT_PORT, .piece_length = P2P_DEFAULT_PIECE_LENGTH,
                    .timeout_s = seed ? 0 : P2P_GET_DEFAULT_TIMEOUT_S};
     GOptionEntry common[] = {
-        {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Listen for peers on this port (default 6881)", "P"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &o.port,
+         seed ? "Listen for peers on this port (default 6881)" : "Listen for peers on this port (default 6882)", "P"},
         {"bind", 0, 0, G_OPTION_ARG_STRING, &o.bind,
          "Listen on this address (default 127.0.0.1); not loopback: with --allow-remote", "ADDR"},
         {"allow-remote", 0, 0, G_OPTION_ARG_NONE, &o.allow_remote,

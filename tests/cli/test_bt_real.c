@@ -326,6 +326,7 @@ static void test_refusals(void)
         {APPSIM, "p2p", "seed", file, NULL},
         {APPSIM, "p2p", "seed", file, "--tracker", "ftp://127.0.0.1/announce", NULL},
         {APPSIM, "p2p", "seed", file, "--tracker", "http://127.0.0.1:1/a", "--piece-length", "1000", NULL},
+        {APPSIM, "p2p", "seed", file, "--tracker", "http://127.0.0.1:1/a", "-o", file, NULL},
         {APPSIM, "p2p", "get", bad, "--timeout", "5", NULL},
         {APPSIM, "p2p", "get", NULL},
         {APPSIM, "p2p", "frobnicate", NULL},
