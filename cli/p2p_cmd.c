@@ -295,7 +295,8 @@ typedef struct {
     file_store fs;
     char *part, *final; /* get: the file being written and its name once complete */
     bool complete, finished, left, failed;
-    guint leave_src; /* get: the timer or idle source that leaves once complete */
+    guint leave_src;      /* get: the timer or idle source that leaves once complete */
+    guint leave_deadline; /* get: quits the loop when the stopped announce takes too long */
     int64_t started;
 } peer_run;
 
@@ -314,12 +315,22 @@ static void make_peer_id(uint8_t id[BT_ID_LEN])
         id[i] = (uint8_t)('0' + g_random_int_range(0, 10));
 }
 
+static gboolean on_deadline(gpointer ud)
+{
+    peer_run *r = ud;
+    g_main_loop_quit(r->loop);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean leave_now(gpointer ud)
 {
     peer_run *r = ud;
     r->leave_src = 0;
-    if (r->peer && !r->left)
+    if (r->peer && !r->left) {
         bt_conn_peer_leave(r->peer);
+        if (!r->left && !r->leave_deadline)
+            r->leave_deadline = g_timeout_add((guint)(P2P_LEAVE_NS / 1000000), on_deadline, r);
+    }
     return G_SOURCE_REMOVE;
 }
 
@@ -375,12 +386,6 @@ static void on_left(void *ud, bt_conn_peer *p)
         g_main_loop_quit(r->loop);
 }
 
-static gboolean on_deadline(gpointer ud)
-{
-    peer_run *r = ud;
-    g_main_loop_quit(r->loop);
-    return G_SOURCE_REMOVE;
-}
 
 /* Starts the peer of `r->m` over r->fs (seed: every piece present). */
 static bool start_peer(peer_run *r, const tracker_url *u, bool seed)
@@ -415,7 +420,8 @@ static bool start_peer(peer_run *r, const tracker_url *u, bool seed)
 static void stop_peer(peer_run *r)
 {
     remove_source(r->leave_src);
-    r->leave_src = 0;
+    remove_source(r->leave_deadline);
+    r->leave_src = r->leave_deadline = 0;
     if (!r->peer)
         return;
     if (!r->left) {
