@@ -596,7 +596,8 @@ static int run_get(const peer_opts *o, const char *torrent)
 static int peer_command(bool seed, int argc, char **argv)
 {
     const char *name = seed ? "p2p seed" : "p2p get";
-    peer_opts o = {.port = seed ? P2P_SEED_DEFAULT_PORT : P2P_GET_DEFAULT_PORT, .piece_length = P2P_DEFAULT_PIECE_LENGTH,
+    peer_opts o = {.port = seed ? P2P_SEED_DEFAULT_PORT : P2P_GET_DEFAULT_PORT,
+                   .piece_length = P2P_DEFAULT_PIECE_LENGTH,
                    .timeout_s = seed ? 0 : P2P_GET_DEFAULT_TIMEOUT_S};
     GOptionEntry common[] = {
         {"port", 'p', 0, G_OPTION_ARG_INT, &o.port,
