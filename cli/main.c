@@ -10,6 +10,7 @@
  *   appsim pop3 serve ...                  POP3 on real sockets (access_cmd.c)
  *   appsim imap serve ...                  IMAP on real sockets (access_cmd.c)
  *   appsim ftp serve|get|put|ls ...        FTP on real sockets (ftp_serve.c, ftp_cmd.c)
+ *   appsim p2p tracker|seed|get ...        BitTorrent on real sockets (p2p_cmd.c)
  *   appsim mail read URL ...               a mail reader (mail_read.c, through mail_cmd.c)
  *   appsim run|check|list|plot ...         scenarios (run_cmd.c)
  *   appsim merge PART... [-o DIR]          join the partial folders of run --shard (shard_cmd.c)
@@ -31,6 +32,7 @@
 #include "ftp_cmd.h"
 #include "homework_cmd.h"
 #include "mail_cmd.h"
+#include "p2p_cmd.h"
 #include "run_cmd.h"
 #include "shard_cmd.h"
 #include "shipped.h"
@@ -62,6 +64,7 @@ static void usage(FILE *out)
                  "  pop3      POP3 on real sockets: pop3 serve (a server over a Maildir tree)\n"
                  "  imap      IMAP on real sockets: imap serve (a server over a Maildir tree)\n"
                  "  ftp       FTP on real sockets: ftp serve (a server over a folder), ftp get, put, ls\n"
+                 "  p2p       BitTorrent on real sockets: p2p tracker, p2p seed (make a .torrent, seed it), p2p get\n"
                  "\n"
                  "appsim COMMAND --help shows the options of a command; appsim --version the "
                  "version.\n");
@@ -122,6 +125,8 @@ int main(int argc, char **argv)
         return cmd_imap(argc - 1, argv + 1);
     if (!strcmp(cmd, "ftp"))
         return cmd_ftp(argc - 1, argv + 1);
+    if (!strcmp(cmd, "p2p"))
+        return cmd_p2p(argc - 1, argv + 1);
     if (!strcmp(cmd, "mail"))
         return cmd_mail(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))

@@ -30,7 +30,7 @@ _appsim()
 
     local cmd="${COMP_WORDS[1]}" sub=""
     case "$cmd" in
-        http | dns | smtp | mail | pop3 | imap | ftp)
+        http | dns | smtp | mail | pop3 | imap | ftp | p2p)
             if [ "$COMP_CWORD" -eq 2 ]; then
                 local subs
                 subs=$("$prog" "$cmd" --help 2>&1 | grep -o "appsim $cmd [a-z][a-z0-9]*" | awk '{print $3}' | sort -u)

@@ -33,6 +33,9 @@ packages+=(parallel)
 # configuration, started and stopped by the test) on which the array job of
 # shards and its dependent merge run (tests/cli/test_shard_slurm.c).
 packages+=(slurm-wlm munge)
+# aria2 (aria2c): the real BitTorrent client of the interoperability tests
+# of appsim p2p tracker/seed/get (tests/cli/test_bt_real.c).
+packages+=(aria2)
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang_rt.fuzzer (libFuzzer) and the ASan/UBSan runtimes of clang are
   # in libclang-rt-<version>-dev, which clang only recommends;

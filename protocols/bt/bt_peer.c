@@ -738,9 +738,15 @@ static void got_message(bt_peer *p, bt_conn *c, const bt_msg *m)
     c->first_done = true;
     switch (m->kind) {
     case BT_MSG_BITFIELD:
+        /* BEP 3 wants it first; a later one is taken as haves when it keeps
+         * every piece the peer announced (aria2 sends a bitfield instead of
+         * several haves), and drops the peer when it takes one back. O(pieces). */
         if (!first) {
-            drop(p, c, BT_DROP_BITFIELD_LATE, NULL);
-            return;
+            for (uint32_t i = 0; i < p->n; i++)
+                if (bit_get(c->bits, i) && !bit_get(m->data, i)) {
+                    drop(p, c, BT_DROP_BITFIELD_LATE, NULL);
+                    return;
+                }
         }
         for (uint32_t i = 0; i < p->n; i++)
             if (bit_get(m->data, i))

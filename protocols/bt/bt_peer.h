@@ -18,7 +18,10 @@
  * send at once); a handshake of another torrent or of ourselves drops the
  * connection. Then the bitfield (when we have any piece; it must be the
  * first message after the handshake), interested / not interested as the
- * peer's pieces and ours change.
+ * peer's pieces and ours change. A peer's bitfield after other messages
+ * (aria2 sends one in place of several haves) counts as haves when it
+ * keeps every piece the peer announced, and drops the peer when it takes
+ * one back.
  *
  * Downloading: pieces are split in blocks of BT_BLOCK_SIZE (16 KiB, the
  * last of a piece shorter); up to `pipeline` requests are outstanding on
@@ -157,7 +160,7 @@ typedef struct {
     X(BT_DROP_INFO_HASH, "handshake for another torrent")                                          \
     X(BT_DROP_SELF, "connection to ourselves")                                                     \
     X(BT_DROP_DUPLICATE, "peer id already connected")                                              \
-    X(BT_DROP_BITFIELD_LATE, "bitfield not first after the handshake")                             \
+    X(BT_DROP_BITFIELD_LATE, "later bitfield takes back a piece")                                   \
     X(BT_DROP_BAD_REQUEST, "request out of range")                                                 \
     X(BT_DROP_NOT_HAVE, "request of a piece we do not have")                                       \
     X(BT_DROP_HASHFAILS, "too many pieces failed their hash")                                      \

@@ -430,6 +430,7 @@ static void test_bad_peers_dropped(void)
             bt_wire_put_handshake(b, NULL, info_hash, pid);
         uint8_t bits[1] = {0xF0};
         if (t == 2) {
+            bits[0] = 0xA0; /* pieces 0 and 2: takes back piece 1 */
             bt_wire_put_have(b, 1);
             bt_wire_put_bitfield(b, bits, 1);
         } else if (t == 3) {
@@ -449,6 +450,48 @@ static void test_bad_peers_dropped(void)
         g_byte_array_unref(b);
         fixture_clear(&f);
     }
+}
+
+/* Bitfields after other messages (what aria2 sends in place of haves)
+ * count as haves while they keep every piece announced; one that takes a
+ * piece back drops the peer. */
+static void test_late_first_bitfield(void)
+{
+    fixture f;
+    fixture_init(&f, 4, BT_BLOCK_SIZE, false, 0, 1);
+    uint32_t conn = bt_peer_add_conn(f.core, 0);
+    GByteArray *b = g_byte_array_new();
+    bt_wire_put_handshake(b, NULL, info_hash, (const uint8_t *)"-FK0001-000000000001");
+    bt_wire_put_simple(b, BT_MSG_INTERESTED);
+    uint8_t bits[1] = {0x50};
+    bt_wire_put_bitfield(b, bits, 1);
+    bt_peer_feed(f.core, conn, b->data, b->len, 0);
+    bt_peer_event ev;
+    int haves = 0;
+    bool dropped = false;
+    while (bt_peer_next_event(f.core, &ev)) {
+        haves += ev.kind == BT_PEER_EV_HAVE;
+        dropped |= ev.kind == BT_PEER_EV_DROPPED;
+    }
+    CU_ASSERT_EQUAL(haves, 2);
+    CU_ASSERT_FALSE(dropped);
+    CU_ASSERT_EQUAL(bt_peer_availability(f.core, 1), 1);
+    CU_ASSERT_EQUAL(bt_peer_availability(f.core, 3), 1);
+    g_byte_array_set_size(b, 0);
+    bits[0] = 0x70; /* adds piece 2 */
+    bt_wire_put_bitfield(b, bits, 1);
+    bt_peer_feed(f.core, conn, b->data, b->len, 0);
+    CU_ASSERT_TRUE(next_event(&f, BT_PEER_EV_HAVE, &ev));
+    CU_ASSERT_EQUAL(ev.piece, 2);
+    CU_ASSERT_EQUAL(bt_peer_availability(f.core, 2), 1);
+    g_byte_array_set_size(b, 0);
+    bits[0] = 0x30; /* takes back piece 1 */
+    bt_wire_put_bitfield(b, bits, 1);
+    bt_peer_feed(f.core, conn, b->data, b->len, 0);
+    CU_ASSERT_FATAL(next_event(&f, BT_PEER_EV_DROPPED, &ev));
+    CU_ASSERT_EQUAL(ev.reason, BT_DROP_BITFIELD_LATE);
+    g_byte_array_unref(b);
+    fixture_clear(&f);
 }
 
 /* Keep-alive after 2 minutes without sending; dropped after 3 minutes
@@ -857,7 +900,7 @@ int main(void)
         TEST(test_random_first_piece),
         TEST(test_choker_four_plus_one),
         TEST(test_serving_and_bad_requests),
-        TEST(test_bad_peers_dropped),
+        TEST(test_bad_peers_dropped), TEST(test_late_first_bitfield),
         TEST(test_keepalive_and_idle),
         TEST(test_choke_rerequests),
         TEST(test_output_not_taken),
