@@ -634,8 +634,8 @@ static void got_block(bt_peer *p, bt_conn *c, const bt_msg *m)
     /* A block we asked of this connection, or one we asked of it before
      * it choked us or we gave the request up (cancel, timeout): still
      * useful while that block of the piece in progress has not come, so
-     * it is kept rather than uploaded for nothing (BEP 3 lets a piece
-     * arrive after a choke or a cancel). It must be one whole block of
+     * it is kept rather than uploaded for nothing (a block may have left
+     * before the choke or the cancel). It must be one whole block of
      * ours, and a piece that failed its check takes only what it asked. */
     bt_active *a = active_find(p, m->index);
     uint32_t b = m->begin / BT_BLOCK_SIZE;
