@@ -264,6 +264,18 @@ static bool conn_has_req(const bt_conn *c, uint32_t piece, uint32_t begin)
     return false;
 }
 
+/* How many live connections have this block out. O(connections x pipeline). */
+static uint32_t requesters(const bt_peer *p, uint32_t piece, uint32_t begin)
+{
+    uint32_t k = 0;
+    for (guint i = 0; i < p->conns->len; i++) {
+        const bt_conn *o = g_ptr_array_index(p->conns, i);
+        if (!o->dead && conn_has_req(o, piece, begin))
+            k++;
+    }
+    return k;
+}
+
 /* A free block of an active piece the peer has, or of a new piece. */
 static bool pick_block(bt_peer *p, bt_conn *c, uint32_t *piece, uint32_t *block)
 {
@@ -326,13 +338,17 @@ static bool pick_block(bt_peer *p, bt_conn *c, uint32_t *piece, uint32_t *block)
     }
     if (unstarted || any_free)
         return false;
-    /* Endgame: every block we lack is requested; ask this peer too. */
+    /* Endgame: every block we lack is requested; ask this peer too, for a
+     * block asked of one connection only (at most two copies of a block
+     * are ever on their way: each copy beyond the first is upload spent
+     * for nothing when the cancel comes after the block left). */
     for (guint i = 0; i < p->active->len; i++) {
         bt_active *a = g_ptr_array_index(p->active, i);
         if (a->single || !bit_get(c->bits, a->index))
             continue;
         for (uint32_t b = 0; b < a->nblocks; b++) {
-            if (a->state[b] == BLOCK_REQUESTED && !conn_has_req(c, a->index, b * BT_BLOCK_SIZE)) {
+            if (a->state[b] == BLOCK_REQUESTED && !conn_has_req(c, a->index, b * BT_BLOCK_SIZE)
+                && requesters(p, a->index, b * BT_BLOCK_SIZE) < BT_ENDGAME_COPIES) {
                 p->stats.endgame = true;
                 *piece = a->index;
                 *block = b;
@@ -615,17 +631,28 @@ static void got_block(bt_peer *p, bt_conn *c, const bt_msg *m)
     while (r < c->nreqs && !(c->reqs[r].piece == m->index && c->reqs[r].begin == m->begin
                              && c->reqs[r].len == m->length))
         r++;
-    /* A block we asked of this connection (so its place is one of ours). */
-    bt_active *a = r < c->nreqs ? active_find(p, m->index) : NULL;
+    /* A block we asked of this connection, or one we asked of it before
+     * it choked us or we gave the request up (cancel, timeout): still
+     * useful while that block of the piece in progress has not come, so
+     * it is kept rather than uploaded for nothing (a block may have left
+     * before the choke or the cancel). It must be one whole block of
+     * ours, and a piece that failed its check takes only what it asked. */
+    bt_active *a = active_find(p, m->index);
     uint32_t b = m->begin / BT_BLOCK_SIZE;
-    if (!a || a->state[b] == BLOCK_RECEIVED) {
-        /* Unrequested, cancelled, or already received from another. */
-        if (r < c->nreqs)
+    bool ours = r < c->nreqs;
+    bool fits = a && m->begin % BT_BLOCK_SIZE == 0 && b < a->nblocks && m->length == block_len(p, m->index, b)
+                && (ours || !a->single);
+    if (!fits || a->state[b] == BLOCK_RECEIVED) {
+        /* Unrequested and not ours to take, or already received from another. */
+        if (ours)
             c->reqs[r] = c->reqs[--c->nreqs];
         p->stats.blocks_wasted++;
         return;
     }
-    c->reqs[r] = c->reqs[--c->nreqs];
+    if (ours)
+        c->reqs[r] = c->reqs[--c->nreqs];
+    else
+        p->stats.blocks_late++;
     c->payload_in += m->length;
     if (!p->cfg.storage->write(p->cfg.storage_ud, m->index, m->begin, m->data, m->length)) {
         if (!requested_elsewhere(p, c, m->index, m->begin))

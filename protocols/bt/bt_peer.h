@@ -32,8 +32,12 @@
  *    those the peer has and we lack; after, the rarest (fewest connected
  *    peers have it), at random among equally rare;
  * 3. endgame: once every block we lack is requested, blocks requested
- *    from others are requested from this peer too (at most `pipeline`);
- *    when one arrives, a cancel goes to every other peer that was asked.
+ *    from one other peer only are requested from this peer too (at most
+ *    `pipeline`; a block is out to at most BT_ENDGAME_COPIES peers); when
+ *    one arrives, a cancel goes to the other peer that was asked.
+ * A block whose request was given up (the peer choked us, we cancelled
+ * it, it timed out) is still kept when it arrives while that block is
+ * missing (stats.blocks_late); duplicates count as wasted.
  * A completed piece is read back from the store and checked with SHA-1
  * against its hash. A mismatch discards it (store discard), and it is
  * requested again; when one connection sent all its blocks that
@@ -124,6 +128,7 @@
 #define BT_KEEPALIVE_NS INT64_C(120000000000)          /* 2 min without sending: keep-alive */
 #define BT_DEFAULT_IDLE_NS INT64_C(180000000000)       /* 3 min without receiving: dropped */
 #define BT_REQUEST_TIMEOUT_NS INT64_C(60000000000)     /* an unanswered request is given up */
+#define BT_ENDGAME_COPIES 2                            /* in endgame a block is asked of at most 2 peers */
 #define BT_DEFAULT_PIPELINE 8                          /* requests outstanding per connection */
 #define BT_MAX_PIPELINE 64
 #define BT_DEFAULT_UPLOAD_SLOTS 4                      /* regular unchokes */
@@ -221,7 +226,8 @@ typedef struct {
     uint32_t verified;         /* pieces we have */
     uint32_t hash_failures;
     uint64_t blocks_received;  /* block messages accepted */
-    uint64_t blocks_wasted;    /* duplicates, cancelled or unrequested */
+    uint64_t blocks_wasted;    /* duplicates, or blocks of no piece in progress */
+    uint64_t blocks_late;      /* kept though their request was given up (choke, cancel, timeout) */
     uint64_t cancels_sent;
     uint64_t requests_sent;
     bool endgame;              /* entered endgame at least once */

@@ -568,6 +568,73 @@ static void test_choke_rerequests(void)
     fixture_clear(&f);
 }
 
+/* A block asked of a peer that then choked us comes anyway: it is kept
+ * (not uploaded for nothing), and the request made elsewhere for it is
+ * cancelled; the same block from the other peer is then a duplicate. */
+static void test_late_block_kept(void)
+{
+    fixture f;
+    fixture_init(&f, 8, BT_BLOCK_SIZE, false, 4, 1);
+    fake a, c;
+    uint8_t bits[1];
+    all_bits(bits, 8, -1, -1);
+    fake_connect(&f, &a, 1, bits, 0);
+    fake_connect(&f, &c, 2, bits, 0);
+    fake_simple(&f, &a, BT_MSG_UNCHOKE, 0);
+    const bt_msg *q = last_kind(&a, BT_MSG_REQUEST);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(q);
+    bt_msg late = *q;
+    fake_simple(&f, &a, BT_MSG_CHOKE, 0);
+    fake_simple(&f, &c, BT_MSG_UNCHOKE, 0);
+    CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_REQUEST, 0), 4);
+    guint before = c.msgs->len;
+    GByteArray *b = g_byte_array_new();
+    bt_wire_put_piece(b, late.index, late.begin, f.content + (uint64_t)late.index * f.piece_length, late.length);
+    fake_send(&f, &a, b, 0);
+    pull(&f, &c);
+    const bt_peer_stats *st = bt_peer_get_stats(f.core);
+    CU_ASSERT_EQUAL(st->blocks_received, 1);
+    CU_ASSERT_EQUAL(st->blocks_late, 1);
+    CU_ASSERT_EQUAL(st->blocks_wasted, 0);
+    CU_ASSERT(bt_peer_has_piece(f.core, late.index));
+    const bt_msg *cancel = last_kind(&c, BT_MSG_CANCEL);
+    CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_CANCEL, before), 1);
+    CU_ASSERT(cancel && cancel->index == late.index && cancel->begin == late.begin);
+    bt_wire_put_piece(b, late.index, late.begin, f.content + (uint64_t)late.index * f.piece_length, late.length);
+    fake_send(&f, &c, b, 0);
+    CU_ASSERT_EQUAL(st->blocks_received, 1);
+    CU_ASSERT_EQUAL(st->blocks_wasted, 1);
+    g_byte_array_unref(b);
+    fake_clear(&a);
+    fake_clear(&c);
+    fixture_clear(&f);
+}
+
+/* Endgame asks a block of at most BT_ENDGAME_COPIES (2) peers: with two
+ * one-block pieces both asked of a, b asks both again, c asks nothing. */
+static void test_endgame_two_copies(void)
+{
+    fixture f;
+    fixture_init(&f, 2, BT_BLOCK_SIZE, false, 4, 1);
+    fake a, b, c;
+    uint8_t bits[1];
+    all_bits(bits, 2, -1, -1);
+    fake_connect(&f, &a, 1, bits, 0);
+    fake_connect(&f, &b, 2, bits, 0);
+    fake_connect(&f, &c, 3, bits, 0);
+    fake_simple(&f, &a, BT_MSG_UNCHOKE, 0);
+    CU_ASSERT_EQUAL(count_kind(&a, BT_MSG_REQUEST, 0), 2);
+    fake_simple(&f, &b, BT_MSG_UNCHOKE, 0);
+    CU_ASSERT_EQUAL(count_kind(&b, BT_MSG_REQUEST, 0), 2);
+    CU_ASSERT(bt_peer_get_stats(f.core)->endgame);
+    fake_simple(&f, &c, BT_MSG_UNCHOKE, 0);
+    CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_REQUEST, 0), 0);
+    fake_clear(&a);
+    fake_clear(&b);
+    fake_clear(&c);
+    fixture_clear(&f);
+}
+
 /* A peer that unchokes us and never answers: after 60 s its requests are
  * cancelled, asked of another peer, and it is asked nothing more. */
 static void test_request_timeout(void)
@@ -903,6 +970,8 @@ int main(void)
         TEST(test_bad_peers_dropped), TEST(test_late_first_bitfield),
         TEST(test_keepalive_and_idle),
         TEST(test_choke_rerequests),
+        TEST(test_late_block_kept),
+        TEST(test_endgame_two_copies),
         TEST(test_output_not_taken),
         TEST(test_request_timeout),
         TEST(test_seed_session_chunks),

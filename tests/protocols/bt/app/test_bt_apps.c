@@ -239,8 +239,9 @@ static void test_deterministic(void)
 /* scenarios/p2p-distribution.json at N = 2, 5, 10: F = 2 MB (16 Mbit),
  * u_s = 10 Mbps, u = 1 Mbps, d = 20 Mbps. The bounds are the closed forms
  * (exact but for rounding, 1e-12); the swarm takes at least the P2P bound
- * and at most 4 times it (the margin docs/p2p.md states: piece
- * granularity, the choking rounds, TCP and headers). */
+ * and at most 2.5 times it (the margin docs/p2p.md states: the uplinks'
+ * queues of 1 Mbps shared by uploads, requests and ACKs, piece
+ * granularity, the choking rounds, endgame copies, TCP and headers). */
 static void test_distribution_bounds(void)
 {
     GError *err = NULL;
@@ -258,10 +259,37 @@ static void test_distribution_bounds(void)
         double d = run_result_metric(res, "bt.distribution_time_s");
         CU_ASSERT_EQUAL(run_result_metric(res, "bt.completed"), n);
         CU_ASSERT_TRUE(d >= p2p);
-        CU_ASSERT_TRUE(d <= 4.0 * p2p);
-        if (!(d >= p2p && d <= 4.0 * p2p))
+        CU_ASSERT_TRUE(d <= 2.5 * p2p);
+        if (!(d >= p2p && d <= 2.5 * p2p))
             printf("\n    N = %.0f: distribution %.3f s, bound %.3f s\n", n, d, p2p);
         run_result_free(res);
+    }
+    scenario_free(sc);
+}
+
+/* scenarios/p2p-churn.json: ten peers start at 0 and N = 5, 10, 20 more
+ * arrive at 30 s (runs 0 to 2 stay to seed, runs 3 to 5 leave once
+ * complete). Every peer completes either way; the late peers' time
+ * (the distribution time less the 30 s) is at least 1.2 times longer
+ * when the first ten left than when they stayed to seed (measured 1.33
+ * to 1.46, docs/p2p.md). */
+static void test_churn_leave_slower(void)
+{
+    GError *err = NULL;
+    scenario *sc = scenario_load(SCN("p2p-churn.json"), NULL, appsim_registry(), &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    static const double late[] = {5, 10, 20};
+    for (guint k = 0; k < G_N_ELEMENTS(late); k++) {
+        run_result *stay = run_k(sc, k), *leave = run_k(sc, k + 3);
+        CU_ASSERT_EQUAL(run_result_metric(stay, "bt.completed"), 10 + late[k]);
+        CU_ASSERT_EQUAL(run_result_metric(leave, "bt.completed"), 10 + late[k]);
+        double ds = run_result_metric(stay, "bt.distribution_time_s") - 30.0;
+        double dl = run_result_metric(leave, "bt.distribution_time_s") - 30.0;
+        CU_ASSERT_TRUE(ds > 0 && dl >= 1.2 * ds);
+        if (!(ds > 0 && dl >= 1.2 * ds))
+            printf("\n    N = %.0f: late peers %.3f s with seeds, %.3f s without\n", late[k], ds, dl);
+        run_result_free(stay);
+        run_result_free(leave);
     }
     scenario_free(sc);
 }
@@ -272,6 +300,6 @@ int main(void)
                                       TEST(test_leave_after_completion), TEST(test_tracker_answers_browser),
                                       TEST(test_tracker_labels),
                                       TEST(test_deterministic),
-                                      TEST(test_distribution_bounds)};
+                                      TEST(test_distribution_bounds), TEST(test_churn_leave_slower)};
     return test_main("bt apps", tests, (int)G_N_ELEMENTS(tests));
 }
