@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "seam/html_escape.h"
 #include "world/results.h"
 
 /* The page's style: one column that narrows to a phone's width, tables
@@ -39,33 +40,9 @@ static const char page_style[] =
     "pre{white-space:pre-wrap;word-break:break-all;background:none;font-size:8pt}h2{break-after:avoid}"
     "figure svg,figure img{max-width:16cm}th{background:none}}\n";
 
-void html_report_escape(GString *out, const char *text, gssize len)
-{
-    if (len < 0)
-        len = (gssize)strlen(text);
-    char *valid = g_utf8_make_valid(text, len);
-    for (const char *p = valid; *p; p++) {
-        switch (*p) {
-        case '&': g_string_append(out, "&amp;"); break;
-        case '<': g_string_append(out, "&lt;"); break;
-        case '>': g_string_append(out, "&gt;"); break;
-        case '"': g_string_append(out, "&quot;"); break;
-        case '\'': g_string_append(out, "&#39;"); break;
-        default:
-            if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-                g_string_append_c(out, '?');
-            else if ((unsigned char)*p == 0x7f)
-                g_string_append_c(out, '?');
-            else
-                g_string_append_c(out, *p);
-        }
-    }
-    g_free(valid);
-}
-
 static void esc(GString *out, const char *text)
 {
-    html_report_escape(out, text, -1);
+    html_escape_append(out, text, -1);
 }
 
 /* g_ptr_array_sort hands the comparison pointers to the elements. */
@@ -310,7 +287,7 @@ static void pre_text(GString *out, const char *text, gsize len, const char *name
 {
     gsize n = MIN(len, (gsize)HTML_REPORT_MAX_TEXT);
     g_string_append(out, "<pre>");
-    html_report_escape(out, text, (gssize)n);
+    html_escape_append(out, text, (gssize)n);
     g_string_append(out, "</pre>\n");
     if (n < len) {
         g_string_append_printf(out, "<p class=\"note\">The first %u bytes of %" G_GSIZE_FORMAT "; all of it is in ",

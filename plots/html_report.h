@@ -44,9 +44,4 @@ typedef struct {
 bool html_report_write(const scenario *sc, run_result *const *res, const html_report_info *info, const char *dir,
                        GError **err);
 
-/* Appends `text` (`len` bytes, -1: up to its NUL) to `out` HTML-escaped:
- * & < > " ' as references, invalid UTF-8 as U+FFFD, control bytes other
- * than tab, newline and carriage return as '?'. */
-void html_report_escape(GString *out, const char *text, gssize len);
-
 #endif

@@ -25,6 +25,7 @@
 
 #include "plots/html_report.h"
 #include "plots/plot.h"
+#include "seam/html_escape.h"
 #include "test_util.h"
 
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
@@ -112,7 +113,7 @@ static void check_page(const char *name, const char *printed)
     const char *end = strstr(printed, "\nresults: ");
     CU_ASSERT_PTR_NOT_NULL_FATAL(end);
     GString *table = g_string_new("<pre>");
-    html_report_escape(table, printed, end - printed);
+    html_escape_append(table, printed, end - printed);
     g_string_append(table, "</pre>");
     CU_ASSERT_PTR_NOT_NULL(strstr(page, table->str));
     g_string_free(table, TRUE);
@@ -247,7 +248,7 @@ static void test_escaping(void)
     g_free(page);
 
     GString *out = g_string_new("");
-    html_report_escape(out, "a\x01\x7f\tb\n\xff<", -1);
+    html_escape_append(out, "a\x01\x7f\tb\n\xff<", -1);
     CU_ASSERT_STRING_EQUAL(out->str, "a??\tb\n\xef\xbf\xbd&lt;");
     g_string_free(out, TRUE);
 }
