@@ -88,6 +88,32 @@ static void remove_file(const char *dir, const char *name, const char *ext)
     g_free(p);
 }
 
+/* Writes `text` into <dir>/<name>.gp (asserted). */
+static void write_script(const char *dir, const char *name, const char *text)
+{
+    char *p = path_of(dir, name, ".gp");
+    CU_ASSERT_TRUE(g_file_set_contents(p, text, -1, NULL));
+    g_free(p);
+}
+
+/* PATH without gnuplot on it; the PATH before, for path_restore. */
+static char *path_without_gnuplot(void)
+{
+    char *saved = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    return saved;
+}
+
+/* PATH as path_without_gnuplot found it (unset if it was); frees `saved`. */
+static void path_restore(char *saved)
+{
+    if (saved)
+        g_setenv("PATH", saved, TRUE);
+    else
+        g_unsetenv("PATH");
+    g_free(saved);
+}
+
 /* <name>.png starts with the PNG signature and <name>.svg is an SVG. */
 static void check_images(const char *dir, const char *name)
 {
@@ -813,9 +839,7 @@ static void test_redraw_dir(void)
             check_images(dir, names[i]);
 
         /* A broken script: the others are still drawn, the error names it. */
-        char *bad = path_of(dir, "0_broken", ".gp");
-        CU_ASSERT_TRUE(g_file_set_contents(bad, "plot 'no-such-file.dat'\n", -1, NULL));
-        g_free(bad);
+        write_script(dir, "0_broken", "plot 'no-such-file.dat'\n");
         remove_file(dir, "page_load", ".png");
         CU_ASSERT_EQUAL(plot_redraw_dir(dir, &err), -1);
         CU_ASSERT_PTR_NOT_NULL_FATAL(err);
@@ -839,9 +863,7 @@ static void test_gnuplot_time_limit(void)
     if (!gnuplot_or_skip("the gnuplot time limit"))
         return;
     char *dir = tmp_dir();
-    char *slow = path_of(dir, "slow", ".gp");
-    CU_ASSERT_TRUE(g_file_set_contents(slow, "pause 30\n", -1, NULL));
-    g_free(slow);
+    write_script(dir, "slow", "pause 30\n");
     gint64 saved = plot_gnuplot_timeout_us;
     plot_gnuplot_timeout_us = G_USEC_PER_SEC / 2;
     GError *err = NULL;
@@ -860,9 +882,8 @@ static void test_gnuplot_time_limit(void)
  * rendered, and redrawing a folder is an error that says what to install. */
 static void test_without_gnuplot(void)
 {
-    char *saved = g_strdup(g_getenv("PATH"));
     char *dir = tmp_dir();
-    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    char *saved = path_without_gnuplot();
     CU_ASSERT_FALSE(plot_have_gnuplot());
     plot_series series[8];
     plot_spec p = page_load_spec(series);
@@ -883,11 +904,7 @@ static void test_without_gnuplot(void)
     CU_ASSERT_PTR_NOT_NULL(err);
     CU_ASSERT_PTR_NOT_NULL(err && strstr(err->message, "gnuplot is not on PATH"));
     g_clear_error(&err);
-    if (saved)
-        g_setenv("PATH", saved, TRUE);
-    else
-        g_unsetenv("PATH");
-    g_free(saved);
+    path_restore(saved);
     drop_dir(dir);
 }
 
@@ -1073,8 +1090,7 @@ static void test_batch_idle_and_without_gnuplot(void)
     CU_ASSERT_TRUE(plot_batch_finish(NULL, &drawn));
     CU_ASSERT_EQUAL(drawn, 0);
 
-    char *saved = g_strdup(g_getenv("PATH"));
-    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    char *saved = path_without_gnuplot();
     plot_batch *pb = plot_batch_begin(dir);
     CU_ASSERT_PTR_NOT_NULL(pb);
     timeline_spec t = hx_spec();
@@ -1087,11 +1103,7 @@ static void test_batch_idle_and_without_gnuplot(void)
     CU_ASSERT_EQUAL(drawn, 0);
     CU_ASSERT_TRUE(exists(dir, "http_exchange", ".dat") && exists(dir, "http_exchange", ".gp"));
     CU_ASSERT_FALSE(exists(dir, "http_exchange", ".png"));
-    if (saved)
-        g_setenv("PATH", saved, TRUE);
-    else
-        g_unsetenv("PATH");
-    g_free(saved);
+    path_restore(saved);
     drop_dir(dir);
 }
 
@@ -1103,9 +1115,7 @@ static void test_batch_failure(void)
     if (!gnuplot_or_skip("a failing figure in a batch"))
         return;
     char *dir = tmp_dir();
-    char *broken = path_of(dir, "broken", ".gp");
-    CU_ASSERT_TRUE(g_file_set_contents(broken, "plot no_such_function(x)\n", -1, NULL));
-    g_free(broken);
+    write_script(dir, "broken", "plot no_such_function(x)\n");
     timeline_spec t = hx_spec();
     GError *err = NULL;
     CU_ASSERT_TRUE(timeline_write(&t, dir, NULL, &err));
