@@ -88,6 +88,21 @@ static void remove_file(const char *dir, const char *name, const char *ext)
     g_free(p);
 }
 
+/* Asserts that <dir>/<name>.gp was written, holds each fragment of
+ * `want` (NULL-ended; one missing is printed) and never names the folder. */
+static void script_holds(const char *dir, const char *name, const char *const *want)
+{
+    char *gp = slurp(dir, name, ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    for (const char *const *w = want; *w; w++) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(gp, *w));
+        if (!strstr(gp, *w))
+            printf("\n    %s.gp lacks \"%s\"", name, *w);
+    }
+    CU_ASSERT_PTR_NULL(strstr(gp, dir));
+    g_free(gp);
+}
+
 /* Writes `text` into <dir>/<name>.gp (asserted). */
 static void write_script(const char *dir, const char *name, const char *text)
 {
@@ -334,19 +349,12 @@ static void test_plot_data_and_script(void)
 
     /* The script reads the data by its relative name, and never names the
      * folder; formulas are lines, simulations lines with points. */
-    char *gp = slurp(dir, "page_load", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'page_load.dat'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'page_load.png'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'page_load.svg'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "pngcairo"));
-    CU_ASSERT_PTR_NULL(strstr(gp, dir));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with linespoints linestyle 1 title "
-                                      "'non-persistent (simulated)'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 4 using 1:2 with lines linestyle 101 title "
-                                      "'non-persistent: 2 RTT (1 + N)'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set xlabel 'RTT (ms)'"));
-    g_free(gp);
+    static const char *const page_load_gp[] = {
+        "data = 'page_load.dat'", "set output 'page_load.png'", "set output 'page_load.svg'", "pngcairo",
+        "data index 0 using 1:2 with linespoints linestyle 1 title 'non-persistent (simulated)'",
+        "data index 4 using 1:2 with lines linestyle 101 title 'non-persistent: 2 RTT (1 + N)'",
+        "set xlabel 'RTT (ms)'", NULL};
+    script_holds(dir, "page_load", page_load_gp);
 
     if (gnuplot_or_skip("the line plot images")) {
         CU_ASSERT_TRUE(rendered);
@@ -377,14 +385,10 @@ static void test_bars_data_and_script(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"5ms\" 0.01 0.125 0\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"50ms\" 0.1 0 0.3333333333333333\n")); /* NaN drawn as 0 */
     g_free(dat);
-    char *gp = slurp(dir, "breakdown-pipelined", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set style histogram rowstacked"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'breakdown-pipelined.dat'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "plot data using 2:xtic(1) linestyle 1 title columnheader(2)"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data using 4 linestyle 3 title columnheader(4)"));
-    CU_ASSERT_PTR_NULL(strstr(gp, dir));
-    g_free(gp);
+    static const char *const bars_gp[] = {"set style histogram rowstacked", "data = 'breakdown-pipelined.dat'",
+                                          "plot data using 2:xtic(1) linestyle 1 title columnheader(2)",
+                                          "data using 4 linestyle 3 title columnheader(4)", NULL};
+    script_holds(dir, "breakdown-pipelined", bars_gp);
     if (gnuplot_or_skip("the stacked-bar images")) {
         CU_ASSERT_TRUE(rendered);
         check_images(dir, "breakdown-pipelined");
@@ -486,13 +490,9 @@ static void test_timeline_data_and_script(void)
     g_ptr_array_unref(blocks);
     g_free(dat);
 
-    char *gp = slurp(dir, "http_exchange", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'http_exchange.dat'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set x2tics ('client' 0, 'server' 1)"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set yrange [TMAX:TMIN]"));
-    CU_ASSERT_PTR_NULL(strstr(gp, dir));
-    g_free(gp);
+    static const char *const timeline_gp[] = {"data = 'http_exchange.dat'", "set x2tics ('client' 0, 'server' 1)",
+                                              "set yrange [TMAX:TMIN]", NULL};
+    script_holds(dir, "http_exchange", timeline_gp);
 
     if (gnuplot_or_skip("the timeline images")) {
         CU_ASSERT_TRUE(rendered);
@@ -1179,11 +1179,10 @@ static void test_steps_data_and_script(void)
     CU_ASSERT_EQUAL(field_num(blocks, 0, 2, 1), 0.75);
     g_ptr_array_unref(blocks);
     g_free(dat);
-    char *gp = slurp(dir, "cdf", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "# cdf.gp: staircases (empirical CDFs), written by appsim."));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with steps linestyle 1 title 'N = 4'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 1 using 1:2 with lines linestyle 101 title 'uniform'"));
-    g_free(gp);
+    static const char *const cdf_gp[] = {"# cdf.gp: staircases (empirical CDFs), written by appsim.",
+                                         "data index 0 using 1:2 with steps linestyle 1 title 'N = 4'",
+                                         "data index 1 using 1:2 with lines linestyle 101 title 'uniform'", NULL};
+    script_holds(dir, "cdf", cdf_gp);
     /* plot_write of the same spec: the same data, points joined by lines. */
     char *dir2 = tmp_dir();
     CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir2, NULL, &err));
@@ -1191,7 +1190,7 @@ static void test_steps_data_and_script(void)
     CU_ASSERT_STRING_EQUAL(a, b);
     g_free(a);
     g_free(b);
-    gp = slurp(dir2, "cdf", ".gp", NULL);
+    char *gp = slurp(dir2, "cdf", ".gp", NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with linespoints linestyle 1"));
     g_free(gp);
     drop_dir(dir2);
