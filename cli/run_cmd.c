@@ -43,6 +43,7 @@
 
 #include "cli_opts.h"
 #include "plots/figures.h"
+#include "plots/html_report.h"
 #include "registry.h"
 #include "report.h"
 #include "run_page.h"
@@ -559,8 +560,11 @@ int cmd_plot(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
         printf("usage: appsim plot DIR\n\nRedraws the figures of a results folder (appsim run's -o DIR): "
-               "gnuplot runs\nevery .gp script in it.\n"
-               "Exit status: 0 drawn; 1 not a results folder, or gnuplot failed; 2 bad usage.\n");
+               "gnuplot runs\nevery .gp script in it. Then index.html is written again, as appsim run "
+               "writes it, so\nthat it shows the figures now in the folder (a folder written by an older "
+               "appsim keeps\nits page, with a note).\n"
+               "Exit status: 0 drawn; 1 not a results folder, gnuplot failed, or index.html could not be\n"
+               "written; 2 bad usage.\n");
         return EXIT_OK;
     }
     if (argc != 2)
@@ -573,5 +577,12 @@ int cmd_plot(int argc, char **argv)
         return EXIT_RUN;
     }
     printf("%d figure%s drawn in %s\n", n, n == 1 ? "" : "s", argv[1]);
+    if (!html_report_rewrite(argv[1], &err)) {
+        bool old_folder = g_error_matches(err, HTML_REPORT_ERROR, HTML_REPORT_ERROR_NO_PARTS);
+        fprintf(stderr, "appsim plot: %s%s\n", old_folder ? "note: " : "", err->message);
+        g_error_free(err);
+        return old_folder ? EXIT_OK : EXIT_RUN;
+    }
+    printf("index.html written again in %s\n", argv[1]);
     return EXIT_OK;
 }

@@ -15,7 +15,10 @@
  *   - no HTML page of the site holds "<script" (everything from messages
  *     and requests is escaped); a message's part, served as it is, always
  *     goes as an attachment with nosniff;
- *   - form decoding either fails or gives valid UTF-8 names and values.
+ *   - form decoding either fails or gives valid UTF-8 names and values;
+ *   - the whole input escaped (seam/html_escape.h, the escaper of every
+ *     page) is valid UTF-8 with no < > " ' and no control byte but tab,
+ *     LF and CR, and every & starts a character reference.
  */
 #include <glib.h>
 #include <stddef.h>
@@ -25,6 +28,7 @@
 #include "lib/fuzz_check.h"
 #include "protocols/webmail/webmail.h"
 #include "protocols/webmail/webmail_form.h"
+#include "seam/html_escape.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -73,6 +77,23 @@ static void check_form(const uint8_t *body, size_t len)
     g_hash_table_unref(t);
 }
 
+static void check_escape(const uint8_t *data, size_t size)
+{
+    GString *e = g_string_new("");
+    html_escape_append(e, (const char *)data, (gssize)size);
+    FUZZ_CHECK(g_utf8_validate(e->str, (gssize)e->len, NULL), "escaped text that is not UTF-8");
+    for (gsize i = 0; i < e->len; i++) {
+        unsigned char c = (unsigned char)e->str[i];
+        FUZZ_CHECK(!strchr("<>\"'", c) || !c, "an unescaped %c", c);
+        FUZZ_CHECK(c >= 0x20 ? c != 0x7f : c == '\t' || c == '\n' || c == '\r', "a control byte %#x", c);
+        if (c == '&') {
+            const char *semi = memchr(e->str + i, ';', MIN(e->len - i, (gsize)6));
+            FUZZ_CHECK(semi != NULL, "a bare &");
+        }
+    }
+    g_string_free(e, TRUE);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
@@ -110,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(!fuzz_contains(b, n, "<script", 7), "a page with <script");
     }
     check_form(p, (size_t)(end - p));
+    check_escape(data, size);
     webmail_response_clear(&r);
     http_msg_free(req);
     g_free(target);

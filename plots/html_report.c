@@ -3,7 +3,10 @@
 
 #include <string.h>
 
+#include "seam/html_escape.h"
 #include "world/results.h"
+
+G_DEFINE_QUARK(html-report-error-quark, html_report_error)
 
 /* The page's style: one column that narrows to a phone's width, tables
  * and preformatted text that scroll sideways instead of widening the
@@ -39,33 +42,9 @@ static const char page_style[] =
     "pre{white-space:pre-wrap;word-break:break-all;background:none;font-size:8pt}h2{break-after:avoid}"
     "figure svg,figure img{max-width:16cm}th{background:none}}\n";
 
-void html_report_escape(GString *out, const char *text, gssize len)
-{
-    if (len < 0)
-        len = (gssize)strlen(text);
-    char *valid = g_utf8_make_valid(text, len);
-    for (const char *p = valid; *p; p++) {
-        switch (*p) {
-        case '&': g_string_append(out, "&amp;"); break;
-        case '<': g_string_append(out, "&lt;"); break;
-        case '>': g_string_append(out, "&gt;"); break;
-        case '"': g_string_append(out, "&quot;"); break;
-        case '\'': g_string_append(out, "&#39;"); break;
-        default:
-            if ((unsigned char)*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r')
-                g_string_append_c(out, '?');
-            else if ((unsigned char)*p == 0x7f)
-                g_string_append_c(out, '?');
-            else
-                g_string_append_c(out, *p);
-        }
-    }
-    g_free(valid);
-}
-
 static void esc(GString *out, const char *text)
 {
-    html_report_escape(out, text, -1);
+    html_escape_append(out, text, -1);
 }
 
 /* g_ptr_array_sort hands the comparison pointers to the elements. */
@@ -310,7 +289,7 @@ static void pre_text(GString *out, const char *text, gsize len, const char *name
 {
     gsize n = MIN(len, (gsize)HTML_REPORT_MAX_TEXT);
     g_string_append(out, "<pre>");
-    html_report_escape(out, text, (gssize)n);
+    html_escape_append(out, text, (gssize)n);
     g_string_append(out, "</pre>\n");
     if (n < len) {
         g_string_append_printf(out, "<p class=\"note\">The first %u bytes of %" G_GSIZE_FORMAT "; all of it is in ",
@@ -383,9 +362,107 @@ static void page_top(GString *out, const scenario *sc)
     }
 }
 
+/* The parts of the page that come from the run rather than from the
+ * folder's files, as HTML: `top` the head, title and description; `run`
+ * the command and the results table; `record` the runs' fingerprints and
+ * the scenario as run. They are kept in the folder (HTML_REPORT_PARTS) so
+ * that the page can be written again from the folder alone. */
+typedef struct {
+    char *top, *run, *record;
+} page_parts;
+
+static void parts_clear(page_parts *p)
+{
+    g_free(p->top);
+    g_free(p->run);
+    g_free(p->record);
+}
+
+static void parts_render(page_parts *p, const scenario *sc, run_result *const *res, const html_report_info *info)
+{
+    GString *out = g_string_new("");
+    page_top(out, sc);
+    p->top = g_string_free(out, FALSE);
+
+    out = g_string_new("");
+    heading(out, "command", "The command that made these results");
+    g_string_append(out, "<pre class=\"cmd\">");
+    esc(out, info->command);
+    g_string_append(out, "</pre>\n<p class=\"note\">appsim ");
+    esc(out, info->version);
+    g_string_append(out, "; the same command gives the same figures and fingerprints.</p>\n</section>\n");
+    heading(out, "results", "Results, beside the textbook's formulas");
+    g_string_append(out, "<pre>");
+    esc(out, info->table);
+    g_string_append(out, "</pre>\n</section>\n");
+    p->run = g_string_free(out, FALSE);
+
+    out = g_string_new("");
+    heading(out, "fingerprints", "Runs and their fingerprints");
+    fingerprints(out, sc, res);
+    g_string_append(out, "</section>\n");
+    heading(out, "scenario", "The scenario as run");
+    char *js = scenario_json(sc);
+    pre_text(out, js, strlen(js), "summary.json");
+    g_free(js);
+    g_string_append(out, "</section>\n");
+    p->record = g_string_free(out, FALSE);
+}
+
+#define PARTS_GROUP "page"
+#define PARTS_FORMAT 1
+
+static bool parts_save(const page_parts *p, const char *dir, GError **err)
+{
+    GKeyFile *kf = g_key_file_new();
+    g_key_file_set_integer(kf, PARTS_GROUP, "format", PARTS_FORMAT);
+    g_key_file_set_string(kf, PARTS_GROUP, "top", p->top);
+    g_key_file_set_string(kf, PARTS_GROUP, "run", p->run);
+    g_key_file_set_string(kf, PARTS_GROUP, "record", p->record);
+    char *text = g_key_file_to_data(kf, NULL, NULL);
+    g_key_file_free(kf);
+    bool ok = results_write_text(dir, HTML_REPORT_PARTS, text, err);
+    g_free(text);
+    return ok;
+}
+
+static bool parts_load(page_parts *p, const char *dir, GError **err)
+{
+    memset(p, 0, sizeof *p);
+    char *path = g_build_filename(dir, HTML_REPORT_PARTS, NULL);
+    GKeyFile *kf = g_key_file_new();
+    GError *e = NULL;
+    bool ok = g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &e);
+    if (!ok && g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_set_error(err, HTML_REPORT_ERROR, HTML_REPORT_ERROR_NO_PARTS,
+                    "%s: no %s (the folder was written by an older appsim, or by appsim run --shard): "
+                    "index.html cannot be written again; appsim run writes it",
+                    dir, HTML_REPORT_PARTS);
+    else if (!ok)
+        g_set_error(err, HTML_REPORT_ERROR, HTML_REPORT_ERROR_BAD_PARTS, "%s: %s", path, e->message);
+    g_clear_error(&e);
+    if (ok && g_key_file_get_integer(kf, PARTS_GROUP, "format", NULL) != PARTS_FORMAT) {
+        g_set_error(err, HTML_REPORT_ERROR, HTML_REPORT_ERROR_BAD_PARTS, "%s: not a format this appsim reads", path);
+        ok = false;
+    }
+    if (ok) {
+        p->top = g_key_file_get_string(kf, PARTS_GROUP, "top", NULL);
+        p->run = g_key_file_get_string(kf, PARTS_GROUP, "run", NULL);
+        p->record = g_key_file_get_string(kf, PARTS_GROUP, "record", NULL);
+        if (!p->top || !p->run || !p->record) {
+            g_set_error(err, HTML_REPORT_ERROR, HTML_REPORT_ERROR_BAD_PARTS, "%s: a part of the page is missing",
+                        path);
+            parts_clear(p);
+            ok = false;
+        }
+    }
+    g_key_file_free(kf);
+    g_free(path);
+    return ok;
+}
+
 /* The sections after the title, into `out`; false on a read error. */
-static bool page_body(GString *out, const scenario *sc, run_result *const *res, const html_report_info *info,
-                      const char *dir, GPtrArray *files, GError **err)
+static bool page_body(GString *out, const page_parts *parts, const char *dir, GPtrArray *files, GError **err)
 {
     gsize tlen = 0, llen = 0;
     GError *e = NULL;
@@ -410,17 +487,7 @@ static bool page_body(GString *out, const scenario *sc, run_result *const *res, 
         g_string_append(out, "<a href=\"#transcript\">transcript</a>");
     g_string_append(out, "<a href=\"#files\">files</a></nav>\n");
 
-    heading(out, "command", "The command that made these results");
-    g_string_append(out, "<pre class=\"cmd\">");
-    esc(out, info->command);
-    g_string_append(out, "</pre>\n<p class=\"note\">appsim ");
-    esc(out, info->version);
-    g_string_append(out, "; the same command gives the same figures and fingerprints.</p>\n</section>\n");
-
-    heading(out, "results", "Results, beside the textbook's formulas");
-    g_string_append(out, "<pre>");
-    esc(out, info->table);
-    g_string_append(out, "</pre>\n</section>\n");
+    g_string_append(out, parts->run);
     if (figs->len)
         g_string_append_printf(out, "<div id=\"figures\">\n%s</div>\n", figs->str);
 
@@ -429,14 +496,7 @@ static bool page_body(GString *out, const scenario *sc, run_result *const *res, 
         csv_table(out, links, "links.csv");
         g_string_append(out, "</section>\n");
     }
-    heading(out, "fingerprints", "Runs and their fingerprints");
-    fingerprints(out, sc, res);
-    g_string_append(out, "</section>\n");
-    heading(out, "scenario", "The scenario as run");
-    char *js = scenario_json(sc);
-    pre_text(out, js, strlen(js), "summary.json");
-    g_free(js);
-    g_string_append(out, "</section>\n");
+    g_string_append(out, parts->record);
     if (transcript) {
         heading(out, "transcript", "Transcript");
         g_string_append(out, "<details>\n<summary>The dialogue of the run (transcript.txt)</summary>\n");
@@ -449,13 +509,12 @@ static bool page_body(GString *out, const scenario *sc, run_result *const *res, 
     return true;
 }
 
-bool html_report_write(const scenario *sc, run_result *const *res, const html_report_info *info, const char *dir,
-                       GError **err)
+/* index.html from the run's parts and the files in `dir`. */
+static bool page_write(const page_parts *parts, const char *dir, GError **err)
 {
     GPtrArray *files = dir_files(dir);
-    GString *out = g_string_new("");
-    page_top(out, sc);
-    bool ok = page_body(out, sc, res, info, dir, files, err);
+    GString *out = g_string_new(parts->top);
+    bool ok = page_body(out, parts, dir, files, err);
     if (ok) {
         heading(out, "files", "Files in this folder");
         g_string_append(out, "<ul>\n");
@@ -473,5 +532,25 @@ bool html_report_write(const scenario *sc, run_result *const *res, const html_re
     }
     g_string_free(out, TRUE);
     g_ptr_array_free(files, TRUE);
+    return ok;
+}
+
+bool html_report_write(const scenario *sc, run_result *const *res, const html_report_info *info, const char *dir,
+                       GError **err)
+{
+    page_parts parts;
+    parts_render(&parts, sc, res, info);
+    bool ok = parts_save(&parts, dir, err) && page_write(&parts, dir, err);
+    parts_clear(&parts);
+    return ok;
+}
+
+bool html_report_rewrite(const char *dir, GError **err)
+{
+    page_parts parts;
+    if (!parts_load(&parts, dir, err))
+        return false;
+    bool ok = page_write(&parts, dir, err);
+    parts_clear(&parts);
     return ok;
 }

@@ -17,6 +17,14 @@
  * files taken in name order. It is written to a temporary file renamed
  * into place (g_file_set_contents).
  *
+ * The parts of the page that come from the run and not from the folder's
+ * files (title and description, the command, the results table, the
+ * fingerprints, the scenario as run) are kept, already escaped, in the
+ * hidden file HTML_REPORT_PARTS beside it (a GKeyFile), so that
+ * html_report_rewrite can write the page again from the folder alone
+ * after `appsim plot` has redrawn its figures: the same folder gives the
+ * same page, byte for byte, whichever of the two wrote it.
+ *
  * Cost: O(size of the files it includes); links.csv and the runs'
  * fingerprints are shown up to HTML_REPORT_MAX_ROWS rows, the transcript
  * and the scenario up to HTML_REPORT_MAX_TEXT bytes (the page says what
@@ -39,14 +47,23 @@ typedef struct {
     const char *version; /* appsim's version */
 } html_report_info;
 
+#define HTML_REPORT_PARTS ".appsim-page"
+
+#define HTML_REPORT_ERROR (html_report_error_quark())
+GQuark html_report_error_quark(void);
+typedef enum {
+    HTML_REPORT_ERROR_NO_PARTS,  /* the folder has no HTML_REPORT_PARTS */
+    HTML_REPORT_ERROR_BAD_PARTS, /* it does not read */
+} html_report_error_code;
+
 /* Writes `dir`/index.html from the files in `dir` and the plan's
- * results `res`. False (with err) when a file cannot be read or written. */
+ * results `res`, and HTML_REPORT_PARTS. False (with err) when a file
+ * cannot be read or written. */
 bool html_report_write(const scenario *sc, run_result *const *res, const html_report_info *info, const char *dir,
                        GError **err);
-
-/* Appends `text` (`len` bytes, -1: up to its NUL) to `out` HTML-escaped:
- * & < > " ' as references, invalid UTF-8 as U+FFFD, control bytes other
- * than tab, newline and carriage return as '?'. */
-void html_report_escape(GString *out, const char *text, gssize len);
+/* Writes `dir`/index.html again from HTML_REPORT_PARTS and the files now
+ * in `dir` (the figures `appsim plot` drew). False with HTML_REPORT_ERROR
+ * when the parts are missing or do not read, or with a file error. */
+bool html_report_rewrite(const char *dir, GError **err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "protocols/mime/mime_codec.h"
 #include "protocols/mime/mime_msg.h"
+#include "seam/html_escape.h"
 #include "webmail_form.h"
 
 void webmail_config_default(webmail_config *c)
@@ -39,7 +40,7 @@ void webmail_response_clear(webmail_response *r)
 
 /* ---- pages ---------------------------------------------------------------------- */
 
-static void esc(GString *out, const char *s) { webmail_html_escape(out, s ? s : "", s ? strlen(s) : 0); }
+static void esc(GString *out, const char *s) { html_escape_append(out, s, -1); }
 
 static GString *page_begin(const char *title)
 {
@@ -280,7 +281,7 @@ static void message_body(GString *h, const mime_msg *mm, uint32_t uid)
     if (text >= 0) {
         GByteArray *dec = g_byte_array_new();
         mime_part_decode(g_ptr_array_index(leaves, (guint)text), dec, NULL);
-        webmail_html_escape(h, (const char *)dec->data, dec->len);
+        html_escape_append(h, (const char *)dec->data, (gssize)dec->len);
         g_byte_array_unref(dec);
     }
     g_string_append(h, "</pre>\n");
@@ -326,7 +327,7 @@ static void message_page(mail_folder *f, guint index, webmail_response *out)
         mime_msg_free(mm);
     } else {
         g_string_append(h, "<p>This message is not well formed; here it is as it came.</p>\n<pre>");
-        webmail_html_escape(h, (const char *)p, len);
+        html_escape_append(h, (const char *)p, (gssize)len);
         g_string_append(h, "</pre>\n");
     }
     g_string_append(h, "<p><a href=\"/mail/inbox\">Inbox</a></p>\n");

@@ -67,29 +67,3 @@ bad:
     g_hash_table_unref(t);
     return NULL;
 }
-
-void webmail_html_escape(GString *out, const char *text, size_t len)
-{
-    /* NUL bytes are dropped first, so that the valid text is a C string. */
-    GString *plain = g_string_sized_new(len);
-    for (size_t i = 0; i < len; i++)
-        if (text[i])
-            g_string_append_c(plain, text[i]);
-    char *valid = g_utf8_make_valid(plain->str, (gssize)plain->len);
-    g_string_free(plain, TRUE);
-    for (const char *p = valid; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        switch (c) {
-        case '&': g_string_append(out, "&amp;"); break;
-        case '<': g_string_append(out, "&lt;"); break;
-        case '>': g_string_append(out, "&gt;"); break;
-        case '"': g_string_append(out, "&quot;"); break;
-        case '\'': g_string_append(out, "&#39;"); break;
-        default:
-            if ((c >= 0x20 && c != 0x7f) || c == '\t' || c == '\n' || c == '\r')
-                g_string_append_c(out, (char)c);
-            break;
-        }
-    }
-    g_free(valid);
-}

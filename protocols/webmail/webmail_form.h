@@ -1,12 +1,12 @@
 /*
  * webmail_form: the small text tools of the web-mail front end —
  * application/x-www-form-urlencoded bodies decoded (WHATWG URL standard,
- * "application/x-www-form-urlencoded parsing", strict about escapes) and
- * text escaped for HTML.
+ * "application/x-www-form-urlencoded parsing", strict about escapes).
+ * Text is escaped for HTML by seam/html_escape.h, shared with the results
+ * page.
  *
- * Ownership: webmail_form_decode gives a new table (g_hash_table_unref);
- * webmail_html_escape appends to a caller's GString.
- * Costs: both are one pass, O(n).
+ * Ownership: webmail_form_decode gives a new table (g_hash_table_unref).
+ * Costs: one pass, O(n).
  */
 #ifndef APPSIM_WEBMAIL_FORM_H
 #define APPSIM_WEBMAIL_FORM_H
@@ -25,10 +25,5 @@
  * a name or value that is not UTF-8, more than WEBMAIL_FORM_MAX_FIELDS
  * fields. Empty fields ("a=1&&b=2") are skipped. */
 GHashTable *webmail_form_decode(const char *body, size_t len);
-
-/* Appends `text` (len bytes; invalid UTF-8 replaced by U+FFFD) to `out`
- * with &, <, >, " and ' written as character references, and control
- * characters other than tab, LF and CR dropped. */
-void webmail_html_escape(GString *out, const char *text, size_t len);
 
 #endif

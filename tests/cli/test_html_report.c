@@ -12,6 +12,9 @@
  *   markup in a figure's title (gnuplot escapes it in the SVG);
  * - determinism: two runs give the same bytes;
  * - without gnuplot: no figure, a note saying why;
+ * - appsim plot writes the page again as appsim run does: a deleted page
+ *   and figure come back byte for byte, a run without gnuplot plotted
+ *   later gets the page of a run with it, an older folder keeps its page;
  * - in a browser: headless Chromium loads the page from disk with no
  *   console error, nothing fetched and every figure drawn
  *   (chromium_check.py; skipped when chromium is not installed), and the
@@ -25,6 +28,7 @@
 
 #include "plots/html_report.h"
 #include "plots/plot.h"
+#include "seam/html_escape.h"
 #include "test_util.h"
 
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
@@ -112,7 +116,7 @@ static void check_page(const char *name, const char *printed)
     const char *end = strstr(printed, "\nresults: ");
     CU_ASSERT_PTR_NOT_NULL_FATAL(end);
     GString *table = g_string_new("<pre>");
-    html_report_escape(table, printed, end - printed);
+    html_escape_append(table, printed, end - printed);
     g_string_append(table, "</pre>");
     CU_ASSERT_PTR_NOT_NULL(strstr(page, table->str));
     g_string_free(table, TRUE);
@@ -247,7 +251,7 @@ static void test_escaping(void)
     g_free(page);
 
     GString *out = g_string_new("");
-    html_report_escape(out, "a\x01\x7f\tb\n\xff<", -1);
+    html_escape_append(out, "a\x01\x7f\tb\n\xff<", -1);
     CU_ASSERT_STRING_EQUAL(out->str, "a??\tb\n\xef\xbf\xbd&lt;");
     g_string_free(out, TRUE);
 }
@@ -292,6 +296,105 @@ static void test_without_gnuplot(void)
     g_free(page);
     g_free(printed);
     g_free(path);
+}
+
+/* appsim plot on `out` (in tmp_root); its exit status, what it printed
+ * on stderr into *err (the caller frees it). */
+static int plot_dir(const char *out, char **err)
+{
+    char *dir = g_build_filename(tmp_root, out, NULL), *text = NULL;
+    const char *argv[] = {APPSIM, "plot", dir, NULL};
+    int rc = test_spawn(APPSIM_SOURCE_DIR, argv, &text, err);
+    g_free(text);
+    g_free(dir);
+    return rc;
+}
+
+/* The name of a figure (.svg) in `out`, sorted first; NULL when none. */
+static char *first_svg(const char *out)
+{
+    char *dir = g_build_filename(tmp_root, out, NULL), *best = NULL;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *n;
+    while (d && (n = g_dir_read_name(d)))
+        if (g_str_has_suffix(n, ".svg") && (!best || strcmp(n, best) < 0)) {
+            g_free(best);
+            best = g_strdup(n);
+        }
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+    return best;
+}
+
+static void remove_out(const char *out, const char *file)
+{
+    char *path = g_build_filename(tmp_root, out, file, NULL);
+    CU_ASSERT_EQUAL(g_remove(path), 0);
+    g_free(path);
+}
+
+/* appsim plot writes index.html again through the code appsim run uses:
+ * with the page and a figure deleted, both come back byte for byte; a run
+ * made without gnuplot, plotted later, gets the page of a run made with
+ * it; a folder without the page's parts (an older appsim) keeps its page,
+ * with a note. */
+static void test_plot_rewrites_page(void)
+{
+    if (!plot_have_gnuplot()) {
+        test_skip("appsim plot and index.html: gnuplot is not installed (apt-get install gnuplot-nox)");
+        return;
+    }
+    g_free(run_into("scenarios/http-persistence.json", "replot", NULL));
+    char *page = read_out("replot", "index.html"), *svg = first_svg("replot");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(svg);
+    char *figure = read_out("replot", svg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(figure);
+    CU_ASSERT_TRUE(count(page, svg) >= 2); /* the inline figure, and the list of files */
+    remove_out("replot", "index.html");
+    remove_out("replot", svg);
+    char *err = NULL;
+    CU_ASSERT_EQUAL(plot_dir("replot", &err), 0);
+    g_free(err);
+    char *page2 = read_out("replot", "index.html"), *figure2 = read_out("replot", svg);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(figure2);
+    CU_ASSERT_STRING_EQUAL(page2, page);
+    CU_ASSERT_STRING_EQUAL(figure2, figure);
+
+    /* Drawn later: the page shows the figures, as a run with gnuplot. */
+    char *path = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "/nonexistent", TRUE);
+    g_free(run_into("scenarios/http-persistence.json", "replot-late", NULL));
+    g_setenv("PATH", path ? path : "/usr/bin:/bin", TRUE);
+    char *late = read_out("replot-late", "index.html");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(late);
+    CU_ASSERT_PTR_NOT_NULL(strstr(late, "No figures: gnuplot was not installed"));
+    g_free(late);
+    CU_ASSERT_EQUAL(plot_dir("replot-late", &err), 0);
+    g_free(err);
+    late = read_out("replot-late", "index.html");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(late);
+    CU_ASSERT_STRING_EQUAL(late, page);
+
+    /* Without the parts: the page stays as it was, and appsim says why. */
+    remove_out("replot-late", HTML_REPORT_PARTS);
+    remove_out("replot-late", svg);
+    CU_ASSERT_EQUAL(plot_dir("replot-late", &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(err && strstr(err, "note: ") && strstr(err, "index.html cannot be written again"));
+    g_free(err);
+    char *kept = read_out("replot-late", "index.html");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(kept);
+    CU_ASSERT_STRING_EQUAL(kept, late);
+    g_free(kept);
+    g_free(late);
+    g_free(path);
+    g_free(page2);
+    g_free(figure2);
+    g_free(figure);
+    g_free(svg);
+    g_free(page);
 }
 
 /* Runs the browser check on `page`; its exit status and output. */
@@ -358,7 +461,7 @@ int main(void)
                                       TEST(test_mail_alice_bob),   TEST(test_ftp_active_vs_passive),
                                       TEST(test_escaping),         TEST(test_determinism),
                                       TEST(test_command),          TEST(test_without_gnuplot),
-                                      TEST(test_in_chromium)};
+                                      TEST(test_plot_rewrites_page), TEST(test_in_chromium)};
     int rc = test_main("html_report", tests, (int)G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
     g_free(tmp_root);

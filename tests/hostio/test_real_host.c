@@ -466,6 +466,34 @@ static void test_echo_1mb(void)
     fx_clear(&f);
 }
 
+/* The set-up of a test of one loopback connection: the fixture `f`, the
+ * server `sv` listening on an ephemeral port, its peers ending with
+ * `srv_eof`, and the client `cl` connected to it, calling `on_connected`
+ * once connected and `cl_eof` at the peer's end (each NULL: none). The
+ * listener; one_conn_end frees it all (and what a test built the same
+ * way step by step). */
+static host_listener *one_conn(fixture *f, server *sv, void (*srv_eof)(peer *), peer *cl,
+                               void (*on_connected)(peer *), void (*cl_eof)(peer *))
+{
+    fx_init(f);
+    server_init(sv);
+    sv->tmpl.on_eof = srv_eof;
+    host_listener *l = t_listen(f, 0, server_accept, sv);
+    peer_init(cl);
+    cl->on_connected = on_connected;
+    cl->on_eof = cl_eof;
+    cl->s = t_connect(f, "127.0.0.1", real_host_listener_port(l), &peer_handler, cl);
+    return l;
+}
+
+static void one_conn_end(fixture *f, host_listener *l, peer *cl, server *sv)
+{
+    host_unlisten(f->env, l);
+    peer_clear(cl);
+    server_clear(sv);
+    fx_clear(f);
+}
+
 /* ---- connect failures ------------------------------------------------- */
 
 /* A port bound on 127.0.0.1 that nobody listens on: connects are refused
@@ -603,16 +631,9 @@ static void send_and_shutdown(peer *p)
 static void test_half_close(void)
 {
     fixture f;
-    fx_init(&f);
     server sv;
-    server_init(&sv);
-    sv.tmpl.on_eof = reply_on_eof;
-    host_listener *l = t_listen(&f, 0, server_accept, &sv);
     peer cl;
-    peer_init(&cl);
-    cl.on_connected = send_and_shutdown;
-    cl.on_eof = peer_close;
-    cl.s = t_connect(&f, "127.0.0.1", real_host_listener_port(l), &peer_handler, &cl);
+    host_listener *l = one_conn(&f, &sv, reply_on_eof, &cl, send_and_shutdown, peer_close);
     run_until_idle(&f);
     CU_ASSERT_STRING_EQUAL(sv.peers[0].rx->str, "hello, world");
     CU_ASSERT_TRUE(sv.peers[0].eof);
@@ -622,10 +643,7 @@ static void test_half_close(void)
     /* connected, data..., peer closed; no writable (nothing was cut short). */
     CU_ASSERT_TRUE(g_regex_match_simple("^CD+P$", cl.events->str, 0, 0));
     CU_ASSERT_TRUE(g_regex_match_simple("^D+P$", sv.peers[0].events->str, 0, 0));
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 /* ---- connect_from ----------------------------------------------------- */
@@ -775,10 +793,7 @@ static void test_write_after_peer_reset(void)
     CU_ASSERT_STRING_EQUAL(sv.peers[0].events->str, "");
     CU_ASSERT_STRING_EQUAL(cl.events->str, "CE");
     CU_ASSERT_EQUAL(cl.err, STREAM_ERR_RESET);
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 /* ---- set_reading ------------------------------------------------------ */
@@ -982,10 +997,7 @@ static void test_close_inside_data(void)
     /* The server sees our FIN (not a reset: the closed end drains). */
     CU_ASSERT_EQUAL(sv.peers[0].err, -1);
     CU_ASSERT_TRUE(sv.peers[0].eof);
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 /* ---- names and listeners ---------------------------------------------- */
@@ -1115,16 +1127,9 @@ static void send_zeros(peer *p)
 static void test_null_write_sends_zeros(void)
 {
     fixture f;
-    fx_init(&f);
     server sv;
-    server_init(&sv);
-    sv.tmpl.on_eof = peer_close;
-    host_listener *l = t_listen(&f, 0, server_accept, &sv);
     peer cl;
-    peer_init(&cl);
-    cl.on_connected = send_zeros;
-    cl.on_eof = peer_close;
-    cl.s = t_connect(&f, "127.0.0.1", real_host_listener_port(l), &peer_handler, &cl);
+    host_listener *l = one_conn(&f, &sv, peer_close, &cl, send_zeros, peer_close);
     run_until_idle(&f);
     GString *rx = sv.peers[0].rx;
     CU_ASSERT_EQUAL_FATAL(rx->len, 5003);
@@ -1133,10 +1138,7 @@ static void test_null_write_sends_zeros(void)
         zeros = zeros && rx->str[i] == 0;
     CU_ASSERT_TRUE(zeros);
     CU_ASSERT_EQUAL(memcmp(rx->str + 5000, "end", 3), 0);
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 static void never_fires(void *ud)
@@ -1162,15 +1164,9 @@ static void write_all_and_close(peer *p)
 static void test_close_flushes_and_run_until_idle(void)
 {
     fixture f;
-    fx_init(&f);
     server sv;
-    server_init(&sv);
-    sv.tmpl.on_eof = peer_close;
-    host_listener *l = t_listen(&f, 0, server_accept, &sv);
     peer cl;
-    peer_init(&cl);
-    cl.on_connected = write_all_and_close;
-    cl.s = t_connect(&f, "127.0.0.1", real_host_listener_port(l), &peer_handler, &cl);
+    host_listener *l = one_conn(&f, &sv, peer_close, &cl, write_all_and_close, NULL);
     CU_ASSERT_TRUE(real_host_run_until_idle(f.rh, 3 * (int64_t)1000000000));
     CU_ASSERT_EQUAL(real_host_pending(f.rh), 0);
     CU_ASSERT_STRING_EQUAL(cl.events->str, "C");
@@ -1191,10 +1187,7 @@ static void test_close_flushes_and_run_until_idle(void)
     host_timer_cancel(f.env, t);
     CU_ASSERT_TRUE(real_host_run_until_idle(f.rh, 0));
 
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 /* ---- a close that cannot finish is reset after the linger time -------- */
@@ -1230,10 +1223,7 @@ static void test_linger_resets_stuck_close(void)
     t_reading(sp->s, true);
     run_until(f.ctx, &sp->ended, GUARD_MS);
     CU_ASSERT_EQUAL(sp->err, STREAM_ERR_RESET);
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 /* ---- teardown with everything open ------------------------------------ */
@@ -1631,10 +1621,7 @@ static void test_stream_addresses(void)
     CU_ASSERT_EQUAL(at_server.peer.port, at_client.local.port);
     peer_close(&cl);
     run_until_idle(&f);
-    host_unlisten(f.env, l);
-    peer_clear(&cl);
-    server_clear(&sv);
-    fx_clear(&f);
+    one_conn_end(&f, l, &cl, &sv);
 }
 
 /* ---- records ---------------------------------------------------------- */

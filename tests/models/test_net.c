@@ -24,6 +24,54 @@ static node_t *chain(net_t *net, int hops, const uint64_t *rates, const sim_time
     return prev;
 }
 
+/* a --l-- b: two hosts and one link, on a simulation of its own. */
+typedef struct {
+    sim_t *sim;
+    net_t *net;
+    node_t *a, *b;
+    link_t *l;
+    traffic_sink_t *sink; /* counts what arrives */
+} pair;
+
+static pair pair_new(uint64_t seed, const link_params_t *p)
+{
+    pair w;
+    w.sim = sim_new(seed);
+    w.net = net_new(w.sim);
+    w.a = net_add_host(w.net, "a", NULL);
+    w.b = net_add_host(w.net, "b", NULL);
+    w.l = net_link(w.net, "l", w.a, w.b, p, NULL, NULL);
+    w.sink = traffic_sink_new(w.net);
+    return w;
+}
+
+static void pair_free(pair *w)
+{
+    traffic_sink_free(w->sink);
+    net_free(w->net);
+    sim_free(w->sim);
+}
+
+/* Sends `n` packets of `bytes` payload (no contents) from `from` to `to`
+ * at once, made at the current time. */
+static void send_burst(net_t *net, node_t *from, node_t *to, int n, uint32_t bytes)
+{
+    for (int i = 0; i < n; i++) {
+        pkt_t *k = pkt_alloc(net_pool(net), sim_now(net_sim(net)));
+        k->dst = node_addr(to);
+        pkt_set_payload(k, NULL, bytes);
+        net_send(net, from, k);
+    }
+}
+
+/* The counters of direction `d` of link `l`. */
+static link_stats_t dir_stats(link_t *l, int d)
+{
+    link_stats_t ls;
+    link_dir_stats(link_dir(l, d), &ls);
+    return ls;
+}
+
 /* Sends one packet of `bytes` payload + 40 header bytes over `hops` links and
  * returns its arrival time, which must be sum(L/R_i + d_i) to the ns. */
 static void check_hops(int hops)
@@ -65,132 +113,84 @@ static void test_store_and_forward_5_hops(void) { check_hops(5); }
 /* Two back-to-back packets: the second waits for the first (queueing). */
 static void test_back_to_back_queueing(void)
 {
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *a = net_add_host(net, "a", NULL), *b = net_add_host(net, "b", NULL);
     link_params_t p = {.rate_bps = 1000000, .delay = SIM_MS(10)};
-    link_t *l = net_link(net, "l", a, b, &p, NULL, NULL);
-    traffic_sink_t *sink = traffic_sink_new(net);
-    for (int i = 0; i < 2; i++) {
-        pkt_t *k = pkt_alloc(net_pool(net), 0);
-        k->dst = node_addr(b);
-        pkt_set_payload(k, NULL, 1250); /* 10 ms at 1 Mbps */
-        net_send(net, a, k);
-    }
-    sim_run(sim);
+    pair w = pair_new(1, &p);
+    send_burst(w.net, w.a, w.b, 2, 1250); /* 10 ms each at 1 Mbps */
+    sim_run(w.sim);
     traffic_sink_stats_t st;
-    traffic_sink_stats(sink, &st);
+    traffic_sink_stats(w.sink, &st);
     CU_ASSERT_EQUAL(st.packets, 2);
     CU_ASSERT_DOUBLE_EQUAL(st.max_s, 0.030, 1e-12); /* 10 wait + 10 tx + 10 prop */
     CU_ASSERT_DOUBLE_EQUAL(st.mean_s, 0.025, 1e-12);
-    link_stats_t ls;
-    link_dir_stats(link_dir(l, 0), &ls);
+    link_stats_t ls = dir_stats(w.l, 0);
     CU_ASSERT_EQUAL(ls.tx_pkts, 2);
     CU_ASSERT_EQUAL(ls.rx_pkts, 2);
     CU_ASSERT_EQUAL(ls.tx_bytes, 2500);
     CU_ASSERT_EQUAL(ls.max_queue_pkts, 1);
     CU_ASSERT_DOUBLE_EQUAL(ls.mean_wait_s, 0.005, 1e-12);
     CU_ASSERT_DOUBLE_EQUAL(ls.utilisation, 0.020 / 0.030, 1e-9);
-    traffic_sink_free(sink);
-    net_free(net);
-    sim_free(sim);
+    pair_free(&w);
 }
 
 /* A burst of 20 packets into a queue of 5: 1 on the wire + 5 waiting pass. */
 static void test_drop_tail(void)
 {
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *a = net_add_host(net, "a", NULL), *b = net_add_host(net, "b", NULL);
     link_params_t p = {.rate_bps = 1000000, .queue_pkts = 5};
-    link_t *l = net_link(net, "l", a, b, &p, NULL, NULL);
-    traffic_sink_t *sink = traffic_sink_new(net);
-    int drops = 0;
-    for (int i = 0; i < 20; i++) {
-        pkt_t *k = pkt_alloc(net_pool(net), 0);
-        k->dst = node_addr(b);
-        pkt_set_payload(k, NULL, 100);
-        net_send(net, a, k);
-    }
-    sim_run(sim);
-    link_stats_t ls;
-    link_dir_stats(link_dir(l, 0), &ls);
-    drops = (int)ls.drops_queue;
-    CU_ASSERT_EQUAL(drops, 14);
+    pair w = pair_new(1, &p);
+    send_burst(w.net, w.a, w.b, 20, 100);
+    sim_run(w.sim);
+    link_stats_t ls = dir_stats(w.l, 0);
+    CU_ASSERT_EQUAL(ls.drops_queue, 14);
     CU_ASSERT_EQUAL(ls.rx_pkts, 6);
     CU_ASSERT_EQUAL(ls.max_queue_pkts, 5);
     /* A byte limit: 250 bytes hold two 100-byte packets, not three. */
     link_params_t q = {.rate_bps = 1000000, .queue_bytes = 250};
-    node_t *c = net_add_host(net, "c", NULL);
-    link_t *l2 = net_link(net, "l2", a, c, &q, NULL, NULL);
-    for (int i = 0; i < 5; i++) {
-        pkt_t *k = pkt_alloc(net_pool(net), sim_now(sim));
-        k->dst = node_addr(c);
-        pkt_set_payload(k, NULL, 100);
-        net_send(net, a, k);
-    }
-    sim_run(sim);
-    link_dir_stats(link_dir(l2, 0), &ls);
+    node_t *c = net_add_host(w.net, "c", NULL);
+    link_t *l2 = net_link(w.net, "l2", w.a, c, &q, NULL, NULL);
+    send_burst(w.net, w.a, c, 5, 100);
+    sim_run(w.sim);
+    ls = dir_stats(l2, 0);
     CU_ASSERT_EQUAL(ls.rx_pkts, 3);
     CU_ASSERT_EQUAL(ls.drops_queue, 2);
-    traffic_sink_free(sink);
-    net_free(net);
-    sim_free(sim);
+    pair_free(&w);
 }
 
 static void test_random_loss(void)
 {
-    sim_t *sim = sim_new(5);
-    net_t *net = net_new(sim);
-    node_t *a = net_add_host(net, "a", NULL), *b = net_add_host(net, "b", NULL);
     link_params_t p = {.rate_bps = 100000000, .loss = 0.1};
-    link_t *l = net_link(net, "l", a, b, &p, NULL, NULL);
-    traffic_sink_t *sink = traffic_sink_new(net);
+    pair w = pair_new(5, &p);
     traffic_poisson_params tp = {.rate_pps = 1000, .mean_bytes = 100, .max_packets = 100000};
-    traffic_src_t *src = traffic_poisson_new(net, a, b, &tp, "t", NULL);
-    sim_run(sim);
-    link_stats_t ls;
-    link_dir_stats(link_dir(l, 0), &ls);
+    traffic_src_t *src = traffic_poisson_new(w.net, w.a, w.b, &tp, "t", NULL);
+    sim_run(w.sim);
+    link_stats_t ls = dir_stats(w.l, 0);
     CU_ASSERT_EQUAL(ls.drops_loss + ls.rx_pkts, 100000);
     /* Binomial(1e5, 0.1): sd = 95, so 5% relative is over 5 sd. */
     ASSERT_REL((double)ls.drops_loss, 10000, 0.05);
     traffic_src_free(src);
-    traffic_sink_free(sink);
-    net_free(net);
-    sim_free(sim);
+    pair_free(&w);
 }
 
 static void test_down_interval(void)
 {
-    sim_t *sim = sim_new(5);
-    net_t *net = net_new(sim);
-    node_t *a = net_add_host(net, "a", NULL), *b = net_add_host(net, "b", NULL);
     link_params_t p = {.rate_bps = 8000000, .delay = SIM_MS(1)}; /* 1000 bytes: 1 ms */
-    link_t *l = net_link(net, "l", a, b, &p, NULL, NULL);
+    pair w = pair_new(5, &p);
     GError *err = NULL;
-    CU_ASSERT_TRUE(link_add_down_interval(l, SIM_MS(100), SIM_MS(200), &err));
-    CU_ASSERT_FALSE(link_add_down_interval(l, SIM_MS(5), SIM_MS(5), &err));
+    CU_ASSERT_TRUE(link_add_down_interval(w.l, SIM_MS(100), SIM_MS(200), &err));
+    CU_ASSERT_FALSE(link_add_down_interval(w.l, SIM_MS(5), SIM_MS(5), &err));
     CU_ASSERT_PTR_NOT_NULL(err);
     g_clear_error(&err);
-    traffic_sink_t *sink = traffic_sink_new(net);
     /* one packet every 10 ms for 300 ms: those ending tx in [100, 200) ms are lost */
     for (int i = 0; i < 30; i++) {
-        pkt_t *k = pkt_alloc(net_pool(net), SIM_MS(10 * i));
-        k->dst = node_addr(b);
-        pkt_set_payload(k, NULL, 1000);
-        sim_run_until(sim, SIM_MS(10 * i));
-        net_send(net, a, k);
+        sim_run_until(w.sim, SIM_MS(10 * i));
+        send_burst(w.net, w.a, w.b, 1, 1000);
     }
-    sim_run(sim);
-    link_stats_t ls;
-    link_dir_stats(link_dir(l, 0), &ls);
+    sim_run(w.sim);
+    link_stats_t ls = dir_stats(w.l, 0);
     /* sent at 90 ms: tx ends at 91 (up). 100..190 ms: 10 packets end in the
      * interval (the one sent at 99 would, but none is). */
     CU_ASSERT_EQUAL(ls.drops_down, 10);
     CU_ASSERT_EQUAL(ls.rx_pkts, 20);
-    traffic_sink_free(sink);
-    net_free(net);
-    sim_free(sim);
+    pair_free(&w);
 }
 
 /*        h1 - r1 - r2 - r3 - h2

@@ -12,36 +12,23 @@
 #include "models/tcp.h"
 #include "models/reqresp.h"
 #include "sim/sim_trace.h"
+#include "tcp_fixture.h"
 #include "test_util.h"
 
-typedef struct {
-    sim_t *sim;
-    net_t *net;
-    tcp_stack_t *tcp;
-    node_t *client, *server;
-    link_t *link;
-} world;
+typedef tcp_fix world;
 
-/* client --(rate, one-way delay)-- server */
+/* client --(rate, one-way delay)-- server: the shared fixture with the
+ * same link parameters both ways (returned before any exchange starts, so
+ * it may be copied). */
 static world world_new(uint64_t seed, uint64_t rate, sim_time_t delay, uint32_t queue, double loss)
 {
     world w;
-    w.sim = sim_new(seed);
-    w.net = net_new(w.sim);
-    w.client = net_add_host(w.net, "client", NULL);
-    w.server = net_add_host(w.net, "server", NULL);
     link_params_t p = {.rate_bps = rate, .delay = delay, .queue_pkts = queue, .loss = loss};
-    w.link = net_link(w.net, "link", w.client, w.server, &p, NULL, NULL);
-    w.tcp = tcp_stack_new(w.net, NULL);
+    tcp_fix_init(&w, seed, NULL, &p, NULL);
     return w;
 }
 
-static void world_free(world *w)
-{
-    tcp_stack_free(w->tcp);
-    net_free(w->net);
-    sim_free(w->sim);
-}
+static void world_free(world *w) { tcp_fix_clear(w); }
 
 static double tx_s(uint64_t bytes, uint64_t rate) { return sim_time_to_s(sim_tx_time(bytes, rate)); }
 
@@ -96,26 +83,19 @@ static void check_ideal(uint64_t rate, sim_time_t one_way, uint64_t q, uint64_t 
     tcp_params_t p;
     tcp_params_default(&p);
     p.cc = TCP_CC_IDEAL;
-    rr_server srv;
-    rr_client cl;
     rr_spec spec = {.req_bytes = q, .resp_bytes = l, .requests = 1};
-    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
-    sim_run(w.sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    CU_ASSERT_EQUAL(cl.err, STREAM_ERR_NONE);
+    tcp_fix_exchange(&w, &p, &p, &spec);
+    CU_ASSERT_EQUAL(w.cl.err, STREAM_ERR_NONE);
     double rtt = 2 * sim_time_to_s(one_way);
     /* On the critical path: SYN, SYN-ACK, the request (which carries the
      * handshake's last ACK), the response; each with 40 header bytes. */
     double expect = 2 * rtt + tx_s(40, rate) + tx_s(40, rate) + segs_tx_s(q, p.mss, 40, rate) +
                     segs_tx_s(l, p.mss, 40, rate);
-    double got = sim_time_to_s(cl.t_last - cl.t_connect);
+    double got = sim_time_to_s(w.cl.t_last - w.cl.t_connect);
     printf("\n    ideal R=%g RTT=%g q=%g L=%g: %.9f s, formula %.9f s", (double)rate, rtt, (double)q,
            (double)l, got, expect);
     ASSERT_REL(got, expect, 0.001);
-    rr_client_clear(&cl);
     world_free(&w);
-    rr_server_clear(&srv);
 }
 
 static void test_ideal_request_response(void)
@@ -165,24 +145,17 @@ static void test_reno_slow_start_formula(void)
         p.sndbuf = p.rcvbuf = 64u << 20; /* never the limit */
         p.delayed_ack = false;
         const uint64_t q = 1; /* a one-byte request: 8/R on the path */
-        rr_server srv;
-        rr_client cl;
         rr_spec spec = {.req_bytes = q, .resp_bytes = (uint64_t)pt->o, .requests = 1};
-        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
-        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
-        sim_run(w.sim);
-        CU_ASSERT_EQUAL(cl.done, 1);
+        tcp_fix_exchange(&w, &p, &p, &spec);
         int pstalls;
         double expect = textbook_latency(pt, &pstalls) + q * 8 / pt->r;
-        double got = sim_time_to_s(cl.t_last - cl.t_connect);
+        double got = sim_time_to_s(w.cl.t_last - w.cl.t_connect);
         printf("\n    O=%-8g S=%-5g R=%-8g RTT=%-6g P=%d: %.6f s, formula %.6f s (%+.3f%%)", pt->o,
                pt->s, pt->r, pt->rtt, pstalls, got, expect, 100 * (got / expect - 1));
         ASSERT_REL(got, expect, 0.01);
         with_p0 += pstalls == 0;
         never_stall_q1 += pt->rtt < pt->s * 8 / pt->r; /* the window outruns the RTT */
-        rr_client_clear(&cl);
         world_free(&w);
-        rr_server_clear(&srv);
     }
     CU_ASSERT_TRUE(G_N_ELEMENTS(grid) >= 12);
     CU_ASSERT_TRUE(with_p0 >= 2);
@@ -215,19 +188,14 @@ static void check_lossy_transfer(tcp_cc cc)
     p.cc = cc;
     stats_sink k = {0};
     tcp_stack_on_conn_done(w.tcp, keep_stats, &k);
-    rr_server srv;
-    rr_client cl;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1, .digest = true};
-    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
-    sim_run(w.sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    CU_ASSERT_EQUAL(cl.total, bytes);
+    tcp_fix_exchange(&w, &p, &p, &spec);
+    CU_ASSERT_EQUAL(w.cl.total, bytes);
     CU_ASSERT_EQUAL(k.count, 1);
     CU_ASSERT_TRUE(k.last.retransmits > 0);
     CU_ASSERT_EQUAL(k.last.bytes_sent, bytes);
     char *want = rr_expected_digest(bytes, 1);
-    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(cl.digest), want);
+    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(w.cl.digest), want);
     g_free(want);
     link_stats_t ls;
     link_dir_stats(link_dir(w.link, 1), &ls);
@@ -235,11 +203,9 @@ static void check_lossy_transfer(tcp_cc cc)
     printf("\n    %s: %.2f s, %" G_GUINT64_FORMAT " data packets lost, %" G_GUINT64_FORMAT
            " segments retransmitted (%" G_GUINT64_FORMAT " fast retransmits, %" G_GUINT64_FORMAT
            " timeouts)",
-           tcp_cc_name(cc), sim_time_to_s(cl.t_last), ls.drops_loss, k.last.retransmits,
+           tcp_cc_name(cc), sim_time_to_s(w.cl.t_last), ls.drops_loss, k.last.retransmits,
            k.last.fast_retransmits, k.last.timeouts);
-    rr_client_clear(&cl);
     world_free(&w);
-    rr_server_clear(&srv);
 }
 
 static void test_loss_reno(void) { check_lossy_transfer(TCP_CC_RENO); }
@@ -350,25 +316,18 @@ static void test_link_down_recovers(void)
     CU_ASSERT_TRUE(link_add_down_interval(w.link, SIM_S(1), SIM_S(4), NULL));
     stats_sink k = {0};
     tcp_stack_on_conn_done(w.tcp, keep_stats, &k);
-    rr_server srv;
-    rr_client cl;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = bytes, .real = true, .requests = 1, .digest = true};
-    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, NULL, &spec, NULL);
-    sim_run(w.sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
+    tcp_fix_exchange(&w, NULL, NULL, &spec);
     char *want = rr_expected_digest(bytes, 1);
-    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(cl.digest), want);
+    CU_ASSERT_STRING_EQUAL(g_checksum_get_string(w.cl.digest), want);
     g_free(want);
     CU_ASSERT_EQUAL(k.count, 1);
     /* A 3 s outage costs back-to-back timeouts (0.2, 0.4, 0.8, 1.6 s ...). */
     CU_ASSERT_TRUE(k.last.timeouts >= 3);
-    CU_ASSERT_TRUE(cl.t_last > SIM_S(4));
+    CU_ASSERT_TRUE(w.cl.t_last > SIM_S(4));
     printf("\n    outage: done at %.3f s after %" G_GUINT64_FORMAT " timeouts",
-           sim_time_to_s(cl.t_last), k.last.timeouts);
-    rr_client_clear(&cl);
+           sim_time_to_s(w.cl.t_last), k.last.timeouts);
     world_free(&w);
-    rr_server_clear(&srv);
 }
 
 /* ---- sharing a bottleneck ------------------------------------------------ */
@@ -817,12 +776,12 @@ static void late_stats(void *ud, const tcp_stats_t *st)
 
 static void test_late_ack_of_fin_after_timeout(void)
 {
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL), *server = net_add_host(net, "server", NULL);
     link_params_t fwd = {.rate_bps = 10000000, .delay = SIM_MS(10)}, back = {.rate_bps = 10000, .delay = SIM_MS(10)};
-    net_link(net, "link", client, server, &fwd, &back, NULL);
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &fwd, &back);
+    sim_t *sim = f.sim;
+    tcp_stack_t *tcp = f.tcp;
+    node_t *client = f.client, *server = f.server;
     late_timeouts = 0;
     late_errors = 0;
     late_client_closed = -1;
@@ -848,9 +807,7 @@ static void test_late_ack_of_fin_after_timeout(void)
     /* The late ACK (at 14.504 s) takes CLOSING to TIME_WAIT, and 2 s later
      * the connection is CLOSED (before the fix: reset at 27.9 s). */
     CU_ASSERT_TRUE(llabs(late_client_closed - (SIM_MS(14504) + SIM_S(2))) < SIM_MS(1));
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
+    tcp_fix_clear(&f);
 }
 
 static void test_delayed_ack_halves_acks(void)
@@ -861,19 +818,12 @@ static void test_delayed_ack_halves_acks(void)
         tcp_params_t p;
         tcp_params_default(&p);
         p.delayed_ack = delack;
-        rr_server srv;
-        rr_client cl;
         rr_spec spec = {.req_bytes = 100, .resp_bytes = 1460 * 400, .requests = 1};
-        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
-        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
-        sim_run(w.sim);
-        CU_ASSERT_EQUAL(cl.done, 1);
+        tcp_fix_exchange(&w, &p, &p, &spec);
         link_stats_t ls;
         link_dir_stats(link_dir(w.link, 0), &ls); /* client -> server: mostly ACKs */
         acks[delack] = ls.tx_pkts;
-        rr_client_clear(&cl);
         world_free(&w);
-        rr_server_clear(&srv);
     }
     printf("\n    packets client->server: %" G_GUINT64_FORMAT " without, %" G_GUINT64_FORMAT
            " with delayed ACKs",
@@ -892,19 +842,12 @@ static void test_persistent_requests(void)
     tcp_params_t p;
     tcp_params_default(&p);
     p.cc = TCP_CC_IDEAL;
-    rr_server srv;
-    rr_client cl;
     rr_spec spec = {.req_bytes = 200, .resp_bytes = 5000, .requests = 5};
-    rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
-    rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
-    sim_run(w.sim);
-    CU_ASSERT_EQUAL(cl.done, 5);
+    tcp_fix_exchange(&w, &p, &p, &spec); /* asserts that all five responses came */
     double per = 0.1 + segs_tx_s(200, p.mss, 40, rate) + segs_tx_s(5000, p.mss, 40, rate);
     double expect = 0.1 + 2 * tx_s(40, rate) + 5 * per;
-    ASSERT_REL(sim_time_to_s(cl.t_last), expect, 0.001);
-    rr_client_clear(&cl);
+    ASSERT_REL(sim_time_to_s(w.cl.t_last), expect, 0.001);
     world_free(&w);
-    rr_server_clear(&srv);
 }
 
 /* The ns-3 comparison of issue 3: 10 Mbps, 100 ms RTT, MSS 1448, IW 10,
@@ -925,19 +868,13 @@ static void test_ns3_comparison(void)
         p.init_cwnd = 10;
         p.delayed_ack = true;
         p.sndbuf = p.rcvbuf = 131072;
-        rr_server srv;
-        rr_client cl;
         rr_spec spec = {.req_bytes = 100, .resp_bytes = 1000000, .requests = 1};
-        rr_server_listen(&srv, w.tcp, w.server, 80, &p, &spec, NULL);
-        rr_client_start(&cl, w.tcp, w.client, w.server, 80, &p, &spec, NULL);
-        sim_run(w.sim);
-        double got = sim_time_to_s(cl.t_last - cl.t_connect);
+        tcp_fix_exchange(&w, &p, &p, &spec);
+        double got = sim_time_to_s(w.cl.t_last - w.cl.t_connect);
         printf("\n    ns-3 case MSS %u: appsim %.3f s, ns-3 %.2f s (%+.1f%%)", cases[i].mss, got,
                cases[i].ns3, 100 * (got / cases[i].ns3 - 1));
         ASSERT_REL(got, cases[i].ns3, 0.10);
-        rr_client_clear(&cl);
         world_free(&w);
-        rr_server_clear(&srv);
     }
 }
 
@@ -953,27 +890,14 @@ static void keep_app_text(void *ctx, const sim_trace_rec *rec)
  * long for the formatting buffer takes the printf path, same text). */
 static GPtrArray *state_lines(const char *server_name)
 {
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, server_name, NULL);
     link_params_t lp = {.rate_bps = 1000000, .delay = SIM_MS(10)};
-    net_link(net, "link", client, server, &lp, NULL, NULL);
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, server_name, &lp, NULL);
     GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
-    sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_APP), keep_app_text, lines);
-    rr_server srv;
-    rr_client cl;
+    sim_trace_subscribe(sim_trace(f.sim), SIM_TR_MASK(SIM_TR_APP), keep_app_text, lines);
     rr_spec spec = {.req_bytes = 10, .resp_bytes = 10, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, NULL, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, NULL, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_exchange(&f, NULL, NULL, &spec);
+    tcp_fix_clear(&f);
     return lines;
 }
 

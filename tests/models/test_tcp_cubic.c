@@ -13,6 +13,7 @@
 #include "models/tcp.h"
 #include "models/tcp_cubic.h"
 #include "sim/sim_trace.h"
+#include "tcp_fixture.h"
 #include "test_util.h"
 
 /* ---- the window function alone ------------------------------------------- */
@@ -82,15 +83,11 @@ static void test_cubic_window_follows_w_cubic(void)
 {
     const uint32_t mss = 1460;
     const uint64_t rate = 10000000;
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = rate, .delay = SIM_MS(50)};
-    link_t *link = net_link(net, "link", client, server, &lp, NULL, NULL);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &lp, NULL);
     sim_time_t pkt_time = sim_tx_time(mss + 40, rate);
-    CU_ASSERT_TRUE(link_add_down_interval(link, SIM_S(3), SIM_S(3) + pkt_time, NULL));
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    CU_ASSERT_TRUE(link_add_down_interval(f.link, SIM_S(3), SIM_S(3) + pkt_time, NULL));
     tcp_params_t p;
     tcp_params_default(&p);
     p.cc = TCP_CC_CUBIC;
@@ -99,14 +96,9 @@ static void test_cubic_window_follows_w_cubic(void)
     p.sndbuf = p.rcvbuf = 8u << 20;
     p.record_cwnd = true;
     cwnd_sink k = {.samples = g_array_new(FALSE, FALSE, sizeof(tcp_cwnd_sample))};
-    tcp_stack_on_conn_done(tcp, keep_cwnd, &k);
-    rr_server srv;
-    rr_client cl;
+    tcp_stack_on_conn_done(f.tcp, keep_cwnd, &k);
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 20u * 1000 * 1000, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, &p, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, &p, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
+    tcp_fix_exchange(&f, &p, &p, &spec);
     CU_ASSERT_EQUAL(k.last.fast_retransmits, 1);
     CU_ASSERT_EQUAL(k.last.timeouts, 0);
     CU_ASSERT_EQUAL(k.last.retransmits, 1);
@@ -151,11 +143,7 @@ static void test_cubic_window_follows_w_cubic(void)
     printf("\n    %d samples over 2K: largest difference from W_cubic %.2f%% (at t = %.1f s)", n, 100 * worst,
            worst_t);
     g_array_free(a, TRUE);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_clear(&f);
 }
 
 /* ---- the linux preset ---------------------------------------------------- */
@@ -226,13 +214,10 @@ static void hs_keep(void *ud, const tcp_stats_t *st)
 static hs_out hystart_run(bool hystart)
 {
     hs_out o = {.first_drop = -1};
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = 10000000, .delay = SIM_MS(20), .queue_pkts = 100};
-    net_link(net, "link", client, server, &lp, NULL, NULL);
-    sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_DROP), hs_drop, &o);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &lp, NULL);
+    sim_trace_subscribe(sim_trace(f.sim), SIM_TR_MASK(SIM_TR_DROP), hs_drop, &o);
     tcp_params_t p;
     tcp_params_default(&p);
     p.cc = TCP_CC_CUBIC;
@@ -240,20 +225,10 @@ static hs_out hystart_run(bool hystart)
     p.sack = true;
     p.sndbuf = p.rcvbuf = 8u << 20;
     p.hystart = hystart;
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
-    tcp_stack_on_conn_done(tcp, hs_keep, &o);
-    rr_server srv;
-    rr_client cl;
+    tcp_stack_on_conn_done(f.tcp, hs_keep, &o);
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 4u * 1000 * 1000, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, &p, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, &p, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_exchange(&f, &p, &p, &spec);
+    tcp_fix_clear(&f);
     return o;
 }
 
@@ -350,26 +325,13 @@ static void test_hystart_leaves_slow_start_before_loss(void)
  * leaves slow start and gives Reno's time. */
 static double ns3_case(const tcp_params_t *p)
 {
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = 10000000, .delay = SIM_MS(50)};
-    net_link(net, "link", client, server, &lp, NULL, NULL);
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
-    rr_server srv;
-    rr_client cl;
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &lp, NULL);
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 1000000, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, p, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, p, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    double got = sim_time_to_s(cl.t_last - cl.t_connect);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_exchange(&f, p, p, &spec);
+    double got = sim_time_to_s(f.cl.t_last - f.cl.t_connect);
+    tcp_fix_clear(&f);
     return got;
 }
 

@@ -9,6 +9,7 @@
 
 #include "models/reqresp.h"
 #include "models/tcp.h"
+#include "tcp_fixture.h"
 #include "test_util.h"
 
 typedef struct {
@@ -36,34 +37,21 @@ static ts_run run_ts(bool client_ts, bool server_ts)
 {
     ts_run out;
     memset(&out, 0, sizeof out);
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = 10000000, .delay = SIM_MS(10)};
-    link_t *link = net_link(net, "link", client, server, &lp, NULL, NULL);
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
-    tcp_stack_on_conn_done(tcp, keep_both, &out.st);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &lp, NULL);
+    tcp_stack_on_conn_done(f.tcp, keep_both, &out.st);
     tcp_params_t pc, ps;
     tcp_params_default(&pc);
     pc.timestamps = client_ts;
     ps = pc;
     ps.timestamps = server_ts;
-    rr_server srv;
-    rr_client cl;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 100000, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, &ps, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, &pc, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    out.done = cl.t_last - cl.t_connect;
-    link_dir_stats(link_dir(link, 0), &out.up);
-    link_dir_stats(link_dir(link, 1), &out.down);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_exchange(&f, &pc, &ps, &spec);
+    out.done = f.cl.t_last - f.cl.t_connect;
+    link_dir_stats(link_dir(f.link, 0), &out.up);
+    link_dir_stats(link_dir(f.link, 1), &out.down);
+    tcp_fix_clear(&f);
     return out;
 }
 

@@ -14,6 +14,7 @@
 #include "models/tcp.h"
 #include "models/tcp_sack.h"
 #include "sim/sim_trace.h"
+#include "tcp_fixture.h"
 #include "test_util.h"
 
 /* ---- the scoreboard alone ------------------------------------------------- */
@@ -116,39 +117,26 @@ static run_out run(const path_spec *ps, const tcp_params_t *p, sim_trace_fn tap,
 {
     run_out out;
     memset(&out, 0, sizeof out);
-    sim_t *sim = sim_new(ps->seed);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = ps->rate, .delay = ps->delay, .queue_pkts = ps->queue, .loss = ps->loss};
-    link_t *link = net_link(net, "link", client, server, &lp, NULL, NULL);
+    tcp_fix f;
+    tcp_fix_init(&f, ps->seed, NULL, &lp, NULL);
     for (int i = 0; i < ps->n_down; i++)
-        CU_ASSERT_TRUE(link_add_down_interval(link, ps->down[2 * i], ps->down[2 * i + 1], NULL));
+        CU_ASSERT_TRUE(link_add_down_interval(f.link, ps->down[2 * i], ps->down[2 * i + 1], NULL));
     if (tap)
-        sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_TX), tap, tap_ud);
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
-    tcp_stack_on_conn_done(tcp, keep_both, &out.st);
-    rr_server srv;
-    rr_client cl;
+        sim_trace_subscribe(sim_trace(f.sim), SIM_TR_MASK(SIM_TR_TX), tap, tap_ud);
+    tcp_stack_on_conn_done(f.tcp, keep_both, &out.st);
     rr_spec spec = {.req_bytes = 100, .resp_bytes = ps->bytes, .real = ps->real, .requests = 1,
                     .digest = ps->real};
-    rr_server_listen(&srv, tcp, server, 80, p, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, p, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
-    CU_ASSERT_EQUAL(cl.total, ps->bytes);
-    out.done = cl.t_last - cl.t_connect;
+    tcp_fix_exchange(&f, p, p, &spec);
+    CU_ASSERT_EQUAL(f.cl.total, ps->bytes);
+    out.done = f.cl.t_last - f.cl.t_connect;
     if (ps->real) {
         char *want = rr_expected_digest(ps->bytes, 1);
-        out.digest_ok = !strcmp(g_checksum_get_string(cl.digest), want);
+        out.digest_ok = !strcmp(g_checksum_get_string(f.cl.digest), want);
         g_free(want);
     }
-    link_dir_stats(link_dir(link, 1), &out.down);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    link_dir_stats(link_dir(f.link, 1), &out.down);
+    tcp_fix_clear(&f);
     return out;
 }
 
@@ -336,38 +324,25 @@ static void test_option_bytes(void)
  * client's SYN carries SACK-permitted (4 bytes). */
 static void test_sack_needs_both(void)
 {
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = 10000000, .delay = SIM_MS(10)};
-    link_t *link = net_link(net, "link", client, server, &lp, NULL, NULL);
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &lp, NULL);
     both_stats b;
     memset(&b, 0, sizeof b);
-    tcp_stack_on_conn_done(tcp, keep_both, &b);
+    tcp_stack_on_conn_done(f.tcp, keep_both, &b);
     tcp_params_t pc, ps;
     tcp_params_default(&pc);
     ps = pc;
     pc.sack = true;
-    rr_server srv;
-    rr_client cl;
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 100000, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, &ps, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, &pc, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
+    tcp_fix_exchange(&f, &pc, &ps, &spec);
     CU_ASSERT_FALSE(b.client.sack);
     CU_ASSERT_FALSE(b.server.sack);
     link_stats_t up;
-    link_dir_stats(link_dir(link, 0), &up);
+    link_dir_stats(link_dir(f.link, 0), &up);
     /* Client to server: 40-byte headers, the SYN 4 bytes more. */
     CU_ASSERT_EQUAL(up.tx_bytes, 40 * up.tx_pkts + 4 + 100);
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_clear(&f);
 }
 
 /* ---- a timeout forgets the scoreboard ------------------------------------- */
@@ -471,15 +446,12 @@ static void run_one_loss(bool sack, bool prr, bool lt, ack_log *l)
     const uint64_t rate = 10000000;
     memset(l, 0, sizeof *l);
     l->e = g_new0(ack_entry, ACKLOG_MAX);
-    sim_t *sim = sim_new(1);
-    net_t *net = net_new(sim);
-    node_t *client = net_add_host(net, "client", NULL);
-    node_t *server = net_add_host(net, "server", NULL);
     link_params_t lp = {.rate_bps = rate, .delay = SIM_MS(50)};
-    link_t *link = net_link(net, "link", client, server, &lp, NULL, NULL);
+    tcp_fix f;
+    tcp_fix_init(&f, 1, NULL, &lp, NULL);
     sim_time_t pkt = sim_tx_time(mss + 40, rate);
-    CU_ASSERT_TRUE(link_add_down_interval(link, SIM_S(3), SIM_S(3) + pkt, NULL));
-    sim_trace_subscribe(sim_trace(sim), SIM_TR_MASK(SIM_TR_RX) | SIM_TR_MASK(SIM_TR_ENQUEUE), log_pkt, l);
+    CU_ASSERT_TRUE(link_add_down_interval(f.link, SIM_S(3), SIM_S(3) + pkt, NULL));
+    sim_trace_subscribe(sim_trace(f.sim), SIM_TR_MASK(SIM_TR_RX) | SIM_TR_MASK(SIM_TR_ENQUEUE), log_pkt, l);
     tcp_params_t p;
     tcp_params_default(&p);
     p.cc = TCP_CC_RENO;
@@ -490,23 +462,13 @@ static void run_one_loss(bool sack, bool prr, bool lt, ack_log *l)
     p.prr = prr;
     p.limited_transmit = lt;
     p.record_cwnd = true;
-    tcp_stack_t *tcp = tcp_stack_new(net, NULL);
-    tcp_stack_on_conn_done(tcp, keep_server, l);
-    rr_server srv;
-    rr_client cl;
+    tcp_stack_on_conn_done(f.tcp, keep_server, l);
     rr_spec spec = {.req_bytes = 100, .resp_bytes = 4u * 1000 * 1000, .requests = 1};
-    rr_server_listen(&srv, tcp, server, 80, &p, &spec, NULL);
-    rr_client_start(&cl, tcp, client, server, 80, &p, &spec, NULL);
-    sim_run(sim);
-    CU_ASSERT_EQUAL(cl.done, 1);
+    tcp_fix_exchange(&f, &p, &p, &spec);
     link_stats_t down;
-    link_dir_stats(link_dir(link, 1), &down);
+    link_dir_stats(link_dir(f.link, 1), &down);
     CU_ASSERT_EQUAL(down.drops_down, 1); /* exactly one data segment lost */
-    rr_client_clear(&cl);
-    tcp_stack_free(tcp);
-    net_free(net);
-    sim_free(sim);
-    rr_server_clear(&srv);
+    tcp_fix_clear(&f);
 }
 
 static void ack_log_clear(ack_log *l)

@@ -88,6 +88,47 @@ static void remove_file(const char *dir, const char *name, const char *ext)
     g_free(p);
 }
 
+/* Asserts that <dir>/<name>.gp was written, holds each fragment of
+ * `want` (NULL-ended; one missing is printed) and never names the folder. */
+static void script_holds(const char *dir, const char *name, const char *const *want)
+{
+    char *gp = slurp(dir, name, ".gp", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    for (const char *const *w = want; *w; w++) {
+        CU_ASSERT_PTR_NOT_NULL(strstr(gp, *w));
+        if (!strstr(gp, *w))
+            printf("\n    %s.gp lacks \"%s\"", name, *w);
+    }
+    CU_ASSERT_PTR_NULL(strstr(gp, dir));
+    g_free(gp);
+}
+
+/* Writes `text` into <dir>/<name>.gp (asserted). */
+static void write_script(const char *dir, const char *name, const char *text)
+{
+    char *p = path_of(dir, name, ".gp");
+    CU_ASSERT_TRUE(g_file_set_contents(p, text, -1, NULL));
+    g_free(p);
+}
+
+/* PATH without gnuplot on it; the PATH before, for path_restore. */
+static char *path_without_gnuplot(void)
+{
+    char *saved = g_strdup(g_getenv("PATH"));
+    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    return saved;
+}
+
+/* PATH as path_without_gnuplot found it (unset if it was); frees `saved`. */
+static void path_restore(char *saved)
+{
+    if (saved)
+        g_setenv("PATH", saved, TRUE);
+    else
+        g_unsetenv("PATH");
+    g_free(saved);
+}
+
 /* <name>.png starts with the PNG signature and <name>.svg is an SVG. */
 static void check_images(const char *dir, const char *name)
 {
@@ -308,19 +349,12 @@ static void test_plot_data_and_script(void)
 
     /* The script reads the data by its relative name, and never names the
      * folder; formulas are lines, simulations lines with points. */
-    char *gp = slurp(dir, "page_load", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'page_load.dat'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'page_load.png'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set output 'page_load.svg'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "pngcairo"));
-    CU_ASSERT_PTR_NULL(strstr(gp, dir));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with linespoints linestyle 1 title "
-                                      "'non-persistent (simulated)'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 4 using 1:2 with lines linestyle 101 title "
-                                      "'non-persistent: 2 RTT (1 + N)'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set xlabel 'RTT (ms)'"));
-    g_free(gp);
+    static const char *const page_load_gp[] = {
+        "data = 'page_load.dat'", "set output 'page_load.png'", "set output 'page_load.svg'", "pngcairo",
+        "data index 0 using 1:2 with linespoints linestyle 1 title 'non-persistent (simulated)'",
+        "data index 4 using 1:2 with lines linestyle 101 title 'non-persistent: 2 RTT (1 + N)'",
+        "set xlabel 'RTT (ms)'", NULL};
+    script_holds(dir, "page_load", page_load_gp);
 
     if (gnuplot_or_skip("the line plot images")) {
         CU_ASSERT_TRUE(rendered);
@@ -351,14 +385,10 @@ static void test_bars_data_and_script(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"5ms\" 0.01 0.125 0\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(dat, "\"50ms\" 0.1 0 0.3333333333333333\n")); /* NaN drawn as 0 */
     g_free(dat);
-    char *gp = slurp(dir, "breakdown-pipelined", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set style histogram rowstacked"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'breakdown-pipelined.dat'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "plot data using 2:xtic(1) linestyle 1 title columnheader(2)"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data using 4 linestyle 3 title columnheader(4)"));
-    CU_ASSERT_PTR_NULL(strstr(gp, dir));
-    g_free(gp);
+    static const char *const bars_gp[] = {"set style histogram rowstacked", "data = 'breakdown-pipelined.dat'",
+                                          "plot data using 2:xtic(1) linestyle 1 title columnheader(2)",
+                                          "data using 4 linestyle 3 title columnheader(4)", NULL};
+    script_holds(dir, "breakdown-pipelined", bars_gp);
     if (gnuplot_or_skip("the stacked-bar images")) {
         CU_ASSERT_TRUE(rendered);
         check_images(dir, "breakdown-pipelined");
@@ -460,13 +490,9 @@ static void test_timeline_data_and_script(void)
     g_ptr_array_unref(blocks);
     g_free(dat);
 
-    char *gp = slurp(dir, "http_exchange", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data = 'http_exchange.dat'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set x2tics ('client' 0, 'server' 1)"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "set yrange [TMAX:TMIN]"));
-    CU_ASSERT_PTR_NULL(strstr(gp, dir));
-    g_free(gp);
+    static const char *const timeline_gp[] = {"data = 'http_exchange.dat'", "set x2tics ('client' 0, 'server' 1)",
+                                              "set yrange [TMAX:TMIN]", NULL};
+    script_holds(dir, "http_exchange", timeline_gp);
 
     if (gnuplot_or_skip("the timeline images")) {
         CU_ASSERT_TRUE(rendered);
@@ -813,9 +839,7 @@ static void test_redraw_dir(void)
             check_images(dir, names[i]);
 
         /* A broken script: the others are still drawn, the error names it. */
-        char *bad = path_of(dir, "0_broken", ".gp");
-        CU_ASSERT_TRUE(g_file_set_contents(bad, "plot 'no-such-file.dat'\n", -1, NULL));
-        g_free(bad);
+        write_script(dir, "0_broken", "plot 'no-such-file.dat'\n");
         remove_file(dir, "page_load", ".png");
         CU_ASSERT_EQUAL(plot_redraw_dir(dir, &err), -1);
         CU_ASSERT_PTR_NOT_NULL_FATAL(err);
@@ -839,9 +863,7 @@ static void test_gnuplot_time_limit(void)
     if (!gnuplot_or_skip("the gnuplot time limit"))
         return;
     char *dir = tmp_dir();
-    char *slow = path_of(dir, "slow", ".gp");
-    CU_ASSERT_TRUE(g_file_set_contents(slow, "pause 30\n", -1, NULL));
-    g_free(slow);
+    write_script(dir, "slow", "pause 30\n");
     gint64 saved = plot_gnuplot_timeout_us;
     plot_gnuplot_timeout_us = G_USEC_PER_SEC / 2;
     GError *err = NULL;
@@ -860,9 +882,8 @@ static void test_gnuplot_time_limit(void)
  * rendered, and redrawing a folder is an error that says what to install. */
 static void test_without_gnuplot(void)
 {
-    char *saved = g_strdup(g_getenv("PATH"));
     char *dir = tmp_dir();
-    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    char *saved = path_without_gnuplot();
     CU_ASSERT_FALSE(plot_have_gnuplot());
     plot_series series[8];
     plot_spec p = page_load_spec(series);
@@ -883,11 +904,7 @@ static void test_without_gnuplot(void)
     CU_ASSERT_PTR_NOT_NULL(err);
     CU_ASSERT_PTR_NOT_NULL(err && strstr(err->message, "gnuplot is not on PATH"));
     g_clear_error(&err);
-    if (saved)
-        g_setenv("PATH", saved, TRUE);
-    else
-        g_unsetenv("PATH");
-    g_free(saved);
+    path_restore(saved);
     drop_dir(dir);
 }
 
@@ -1073,8 +1090,7 @@ static void test_batch_idle_and_without_gnuplot(void)
     CU_ASSERT_TRUE(plot_batch_finish(NULL, &drawn));
     CU_ASSERT_EQUAL(drawn, 0);
 
-    char *saved = g_strdup(g_getenv("PATH"));
-    g_setenv("PATH", "/nonexistent-appsim-test", TRUE);
+    char *saved = path_without_gnuplot();
     plot_batch *pb = plot_batch_begin(dir);
     CU_ASSERT_PTR_NOT_NULL(pb);
     timeline_spec t = hx_spec();
@@ -1087,11 +1103,7 @@ static void test_batch_idle_and_without_gnuplot(void)
     CU_ASSERT_EQUAL(drawn, 0);
     CU_ASSERT_TRUE(exists(dir, "http_exchange", ".dat") && exists(dir, "http_exchange", ".gp"));
     CU_ASSERT_FALSE(exists(dir, "http_exchange", ".png"));
-    if (saved)
-        g_setenv("PATH", saved, TRUE);
-    else
-        g_unsetenv("PATH");
-    g_free(saved);
+    path_restore(saved);
     drop_dir(dir);
 }
 
@@ -1103,9 +1115,7 @@ static void test_batch_failure(void)
     if (!gnuplot_or_skip("a failing figure in a batch"))
         return;
     char *dir = tmp_dir();
-    char *broken = path_of(dir, "broken", ".gp");
-    CU_ASSERT_TRUE(g_file_set_contents(broken, "plot no_such_function(x)\n", -1, NULL));
-    g_free(broken);
+    write_script(dir, "broken", "plot no_such_function(x)\n");
     timeline_spec t = hx_spec();
     GError *err = NULL;
     CU_ASSERT_TRUE(timeline_write(&t, dir, NULL, &err));
@@ -1169,11 +1179,10 @@ static void test_steps_data_and_script(void)
     CU_ASSERT_EQUAL(field_num(blocks, 0, 2, 1), 0.75);
     g_ptr_array_unref(blocks);
     g_free(dat);
-    char *gp = slurp(dir, "cdf", ".gp", NULL);
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "# cdf.gp: staircases (empirical CDFs), written by appsim."));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with steps linestyle 1 title 'N = 4'"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 1 using 1:2 with lines linestyle 101 title 'uniform'"));
-    g_free(gp);
+    static const char *const cdf_gp[] = {"# cdf.gp: staircases (empirical CDFs), written by appsim.",
+                                         "data index 0 using 1:2 with steps linestyle 1 title 'N = 4'",
+                                         "data index 1 using 1:2 with lines linestyle 101 title 'uniform'", NULL};
+    script_holds(dir, "cdf", cdf_gp);
     /* plot_write of the same spec: the same data, points joined by lines. */
     char *dir2 = tmp_dir();
     CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir2, NULL, &err));
@@ -1181,7 +1190,7 @@ static void test_steps_data_and_script(void)
     CU_ASSERT_STRING_EQUAL(a, b);
     g_free(a);
     g_free(b);
-    gp = slurp(dir2, "cdf", ".gp", NULL);
+    char *gp = slurp(dir2, "cdf", ".gp", NULL);
     CU_ASSERT_PTR_NOT_NULL(strstr(gp, "data index 0 using 1:2 with linespoints linestyle 1"));
     g_free(gp);
     drop_dir(dir2);

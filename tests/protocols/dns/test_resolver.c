@@ -552,7 +552,7 @@ static void world_clear(world *w)
 static host_env *env_of(world *w, int node) { return &w->shims[node].env; }
 
 /* The local resolver: iterative from the root hint "a.root-servers.net". */
-static dns_resolver *local_new(world *w, dns_resolver_config *extra)
+static dns_resolver *local_new(world *w, const dns_resolver_config *extra)
 {
     char *root = lit(w, N_ROOT);
     dns_server_hint hint = {"a.root-servers.net", root};
@@ -627,6 +627,26 @@ static void got_clear(got *g)
     g_string_free(g->servers, TRUE);
 }
 
+/* A fresh world with its local resolver (config `c`, NULL: the
+ * defaults) and an empty outcome `g`: the set-up of the tests that
+ * change nothing in the world first. */
+static dns_resolver *local_begin(world *w, const dns_resolver_config *c, got *g)
+{
+    world_init(w);
+    dns_resolver *r = local_new(w, c);
+    got_init(g, w);
+    return r;
+}
+
+/* Frees an outcome `g`, the resolver `r` and the world `w` (what
+ * local_begin made, or the same made step by step). */
+static void local_end(world *w, dns_resolver *r, got *g)
+{
+    got_clear(g);
+    dns_resolver_free(r);
+    world_clear(w);
+}
+
 /* Looks up (name, A) and runs the simulation until `until` (absolute). */
 static void lookup_run(world *w, dns_resolver *r, const char *name, uint16_t type, got *g, sim_time_t until)
 {
@@ -652,10 +672,8 @@ static uint64_t txlen(world *w, int node, guint i) { return g_array_index(w->srv
 static void test_iterative_three_queries(void)
 {
     world w;
-    world_init(&w);
-    dns_resolver *r = local_new(&w, NULL);
     got g;
-    got_init(&g, &w);
+    dns_resolver *r = local_begin(&w, NULL, &g);
     lookup_run(&w, r, "www.example.com", DNS_T_A, &g, SIM_S(5));
     CU_ASSERT_EQUAL(g.calls, 1);
     CU_ASSERT_FALSE(g.sync);
@@ -716,18 +734,14 @@ static void test_iterative_three_queries(void)
     dns_cache_stats st;
     dns_cache_get_stats(dns_resolver_cache(r), &st);
     CU_ASSERT_TRUE(st.expired >= 1);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_nxdomain_cached(void)
 {
     world w;
-    world_init(&w);
-    dns_resolver *r = local_new(&w, NULL);
     got g;
-    got_init(&g, &w);
+    dns_resolver *r = local_begin(&w, NULL, &g);
     lookup_run(&w, r, "nope.example.com", DNS_T_A, &g, SIM_S(5));
     CU_ASSERT_EQUAL(g.rcode, DNS_RCODE_NXDOMAIN);
     CU_ASSERT_EQUAL(g.failure, DNS_LOOKUP_OK);
@@ -742,9 +756,7 @@ static void test_nxdomain_cached(void)
     lookup_run(&w, r, "nope.example.com", DNS_T_A, &g, SIM_S(710));
     CU_ASSERT_EQUAL(g.queries, 1);
     CU_ASSERT_EQUAL(w.srvs[N_AUTH].rx, 2);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_cname_other_zone_and_bailiwick(void)
@@ -794,10 +806,8 @@ static void test_cname_other_zone_and_bailiwick(void)
 static void test_referral_without_glue(void)
 {
     world w;
-    world_init(&w);
-    dns_resolver *r = local_new(&w, NULL);
     got g;
-    got_init(&g, &w);
+    dns_resolver *r = local_begin(&w, NULL, &g);
     lookup_run(&w, r, "www.example.org", DNS_T_A, &g, SIM_S(5));
     CU_ASSERT_EQUAL(g.rcode, DNS_RCODE_NOERROR);
     CU_ASSERT_STRING_EQUAL(g.answer->str, "A 192.0.2.77;");
@@ -806,9 +816,7 @@ static void test_referral_without_glue(void)
     CU_ASSERT_STRING_EQUAL(g.servers->str, "a.root-servers.net;a.gtld-servers.net;a.root-servers.net;"
                                            "a.gtld-servers.net;ns.dnshost.com;ns.dnshost.com");
     CU_ASSERT_EQUAL(g.queries, 6);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 /* example.com gets a second server, ns2.example.com on node ns2. */
@@ -853,9 +861,7 @@ static void test_retransmission(void)
     dns_resolver_stats st;
     dns_resolver_get_stats(r, &st);
     CU_ASSERT_EQUAL(st.retransmissions, 1);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_deadline(void)
@@ -896,9 +902,7 @@ static void test_deadline(void)
     CU_ASSERT_EQUAL(g.queries, 2);
     CU_ASSERT_EQUAL(g.elapsed, SIM_S(3));
     g_free(root);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_spoofed_answers_ignored(void)
@@ -928,9 +932,7 @@ static void test_spoofed_answers_ignored(void)
     CU_ASSERT_STRING_EQUAL(g.answer->str, "A 192.0.2.80;");
     dns_resolver_get_stats(r, &st);
     CU_ASSERT_EQUAL(st.ignored, 4);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_referral_loop_capped(void)
@@ -963,9 +965,7 @@ static void test_referral_loop_capped(void)
     lookup_run(&w, r, name, DNS_T_A, &g, sim_now(w.sim) + SIM_S(5));
     CU_ASSERT_EQUAL(g.failure, DNS_LOOKUP_TOO_MUCH_WORK);
     CU_ASSERT_EQUAL(g.queries, 5);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_tc_retries_over_tcp(void)
@@ -988,9 +988,7 @@ static void test_tc_retries_over_tcp(void)
     dns_resolver_stats st;
     dns_resolver_get_stats(r, &st);
     CU_ASSERT_EQUAL(st.tcp_queries, 1);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_shared_and_cancelled(void)
@@ -1367,9 +1365,7 @@ static void test_cname_loop_capped(void)
     CU_ASSERT_EQUAL(g.rcode, DNS_RCODE_SERVFAIL);
     CU_ASSERT_EQUAL(g.queries, 4); /* root, com, c1, c2; then round the cache to the cap */
     CU_ASSERT_TRUE(g_str_has_prefix(g_ptr_array_index(w.records, 0), "c1.example.com,A,TOO_MUCH_WORK,0,4,"));
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_out_of_bailiwick_glue(void)
@@ -1399,9 +1395,7 @@ static void test_out_of_bailiwick_glue(void)
     CU_ASSERT_STRING_EQUAL(text, a2);
     g_array_unref(out);
     g_free(a2);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_bad_answers(void)
@@ -1439,9 +1433,7 @@ static void test_bad_answers(void)
     CU_ASSERT_EQUAL(g.failure, DNS_LOOKUP_SERVFAIL);
     CU_ASSERT_EQUAL(g.rcode, DNS_RCODE_SERVFAIL);
     CU_ASSERT_EQUAL(g.queries, 4);
-    got_clear(&g);
-    dns_resolver_free(r);
-    world_clear(&w);
+    local_end(&w, r, &g);
 }
 
 static void test_ids_from_the_seed(void)

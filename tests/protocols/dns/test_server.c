@@ -167,13 +167,28 @@ static void reply_msg(udp_client *c, guint i, dns_msg *m, size_t *len)
         *len = n;
 }
 
+/* The world of most tests: "client" (node 0) and "ns" (node 1) on one
+ * link. */
+static void pair_init(world *w)
+{
+    static const char *const names[] = {"client", "ns"};
+    world_init(w, names, 2, false);
+}
+
+/* Frees a test's server, its zone data and its world, in that order. */
+static void server_end(world *w, dns_auth *a, dns_server *srv)
+{
+    dns_server_free(srv);
+    dns_auth_free(a);
+    world_clear(w);
+}
+
 /* ---- UDP: an answer, and its timing ------------------------------------------- */
 
 static void test_udp_answer_timing(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
+    pair_init(&w);
     dns_auth *a = auth_of(zone_text, "example.com");
     dns_server *srv = dns_server_new(env_of(&w, 1), a, NULL, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
@@ -223,9 +238,7 @@ static void test_udp_answer_timing(void)
     CU_ASSERT_EQUAL(st->dropped, 0);
     dns_msg_clear(&m);
     udp_client_clear(&c);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
 }
 
 /* Records: off by default, one per answer when asked for. */
@@ -240,18 +253,25 @@ static void on_record(void *ud, const char *host, int64_t now, const char *kind,
     g_ptr_array_add(s->rows, g_strdup_printf("%s %s %s", host, kind, text));
 }
 
+/* Records of the server "ns" into `s` (a new list), and a default
+ * configuration with records on into `cfg`. */
+static void records_on(world *w, sink *s, dns_server_config *cfg)
+{
+    s->rows = g_ptr_array_new_with_free_func(g_free);
+    sim_host_set_record_sink(w->hosts[1], on_record, s);
+    dns_server_config_default(cfg);
+    cfg->records = true;
+}
+
 static void test_records_and_port(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
-    sink s = {g_ptr_array_new_with_free_func(g_free)};
-    sim_host_set_record_sink(w.hosts[1], on_record, &s);
-    dns_auth *a = auth_of(zone_text, "example.com");
+    pair_init(&w);
+    sink s;
     dns_server_config cfg;
-    dns_server_config_default(&cfg);
+    records_on(&w, &s, &cfg);
     cfg.port = 0;
-    cfg.records = true;
+    dns_auth *a = auth_of(zone_text, "example.com");
     dns_server *srv = dns_server_new(env_of(&w, 1), a, &cfg, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(srv);
     uint16_t port = dns_server_port(srv);
@@ -274,9 +294,7 @@ static void test_records_and_port(void)
     CU_ASSERT_TRUE(g_str_has_prefix(row, "ns dns-query udp "));
     CU_ASSERT_TRUE(g_str_has_suffix(row, " www.example.com A NOERROR 1"));
     udp_client_clear(&c);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
     g_ptr_array_unref(s.rows);
 }
 
@@ -284,9 +302,8 @@ static void test_records_and_port(void)
 
 static void test_garbage(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
+    pair_init(&w);
     dns_auth *a = auth_of(zone_text, "example.com");
     dns_server *srv = dns_server_new(env_of(&w, 1), a, NULL, NULL);
     udp_client c;
@@ -351,9 +368,7 @@ static void test_garbage(void)
     }
     dns_msg_clear(&m);
     udp_client_clear(&c);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
 }
 
 /* ---- TCP clients ---------------------------------------------------------------------- */
@@ -466,9 +481,8 @@ static dns_auth *big_auth(void)
 
 static void test_truncation_then_tcp(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
+    pair_init(&w);
     dns_auth *a = big_auth();
     dns_server *srv = dns_server_new(env_of(&w, 1), a, NULL, NULL);
     udp_client c;
@@ -506,16 +520,13 @@ static void test_truncation_then_tcp(void)
     dns_msg_clear(&m);
     tcp_client_clear(&t);
     udp_client_clear(&c);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
 }
 
 static void test_tcp_pipelined_and_idle(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
+    pair_init(&w);
     dns_auth *a = big_auth();
     dns_server *srv = dns_server_new(env_of(&w, 1), a, NULL, NULL);
     /* Two queries in one write, answered in order on one connection. */
@@ -555,17 +566,14 @@ static void test_tcp_pipelined_and_idle(void)
     dns_msg_clear(&m);
     tcp_client_clear(&t);
     tcp_client_clear(&idle);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
 }
 
 /* The connection limit, and a broken length prefix. */
 static void test_tcp_limits(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
+    pair_init(&w);
     dns_auth *a = auth_of(zone_text, "example.com");
     dns_server_config cfg;
     dns_server_config_default(&cfg);
@@ -596,23 +604,18 @@ static void test_tcp_limits(void)
     for (int i = 0; i < 3; i++)
         tcp_client_clear(&t[i]);
     tcp_client_clear(&b);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
 }
 
 /* A record of a TCP query names the transport and the client. */
 static void test_tcp_record(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
-    sink s = {g_ptr_array_new_with_free_func(g_free)};
-    sim_host_set_record_sink(w.hosts[1], on_record, &s);
-    dns_auth *a = auth_of(zone_text, "example.com");
+    pair_init(&w);
+    sink s;
     dns_server_config cfg;
-    dns_server_config_default(&cfg);
-    cfg.records = true;
+    records_on(&w, &s, &cfg);
+    dns_auth *a = auth_of(zone_text, "example.com");
     dns_server *srv = dns_server_new(env_of(&w, 1), a, &cfg, NULL);
     tcp_client t;
     tcp_client_start(&t, &w, 0, "ns");
@@ -627,9 +630,7 @@ static void test_tcp_record(void)
     CU_ASSERT_TRUE(g_str_has_suffix(r0, " . NS REFUSED 0"));
     CU_ASSERT_TRUE(g_str_has_suffix(r1, " example.com SOA NOERROR 1"));
     tcp_client_clear(&t);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
     g_ptr_array_unref(s.rows);
 }
 
@@ -638,9 +639,8 @@ static void test_tcp_record(void)
  * and once the client reads, every answer comes, in order. */
 static void test_tcp_backpressure(void)
 {
-    static const char *const names[] = {"client", "ns"};
     world w;
-    world_init(&w, names, 2, false);
+    pair_init(&w);
     dns_auth *a = big_auth();
     dns_server *srv = dns_server_new(env_of(&w, 1), a, NULL, NULL);
     tcp_client t;
@@ -670,9 +670,7 @@ static void test_tcp_backpressure(void)
     CU_ASSERT_FALSE(t.closed);
     dns_msg_clear(&m);
     tcp_client_clear(&t);
-    dns_server_free(srv);
-    dns_auth_free(a);
-    world_clear(&w);
+    server_end(&w, a, srv);
 }
 
 /* ---- recurse_referrals: the textbook's recursive query ---------------------------------- */
