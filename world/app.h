@@ -16,7 +16,8 @@
  *   cannot express are APP_KEY_CUSTOM and read with the reader below;
  * - a check of the whole configuration against the topology (`check`) and
  *   the ports it listens on (`listens`: two applications of one host may
- *   not share a port; packets to these ports are labelled by this type);
+ *   not share a port, on any host of a group (`extra_host`) either;
+ *   packets to these ports are labelled by this type);
  * - how to start it in a world, on its host's host_env (seam/host.h), and
  *   whether it holds the run open (`hold`);
  * - how to collect its results: named metrics (summary.json, the stdout
@@ -431,8 +432,15 @@ struct app_type {
     void (*check)(app_reader *r, void *cfg);
     /* Optional: frees what CUSTOM keys allocated in cfg. */
     void (*config_clear)(void *cfg);
-    /* Optional: the ports it listens on (at most `max`), returns how many. */
+    /* Optional: the ports it listens on (at most `max`), returns how many;
+     * on its host and on every host `extra_host` gives. */
     size_t (*listens)(const void *cfg, uint16_t *ports, size_t max);
+    /* Optional, for a type that runs on a group of hosts: the i-th host it
+     * also runs on besides `host` (from 0; NULL past the last), borrowed
+     * from cfg; the i-th comes from the list under the key
+     * `extra_hosts_key` at index i (where a conflict is reported). */
+    const char *(*extra_host)(const void *cfg, size_t i);
+    const char *extra_hosts_key;
     app_hold hold;
     void *(*start)(app_world *w, const app_spec *a, GError **err);
     void (*free)(void *inst);

@@ -142,6 +142,16 @@ static size_t peer_listens(const void *cfg, uint16_t *ports, size_t max)
     return 1;
 }
 
+/* The hosts of the group after `host` that run a peer (the first `count`). */
+static const char *peer_extra_host(const void *cfg, size_t i)
+{
+    const bt_peer_spec *s = cfg;
+    size_t more = s->more_hosts ? s->more_hosts->len : 0;
+    if (s->count > 0 && (size_t)s->count - 1 < more)
+        more = (size_t)s->count - 1;
+    return i < more ? g_ptr_array_index(s->more_hosts, i) : NULL;
+}
+
 /* ---- running ------------------------------------------------------------------- */
 
 typedef struct group group;
@@ -541,6 +551,8 @@ const app_type bt_peer_app = {
     .check = peer_check,
     .config_clear = peer_clear,
     .listens = peer_listens,
+    .extra_host = peer_extra_host,
+    .extra_hosts_key = "more_hosts",
     .hold = APP_HOLD_UNTIL_DONE,
     .start = peer_start,
     .free = peer_free,
