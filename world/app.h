@@ -130,6 +130,17 @@ void app_reader_enter_item(app_reader *r, int i);
 void app_reader_leave(app_reader *r);
 /* The current value as a string, or NULL when it is not a string. */
 const char *app_reader_string(const app_reader *r);
+/* Reads the list at `key` of hosts of the topology (`example`, such as
+ * ["peer2", "peer3"], shown in the error) into *out: a new array of
+ * g_free'd names, left alone (NULL) when the key is absent. */
+void app_reader_hosts(app_reader *r, const char *key, const char *example, GPtrArray **out);
+/* Reads the object at `key` of user names and passwords (`example`, such
+ * as {"alice": "secret"}, shown in the error) into *out: a new array of
+ * user, password pairs (g_free'd strings), empty when the key is absent.
+ * A user name is 1 to 254 bytes with none of `bad_chars` (`rule` says
+ * which in the error); a password 1 to 254 bytes without line ends. */
+void app_reader_credentials(app_reader *r, const char *key, const char *example, const char *bad_chars,
+                            const char *rule, GPtrArray **out);
 bool app_reader_has_node(const app_reader *r, const char *name);
 /* Checks that `name` is a host of the topology (a node that is not a
  * router); otherwise fails at `key` (NULL: the current value) with
