@@ -298,17 +298,23 @@ static void test_appsim_gets_from_aria2(void)
     g_free(gdir);
 }
 
-/* (c) appsim seed to appsim get. */
-static void test_appsim_to_appsim(void)
+/* appsim seed to appsim get, the files named after `tag`; any_port: the
+ * tracker, the seed and the getter all given --port 0 (the tracker and
+ * the seed print the ports they took, the seed announces its own to the
+ * tracker at the printed address). */
+static void appsim_to_appsim(const char *tag, bool any_port)
 {
-    char *file = tmp_path("c.bin"), *torrent = tmp_path("c.torrent"), *dir = tmp_path("appsim-got-c");
+    char *name = g_strdup_printf("%s.bin", tag), *tname = g_strdup_printf("%s.torrent", tag);
+    char *gname = g_strdup_printf("appsim-got-%s", tag), *log = g_strdup_printf("get-%s.err", tag);
+    char *file = tmp_path(name), *torrent = tmp_path(tname), *dir = tmp_path(gname);
     g_mkdir_with_parents(dir, 0700);
     GBytes *want = make_content(file);
     hp_server tr = {0}, sd = {0};
     char *url = NULL;
-    if (start_tracker(&tr, &url, false) && start_seed(file, url, torrent, &sd, false)) {
-        CU_ASSERT_EQUAL(run_get(torrent, dir, "get-c.err", false), 0);
-        char *got = g_build_filename(dir, "c.bin", NULL);
+    if (start_tracker(&tr, &url, any_port) && start_seed(file, url, torrent, &sd, any_port)) {
+        CU_ASSERT_NOT_EQUAL(tr.port, sd.port);
+        CU_ASSERT_EQUAL(run_get(torrent, dir, log, any_port), 0);
+        char *got = g_build_filename(dir, name, NULL);
         CU_ASSERT_TRUE(same_bytes(got, want));
         g_free(got);
         /* Stopped by SIGTERM, the seed and the tracker exit 0. */
@@ -321,34 +327,17 @@ static void test_appsim_to_appsim(void)
     g_free(file);
     g_free(torrent);
     g_free(dir);
+    g_free(name);
+    g_free(tname);
+    g_free(gname);
+    g_free(log);
 }
 
-/* --port 0 everywhere: the tracker and the seed print the ports they took,
- * the seed announces its own to the tracker at the printed address, and a
- * getter (on a port of its own choosing too) downloads the file. */
-static void test_port_zero(void)
-{
-    char *file = tmp_path("z.bin"), *torrent = tmp_path("z.torrent"), *dir = tmp_path("appsim-got-z");
-    g_mkdir_with_parents(dir, 0700);
-    GBytes *want = make_content(file);
-    hp_server tr = {0}, sd = {0};
-    char *url = NULL;
-    if (start_tracker(&tr, &url, true) && start_seed(file, url, torrent, &sd, true)) {
-        CU_ASSERT_NOT_EQUAL(tr.port, sd.port);
-        CU_ASSERT_EQUAL(run_get(torrent, dir, "get-z.err", true), 0);
-        char *got = g_build_filename(dir, "z.bin", NULL);
-        CU_ASSERT_TRUE(same_bytes(got, want));
-        g_free(got);
-        CU_ASSERT_EQUAL(hp_stop(&sd), 0);
-        CU_ASSERT_EQUAL(hp_stop(&tr), 0);
-    }
-    stop_all(&tr, &sd);
-    g_bytes_unref(want);
-    g_free(url);
-    g_free(file);
-    g_free(torrent);
-    g_free(dir);
-}
+/* (c) appsim seed to appsim get. */
+static void test_appsim_to_appsim(void) { appsim_to_appsim("c", false); }
+
+/* --port 0 everywhere. */
+static void test_port_zero(void) { appsim_to_appsim("z", true); }
 
 /* Bad options and input: exit 2 with a message, nothing started. */
 static void test_refusals(void)

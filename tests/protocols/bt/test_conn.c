@@ -108,6 +108,7 @@ static void fix_clear(fix *x)
     fake_host_clear(&x->h);
 }
 
+/* The peer (its started announce on pool[0]). */
 static bt_conn_peer *fix_peer(fix *x)
 {
     GError *err = NULL;
@@ -117,9 +118,23 @@ static bt_conn_peer *fix_peer(fix *x)
     return p;
 }
 
+static bt_conn_peer *fix_start(fix *x, bool seed)
+{
+    fix_init(x, seed);
+    return fix_peer(x);
+}
+
+static void fix_end(fix *x, bt_conn_peer *p)
+{
+    bt_conn_peer_free(p);
+    fix_clear(x);
+}
+
+/* Hands data to the stream's handler in pieces; none once the glue closed
+ * the stream (a closed stream calls nothing back: seam/stream.h). */
 static void deliver(fake_stream *f, const void *data, size_t len, size_t piece)
 {
-    for (size_t off = 0; off < len; off += piece)
+    for (size_t off = 0; off < len && !f->closed; off += piece)
         f->base.handler->data(f->base.ud, &f->base, (const uint8_t *)data + off, MIN(piece, len - off));
 }
 
@@ -165,8 +180,7 @@ static void test_announce_peers(void)
     static const size_t pieces[] = {1, 5, 4096};
     for (size_t k = 0; k < G_N_ELEMENTS(pieces); k++) {
         fix x;
-        fix_init(&x, false);
-        bt_conn_peer *p = fix_peer(&x);
+        bt_conn_peer *p = fix_start(&x, false);
         CU_ASSERT_TRUE(x.h.listening);
         CU_ASSERT_EQUAL(x.h.listen_port, 6881);
         CU_ASSERT_EQUAL_FATAL(x.used, 1);
@@ -247,8 +261,7 @@ static void check_retry(fix *x, bt_conn_peer *p, unsigned stream, uint64_t failu
 static void test_announce_failures(void)
 {
     fix x;
-    fix_init(&x, false);
-    bt_conn_peer *p = fix_peer(&x);
+    bt_conn_peer *p = fix_start(&x, false);
     x.pool[0].base.handler->connected(x.pool[0].base.ud, &x.pool[0].base);
     unsigned s = 0;
     /* Garbage for a body. */
@@ -298,8 +311,7 @@ static void test_announce_failures(void)
     fake_host_advance(&x.h, x.h.now + 899 * SEC);
     CU_ASSERT_EQUAL(x.used, s + 2);
     CU_ASSERT_EQUAL(stats_of(p).announces, 8);
-    bt_conn_peer_free(p);
-    fix_clear(&x);
+    fix_end(&x, p);
 }
 
 /* A tracker that never answers, or cannot be reached, for hours: one
@@ -308,8 +320,7 @@ static void test_announce_failures(void)
 static void test_announce_silent(void)
 {
     fix x;
-    fix_init(&x, false);
-    bt_conn_peer *p = fix_peer(&x);
+    bt_conn_peer *p = fix_start(&x, false);
     for (unsigned i = 0; i < 10; i++) {
         CU_ASSERT_EQUAL_FATAL(x.used, i + 1);
         fake_stream *t = &x.pool[i];
@@ -337,8 +348,7 @@ static void test_announce_silent(void)
     CU_ASSERT_EQUAL(st.announce_failures, st.announces);
     CU_ASSERT_EQUAL(x.used, used);
     CU_ASSERT_EQUAL(st.conns_made + st.conns_accepted, 0);
-    bt_conn_peer_free(p);
-    fix_clear(&x);
+    fix_end(&x, p);
 }
 
 /* ---- a peer connection ------------------------------------------------------- */
@@ -400,8 +410,7 @@ static void remote_init(remote *r, fix *x, bool seed, bt_storage **store)
 static void test_fetch_from_seed(void)
 {
     fix x;
-    fix_init(&x, false);
-    bt_conn_peer *p = fix_peer(&x);
+    bt_conn_peer *p = fix_start(&x, false);
     x.pool[0].base.handler->connected(x.pool[0].base.ud, &x.pool[0].base);
     bt_peer_addr peer = {.ip = {10, 0, 0, 2}, .port = 6882};
     answer_peers(&x.pool[0], &peer, 1, 9);
@@ -455,8 +464,7 @@ static void test_fetch_from_seed(void)
 static void test_seed_serves(void)
 {
     fix x;
-    fix_init(&x, true);
-    bt_conn_peer *p = fix_peer(&x);
+    bt_conn_peer *p = fix_start(&x, true);
     fake_stream in;
     fake_stream_init(&in);
     fake_host_accept(&x.h, &in);
@@ -487,8 +495,7 @@ static void test_closed_mid_message(void)
 {
     for (int mode = 0; mode < 4; mode++) {
         fix x;
-        fix_init(&x, true);
-        bt_conn_peer *p = fix_peer(&x);
+        bt_conn_peer *p = fix_start(&x, true);
         fake_stream in;
         fake_stream_init(&in);
         fake_host_accept(&x.h, &in);
@@ -524,8 +531,7 @@ static void test_closed_mid_message(void)
 static void test_malformed_dropped(void)
 {
     fix x;
-    fix_init(&x, true);
-    bt_conn_peer *p = fix_peer(&x);
+    bt_conn_peer *p = fix_start(&x, true);
     fake_stream in;
     fake_stream_init(&in);
     fake_host_accept(&x.h, &in);
@@ -568,8 +574,7 @@ static void test_listen_busy_and_leave(void)
     fake_host_advance(&x.h, 3600 * SEC);
     CU_ASSERT_EQUAL(x.used, 2);
     CU_ASSERT_EQUAL(x.lefts, 1);
-    bt_conn_peer_free(p);
-    fix_clear(&x);
+    fix_end(&x, p);
 }
 
 /* ---- the tracker ------------------------------------------------------------- */
