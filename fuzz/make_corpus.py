@@ -904,17 +904,20 @@ def bt_conn_seeds():
     hs = b"\x13BitTorrent protocol" + bytes(8) + b"\xa5" * 20 + b"-FZ0001-000000000001"
     want = bt_msg(6, struct.pack(">III", 0, 0, 16384)) + bt_msg(6, struct.pack(">III", 2, 0, 7232))
     c.add("peer-to-seed", bt_conn_setup(1, False, 5) + hs + bt_msg(5, b"\x00") + bt_msg(2) + want)
-    c.add("peer-to-seed-tight", bt_conn_setup(1, True, 16) + hs + bt_msg(2) + want + bt_msg(8, struct.pack(">III", 0, 0, 16384)))
+    cancel = bt_msg(8, struct.pack(">III", 0, 0, 16384))
+    c.add("peer-to-seed-tight", bt_conn_setup(1, True, 16) + hs + bt_msg(2) + want + cancel)
     block = bytes((i * 13 + 5) % 256 for i in range(16384))
     c.add("seed-to-leecher", bt_conn_setup(2, False, 9) + hs + bt_msg(5, b"\xe0") + bt_msg(1)
           + bt_msg(7, struct.pack(">II", 0, 0) + block) + bt_msg(4, struct.pack(">I", 1)) + b"\0\0\0\0")
     c.add("peer-bad", bt_conn_setup(2, False, 1) + hs + struct.pack(">IB", 1 << 20, 7))
     q = BT_IH.replace("%00%01%02%03%04%05%06%07%08%09%0A%0B%0C%0D%0E%0F%10%11%12%13", "%A5" * 20)
     q += "&port=6881&uploaded=0&downloaded=0&left=40000&compact=1&event=started&numwant=50"
-    c.add("tracker-announce", bt_conn_setup(3, False, 7) + b"GET /announce?%s HTTP/1.1\r\nHost: t\r\n\r\n" % q.encode())
-    c.add("tracker-announce-tight", bt_conn_setup(3, True, 16) + b"GET /announce?%s HTTP/1.1\r\nHost: t\r\n\r\n" % q.encode())
+    get = b"GET /announce?%s HTTP/1.1\r\nHost: t\r\n\r\n" % q.encode()
+    c.add("tracker-announce", bt_conn_setup(3, False, 7) + get)
+    c.add("tracker-announce-tight", bt_conn_setup(3, True, 16) + get)
     c.add("tracker-404", bt_conn_setup(3, False, 1) + b"GET /scrape HTTP/1.1\r\nHost: t\r\n\r\n")
-    c.add("tracker-post", bt_conn_setup(3, False, 4) + b"POST /announce HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc")
+    post = b"POST /announce HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+    c.add("tracker-post", bt_conn_setup(3, False, 4) + post)
     c.add("tracker-half", bt_conn_setup(3, False, 4) + b"GET /announce?info_hash=")
     return c.count
 
