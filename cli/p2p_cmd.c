@@ -16,7 +16,9 @@
  * the core checks each piece's SHA-1 as it completes; at completion every
  * piece is read back and checked again, and the file is renamed to
  * DIR/NAME. Listeners bind loopback unless --bind (another address only
- * with --allow-remote). Exit statuses: p2p_cmd.h.
+ * with --allow-remote); --port 0 takes any free port, and the port bound
+ * is what is printed (tracker, seed: on stdout; get: on stderr) and
+ * announced. Exit statuses: p2p_cmd.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -210,9 +212,9 @@ static int run_tracker(const tracker_opts *o)
             g_clear_error(&err);
             rc = CLI_EXIT_RUN;
         } else {
-            printf("listening on %s%s%s:%d (bittorrent tracker: http://%s%s%s:%d/announce; interval %d s)\n",
-                   v6 ? "[" : "", bind, v6 ? "]" : "", o->port, v6 ? "[" : "", bind, v6 ? "]" : "", o->port,
-                   o->interval_s);
+            unsigned port = bt_conn_tracker_port(t);
+            printf("listening on %s%s%s:%u (bittorrent tracker: http://%s%s%s:%u/announce; interval %d s)\n",
+                   v6 ? "[" : "", bind, v6 ? "]" : "", port, v6 ? "[" : "", bind, v6 ? "]" : "", port, o->interval_s);
             fflush(stdout);
             cli_serve_until_stopped(o->timeout_s);
             bt_conn_tracker_stats st;
@@ -233,7 +235,7 @@ static int tracker_command(int argc, char **argv)
     tracker_opts o = {.port = P2P_TRACKER_DEFAULT_PORT, .interval_s = P2P_DEFAULT_INTERVAL_S,
                       .max_swarms = P2P_DEFAULT_MAX_SWARMS, .max_peers = P2P_DEFAULT_MAX_PEERS};
     GOptionEntry entries[] = {
-        {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Listen on this port (default 6969)", "P"},
+        {"port", 'p', 0, G_OPTION_ARG_INT, &o.port, "Listen on this port (0: any free one; default 6969)", "P"},
         {"bind", 0, 0, G_OPTION_ARG_STRING, &o.bind,
          "Listen on this address (default 127.0.0.1); not loopback: with --allow-remote", "ADDR"},
         {"allow-remote", 0, 0, G_OPTION_ARG_NONE, &o.allow_remote,
@@ -257,8 +259,8 @@ static int tracker_command(int argc, char **argv)
         const char *problem = check_bind(o.bind, o.allow_remote);
         if (argc > 1)
             problem = "unexpected argument";
-        else if (o.port < 1 || o.port > 65535)
-            problem = "--port expects 1 to 65535";
+        else if (o.port < 0 || o.port > 65535)
+            problem = "--port expects 0 (any free port) to 65535";
         else if (o.interval_s < 1 || o.interval_s > 86400)
             problem = "--interval expects 1 to 86400 seconds";
         else if (o.max_swarms < 1 || o.max_swarms > 100000 || o.max_peers < 1 || o.max_peers > 100000)
@@ -492,9 +494,9 @@ static int run_seed(const peer_opts *o, const char *path)
     } else if (start_peer(&r, &u, true)) {
         const char *bind = o->bind ? o->bind : "127.0.0.1";
         bool v6 = strchr(bind, ':') != NULL;
-        printf("seeding %s (%" G_GUINT64_FORMAT " bytes, %u pieces of %" G_GUINT64_FORMAT ") on %s%s%s:%d; "
+        printf("seeding %s (%" G_GUINT64_FORMAT " bytes, %u pieces of %" G_GUINT64_FORMAT ") on %s%s%s:%u; "
                "torrent %s\n", base, m->length, m->piece_count, m->piece_length, v6 ? "[" : "", bind, v6 ? "]" : "",
-               o->port, tpath);
+               bt_conn_peer_port(r.peer), tpath);
         fflush(stdout);
         cli_serve_until_stopped(o->timeout_s);
         stop_peer(&r);
@@ -563,8 +565,9 @@ static int run_get(const peer_opts *o, const char *torrent)
         if (!set_bind(r.rh, r.cmd, o->bind)) {
             rc = P2P_EXIT_USAGE;
         } else if (start_peer(&r, &u, false)) {
-            fprintf(stderr, "getting %s (%" G_GUINT64_FORMAT " bytes, %u pieces) from the swarm of %s\n", m->name,
-                    m->length, m->piece_count, m->announce);
+            fprintf(stderr, "getting %s (%" G_GUINT64_FORMAT " bytes, %u pieces) from the swarm of %s; "
+                    "listening on port %u\n", m->name, m->length, m->piece_count, m->announce,
+                    bt_conn_peer_port(r.peer));
             guint t = g_timeout_add_seconds((guint)o->timeout_s, on_deadline, &r);
             guint s1 = g_unix_signal_add(SIGINT, cli_quit_loop, r.loop);
             guint s2 = g_unix_signal_add(SIGTERM, cli_quit_loop, r.loop);
@@ -601,7 +604,8 @@ static int peer_command(bool seed, int argc, char **argv)
                    .timeout_s = seed ? 0 : P2P_GET_DEFAULT_TIMEOUT_S};
     GOptionEntry common[] = {
         {"port", 'p', 0, G_OPTION_ARG_INT, &o.port,
-         seed ? "Listen for peers on this port (default 6881)" : "Listen for peers on this port (default 6882)", "P"},
+         seed ? "Listen for peers on this port (0: any free one; default 6881)"
+              : "Listen for peers on this port (0: any free one; default 6882)", "P"},
         {"bind", 0, 0, G_OPTION_ARG_STRING, &o.bind,
          "Listen on this address (default 127.0.0.1); not loopback: with --allow-remote", "ADDR"},
         {"allow-remote", 0, 0, G_OPTION_ARG_NONE, &o.allow_remote,
@@ -640,8 +644,8 @@ static int peer_command(bool seed, int argc, char **argv)
         unsigned pl = (unsigned)o.piece_length;
         if (argc != 2)
             problem = argc < 2 ? "missing argument" : "unexpected argument";
-        else if (o.port < 1 || o.port > 65535)
-            problem = "--port expects 1 to 65535";
+        else if (o.port < 0 || o.port > 65535)
+            problem = "--port expects 0 (any free port) to 65535";
         else if (seed && !o.tracker)
             problem = "--tracker URL is required";
         else if (seed && (o.piece_length < 16384 || o.piece_length > (1 << 26) || (pl & (pl - 1))))

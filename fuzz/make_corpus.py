@@ -56,6 +56,8 @@ Seeds come from what the tests already hold, plus a few written here:
     tests/protocols/bt/test_bencode.c (BENCODE below) and two .torrent
     files bencoded here (as tests/protocols/bt/test_metainfo.c's Python
     makes them);
+  - bt_conn: a tracker's HTTP answers, a peer's bytes to a seed and to a
+    leecher, requests to the tracker (bt_conn_seeds below);
   - bt_tracker: announce queries and tracker responses (BT_TRACKER below,
     as tests/protocols/bt/test_tracker.c has them).
 
@@ -876,6 +878,50 @@ def bt_wire_seeds():
     return c.count
 
 
+# bt_conn: the glue's network input (fuzz/bt_conn.c): a tracker's HTTP
+# answers (side 0), a remote peer's bytes to a seed (1) and a leecher (2),
+# requests to the tracker (3); the setup byte's bit 2 a 7-byte window.
+def bt_conn_setup(side, tight, piece):
+    return bytes([side | (4 if tight else 0) | ((piece - 1) << 4)])
+
+
+def bt_conn_seeds():
+    c = Corpus("bt_conn")
+    compact = bytes([10, 0, 0, 2, 0x1a, 0xe2, 10, 0, 0, 3, 0x1a, 0xe3])
+    bodies = [
+        b"d8:completei1e10:incompletei2e8:intervali900e5:peers12:" + compact + b"e",
+        b"d8:intervali60e5:peersld2:ip8:10.0.0.27:peer id20:-AS0001-abcdefghijkl4:porti6882eeee",
+        b"d14:failure reason20:unregistered torrente",
+        b"d8:intervali5e5:peers5:abcdee",
+    ]
+    for i, body in enumerate(bodies):
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body)
+        c.add("answer-%d" % i, bt_conn_setup(0, i % 2 == 1, 1 + i * 5) + head + body)
+    c.add("answer-503", bt_conn_setup(0, False, 3) + b"HTTP/1.1 503 Busy\r\nContent-Length: 2\r\n\r\nde")
+    chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n" % len(bodies[0]) + bodies[0]
+    c.add("answer-chunked", bt_conn_setup(0, False, 16) + chunked + b"\r\n0\r\n\r\n")
+    c.add("answer-close", bt_conn_setup(0, False, 2) + b"HTTP/1.0 200 OK\r\n\r\n" + bodies[0])
+    hs = b"\x13BitTorrent protocol" + bytes(8) + b"\xa5" * 20 + b"-FZ0001-000000000001"
+    want = bt_msg(6, struct.pack(">III", 0, 0, 16384)) + bt_msg(6, struct.pack(">III", 2, 0, 7232))
+    c.add("peer-to-seed", bt_conn_setup(1, False, 5) + hs + bt_msg(5, b"\x00") + bt_msg(2) + want)
+    cancel = bt_msg(8, struct.pack(">III", 0, 0, 16384))
+    c.add("peer-to-seed-tight", bt_conn_setup(1, True, 16) + hs + bt_msg(2) + want + cancel)
+    block = bytes((i * 13 + 5) % 256 for i in range(16384))
+    c.add("seed-to-leecher", bt_conn_setup(2, False, 9) + hs + bt_msg(5, b"\xe0") + bt_msg(1)
+          + bt_msg(7, struct.pack(">II", 0, 0) + block) + bt_msg(4, struct.pack(">I", 1)) + b"\0\0\0\0")
+    c.add("peer-bad", bt_conn_setup(2, False, 1) + hs + struct.pack(">IB", 1 << 20, 7))
+    q = BT_IH.replace("%00%01%02%03%04%05%06%07%08%09%0A%0B%0C%0D%0E%0F%10%11%12%13", "%A5" * 20)
+    q += "&port=6881&uploaded=0&downloaded=0&left=40000&compact=1&event=started&numwant=50"
+    get = b"GET /announce?%s HTTP/1.1\r\nHost: t\r\n\r\n" % q.encode()
+    c.add("tracker-announce", bt_conn_setup(3, False, 7) + get)
+    c.add("tracker-announce-tight", bt_conn_setup(3, True, 16) + get)
+    c.add("tracker-404", bt_conn_setup(3, False, 1) + b"GET /scrape HTTP/1.1\r\nHost: t\r\n\r\n")
+    post = b"POST /announce HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\n\r\nabc"
+    c.add("tracker-post", bt_conn_setup(3, False, 4) + post)
+    c.add("tracker-half", bt_conn_setup(3, False, 4) + b"GET /announce?info_hash=")
+    return c.count
+
+
 def simple_seeds(target, items):
     c = Corpus(target)
     for i, item in enumerate(items):
@@ -910,6 +956,7 @@ def main():
         "bencode": bencode_seeds(),
         "bt_tracker": simple_seeds("bt_tracker", BT_TRACKER),
         "bt_wire": bt_wire_seeds(),
+        "bt_conn": bt_conn_seeds(),
     }
     for target, n in counts.items():
         print("%s: %d seeds" % (target, n))

@@ -16,8 +16,19 @@ static void fs_close(stream_t *s) { ((fake_stream *)s)->closed = true; }
 static void fs_abort(stream_t *s) { ((fake_stream *)s)->aborted = true; }
 static void fs_reading(stream_t *s, bool on) { ((fake_stream *)s)->reading = on; }
 
+static bool fs_address(const stream_t *s, bool peer, stream_addr *out)
+{
+    const fake_stream *f = (const fake_stream *)s;
+    if (!peer || !f->peer_host)
+        return false;
+    g_strlcpy(out->host, f->peer_host, sizeof out->host);
+    out->port = f->peer_port;
+    return true;
+}
+
 static const stream_ops fs_ops = {.write = fs_write, .write_space = fs_space, .shutdown_write = fs_close,
-                                  .close = fs_close, .abort = fs_abort, .set_reading = fs_reading};
+                                  .close = fs_close, .abort = fs_abort, .set_reading = fs_reading,
+                                  .address = fs_address};
 
 void fake_stream_init(fake_stream *f)
 {
@@ -62,15 +73,50 @@ static void fh_cancel(host_env *e, host_timer_id id)
 static stream_t *fh_connect(host_env *e, const char *host, uint16_t port, const stream_handler *hd, void *ud,
                             GError **err)
 {
-    (void)host;
-    (void)port;
-    (void)err;
     fake_host *h = (fake_host *)e;
-    stream_set_handler(&h->connect->base, hd, ud);
-    return &h->connect->base;
+    fake_stream *f = h->connect_fn ? h->connect_fn(h->connect_ud, host, port) : h->connect;
+    if (!f) {
+        g_set_error(err, g_quark_from_static_string("fake-host"), 1, "connection to %s:%u refused", host, port);
+        return NULL;
+    }
+    stream_set_handler(&f->base, hd, ud);
+    return &f->base;
 }
 
-static const host_ops fh_ops = {.now = fh_now, .timer = fh_timer, .timer_cancel = fh_cancel, .connect = fh_connect};
+static host_listener *fh_listen(host_env *e, uint16_t port, stream_accept_fn accept, void *ud, GError **err)
+{
+    fake_host *h = (fake_host *)e;
+    if (h->refuse_listen || h->listening) {
+        g_set_error(err, g_quark_from_static_string("fake-host"), 2, "port %u is busy", port);
+        return NULL;
+    }
+    h->accept = accept;
+    h->accept_ud = ud;
+    h->listen_port = port;
+    h->listening = true;
+    return (host_listener *)h;
+}
+
+static void fh_unlisten(host_env *e, host_listener *l)
+{
+    (void)l;
+    ((fake_host *)e)->listening = false;
+}
+
+static uint16_t fh_listener_port(const host_env *e, const host_listener *l)
+{
+    (void)l;
+    return ((const fake_host *)e)->listen_port;
+}
+
+static const host_ops fh_ops = {.now = fh_now, .timer = fh_timer, .timer_cancel = fh_cancel, .connect = fh_connect,
+                                .listen = fh_listen, .unlisten = fh_unlisten, .listener_port = fh_listener_port};
+
+void fake_host_accept(fake_host *h, fake_stream *f)
+{
+    g_assert(h->listening);
+    h->accept(h->accept_ud, &f->base);
+}
 
 void fake_host_init(fake_host *h)
 {

@@ -18,6 +18,8 @@ typedef struct {
     GString *written;
     size_t space; /* bytes the next writes may take (SIZE_MAX at first) */
     bool closed, aborted, reading;
+    const char *peer_host; /* the peer's address (borrowed); NULL: none */
+    uint16_t peer_port;
 } fake_stream;
 
 typedef struct {
@@ -32,12 +34,23 @@ typedef struct {
     int64_t now;
     GArray *timers;       /* of fake_timer; id = index + 1 */
     fake_stream *connect; /* what connect() returns */
+    /* When set, what connect() returns instead (NULL: refused). */
+    fake_stream *(*connect_fn)(void *ud, const char *host, uint16_t port);
+    void *connect_ud;
+    /* The listener: its accept function, port (as asked), whether it is on. */
+    stream_accept_fn accept;
+    void *accept_ud;
+    uint16_t listen_port;
+    bool listening, refuse_listen;
 } fake_host;
 
 void fake_stream_init(fake_stream *f);
 void fake_stream_clear(fake_stream *f); /* frees `written` */
 /* Hands `text` to the stream's handler in pieces of `piece` bytes. */
 void fake_stream_deliver(fake_stream *f, const char *text, size_t piece);
+
+/* Hands the listener a new connection on `f` (the listener must be on). */
+void fake_host_accept(fake_host *h, fake_stream *f);
 
 void fake_host_init(fake_host *h);
 void fake_host_clear(fake_host *h); /* frees the timers */

@@ -16,7 +16,8 @@
  *   cannot express are APP_KEY_CUSTOM and read with the reader below;
  * - a check of the whole configuration against the topology (`check`) and
  *   the ports it listens on (`listens`: two applications of one host may
- *   not share a port; packets to these ports are labelled by this type);
+ *   not share a port, on any host of a group (`extra_host`) either;
+ *   packets to these ports are labelled by this type);
  * - how to start it in a world, on its host's host_env (seam/host.h), and
  *   whether it holds the run open (`hold`);
  * - how to collect its results: named metrics (summary.json, the stdout
@@ -129,6 +130,17 @@ void app_reader_enter_item(app_reader *r, int i);
 void app_reader_leave(app_reader *r);
 /* The current value as a string, or NULL when it is not a string. */
 const char *app_reader_string(const app_reader *r);
+/* Reads the list at `key` of hosts of the topology (`example`, such as
+ * ["peer2", "peer3"], shown in the error) into *out: a new array of
+ * g_free'd names, left alone (NULL) when the key is absent. */
+void app_reader_hosts(app_reader *r, const char *key, const char *example, GPtrArray **out);
+/* Reads the object at `key` of user names and passwords (`example`, such
+ * as {"alice": "secret"}, shown in the error) into *out: a new array of
+ * user, password pairs (g_free'd strings), empty when the key is absent.
+ * A user name is 1 to 254 bytes with none of `bad_chars` (`rule` says
+ * which in the error); a password 1 to 254 bytes without line ends. */
+void app_reader_credentials(app_reader *r, const char *key, const char *example, const char *bad_chars,
+                            const char *rule, GPtrArray **out);
 bool app_reader_has_node(const app_reader *r, const char *name);
 /* Checks that `name` is a host of the topology (a node that is not a
  * router); otherwise fails at `key` (NULL: the current value) with
@@ -431,8 +443,15 @@ struct app_type {
     void (*check)(app_reader *r, void *cfg);
     /* Optional: frees what CUSTOM keys allocated in cfg. */
     void (*config_clear)(void *cfg);
-    /* Optional: the ports it listens on (at most `max`), returns how many. */
+    /* Optional: the ports it listens on (at most `max`), returns how many;
+     * on its host and on every host `extra_host` gives. */
     size_t (*listens)(const void *cfg, uint16_t *ports, size_t max);
+    /* Optional, for a type that runs on a group of hosts: the i-th host it
+     * also runs on besides `host` (from 0; NULL past the last), borrowed
+     * from cfg; the i-th comes from the list under the key
+     * `extra_hosts_key` at index i (where a conflict is reported). */
+    const char *(*extra_host)(const void *cfg, size_t i);
+    const char *extra_hosts_key;
     app_hold hold;
     void *(*start)(app_world *w, const app_spec *a, GError **err);
     void (*free)(void *inst);

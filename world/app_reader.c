@@ -264,6 +264,54 @@ bool app_reader_table(app_reader *r, const char *const *common, const app_key *k
     return !r->c->failed;
 }
 
+void app_reader_hosts(app_reader *r, const char *key, const char *example, GPtrArray **out)
+{
+    char *expected = g_strdup_printf("a list of node names like %s", example);
+    int n = app_reader_enter_list(r, key, expected);
+    g_free(expected);
+    if (n < 0)
+        return;
+    *out = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; i < n && !app_reader_failed(r); i++) {
+        app_reader_enter_item(r, i);
+        const char *s = app_reader_string(r);
+        if (!s)
+            app_reader_fail_expected(r, NULL, "a node name");
+        else if (app_reader_host(r, NULL, s))
+            g_ptr_array_add(*out, g_strdup(s));
+        app_reader_leave(r);
+    }
+    app_reader_leave(r);
+}
+
+void app_reader_credentials(app_reader *r, const char *key, const char *example, const char *bad_chars,
+                            const char *rule, GPtrArray **out)
+{
+    *out = g_ptr_array_new_with_free_func(g_free);
+    char *expected = g_strdup_printf("an object of users and passwords like %s", example);
+    bool entered = app_reader_enter_object(r, key, expected);
+    g_free(expected);
+    if (!entered)
+        return;
+    for (int i = 0; !app_reader_failed(r); i++) {
+        const char *user = app_reader_key_at(r, i);
+        if (!user)
+            break;
+        app_reader_enter_key(r, user);
+        const char *pw = app_reader_string(r);
+        if (!*user || strlen(user) > 254 || strpbrk(user, bad_chars))
+            app_reader_fail(r, NULL, "\"%s\" is not a user name (%s, at most 254 bytes)", user, rule);
+        else if (!pw || !*pw || strlen(pw) > 254 || strpbrk(pw, "\r\n"))
+            app_reader_fail_expected(r, NULL, "a password: a non-empty string of at most 254 bytes");
+        else {
+            g_ptr_array_add(*out, g_strdup(user));
+            g_ptr_array_add(*out, g_strdup(pw));
+        }
+        app_reader_leave(r);
+    }
+    app_reader_leave(r);
+}
+
 void app_config_clear(const app_type *t, void *cfg)
 {
     if (!cfg)

@@ -392,7 +392,10 @@ static void parse_apps(scn_ctx *c, const cJSON *apps, scn_run *r, const app_regi
     scn_pop(c, m);
 }
 
-/* Two applications of one host may not listen on the same port. O(ports). */
+/* Two applications of one host may not listen on the same port, on any
+ * host of a group either (app_type.extra_host): an error located at the
+ * application, or at the entry of its list of hosts that conflicts.
+ * O(ports x hosts). */
 static void check_ports(scn_ctx *c, const scn_run *r)
 {
     GHashTable *taken = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -400,19 +403,35 @@ static void check_ports(scn_ctx *c, const scn_run *r)
         const app_spec *a = &g_array_index(r->apps, app_spec, i);
         uint16_t pa[16];
         size_t na = a->type->listens ? a->type->listens(a->cfg, pa, G_N_ELEMENTS(pa)) : 0;
-        for (size_t x = 0; x < na && !c->failed; x++) {
-            char *key = g_strdup_printf("%u %s", pa[x], a->host);
-            const app_spec *b = g_hash_table_lookup(taken, key);
-            if (b) {
+        const char *host = a->host;
+        for (size_t h = 0; na && host && !c->failed; h++) {
+            for (size_t x = 0; x < na && !c->failed; x++) {
+                char *key = g_strdup_printf("%u %s", pa[x], host);
+                const app_spec *b = g_hash_table_lookup(taken, key);
+                if (!b) {
+                    g_hash_table_insert(taken, key, (gpointer)a);
+                    continue;
+                }
+                g_free(key);
                 gsize m = scn_push_key(c, "apps");
                 gsize k = scn_push_index(c, (int)i);
-                scn_fail(c, "port %u of host \"%s\" is taken by application \"%s\"", pa[x], a->host, b->name);
+                gsize l = 0, e = 0;
+                if (h > 0 && a->type->extra_hosts_key) {
+                    l = scn_push_key(c, a->type->extra_hosts_key);
+                    e = scn_push_index(c, (int)(h - 1));
+                }
+                if (b == a)
+                    scn_fail(c, "port %u of host \"%s\" is taken twice by this application", pa[x], host);
+                else
+                    scn_fail(c, "port %u of host \"%s\" is taken by application \"%s\"", pa[x], host, b->name);
+                if (h > 0 && a->type->extra_hosts_key) {
+                    scn_pop(c, e);
+                    scn_pop(c, l);
+                }
                 scn_pop(c, k);
                 scn_pop(c, m);
-                g_free(key);
-            } else {
-                g_hash_table_insert(taken, key, (gpointer)a);
             }
+            host = a->type->extra_host ? a->type->extra_host(a->cfg, h) : NULL;
         }
     }
     g_hash_table_destroy(taken);

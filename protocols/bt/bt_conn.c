@@ -552,6 +552,8 @@ bt_conn_peer *bt_conn_peer_new(host_env *env, const bt_conn_peer_options *o, con
         bt_conn_peer_free(p);
         return NULL;
     }
+    if (!o->listen_port)
+        p->o.listen_port = host_listener_port(env, p->l);
     announce(p, BT_EVENT_STARTED);
     arm_core_timer(p);
     return p;
@@ -595,6 +597,8 @@ void bt_conn_peer_free(bt_conn_peer *p)
 }
 
 const bt_peer *bt_conn_peer_core(const bt_conn_peer *p) { return p->core; }
+
+uint16_t bt_conn_peer_port(const bt_conn_peer *p) { return p->o.listen_port; }
 
 void bt_conn_peer_get_stats(const bt_conn_peer *p, bt_conn_peer_stats *out)
 {
@@ -810,6 +814,8 @@ void bt_conn_tracker_free(bt_conn_tracker *t)
     g_free(t->path);
     g_free(t);
 }
+
+uint16_t bt_conn_tracker_port(const bt_conn_tracker *t) { return host_listener_port(t->env, t->l); }
 
 const bt_tracker *bt_conn_tracker_state(const bt_conn_tracker *t) { return t->state; }
 

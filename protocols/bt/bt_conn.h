@@ -34,7 +34,7 @@
  * stream address's host to 4 bytes (the simulator's applications use
  * app_world_node_address); NULL parses literals only.
  *
- * Tracker (bt_conn_tracker_new): listens on a port and answers GET
+ * Tracker (bt_conn_tracker_new): listens on a port (0: any free one) and answers GET
  * /announce?query with bt_tracker_handle_query's body (200, text/plain),
  * any other path with 404, a malformed request with the parser's status;
  * one request per connection, which is closed once the answer is written.
@@ -72,7 +72,7 @@ typedef bool (*bt_conn_addr_fn)(void *ud, const char *host, uint8_t ip[4]);
 
 typedef struct {
     bt_peer_config peer;      /* the core's (copied; its store borrowed) */
-    uint16_t listen_port;     /* 1 to 65535 */
+    uint16_t listen_port;     /* 0: any free one (bt_conn_peer_port says which) */
     const char *tracker_host; /* a name or address literal (copied) */
     uint16_t tracker_port;
     const char *announce_path; /* NULL: "/announce" */
@@ -106,6 +106,8 @@ void bt_conn_peer_free(bt_conn_peer *p);
 /* Closes every connection and announces stopped; left() follows. */
 void bt_conn_peer_leave(bt_conn_peer *p);
 const bt_peer *bt_conn_peer_core(const bt_conn_peer *p);
+/* The port listened on (and announced): listen_port, or the one taken for 0. */
+uint16_t bt_conn_peer_port(const bt_conn_peer *p);
 void bt_conn_peer_get_stats(const bt_conn_peer *p, bt_conn_peer_stats *out);
 
 typedef struct bt_conn_tracker bt_conn_tracker;
@@ -118,6 +120,8 @@ bt_conn_tracker *bt_conn_tracker_new(host_env *env, uint16_t port, const bt_trac
                                      const char *announce_path, bt_conn_addr_fn addr, void *addr_ud,
                                      GError **err);
 void bt_conn_tracker_free(bt_conn_tracker *t);
+/* The port listened on (the one taken when `port` was 0). */
+uint16_t bt_conn_tracker_port(const bt_conn_tracker *t);
 const bt_tracker *bt_conn_tracker_state(const bt_conn_tracker *t);
 void bt_conn_tracker_get_stats(const bt_conn_tracker *t, bt_conn_tracker_stats *out);
 

@@ -8,7 +8,7 @@
 #include "ftp_conn.h"
 #include "ftp_dataconn.h"
 
-#include "seam/core_input.h"
+#include "seam/core_server.h"
 
 #include <string.h>
 
@@ -38,17 +38,13 @@ static void options_set(ftp_conn_options *dst, const ftp_conn_options *src, int6
 /* ---- server ---------------------------------------------------------------- */
 
 struct ftp_server_conn {
-    host_env *env;
-    stream_t *s; /* control; NULL once closed or failed */
+    core_server cs; /* the control stream (NULL once closed or failed), the idle timer, the paused input */
     ftp_dataconn dc;
     ftp_server_core *core;
     ftp_server_conn_handler h;
     void *ud;
     ftp_conn_options o;
-    host_timer_id idle;
-    core_input in; /* control input the core paused in */
     bool closing;
-    bool reported;
 };
 
 static bool server_pump(ftp_server_conn *c);
@@ -57,16 +53,11 @@ static void server_data_drop(ftp_server_conn *c) { ftp_dataconn_drop(&c->dc); }
 
 static void server_report(ftp_server_conn *c, const char *why)
 {
-    if (c->reported)
+    if (!core_server_report(&c->cs))
         return;
-    c->reported = true;
     c->dc.refusing = true;
-    host_timer_cancel(c->env, c->idle);
-    c->idle = 0;
     server_data_drop(c);
-    if (c->s)
-        stream_close(c->s);
-    c->s = NULL;
+    core_server_close(&c->cs, false);
     if (c->h.closed)
         c->h.closed(c->ud, c, why); /* last: the application may free c */
 }
@@ -80,19 +71,12 @@ static void server_end(ftp_server_conn *c, const char *why)
 static void server_idle(void *ud)
 {
     ftp_server_conn *c = ud;
-    c->idle = 0;
-    if (c->s) {
+    if (c->cs.s) {
         char *r = ftp_reply_format(421, "Timeout: no command for too long; closing the control connection.");
-        stream_write(c->s, r, strlen(r));
+        stream_write(c->cs.s, r, strlen(r));
         g_free(r);
     }
     server_end(c, "idle");
-}
-
-static void server_arm(ftp_server_conn *c)
-{
-    host_timer_cancel(c->env, c->idle);
-    c->idle = host_timer(c->env, c->o.idle_timeout_ns, server_idle, c);
 }
 
 /* The data connection's operations (ftp_dataconn.h). */
@@ -104,7 +88,7 @@ static const uint8_t *sd_out(void *ud, size_t *len)
 
 static void sd_written(void *ud, size_t k) { ftp_server_core_data_consume(((ftp_server_conn *)ud)->core, k); }
 
-static void sd_activity(void *ud) { server_arm(ud); }
+static void sd_activity(void *ud) { core_server_arm(&((ftp_server_conn *)ud)->cs); }
 
 static void sd_connected(void *ud) { ftp_server_core_data_connected(((ftp_server_conn *)ud)->core); }
 
@@ -146,7 +130,7 @@ static void server_listen(ftp_server_conn *c, int family)
 {
     ftp_hostport own = {.family = family};
     own.port = ftp_dataconn_listen(&c->dc);
-    if (!own.port || !end_literal(&c->o, c->s, false, own.host)) {
+    if (!own.port || !end_literal(&c->o, c->cs.s, false, own.host)) {
         server_data_drop(c);
         ftp_server_core_data_failed(c->core);
         return;
@@ -161,7 +145,7 @@ static uint16_t server_data_port(const ftp_server_conn *c)
     if (c->o.data_port > 0 && c->o.data_port <= 65535)
         return (uint16_t)c->o.data_port;
     stream_addr own;
-    if (c->o.data_port != 0 || !c->s || !stream_local_addr(c->s, &own) || own.port < 2)
+    if (c->o.data_port != 0 || !c->cs.s || !stream_local_addr(c->cs.s, &own) || own.port < 2)
         return 0;
     return (uint16_t)(own.port - 1);
 }
@@ -198,11 +182,11 @@ static void server_act(ftp_server_conn *c, const ftp_server_action *a)
  * over (closed() has been called: touch nothing). */
 static bool server_pump(ftp_server_conn *c)
 {
-    for (int guard = 0; !c->reported; guard++) {
+    for (int guard = 0; !c->cs.reported; guard++) {
         size_t n;
         const uint8_t *out = ftp_server_core_output(c->core, &n);
-        if (n && c->s)
-            ftp_server_core_consume(c->core, stream_write(c->s, out, n));
+        if (n && c->cs.s)
+            ftp_server_core_consume(c->core, stream_write(c->cs.s, out, n));
         ftp_server_action a;
         bool acted = false;
         while (ftp_server_core_next_action(c->core, &a)) {
@@ -210,12 +194,12 @@ static bool server_pump(ftp_server_conn *c)
             acted = true;
         }
         ftp_server_core_output(c->core, &n);
-        if (c->closing && (n == 0 || !c->s)) {
+        if (c->closing && (n == 0 || !c->cs.s)) {
             server_report(c, "quit");
             return false;
         }
-        if (n == 0 && core_input_waiting(&c->in) && !c->closing) {
-            size_t k = core_input_resume(&c->in, c->s);
+        size_t k = 0;
+        if (core_server_resume(&c->cs, n, c->closing, &k)) {
             if (k || acted)
                 continue;
         } else if (acted && guard < 64) {
@@ -230,10 +214,9 @@ static void server_ctl_data(void *ud, stream_t *s, const uint8_t *data, size_t l
 {
     (void)s;
     ftp_server_conn *c = ud;
-    if (c->closing || c->reported)
+    if (c->closing || c->cs.reported)
         return;
-    server_arm(c);
-    core_input_deliver(&c->in, c->s, data, len);
+    core_server_deliver(&c->cs, data, len);
     server_pump(c);
 }
 
@@ -248,7 +231,7 @@ static void server_ctl_writable(void *ud, stream_t *s)
 {
     (void)s;
     ftp_server_conn *c = ud;
-    if (!c->reported)
+    if (!c->cs.reported)
         server_pump(c);
 }
 
@@ -256,7 +239,7 @@ static void server_ctl_peer_closed(void *ud, stream_t *s)
 {
     (void)s;
     ftp_server_conn *c = ud;
-    if (!c->reported && !c->closing)
+    if (!c->cs.reported && !c->closing)
         server_end(c, "peer closed");
 }
 
@@ -264,8 +247,8 @@ static void server_ctl_error(void *ud, stream_t *s, stream_err err)
 {
     (void)s;
     ftp_server_conn *c = ud;
-    c->s = NULL;
-    if (!c->reported)
+    c->cs.s = NULL;
+    if (!c->cs.reported)
         server_end(c, stream_err_text(err));
 }
 
@@ -278,8 +261,6 @@ ftp_server_conn *ftp_server_conn_new(host_env *env, stream_t *s, const ftp_serve
                                      const ftp_conn_options *opts, const ftp_server_conn_handler *h, void *ud)
 {
     ftp_server_conn *c = g_new0(ftp_server_conn, 1);
-    c->env = env;
-    c->s = s;
     options_set(&c->o, opts, FTP_CONN_DEFAULT_IDLE_NS);
     char peer[46] = "";
     end_literal(&c->o, s, true, peer);
@@ -287,17 +268,15 @@ ftp_server_conn *ftp_server_conn_new(host_env *env, stream_t *s, const ftp_serve
     if (h)
         c->h = *h;
     c->ud = ud;
-    core_input_init(&c->in, &server_input_ops, c);
     ftp_dataconn_init(&c->dc, env, &server_data_ops, c, c->o.data_timeout_ns);
-    stream_set_handler(s, &server_ctl_handler, c);
-    server_arm(c);
+    core_server_init(&c->cs, env, s, c->o.idle_timeout_ns, &server_input_ops, &server_ctl_handler, server_idle, c);
     server_pump(c);
     return c;
 }
 
 void ftp_server_conn_shutdown(ftp_server_conn *c)
 {
-    if (!c->reported)
+    if (!c->cs.reported)
         server_end(c, "shutdown");
 }
 
@@ -305,14 +284,11 @@ void ftp_server_conn_free(ftp_server_conn *c)
 {
     if (!c)
         return;
-    c->reported = true;
+    c->cs.reported = true;
     c->dc.refusing = true;
-    host_timer_cancel(c->env, c->idle);
     server_data_drop(c);
-    if (c->s)
-        stream_close(c->s);
+    core_server_clear(&c->cs);
     ftp_server_core_free(c->core);
-    core_input_clear(&c->in);
     g_free(c);
 }
 

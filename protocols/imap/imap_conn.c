@@ -10,49 +10,31 @@
 #include "imap_conn.h"
 
 #include "seam/core_client.h"
-#include "seam/core_input.h"
+#include "seam/core_server.h"
 
 #include <string.h>
 
 struct imap_server_conn {
-    host_env *env;
-    stream_t *s; /* NULL once closed or failed */
+    core_server cs;      /* the stream (NULL once closed or failed), the idle timer, the paused input */
     imap_server_core *core;
     imap_server_conn_handler h;
     void *ud;
-    int64_t idle_ns;
-    host_timer_id timer;
-    core_input in;       /* input the core paused in, not yet fed */
     const char *why;     /* set when the conn itself ends the session */
     uint64_t bytes_in, bytes_out;
-    bool reported; /* closed() was called */
 };
 
 static void server_report(imap_server_conn *c, const char *why)
 {
-    if (c->reported)
-        return;
-    c->reported = true;
-    host_timer_cancel(c->env, c->timer);
-    c->timer = 0;
-    if (c->h.closed)
+    if (core_server_report(&c->cs) && c->h.closed)
         c->h.closed(c->ud, c, why); /* last: the application may free c */
-}
-
-static void server_idle(void *ud);
-
-static void server_arm(imap_server_conn *c)
-{
-    host_timer_cancel(c->env, c->timer);
-    c->timer = host_timer(c->env, c->idle_ns, server_idle, c);
 }
 
 static void server_write(imap_server_conn *c)
 {
     size_t n;
     const uint8_t *o = imap_server_core_output(c->core, &n);
-    if (n && c->s) {
-        size_t k = stream_write(c->s, o, n);
+    if (n && c->cs.s) {
+        size_t k = stream_write(c->cs.s, o, n);
         c->bytes_out += k;
         imap_server_core_consume(c->core, k);
     }
@@ -68,14 +50,10 @@ static bool server_pump(imap_server_conn *c)
         server_write(c);
         imap_server_core_output(c->core, &n);
         bool closed = imap_server_core_closed(c->core);
-        if (n == 0 && core_input_waiting(&c->in) && !closed) {
-            core_input_resume(&c->in, c->s);
+        if (core_server_resume(&c->cs, n, closed, NULL))
             continue;
-        }
         if (closed && n == 0) {
-            if (c->s)
-                stream_close(c->s);
-            c->s = NULL;
+            core_server_close(&c->cs, false);
             server_report(c, c->why ? c->why : "logout");
             return false;
         }
@@ -86,23 +64,20 @@ static bool server_pump(imap_server_conn *c)
 static void server_idle(void *ud)
 {
     imap_server_conn *c = ud;
-    c->timer = 0;
-    if (c->reported)
+    if (c->cs.reported)
         return;
     /* RFC 3501 5.4: the server may close after its autologout timer; it
      * says BYE first. A client that does not read gets the close anyway:
      * the timer runs once more, then the stream is reset. */
     if (imap_server_core_closed(c->core)) {
-        if (c->s)
-            stream_abort(c->s);
-        c->s = NULL;
+        core_server_close(&c->cs, true);
         server_report(c, c->why ? c->why : "idle");
         return;
     }
     c->why = "idle";
     imap_server_core_shutdown(c->core);
-    core_input_discard(&c->in);
-    server_arm(c);
+    core_input_discard(&c->cs.in);
+    core_server_arm(&c->cs);
     server_pump(c);
 }
 
@@ -110,11 +85,10 @@ static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
 {
     (void)s;
     imap_server_conn *c = ud;
-    if (c->reported || imap_server_core_closed(c->core))
+    if (c->cs.reported || imap_server_core_closed(c->core))
         return;
     c->bytes_in += len;
-    server_arm(c);
-    core_input_deliver(&c->in, c->s, data, len);
+    core_server_deliver(&c->cs, data, len);
     server_pump(c);
 }
 
@@ -122,7 +96,7 @@ static void server_writable(void *ud, stream_t *s)
 {
     (void)s;
     imap_server_conn *c = ud;
-    if (!c->reported)
+    if (!c->cs.reported)
         server_pump(c);
 }
 
@@ -130,13 +104,11 @@ static void server_peer_closed(void *ud, stream_t *s)
 {
     (void)s;
     imap_server_conn *c = ud;
-    if (c->reported)
+    if (c->cs.reported)
         return;
     /* What was done is done (flags stored stay stored); input not yet
      * read is dropped with the connection. */
-    if (c->s)
-        stream_close(c->s);
-    c->s = NULL;
+    core_server_close(&c->cs, false);
     server_report(c, imap_server_core_closed(c->core) && !c->why ? "logout" : "peer closed");
 }
 
@@ -144,7 +116,7 @@ static void server_error(void *ud, stream_t *s, stream_err err)
 {
     (void)s;
     imap_server_conn *c = ud;
-    c->s = NULL; /* gone: not to be touched again */
+    c->cs.s = NULL; /* gone: not to be touched again */
     server_report(c, stream_err_text(err));
 }
 
@@ -154,7 +126,7 @@ static void server_error(void *ud, stream_t *s, stream_err err)
 static size_t server_feed(void *ud, const uint8_t *data, size_t len)
 {
     imap_server_conn *c = ud;
-    imap_server_core_set_now(c->core, host_now(c->env));
+    imap_server_core_set_now(c->core, host_now(c->cs.env));
     return imap_server_core_feed(c->core, data, len);
 }
 
@@ -179,29 +151,25 @@ imap_server_conn *imap_server_conn_new(host_env *env, stream_t *s, const imap_se
                                        const imap_server_conn_handler *h, void *ud, int64_t idle_timeout_ns)
 {
     imap_server_conn *c = g_new0(imap_server_conn, 1);
-    c->env = env;
-    c->s = s;
     c->core = imap_server_core_new(cfg, store);
     imap_server_core_set_now(c->core, host_now(env));
     if (h)
         c->h = *h;
     c->ud = ud;
-    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : IMAP_CONN_DEFAULT_IDLE_NS;
-    core_input_init(&c->in, &server_input_ops, c);
-    stream_set_handler(s, &server_stream_handler, c);
-    server_arm(c);
+    core_server_init(&c->cs, env, s, idle_timeout_ns > 0 ? idle_timeout_ns : IMAP_CONN_DEFAULT_IDLE_NS,
+                     &server_input_ops, &server_stream_handler, server_idle, c);
     server_write(c);
     return c;
 }
 
 void imap_server_conn_shutdown(imap_server_conn *c)
 {
-    if (c->reported)
+    if (c->cs.reported)
         return;
     if (!c->why)
         c->why = "shutdown";
     imap_server_core_shutdown(c->core);
-    core_input_discard(&c->in);
+    core_input_discard(&c->cs.in);
     server_pump(c);
 }
 
@@ -213,11 +181,8 @@ void imap_server_conn_free(imap_server_conn *c)
 {
     if (!c)
         return;
-    host_timer_cancel(c->env, c->timer);
-    if (c->s)
-        stream_close(c->s);
+    core_server_clear(&c->cs);
     imap_server_core_free(c->core);
-    core_input_clear(&c->in);
     g_free(c);
 }
 

@@ -10,32 +10,22 @@
 #include "pop3_conn.h"
 
 #include "seam/core_client.h"
-#include "seam/core_input.h"
+#include "seam/core_server.h"
 
 #include <string.h>
 
 struct pop3_server_conn {
-    host_env *env;
-    stream_t *s; /* NULL once closed or failed */
+    core_server cs; /* the stream (NULL once closed or failed), the idle timer, the paused input */
     pop3_server_core *core;
     pop3_server_conn_handler h;
     void *ud;
-    int64_t idle_ns;
-    host_timer_id timer;
-    core_input in;       /* input the core paused in, not yet fed */
     bool closing;        /* close once the output is written */
     const char *why;
-    bool reported;       /* closed() was called */
 };
 
 static void server_report(pop3_server_conn *c, const char *why)
 {
-    if (c->reported)
-        return;
-    c->reported = true;
-    host_timer_cancel(c->env, c->timer);
-    c->timer = 0;
-    if (c->h.closed)
+    if (core_server_report(&c->cs) && c->h.closed)
         c->h.closed(c->ud, c, why); /* last: the application may free c */
 }
 
@@ -44,22 +34,8 @@ static void server_report(pop3_server_conn *c, const char *why)
 static void server_end(pop3_server_conn *c, const char *why, bool abort_stream)
 {
     pop3_server_core_abort(c->core);
-    if (c->s) {
-        if (abort_stream)
-            stream_abort(c->s);
-        else
-            stream_close(c->s);
-    }
-    c->s = NULL;
+    core_server_close(&c->cs, abort_stream);
     server_report(c, why);
-}
-
-static void server_idle(void *ud);
-
-static void server_arm(pop3_server_conn *c)
-{
-    host_timer_cancel(c->env, c->timer);
-    c->timer = host_timer(c->env, c->idle_ns, server_idle, c);
 }
 
 static void server_events(pop3_server_conn *c)
@@ -84,18 +60,14 @@ static bool server_pump(pop3_server_conn *c)
     for (;;) {
         size_t n;
         const uint8_t *o = pop3_server_core_output(c->core, &n);
-        if (n && c->s)
-            pop3_server_core_consume(c->core, stream_write(c->s, o, n));
+        if (n && c->cs.s)
+            pop3_server_core_consume(c->core, stream_write(c->cs.s, o, n));
         server_events(c);
         pop3_server_core_output(c->core, &n);
-        if (n == 0 && core_input_waiting(&c->in) && !c->closing) {
-            core_input_resume(&c->in, c->s);
+        if (core_server_resume(&c->cs, n, c->closing, NULL))
             continue;
-        }
         if (c->closing && n == 0) {
-            if (c->s)
-                stream_close(c->s);
-            c->s = NULL;
+            core_server_close(&c->cs, false);
             server_report(c, c->why);
             return false;
         }
@@ -103,21 +75,15 @@ static bool server_pump(pop3_server_conn *c)
     }
 }
 
-static void server_idle(void *ud)
-{
-    pop3_server_conn *c = ud;
-    c->timer = 0;
-    server_end(c, "idle", false);
-}
+static void server_idle(void *ud) { server_end(ud, "idle", false); }
 
 static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
 {
     (void)s;
     pop3_server_conn *c = ud;
-    if (c->closing || c->reported)
+    if (c->closing || c->cs.reported)
         return;
-    server_arm(c);
-    core_input_deliver(&c->in, c->s, data, len);
+    core_server_deliver(&c->cs, data, len);
     server_pump(c);
 }
 
@@ -125,7 +91,7 @@ static void server_writable(void *ud, stream_t *s)
 {
     (void)s;
     pop3_server_conn *c = ud;
-    if (!c->reported)
+    if (!c->cs.reported)
         server_pump(c);
 }
 
@@ -135,7 +101,7 @@ static void server_peer_closed(void *ud, stream_t *s)
     pop3_server_conn *c = ud;
     /* Commands already read are answered (a QUIT among them counts);
      * whatever is still pending when the output is out ends without UPDATE. */
-    if (!c->reported && !c->closing)
+    if (!c->cs.reported && !c->closing)
         server_end(c, "peer closed", false);
 }
 
@@ -143,8 +109,8 @@ static void server_error(void *ud, stream_t *s, stream_err err)
 {
     (void)s;
     pop3_server_conn *c = ud;
-    c->s = NULL; /* gone: not to be touched again */
-    if (!c->reported) {
+    c->cs.s = NULL; /* gone: not to be touched again */
+    if (!c->cs.reported) {
         pop3_server_core_abort(c->core);
         server_report(c, stream_err_text(err));
     }
@@ -164,16 +130,12 @@ pop3_server_conn *pop3_server_conn_new(host_env *env, stream_t *s, const pop3_se
                                        const pop3_server_conn_handler *h, void *ud, int64_t idle_timeout_ns)
 {
     pop3_server_conn *c = g_new0(pop3_server_conn, 1);
-    c->env = env;
-    c->s = s;
     c->core = pop3_server_core_new(cfg, store);
     if (h)
         c->h = *h;
     c->ud = ud;
-    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : POP3_CONN_DEFAULT_IDLE_NS;
-    core_input_init(&c->in, &server_input_ops, c);
-    stream_set_handler(s, &server_stream_handler, c);
-    server_arm(c);
+    core_server_init(&c->cs, env, s, idle_timeout_ns > 0 ? idle_timeout_ns : POP3_CONN_DEFAULT_IDLE_NS,
+                     &server_input_ops, &server_stream_handler, server_idle, c);
     size_t n;
     const uint8_t *o = pop3_server_core_output(c->core, &n);
     pop3_server_core_consume(c->core, stream_write(s, o, n));
@@ -182,7 +144,7 @@ pop3_server_conn *pop3_server_conn_new(host_env *env, stream_t *s, const pop3_se
 
 void pop3_server_conn_shutdown(pop3_server_conn *c)
 {
-    if (c->reported)
+    if (c->cs.reported)
         return;
     server_end(c, "shutdown", false);
 }
@@ -193,12 +155,9 @@ void pop3_server_conn_free(pop3_server_conn *c)
 {
     if (!c)
         return;
-    host_timer_cancel(c->env, c->timer);
     pop3_server_core_abort(c->core); /* nothing deleted unless QUIT ran */
-    if (c->s)
-        stream_close(c->s);
+    core_server_clear(&c->cs);
     pop3_server_core_free(c->core);
-    core_input_clear(&c->in);
     g_free(c);
 }
 

@@ -8,43 +8,25 @@
  */
 #include "smtp_conn.h"
 
-#include "seam/core_input.h"
+#include "seam/core_server.h"
 
 #include "seam/core_client.h"
 
 #include <string.h>
 
 struct smtp_server_conn {
-    host_env *env;
-    stream_t *s;          /* NULL once closed or failed */
+    core_server cs;       /* the stream (NULL once closed or failed), the idle timer, the paused input */
     smtp_server_core *core;
     smtp_server_conn_handler h;
     void *ud;
-    int64_t idle_ns;
-    host_timer_id timer;
-    core_input in;        /* input the core paused in, not yet fed */
     bool closing;         /* close once the output is written */
     const char *why;      /* why it is closing */
-    bool reported;        /* closed() was called */
 };
 
 static void server_report(smtp_server_conn *c, const char *why)
 {
-    if (c->reported)
-        return;
-    c->reported = true;
-    host_timer_cancel(c->env, c->timer);
-    c->timer = 0;
-    if (c->h.closed)
+    if (core_server_report(&c->cs) && c->h.closed)
         c->h.closed(c->ud, c, why); /* last: the application may free c */
-}
-
-static void server_idle(void *ud);
-
-static void server_arm(smtp_server_conn *c)
-{
-    host_timer_cancel(c->env, c->timer);
-    c->timer = host_timer(c->env, c->idle_ns, server_idle, c);
 }
 
 /* Writes what the stream takes, passes events on, feeds pending input
@@ -55,8 +37,8 @@ static bool server_pump(smtp_server_conn *c)
     for (;;) {
         size_t n;
         const uint8_t *o = smtp_server_core_output(c->core, &n);
-        if (n && c->s)
-            smtp_server_core_consume(c->core, stream_write(c->s, o, n));
+        if (n && c->cs.s)
+            smtp_server_core_consume(c->core, stream_write(c->cs.s, o, n));
         smtp_server_event ev;
         while (smtp_server_core_next_event(c->core, &ev)) {
             if (ev.kind == SMTP_SERVER_EV_MESSAGE && c->h.message) {
@@ -70,14 +52,10 @@ static bool server_pump(smtp_server_conn *c)
             smtp_server_event_clear(&ev);
         }
         smtp_server_core_output(c->core, &n);
-        if (n == 0 && core_input_waiting(&c->in) && !c->closing) {
-            core_input_resume(&c->in, c->s);
+        if (core_server_resume(&c->cs, n, c->closing, NULL))
             continue;
-        }
         if (c->closing && n == 0) {
-            if (c->s)
-                stream_close(c->s);
-            c->s = NULL;
+            core_server_close(&c->cs, false);
             server_report(c, c->why);
             return false;
         }
@@ -88,16 +66,13 @@ static bool server_pump(smtp_server_conn *c)
 static void server_idle(void *ud)
 {
     smtp_server_conn *c = ud;
-    c->timer = 0;
     c->why = "idle";
     smtp_server_core_shutdown(c->core);
     if (!server_pump(c))
         return;
     /* A client that neither sends nor reads: the 421 cannot be written
      * either, so the connection is reset instead of waiting forever. */
-    if (c->s)
-        stream_abort(c->s);
-    c->s = NULL;
+    core_server_close(&c->cs, true);
     server_report(c, "idle");
 }
 
@@ -107,8 +82,7 @@ static void server_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
     smtp_server_conn *c = ud;
     if (c->closing)
         return;
-    server_arm(c);
-    core_input_deliver(&c->in, c->s, data, len);
+    core_server_deliver(&c->cs, data, len);
     server_pump(c);
 }
 
@@ -122,9 +96,7 @@ static void server_peer_closed(void *ud, stream_t *s)
 {
     (void)s;
     smtp_server_conn *c = ud;
-    if (c->s)
-        stream_close(c->s);
-    c->s = NULL;
+    core_server_close(&c->cs, false);
     server_report(c, "peer closed");
 }
 
@@ -132,7 +104,7 @@ static void server_error(void *ud, stream_t *s, stream_err err)
 {
     (void)s;
     smtp_server_conn *c = ud;
-    c->s = NULL; /* gone: not to be touched again */
+    c->cs.s = NULL; /* gone: not to be touched again */
     server_report(c, stream_err_text(err));
 }
 
@@ -151,16 +123,12 @@ smtp_server_conn *smtp_server_conn_new(host_env *env, stream_t *s, const smtp_se
                                        const smtp_server_conn_handler *h, void *ud, int64_t idle_timeout_ns)
 {
     smtp_server_conn *c = g_new0(smtp_server_conn, 1);
-    c->env = env;
-    c->s = s;
     c->core = smtp_server_core_new(cfg, cb, cb_ud);
     if (h)
         c->h = *h;
     c->ud = ud;
-    c->idle_ns = idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS;
-    core_input_init(&c->in, &server_input_ops, c);
-    stream_set_handler(s, &server_stream_handler, c);
-    server_arm(c);
+    core_server_init(&c->cs, env, s, idle_timeout_ns > 0 ? idle_timeout_ns : SMTP_CONN_DEFAULT_IDLE_NS,
+                     &server_input_ops, &server_stream_handler, server_idle, c);
     size_t n;
     const uint8_t *o = smtp_server_core_output(c->core, &n);
     smtp_server_core_consume(c->core, stream_write(s, o, n));
@@ -169,7 +137,7 @@ smtp_server_conn *smtp_server_conn_new(host_env *env, stream_t *s, const smtp_se
 
 void smtp_server_conn_shutdown(smtp_server_conn *c)
 {
-    if (c->reported || c->closing)
+    if (c->cs.reported || c->closing)
         return;
     c->why = "shutdown";
     smtp_server_core_shutdown(c->core);
@@ -180,11 +148,8 @@ void smtp_server_conn_free(smtp_server_conn *c)
 {
     if (!c)
         return;
-    host_timer_cancel(c->env, c->timer);
-    if (c->s)
-        stream_close(c->s);
+    core_server_clear(&c->cs);
     smtp_server_core_free(c->core);
-    core_input_clear(&c->in);
     g_free(c);
 }
 

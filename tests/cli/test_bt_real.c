@@ -121,35 +121,38 @@ static void show_log(const char *what, const char *path)
     g_free(text);
 }
 
-/* `appsim p2p tracker` on a free port, announces every second. */
-static bool start_tracker(hp_server *tr, char **url)
+/* `appsim p2p tracker` on a free port, announces every second (any_port:
+ * given --port 0, its port read from what it prints). */
+static bool start_tracker(hp_server *tr, char **url, bool any_port)
 {
-    int port;
-    free_ports(&port, 1);
+    int port = 0;
+    if (!any_port)
+        free_ports(&port, 1);
     char *ps = g_strdup_printf("%d", port);
     char *err_path = tmp_path("tracker.err");
     char *argv[] = {APPSIM, "p2p", "tracker", "--port", ps, "--interval", "1", "--timeout", SERVER_LIMIT, NULL};
     bool ok = hp_start(argv, err_path, tr);
     CU_ASSERT_TRUE(ok);
-    CU_ASSERT_EQUAL(tr->port, port);
-    *url = g_strdup_printf("http://127.0.0.1:%d/announce", port);
+    CU_ASSERT(any_port ? tr->port > 0 && tr->port <= 65535 : tr->port == port);
+    *url = g_strdup_printf("http://127.0.0.1:%d/announce", tr->port);
     g_free(ps);
     g_free(err_path);
     return ok;
 }
 
-/* `appsim p2p seed FILE` with its .torrent written to `torrent`. */
-static bool start_seed(const char *file, const char *url, const char *torrent, hp_server *sd)
+/* `appsim p2p seed FILE` with its .torrent written to `torrent` (any_port: --port 0). */
+static bool start_seed(const char *file, const char *url, const char *torrent, hp_server *sd, bool any_port)
 {
-    int port;
-    free_ports(&port, 1);
+    int port = 0;
+    if (!any_port)
+        free_ports(&port, 1);
     char *ps = g_strdup_printf("%d", port);
     char *err_path = tmp_path("seed.err");
     char *argv[] = {APPSIM, "p2p", "seed", (char *)file, "--tracker", (char *)url, "--port", ps, "-o",
                     (char *)torrent, "--piece-length", PIECE, "--timeout", SERVER_LIMIT, NULL};
     bool ok = hp_start(argv, err_path, sd);
     CU_ASSERT_TRUE(ok);
-    CU_ASSERT_EQUAL(sd->port, port);
+    CU_ASSERT(any_port ? sd->port > 0 && sd->port <= 65535 : sd->port == port);
     if (!ok)
         show_log("appsim p2p seed", err_path);
     g_free(ps);
@@ -163,16 +166,23 @@ static bool start_seed(const char *file, const char *url, const char *torrent, h
         "--bt-enable-lpd=false", "--disable-ipv6=true", "--file-allocation=none", "--summary-interval=0",           \
         "--console-log-level=notice", "--auto-save-interval=0"
 
-/* Runs `appsim p2p get TORRENT -o DIR`; its exit status. */
-static int run_get(const char *torrent, const char *dir, const char *log_name)
+/* Runs `appsim p2p get TORRENT -o DIR` (any_port: --port 0); its exit status. */
+static int run_get(const char *torrent, const char *dir, const char *log_name, bool any_port)
 {
-    int port;
-    free_ports(&port, 1);
+    int port = 0;
+    if (!any_port)
+        free_ports(&port, 1);
     char *ps = g_strdup_printf("%d", port);
     const char *argv[] = {timeout_bin, CLIENT_LIMIT, APPSIM, "p2p", "get", torrent, "-o", dir, "--port", ps,
                           "--timeout", "60", NULL};
     char *out = NULL, *err = NULL;
     int code = test_spawn(NULL, argv, &out, &err);
+    if (any_port) {
+        /* The port it took, said on stderr, is a real one. */
+        const char *said = err ? strstr(err, "listening on port ") : NULL;
+        CU_ASSERT_PTR_NOT_NULL(said);
+        CU_ASSERT(said && atoi(said + 18) > 0 && atoi(said + 18) <= 65535);
+    }
     char *log = tmp_path(log_name);
     g_file_set_contents(log, err ? err : "", -1, NULL);
     if (code != 0)
@@ -204,7 +214,7 @@ static void test_aria2_downloads(void)
     GBytes *want = make_content(file);
     hp_server tr = {0}, sd = {0};
     char *url = NULL;
-    if (start_tracker(&tr, &url) && start_seed(file, url, torrent, &sd)) {
+    if (start_tracker(&tr, &url, false) && start_seed(file, url, torrent, &sd, false)) {
         int port;
         free_ports(&port, 1);
         char *lp = g_strdup_printf("--listen-port=%d", port);
@@ -248,7 +258,7 @@ static void test_appsim_gets_from_aria2(void)
     GBytes *want = make_content(file);
     hp_server tr = {0}, ar = {0};
     char *url = NULL;
-    if (start_tracker(&tr, &url)) {
+    if (start_tracker(&tr, &url, false)) {
         GError *e = NULL;
         GByteArray *t = bt_metainfo_build_from_data("b.bin", g_bytes_get_data(want, NULL), FILE_SIZE, 32768, url, &e);
         CU_ASSERT_PTR_NOT_NULL(t);
@@ -264,7 +274,7 @@ static void test_appsim_gets_from_aria2(void)
         const char *argv[] = {timeout_bin, CLIENT_LIMIT, "aria2c", ARIA2_COMMON, "-V", "--seed-ratio=0.0",
                               "--seed-time=2", lp, dopt, torrent, NULL};
         if (start_bg(argv, log, &ar)) {
-            CU_ASSERT_EQUAL(run_get(torrent, gdir, "get-b.err"), 0);
+            CU_ASSERT_EQUAL(run_get(torrent, gdir, "get-b.err", false), 0);
             char *got = g_build_filename(gdir, "b.bin", NULL);
             CU_ASSERT_TRUE(same_bytes(got, want));
             char *part = g_strconcat(got, ".part", NULL);
@@ -288,17 +298,23 @@ static void test_appsim_gets_from_aria2(void)
     g_free(gdir);
 }
 
-/* (c) appsim seed to appsim get. */
-static void test_appsim_to_appsim(void)
+/* appsim seed to appsim get, the files named after `tag`; any_port: the
+ * tracker, the seed and the getter all given --port 0 (the tracker and
+ * the seed print the ports they took, the seed announces its own to the
+ * tracker at the printed address). */
+static void appsim_to_appsim(const char *tag, bool any_port)
 {
-    char *file = tmp_path("c.bin"), *torrent = tmp_path("c.torrent"), *dir = tmp_path("appsim-got-c");
+    char *name = g_strdup_printf("%s.bin", tag), *tname = g_strdup_printf("%s.torrent", tag);
+    char *gname = g_strdup_printf("appsim-got-%s", tag), *log = g_strdup_printf("get-%s.err", tag);
+    char *file = tmp_path(name), *torrent = tmp_path(tname), *dir = tmp_path(gname);
     g_mkdir_with_parents(dir, 0700);
     GBytes *want = make_content(file);
     hp_server tr = {0}, sd = {0};
     char *url = NULL;
-    if (start_tracker(&tr, &url) && start_seed(file, url, torrent, &sd)) {
-        CU_ASSERT_EQUAL(run_get(torrent, dir, "get-c.err"), 0);
-        char *got = g_build_filename(dir, "c.bin", NULL);
+    if (start_tracker(&tr, &url, any_port) && start_seed(file, url, torrent, &sd, any_port)) {
+        CU_ASSERT_NOT_EQUAL(tr.port, sd.port);
+        CU_ASSERT_EQUAL(run_get(torrent, dir, log, any_port), 0);
+        char *got = g_build_filename(dir, name, NULL);
         CU_ASSERT_TRUE(same_bytes(got, want));
         g_free(got);
         /* Stopped by SIGTERM, the seed and the tracker exit 0. */
@@ -311,7 +327,17 @@ static void test_appsim_to_appsim(void)
     g_free(file);
     g_free(torrent);
     g_free(dir);
+    g_free(name);
+    g_free(tname);
+    g_free(gname);
+    g_free(log);
 }
+
+/* (c) appsim seed to appsim get. */
+static void test_appsim_to_appsim(void) { appsim_to_appsim("c", false); }
+
+/* --port 0 everywhere. */
+static void test_port_zero(void) { appsim_to_appsim("z", true); }
 
 /* Bad options and input: exit 2 with a message, nothing started. */
 static void test_refusals(void)
@@ -321,7 +347,8 @@ static void test_refusals(void)
     CU_ASSERT_TRUE(g_file_set_contents(file, "x", -1, NULL));
     const char *const cases[][12] = {
         {APPSIM, "p2p", "tracker", "--bind", "192.0.2.1", NULL},
-        {APPSIM, "p2p", "tracker", "--port", "0", NULL},
+        {APPSIM, "p2p", "tracker", "--port", "65536", NULL},
+        {APPSIM, "p2p", "tracker", "--port", "-1", NULL},
         {APPSIM, "p2p", "tracker", "--interval", "0", NULL},
         {APPSIM, "p2p", "seed", file, NULL},
         {APPSIM, "p2p", "seed", file, "--tracker", "ftp://127.0.0.1/announce", NULL},
@@ -360,6 +387,7 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_refusals),
         TEST(test_appsim_to_appsim),
+        TEST(test_port_zero),
         TEST(test_aria2_downloads),
         TEST(test_appsim_gets_from_aria2),
     };

@@ -48,21 +48,7 @@ static const char *const afters[] = {"seed", "leave", NULL};
 
 static void read_hosts(app_reader *r, const char *key, void *field)
 {
-    int n = app_reader_enter_list(r, key, "a list of node names like [\"peer2\", \"peer3\"]");
-    if (n < 0)
-        return;
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    *(GPtrArray **)field = out;
-    for (int i = 0; i < n && !app_reader_failed(r); i++) {
-        app_reader_enter_item(r, i);
-        const char *s = app_reader_string(r);
-        if (!s)
-            app_reader_fail_expected(r, NULL, "a node name");
-        else if (app_reader_host(r, NULL, s))
-            g_ptr_array_add(out, g_strdup(s));
-        app_reader_leave(r);
-    }
-    app_reader_leave(r);
+    app_reader_hosts(r, key, "[\"peer2\", \"peer3\"]", field);
 }
 
 #define PS_OFF(f) offsetof(bt_peer_spec, f)
@@ -140,6 +126,16 @@ static size_t peer_listens(const void *cfg, uint16_t *ports, size_t max)
         return 0;
     ports[0] = (uint16_t)((const bt_peer_spec *)cfg)->port;
     return 1;
+}
+
+/* The hosts of the group after `host` that run a peer (the first `count`). */
+static const char *peer_extra_host(const void *cfg, size_t i)
+{
+    const bt_peer_spec *s = cfg;
+    size_t more = s->more_hosts ? s->more_hosts->len : 0;
+    if (s->count > 0 && (size_t)s->count - 1 < more)
+        more = (size_t)s->count - 1;
+    return i < more ? g_ptr_array_index(s->more_hosts, i) : NULL;
 }
 
 /* ---- running ------------------------------------------------------------------- */
@@ -541,6 +537,8 @@ const app_type bt_peer_app = {
     .check = peer_check,
     .config_clear = peer_clear,
     .listens = peer_listens,
+    .extra_host = peer_extra_host,
+    .extra_hosts_key = "more_hosts",
     .hold = APP_HOLD_UNTIL_DONE,
     .start = peer_start,
     .free = peer_free,

@@ -47,21 +47,7 @@ static const char *const states[] = {"cold", "tld", "zone", "all", NULL};
 
 static void read_nodes(app_reader *r, const char *key, void *field)
 {
-    int n = app_reader_enter_list(r, key, "a list of node names like [\"client1\", \"client2\"]");
-    if (n < 0)
-        return;
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    *(GPtrArray **)field = out;
-    for (int i = 0; i < n && !app_reader_failed(r); i++) {
-        app_reader_enter_item(r, i);
-        const char *s = app_reader_string(r);
-        if (!s)
-            app_reader_fail_expected(r, NULL, "a node name");
-        else if (app_reader_host(r, NULL, s))
-            g_ptr_array_add(out, g_strdup(s));
-        app_reader_leave(r);
-    }
-    app_reader_leave(r);
+    app_reader_hosts(r, key, "[\"client1\", \"client2\"]", field);
 }
 
 static void read_names(app_reader *r, const char *key, void *field)

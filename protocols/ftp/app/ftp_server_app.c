@@ -83,27 +83,7 @@ static void read_files(app_reader *r, const char *key, void *field)
 
 static void read_users(app_reader *r, const char *key, void *field)
 {
-    GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-    *(GPtrArray **)field = out;
-    if (!app_reader_enter_object(r, key, "an object of users and passwords like {\"alice\": \"secret\"}"))
-        return;
-    for (int i = 0; !app_reader_failed(r); i++) {
-        const char *user = app_reader_key_at(r, i);
-        if (!user)
-            break;
-        app_reader_enter_key(r, user);
-        const char *pw = app_reader_string(r);
-        if (!*user || strlen(user) > 254 || strpbrk(user, " \t\r\n"))
-            app_reader_fail(r, NULL, "\"%s\" is not a user name (no spaces or line ends, at most 254 bytes)", user);
-        else if (!pw || !*pw || strlen(pw) > 254 || strpbrk(pw, "\r\n"))
-            app_reader_fail_expected(r, NULL, "a password: a non-empty string of at most 254 bytes");
-        else {
-            g_ptr_array_add(out, g_strdup(user));
-            g_ptr_array_add(out, g_strdup(pw));
-        }
-        app_reader_leave(r);
-    }
-    app_reader_leave(r);
+    app_reader_credentials(r, key, "{\"alice\": \"secret\"}", " \t\r\n", "no spaces or line ends", field);
 }
 
 static const app_key server_keys[] = {

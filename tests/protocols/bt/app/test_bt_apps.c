@@ -77,6 +77,15 @@ static void test_keys_errors(void)
                  "make the pieces longer");
     expect_error(TRACKER ", " SEED ", \"free_rider\": true}", "$.apps[1].free_rider", "a free rider is a leecher");
     expect_error(TRACKER ", " LEECH ", \"pipline\": 4}", "$.apps[1]", "pipeline");
+    /* A port taken on a host of the group other than the first, either way round, and by two groups. */
+    expect_error(TRACKER ", " LEECH ", \"more_hosts\": [\"t\", \"p3\"], \"port\": 6969}",
+                 "$.apps[1].more_hosts[0]", "port 6969 of host \"t\" is taken by application \"tr\"");
+    expect_error(LEECH ", \"more_hosts\": [\"p2\", \"t\"]}, {\"name\": \"tr\", \"type\": \"bt-tracker\", "
+                 "\"host\": \"t\", \"port\": 6881}", "$.apps[1]",
+                 "port 6881 of host \"t\" is taken by application \"lc\"");
+    expect_error(TRACKER ", " LEECH ", \"more_hosts\": [\"p2\"]}, {\"name\": \"lc2\", \"type\": \"bt-peer\", "
+                 "\"host\": \"p3\", \"tracker\": \"t\", \"more_hosts\": [\"p4\", \"p2\"]}",
+                 "$.apps[2].more_hosts[1]", "port 6881 of host \"p2\" is taken by application \"lc\"");
     expect_error("{\"type\": \"bt-tracker\", \"host\": \"t\", \"port\": 70000}", "$.apps[0].port",
                  "a port from 1 to 65535");
     expect_error("{\"type\": \"bt-tracker\", \"host\": \"t\", \"interval\": \"10ms\"}", "$.apps[0].interval", "");
@@ -104,6 +113,20 @@ static scenario *load_ok(const char *json)
     CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
     g_free(msg);
     return sc;
+}
+
+/* A host of the group past `count` runs no peer: its port stays free. */
+static void test_group_ports(void)
+{
+    const char *apps = TRACKER ", " LEECH ", \"more_hosts\": [\"p2\", \"t\"], \"count\": %d, \"port\": 6969}";
+    char *with3 = g_strdup_printf(apps, 3);
+    expect_error(with3, "$.apps[1].more_hosts[1]", "port 6969 of host \"t\" is taken by application \"tr\"");
+    char *with2 = g_strdup_printf(apps, 2);
+    char *json = g_strdup_printf("{\"name\": \"b\", " NODES ", \"apps\": [%s]}", with2);
+    scenario_free(load_ok(json));
+    g_free(json);
+    g_free(with2);
+    g_free(with3);
 }
 
 #define SWARM                                                                                                    \
@@ -296,7 +319,7 @@ static void test_churn_leave_slower(void)
 
 int main(void)
 {
-    static const test_case tests[] = {TEST(test_keys_errors), TEST(test_small_swarm),
+    static const test_case tests[] = {TEST(test_keys_errors), TEST(test_group_ports), TEST(test_small_swarm),
                                       TEST(test_leave_after_completion), TEST(test_tracker_answers_browser),
                                       TEST(test_tracker_labels),
                                       TEST(test_deterministic),
