@@ -197,7 +197,8 @@ static void test_upload_utilisation(void)
         CU_ASSERT_TRUE(in_range);
         double d = shipped_metric_at(sum, k, "bt.distribution_time_s");
         double wire = shipped_metric_at(sum, k, "bt.wire_received");
-        double sent = shipped_metric_at(sum, k, "bt.uploaded_by_seeds") + shipped_metric_at(sum, k, "bt.uploaded_by_leechers");
+        double sent = shipped_metric_at(sum, k, "bt.uploaded_by_seeds") +
+                      shipped_metric_at(sum, k, "bt.uploaded_by_leechers");
         ASSERT_REL(width, d, 1e-9);
         ASSERT_REL(shipped_metric_at(sum, k, "bt.upload_capacity_bps"), capacity, 1e-12);
         /* The time-weighted mean is the bytes over what the uplinks could carry (1%: the file's rounding). */
