@@ -258,6 +258,23 @@ static void report_table(GString *out, const scenario *sc, run_result *const *re
     table_rows(out, res, s, types);
 }
 
+/* Whether a plan of cases is a sweep in disguise: every label a number
+ * (with or without a unit: "10", "40ms") and no case expecting a figure.
+ * Its table and figures are a sweep's (values against the axis, lines
+ * rather than bars), as `cs-distribution.json`'s distribution time
+ * against N. */
+static bool cases_on_numbers(const scn_axis *x)
+{
+    for (guint i = 0; i < x->labels->len; i++) {
+        double v;
+        const char *unit;
+        if (!figures_axis_number(g_ptr_array_index(x->labels, i), &v, &unit) ||
+            (x->expects && g_ptr_array_index(x->expects, i)))
+            return false;
+    }
+    return x->labels->len > 0;
+}
+
 /* The table into `out` (and the plot of a sweep). */
 bool report_print(GString *out, const scenario *sc, run_result *const *res, const scn_run *r0, const char *metric,
                   const char *title, const char *dir, bool *plotted, GError **err)
@@ -272,7 +289,7 @@ bool report_print(GString *out, const scenario *sc, run_result *const *res, cons
         report_single(out, sc, res[0], metric, more, types);
     } else {
         plan_shape s = plan_shape_of(sc);
-        if (s.x->cases && s.nax == 1 && !s.cmp) {
+        if (s.x->cases && s.nax == 1 && !s.cmp && !cases_on_numbers(s.x)) {
             report_cases(out, sc, res, s.x, metric, more, types);
             ok = figures_cases(sc, res, s.x, metric, more, title, dir, plotted, err);
         } else {

@@ -180,11 +180,12 @@ static void list_figures(const char *dir, GString *files)
 }
 
 /* Whether a plan draws figures: a timeline (asked for, or by the
- * scenario), the plot of a sweep, a comparison or cases, or a CDF
- * (outputs.cdf). */
+ * scenario), the plot of a sweep, a comparison or cases, a CDF
+ * (outputs.cdf) or lines of a CSV file (outputs.lines). */
 static bool plan_draws(const scenario *sc, const scn_run *r0, bool timeline)
 {
-    return timeline || (r0 && (r0->out.timeline || r0->out.cdf_file)) || scenario_axes(sc) || scenario_compare(sc);
+    return timeline || (r0 && (r0->out.timeline || r0->out.cdf_file || r0->out.lines_file)) || scenario_axes(sc) ||
+           scenario_compare(sc);
 }
 
 /* Everything a finished plan writes into `tmp`, and the report. The
@@ -206,6 +207,9 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_pa
     bool cdf_drawn = false;
     ok = ok && (!r0 || !r0->out.cdf_file ||
                 figures_cdf(sc, res, r0->out.cdf_file, r0->out.cdf_column, r0->out.title, tmp, &cdf_drawn, err));
+    ok = ok && (!r0 || !r0->out.lines_file ||
+                figures_lines(sc, res, r0->out.lines_file, r0->out.lines_x, r0->out.lines_y, r0->out.title, tmp,
+                              &cdf_drawn, err));
     const run_result *tr = res[a->transcript_run];
     ok = ok && results_write(sc, res, metric, tmp, files, err);
     if (ok && tr->transcript) {

@@ -45,26 +45,72 @@ static bool same_curve(const double *a, const double *b, guint n)
     return true;
 }
 
+/* A curve's name in the legend. With the headline's `legend` (app_legend):
+ * the legend, the compare value `value` after a comma, and " (simulated)"
+ * unless the headline is a bound. Without one, as always: `prefix` and
+ * ", " when `prefix` is not NULL, then the compare value ("simulated"
+ * without one). */
+static char *curve_name(const char *legend, bool bound, const char *prefix, const char *value)
+{
+    if (legend) {
+        GString *n = g_string_new(legend);
+        if (value)
+            g_string_append_printf(n, ", %s", value);
+        if (!bound)
+            g_string_append(n, " (simulated)");
+        return g_string_free(n, FALSE);
+    }
+    const char *v = value ? value : "simulated";
+    return prefix ? g_strdup_printf("%s, %s", prefix, v) : g_strdup(v);
+}
+
+/* A formula's curve beside the curve `name`: the formula's legend
+ * (app_legend) with the compare value after a comma, else "<name>
+ * (textbook)". */
+static char *formula_name(const char *flegend, const char *value, const char *name)
+{
+    if (!flegend)
+        return g_strdup_printf("%s (textbook)", name);
+    return value ? g_strdup_printf("%s, %s", flegend, value) : g_strdup(flegend);
+}
+
 /* Appends the curves of headline `metric` to `series` (their arrays and
  * names to `owned`): one per compare value, each followed by the
  * textbook's where a formula predicts that headline (run_formula_for).
- * A curve is named by the compare value ("simulated" without one), after
- * `prefix` and ", " when `prefix` is not NULL; then, when every compare
- * value gives the same curve and the same formula (the headline does not
- * depend on the compared parameter), only the first is kept, named
- * `prefix` alone. O(compare values x points). */
+ * Curves are named by curve_name and formula_name: by the legends the
+ * types give (the first run that has the headline, or the formula,
+ * says which), else by the compare value ("simulated" without one) after
+ * `prefix`. When every compare value gives the same curve and the same
+ * formula (the headline does not depend on the compared parameter), only
+ * the first is kept, named without a compare value. O(compare values x
+ * points). */
 static void sweep_series(const scenario *sc, run_result *const *res, const plan_shape *s, const char *metric,
                          const char *prefix, const double *xs, GArray *series, GPtrArray *owned)
 {
+    const app_registry *reg = scenario_registry(sc);
     guint nx = s->nx, first = series->len, per = 0;
-    bool alike = prefix != NULL;
+    bool alike = prefix != NULL, bound = false, found = false, ffound = false;
     const double *ys0 = NULL, *fs0 = NULL;
+    const char *legend = NULL, *flegend = NULL;
+    for (guint c = 0; c < s->nc && !(found && ffound); c++)
+        for (guint xi = 0; xi < nx && !(found && ffound); xi++) {
+            const run_result *r = plan_at(res, s, xi, c);
+            const char *expr = NULL;
+            if (!found && isfinite(run_result_headline(r, reg, metric))) {
+                legend = run_headline_legend(r, reg, metric, &bound);
+                found = true;
+            }
+            if (!ffound && isfinite(run_formula_for(r, reg, metric, false, &expr))) {
+                flegend = run_formula_legend(reg, expr);
+                ffound = true;
+            }
+        }
     for (guint c = 0; c < s->nc; c++) {
         double *ys = g_new(double, nx), *fs = g_new(double, nx);
         bool has_f = false;
         for (guint xi = 0; xi < nx; xi++) {
-            ys[xi] = run_result_headline(plan_at(res, s, xi, c), scenario_registry(sc), metric);
-            fs[xi] = run_formula_for(plan_at(res, s, xi, c), scenario_registry(sc), metric, false, NULL);
+            ys[xi] = run_result_headline(plan_at(res, s, xi, c), reg, metric);
+            fs[xi] = run_formula_for(plan_at(res, s, xi, c), reg, metric, false, NULL);
             has_f |= isfinite(fs[xi]);
         }
         g_ptr_array_add(owned, ys);
@@ -76,13 +122,13 @@ static void sweep_series(const scenario *sc, run_result *const *res, const plan_
         } else {
             alike &= same_curve(ys0, ys, nx) && same_curve(fs0, fs, nx);
         }
-        const char *value = s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : "simulated";
-        char *name = prefix ? g_strdup_printf("%s, %s", prefix, value) : g_strdup(value);
+        const char *value = s->nc > 1 ? (const char *)g_ptr_array_index(s->cmp->labels, c) : NULL;
+        char *name = curve_name(legend, bound, prefix, value);
         g_ptr_array_add(owned, name);
         plot_series ps = {name, xs, ys, nx, false};
         g_array_append_val(series, ps);
         if (has_f) {
-            char *fname = g_strdup_printf("%s (textbook)", name);
+            char *fname = formula_name(flegend, value, name);
             g_ptr_array_add(owned, fname);
             plot_series f = {fname, xs, fs, nx, true};
             g_array_append_val(series, f);
@@ -93,16 +139,19 @@ static void sweep_series(const scenario *sc, run_result *const *res, const plan_
     /* one curve (and its formula's) for every compare value: keep the first, named by the headline */
     g_array_set_size(series, first + per);
     plot_series *ps = &g_array_index(series, plot_series, first);
-    ps[0].title = prefix;
+    char *name = legend ? curve_name(legend, bound, prefix, NULL) : g_strdup(prefix);
+    g_ptr_array_add(owned, name);
+    ps[0].title = name;
     if (per == 2) {
-        char *fname = g_strdup_printf("%s (textbook)", prefix);
+        char *fname = formula_name(flegend, NULL, name);
         g_ptr_array_add(owned, fname);
         ps[1].title = fname;
     }
 }
 
-/* The x values of a sweep's axis 0 (numbers with `*unit`, else 1, 2, ...);
- * the caller frees the array. */
+/* The x values of a sweep's axis 0 (numbers with `*unit`: the labels'
+ * own, else the axis's "unit"; else 1, 2, ...); the caller frees the
+ * array. */
 static double *sweep_xs(const plan_shape *s, const char **unit)
 {
     double *xs = g_new(double, s->nx);
@@ -114,6 +163,8 @@ static double *sweep_xs(const plan_shape *s, const char **unit)
         *unit = "";
         for (guint xi = 0; xi < s->nx; xi++)
             xs[xi] = xi + 1;
+    } else if (!**unit && s->x->unit) {
+        *unit = s->x->unit; /* plain numbers: the unit the axis of cases names ("peers") */
     }
     return xs;
 }
@@ -446,7 +497,9 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* The column's cells of one run's CSV rows (each line "run,..."): the
- * values that are numbers >= 0 into `vals`; returns the number of rows. */
+ * values that are numbers >= 0 into `vals`; returns the number of rows,
+ * less those whose cell is "n/a" (the column does not apply to them: a
+ * seed's completion). */
 static guint column_values(const run_csv *csv, guint col, GArray *vals)
 {
     guint rows = 0;
@@ -464,7 +517,9 @@ static guint column_values(const run_csv *csv, guint col, GArray *vals)
                 const char *ce = memchr(cell, ',', (size_t)(stop - cell));
                 char *text = g_strndup(cell, (gsize)((ce ? ce : stop) - cell)), *after;
                 double v = g_ascii_strtod(text, &after);
-                if (after != text && *after == 0 && isfinite(v) && v >= 0)
+                if (!strcmp(text, "n/a"))
+                    rows--;
+                else if (after != text && *after == 0 && isfinite(v) && v >= 0)
                     g_array_append_val(vals, v);
                 g_free(text);
             }
@@ -542,6 +597,75 @@ bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, c
     char *xlabel = g_strdup_printf("%s (%s)", column, file);
     char *ptitle = g_strdup_printf("%s: empirical CDF of %s", title ? title : scenario_name(sc), column);
     plot_spec spec = {.name = "cdf", .title = ptitle, .xlabel = xlabel, .ylabel = "fraction of rows at or below x",
+                      .series = series, .nseries = n};
+    bool ok = plot_steps_write(&spec, dir, drawn, err);
+    g_free(xlabel);
+    g_free(ptitle);
+    g_ptr_array_free(owned, TRUE);
+    g_free(series);
+    return ok;
+}
+
+/* ---- one column against another (outputs.lines) ------------------------------------- */
+
+/* Cell `col` of the row [line, stop) as a finite number; false when the
+ * row has no such cell or it is not a number. */
+static bool cell_number(const char *line, const char *stop, guint col, double *v)
+{
+    const char *cell = line;
+    for (guint i = 0; i < col && cell; i++) {
+        cell = memchr(cell, ',', (size_t)(stop - cell));
+        cell = cell ? cell + 1 : NULL;
+    }
+    if (!cell)
+        return false;
+    const char *ce = memchr(cell, ',', (size_t)(stop - cell));
+    char *text = g_strndup(cell, (gsize)((ce ? ce : stop) - cell)), *after;
+    *v = g_ascii_strtod(text, &after);
+    bool ok = after != text && *after == 0 && isfinite(*v);
+    g_free(text);
+    return ok;
+}
+
+bool figures_lines(const scenario *sc, run_result *const *res, const char *file, const char *xcol, const char *ycol,
+                   const char *title, const char *dir, bool *drawn, GError **err)
+{
+    guint runs = MIN(scenario_run_count(sc), FIGURES_CDF_RUNS);
+    plot_series *series = g_new0(plot_series, runs);
+    GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
+    size_t n = 0;
+    for (guint k = 0; k < runs; k++) {
+        const run_csv *csv = NULL;
+        for (guint i = 0; res[k] && res[k]->csvs && i < res[k]->csvs->len && !csv; i++)
+            if (!strcmp(((const run_csv *)g_ptr_array_index(res[k]->csvs, i))->file, file))
+                csv = g_ptr_array_index(res[k]->csvs, i);
+        int cx = csv ? column_index(csv->header, xcol) : -1, cy = csv ? column_index(csv->header, ycol) : -1;
+        if (cx < 0 || cy < 0)
+            continue;
+        GArray *xs = g_array_new(FALSE, FALSE, sizeof(double)), *ys = g_array_new(FALSE, FALSE, sizeof(double));
+        const char *line = csv->rows->str, *end = line + csv->rows->len;
+        while (line < end) {
+            const char *nl = memchr(line, '\n', (size_t)(end - line));
+            const char *stop = nl ? nl : end;
+            double x, y;
+            if (stop > line && cell_number(line, stop, (guint)cx, &x) && cell_number(line, stop, (guint)cy, &y)) {
+                g_array_append_val(xs, x);
+                g_array_append_val(ys, y);
+            }
+            if (!nl)
+                break;
+            line = nl + 1;
+        }
+        char *label = run_label(sc, k);
+        series[n++] = (plot_series){.title = label, .x = (double *)(void *)xs->data, .y = (double *)(void *)ys->data,
+                                    .n = xs->len};
+        g_ptr_array_add(owned, g_array_free(xs, FALSE));
+        g_ptr_array_add(owned, g_array_free(ys, FALSE));
+        g_ptr_array_add(owned, label);
+    }
+    char *xlabel = g_strdup_printf("%s (%s)", xcol, file);
+    char *ptitle = g_strdup_printf("%s: %s against %s", title ? title : scenario_name(sc), ycol, xcol);
+    plot_spec spec = {.name = ycol, .title = ptitle, .xlabel = xlabel, .ylabel = ycol,
                       .series = series, .nseries = n};
     bool ok = plot_steps_write(&spec, dir, drawn, err);
     g_free(xlabel);

@@ -71,6 +71,14 @@ gchar **figures_case_slugs(const char *const *labels, guint n);
 #define FIGURES_CDF_RUNS 16
 bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *title,
                  const char *dir, bool *drawn, GError **err);
+/* One column of a CSV file of the runs against another (outputs.lines:
+ * `file`, `xcol`, `ycol`): for each run (the first FIGURES_CDF_RUNS), the
+ * rows whose two cells are numbers, in the file's order, drawn as a
+ * staircase (a row's y holds until the next row's x: bins that start at
+ * x). Curves are named as figures_cdf's. Written as <ycol>.dat, .gp,
+ * .png, .svg; *drawn says whether gnuplot drew it. O(rows) per run. */
+bool figures_lines(const scenario *sc, run_result *const *res, const char *file, const char *xcol, const char *ycol,
+                   const char *title, const char *dir, bool *drawn, GError **err);
 /* A number for the x axis of a swept value ("50ms" -> 50, unit "ms"). */
 bool figures_axis_number(const char *label, double *x, const char **unit);
 

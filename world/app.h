@@ -346,6 +346,16 @@ void app_run_failed(app_collect *c, const char *reason);
  * (the world adds both). */
 void app_row(app_collect *c, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
+/* A further CSV file of a type (app_type.tables), beside its own. */
+typedef struct {
+    const char *csv_file;   /* "bt-upload.csv" */
+    const char *csv_header; /* its columns after "run," */
+} app_table;
+
+/* One row of the type's further table `table` (an index in its
+ * app_type.tables), as app_row. */
+void app_table_row(app_collect *c, guint table, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+
 /* The metrics of a finished run, for formulas and reports. NaN when absent. */
 typedef struct app_view app_view;
 double app_view_metric(const app_view *v, const char *key);
@@ -373,6 +383,22 @@ typedef struct {
     const char *formula;  /* a name of the type's `formulas` */
     const char *headline; /* a headline's name (of this type or another) */
 } app_prediction;
+
+/* How a figure's legend names the curves of a type's headlines and
+ * formulas (app_type.legends). A headline's curve is "<legend>
+ * (simulated)" ("BitTorrent swarm (simulated)"), its compare value after
+ * a comma; a formula's is its legend ("P2P lower bound"). A headline or
+ * formula without an entry keeps the names it always had: the headline's
+ * name, the compare value or "simulated", and "(textbook)" for a
+ * formula. */
+typedef struct {
+    const char *name;   /* one of the type's headlines or formulas */
+    const char *legend; /* "BitTorrent swarm", "P2P lower bound" */
+    /* A headline that is a closed form of the network's rates (a lower
+     * bound), not a measurement: its curve is named by the legend alone,
+     * never "simulated". */
+    bool bound;
+} app_legend;
 
 /* ---- dialogues: timelines and transcripts --------------------------------------- */
 
@@ -468,9 +494,11 @@ struct app_type {
     void (*names)(const app_world *w, const app_spec *a, app_name_fn add, void *ctx);
     const char *csv_file;             /* optional: its CSV, e.g. "requests.csv" */
     const char *csv_header;           /* its columns after "run," */
+    const app_table *tables;          /* optional: further CSV files (NULL csv_file ends), app_table_row */
     const app_headline *headlines;    /* ended by a NULL name; may be NULL */
     const app_formula *formulas;      /* ended by a NULL name; may be NULL */
     const app_prediction *predictions; /* ended by a NULL formula; may be NULL */
+    const app_legend *legends;        /* ended by a NULL name; may be NULL */
     /* Optional: the two hosts a timeline and a transcript follow. `server`
      * is a new string. */
     bool (*endpoints)(const app_spec *a, char **server);

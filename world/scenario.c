@@ -116,6 +116,7 @@ static void axis_free(gpointer p)
     if (!a)
         return;
     g_free(a->path);
+    g_free(a->unit);
     for (guint i = 0; i < a->values->len; i++)
         cJSON_Delete(g_ptr_array_index(a->values, i));
     g_ptr_array_free(a->values, TRUE);
@@ -295,20 +296,27 @@ static void parse_range(scn_ctx *c, const cJSON *range, scn_axis *a)
 
 /* One axis: {"path", "values"}, {"path", "range"} or {"cases"} with an
  * optional "name" (what the cases vary, for tables, plots and the runs'
- * parameters; "case" when absent). */
+ * parameters; "case" when absent) and "unit" (of the cases' labels when
+ * they are plain numbers, for the figures' x axis: "N (peers)"). */
 static scn_axis *parse_axis(scn_ctx *c, const cJSON *o)
 {
-    static const char *const keys[] = {"path", "values", "range", "cases", "name", NULL};
+    static const char *const keys[] = {"path", "values", "range", "cases", "name", "unit", NULL};
     if (!scn_check_keys(c, o, keys))
         return NULL;
     const cJSON *cases = scn_get(o, "cases");
     scn_axis *a = axis_new(cases != NULL);
     if (cases) {
         a->path = scn_get_name(c, o, "name", "case", false, false);
+        if (!c->failed)
+            a->unit = scn_get_text(c, o, "unit", NULL, false, SCN_MAX_AXIS_UNIT);
         parse_cases(c, cases, a);
     } else if (scn_get(o, "name")) {
         gsize t = scn_push_key(c, "name");
         scn_fail(c, "only an axis of cases has a name (a sweep of \"path\" is named by its path)");
+        scn_pop(c, t);
+    } else if (scn_get(o, "unit")) {
+        gsize t = scn_push_key(c, "unit");
+        scn_fail(c, "only an axis of cases has a unit (a sweep of \"path\" takes it from its values, like \"10ms\")");
         scn_pop(c, t);
     } else {
         a->path = scn_get_string(c, o, "path", NULL, true);

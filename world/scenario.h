@@ -46,6 +46,7 @@
 #define SCN_MAX_RUNS 100000          /* runs of a plan (the product of its axes) */
 #define SCN_CHECK_ALL_RUNS 1000      /* larger plans are checked value by value at load */
 #define SCN_MAX_NAME 64              /* bytes of a name (scenario, node, link, application) */
+#define SCN_MAX_AXIS_UNIT 32         /* bytes of an axis of cases' "unit" ("peers") */
 #define SCN_MAX_TEXT 1000            /* bytes of a free text (description, title, label, URL, path) */
 #define SCN_MAX_RATE_BPS 1e15        /* a rate: 1 bit/s to 1000 Tbit/s */
 #define SCN_MAX_TIME_S 1e6           /* a time: 0 to 1,000,000 s (about 11.6 days) */
@@ -95,6 +96,9 @@ typedef struct {
      * application types write, drawn as an empirical CDF per run (NULL,
      * NULL: none). */
     char *cdf_file, *cdf_column;
+    /* outputs.lines, "<csv file>:<x column>:<y column>": one column of a
+     * CSV file against another, a line per run (NULL: none). */
+    char *lines_file, *lines_x, *lines_y;
 } scn_outputs;
 
 /* One run: the scenario with the sweep's values set. */
@@ -122,6 +126,7 @@ void scn_run_free(scn_run *r);
 
 typedef struct {
     char *path;        /* the path; for an axis of cases its "name", "case" by default */
+    char *unit;        /* an axis of cases: its "unit" (at most SCN_MAX_AXIS_UNIT bytes), or NULL */
     GPtrArray *values; /* of cJSON*, owned (detached copies); for cases, their "set" objects */
     GPtrArray *labels; /* the values as text (or the cases' labels), for tables and legends */
     GPtrArray *notes;  /* cases only: their "note" (e.g. the slides' figure), or "" */

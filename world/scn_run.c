@@ -26,7 +26,7 @@ static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
 static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
-static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", NULL};
+static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", "lines", NULL};
 
 const scn_node *scn_run_node(const scn_run *r, const char *name)
 {
@@ -648,8 +648,17 @@ static bool header_has(const char *header, const char *column)
     return false;
 }
 
+/* How many tables of records type `t` has. */
+static int records_of(const app_type *t)
+{
+    int n = 0;
+    while (t->records && t->records[n].kind)
+        n++;
+    return n;
+}
+
 /* The header of the CSV file `file` the run's applications write (a
- * type's own file, or a table of records: "host,time_s," and its
+ * type's own file, one of its further tables, or a table of records: "host,time_s," and its
  * columns), into `out` (a new string); NULL when none writes it. The
  * files' names are listed in `names` ("requests.csv", ...). */
 static char *csv_header_of(const scn_run *r, const char *file, GString *names)
@@ -666,6 +675,9 @@ static char *csv_header_of(const scn_run *r, const char *file, GString *names)
                 f = t->records[k].csv_file;
                 h = t->records[k].csv_header;
                 pre = "host,time_s,";
+            } else if (t->tables && t->tables[k - records_of(t)].csv_file) {
+                f = t->tables[k - records_of(t)].csv_file;
+                h = t->tables[k - records_of(t)].csv_header;
             } else {
                 break;
             }
@@ -719,6 +731,47 @@ static void get_cdf(scn_ctx *c, const cJSON *o, scn_run *r)
     scn_pop(c, t);
 }
 
+/* outputs.lines: "<csv file>:<x column>:<y column>", two columns of a CSV
+ * file the scenario's applications write. */
+static void get_lines(scn_ctx *c, const cJSON *o, scn_run *r)
+{
+    const cJSON *v = scn_get(o, "lines");
+    if (!v)
+        return;
+    gsize t = scn_push_key(c, "lines");
+    gchar **parts = cJSON_IsString(v) && strlen(v->valuestring) <= 1000 ? g_strsplit(v->valuestring, ":", 4) : NULL;
+    if (!parts || g_strv_length(parts) != 3 || !*parts[0] || !*parts[1] || !*parts[2]) {
+        scn_fail_expected(c, v, "\"<csv file>:<x column>:<y column>\", like \"bt-upload.csv:time_s:utilisation\"");
+        g_strfreev(parts);
+        scn_pop(c, t);
+        return;
+    }
+    GString *names = g_string_new("");
+    char *header = csv_header_of(r, parts[0], names);
+    if (!header) {
+        char *f = scn_cut(parts[0]);
+        scn_fail(c, "no application of the scenario writes \"%s\" (the CSV files: %s)", f,
+                 names->len ? names->str : "none");
+        g_free(f);
+    } else {
+        for (int i = 1; i <= 2 && !c->failed; i++)
+            if (!header_has(header, parts[i]) || !strcmp(parts[i], "run")) {
+                char *col = scn_cut(parts[i]);
+                scn_fail(c, "\"%s\" has no column \"%s\" (its columns: %s)", parts[0], col, header);
+                g_free(col);
+            }
+    }
+    if (!c->failed) {
+        r->out.lines_file = g_strdup(parts[0]);
+        r->out.lines_x = g_strdup(parts[1]);
+        r->out.lines_y = g_strdup(parts[2]);
+    }
+    g_free(header);
+    g_strfreev(parts);
+    g_string_free(names, TRUE);
+    scn_pop(c, t);
+}
+
 static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_registry *reg)
 {
     scn_outputs *out = &r->out;
@@ -738,6 +791,8 @@ static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_regi
             out->timeline = scn_get_bool(c, o, "timeline", false);
             if (!c->failed)
                 get_cdf(c, o, r);
+            if (!c->failed)
+                get_lines(c, o, r);
             g_ptr_array_free(metrics, TRUE);
             g_ptr_array_free(formulas, TRUE);
         }
@@ -784,6 +839,9 @@ void scn_run_free(scn_run *r)
     g_free(r->out.title);
     g_free(r->out.cdf_file);
     g_free(r->out.cdf_column);
+    g_free(r->out.lines_file);
+    g_free(r->out.lines_x);
+    g_free(r->out.lines_y);
     g_free(r);
 }
 

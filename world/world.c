@@ -303,6 +303,7 @@ const app_type *world_type_at_port(const app_world *w, uint16_t port)
 struct app_collect {
     run_result *res;
     run_csv *csv;
+    GPtrArray *tables; /* of run_csv* (borrowed from res): the type's further tables, or NULL */
 };
 
 static void add_metric(run_result *res, const char *key, run_metric_kind kind, double v)
@@ -333,6 +334,19 @@ void app_row(app_collect *c, const char *fmt, ...)
     g_string_append_printf(c->csv->rows, "%u,", c->res->index);
     g_string_append_vprintf(c->csv->rows, fmt, ap);
     g_string_append_c(c->csv->rows, '\n');
+    va_end(ap);
+}
+
+void app_table_row(app_collect *c, guint table, const char *fmt, ...)
+{
+    if (!c->tables || table >= c->tables->len)
+        return;
+    run_csv *csv = g_ptr_array_index(c->tables, table);
+    va_list ap;
+    va_start(ap, fmt);
+    g_string_append_printf(csv->rows, "%u,", c->res->index);
+    g_string_append_vprintf(csv->rows, fmt, ap);
+    g_string_append_c(csv->rows, '\n');
     va_end(ap);
 }
 
@@ -395,6 +409,39 @@ double run_formula_for(const run_result *res, const app_registry *reg, const cha
     if (expr)
         *expr = hit ? hit->expr : NULL;
     return hit ? hit->value : NAN;
+}
+
+/* The legend entry `name` of type `t`, or NULL. */
+static const app_legend *type_legend(const app_type *t, const char *name)
+{
+    for (const app_legend *l = t->legends; l && l->name; l++)
+        if (!strcmp(l->name, name))
+            return l;
+    return NULL;
+}
+
+const char *run_headline_legend(const run_result *res, const app_registry *reg, const char *name, bool *bound)
+{
+    *bound = false;
+    for (size_t i = 0; i < reg->n; i++)
+        for (const app_headline *h = reg->types[i]->headlines; h && h->name; h++)
+            if (!strcmp(h->name, name) && !isnan(run_result_metric(res, h->key))) {
+                const app_legend *l = type_legend(reg->types[i], name);
+                *bound = l && l->bound;
+                return l ? l->legend : NULL;
+            }
+    return NULL;
+}
+
+const char *run_formula_legend(const app_registry *reg, const char *expr)
+{
+    for (size_t i = 0; expr && i < reg->n; i++)
+        for (const app_formula *f = reg->types[i]->formulas; f && f->name; f++)
+            if (!strcmp(f->name, expr)) {
+                const app_legend *l = type_legend(reg->types[i], expr);
+                return l ? l->legend : NULL;
+            }
+    return NULL;
 }
 
 const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time)
@@ -600,7 +647,7 @@ static void record_row(void *ud, const char *host, int64_t t_ns, const char *tex
 /* A type's table of records: its CSV, one row per record of its kind. */
 static void collect_records(const app_world *w, run_result *res, const app_record_table *rt)
 {
-    app_collect c = {res, NULL};
+    app_collect c = {res, NULL, NULL};
     c.csv = g_new0(run_csv, 1);
     c.csv->file = rt->csv_file;
     c.csv->owned_header = g_strdup_printf("host,time_s,%s", rt->csv_header);
@@ -629,7 +676,7 @@ static void collect_apps(app_world *w, run_result *res)
                 g_ptr_array_add(insts, g_ptr_array_index(w->insts, j));
                 g_ptr_array_add(specs, &g_array_index(apps, app_spec, j));
             }
-        app_collect c = {res, NULL};
+        app_collect c = {res, NULL, NULL};
         if (t->csv_file) {
             c.csv = g_new0(run_csv, 1);
             c.csv->file = t->csv_file;
@@ -637,8 +684,20 @@ static void collect_apps(app_world *w, run_result *res)
             c.csv->rows = g_string_new("");
             g_ptr_array_add(res->csvs, c.csv);
         }
+        for (const app_table *tb = t->tables; tb && tb->csv_file; tb++) {
+            run_csv *v = g_new0(run_csv, 1);
+            v->file = tb->csv_file;
+            v->header = tb->csv_header;
+            v->rows = g_string_new("");
+            g_ptr_array_add(res->csvs, v);
+            if (!c.tables)
+                c.tables = g_ptr_array_new();
+            g_ptr_array_add(c.tables, v);
+        }
         if (t->collect)
             t->collect(w, insts->pdata, (const app_spec *const *)specs->pdata, insts->len, &c);
+        if (c.tables)
+            g_ptr_array_free(c.tables, TRUE);
         for (const app_record_table *rt = t->records; rt && rt->kind; rt++)
             collect_records(w, res, rt);
     }

@@ -149,6 +149,15 @@ double run_result_headline(const run_result *res, const app_registry *reg, const
 /* The label ("page load time (s)") of a headline, and whether it is a
  * time (a formula in seconds may be drawn beside it). */
 const char *run_headline_label(const app_registry *reg, const char *name, bool *is_time);
+/* How a figure's legend names headline `name`'s curve in this run: the
+ * legend (app_legend) of the type whose metric run_result_headline reads,
+ * NULL when that type gives none or the run has no such metric; `bound`
+ * true when that headline is a closed form, not a measurement.
+ * O(types x headlines x metrics). */
+const char *run_headline_legend(const run_result *res, const app_registry *reg, const char *name, bool *bound);
+/* The legend of the formula entry `expr` (run_formula_for's `expr`) when
+ * it is one formula that has one; NULL otherwise (a sum, no legend). */
+const char *run_formula_legend(const app_registry *reg, const char *expr);
 /* The textbook's value to put beside headline `name`: the entry of
  * outputs.formula that predicts it (the one that names it, else, for a
  * time, the one that names no headline), NaN when none does or it has no

@@ -81,6 +81,8 @@ static void conn_data(void *ud, stream_t *s, const uint8_t *data, size_t len)
         c->s = NULL;
         pconn_forget(p, c);
     } else {
+        if (p->h && p->h->received)
+            p->h->received(p->ud, p, len);
         bt_peer_feed(p->core, c->id, data, len, now);
     }
     peer_pump(p);

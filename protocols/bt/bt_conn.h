@@ -89,6 +89,11 @@ typedef struct bt_conn_peer bt_conn_peer;
 typedef struct {
     void (*complete)(void *ud, bt_conn_peer *p); /* every piece verified */
     void (*left)(void *ud, bt_conn_peer *p);     /* left the swarm (stopped announce over) */
+    /* Optional: `bytes` of the peer wire protocol (blocks with their
+     * messages' heads, haves, requests...) arrived from a peer on one
+     * connection, as the transport delivers them (segment by segment).
+     * The callee must not free or drive the peer. */
+    void (*received)(void *ud, bt_conn_peer *p, size_t bytes);
 } bt_conn_peer_handler;
 
 typedef struct {

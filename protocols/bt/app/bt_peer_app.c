@@ -166,6 +166,13 @@ struct group {
     guint waiting;         /* leechers not complete (nor failed to start) */
     char *why;             /* the first peer that could not start */
     host_timer_id done_timer;
+    /* The peer wire bytes the group's peers received, per second since
+     * `origin` (the swarm's first start: the earliest "start" of the
+     * run's bt-peer groups), for bt-upload.csv: bins[k] holds [k, k + 1) s.
+     * Grows by 8 bytes per second of the run. */
+    int64_t origin;
+    GArray *bins;          /* of uint64_t */
+    int64_t last_rx;       /* ns: the last arrival; -1: none */
 };
 
 static uint64_t name_seed(const char *name)
@@ -192,7 +199,22 @@ static void peer_complete(void *ud, bt_conn_peer *p)
     group_one_done(sl->g);
 }
 
-static const bt_conn_peer_handler peer_handler = {.complete = peer_complete};
+static void peer_received(void *ud, bt_conn_peer *p, size_t bytes)
+{
+    (void)p;
+    slot *sl = ud;
+    group *g = sl->g;
+    int64_t now = host_now(sl->env);
+    if (now < g->origin)
+        return;
+    guint k = (guint)((now - g->origin) / 1000000000);
+    if (k >= g->bins->len)
+        g_array_set_size(g->bins, k + 1);
+    g_array_index(g->bins, uint64_t, k) += bytes;
+    g->last_rx = now;
+}
+
+static const bt_conn_peer_handler peer_handler = {.complete = peer_complete, .received = peer_received};
 
 static void slot_go(void *ud)
 {
@@ -274,6 +296,12 @@ static void *peer_start(app_world *w, const app_spec *a, GError **err)
     g->content_seed = name_seed(g->s->torrent);
     g->n = host_count(a);
     g->slots = g_new0(slot, g->n);
+    g->bins = g_array_new(FALSE, TRUE, sizeof(uint64_t));
+    g->last_rx = -1;
+    g->origin = g->s->start;
+    for (guint i = 0; app_world_app(w, i); i++)
+        if (app_world_app(w, i)->type == &bt_peer_app)
+            g->origin = MIN(g->origin, ((const bt_peer_spec *)app_world_app(w, i)->cfg)->start);
     if (!group_torrent(g, err)) {
         peer_free(g);
         return NULL;
@@ -307,6 +335,8 @@ static void peer_free(void *p)
     if (g->done_timer)
         host_timer_cancel(app_world_host(g->w, g->a->host), g->done_timer);
     g_free(g->slots);
+    if (g->bins)
+        g_array_free(g->bins, TRUE);
     g_free(g->hashes);
     g_free(g->why);
     g_free(g);
@@ -318,11 +348,43 @@ static double ns_s(int64_t ns) { return (double)ns / 1e9; }
 
 static double p2p_bound(const app_world *w, const app_spec *a, const app_view *m);
 static double cs_bound(const app_world *w, const app_spec *a, const app_view *m);
+static double upload_capacity(const app_world *w);
+
+/* bt-upload.csv: per second since the swarm's first start, up to `end`
+ * (ns: the last completion, else the last arrival), the peer wire bytes
+ * the swarm's peers received (what their peers' uplinks delivered) as a
+ * rate, against the uplinks' capacity; the last bin is shorter when `end`
+ * falls inside it. Returns the bytes counted. O(groups x seconds). */
+static uint64_t upload_rows(void *const *insts, size_t n, int64_t end, double capacity, app_collect *out)
+{
+    if (!n)
+        return 0;
+    const group *g0 = insts[0];
+    guint bins = 0;
+    for (size_t i = 0; i < n; i++)
+        bins = MAX(bins, ((const group *)insts[i])->bins->len);
+    uint64_t total = 0;
+    for (guint k = 0; k < bins && end > g0->origin; k++) {
+        int64_t from = g0->origin + (int64_t)k * 1000000000;
+        if (from >= end)
+            break;
+        double width = ns_s(MIN(end - from, (int64_t)1000000000));
+        uint64_t bytes = 0;
+        for (size_t i = 0; i < n; i++) {
+            const group *g = insts[i];
+            bytes += k < g->bins->len ? g_array_index(g->bins, uint64_t, k) : 0;
+        }
+        total += bytes;
+        double bps = 8.0 * (double)bytes / width;
+        app_table_row(out, 0, "%u,%.9f,%.0f,%.0f,%.6f", k, width, bps, capacity, bps / capacity);
+    }
+    return total;
+}
 
 static void peer_collect(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,
                          app_collect *out)
 {
-    int64_t first_start = INT64_MAX, last_done = -1;
+    int64_t first_start = INT64_MAX, last_done = -1, last_rx = -1;
     uint64_t leechers = 0, seeds = 0, completed = 0, up_seeds = 0, up_leechers = 0, down = 0, hashfails = 0, wasted = 0;
     double sum_completion = 0;
     bool all = true;
@@ -330,6 +392,7 @@ static void peer_collect(const app_world *w, void *const *insts, const app_spec 
         const group *g = insts[i];
         if (g->why)
             app_run_failed(out, g->why);
+        last_rx = MAX(last_rx, g->last_rx);
         for (guint k = 0; k < g->n; k++) {
             const slot *sl = &g->slots[k];
             bt_conn_peer_stats st = {.completed_at = -1};
@@ -341,14 +404,21 @@ static void peer_collect(const app_world *w, void *const *insts, const app_spec 
             }
             if (sl->started >= 0 && sl->started < first_start)
                 first_start = sl->started;
-            char started[32] = "", done[32] = "";
+            /* A seed has the file from its start: its completion does not
+             * apply ("n/a", which outputs.cdf leaves out). */
+            char started[32] = "", done[32] = "", took[32] = "";
             if (sl->started >= 0)
                 g_snprintf(started, sizeof started, "%.6f", ns_s(sl->started));
-            if (sl->completed >= 0)
+            if (g->s->seed) {
+                g_strlcpy(done, "n/a", sizeof done);
+                g_strlcpy(took, "n/a", sizeof took);
+            } else if (sl->completed >= 0) {
                 g_snprintf(done, sizeof done, "%.6f", ns_s(sl->completed));
-            app_row(out, "%s,%s,%s,%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT, specs[i]->name, sl->host,
+                g_snprintf(took, sizeof took, "%.6f", ns_s(sl->completed - sl->started));
+            }
+            app_row(out, "%s,%s,%s,%s,%s,%" G_GUINT64_FORMAT ",%" G_GUINT64_FORMAT ",%s", specs[i]->name, sl->host,
                     g->s->seed ? "seed" : g->s->free_rider ? "free-rider" : "leecher", started, done,
-                    st.payload_down, st.payload_up);
+                    st.payload_down, st.payload_up, took);
             down += st.payload_down;
             if (g->s->seed) {
                 seeds++;
@@ -375,6 +445,13 @@ static void peer_collect(const app_world *w, void *const *insts, const app_spec 
     app_metric(out, "bt.p2p_bound_s", p2p);
     app_metric(out, "bt.cs_bound_s", cs_bound(w, NULL, NULL));
     app_metric(out, "bt.bound_ratio", dist / p2p);
+    double capacity = upload_capacity(w);
+    int64_t end = all && last_done >= 0 ? last_done : last_rx;
+    uint64_t wire = isfinite(capacity) && end >= 0 ? upload_rows(insts, n, end, capacity, out) : 0;
+    app_metric(out, "bt.upload_capacity_bps", capacity);
+    app_metric_count(out, "bt.wire_received", wire);
+    app_metric(out, "bt.upload_utilisation",
+               end > first_start ? 8.0 * (double)wire / (capacity * ns_s(end - first_start)) : NAN);
     app_metric_count(out, "bt.leechers", leechers);
     app_metric_count(out, "bt.seeds", seeds);
     app_metric_count(out, "bt.completed", completed);
@@ -401,6 +478,7 @@ typedef struct {
     double u_s;    /* the seeds' uplinks summed, bit/s */
     double sum_u;  /* the leechers' uplinks summed (0 for a free rider), bit/s */
     double d_min;  /* the slowest leecher downlink, bit/s */
+    double all_up; /* every peer's uplink summed (free riders' too), bit/s */
     double n;      /* N: leechers */
 } swarm_rates;
 
@@ -452,6 +530,7 @@ static bool swarm_rates_of(const app_world *w, swarm_rates *r)
             ok = false;
             break;
         }
+        r->all_up += up;
         if (h->s->seed) {
             r->u_s += up;
             continue;
@@ -465,6 +544,15 @@ static bool swarm_rates_of(const app_world *w, swarm_rates *r)
         return false;
     r->f_bits = 8.0 * (double)first->file_size;
     return true;
+}
+
+/* The swarm's upload capacity: every peer's uplink (the first hop of
+ * its path to another peer, as the bounds read u_s and u_i), summed;
+ * NaN when the rates cannot be read. */
+static double upload_capacity(const app_world *w)
+{
+    swarm_rates r;
+    return swarm_rates_of(w, &r) && r.all_up > 0 ? r.all_up : NAN;
 }
 
 /* "p2p-bound": the least time to distribute F bits to N peers with the
@@ -496,15 +584,34 @@ static double cs_bound(const app_world *w, const app_spec *a, const app_view *m)
 }
 
 static const app_formula peer_formulas[] = {{"p2p-bound", p2p_bound}, {"p2p-cs-bound", cs_bound}, {NULL, NULL}};
+/* "p2p-bound" goes beside the swarm's own headline, so that a scenario
+ * that also has browsers (whose "distribution_time" wins, app.h) draws
+ * each bound beside its own curve; "p2p-cs-bound" beside
+ * "distribution_time": the browsers' there, the swarm's otherwise. */
 static const app_prediction peer_predictions[] = {
-    {"p2p-bound", "distribution_time"}, {"p2p-cs-bound", "distribution_time"}, {NULL, NULL}};
+    {"p2p-bound", "swarm_distribution_time"}, {"p2p-cs-bound", "distribution_time"}, {NULL, NULL}};
 
 static const app_headline peer_headlines[] = {
     {"distribution_time", "distribution time (s)", "bt.distribution_time_s", true},
+    {"swarm_distribution_time", "swarm distribution time (s)", "bt.distribution_time_s", true},
     {"mean_completion", "mean completion time (s)", "bt.mean_completion_s", true},
     {"cs_bound", "client-server bound (s)", "bt.cs_bound_s", true},
     {"bound_ratio", "distribution time / P2P bound", "bt.bound_ratio", false},
+    {"upload_utilisation", "swarm upload utilisation", "bt.upload_utilisation", false},
     {NULL, NULL, NULL, false}};
+
+/* The bounds are closed forms of the links' rates: never "simulated". */
+static const app_legend peer_legends[] = {
+    {"distribution_time", "BitTorrent swarm", false},
+    {"swarm_distribution_time", "BitTorrent swarm", false},
+    {"mean_completion", "BitTorrent swarm, mean completion", false},
+    {"cs_bound", "client-server lower bound", true},
+    {"p2p-bound", "P2P lower bound", false},
+    {"p2p-cs-bound", "client-server lower bound", false},
+    {NULL, NULL, false}};
+
+static const app_table peer_tables[] = {
+    {"bt-upload.csv", "time_s,width_s,upload_bps,capacity_bps,utilisation"}, {NULL, NULL}};
 
 static bool peer_endpoints(const app_spec *a, char **server)
 {
@@ -544,10 +651,12 @@ const app_type bt_peer_app = {
     .free = peer_free,
     .collect = peer_collect,
     .csv_file = "bt.csv",
-    .csv_header = "app,host,role,started_s,completed_s,bytes_down,bytes_up",
+    .csv_header = "app,host,role,started_s,completed_s,bytes_down,bytes_up,completion_s",
+    .tables = peer_tables,
     .headlines = peer_headlines,
     .formulas = peer_formulas,
     .predictions = peer_predictions,
+    .legends = peer_legends,
     .endpoints = peer_endpoints,
     .timeline_title = "the first peer's announces to the tracker",
     .report = peer_report,

@@ -1256,6 +1256,11 @@ static const app_prediction browser_predictions[] = {
     {"cs-bound", "distribution_time"},
     {NULL, NULL}};
 
+static const app_legend browser_legends[] = {
+    {"distribution_time", "client-server", false},
+    {"cs-bound", "client-server lower bound", false},
+    {NULL, NULL, false}};
+
 const app_type http_browser_app = {
     .type = "browser",
     .doc = "a web browser loading pages in one of five connection modes",
@@ -1273,6 +1278,7 @@ const app_type http_browser_app = {
     .headlines = browser_headlines,
     .formulas = browser_formulas,
     .predictions = browser_predictions,
+    .legends = browser_legends,
     .endpoints = browser_endpoints,
     .timeline_title = "one page load",
     .report = browser_report,

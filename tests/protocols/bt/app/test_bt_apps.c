@@ -224,7 +224,7 @@ static void test_tracker_labels(void)
 /* Same scenario, same seed: the same bytes in every output file. */
 static void test_deterministic(void)
 {
-    static const char *const files[] = {"summary.json", "bt.csv", "links.csv"};
+    static const char *const files[] = {"summary.json", "bt.csv", "bt-upload.csv", "links.csv"};
     char *json = g_strdup_printf(SWARM, "");
     char *file = write_tmp(json);
     char *root = g_dir_make_tmp("appsim-bt-XXXXXX", NULL);
@@ -245,7 +245,7 @@ static void test_deterministic(void)
     }
     char *csv = test_read_file(d[0], "bt.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
-    CU_ASSERT_TRUE(g_str_has_prefix(csv, "run,app,host,role,started_s,completed_s,bytes_down,bytes_up\n"));
+    CU_ASSERT_TRUE(g_str_has_prefix(csv, "run,app,host,role,started_s,completed_s,bytes_down,bytes_up,completion_s\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\n0,lc,p4,leecher,0.000000,"));
     g_free(csv);
     for (int k = 0; k < 2; k++) {
