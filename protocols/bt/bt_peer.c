@@ -504,13 +504,13 @@ static gint by_unchoke_time(gconstpointer a, gconstpointer b)
     return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
 
-/* Draws one of cand[from..] not yet picked (and choked, when
- * `choked_only`), a connection younger than
- * BT_NEW_CONN_NS weighing 3, the others 1; NULL when none is left. */
-static bt_conn *draw(bt_peer *p, GPtrArray *cand, guint from, const bool *picked, bool choked_only)
+/* Draws one of cand not yet picked (and choked, when `choked_only`), a
+ * connection younger than BT_NEW_CONN_NS weighing 3, the others 1; NULL
+ * when none is left. O(candidates). */
+static bt_conn *draw(bt_peer *p, GPtrArray *cand, const bool *picked, bool choked_only)
 {
     uint64_t total = 0;
-    for (guint i = from; i < cand->len; i++) {
+    for (guint i = 0; i < cand->len; i++) {
         bt_conn *c = g_ptr_array_index(cand, i);
         if (!picked[i] && (!choked_only || c->am_choking))
             total += p->now - c->added < BT_NEW_CONN_NS ? 3 : 1;
@@ -518,7 +518,7 @@ static bt_conn *draw(bt_peer *p, GPtrArray *cand, guint from, const bool *picked
     if (!total)
         return NULL;
     uint64_t k = bt_rng_below(&p->rng, total);
-    for (guint i = from; i < cand->len; i++) {
+    for (guint i = 0; i < cand->len; i++) {
         bt_conn *c = g_ptr_array_index(cand, i);
         if (picked[i] || (choked_only && !c->am_choking))
             continue;
@@ -533,8 +533,7 @@ static bt_conn *draw(bt_peer *p, GPtrArray *cand, guint from, const bool *picked
 /* The optimistic rotation (BEP 3: "which peer is optimistically unchoked
  * rotates every 30 seconds"): among cand[from..], the one whose turn came
  * longest ago (never: its place when it connected), ties (at the front)
- * to the older;
- * NULL when there is none. O(candidates). */
+ * to the older; NULL when there is none. O(candidates). */
 static bt_conn *next_optimistic(GPtrArray *cand, guint from)
 {
     bt_conn *best = NULL;
@@ -603,9 +602,9 @@ static void rechoke_seeding(bt_peer *p, GPtrArray *cand, rechoke_why why)
     }
     bt_conn *opt = NULL;
     for (; n < places; n++) {
-        bt_conn *c = draw(p, cand, 0, picked, true);
+        bt_conn *c = draw(p, cand, picked, true);
         if (!c)
-            c = draw(p, cand, 0, picked, false);
+            c = draw(p, cand, picked, false);
         if (!c)
             break;
         picked[index_of(cand, c)] = true;
