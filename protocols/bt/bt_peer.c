@@ -39,8 +39,10 @@ typedef struct {
     uint32_t nreqs;
     GArray *queue;    /* bt_req: its requests to answer, at most max_queue */
     uint64_t bytes_in, bytes_out, payload_in, payload_out;
-    uint64_t mark_in, mark_out; /* payload at the last choke round */
-    uint64_t rate_in, rate_out; /* payload bytes over the last round */
+    uint64_t mark_in;  /* payload_in at the last choke round */
+    uint64_t rate_in;  /* payload bytes received over the last round */
+    int64_t unchoked_at; /* when we last unchoked it */
+    uint64_t opt_turn; /* its place in the optimistic rotation: the lowest goes next (0: the front) */
     uint32_t hashfails;
     int64_t added, last_recv, last_sent;
 } bt_conn;
@@ -71,6 +73,7 @@ struct bt_peer {
     int64_t now;
     int64_t next_round;
     uint64_t rounds;
+    uint64_t opt_seq;   /* the last place given in the optimistic rotation */
     bt_peer_stats stats;
     uint8_t *scratch;   /* a block, for hash checks */
     GChecksum *sha1;
@@ -206,6 +209,7 @@ static void do_unchoke(bt_peer *p, bt_conn *c)
     if (!c->am_choking)
         return;
     c->am_choking = false;
+    c->unchoked_at = p->now;
     send_simple(p, c, BT_MSG_UNCHOKE);
     emit(p, BT_PEER_EV_UNCHOKED, c->id, 0);
 }
@@ -386,7 +390,7 @@ static void fill_all(bt_peer *p)
         fill_requests(p, g_ptr_array_index(p->conns, i));
 }
 
-static void rechoke(bt_peer *p, bool rotate);
+static void rechoke_between(bt_peer *p);
 
 /* ---- dropping ---- */
 
@@ -439,7 +443,7 @@ static void reap(bt_peer *p)
         }
     }
     if (any) {
-        rechoke(p, false);
+        rechoke_between(p);
         fill_all(p);
     }
 }
@@ -466,29 +470,157 @@ static void serve(bt_peer *p, bt_conn *c)
 
 /* ---- unchoking ---- */
 
-static uint64_t rate_key(const bt_peer *p, const bt_conn *c)
-{
-    return p->stats.verified == p->n ? c->rate_out : c->rate_in;
-}
+/* Why the choker runs: a peer's interest changed or a connection went
+ * (between rounds), a round, or a round that also rotates the optimistic
+ * unchoke (every BT_OPTIMISTIC_ROUNDS). */
+typedef enum { RECHOKE_BETWEEN, RECHOKE_ROUND, RECHOKE_ROTATE } rechoke_why;
 
-/* Sorts by rate (higher first), then by age (older, i.e. lower id, first). */
-static gint by_rate(gconstpointer a, gconstpointer b, gpointer ud)
+/* Downloading: by the rate at which the peer sent us blocks over the last
+ * round (higher first); equal rates by all it ever sent us (more first),
+ * so a peer that never sent us anything is never preferred to one that
+ * did when both sent nothing in the last round; then the older (lower
+ * id) first. */
+static gint by_rate(gconstpointer a, gconstpointer b)
 {
-    const bt_peer *p = ud;
     const bt_conn *x = *(bt_conn *const *)a;
     const bt_conn *y = *(bt_conn *const *)b;
-    uint64_t rx = rate_key(p, x), ry = rate_key(p, y);
-    if (rx != ry)
-        return rx > ry ? -1 : 1;
+    if (x->rate_in != y->rate_in)
+        return x->rate_in > y->rate_in ? -1 : 1;
+    if (x->payload_in != y->payload_in)
+        return x->payload_in > y->payload_in ? -1 : 1;
     return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
 }
 
-/* The choker: the upload_slots interested peers with the best rate of
- * the last round are unchoked, and one optimistic unchoke among the other
- * interested peers, drawn anew when `rotate` or when the current one is
- * gone, no longer interested or now among the best. Everyone else is
- * choked. */
-static void rechoke(bt_peer *p, bool rotate)
+/* Seeding: the unchoked first, the most recently unchoked first; then the
+ * choked; equal ones by age (older first). */
+static gint by_unchoke_time(gconstpointer a, gconstpointer b)
+{
+    const bt_conn *x = *(bt_conn *const *)a;
+    const bt_conn *y = *(bt_conn *const *)b;
+    if (x->am_choking != y->am_choking)
+        return x->am_choking ? 1 : -1;
+    if (!x->am_choking && x->unchoked_at != y->unchoked_at)
+        return x->unchoked_at > y->unchoked_at ? -1 : 1;
+    return x->id < y->id ? -1 : (x->id > y->id ? 1 : 0);
+}
+
+/* Draws one of cand not yet picked (and choked, when `choked_only`), a
+ * connection younger than BT_NEW_CONN_NS weighing 3, the others 1; NULL
+ * when none is left. O(candidates). */
+static bt_conn *draw(bt_peer *p, GPtrArray *cand, const bool *picked, bool choked_only)
+{
+    uint64_t total = 0;
+    for (guint i = 0; i < cand->len; i++) {
+        bt_conn *c = g_ptr_array_index(cand, i);
+        if (!picked[i] && (!choked_only || c->am_choking))
+            total += p->now - c->added < BT_NEW_CONN_NS ? 3 : 1;
+    }
+    if (!total)
+        return NULL;
+    uint64_t k = bt_rng_below(&p->rng, total);
+    for (guint i = 0; i < cand->len; i++) {
+        bt_conn *c = g_ptr_array_index(cand, i);
+        if (picked[i] || (choked_only && !c->am_choking))
+            continue;
+        uint64_t w = p->now - c->added < BT_NEW_CONN_NS ? 3 : 1;
+        if (k < w)
+            return c;
+        k -= w;
+    }
+    return NULL;
+}
+
+/* The optimistic rotation (BEP 3: "which peer is optimistically unchoked
+ * rotates every 30 seconds"): among cand[from..], the one whose turn came
+ * longest ago (never: its place when it connected), ties (at the front)
+ * to the older; NULL when there is none. O(candidates). */
+static bt_conn *next_optimistic(GPtrArray *cand, guint from)
+{
+    bt_conn *best = NULL;
+    for (guint i = from; i < cand->len; i++) {
+        bt_conn *c = g_ptr_array_index(cand, i);
+        if (!best || c->opt_turn < best->opt_turn || (c->opt_turn == best->opt_turn && c->id < best->id))
+            best = c;
+    }
+    return best;
+}
+
+/* Leaves unchoked exactly the connections marked in `picked` (indices of
+ * cand); every other connection is choked. `opt` is the optimistic
+ * unchoke; one that stops being it goes to the back of the rotation. */
+static void apply_choke(bt_peer *p, GPtrArray *cand, const bool *picked, const bt_conn *opt)
+{
+    for (guint i = 0; i < p->conns->len; i++) {
+        bt_conn *c = g_ptr_array_index(p->conns, i);
+        if (c->dead)
+            continue;
+        bool up = false;
+        for (guint j = 0; j < cand->len && !up; j++)
+            up = picked[j] && g_ptr_array_index(cand, j) == c;
+        if (c->optimistic && c != opt)
+            c->opt_turn = ++p->opt_seq; /* its turn is over: to the back of the rotation */
+        c->optimistic = c == opt;
+        if (up)
+            do_unchoke(p, c);
+        else
+            do_choke(p, c);
+    }
+}
+
+static guint index_of(GPtrArray *cand, const bt_conn *c)
+{
+    for (guint i = 0; i < cand->len; i++)
+        if (g_ptr_array_index(cand, i) == c)
+            return i;
+    return cand->len;
+}
+
+/* The seeding choker (BitTorrent mainline from 4.0, described by Legout
+ * et al., "Rarest first and choke algorithms are enough", IMC 2006; the
+ * default of libtorrent's seed_choking_algorithm, round_robin): the
+ * interested peers take turns, whatever their rates. At a round, the
+ * unchoked are ordered by when they were unchoked, the most recent first;
+ * in two rounds of three the first `upload_slots` are kept and one more
+ * is drawn among the choked (among the others when none is choked) (as the optimistic unchoke is), in the third
+ * the first upload_slots + 1 are kept. So the peer unchoked longest gives
+ * its place to a new one in two rounds of three. Between rounds the
+ * unchoked that are still interested are kept, and free places (of
+ * upload_slots + 1) drawn among the others. */
+static void rechoke_seeding(bt_peer *p, GPtrArray *cand, rechoke_why why)
+{
+    g_ptr_array_sort(cand, by_unchoke_time);
+    guint places = p->cfg.upload_slots + 1;
+    guint keep = why == RECHOKE_ROUND ? p->cfg.upload_slots : places;
+    bool *picked = g_new0(bool, cand->len + 1);
+    guint n = 0;
+    for (guint i = 0; i < cand->len && n < keep; i++) {
+        bt_conn *c = g_ptr_array_index(cand, i);
+        if (c->am_choking)
+            break;
+        picked[i] = true;
+        n++;
+    }
+    bt_conn *opt = NULL;
+    for (; n < places; n++) {
+        bt_conn *c = draw(p, cand, picked, true);
+        if (!c)
+            c = draw(p, cand, picked, false);
+        if (!c)
+            break;
+        picked[index_of(cand, c)] = true;
+        if (c->am_choking)
+            opt = c;
+    }
+    apply_choke(p, cand, picked, opt);
+    g_free(picked);
+}
+
+/* The choker: downloading, the upload_slots interested peers with the best
+ * rate of the last round (by_rate) are unchoked, and one optimistic
+ * unchoke among the other interested peers, drawn anew at a rotating round
+ * or when the current one is gone, no longer interested or now among the
+ * best; seeding, rechoke_seeding. Everyone else is choked. */
+static void rechoke(bt_peer *p, rechoke_why why)
 {
     if (p->cfg.free_rider)
         return;
@@ -502,45 +634,35 @@ static void rechoke(bt_peer *p, bool rotate)
         if (c->optimistic)
             opt = c;
     }
-    g_ptr_array_sort_with_data(cand, by_rate, p);
+    if (p->stats.verified == p->n) {
+        rechoke_seeding(p, cand, why);
+        g_ptr_array_free(cand, TRUE);
+        return;
+    }
+    g_ptr_array_sort(cand, by_rate);
     guint slots = MIN(cand->len, (guint)p->cfg.upload_slots);
-    for (guint i = 0; i < slots; i++)
+    bool *picked = g_new0(bool, cand->len + 1);
+    for (guint i = 0; i < slots; i++) {
+        picked[i] = true;
         if (g_ptr_array_index(cand, i) == opt)
             opt = NULL;
-    if (!opt || rotate) {
-        /* A new optimistic unchoke among the others, young ones weighing 3. */
-        uint64_t total = 0;
-        for (guint i = slots; i < cand->len; i++) {
-            bt_conn *c = g_ptr_array_index(cand, i);
-            total += p->now - c->added < BT_NEW_CONN_NS ? 3 : 1;
-        }
-        opt = NULL;
-        if (total) {
-            uint64_t k = bt_rng_below(&p->rng, total);
-            for (guint i = slots; i < cand->len && !opt; i++) {
-                bt_conn *c = g_ptr_array_index(cand, i);
-                uint64_t w = p->now - c->added < BT_NEW_CONN_NS ? 3 : 1;
-                if (k < w)
-                    opt = c;
-                else
-                    k -= w;
-            }
-        }
     }
-    for (guint i = 0; i < p->conns->len; i++) {
-        bt_conn *c = g_ptr_array_index(p->conns, i);
-        if (c->dead)
-            continue;
-        bool top = false;
-        for (guint j = 0; j < slots && !top; j++)
-            top = g_ptr_array_index(cand, j) == c;
-        c->optimistic = c == opt;
-        if (top || c->optimistic)
-            do_unchoke(p, c);
-        else
-            do_choke(p, c);
-    }
+    if (opt && why == RECHOKE_ROTATE)
+        opt->opt_turn = ++p->opt_seq; /* its turn is over: to the back */
+    if (!opt || why == RECHOKE_ROTATE)
+        opt = next_optimistic(cand, slots);
+    if (opt)
+        picked[index_of(cand, opt)] = true;
+    apply_choke(p, cand, picked, opt);
+    g_free(picked);
     g_ptr_array_free(cand, TRUE);
+}
+
+/* The choker between rounds (interest changed, a connection went): the
+ * last round's rates, the optimistic unchoke kept. */
+static void rechoke_between(bt_peer *p)
+{
+    rechoke(p, RECHOKE_BETWEEN);
 }
 
 /* A round every BT_CHOKE_INTERVAL_NS: the rates of the round just ended,
@@ -551,11 +673,9 @@ static void choke_round(bt_peer *p)
     for (guint i = 0; i < p->conns->len; i++) {
         bt_conn *c = g_ptr_array_index(p->conns, i);
         c->rate_in = c->payload_in - c->mark_in;
-        c->rate_out = c->payload_out - c->mark_out;
         c->mark_in = c->payload_in;
-        c->mark_out = c->payload_out;
     }
-    rechoke(p, p->rounds % BT_OPTIMISTIC_ROUNDS == 0);
+    rechoke(p, p->rounds % BT_OPTIMISTIC_ROUNDS == 0 ? RECHOKE_ROTATE : RECHOKE_ROUND);
 }
 
 /* ---- pieces ---- */
@@ -801,7 +921,7 @@ static void got_message(bt_peer *p, bt_conn *c, const bt_msg *m)
     case BT_MSG_NOT_INTERESTED:
         if (c->peer_interested != (m->kind == BT_MSG_INTERESTED)) {
             c->peer_interested = m->kind == BT_MSG_INTERESTED;
-            rechoke(p, false);
+            rechoke_between(p);
         }
         break;
     case BT_MSG_REQUEST:
@@ -908,6 +1028,13 @@ uint32_t bt_peer_add_conn(bt_peer *p, int64_t now)
     c->am_choking = true;
     c->peer_choking = true;
     c->added = c->last_recv = c->last_sent = now;
+    /* BEP 3: a new connection is three times as likely to start as the
+     * current optimistic unchoke as anywhere else in the rotation (the
+     * front, or the back behind every connection already there). */
+    uint64_t open = 0;
+    for (guint i = 0; i < p->conns->len; i++)
+        open += !((bt_conn *)g_ptr_array_index(p->conns, i))->dead;
+    c->opt_turn = bt_rng_below(&p->rng, open + 3) < 3 ? 0 : ++p->opt_seq;
     g_ptr_array_add(p->conns, c);
     bt_wire_put_handshake(c->out, NULL, p->cfg.info_hash, p->cfg.peer_id);
     if (p->stats.verified > 0) {

@@ -48,18 +48,25 @@
  * When a peer chokes us, what we asked of it is requested again
  * elsewhere.
  *
- * Choking (the original client's rule): every BT_CHOKE_INTERVAL (10 s)
- * the `upload_slots` (4) interested peers with the best rate are
- * unchoked: the rate at which they sent us blocks over the last interval
- * while we download, the rate at which we sent them blocks once we seed.
- * One more, the optimistic unchoke, is chosen every third round (30 s) at
- * random among the choked interested peers, a connection younger than 30
- * s counting three times, and drawn anew at once when it stops being
- * interested or joins the best; the others are choked. Between rounds,
- * when a peer becomes interested or not interested or a connection goes,
- * the same rule runs with the last round's rates (the optimistic unchoke
- * kept). Ties between equal rates go to the older connection. A free
- * rider (`free_rider`) never unchokes anyone.
+ * Choking (BEP 3's rule): every BT_CHOKE_INTERVAL (10 s), while we
+ * download, the `upload_slots` (4) interested peers that sent us blocks
+ * fastest over the last interval are unchoked (equal rates: by all they
+ * ever sent us, then the older connection first, so a peer that never
+ * sent anything is never preferred to one that did). One more, the
+ * optimistic unchoke, rotates every third round (30 s) among the other
+ * interested peers: the one waiting longest next, a peer whose turn ends
+ * to the back, a new connection at the front with probability 3 / (m + 3)
+ * (m connections open) and else at the back; when it stops being
+ * interested or joins the best, the next takes its place at once. The
+ * others are choked. Between rounds, when a peer becomes interested or
+ * not interested or a connection goes, the same rule runs with the last
+ * round's rates. Once we seed, the interested peers take turns (mainline
+ * 4.x, libtorrent's round_robin): at a round the unchoked are ordered by
+ * when they were unchoked, the most recent first; in two rounds of three
+ * the first `upload_slots` are kept and one more is drawn at random among
+ * the choked (a connection younger than 30 s counting three times), in
+ * the third the first `upload_slots` + 1 are kept. A free rider
+ * (`free_rider`) never unchokes anyone.
  *
  * Serving: requests are answered only from peers we unchoked (those of a
  * choked peer are ignored, and choking a peer forgets its queue); a

@@ -61,7 +61,7 @@ static void on_left(void *ud, bt_conn_peer *p)
     ((fix *)ud)->lefts++;
 }
 
-static const bt_conn_peer_handler handler = {on_complete, on_left};
+static const bt_conn_peer_handler handler = {.complete = on_complete, .left = on_left};
 
 /* A leecher (or a seed) of TOTAL bytes in memory, on port 6881, announcing to tracker:6969. */
 static void fix_init(fix *x, bool seed)

@@ -1,6 +1,7 @@
 /*
  * Tests of protocols/bt/bt_peer: one core driven message by message by
- * fake peers written here (rarest first, the choker, serving and its
+ * fake peers written here (rarest first, the choker and its ranking, the
+ * optimistic rotation, the seed's round robin, serving and its
  * limits, keep-alives and timeouts), and swarms of cores wired together
  * by the loop of swarm.c (a seed and leechers complete a file, a peer
  * serving a corrupted piece, a free rider, endgame, determinism).
@@ -322,6 +323,132 @@ static void test_choker_four_plus_one(void)
     }
     CU_ASSERT_EQUAL(unchoked, 5);
     for (int i = 0; i < 7; i++)
+        fake_clear(&k[i]);
+    fixture_clear(&f);
+}
+
+/* Whether the core unchokes the fake peer now. */
+static bool unchoked(fixture *f, const fake *k)
+{
+    bt_conn_info info;
+    CU_ASSERT_FATAL(bt_peer_conn_info(f->core, k->conn, &info));
+    return !info.am_choking;
+}
+
+/* Equal rates: a peer that never sent us anything is not preferred to one
+ * that did. Six interested peers; the three youngest each send a block in
+ * the first 10 s, nobody in the next 10 s. At 20 s every rate is 0, and
+ * the three that sent are still among the four best (ranked by all they
+ * sent), with the oldest of the others; ties by age alone would have
+ * unchoked peers 1 to 4 and at most one of 5 and 6. */
+static void test_choker_never_sent_ranked_last(void)
+{
+    fixture f;
+    fixture_init(&f, 64, BT_BLOCK_SIZE, false, 8, 5);
+    fake k[6];
+    uint8_t bits[8];
+    all_bits(bits, 64, -1, -1);
+    guint seen[6] = {0};
+    for (int i = 0; i < 6; i++) {
+        fake_connect(&f, &k[i], i + 1, bits, 0);
+        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
+        fake_simple(&f, &k[i], BT_MSG_UNCHOKE, 0);
+    }
+    for (int i = 3; i < 6; i++)
+        CU_ASSERT_EQUAL(answer_some(&f, &k[i], &seen[i], 1, S_NS), 1);
+    bt_peer_tick(f.core, 10 * S_NS);
+    bt_peer_tick(f.core, 20 * S_NS);
+    for (int i = 3; i < 6; i++)
+        CU_ASSERT(unchoked(&f, &k[i]));
+    CU_ASSERT(unchoked(&f, &k[0]));
+    int others = 0;
+    for (int i = 0; i < 3; i++)
+        others += unchoked(&f, &k[i]);
+    CU_ASSERT_EQUAL(others, 2); /* the oldest, and the optimistic unchoke */
+    for (int i = 0; i < 6; i++)
+        fake_clear(&k[i]);
+    fixture_clear(&f);
+}
+
+/* The optimistic unchoke rotates (BEP 3): four peers that sent us blocks
+ * hold the regular slots, four others never send. The optimistic unchoke
+ * at 10 s and after the rotations at 30, 60 and 90 s are the four others,
+ * each once (random draws would repeat one in 91% of cases), and at 120 s
+ * the rotation starts again with the first. */
+static void test_optimistic_rotation(void)
+{
+    fixture f;
+    fixture_init(&f, 64, BT_BLOCK_SIZE, false, 8, 9);
+    fake k[8];
+    uint8_t bits[8];
+    all_bits(bits, 64, -1, -1);
+    guint seen[8] = {0};
+    for (int i = 0; i < 8; i++) {
+        fake_connect(&f, &k[i], i + 1, bits, 0);
+        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
+        fake_simple(&f, &k[i], BT_MSG_UNCHOKE, 0);
+    }
+    for (int i = 0; i < 4; i++)
+        CU_ASSERT_EQUAL(answer_some(&f, &k[i], &seen[i], 1, S_NS), 1);
+    static const int at[] = {10, 30, 60, 90, 120};
+    int opt[5];
+    int t = 10;
+    for (int r = 0; r < 5; r++) {
+        for (; t <= at[r]; t += 10)
+            bt_peer_tick(f.core, t * S_NS);
+        opt[r] = -1;
+        for (int i = 0; i < 8; i++) {
+            bt_conn_info info;
+            CU_ASSERT_FATAL(bt_peer_conn_info(f.core, k[i].conn, &info));
+            if (i < 4)
+                CU_ASSERT(!info.am_choking && !info.optimistic);
+            if (info.optimistic)
+                opt[r] = i;
+        }
+        CU_ASSERT(opt[r] >= 4);
+    }
+    for (int r = 0; r < 4; r++)
+        for (int q = 0; q < r; q++)
+            CU_ASSERT_NOT_EQUAL(opt[r], opt[q]);
+    CU_ASSERT_EQUAL(opt[4], opt[0]);
+    for (int i = 0; i < 8; i++)
+        fake_clear(&k[i]);
+    fixture_clear(&f);
+}
+
+/* Seeding, the interested peers take turns (round robin, mainline 4.x):
+ * eight interested peers that never request anything. Every round leaves
+ * exactly five unchoked; within 170 s every peer has been unchoked and
+ * every peer has been choked again (ranking by upload rate, all 0, would
+ * have kept the four oldest unchoked for good). */
+static void test_seed_round_robin(void)
+{
+    fixture f;
+    fixture_init(&f, 16, BT_BLOCK_SIZE, true, 8, 11);
+    fake k[8];
+    bool was_up[8] = {false}, was_choked_after[8] = {false};
+    for (int i = 0; i < 8; i++) {
+        fake_connect(&f, &k[i], i + 1, NULL, 0);
+        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
+    }
+    for (int t = 10; t <= 170; t += 10) {
+        bt_peer_tick(f.core, t * S_NS);
+        int up = 0;
+        for (int i = 0; i < 8; i++) {
+            bool u = unchoked(&f, &k[i]);
+            up += u;
+            if (u)
+                was_up[i] = true;
+            else if (was_up[i])
+                was_choked_after[i] = true;
+        }
+        CU_ASSERT_EQUAL(up, 5);
+    }
+    for (int i = 0; i < 8; i++) {
+        CU_ASSERT(was_up[i]);
+        CU_ASSERT(was_choked_after[i]);
+    }
+    for (int i = 0; i < 8; i++)
         fake_clear(&k[i]);
     fixture_clear(&f);
 }
@@ -966,6 +1093,9 @@ int main(void)
         TEST(test_rarest_first),
         TEST(test_random_first_piece),
         TEST(test_choker_four_plus_one),
+        TEST(test_choker_never_sent_ranked_last),
+        TEST(test_optimistic_rotation),
+        TEST(test_seed_round_robin),
         TEST(test_serving_and_bad_requests),
         TEST(test_bad_peers_dropped), TEST(test_late_first_bitfield),
         TEST(test_keepalive_and_idle),
