@@ -41,6 +41,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/registry.h"
@@ -48,6 +49,8 @@
 #include "protocols/http/http_browser.h"
 #include "protocols/http/http_server.h"
 #include "protocols/http/http_store.h"
+#include "sim/sim_digest.h"
+#include "sim/sim_trace.h"
 #include "cli/run_cmd.h"
 #include "world/plan.h"
 #include "world/results.h"
@@ -133,9 +136,11 @@ static int publish_quietly(const scenario *sc, run_result *const *res, const run
 }
 
 /* Loads, runs and writes `file` as appsim run -j 1 does, into a folder
- * under `tmp`; prints the figures; returns the wall time in us, or -1. */
-static int64_t run_file(const char *prefix, const char *file, const char *tmp)
+ * under `tmp`; prints the figures; returns the wall time in us, or -1, and
+ * the run's fingerprint in `fp` (65 bytes; empty when it failed). */
+static int64_t run_file(const char *prefix, const char *file, const char *tmp, char *fp)
 {
+    fp[0] = '\0';
     GError *err = NULL;
     bench_reset_peak_rss();
     int64_t t0 = bench_wall_us();
@@ -169,6 +174,8 @@ static int64_t run_file(const char *prefix, const char *file, const char *tmp)
     figure(prefix, "sim_ms", (uint64_t)(res[0]->end / 1000000), "ms");
     figure(prefix, "events_per_s", bench_per_s(events, t3 - t0), "events/s");
     figure(prefix, "peak_rss", peak, "KiB");
+    if (res[0]->fingerprint)
+        g_strlcpy(fp, res[0]->fingerprint, 65);
     plan_free(res, scenario_run_count(sc));
     scenario_free(sc);
     results_remove_tree(dir);
@@ -217,19 +224,39 @@ static void http_next_load(void *ud)
         g_assert_not_reached();
 }
 
+/* The run fingerprint as the world computes it (world/world_trace.c): the
+ * same six words of every record, then its text. Written again here so
+ * that the bench can price the fingerprint alone on the bench code's run;
+ * the value is checked against the scenario's. */
+static void bench_digest_rec(void *ctx, const sim_trace_rec *rec)
+{
+    const pkt_t *p = rec->kind == SIM_TR_APP ? NULL : rec->obj;
+    uint64_t v[6] = {(uint64_t)rec->kind, (uint64_t)rec->time, (uint64_t)rec->source, (uint64_t)rec->reason,
+                     (uint64_t)rec->bytes, p ? (uint64_t)p->id : UINT64_MAX};
+    sim_digest_words(ctx, v, 6);
+    if (rec->text)
+        sim_digest_bytes(ctx, rec->text, strlen(rec->text));
+}
+
 /* The dumbbell of the scenario file built and run in code: the same nodes
  * and links in the same order, the same TCP settings and seed, an HTTP
  * server with /obj on each s<i> and a persistent browser without cache
  * loading it `objects` times on each c<i>, on simulated hosts; no trace
  * subscriber, no records kept, no results. What the scenario file adds on
  * the same events is then the world: the fingerprint, the trace bus's
- * subscribers, the packet log and breakdown, the results. Returns the
- * wall time in us (build and run) and the events in `*events`. */
+ * subscribers, the packet log and breakdown, the results. With `fp` not
+ * NULL, the run fingerprint too (bench_digest_rec), in hex into `fp`.
+ * Returns the wall time in us (build and run) and the events in
+ * `*events`. */
 static int64_t dumbbell_http_code_us(const dumbbell_spec *d, uint64_t core_bps, uint64_t *events,
-                                     sim_time_t *end)
+                                     sim_time_t *end, char *fp)
 {
     int64_t start = bench_wall_us();
     sim_t *sim = sim_new(1);
+    sim_digest digest;
+    sim_digest_init(&digest);
+    if (fp)
+        sim_trace_subscribe(sim_trace(sim), SIM_TR_ALL, bench_digest_rec, &digest);
     net_t *net = net_new(sim);
     node_t *left = net_add_router(net, "left", NULL), *right = net_add_router(net, "right", NULL);
     node_t **nodes = g_new0(node_t *, 2 * (gsize)d->pairs);
@@ -280,6 +307,8 @@ static int64_t dumbbell_http_code_us(const dumbbell_spec *d, uint64_t core_bps, 
         host_timer(pr->env, 0, http_next_load, pr);
     }
     sim_run(sim);
+    if (fp)
+        sim_digest_hex(&digest, fp);
     int64_t wall = bench_wall_us() - start;
     g_assert(run.running == 0);
     *events = sim_events_executed(sim);
@@ -323,10 +352,12 @@ static void scenario_dumbbell(const char *prefix, const dumbbell_spec *d, uint64
     if (write_dumbbell(file, d)) {
         int64_t code = core_bps ? bench_dumbbell_code_us(d->pairs, (uint32_t)d->objects, (uint32_t)d->queue, core_bps)
                                 : 0;
-        uint64_t http_events = 0;
-        sim_time_t http_end = 0;
-        int64_t http = core_bps ? dumbbell_http_code_us(d, core_bps, &http_events, &http_end) : 0;
-        int64_t wall = run_file(prefix, file, tmp);
+        uint64_t http_events = 0, fp_events = 0;
+        sim_time_t http_end = 0, fp_end = 0;
+        char code_fp[65] = "", file_fp[65];
+        int64_t http = core_bps ? dumbbell_http_code_us(d, core_bps, &http_events, &http_end, NULL) : 0;
+        int64_t http_fp = core_bps ? dumbbell_http_code_us(d, core_bps, &fp_events, &fp_end, code_fp) : 0;
+        int64_t wall = run_file(prefix, file, tmp, file_fp);
         if (code > 0 && wall > 0) {
             figure(prefix, "code_wall_ms", ms(code), "ms");
             figure(prefix, "vs_code_pct", (uint64_t)((wall * 100 + code / 2) / code), "%");
@@ -335,6 +366,10 @@ static void scenario_dumbbell(const char *prefix, const dumbbell_spec *d, uint64
             figure(prefix, "http_code_wall_ms", ms(http), "ms");
             figure(prefix, "http_code_events", http_events, "events");
             figure(prefix, "vs_http_code_pct", (uint64_t)((wall * 100 + http / 2) / http), "%");
+            /* The fingerprint alone on the same run: what no scenario run
+             * can do without, as its value is pinned. */
+            figure(prefix, "http_fp_code_wall_ms", ms(http_fp), "ms");
+            figure(prefix, "http_fp_code_same_fingerprint", strcmp(code_fp, file_fp) == 0, "boolean");
         }
     }
     g_remove(file);
@@ -361,19 +396,24 @@ void bench_scenario_dumbbell_10000(void)
     scenario_dumbbell("scenario_dumbbell_10000", &d, 0);
 }
 
-void bench_dumbbell_http(void)
+static void dumbbell_http(const char *prefix, bool fingerprint)
 {
     const dumbbell_spec d = {.pairs = 100, .objects = 50, .core = "100Mbps", .queue = 100, .apps = true};
     uint64_t events = 0;
     sim_time_t end = 0;
+    char fp[65];
     bench_reset_peak_rss();
-    int64_t wall = dumbbell_http_code_us(&d, 100000000, &events, &end);
-    figure("dumbbell_http", "wall_ms", ms(wall), "ms");
-    figure("dumbbell_http", "sim_ms", (uint64_t)(end / 1000000), "ms");
-    figure("dumbbell_http", "events", events, "events");
-    figure("dumbbell_http", "events_per_s", bench_per_s(events, wall), "events/s");
-    figure("dumbbell_http", "peak_rss", bench_peak_rss_kib(), "KiB");
+    int64_t wall = dumbbell_http_code_us(&d, 100000000, &events, &end, fingerprint ? fp : NULL);
+    figure(prefix, "wall_ms", ms(wall), "ms");
+    figure(prefix, "sim_ms", (uint64_t)(end / 1000000), "ms");
+    figure(prefix, "events", events, "events");
+    figure(prefix, "events_per_s", bench_per_s(events, wall), "events/s");
+    figure(prefix, "peak_rss", bench_peak_rss_kib(), "KiB");
 }
+
+void bench_dumbbell_http(void) { dumbbell_http("dumbbell_http", false); }
+
+void bench_dumbbell_http_fp(void) { dumbbell_http("dumbbell_http_fp", true); }
 
 void bench_scenario_check_100000(void)
 {
