@@ -32,6 +32,22 @@
  * _peak_rss (KiB, this case only); for the sizes the bench code also runs,
  * its wall time on the same machine just before (_code_wall_ms) and the
  * ratio of the two in percent (_vs_code_pct: 130 is 1.3 times as long).
+ *
+ * That bench code (bench_tcp.c) is reqresp, not HTTP: not the same work
+ * (other request and response sizes, so other packets and events). The
+ * same work in code is dumbbell_http below: the same nodes, links, TCP
+ * settings and seed, an HTTP server and a persistent browser on simulated
+ * hosts per pair, no world; it executes exactly the scenario's events.
+ * Its wall time, run just before the file, is _http_code_wall_ms (its
+ * events _http_code_events) and the ratio _vs_http_code_pct. Then the
+ * same code with the run fingerprint computed as the world does
+ * (_http_fp_code_wall_ms: the part of the world no scenario run is
+ * without) and whether that fingerprint is the scenario's
+ * (_http_fp_code_same_fingerprint, 1 when it is).
+ *
+ *   dumbbell_http             that code alone for the 100-pair case: wall time, simulated time,
+ *                             events, events per second, peak memory
+ *   dumbbell_http_fp          the same with the run fingerprint
  */
 #define _POSIX_C_SOURCE 200809L
 
