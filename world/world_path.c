@@ -124,17 +124,11 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
     L->n_pkts = n;
 }
 
-void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
+/* world_pathlog_rec for a record the log takes. Apart, so that the
+ * records it leaves out (most of a long run's, once it has stopped) pass
+ * through a function without a frame. */
+G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *rec, const pkt_t *p)
 {
-    const pkt_t *p = rec->obj;
-    /* Once the log has stopped, packets created at or after the cutoff are
-     * left out: explained intervals end before it, and a walk only reaches
-     * packets created before its cursor (ids grow with creation times), so
-     * none needs them; kept, they would grow the table by a record a packet
-     * for the rest of the run. */
-    if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
-        (p->id >= L->n_pkts || !L->pkts[p->id].seen))
-        return;
     if (p->id >= L->n_pkts)
         grow_pkts(L, p->id + 1);
     pkt_rec *r = &L->pkts[p->id];
@@ -170,6 +164,20 @@ void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
         h->txe = rec->time;
     else if (rec->kind == SIM_TR_RX)
         h->rx = rec->time;
+}
+
+void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
+{
+    const pkt_t *p = rec->obj;
+    /* Once the log has stopped, packets created at or after the cutoff are
+     * left out: explained intervals end before it, and a walk only reaches
+     * packets created before its cursor (ids grow with creation times), so
+     * none needs them; kept, they would grow the table by a record a packet
+     * for the rest of the run. */
+    if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
+        (p->id >= L->n_pkts || !L->pkts[p->id].seen))
+        return;
+    pathlog_add(L, rec, p);
 }
 
 void app_world_trace_packets(app_world *w)
