@@ -37,6 +37,8 @@ void bench_textbook_e2e(void);
 void bench_dumbbell(void);
 void bench_dumbbell_1000(void);
 void bench_dumbbell_matched(void);
+void bench_dumbbell_http(void);
+void bench_dumbbell_http_fp(void);
 /* The dumbbell of bench_tcp.c, printing nothing: its wall time in us. */
 int64_t bench_dumbbell_code_us(int pairs, uint32_t requests, uint32_t queue_pkts, uint64_t core_bps);
 /* bench_scenario.c: the dumbbell from scenario files, and loading 100,000 nodes. */

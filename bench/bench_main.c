@@ -34,6 +34,8 @@ static const bench_case cases[] = {
     {"dumbbell", bench_dumbbell},
     {"dumbbell_1000", bench_dumbbell_1000},
     {"dumbbell_matched", bench_dumbbell_matched},
+    {"dumbbell_http", bench_dumbbell_http},
+    {"dumbbell_http_fp", bench_dumbbell_http_fp},
     {"scenario_dumbbell_100", bench_scenario_dumbbell_100},
     {"scenario_dumbbell_1000", bench_scenario_dumbbell_1000},
     {"scenario_dumbbell_10000", bench_scenario_dumbbell_10000},

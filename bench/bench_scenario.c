@@ -32,6 +32,22 @@
  * _peak_rss (KiB, this case only); for the sizes the bench code also runs,
  * its wall time on the same machine just before (_code_wall_ms) and the
  * ratio of the two in percent (_vs_code_pct: 130 is 1.3 times as long).
+ *
+ * That bench code (bench_tcp.c) is reqresp, not HTTP: not the same work
+ * (other request and response sizes, so other packets and events). The
+ * same work in code is dumbbell_http below: the same nodes, links, TCP
+ * settings and seed, an HTTP server and a persistent browser on simulated
+ * hosts per pair, no world; it executes exactly the scenario's events.
+ * Its wall time, run just before the file, is _http_code_wall_ms (its
+ * events _http_code_events) and the ratio _vs_http_code_pct. Then the
+ * same code with the run fingerprint computed as the world does
+ * (_http_fp_code_wall_ms: the part of the world no scenario run is
+ * without) and whether that fingerprint is the scenario's
+ * (_http_fp_code_same_fingerprint, 1 when it is).
+ *
+ *   dumbbell_http             that code alone for the 100-pair case: wall time, simulated time,
+ *                             events, events per second, peak memory
+ *   dumbbell_http_fp          the same with the run fingerprint
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -41,9 +57,16 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "cli/registry.h"
+#include "models/sim_host.h"
+#include "protocols/http/http_browser.h"
+#include "protocols/http/http_server.h"
+#include "protocols/http/http_store.h"
+#include "sim/sim_digest.h"
+#include "sim/sim_trace.h"
 #include "cli/run_cmd.h"
 #include "world/plan.h"
 #include "world/results.h"
@@ -129,9 +152,11 @@ static int publish_quietly(const scenario *sc, run_result *const *res, const run
 }
 
 /* Loads, runs and writes `file` as appsim run -j 1 does, into a folder
- * under `tmp`; prints the figures; returns the wall time in us, or -1. */
-static int64_t run_file(const char *prefix, const char *file, const char *tmp)
+ * under `tmp`; prints the figures; returns the wall time in us, or -1, and
+ * the run's fingerprint in `fp` (65 bytes; empty when it failed). */
+static int64_t run_file(const char *prefix, const char *file, const char *tmp, char *fp)
 {
+    fp[0] = '\0';
     GError *err = NULL;
     bench_reset_peak_rss();
     int64_t t0 = bench_wall_us();
@@ -165,11 +190,161 @@ static int64_t run_file(const char *prefix, const char *file, const char *tmp)
     figure(prefix, "sim_ms", (uint64_t)(res[0]->end / 1000000), "ms");
     figure(prefix, "events_per_s", bench_per_s(events, t3 - t0), "events/s");
     figure(prefix, "peak_rss", peak, "KiB");
+    if (res[0]->fingerprint)
+        g_strlcpy(fp, res[0]->fingerprint, 65);
     plan_free(res, scenario_run_count(sc));
     scenario_free(sc);
     results_remove_tree(dir);
     g_free(dir);
     return rc == 0 ? t3 - t0 : -1;
+}
+
+/* ---- the same work in code: HTTP on simulated hosts, no world ----------------------- */
+
+/* One browser's load loop, as the `browser` type runs it (think time 0:
+ * each next load is a timer event after the previous page). */
+typedef struct http_pair http_pair;
+typedef struct {
+    http_pair *pairs;
+    int running; /* browsers not done */
+    sim_t *sim;
+} http_run;
+
+struct http_pair {
+    http_run *run;
+    host_env *env;
+    http_browser *b;
+    char url[32];
+    int loads_left;
+};
+
+static void http_next_load(void *ud);
+
+static void http_page_done(void *ud, http_browser *b, const http_page *pg)
+{
+    (void)b;
+    (void)pg;
+    http_pair *p = ud;
+    host_timer(p->env, 0, http_next_load, p);
+}
+
+static void http_next_load(void *ud)
+{
+    http_pair *p = ud;
+    if (p->loads_left-- == 0) {
+        if (--p->run->running == 0)
+            sim_stop(p->run->sim); /* as the world stops when the last application is done */
+        return;
+    }
+    if (!http_browser_load(p->b, p->url, http_page_done, p))
+        g_assert_not_reached();
+}
+
+/* The run fingerprint as the world computes it (world/world_trace.c): the
+ * same six words of every record, then its text. Written again here so
+ * that the bench can price the fingerprint alone on the bench code's run;
+ * the value is checked against the scenario's. */
+static void bench_digest_rec(void *ctx, const sim_trace_rec *rec)
+{
+    const pkt_t *p = rec->kind == SIM_TR_APP ? NULL : rec->obj;
+    uint64_t v[6] = {(uint64_t)rec->kind, (uint64_t)rec->time, (uint64_t)rec->source, (uint64_t)rec->reason,
+                     (uint64_t)rec->bytes, p ? (uint64_t)p->id : UINT64_MAX};
+    sim_digest_words(ctx, v, 6);
+    if (rec->text)
+        sim_digest_bytes(ctx, rec->text, strlen(rec->text));
+}
+
+/* The dumbbell of the scenario file built and run in code: the same nodes
+ * and links in the same order, the same TCP settings and seed, an HTTP
+ * server with /obj on each s<i> and a persistent browser without cache
+ * loading it `objects` times on each c<i>, on simulated hosts; no trace
+ * subscriber, no records kept, no results. What the scenario file adds on
+ * the same events is then the world: the fingerprint, the trace bus's
+ * subscribers, the packet log and breakdown, the results. With `fp` not
+ * NULL, the run fingerprint too (bench_digest_rec), in hex into `fp`.
+ * Returns the wall time in us (build and run) and the events in
+ * `*events`. */
+static int64_t dumbbell_http_code_us(const dumbbell_spec *d, uint64_t core_bps, uint64_t *events,
+                                     sim_time_t *end, char *fp)
+{
+    int64_t start = bench_wall_us();
+    sim_t *sim = sim_new(1);
+    sim_digest digest;
+    sim_digest_init(&digest);
+    if (fp)
+        sim_trace_subscribe(sim_trace(sim), SIM_TR_ALL, bench_digest_rec, &digest);
+    net_t *net = net_new(sim);
+    node_t *left = net_add_router(net, "left", NULL), *right = net_add_router(net, "right", NULL);
+    node_t **nodes = g_new0(node_t *, 2 * (gsize)d->pairs);
+    for (int i = 0; i < d->pairs; i++) {
+        char name[32];
+        g_snprintf(name, sizeof name, "c%d", i);
+        nodes[2 * i] = net_add_host(net, name, NULL);
+        g_snprintf(name, sizeof name, "s%d", i);
+        nodes[2 * i + 1] = net_add_host(net, name, NULL);
+    }
+    link_params_t core = {.rate_bps = core_bps, .delay = SIM_MS(10), .queue_pkts = (uint32_t)d->queue};
+    net_link(net, "bottleneck", left, right, &core, NULL, NULL);
+    link_params_t access = {.rate_bps = 1000000000, .delay = SIM_MS(1)};
+    for (int i = 0; i < d->pairs; i++) {
+        char name[32];
+        g_snprintf(name, sizeof name, "ca%d", i);
+        net_link(net, name, nodes[2 * i], left, &access, NULL, NULL);
+        g_snprintf(name, sizeof name, "sa%d", i);
+        net_link(net, name, nodes[2 * i + 1], right, &access, NULL, NULL);
+    }
+    tcp_params_t p;
+    tcp_params_default(&p);
+    p.cc = TCP_CC_RENO;
+    p.mss = 1448;
+    p.init_cwnd = 10;
+    tcp_stack_t *tcp = tcp_stack_new(net, &p);
+    sim_host_t **hosts = g_new0(sim_host_t *, 2 * (gsize)d->pairs);
+    http_store **stores = g_new0(http_store *, d->pairs);
+    http_server **servers = g_new0(http_server *, d->pairs);
+    http_run run = {g_new0(http_pair, d->pairs), d->pairs, sim};
+    for (int i = 0; i < d->pairs; i++) {
+        hosts[2 * i + 1] = sim_host_new(tcp, nodes[2 * i + 1], NULL);
+        host_env *senv = sim_host_env(hosts[2 * i + 1]);
+        stores[i] = http_store_new();
+        http_store_add(stores[i], "/obj", 100000, NULL, NULL, host_wall_s(senv) - 86400, 0);
+        servers[i] = http_server_new(senv, stores[i], NULL, NULL);
+        hosts[2 * i] = sim_host_new(tcp, nodes[2 * i], NULL);
+        browser_config bc;
+        browser_config_default(&bc);
+        bc.mode = BROWSER_P_SERIAL;
+        bc.cache = false;
+        http_pair *pr = &run.pairs[i];
+        pr->run = &run;
+        pr->env = sim_host_env(hosts[2 * i]);
+        pr->b = http_browser_new(pr->env, &bc, NULL);
+        pr->loads_left = d->objects;
+        g_snprintf(pr->url, sizeof pr->url, "http://s%d/obj", i);
+        host_timer(pr->env, 0, http_next_load, pr);
+    }
+    sim_run(sim);
+    if (fp)
+        sim_digest_hex(&digest, fp);
+    int64_t wall = bench_wall_us() - start;
+    g_assert(run.running == 0);
+    *events = sim_events_executed(sim);
+    *end = sim_now(sim);
+    for (int i = d->pairs; i-- > 0;) {
+        http_browser_free(run.pairs[i].b);
+        http_server_free(servers[i]);
+        http_store_free(stores[i]);
+    }
+    for (int i = 0; i < 2 * d->pairs; i++)
+        sim_host_free(hosts[i]);
+    tcp_stack_free(tcp);
+    net_free(net);
+    sim_free(sim);
+    g_free(run.pairs);
+    g_free(servers);
+    g_free(stores);
+    g_free(hosts);
+    g_free(nodes);
+    return wall;
 }
 
 /* A temporary folder for one case, or NULL with a message. */
@@ -193,10 +368,24 @@ static void scenario_dumbbell(const char *prefix, const dumbbell_spec *d, uint64
     if (write_dumbbell(file, d)) {
         int64_t code = core_bps ? bench_dumbbell_code_us(d->pairs, (uint32_t)d->objects, (uint32_t)d->queue, core_bps)
                                 : 0;
-        int64_t wall = run_file(prefix, file, tmp);
+        uint64_t http_events = 0, fp_events = 0;
+        sim_time_t http_end = 0, fp_end = 0;
+        char code_fp[65] = "", file_fp[65];
+        int64_t http = core_bps ? dumbbell_http_code_us(d, core_bps, &http_events, &http_end, NULL) : 0;
+        int64_t http_fp = core_bps ? dumbbell_http_code_us(d, core_bps, &fp_events, &fp_end, code_fp) : 0;
+        int64_t wall = run_file(prefix, file, tmp, file_fp);
         if (code > 0 && wall > 0) {
             figure(prefix, "code_wall_ms", ms(code), "ms");
             figure(prefix, "vs_code_pct", (uint64_t)((wall * 100 + code / 2) / code), "%");
+        }
+        if (http > 0 && wall > 0) {
+            figure(prefix, "http_code_wall_ms", ms(http), "ms");
+            figure(prefix, "http_code_events", http_events, "events");
+            figure(prefix, "vs_http_code_pct", (uint64_t)((wall * 100 + http / 2) / http), "%");
+            /* The fingerprint alone on the same run: what no scenario run
+             * can do without, as its value is pinned. */
+            figure(prefix, "http_fp_code_wall_ms", ms(http_fp), "ms");
+            figure(prefix, "http_fp_code_same_fingerprint", strcmp(code_fp, file_fp) == 0, "boolean");
         }
     }
     g_remove(file);
@@ -222,6 +411,25 @@ void bench_scenario_dumbbell_10000(void)
     const dumbbell_spec d = {.pairs = 10000, .objects = 5, .core = "1Gbps", .queue = 10000, .apps = true};
     scenario_dumbbell("scenario_dumbbell_10000", &d, 0);
 }
+
+static void dumbbell_http(const char *prefix, bool fingerprint)
+{
+    const dumbbell_spec d = {.pairs = 100, .objects = 50, .core = "100Mbps", .queue = 100, .apps = true};
+    uint64_t events = 0;
+    sim_time_t end = 0;
+    char fp[65];
+    bench_reset_peak_rss();
+    int64_t wall = dumbbell_http_code_us(&d, 100000000, &events, &end, fingerprint ? fp : NULL);
+    figure(prefix, "wall_ms", ms(wall), "ms");
+    figure(prefix, "sim_ms", (uint64_t)(end / 1000000), "ms");
+    figure(prefix, "events", events, "events");
+    figure(prefix, "events_per_s", bench_per_s(events, wall), "events/s");
+    figure(prefix, "peak_rss", bench_peak_rss_kib(), "KiB");
+}
+
+void bench_dumbbell_http(void) { dumbbell_http("dumbbell_http", false); }
+
+void bench_dumbbell_http_fp(void) { dumbbell_http("dumbbell_http_fp", true); }
 
 void bench_scenario_check_100000(void)
 {

@@ -30,8 +30,9 @@
  * The cursor only ever moves back in time and stops at the interval's
  * start, so the parts add up to the interval to the nanosecond whatever
  * the walk finds. Cost: the log is O(packets + hops) memory; the first
- * explain indexes it in O(packets); each explain is O(steps of its path)
- * times O(log n) for the flow look-ups.
+ * explain indexes it in O(packets) (each packet numbered with its flow, so
+ * that a walk finds a flow's packets without hashing a key); each explain
+ * is O(steps of its path) times O(log n) for the searches in a flow.
  */
 #include <string.h>
 
@@ -55,6 +56,7 @@ typedef struct {
     uint32_t seq, len;
     int64_t created;
     int32_t last;    /* the latest hop (index in hops), -1 for none */
+    uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed; 0 before */
 } pkt_rec;
 
 /* A direction of a connection. */
@@ -94,7 +96,8 @@ typedef struct world_pathlog {
     bool indexed;
     time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
     time_index txends;   /* (link, transmission end) -> 1 + hop index */
-    GHashTable *flows;   /* flow_key* -> GArray of packet ids in creation order; lookup only */
+    GPtrArray *flow_lists; /* per flow, a GArray of its packet ids in creation order */
+    uint32_t *flow_back; /* per 1 + flow index, 1 + the index of the opposite direction; 0 for none */
 } world_pathlog;
 
 const char *app_time_part_name(app_time_part part)
@@ -121,17 +124,11 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
     L->n_pkts = n;
 }
 
-void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
+/* world_pathlog_rec for a record the log takes. Apart, so that the
+ * records it leaves out (most of a long run's, once it has stopped) pass
+ * through a function without a frame. */
+G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *rec, const pkt_t *p)
 {
-    const pkt_t *p = rec->obj;
-    /* Once the log has stopped, packets created at or after the cutoff are
-     * left out: explained intervals end before it, and a walk only reaches
-     * packets created before its cursor (ids grow with creation times), so
-     * none needs them; kept, they would grow the table by a record a packet
-     * for the rest of the run. */
-    if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
-        (p->id >= L->n_pkts || !L->pkts[p->id].seen))
-        return;
     if (p->id >= L->n_pkts)
         grow_pkts(L, p->id + 1);
     pkt_rec *r = &L->pkts[p->id];
@@ -169,6 +166,20 @@ void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
         h->rx = rec->time;
 }
 
+void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
+{
+    const pkt_t *p = rec->obj;
+    /* Once the log has stopped, packets created at or after the cutoff are
+     * left out: explained intervals end before it, and a walk only reaches
+     * packets created before its cursor (ids grow with creation times), so
+     * none needs them; kept, they would grow the table by a record a packet
+     * for the rest of the run. */
+    if (L->cutoff != INT64_MAX && p->created >= L->cutoff &&
+        (p->id >= L->n_pkts || !L->pkts[p->id].seen))
+        return;
+    pathlog_add(L, rec, p);
+}
+
 void app_world_trace_packets(app_world *w)
 {
     if (w->pathlog)
@@ -192,7 +203,8 @@ void world_pathlog_free(app_world *w)
     if (L->indexed) {
         g_free(L->arrivals.slots);
         g_free(L->txends.slots);
-        g_hash_table_destroy(L->flows);
+        g_ptr_array_free(L->flow_lists, TRUE);
+        g_free(L->flow_back);
     }
     g_free(L);
     w->pathlog = NULL;
@@ -281,7 +293,8 @@ static void build_index(world_pathlog *L)
         data += pkt_at(L, id)->len > 0 && arrival(L, pkt_at(L, id)) >= 0;
     time_index_init(&L->arrivals, data);
     time_index_init(&L->txends, L->n_hops);
-    L->flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, flow_free);
+    GHashTable *flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL); /* key -> 1 + flow; lookup only */
+    L->flow_lists = g_ptr_array_new_with_free_func(flow_free);
     for (guint h = 0; h < L->n_hops; h++) {
         const hop_rec *r = &L->hops[h];
         if (r->txe < 0)
@@ -293,28 +306,47 @@ static void build_index(world_pathlog *L)
         if (!p->seen)
             continue;
         flow_key fk = key_of(p);
-        GArray *list = g_hash_table_lookup(L->flows, &fk);
-        if (!list) {
-            list = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+        guint f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
+        if (!f) {
+            g_ptr_array_add(L->flow_lists, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
+            f = L->flow_lists->len;
             flow_key *copy = g_new(flow_key, 1);
             *copy = fk;
-            g_hash_table_insert(L->flows, copy, list);
+            g_hash_table_insert(flows, copy, GUINT_TO_POINTER(f));
         }
+        L->pkts[id].flow = f;
         uint64_t v = id;
-        g_array_append_val(list, v);
+        g_array_append_val((GArray *)g_ptr_array_index(L->flow_lists, f - 1), v);
         int64_t at = arrival(L, p);
         if (at >= 0 && p->len > 0)
             time_index_put(&L->arrivals, p->dst, at, id + 1);
     }
+    /* The walks go from a packet to its own flow and to the opposite one by
+     * these numbers, without hashing a key at every step. */
+    L->flow_back = g_new0(uint32_t, L->flow_lists->len + 1);
+    for (guint f = 1; f <= L->flow_lists->len; f++) {
+        const GArray *list = g_ptr_array_index(L->flow_lists, f - 1);
+        const pkt_rec *p = pkt_at(L, g_array_index(list, uint64_t, 0));
+        flow_key back = {.src = p->dst, .dst = p->src, .sport = p->dport, .dport = p->sport};
+        L->flow_back[f] = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &back));
+    }
+    g_hash_table_destroy(flows);
     L->indexed = true;
 }
 
-/* The packet of `L->flows` list `fk` created last at or before `t` that
- * arrived by `t`, and carries data, SYN or FIN unless `any`; -1 for none.
- * Links are first in, first out, so the latest sent is the latest arrived. */
-static int64_t latest_arrival(const world_pathlog *L, flow_key fk, int64_t t, bool any)
+/* The packet list of flow `f` (1 + its index), or NULL for 0. */
+static const GArray *flow_list(const world_pathlog *L, uint32_t f)
 {
-    const GArray *list = g_hash_table_lookup(L->flows, &fk);
+    return f ? g_ptr_array_index(L->flow_lists, f - 1) : NULL;
+}
+
+/* The packet of flow `f` (1 + its index in flow_lists) created last at or
+ * before `t` that arrived by `t`, and carries data, SYN or FIN unless
+ * `any`; -1 for none. Links are first in, first out, so the latest sent is
+ * the latest arrived. */
+static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
+{
+    const GArray *list = flow_list(L, f);
     if (!list)
         return -1;
     guint lo = 0, hi = list->len; /* the first created after t */
@@ -340,8 +372,7 @@ static int64_t latest_arrival(const world_pathlog *L, flow_key fk, int64_t t, bo
 static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_seq)
 {
     const pkt_rec *p = pkt_at(L, id);
-    flow_key fk = key_of(p);
-    const GArray *list = g_hash_table_lookup(L->flows, &fk);
+    const GArray *list = flow_list(L, p->flow);
     guint lo = 0, hi = list ? list->len : 0;
     while (lo < hi) { /* the position of id */
         guint mid = (lo + hi) / 2;
@@ -416,8 +447,7 @@ static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
         int32_t qh = (int32_t)v - 1;
         uint64_t qid = k->L->hops[qh].pkt;
         const pkt_rec *q = pkt_at(k->L, qid);
-        flow_key qk = key_of(q), pk = key_of(p);
-        if (flow_equal(&qk, &pk)) {
+        if (q->flow == p->flow) { /* the same flow (the same key) */
             *next = (spot){.id = qid, .hop = qh, .at_rx = false};
             return true;
         }
@@ -461,7 +491,7 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
     const world_pathlog *L = k->L;
     for (int guard = 0; guard < 64; guard++) {
         const pkt_rec *p = pkt_at(L, id);
-        flow_key back = {.src = p->dst, .dst = p->src, .sport = p->dport, .dport = p->sport};
+        uint32_t back = p->flow ? L->flow_back[p->flow] : 0; /* the opposite direction */
         int64_t q = -1;
         switch ((pkt_cause)p->cause) {
         case PKT_CAUSE_HANDSHAKE:
@@ -508,7 +538,7 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
             int64_t a = latest_arrival(L, back, p->created, true), held = 0;
             if (a >= 0 && pkt_at(L, (uint64_t)a)->cause == PKT_CAUSE_DELACK) {
                 const pkt_rec *ack = pkt_at(L, (uint64_t)a);
-                int64_t d = latest_arrival(L, key_of(p), ack->created, true);
+                int64_t d = latest_arrival(L, p->flow, ack->created, true);
                 held = d >= 0 ? ack->created - arrival(L, pkt_at(L, (uint64_t)d)) : 0;
             }
             charge(k, APP_TIME_DELACK, MAX(k->t - held, h0->txe));
