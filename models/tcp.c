@@ -676,8 +676,10 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         c->last_ack_sent = c->rcv_nxt;
         c->ack_now = false;
         c->unacked_segs = 0;
-        sim_cancel(st->sim, c->ev_delack);
-        c->ev_delack = SIM_EVENT_NONE;
+        if (c->ev_delack) { /* mostly not: skip the call */
+            sim_cancel(st->sim, c->ev_delack);
+            c->ev_delack = SIM_EVENT_NONE;
+        }
     }
     p->wnd = rcv_space(c);
     p->cause = segment_cause(c, seq, len, flags);
