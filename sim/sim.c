@@ -21,6 +21,8 @@
  *   is in use). A small bottom is kept sorted, the first due at `bot_pos`,
  *   so that running it is an increment; a large one is a 4-ary min-heap
  *   placed so that the four children of a node share one 64-byte line.
+ *   A heap that new events grow past twice its size when it was filled
+ *   is spread over a new, deepest rung (bottom_spread).
  *
  * A new event goes to the top if it is due at or after top_start, to the
  * bucket of the first rung whose remaining buckets start at or before its
@@ -168,6 +170,7 @@ struct sim {
      * order, the first due at bot_pos. bot_pos is 0 while it is a heap. */
     uint32_t bot_pos;
     bool bot_sorted;
+    uint32_t bot_fill; /* entries the bottom had when it was last filled */
     uint32_t dead; /* entries, anywhere in the queue, whose event was cancelled */
     bool top_done; /* heap[bot_pos] is the event now running, to be replaced or popped */
 
@@ -432,8 +435,35 @@ static uint32_t list_take(sim_t *sim, uint32_t head, uint64_t *lo, uint64_t *hi)
 static void bottom_settle(sim_t *sim)
 {
     sim->bot_sorted = LADDER && sim->heap_len <= LADDER_SPLIT;
+    sim->bot_fill = sim->heap_len;
     if (!sim->bot_sorted)
         heap_build(sim);
+}
+
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi);
+
+/* The bottom, a heap, has grown by new events to more than twice what it
+ * was filled with (and past BOTTOM_SPREAD_MIN): its entries, all due
+ * before every rung, are spread over a new, deepest rung, as the ladder
+ * queue of Tang et al. does, so that new events go to buckets again
+ * rather than into the heap at O(log n) each. O(n), after at least n/2
+ * inserts. Not when every rung is in use or all the entries share one
+ * time (a rung cannot split them). */
+#define BOTTOM_SPREAD_MIN 64
+G_GNUC_NO_INLINE static void bottom_spread(sim_t *sim)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        uint64_t t = sim->heap[i].time;
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+    }
+    if (lo == hi || sim->nrungs == LADDER_RUNGS) {
+        sim->bot_fill = sim->heap_len;
+        return;
+    }
+    rung_push(sim, lo, hi);
+    sim->bot_fill = 0;
 }
 
 /* Adds entry `e` to the bottom. A sorted bottom takes it in place (a new
@@ -469,6 +499,8 @@ static void bottom_insert(sim_t *sim, heap_entry e)
     if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
         heap_grow(sim);
     sift_up(sim->heap, sim->heap_len++, e);
+    if (LADDER && G_UNLIKELY(sim->heap_len > 2 * sim->bot_fill + BOTTOM_SPREAD_MIN))
+        bottom_spread(sim);
 }
 
 /* Spreads the n entries of the heap array (times lo..hi) over a new rung
