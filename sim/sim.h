@@ -17,8 +17,10 @@
  * unsorted buckets above a small sorted array or 4-ary heap of the events
  * due first; a cancelled event is skipped when it is reached, and the
  * queue is compacted when such entries outnumber the live ones. Memory is
- * about 72 to 88 bytes per pending event, and slots are reused, so a long
- * run does not grow.
+ * about 64 to 80 bytes per pending event (24 more a slot once
+ * sim_reschedule has postponed an event), and slots are reused, so a long
+ * run does not grow. sim_reschedule is O(1) when it postpones, else a
+ * cancel and a schedule.
  *
  * Several sim_t may live in one process, on different threads; a sim_t
  * itself is not thread-safe. There is no global state.
