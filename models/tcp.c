@@ -523,10 +523,14 @@ static void notify(tcp_conn *c, unsigned flags)
         c->ev_notify = sim_schedule_in(c->st->sim, 0, ev_notify, c, NULL);
 }
 
+/* (Re)starts the retransmission timer. It is pushed back on almost every
+ * ACK, so it is rescheduled rather than cancelled and scheduled again: a
+ * later deadline only records the new time (sim_reschedule), and the timer
+ * still fires at the same instant and in the same order among ties. */
 static void rto_arm(tcp_conn *c)
 {
-    sim_cancel(c->st->sim, c->ev_rto);
-    c->ev_rto = sim_schedule_in(c->st->sim, current_rto(c), ev_rto, c, NULL);
+    sim_t *sim = c->st->sim;
+    c->ev_rto = sim_reschedule(sim, c->ev_rto, sim_now(sim) + current_rto(c), ev_rto, c, NULL);
 }
 
 static void rto_stop(tcp_conn *c)
@@ -672,8 +676,10 @@ static void send_segment(tcp_conn *c, uint32_t seq, uint32_t len, uint8_t flags)
         c->last_ack_sent = c->rcv_nxt;
         c->ack_now = false;
         c->unacked_segs = 0;
-        sim_cancel(st->sim, c->ev_delack);
-        c->ev_delack = SIM_EVENT_NONE;
+        if (c->ev_delack) { /* mostly not: skip the call */
+            sim_cancel(st->sim, c->ev_delack);
+            c->ev_delack = SIM_EVENT_NONE;
+        }
     }
     p->wnd = rcv_space(c);
     p->cause = segment_cause(c, seq, len, flags);

@@ -21,6 +21,8 @@
  *   is in use). A small bottom is kept sorted, the first due at `bot_pos`,
  *   so that running it is an increment; a large one is a 4-ary min-heap
  *   placed so that the four children of a node share one 64-byte line.
+ *   A heap that new events grow past twice its size when it was filled
+ *   is spread over a new, deepest rung (bottom_spread).
  *
  * A new event goes to the top if it is due at or after top_start, to the
  * bucket of the first rung whose remaining buckets start at or before its
@@ -52,6 +54,18 @@
  * children and the new entry rises from there, one pass where a pop and a
  * push would make two. Otherwise the entry is dropped when the loop comes
  * back (or before the new one goes in).
+ *
+ * sim_reschedule to a time no earlier than the one the event's entry has
+ * only records the new (time, seq) in `post`, beside the slots, taking the
+ * seq a schedule would take, and sets the slot's fn to NULL (its
+ * generation stays, so the handle stays valid; `post` keeps the function).
+ * When the entry reaches the front, the loop puts it back in the queue
+ * with that key instead of running it, without taking a new seq. So every
+ * event runs in the order a cancel and a schedule would have given, and
+ * the same seqs go to every other event; a renumbering gives postponed
+ * events their new key first. Scheduling and running events that were
+ * never postponed cost nothing more: the check sits on the path of
+ * cancelled entries, which also have fn NULL.
  *
  * A handle is (generation << 32) | (slot index + 1).
  */
@@ -116,6 +130,14 @@ typedef struct {
     uint32_t seq;    /* the scheduling sequence of the event */
 } slot_entry;
 
+/* Where sim_reschedule moved the event of a slot whose entry is still at
+ * its earlier key; `due` is -1 when it did not. */
+typedef struct {
+    sim_event_fn fn;
+    sim_time_t due;
+    uint32_t seq;
+} post_entry;
+
 /* One bucket of a rung: the head of a list of slots, linked through their
  * `next` in no order; NO_SLOT when empty. */
 typedef uint32_t bucket;
@@ -148,6 +170,7 @@ struct sim {
      * order, the first due at bot_pos. bot_pos is 0 while it is a heap. */
     uint32_t bot_pos;
     bool bot_sorted;
+    uint32_t bot_fill; /* entries the bottom had when it was last filled */
     uint32_t dead; /* entries, anywhere in the queue, whose event was cancelled */
     bool top_done; /* heap[bot_pos] is the event now running, to be replaced or popped */
 
@@ -161,6 +184,7 @@ struct sim {
     uint64_t top_start;
 
     slot_entry *slots;
+    post_entry *post; /* slots_cap entries, or NULL until sim_reschedule first postpones */
     uint32_t slots_len, slots_cap;
     uint32_t free_head; /* NO_SLOT when empty */
 
@@ -187,6 +211,7 @@ void sim_free(sim_t *sim)
     for (uint32_t r = 0; r < LADDER_RUNGS; r++)
         g_free(sim->rungs[r].b);
     g_free(sim->slots);
+    g_free(sim->post);
     g_free(sim);
 }
 
@@ -196,6 +221,13 @@ uint64_t sim_events_executed(const sim_t *sim) { return sim->executed; }
 size_t sim_events_pending(const sim_t *sim)
 {
     return (size_t)(sim->heap_len - sim->bot_pos) + sim->listed - sim->dead - sim->top_done;
+}
+
+/* Whether the queued entry of slot `s`, whose fn is NULL, is a postponed
+ * event (rather than a cancelled one). */
+static inline bool slot_postponed(const sim_t *sim, uint32_t s)
+{
+    return sim->post && sim->post[s].due >= 0;
 }
 uint64_t sim_clamped_events(const sim_t *sim) { return sim->clamped; }
 sim_trace_t *sim_trace(sim_t *sim) { return &sim->trace; }
@@ -373,7 +405,7 @@ static uint32_t list_take(sim_t *sim, uint32_t head, uint64_t *lo, uint64_t *hi)
         slot_entry *se = &sim->slots[s];
         head = se->next;
         sim->listed--;
-        if (G_UNLIKELY(!se->fn)) {
+        if (G_UNLIKELY(!se->fn) && !slot_postponed(sim, s)) {
             slot_free(sim, s);
             sim->dead--;
             continue;
@@ -403,8 +435,35 @@ static uint32_t list_take(sim_t *sim, uint32_t head, uint64_t *lo, uint64_t *hi)
 static void bottom_settle(sim_t *sim)
 {
     sim->bot_sorted = LADDER && sim->heap_len <= LADDER_SPLIT;
+    sim->bot_fill = sim->heap_len;
     if (!sim->bot_sorted)
         heap_build(sim);
+}
+
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi);
+
+/* The bottom, a heap, has grown by new events to more than twice what it
+ * was filled with (and past BOTTOM_SPREAD_MIN): its entries, all due
+ * before every rung, are spread over a new, deepest rung, as the ladder
+ * queue of Tang et al. does, so that new events go to buckets again
+ * rather than into the heap at O(log n) each. O(n), after at least n/2
+ * inserts. Not when every rung is in use or all the entries share one
+ * time (a rung cannot split them). */
+#define BOTTOM_SPREAD_MIN 64
+G_GNUC_NO_INLINE static void bottom_spread(sim_t *sim)
+{
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        uint64_t t = sim->heap[i].time;
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+    }
+    if (lo == hi || sim->nrungs == LADDER_RUNGS) {
+        sim->bot_fill = sim->heap_len;
+        return;
+    }
+    rung_push(sim, lo, hi);
+    sim->bot_fill = 0;
 }
 
 /* Adds entry `e` to the bottom. A sorted bottom takes it in place (a new
@@ -440,6 +499,8 @@ static void bottom_insert(sim_t *sim, heap_entry e)
     if (G_UNLIKELY(sim->heap_len == sim->heap_cap))
         heap_grow(sim);
     sift_up(sim->heap, sim->heap_len++, e);
+    if (LADDER && G_UNLIKELY(sim->heap_len > 2 * sim->bot_fill + BOTTOM_SPREAD_MIN))
+        bottom_spread(sim);
 }
 
 /* Spreads the n entries of the heap array (times lo..hi) over a new rung
@@ -581,6 +642,19 @@ static int cmp_entry(const void *a, const void *b)
 G_GNUC_NO_INLINE static void queue_renumber(sim_t *sim)
 {
     queue_gather(sim);
+    for (uint32_t i = 0; i < sim->heap_len; i++) {
+        uint32_t s = ENTRY_SLOT(sim->heap[i]);
+        slot_entry *se = &sim->slots[s];
+        if (!se->fn) { /* postponed (gather dropped the cancelled): its entry takes the new key now */
+            post_entry *pe = &sim->post[s];
+            se->fn = pe->fn;
+            se->time = pe->due;
+            se->seq = pe->seq;
+            pe->due = -1;
+            sim->heap[i].time = (uint64_t)se->time;
+            sim->heap[i].order = ((uint64_t)se->seq << 32) | s;
+        }
+    }
     qsort(sim->heap, sim->heap_len, sizeof(heap_entry), cmp_entry);
     for (uint32_t i = 0; i < sim->heap_len; i++) {
         sim->slots[ENTRY_SLOT(sim->heap[i])].seq = i;
@@ -598,6 +672,11 @@ G_GNUC_NO_INLINE static uint32_t slot_new(sim_t *sim)
     if (sim->slots_len == sim->slots_cap) {
         sim->slots_cap = sim->slots_cap ? sim->slots_cap * 2 : 256;
         sim->slots = g_renew(slot_entry, sim->slots, sim->slots_cap);
+        if (sim->post) {
+            sim->post = g_renew(post_entry, sim->post, sim->slots_cap);
+            for (uint32_t i = sim->slots_len; i < sim->slots_cap; i++)
+                sim->post[i].due = -1;
+        }
     }
     uint32_t s = sim->slots_len++;
     sim->slots[s].gen = 1;
@@ -636,15 +715,16 @@ static inline void slot_retire(slot_entry *se)
         se->gen = 1;
 }
 
-/* Returns the slot a handle names if it is pending, or NO_SLOT. */
+/* Returns the slot a handle names if it is pending, or NO_SLOT. The
+ * generation is enough: it changes whenever an event runs or is
+ * cancelled, before its slot can be used again. */
 static uint32_t slot_of(const sim_t *sim, sim_event_id id)
 {
     uint32_t idx = (uint32_t)(id & 0xffffffffu);
     uint32_t gen = (uint32_t)(id >> 32);
     if (idx == 0 || idx > sim->slots_len)
         return NO_SLOT;
-    const slot_entry *se = &sim->slots[idx - 1];
-    if (se->gen != gen || se->fn == NULL)
+    if (sim->slots[idx - 1].gen != gen)
         return NO_SLOT;
     return idx - 1;
 }
@@ -685,6 +765,75 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
     return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
 }
 
+/* Puts slot `s` back in the queue with its key (time, seq), as
+ * sim_schedule_at places a new one, taking no new seq. */
+static void queue_place(sim_t *sim, uint32_t s)
+{
+    uint64_t t = (uint64_t)sim->slots[s].time;
+    if (t >= sim->top_start) {
+        list_push(sim, &sim->top_head, s);
+        sim->listed++;
+        return;
+    }
+    for (uint32_t r = 0; r < sim->nrungs; r++) {
+        rung *g = &sim->rungs[r];
+        if (t >= g->start) {
+            list_push(sim, &g->b[rung_index(g, t)], s);
+            sim->listed++;
+            return;
+        }
+    }
+    schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->slots[s].seq << 32) | s});
+}
+
+/* The entry of postponed slot `s` is at the front of the bottom: it goes
+ * back in the queue at its new key. */
+G_GNUC_NO_INLINE static void requeue_postponed(sim_t *sim, uint32_t s)
+{
+    slot_entry *se = &sim->slots[s];
+    post_entry *pe = &sim->post[s];
+    bottom_pop(sim);
+    se->fn = pe->fn;
+    se->time = pe->due;
+    se->seq = pe->seq;
+    pe->due = -1;
+    queue_place(sim, s);
+}
+
+G_GNUC_NO_INLINE static void post_alloc(sim_t *sim)
+{
+    sim->post = g_new(post_entry, sim->slots_cap);
+    for (uint32_t i = 0; i < sim->slots_cap; i++)
+        sim->post[i].due = -1;
+}
+
+sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
+{
+    g_assert(fn != NULL);
+    if (G_UNLIKELY(at < sim->now)) {
+        sim->clamped++;
+        at = sim->now;
+    }
+    uint32_t s = slot_of(sim, id);
+    if (s == NO_SLOT || at < sim->slots[s].time) {
+        sim_cancel(sim, id);
+        return sim_schedule_at(sim, at, fn, ctx, arg);
+    }
+    if (G_UNLIKELY(sim->seq == UINT32_MAX))
+        queue_renumber(sim);
+    if (G_UNLIKELY(!sim->post))
+        post_alloc(sim);
+    slot_entry *se = &sim->slots[s];
+    post_entry *pe = &sim->post[s];
+    pe->fn = fn; /* if it was postponed already, the latest call decides */
+    se->fn = NULL;
+    se->ctx = ctx;
+    se->arg = arg;
+    pe->due = at;
+    pe->seq = sim->seq++;
+    return id;
+}
+
 sim_event_id sim_schedule_in(sim_t *sim, sim_time_t delay, sim_event_fn fn, void *ctx, void *arg)
 {
     if (G_UNLIKELY(delay < 0)) {
@@ -700,6 +849,8 @@ bool sim_cancel(sim_t *sim, sim_event_id id)
     if (s == NO_SLOT)
         return false;
     slot_retire(&sim->slots[s]);
+    if (sim->post)
+        sim->post[s].due = -1;
     sim->dead++;
     uint32_t all = sim->heap_len - sim->bot_pos + sim->listed;
     if (sim->dead > 64 && sim->dead > all - sim->dead)
@@ -712,7 +863,9 @@ bool sim_event_pending(const sim_t *sim, sim_event_id id) { return slot_of(sim, 
 sim_time_t sim_event_time(const sim_t *sim, sim_event_id id)
 {
     uint32_t s = slot_of(sim, id);
-    return s == NO_SLOT ? -1 : sim->slots[s].time;
+    if (s == NO_SLOT)
+        return -1;
+    return slot_postponed(sim, s) ? sim->post[s].due : sim->slots[s].time;
 }
 
 void sim_stop(sim_t *sim) { sim->stop = true; }
@@ -726,7 +879,11 @@ static sim_run_result run_loop(sim_t *sim, sim_time_t limit)
         heap_entry top = sim->heap[sim->bot_pos];
         uint32_t s = ENTRY_SLOT(top);
         slot_entry *se = &sim->slots[s];
-        if (G_UNLIKELY(se->fn == NULL)) { /* cancelled */
+        if (G_UNLIKELY(se->fn == NULL)) { /* cancelled or postponed */
+            if (slot_postponed(sim, s)) {
+                requeue_postponed(sim, s);
+                continue;
+            }
             bottom_pop(sim);
             slot_free(sim, s);
             sim->dead--;

@@ -17,8 +17,10 @@
  * unsorted buckets above a small sorted array or 4-ary heap of the events
  * due first; a cancelled event is skipped when it is reached, and the
  * queue is compacted when such entries outnumber the live ones. Memory is
- * about 64 to 80 bytes per pending event, and slots are reused, so a long
- * run does not grow.
+ * about 64 to 80 bytes per pending event (24 more a slot once
+ * sim_reschedule has postponed an event), and slots are reused, so a long
+ * run does not grow. sim_reschedule is O(1) when it postpones, else a
+ * cancel and a schedule.
  *
  * Several sim_t may live in one process, on different threads; a sim_t
  * itself is not thread-safe. There is no global state.
@@ -70,6 +72,15 @@ sim_event_id sim_schedule_in(sim_t *sim, sim_time_t delay, sim_event_fn fn, void
 /* Cancels a pending event. Returns true if it was pending; false (and does
  * nothing) for SIM_EVENT_NONE, an event that already ran, or a cancelled one. */
 bool sim_cancel(sim_t *sim, sim_event_id id);
+/* Moves a pending event to run fn(sim, ctx, arg) at `at` instead, in the
+ * same order as sim_cancel(id) then sim_schedule_at(at, ...) would (ties at
+ * `at` included), and returns its handle. When `at` is no earlier than the
+ * time the event is queued for, the event keeps its place and handle and
+ * only its new time is recorded: O(1), no queue operation, which suits a
+ * timer that is pushed back often (a retransmission timer); it is moved
+ * when it reaches the front. Otherwise (an earlier time, or `id` not
+ * pending) it is sim_cancel then sim_schedule_at, and the handle is new. */
+sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_event_fn fn, void *ctx, void *arg);
 bool sim_event_pending(const sim_t *sim, sim_event_id id);
 /* The time a pending event is due, or -1 when `id` is not pending. */
 sim_time_t sim_event_time(const sim_t *sim, sim_event_id id);
