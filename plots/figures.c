@@ -563,6 +563,15 @@ static char *run_label(const scenario *sc, guint k)
     return g_string_free(s, FALSE);
 }
 
+/* The CSV file `file` of a run's results, or NULL (no run, or no such file). */
+static const run_csv *csv_of_run(const run_result *res, const char *file)
+{
+    for (guint i = 0; res && res->csvs && i < res->csvs->len; i++)
+        if (!strcmp(((const run_csv *)g_ptr_array_index(res->csvs, i))->file, file))
+            return g_ptr_array_index(res->csvs, i);
+    return NULL;
+}
+
 bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *title,
                  const char *dir, bool *drawn, GError **err)
 {
@@ -571,10 +580,7 @@ bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, c
     GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
     size_t n = 0;
     for (guint k = 0; k < runs; k++) {
-        const run_csv *csv = NULL;
-        for (guint i = 0; res[k] && res[k]->csvs && i < res[k]->csvs->len && !csv; i++)
-            if (!strcmp(((const run_csv *)g_ptr_array_index(res[k]->csvs, i))->file, file))
-                csv = g_ptr_array_index(res[k]->csvs, i);
+        const run_csv *csv = csv_of_run(res[k], file);
         int col = csv ? column_index(csv->header, column) : -1;
         if (col < 0)
             continue;
@@ -635,10 +641,7 @@ bool figures_lines(const scenario *sc, run_result *const *res, const char *file,
     GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
     size_t n = 0;
     for (guint k = 0; k < runs; k++) {
-        const run_csv *csv = NULL;
-        for (guint i = 0; res[k] && res[k]->csvs && i < res[k]->csvs->len && !csv; i++)
-            if (!strcmp(((const run_csv *)g_ptr_array_index(res[k]->csvs, i))->file, file))
-                csv = g_ptr_array_index(res[k]->csvs, i);
+        const run_csv *csv = csv_of_run(res[k], file);
         int cx = csv ? column_index(csv->header, xcol) : -1, cy = csv ? column_index(csv->header, ycol) : -1;
         if (cx < 0 || cy < 0)
             continue;
