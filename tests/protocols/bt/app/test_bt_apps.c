@@ -334,7 +334,8 @@ static void test_churn_leave_slower(void)
  * (docs/p2p.md): seed 1: 61.9 s, 77.6 s, 84.2 s, after 27; seed 2: 63.8,
  * 77.7, 84.4, after 28; seed 3: 66.1, 77.3, 90.3, after 28; the slowest
  * fast peer 63.5 to 69.1 s. The rank's margin is none at seed 1 (exactly
- * 27), the means' 3% to 10% beyond the 5%. */
+ * 27; at seed 8, not run here, it is 26), the means' 3% to 12% beyond the
+ * 5%. */
 static void tit_for_tat_at(scenario *sc, uint64_t seed)
 {
     scenario_set_seed(sc, seed);
