@@ -74,6 +74,8 @@ struct bt_peer {
     int64_t next_round;
     uint64_t rounds;
     uint64_t opt_seq;   /* the last place given in the optimistic rotation */
+    int64_t up_next;    /* with max_upload_rate: when the next piece message may go */
+    uint32_t up_last;   /* with max_upload_rate: the connection served last */
     bt_peer_stats stats;
     uint8_t *scratch;   /* a block, for hash checks */
     GChecksum *sha1;
@@ -450,21 +452,62 @@ static void reap(bt_peer *p)
 
 /* ---- serving ---- */
 
+static bool servable(const bt_conn *c)
+{
+    return !c->dead && !c->am_choking && c->queue->len && c->out->len < BT_OUTPUT_LOW;
+}
+
+/* Writes the first queued block of `c` to its output; false when it was
+ * dropped (the store could not read). */
+static bool serve_one(bt_peer *p, bt_conn *c)
+{
+    bt_req q = g_array_index(c->queue, bt_req, 0);
+    g_array_remove_index(c->queue, 0);
+    bt_wire_put_piece_header(c->out, q.piece, q.begin, q.len);
+    guint at = c->out->len;
+    g_byte_array_set_size(c->out, at + q.len);
+    if (!p->cfg.storage->read(p->cfg.storage_ud, q.piece, q.begin, c->out->data + at, q.len)) {
+        g_byte_array_set_size(c->out, at - 13);
+        drop(p, c, BT_DROP_STORAGE, NULL);
+        return false;
+    }
+    c->payload_out += q.len;
+    sent(p, c);
+    uint64_t rate = p->cfg.max_upload_rate;
+    if (rate) {
+        /* 13 + 16384 bytes at most: the product stays far below 2^63. */
+        uint64_t cost = ((uint64_t)(13 + q.len) * UINT64_C(1000000000) + rate - 1) / rate;
+        p->up_next = MAX(p->up_next, p->now) + (int64_t)cost;
+        p->up_last = c->id;
+    }
+    return true;
+}
+
+/* With an upload limit: while the limiter allows, one message to each
+ * servable connection in turn, from the one after the last served. */
+static void serve_limited(bt_peer *p)
+{
+    bool any = true;
+    while (any && p->up_next <= p->now) {
+        any = false;
+        guint n = p->conns->len, start = 0;
+        while (start < n && ((bt_conn *)g_ptr_array_index(p->conns, start))->id <= p->up_last)
+            start++;
+        for (guint k = 0; k < n && p->up_next <= p->now; k++) {
+            bt_conn *c = g_ptr_array_index(p->conns, (start + k) % n);
+            if (servable(c) && serve_one(p, c))
+                any = true;
+        }
+    }
+}
+
 static void serve(bt_peer *p, bt_conn *c)
 {
-    while (!c->dead && !c->am_choking && c->queue->len && c->out->len < BT_OUTPUT_LOW) {
-        bt_req q = g_array_index(c->queue, bt_req, 0);
-        g_array_remove_index(c->queue, 0);
-        bt_wire_put_piece_header(c->out, q.piece, q.begin, q.len);
-        guint at = c->out->len;
-        g_byte_array_set_size(c->out, at + q.len);
-        if (!p->cfg.storage->read(p->cfg.storage_ud, q.piece, q.begin, c->out->data + at, q.len)) {
-            g_byte_array_set_size(c->out, at - 13);
-            drop(p, c, BT_DROP_STORAGE, NULL);
-            return;
-        }
-        c->payload_out += q.len;
-        sent(p, c);
+    if (p->cfg.max_upload_rate) {
+        serve_limited(p);
+        return;
+    }
+    while (servable(c) && serve_one(p, c)) {
     }
 }
 
@@ -1140,8 +1183,11 @@ void bt_peer_tick(bt_peer *p, int64_t now)
             bt_wire_put_keepalive(c->out);
             sent(p, c);
         }
-        serve(p, c);
+        if (!p->cfg.max_upload_rate)
+            serve(p, c);
     }
+    if (p->cfg.max_upload_rate)
+        serve_limited(p);
     reap(p);
 }
 
@@ -1152,6 +1198,8 @@ int64_t bt_peer_next_deadline(const bt_peer *p)
         const bt_conn *c = g_ptr_array_index(p->conns, i);
         if (c->dead)
             continue;
+        if (p->cfg.max_upload_rate && servable(c))
+            t = MIN(t, MAX(p->up_next, p->now));
         t = MIN(t, c->last_recv + p->cfg.idle_timeout_ns);
         t = MIN(t, c->last_sent + BT_KEEPALIVE_NS);
         for (uint32_t r = 0; r < c->nreqs; r++)

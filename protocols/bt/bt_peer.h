@@ -77,6 +77,16 @@
  * BT_OUTPUT_LOW bytes (back-pressure: call consume as the socket takes
  * them).
  *
+ * Upload limit (`max_upload_rate`, bytes per second; 0: none): a piece
+ * message (13 + block bytes) is handed to a connection only when the
+ * limiter allows it at `now`: each one moves the earliest time of the
+ * next by its size over the rate (rounded up), from `now` or from where
+ * the last left it, whichever is later (no burst saved up while idle).
+ * Over any interval of length W the piece messages handed out are thus
+ * at most rate x W plus one message. While limited, the connections with
+ * requests to answer are served one message each in turn, from the one
+ * after the last served (the deadline says when the next may go).
+ *
  * Time: a keep-alive is sent after BT_KEEPALIVE_NS (2 min) without
  * sending; a connection with nothing received for `idle_timeout_ns`
  * (default 3 min) is dropped; a request unanswered for
@@ -164,6 +174,7 @@ typedef struct {
     unsigned max_conns;        /* 0: BT_DEFAULT_MAX_CONNS */
     int64_t idle_timeout_ns;   /* 0: BT_DEFAULT_IDLE_NS */
     bool free_rider;           /* never unchoke anyone (uploads nothing) */
+    uint64_t max_upload_rate;  /* bytes per second of piece messages handed to connections; 0: no limit */
 } bt_peer_config;
 
 #define BT_DROP_REASONS(X)                                                                         \

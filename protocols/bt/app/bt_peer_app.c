@@ -42,6 +42,7 @@ typedef struct {
     int64_t max_connect;
     int64_t port;
     bool free_rider;
+    uint64_t max_upload_rate; /* bit/s; 0: no limit */
 } bt_peer_spec;
 
 static const char *const afters[] = {"seed", "leave", NULL};
@@ -77,6 +78,8 @@ static const app_key peer_keys[] = {
     {.name = "port", .kind = APP_KEY_INT, .offset = PS_OFF(port), .def = 6881, .lo = 1, .hi = 65535,
      .expected = "a port from 1 to 65535"},
     {.name = "free_rider", .kind = APP_KEY_BOOL, .offset = PS_OFF(free_rider), .def = 0},
+    {.name = "max_upload_rate", .kind = APP_KEY_RATE, .offset = PS_OFF(max_upload_rate), .def = 0, .lo = 8,
+     .hi = 1e12, .expected = "a rate of at least 8bps (a byte per second), e.g. \"3.2Mbps\""},
     {0}};
 
 static guint host_count(const app_spec *a)
@@ -228,7 +231,8 @@ static void slot_go(void *ud)
         .peer = {.hashes = g->hashes, .n_pieces = g->n_pieces, .piece_length = (uint32_t)s->piece_length,
                  .total_length = s->file_size, .seed = s->seed, .storage = bt_storage_ops_of(sl->store),
                  .storage_ud = sl->store, .pipeline = (unsigned)s->pipeline,
-                 .upload_slots = (unsigned)s->upload_slots, .free_rider = s->free_rider},
+                 .upload_slots = (unsigned)s->upload_slots, .free_rider = s->free_rider,
+                 .max_upload_rate = s->max_upload_rate / 8},
         .listen_port = (uint16_t)s->port,
         .tracker_host = s->tracker,
         .tracker_port = (uint16_t)s->tracker_port,

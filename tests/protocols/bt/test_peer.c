@@ -2,7 +2,7 @@
  * Tests of protocols/bt/bt_peer: one core driven message by message by
  * fake peers written here (rarest first, the choker and its ranking, the
  * optimistic rotation, the seed's round robin, serving and its
- * limits, keep-alives and timeouts), and swarms of cores wired together
+ * limits, the upload rate limit, keep-alives and timeouts), and swarms of cores wired together
  * by the loop of swarm.c (a seed and leechers complete a file, a peer
  * serving a corrupted piece, a free rider, endgame, determinism).
  */
@@ -36,8 +36,9 @@ typedef struct {
 static const uint8_t info_hash[20] = {0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5,
                                       0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5, 0xA5};
 
-static void fixture_init(fixture *f, uint32_t n, uint32_t piece_length, bool seed, unsigned pipeline,
-                         uint64_t rng)
+/* rate: max_upload_rate (bytes per second, 0: none). */
+static void fixture_init_rate(fixture *f, uint32_t n, uint32_t piece_length, bool seed, unsigned pipeline,
+                              uint64_t rng, uint64_t rate)
 {
     memset(f, 0, sizeof *f);
     f->n = n;
@@ -62,8 +63,15 @@ static void fixture_init(fixture *f, uint32_t n, uint32_t piece_length, bool see
     cfg.storage_ud = f->store;
     cfg.seed_rng = rng;
     cfg.pipeline = pipeline;
+    cfg.max_upload_rate = rate;
     f->core = bt_peer_new(&cfg, 0, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(f->core);
+}
+
+static void fixture_init(fixture *f, uint32_t n, uint32_t piece_length, bool seed, unsigned pipeline,
+                         uint64_t rng)
+{
+    fixture_init_rate(f, n, piece_length, seed, pipeline, rng, 0);
 }
 
 static void fixture_clear(fixture *f)
@@ -74,8 +82,8 @@ static void fixture_clear(fixture *f)
     g_free(f->hashes);
 }
 
-/* Takes the core's output for the fake peer and decodes it. */
-static void pull(fixture *f, fake *k)
+/* Takes the core's output for the fake peer at `now` and decodes it. */
+static void pull_at(fixture *f, fake *k, int64_t now)
 {
     size_t len;
     const uint8_t *out = bt_peer_output(f->core, k->conn, &len);
@@ -90,7 +98,12 @@ static void pull(fixture *f, fake *k)
             g_array_append_val(k->msgs, m);
         }
     }
-    bt_peer_consume(f->core, k->conn, len, 0);
+    bt_peer_consume(f->core, k->conn, len, now);
+}
+
+static void pull(fixture *f, fake *k)
+{
+    pull_at(f, k, 0);
 }
 
 /* A fake peer connects, sends its handshake and (bits non-NULL) a bitfield. */
@@ -893,6 +906,72 @@ static void test_output_not_taken(void)
     fixture_clear(&f);
 }
 
+/* The upload limit: a seed limited to 100,000 bytes per second serves
+ * three unchoked peers that each asked for 64 blocks, the loop running
+ * it at its deadlines and taking its output at once for 5 s. Over every
+ * interval between two piece messages the bytes of the piece messages
+ * (13 + 16384 each) are at most the rate times the interval plus one
+ * message; over the 5 s it sends at least the rate less two messages
+ * (the limiter does not leave the rate unused); the peers are served in
+ * turn (their counts differ by at most one); and the deadline is never
+ * in the past. */
+static void test_upload_limit(void)
+{
+    const uint64_t rate = 100000;
+    const int64_t end = 5 * S_NS;
+    const uint64_t msg = 13 + BT_BLOCK_SIZE;
+    fixture f;
+    fixture_init_rate(&f, 64, BT_BLOCK_SIZE, true, 0, 5, rate);
+    fake k[3];
+    GByteArray *b = g_byte_array_new();
+    for (int i = 0; i < 3; i++) {
+        fake_connect(&f, &k[i], i + 1, NULL, 0);
+        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
+        CU_ASSERT_FATAL(unchoked(&f, &k[i]));
+        for (uint32_t p = 0; p < 64; p++)
+            bt_wire_put_request(b, p, 0, BT_BLOCK_SIZE);
+        bt_peer_feed(f.core, k[i].conn, b->data, b->len, 0);
+        g_byte_array_set_size(b, 0);
+    }
+    GArray *times = g_array_new(FALSE, FALSE, sizeof(int64_t));
+    guint seen[3] = {0}, served[3] = {0};
+    int64_t now = 0;
+    int steps = 0;
+    while (now <= end && steps++ < 100000) {
+        for (int i = 0; i < 3; i++) {
+            pull_at(&f, &k[i], now);
+            for (; seen[i] < k[i].msgs->len; seen[i]++)
+                if (g_array_index(k[i].msgs, bt_msg, seen[i]).kind == BT_MSG_PIECE) {
+                    g_array_append_val(times, now);
+                    served[i]++;
+                }
+        }
+        int64_t d = bt_peer_next_deadline(f.core);
+        CU_ASSERT_FATAL(d > now);
+        now = d;
+        if (now <= end)
+            bt_peer_tick(f.core, now);
+    }
+    /* The messages in order of time: over [t_i, t_j], j - i + 1 messages. */
+    for (guint i = 0; i < times->len; i++)
+        for (guint j = i; j < times->len; j++) {
+            int64_t w = g_array_index(times, int64_t, j) - g_array_index(times, int64_t, i);
+            double allowed = (double)rate * (double)w / 1e9 + (double)msg;
+            CU_ASSERT((double)(j - i + 1) * (double)msg <= allowed + 1e-6);
+        }
+    double sent = (double)times->len * (double)msg;
+    CU_ASSERT(sent >= (double)rate * 5.0 - 2.0 * (double)msg);
+    CU_ASSERT(sent <= (double)rate * 5.0 + (double)msg);
+    guint lo = MIN(served[0], MIN(served[1], served[2])), hi = MAX(served[0], MAX(served[1], served[2]));
+    CU_ASSERT(hi - lo <= 1);
+    CU_ASSERT(lo > 0);
+    g_array_free(times, TRUE);
+    g_byte_array_unref(b);
+    for (int i = 0; i < 3; i++)
+        fake_clear(&k[i]);
+    fixture_clear(&f);
+}
+
 /* ---- swarms ---- */
 
 static void check_complete(swarm *w, size_t n, uint64_t total)
@@ -1103,6 +1182,7 @@ int main(void)
         TEST(test_late_block_kept),
         TEST(test_endgame_two_copies),
         TEST(test_output_not_taken),
+        TEST(test_upload_limit),
         TEST(test_request_timeout),
         TEST(test_seed_session_chunks),
         TEST(test_swarm_completes),
