@@ -206,7 +206,8 @@ static bool run_outputs(const scenario *sc, run_result *const *res, const run_pa
     bool ok = !want_timeline || figures_timelines(sc, res, tmp, &drawn, err);
     bool cdf_drawn = false;
     ok = ok && (!r0 || !r0->out.cdf_file ||
-                figures_cdf(sc, res, r0->out.cdf_file, r0->out.cdf_column, r0->out.title, tmp, &cdf_drawn, err));
+                figures_cdf(sc, res, r0->out.cdf_file, r0->out.cdf_column, r0->out.cdf_by, r0->out.title, tmp,
+                             &cdf_drawn, err));
     ok = ok && (!r0 || !r0->out.lines_file ||
                 figures_lines(sc, res, r0->out.lines_file, r0->out.lines_x, r0->out.lines_y, r0->out.title, tmp,
                               &cdf_drawn, err));

@@ -496,34 +496,52 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Cell `col` of the row [line, stop) as a new string, or NULL when the
+ * row has fewer cells. */
+static char *cell_text(const char *line, const char *stop, guint col)
+{
+    const char *cell = line;
+    for (guint i = 0; i < col && cell; i++) {
+        cell = memchr(cell, ',', (size_t)(stop - cell));
+        cell = cell ? cell + 1 : NULL;
+    }
+    if (!cell)
+        return NULL;
+    const char *ce = memchr(cell, ',', (size_t)(stop - cell));
+    return g_strndup(cell, (gsize)((ce ? ce : stop) - cell));
+}
+
 /* The column's cells of one run's CSV rows (each line "run,..."): the
  * values that are numbers >= 0 into `vals`; returns the number of rows,
  * less those whose cell is "n/a" (the column does not apply to them: a
- * seed's completion). */
-static guint column_values(const run_csv *csv, guint col, GArray *vals)
+ * seed's completion). With `by` >= 0, only the rows whose cell `by` is
+ * `value`; with `groups`, each new value of cell `by` is appended to it
+ * (first appearance order, at most `max_groups`) and every row counts. */
+static guint column_values(const run_csv *csv, guint col, int by, const char *value, GPtrArray *groups,
+                           guint max_groups, GArray *vals)
 {
     guint rows = 0;
     const char *line = csv->rows->str, *end = line + csv->rows->len;
     while (line < end) {
         const char *nl = memchr(line, '\n', (size_t)(end - line));
-        const char *stop = nl ? nl : end, *cell = line;
-        if (stop > line) {
+        const char *stop = nl ? nl : end;
+        char *key = stop > line && by >= 0 ? cell_text(line, stop, (guint)by) : NULL;
+        if (key && groups && groups->len < max_groups && !g_ptr_array_find_with_equal_func(groups, key, g_str_equal, NULL))
+            g_ptr_array_add(groups, g_strdup(key));
+        bool wanted = stop > line && (!value || (key && !strcmp(key, value)));
+        char *text = wanted ? cell_text(line, stop, col) : NULL;
+        if (wanted)
             rows++;
-            for (guint i = 0; i < col && cell; i++) {
-                cell = memchr(cell, ',', (size_t)(stop - cell));
-                cell = cell ? cell + 1 : NULL;
-            }
-            if (cell) {
-                const char *ce = memchr(cell, ',', (size_t)(stop - cell));
-                char *text = g_strndup(cell, (gsize)((ce ? ce : stop) - cell)), *after;
-                double v = g_ascii_strtod(text, &after);
-                if (!strcmp(text, "n/a"))
-                    rows--;
-                else if (after != text && *after == 0 && isfinite(v) && v >= 0)
-                    g_array_append_val(vals, v);
-                g_free(text);
-            }
+        if (text) {
+            char *after;
+            double v = g_ascii_strtod(text, &after);
+            if (!strcmp(text, "n/a"))
+                rows--;
+            else if (after != text && *after == 0 && isfinite(v) && v >= 0)
+                g_array_append_val(vals, v);
         }
+        g_free(text);
+        g_free(key);
         if (!nl)
             break;
         line = nl + 1;
@@ -572,32 +590,54 @@ static const run_csv *csv_of_run(const run_result *res, const char *file)
     return NULL;
 }
 
-bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *title,
-                 const char *dir, bool *drawn, GError **err)
+/* One staircase of a CDF: `vals` sorted, a step of 1/rows at each. */
+static plot_series cdf_series(GArray *vals, guint rows, char *label, GPtrArray *owned)
+{
+    qsort(vals->data, vals->len, sizeof(double), cmp_double);
+    double *x = g_new(double, vals->len + 1), *y = g_new(double, vals->len + 1);
+    x[0] = y[0] = 0;
+    for (guint i = 0; i < vals->len; i++) {
+        x[i + 1] = g_array_index(vals, double, i);
+        y[i + 1] = (double)(i + 1) / rows;
+    }
+    g_ptr_array_add(owned, x);
+    g_ptr_array_add(owned, y);
+    g_ptr_array_add(owned, label);
+    return (plot_series){.title = label, .x = x, .y = y, .n = vals->len ? vals->len + 1 : 0};
+}
+
+bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *by,
+                 const char *title, const char *dir, bool *drawn, GError **err)
 {
     guint runs = MIN(scenario_run_count(sc), FIGURES_CDF_RUNS);
-    plot_series *series = g_new0(plot_series, runs);
+    plot_series *series = g_new0(plot_series, FIGURES_CDF_RUNS);
     GPtrArray *owned = g_ptr_array_new_with_free_func(g_free);
     size_t n = 0;
-    for (guint k = 0; k < runs; k++) {
+    for (guint k = 0; k < runs && n < FIGURES_CDF_RUNS; k++) {
         const run_csv *csv = csv_of_run(res[k], file);
-        int col = csv ? column_index(csv->header, column) : -1;
-        if (col < 0)
+        int col = csv ? column_index(csv->header, column) : -1, bycol = csv && by ? column_index(csv->header, by) : -1;
+        if (col < 0 || (by && bycol < 0))
             continue;
         GArray *vals = g_array_new(FALSE, FALSE, sizeof(double));
-        guint rows = column_values(csv, (guint)col, vals);
-        qsort(vals->data, vals->len, sizeof(double), cmp_double);
-        double *x = g_new(double, vals->len + 1), *y = g_new(double, vals->len + 1);
-        x[0] = y[0] = 0;
-        for (guint i = 0; i < vals->len; i++) {
-            x[i + 1] = g_array_index(vals, double, i);
-            y[i + 1] = (double)(i + 1) / rows;
+        if (!by) {
+            guint rows = column_values(csv, (guint)col, -1, NULL, NULL, 0, vals);
+            series[n++] = cdf_series(vals, rows, run_label(sc, k), owned);
+        } else {
+            GPtrArray *groups = g_ptr_array_new_with_free_func(g_free);
+            column_values(csv, (guint)col, bycol, NULL, groups, (guint)(FIGURES_CDF_RUNS - n), vals);
+            char *run = scenario_run_count(sc) > 1 ? run_label(sc, k) : NULL;
+            for (guint g = 0; g < groups->len; g++) {
+                const char *v = g_ptr_array_index(groups, g);
+                g_array_set_size(vals, 0);
+                guint rows = column_values(csv, (guint)col, bycol, v, NULL, 0, vals);
+                if (!rows)
+                    continue; /* the column applies to none of its rows (a seed's "n/a") */
+                char *label = run ? g_strdup_printf("%s, %s = %s", run, by, v) : g_strdup_printf("%s = %s", by, v);
+                series[n++] = cdf_series(vals, rows, label, owned);
+            }
+            g_free(run);
+            g_ptr_array_free(groups, TRUE);
         }
-        char *label = run_label(sc, k);
-        series[n++] = (plot_series){.title = label, .x = x, .y = y, .n = vals->len ? vals->len + 1 : 0};
-        g_ptr_array_add(owned, x);
-        g_ptr_array_add(owned, y);
-        g_ptr_array_add(owned, label);
         g_array_free(vals, TRUE);
     }
     char *xlabel = g_strdup_printf("%s (%s)", column, file);
@@ -618,15 +658,9 @@ bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, c
  * row has no such cell or it is not a number. */
 static bool cell_number(const char *line, const char *stop, guint col, double *v)
 {
-    const char *cell = line;
-    for (guint i = 0; i < col && cell; i++) {
-        cell = memchr(cell, ',', (size_t)(stop - cell));
-        cell = cell ? cell + 1 : NULL;
-    }
-    if (!cell)
+    char *text = cell_text(line, stop, col), *after;
+    if (!text)
         return false;
-    const char *ce = memchr(cell, ',', (size_t)(stop - cell));
-    char *text = g_strndup(cell, (gsize)((ce ? ce : stop) - cell)), *after;
     *v = g_ascii_strtod(text, &after);
     bool ok = after != text && *after == 0 && isfinite(*v);
     g_free(text);

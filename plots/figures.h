@@ -66,11 +66,17 @@ gchar **figures_case_slugs(const char *const *labels, guint n);
  * negative (a time that never came: the CSV files write -1 or nothing) is
  * a row never done, so that curve ends below 1. Curves are named by the
  * run's coordinates ("N = 5", "links.access.delay = 50ms, persistent"),
- * "simulated" for a single run. Written as cdf.dat, .gp, .png, .svg;
- * *drawn says whether gnuplot drew it. O(rows log rows) per run. */
+ * "simulated" for a single run. With `by` (outputs.cdf_by, a column of
+ * the same file), one staircase per value of that column in each run, in
+ * the order the values first appear, its rows alone counted (a value
+ * whose rows all say "n/a" gets none) ("app =
+ * fast", or "N = 5, app = fast" when there are several runs); at most
+ * FIGURES_CDF_RUNS curves in all. Written as cdf.dat, .gp, .png, .svg;
+ * *drawn says whether gnuplot drew it. O(rows log rows) per run, and
+ * O(rows) more per value of `by`. */
 #define FIGURES_CDF_RUNS 16
-bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *title,
-                 const char *dir, bool *drawn, GError **err);
+bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *by,
+                 const char *title, const char *dir, bool *drawn, GError **err);
 /* One column of a CSV file of the runs against another (outputs.lines:
  * `file`, `xcol`, `ycol`): for each run (the first FIGURES_CDF_RUNS), the
  * rows whose two cells are numbers, in the file's order, drawn as a

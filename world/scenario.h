@@ -94,8 +94,9 @@ typedef struct {
     bool timeline;
     /* outputs.cdf, "<csv file>:<column>": a column of a CSV file the run's
      * application types write, drawn as an empirical CDF per run (NULL,
-     * NULL: none). */
-    char *cdf_file, *cdf_column;
+     * NULL: none). outputs.cdf_by, "<column>" of the same file: a CDF per
+     * value of that column within each run (NULL: one per run). */
+    char *cdf_file, *cdf_column, *cdf_by;
     /* outputs.lines, "<csv file>:<x column>:<y column>": one column of a
      * CSV file against another, a line per run (NULL: none). */
     char *lines_file, *lines_x, *lines_y;

@@ -26,7 +26,7 @@ static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
 static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
-static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", "lines", NULL};
+static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", "cdf_by", "lines", NULL};
 
 const scn_node *scn_run_node(const scn_run *r, const char *name)
 {
@@ -699,8 +699,14 @@ static char *csv_header_of(const scn_run *r, const char *file, GString *names)
 static void get_cdf(scn_ctx *c, const cJSON *o, scn_run *r)
 {
     const cJSON *v = scn_get(o, "cdf");
-    if (!v)
+    if (!v) {
+        if (scn_get(o, "cdf_by")) {
+            gsize tb = scn_push_key(c, "cdf_by");
+            scn_fail(c, "cdf_by needs outputs.cdf (the CSV file and the column to draw)");
+            scn_pop(c, tb);
+        }
         return;
+    }
     gsize t = scn_push_key(c, "cdf");
     const char *colon = cJSON_IsString(v) ? strrchr(v->valuestring, ':') : NULL;
     if (!colon || colon == v->valuestring || !colon[1] || strlen(v->valuestring) > 1000) {
@@ -725,10 +731,24 @@ static void get_cdf(scn_ctx *c, const cJSON *o, scn_run *r)
         r->out.cdf_column = g_strdup(colon + 1);
         file = NULL;
     }
+    scn_pop(c, t);
+    const cJSON *by = scn_get(o, "cdf_by");
+    if (by && r->out.cdf_file) {
+        gsize tb = scn_push_key(c, "cdf_by");
+        if (!cJSON_IsString(by) || !by->valuestring[0] || strlen(by->valuestring) > 1000) {
+            scn_fail_expected(c, by, "\"<column>\" of the cdf's file, like \"app\"");
+        } else if (!header_has(header, by->valuestring) || !strcmp(by->valuestring, "run")) {
+            char *col = scn_cut(by->valuestring);
+            scn_fail(c, "\"%s\" has no column \"%s\" (its columns: %s)", r->out.cdf_file, col, header);
+            g_free(col);
+        } else {
+            r->out.cdf_by = g_strdup(by->valuestring);
+        }
+        scn_pop(c, tb);
+    }
     g_free(header);
     g_free(file);
     g_string_free(names, TRUE);
-    scn_pop(c, t);
 }
 
 /* outputs.lines: "<csv file>:<x column>:<y column>", two columns of a CSV
@@ -839,6 +859,7 @@ void scn_run_free(scn_run *r)
     g_free(r->out.title);
     g_free(r->out.cdf_file);
     g_free(r->out.cdf_column);
+    g_free(r->out.cdf_by);
     g_free(r->out.lines_file);
     g_free(r->out.lines_x);
     g_free(r->out.lines_y);

@@ -11,7 +11,8 @@
  *   "workload_lookup_time"] draws both figures, whose data equal
  *   summary.json's figures, and prints a table for each; a list in a
  *   plan of cases and in a single run; a bad element of the list is
- *   reported where it stands.
+ *   reported where it stands;
+ * - outputs.cdf_by: a CDF per value of a column, each over its own rows.
  */
 #include <cjson/cJSON.h>
 #include <glib.h>
@@ -441,6 +442,64 @@ static void test_bad_lists_are_located(void)
     expect_metric_error("3", ": $.outputs.metric: found 3, expected a non-empty string");
 }
 
+/* outputs.cdf_by: one staircase per value of a column, in the order the
+ * values first appear, each over its own rows: two browsers of 3 and 2
+ * pages give "client = near" (steps of 1/3) and "client = far" (1/2),
+ * their last steps at each browser's last request's last byte. */
+static void test_cdf_by_column(void)
+{
+    static const char scn[] =
+        "{\"name\": \"cdf-by\",\n"
+        " \"nodes\": [{\"name\": \"a\"}, {\"name\": \"b\"}, {\"name\": \"c\"}, {\"name\": \"r\", \"type\": \"router\"}],\n"
+        " \"links\": [{\"from\": \"a\", \"to\": \"r\", \"rate\": \"10Mbps\", \"delay\": \"10ms\"},\n"
+        "           {\"from\": \"c\", \"to\": \"r\", \"rate\": \"10Mbps\", \"delay\": \"30ms\"},\n"
+        "           {\"from\": \"b\", \"to\": \"r\", \"rate\": \"10Mbps\", \"delay\": \"5ms\"}],\n"
+        " \"apps\": [{\"name\": \"web\", \"type\": \"http-server\", \"host\": \"b\",\n"
+        "           \"objects\": [{\"path\": \"/x\", \"size\": \"10KB\"}]},\n"
+        "          {\"name\": \"near\", \"type\": \"browser\", \"host\": \"a\",\n"
+        "           \"pages\": [\"http://b/x\", \"http://b/x\", \"http://b/x\"]},\n"
+        "          {\"name\": \"far\", \"type\": \"browser\", \"host\": \"c\", \"pages\": [\"http://b/x\", \"http://b/x\"]}],\n"
+        " \"outputs\": {\"cdf\": \"requests.csv:last_byte_s\", \"cdf_by\": \"client\"}}\n";
+    char *file = g_strdup_printf("%s/cdf-by.json", tmp_root);
+    CU_ASSERT_TRUE_FATAL(g_file_set_contents(file, scn, -1, NULL));
+    CU_ASSERT_EQUAL_FATAL(run_into(file, "cdf-by", NULL, NULL), 0);
+    char *dat = read_out("cdf-by", "cdf.dat"), *gp = read_out("cdf-by", "cdf.gp");
+    char *csv = read_out("cdf-by", "requests.csv");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "title 'client = near'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(gp, "title 'client = far'"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# index 0: simulation \"client = near\", 4 points"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# index 1: simulation \"client = far\", 3 points"));
+    CU_ASSERT_PTR_NULL(strstr(dat, "# index 2:"));
+    /* each browser's largest last_byte_s (column 9 of "run,client,url,...") is its curve's last x, at y = 1 */
+    static const char *const clients[] = {"near", "far"};
+    static const int pages[] = {3, 2};
+    gchar **lines = g_strsplit(csv, "\n", -1);
+    for (int k = 0; k < 2; k++) {
+        double last = -1, xs[8], ys[8];
+        for (gchar **l = lines + 1; *l && **l; l++) {
+            gchar **c = g_strsplit(*l, ",", -1);
+            if (g_strv_length(c) > 8 && !strcmp(c[1], clients[k]))
+                last = MAX(last, g_ascii_strtod(c[8], NULL));
+            g_strfreev(c);
+        }
+        int n = dat_points(dat, k, xs, ys, 8);
+        CU_ASSERT_EQUAL(n, pages[k] + 1);
+        if (n == pages[k] + 1) {
+            CU_ASSERT_DOUBLE_EQUAL(xs[n - 1], last, 1e-9);
+            CU_ASSERT_DOUBLE_EQUAL(ys[n - 1], 1.0, 1e-12);
+            CU_ASSERT_DOUBLE_EQUAL(ys[1], 1.0 / pages[k], 1e-12);
+        }
+    }
+    g_strfreev(lines);
+    g_free(dat);
+    g_free(gp);
+    g_free(csv);
+    g_free(file);
+}
+
 int main(void)
 {
     tmp_root = g_dir_make_tmp("appsim-figures-XXXXXX", NULL);
@@ -448,7 +507,7 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_timeline_per_case),     TEST(test_case_file_names),
         TEST(test_several_headlines),     TEST(test_headlines_of_cases_and_single_runs),
-        TEST(test_bad_lists_are_located),
+        TEST(test_bad_lists_are_located), TEST(test_cdf_by_column),
     };
     int rc = test_main("cli/figures", tests, G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
