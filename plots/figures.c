@@ -516,9 +516,9 @@ static char *cell_text(const char *line, const char *stop, guint col)
  * less those whose cell is "n/a" (the column does not apply to them: a
  * seed's completion). With `by` >= 0, only the rows whose cell `by` is
  * `value`; with `groups`, each new value of cell `by` is appended to it
- * (first appearance order, at most `max_groups`) and every row counts. */
+ * (first appearance order; `seen` the set of them) and every row counts. */
 static guint column_values(const run_csv *csv, guint col, int by, const char *value, GPtrArray *groups,
-                           guint max_groups, GArray *vals)
+                           GHashTable *seen, GArray *vals)
 {
     guint rows = 0;
     const char *line = csv->rows->str, *end = line + csv->rows->len;
@@ -526,8 +526,11 @@ static guint column_values(const run_csv *csv, guint col, int by, const char *va
         const char *nl = memchr(line, '\n', (size_t)(end - line));
         const char *stop = nl ? nl : end;
         char *key = stop > line && by >= 0 ? cell_text(line, stop, (guint)by) : NULL;
-        if (key && groups && groups->len < max_groups && !g_ptr_array_find_with_equal_func(groups, key, g_str_equal, NULL))
-            g_ptr_array_add(groups, g_strdup(key));
+        if (key && groups && !g_hash_table_contains(seen, key)) {
+            char *group = g_strdup(key);
+            g_ptr_array_add(groups, group);
+            g_hash_table_add(seen, group);
+        }
         bool wanted = stop > line && (!value || (key && !strcmp(key, value)));
         char *text = wanted ? cell_text(line, stop, col) : NULL;
         if (wanted)
@@ -620,22 +623,24 @@ bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, c
             continue;
         GArray *vals = g_array_new(FALSE, FALSE, sizeof(double));
         if (!by) {
-            guint rows = column_values(csv, (guint)col, -1, NULL, NULL, 0, vals);
+            guint rows = column_values(csv, (guint)col, -1, NULL, NULL, NULL, vals);
             series[n++] = cdf_series(vals, rows, run_label(sc, k), owned);
         } else {
             GPtrArray *groups = g_ptr_array_new_with_free_func(g_free);
-            column_values(csv, (guint)col, bycol, NULL, groups, (guint)(FIGURES_CDF_RUNS - n), vals);
+            GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal); /* membership only: never iterated */
+            column_values(csv, (guint)col, bycol, NULL, groups, seen, vals);
             char *run = scenario_run_count(sc) > 1 ? run_label(sc, k) : NULL;
-            for (guint g = 0; g < groups->len; g++) {
+            for (guint g = 0; g < groups->len && n < FIGURES_CDF_RUNS; g++) {
                 const char *v = g_ptr_array_index(groups, g);
                 g_array_set_size(vals, 0);
-                guint rows = column_values(csv, (guint)col, bycol, v, NULL, 0, vals);
+                guint rows = column_values(csv, (guint)col, bycol, v, NULL, NULL, vals);
                 if (!rows)
                     continue; /* the column applies to none of its rows (a seed's "n/a") */
                 char *label = run ? g_strdup_printf("%s, %s = %s", run, by, v) : g_strdup_printf("%s = %s", by, v);
                 series[n++] = cdf_series(vals, rows, label, owned);
             }
             g_free(run);
+            g_hash_table_destroy(seen);
             g_ptr_array_free(groups, TRUE);
         }
         g_array_free(vals, TRUE);

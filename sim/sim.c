@@ -814,13 +814,15 @@ sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_even
         sim->clamped++;
         at = sim->now;
     }
+    /* Renumbering first: it moves a postponed entry to its due time, which
+     * the comparison below must see (handles are unchanged by it). */
+    if (G_UNLIKELY(sim->seq == UINT32_MAX))
+        queue_renumber(sim);
     uint32_t s = slot_of(sim, id);
     if (s == NO_SLOT || at < sim->slots[s].time) {
         sim_cancel(sim, id);
         return sim_schedule_at(sim, at, fn, ctx, arg);
     }
-    if (G_UNLIKELY(sim->seq == UINT32_MAX))
-        queue_renumber(sim);
     if (G_UNLIKELY(!sim->post))
         post_alloc(sim);
     slot_entry *se = &sim->slots[s];

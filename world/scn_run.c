@@ -735,7 +735,8 @@ static void get_cdf(scn_ctx *c, const cJSON *o, scn_run *r)
     const cJSON *by = scn_get(o, "cdf_by");
     if (by && r->out.cdf_file) {
         gsize tb = scn_push_key(c, "cdf_by");
-        if (!cJSON_IsString(by) || !by->valuestring[0] || strlen(by->valuestring) > 1000) {
+        if (!cJSON_IsString(by) || !by->valuestring[0] || strchr(by->valuestring, ',') ||
+            strlen(by->valuestring) > 1000) {
             scn_fail_expected(c, by, "\"<column>\" of the cdf's file, like \"app\"");
         } else if (!header_has(header, by->valuestring) || !strcmp(by->valuestring, "run")) {
             char *col = scn_cut(by->valuestring);

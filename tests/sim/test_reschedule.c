@@ -290,6 +290,41 @@ static void test_ties_and_clock(void)
     g_array_free(order, TRUE);
 }
 
+/* The event's id, then the time it ran at, into the GArray of ints ctx. */
+static void log_int_time(sim_t *sim, void *ctx, void *arg)
+{
+    int t = (int)sim_now(sim);
+    g_array_append_val((GArray *)ctx, *(const int *)arg);
+    g_array_append_val((GArray *)ctx, t);
+}
+
+/* A re-arm to a time earlier than a pending postponement, at the call
+ * that renumbers the sequence counter: the renumbering moves the entry to
+ * its postponed time first, so the re-arm must be a cancel and schedule:
+ * A at 50, then B at 60 and C at 90, as the eager form gives (before the
+ * fix A ran last, with the clock going back from 90 to 50). */
+static void test_earlier_at_renumber(void)
+{
+    static const int A = 1, B = 2, C = 3;
+    GArray *order = g_array_new(FALSE, FALSE, sizeof(int));
+    sim_t *sim = sim_new(1);
+    sim_event_id a = sim_schedule_at(sim, 10, log_int_time, order, (void *)&A);
+    sim_schedule_at(sim, 60, log_int_time, order, (void *)&B);
+    sim_schedule_at(sim, 90, log_int_time, order, (void *)&C);
+    CU_ASSERT_EQUAL(sim_reschedule(sim, a, 100, log_int_time, order, (void *)&A), a);
+    sim_internal_set_seq(sim, UINT32_MAX);
+    a = sim_reschedule(sim, a, 50, log_int_time, order, (void *)&A);
+    CU_ASSERT_EQUAL(sim_event_time(sim, a), 50);
+    CU_ASSERT_EQUAL(sim_run(sim), SIM_RUN_EMPTY);
+    int want[] = {A, 50, B, 60, C, 90};
+    CU_ASSERT_EQUAL(order->len, 6);
+    for (guint i = 0; i < order->len && i < 6; i++)
+        CU_ASSERT_EQUAL(g_array_index(order, int, i), want[i]);
+    CU_ASSERT_EQUAL(sim_now(sim), 90);
+    sim_free(sim);
+    g_array_free(order, TRUE);
+}
+
 /* Earlier, stopped, stale: a new handle, and the old one is dead. */
 static void test_earlier_and_stopped(void)
 {
@@ -329,7 +364,7 @@ static void test_earlier_and_stopped(void)
 int main(void)
 {
     static const test_case tests[] = {
-        TEST(test_ties_and_clock),         TEST(test_earlier_and_stopped),
+        TEST(test_ties_and_clock),         TEST(test_earlier_and_stopped),   TEST(test_earlier_at_renumber),
         TEST(test_random_against_eager),   TEST(test_random_with_slices),
         TEST(test_random_across_seq_wrap), TEST(test_random_with_compaction),
     };
