@@ -126,6 +126,35 @@ static void op_timer_cancel(host_env *e, host_timer_id id)
     timer_release(h, i);
 }
 
+/* The slot of a pending timer's id, or TIMER_NONE for 0 or a stale id. */
+static uint32_t timer_slot(const sim_host_t *h, host_timer_id id)
+{
+    uint64_t slot = id & 0xffffffffu;
+    if (slot == 0 || slot > h->ntimers)
+        return TIMER_NONE;
+    uint32_t i = (uint32_t)(slot - 1);
+    if (!h->timers[i].fn || h->timers[i].gen != (uint32_t)(id >> 32))
+        return TIMER_NONE;
+    return i;
+}
+
+/* Cancel then schedule, in one: the slot and its id stay, and the event is
+ * moved with sim_reschedule, which runs it exactly where the cancel and
+ * the schedule would have (and, for a later time, only records it). */
+static host_timer_id op_timer_rearm(host_env *e, host_timer_id id, int64_t delay_ns, host_timer_fn fn, void *ud)
+{
+    sim_host_t *h = host_of(e);
+    uint32_t i = timer_slot(h, id);
+    if (i == TIMER_NONE)
+        return op_timer(e, delay_ns, fn, ud);
+    sim_timer *t = &h->timers[i];
+    t->fn = fn;
+    t->ud = ud;
+    t->ev = sim_reschedule(h->sim, t->ev, sim_now(h->sim) + (delay_ns < 0 ? 0 : delay_ns), timer_fire, h,
+                           (void *)(uintptr_t)i);
+    return id;
+}
+
 static const tcp_params_t *params_of(const sim_host_t *h)
 {
     return h->has_params ? &h->params : NULL;
@@ -317,6 +346,7 @@ static const host_ops sim_host_ops = {
     .wall_s = op_wall_s,
     .timer = op_timer,
     .timer_cancel = op_timer_cancel,
+    .timer_rearm = op_timer_rearm,
     .connect = op_connect,
     .connect_from = op_connect_from,
     .listen = op_listen,

@@ -8,7 +8,9 @@
  * - connect() finds the peer node; listen() opens a TCP listener
  *   on the node (port 0: a free port of the ephemeral range), and
  *   listener_port() says which port it has.
- * - Timers are simulation events.
+ * - Timers are simulation events; timer_rearm() moves a pending one with
+ *   sim_reschedule (sim/sim.h), so a deadline pushed later costs no queue
+ *   operation and leaves no cancelled event behind.
  * - Datagram sockets are UDP sockets of the node (models/udp.h; port 0:
  *   a free port from 49152 up). dgram_send() names the peer node (name or
  *   literal) and carries the tag in the packet; a datagram may be length-only

@@ -12,6 +12,15 @@
  *   event (never from inside timer() or another operation). A cancelled or
  *   already-fired timer id may be cancelled again harmlessly; id 0 is
  *   "no timer".
+ * - timer_rearm() moves a pending timer to a new delay from now, with a
+ *   new callback: exactly timer_cancel() then timer(), in every effect an
+ *   application can see (the order of callbacks, ties at one instant
+ *   included), and returns the id to keep (the same or a new one; a stale
+ *   or 0 id arms a new timer). It is for a deadline pushed back over and
+ *   over (an inactivity timeout re-armed on every write): the simulator
+ *   only records a later time (sim_reschedule, sim/sim.h) instead of
+ *   leaving a cancelled event behind in its queue. A NULL timer_rearm in
+ *   the table means cancel then timer.
  * - now() is monotonic nanoseconds: simulated time in the simulator, time
  *   since the environment was created on real sockets. wall_s() is seconds
  *   since the Unix epoch, for Date and Last-Modified headers: in the
@@ -118,6 +127,7 @@ typedef struct {
     uint16_t (*dgram_port)(const host_env *env, const host_dgram *s);
     void (*dgram_close)(host_env *env, host_dgram *s);
     void (*record)(host_env *env, const char *kind, const char *text);
+    host_timer_id (*timer_rearm)(host_env *env, host_timer_id id, int64_t delay_ns, host_timer_fn fn, void *ud);
 } host_ops;
 
 /* A name lookup's answer: `address` (a literal, borrowed for the call),
@@ -163,6 +173,17 @@ static inline void host_timer_cancel(host_env *e, host_timer_id id)
 {
     if (id)
         e->ops->timer_cancel(e, id);
+}
+/* timer_cancel(id) then timer(delay_ns, fn, ud), cheaper where the
+ * environment can move a timer (see the file comment); returns the id to
+ * keep. */
+static inline host_timer_id host_timer_rearm(host_env *e, host_timer_id id, int64_t delay_ns, host_timer_fn fn,
+                                             void *ud)
+{
+    if (e->ops->timer_rearm)
+        return e->ops->timer_rearm(e, id, delay_ns, fn, ud);
+    host_timer_cancel(e, id);
+    return e->ops->timer(e, delay_ns, fn, ud);
 }
 static inline stream_t *host_connect(host_env *e, const char *host, uint16_t port,
                                      const stream_handler *h, void *ud, GError **err)

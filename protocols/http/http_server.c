@@ -277,10 +277,11 @@ static void session_schedule(session *ss)
     }
     if (ss->timer && ss->timer_at == d)
         return;
-    host_timer_cancel(env, ss->timer);
+    /* Mostly a later deadline (output taken, data in): moved, not
+     * cancelled and armed again (host_timer_rearm). */
     int64_t now = host_now(env);
     ss->timer_at = d;
-    ss->timer = host_timer(env, d > now ? d - now : 0, session_timer_fire, ss);
+    ss->timer = host_timer_rearm(env, ss->timer, d > now ? d - now : 0, session_timer_fire, ss);
 }
 
 static void session_timer_fire(void *ud)
