@@ -369,6 +369,8 @@ static void conn_read(bconn *c, const uint8_t *data, size_t len, bool eof)
             off += http_parser_feed(c->parser, data ? data + off : NULL, len - off, &ev);
         else if (eof)
             http_parser_finish(c->parser, &ev);
+        else if (len > 0)
+            return; /* all used: nothing is pending (the parser would have held a byte back) */
         else
             http_parser_feed(c->parser, NULL, 0, &ev);
         if (ev.kind == HTTP_EV_NEED_MORE)

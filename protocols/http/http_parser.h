@@ -26,6 +26,13 @@
  *   the status a server should answer with (400, 413, 414, 431, 501, 505)
  *   and `ev.error` says why. The parser stays in the error state.
  *
+ * An event other than HTTP_EV_ERROR that used up all the input leaves
+ * nothing pending: where another event follows without more input (the
+ * DONE after a bodiless head or a body's last span), the parser reports
+ * one byte fewer than it used, so that the loop above comes back for it.
+ * A caller may therefore stop once `off == len` without a call for
+ * nothing, which would only give HTTP_EV_NEED_MORE.
+ *
  * Framing follows RFC 9112 section 6: chunked transfer coding (with chunk
  * extensions and trailers skipped), else Content-Length, else for
  * responses the end of the connection (call http_parser_finish() at EOF).

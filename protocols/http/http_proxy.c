@@ -485,6 +485,8 @@ static void up_read(upstream *u, const uint8_t *data, size_t len, bool eof)
             off += http_parser_feed(u->parser, data ? data + off : NULL, len - off, &ev);
         else if (eof)
             http_parser_finish(u->parser, &ev);
+        else if (len > 0)
+            return; /* all used: nothing is pending (the parser would have held a byte back) */
         else
             http_parser_feed(u->parser, NULL, 0, &ev);
         switch (ev.kind) {
