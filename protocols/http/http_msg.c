@@ -119,12 +119,35 @@ const char *http_reason(int status)
 /* ---- construction ----------------------------------------------------- */
 
 /* The clear function of the header array: frees one header's strings
- * whenever the array drops it (removal or free). */
+ * (one block, see header_make) whenever the array drops it (removal or
+ * free). */
 static void header_clear(gpointer data)
 {
     http_header *h = data;
     g_free(h->name);
-    g_free(h->value);
+}
+
+/* A header whose name and value are copied into one block: the name, its
+ * NUL, the value, its NUL. One allocation and one free a header instead
+ * of two. Like g_strndup, a copy stops at a NUL within its span, so the
+ * value always starts right after the name's NUL (http_msg_serialize
+ * relies on it). */
+static size_t span_len(const char *s, size_t n)
+{
+    const char *nul = memchr(s, '\0', n);
+    return nul ? (size_t)(nul - s) : n;
+}
+
+static http_header header_make(const char *name, size_t name_len, const char *value, size_t value_len)
+{
+    name_len = span_len(name, name_len);
+    value_len = span_len(value, value_len);
+    char *block = g_malloc(name_len + value_len + 2);
+    memcpy(block, name, name_len);
+    block[name_len] = '\0';
+    memcpy(block + name_len + 1, value, value_len);
+    block[name_len + 1 + value_len] = '\0';
+    return (http_header){block, block + name_len + 1};
 }
 
 static http_msg *msg_alloc(bool is_request, int version)
@@ -181,13 +204,15 @@ void http_msg_free(http_msg *m)
 void http_msg_add_len(http_msg *m, const char *name, size_t name_len, const char *value,
                       size_t value_len)
 {
-    http_header h = {g_strndup(name, name_len), g_strndup(value, value_len)};
+    http_header h = header_make(name, name_len, value, value_len);
     g_array_append_val(m->headers, h);
 }
 
 void http_msg_add(http_msg *m, const char *name, const char *value)
 {
-    http_header h = {g_strdup(name), g_strdup(value ? value : "")};
+    if (!value)
+        value = "";
+    http_header h = header_make(name, strlen(name), value, strlen(value));
     g_array_append_val(m->headers, h);
 }
 
@@ -195,9 +220,10 @@ void http_msg_addf(http_msg *m, const char *name, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    http_header h = {g_strdup(name), g_strdup_vprintf(fmt, ap)};
+    char *value = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    g_array_append_val(m->headers, h);
+    http_msg_add(m, name, value);
+    g_free(value);
 }
 
 static http_header *header_at(const http_msg *m, guint i)
@@ -215,8 +241,10 @@ void http_msg_set(http_msg *m, const char *name, const char *value)
         if (g_ascii_strcasecmp(h->name, name) != 0) {
             i++;
         } else if (!kept) {
-            g_free(h->value);
-            h->value = g_strdup(value ? value : "");
+            const char *v = value ? value : "";
+            http_header nh = header_make(h->name, strlen(h->name), v, strlen(v));
+            g_free(h->name);
+            *h = nh;
             kept = true;
             i++;
         } else {
@@ -306,21 +334,58 @@ bool http_msg_keep_alive(const http_msg *m, const http_msg *request)
 
 /* ---- wire form -------------------------------------------------------- */
 
+/* "HTTP/d.d": versions are 10 and 11 (0.9 has no version on the wire);
+ * any other value is written digit for digit all the same. */
 static void append_version(GString *out, int version)
 {
-    g_string_append_printf(out, "HTTP/%d.%d", version / 10, version % 10);
+    if (version >= 0 && version < 100) {
+        char v[8] = {'H', 'T', 'T', 'P', '/', (char)('0' + version / 10), '.', (char)('0' + version % 10)};
+        g_string_append_len(out, v, sizeof v);
+    } else {
+        g_string_append_printf(out, "HTTP/%d.%d", version / 10, version % 10);
+    }
+}
+
+/* Appends "name: value\r\n" in one growth of `out`. */
+static void append_field(GString *out, const char *name, size_t nl, const char *value)
+{
+    size_t vl = strlen(value);
+    gsize at = out->len;
+    g_string_set_size(out, at + nl + vl + 4);
+    char *p = out->str + at;
+    memcpy(p, name, nl);
+    p[nl] = ':';
+    p[nl + 1] = ' ';
+    memcpy(p + nl + 2, value, vl);
+    p[nl + 2 + vl] = '\r';
+    p[nl + 3 + vl] = '\n';
+}
+
+/* Appends a NUL-terminated string whose length is not known. */
+static void append_str(GString *out, const char *s) { g_string_append_len(out, s, (gssize)strlen(s)); }
+
+/* " 200 ": the status with three digits at least, as "%03d" writes it. */
+static void append_status(GString *out, int status)
+{
+    if (status >= 0 && status <= 999) {
+        char st[5] = {' ', (char)('0' + status / 100), (char)('0' + status / 10 % 10), (char)('0' + status % 10),
+                      ' '};
+        g_string_append_len(out, st, sizeof st);
+    } else {
+        g_string_append_printf(out, " %03d ", status);
+    }
 }
 
 void http_msg_serialize(const http_msg *m, GString *out)
 {
     if (m->is_request) {
         const char *method = m->method_str ? m->method_str : http_method_name(m->method);
-        g_string_append(out, method);
+        append_str(out, method);
         g_string_append_c(out, ' ');
-        g_string_append(out, m->target ? m->target : "/");
+        append_str(out, m->target ? m->target : "/");
         if (m->version < 10) {
             /* An HTTP/0.9 simple request is its request line, nothing more. */
-            g_string_append(out, "\r\n");
+            g_string_append_len(out, "\r\n", 2);
             return;
         }
         g_string_append_c(out, ' ');
@@ -329,16 +394,15 @@ void http_msg_serialize(const http_msg *m, GString *out)
         if (m->version < 10)
             return; /* an HTTP/0.9 response is the body alone */
         append_version(out, m->version);
-        g_string_append_printf(out, " %03d ", m->status);
-        g_string_append(out, m->reason ? m->reason : http_reason(m->status));
+        append_status(out, m->status);
+        append_str(out, m->reason ? m->reason : http_reason(m->status));
     }
-    g_string_append(out, "\r\n");
+    g_string_append_len(out, "\r\n", 2);
     for (guint i = 0; i < m->headers->len; i++) {
         const http_header *h = header_at(m, i);
-        g_string_append(out, h->name);
-        g_string_append(out, ": ");
-        g_string_append(out, h->value);
-        g_string_append(out, "\r\n");
+        /* The value follows the name's NUL in the same block (header_make). */
+        size_t nl = (size_t)(h->value - h->name) - 1;
+        append_field(out, h->name, nl, h->value);
     }
-    g_string_append(out, "\r\n");
+    g_string_append_len(out, "\r\n", 2);
 }

@@ -34,6 +34,10 @@ http_method http_method_parse(const char *token); /* case-sensitive, as RFC 9110
 /* The standard reason phrase of a status code ("OK", "Not Modified"...). */
 const char *http_reason(int status);
 
+/* One header. `name` and `value` share one allocation (the value follows
+ * the name's NUL), owned by the message: read them, never free or
+ * reassign them; change a message's headers through the functions
+ * below. */
 typedef struct {
     char *name;
     char *value;

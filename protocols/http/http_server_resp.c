@@ -48,8 +48,36 @@ void http_format_date(int64_t epoch_s, char buf[30])
     int m, d;
     civil_from_days(days, &y, &m, &d);
     int wday = (int)(((days % 7) + 11) % 7); /* 1970-01-01 was a Thursday */
-    g_snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[wday], d, months[m - 1],
-               (int)y, (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+    if (y < 0 || y > 9999) { /* not a four-digit year: printf's way, as before */
+        g_snprintf(buf, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", wdays[wday], d, months[m - 1], (int)y,
+                   (int)(secs / 3600), (int)(secs / 60 % 60), (int)(secs % 60));
+        return;
+    }
+    /* "Sun, 06 Nov 1994 08:49:37 GMT", written by hand: a server dates
+     * every response, and snprintf cost ten times as much. */
+    int yy = (int)y, hh = (int)(secs / 3600), mi = (int)(secs / 60 % 60), ss = (int)(secs % 60);
+    memcpy(buf, wdays[wday], 3);
+    buf[3] = ',';
+    buf[4] = ' ';
+    buf[5] = (char)('0' + d / 10);
+    buf[6] = (char)('0' + d % 10);
+    buf[7] = ' ';
+    memcpy(buf + 8, months[m - 1], 3);
+    buf[11] = ' ';
+    buf[12] = (char)('0' + yy / 1000);
+    buf[13] = (char)('0' + yy / 100 % 10);
+    buf[14] = (char)('0' + yy / 10 % 10);
+    buf[15] = (char)('0' + yy % 10);
+    buf[16] = ' ';
+    buf[17] = (char)('0' + hh / 10);
+    buf[18] = (char)('0' + hh % 10);
+    buf[19] = ':';
+    buf[20] = (char)('0' + mi / 10);
+    buf[21] = (char)('0' + mi % 10);
+    buf[22] = ':';
+    buf[23] = (char)('0' + ss / 10);
+    buf[24] = (char)('0' + ss % 10);
+    memcpy(buf + 25, " GMT", 5); /* with the NUL */
 }
 
 static int month_of(const char *m)
@@ -71,10 +99,35 @@ static int64_t epoch_of(int64_t y, int mon, int d, int hh, int mm, int ss)
     return t > INT64_C(253402300799) ? -1 : t;
 }
 
+/* Whether s[0..n) are all ASCII digits. */
+static bool digits_at(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!g_ascii_isdigit(s[i]))
+            return false;
+    return true;
+}
+
+static int two_digits(const char *s) { return (s[0] - '0') * 10 + (s[1] - '0'); }
+
 int64_t http_parse_date(const char *s)
 {
     if (!s)
         return -1;
+    /* The common case first, without sscanf: an IMF-fixdate laid out
+     * exactly as http_format_date writes it. It gives what the first
+     * sscanf below gives for the same text; anything else goes there. */
+    /* The tests run left to right and each fails on the NUL, so none reads
+     * past the end of a shorter string. */
+    if (g_ascii_isalpha(s[0]) && g_ascii_isalpha(s[1]) && g_ascii_isalpha(s[2]) && s[3] == ',' && s[4] == ' ' &&
+        digits_at(s + 5, 2) && s[7] == ' ' && g_ascii_isalpha(s[8]) && g_ascii_isalpha(s[9]) &&
+        g_ascii_isalpha(s[10]) && s[11] == ' ' && digits_at(s + 12, 4) && s[16] == ' ' && digits_at(s + 17, 2) &&
+        s[19] == ':' && digits_at(s + 20, 2) && s[22] == ':' && digits_at(s + 23, 2)) {
+        int fm = month_of(s + 8);
+        if (fm)
+            return epoch_of(two_digits(s + 12) * 100 + two_digits(s + 14), fm, two_digits(s + 5), two_digits(s + 17),
+                            two_digits(s + 20), two_digits(s + 23));
+    }
     char wd[16], mon[8];
     int d, y, hh, mm, ss;
     /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
