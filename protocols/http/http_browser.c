@@ -558,10 +558,12 @@ static bool conn_has_room(const http_browser *b, const bconn *c)
 {
     if (c->dead || c->closing)
         return false;
-    char key[300];
-    g_snprintf(key, sizeof key, "%s:%u", c->host, c->port);
-    if (g_hash_table_contains(b->no_keep, key))
-        return c->carried == 0;
+    if (g_hash_table_size(b->no_keep) > 0) { /* mostly empty: no key to format */
+        char key[300];
+        g_snprintf(key, sizeof key, "%s:%u", c->host, c->port);
+        if (g_hash_table_contains(b->no_keep, key))
+            return c->carried == 0;
+    }
     guint busy = c->assigned.length + c->inflight.length;
     switch (b->c.mode) {
     case BROWSER_NP_SERIAL:

@@ -226,6 +226,16 @@ void http_msg_addf(http_msg *m, const char *name, const char *fmt, ...)
     g_free(value);
 }
 
+/* Whether two header names are equal ignoring ASCII case. The first
+ * letters are compared here, which settles most of a lookup's
+ * comparisons without a call. */
+static inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c; }
+
+static inline bool name_is(const char *a, const char *b)
+{
+    return ascii_lower(a[0]) == ascii_lower(b[0]) && g_ascii_strcasecmp(a, b) == 0;
+}
+
 static http_header *header_at(const http_msg *m, guint i)
 {
     return &g_array_index(m->headers, http_header, i);
@@ -238,7 +248,7 @@ void http_msg_set(http_msg *m, const char *name, const char *value)
     bool kept = false;
     for (guint i = 0; i < m->headers->len;) {
         http_header *h = header_at(m, i);
-        if (g_ascii_strcasecmp(h->name, name) != 0) {
+        if (!name_is(h->name, name)) {
             i++;
         } else if (!kept) {
             const char *v = value ? value : "";
@@ -258,7 +268,7 @@ void http_msg_set(http_msg *m, const char *name, const char *value)
 void http_msg_remove(http_msg *m, const char *name)
 {
     for (guint i = 0; i < m->headers->len;) {
-        if (g_ascii_strcasecmp(header_at(m, i)->name, name) == 0)
+        if (name_is(header_at(m, i)->name, name))
             g_array_remove_index(m->headers, i); /* keeps the order of the rest */
         else
             i++;
@@ -269,7 +279,7 @@ const char *http_msg_get(const http_msg *m, const char *name)
 {
     for (guint i = 0; i < m->headers->len; i++) {
         const http_header *h = header_at(m, i);
-        if (g_ascii_strcasecmp(h->name, name) == 0)
+        if (name_is(h->name, name))
             return h->value;
     }
     return NULL;
@@ -305,7 +315,7 @@ bool http_msg_has_token(const http_msg *m, const char *name, const char *token)
 {
     for (guint i = 0; i < m->headers->len; i++) {
         const http_header *h = header_at(m, i);
-        if (g_ascii_strcasecmp(h->name, name) == 0 && list_has_token(h->value, token))
+        if (name_is(h->name, name) && list_has_token(h->value, token))
             return true;
     }
     return false;
