@@ -18,8 +18,7 @@ static void idle(void *ud);
 
 static void arm(core_client *c)
 {
-    host_timer_cancel(c->env, c->timer);
-    c->timer = host_timer(c->env, c->idle_ns, idle, c);
+    c->timer = host_timer_rearm(c->env, c->timer, c->idle_ns, idle, c); /* mostly later: moved */
 }
 
 static void pump(core_client *c)

@@ -25,8 +25,7 @@ void core_server_init(core_server *cs, host_env *env, stream_t *s, int64_t idle_
 
 void core_server_arm(core_server *cs)
 {
-    host_timer_cancel(cs->env, cs->timer);
-    cs->timer = host_timer(cs->env, cs->idle_ns, idle_fired, cs);
+    cs->timer = host_timer_rearm(cs->env, cs->timer, cs->idle_ns, idle_fired, cs); /* mostly later: moved */
 }
 
 void core_server_deliver(core_server *cs, const uint8_t *data, size_t len)
