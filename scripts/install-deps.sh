@@ -8,6 +8,8 @@
 #                                    sanitizer runtimes (make fuzz)
 #   scripts/install-deps.sh --ns3    that, and ns-3 3.37 (libns3-dev), for
 #                                    the opt-in comparison make bench-ns3
+#   scripts/install-deps.sh --profile  that, and valgrind, for the callgrind
+#                                    instruction counts of docs/performance.md
 set -euo pipefail
 
 packages=(cmake pkg-config build-essential libglib2.0-dev libcjson-dev
@@ -46,6 +48,10 @@ if [ "${1:-}" = "--ns3" ]; then
   # ns-3's headers and shared libraries (it pulls in libns3.37 and GSL's
   # runtime); bench/ns3/run.sh compiles its programs against them with g++.
   packages+=(libns3-dev)
+fi
+if [ "${1:-}" = "--profile" ]; then
+  # callgrind: instruction counts that do not depend on the machine's load.
+  packages+=(valgrind)
 fi
 
 missing=()
