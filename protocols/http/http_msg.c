@@ -127,17 +127,18 @@ static void header_clear(gpointer data)
     g_free(h->name);
 }
 
-/* A header whose name and value are copied into one block: the name, its
- * NUL, the value, its NUL. One allocation and one free a header instead
- * of two. Like g_strndup, a copy stops at a NUL within its span, so the
- * value always starts right after the name's NUL (http_msg_serialize
- * relies on it). */
+/* The length of a span up to its first NUL, as g_strndup would copy it. */
 static size_t span_len(const char *s, size_t n)
 {
     const char *nul = memchr(s, '\0', n);
     return nul ? (size_t)(nul - s) : n;
 }
 
+/* A header whose name and value are copied into one block: the name, its
+ * NUL, the value, its NUL. One allocation and one free a header instead
+ * of two. Like g_strndup, a copy stops at a NUL within its span, so the
+ * value always starts right after the name's NUL (http_msg_serialize
+ * relies on it). */
 static http_header header_make(const char *name, size_t name_len, const char *value, size_t value_len)
 {
     name_len = span_len(name, name_len);
@@ -226,11 +227,11 @@ void http_msg_addf(http_msg *m, const char *name, const char *fmt, ...)
     g_free(value);
 }
 
+static inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c; }
+
 /* Whether two header names are equal ignoring ASCII case. The first
  * letters are compared here, which settles most of a lookup's
  * comparisons without a call. */
-static inline char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + ('a' - 'A')) : c; }
-
 static inline bool name_is(const char *a, const char *b)
 {
     return ascii_lower(a[0]) == ascii_lower(b[0]) && g_ascii_strcasecmp(a, b) == 0;

@@ -116,8 +116,8 @@ int64_t http_parse_date(const char *s)
         return -1;
     /* The common case first, without sscanf: an IMF-fixdate laid out
      * exactly as http_format_date writes it. It gives what the first
-     * sscanf below gives for the same text; anything else goes there. */
-    /* The tests run left to right and each fails on the NUL, so none reads
+     * sscanf below gives for the same text; anything else goes there. The
+     * tests run left to right and each fails on the NUL, so none reads
      * past the end of a shorter string. */
     if (g_ascii_isalpha(s[0]) && g_ascii_isalpha(s[1]) && g_ascii_isalpha(s[2]) && s[3] == ',' && s[4] == ' ' &&
         digits_at(s + 5, 2) && s[7] == ' ' && g_ascii_isalpha(s[8]) && g_ascii_isalpha(s[9]) &&
