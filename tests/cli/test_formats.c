@@ -18,6 +18,10 @@
  *   --formats overriding it;
  * - bad --formats values: exit 2, nothing written. (Bad outputs.formats
  *   values in files are in tests/scenarios/broken, 87 to 91.)
+ * - the page's guard on inline SVG (an event handler attribute sends the
+ *   SVG to an <img>, where nothing runs; words that merely begin with
+ *   "on" do not): SVGs written by scripts in a results folder, shown by
+ *   `appsim plot`.
  * Every part that draws needs gnuplot; without it the test reports a skip.
  */
 #include <glib.h>
@@ -351,12 +355,68 @@ static void test_bad_option(void)
     g_free(file);
 }
 
+/* Writes <dir>/<stem>.gp, a script that prints `svg` into <stem>.svg. */
+static void svg_script(const char *dir, const char *stem, const char *svg)
+{
+    char *gp = g_strdup_printf("set print '%s.svg'\nprint '%s'\nunset print\n", stem, svg);
+    char *base = g_strconcat(stem, ".gp", NULL), *path = g_build_filename(dir, base, NULL);
+    CU_ASSERT_TRUE(g_file_set_contents(path, gp, -1, NULL));
+    g_free(path);
+    g_free(base);
+    g_free(gp);
+}
+
+/* Which SVGs the page puts inline and which in an <img>. */
+static void test_inline_guard(void)
+{
+    if (!need_gnuplot())
+        return;
+    char *file = shipped("http-single-object");
+    CU_ASSERT_EQUAL_FATAL(run_into(file, "guard", "--formats=svg"), 0);
+    char *dir = g_build_filename(tmp_root, "guard", NULL);
+    static const struct {
+        const char *stem, *svg;
+        bool inline_ok;
+    } cases[] = {
+        {"a-plain", "<svg xmlns=\"http://www.w3.org/2000/svg\"><text x=\"1\" y=\"2\">Ontario onion on = 1</text></svg>",
+         true},
+        {"b-onclick", "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect onclick=\"x()\"/></svg>", false},
+        {"c-spaced", "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect\tONMouseOver \t=1/></svg>", false},
+        {"d-script", "<svg xmlns=\"http://www.w3.org/2000/svg\"><SCRIPT>x()</SCRIPT></svg>", false},
+        {"e-id-on", "<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"on\"><g id=\"one\"></g></svg>", true},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++)
+        svg_script(dir, cases[i].stem, cases[i].svg);
+    const char *argv[] = {APPSIM, "plot", dir, NULL};
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
+    char *page = read_out("guard", "index.html", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(page);
+    for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+        char *as_inline = g_strdup_printf("<svg role=\"img\" aria-label=\"%s.svg\"", cases[i].stem);
+        char *as_img = g_strdup_printf("<img alt=\"%s.svg\" src=\"data:image/svg+xml;base64,", cases[i].stem);
+        CU_ASSERT_EQUAL(strstr(page, as_inline) != NULL, cases[i].inline_ok);
+        CU_ASSERT_EQUAL(strstr(page, as_img) != NULL, !cases[i].inline_ok);
+        g_free(as_inline);
+        g_free(as_img);
+    }
+    /* the inline ones have their ids prefixed (each SVG takes a number, fifth: f4) */
+    CU_ASSERT_PTR_NOT_NULL(strstr(page, "id=\"f4-on\"><g id=\"f4-one\">"));
+    CU_ASSERT_PTR_NULL(strstr(page, "<rect onclick"));
+    g_free(page);
+    g_free(out);
+    g_free(err);
+    g_free(dir);
+    g_free(file);
+}
+
 int main(void)
 {
     tmp_root = g_dir_make_tmp("appsim-formats-XXXXXX", NULL);
     static const test_case tests[] = {
         TEST(test_svg_only),        TEST(test_svg_redraw),    TEST(test_png_only),
         TEST(test_default_is_both), TEST(test_scenario_key),  TEST(test_bad_option),
+        TEST(test_inline_guard),
     };
     int rc = test_main("cli/formats", tests, G_N_ELEMENTS(tests));
     test_remove_tree(tmp_root);
