@@ -22,6 +22,10 @@
  *   at least once;
  * - `textbook_e2e_no_gnuplot_us`, the same run with gnuplot off the PATH
  *   (appsim's own part: no figure is drawn);
+ * - `textbook_e2e_svg_ms`, `_us`, `_cpu_us`: the same run with
+ *   `--formats svg`, the timeline drawn as SVG alone (no PNG to encode:
+ *   most of gnuplot's time on it, docs/performance.md), its median wall
+ *   and processor time over E2E_RUNS runs;
  * - `sweep_e2e_ms`, `sweep_e2e_cpu_us`: the shipped sweep http-persistence
  *   (eight runs, five figures, all drawn by one gnuplot), median of
  *   SWEEP_RUNS runs.
@@ -86,13 +90,14 @@ static int64_t children_cpu_us(void)
     return (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
 }
 
-/* One run of `scenario` into `out` with the environment `envp` (NULL: this
- * one); returns its wall time in us (its processor time in *cpu_us), or -1
- * on failure. `figure`, when not NULL, is a file the run must draw. */
-static int64_t run_once(const char *appsim, const char *scenario, char **envp, const char *figure, const char *out,
-                        int64_t *cpu_us)
+/* One run of `scenario` into `out` with the option `extra` (NULL: none)
+ * and the environment `envp` (NULL: this one); returns its wall time in us
+ * (its processor time in *cpu_us), or -1 on failure. `figure`, when not
+ * NULL, is a file the run must draw. */
+static int64_t run_once(const char *appsim, const char *scenario, const char *extra, char **envp, const char *figure,
+                        const char *out, int64_t *cpu_us)
 {
-    char *argv[] = {(char *)appsim, "run", "-q", "-j", "1", "-o", (char *)out, (char *)scenario, NULL};
+    char *argv[] = {(char *)appsim, "run", "-q", "-j", "1", "-o", (char *)out, (char *)scenario, (char *)extra, NULL};
     int status = 0;
     GError *err = NULL;
     int64_t cpu0 = children_cpu_us();
@@ -142,18 +147,19 @@ static int64_t gnuplot_start_us(void)
     return walls[E2E_RUNS / 2];
 }
 
-/* Runs `scenario` `runs` times (at most E2E_RUNS) into fresh folders under
- * `tmp`; the median and fastest wall time and the median processor time,
- * in us. False when a run failed. */
-static bool e2e_runs(const char *appsim, const char *tmp, const char *scenario, char **envp, const char *figure,
-                     int runs, int64_t *median, int64_t *best, int64_t *cpu_median)
+/* Runs `scenario` (with the option `extra`, NULL: none) `runs` times (at
+ * most E2E_RUNS) into fresh folders under `tmp`; the median and fastest
+ * wall time and the median processor time, in us. False when a run
+ * failed. */
+static bool e2e_runs(const char *appsim, const char *tmp, const char *scenario, const char *extra, char **envp,
+                     const char *figure, int runs, int64_t *median, int64_t *best, int64_t *cpu_median)
 {
     int64_t walls[E2E_RUNS], cpus[E2E_RUNS];
     for (int i = 0; i < runs; i++) {
         char name[16];
         g_snprintf(name, sizeof name, "r%d", i);
         char *out = g_build_filename(tmp, name, NULL);
-        int64_t wall = run_once(appsim, scenario, envp, figure, out, &cpus[i]);
+        int64_t wall = run_once(appsim, scenario, extra, envp, figure, out, &cpus[i]);
         remove_results(out);
         g_free(out);
         if (wall < 0)
@@ -184,7 +190,7 @@ void bench_textbook_e2e(void)
         return;
     }
     int64_t median, best, cpu;
-    if (e2e_runs(appsim, tmp, E2E_SCENARIO, NULL, "timeline.png", E2E_RUNS, &median, &best, &cpu)) {
+    if (e2e_runs(appsim, tmp, E2E_SCENARIO, NULL, NULL, "timeline.png", E2E_RUNS, &median, &best, &cpu)) {
         bench_figure("textbook_e2e_ms", (uint64_t)((median + 500) / 1000), "ms");
         bench_figure("textbook_e2e_us", (uint64_t)median, "us");
         bench_figure("textbook_e2e_best_us", (uint64_t)best, "us");
@@ -193,17 +199,23 @@ void bench_textbook_e2e(void)
         if (gp >= 0)
             bench_figure("textbook_e2e_gnuplot_start_us", (uint64_t)gp, "us");
     }
+    /* the timeline as SVG alone */
+    if (e2e_runs(appsim, tmp, E2E_SCENARIO, "--formats=svg", NULL, "timeline.svg", E2E_RUNS, &median, &best, &cpu)) {
+        bench_figure("textbook_e2e_svg_ms", (uint64_t)((median + 500) / 1000), "ms");
+        bench_figure("textbook_e2e_svg_us", (uint64_t)median, "us");
+        bench_figure("textbook_e2e_svg_cpu_us", (uint64_t)cpu, "us");
+    }
     /* appsim's own part: gnuplot off the PATH (an empty folder). */
     char *empty = g_build_filename(tmp, "empty-path", NULL);
     if (g_mkdir(empty, 0700) == 0) {
         char **envp = g_environ_setenv(g_get_environ(), "PATH", empty, TRUE);
-        if (e2e_runs(appsim, tmp, E2E_SCENARIO, envp, NULL, E2E_RUNS, &median, &best, &cpu))
+        if (e2e_runs(appsim, tmp, E2E_SCENARIO, NULL, envp, NULL, E2E_RUNS, &median, &best, &cpu))
             bench_figure("textbook_e2e_no_gnuplot_us", (uint64_t)median, "us");
         g_strfreev(envp);
         g_rmdir(empty);
     }
     g_free(empty);
-    if (e2e_runs(appsim, tmp, SWEEP_SCENARIO, NULL, SWEEP_FIGURE, SWEEP_RUNS, &median, &best, &cpu)) {
+    if (e2e_runs(appsim, tmp, SWEEP_SCENARIO, NULL, NULL, SWEEP_FIGURE, SWEEP_RUNS, &median, &best, &cpu)) {
         bench_figure("sweep_e2e_ms", (uint64_t)((median + 500) / 1000), "ms");
         bench_figure("sweep_e2e_cpu_us", (uint64_t)cpu, "us");
     }

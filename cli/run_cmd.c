@@ -3,6 +3,7 @@
  *
  *   appsim run FILE [-o DIR] [--seed N] [--set PATH=VALUE]... [-j N] [--max-events N] [--max-wall TIME]
  *                   [--pcap] [--timeline] [--transcript-run K] [--quiet] [--progress] [--shard K/N]
+ *                   [--formats png,svg]
  *   appsim check FILE [--set PATH=VALUE]... [--paths]
  *   appsim list [--names]
  *   appsim plot DIR
@@ -12,7 +13,10 @@
  * .gp and .dat; one per headline when outputs.metric is a list),
  * timeline.png with --timeline (and timeline-<case>.png per case of a
  * plan of cases), pcap/ with --pcap, and index.html, the page that shows
- * them all (plots/html_report.h). They are
+ * them all (plots/html_report.h). The figures are drawn as PNG and SVG,
+ * or as the scenario's outputs.formats say; --formats LIST is
+ * `--set outputs.formats=[...]` (the last --set), so the page's command,
+ * a shard and its merge carry it as any --set. They are
  * written into a temporary folder beside DIR which then replaces DIR, so a
  * failed run never leaves DIR half-written; DIR is replaced only when it
  * is absent, empty or an appsim results folder (world/results.h). Runs of
@@ -72,6 +76,7 @@ typedef struct {
     gboolean pcap, timeline, quiet, progress;
     gint transcript_run;
     char *shard;       /* --shard K/N, or NULL */
+    char *formats;     /* --formats LIST, or NULL */
     guint shard_k, shard_n; /* its values (shard_n 0: no --shard) */
     const char *file; /* the scenario, as the user named it */
     const char *path; /* the scenario file read */
@@ -92,7 +97,12 @@ static const char run_help[] =
     "\n"
     "--shard K/N runs only the runs K, K+N, K+2N, ... (0 <= K < N) into a partial\n"
     "folder (default results/<name>.shard-K-of-N); appsim merge joins the N\n"
-    "partial folders into the results of the whole plan (docs/scaling.md).";
+    "partial folders into the results of the whole plan (docs/scaling.md).\n"
+    "\n"
+    "--formats svg draws every figure as SVG alone (no PNG: the fastest, and what\n"
+    "index.html shows), png as PNG alone, png,svg both (the default, unless the\n"
+    "scenario's outputs.formats says otherwise). It is the same as\n"
+    "--set 'outputs.formats=[\"svg\"]' given last, and the page's command says so.";
 
 /* --max-wall: "30s", "10min" or plain seconds, above 0. */
 static bool parse_wall(const char *s, double *out)
@@ -109,10 +119,36 @@ static bool parse_wall(const char *s, double *out)
     return *out > 0 && *out <= SCN_MAX_TIME_S;
 }
 
+/* --formats LIST ("svg", "png", "png,svg", "svg,png"): appended to the
+ * --set values as outputs.formats=[...], png first. False when LIST is
+ * not of that form. */
+static bool formats_to_set(run_args *a)
+{
+    gchar **names = g_strsplit(a->formats, ",", -1);
+    bool png = false, svg = false, ok = names[0] != NULL;
+    for (guint i = 0; ok && names[i]; i++) {
+        bool *seen = !strcmp(names[i], "png") ? &png : !strcmp(names[i], "svg") ? &svg : NULL;
+        ok = seen && !*seen;
+        if (ok)
+            *seen = true;
+    }
+    g_strfreev(names);
+    if (!ok)
+        return false;
+    guint n = a->sets ? g_strv_length(a->sets) : 0;
+    a->sets = g_renew(gchar *, a->sets, n + 2);
+    a->sets[n] = g_strdup_printf("outputs.formats=[%s%s%s]", png ? "\"png\"" : "", png && svg ? "," : "",
+                                 svg ? "\"svg\"" : "");
+    a->sets[n + 1] = NULL;
+    return true;
+}
+
 /* Checks the values of the options; false with *rc on a usage error. */
 static bool run_check_args(GOptionContext *ctx, int argc, run_args *a, int *rc)
 {
     const char *bad = argc != 2                                   ? (argc < 2 ? "a scenario FILE is needed" : "only one FILE")
+                      : a->formats && !formats_to_set(a)
+                          ? "--formats must be png, svg or png,svg (each at most once)"
                       : a->jobs < 0                                ? "-j must be at least 1"
                       : a->max_events < 0 || a->max_events > SCN_MAX_EVENTS ? "--max-events must be from 1 to 1e15"
                       : a->max_wall && !parse_wall(a->max_wall, &a->max_wall_s)
@@ -145,6 +181,8 @@ static bool run_parse(int *argc, char ***argv, run_args *a, int *rc)
         {"progress", 0, 0, G_OPTION_ARG_NONE, &a->progress, "Show the progress line (runs, events, simulated and wall time) even when stderr is not a terminal", NULL},
         {"shard", 0, 0, G_OPTION_ARG_STRING, &a->shard,
          "Run only runs K, K+N, ... into a partial folder for appsim merge", "K/N"},
+        {"formats", 0, 0, G_OPTION_ARG_STRING, &a->formats,
+         "Draw the figures as png, svg or png,svg (default: the scenario's outputs.formats, else both)", "LIST"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionContext *ctx = g_option_context_new("FILE|NAME - run a scenario (a file, or a shipped one by name) "
                                                "and write its results");
@@ -161,7 +199,8 @@ static gint by_name(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The figures gnuplot drew into `dir` (its .png files), sorted by name. */
+/* The figures gnuplot drew into `dir`, sorted by name: its .png files,
+ * and the .svg files of figures drawn without a PNG (outputs.formats). */
 static void list_figures(const char *dir, GString *files)
 {
     GDir *d = g_dir_open(dir, 0, NULL);
@@ -169,9 +208,17 @@ static void list_figures(const char *dir, GString *files)
         return;
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     const char *n;
-    while ((n = g_dir_read_name(d)))
-        if (g_str_has_suffix(n, ".png"))
+    while ((n = g_dir_read_name(d))) {
+        bool svg_alone = false;
+        if (g_str_has_suffix(n, ".svg")) {
+            char *png = g_build_filename(dir, n, NULL);
+            memcpy(png + strlen(png) - 4, ".png", 4);
+            svg_alone = !g_file_test(png, G_FILE_TEST_EXISTS);
+            g_free(png);
+        }
+        if (g_str_has_suffix(n, ".png") || svg_alone)
             g_ptr_array_add(names, g_strdup(n));
+    }
     g_dir_close(d);
     g_ptr_array_sort(names, by_name);
     for (guint i = 0; i < names->len; i++)
@@ -447,6 +494,7 @@ int cmd_run(int argc, char **argv)
     g_free(a.out);
     g_free(a.max_wall);
     g_free(a.shard);
+    g_free(a.formats);
     g_strfreev(a.sets);
     return rc;
 }

@@ -6,6 +6,14 @@
 
 #include "world/units.h"
 
+/* The image formats of the scenario's figures (outputs.formats, run 0's)
+ * as plot.h's bits. */
+static unsigned plot_formats(const scenario *sc)
+{
+    unsigned f = scenario_formats(sc);
+    return (f & SCN_FORMAT_PNG ? PLOT_PNG : 0u) | (f & SCN_FORMAT_SVG ? PLOT_SVG : 0u);
+}
+
 /* A number for the x axis of a swept value, and the axis' unit. */
 bool figures_axis_number(const char *label, double *x, const char **unit)
 {
@@ -177,7 +185,7 @@ static bool sweep_write(const scenario *sc, const plan_shape *s, const char *nam
     char *xlabel = *unit ? g_strdup_printf("%s (%s)", s->x->path, unit) : g_strdup(s->x->path);
     plot_spec spec = {.name = name, .title = title ? title : scenario_name(sc), .xlabel = xlabel,
                       .ylabel = ylabel, .series = (const plot_series *)(void *)series->data,
-                      .nseries = series->len};
+                      .nseries = series->len, .formats = plot_formats(sc)};
     bool ok = plot_write(&spec, dir, plotted, err);
     g_free(xlabel);
     return ok;
@@ -270,7 +278,7 @@ static bool cases_chart(const scenario *sc, run_result *const *res, const scn_ax
     plot_bars_spec spec = {.name = metric, .title = title ? title : scenario_name(sc), .ylabel = mname,
                            .categories = (const char *const *)x->labels->pdata,
                            .notes = (const char *const *)x->notes->pdata, .ncategories = n,
-                           .series = series, .nseries = ns};
+                           .series = series, .nseries = ns, .formats = plot_formats(sc)};
     bool ok = plot_bars_write(&spec, dir, plotted, err);
     g_free(ys);
     g_free(fs);
@@ -368,7 +376,7 @@ bool figures_breakdown(const scenario *sc, run_result *const *res, const char *d
                                        label ? ", " : "", label ? label : "");
         plot_stacked_spec b = {.name = name, .title = ftitle, .xlabel = s->x->path,
                        .ylabel = "mean page load time (s), by part", .rows = rows, .nrows = s->nx,
-                       .parts = parts, .nparts = (size_t)np, .values = values};
+                       .parts = parts, .nparts = (size_t)np, .values = values, .formats = plot_formats(sc)};
         bool r = false;
         ok = plot_stacked_write(&b, dir, &r, err);
         *drawn += r;
@@ -413,7 +421,8 @@ static bool draw_timeline(const scenario *sc, const run_result *r, const char *n
                         : g_strdup_printf("%s: %s, packet by packet", scenario_name(sc), what);
     timeline_spec t = {.name = name, .title = title,
                        .columns = (const char *const *)r->columns->pdata, .ncolumns = ncols,
-                       .arrows = a, .narrows = r->arrows->len, .marks = marks, .nmarks = nmarks};
+                       .arrows = a, .narrows = r->arrows->len, .marks = marks, .nmarks = nmarks,
+                       .formats = plot_formats(sc)};
     bool ok = timeline_write(&t, dir, drawn, err);
     g_free(a);
     g_free(title);
@@ -648,7 +657,7 @@ bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, c
     char *xlabel = g_strdup_printf("%s (%s)", column, file);
     char *ptitle = g_strdup_printf("%s: empirical CDF of %s", title ? title : scenario_name(sc), column);
     plot_spec spec = {.name = "cdf", .title = ptitle, .xlabel = xlabel, .ylabel = "fraction of rows at or below x",
-                      .series = series, .nseries = n};
+                      .series = series, .nseries = n, .formats = plot_formats(sc)};
     bool ok = plot_steps_write(&spec, dir, drawn, err);
     g_free(xlabel);
     g_free(ptitle);
@@ -708,7 +717,7 @@ bool figures_lines(const scenario *sc, run_result *const *res, const char *file,
     char *xlabel = g_strdup_printf("%s (%s)", xcol, file);
     char *ptitle = g_strdup_printf("%s: %s against %s", title ? title : scenario_name(sc), ycol, xcol);
     plot_spec spec = {.name = ycol, .title = ptitle, .xlabel = xlabel, .ylabel = ycol,
-                      .series = series, .nseries = n};
+                      .series = series, .nseries = n, .formats = plot_formats(sc)};
     bool ok = plot_steps_write(&spec, dir, drawn, err);
     g_free(xlabel);
     g_free(ptitle);

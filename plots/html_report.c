@@ -1,6 +1,7 @@
 /* html_report: index.html of a results folder (see html_report.h). */
 #include "html_report.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "seam/html_escape.h"
@@ -90,16 +91,36 @@ static bool attr_start(const char *svg, const char *p, bool colon)
     return p > svg && (g_ascii_isspace(p[-1]) || (colon && p[-1] == ':'));
 }
 
+/* Whether the lower-case text `lower` has an event handler attribute: a
+ * white space, "on", one or more letters a-z, white space and "=" (the
+ * regular expression \son[a-z]+\s*=, scanned by hand: a regex costs some
+ * 30 instructions a byte, most of what writing the page costs). O(len). */
+static bool has_event_attr(const char *lower)
+{
+    for (const char *p = lower; (p = strstr(p, "on")); p += 2) {
+        if (p == lower || !g_ascii_isspace(p[-1]) || !g_ascii_islower(p[2]))
+            continue;
+        const char *q = p + 2;
+        while (g_ascii_islower(*q))
+            q++;
+        while (g_ascii_isspace(*q))
+            q++;
+        if (*q == '=')
+            return true;
+    }
+    return false;
+}
+
 /* One gnuplot SVG inline, from its <svg> element on: its ids and the
  * references to them get the prefix "f<n>-" so that several figures on
  * one page do not share ids. An SVG with a script or foreign content (not
- * something gnuplot writes) goes in an <img> instead, where nothing runs. */
+ * something gnuplot writes) goes in an <img> instead, where nothing runs.
+ * O(len). */
 static void svg_inline(GString *out, const char *name, const char *svg, gsize len, guint n)
 {
     const char *start = strstr(svg, "<svg");
     char *lower = g_ascii_strdown(svg, (gssize)len);
-    bool risky = !start || strstr(lower, "<script") || strstr(lower, "foreignobject") ||
-                 g_regex_match_simple("\\son[a-z]+\\s*=", lower, 0, 0);
+    bool risky = !start || strstr(lower, "<script") || strstr(lower, "foreignobject") || has_event_attr(lower);
     g_free(lower);
     if (risky) {
         char *b64 = g_base64_encode((const guchar *)svg, len);
@@ -120,6 +141,8 @@ static void svg_inline(GString *out, const char *name, const char *svg, gsize le
     } refs[] = {{"id='", false}, {"id=\"", false}, {"href='#", true}, {"href=\"#", true}, {"url(#", false}};
     for (const char *p = start + 4; p < svg + len && *p; p++) {
         g_string_append_c(out, *p);
+        if (*p != 'i' && *p != 'h' && *p != 'u') /* no reference begins here */
+            continue;
         for (size_t i = 0; i < G_N_ELEMENTS(refs); i++) {
             size_t k = strlen(refs[i].at);
             if (strncmp(p, refs[i].at, k) == 0 && (refs[i].at[0] == 'u' || attr_start(svg, p, refs[i].colon))) {
@@ -133,28 +156,59 @@ static void svg_inline(GString *out, const char *name, const char *svg, gsize le
     g_string_append_c(out, '\n');
 }
 
-/* The figures whose file names pass `want`, each in a <figure>; how many,
- * or G_MAXUINT when one cannot be read (`err` is not NULL). */
+/* Whether the sorted `files` hold `name`. O(log files). */
+static bool has_file(GPtrArray *files, const char *name)
+{
+    return files->len && bsearch(&name, files->pdata, files->len, sizeof(gpointer), by_name) != NULL;
+}
+
+/* A PNG figure (drawn without its SVG: outputs.formats ["png"]) as an
+ * <img> with the image inline (a data: URL, which the page's policy
+ * allows for images). */
+static void png_inline(GString *out, const char *name, const char *png, gsize len)
+{
+    char *b64 = g_base64_encode((const guchar *)png, len);
+    g_string_append(out, "<img alt=\"");
+    esc(out, name);
+    g_string_append_printf(out, "\" src=\"data:image/png;base64,%s\">\n", b64);
+    g_free(b64);
+}
+
+/* The figures whose file names pass `want`, each in a <figure>: its SVG
+ * inline, or its PNG when the folder has no SVG of it; how many, or
+ * G_MAXUINT when one cannot be read (`err` is not NULL). */
 static guint figures(GString *out, const char *dir, GPtrArray *files, bool (*want)(const char *), guint *n,
                      GError **err)
 {
     guint shown = 0;
     for (guint i = 0; i < files->len; i++) {
         const char *name = g_ptr_array_index(files, i);
-        if (!g_str_has_suffix(name, ".svg") || !want(name))
+        bool is_svg = g_str_has_suffix(name, ".svg");
+        if (!(is_svg || g_str_has_suffix(name, ".png")) || !want(name))
             continue;
+        if (!is_svg) {
+            char *svg_name = g_strdup(name);
+            memcpy(svg_name + strlen(svg_name) - 4, ".svg", 4);
+            bool beside = has_file(files, svg_name);
+            g_free(svg_name);
+            if (beside)
+                continue;
+        }
         gsize len = 0;
-        char *svg = read_opt(dir, name, &len, err);
-        if (!svg && *err)
+        char *image = read_opt(dir, name, &len, err);
+        if (!image && *err)
             return G_MAXUINT;
-        if (!svg)
+        if (!image)
             continue;
         g_string_append(out, "<figure>\n");
-        svg_inline(out, name, svg, len, (*n)++);
+        if (is_svg)
+            svg_inline(out, name, image, len, (*n)++);
+        else
+            png_inline(out, name, image, len);
         g_string_append(out, "<figcaption>");
         esc(out, name);
         g_string_append(out, " (the data and gnuplot script beside it: .dat, .gp)</figcaption>\n</figure>\n");
-        g_free(svg);
+        g_free(image);
         shown++;
     }
     return shown;

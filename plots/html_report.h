@@ -5,13 +5,15 @@
  * scenario's description and its JSON as run, the table `appsim run`
  * printed (the textbook's values beside the simulated ones), every
  * figure gnuplot drew (each .svg inline: the plots, the where-the-time-
- * went bars, the time-space diagrams), links.csv as a table, the
+ * went bars, the time-space diagrams; a figure drawn as PNG alone,
+ * outputs.formats ["png"], as an <img> with the PNG inline in a data:
+ * URL), links.csv as a table, the
  * transcript (collapsed), each run's fingerprint and the command that
  * reproduces the run.
  *
  * The page is self-contained: no script, and a Content-Security-Policy
  * that forbids loading anything (styles are inline, figures are inline
- * SVG). Everything that comes from the scenario, the transcript or a CSV
+ * SVG, or PNG in data: URLs). Everything that comes from the scenario, the transcript or a CSV
  * file is HTML-escaped (invalid UTF-8 replaced, control bytes shown as
  * '?'). The same folder gives the same bytes: no date, no absolute path,
  * files taken in name order. It is written to a temporary file renamed

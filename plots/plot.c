@@ -9,10 +9,11 @@
  * - <name>.gp, a self-contained, commented script a student can edit: it
  *   reads <name>.dat by its relative name and writes <name>.png (pngcairo
  *   when this gnuplot has it, else the libgd png terminal) and then
- *   <name>.svg from the same plot (`replot`). Running `gnuplot <name>.gp`
- *   in the folder redraws the figure, so the folder can be moved.
- * - <name>.png and <name>.svg, made here by running gnuplot in the folder
- *   when a gnuplot program is on PATH.
+ *   <name>.svg from the same plot (`replot`); with one format in the
+ *   spec's `formats`, only that image. Running `gnuplot <name>.gp` in the
+ *   folder redraws the figure, so the folder can be moved.
+ * - <name>.png and <name>.svg (the formats asked for), made here by
+ *   running gnuplot in the folder when a gnuplot program is on PATH.
  * The .dat and .gp bytes depend only on the spec (no dates, no paths,
  * locale-independent numbers), so the same spec gives the same files.
  *
@@ -233,7 +234,8 @@ bool plot_have_gnuplot(void)
 /* One script of a batch and what became of it. */
 typedef struct {
     char *name;    /* figure name (the script is <name>.gp), or the script's file name */
-    bool is_stem;  /* name is a figure name: the script is <name>.gp and makes .png and .svg */
+    bool is_stem;  /* name is a figure name: the script is <name>.gp and makes the images of `formats` */
+    unsigned formats; /* is_stem: PLOT_PNG | PLOT_SVG, the images it must make */
     int errno_gp;  /* -1 until its mark is read, then gnuplot's GPVAL_ERRNO */
     GString *text; /* what gnuplot wrote to stderr while running it (at most PLOT_STDERR_KEEP bytes) */
 } batch_item;
@@ -422,12 +424,13 @@ static bool batch_read(plot_batch *b)
     return false;
 }
 
-/* Queues a script: its images (for a figure) are removed first, so none
- * survives a failed drawing; then gnuplot is told to forget the previous
+/* Queues a script: its images (for a figure; both formats, whichever it
+ * draws) are removed first, so none survives a failed drawing nor one of
+ * a format no longer asked for; then gnuplot is told to forget the previous
  * script's settings (`reset session`: the images are the same bytes as
  * those of a gnuplot run on the script alone), clear its error state, load
  * the script and write the mark. */
-static void batch_queue(plot_batch *b, const char *name, bool is_stem)
+static void batch_queue(plot_batch *b, const char *name, bool is_stem, unsigned formats)
 {
     char *script = is_stem ? g_strconcat(name, ".gp", NULL) : g_strdup(name);
     if (is_stem) {
@@ -440,7 +443,7 @@ static void batch_queue(plot_batch *b, const char *name, bool is_stem)
             g_free(base);
         }
     }
-    batch_item it = {g_strdup(name), is_stem, -1, g_string_new(NULL)};
+    batch_item it = {g_strdup(name), is_stem, formats, -1, g_string_new(NULL)};
     g_array_append_val(b->items, it);
     g_string_append(b->pending, "reset session\nreset errors\nload ");
     gp_quote(b->pending, script);
@@ -554,11 +557,18 @@ static char *item_failure(const plot_batch *b, guint k, bool killed, int status)
                            WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
 }
 
+/* Whether the images of figure `it` came out: each of its formats. */
+static bool images_out(const plot_batch *b, const batch_item *it)
+{
+    return (!(it->formats & PLOT_PNG) || nonempty_file(b->dir, it->name, ".png")) &&
+           (!(it->formats & PLOT_SVG) || nonempty_file(b->dir, it->name, ".svg"));
+}
+
 /* Waits for the batch's gnuplot and frees the batch. Returns the number of
  * scripts drawn; a line per failed one goes to `failures` (when not NULL):
  * "gnuplot <script>: <why>". A figure is drawn when its script ran without
- * an error and both its images came out; another script, when it ran
- * without an error. */
+ * an error and its images (the formats it asked for) came out; another
+ * script, when it ran without an error. */
 static guint batch_finish(plot_batch *b, GString *failures)
 {
     batch_register(b, false);
@@ -569,8 +579,7 @@ static guint batch_finish(plot_batch *b, GString *failures)
     guint drawn = 0;
     for (guint k = 0; k < b->items->len; k++) {
         batch_item *it = &g_array_index(b->items, batch_item, k);
-        bool ok = it->errno_gp == 0 && (!it->is_stem || (nonempty_file(b->dir, it->name, ".png") &&
-                                                         nonempty_file(b->dir, it->name, ".svg")));
+        bool ok = it->errno_gp == 0 && (!it->is_stem || images_out(b, it));
         drawn += ok;
         if (!ok && failures) {
             char *why = item_failure(b, k, killed, status);
@@ -610,16 +619,16 @@ bool plot_batch_finish(plot_batch *b, guint *drawn)
     return n == queued;
 }
 
-/* Draws <name>.gp into <name>.png and <name>.svg: in the batch open on
- * `dir`, where the answer is whether a gnuplot runs (the images come out
- * by plot_batch_finish), or else in a gnuplot of its own, where it is
- * whether both images came out. */
-static bool render(const char *dir, const char *name)
+/* Draws <name>.gp into the images of `formats` (<name>.png, <name>.svg):
+ * in the batch open on `dir`, where the answer is whether a gnuplot runs
+ * (the images come out by plot_batch_finish), or else in a gnuplot of its
+ * own, where it is whether the images came out. */
+static bool render(const char *dir, const char *name, unsigned formats)
 {
     plot_batch *open = batch_of(dir);
     if (open) {
         if (open->started)
-            batch_queue(open, name, true);
+            batch_queue(open, name, true, formats);
         return open->started;
     }
     plot_batch *b = batch_new(dir);
@@ -627,22 +636,22 @@ static bool render(const char *dir, const char *name)
         batch_finish(b, NULL);
         return false;
     }
-    batch_queue(b, name, true);
+    batch_queue(b, name, true, formats);
     guint drawn = 0;
     plot_batch_finish(b, &drawn);
     return drawn == 1;
 }
 
 /* Writes a figure's data and script as <name>.dat and <name>.gp in `dir`,
- * then draws them (see render()). False, with err, only when a file cannot
- * be written; *rendered (when not NULL) is set only when both were
- * written, to whether the images came out. */
-static bool write_figure(const char *dir, const char *name, const GString *dat,
+ * then draws them into the images of `formats` (see render()). False,
+ * with err, only when a file cannot be written; *rendered (when not NULL)
+ * is set only when both were written, to whether the images came out. */
+static bool write_figure(const char *dir, const char *name, unsigned formats, const GString *dat,
                          const GString *gp, bool *rendered, GError **err)
 {
     bool ok = write_file(dir, name, ".dat", dat, err) && write_file(dir, name, ".gp", gp, err);
     if (ok) {
-        bool r = render(dir, name);
+        bool r = render(dir, name, formats);
         if (rendered)
             *rendered = r;
     }
@@ -681,7 +690,7 @@ int plot_redraw_dir(const char *dir, GError **err)
         /* One gnuplot for the folder; each script as if run alone. */
         plot_batch *b = batch_new(dir);
         for (guint i = 0; i < scripts->len; i++)
-            batch_queue(b, scripts->pdata[i], false);
+            batch_queue(b, scripts->pdata[i], false, 0);
         GString *failures = g_string_new(NULL);
         drawn = (int)batch_finish(b, failures);
         if ((guint)drawn < scripts->len)
@@ -713,8 +722,14 @@ static void gp_section(GString *gp, const char *title)
     g_string_append_c(gp, '\n');
 }
 
+/* A spec's `formats` as the images to draw: 0 (or no known bit) is both. */
+static unsigned formats_of(unsigned formats)
+{
+    return formats & PLOT_FORMATS_ALL ? formats & PLOT_FORMATS_ALL : PLOT_FORMATS_ALL;
+}
+
 /* The script's head: what it is and how to redraw it. */
-static void gp_head(GString *gp, const char *name, const char *what, const char *title)
+static void gp_head(GString *gp, const char *name, unsigned formats, const char *what, const char *title)
 {
     g_string_append_printf(gp, "# %s.gp: %s, written by appsim.\n", name, what);
     if (title)
@@ -722,19 +737,19 @@ static void gp_head(GString *gp, const char *name, const char *what, const char 
     g_string_append_printf(gp,
                            "#\n"
                            "# To redraw it, run `gnuplot %s.gp` in this folder:\n"
-                           "#   it reads   %s.dat\n"
-                           "#   it writes  %s.png and %s.svg\n"
-                           "# Only relative file names are used, so the folder can be moved.\n"
-                           "# Edit the settings below to restyle the figure.\n",
-                           name, name, name, name);
+                           "#   it reads   %s.dat\n",
+                           name, name);
+    if (formats == PLOT_FORMATS_ALL)
+        g_string_append_printf(gp, "#   it writes  %s.png and %s.svg\n", name, name);
+    else
+        g_string_append_printf(gp, "#   it writes  %s%s\n", name, formats == PLOT_PNG ? ".png" : ".svg");
+    g_string_append(gp, "# Only relative file names are used, so the folder can be moved.\n"
+                        "# Edit the settings below to restyle the figure.\n");
 }
 
-/* The image section: the terminal and output for the PNG, the plot command
- * (already in `plot`), then the SVG from the same plot. Sizes are the
- * script variables W and H. */
-static void gp_images(GString *gp, const char *name, const char *font, const GString *plot)
+/* The PNG terminal (pngcairo when this gnuplot has it) and its output. */
+static void gp_png(GString *gp, const char *name, const char *font)
 {
-    gp_section(gp, "The images: PNG first, then the same plot again as SVG");
     g_string_append_printf(
         gp,
         "# pngcairo draws smoother text and lines; the plain png terminal is the\n"
@@ -744,13 +759,41 @@ static void gp_images(GString *gp, const char *name, const char *font, const GSt
         "} else {\n"
         "    set terminal png size W,H noenhanced font '%s' background rgb 'white'\n"
         "}\n"
-        "set output '%s.png'\n"
-        "%s\n"
-        "set terminal svg size W,H dynamic noenhanced font '%s' background rgb 'white'\n"
-        "set output '%s.svg'\n"
-        "replot\n"
-        "unset output\n",
-        font, font, name, plot->str, font, name);
+        "set output '%s.png'\n",
+        font, font, name);
+}
+
+/* The SVG terminal and its output. */
+static void gp_svg(GString *gp, const char *name, const char *font)
+{
+    g_string_append_printf(gp,
+                           "set terminal svg size W,H dynamic noenhanced font '%s' background rgb 'white'\n"
+                           "set output '%s.svg'\n",
+                           font, name);
+}
+
+/* The image section: the terminal and output for the PNG, the plot command
+ * (already in `plot`), then the SVG from the same plot (`replot`); with
+ * one format, its terminal and the plot command alone. Sizes are the
+ * script variables W and H. */
+static void gp_images(GString *gp, const char *name, unsigned formats, const char *font, const GString *plot)
+{
+    if (formats == PLOT_FORMATS_ALL) {
+        gp_section(gp, "The images: PNG first, then the same plot again as SVG");
+        gp_png(gp, name, font);
+        g_string_append_printf(gp, "%s\n", plot->str);
+        gp_svg(gp, name, font);
+        g_string_append(gp, "replot\n");
+    } else if (formats == PLOT_PNG) {
+        gp_section(gp, "The image: PNG (no SVG was asked for)");
+        gp_png(gp, name, font);
+        g_string_append_printf(gp, "%s\n", plot->str);
+    } else {
+        gp_section(gp, "The image: SVG (no PNG was asked for)");
+        gp_svg(gp, name, font);
+        g_string_append_printf(gp, "%s\n", plot->str);
+    }
+    g_string_append(gp, "unset output\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -932,7 +975,7 @@ static GString *lineplot_command(const plot_spec *p, bool steps)
 static GString *lineplot_script(const plot_spec *p, bool steps)
 {
     GString *gp = g_string_new(NULL);
-    gp_head(gp, p->name, steps ? "staircases (empirical CDFs)" : "a line plot", p->title);
+    gp_head(gp, p->name, formats_of(p->formats), steps ? "staircases (empirical CDFs)" : "a line plot", p->title);
     g_string_append(gp, "\nset encoding utf8\n");
     gp_section(gp, "Image size in pixels (PNG and SVG)");
     g_string_append(gp, "W = 960\n"
@@ -943,7 +986,7 @@ static GString *lineplot_script(const plot_spec *p, bool steps)
     gp_section(gp, "The data");
     g_string_append_printf(gp, "data = '%s.dat'\n", p->name);
     GString *plot = lineplot_command(p, steps);
-    gp_images(gp, p->name, "sans-serif,11", plot);
+    gp_images(gp, p->name, formats_of(p->formats), "sans-serif,11", plot);
     g_string_free(plot, TRUE);
     return gp;
 }
@@ -958,7 +1001,7 @@ static bool lineplot_write(const plot_spec *p, bool steps, const char *dir, bool
         return false;
     GString *dat = lineplot_data(p);
     GString *gp = lineplot_script(p, steps);
-    bool ok = write_figure(dir, p->name, dat, gp, rendered, err);
+    bool ok = write_figure(dir, p->name, formats_of(p->formats), dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     return ok;
@@ -1011,7 +1054,7 @@ static GString *bars_data(const plot_bars_spec *p)
 static GString *bars_script(const plot_bars_spec *p)
 {
     GString *gp = g_string_new(NULL);
-    gp_head(gp, p->name, "a bar chart", p->title);
+    gp_head(gp, p->name, formats_of(p->formats), "a bar chart", p->title);
     g_string_append(gp, "\nset encoding utf8\n");
     gp_section(gp, "Image size in pixels (PNG and SVG)");
     g_string_append(gp, "W = 960\n"
@@ -1051,7 +1094,7 @@ static GString *bars_script(const plot_bars_spec *p)
     }
     if (p->nseries == 0)
         g_string_append(plot, "NaN notitle");
-    gp_images(gp, p->name, "sans-serif,11", plot);
+    gp_images(gp, p->name, formats_of(p->formats), "sans-serif,11", plot);
     g_string_free(plot, TRUE);
     return gp;
 }
@@ -1066,7 +1109,7 @@ bool plot_bars_write(const plot_bars_spec *p, const char *dir, bool *rendered, G
         return false;
     GString *dat = bars_data(p);
     GString *gp = bars_script(p);
-    bool ok = write_figure(dir, p->name, dat, gp, rendered, err);
+    bool ok = write_figure(dir, p->name, formats_of(p->formats), dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     return ok;
@@ -1574,7 +1617,7 @@ static GString *timeline_command(const timeline_spec *t)
 static GString *timeline_script(const timeline_spec *t, const tl_geom *g)
 {
     GString *gp = g_string_new(NULL);
-    gp_head(gp, t->name, "a time-space diagram", t->title);
+    gp_head(gp, t->name, formats_of(t->formats), "a time-space diagram", t->title);
     g_string_append(gp,
                     "#\n"
                     "# Reading it: one vertical axis per host, time growing downwards (ms);\n"
@@ -1593,7 +1636,7 @@ static GString *timeline_script(const timeline_spec *t, const tl_geom *g)
     timeline_gp_label_functions(gp);
     g_string_append_printf(gp, "\ndata = '%s.dat'\n", t->name);
     GString *plot = timeline_command(t);
-    gp_images(gp, t->name, "sans-serif,10", plot);
+    gp_images(gp, t->name, formats_of(t->formats), "sans-serif,10", plot);
     g_string_free(plot, TRUE);
     return gp;
 }
@@ -1616,7 +1659,7 @@ bool timeline_write(const timeline_spec *t, const char *dir, bool *rendered, GEr
 
     GString *dat = timeline_data(t, (char *const *)texts, place, mark_off);
     GString *gp = timeline_script(t, &g);
-    bool ok = write_figure(dir, t->name, dat, gp, rendered, err);
+    bool ok = write_figure(dir, t->name, formats_of(t->formats), dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     g_free(place);
@@ -1658,7 +1701,7 @@ static GString *stacked_data(const plot_stacked_spec *b)
 static GString *stacked_script(const plot_stacked_spec *b)
 {
     GString *gp = g_string_new(NULL);
-    gp_head(gp, b->name, "a stacked-bar figure", b->title);
+    gp_head(gp, b->name, formats_of(b->formats), "a stacked-bar figure", b->title);
     g_string_append(gp, "\nset encoding utf8\n");
     gp_section(gp, "Image size in pixels (PNG and SVG)");
     g_string_append(gp, "W = 960\n"
@@ -1693,7 +1736,7 @@ static GString *stacked_script(const plot_stacked_spec *b)
                                k ? ", \\\n     " : "", k + 2, k ? "" : ":xtic(1)", k + 1, k + 2);
     if (b->nparts == 0)
         g_string_append(plot, "NaN notitle");
-    gp_images(gp, b->name, "sans-serif,11", plot);
+    gp_images(gp, b->name, formats_of(b->formats), "sans-serif,11", plot);
     g_string_free(plot, TRUE);
     return gp;
 }
@@ -1707,7 +1750,7 @@ bool plot_stacked_write(const plot_stacked_spec *b, const char *dir, bool *rende
         return false;
     GString *dat = stacked_data(b);
     GString *gp = stacked_script(b);
-    bool ok = write_figure(dir, b->name, dat, gp, rendered, err);
+    bool ok = write_figure(dir, b->name, formats_of(b->formats), dat, gp, rendered, err);
     g_string_free(dat, TRUE);
     g_string_free(gp, TRUE);
     return ok;

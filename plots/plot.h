@@ -7,6 +7,12 @@
  * <name>.png and <name>.svg. Without gnuplot the data and scripts are still
  * written and `rendered` comes back false.
  *
+ * Every spec has a `formats` field: the images its script draws, a set of
+ * PLOT_PNG and PLOT_SVG (0, what a spec that does not name it holds, means
+ * both, <name>.png then <name>.svg). With one format the script draws
+ * only that image, so a run that needs no PNG does not pay for its
+ * encoding (most of gnuplot's time on a figure: docs/performance.md).
+ *
  * The kinds of figure:
  * - a line plot: a metric against a swept parameter, one curve per series;
  *   series marked `formula` are drawn as lines (the textbook's formula),
@@ -29,6 +35,13 @@
 #include <glib.h>
 #include <stdbool.h>
 
+/* The image formats of a figure (bits of a spec's `formats`). */
+enum {
+    PLOT_PNG = 1u << 0, /* <name>.png: pngcairo, else the libgd png terminal */
+    PLOT_SVG = 1u << 1, /* <name>.svg */
+    PLOT_FORMATS_ALL = PLOT_PNG | PLOT_SVG
+};
+
 typedef struct {
     const char *title; /* legend entry */
     const double *x, *y;
@@ -37,11 +50,12 @@ typedef struct {
 } plot_series;
 
 typedef struct {
-    const char *name;  /* file stem: <name>.dat, .gp, .png, .svg */
+    const char *name;  /* file stem: <name>.dat, .gp, and .png, .svg (as `formats` says) */
     const char *title, *xlabel, *ylabel;
     bool logx, logy;
     const plot_series *series;
     size_t nseries;
+    unsigned formats;  /* PLOT_PNG | PLOT_SVG; 0: both */
 } plot_spec;
 
 typedef struct {
@@ -64,6 +78,7 @@ typedef struct {
     size_t narrows;
     const timeline_mark *marks;
     size_t nmarks;
+    unsigned formats;  /* PLOT_PNG | PLOT_SVG; 0: both */
 } timeline_spec;
 
 typedef struct {
@@ -72,13 +87,14 @@ typedef struct {
 } plot_bar_series;
 
 typedef struct {
-    const char *name;  /* file stem: <name>.dat, .gp, .png, .svg */
+    const char *name;  /* file stem: <name>.dat, .gp, and .png, .svg (as `formats` says) */
     const char *title, *ylabel;
     const char *const *categories; /* labels under each group, left to right */
     const char *const *notes;      /* optional: a line per category, written into the data file */
     size_t ncategories;
     const plot_bar_series *series;
     size_t nseries;
+    unsigned formats;  /* PLOT_PNG | PLOT_SVG; 0: both */
 } plot_bars_spec;
 
 /* A stacked-bar figure: one bar per row (a swept value), its height the
@@ -92,6 +108,7 @@ typedef struct {
     const char *const *parts;  /* legend entries, bottom to top */
     size_t nparts;
     const double *values;
+    unsigned formats;  /* PLOT_PNG | PLOT_SVG; 0: both */
 } plot_stacked_spec;
 
 /* True when a gnuplot program is found on PATH. */
@@ -105,9 +122,9 @@ bool plot_have_gnuplot(void);
  * a gnuplot of its own, and its `rendered` says whether gnuplot runs, not
  * yet whether the images came out. plot_batch_finish ends gnuplot's input,
  * waits for it to exit (within the time limit per figure) and frees the
- * batch; *drawn (when not NULL) counts the figures whose two images came
- * out; a figure that failed is reported with g_warning (gnuplot's message),
- * as outside a batch. True when every queued figure was drawn (or nothing
+ * batch; *drawn (when not NULL) counts the figures whose images (the
+ * formats each asked for) came out; a figure that failed is reported
+ * with g_warning (gnuplot's message), as outside a batch. True when every queued figure was drawn (or nothing
  * was queued). A batch on which nothing was queued kills its gnuplot at
  * once. Batches on different folders may be open at once, from any thread;
  * the figures' files are the same bytes with or without a batch.

@@ -68,6 +68,12 @@ _appsim()
         return 0
     fi
 
+    # run --formats: the image formats of the figures.
+    if [ "$cmd" = "run" ] && [ "$prev" = "--formats" ]; then
+        COMPREPLY=($(compgen -W "svg png png,svg" -- "$cur"))
+        return 0
+    fi
+
     # The shipped scenarios' names for new --from.
     if [ "$cmd" = "new" ] && { [ "$prev" = "--from" ] || [ "$prev" = "-f" ]; }; then
         COMPREPLY=($(compgen -W "$("$prog" list --names 2>/dev/null)" -- "$cur"))

@@ -32,6 +32,7 @@ struct scenario {
     guint runs;      /* the plan's runs, at most SCN_MAX_RUNS */
     char *name, *description;
     char *full_json; /* the file as run (after --set), sweep included */
+    unsigned formats; /* run 0's outputs.formats */
 };
 
 /* ---- paths ------------------------------------------------------------------- */
@@ -440,6 +441,7 @@ static bool check_run(scenario *sc, guint k, GError **err)
     if (r && k == 0 && !sc->name) {
         sc->name = g_strdup(r->name);
         sc->description = g_strdup(r->description);
+        sc->formats = r->out.formats;
     }
     scn_run_free(r);
     return r != NULL;
@@ -574,6 +576,7 @@ guint scenario_axes(const scenario *s) { return s->axes->len; }
 const scn_axis *scenario_axis(const scenario *s, guint i) { return g_ptr_array_index(s->axes, i); }
 const scn_axis *scenario_compare(const scenario *s) { return s->compare; }
 guint scenario_run_count(const scenario *s) { return s->runs; }
+unsigned scenario_formats(const scenario *s) { return s->formats; }
 
 void scenario_run_coords(const scenario *s, guint k, guint *coords)
 {

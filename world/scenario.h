@@ -79,6 +79,11 @@ typedef struct {
                            * NULL: any headline that is a time and that no other entry predicts */
 } scn_formula;
 
+/* The image formats of the figures (bits of scn_outputs.formats). */
+#define SCN_FORMAT_PNG 1u
+#define SCN_FORMAT_SVG 2u
+#define SCN_FORMATS_ALL (SCN_FORMAT_PNG | SCN_FORMAT_SVG)
+
 /* Ownership: the strings and the arrays are the run's (scn_run_free). */
 typedef struct {
     char *metric;  /* a headline of an application type, or "link_utilisation": outputs.metric,
@@ -100,6 +105,9 @@ typedef struct {
     /* outputs.lines, "<csv file>:<x column>:<y column>": one column of a
      * CSV file against another, a line per run (NULL: none). */
     char *lines_file, *lines_x, *lines_y;
+    /* outputs.formats: the images every figure is drawn as, SCN_FORMAT_PNG
+     * and/or SCN_FORMAT_SVG (never 0); both when absent. */
+    unsigned formats;
 } scn_outputs;
 
 /* One run: the scenario with the sweep's values set. */
@@ -169,6 +177,9 @@ guint scenario_run_count(const scenario *s);
 void scenario_run_coords(const scenario *s, guint k, guint *coords);
 /* The checked run k (its seed derived from the scenario seed and k). */
 scn_run *scenario_run(const scenario *s, guint k, GError **err);
+/* The image formats of the plan's figures: run 0's outputs.formats
+ * (SCN_FORMAT_PNG and/or SCN_FORMAT_SVG), kept when the scenario loads. */
+unsigned scenario_formats(const scenario *s);
 /* The scenario as run (after --set), as JSON text. */
 char *scenario_json(const scenario *s);
 

@@ -26,7 +26,8 @@ static const char *const node_keys[] = {"name", "type", "inbound", NULL};
 static const char *const link_keys[] = {"name", "from", "to", "rate", "delay", "queue",
                                         "queue_bytes", "loss", "down", "reverse", NULL};
 static const char *const dir_keys[] = {"rate", "delay", "queue", "queue_bytes", "loss", NULL};
-static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", "cdf_by", "lines", NULL};
+static const char *const out_keys[] = {"metric", "formula", "title", "timeline", "cdf", "cdf_by", "lines", "formats",
+                                       NULL};
 
 const scn_node *scn_run_node(const scn_run *r, const char *name)
 {
@@ -793,11 +794,54 @@ static void get_lines(scn_ctx *c, const cJSON *o, scn_run *r)
     scn_pop(c, t);
 }
 
+/* The bit of format `name` ("png", "svg"), 0 when it names none. */
+static unsigned format_bit(const char *name)
+{
+    return !strcmp(name, "png") ? SCN_FORMAT_PNG : !strcmp(name, "svg") ? SCN_FORMAT_SVG : 0;
+}
+
+/* outputs.formats: the images of the figures, a list of one or both of
+ * "png" and "svg", each once (one of them alone may be a string); both
+ * when absent. Each element's mistake is located ($.outputs.formats[1]). */
+static void get_formats(scn_ctx *c, const cJSON *o, scn_outputs *out)
+{
+    static const char expected[] = "a list of \"png\" and/or \"svg\", like [\"svg\"] or [\"png\", \"svg\"]";
+    const cJSON *v = scn_get(o, "formats");
+    out->formats = SCN_FORMATS_ALL;
+    if (!v)
+        return;
+    gsize t = scn_push_key(c, "formats");
+    unsigned bits = 0;
+    if (cJSON_IsString(v) && format_bit(v->valuestring)) {
+        bits = format_bit(v->valuestring);
+    } else if (!cJSON_IsArray(v)) {
+        scn_fail_expected(c, v, expected);
+    } else if (!v->child) {
+        scn_fail(c, "found an empty list, expected %s", expected);
+    } else {
+        int i = 0;
+        for (const cJSON *e = v->child; e && !c->failed; e = e->next, i++) {
+            gsize ti = scn_push_index(c, i);
+            unsigned b = cJSON_IsString(e) ? format_bit(e->valuestring) : 0;
+            if (!b)
+                scn_fail_expected(c, e, "\"png\" or \"svg\"");
+            else if (bits & b)
+                scn_fail(c, "\"%s\" is named twice in the list: name each format once", e->valuestring);
+            bits |= b;
+            scn_pop(c, ti);
+        }
+    }
+    if (!c->failed)
+        out->formats = bits;
+    scn_pop(c, t);
+}
+
 static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_registry *reg)
 {
     scn_outputs *out = &r->out;
     out->more_metrics = g_ptr_array_new_with_free_func(g_free);
     out->formulas = g_array_new(FALSE, TRUE, sizeof(scn_formula));
+    out->formats = SCN_FORMATS_ALL;
     if (o) {
         gsize m = scn_push_key(c, "outputs");
         if (scn_check_keys(c, o, out_keys)) {
@@ -814,6 +858,8 @@ static void parse_outputs(scn_ctx *c, const cJSON *o, scn_run *r, const app_regi
                 get_cdf(c, o, r);
             if (!c->failed)
                 get_lines(c, o, r);
+            if (!c->failed)
+                get_formats(c, o, out);
             g_ptr_array_free(metrics, TRUE);
             g_ptr_array_free(formulas, TRUE);
         }

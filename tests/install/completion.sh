@@ -58,6 +58,9 @@ expect --max-events appsim run --max
 expect --writable appsim http serve --wr
 expect --names appsim list --n
 expect --paths appsim check --p
+expect --formats appsim run --fo
+expect svg appsim run --formats s
+expect png,svg appsim run --formats png
 expect --from appsim new mine --f
 expect http-single-object appsim run http-si
 expect http-persistence appsim check http-p

@@ -81,6 +81,15 @@ static bool exists(const char *dir, const char *name, const char *ext)
     return ok;
 }
 
+/* How many times `needle` occurs in `hay`. */
+static guint count_of(const char *hay, const char *needle)
+{
+    guint n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
 static void remove_file(const char *dir, const char *name, const char *ext)
 {
     char *p = path_of(dir, name, ext);
@@ -254,7 +263,7 @@ static plot_spec page_load_spec(plot_series *series)
     for (int s = 0; s < 8; s++)
         series[s] = (plot_series){pl_titles[s], pl_x, pl_y[s], PL_POINTS, s >= 4};
     return (plot_spec){"page_load", "Page load time against RTT (base page + 10 objects)",
-                       "RTT (ms)", "page load time (s)", false, false, series, 8};
+                       "RTT (ms)", "page load time (s)", false, false, series, 8, 0};
 }
 
 /* One HTTP/1.0 exchange over one TCP connection, RTT 100 ms, 10 Mbit/s:
@@ -281,7 +290,7 @@ static const timeline_mark hx_marks[HX_MARKS] = {{0.0, 0.100064, 0}, {0.100064, 
 static timeline_spec hx_spec(void)
 {
     return (timeline_spec){"http_exchange", "HTTP/1.0 over one TCP connection (RTT 100 ms)",
-                           hx_columns, 2, hx_arrows, HX_ARROWS, hx_marks, HX_MARKS};
+                           hx_columns, 2, hx_arrows, HX_ARROWS, hx_marks, HX_MARKS, 0};
 }
 
 /* A bulk transfer: `n` arrows, data segments in windows growing like slow
@@ -312,7 +321,7 @@ static timeline_spec bulk_spec(timeline_arrow *arrows, size_t n, timeline_mark *
             w = 32;
     }
     static const char *const cols[] = {"sender", "receiver"};
-    return (timeline_spec){"bulk", "A bulk transfer", cols, 2, arrows, n, marks, *nmarks};
+    return (timeline_spec){"bulk", "A bulk transfer", cols, 2, arrows, n, marks, *nmarks, 0};
 }
 
 /* ---- Tests ------------------------------------------------------------ */
@@ -407,7 +416,7 @@ static void test_plot_options_and_empty_series(void)
     plot_series series[] = {{"nothing yet", NULL, NULL, 0, false},
                             {"measured", x, y, 4, false},
                             {"y = x / 1000", x, y, 4, true}};
-    plot_spec spec = {"loglog", "Log axes", "size (B)", "time (s)", true, true, series, 3};
+    plot_spec spec = {"loglog", "Log axes", "size (B)", "time (s)", true, true, series, 3, 0};
     bool rendered = false;
     GError *err = NULL;
     CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir, &rendered, &err));
@@ -434,7 +443,7 @@ static void test_plot_options_and_empty_series(void)
 
     /* No data at all still gives a figure (an empty frame), and so do
      * series whose every point is missing (a sweep where all runs failed). */
-    plot_spec none = {"empty", "Nothing", NULL, NULL, false, false, NULL, 0};
+    plot_spec none = {"empty", "Nothing", NULL, NULL, false, false, NULL, 0, 0};
     CU_ASSERT_TRUE(plot_write(&none, dir, &rendered, &err));
     CU_ASSERT_PTR_NULL(err);
     if (plot_have_gnuplot()) {
@@ -443,7 +452,7 @@ static void test_plot_options_and_empty_series(void)
     }
     const double nan2[] = {NAN, NAN};
     plot_series lost[] = {{"failed runs", x, nan2, 2, false}, {"zeros on log", nan2, y, 2, true}};
-    plot_spec all_nan = {"all_nan", "All missing", "x", "y", true, false, lost, 2};
+    plot_spec all_nan = {"all_nan", "All missing", "x", "y", true, false, lost, 2, 0};
     CU_ASSERT_TRUE(plot_write(&all_nan, dir, &rendered, &err));
     CU_ASSERT_PTR_NULL(err);
     if (plot_have_gnuplot()) {
@@ -589,7 +598,7 @@ static void test_timeline_three_hosts(void)
     static const timeline_mark marks[] = {{0.005, 0.086, 1}, {0.005, 0.046, 2},
                                           {0.0, 0.091, 0},   {0.100, 0.110, 0}};
     timeline_spec spec = {"proxy", "A proxy cache: a miss, then a hit", cols, 3, arrows,
-                          G_N_ELEMENTS(arrows), marks, G_N_ELEMENTS(marks)};
+                          G_N_ELEMENTS(arrows), marks, G_N_ELEMENTS(marks), 0};
     double off[4];
     tl_place place[6];
     char *texts[6];
@@ -616,7 +625,7 @@ static void test_timeline_three_hosts(void)
 
     /* Eight hosts: narrower columns, within the bounds. */
     static const char *const many[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
-    timeline_spec wide = {"wide", NULL, many, 8, arrows, 1, NULL, 0};
+    timeline_spec wide = {"wide", NULL, many, 8, arrows, 1, NULL, 0, 0};
     texts[0] = clean_text(arrows[0].label);
     timeline_layout(&wide, texts, &g, place, off);
     g_free(texts[0]);
@@ -643,7 +652,7 @@ static const timeline_arrow dns_arrows[DNS_ARROWS] = {
 static timeline_spec dns_spec(void)
 {
     return (timeline_spec){"dns", "An iterative DNS query, packet by packet", dns_columns, 5,
-                           dns_arrows, DNS_ARROWS, NULL, 0};
+                           dns_arrows, DNS_ARROWS, NULL, 0, 0};
 }
 
 /* Five hosts: the data names them all, every label lies inside the plot,
@@ -741,8 +750,8 @@ static void test_timeline_empty(void)
 {
     char *dir = tmp_dir();
     static const char *const cols[] = {"client", "server"};
-    timeline_spec quiet = {"quiet", "Nothing sent", cols, 2, NULL, 0, NULL, 0};
-    timeline_spec none = {"none", NULL, NULL, 0, NULL, 0, NULL, 0};
+    timeline_spec quiet = {"quiet", "Nothing sent", cols, 2, NULL, 0, NULL, 0, 0};
+    timeline_spec none = {"none", NULL, NULL, 0, NULL, 0, NULL, 0, 0};
     bool r1 = false, r2 = false;
     GError *err = NULL;
     CU_ASSERT_TRUE(timeline_write(&quiet, dir, &r1, &err));
@@ -772,7 +781,7 @@ static void test_escaping(void)
     const char *nasty = "it's \"x\" `touch pwned` \\n @t {a}_b^c <b>&\nline 2 \xff";
     const double x[] = {1, 2}, y[] = {3, 4};
     plot_series s[] = {{nasty, x, y, 2, false}};
-    plot_spec spec = {"nasty", nasty, nasty, "y", false, false, s, 1};
+    plot_spec spec = {"nasty", nasty, nasty, "y", false, false, s, 1, 0};
     bool rendered = false;
     GError *err = NULL;
     CU_ASSERT_TRUE_FATAL(plot_write(&spec, dir, &rendered, &err));
@@ -788,7 +797,7 @@ static void test_escaping(void)
 
     const char *cols[] = {"a'b", "`c`"};
     const timeline_arrow arrows[] = {{0, 0.01, 0, 1, nasty}, {0.01, 0.02, 1, 0, "#1 \"q\" \\"}};
-    timeline_spec t = {"nasty_tl", nasty, cols, 2, arrows, 2, NULL, 0};
+    timeline_spec t = {"nasty_tl", nasty, cols, 2, arrows, 2, NULL, 0, 0};
     bool trendered = false;
     CU_ASSERT_TRUE_FATAL(timeline_write(&t, dir, &trendered, &err));
     dat = slurp(dir, "nasty_tl", ".dat", NULL);
@@ -956,7 +965,7 @@ static void test_bad_input(void)
     static const char *const bad_names[] = {"",       "../up",  "a/b",   ".hidden",
                                             "-option", "sp ace", "q'uote"};
     for (size_t i = 0; i < G_N_ELEMENTS(bad_names); i++) {
-        plot_spec p = {bad_names[i], "t", "x", "y", false, false, s, 1};
+        plot_spec p = {bad_names[i], "t", "x", "y", false, false, s, 1, 0};
         GError *err = NULL;
         bool rendered = true;
         CU_ASSERT_FALSE(plot_write(&p, dir, &rendered, &err));
@@ -965,7 +974,7 @@ static void test_bad_input(void)
         g_clear_error(&err);
     }
     plot_series missing[] = {{"s", NULL, y, 1, false}};
-    plot_spec p = {"ok", "t", "x", "y", false, false, missing, 1};
+    plot_spec p = {"ok", "t", "x", "y", false, false, missing, 1, 0};
     GError *err = NULL;
     CU_ASSERT_FALSE(plot_write(&p, dir, NULL, &err));
     CU_ASSERT_PTR_NOT_NULL(err);
@@ -973,7 +982,7 @@ static void test_bad_input(void)
 
     const char *cols[] = {"a", "b"};
     const timeline_arrow off_cols[] = {{0, 0.1, 0, 2, "to nowhere"}};
-    timeline_spec t = {"tl", "t", cols, 2, off_cols, 1, NULL, 0};
+    timeline_spec t = {"tl", "t", cols, 2, off_cols, 1, NULL, 0, 0};
     CU_ASSERT_FALSE(timeline_write(&t, dir, NULL, &err));
     CU_ASSERT_TRUE(err && strstr(err->message, "to nowhere") != NULL);
     g_clear_error(&err);
@@ -996,7 +1005,7 @@ static void test_bad_input(void)
     g_dir_close(d);
     /* A folder that does not exist: the file cannot be written. */
     char *nowhere = g_build_filename(dir, "no", "such", NULL);
-    plot_spec good = {"good", "t", "x", "y", false, false, s, 1};
+    plot_spec good = {"good", "t", "x", "y", false, false, s, 1, 0};
     CU_ASSERT_FALSE(plot_write(&good, nowhere, NULL, &err));
     CU_ASSERT_TRUE(err && err->domain == G_FILE_ERROR);
     g_clear_error(&err);
@@ -1120,8 +1129,8 @@ static void test_batch_failure(void)
     GError *err = NULL;
     CU_ASSERT_TRUE(timeline_write(&t, dir, NULL, &err));
     plot_batch *b = batch_new(dir);
-    batch_queue(b, "broken", true);
-    batch_queue(b, "http_exchange", true);
+    batch_queue(b, "broken", true, PLOT_FORMATS_ALL);
+    batch_queue(b, "http_exchange", true, PLOT_FORMATS_ALL);
     GString *failures = g_string_new(NULL);
     CU_ASSERT_EQUAL(batch_finish(b, failures), 1);
     CU_ASSERT_PTR_NOT_NULL(strstr(failures->str, "gnuplot broken.gp: "));
@@ -1162,12 +1171,77 @@ static void test_numbers(void)
 
 /* A staircase figure (an empirical CDF): the same data file as a line
  * plot, the simulated series drawn with steps, a formula still a line. */
+/* A spec's `formats`: each kind of figure, drawn outside a batch (a
+ * gnuplot of its own) as SVG alone, then as PNG alone into the same folder
+ * (the SVG of before removed), then both (0); the script names and sets
+ * the terminals of those formats only, and the data do not change. */
+static void test_formats(void)
+{
+    char *dir = tmp_dir();
+    const double x[] = {1, 2, 3}, y[] = {0.5, 0.25, 0.125}, bars[] = {1, 2};
+    plot_series series[] = {{"sim", x, y, 3, false}};
+    plot_bar_series bar_series[] = {{"sim", bars}};
+    const char *const cats[] = {"a", "b"}, *const parts[] = {"p", "q"};
+    const double stacked[] = {1, 2, 3, 4};
+    plot_spec line = {.name = "line", .title = "t", .xlabel = "x", .ylabel = "y", .series = series, .nseries = 1};
+    plot_bars_spec bar = {.name = "bars", .title = "t", .ylabel = "y", .categories = cats, .ncategories = 2,
+                          .series = bar_series, .nseries = 1};
+    plot_stacked_spec stack = {.name = "stack", .title = "t", .xlabel = "x", .ylabel = "y", .rows = cats, .nrows = 2,
+                               .parts = parts, .nparts = 2, .values = stacked};
+    timeline_spec tl = hx_spec();
+    static const char *const names[] = {"line", "steps", "bars", "stack", "http_exchange"};
+    static const unsigned formats[] = {PLOT_SVG, PLOT_PNG, 0};
+    char *first_dat[G_N_ELEMENTS(names)] = {NULL};
+    for (size_t f = 0; f < G_N_ELEMENTS(formats); f++) {
+        line.formats = bar.formats = stack.formats = tl.formats = formats[f];
+        bool r[G_N_ELEMENTS(names)] = {false};
+        GError *err = NULL;
+        CU_ASSERT_TRUE_FATAL(plot_write(&line, dir, &r[0], &err));
+        plot_spec steps = line;
+        steps.name = "steps";
+        CU_ASSERT_TRUE_FATAL(plot_steps_write(&steps, dir, &r[1], &err));
+        CU_ASSERT_TRUE_FATAL(plot_bars_write(&bar, dir, &r[2], &err));
+        CU_ASSERT_TRUE_FATAL(plot_stacked_write(&stack, dir, &r[3], &err));
+        CU_ASSERT_TRUE_FATAL(timeline_write(&tl, dir, &r[4], &err));
+        bool png = formats[f] != PLOT_SVG, svg = formats[f] != PLOT_PNG;
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+            char *gp = slurp(dir, names[i], ".gp", NULL), *dat = slurp(dir, names[i], ".dat", NULL);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(gp);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
+            char *writes = png && svg ? g_strdup_printf("#   it writes  %s.png and %s.svg\n", names[i], names[i])
+                                      : g_strdup_printf("#   it writes  %s.%s\n", names[i], png ? "png" : "svg");
+            CU_ASSERT_PTR_NOT_NULL(strstr(gp, writes));
+            CU_ASSERT_EQUAL(strstr(gp, "set terminal pngcairo") != NULL, png);
+            CU_ASSERT_EQUAL(strstr(gp, "set terminal svg") != NULL, svg);
+            CU_ASSERT_EQUAL(strstr(gp, "\nreplot\n") != NULL, png && svg);
+            CU_ASSERT_EQUAL(count_of(gp, "\nunset output\n"), 1);
+            if (!first_dat[i])
+                first_dat[i] = g_strdup(dat);
+            CU_ASSERT_STRING_EQUAL(dat, first_dat[i]);
+            if (plot_have_gnuplot()) {
+                CU_ASSERT_TRUE(r[i]);
+                CU_ASSERT_EQUAL(exists(dir, names[i], ".png"), png);
+                CU_ASSERT_EQUAL(exists(dir, names[i], ".svg"), svg);
+            }
+            g_free(writes);
+            g_free(gp);
+            g_free(dat);
+        }
+    }
+    if (gnuplot_or_skip("the images of each format"))
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+            check_images(dir, names[i]);
+    for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+        g_free(first_dat[i]);
+    drop_dir(dir);
+}
+
 static void test_steps_data_and_script(void)
 {
     char *dir = tmp_dir();
     const double x[] = {0, 0.5, 1.5, 2}, y[] = {0, 0.25, 0.75, 1}, fx[] = {0, 2}, fy[] = {0, 1};
     plot_series series[] = {{"N = 4", x, y, 4, false}, {"uniform", fx, fy, 2, true}};
-    plot_spec spec = {"cdf", "Completion times", "t (s)", "fraction done", false, false, series, 2};
+    plot_spec spec = {"cdf", "Completion times", "t (s)", "fraction done", false, false, series, 2, 0};
     bool rendered = false;
     GError *err = NULL;
     CU_ASSERT_TRUE_FATAL(plot_steps_write(&spec, dir, &rendered, &err));
@@ -1211,7 +1285,7 @@ int main(void)
         TEST(test_gnuplot_time_limit), TEST(test_without_gnuplot), TEST(test_deterministic),
         TEST(test_bad_input), TEST(test_numbers), TEST(test_bars_data_and_script),
         TEST(test_batch), TEST(test_batch_idle_and_without_gnuplot), TEST(test_batch_failure),
-        TEST(test_steps_data_and_script),
+        TEST(test_steps_data_and_script), TEST(test_formats),
     };
     return test_main("plots/plot", tests, (int)G_N_ELEMENTS(tests));
 }
