@@ -198,19 +198,6 @@ static void conn_closed(access_conn *ac)
     g_free(ac);
 }
 
-/* Whether the peer of `s` is on loopback (unknown: no). */
-static bool peer_is_loopback(stream_t *s)
-{
-    stream_addr a;
-    if (!stream_peer_addr(s, &a))
-        return false;
-    GInetAddress *ia = g_inet_address_new_from_string(a.host);
-    bool lo = ia && g_inet_address_get_is_loopback(ia);
-    if (ia)
-        g_object_unref(ia);
-    return lo;
-}
-
 static void on_accept(void *ud, stream_t *s)
 {
     access_server *srv = ud;
@@ -225,7 +212,7 @@ static void on_accept(void *ud, stream_t *s)
     access_conn *ac = g_new0(access_conn, 1);
     ac->srv = srv;
     g_ptr_array_add(srv->conns, ac);
-    if (!srv->proto->open(ac, s, peer_is_loopback(s))) {
+    if (!srv->proto->open(ac, s, cli_peer_is_loopback(s))) {
         g_ptr_array_remove_fast(srv->conns, ac);
         g_free(ac);
         stream_close(s);
@@ -313,15 +300,6 @@ static const access_proto imap_proto = {
 
 /* ---- serving ---- */
 
-static bool is_loopback_literal(const char *addr)
-{
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    bool lo = a && g_inet_address_get_is_loopback(a);
-    if (a)
-        g_object_unref(a);
-    return lo;
-}
-
 /* What the options alone can tell; NULL when usable. */
 static const char *check_opts(const access_opts *o, int argc)
 {
@@ -331,43 +309,28 @@ static const char *check_opts(const access_opts *o, int argc)
         return "--maildir DIR is required";
     if (!o->users)
         return "--users FILE is required (lines user:password, mode 600)";
-    if (o->port < 0 || o->port > 65535)
-        return "--port expects 0 to 65535";
     if (o->max_conn < 1 || o->max_conn > ACCESS_MAX_CONNECTIONS_LIMIT)
         return "--max-connections expects 1 to 1024";
-    if (o->timeout_s < 0)
-        return "--timeout must not be negative";
-    if (o->bind && !o->allow_remote && !is_loopback_literal(o->bind))
-        return "--bind to an address other than loopback needs --allow-remote as well";
-    if (o->allow_remote && !o->bind)
-        return "--allow-remote goes with --bind ADDR";
-    return NULL;
+    return cli_check_serve(o->port, o->timeout_s, o->bind, o->allow_remote);
 }
 
 static int run_server(const access_proto *p, const access_opts *o, real_host_t *rh, mail_store *store)
 {
-    const char *bind = o->bind ? o->bind : "127.0.0.1";
-    GError *err = NULL;
-    if (!real_host_set_bind_address(rh, bind, &err)) {
-        fprintf(stderr, "appsim %s serve: --bind: %s\n", p->name, err->message);
-        g_error_free(err);
-        return CLI_EXIT_USAGE;
-    }
     access_server srv = {.proto = p, .env = real_host_env(rh), .store = store,
                          .conns = g_ptr_array_new(), .max_conn = (unsigned)o->max_conn};
-    host_listener *l = host_listen(srv.env, (uint16_t)o->port, on_accept, &srv, &err);
-    if (!l) {
-        fprintf(stderr, "appsim %s serve: cannot listen on %s:%d: %s\n", p->name, bind, o->port,
-                err ? err->message : "failed");
-        g_clear_error(&err);
+    char *cmd = g_strdup_printf("%s serve", p->name);
+    host_listener *l;
+    int rc = cli_listen(rh, cmd, o->bind, o->port, on_accept, &srv, &l);
+    g_free(cmd);
+    if (rc != CLI_EXIT_OK) {
         g_ptr_array_free(srv.conns, TRUE);
-        return CLI_EXIT_RUN;
+        return rc;
     }
     char **users = mail_store_users(store);
-    bool v6 = strchr(bind, ':') != NULL;
-    printf("listening on %s%s%s:%u (%s; %u users; maildir %s; plain-text login for loopback clients only)\n",
-           v6 ? "[" : "", bind, v6 ? "]" : "", host_listener_port(srv.env, l), p->name, g_strv_length(users),
-           o->maildir);
+    char *at = cli_host_port(o->bind, host_listener_port(srv.env, l));
+    printf("listening on %s (%s; %u users; maildir %s; plain-text login for loopback clients only)\n", at, p->name,
+           g_strv_length(users), o->maildir);
+    g_free(at);
     g_strfreev(users);
     fflush(stdout);
     cli_serve_until_stopped(o->timeout_s);
@@ -430,15 +393,8 @@ static int cmd_serve(const access_proto *p, const char *limits, int argc, char *
     g_option_context_add_main_entries(ctx, entries, NULL);
     char *cmd = g_strdup_printf("%s serve", p->name);
     int rc;
-    if (cli_parse(ctx, cmd, &argc, &argv, &rc)) {
-        const char *problem = check_opts(&o, argc);
-        if (problem) {
-            rc = cli_usage_error(ctx, cmd, problem);
-        } else {
-            g_option_context_free(ctx);
-            rc = start(p, &o);
-        }
-    }
+    if (cli_parse(ctx, cmd, &argc, &argv, &rc) && cli_checked(ctx, cmd, check_opts(&o, argc), &rc))
+        rc = start(p, &o);
     g_free(cmd);
     g_free(port_help);
     g_free(o.maildir);
