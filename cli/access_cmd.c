@@ -147,8 +147,9 @@ char *access_read_secret(const char *path, GError **err)
 
 /* One line "user:password" (already without its line end) into the
  * store; false with `err` naming the line. */
-static bool add_user_line(mail_store *store, const char *path, unsigned lineno, const char *line, GError **err)
+static bool add_user_line(void *ud, const char *path, unsigned lineno, const char *line, GError **err)
 {
+    mail_store *store = ud;
     const char *colon = strchr(line, ':');
     if (!colon || colon == line || !colon[1]) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%u: expected user:password", path, lineno);
@@ -166,7 +167,7 @@ static bool add_user_line(mail_store *store, const char *path, unsigned lineno, 
     return ok;
 }
 
-bool access_load_users(mail_store *store, const char *path, GError **err)
+bool access_read_user_lines(const char *path, access_line_fn fn, void *ud, GError **err)
 {
     char *all = access_read_private(path, err);
     if (!all)
@@ -182,10 +183,15 @@ bool access_load_users(mail_store *store, const char *path, GError **err)
         if (n && line[n - 1] == '\r')
             line[--n] = '\0';
         if (n && line[0] != '#')
-            ok = add_user_line(store, path, lineno, line, err);
+            ok = fn(ud, path, lineno, line, err);
     }
     g_free(all);
     return ok;
+}
+
+bool access_load_users(mail_store *store, const char *path, GError **err)
+{
+    return access_read_user_lines(path, add_user_line, store, err);
 }
 
 /* ---- connections ---- */
@@ -204,9 +210,7 @@ static void on_accept(void *ud, stream_t *s)
     srv->accepted++; /* every connection, those turned away included */
     if (srv->conns->len >= srv->max_conn) {
         srv->refused++;
-        stream_set_handler(s, NULL, NULL);
-        stream_write(s, srv->proto->busy_line, strlen(srv->proto->busy_line));
-        stream_close(s);
+        cli_turn_away(s, srv->proto->busy_line);
         return;
     }
     access_conn *ac = g_new0(access_conn, 1);
@@ -219,23 +223,15 @@ static void on_accept(void *ud, stream_t *s)
     }
 }
 
-/* Shuts every connection down: each says goodbye where its protocol has
- * a word for it and frees itself from its closed(); those still open
- * after two seconds are freed (their streams closed) here. */
-static void shutdown_all(access_server *srv, real_host_t *rh)
+/* For cli_shutdown_all: each connection says goodbye where its protocol
+ * has a word for it and frees itself from its closed(); those still open
+ * after two seconds are freed (their streams closed) by conn_release. */
+static void conn_shutdown(void *conn)
 {
-    GPtrArray *all = g_ptr_array_copy(srv->conns, NULL, NULL);
-    for (guint i = 0; i < all->len; i++) {
-        access_conn *ac = g_ptr_array_index(all, i);
-        if (g_ptr_array_find(srv->conns, ac, NULL)) /* not freed by an earlier shutdown */
-            srv->proto->shutdown(ac->conn);
-    }
-    g_ptr_array_free(all, TRUE);
-    if (srv->conns->len)
-        real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
-    while (srv->conns->len)
-        conn_closed(g_ptr_array_index(srv->conns, srv->conns->len - 1));
+    access_conn *ac = conn;
+    ac->srv->proto->shutdown(ac->conn);
 }
+static void conn_release(void *conn) { conn_closed(conn); }
 
 /* ---- POP3 ---- */
 
@@ -335,7 +331,7 @@ static int run_server(const access_proto *p, const access_opts *o, real_host_t *
     fflush(stdout);
     cli_serve_until_stopped(o->timeout_s);
     host_unlisten(srv.env, l);
-    shutdown_all(&srv, rh);
+    cli_shutdown_all(srv.conns, rh, conn_shutdown, conn_release);
     fprintf(stderr, "%s: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap)", p->name,
             srv.accepted, srv.refused);
     if (p == &pop3_proto)

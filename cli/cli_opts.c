@@ -99,6 +99,28 @@ int cli_listen(real_host_t *rh, const char *cmd, const char *bind, int port, str
     return CLI_EXIT_RUN;
 }
 
+void cli_turn_away(stream_t *s, const char *line)
+{
+    stream_set_handler(s, NULL, NULL);
+    stream_write(s, line, strlen(line));
+    stream_close(s);
+}
+
+void cli_shutdown_all(GPtrArray *conns, real_host_t *rh, void (*shutdown)(void *conn), void (*release)(void *conn))
+{
+    GPtrArray *all = g_ptr_array_copy(conns, NULL, NULL);
+    for (guint i = 0; i < all->len; i++) {
+        void *c = g_ptr_array_index(all, i);
+        if (g_ptr_array_find(conns, c, NULL)) /* not freed by an earlier shutdown */
+            shutdown(c);
+    }
+    g_ptr_array_free(all, TRUE);
+    if (conns->len)
+        real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
+    while (conns->len)
+        release(g_ptr_array_index(conns, conns->len - 1));
+}
+
 char *cli_host_port(const char *bind, unsigned port)
 {
     const char *addr = bind ? bind : "127.0.0.1";

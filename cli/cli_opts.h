@@ -44,6 +44,15 @@ bool cli_set_bind(real_host_t *rh, const char *cmd, const char *bind);
  * ADDR:PORT: why"). */
 int cli_listen(real_host_t *rh, const char *cmd, const char *bind, int port, stream_accept_fn accept, void *ud,
                host_listener **out);
+/* Turns away a client over a server's connection cap: `line` (the
+ * protocol's "too many connections") is written and the stream closed. */
+void cli_turn_away(stream_t *s, const char *line);
+/* The end of a server's connections: shutdown(conn) for each of `conns`
+ * still there (a protocol says goodbye where it has a word for it, and a
+ * connection that ends removes itself from `conns`, as release() does),
+ * `rh` run for at most two seconds while any is left, then release(conn)
+ * for each still left. */
+void cli_shutdown_all(GPtrArray *conns, real_host_t *rh, void (*shutdown)(void *conn), void (*release)(void *conn));
 /* "ADDR:PORT" as the servers print where they listen, ADDR `bind` (NULL:
  * 127.0.0.1) in brackets when it is IPv6; a new string. */
 char *cli_host_port(const char *bind, unsigned port);

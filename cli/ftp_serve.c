@@ -72,9 +72,7 @@ static void on_accept(void *ud, stream_t *s)
     srv->accepted++;
     if (srv->conns->len >= (guint)srv->o->max_conn) {
         srv->refused++;
-        stream_set_handler(s, NULL, NULL);
-        stream_write(s, FTP_SERVE_BUSY, strlen(FTP_SERVE_BUSY));
-        stream_close(s);
+        cli_turn_away(s, FTP_SERVE_BUSY);
         return;
     }
     /* Users' passwords only from loopback clients (plain text). */
@@ -96,20 +94,8 @@ static void on_accept(void *ud, stream_t *s)
     }
 }
 
-static void shutdown_all(ftp_server *srv, real_host_t *rh)
-{
-    GPtrArray *all = g_ptr_array_copy(srv->conns, NULL, NULL);
-    for (guint i = 0; i < all->len; i++) {
-        serve_conn *sc = g_ptr_array_index(all, i);
-        if (g_ptr_array_find(srv->conns, sc, NULL)) /* not freed by an earlier shutdown */
-            ftp_server_conn_shutdown(sc->conn);
-    }
-    g_ptr_array_free(all, TRUE);
-    if (srv->conns->len)
-        real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
-    while (srv->conns->len)
-        conn_free(g_ptr_array_index(srv->conns, srv->conns->len - 1));
-}
+static void conn_shutdown(void *sc) { ftp_server_conn_shutdown(((serve_conn *)sc)->conn); }
+static void conn_release(void *sc) { conn_free(sc); }
 
 /* What the options alone can tell; NULL when usable. */
 static const char *check_opts(const serve_opts *o, int argc)
@@ -145,7 +131,7 @@ static int run_server(ftp_server *srv, real_host_t *rh)
     g_free(at);
     cli_serve_until_stopped(o->timeout_s);
     host_unlisten(srv->env, l);
-    shutdown_all(srv, rh);
+    cli_shutdown_all(srv->conns, rh, conn_shutdown, conn_release);
     fprintf(stderr, "ftp: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap)\n",
             srv->accepted, srv->refused);
     real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
