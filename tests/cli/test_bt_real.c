@@ -322,47 +322,6 @@ static void test_appsim_gets_from_aria2(void)
     g_free(gdir);
 }
 
-/* appsim seed to appsim get, the files named after `tag`; any_port: the
- * tracker, the seed and the getter all given --port 0 (the tracker and
- * the seed print the ports they took, the seed announces its own to the
- * tracker at the printed address). */
-static void appsim_to_appsim(const char *tag, bool any_port)
-{
-    char *name = g_strdup_printf("%s.bin", tag), *tname = g_strdup_printf("%s.torrent", tag);
-    char *gname = g_strdup_printf("appsim-got-%s", tag), *log = g_strdup_printf("get-%s.err", tag);
-    char *file = tmp_path(name), *torrent = tmp_path(tname), *dir = tmp_path(gname);
-    g_mkdir_with_parents(dir, 0700);
-    GBytes *want = make_content(file);
-    hp_server tr = {0}, sd = {0};
-    char *url = NULL;
-    if (start_tracker(&tr, &url, any_port) && start_seed(file, url, torrent, &sd, any_port)) {
-        CU_ASSERT_NOT_EQUAL(tr.port, sd.port);
-        CU_ASSERT_EQUAL(run_get(torrent, dir, log, any_port), 0);
-        char *got = g_build_filename(dir, name, NULL);
-        CU_ASSERT_TRUE(same_bytes(got, want));
-        g_free(got);
-        /* Stopped by SIGTERM, the seed and the tracker exit 0. */
-        CU_ASSERT_EQUAL(hp_stop(&sd), 0);
-        CU_ASSERT_EQUAL(hp_stop(&tr), 0);
-    }
-    stop_all(&tr, &sd);
-    g_bytes_unref(want);
-    g_free(url);
-    g_free(file);
-    g_free(torrent);
-    g_free(dir);
-    g_free(name);
-    g_free(tname);
-    g_free(gname);
-    g_free(log);
-}
-
-/* (c) appsim seed to appsim get. */
-static void test_appsim_to_appsim(void) { appsim_to_appsim("c", false); }
-
-/* --port 0 everywhere. */
-static void test_port_zero(void) { appsim_to_appsim("z", true); }
-
 /* ---- --max-upload-rate ---- */
 
 /* The limited transfers: 6 pieces of 32 KiB, each two piece messages of
@@ -390,23 +349,34 @@ static void check_limited_time(double secs)
     CU_ASSERT(secs <= 2 * bound + 3);
 }
 
-/* A seed given --max-upload-rate serves a get no faster than the rate;
- * the get takes the option too (it uploads nothing here). */
-static void test_seed_upload_limit(void)
+/* appsim seed to appsim get, the files named after `tag`; any_port: the
+ * tracker, the seed and the getter all given --port 0 (the tracker and
+ * the seed print the ports they took, the seed announces its own to the
+ * tracker at the printed address); rate: the seed and the get given
+ * --max-upload-rate LIMITED_RATE, the file LIMITED_SIZE bytes and the
+ * get's time checked (check_limited_time), else 1 MiB without a limit. */
+static void appsim_to_appsim(const char *tag, bool any_port, bool rate)
 {
-    char *file = tmp_path("l.bin"), *torrent = tmp_path("l.torrent"), *dir = tmp_path("appsim-got-l");
+    char *name = g_strdup_printf("%s.bin", tag), *tname = g_strdup_printf("%s.torrent", tag);
+    char *gname = g_strdup_printf("appsim-got-%s", tag), *log = g_strdup_printf("get-%s.err", tag);
+    char *file = tmp_path(name), *torrent = tmp_path(tname), *dir = tmp_path(gname);
     g_mkdir_with_parents(dir, 0700);
-    GBytes *want = make_content_of(file, LIMITED_SIZE);
+    GBytes *want = make_content_of(file, rate ? LIMITED_SIZE : FILE_SIZE);
+    const char *limit = rate ? LIMITED_RATE : NULL;
     hp_server tr = {0}, sd = {0};
     char *url = NULL;
-    if (start_tracker(&tr, &url, false) && start_seed_rate(file, url, torrent, &sd, false, LIMITED_RATE)) {
+    if (start_tracker(&tr, &url, any_port) && start_seed_rate(file, url, torrent, &sd, any_port, limit)) {
+        CU_ASSERT_NOT_EQUAL(tr.port, sd.port);
         double secs = 0;
-        CU_ASSERT_EQUAL(run_get_rate(torrent, dir, "get-l.err", false, "1Mbps", &secs), 0);
-        check_limited_time(secs);
-        char *got = g_build_filename(dir, "l.bin", NULL);
+        CU_ASSERT_EQUAL(run_get_rate(torrent, dir, log, any_port, limit, &secs), 0);
+        if (rate)
+            check_limited_time(secs);
+        char *got = g_build_filename(dir, name, NULL);
         CU_ASSERT_TRUE(same_bytes(got, want));
         g_free(got);
+        /* Stopped by SIGTERM, the seed and the tracker exit 0. */
         CU_ASSERT_EQUAL(hp_stop(&sd), 0);
+        CU_ASSERT_EQUAL(hp_stop(&tr), 0);
     }
     stop_all(&tr, &sd);
     g_bytes_unref(want);
@@ -414,7 +384,21 @@ static void test_seed_upload_limit(void)
     g_free(file);
     g_free(torrent);
     g_free(dir);
+    g_free(name);
+    g_free(tname);
+    g_free(gname);
+    g_free(log);
 }
+
+/* (c) appsim seed to appsim get. */
+static void test_appsim_to_appsim(void) { appsim_to_appsim("c", false, false); }
+
+/* --port 0 everywhere. */
+static void test_port_zero(void) { appsim_to_appsim("z", true, false); }
+
+/* A seed given --max-upload-rate serves a get no faster than the rate;
+ * the get takes the option too (it uploads nothing here). */
+static void test_seed_upload_limit(void) { appsim_to_appsim("l", false, true); }
 
 /* A get given --max-upload-rate, seeding after completion (--seed-after)
  * once the seed has left, serves a second get no faster than the rate. */
