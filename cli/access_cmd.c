@@ -147,8 +147,9 @@ char *access_read_secret(const char *path, GError **err)
 
 /* One line "user:password" (already without its line end) into the
  * store; false with `err` naming the line. */
-static bool add_user_line(mail_store *store, const char *path, unsigned lineno, const char *line, GError **err)
+static bool add_user_line(void *ud, const char *path, unsigned lineno, const char *line, GError **err)
 {
+    mail_store *store = ud;
     const char *colon = strchr(line, ':');
     if (!colon || colon == line || !colon[1]) {
         g_set_error(err, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:%u: expected user:password", path, lineno);
@@ -166,7 +167,7 @@ static bool add_user_line(mail_store *store, const char *path, unsigned lineno, 
     return ok;
 }
 
-bool access_load_users(mail_store *store, const char *path, GError **err)
+bool access_read_user_lines(const char *path, access_line_fn fn, void *ud, GError **err)
 {
     char *all = access_read_private(path, err);
     if (!all)
@@ -182,10 +183,15 @@ bool access_load_users(mail_store *store, const char *path, GError **err)
         if (n && line[n - 1] == '\r')
             line[--n] = '\0';
         if (n && line[0] != '#')
-            ok = add_user_line(store, path, lineno, line, err);
+            ok = fn(ud, path, lineno, line, err);
     }
     g_free(all);
     return ok;
+}
+
+bool access_load_users(mail_store *store, const char *path, GError **err)
+{
+    return access_read_user_lines(path, add_user_line, store, err);
 }
 
 /* ---- connections ---- */
@@ -198,57 +204,34 @@ static void conn_closed(access_conn *ac)
     g_free(ac);
 }
 
-/* Whether the peer of `s` is on loopback (unknown: no). */
-static bool peer_is_loopback(stream_t *s)
-{
-    stream_addr a;
-    if (!stream_peer_addr(s, &a))
-        return false;
-    GInetAddress *ia = g_inet_address_new_from_string(a.host);
-    bool lo = ia && g_inet_address_get_is_loopback(ia);
-    if (ia)
-        g_object_unref(ia);
-    return lo;
-}
-
 static void on_accept(void *ud, stream_t *s)
 {
     access_server *srv = ud;
     srv->accepted++; /* every connection, those turned away included */
     if (srv->conns->len >= srv->max_conn) {
         srv->refused++;
-        stream_set_handler(s, NULL, NULL);
-        stream_write(s, srv->proto->busy_line, strlen(srv->proto->busy_line));
-        stream_close(s);
+        cli_turn_away(s, srv->proto->busy_line);
         return;
     }
     access_conn *ac = g_new0(access_conn, 1);
     ac->srv = srv;
     g_ptr_array_add(srv->conns, ac);
-    if (!srv->proto->open(ac, s, peer_is_loopback(s))) {
+    if (!srv->proto->open(ac, s, cli_peer_is_loopback(s))) {
         g_ptr_array_remove_fast(srv->conns, ac);
         g_free(ac);
         stream_close(s);
     }
 }
 
-/* Shuts every connection down: each says goodbye where its protocol has
- * a word for it and frees itself from its closed(); those still open
- * after two seconds are freed (their streams closed) here. */
-static void shutdown_all(access_server *srv, real_host_t *rh)
+/* For cli_shutdown_all: each connection says goodbye where its protocol
+ * has a word for it and frees itself from its closed(); those still open
+ * after two seconds are freed (their streams closed) by conn_release. */
+static void conn_shutdown(void *conn)
 {
-    GPtrArray *all = g_ptr_array_copy(srv->conns, NULL, NULL);
-    for (guint i = 0; i < all->len; i++) {
-        access_conn *ac = g_ptr_array_index(all, i);
-        if (g_ptr_array_find(srv->conns, ac, NULL)) /* not freed by an earlier shutdown */
-            srv->proto->shutdown(ac->conn);
-    }
-    g_ptr_array_free(all, TRUE);
-    if (srv->conns->len)
-        real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
-    while (srv->conns->len)
-        conn_closed(g_ptr_array_index(srv->conns, srv->conns->len - 1));
+    access_conn *ac = conn;
+    ac->srv->proto->shutdown(ac->conn);
 }
+static void conn_release(void *conn) { conn_closed(conn); }
 
 /* ---- POP3 ---- */
 
@@ -313,15 +296,6 @@ static const access_proto imap_proto = {
 
 /* ---- serving ---- */
 
-static bool is_loopback_literal(const char *addr)
-{
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    bool lo = a && g_inet_address_get_is_loopback(a);
-    if (a)
-        g_object_unref(a);
-    return lo;
-}
-
 /* What the options alone can tell; NULL when usable. */
 static const char *check_opts(const access_opts *o, int argc)
 {
@@ -331,48 +305,33 @@ static const char *check_opts(const access_opts *o, int argc)
         return "--maildir DIR is required";
     if (!o->users)
         return "--users FILE is required (lines user:password, mode 600)";
-    if (o->port < 0 || o->port > 65535)
-        return "--port expects 0 to 65535";
     if (o->max_conn < 1 || o->max_conn > ACCESS_MAX_CONNECTIONS_LIMIT)
         return "--max-connections expects 1 to 1024";
-    if (o->timeout_s < 0)
-        return "--timeout must not be negative";
-    if (o->bind && !o->allow_remote && !is_loopback_literal(o->bind))
-        return "--bind to an address other than loopback needs --allow-remote as well";
-    if (o->allow_remote && !o->bind)
-        return "--allow-remote goes with --bind ADDR";
-    return NULL;
+    return cli_check_serve(o->port, o->timeout_s, o->bind, o->allow_remote);
 }
 
 static int run_server(const access_proto *p, const access_opts *o, real_host_t *rh, mail_store *store)
 {
-    const char *bind = o->bind ? o->bind : "127.0.0.1";
-    GError *err = NULL;
-    if (!real_host_set_bind_address(rh, bind, &err)) {
-        fprintf(stderr, "appsim %s serve: --bind: %s\n", p->name, err->message);
-        g_error_free(err);
-        return CLI_EXIT_USAGE;
-    }
     access_server srv = {.proto = p, .env = real_host_env(rh), .store = store,
                          .conns = g_ptr_array_new(), .max_conn = (unsigned)o->max_conn};
-    host_listener *l = host_listen(srv.env, (uint16_t)o->port, on_accept, &srv, &err);
-    if (!l) {
-        fprintf(stderr, "appsim %s serve: cannot listen on %s:%d: %s\n", p->name, bind, o->port,
-                err ? err->message : "failed");
-        g_clear_error(&err);
+    char *cmd = g_strdup_printf("%s serve", p->name);
+    host_listener *l;
+    int rc = cli_listen(rh, cmd, o->bind, o->port, on_accept, &srv, &l);
+    g_free(cmd);
+    if (rc != CLI_EXIT_OK) {
         g_ptr_array_free(srv.conns, TRUE);
-        return CLI_EXIT_RUN;
+        return rc;
     }
     char **users = mail_store_users(store);
-    bool v6 = strchr(bind, ':') != NULL;
-    printf("listening on %s%s%s:%u (%s; %u users; maildir %s; plain-text login for loopback clients only)\n",
-           v6 ? "[" : "", bind, v6 ? "]" : "", host_listener_port(srv.env, l), p->name, g_strv_length(users),
-           o->maildir);
+    char *at = cli_host_port(o->bind, host_listener_port(srv.env, l));
+    printf("listening on %s (%s; %u users; maildir %s; plain-text login for loopback clients only)\n", at, p->name,
+           g_strv_length(users), o->maildir);
+    g_free(at);
     g_strfreev(users);
     fflush(stdout);
     cli_serve_until_stopped(o->timeout_s);
     host_unlisten(srv.env, l);
-    shutdown_all(&srv, rh);
+    cli_shutdown_all(srv.conns, rh, conn_shutdown, conn_release);
     fprintf(stderr, "%s: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap)", p->name,
             srv.accepted, srv.refused);
     if (p == &pop3_proto)
@@ -430,15 +389,8 @@ static int cmd_serve(const access_proto *p, const char *limits, int argc, char *
     g_option_context_add_main_entries(ctx, entries, NULL);
     char *cmd = g_strdup_printf("%s serve", p->name);
     int rc;
-    if (cli_parse(ctx, cmd, &argc, &argv, &rc)) {
-        const char *problem = check_opts(&o, argc);
-        if (problem) {
-            rc = cli_usage_error(ctx, cmd, problem);
-        } else {
-            g_option_context_free(ctx);
-            rc = start(p, &o);
-        }
-    }
+    if (cli_parse(ctx, cmd, &argc, &argv, &rc) && cli_checked(ctx, cmd, check_opts(&o, argc), &rc))
+        rc = start(p, &o);
     g_free(cmd);
     g_free(port_help);
     g_free(o.maildir);

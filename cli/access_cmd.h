@@ -24,6 +24,14 @@ int cmd_imap(int argc, char **argv);
  * malformed line (its number given). */
 bool access_load_users(mail_store *store, const char *path, GError **err);
 
+/* The lines of a user file (the same permission and size rules) given to
+ * `fn` one by one, with their numbers from 1, without their line ends;
+ * blank lines and '#' comments are passed over. Stops at the first line
+ * `fn` refuses (false with `err` set). False with `err` when the file
+ * cannot be read or a line was refused. */
+typedef bool (*access_line_fn)(void *ud, const char *path, unsigned lineno, const char *line, GError **err);
+bool access_read_user_lines(const char *path, access_line_fn fn, void *ud, GError **err);
+
 /* The whole of a private file (NUL-terminated; the same permission and
  * size rules), a new string, NULL with `err`. */
 char *access_read_private(const char *path, GError **err);

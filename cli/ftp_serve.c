@@ -52,21 +52,6 @@ typedef struct {
     ftp_server_conn *conn;
 } serve_conn;
 
-static bool is_loopback_literal(const char *addr)
-{
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    bool lo = a && g_inet_address_get_is_loopback(a);
-    if (a)
-        g_object_unref(a);
-    return lo;
-}
-
-static bool peer_is_loopback(stream_t *s)
-{
-    stream_addr a;
-    return stream_peer_addr(s, &a) && is_loopback_literal(a.host);
-}
-
 static void conn_free(serve_conn *sc)
 {
     g_ptr_array_remove_fast(sc->srv->conns, sc);
@@ -87,13 +72,11 @@ static void on_accept(void *ud, stream_t *s)
     srv->accepted++;
     if (srv->conns->len >= (guint)srv->o->max_conn) {
         srv->refused++;
-        stream_set_handler(s, NULL, NULL);
-        stream_write(s, FTP_SERVE_BUSY, strlen(FTP_SERVE_BUSY));
-        stream_close(s);
+        cli_turn_away(s, FTP_SERVE_BUSY);
         return;
     }
     /* Users' passwords only from loopback clients (plain text). */
-    bool users = srv->users && peer_is_loopback(s);
+    bool users = srv->users && cli_peer_is_loopback(s);
     ftp_server_config cfg = {.check = users ? ftp_users_check : NULL, .check_ud = users ? srv->users : NULL,
                              .anonymous = !srv->users || srv->o->anonymous};
     ftp_conn_options opts = {.idle_timeout_ns = (int64_t)srv->o->idle_s * 1000000000,
@@ -111,20 +94,8 @@ static void on_accept(void *ud, stream_t *s)
     }
 }
 
-static void shutdown_all(ftp_server *srv, real_host_t *rh)
-{
-    GPtrArray *all = g_ptr_array_copy(srv->conns, NULL, NULL);
-    for (guint i = 0; i < all->len; i++) {
-        serve_conn *sc = g_ptr_array_index(all, i);
-        if (g_ptr_array_find(srv->conns, sc, NULL)) /* not freed by an earlier shutdown */
-            ftp_server_conn_shutdown(sc->conn);
-    }
-    g_ptr_array_free(all, TRUE);
-    if (srv->conns->len)
-        real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
-    while (srv->conns->len)
-        conn_free(g_ptr_array_index(srv->conns, srv->conns->len - 1));
-}
+static void conn_shutdown(void *sc) { ftp_server_conn_shutdown(((serve_conn *)sc)->conn); }
+static void conn_release(void *sc) { conn_free(sc); }
 
 /* What the options alone can tell; NULL when usable. */
 static const char *check_opts(const serve_opts *o, int argc)
@@ -133,52 +104,34 @@ static const char *check_opts(const serve_opts *o, int argc)
         return "unexpected argument";
     if (!o->root)
         return "--root DIR is required";
-    if (o->port < 0 || o->port > 65535)
-        return "--port expects 0 to 65535";
     if (o->data_port < -1 || o->data_port > 65535)
         return "--data-port expects -1 (any), 0 (the control port - 1) or a port to 65535";
     if (o->max_conn < 1 || o->max_conn > FTP_SERVE_MAX_CONN_LIMIT)
         return "--max-connections expects 1 to 1024";
-    if (o->timeout_s < 0)
-        return "--timeout must not be negative";
     if (o->idle_s < 1 || o->idle_s > 86400 || o->data_s < 1 || o->data_s > 3600)
         return "--idle-timeout expects 1 to 86400 seconds, --data-timeout 1 to 3600";
     if (o->write && !o->users)
         return "--write needs --users FILE (anonymous sessions never write)";
     if (o->anonymous && !o->users)
         return "--anonymous goes with --users (without a user file the server is anonymous anyway)";
-    if (o->bind && !o->allow_remote && !is_loopback_literal(o->bind))
-        return "--bind to an address other than loopback needs --allow-remote as well";
-    if (o->allow_remote && !o->bind)
-        return "--allow-remote goes with --bind ADDR";
-    return NULL;
+    return cli_check_serve(o->port, o->timeout_s, o->bind, o->allow_remote);
 }
 
 static int run_server(ftp_server *srv, real_host_t *rh)
 {
     const serve_opts *o = srv->o;
-    const char *bind = o->bind ? o->bind : "127.0.0.1";
-    GError *err = NULL;
-    if (!real_host_set_bind_address(rh, bind, &err)) {
-        fprintf(stderr, "appsim ftp serve: --bind: %s\n", err->message);
-        g_error_free(err);
-        return CLI_EXIT_USAGE;
-    }
-    host_listener *l = host_listen(srv->env, (uint16_t)o->port, on_accept, srv, &err);
-    if (!l) {
-        fprintf(stderr, "appsim ftp serve: cannot listen on %s:%d: %s\n", bind, o->port,
-                err ? err->message : "failed");
-        g_clear_error(&err);
-        return CLI_EXIT_RUN;
-    }
-    bool v6 = strchr(bind, ':') != NULL;
-    printf("listening on %s%s%s:%u (ftp; %s; %s)\n", v6 ? "[" : "", bind, v6 ? "]" : "",
-           host_listener_port(srv->env, l), srv->users ? "users from the user file" : "anonymous only",
+    host_listener *l;
+    int rc = cli_listen(rh, "ftp serve", o->bind, o->port, on_accept, srv, &l);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    char *at = cli_host_port(o->bind, host_listener_port(srv->env, l));
+    printf("listening on %s (ftp; %s; %s)\n", at, srv->users ? "users from the user file" : "anonymous only",
            o->write ? "users may write" : "read-only");
     fflush(stdout);
+    g_free(at);
     cli_serve_until_stopped(o->timeout_s);
     host_unlisten(srv->env, l);
-    shutdown_all(srv, rh);
+    cli_shutdown_all(srv->conns, rh, conn_shutdown, conn_release);
     fprintf(stderr, "ftp: %" G_GUINT64_FORMAT " connections (%" G_GUINT64_FORMAT " refused over the cap)\n",
             srv->accepted, srv->refused);
     real_host_run_until_idle(rh, 2 * INT64_C(1000000000));
@@ -252,15 +205,8 @@ int ftp_cmd_serve(int argc, char **argv)
              "Exit statuses: 0 stopped, 1 cannot listen, 2 usage (options, user file, root).");
     g_option_context_add_main_entries(ctx, entries, NULL);
     int rc;
-    if (cli_parse(ctx, "ftp serve", &argc, &argv, &rc)) {
-        const char *problem = check_opts(&o, argc);
-        if (problem) {
-            rc = cli_usage_error(ctx, "ftp serve", problem);
-        } else {
-            g_option_context_free(ctx);
-            rc = start(&o);
-        }
-    }
+    if (cli_parse(ctx, "ftp serve", &argc, &argv, &rc) && cli_checked(ctx, "ftp serve", check_opts(&o, argc), &rc))
+        rc = start(&o);
     g_free(o.root);
     g_free(o.users);
     g_free(o.bind);

@@ -140,8 +140,9 @@ fail:
 }
 
 /* One "user:password" line into `users`; false with `err`. */
-static bool add_user(GHashTable *users, const char *path, unsigned lineno, const char *line, GError **err)
+static bool add_user(void *ud, const char *path, unsigned lineno, const char *line, GError **err)
 {
+    GHashTable *users = ud;
     const char *colon = strchr(line, ':');
     const char *why = NULL;
     char *user = colon ? g_strndup(line, (gsize)(colon - line)) : NULL;
@@ -173,25 +174,8 @@ static void free_secret(gpointer p)
 
 GHashTable *ftp_users_load(const char *path, GError **err)
 {
-    char *all = access_read_private(path, err);
-    if (!all)
-        return NULL;
     GHashTable *users = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, free_secret);
-    bool ok = true;
-    unsigned lineno = 0;
-    for (char *line = all, *next; ok && line && *line; line = next) {
-        next = strchr(line, '\n');
-        if (next)
-            *next++ = '\0';
-        lineno++;
-        size_t n = strlen(line);
-        if (n && line[n - 1] == '\r')
-            line[--n] = '\0';
-        if (n && line[0] != '#')
-            ok = add_user(users, path, lineno, line, err);
-    }
-    g_free(all);
-    if (!ok) {
+    if (!access_read_user_lines(path, add_user, users, err)) {
         g_hash_table_destroy(users);
         return NULL;
     }

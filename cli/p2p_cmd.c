@@ -6,8 +6,9 @@
  *                      [--max-swarms N] [--max-peers N] [--timeout S]
  *   appsim p2p seed FILE --tracker URL [--port P] [-o FILE.torrent]
  *                   [--piece-length N] [--bind ADDR [--allow-remote]] [--timeout S]
+ *                   [--max-upload-rate BPS]
  *   appsim p2p get TORRENT [-o DIR] [--port P] [--seed-after S]
- *                  [--bind ADDR [--allow-remote]] [--timeout S]
+ *                  [--bind ADDR [--allow-remote]] [--timeout S] [--max-upload-rate BPS]
  *
  * The tracker answers GET /announce (bt_conn_tracker: its limits). The
  * seed maps FILE, writes its .torrent (bt_metainfo_build_from_data), and
@@ -18,7 +19,10 @@
  * DIR/NAME. Listeners bind loopback unless --bind (another address only
  * with --allow-remote); --port 0 takes any free port, and the port bound
  * is what is printed (tracker, seed: on stdout; get: on stderr) and
- * announced. Exit statuses: p2p_cmd.h.
+ * announced. --max-upload-rate limits the piece messages a peer writes
+ * (the core's token bucket, the bt-peer key max_upload_rate: the same
+ * forms and range, bits per second, handed to the core in bytes per
+ * second). Exit statuses: p2p_cmd.h.
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -37,6 +41,7 @@
 #include "hostio/real_host.h"
 #include "protocols/bt/bt_conn.h"
 #include "protocols/bt/bt_metainfo.h"
+#include "world/units.h"
 
 #define P2P_TRACKER_DEFAULT_PORT 6969
 #define P2P_SEED_DEFAULT_PORT 6881
@@ -48,37 +53,6 @@
 #define P2P_GET_DEFAULT_TIMEOUT_S 600
 #define P2P_LEAVE_NS (5 * INT64_C(1000000000)) /* at most this long for the stopped announce */
 #define P2P_MAX_URL 2048
-
-/* ---- options every command shares ---- */
-
-static bool is_loopback_literal(const char *addr)
-{
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    bool lo = a && g_inet_address_get_is_loopback(a);
-    if (a)
-        g_object_unref(a);
-    return lo;
-}
-
-/* NULL when --bind/--allow-remote fit. */
-static const char *check_bind(const char *bind, gboolean allow_remote)
-{
-    if (bind && !allow_remote && !is_loopback_literal(bind))
-        return "--bind to an address other than loopback needs --allow-remote as well";
-    if (allow_remote && !bind)
-        return "--allow-remote goes with --bind ADDR";
-    return NULL;
-}
-
-static bool set_bind(real_host_t *rh, const char *cmd, const char *bind)
-{
-    GError *err = NULL;
-    if (real_host_set_bind_address(rh, bind ? bind : "127.0.0.1", &err))
-        return true;
-    fprintf(stderr, "appsim %s: --bind: %s\n", cmd, err->message);
-    g_error_free(err);
-    return false;
-}
 
 /* ---- the file store: a bt_storage_ops over a file descriptor ---- */
 
@@ -199,23 +173,22 @@ static int run_tracker(const tracker_opts *o)
 {
     real_host_t *rh = real_host_new(NULL, "bt-tracker");
     int rc = CLI_EXIT_USAGE;
-    if (set_bind(rh, "p2p tracker", o->bind)) {
+    if (cli_set_bind(rh, "p2p tracker", o->bind)) {
         bt_tracker_config cfg = {.interval_s = o->interval_s, .max_swarms = (size_t)o->max_swarms,
                                  .max_peers = (size_t)o->max_peers, .seed = g_random_int()};
         GError *err = NULL;
         bt_conn_tracker *t = bt_conn_tracker_new(real_host_env(rh), (uint16_t)o->port, &cfg, NULL, NULL, NULL, &err);
-        const char *bind = o->bind ? o->bind : "127.0.0.1";
-        bool v6 = strchr(bind, ':') != NULL;
         if (!t) {
-            fprintf(stderr, "appsim p2p tracker: cannot listen on %s:%d: %s\n", bind, o->port,
-                    err ? err->message : "failed");
+            fprintf(stderr, "appsim p2p tracker: cannot listen on %s:%d: %s\n", o->bind ? o->bind : "127.0.0.1",
+                    o->port, err ? err->message : "failed");
             g_clear_error(&err);
             rc = CLI_EXIT_RUN;
         } else {
-            unsigned port = bt_conn_tracker_port(t);
-            printf("listening on %s%s%s:%u (bittorrent tracker: http://%s%s%s:%u/announce; interval %d s)\n",
-                   v6 ? "[" : "", bind, v6 ? "]" : "", port, v6 ? "[" : "", bind, v6 ? "]" : "", port, o->interval_s);
+            char *at = cli_host_port(o->bind, bt_conn_tracker_port(t));
+            printf("listening on %s (bittorrent tracker: http://%s/announce; interval %d s)\n", at, at,
+                   o->interval_s);
             fflush(stdout);
+            g_free(at);
             cli_serve_until_stopped(o->timeout_s);
             bt_conn_tracker_stats st;
             bt_conn_tracker_get_stats(t, &st);
@@ -228,6 +201,18 @@ static int run_tracker(const tracker_opts *o)
     }
     real_host_free(rh);
     return rc;
+}
+
+/* What the options alone can tell; NULL when usable. */
+static const char *check_tracker(const tracker_opts *o, int argc)
+{
+    if (argc > 1)
+        return "unexpected argument";
+    if (o->interval_s < 1 || o->interval_s > 86400)
+        return "--interval expects 1 to 86400 seconds";
+    if (o->max_swarms < 1 || o->max_swarms > 100000 || o->max_peers < 1 || o->max_peers > 100000)
+        return "--max-swarms and --max-peers expect 1 to 100000";
+    return cli_check_serve(o->port, o->timeout_s, o->bind, o->allow_remote);
 }
 
 static int tracker_command(int argc, char **argv)
@@ -255,25 +240,9 @@ static int tracker_command(int argc, char **argv)
              "SIGINT/SIGTERM stop it. Exit statuses: 0 stopped, 1 cannot listen, 2 usage.");
     g_option_context_add_main_entries(ctx, entries, NULL);
     int rc;
-    if (cli_parse(ctx, "p2p tracker", &argc, &argv, &rc)) {
-        const char *problem = check_bind(o.bind, o.allow_remote);
-        if (argc > 1)
-            problem = "unexpected argument";
-        else if (o.port < 0 || o.port > 65535)
-            problem = "--port expects 0 (any free port) to 65535";
-        else if (o.interval_s < 1 || o.interval_s > 86400)
-            problem = "--interval expects 1 to 86400 seconds";
-        else if (o.max_swarms < 1 || o.max_swarms > 100000 || o.max_peers < 1 || o.max_peers > 100000)
-            problem = "--max-swarms and --max-peers expect 1 to 100000";
-        else if (o.timeout_s < 0)
-            problem = "--timeout must not be negative";
-        if (problem) {
-            rc = cli_usage_error(ctx, "p2p tracker", problem);
-        } else {
-            g_option_context_free(ctx);
-            rc = run_tracker(&o);
-        }
-    }
+    if (cli_parse(ctx, "p2p tracker", &argc, &argv, &rc) &&
+        cli_checked(ctx, "p2p tracker", check_tracker(&o, argc), &rc))
+        rc = run_tracker(&o);
     g_free(o.bind);
     return rc;
 }
@@ -281,9 +250,10 @@ static int tracker_command(int argc, char **argv)
 /* ---- peers: what seed and get share ---- */
 
 typedef struct {
-    gchar *bind, *out, *tracker;
+    gchar *bind, *out, *tracker, *upload_rate;
     gint port, piece_length, timeout_s, seed_after_s;
     gboolean allow_remote;
+    uint64_t upload_bps; /* --max-upload-rate in bit/s; 0: no limit */
 } peer_opts;
 
 /* One peer's run. */
@@ -397,7 +367,8 @@ static bool start_peer(peer_run *r, const tracker_url *u, bool seed)
     bt_conn_peer_options po = {
         .peer = {.hashes = m->pieces, .n_pieces = m->piece_count, .piece_length = (uint32_t)m->piece_length,
                  .total_length = m->length, .seed = seed, .storage = &file_store_ops, .storage_ud = &r->fs,
-                 .seed_rng = ((uint64_t)g_random_int() << 32) | g_random_int()},
+                 .seed_rng = ((uint64_t)g_random_int() << 32) | g_random_int(),
+                 .max_upload_rate = r->o->upload_bps / 8},
         .listen_port = (uint16_t)r->o->port,
         .tracker_host = u->host,
         .tracker_port = u->port,
@@ -489,15 +460,14 @@ static int run_seed(const peer_opts *o, const char *path)
     }
     r.rh = real_host_new(NULL, "bt-seed");
     r.loop = g_main_loop_new(NULL, FALSE);
-    if (!set_bind(r.rh, r.cmd, o->bind)) {
+    if (!cli_set_bind(r.rh, r.cmd, o->bind)) {
         rc = P2P_EXIT_USAGE;
     } else if (start_peer(&r, &u, true)) {
-        const char *bind = o->bind ? o->bind : "127.0.0.1";
-        bool v6 = strchr(bind, ':') != NULL;
-        printf("seeding %s (%" G_GUINT64_FORMAT " bytes, %u pieces of %" G_GUINT64_FORMAT ") on %s%s%s:%u; "
-               "torrent %s\n", base, m->length, m->piece_count, m->piece_length, v6 ? "[" : "", bind, v6 ? "]" : "",
-               bt_conn_peer_port(r.peer), tpath);
+        char *at = cli_host_port(o->bind, bt_conn_peer_port(r.peer));
+        printf("seeding %s (%" G_GUINT64_FORMAT " bytes, %u pieces of %" G_GUINT64_FORMAT ") on %s; torrent %s\n",
+               base, m->length, m->piece_count, m->piece_length, at, tpath);
         fflush(stdout);
+        g_free(at);
         cli_serve_until_stopped(o->timeout_s);
         stop_peer(&r);
         rc = P2P_EXIT_OK;
@@ -562,7 +532,7 @@ static int run_get(const peer_opts *o, const char *torrent)
     } else {
         r.rh = real_host_new(NULL, "bt-get");
         r.loop = g_main_loop_new(NULL, FALSE);
-        if (!set_bind(r.rh, r.cmd, o->bind)) {
+        if (!cli_set_bind(r.rh, r.cmd, o->bind)) {
             rc = P2P_EXIT_USAGE;
         } else if (start_peer(&r, &u, false)) {
             fprintf(stderr, "getting %s (%" G_GUINT64_FORMAT " bytes, %u pieces) from the swarm of %s; "
@@ -596,6 +566,41 @@ static int run_get(const peer_opts *o, const char *torrent)
     return rc;
 }
 
+/* --max-upload-rate as the bt-peer key max_upload_rate takes it: a rate
+ * ("3.2Mbps", "100KBps", "800kbit") or a plain number of bits per second,
+ * from 8 bps (a byte per second) to 10^12; false when it is none. */
+static bool parse_upload_rate(const char *text, uint64_t *bps)
+{
+    char *end;
+    double v = g_ascii_strtod(text, &end);
+    if ((end == text || *end) && !units_value(text, UNITS_RATE, &v))
+        return false;
+    if (!(v >= 8 && v <= 1e12))
+        return false;
+    *bps = (uint64_t)v;
+    return true;
+}
+
+/* What the options alone can tell (o->upload_bps set); NULL when usable. */
+static const char *check_peer(peer_opts *o, bool seed, int argc)
+{
+    unsigned pl = (unsigned)o->piece_length;
+    if (argc != 2)
+        return argc < 2 ? "missing argument" : "unexpected argument";
+    if (seed && !o->tracker)
+        return "--tracker URL is required";
+    if (seed && (o->piece_length < 16384 || o->piece_length > (1 << 26) || (pl & (pl - 1))))
+        return "--piece-length expects a power of two from 16384 to 67108864";
+    if (!seed && o->timeout_s < 1)
+        return "--timeout expects at least 1 second";
+    if (o->seed_after_s < 0)
+        return "--seed-after must not be negative";
+    if (o->upload_rate && !parse_upload_rate(o->upload_rate, &o->upload_bps))
+        return "--max-upload-rate expects a rate from 8bps (a byte per second) to 1Tbps, like \"3.2Mbps\" or "
+               "\"100KBps\" (a plain number: bits per second)";
+    return cli_check_serve(o->port, o->timeout_s, o->bind, o->allow_remote);
+}
+
 static int peer_command(bool seed, int argc, char **argv)
 {
     const char *name = seed ? "p2p seed" : "p2p get";
@@ -610,6 +615,9 @@ static int peer_command(bool seed, int argc, char **argv)
          "Listen on this address (default 127.0.0.1); not loopback: with --allow-remote", "ADDR"},
         {"allow-remote", 0, 0, G_OPTION_ARG_NONE, &o.allow_remote,
          "Let --bind name an address other hosts reach", NULL},
+        {"max-upload-rate", 0, 0, G_OPTION_ARG_STRING, &o.upload_rate,
+         "Upload piece messages at most this fast: a rate like 3.2Mbps or 100KBps, or bits per second; "
+         "at least 8bps (default: no limit)", "BPS"},
         {NULL, 0, 0, 0, NULL, NULL, NULL}};
     GOptionEntry seed_e[] = {
         {"tracker", 'T', 0, G_OPTION_ARG_STRING, &o.tracker, "The announce URL: http://HOST[:PORT][/PATH] (required)",
@@ -639,31 +647,12 @@ static int peer_command(bool seed, int argc, char **argv)
     g_option_context_add_main_entries(ctx, common, NULL);
     g_option_context_add_main_entries(ctx, seed ? seed_e : get_e, NULL);
     int rc;
-    if (cli_parse(ctx, name, &argc, &argv, &rc)) {
-        const char *problem = check_bind(o.bind, o.allow_remote);
-        unsigned pl = (unsigned)o.piece_length;
-        if (argc != 2)
-            problem = argc < 2 ? "missing argument" : "unexpected argument";
-        else if (o.port < 0 || o.port > 65535)
-            problem = "--port expects 0 (any free port) to 65535";
-        else if (seed && !o.tracker)
-            problem = "--tracker URL is required";
-        else if (seed && (o.piece_length < 16384 || o.piece_length > (1 << 26) || (pl & (pl - 1))))
-            problem = "--piece-length expects a power of two from 16384 to 67108864";
-        else if (seed ? o.timeout_s < 0 : o.timeout_s < 1)
-            problem = seed ? "--timeout must not be negative" : "--timeout expects at least 1 second";
-        else if (o.seed_after_s < 0)
-            problem = "--seed-after must not be negative";
-        if (problem) {
-            rc = cli_usage_error(ctx, name, problem);
-        } else {
-            g_option_context_free(ctx);
-            rc = seed ? run_seed(&o, argv[1]) : run_get(&o, argv[1]);
-        }
-    }
+    if (cli_parse(ctx, name, &argc, &argv, &rc) && cli_checked(ctx, name, check_peer(&o, seed, argc), &rc))
+        rc = seed ? run_seed(&o, argv[1]) : run_get(&o, argv[1]);
     g_free(o.bind);
     g_free(o.out);
     g_free(o.tracker);
+    g_free(o.upload_rate);
     return rc;
 }
 
@@ -673,7 +662,9 @@ int cmd_p2p(int argc, char **argv)
         fprintf(argc < 2 ? stderr : stdout,
                 "usage: appsim p2p tracker [--port P] [--bind ADDR] [--interval S]\n"
                 "       appsim p2p seed FILE --tracker URL [--port P] [-o FILE.torrent] [--piece-length N]\n"
+                "                       [--max-upload-rate BPS]\n"
                 "       appsim p2p get TORRENT [-o DIR] [--port P] [--seed-after S] [--timeout S]\n"
+                "                      [--max-upload-rate BPS]\n"
                 "appsim p2p COMMAND --help lists the options.\n");
         return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
     }

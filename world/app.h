@@ -472,6 +472,9 @@ struct app_type {
     /* Optional: the ports it listens on (at most `max`), returns how many;
      * on its host and on every host `extra_host` gives. */
     size_t (*listens)(const void *cfg, uint16_t *ports, size_t max);
+    /* Optional, in place of `listens` for a type that listens on one port:
+     * the name of its APP_KEY_INT key (in `keys`) that holds the port. */
+    const char *port_key;
     /* Optional, for a type that runs on a group of hosts: the i-th host it
      * also runs on besides `host` (from 0; NULL past the last), borrowed
      * from cfg; the i-th comes from the list under the key
@@ -533,6 +536,11 @@ struct app_type {
      * (nothing appended: no note), e.g. that it was unstable. */
     void (*table_note)(const app_view *m, GString *out);
 };
+
+/* The ports an application of type `t` with configuration `cfg` listens
+ * on (at most `max`), returns how many: its `listens`, else the value of
+ * its key `port_key` (one port), else none. O(keys). */
+size_t app_type_listens(const app_type *t, const void *cfg, uint16_t *ports, size_t max);
 
 /* The registry: every application type, in the order the docs and the
  * errors list them. Built beside main (cli/registry.c) and handed down. */

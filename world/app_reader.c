@@ -249,6 +249,18 @@ static void read_key(app_reader *r, const app_key *k, void *field)
     }
 }
 
+size_t app_type_listens(const app_type *t, const void *cfg, uint16_t *ports, size_t max)
+{
+    if (t->listens)
+        return t->listens(cfg, ports, max);
+    for (const app_key *k = t->keys; t->port_key && k && k->name && max > 0; k++)
+        if (k->kind == APP_KEY_INT && !strcmp(k->name, t->port_key)) {
+            ports[0] = (uint16_t)*(const int64_t *)((const char *)cfg + k->offset);
+            return 1;
+        }
+    return 0;
+}
+
 bool app_reader_table(app_reader *r, const char *const *common, const app_key *keys, void *cfg)
 {
     GPtrArray *names = g_ptr_array_new();

@@ -403,7 +403,7 @@ static void check_ports(scn_ctx *c, const scn_run *r)
     for (guint i = 0; i < r->apps->len && !c->failed; i++) {
         const app_spec *a = &g_array_index(r->apps, app_spec, i);
         uint16_t pa[16];
-        size_t na = a->type->listens ? a->type->listens(a->cfg, pa, G_N_ELEMENTS(pa)) : 0;
+        size_t na = app_type_listens(a->type, a->cfg, pa, G_N_ELEMENTS(pa));
         const char *host = a->host;
         for (size_t h = 0; na && host && !c->failed; h++) {
             for (size_t x = 0; x < na && !c->failed; x++) {

@@ -493,7 +493,7 @@ static bool start_apps(app_world *w, GError **err)
     for (guint i = 0; i < apps->len; i++) {
         const app_spec *a = &g_array_index(apps, app_spec, i);
         uint16_t ports[16];
-        size_t n = a->type->listens ? a->type->listens(a->cfg, ports, G_N_ELEMENTS(ports)) : 0;
+        size_t n = app_type_listens(a->type, a->cfg, ports, G_N_ELEMENTS(ports));
         for (size_t k = 0; k < n; k++)
             if (!g_hash_table_contains(w->port_type, GUINT_TO_POINTER((guint)ports[k])))
                 g_hash_table_insert(w->port_type, GUINT_TO_POINTER((guint)ports[k]), (gpointer)a->type);

@@ -123,14 +123,6 @@ static void peer_clear(void *cfg)
         g_ptr_array_free(s->more_hosts, TRUE);
 }
 
-static size_t peer_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const bt_peer_spec *)cfg)->port;
-    return 1;
-}
-
 /* The hosts of the group after `host` that run a peer (the first `count`). */
 static const char *peer_extra_host(const void *cfg, size_t i)
 {
@@ -647,7 +639,7 @@ const app_type bt_peer_app = {
     .keys = peer_keys,
     .check = peer_check,
     .config_clear = peer_clear,
-    .listens = peer_listens,
+    .port_key = "port",
     .extra_host = peer_extra_host,
     .extra_hosts_key = "more_hosts",
     .hold = APP_HOLD_UNTIL_DONE,

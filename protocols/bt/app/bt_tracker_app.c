@@ -16,14 +16,6 @@ static const app_key tracker_keys[] = {
      .lo = 1e9, .hi = 86400e9},
     {0}};
 
-static size_t tracker_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const bt_tracker_spec *)cfg)->port;
-    return 1;
-}
-
 bool bt_app_node_ip(void *ud, const char *host, uint8_t ip[4])
 {
     char lit[16];
@@ -75,7 +67,7 @@ const app_type bt_tracker_app = {
     .doc = "a BitTorrent tracker: answers GET /announce over HTTP with the swarm's peers (BEP 3)",
     .config_size = sizeof(bt_tracker_spec),
     .keys = tracker_keys,
-    .listens = tracker_listens,
+    .port_key = "port",
     .hold = APP_HOLD_NONE,
     .start = tracker_start,
     .free = tracker_free,

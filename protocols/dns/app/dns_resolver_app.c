@@ -130,14 +130,6 @@ static void resolver_clear(void *cfg)
         g_ptr_array_free(s->warm, TRUE);
 }
 
-static size_t resolver_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const resolver_spec *)cfg)->port;
-    return 1;
-}
-
 /* ---- the scenario's DNS, seen from the zones ----------------------------------------- */
 
 static bool is_dns_type(const app_spec *a)
@@ -726,7 +718,7 @@ const app_type dns_resolver_app = {
     .keys = resolver_keys,
     .check = resolver_check,
     .config_clear = resolver_clear,
-    .listens = resolver_listens,
+    .port_key = "port",
     .hold = APP_HOLD_NONE,
     .start = resolver_start,
     .free = resolver_free,

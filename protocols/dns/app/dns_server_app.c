@@ -58,14 +58,6 @@ static void server_check(app_reader *r, void *cfg)
 
 static void server_clear(void *cfg) { dns_app_zones_clear(((dns_server_spec *)cfg)->zones); }
 
-static size_t server_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const dns_server_spec *)cfg)->port;
-    return 1;
-}
-
 /* ---- running ------------------------------------------------------------------------ */
 
 typedef struct {
@@ -230,7 +222,7 @@ const app_type dns_server_app = {
     .keys = server_keys,
     .check = server_check,
     .config_clear = server_clear,
-    .listens = server_listens,
+    .port_key = "port",
     .hold = APP_HOLD_NONE,
     .start = server_start,
     .free = server_free,

@@ -119,14 +119,6 @@ static void server_clear(void *cfg)
         g_ptr_array_free(s->users, TRUE);
 }
 
-static size_t server_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const ftp_server_spec *)cfg)->port;
-    return 1;
-}
-
 GBytes *ftp_server_file_bytes(const ftp_file_spec *f, size_t i)
 {
     uint8_t *b = g_malloc(f->size ? f->size : 1);
@@ -259,7 +251,7 @@ const app_type ftp_server_app = {
     .keys = server_keys,
     .check = server_check,
     .config_clear = server_clear,
-    .listens = server_listens,
+    .port_key = "port",
     .hold = APP_HOLD_NONE,
     .start = server_start,
     .free = server_free,

@@ -63,14 +63,6 @@ static void webmail_check(app_reader *r, void *cfg)
         app_reader_fail(r, "user", "a user name may not hold ':', '/' or a line break");
 }
 
-static size_t webmail_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const webmail_spec *)cfg)->port;
-    return 1;
-}
-
 /* ---- the running application ------------------------------------------------------ */
 
 typedef struct {
@@ -338,7 +330,7 @@ const app_type webmail_app = {
     .config_size = sizeof(webmail_spec),
     .keys = webmail_keys,
     .check = webmail_check,
-    .listens = webmail_listens,
+    .port_key = "port",
     .hold = APP_HOLD_NONE,
     .start = webmail_start,
     .free = webmail_free,

@@ -7,6 +7,7 @@
  * serving a corrupted piece, a free rider, endgame, determinism).
  */
 #include <glib.h>
+#include <limits.h>
 #include <string.h>
 
 #include "protocols/bt/bt_peer.h"
@@ -183,20 +184,83 @@ static void all_bits(uint8_t *bits, uint32_t n, int64_t except1, int64_t except2
             bits[i >> 3] |= (uint8_t)(0x80u >> (i & 7));
 }
 
-/* Answers every request the core sent the fake peer since `*seen`. */
-static void answer_requests(fixture *f, fake *k, guint *seen, int64_t now)
+/* The fake peer answers up to `count` of the requests the core sent it
+ * since `*seen`, among the messages it had when called (requests the
+ * answers bring wait for the next call). Returns how many it answered. */
+static int answer_some(fixture *f, fake *k, guint *seen, int count, int64_t now)
 {
     GByteArray *b = g_byte_array_new();
     guint end = k->msgs->len;
-    while (*seen < end) {
+    int answered = 0;
+    while (*seen < end && answered < count) {
         bt_msg m = g_array_index(k->msgs, bt_msg, (*seen)++);
         if (m.kind != BT_MSG_REQUEST)
             continue;
         uint64_t off = (uint64_t)m.index * f->piece_length + m.begin;
         bt_wire_put_piece(b, m.index, m.begin, f->content + off, m.length);
         fake_send(f, k, b, now);
+        answered++;
     }
     g_byte_array_unref(b);
+    return answered;
+}
+
+/* Answers every request the core sent the fake peer since `*seen`. */
+static void answer_requests(fixture *f, fake *k, guint *seen, int64_t now)
+{
+    answer_some(f, k, seen, INT_MAX, now);
+}
+
+/* Marks in asked[] the pieces of the requests the core sent the fake
+ * peer from message `from` on. */
+static void mark_requests(const fake *k, guint from, uint8_t *asked)
+{
+    for (guint i = from; i < k->msgs->len; i++)
+        if (g_array_index(k->msgs, bt_msg, i).kind == BT_MSG_REQUEST)
+            asked[g_array_index(k->msgs, bt_msg, i).index] = 1;
+}
+
+/* Asserts that every request the core sent the fake peer from message
+ * `from` on is of a piece marked in asked[]. */
+static void check_requests_among(const fake *k, guint from, const uint8_t *asked)
+{
+    for (guint i = from; i < k->msgs->len; i++)
+        if (g_array_index(k->msgs, bt_msg, i).kind == BT_MSG_REQUEST)
+            CU_ASSERT(asked[g_array_index(k->msgs, bt_msg, i).index]);
+}
+
+/* A leecher of n one-block pieces (pipeline 4) and two fake peers that
+ * have every piece, a (id 1) and c (id 2); a unchokes it, and is asked
+ * four blocks. */
+static void leecher_and_two_holders(fixture *f, fake *a, fake *c, uint32_t n)
+{
+    fixture_init(f, n, BT_BLOCK_SIZE, false, 4, 1);
+    uint8_t bits[8];
+    all_bits(bits, n, -1, -1);
+    fake_connect(f, a, 1, bits, 0);
+    fake_connect(f, c, 2, bits, 0);
+    fake_simple(f, a, BT_MSG_UNCHOKE, 0);
+    CU_ASSERT_EQUAL(count_kind(a, BT_MSG_REQUEST, 0), 4);
+}
+
+/* A leecher of 64 one-block pieces (pipeline 8, random stream `rng`) and
+ * n fake peers that have every piece, are interested and unchoke it. */
+static void leecher_and_peers(fixture *f, fake *k, int n, uint64_t rng)
+{
+    fixture_init(f, 64, BT_BLOCK_SIZE, false, 8, rng);
+    uint8_t bits[8];
+    all_bits(bits, 64, -1, -1);
+    for (int i = 0; i < n; i++) {
+        fake_connect(f, &k[i], i + 1, bits, 0);
+        fake_simple(f, &k[i], BT_MSG_INTERESTED, 0);
+        fake_simple(f, &k[i], BT_MSG_UNCHOKE, 0);
+    }
+}
+
+static void fakes_clear(fake *k, int n)
+{
+    for (int i = 0; i < n; i++)
+        fake_clear(&k[i]);
 }
 
 /* Rarest first: piece 5 is held by one peer, piece 6 by two, the others
@@ -267,40 +331,15 @@ static void test_random_first_piece(void)
     CU_ASSERT(distinct >= 3);
 }
 
-/* The fake peer answers up to `count` of the requests it has not seen. */
-static int answer_some(fixture *f, fake *k, guint *seen, int count, int64_t now)
-{
-    GByteArray *b = g_byte_array_new();
-    int answered = 0;
-    while (*seen < k->msgs->len && answered < count) {
-        bt_msg m = g_array_index(k->msgs, bt_msg, (*seen)++);
-        if (m.kind != BT_MSG_REQUEST)
-            continue;
-        uint64_t off = (uint64_t)m.index * f->piece_length + m.begin;
-        bt_wire_put_piece(b, m.index, m.begin, f->content + off, m.length);
-        fake_send(f, k, b, now);
-        answered++;
-    }
-    g_byte_array_unref(b);
-    return answered;
-}
-
 /* The choker: seven interested peers; each sends us k blocks in the first
  * 10 s. At the round the 4 best are unchoked, plus exactly one other (the
  * optimistic unchoke), kept at the next round. */
 static void test_choker_four_plus_one(void)
 {
     fixture f;
-    fixture_init(&f, 64, BT_BLOCK_SIZE, false, 8, 3);
     fake k[7];
-    uint8_t bits[8];
-    all_bits(bits, 64, -1, -1);
+    leecher_and_peers(&f, k, 7, 3);
     guint seen[7] = {0};
-    for (int i = 0; i < 7; i++) {
-        fake_connect(&f, &k[i], i + 1, bits, 0);
-        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
-        fake_simple(&f, &k[i], BT_MSG_UNCHOKE, 0);
-    }
     /* Fake i answers i + 1 of our requests (peers 3 to 6 the best). */
     for (int i = 0; i < 7; i++)
         CU_ASSERT_EQUAL(answer_some(&f, &k[i], &seen[i], i + 1, S_NS), i + 1);
@@ -335,8 +374,7 @@ static void test_choker_four_plus_one(void)
         unchoked += !info.am_choking;
     }
     CU_ASSERT_EQUAL(unchoked, 5);
-    for (int i = 0; i < 7; i++)
-        fake_clear(&k[i]);
+    fakes_clear(k, 7);
     fixture_clear(&f);
 }
 
@@ -357,16 +395,9 @@ static bool unchoked(fixture *f, const fake *k)
 static void test_choker_never_sent_ranked_last(void)
 {
     fixture f;
-    fixture_init(&f, 64, BT_BLOCK_SIZE, false, 8, 5);
     fake k[6];
-    uint8_t bits[8];
-    all_bits(bits, 64, -1, -1);
+    leecher_and_peers(&f, k, 6, 5);
     guint seen[6] = {0};
-    for (int i = 0; i < 6; i++) {
-        fake_connect(&f, &k[i], i + 1, bits, 0);
-        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
-        fake_simple(&f, &k[i], BT_MSG_UNCHOKE, 0);
-    }
     for (int i = 3; i < 6; i++)
         CU_ASSERT_EQUAL(answer_some(&f, &k[i], &seen[i], 1, S_NS), 1);
     bt_peer_tick(f.core, 10 * S_NS);
@@ -378,8 +409,7 @@ static void test_choker_never_sent_ranked_last(void)
     for (int i = 0; i < 3; i++)
         others += unchoked(&f, &k[i]);
     CU_ASSERT_EQUAL(others, 2); /* the oldest, and the optimistic unchoke */
-    for (int i = 0; i < 6; i++)
-        fake_clear(&k[i]);
+    fakes_clear(k, 6);
     fixture_clear(&f);
 }
 
@@ -391,16 +421,9 @@ static void test_choker_never_sent_ranked_last(void)
 static void test_optimistic_rotation(void)
 {
     fixture f;
-    fixture_init(&f, 64, BT_BLOCK_SIZE, false, 8, 9);
     fake k[8];
-    uint8_t bits[8];
-    all_bits(bits, 64, -1, -1);
+    leecher_and_peers(&f, k, 8, 9);
     guint seen[8] = {0};
-    for (int i = 0; i < 8; i++) {
-        fake_connect(&f, &k[i], i + 1, bits, 0);
-        fake_simple(&f, &k[i], BT_MSG_INTERESTED, 0);
-        fake_simple(&f, &k[i], BT_MSG_UNCHOKE, 0);
-    }
     for (int i = 0; i < 4; i++)
         CU_ASSERT_EQUAL(answer_some(&f, &k[i], &seen[i], 1, S_NS), 1);
     static const int at[] = {10, 30, 60, 90, 120};
@@ -424,8 +447,7 @@ static void test_optimistic_rotation(void)
         for (int q = 0; q < r; q++)
             CU_ASSERT_NOT_EQUAL(opt[r], opt[q]);
     CU_ASSERT_EQUAL(opt[4], opt[0]);
-    for (int i = 0; i < 8; i++)
-        fake_clear(&k[i]);
+    fakes_clear(k, 8);
     fixture_clear(&f);
 }
 
@@ -461,8 +483,7 @@ static void test_seed_round_robin(void)
         CU_ASSERT(was_up[i]);
         CU_ASSERT(was_choked_after[i]);
     }
-    for (int i = 0; i < 8; i++)
-        fake_clear(&k[i]);
+    fakes_clear(k, 8);
     fixture_clear(&f);
 }
 
@@ -520,8 +541,7 @@ static void test_serving_and_bad_requests(void)
         g_byte_array_unref(b);
         fake_clear(&a);
         fake_clear(&c);
-        for (int i = 0; i < 5; i++)
-            fake_clear(&others[i]);
+        fakes_clear(others, 5);
         fixture_clear(&f);
     }
     /* A leecher asked for a piece it does not have. */
@@ -673,24 +693,14 @@ static void test_keepalive_and_idle(void)
 static void test_choke_rerequests(void)
 {
     fixture f;
-    fixture_init(&f, 8, BT_BLOCK_SIZE, false, 4, 1);
     fake a, c;
-    uint8_t bits[1];
-    all_bits(bits, 8, -1, -1);
-    fake_connect(&f, &a, 1, bits, 0);
-    fake_connect(&f, &c, 2, bits, 0);
-    fake_simple(&f, &a, BT_MSG_UNCHOKE, 0);
-    CU_ASSERT_EQUAL(count_kind(&a, BT_MSG_REQUEST, 0), 4);
+    leecher_and_two_holders(&f, &a, &c, 8);
     uint8_t asked[8] = {0};
-    for (guint i = 0; i < a.msgs->len; i++)
-        if (g_array_index(a.msgs, bt_msg, i).kind == BT_MSG_REQUEST)
-            asked[g_array_index(a.msgs, bt_msg, i).index] = 1;
+    mark_requests(&a, 0, asked);
     fake_simple(&f, &a, BT_MSG_CHOKE, 0);
     fake_simple(&f, &c, BT_MSG_UNCHOKE, 0);
     CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_REQUEST, 0), 4);
-    for (guint i = 0; i < c.msgs->len; i++)
-        if (g_array_index(c.msgs, bt_msg, i).kind == BT_MSG_REQUEST)
-            CU_ASSERT(asked[g_array_index(c.msgs, bt_msg, i).index]);
+    check_requests_among(&c, 0, asked);
     guint seen = 0;
     for (int round = 0; round < 8 && !bt_peer_complete(f.core); round++)
         answer_requests(&f, &c, &seen, 0);
@@ -714,13 +724,8 @@ static void test_choke_rerequests(void)
 static void test_late_block_kept(void)
 {
     fixture f;
-    fixture_init(&f, 8, BT_BLOCK_SIZE, false, 4, 1);
     fake a, c;
-    uint8_t bits[1];
-    all_bits(bits, 8, -1, -1);
-    fake_connect(&f, &a, 1, bits, 0);
-    fake_connect(&f, &c, 2, bits, 0);
-    fake_simple(&f, &a, BT_MSG_UNCHOKE, 0);
+    leecher_and_two_holders(&f, &a, &c, 8);
     const bt_msg *q = last_kind(&a, BT_MSG_REQUEST);
     CU_ASSERT_PTR_NOT_NULL_FATAL(q);
     bt_msg late = *q;
@@ -780,18 +785,10 @@ static void test_endgame_two_copies(void)
 static void test_request_timeout(void)
 {
     fixture f;
-    fixture_init(&f, 16, BT_BLOCK_SIZE, false, 4, 1);
     fake a, c;
-    uint8_t bits[2];
-    all_bits(bits, 16, -1, -1);
-    fake_connect(&f, &a, 1, bits, 0);
-    fake_connect(&f, &c, 2, bits, 0);
-    fake_simple(&f, &a, BT_MSG_UNCHOKE, 0);
-    CU_ASSERT_EQUAL(count_kind(&a, BT_MSG_REQUEST, 0), 4);
+    leecher_and_two_holders(&f, &a, &c, 16);
     uint8_t asked[16] = {0};
-    for (guint i = 0; i < a.msgs->len; i++)
-        if (g_array_index(a.msgs, bt_msg, i).kind == BT_MSG_REQUEST)
-            asked[g_array_index(a.msgs, bt_msg, i).index] = 1;
+    mark_requests(&a, 0, asked);
     /* c answers its first four at 1 s and leaves the next four waiting. */
     fake_simple(&f, &c, BT_MSG_UNCHOKE, 0);
     guint seen = 0;
@@ -811,9 +808,7 @@ static void test_request_timeout(void)
     guint before = c.msgs->len;
     answer_requests(&f, &c, &seen, 60 * S_NS);
     CU_ASSERT_EQUAL(count_kind(&c, BT_MSG_REQUEST, before), 4);
-    for (guint i = before; i < c.msgs->len; i++)
-        if (g_array_index(c.msgs, bt_msg, i).kind == BT_MSG_REQUEST)
-            CU_ASSERT(asked[g_array_index(c.msgs, bt_msg, i).index]);
+    check_requests_among(&c, before, asked);
     guint a_before = a.msgs->len;
     for (int round = 0; round < 8 && !bt_peer_complete(f.core); round++)
         answer_requests(&f, &c, &seen, 61 * S_NS);
@@ -967,8 +962,7 @@ static void test_upload_limit(void)
     CU_ASSERT(lo > 0);
     g_array_free(times, TRUE);
     g_byte_array_unref(b);
-    for (int i = 0; i < 3; i++)
-        fake_clear(&k[i]);
+    fakes_clear(k, 3);
     fixture_clear(&f);
 }
 

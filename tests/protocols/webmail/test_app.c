@@ -363,21 +363,12 @@ static void test_send_over_smtp(void)
 
 static void test_scenario(void)
 {
-    GError *err = NULL;
-    scenario *sc = scenario_load(SCN, NULL, appsim_registry(), &err);
-    if (!sc)
-        printf("\n    %s\n", err->message);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scenario *sc = test_load_file(SCN, NULL);
     static const int ns[] = {1, 5, 10, 20, 50};
     const double rtt = 0.03; /* 2 x (10 ms + 5 ms) */
     double last_session = 0;
     for (guint k = 0; k < G_N_ELEMENTS(ns); k++) {
-        scn_run *r = scenario_run(sc, k, &err);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-        run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
-        if (!res)
-            printf("\n    %s\n", err->message);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+        run_result *res = test_run(sc, k);
         double n = ns[k];
         CU_ASSERT_PTR_NULL(res->failed);
         CU_ASSERT_EQUAL(metric(res, "loads_ok"), n + 1);
@@ -402,47 +393,17 @@ static void test_scenario(void)
         CU_ASSERT(session >= n * rtt);
         last_session = session;
         run_result_free(res);
-        scn_run_free(r);
     }
     scenario_free(sc);
 }
 
-static gchar *read_all(const char *path)
-{
-    gchar *t = NULL;
-    g_file_get_contents(path, &t, NULL, NULL);
-    return t;
-}
-
 static void test_scenario_deterministic(void)
 {
-    char *root = g_dir_make_tmp("appsim-webmail-XXXXXX", NULL);
-    char *d1 = g_build_filename(root, "one", NULL), *d2 = g_build_filename(root, "two", NULL);
-    const char *argv1[] = {APPSIM, "run", SCN, "-o", d1, "--quiet", NULL};
-    const char *argv2[] = {APPSIM, "run", SCN, "-o", d2, "--quiet", NULL};
-    char *o = NULL, *e = NULL;
-    CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &o, &e), 0);
-    g_free(o);
-    g_free(e);
-    CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &o, &e), 0);
-    g_free(o);
-    g_free(e);
     static const char *const files[] = {"summary.json", "webmail.csv", "requests.csv", "transcript.txt",
-                                        "timeline.svg"};
-    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
-        char *p1 = g_build_filename(d1, files[i], NULL), *p2 = g_build_filename(d2, files[i], NULL);
-        gchar *a = read_all(p1), *b = read_all(p2);
-        CU_ASSERT_PTR_NOT_NULL(a);
-        CU_ASSERT(a && b && !strcmp(a, b));
-        g_free(a);
-        g_free(b);
-        g_free(p1);
-        g_free(p2);
-    }
-    test_remove_tree(root);
-    g_free(d1);
-    g_free(d2);
-    g_free(root);
+                                        "timeline.svg", NULL};
+    test_twice t;
+    CU_ASSERT(test_run_twice(&t, APPSIM, SCN, NULL, files) >= 5);
+    test_twice_clear(&t);
 }
 
 int main(void)

@@ -37,8 +37,6 @@ static char *write_tmp(const char *json)
     return file;
 }
 
-static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
-
 /* A star: a router, the tracker, a seed (10 Mbps up) and four peers (2 Mbps
  * up, 20 Mbps down). */
 #define ACCESS(p)                                                                                                \
@@ -96,30 +94,6 @@ static void test_keys_errors(void)
     expect_error("{\"type\": \"bt-tracker\", \"host\": \"t\", \"interval\": \"10ms\"}", "$.apps[0].interval", "");
 }
 
-static run_result *run_k(scenario *sc, guint k)
-{
-    GError *err = NULL;
-    scn_run *r = scenario_run(sc, k, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
-    if (!res)
-        printf("\n    %s\n", err->message);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
-    scn_run_free(r);
-    return res;
-}
-
-static scenario *load_ok(const char *json)
-{
-    char *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    if (!sc)
-        printf("\n    %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    g_free(msg);
-    return sc;
-}
-
 /* A host of the group past `count` runs no peer: its port stays free. */
 static void test_group_ports(void)
 {
@@ -128,7 +102,7 @@ static void test_group_ports(void)
     expect_error(with3, "$.apps[1].more_hosts[1]", "port 6969 of host \"t\" is taken by application \"tr\"");
     char *with2 = g_strdup_printf(apps, 2);
     char *json = g_strdup_printf("{\"name\": \"b\", " NODES ", \"apps\": [%s]}", with2);
-    scenario_free(load_ok(json));
+    scenario_free(test_load_ok(json));
     g_free(json);
     g_free(with2);
     g_free(with3);
@@ -146,8 +120,8 @@ static void test_group_ports(void)
 static void test_small_swarm(void)
 {
     char *json = g_strdup_printf(SWARM, "");
-    scenario *sc = load_ok(json);
-    run_result *res = run_k(sc, 0);
+    scenario *sc = test_load_ok(json);
+    run_result *res = test_run(sc, 0);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.leechers"), 4);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.completed"), 4);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.hash_failures"), 0);
@@ -178,8 +152,8 @@ static void test_small_swarm(void)
 static void test_leave_after_completion(void)
 {
     char *json = g_strdup_printf(SWARM, ", \"after\": \"leave\"");
-    scenario *sc = load_ok(json);
-    run_result *res = run_k(sc, 0);
+    scenario *sc = test_load_ok(json);
+    run_result *res = test_run(sc, 0);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.completed"), 4);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.hash_failures"), 0);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.downloaded"), 4 * 600000.0);
@@ -193,13 +167,14 @@ static void test_leave_after_completion(void)
  * (BEP 3), counted as announces; no crash, the run ends. */
 static void test_tracker_answers_browser(void)
 {
-    scenario *sc = load_ok("{\"name\": \"b\", \"nodes\": [{\"name\": \"a\"}, {\"name\": \"t\"}],"
-                           " \"links\": [{\"from\": \"a\", \"to\": \"t\", \"rate\": \"10Mbps\", \"delay\": \"1ms\"}],"
-                           " \"apps\": [{\"name\": \"tr\", \"type\": \"bt-tracker\", \"host\": \"t\"},"
-                           " {\"name\": \"br\", \"type\": \"browser\", \"host\": \"a\","
-                           " \"pages\": [\"http://t:6969/nothing\","
-                           " \"http://t:6969/announce?info_hash=x\", \"http://t:6969/announce\"]}]}");
-    run_result *res = run_k(sc, 0);
+    scenario *sc = test_load_ok("{\"name\": \"b\", \"nodes\": [{\"name\": \"a\"}, {\"name\": \"t\"}],"
+                                " \"links\": [{\"from\": \"a\", \"to\": \"t\", \"rate\": \"10Mbps\","
+                                " \"delay\": \"1ms\"}],"
+                                " \"apps\": [{\"name\": \"tr\", \"type\": \"bt-tracker\", \"host\": \"t\"},"
+                                " {\"name\": \"br\", \"type\": \"browser\", \"host\": \"a\","
+                                " \"pages\": [\"http://t:6969/nothing\","
+                                " \"http://t:6969/announce?info_hash=x\", \"http://t:6969/announce\"]}]}");
+    run_result *res = test_run(sc, 0);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt_tracker.errors"), 1);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt_tracker.announces"), 2);
     CU_ASSERT_EQUAL(run_result_metric(res, "loads_ok"), 2);
@@ -229,36 +204,17 @@ static void test_tracker_labels(void)
 /* Same scenario, same seed: the same bytes in every output file. */
 static void test_deterministic(void)
 {
-    static const char *const files[] = {"summary.json", "bt.csv", "bt-upload.csv", "links.csv"};
+    static const char *const files[] = {"summary.json", "bt.csv", "bt-upload.csv", "links.csv", NULL};
     char *json = g_strdup_printf(SWARM, "");
     char *file = write_tmp(json);
-    char *root = g_dir_make_tmp("appsim-bt-XXXXXX", NULL);
-    char *d[2] = {g_build_filename(root, "one", NULL), g_build_filename(root, "two", NULL)};
-    for (int k = 0; k < 2; k++) {
-        const char *argv[] = {APPSIM, "run", file, "-o", d[k], "--quiet", NULL};
-        char *out = NULL, *err = NULL;
-        CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
-        g_free(out);
-        g_free(err);
-    }
-    for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
-        char *a = test_read_file(d[0], files[f]), *b = test_read_file(d[1], files[f]);
-        CU_ASSERT_PTR_NOT_NULL(a);
-        CU_ASSERT_TRUE(a && b && !strcmp(a, b));
-        g_free(a);
-        g_free(b);
-    }
-    char *csv = test_read_file(d[0], "bt.csv");
+    test_twice t;
+    CU_ASSERT(test_run_twice(&t, APPSIM, file, NULL, files) >= 4);
+    char *csv = test_read_file(t.one, "bt.csv");
     CU_ASSERT_PTR_NOT_NULL_FATAL(csv);
     CU_ASSERT_TRUE(g_str_has_prefix(csv, "run,app,host,role,started_s,completed_s,bytes_down,bytes_up,completion_s\n"));
     CU_ASSERT_PTR_NOT_NULL(strstr(csv, "\n0,lc,p4,leecher,0.000000,"));
     g_free(csv);
-    for (int k = 0; k < 2; k++) {
-        test_remove_tree(d[k]);
-        g_free(d[k]);
-    }
-    test_remove_tree(root);
-    g_free(root);
+    test_twice_clear(&t);
     g_unlink(file);
     g_free(file);
     g_free(json);
@@ -273,13 +229,11 @@ static void test_deterministic(void)
  * granularity, the choking rounds, endgame copies, TCP and headers). */
 static void test_distribution_bounds(void)
 {
-    GError *err = NULL;
-    scenario *sc = scenario_load(SCN("p2p-distribution.json"), NULL, appsim_registry(), &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scenario *sc = test_load_file(SCN("p2p-distribution.json"), NULL);
     static const double ns[] = {2, 5, 10, 20, 40};
     const double f = 16e6, us = 10e6, u = 1e6, dmin = 20e6;
     for (guint k = 0; k < G_N_ELEMENTS(ns); k++) {
-        run_result *res = run_k(sc, k);
+        run_result *res = test_run(sc, k);
         double n = ns[k];
         double p2p = fmax(fmax(f / us, f / dmin), n * f / (us + n * u)), cs = fmax(n * f / us, f / dmin);
         ASSERT_REL(run_result_metric(res, "bt.p2p_bound_s"), p2p, 1e-12);
@@ -304,12 +258,10 @@ static void test_distribution_bounds(void)
  * to 1.46, docs/p2p.md). */
 static void test_churn_leave_slower(void)
 {
-    GError *err = NULL;
-    scenario *sc = scenario_load(SCN("p2p-churn.json"), NULL, appsim_registry(), &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scenario *sc = test_load_file(SCN("p2p-churn.json"), NULL);
     static const double late[] = {5, 10, 20};
     for (guint k = 0; k < G_N_ELEMENTS(late); k++) {
-        run_result *stay = run_k(sc, k), *leave = run_k(sc, k + 3);
+        run_result *stay = test_run(sc, k), *leave = test_run(sc, k + 3);
         CU_ASSERT_EQUAL(run_result_metric(stay, "bt.completed"), 10 + late[k]);
         CU_ASSERT_EQUAL(run_result_metric(leave, "bt.completed"), 10 + late[k]);
         double ds = run_result_metric(stay, "bt.distribution_time_s") - 30.0;
@@ -339,7 +291,7 @@ static void test_churn_leave_slower(void)
 static void tit_for_tat_at(scenario *sc, uint64_t seed)
 {
     scenario_set_seed(sc, seed);
-    run_result *res = run_k(sc, 0);
+    run_result *res = test_run(sc, 0);
     CU_ASSERT_EQUAL(run_result_metric(res, "bt.completed"), 31);
     const run_csv *csv = NULL;
     for (guint i = 0; i < res->csvs->len; i++)
@@ -391,9 +343,7 @@ static void tit_for_tat_at(scenario *sc, uint64_t seed)
 
 static void test_tit_for_tat_order(void)
 {
-    GError *err = NULL;
-    scenario *sc = scenario_load(SCN("p2p-tit-for-tat.json"), NULL, appsim_registry(), &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scenario *sc = test_load_file(SCN("p2p-tit-for-tat.json"), NULL);
     CU_ASSERT_EQUAL(scenario_seed(sc), 2);
     static const uint64_t seeds[] = {2, 1, 3};
     for (guint i = 0; i < G_N_ELEMENTS(seeds); i++)

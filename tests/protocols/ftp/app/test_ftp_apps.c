@@ -61,38 +61,15 @@ static void test_keys_errors(void)
                  "$.apps[1].server", "no node named \"mars\"");
 }
 
-static scenario *load_file(const char *file, const char *const *sets)
-{
-    GError *err = NULL;
-    scenario *sc = scenario_load(file, sets, appsim_registry(), &err);
-    if (!sc)
-        printf("\n    %s\n", err->message);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    return sc;
-}
-
-static run_result *run_k(scenario *sc, guint k)
-{
-    GError *err = NULL;
-    scn_run *r = scenario_run(sc, k, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
-    if (!res)
-        printf("\n    %s\n", err->message);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
-    scn_run_free(r);
-    return res;
-}
-
 static double metric(const run_result *res, const char *key) { return run_result_metric(res, key); }
 
 /* Cases: 0 active, 1 passive, 2 active behind the firewall, 3 passive
  * behind it. The formula within 1% where the file arrived. */
 static void test_active_vs_passive(void)
 {
-    scenario *sc = load_file(SCN("ftp-active-vs-passive.json"), NULL);
+    scenario *sc = test_load_file(SCN("ftp-active-vs-passive.json"), NULL);
     for (guint k = 0; k < 4; k++) {
-        run_result *res = run_k(sc, k);
+        run_result *res = test_run(sc, k);
         bool fails = k == 2;
         CU_ASSERT_EQUAL(metric(res, "ftp_client.ops_failed"), fails ? 1 : 0);
         CU_ASSERT_EQUAL(metric(res, "ftp_client.failure_code"), fails ? 425 : 0);
@@ -128,13 +105,13 @@ static double textbook(const run_result *res, const char *name, const char *expr
  * Prints the table docs/ftp.md shows. */
 static void check_ftp_vs_http(const char *file, guint runs)
 {
-    scenario *sc = load_file(file, NULL);
+    scenario *sc = test_load_file(file, NULL);
     guint n = scenario_run_count(sc);
     CU_ASSERT_EQUAL(n, runs);
     double worst = 0;
     printf("\n");
     for (guint k = 0; k < n; k++) {
-        run_result *res = run_k(sc, k);
+        run_result *res = test_run(sc, k);
         double ftp = metric(res, "ftp_client.time_s"), page = metric(res, "page_load_time_mean_s");
         double ff = textbook(res, "ftp_time", "ftp-files"), fh = textbook(res, "page_load_time", "http-page");
         printf("    run %u: ftp %.4f s (ftp-files %.4f s), page %.4f s (http-page %.4f s)\n", k, ftp, ff, page, fh);
@@ -161,8 +138,8 @@ static void test_ftp_vs_http(void) { check_ftp_vs_http(SCN("ftp-vs-http.json"), 
 static void test_ftp_vs_http_rtt(void)
 {
     check_ftp_vs_http(SCN("ftp-vs-http-rtt.json"), 10);
-    scenario *sc = load_file(SCN("ftp-vs-http-rtt.json"), NULL);
-    run_result *a = run_k(sc, 0), *b = run_k(sc, 1), *p = run_k(sc, 6);
+    scenario *sc = test_load_file(SCN("ftp-vs-http-rtt.json"), NULL);
+    run_result *a = test_run(sc, 0), *b = test_run(sc, 1), *p = test_run(sc, 6);
     /* runs 0 and 1: RTT 10 and 20 ms (nonpersistent); run 6: 20 ms persistent */
     CU_ASSERT_DOUBLE_EQUAL(metric(b, "ftp_client.time_s") - metric(a, "ftp_client.time_s"), 20 * 0.010, 1e-6);
     CU_ASSERT_DOUBLE_EQUAL(metric(p, "ftp_client.time_s"), metric(b, "ftp_client.time_s"), 1e-9);
@@ -175,45 +152,38 @@ static void test_ftp_vs_http_rtt(void)
 static void test_deterministic(void)
 {
     static const char *const names[] = {"ftp-active-vs-passive.json", "ftp-vs-http.json", "ftp-vs-http-rtt.json"};
-    static const char *const files[] = {"summary.json", "ftp.csv", "transcript.txt", "links.csv"};
-    char *root = g_dir_make_tmp("appsim-ftp-XXXXXX", NULL);
+    static const char *const files[] = {"summary.json", "ftp.csv", "transcript.txt", "links.csv", NULL};
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         char *file = g_build_filename(APPSIM_SOURCE_DIR, "scenarios", names[i], NULL);
-        char *d[2] = {g_build_filename(root, "one", NULL), g_build_filename(root, "two", NULL)};
-        for (int k = 0; k < 2; k++) {
-            const char *argv[] = {APPSIM, "run", file, "-o", d[k], "--quiet", NULL};
-            char *out = NULL, *err = NULL;
-            CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
-            g_free(out);
-            g_free(err);
-        }
-        for (size_t f = 0; f < G_N_ELEMENTS(files); f++) {
-            char *a = test_read_file(d[0], files[f]), *b = test_read_file(d[1], files[f]);
-            CU_ASSERT_PTR_NOT_NULL(a);
-            CU_ASSERT_TRUE(a && b && !strcmp(a, b));
-            g_free(a);
-            g_free(b);
-        }
-        for (int k = 0; k < 2; k++) {
-            test_remove_tree(d[k]);
-            g_free(d[k]);
-        }
+        test_twice t;
+        CU_ASSERT(test_run_twice(&t, APPSIM, file, NULL, files) >= 4);
+        test_twice_clear(&t);
         g_free(file);
     }
-    test_remove_tree(root);
-    g_free(root);
+}
+
+/* `appsim run` of the shipped scenario `name` into a new temporary
+ * folder, asserting that it exits 0; the folder, which the caller reads,
+ * then removes (test_remove_tree) and frees. */
+static char *run_shipped(const char *name)
+{
+    char *dir = g_dir_make_tmp("appsim-ftp-XXXXXX", NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(dir);
+    char *file = g_build_filename(APPSIM_SOURCE_DIR, "scenarios", name, NULL);
+    const char *argv[] = {APPSIM, "run", file, "-o", dir, "--quiet", NULL};
+    char *out = NULL, *err = NULL;
+    CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
+    g_free(out);
+    g_free(err);
+    g_free(file);
+    return dir;
 }
 
 /* The time-space diagrams of an FTP run say what they show: the login and
  * the first operation (the client type's timeline_title). */
 static void test_timeline_title(void)
 {
-    char *root = g_dir_make_tmp("appsim-ftp-XXXXXX", NULL);
-    char *file = g_build_filename(APPSIM_SOURCE_DIR, "scenarios", "ftp-active-vs-passive.json", NULL);
-    char *dir = g_build_filename(root, "out", NULL);
-    const char *argv[] = {APPSIM, "run", file, "-o", dir, "--quiet", NULL};
-    char *out = NULL, *err = NULL;
-    CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
+    char *dir = run_shipped("ftp-active-vs-passive.json");
     char *first = test_read_file(dir, "timeline.dat"), *passive = test_read_file(dir, "timeline-passive.dat");
     CU_ASSERT_PTR_NOT_NULL_FATAL(first);
     CU_ASSERT_PTR_NOT_NULL_FATAL(passive);
@@ -224,12 +194,8 @@ static void test_timeline_title(void)
     CU_ASSERT_PTR_NULL(strstr(first, "page load"));
     g_free(first);
     g_free(passive);
-    g_free(out);
-    g_free(err);
-    test_remove_tree(root);
+    test_remove_tree(dir);
     g_free(dir);
-    g_free(file);
-    g_free(root);
 }
 
 /* ftp-vs-http-rtt's metric is a list of two times: times.png draws them in
@@ -237,12 +203,7 @@ static void test_timeline_title(void)
  * HTTP mode, every curve beside its formula. */
 static void test_times_figure(void)
 {
-    char *root = g_dir_make_tmp("appsim-ftp-XXXXXX", NULL);
-    char *file = g_build_filename(APPSIM_SOURCE_DIR, "scenarios", "ftp-vs-http-rtt.json", NULL);
-    char *dir = g_build_filename(root, "out", NULL);
-    const char *argv[] = {APPSIM, "run", file, "-o", dir, "--quiet", NULL};
-    char *out = NULL, *err = NULL;
-    CU_ASSERT_EQUAL(test_spawn(NULL, argv, &out, &err), 0);
+    char *dir = run_shipped("ftp-vs-http-rtt.json");
     char *dat = test_read_file(dir, "times.dat");
     CU_ASSERT_PTR_NOT_NULL_FATAL(dat);
     static const char *const series[] = {
@@ -258,12 +219,8 @@ static void test_times_figure(void)
     CU_ASSERT_PTR_NULL(strstr(dat, "# index 6"));
     CU_ASSERT_PTR_NOT_NULL(strstr(dat, "# column 1: RTT (ms)"));
     g_free(dat);
-    g_free(out);
-    g_free(err);
-    test_remove_tree(root);
+    test_remove_tree(dir);
     g_free(dir);
-    g_free(file);
-    g_free(root);
 }
 
 /* ---- the dialogue and labels --------------------------------------------------------- */
@@ -275,28 +232,7 @@ static const char server_bytes[] = "220 ready\r\n331 send password\r\n230-Welcom
 
 static char *dialogue_text(const char *bytes, bool client, size_t chunk)
 {
-    const app_dialogue *d = &ftp_app_dialogue;
-    void *p = d->new(client);
-    GString *out = g_string_new("");
-    size_t len = strlen(bytes), off = 0;
-    while (off < len) {
-        size_t n = MIN(chunk, len - off), used = 0;
-        for (;;) {
-            app_dlg_event ev = {0};
-            used += d->feed(p, (const uint8_t *)bytes + off + used, n - used, &ev);
-            if (ev.kind == APP_DLG_NEED_MORE)
-                break;
-            if (ev.kind == APP_DLG_HEAD) {
-                g_string_append(out, ev.head);
-                g_free(ev.head);
-            } else if (ev.kind == APP_DLG_END) {
-                g_string_append(out, "|");
-            }
-        }
-        off += n;
-    }
-    d->free(p);
-    return g_string_free(out, FALSE);
+    return test_dialogue_text(&ftp_app_dialogue, client, bytes, chunk);
 }
 
 static void test_dialogue_every_chunk(void)

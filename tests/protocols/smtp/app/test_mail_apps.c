@@ -42,9 +42,6 @@
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Loads JSON text as a scenario: NULL with the error's message in *msg. */
-static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
-
 /* A small world: alice, her server, Bob's server; `apps` is the "apps" list. */
 static char *world_json(const char *apps)
 {
@@ -72,30 +69,6 @@ static void expect_error(const char *apps, const char *where, const char *what)
 /* The agent without its server, from and to, which follow. */
 #define AGENT_ "{\"name\": \"ag\", \"type\": \"mail-agent\", \"host\": \"alice\", "
 #define AGENT AGENT_ "\"server\": \"crepes-mail\", \"from\": \"alice@crepes.fr\", \"to\": [\"bob@hamburger.edu\"]"
-
-/* One run of a loaded scenario; the caller frees the result. */
-static run_result *run_k(scenario *sc, guint k)
-{
-    GError *err = NULL;
-    scn_run *r = scenario_run(sc, k, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-    run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
-    if (!res)
-        printf("\n    %s\n", err->message);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
-    scn_run_free(r);
-    return res;
-}
-
-static scenario *load_file(const char *file, const char *const *sets)
-{
-    GError *err = NULL;
-    scenario *sc = scenario_load(file, sets, appsim_registry(), &err);
-    if (!sc)
-        printf("\n    %s\n", err->message);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    return sc;
-}
 
 static double metric(const run_result *res, const char *key) { return run_result_metric(res, key); }
 
@@ -136,11 +109,8 @@ static void test_keys_errors(void)
 /* An agent whose server node runs no mail-server cannot start. */
 static void test_agent_needs_server(void)
 {
-    char *json = world_json(AGENT_ "\"server\": \"hamburger-mail\", \"from\": \"a@c.fr\", \"to\": [\"b@h.edu\"]}"), *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    if (!sc)
-        printf("\n    %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    char *json = world_json(AGENT_ "\"server\": \"hamburger-mail\", \"from\": \"a@c.fr\", \"to\": [\"b@h.edu\"]}");
+    scenario *sc = test_load_ok(json);
     GError *err = NULL;
     scn_run *r = scenario_run(sc, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -167,12 +137,9 @@ static void test_count_interval(void)
                                      "\"domains\": [\"hamburger.edu\"], \"mailboxes\": [\"bob\"]}, "
                                      AGENT ", \"count\": %s, \"interval\": %s}",
                                      cases[c][0], cases[c][1]);
-        char *json = world_json(apps), *msg = NULL;
-        scenario *sc = load_text(json, &msg);
-        if (!sc)
-            printf("\n    %s\n", msg);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-        run_result *res = run_k(sc, 0);
+        char *json = world_json(apps);
+        scenario *sc = test_load_ok(json);
+        run_result *res = test_run(sc, 0);
         double n = g_ascii_strtod(cases[c][0], NULL);
         CU_ASSERT_EQUAL(metric(res, "mail_agent.messages"), n);
         CU_ASSERT_EQUAL(metric(res, "mail_agent.delivered"), n);
@@ -191,7 +158,6 @@ static void test_count_interval(void)
         scenario_free(sc);
         g_free(json);
         g_free(apps);
-        g_free(msg);
     }
 }
 
@@ -204,12 +170,9 @@ static void test_messages_list(void)
                           "\"domains\": [\"hamburger.edu\"], \"mailboxes\": [\"bob\"]}, " AGENT
                           ", \"attachment_size\": 3000, \"messages\": [{}, {\"at\": \"1min\", \"attachment_size\": "
                           "\"10KB\", \"encoding\": \"7bit\"}, {\"at\": \"1min\", \"subject\": \"x\"}]}");
-    char *json = world_json(apps), *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    if (!sc)
-        printf("\n    %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    run_result *res = run_k(sc, 0);
+    char *json = world_json(apps);
+    scenario *sc = test_load_ok(json);
+    run_result *res = test_run(sc, 0);
     CU_ASSERT_EQUAL(metric(res, "mail_agent.messages"), 3);
     CU_ASSERT_EQUAL(metric(res, "mail_agent.delivered"), 3);
     /* contents: 3000 (the agent's attachment), 10000, 3000 */
@@ -219,7 +182,6 @@ static void test_messages_list(void)
     scenario_free(sc);
     g_free(json);
     g_free(apps);
-    g_free(msg);
     expect_error(ALICE_SERVER "}, " AGENT ", \"count\": 2, \"messages\": [{}]}", "$.apps[1].messages",
                  "not both");
     expect_error(ALICE_SERVER "}, " AGENT ", \"messages\": [{\"at\": \"2s\"}, {\"at\": \"1s\"}]}",
@@ -233,8 +195,8 @@ static void test_messages_list(void)
 
 static void test_alice_bob(void)
 {
-    scenario *sc = load_file(SCN("mail-alice-bob.json"), NULL);
-    run_result *res = run_k(sc, 0);
+    scenario *sc = test_load_file(SCN("mail-alice-bob.json"), NULL);
+    run_result *res = test_run(sc, 0);
     double delay = metric(res, "mail_agent.delivery_delay_s");
     /* RTTs of the scenario's links: alice - crepes-mail 2 x (10 + 1) ms;
      * crepes-mail - crepes-dns 2 x 2 ms, crepes-dns - hamburger-dns
@@ -252,8 +214,8 @@ static void test_alice_bob(void)
     scenario_free(sc);
 
     static const char *const sets[] = {"outputs.formula=\"smtp-submit\"", NULL};
-    sc = load_file(SCN("mail-alice-bob.json"), sets);
-    res = run_k(sc, 0);
+    sc = test_load_file(SCN("mail-alice-bob.json"), sets);
+    res = test_run(sc, 0);
     double submit = metric(res, "mail_agent.submission_time_s");
     printf("    submission: %.6f s; 5 RTT %.6f s; formula %.6f s\n", submit, 5 * rtt_sub, res->formula_s);
     ASSERT_REL(submit, res->formula_s, 0.01); /* "smtp-submit": within 1% */
@@ -263,7 +225,7 @@ static void test_alice_bob(void)
 
     /* The transcript follows both SMTP connections of the timeline's
      * hosts, each message naming its sender and receiver. */
-    sc = load_file(SCN("mail-alice-bob.json"), NULL);
+    sc = test_load_file(SCN("mail-alice-bob.json"), NULL);
     GError *err = NULL;
     scn_run *r = scenario_run(sc, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -299,11 +261,11 @@ static void test_retry_steps(void)
 {
     /* the cases of mail-retry.json: outage lengths in minutes (-1: the bounce case) */
     static const int outage_min[] = {0, 5, 25, 35, 55, 65, 95, 120, -1};
-    scenario *sc = load_file(SCN("mail-retry.json"), NULL);
+    scenario *sc = test_load_file(SCN("mail-retry.json"), NULL);
     CU_ASSERT_EQUAL_FATAL(scenario_run_count(sc), G_N_ELEMENTS(outage_min));
     double base = NAN;
     for (guint k = 0; k < G_N_ELEMENTS(outage_min); k++) {
-        run_result *res = run_k(sc, k);
+        run_result *res = test_run(sc, k);
         check_counters(res);
         double delay = metric(res, "mail_agent.delivery_delay_s");
         if (outage_min[k] == 0)
@@ -340,11 +302,11 @@ static void test_size_and_encodings(void)
 {
     /* runs 0-4: 7bit, 5-9: quoted-printable, 10-14: base64, each over
      * 1 kB, 10 kB, 100 kB, 300 kB, 1 MB (the compare is the outer axis) */
-    scenario *sc = load_file(SCN("mail-size.json"), NULL);
+    scenario *sc = test_load_file(SCN("mail-size.json"), NULL);
     guint n = scenario_run_count(sc);
     CU_ASSERT_EQUAL_FATAL(n, 15);
     for (guint k = 0; k < n; k++) {
-        run_result *res = run_k(sc, k);
+        run_result *res = test_run(sc, k);
         check_counters(res);
         ASSERT_REL(metric(res, "mail_agent.delivery_delay_s"), res->formula_s, 0.01); /* within 1% */
         double ratio = metric(res, "mail_agent.expansion");
@@ -370,28 +332,14 @@ static void test_size_and_encodings(void)
 static void test_deterministic(void)
 {
     static const char *const names[] = {"mail-alice-bob.json", "mail-retry.json", "mail-size.json"};
-    char *root = g_dir_make_tmp("appsim-mail-XXXXXX", NULL);
+    static const char *const extra[] = {"--transcript-run", "0", NULL};
     for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
         char *file = g_build_filename(APPSIM_SOURCE_DIR, "scenarios", names[i], NULL);
-        char *d1 = g_build_filename(root, "one", NULL), *d2 = g_build_filename(root, "two", NULL);
-        const char *argv1[] = {APPSIM, "run", file, "-o", d1, "--quiet", "--transcript-run", "0", NULL};
-        const char *argv2[] = {APPSIM, "run", file, "-o", d2, "--quiet", "--transcript-run", "0", NULL};
-        char *out1 = NULL, *err1 = NULL, *out2 = NULL, *err2 = NULL;
-        CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &out1, &err1), 0);
-        CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &out2, &err2), 0);
-        g_free(out1);
-        g_free(err1);
-        g_free(out2);
-        g_free(err2);
-        CU_ASSERT(test_same_files(d1, d2) >= 4);
-        test_remove_tree(d1);
-        test_remove_tree(d2);
-        g_free(d1);
-        g_free(d2);
+        test_twice t;
+        CU_ASSERT(test_run_twice(&t, APPSIM, file, extra, NULL) >= 4);
+        test_twice_clear(&t);
         g_free(file);
     }
-    test_remove_tree(root);
-    g_free(root);
 }
 
 /* ---- the dialogue and labels ------------------------------------------------------------------- */
@@ -402,35 +350,9 @@ static const char client_bytes[] = "EHLO crepes.fr\r\nMAIL FROM:<alice@crepes.fr
 static const char server_bytes[] = "220 hamburger.edu\r\n250-hamburger.edu Hello crepes.fr\r\n250 PIPELINING\r\n"
                                    "250 ok\r\n250 ok\r\n354 go\r\n250 accepted\r\n221 bye\r\n";
 
-/* The messages of one direction fed `chunk` bytes at a time, as one text:
- * each head, then "[N]" for a body, then "|" at its end. Like the
- * transcript, it calls feed until it asks for more bytes. */
 static char *dialogue_text(const char *bytes, bool client, size_t chunk)
 {
-    const app_dialogue *d = &smtp_app_dialogue;
-    void *p = d->new(client);
-    GString *out = g_string_new("");
-    size_t len = strlen(bytes), off = 0;
-    while (off < len) {
-        size_t n = MIN(chunk, len - off), used = 0;
-        for (;;) {
-            app_dlg_event ev = {0};
-            used += d->feed(p, (const uint8_t *)bytes + off + used, n - used, &ev);
-            if (ev.kind == APP_DLG_NEED_MORE)
-                break;
-            if (ev.kind == APP_DLG_HEAD) {
-                g_string_append_printf(out, "%s", ev.head);
-                g_free(ev.head);
-            } else if (ev.kind == APP_DLG_BODY) {
-                g_string_append_printf(out, "[%" G_GUINT64_FORMAT "]", ev.body);
-            } else if (ev.kind == APP_DLG_END) {
-                g_string_append(out, "|");
-            }
-        }
-        off += n;
-    }
-    d->free(p);
-    return g_string_free(out, FALSE);
+    return test_dialogue_text(&smtp_app_dialogue, client, bytes, chunk);
 }
 
 /* Bodies come in pieces at small chunk sizes: "[a][b]" sums are compared. */

@@ -38,8 +38,6 @@
 #define SCN(name) APPSIM_SOURCE_DIR "/scenarios/" name
 #define APPSIM APPSIM_BINARY_DIR "/appsim"
 
-static scenario *load_text(const char *json, char **msg) { return test_load_text(json, NULL, msg); }
-
 static char *world_json(const char *apps)
 {
     return g_strdup_printf(
@@ -95,9 +93,8 @@ static void test_reader_needs_server(void)
         {SERVER_ "\"accounts\": {\"bob\": \"hungry\"}}, " READER_ "\"server\": \"mail\"}",
          "no mail-server with \"pop3\": true runs on node \"mail\""}};
     for (size_t i = 0; i < G_N_ELEMENTS(apps); i++) {
-        char *json = world_json(apps[i][0]), *msg = NULL;
-        scenario *sc = load_text(json, &msg);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        char *json = world_json(apps[i][0]);
+        scenario *sc = test_load_ok(json);
         GError *err = NULL;
         scn_run *r = scenario_run(sc, 0, &err);
         CU_ASSERT_PTR_NOT_NULL_FATAL(r);
@@ -111,7 +108,6 @@ static void test_reader_needs_server(void)
         scn_run_free(r);
         scenario_free(sc);
         g_free(json);
-        g_free(msg);
     }
 }
 
@@ -121,18 +117,13 @@ static double metric(const run_result *res, const char *key) { return run_result
 
 static void test_scenario_outcomes(void)
 {
-    GError *err = NULL;
-    scenario *sc = scenario_load(SCN("mail-pop3-vs-imap.json"), NULL, appsim_registry(), &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scenario *sc = test_load_file(SCN("mail-pop3-vs-imap.json"), NULL);
     static const double counts[] = {1, 5, 10, 20, 50};
     CU_ASSERT_EQUAL_FATAL(scenario_run_count(sc), 15);
     for (guint k = 0; k < 15; k++) {
         guint c = k / 5; /* 0 POP3 delete, 1 POP3 keep, 2 IMAP */
         double n = counts[k % 5];
-        scn_run *r = scenario_run(sc, k, &err);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(r);
-        run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+        run_result *res = test_run(sc, k);
         CU_ASSERT_PTR_NULL(res->failed);
         CU_ASSERT_EQUAL(metric(res, "mail_reader.home.downloaded"), n);
         CU_ASSERT_EQUAL(metric(res, "mail_reader.home.machine_has"), n);
@@ -160,7 +151,6 @@ static void test_scenario_outcomes(void)
         CU_ASSERT(isfinite(res->formula_s));
         CU_ASSERT_DOUBLE_EQUAL(res->formula_s, t, 0.01 * t);
         run_result_free(res);
-        scn_run_free(r);
     }
     scenario_free(sc);
 }
@@ -169,17 +159,12 @@ static void test_scenario_outcomes(void)
  * keep) per message; IMAP's single FETCH grows by the transmissions only. */
 static void test_growth(void)
 {
-    GError *err = NULL;
-    scenario *sc = scenario_load(SCN("mail-pop3-vs-imap.json"), NULL, appsim_registry(), &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scenario *sc = test_load_file(SCN("mail-pop3-vs-imap.json"), NULL);
     double t[15];
     for (guint k = 0; k < 15; k++) {
-        scn_run *r = scenario_run(sc, k, &err);
-        run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
-        CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+        run_result *res = test_run(sc, k);
         t[k] = metric(res, "mail_reader.read_time_s");
         run_result_free(res);
-        scn_run_free(r);
     }
     for (guint c = 0; c < 3; c++)
         for (guint v = 1; v < 5; v++)
@@ -203,15 +188,9 @@ static void test_imap_bodies(void)
         "{\"name\": \"rd3\", \"type\": \"mail-reader\", \"host\": \"home\", \"user\": \"bob\", "
         "\"password\": \"hungry\", \"server\": \"mail\", \"protocol\": \"imap\", \"at\": \"2min\", "
         "\"machine\": \"laptop\"}");
-    char *json = world_json(apps), *msg = NULL;
-    scenario *sc = load_text(json, &msg);
-    if (!sc)
-        printf("\n    %s\n", msg);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
-    GError *err = NULL;
-    scn_run *r = scenario_run(sc, 0, &err);
-    run_result *res = world_run(r, appsim_registry(), 0, NULL, &err);
-    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    char *json = world_json(apps);
+    scenario *sc = test_load_ok(json);
+    run_result *res = test_run(sc, 0);
     CU_ASSERT_PTR_NULL(res->failed);
     CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.headers"), 6);
     CU_ASSERT_EQUAL(metric(res, "mail_reader.rd.downloaded"), 2);
@@ -227,44 +206,25 @@ static void test_imap_bodies(void)
     CU_ASSERT_EQUAL(metric(res, "mail_reader.rd3.downloaded"), 6);
     CU_ASSERT_EQUAL(metric(res, "mail_reader.messages_left"), 6);
     run_result_free(res);
-    scn_run_free(r);
     scenario_free(sc);
     g_free(json);
     g_free(apps);
-    g_free(msg);
 }
 
 /* ---- determinism -------------------------------------------------------------------------------- */
 
 static void test_deterministic(void)
 {
-    char *root = g_dir_make_tmp("appsim-reader-XXXXXX", NULL);
-    char *d1 = g_build_filename(root, "one", NULL), *d2 = g_build_filename(root, "two", NULL);
-    const char *argv1[] = {APPSIM, "run", SCN("mail-pop3-vs-imap.json"), "-o", d1, "--quiet", "--transcript-run", "12",
-                           NULL};
-    const char *argv2[] = {APPSIM, "run", SCN("mail-pop3-vs-imap.json"), "-o", d2, "--quiet", "--transcript-run", "12",
-                           NULL};
-    char *out1 = NULL, *err1 = NULL, *out2 = NULL, *err2 = NULL;
-    CU_ASSERT_EQUAL(test_spawn(NULL, argv1, &out1, &err1), 0);
-    CU_ASSERT_EQUAL(test_spawn(NULL, argv2, &out2, &err2), 0);
-    CU_ASSERT(test_same_files(d1, d2) >= 6);
+    static const char *const extra[] = {"--transcript-run", "12", NULL};
+    test_twice t;
+    CU_ASSERT(test_run_twice(&t, APPSIM, SCN("mail-pop3-vs-imap.json"), extra, NULL) >= 6);
     /* the transcript of run 12 (IMAP, N = 10) is the IMAP session */
-    char *tr = g_build_filename(d1, "transcript.txt", NULL), *text = NULL;
-    CU_ASSERT_TRUE(g_file_get_contents(tr, &text, NULL, NULL));
+    char *text = test_read_file(t.one, "transcript.txt");
+    CU_ASSERT_PTR_NOT_NULL(text);
     CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "C: A1 LOGIN \"bob\" \"hungry\""));
     CU_ASSERT_PTR_NOT_NULL(text && strstr(text, "S: [10"));
     g_free(text);
-    g_free(tr);
-    g_free(out1);
-    g_free(err1);
-    g_free(out2);
-    g_free(err2);
-    test_remove_tree(d1);
-    test_remove_tree(d2);
-    test_remove_tree(root);
-    g_free(d1);
-    g_free(d2);
-    g_free(root);
+    test_twice_clear(&t);
 }
 
 /* ---- dialogues and labels ------------------------------------------------------------------------ */
