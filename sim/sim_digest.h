@@ -24,13 +24,15 @@
  *   acc' = rotl(acc + w * P2, 31) * P1 (P1, P2 odd), which is one-to-one
  *   in w for a fixed state and in the state for a fixed w: a change of one
  *   word of a lane's stream always changes that lane's final state.
- * - The finish is a bijection of the four final lanes (below), so a change
- *   of any lane's final state always changes the digest. A change of one
- *   record that keeps its class (escaped or not) and its text's length in
- *   words changes at most one word of each of lanes 0 to 2 and, when only
- *   one extra word changes, of lane 3: it always changes the digest.
- *   Other changes (several records, or several words of one text) cancel
- *   out only by a coincidence of 64-bit multiplications (about 2^-64).
+ * - The finish is a bijection of the four final lanes (sim_digest.c), so a
+ *   change of any lane's final state always changes the digest. Lanes 0
+ *   to 2 take exactly one word of every record: a change of one record
+ *   that changes its w0, w1 or w2 (any change of an unescaped record, an
+ *   escape gained or lost, a source or time changed) always changes the
+ *   digest, and so does a change of a single extra word of an escaped one.
+ *   Other changes (several records, several extra words of one record, a
+ *   text of another length) cancel out only by a coincidence of 64-bit
+ *   multiplications (about 2^-64).
  * Cost: three rounds (two multiplications each) a usual record, with the
  *   three lanes loaded and stored once; no word counter.
  * The digest depends only on the records fed, never on the machine's byte
@@ -99,7 +101,8 @@ static inline bool sim_digest_trace_packed(sim_digest *d, const sim_trace_rec *r
     return true;
 }
 
-/* Feeds a record that does not pack into three words (escaped, above). */
+/* Feeds a record that does not pack into three words (escaped, above);
+ * any other record too, as sim_digest_trace_packed would. A call. */
 void sim_digest_trace_escaped(sim_digest *d, const sim_trace_rec *rec, bool has_id, uint64_t id);
 
 /* Feeds any trace record (either of the two above). */
