@@ -240,18 +240,15 @@ static void http_next_load(void *ud)
         g_assert_not_reached();
 }
 
-/* The run fingerprint as the world computes it (world/world_trace.c): the
- * same six words of every record, then its text. Written again here so
- * that the bench can price the fingerprint alone on the bench code's run;
- * the value is checked against the scenario's. */
+/* The run fingerprint as the world computes it (world/world_trace.c): every
+ * record with its packet's id, sim_digest_trace. Here so that the bench can
+ * price the fingerprint alone on the bench code's run; the value is checked
+ * against the scenario's. */
 static void bench_digest_rec(void *ctx, const sim_trace_rec *rec)
 {
     const pkt_t *p = rec->kind == SIM_TR_APP ? NULL : rec->obj;
-    uint64_t v[6] = {(uint64_t)rec->kind, (uint64_t)rec->time, (uint64_t)rec->source, (uint64_t)rec->reason,
-                     (uint64_t)rec->bytes, p ? (uint64_t)p->id : UINT64_MAX};
-    sim_digest_words(ctx, v, 6);
-    if (rec->text)
-        sim_digest_bytes(ctx, rec->text, strlen(rec->text));
+    if (!p || !sim_digest_trace_packed(ctx, rec, true, p->id))
+        sim_digest_trace_escaped(ctx, rec, p != NULL, p ? p->id : 0);
 }
 
 /* The dumbbell of the scenario file built and run in code: the same nodes

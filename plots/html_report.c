@@ -315,7 +315,7 @@ static void fingerprints(GString *out, const scenario *sc, run_result *const *re
         esc(out, cmp->path);
         g_string_append(out, "</th>");
     }
-    g_string_append(out, "<th>seed</th><th>fingerprint (SHA-256 of the trace)</th></tr>\n");
+    g_string_append(out, "<th>seed</th><th>fingerprint (a 256-bit digest of the trace)</th></tr>\n");
     guint runs = scenario_run_count(sc), shown = MIN(runs, (guint)HTML_REPORT_MAX_ROWS);
     for (guint k = 0; k < shown; k++) {
         scenario_run_coords(sc, k, coords);
