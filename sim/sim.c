@@ -521,8 +521,7 @@ static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi)
         g->b = g_new(bucket, nb);
         g->cap = nb;
     }
-    for (uint32_t k = 0; k < nb; k++)
-        g->b[k] = NO_SLOT;
+    memset(g->b, 0xff, nb * sizeof(bucket)); /* every bucket NO_SLOT */
     g->base = lo;
     g->shift = shift;
     g->nb = nb;
@@ -683,18 +682,10 @@ G_GNUC_NO_INLINE static uint32_t slot_new(sim_t *sim)
     return s;
 }
 
-static inline uint32_t slot_alloc(sim_t *sim)
-{
-    if (G_UNLIKELY(sim->free_head == NO_SLOT))
-        return slot_new(sim);
-    uint32_t s = sim->free_head;
-    sim->free_head = sim->slots[s].next;
-    return s;
-}
-
 /* Puts a new entry in the bottom (the part of schedule that is not the
- * ladder's, kept out of line so the common path stays short). */
-G_GNUC_NO_INLINE static void schedule_bottom(sim_t *sim, heap_entry e)
+ * ladder's, kept out of line so the common path stays short) and returns
+ * `id`, so that schedule can end in a jump here. */
+G_GNUC_NO_INLINE static sim_event_id schedule_bottom(sim_t *sim, heap_entry e, sim_event_id id)
 {
     if (sim->top_done && !sim->bot_sorted) {
         /* The running event's entry is still at the root: the new one
@@ -705,6 +696,7 @@ G_GNUC_NO_INLINE static void schedule_bottom(sim_t *sim, heap_entry e)
         settle_top(sim);
         bottom_insert(sim, e);
     }
+    return id;
 }
 
 /* Ends a slot's pending life: its handle goes stale. */
@@ -729,6 +721,55 @@ static uint32_t slot_of(const sim_t *sim, sim_event_id id)
     return idx - 1;
 }
 
+static sim_event_id schedule_slow(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg);
+
+/* Schedules fn at `at` (>= now). The common case (a free slot, no
+ * renumbering due) calls nothing but ends in a jump to schedule_bottom or
+ * schedule_slow, so it saves no registers: it runs for every event. */
+static inline sim_event_id schedule(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
+{
+    uint32_t s = sim->free_head;
+    if (G_UNLIKELY(s == NO_SLOT || sim->seq == UINT32_MAX))
+        return schedule_slow(sim, at, fn, ctx, arg);
+    slot_entry *se = &sim->slots[s];
+    sim->free_head = se->next;
+    uint32_t seq = sim->seq++;
+    se->fn = fn;
+    se->ctx = ctx;
+    se->arg = arg;
+    se->time = at;
+    se->seq = seq;
+    sim_event_id id = ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
+    uint64_t t = (uint64_t)at;
+    if (t >= sim->top_start) {
+        list_push(sim, &sim->top_head, s);
+        sim->listed++;
+        return id;
+    }
+    for (uint32_t r = 0; r < sim->nrungs; r++) {
+        rung *g = &sim->rungs[r];
+        if (t >= g->start) {
+            list_push(sim, &g->b[rung_index(g, t)], s);
+            sim->listed++;
+            return id;
+        }
+    }
+    return schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)seq << 32) | s}, id);
+}
+
+/* schedule's rare part: renumbers the queue when the sequence counter is
+ * about to wrap, then makes a slot when none is free, in that order (the
+ * renumbering frees the slots of cancelled entries), and schedules. */
+G_GNUC_NO_INLINE static sim_event_id schedule_slow(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx,
+                                                   void *arg)
+{
+    if (sim->seq == UINT32_MAX)
+        queue_renumber(sim);
+    if (sim->free_head == NO_SLOT)
+        slot_free(sim, slot_new(sim));
+    return schedule(sim, at, fn, ctx, arg);
+}
+
 sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
 {
     g_assert(fn != NULL);
@@ -736,33 +777,7 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
         sim->clamped++;
         at = sim->now;
     }
-    if (G_UNLIKELY(sim->seq == UINT32_MAX))
-        queue_renumber(sim);
-    uint32_t s = slot_alloc(sim);
-    slot_entry *se = &sim->slots[s];
-    se->fn = fn;
-    se->ctx = ctx;
-    se->arg = arg;
-    se->time = at;
-    se->seq = sim->seq;
-    uint64_t t = (uint64_t)at;
-    if (t >= sim->top_start) {
-        list_push(sim, &sim->top_head, s);
-        sim->listed++;
-    } else {
-        for (uint32_t r = 0; r < sim->nrungs; r++) {
-            rung *g = &sim->rungs[r];
-            if (t >= g->start) {
-                list_push(sim, &g->b[rung_index(g, t)], s);
-                sim->listed++;
-                sim->seq++;
-                return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
-            }
-        }
-        schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->seq << 32) | s});
-    }
-    sim->seq++;
-    return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
+    return schedule(sim, at, fn, ctx, arg);
 }
 
 /* Puts slot `s` back in the queue with its key (time, seq), as
@@ -783,7 +798,7 @@ static void queue_place(sim_t *sim, uint32_t s)
             return;
         }
     }
-    schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->slots[s].seq << 32) | s});
+    schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->slots[s].seq << 32) | s}, 0);
 }
 
 /* The entry of postponed slot `s` is at the front of the bottom: it goes
@@ -838,11 +853,12 @@ sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_even
 
 sim_event_id sim_schedule_in(sim_t *sim, sim_time_t delay, sim_event_fn fn, void *ctx, void *arg)
 {
+    g_assert(fn != NULL);
     if (G_UNLIKELY(delay < 0)) {
         sim->clamped++;
         delay = 0;
     }
-    return sim_schedule_at(sim, sim->now + delay, fn, ctx, arg);
+    return schedule(sim, sim->now + delay, fn, ctx, arg);
 }
 
 bool sim_cancel(sim_t *sim, sim_event_id id)
