@@ -11,8 +11,9 @@
  *   the events of one interval of time, 2^shift ns wide. A rung is made
  *   from a list that has grown too long (the top, or a bucket of the rung
  *   above): from its earliest to its latest time, about SIM_LADDER_SPREAD
- *   buckets an event. The lists are linked through the slots' `next`, so a
- *   move costs no allocation;
+ *   buckets an event for the first rung, one bucket for SIM_LADDER_SUB_EVENTS
+ *   events for a rung made from a bucket. The lists are linked through the
+ *   slots' `next`, so a move costs no allocation;
  * - the bottom: the events due first, in an array of 16-byte entries (time,
  *   seq, slot) whose keys sit inline. It is filled from the first non-empty
  *   bucket of the deepest rung when it runs out, or from the top when no
@@ -102,9 +103,18 @@
 #define SIM_LADDER_SPLIT 8
 #endif
 #define LADDER_SPLIT SIM_LADDER_SPLIT
-/* Buckets a rung gets for each entry it starts with. */
+/* Buckets the first rung (made from the top) gets for each entry it
+ * starts with. */
 #ifndef SIM_LADDER_SPREAD
 #define SIM_LADDER_SPREAD 4
+#endif
+/* Entries a rung made from a bucket (or from the bottom) gets a bucket
+ * for, rounded up: a bucket that had to be split holds a dense stretch of
+ * time, often events a fixed delay apart (transmissions, arrivals), which
+ * fewer, fuller buckets serve with fewer empty buckets to clear and skip;
+ * docs/performance.md has the figures. */
+#ifndef SIM_LADDER_SUB_EVENTS
+#define SIM_LADDER_SUB_EVENTS 2
 #endif
 #define LADDER_RUNGS 8
 #define NO_SLOT UINT32_MAX
@@ -440,7 +450,7 @@ static void bottom_settle(sim_t *sim)
         heap_build(sim);
 }
 
-static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi);
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi, bool sub);
 
 /* The bottom, a heap, has grown by new events to more than twice what it
  * was filled with (and past BOTTOM_SPREAD_MIN): its entries, all due
@@ -462,7 +472,7 @@ G_GNUC_NO_INLINE static void bottom_spread(sim_t *sim)
         sim->bot_fill = sim->heap_len;
         return;
     }
-    rung_push(sim, lo, hi);
+    rung_push(sim, lo, hi, true);
     sim->bot_fill = 0;
 }
 
@@ -504,14 +514,18 @@ static void bottom_insert(sim_t *sim, heap_entry e)
 }
 
 /* Spreads the n entries of the heap array (times lo..hi) over a new rung
- * from `lo`, about SIM_LADDER_SPREAD buckets an entry, each a power of two
- * wide, and empties the array. O(n). */
-static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi)
+ * from `lo`, each bucket a power of two wide, and empties the array: the
+ * first rung (from the top) gets about SIM_LADDER_SPREAD buckets an entry,
+ * a `sub` rung (from a bucket or the bottom) one for SIM_LADDER_SUB_EVENTS
+ * entries. Buckets a power of two in number, at least 2. O(n + buckets). */
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi, bool sub)
 {
     uint32_t n = sim->heap_len;
     rung *g = &sim->rungs[sim->nrungs++];
+    uint64_t want = sub ? ((uint64_t)n + SIM_LADDER_SUB_EVENTS - 1) / SIM_LADDER_SUB_EVENTS
+                        : (uint64_t)n * SIM_LADDER_SPREAD;
     uint32_t nb = 2;
-    while (nb < (uint64_t)n * SIM_LADDER_SPREAD && nb < (1u << 22))
+    while (nb < want && nb < (1u << 22))
         nb *= 2;
     unsigned shift = 0;
     while (((hi - lo) >> shift) >= nb)
@@ -558,7 +572,7 @@ static bool ladder_refill(sim_t *sim)
                 sim->top_start = LADDER ? hi + 1 : UINT64_MAX;
                 return true;
             }
-            rung_push(sim, lo, hi);
+            rung_push(sim, lo, hi, false);
             rung *g = &sim->rungs[0];
             sim->top_start = g->base + ((uint64_t)g->nb << g->shift); /* no overflow: see rung_start */
         }
@@ -581,7 +595,7 @@ static bool ladder_refill(sim_t *sim)
             bottom_settle(sim);
             return true;
         }
-        rung_push(sim, lo, hi);
+        rung_push(sim, lo, hi, true);
     }
 }
 
