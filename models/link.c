@@ -20,7 +20,7 @@
 
 static void trace_pkt(link_dir_t *d, sim_trace_kind kind, const pkt_t *p, uint32_t reason)
 {
-    sim_trace_t *bus = sim_trace(d->net->sim);
+    sim_trace_t *bus = d->bus;
     if (!sim_trace_wants(bus, kind))
         return;
     sim_trace_rec rec = {.kind = kind,
@@ -42,7 +42,8 @@ void link_dir_init(link_dir_t *d, net_t *net, link_t *link, node_t *src, node_t 
     d->dst = dst;
     d->p = *p;
     char *name = g_strdup_printf("%s:%s->%s", link->name, src->name, dst->name);
-    d->trace_src = sim_trace_source(sim_trace(net->sim), name);
+    d->bus = sim_trace(net->sim);
+    d->trace_src = sim_trace_source(d->bus, name);
     if (d->trace_src >= net->dir_by_source->len)
         g_ptr_array_set_size(net->dir_by_source, (gint)d->trace_src + 1);
     g_ptr_array_index(net->dir_by_source, d->trace_src) = d;
@@ -73,9 +74,8 @@ bool link_is_down(const link_t *link, sim_time_t t)
     return false;
 }
 
-static void queue_account(link_dir_t *d)
+static void queue_account(link_dir_t *d, sim_time_t now)
 {
-    sim_time_t now = sim_now(d->net->sim);
     d->q_area += (double)d->qlen * (double)(now - d->q_last);
     d->q_last = now;
 }
@@ -83,10 +83,9 @@ static void queue_account(link_dir_t *d)
 static void arrive(sim_t *sim, void *ctx, void *arg);
 static void tx_end(sim_t *sim, void *ctx, void *arg);
 
-static void start_tx(link_dir_t *d, pkt_t *p)
+static void start_tx(link_dir_t *d, pkt_t *p, sim_time_t now)
 {
     sim_t *sim = d->net->sim;
-    sim_time_t now = sim_now(sim);
     d->busy = true;
     d->busy_since = now;
     d->st.waits++;
@@ -119,7 +118,7 @@ static void tx_end(sim_t *sim, void *ctx, void *arg)
     }
 
     if (d->head) {
-        queue_account(d);
+        queue_account(d, now);
         pkt_t *next = d->head;
         d->head = next->next;
         if (!d->head)
@@ -127,7 +126,7 @@ static void tx_end(sim_t *sim, void *ctx, void *arg)
         next->next = NULL;
         d->qlen--;
         d->qbytes -= pkt_wire_bytes(next);
-        start_tx(d, next);
+        start_tx(d, next, now);
     }
 }
 
@@ -145,7 +144,8 @@ static void arrive(sim_t *sim, void *ctx, void *arg)
 void link_dir_send(link_dir_t *d, pkt_t *p)
 {
     uint64_t bytes = pkt_wire_bytes(p);
-    p->enqueued = sim_now(d->net->sim);
+    sim_time_t now = sim_now(d->net->sim);
+    p->enqueued = now;
     p->next = NULL;
     if (d->busy && ((d->p.queue_pkts && d->qlen >= d->p.queue_pkts) ||
                     (d->p.queue_bytes && d->qbytes + bytes > d->p.queue_bytes))) {
@@ -156,10 +156,10 @@ void link_dir_send(link_dir_t *d, pkt_t *p)
     }
     trace_pkt(d, SIM_TR_ENQUEUE, p, 0);
     if (!d->busy) {
-        start_tx(d, p);
+        start_tx(d, p, now);
         return;
     }
-    queue_account(d);
+    queue_account(d, now);
     if (d->tail)
         d->tail->next = p;
     else

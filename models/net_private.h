@@ -16,6 +16,7 @@ struct link_dir {
     uint32_t iface;        /* this direction's index in src->ifaces */
     link_params_t p;
     uint32_t trace_src;
+    sim_trace_t *bus;      /* the sim's trace bus (sim_trace), looked up once */
     sim_rng_t rng;         /* loss draws */
     /* queue of waiting packets (not counting the one on the wire) */
     pkt_t *head, *tail;

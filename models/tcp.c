@@ -277,11 +277,18 @@ struct tcp_conn {
     GArray *cwnd_samples;
 };
 
+#define TCP_CONN_CACHE 256 /* a power of two */
+
 struct tcp_stack {
     net_t *net;
     sim_t *sim;
     tcp_params_t defaults;
     GHashTable *conns;     /* conn_key* -> tcp_conn*; lookup only */
+    /* A direct-mapped cache in front of `conns` for tcp_input, indexed by
+     * the key's hash: a connection found in the table is remembered in its
+     * entry, and removed from it when freed. It only ever answers what the
+     * table would, in fewer instructions (conn_find). */
+    tcp_conn *conn_cache[TCP_CONN_CACHE];
     GHashTable *listeners; /* uint64* -> tcp_listener_t*; lookup only */
     GHashTable *ports;     /* uint64 (addr << 16 | port) -> use count */
     uint32_t port_cursor;
@@ -310,6 +317,18 @@ static gboolean conn_key_equal(gconstpointer x, gconstpointer y)
     const conn_key *a = x, *b = y;
     return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
            a->rport == b->rport;
+}
+
+/* The connection of key `k`, or NULL: O(1), through the cache. */
+static tcp_conn *conn_find(tcp_stack_t *st, const conn_key *k)
+{
+    tcp_conn **slot = &st->conn_cache[conn_key_hash(k) & (TCP_CONN_CACHE - 1)];
+    if (*slot && conn_key_equal(&(*slot)->key, k))
+        return *slot;
+    tcp_conn *c = g_hash_table_lookup(st->conns, k);
+    if (c)
+        *slot = c;
+    return c;
 }
 
 static uint64_t port_key(uint32_t addr, uint16_t port) { return ((uint64_t)addr << 16) | port; }
@@ -1633,6 +1652,9 @@ static void conn_destroy(tcp_conn *c, bool report)
     if (c->cwnd_samples)
         g_array_free(c->cwnd_samples, TRUE);
     g_hash_table_remove(st->conns, &c->key);
+    tcp_conn **slot = &st->conn_cache[conn_key_hash(&c->key) & (TCP_CONN_CACHE - 1)];
+    if (*slot == c)
+        *slot = NULL;
     port_give(st, c->key.laddr, c->key.lport);
     g_free(c);
 }
@@ -1746,7 +1768,7 @@ static void tcp_input(void *ctx, node_t *host, pkt_t *p)
     tcp_stack_t *st = ctx;
     pkt_pool_t *pool = net_pool(st->net);
     conn_key k = {p->dst, p->src, p->dport, p->sport};
-    tcp_conn *c = g_hash_table_lookup(st->conns, &k);
+    tcp_conn *c = conn_find(st, &k);
     uint8_t f = p->tcp_flags;
 
     if (!c) {

@@ -11,8 +11,9 @@
  *   the events of one interval of time, 2^shift ns wide. A rung is made
  *   from a list that has grown too long (the top, or a bucket of the rung
  *   above): from its earliest to its latest time, about SIM_LADDER_SPREAD
- *   buckets an event. The lists are linked through the slots' `next`, so a
- *   move costs no allocation;
+ *   buckets an event for the first rung, one bucket for SIM_LADDER_SUB_EVENTS
+ *   events for a rung made from a bucket. The lists are linked through the
+ *   slots' `next`, so a move costs no allocation;
  * - the bottom: the events due first, in an array of 16-byte entries (time,
  *   seq, slot) whose keys sit inline. It is filled from the first non-empty
  *   bucket of the deepest rung when it runs out, or from the top when no
@@ -102,9 +103,18 @@
 #define SIM_LADDER_SPLIT 8
 #endif
 #define LADDER_SPLIT SIM_LADDER_SPLIT
-/* Buckets a rung gets for each entry it starts with. */
+/* Buckets the first rung (made from the top) gets for each entry it
+ * starts with. */
 #ifndef SIM_LADDER_SPREAD
 #define SIM_LADDER_SPREAD 4
+#endif
+/* Entries a rung made from a bucket (or from the bottom) gets a bucket
+ * for, rounded up: a bucket that had to be split holds a dense stretch of
+ * time, often events a fixed delay apart (transmissions, arrivals), which
+ * fewer, fuller buckets serve with fewer empty buckets to clear and skip;
+ * docs/performance.md has the figures. */
+#ifndef SIM_LADDER_SUB_EVENTS
+#define SIM_LADDER_SUB_EVENTS 2
 #endif
 #define LADDER_RUNGS 8
 #define NO_SLOT UINT32_MAX
@@ -440,7 +450,7 @@ static void bottom_settle(sim_t *sim)
         heap_build(sim);
 }
 
-static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi);
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi, bool sub);
 
 /* The bottom, a heap, has grown by new events to more than twice what it
  * was filled with (and past BOTTOM_SPREAD_MIN): its entries, all due
@@ -462,7 +472,7 @@ G_GNUC_NO_INLINE static void bottom_spread(sim_t *sim)
         sim->bot_fill = sim->heap_len;
         return;
     }
-    rung_push(sim, lo, hi);
+    rung_push(sim, lo, hi, true);
     sim->bot_fill = 0;
 }
 
@@ -504,14 +514,18 @@ static void bottom_insert(sim_t *sim, heap_entry e)
 }
 
 /* Spreads the n entries of the heap array (times lo..hi) over a new rung
- * from `lo`, about SIM_LADDER_SPREAD buckets an entry, each a power of two
- * wide, and empties the array. O(n). */
-static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi)
+ * from `lo`, each bucket a power of two wide, and empties the array: the
+ * first rung (from the top) gets about SIM_LADDER_SPREAD buckets an entry,
+ * a `sub` rung (from a bucket or the bottom) one for SIM_LADDER_SUB_EVENTS
+ * entries. Buckets a power of two in number, at least 2. O(n + buckets). */
+static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi, bool sub)
 {
     uint32_t n = sim->heap_len;
     rung *g = &sim->rungs[sim->nrungs++];
+    uint64_t want = sub ? ((uint64_t)n + SIM_LADDER_SUB_EVENTS - 1) / SIM_LADDER_SUB_EVENTS
+                        : (uint64_t)n * SIM_LADDER_SPREAD;
     uint32_t nb = 2;
-    while (nb < (uint64_t)n * SIM_LADDER_SPREAD && nb < (1u << 22))
+    while (nb < want && nb < (1u << 22))
         nb *= 2;
     unsigned shift = 0;
     while (((hi - lo) >> shift) >= nb)
@@ -521,8 +535,7 @@ static void rung_push(sim_t *sim, uint64_t lo, uint64_t hi)
         g->b = g_new(bucket, nb);
         g->cap = nb;
     }
-    for (uint32_t k = 0; k < nb; k++)
-        g->b[k] = NO_SLOT;
+    memset(g->b, 0xff, nb * sizeof(bucket)); /* every bucket NO_SLOT */
     g->base = lo;
     g->shift = shift;
     g->nb = nb;
@@ -559,7 +572,7 @@ static bool ladder_refill(sim_t *sim)
                 sim->top_start = LADDER ? hi + 1 : UINT64_MAX;
                 return true;
             }
-            rung_push(sim, lo, hi);
+            rung_push(sim, lo, hi, false);
             rung *g = &sim->rungs[0];
             sim->top_start = g->base + ((uint64_t)g->nb << g->shift); /* no overflow: see rung_start */
         }
@@ -582,7 +595,7 @@ static bool ladder_refill(sim_t *sim)
             bottom_settle(sim);
             return true;
         }
-        rung_push(sim, lo, hi);
+        rung_push(sim, lo, hi, true);
     }
 }
 
@@ -683,18 +696,10 @@ G_GNUC_NO_INLINE static uint32_t slot_new(sim_t *sim)
     return s;
 }
 
-static inline uint32_t slot_alloc(sim_t *sim)
-{
-    if (G_UNLIKELY(sim->free_head == NO_SLOT))
-        return slot_new(sim);
-    uint32_t s = sim->free_head;
-    sim->free_head = sim->slots[s].next;
-    return s;
-}
-
 /* Puts a new entry in the bottom (the part of schedule that is not the
- * ladder's, kept out of line so the common path stays short). */
-G_GNUC_NO_INLINE static void schedule_bottom(sim_t *sim, heap_entry e)
+ * ladder's, kept out of line so the common path stays short) and returns
+ * `id`, so that schedule can end in a jump here. */
+G_GNUC_NO_INLINE static sim_event_id schedule_bottom(sim_t *sim, heap_entry e, sim_event_id id)
 {
     if (sim->top_done && !sim->bot_sorted) {
         /* The running event's entry is still at the root: the new one
@@ -705,6 +710,7 @@ G_GNUC_NO_INLINE static void schedule_bottom(sim_t *sim, heap_entry e)
         settle_top(sim);
         bottom_insert(sim, e);
     }
+    return id;
 }
 
 /* Ends a slot's pending life: its handle goes stale. */
@@ -729,6 +735,55 @@ static uint32_t slot_of(const sim_t *sim, sim_event_id id)
     return idx - 1;
 }
 
+static sim_event_id schedule_slow(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg);
+
+/* Schedules fn at `at` (>= now). The common case (a free slot, no
+ * renumbering due) calls nothing but ends in a jump to schedule_bottom or
+ * schedule_slow, so it saves no registers: it runs for every event. */
+static inline sim_event_id schedule(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
+{
+    uint32_t s = sim->free_head;
+    if (G_UNLIKELY(s == NO_SLOT || sim->seq == UINT32_MAX))
+        return schedule_slow(sim, at, fn, ctx, arg);
+    slot_entry *se = &sim->slots[s];
+    sim->free_head = se->next;
+    uint32_t seq = sim->seq++;
+    se->fn = fn;
+    se->ctx = ctx;
+    se->arg = arg;
+    se->time = at;
+    se->seq = seq;
+    sim_event_id id = ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
+    uint64_t t = (uint64_t)at;
+    if (t >= sim->top_start) {
+        list_push(sim, &sim->top_head, s);
+        sim->listed++;
+        return id;
+    }
+    for (uint32_t r = 0; r < sim->nrungs; r++) {
+        rung *g = &sim->rungs[r];
+        if (t >= g->start) {
+            list_push(sim, &g->b[rung_index(g, t)], s);
+            sim->listed++;
+            return id;
+        }
+    }
+    return schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)seq << 32) | s}, id);
+}
+
+/* schedule's rare part: renumbers the queue when the sequence counter is
+ * about to wrap, then makes a slot when none is free, in that order (the
+ * renumbering frees the slots of cancelled entries), and schedules. */
+G_GNUC_NO_INLINE static sim_event_id schedule_slow(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx,
+                                                   void *arg)
+{
+    if (sim->seq == UINT32_MAX)
+        queue_renumber(sim);
+    if (sim->free_head == NO_SLOT)
+        slot_free(sim, slot_new(sim));
+    return schedule(sim, at, fn, ctx, arg);
+}
+
 sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
 {
     g_assert(fn != NULL);
@@ -736,33 +791,7 @@ sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *c
         sim->clamped++;
         at = sim->now;
     }
-    if (G_UNLIKELY(sim->seq == UINT32_MAX))
-        queue_renumber(sim);
-    uint32_t s = slot_alloc(sim);
-    slot_entry *se = &sim->slots[s];
-    se->fn = fn;
-    se->ctx = ctx;
-    se->arg = arg;
-    se->time = at;
-    se->seq = sim->seq;
-    uint64_t t = (uint64_t)at;
-    if (t >= sim->top_start) {
-        list_push(sim, &sim->top_head, s);
-        sim->listed++;
-    } else {
-        for (uint32_t r = 0; r < sim->nrungs; r++) {
-            rung *g = &sim->rungs[r];
-            if (t >= g->start) {
-                list_push(sim, &g->b[rung_index(g, t)], s);
-                sim->listed++;
-                sim->seq++;
-                return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
-            }
-        }
-        schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->seq << 32) | s});
-    }
-    sim->seq++;
-    return ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
+    return schedule(sim, at, fn, ctx, arg);
 }
 
 /* Puts slot `s` back in the queue with its key (time, seq), as
@@ -783,7 +812,7 @@ static void queue_place(sim_t *sim, uint32_t s)
             return;
         }
     }
-    schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->slots[s].seq << 32) | s});
+    schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->slots[s].seq << 32) | s}, 0);
 }
 
 /* The entry of postponed slot `s` is at the front of the bottom: it goes
@@ -838,11 +867,12 @@ sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_even
 
 sim_event_id sim_schedule_in(sim_t *sim, sim_time_t delay, sim_event_fn fn, void *ctx, void *arg)
 {
+    g_assert(fn != NULL);
     if (G_UNLIKELY(delay < 0)) {
         sim->clamped++;
         delay = 0;
     }
-    return sim_schedule_at(sim, sim->now + delay, fn, ctx, arg);
+    return schedule(sim, sim->now + delay, fn, ctx, arg);
 }
 
 bool sim_cancel(sim_t *sim, sim_event_id id)

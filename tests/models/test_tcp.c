@@ -515,6 +515,42 @@ static void test_ten_thousand_connections(void)
     rr_server_clear(&srv);
 }
 
+/* 1,000 chains of three connections each, all at once: 2,000 connection
+ * ends live in one stack, far more than the 256 entries of the cache in
+ * front of its table (conn_find), so entries are shared, replaced and
+ * cleared as connections close while others still use the same entry.
+ * Every segment must reach its own connection: each exchange gets exactly
+ * its 100 bytes, and nothing is left over. */
+static void test_many_concurrent_connections(void)
+{
+    world w = world_new(2, 100000000, SIM_MS(1), 0, 0);
+    rr_server srv;
+    rr_spec spec = {.req_bytes = 100, .resp_bytes = 100, .requests = 1};
+    rr_server_listen(&srv, w.tcp, w.server, 80, NULL, &spec, NULL);
+    enum { CHAINS = 1000 };
+    serial *sr = g_new0(serial, CHAINS);
+    for (int i = 0; i < CHAINS; i++) {
+        sr[i] = (serial){.w = &w, .left = 3};
+        serial_next(w.sim, &sr[i], NULL);
+    }
+    sim_run(w.sim);
+    int completed = 0, failed = 0;
+    for (int i = 0; i < CHAINS; i++) {
+        completed += sr[i].completed;
+        failed += sr[i].failed;
+    }
+    CU_ASSERT_EQUAL(completed, 3 * CHAINS);
+    CU_ASSERT_EQUAL(failed, 0);
+    CU_ASSERT_EQUAL(srv.accepted, 3 * CHAINS);
+    CU_ASSERT_EQUAL(srv.served, 3 * CHAINS);
+    CU_ASSERT_EQUAL(tcp_stack_conn_count(w.tcp), 0);
+    CU_ASSERT_EQUAL(tcp_stack_ports_in_use(w.tcp), 1);
+    CU_ASSERT_EQUAL(net_pool(w.net)->live, 0);
+    g_free(sr);
+    world_free(&w);
+    rr_server_clear(&srv);
+}
+
 /* ---- flow control, half-close, reset, delayed ACK ----------------------- */
 
 typedef struct {
@@ -1016,6 +1052,7 @@ int main(void)
         TEST(test_two_flows_share),
         TEST(test_ten_flows_fill),
         TEST(test_ten_thousand_connections),
+        TEST(test_many_concurrent_connections),
         TEST(test_flow_control),
         TEST(test_half_close),
         TEST(test_abort_resets_peer),

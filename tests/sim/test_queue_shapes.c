@@ -447,6 +447,68 @@ static void test_slices_keep_order(void)
     shape_clear(&sh);
 }
 
+/* The shape of a network of links: many chains of events a fixed delay
+ * apart (a transmission ends every 12 us, its arrival 1 ms later), each
+ * with a timer about a second ahead that is often cancelled and set
+ * again. The front is dense and the far timers stretch the first rung, so
+ * dense buckets are split into rungs of a bucket for two events, with
+ * buckets of one, two and more events and many empty ones. */
+typedef struct {
+    uint64_t budget;
+    GArray *timer; /* per chain: the index of its pending timer, or G_MAXUINT */
+    GArray *chain; /* per event index: its chain */
+} links_plan;
+
+static void links_add(shape *sh, links_plan *p, guint chain, sim_time_t at)
+{
+    guint i = shape_at(sh, at);
+    g_array_set_size(p->chain, i + 1);
+    g_array_index(p->chain, guint, i) = chain;
+}
+
+static void links_step(shape *sh, guint index)
+{
+    links_plan *p = sh->data;
+    guint chain = g_array_index(p->chain, guint, index);
+    guint *timer = &g_array_index(p->timer, guint, chain);
+    if (*timer == index)
+        *timer = G_MAXUINT;
+    if (!p->budget)
+        return;
+    p->budget--;
+    sim_time_t now = sim_now(sh->sim);
+    links_add(sh, p, chain, now + SIM_US(12));
+    if (sim_rng_below(&sh->rng, 3) == 0)
+        links_add(sh, p, chain, now + SIM_MS(1));
+    if (sim_rng_below(&sh->rng, 8) == 0) {
+        if (*timer != G_MAXUINT)
+            shape_cancel(sh, *timer);
+        *timer = sh->events->len;
+        links_add(sh, p, chain, now + SIM_S(1) + (sim_time_t)sim_rng_below(&sh->rng, 1000));
+    }
+}
+
+static void test_dense_front_far_timers(void)
+{
+    shape sh;
+    shape_init(&sh, 17, links_step);
+    links_plan p = {.budget = 300000,
+                    .timer = g_array_new(FALSE, FALSE, sizeof(guint)),
+                    .chain = g_array_new(FALSE, FALSE, sizeof(guint))};
+    sh.data = &p;
+    guint chains = 100;
+    g_array_set_size(p.timer, chains);
+    for (guint c = 0; c < chains; c++) {
+        g_array_index(p.timer, guint, c) = G_MAXUINT;
+        links_add(&sh, &p, c, (sim_time_t)sim_rng_below(&sh.rng, 12000));
+    }
+    guint ran = shape_check(&sh);
+    CU_ASSERT(ran > 300000);
+    g_array_free(p.timer, TRUE);
+    g_array_free(p.chain, TRUE);
+    shape_clear(&sh);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -460,6 +522,7 @@ int main(void)
         TEST(test_mass_cancel_mid_run),
         TEST(test_sequence_wrap_spread),
         TEST(test_slices_keep_order),
+        TEST(test_dense_front_far_timers),
     };
     return test_main("sim/queue_shapes", tests, G_N_ELEMENTS(tests));
 }
