@@ -36,7 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "hostio/real_host.h"
 #include "protocols/imap/imap_conn.h"
 #include "protocols/pop3/pop3_conn.h"

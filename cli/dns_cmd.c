@@ -51,7 +51,7 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "hostio/real_host.h"
 #include "protocols/dns/dns_auth.h"
 #include "protocols/dns/dns_msg.h"

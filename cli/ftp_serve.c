@@ -22,7 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "ftp_setup.h"
 #include "hostio/real_host.h"
 #include "protocols/ftp/ftp_conn.h"

@@ -30,7 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "hostio/real_host.h"
 #include "world/units.h"
 #include "protocols/http/http_browser.h"

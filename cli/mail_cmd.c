@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "hostio/real_host.h"
 #include "mail_compose.h"
 #include "mail_read.h"

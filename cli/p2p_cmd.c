@@ -37,7 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "hostio/real_host.h"
 #include "protocols/bt/bt_conn.h"
 #include "protocols/bt/bt_metainfo.h"

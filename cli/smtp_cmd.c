@@ -33,7 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli_opts.h"
+#include "cli_serve.h"
 #include "hostio/real_host.h"
 #include "protocols/mailstore/mail_store.h"
 #include "protocols/smtp/mail_server.h"
