@@ -11,7 +11,7 @@
  * Results go to DIR (default results/<scenario name>/): summary.json,
  * requests.csv, links.csv, the plot of a sweep (<metric>.png/.svg with its
  * .gp and .dat; one per headline when outputs.metric is a list),
- * timeline.png with --timeline (and timeline-<case>.png per case of a
+ * timeline.png/.svg with --timeline (and timeline-<case>.png per case of a
  * plan of cases), pcap/ with --pcap, and index.html, the page that shows
  * them all (plots/html_report.h). The figures are drawn as PNG and SVG,
  * or as the scenario's outputs.formats say; --formats LIST is

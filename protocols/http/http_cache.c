@@ -453,7 +453,10 @@ void http_cache_set_cost(http_cache *c, cache_cost cost)
 }
 
 /* What a message head costs: the struct, its strings and header array,
- * each header's name and value, with one allocation's bookkeeping each. */
+ * each header's name and value, with one allocation's bookkeeping each.
+ * A cost model of the cache's budget, not a count of this process's
+ * allocations: a header's name and value now share one block, but it is
+ * still counted as two, so that budgets evict as they always did. */
 #define CACHE_ALLOC_COST 16u
 static uint64_t msg_cost(const http_msg *m)
 {

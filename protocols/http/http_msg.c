@@ -256,6 +256,7 @@ void http_msg_set(http_msg *m, const char *name, const char *value)
             http_header nh = header_make(h->name, strlen(h->name), v, strlen(v));
             g_free(h->name);
             *h = nh;
+            name = h->name; /* `name` may have pointed into the block just freed */
             kept = true;
             i++;
         } else {

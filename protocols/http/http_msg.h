@@ -72,7 +72,8 @@ void http_msg_addf(http_msg *m, const char *name, const char *fmt, ...) G_GNUC_P
  * parser has); both are copied, no validation. */
 void http_msg_add_len(http_msg *m, const char *name, size_t name_len, const char *value,
                       size_t value_len);
-/* Replaces every header `name` by one with `value` (appends if absent). */
+/* Replaces every header `name` by one with `value` (appends if absent).
+ * `name` and `value` may point into `m` (a header's own name or value). */
 void http_msg_set(http_msg *m, const char *name, const char *value);
 void http_msg_remove(http_msg *m, const char *name);
 /* The first value of `name` (case-insensitive), or NULL. */

@@ -88,10 +88,21 @@ static int month_of(const char *m)
     return 0;
 }
 
+/* Days in month `mon` (1 to 12) of year `y`, the Gregorian leap rule. */
+static int days_in_month(int64_t y, int mon)
+{
+    static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    return days[mon - 1] + (mon == 2 && leap);
+}
+
+/* The seconds since the epoch, or -1 for a date that does not exist (the
+ * 31st of February, the 29th in a year that is no leap year): RFC 9110
+ * has such a header ignored, not moved to another day. */
 static int64_t epoch_of(int64_t y, int mon, int d, int hh, int mm, int ss)
 {
-    if (mon < 1 || mon > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 ||
-        ss > 60)
+    if (mon < 1 || mon > 12 || d < 1 || d > days_in_month(y, mon) || hh < 0 || hh > 23 || mm < 0 || mm > 59 ||
+        ss < 0 || ss > 60)
         return -1;
     int64_t t = days_from_civil(y, mon, d) * 86400 + hh * 3600 + mm * 60 + ss;
     /* A leap second (:60) on the last day of 9999 falls in the year 10000,
@@ -115,34 +126,38 @@ int64_t http_parse_date(const char *s)
     if (!s)
         return -1;
     /* The common case first, without sscanf: an IMF-fixdate laid out
-     * exactly as http_format_date writes it. It gives what the first
-     * sscanf below gives for the same text; anything else goes there. The
-     * tests run left to right and each fails on the NUL, so none reads
-     * past the end of a shorter string. */
+     * exactly as http_format_date writes it, " GMT" and nothing after it.
+     * It gives what the first sscanf below gives for the same text;
+     * anything else goes there. The tests run left to right and each
+     * fails on the NUL, so none reads past the end of a shorter string. */
     if (g_ascii_isalpha(s[0]) && g_ascii_isalpha(s[1]) && g_ascii_isalpha(s[2]) && s[3] == ',' && s[4] == ' ' &&
         digits_at(s + 5, 2) && s[7] == ' ' && g_ascii_isalpha(s[8]) && g_ascii_isalpha(s[9]) &&
         g_ascii_isalpha(s[10]) && s[11] == ' ' && digits_at(s + 12, 4) && s[16] == ' ' && digits_at(s + 17, 2) &&
-        s[19] == ':' && digits_at(s + 20, 2) && s[22] == ':' && digits_at(s + 23, 2)) {
+        s[19] == ':' && digits_at(s + 20, 2) && s[22] == ':' && digits_at(s + 23, 2) && !strcmp(s + 25, " GMT")) {
         int fm = month_of(s + 8);
         if (fm)
             return epoch_of(two_digits(s + 12) * 100 + two_digits(s + 14), fm, two_digits(s + 5), two_digits(s + 17),
                             two_digits(s + 20), two_digits(s + 23));
     }
     char wd[16], mon[8];
-    int d, y, hh, mm, ss;
+    int d, y, hh, mm, ss, end = 0;
+    /* The first two forms end in " GMT" and nothing more: sscanf counts
+     * the conversions before a literal that does not match, so `end`
+     * (%n after it) tells whether the literal was there. */
     /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
     /* Every number has a width: a longer one would overflow its int (which
      * sscanf leaves undefined), and a year of more than four digits would
      * not fit the 29 characters http_format_date writes. */
-    if (sscanf(s, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
-        month_of(mon))
+    if (sscanf(s, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT%n", wd, &d, mon, &y, &hh, &mm, &ss, &end) == 7 &&
+        end && !s[end] && month_of(mon))
         return epoch_of(y, month_of(mon), d, hh, mm, ss);
     /* RFC 850: Sunday, 06-Nov-94 08:49:37 GMT */
-    if (sscanf(s, "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
-        month_of(mon))
+    end = 0;
+    if (sscanf(s, "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT%n", wd, &d, mon, &y, &hh, &mm, &ss, &end) == 7 &&
+        end && !s[end] && month_of(mon))
         return epoch_of(y < 70 ? 2000 + y : y < 100 ? 1900 + y : y, month_of(mon), d, hh, mm, ss);
     /* asctime: Sun Nov  6 08:49:37 1994 */
-    int end = 0; /* asctime: the year last, with no fifth digit */
+    end = 0; /* asctime: the year last, with no fifth digit */
     if (sscanf(s, "%15s %3s %2d %2d:%2d:%2d %4d%n", wd, mon, &d, &hh, &mm, &ss, &y, &end) == 7 &&
         month_of(mon) && !g_ascii_isdigit(s[end]))
         return epoch_of(y, month_of(mon), d, hh, mm, ss);

@@ -4,7 +4,9 @@
  * - http_format_date writes years 0 to 9999 digit by digit; the oracle is
  *   the snprintf format it used before;
  * - http_parse_date reads an exactly laid out IMF-fixdate without sscanf;
- *   the oracle is the sscanf-only parser it used before, fed the same
+ *   the oracle is a sscanf-only parser of the same rules (the one it used
+ *   before, with days checked against their month and " GMT" required
+ *   last, as the server now does), fed the same
  *   strings: well-formed dates, and dates with one or two bytes changed
  *   (digits, letters, spaces, signs, NULs that cut them short);
  * - http_msg_serialize appends with known lengths and writes the status
@@ -82,7 +84,11 @@ static int o_month_of(const char *m)
 
 static int64_t o_epoch_of(int64_t y, int mon, int d, int hh, int mm, int ss)
 {
-    if (mon < 1 || mon > 12 || d < 1 || d > 31 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    if (mon < 1 || mon > 12 || hh < 0 || hh > 23 || mm < 0 || mm > 59 || ss < 0 || ss > 60)
+        return -1;
+    int leap = mon == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    if (d < 1 || d > mdays[mon - 1] + leap)
         return -1;
     int64_t t = o_days_from_civil(y, mon, d) * 86400 + hh * 3600 + mm * 60 + ss;
     return t > INT64_C(253402300799) ? -1 : t;
@@ -93,14 +99,15 @@ static int64_t o_parse_date(const char *s)
     if (!s)
         return -1;
     char wd[16], mon[8];
-    int d, y, hh, mm, ss;
-    if (sscanf(s, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
-        o_month_of(mon))
+    int d, y, hh, mm, ss, end = 0;
+    if (sscanf(s, "%15[A-Za-z], %2d %3s %4d %2d:%2d:%2d GMT%n", wd, &d, mon, &y, &hh, &mm, &ss, &end) == 7 && end &&
+        !s[end] && o_month_of(mon))
         return o_epoch_of(y, o_month_of(mon), d, hh, mm, ss);
-    if (sscanf(s, "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT", wd, &d, mon, &y, &hh, &mm, &ss) == 7 &&
-        o_month_of(mon))
+    end = 0;
+    if (sscanf(s, "%15[A-Za-z], %2d-%3s-%4d %2d:%2d:%2d GMT%n", wd, &d, mon, &y, &hh, &mm, &ss, &end) == 7 && end &&
+        !s[end] && o_month_of(mon))
         return o_epoch_of(y < 70 ? 2000 + y : y < 100 ? 1900 + y : y, o_month_of(mon), d, hh, mm, ss);
-    int end = 0;
+    end = 0;
     if (sscanf(s, "%15s %3s %2d %2d:%2d:%2d %4d%n", wd, mon, &d, &hh, &mm, &ss, &y, &end) == 7 && o_month_of(mon) &&
         !g_ascii_isdigit(s[end]))
         return o_epoch_of(y, o_month_of(mon), d, hh, mm, ss);
@@ -189,6 +196,9 @@ static void test_parse_date_as_sscanf(void)
         "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994", "Sun, 06 Xyz 1994 08:49:37 GMT",
         "Sun, 06 Nov 1994 08:49:60 GMT", "Sun, 06 Nov 19940 08:49:37 GMT", "Sun,  6 Nov 1994 08:49:37 GMT",
         "Sun, 06  Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 8:49:37 GMT", "Sun, 06 Nov 1994 08:49:3 GMT",
+        "Sun, 31 Feb 2023 00:00:00 GMT", "Wed, 29 Feb 2023 00:00:00 GMT", "Thu, 29 Feb 2024 00:00:00 GMT",
+        "Tue, 29 Feb 2000 00:00:00 GMT", "Thu, 29 Feb 1900 00:00:00 GMT", "Sun, 06 Nov 1994 08:49:37 GMT trailing",
+        "Sunday, 06-Nov-94 08:49:37", "Sunday, 06-Nov-94 08:49:37 GMTX",
     };
     for (size_t i = 0; i < G_N_ELEMENTS(odd); i++)
         bad += check_parse(odd[i]);

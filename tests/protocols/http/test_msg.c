@@ -101,6 +101,16 @@ static void test_headers(void)
     CU_ASSERT_STRING_EQUAL(s, "GET /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 42\r\n"
                               "X-Span: value\r\nConnection: close\r\n\r\n");
     g_free(s);
+
+    /* set with a name and a value that point into the message itself:
+     * the first occurrence's block is replaced before the later ones are
+     * compared (the name read after it is the new block's). */
+    http_msg_add(m, "x-span", "second");
+    http_msg_set(m, g_array_index(m->headers, http_header, 2).name, g_array_index(m->headers, http_header, 4).value);
+    s = serialize(m);
+    CU_ASSERT_STRING_EQUAL(s, "GET /x HTTP/1.1\r\nHost: example.com\r\nContent-Length: 42\r\n"
+                              "X-Span: second\r\nConnection: close\r\n\r\n");
+    g_free(s);
     http_msg_free(m);
     http_msg_free(NULL);
 }

@@ -301,6 +301,18 @@ static void test_dates(void)
     CU_ASSERT_EQUAL(http_parse_date("Sun Nov  6 08:49:37 1994"), 784111777);
     CU_ASSERT_EQUAL(http_parse_date("not a date"), -1);
     CU_ASSERT_EQUAL(http_parse_date("Sun, 06 Nov 1994 25:49:37 GMT"), -1);
+    /* Days that do not exist, and dates without " GMT" last, are no
+     * dates (RFC 9110: an invalid If-Modified-Since is ignored). */
+    CU_ASSERT_EQUAL(http_parse_date("Sun, 31 Feb 2023 00:00:00 GMT"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Wed, 29 Feb 2023 00:00:00 GMT"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Thu, 29 Feb 1900 00:00:00 GMT"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Tue, 29 Feb 2000 00:00:00 GMT"), 951782400);
+    CU_ASSERT_EQUAL(http_parse_date("Thu, 30 Apr 2026 00:00:00 GMT"), 1777507200);
+    CU_ASSERT_EQUAL(http_parse_date("Fri, 31 Apr 2026 00:00:00 GMT"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Sun, 06 Nov 1994 08:49:37 XYZ"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Sun, 06 Nov 1994 08:49:37"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Sun, 06 Nov 1994 08:49:37 GMT trailing"), -1);
+    CU_ASSERT_EQUAL(http_parse_date("Sunday, 06-Nov-94 08:49:37"), -1);
     int bad = 0;
     for (int64_t t = -2208988800; t < 13569465600; t += 86400 + 3661) {
         http_format_date(t, buf);
