@@ -618,6 +618,20 @@ static plot_series cdf_series(GArray *vals, guint rows, char *label, GPtrArray *
     return (plot_series){.title = label, .x = x, .y = y, .n = vals->len ? vals->len + 1 : 0};
 }
 
+/* Draws the staircases of `spec` (plot_steps_write), then frees what the
+ * CDF and the lines figures built for it: the axis label, the title, the
+ * series' own arrays and labels (`owned`) and the series array. */
+static bool steps_write_free(const plot_spec *spec, char *xlabel, char *ptitle, GPtrArray *owned, const char *dir,
+                             bool *drawn, GError **err)
+{
+    bool ok = plot_steps_write(spec, dir, drawn, err);
+    g_free(xlabel);
+    g_free(ptitle);
+    g_ptr_array_free(owned, TRUE);
+    g_free((void *)spec->series);
+    return ok;
+}
+
 bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, const char *column, const char *by,
                  const char *title, const char *dir, bool *drawn, GError **err)
 {
@@ -658,12 +672,7 @@ bool figures_cdf(const scenario *sc, run_result *const *res, const char *file, c
     char *ptitle = g_strdup_printf("%s: empirical CDF of %s", title ? title : scenario_name(sc), column);
     plot_spec spec = {.name = "cdf", .title = ptitle, .xlabel = xlabel, .ylabel = "fraction of rows at or below x",
                       .series = series, .nseries = n, .formats = plot_formats(sc)};
-    bool ok = plot_steps_write(&spec, dir, drawn, err);
-    g_free(xlabel);
-    g_free(ptitle);
-    g_ptr_array_free(owned, TRUE);
-    g_free(series);
-    return ok;
+    return steps_write_free(&spec, xlabel, ptitle, owned, dir, drawn, err);
 }
 
 /* ---- one column against another (outputs.lines) ------------------------------------- */
@@ -718,10 +727,5 @@ bool figures_lines(const scenario *sc, run_result *const *res, const char *file,
     char *ptitle = g_strdup_printf("%s: %s against %s", title ? title : scenario_name(sc), ycol, xcol);
     plot_spec spec = {.name = ycol, .title = ptitle, .xlabel = xlabel, .ylabel = ycol,
                       .series = series, .nseries = n, .formats = plot_formats(sc)};
-    bool ok = plot_steps_write(&spec, dir, drawn, err);
-    g_free(xlabel);
-    g_free(ptitle);
-    g_ptr_array_free(owned, TRUE);
-    g_free(series);
-    return ok;
+    return steps_write_free(&spec, xlabel, ptitle, owned, dir, drawn, err);
 }
