@@ -109,18 +109,15 @@ typedef struct {
     gboolean is_public, log;
 } serve_common;
 
-/* Checks --bind and --public; on success the host binds there. Returns 0
- * or an exit status. */
+/* Binds the host to --bind (cli_set_bind: an address literal) and checks
+ * --public: an address other than loopback needs it, and is announced.
+ * Returns 0 or an exit status. */
 static int set_bind(real_host_t *rh, const serve_common *o)
 {
     const char *addr = o->bind ? o->bind : "127.0.0.1";
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    if (!a) {
-        fprintf(stderr, "appsim dns serve: --bind expects an IPv4 or IPv6 address, got \"%s\"\n", addr);
+    if (!cli_set_bind(rh, "dns serve", addr))
         return EXIT_USAGE;
-    }
-    bool loop = g_inet_address_get_is_loopback(a);
-    g_object_unref(a);
+    bool loop = cli_is_loopback(addr);
     if (!loop && !o->is_public) {
         fprintf(stderr, "appsim dns serve: %s is not a loopback address: add --public to serve other "
                         "machines\n", addr);
@@ -128,12 +125,6 @@ static int set_bind(real_host_t *rh, const serve_common *o)
     }
     if (!loop)
         fprintf(stderr, "appsim dns serve: warning: serving beyond this machine on %s (--public)\n", addr);
-    GError *err = NULL;
-    if (!real_host_set_bind_address(rh, addr, &err)) {
-        fprintf(stderr, "appsim dns serve: %s\n", err->message);
-        g_error_free(err);
-        return EXIT_USAGE;
-    }
     return 0;
 }
 

@@ -26,7 +26,6 @@
 
 #include "smtp_cmd.h"
 
-#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -112,16 +111,6 @@ static void routes_free(mail_route *routes)
     g_free(routes);
 }
 
-/* Whether `addr` is a loopback address literal. */
-static bool is_loopback(const char *addr)
-{
-    GInetAddress *a = g_inet_address_new_from_string(addr);
-    bool lo = a && g_inet_address_get_is_loopback(a);
-    if (a)
-        g_object_unref(a);
-    return lo;
-}
-
 /* What the options alone can tell; NULL when usable. */
 static const char *check_opts(const serve_opts *o, int argc)
 {
@@ -131,12 +120,8 @@ static const char *check_opts(const serve_opts *o, int argc)
         return "at least one --domain D is required";
     if (!o->maildir)
         return "--maildir DIR is required";
-    if (o->port < 0 || o->port > 65535)
-        return "--port expects 0 to 65535";
     if (o->max_conn < 1 || o->max_conn > SERVE_MAX_CONNECTIONS_LIMIT)
         return "--max-connections expects 1 to 1024";
-    if (o->timeout_s < 0)
-        return "--timeout must not be negative";
     if (o->session_s < 1 || o->session_s > 86400)
         return "--session-limit expects 1 to 86400 seconds";
     for (gchar **d = o->domains; *d; d++)
@@ -144,11 +129,7 @@ static const char *check_opts(const serve_opts *o, int argc)
             return "--domain expects a domain name";
     if (o->routes && o->routes[0] && !o->relay_loopback)
         return "--route is for relaying: give --relay-loopback too";
-    if (o->bind && !o->allow_remote && !is_loopback(o->bind))
-        return "--bind to an address other than loopback needs --allow-remote as well";
-    if (o->allow_remote && !o->bind)
-        return "--allow-remote goes with --bind ADDR";
-    return NULL;
+    return cli_check_serve(o->port, o->timeout_s, o->bind, o->allow_remote);
 }
 
 /* Whether DIR/user is a Maildir: tmp/, new/ and cur/ directories, none
@@ -216,12 +197,10 @@ static int run_server(const serve_opts *o, real_host_t *rh, mail_store *store, m
         .greeting = o->greeting, .max_connections = (unsigned)o->max_conn,
         .session_limit_ns = (int64_t)o->session_s * 1000000000, .port = (uint16_t)o->port,
         .any_port = o->port == 0};
-    GError *err = NULL;
-    if (o->bind && !real_host_set_bind_address(rh, o->bind, &err)) {
-        fprintf(stderr, "appsim smtp serve: --bind: %s\n", err->message);
-        g_error_free(err);
+    /* Without --bind the host keeps its default, 127.0.0.1 and ::1. */
+    if (o->bind && !cli_set_bind(rh, "smtp serve", o->bind))
         return EXIT_USAGE;
-    }
+    GError *err = NULL;
     mail_server *ms = mail_server_new(real_host_env(rh), &cfg, &err);
     if (!ms) {
         fprintf(stderr, "appsim smtp serve: %s\n", err ? err->message : "cannot start");
@@ -230,10 +209,10 @@ static int run_server(const serve_opts *o, real_host_t *rh, mail_store *store, m
     }
     char *doms = g_strjoinv(", ", o->domains);
     char **users = mail_store_users(store);
-    bool v6 = o->bind && strchr(o->bind, ':');
-    printf("listening on %s%s%s:%u (domains %s; %u users; maildir %s; relaying %s)\n", v6 ? "[" : "",
-           o->bind ? o->bind : "127.0.0.1", v6 ? "]" : "", mail_server_port(ms), doms, g_strv_length(users),
+    char *at = cli_host_port(o->bind, mail_server_port(ms));
+    printf("listening on %s (domains %s; %u users; maildir %s; relaying %s)\n", at, doms, g_strv_length(users),
            o->maildir, o->relay_loopback ? "for loopback clients" : "refused");
+    g_free(at);
     g_strfreev(users);
     g_free(doms);
     fflush(stdout);

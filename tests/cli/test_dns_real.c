@@ -587,7 +587,8 @@ static void test_nsd(void)
 }
 
 /* Exit statuses: a zone file error (2, file:line:column), a public
- * address without --public (2), bad query arguments (2), no answer (1). */
+ * address without --public (2), a --bind that is no address (2), bad query
+ * arguments (2), no answer (1). */
 static void test_exit_statuses(void)
 {
     char *bad = put_file("bad.zone", "$ORIGIN example.com.\n"
@@ -607,6 +608,13 @@ static void test_exit_statuses(void)
                         NULL};
     CU_ASSERT_EQUAL(test_spawn(NULL, a2, &out, &err), 2);
     CU_ASSERT_TRUE(err && has(err, "--public"));
+    g_free(out);
+    g_free(err);
+    /* --bind takes an address literal, not a name (the check cli_serve shares). */
+    const char *a2n[] = {APPSIM, "dns", "serve", "--zone", zone, "--bind", "localhost", "--port", "0", "--timeout",
+                         "5", NULL};
+    CU_ASSERT_EQUAL(test_spawn(NULL, a2n, &out, &err), 2);
+    CU_ASSERT_TRUE(err && has(err, "appsim dns serve: --bind: ") && has(err, "\"localhost\""));
     g_free(out);
     g_free(err);
     const char *a3[] = {APPSIM, "dns", "serve", "--recursive", "--root-hints", zone, "--port", "0", "--timeout", "5",

@@ -86,14 +86,6 @@ static void server_clear(void *cfg)
         g_array_free(s->objects, TRUE);
 }
 
-static size_t server_listens(const void *cfg, uint16_t *ports, size_t max)
-{
-    if (max < 1)
-        return 0;
-    ports[0] = (uint16_t)((const http_server_spec *)cfg)->port;
-    return 1;
-}
-
 /* ---- running ------------------------------------------------------------------- */
 
 typedef struct {
@@ -229,7 +221,7 @@ const app_type http_server_app = {
     .config_size = sizeof(http_server_spec),
     .keys = server_keys,
     .config_clear = server_clear,
-    .listens = server_listens,
+    .port_key = "port",
     .hold = APP_HOLD_NONE,
     .start = server_start,
     .free = server_free,
