@@ -737,6 +737,28 @@ static uint32_t slot_of(const sim_t *sim, sim_event_id id)
 
 static sim_event_id schedule_slow(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg);
 
+/* Puts slot `s`, due at `t` with sequence `seq`, in the queue: the top,
+ * the first rung whose region takes it, else the bottom; returns `id`.
+ * The one placement of both a new event (schedule) and a postponed one
+ * going back (queue_place). Inline: schedule still ends in a jump. */
+static inline sim_event_id queue_insert(sim_t *sim, uint32_t s, uint64_t t, uint32_t seq, sim_event_id id)
+{
+    if (t >= sim->top_start) {
+        list_push(sim, &sim->top_head, s);
+        sim->listed++;
+        return id;
+    }
+    for (uint32_t r = 0; r < sim->nrungs; r++) {
+        rung *g = &sim->rungs[r];
+        if (t >= g->start) {
+            list_push(sim, &g->b[rung_index(g, t)], s);
+            sim->listed++;
+            return id;
+        }
+    }
+    return schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)seq << 32) | s}, id);
+}
+
 /* Schedules fn at `at` (>= now). The common case (a free slot, no
  * renumbering due) calls nothing but ends in a jump to schedule_bottom or
  * schedule_slow, so it saves no registers: it runs for every event. */
@@ -754,21 +776,7 @@ static inline sim_event_id schedule(sim_t *sim, sim_time_t at, sim_event_fn fn, 
     se->time = at;
     se->seq = seq;
     sim_event_id id = ((uint64_t)se->gen << 32) | (uint64_t)(s + 1);
-    uint64_t t = (uint64_t)at;
-    if (t >= sim->top_start) {
-        list_push(sim, &sim->top_head, s);
-        sim->listed++;
-        return id;
-    }
-    for (uint32_t r = 0; r < sim->nrungs; r++) {
-        rung *g = &sim->rungs[r];
-        if (t >= g->start) {
-            list_push(sim, &g->b[rung_index(g, t)], s);
-            sim->listed++;
-            return id;
-        }
-    }
-    return schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)seq << 32) | s}, id);
+    return queue_insert(sim, s, (uint64_t)at, seq, id);
 }
 
 /* schedule's rare part: renumbers the queue when the sequence counter is
@@ -784,35 +792,28 @@ G_GNUC_NO_INLINE static sim_event_id schedule_slow(sim_t *sim, sim_time_t at, si
     return schedule(sim, at, fn, ctx, arg);
 }
 
+/* `at`, or now (counted as clamped) when it is in the past: the time an
+ * event asked for at `at` is due, for sim_schedule_at and sim_reschedule. */
+static inline sim_time_t due_at(sim_t *sim, sim_time_t at)
+{
+    if (G_UNLIKELY(at < sim->now)) {
+        sim->clamped++;
+        return sim->now;
+    }
+    return at;
+}
+
 sim_event_id sim_schedule_at(sim_t *sim, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
 {
     g_assert(fn != NULL);
-    if (G_UNLIKELY(at < sim->now)) {
-        sim->clamped++;
-        at = sim->now;
-    }
-    return schedule(sim, at, fn, ctx, arg);
+    return schedule(sim, due_at(sim, at), fn, ctx, arg);
 }
 
-/* Puts slot `s` back in the queue with its key (time, seq), as
- * sim_schedule_at places a new one, taking no new seq. */
+/* Puts slot `s` back in the queue with its key (time, seq), where
+ * schedule places a new one (queue_insert), taking no new seq. */
 static void queue_place(sim_t *sim, uint32_t s)
 {
-    uint64_t t = (uint64_t)sim->slots[s].time;
-    if (t >= sim->top_start) {
-        list_push(sim, &sim->top_head, s);
-        sim->listed++;
-        return;
-    }
-    for (uint32_t r = 0; r < sim->nrungs; r++) {
-        rung *g = &sim->rungs[r];
-        if (t >= g->start) {
-            list_push(sim, &g->b[rung_index(g, t)], s);
-            sim->listed++;
-            return;
-        }
-    }
-    schedule_bottom(sim, (heap_entry){.time = t, .order = ((uint64_t)sim->slots[s].seq << 32) | s}, 0);
+    queue_insert(sim, s, (uint64_t)sim->slots[s].time, sim->slots[s].seq, 0);
 }
 
 /* The entry of postponed slot `s` is at the front of the bottom: it goes
@@ -839,10 +840,7 @@ G_GNUC_NO_INLINE static void post_alloc(sim_t *sim)
 sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_event_fn fn, void *ctx, void *arg)
 {
     g_assert(fn != NULL);
-    if (G_UNLIKELY(at < sim->now)) {
-        sim->clamped++;
-        at = sim->now;
-    }
+    at = due_at(sim, at);
     /* Renumbering first: it moves a postponed entry to its due time, which
      * the comparison below must see (handles are unchanged by it). */
     if (G_UNLIKELY(sim->seq == UINT32_MAX))
@@ -850,7 +848,7 @@ sim_event_id sim_reschedule(sim_t *sim, sim_event_id id, sim_time_t at, sim_even
     uint32_t s = slot_of(sim, id);
     if (s == NO_SLOT || at < sim->slots[s].time) {
         sim_cancel(sim, id);
-        return sim_schedule_at(sim, at, fn, ctx, arg);
+        return schedule(sim, at, fn, ctx, arg);
     }
     if (G_UNLIKELY(!sim->post))
         post_alloc(sim);
