@@ -111,38 +111,53 @@ static const char *greeting_of(const app_world *w, const char *node, const app_s
     return s->greeting ? s->greeting : g_ptr_array_index(s->domains, 0);
 }
 
-double smtp_submit_formula(const app_world *w, const app_spec *a, const app_view *m)
-{
+/* The agent's first submission, as far as the message stored at its
+ * server: what both formulas start from. */
+typedef struct {
     agent_view v;
-    const app_spec *ms;
-    double size = app_view_metric(m, "mail_agent.message_bytes");
-    const char *greet = view_of(a, &v) ? greeting_of(w, v.server, &ms) : NULL;
-    leg fwd, rev;
-    if (!greet || !isfinite(size) || !leg_init(w, a->host, v.server, &fwd) || !leg_init(w, v.server, a->host, &rev))
+    const app_spec *ms; /* the agent's mail-server */
+    const char *greet;  /* its greeting domain */
+    double size;        /* the message's bytes */
+    leg rev;            /* the path from the server back to the agent */
+} submission;
+
+/* The time from the agent's connect to its message stored at its server
+ * (filling `s`), or NaN for a HELO greeting, no size or no path. */
+static double submission_s(const app_world *w, const app_spec *a, const app_view *m, submission *s)
+{
+    s->size = app_view_metric(m, "mail_agent.message_bytes");
+    s->greet = view_of(a, &s->v) ? greeting_of(w, s->v.server, &s->ms) : NULL;
+    leg fwd;
+    if (!s->greet || !isfinite(s->size) || !leg_init(w, a->host, s->v.server, &fwd) ||
+        !leg_init(w, s->v.server, a->host, &s->rev))
         return NAN;
     session_bytes b;
-    session_sizes(greet, v.helo, v.from, v.to, size, &b);
-    return session_to_stored(&fwd, &rev, &b) + burst_s(&rev, 35);
+    session_sizes(s->greet, s->v.helo, s->v.from, s->v.to, s->size, &b);
+    return session_to_stored(&fwd, &s->rev, &b);
+}
+
+double smtp_submit_formula(const app_world *w, const app_spec *a, const app_view *m)
+{
+    submission s;
+    double t = submission_s(w, a, m, &s);
+    return isnan(t) ? NAN : t + burst_s(&s.rev, 35);
 }
 
 double mail_delivery_formula(const app_world *w, const app_spec *a, const app_view *m)
 {
-    agent_view v;
-    const app_spec *ms, *dest_ms;
-    double size = app_view_metric(m, "mail_agent.message_bytes");
-    const char *greet = view_of(a, &v) ? greeting_of(w, v.server, &ms) : NULL;
-    leg fwd, rev;
-    if (!greet || !isfinite(size) || !leg_init(w, a->host, v.server, &fwd) || !leg_init(w, v.server, a->host, &rev))
+    submission s;
+    double t = submission_s(w, a, m, &s);
+    if (isnan(t))
         return NAN;
-    session_bytes b;
-    session_sizes(greet, v.helo, v.from, v.to, size, &b);
-    double t = session_to_stored(&fwd, &rev, &b);
-    const char *dest = smtp_app_route(w, ms, strrchr(g_ptr_array_index(v.to, 0), '@') + 1);
+    const app_spec *dest_ms;
+    const char *dest = smtp_app_route(w, s.ms, strrchr(g_ptr_array_index(s.v.to, 0), '@') + 1);
     const char *dest_greet = dest ? greeting_of(w, dest, &dest_ms) : NULL;
-    if (!dest_greet || !leg_init(w, v.server, dest, &fwd) || !leg_init(w, dest, v.server, &rev))
+    leg fwd, rev;
+    if (!dest_greet || !leg_init(w, s.v.server, dest, &fwd) || !leg_init(w, dest, s.v.server, &rev))
         return NAN;
     /* the relay's session: Alice's server says EHLO with its greeting domain */
-    session_sizes(dest_greet, greet, v.from, v.to, size, &b);
+    session_bytes b;
+    session_sizes(dest_greet, s.greet, s.v.from, s.v.to, s.size, &b);
     double lookups = app_view_metric(m, "dns.lookups"), mean = app_view_metric(m, "dns.mean_lookup_time_s");
     if (isfinite(lookups) && lookups > 0 && isfinite(mean))
         t += lookups * mean;
