@@ -18,13 +18,16 @@
 
 #include "sim/sim_trace.h"
 
-static void trace_pkt(link_dir_t *d, sim_trace_kind kind, const pkt_t *p, uint32_t reason)
+/* Emits one record about packet `p` at `now`, the current time (every
+ * caller has it already: four records per hop, so the clock is read once
+ * per event rather than once per record). */
+static void trace_pkt(link_dir_t *d, sim_trace_kind kind, const pkt_t *p, uint32_t reason, sim_time_t now)
 {
     sim_trace_t *bus = d->bus;
     if (!sim_trace_wants(bus, kind))
         return;
     sim_trace_rec rec = {.kind = kind,
-                         .time = sim_now(d->net->sim),
+                         .time = now,
                          .source = d->trace_src,
                          .reason = reason,
                          .bytes = pkt_wire_bytes(p),
@@ -90,7 +93,7 @@ static void start_tx(link_dir_t *d, pkt_t *p, sim_time_t now)
     d->busy_since = now;
     d->st.waits++;
     d->wait_sum += now - p->enqueued;
-    trace_pkt(d, SIM_TR_TX_START, p, 0);
+    trace_pkt(d, SIM_TR_TX_START, p, 0, now);
     sim_schedule_in(sim, sim_tx_time(pkt_wire_bytes(p), d->p.rate_bps), tx_end, d, p);
 }
 
@@ -103,15 +106,15 @@ static void tx_end(sim_t *sim, void *ctx, void *arg)
     d->st.busy += now - MAX(d->busy_since, d->stats_start);
     d->st.tx_pkts++;
     d->st.tx_bytes += pkt_wire_bytes(p);
-    trace_pkt(d, SIM_TR_TX, p, 0);
+    trace_pkt(d, SIM_TR_TX, p, 0, now);
 
     if (link_is_down(d->link, now)) {
         d->st.drops_down++;
-        trace_pkt(d, SIM_TR_DROP, p, NET_DROP_DOWN);
+        trace_pkt(d, SIM_TR_DROP, p, NET_DROP_DOWN, now);
         pkt_release(&d->net->pool, p);
     } else if (d->p.loss > 0 && sim_rng_bernoulli(&d->rng, d->p.loss)) {
         d->st.drops_loss++;
-        trace_pkt(d, SIM_TR_DROP, p, NET_DROP_LOSS);
+        trace_pkt(d, SIM_TR_DROP, p, NET_DROP_LOSS, now);
         pkt_release(&d->net->pool, p);
     } else {
         sim_schedule_in(sim, d->p.delay, arrive, d, p);
@@ -132,12 +135,11 @@ static void tx_end(sim_t *sim, void *ctx, void *arg)
 
 static void arrive(sim_t *sim, void *ctx, void *arg)
 {
-    (void)sim;
     link_dir_t *d = ctx;
     pkt_t *p = arg;
     d->st.rx_pkts++;
     d->st.rx_bytes += pkt_wire_bytes(p);
-    trace_pkt(d, SIM_TR_RX, p, 0);
+    trace_pkt(d, SIM_TR_RX, p, 0, sim_now(sim));
     net_node_receive(d->net, d->dst, p);
 }
 
@@ -150,11 +152,11 @@ void link_dir_send(link_dir_t *d, pkt_t *p)
     if (d->busy && ((d->p.queue_pkts && d->qlen >= d->p.queue_pkts) ||
                     (d->p.queue_bytes && d->qbytes + bytes > d->p.queue_bytes))) {
         d->st.drops_queue++;
-        trace_pkt(d, SIM_TR_DROP, p, NET_DROP_QUEUE);
+        trace_pkt(d, SIM_TR_DROP, p, NET_DROP_QUEUE, now);
         pkt_release(&d->net->pool, p);
         return;
     }
-    trace_pkt(d, SIM_TR_ENQUEUE, p, 0);
+    trace_pkt(d, SIM_TR_ENQUEUE, p, 0, now);
     if (!d->busy) {
         start_tx(d, p, now);
         return;
