@@ -42,9 +42,11 @@
 /* One hop of one packet; -1 for what did not happen. */
 typedef struct {
     int64_t enq, txs, txe, rx;
-    uint64_t pkt;    /* the packet's id */
+    uint32_t pkt;    /* the packet's id (the log stops before ids reach PATHLOG_MAX_ID) */
     uint32_t link;   /* the link direction's trace source */
     int32_t prev;    /* the packet's previous hop (index in hops), -1 for the first */
+    int32_t ahead;   /* once indexed: the previous hop of the same flow the link transmitted in the same
+                      * busy period (transmissions back to back), -1 for none; see walk_queue */
 } hop_rec;
 
 typedef struct {
@@ -56,7 +58,7 @@ typedef struct {
     uint32_t seq, len;
     int64_t created;
     int32_t last;    /* the latest hop (index in hops), -1 for none */
-    uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed; 0 before */
+    uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed (flow_off); 0 before */
 } pkt_rec;
 
 /* A direction of a connection. */
@@ -68,6 +70,10 @@ typedef struct {
 /* Hops the log keeps at most (about 60 MB); past it the log stops, and
  * intervals that end after that instant are not explained. */
 #define PATHLOG_MAX_HOPS 1000000
+/* Packet ids the log takes (below it): hops and flow lists keep them in
+ * 32 bits. A run reaches it only after billions of packets; the log stops
+ * there as it does at PATHLOG_MAX_HOPS. */
+#define PATHLOG_MAX_ID UINT32_MAX
 
 /* An index from (a node or link, an instant) to a 32-bit value above 0:
  * open addressing with linear probing, the keys inline (16 bytes an entry,
@@ -95,10 +101,19 @@ typedef struct world_pathlog {
     guint n_hops, cap_hops;
     bool indexed;
     time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
-    time_index txends;   /* (link, transmission end) -> 1 + hop index */
-    GPtrArray *flow_lists; /* per flow, a GArray of its packet ids in creation order */
+    time_index txends;   /* (link, transmission end) -> 1 + hop index, for the stepwise links only */
+    uint32_t n_flows;
+    uint32_t *flow_off;  /* flow f (1 + its index) has the ids flow_ids[flow_off[f - 1] .. flow_off[f]) */
+    uint32_t *flow_ids;  /* the packet ids of each flow in creation order, flow after flow */
     uint32_t *flow_back; /* per 1 + flow index, 1 + the index of the opposite direction; 0 for none */
+    uint32_t n_links;    /* 1 + the highest trace source of a hop with a transmission end */
+    bool *stepwise;      /* per link direction: its queue is walked step by step (walk_queue) */
 } world_pathlog;
+
+/* Tests only (world_pathlog_test_stepwise): every link walked step by step. */
+static bool all_stepwise;
+
+void world_pathlog_test_stepwise(bool on) { all_stepwise = on; }
 
 const char *app_time_part_name(app_time_part part)
 {
@@ -129,6 +144,10 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
  * through a function without a frame. */
 G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *rec, const pkt_t *p)
 {
+    if (p->id >= PATHLOG_MAX_ID) {
+        L->cutoff = MIN(L->cutoff, rec->time);
+        return;
+    }
     if (p->id >= L->n_pkts)
         grow_pkts(L, p->id + 1);
     pkt_rec *r = &L->pkts[p->id];
@@ -150,8 +169,8 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
             L->cap_hops = MAX(2 * L->cap_hops, 1024u);
             L->hops = g_renew(hop_rec, L->hops, L->cap_hops);
         }
-        L->hops[L->n_hops] = (hop_rec){.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .pkt = p->id,
-                                       .link = rec->source, .prev = r->last};
+        L->hops[L->n_hops] = (hop_rec){.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .pkt = (uint32_t)p->id,
+                                       .link = rec->source, .prev = r->last, .ahead = -1};
         r->last = (int32_t)L->n_hops++;
         return;
     }
@@ -203,8 +222,10 @@ void world_pathlog_free(app_world *w)
     if (L->indexed) {
         g_free(L->arrivals.slots);
         g_free(L->txends.slots);
-        g_ptr_array_free(L->flow_lists, TRUE);
+        g_free(L->flow_off);
+        g_free(L->flow_ids);
         g_free(L->flow_back);
+        g_free(L->stepwise);
     }
     g_free(L);
     w->pathlog = NULL;
@@ -225,8 +246,6 @@ static gboolean flow_equal(gconstpointer x, gconstpointer y)
     const flow_key *a = x, *b = y;
     return a->src == b->src && a->dst == b->dst && a->sport == b->sport && a->dport == b->dport;
 }
-
-static void flow_free(gpointer p) { g_array_free(p, TRUE); }
 
 /* An empty index with room for `n` keys. */
 static void time_index_init(time_index *x, guint n)
@@ -258,6 +277,8 @@ static void time_index_put(time_index *x, uint32_t a, int64_t t, uint32_t v)
 /* The value of (a, t), 0 for none. */
 static uint32_t time_index_get(const time_index *x, uint32_t a, int64_t t)
 {
+    if (!x->slots)
+        return 0;
     for (uint64_t i = time_hash(a, t) & x->mask; x->slots[i].v; i = (i + 1) & x->mask)
         if (x->slots[i].a == a && x->slots[i].t == t)
             return x->slots[i].v;
@@ -286,79 +307,171 @@ static flow_key key_of(const pkt_rec *p)
     return (flow_key){.src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport};
 }
 
+/* The shortcut of walk_queue for the hops of link direction `l`, its hops
+ * with a transmission end being order[0..n) in the order of the log. The
+ * stepwise walk (walk_queue_stepwise) goes from a hop h to the hop whose
+ * transmission ended when h's began (txends), and on from that one, until
+ * it meets a packet of h's flow or a transmission that ended by the time h
+ * entered the queue. On a link whose record is regular (below) that hop is
+ * the one transmitted just before h, so the steps stay in a busy period
+ * (transmissions back to back) and stop at the first hop of h's flow in
+ * it: h->ahead. A link with a record outside those rules (never seen from
+ * models/link.c, but the walk must give the same parts whatever the log
+ * holds) is marked stepwise. Regular: each hop has enq <= txs <= txe and
+ * starts no earlier than the previous one ended, and a transmission of no
+ * time neither waited in the queue nor has one starting at its end (the
+ * index keeps one hop per (link, end): the stepwise walk would go round
+ * in a circle). */
+static bool link_regular(const world_pathlog *L, const uint32_t *order, guint n)
+{
+    if (all_stepwise)
+        return false;
+    for (guint i = 0; i < n; i++) {
+        const hop_rec *h = &L->hops[order[i]], *r = i ? &L->hops[order[i - 1]] : NULL;
+        if (h->txs < h->enq || h->txs > h->txe || (r && h->txs < r->txe) || (h->txs == h->txe && h->txs > h->enq) ||
+            (r && r->txs == r->txe && h->txs == r->txe))
+            return false;
+    }
+    return true;
+}
+
+/* Sets the shortcuts (hop_rec.ahead) of a regular link `l`, or indexes
+ * the transmission ends of a stepwise one. `last_busy` and `last_hop`: per
+ * flow, the busy period of its latest hop seen and that hop; `busy`, the
+ * number of the current busy period (all links'). */
+static void link_shortcuts(world_pathlog *L, uint32_t l, const uint32_t *order, guint n, uint32_t *last_busy,
+                           int32_t *last_hop, uint32_t *busy)
+{
+    for (guint i = 0; i < n; i++) {
+        hop_rec *h = &L->hops[order[i]];
+        if (L->stepwise[l]) {
+            time_index_put(&L->txends, l, h->txe, order[i] + 1);
+            continue;
+        }
+        if (!i || L->hops[order[i - 1]].txe != h->txs)
+            (*busy)++; /* a new busy period */
+        uint32_t f = L->pkts[h->pkt].flow;
+        h->ahead = last_busy[f] == *busy ? last_hop[f] : -1;
+        last_busy[f] = *busy;
+        last_hop[f] = (int32_t)order[i];
+    }
+}
+
 static void build_index(world_pathlog *L)
 {
     guint data = 0; /* packets with data that arrived: the keys of `arrivals` at most */
     for (guint id = 0; id < L->n_pkts; id++)
         data += pkt_at(L, id)->len > 0 && arrival(L, pkt_at(L, id)) >= 0;
     time_index_init(&L->arrivals, data);
-    time_index_init(&L->txends, L->n_hops);
     GHashTable *flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL); /* key -> 1 + flow; lookup only */
-    L->flow_lists = g_ptr_array_new_with_free_func(flow_free);
-    for (guint h = 0; h < L->n_hops; h++) {
-        const hop_rec *r = &L->hops[h];
-        if (r->txe < 0)
-            continue;
-        time_index_put(&L->txends, r->link, r->txe, h + 1);
-    }
+    GArray *count = g_array_new(FALSE, FALSE, sizeof(uint32_t)); /* packets per flow */
+    guint seen = 0;
     for (guint id = 0; id < L->n_pkts; id++) {
         const pkt_rec *p = pkt_at(L, id);
         if (!p->seen)
             continue;
+        seen++;
         flow_key fk = key_of(p);
         guint f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
         if (!f) {
-            g_ptr_array_add(L->flow_lists, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
-            f = L->flow_lists->len;
+            uint32_t zero = 0;
+            g_array_append_val(count, zero);
+            f = count->len;
             flow_key *copy = g_new(flow_key, 1);
             *copy = fk;
             g_hash_table_insert(flows, copy, GUINT_TO_POINTER(f));
         }
         L->pkts[id].flow = f;
-        uint64_t v = id;
-        g_array_append_val((GArray *)g_ptr_array_index(L->flow_lists, f - 1), v);
+        g_array_index(count, uint32_t, f - 1)++;
         int64_t at = arrival(L, p);
         if (at >= 0 && p->len > 0)
             time_index_put(&L->arrivals, p->dst, at, id + 1);
     }
+    /* Each flow's ids in one array, in id (creation) order. */
+    L->n_flows = count->len;
+    L->flow_off = g_new(uint32_t, L->n_flows + 1);
+    L->flow_off[0] = 0;
+    for (guint f = 1; f <= L->n_flows; f++)
+        L->flow_off[f] = L->flow_off[f - 1] + g_array_index(count, uint32_t, f - 1);
+    for (guint f = 0; f < L->n_flows; f++) /* now the next free place of each flow */
+        g_array_index(count, uint32_t, f) = L->flow_off[f];
+    L->flow_ids = g_new(uint32_t, MAX(seen, 1u));
+    for (guint id = 0; id < L->n_pkts; id++)
+        if (L->pkts[id].seen)
+            L->flow_ids[g_array_index(count, uint32_t, L->pkts[id].flow - 1)++] = id;
+    g_array_free(count, TRUE);
     /* The walks go from a packet to its own flow and to the opposite one by
      * these numbers, without hashing a key at every step. */
-    L->flow_back = g_new0(uint32_t, L->flow_lists->len + 1);
-    for (guint f = 1; f <= L->flow_lists->len; f++) {
-        const GArray *list = g_ptr_array_index(L->flow_lists, f - 1);
-        const pkt_rec *p = pkt_at(L, g_array_index(list, uint64_t, 0));
+    L->flow_back = g_new0(uint32_t, L->n_flows + 1);
+    for (guint f = 1; f <= L->n_flows; f++) {
+        const pkt_rec *p = pkt_at(L, L->flow_ids[L->flow_off[f - 1]]);
         flow_key back = {.src = p->dst, .dst = p->src, .sport = p->dport, .dport = p->sport};
         L->flow_back[f] = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &back));
     }
     g_hash_table_destroy(flows);
+
+    /* The hops with a transmission end, link after link, each link's in the
+     * order of the log: the queue walk's shortcuts (link_shortcuts). */
+    guint sent = 0;
+    for (guint h = 0; h < L->n_hops; h++)
+        if (L->hops[h].txe >= 0) {
+            sent++;
+            L->n_links = MAX(L->n_links, L->hops[h].link + 1);
+        }
+    uint32_t *at = g_new0(uint32_t, L->n_links + 1), *order = g_new(uint32_t, MAX(sent, 1u));
+    for (guint h = 0; h < L->n_hops; h++)
+        if (L->hops[h].txe >= 0)
+            at[L->hops[h].link + 1]++;
+    for (guint l = 0; l < L->n_links; l++)
+        at[l + 1] += at[l];
+    for (guint h = 0; h < L->n_hops; h++)
+        if (L->hops[h].txe >= 0)
+            order[at[L->hops[h].link]++] = h;
+    /* at[l] is now the end of link l's hops, the start of link l + 1's */
+    L->stepwise = g_new0(bool, MAX(L->n_links, 1u));
+    uint32_t *last_busy = g_new0(uint32_t, L->n_flows + 1), busy = 0;
+    int32_t *last_hop = g_new(int32_t, L->n_flows + 1);
+    guint stepwise_hops = 0;
+    for (guint l = 0, from = 0; l < L->n_links; from = at[l++]) {
+        L->stepwise[l] = !link_regular(L, order + from, at[l] - from);
+        stepwise_hops += L->stepwise[l] ? at[l] - from : 0;
+    }
+    if (stepwise_hops)
+        time_index_init(&L->txends, stepwise_hops);
+    for (guint l = 0, from = 0; l < L->n_links; from = at[l++])
+        link_shortcuts(L, l, order + from, at[l] - from, last_busy, last_hop, &busy);
+    g_free(last_busy);
+    g_free(last_hop);
+    g_free(order);
+    g_free(at);
     L->indexed = true;
 }
 
-/* The packet list of flow `f` (1 + its index), or NULL for 0. */
-static const GArray *flow_list(const world_pathlog *L, uint32_t f)
+/* The packet ids of flow `f` (1 + its index): *n of them; none for 0. */
+static const uint32_t *flow_list(const world_pathlog *L, uint32_t f, guint *n)
 {
-    return f ? g_ptr_array_index(L->flow_lists, f - 1) : NULL;
+    *n = f ? L->flow_off[f] - L->flow_off[f - 1] : 0;
+    return f ? L->flow_ids + L->flow_off[f - 1] : NULL;
 }
 
-/* The packet of flow `f` (1 + its index in flow_lists) created last at or
+/* The packet of flow `f` (1 + its index) created last at or
  * before `t` that arrived by `t`, and carries data, SYN or FIN unless
  * `any`; -1 for none. Links are first in, first out, so the latest sent is
  * the latest arrived. */
 static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
 {
-    const GArray *list = flow_list(L, f);
-    if (!list)
-        return -1;
-    guint lo = 0, hi = list->len; /* the first created after t */
+    guint n;
+    const uint32_t *list = flow_list(L, f, &n);
+    guint lo = 0, hi = n; /* the first created after t */
     while (lo < hi) {
         guint mid = (lo + hi) / 2;
-        if (pkt_at(L, g_array_index(list, uint64_t, mid))->created <= t)
+        if (pkt_at(L, list[mid])->created <= t)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (guint i = lo; i-- > 0;) {
-        uint64_t id = g_array_index(list, uint64_t, i);
+        uint64_t id = list[i];
         const pkt_rec *p = pkt_at(L, id);
         int64_t at = arrival(L, p);
         if (at >= 0 && at <= t && (any || p->len > 0 || (p->flags & (PKT_SYN | PKT_FIN))))
@@ -372,20 +485,21 @@ static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, boo
 static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_seq)
 {
     const pkt_rec *p = pkt_at(L, id);
-    const GArray *list = flow_list(L, p->flow);
-    guint lo = 0, hi = list ? list->len : 0;
+    guint n;
+    const uint32_t *list = flow_list(L, p->flow, &n);
+    guint lo = 0, hi = n;
     while (lo < hi) { /* the position of id */
         guint mid = (lo + hi) / 2;
-        if (g_array_index(list, uint64_t, mid) < id)
+        if (list[mid] < id)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (guint i = lo; i-- > 0;) {
-        const pkt_rec *q = pkt_at(L, g_array_index(list, uint64_t, i));
+        const pkt_rec *q = pkt_at(L, list[i]);
         if (same_seq ? (q->seq == p->seq && !(q->flags & PKT_SYN) == !(p->flags & PKT_SYN))
                      : (q->len > 0 || (q->flags & PKT_FIN)))
-            return (int64_t)g_array_index(list, uint64_t, i);
+            return (int64_t)list[i];
     }
     return -1;
 }
@@ -433,10 +547,9 @@ typedef struct {
     bool at_rx;
 } spot;
 
-/* The time the link spent on the packets ahead of `h` (a hop of packet
- * `id`) while it waited: behind the same flow the walk goes on through that
- * packet (returns true, *next set), behind others it is queueing. */
-static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
+/* walk_queue step by step: from the hop whose transmission ended when h's
+ * began back to the one before it, and so on (txends). */
+static bool walk_queue_stepwise(walk *k, uint64_t id, const hop_rec *h, spot *next)
 {
     const pkt_rec *p = pkt_at(k->L, id);
     int64_t txs = h->txs;
@@ -454,6 +567,31 @@ static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
         const hop_rec *qr = hop_at(k->L, qh);
         charge(k, APP_TIME_QUEUEING, MAX(qr->txs, h->enq));
         txs = qr->txs;
+    }
+    charge(k, APP_TIME_QUEUEING, h->enq);
+    return false;
+}
+
+/* The time the link spent on the packets ahead of `h` (a hop of packet
+ * `id`) while it waited: behind the same flow the walk goes on through that
+ * packet (returns true, *next set), behind others it is queueing. The
+ * packets it waited for are those of its busy period whose transmissions
+ * ended after it entered the queue; the latest of its flow among them, if
+ * any, is h->ahead (link_shortcuts): queueing down to the end of that
+ * one's transmission, then on through it. Step by step (one hop after the
+ * other, charging each, until one of the flow) the parts are the same, as
+ * charges of one part down to decreasing instants add up to one charge
+ * down to the last; test_breakdown compares the two. */
+static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
+{
+    const world_pathlog *L = k->L;
+    if (L->stepwise[h->link])
+        return walk_queue_stepwise(k, id, h, next);
+    const hop_rec *q = hop_at(L, h->ahead);
+    if (q && q->txe > h->enq) {
+        charge(k, APP_TIME_QUEUEING, q->txe);
+        *next = (spot){.id = q->pkt, .hop = h->ahead, .at_rx = false};
+        return true;
     }
     charge(k, APP_TIME_QUEUEING, h->enq);
     return false;
