@@ -56,6 +56,7 @@ typedef struct {
     uint16_t sport, dport;
     uint8_t flags, cause;
     uint32_t seq, len;
+    int32_t first;   /* the first hop (index in hops), -1 for none */
     int64_t created;
     int32_t last;    /* the latest hop (index in hops), -1 for none */
     uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed (flow_off); 0 before */
@@ -106,7 +107,7 @@ typedef struct world_pathlog {
     uint32_t *flow_off;  /* flow f (1 + its index) has the ids flow_ids[flow_off[f - 1] .. flow_off[f]) */
     uint32_t *flow_ids;  /* the packet ids of each flow in creation order, flow after flow */
     uint32_t *flow_back; /* per 1 + flow index, 1 + the index of the opposite direction; 0 for none */
-    uint32_t n_links;    /* 1 + the highest trace source of a hop with a transmission end */
+    uint32_t n_links;    /* 1 + the highest trace source of a hop */
     bool *stepwise;      /* per link direction: its queue is walked step by step (walk_queue) */
 } world_pathlog;
 
@@ -154,7 +155,7 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
     if (!r->seen) {
         *r = (pkt_rec){.seen = true, .src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport,
                        .flags = p->tcp_flags, .cause = p->cause, .seq = p->seq, .len = p->len,
-                       .created = p->created, .last = -1};
+                       .created = p->created, .first = -1, .last = -1};
     }
     if (rec->kind == SIM_TR_DROP) {
         r->dropped = true;
@@ -171,7 +172,10 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         }
         L->hops[L->n_hops] = (hop_rec){.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .pkt = (uint32_t)p->id,
                                        .link = rec->source, .prev = r->last, .ahead = -1};
+        if (r->last < 0)
+            r->first = (int32_t)L->n_hops;
         r->last = (int32_t)L->n_hops++;
+        L->n_links = MAX(L->n_links, rec->source + 1);
         return;
     }
     if (r->last < 0)
@@ -307,72 +311,111 @@ static flow_key key_of(const pkt_rec *p)
     return (flow_key){.src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport};
 }
 
-/* The shortcut of walk_queue for the hops of link direction `l`, its hops
- * with a transmission end being order[0..n) in the order of the log. The
- * stepwise walk (walk_queue_stepwise) goes from a hop h to the hop whose
- * transmission ended when h's began (txends), and on from that one, until
- * it meets a packet of h's flow or a transmission that ended by the time h
- * entered the queue. On a link whose record is regular (below) that hop is
- * the one transmitted just before h, so the steps stay in a busy period
+/* The shortcuts of walk_queue (hop_rec.ahead). The stepwise walk
+ * (walk_queue_stepwise) goes from a hop h to the hop whose transmission
+ * ended when h's began (txends), and on from that one, until it meets a
+ * packet of h's flow or a transmission that ended by the time h entered
+ * the queue. On a link whose record is regular (below) that hop is the one
+ * the link transmitted just before h, so the steps stay in a busy period
  * (transmissions back to back) and stop at the first hop of h's flow in
  * it: h->ahead. A link with a record outside those rules (never seen from
  * models/link.c, but the walk must give the same parts whatever the log
- * holds) is marked stepwise. Regular: each hop has enq <= txs <= txe and
- * starts no earlier than the previous one ended, and a transmission of no
- * time neither waited in the queue nor has one starting at its end (the
- * index keeps one hop per (link, end): the stepwise walk would go round
- * in a circle). */
-static bool link_regular(const world_pathlog *L, const uint32_t *order, guint n)
+ * holds) is marked stepwise. Regular, the link's hops with a transmission
+ * end taken in the order of the log: each has enq <= txs <= txe and starts
+ * no earlier than the previous one ended, and a transmission of no time
+ * neither waited in the queue nor has one starting at its end (txends
+ * keeps one hop per (link, end): the stepwise walk would go round in a
+ * circle). One pass over the hops in the order of the log, with a small
+ * table of each (flow, link)'s latest hop. */
+typedef struct {
+    uint32_t flow, link; /* flow 0: an empty slot */
+    uint32_t busy;       /* the busy period of the latest hop */
+    int32_t hop;         /* that hop */
+} flow_link;
+
+typedef struct {
+    flow_link *slots;
+    guint mask, used;
+} flow_link_table;
+
+static flow_link *flow_link_at(flow_link_table *x, uint32_t flow, uint32_t link)
 {
-    if (all_stepwise)
-        return false;
-    for (guint i = 0; i < n; i++) {
-        const hop_rec *h = &L->hops[order[i]], *r = i ? &L->hops[order[i - 1]] : NULL;
-        if (h->txs < h->enq || h->txs > h->txe || (r && h->txs < r->txe) || (h->txs == h->txe && h->txs > h->enq) ||
-            (r && r->txs == r->txe && h->txs == r->txe))
-            return false;
+    if (2 * (x->used + 1) > x->mask + 1) { /* at most half full */
+        flow_link_table y = {.slots = g_new0(flow_link, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
+        for (guint i = 0; i <= x->mask; i++)
+            if (x->slots[i].flow)
+                *flow_link_at(&y, x->slots[i].flow, x->slots[i].link) = x->slots[i];
+        g_free(x->slots);
+        *x = (flow_link_table){.slots = y.slots, .mask = y.mask, .used = x->used};
     }
-    return true;
+    guint i = (guint)(time_hash(link, flow) & x->mask);
+    while (x->slots[i].flow && (x->slots[i].flow != flow || x->slots[i].link != link))
+        i = (i + 1) & x->mask;
+    if (!x->slots[i].flow) {
+        x->slots[i] = (flow_link){.flow = flow, .link = link, .busy = 0, .hop = -1};
+        x->used++;
+    }
+    return &x->slots[i];
 }
 
-/* Sets the shortcuts (hop_rec.ahead) of a regular link `l`, or indexes
- * the transmission ends of a stepwise one. `last_busy` and `last_hop`: per
- * flow, the busy period of its latest hop seen and that hop; `busy`, the
- * number of the current busy period (all links'). */
-static void link_shortcuts(world_pathlog *L, uint32_t l, const uint32_t *order, guint n, uint32_t *last_busy,
-                           int32_t *last_hop, uint32_t *busy)
+static void queue_shortcuts(world_pathlog *L)
 {
-    for (guint i = 0; i < n; i++) {
-        hop_rec *h = &L->hops[order[i]];
-        if (L->stepwise[l]) {
-            time_index_put(&L->txends, l, h->txe, order[i] + 1);
-            continue;
-        }
-        if (!i || L->hops[order[i - 1]].txe != h->txs)
-            (*busy)++; /* a new busy period */
-        uint32_t f = L->pkts[h->pkt].flow;
-        h->ahead = last_busy[f] == *busy ? last_hop[f] : -1;
-        last_busy[f] = *busy;
-        last_hop[f] = (int32_t)order[i];
+    guint nl = L->n_links;
+    L->stepwise = g_new0(bool, MAX(nl, 1u));
+    int32_t *last = g_new(int32_t, MAX(nl, 1u)); /* per link, its latest hop with a transmission end */
+    uint32_t *busy = g_new0(uint32_t, MAX(nl, 1u)); /* per link, the number of its current busy period */
+    uint32_t periods = 0;
+    flow_link_table fl = {.slots = g_new0(flow_link, 1024), .mask = 1023};
+    for (guint l = 0; l < nl; l++) {
+        last[l] = -1;
+        L->stepwise[l] = all_stepwise;
     }
+    guint stepwise_hops = 0;
+    for (guint i = 0; i < L->n_hops; i++) {
+        hop_rec *h = &L->hops[i];
+        if (h->txe < 0)
+            continue;
+        const hop_rec *r = last[h->link] >= 0 ? &L->hops[last[h->link]] : NULL;
+        last[h->link] = (int32_t)i;
+        if (h->txs < h->enq || h->txs > h->txe || (r && h->txs < r->txe) || (h->txs == h->txe && h->txs > h->enq) ||
+            (r && r->txs == r->txe && h->txs == r->txe))
+            L->stepwise[h->link] = true;
+        if (!r || r->txe != h->txs)
+            busy[h->link] = ++periods;
+        flow_link *e = flow_link_at(&fl, L->pkts[h->pkt].flow, h->link);
+        h->ahead = e->busy == busy[h->link] ? e->hop : -1;
+        e->busy = busy[h->link];
+        e->hop = (int32_t)i;
+    }
+    for (guint i = 0; i < L->n_hops; i++)
+        stepwise_hops += L->hops[i].txe >= 0 && L->stepwise[L->hops[i].link];
+    if (stepwise_hops) {
+        time_index_init(&L->txends, stepwise_hops);
+        for (guint i = 0; i < L->n_hops; i++)
+            if (L->hops[i].txe >= 0 && L->stepwise[L->hops[i].link])
+                time_index_put(&L->txends, L->hops[i].link, L->hops[i].txe, i + 1);
+    }
+    g_free(last);
+    g_free(busy);
+    g_free(fl.slots);
 }
 
 static void build_index(world_pathlog *L)
 {
-    guint data = 0; /* packets with data that arrived: the keys of `arrivals` at most */
-    for (guint id = 0; id < L->n_pkts; id++)
-        data += pkt_at(L, id)->len > 0 && arrival(L, pkt_at(L, id)) >= 0;
-    time_index_init(&L->arrivals, data);
+    GArray *arrived = g_array_new(FALSE, FALSE, sizeof(time_slot)); /* packets with data that arrived */
     GHashTable *flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL); /* key -> 1 + flow; lookup only */
     GArray *count = g_array_new(FALSE, FALSE, sizeof(uint32_t)); /* packets per flow */
-    guint seen = 0;
+    guint seen = 0, f = 0;
+    flow_key prev = {0};
     for (guint id = 0; id < L->n_pkts; id++) {
         const pkt_rec *p = pkt_at(L, id);
         if (!p->seen)
             continue;
         seen++;
         flow_key fk = key_of(p);
-        guint f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
+        if (!f || !flow_equal(&fk, &prev)) /* runs of one flow's packets are common */
+            f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
+        prev = fk;
         if (!f) {
             uint32_t zero = 0;
             g_array_append_val(count, zero);
@@ -383,10 +426,18 @@ static void build_index(world_pathlog *L)
         }
         L->pkts[id].flow = f;
         g_array_index(count, uint32_t, f - 1)++;
-        int64_t at = arrival(L, p);
-        if (at >= 0 && p->len > 0)
-            time_index_put(&L->arrivals, p->dst, at, id + 1);
+        int64_t at = p->len > 0 ? arrival(L, p) : -1;
+        if (at >= 0) {
+            time_slot a = {.t = at, .a = p->dst, .v = id + 1};
+            g_array_append_val(arrived, a);
+        }
     }
+    time_index_init(&L->arrivals, arrived->len);
+    for (guint i = 0; i < arrived->len; i++) { /* in id order: the last put of a key stays */
+        const time_slot *a = &g_array_index(arrived, time_slot, i);
+        time_index_put(&L->arrivals, a->a, a->t, a->v);
+    }
+    g_array_free(arrived, TRUE);
     /* Each flow's ids in one array, in id (creation) order. */
     L->n_flows = count->len;
     L->flow_off = g_new(uint32_t, L->n_flows + 1);
@@ -410,40 +461,7 @@ static void build_index(world_pathlog *L)
     }
     g_hash_table_destroy(flows);
 
-    /* The hops with a transmission end, link after link, each link's in the
-     * order of the log: the queue walk's shortcuts (link_shortcuts). */
-    guint sent = 0;
-    for (guint h = 0; h < L->n_hops; h++)
-        if (L->hops[h].txe >= 0) {
-            sent++;
-            L->n_links = MAX(L->n_links, L->hops[h].link + 1);
-        }
-    uint32_t *at = g_new0(uint32_t, L->n_links + 1), *order = g_new(uint32_t, MAX(sent, 1u));
-    for (guint h = 0; h < L->n_hops; h++)
-        if (L->hops[h].txe >= 0)
-            at[L->hops[h].link + 1]++;
-    for (guint l = 0; l < L->n_links; l++)
-        at[l + 1] += at[l];
-    for (guint h = 0; h < L->n_hops; h++)
-        if (L->hops[h].txe >= 0)
-            order[at[L->hops[h].link]++] = h;
-    /* at[l] is now the end of link l's hops, the start of link l + 1's */
-    L->stepwise = g_new0(bool, MAX(L->n_links, 1u));
-    uint32_t *last_busy = g_new0(uint32_t, L->n_flows + 1), busy = 0;
-    int32_t *last_hop = g_new(int32_t, L->n_flows + 1);
-    guint stepwise_hops = 0;
-    for (guint l = 0, from = 0; l < L->n_links; from = at[l++]) {
-        L->stepwise[l] = !link_regular(L, order + from, at[l] - from);
-        stepwise_hops += L->stepwise[l] ? at[l] - from : 0;
-    }
-    if (stepwise_hops)
-        time_index_init(&L->txends, stepwise_hops);
-    for (guint l = 0, from = 0; l < L->n_links; from = at[l++])
-        link_shortcuts(L, l, order + from, at[l] - from, last_busy, last_hop, &busy);
-    g_free(last_busy);
-    g_free(last_hop);
-    g_free(order);
-    g_free(at);
+    queue_shortcuts(L);
     L->indexed = true;
 }
 
@@ -502,14 +520,6 @@ static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_s
             return (int64_t)list[i];
     }
     return -1;
-}
-
-static int32_t first_hop(const world_pathlog *L, const pkt_rec *p)
-{
-    int32_t h = p->last;
-    while (hop_at(L, h) && hop_at(L, h)->prev >= 0)
-        h = hop_at(L, h)->prev;
-    return h;
 }
 
 /* ---- the walk ------------------------------------------------------------------- */
@@ -660,7 +670,7 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
         }
         case PKT_CAUSE_WINDOW: {
             int64_t o = previous_in_flow(L, id, false);
-            const hop_rec *h0 = o >= 0 ? hop_at(L, first_hop(L, pkt_at(L, (uint64_t)o))) : NULL;
+            const hop_rec *h0 = o >= 0 ? hop_at(L, pkt_at(L, (uint64_t)o)->first) : NULL;
             if (o < 0)
                 return false;
             if (!h0 || h0->txe < 0 || h0->txe > k->t) {
@@ -681,7 +691,7 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
             }
             charge(k, APP_TIME_DELACK, MAX(k->t - held, h0->txe));
             charge(k, APP_TIME_WINDOW, h0->txe);
-            *next = (spot){.id = (uint64_t)o, .hop = first_hop(L, pkt_at(L, (uint64_t)o)), .at_rx = false};
+            *next = (spot){.id = (uint64_t)o, .hop = pkt_at(L, (uint64_t)o)->first, .at_rx = false};
             return true;
         }
         default:
