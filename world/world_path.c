@@ -29,24 +29,40 @@
  *
  * The cursor only ever moves back in time and stops at the interval's
  * start, so the parts add up to the interval to the nanosecond whatever
- * the walk finds. Cost: the log is O(packets + hops) memory; the first
- * explain indexes it in O(packets) (each packet numbered with its flow, so
- * that a walk finds a flow's packets without hashing a key); each explain
- * is O(steps of its path) times O(log n) for the searches in a flow.
+ * the walk finds. Cost: the log is O(packets + hops) memory (48 bytes a
+ * packet, 32 a hop); the first explain indexes it in O(packets + hops)
+ * (each packet numbered with its flow, so that a walk finds a flow's
+ * packets without hashing a key, and each hop given the hop a wait in its
+ * queue leads to); each explain is O(steps of its path) times O(log n) for
+ * the searches in a flow, a wait in a queue one step whatever its length.
  */
 #include <string.h>
 
 #include "sim/sim_trace.h"
 #include "world_priv.h"
 
-/* One hop of one packet; -1 for what did not happen. */
+/* One hop of one packet as the log keeps it (32 bytes): when it entered
+ * the link's queue, and when it began and ended its transmission and
+ * arrived as ns after that, HOP_NONE for what did not happen, HOP_WIDE for
+ * what 32 bits do not hold (4.29 s or more after), kept in the log's
+ * `wide` table instead. */
 typedef struct {
-    int64_t enq, txs, txe, rx;
+    int64_t enq;
+    uint32_t txs, txe, rx;
     uint32_t pkt;    /* the packet's id (the log stops before ids reach PATHLOG_MAX_ID) */
     uint32_t link;   /* the link direction's trace source */
     int32_t prev;    /* the packet's previous hop (index in hops), -1 for the first */
-    int32_t ahead;   /* once indexed: the previous hop of the same flow the link transmitted in the same
-                      * busy period (transmissions back to back), -1 for none; see walk_queue */
+} hop_store;
+
+#define HOP_NONE UINT32_MAX
+#define HOP_WIDE (UINT32_MAX - 1)
+
+/* A hop as the walks read it (hop_at); -1 for what did not happen. */
+typedef struct {
+    bool valid;      /* false: no such hop */
+    int64_t enq, txs, txe, rx;
+    uint32_t pkt, link;
+    int32_t prev;
 } hop_rec;
 
 typedef struct {
@@ -68,7 +84,7 @@ typedef struct {
     uint16_t sport, dport;
 } flow_key;
 
-/* Hops the log keeps at most (about 60 MB); past it the log stops, and
+/* Hops the log keeps at most (32 MB, and the packets'); past it the log stops, and
  * intervals that end after that instant are not explained. */
 #define PATHLOG_MAX_HOPS 1000000
 /* Packet ids the log takes (below it): hops and flow lists keep them in
@@ -98,8 +114,11 @@ typedef struct world_pathlog {
     int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
     pkt_rec *pkts;       /* indexed by packet id, below n_pkts */
     uint64_t n_pkts, cap_pkts; /* 1 + the highest id seen; allocated */
-    hop_rec *hops;
+    hop_store *hops;
     guint n_hops, cap_hops;
+    GHashTable *wide;    /* 1 + 3 x hop index + field (0 txs, 1 txe, 2 rx) -> int64_t*, the HOP_WIDE times */
+    int32_t *ahead;      /* once indexed, per hop: the previous hop of the same flow the link transmitted in
+                          * the same busy period (transmissions back to back), -1 for none; see walk_queue */
     bool indexed;
     time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
     time_index txends;   /* (link, transmission end) -> 1 + hop index, for the stepwise links only */
@@ -140,6 +159,27 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
     L->n_pkts = n;
 }
 
+/* Sets time `field` (0 txs, 1 txe, 2 rx) of hop `i` to `t`. */
+static void hop_set(world_pathlog *L, int32_t i, int field, int64_t t)
+{
+    hop_store *h = &L->hops[i];
+    int64_t d = t - h->enq;
+    uint32_t v = d >= 0 && d < HOP_WIDE ? (uint32_t)d : HOP_WIDE;
+    if (v == HOP_WIDE) {
+        if (!L->wide)
+            L->wide = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+        int64_t *at = g_new(int64_t, 1);
+        *at = t;
+        g_hash_table_replace(L->wide, GUINT_TO_POINTER(1 + 3 * (guint)i + (guint)field), at);
+    }
+    if (field == 0)
+        h->txs = v;
+    else if (field == 1)
+        h->txe = v;
+    else
+        h->rx = v;
+}
+
 /* world_pathlog_rec for a record the log takes. Apart, so that the
  * records it leaves out (most of a long run's, once it has stopped) pass
  * through a function without a frame. */
@@ -168,10 +208,10 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         }
         if (L->n_hops == L->cap_hops) {
             L->cap_hops = MAX(2 * L->cap_hops, 1024u);
-            L->hops = g_renew(hop_rec, L->hops, L->cap_hops);
+            L->hops = g_renew(hop_store, L->hops, L->cap_hops);
         }
-        L->hops[L->n_hops] = (hop_rec){.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .pkt = (uint32_t)p->id,
-                                       .link = rec->source, .prev = r->last, .ahead = -1};
+        L->hops[L->n_hops] = (hop_store){.enq = rec->time, .txs = HOP_NONE, .txe = HOP_NONE, .rx = HOP_NONE,
+                                         .pkt = (uint32_t)p->id, .link = rec->source, .prev = r->last};
         if (r->last < 0)
             r->first = (int32_t)L->n_hops;
         r->last = (int32_t)L->n_hops++;
@@ -180,13 +220,12 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
     }
     if (r->last < 0)
         return;
-    hop_rec *h = &L->hops[r->last];
     if (rec->kind == SIM_TR_TX_START)
-        h->txs = rec->time;
+        hop_set(L, r->last, 0, rec->time);
     else if (rec->kind == SIM_TR_TX)
-        h->txe = rec->time;
+        hop_set(L, r->last, 1, rec->time);
     else if (rec->kind == SIM_TR_RX)
-        h->rx = rec->time;
+        hop_set(L, r->last, 2, rec->time);
 }
 
 void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
@@ -223,7 +262,10 @@ void world_pathlog_free(app_world *w)
     world_pathlog_stop(w);
     g_free(L->pkts);
     g_free(L->hops);
+    if (L->wide)
+        g_hash_table_destroy(L->wide);
     if (L->indexed) {
+        g_free(L->ahead);
         g_free(L->arrivals.slots);
         g_free(L->txends.slots);
         g_free(L->flow_off);
@@ -294,16 +336,31 @@ static const pkt_rec *pkt_at(const world_pathlog *L, uint64_t id)
     return id < L->n_pkts ? &L->pkts[id] : NULL;
 }
 
-static const hop_rec *hop_at(const world_pathlog *L, int32_t h)
+static int64_t hop_time(const world_pathlog *L, int32_t i, int field, uint32_t v)
 {
-    return h >= 0 && (guint)h < L->n_hops ? &L->hops[h] : NULL;
+    if (v == HOP_NONE)
+        return -1;
+    if (v != HOP_WIDE)
+        return L->hops[i].enq + v;
+    const int64_t *t = g_hash_table_lookup(L->wide, GUINT_TO_POINTER(1 + 3 * (guint)i + (guint)field));
+    return *t;
+}
+
+static hop_rec hop_at(const world_pathlog *L, int32_t i)
+{
+    if (i < 0 || (guint)i >= L->n_hops)
+        return (hop_rec){.valid = false, .enq = -1, .txs = -1, .txe = -1, .rx = -1, .prev = -1};
+    const hop_store *h = &L->hops[i];
+    return (hop_rec){.valid = true, .enq = h->enq, .txs = hop_time(L, i, 0, h->txs), .txe = hop_time(L, i, 1, h->txe),
+                     .rx = hop_time(L, i, 2, h->rx), .pkt = h->pkt, .link = h->link, .prev = h->prev};
 }
 
 /* A packet arrived when its last hop has an arrival and it was not dropped. */
 static int64_t arrival(const world_pathlog *L, const pkt_rec *p)
 {
-    const hop_rec *h = hop_at(L, p->last);
-    return p->seen && !p->dropped && h ? h->rx : -1;
+    if (!p->seen || p->dropped || p->last < 0 || (guint)p->last >= L->n_hops)
+        return -1;
+    return hop_time(L, p->last, 2, L->hops[p->last].rx);
 }
 
 static flow_key key_of(const pkt_rec *p)
@@ -318,7 +375,7 @@ static flow_key key_of(const pkt_rec *p)
  * the queue. On a link whose record is regular (below) that hop is the one
  * the link transmitted just before h, so the steps stay in a busy period
  * (transmissions back to back) and stop at the first hop of h's flow in
- * it: h->ahead. A link with a record outside those rules (never seen from
+ * it: the hop's `ahead`. A link with a record outside those rules (never seen from
  * models/link.c, but the walk must give the same parts whatever the log
  * holds) is marked stepwise. Regular, the link's hops with a transmission
  * end taken in the order of the log: each has enq <= txs <= txe and starts
@@ -371,29 +428,33 @@ static void queue_shortcuts(world_pathlog *L)
         L->stepwise[l] = all_stepwise;
     }
     guint stepwise_hops = 0;
+    L->ahead = g_new(int32_t, MAX(L->n_hops, 1u));
     for (guint i = 0; i < L->n_hops; i++) {
-        hop_rec *h = &L->hops[i];
-        if (h->txe < 0)
+        L->ahead[i] = -1;
+        hop_rec h = hop_at(L, (int32_t)i);
+        if (h.txe < 0)
             continue;
-        const hop_rec *r = last[h->link] >= 0 ? &L->hops[last[h->link]] : NULL;
-        last[h->link] = (int32_t)i;
-        if (h->txs < h->enq || h->txs > h->txe || (r && h->txs < r->txe) || (h->txs == h->txe && h->txs > h->enq) ||
-            (r && r->txs == r->txe && h->txs == r->txe))
-            L->stepwise[h->link] = true;
-        if (!r || r->txe != h->txs)
-            busy[h->link] = ++periods;
-        flow_link *e = flow_link_at(&fl, L->pkts[h->pkt].flow, h->link);
-        h->ahead = e->busy == busy[h->link] ? e->hop : -1;
-        e->busy = busy[h->link];
+        hop_rec r = hop_at(L, last[h.link]); /* not valid for none */
+        last[h.link] = (int32_t)i;
+        if (h.txs < h.enq || h.txs > h.txe || (r.valid && h.txs < r.txe) || (h.txs == h.txe && h.txs > h.enq) ||
+            (r.valid && r.txs == r.txe && h.txs == r.txe))
+            L->stepwise[h.link] = true;
+        if (!r.valid || r.txe != h.txs)
+            busy[h.link] = ++periods;
+        flow_link *e = flow_link_at(&fl, L->pkts[h.pkt].flow, h.link);
+        L->ahead[i] = e->busy == busy[h.link] ? e->hop : -1;
+        e->busy = busy[h.link];
         e->hop = (int32_t)i;
     }
     for (guint i = 0; i < L->n_hops; i++)
-        stepwise_hops += L->hops[i].txe >= 0 && L->stepwise[L->hops[i].link];
+        stepwise_hops += L->hops[i].txe != HOP_NONE && L->stepwise[L->hops[i].link];
     if (stepwise_hops) {
         time_index_init(&L->txends, stepwise_hops);
-        for (guint i = 0; i < L->n_hops; i++)
-            if (L->hops[i].txe >= 0 && L->stepwise[L->hops[i].link])
-                time_index_put(&L->txends, L->hops[i].link, L->hops[i].txe, i + 1);
+        for (guint i = 0; i < L->n_hops; i++) {
+            hop_rec h = hop_at(L, (int32_t)i);
+            if (h.txe >= 0 && L->stepwise[h.link])
+                time_index_put(&L->txends, h.link, h.txe, i + 1);
+        }
     }
     g_free(last);
     g_free(busy);
@@ -574,9 +635,9 @@ static bool walk_queue_stepwise(walk *k, uint64_t id, const hop_rec *h, spot *ne
             *next = (spot){.id = qid, .hop = qh, .at_rx = false};
             return true;
         }
-        const hop_rec *qr = hop_at(k->L, qh);
-        charge(k, APP_TIME_QUEUEING, MAX(qr->txs, h->enq));
-        txs = qr->txs;
+        hop_rec qr = hop_at(k->L, qh);
+        charge(k, APP_TIME_QUEUEING, MAX(qr.txs, h->enq));
+        txs = qr.txs;
     }
     charge(k, APP_TIME_QUEUEING, h->enq);
     return false;
@@ -587,20 +648,20 @@ static bool walk_queue_stepwise(walk *k, uint64_t id, const hop_rec *h, spot *ne
  * packet (returns true, *next set), behind others it is queueing. The
  * packets it waited for are those of its busy period whose transmissions
  * ended after it entered the queue; the latest of its flow among them, if
- * any, is h->ahead (link_shortcuts): queueing down to the end of that
+ * any, is its `ahead` (queue_shortcuts): queueing down to the end of that
  * one's transmission, then on through it. Step by step (one hop after the
  * other, charging each, until one of the flow) the parts are the same, as
  * charges of one part down to decreasing instants add up to one charge
  * down to the last; test_breakdown compares the two. */
-static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
+static bool walk_queue(walk *k, uint64_t id, int32_t hi, const hop_rec *h, spot *next)
 {
     const world_pathlog *L = k->L;
     if (L->stepwise[h->link])
         return walk_queue_stepwise(k, id, h, next);
-    const hop_rec *q = hop_at(L, h->ahead);
-    if (q && q->txe > h->enq) {
-        charge(k, APP_TIME_QUEUEING, q->txe);
-        *next = (spot){.id = q->pkt, .hop = h->ahead, .at_rx = false};
+    hop_rec q = hop_at(L, L->ahead[hi]);
+    if (q.valid && q.txe > h->enq) {
+        charge(k, APP_TIME_QUEUEING, q.txe);
+        *next = (spot){.id = q.pkt, .hop = L->ahead[hi], .at_rx = false};
         return true;
     }
     charge(k, APP_TIME_QUEUEING, h->enq);
@@ -615,18 +676,18 @@ static bool walk_hops(walk *k, spot s, spot *next)
     const pkt_rec *p = pkt_at(k->L, s.id);
     app_time_part part = part_of(k, p);
     for (int32_t hi = s.hop; hi >= 0 && k->t > k->start;) {
-        const hop_rec *h = hop_at(k->L, hi);
-        if (h->txs < 0 || h->txe < 0)
+        hop_rec h = hop_at(k->L, hi);
+        if (h.txs < 0 || h.txe < 0)
             break;
         if (s.at_rx)
-            charge(k, part, h->txe);
+            charge(k, part, h.txe);
         s.at_rx = true;
-        charge(k, part, h->txs);
-        if (walk_queue(k, s.id, h, next))
+        charge(k, part, h.txs);
+        if (walk_queue(k, s.id, hi, &h, next))
             return true;
-        if (h->prev >= 0)
-            charge(k, APP_TIME_OTHER, hop_at(k->L, h->prev)->rx);
-        hi = h->prev;
+        if (h.prev >= 0)
+            charge(k, APP_TIME_OTHER, hop_at(k->L, h.prev).rx);
+        hi = h.prev;
     }
     charge(k, APP_TIME_OTHER, p->created); /* send jitter */
     return false;
@@ -670,10 +731,10 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
         }
         case PKT_CAUSE_WINDOW: {
             int64_t o = previous_in_flow(L, id, false);
-            const hop_rec *h0 = o >= 0 ? hop_at(L, pkt_at(L, (uint64_t)o)->first) : NULL;
             if (o < 0)
                 return false;
-            if (!h0 || h0->txe < 0 || h0->txe > k->t) {
+            hop_rec h0 = hop_at(L, pkt_at(L, (uint64_t)o)->first);
+            if (!h0.valid || h0.txe < 0 || h0.txe > k->t) {
                 /* The flow's previous packet was still on its way out (or
                  * lost on the first link) when this one was released: both
                  * left on the same opening of the window, so the walk goes
@@ -689,8 +750,8 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
                 int64_t d = latest_arrival(L, p->flow, ack->created, true);
                 held = d >= 0 ? ack->created - arrival(L, pkt_at(L, (uint64_t)d)) : 0;
             }
-            charge(k, APP_TIME_DELACK, MAX(k->t - held, h0->txe));
-            charge(k, APP_TIME_WINDOW, h0->txe);
+            charge(k, APP_TIME_DELACK, MAX(k->t - held, h0.txe));
+            charge(k, APP_TIME_WINDOW, h0.txe);
             *next = (spot){.id = (uint64_t)o, .hop = pkt_at(L, (uint64_t)o)->first, .at_rx = false};
             return true;
         }

@@ -168,18 +168,18 @@ static void test_shipped_scenarios_add_up(void)
 }
 
 /* One run of a client-server scenario with `tcp` keys, one object of
- * `size` bytes on an 8 Mbit/s link with a 10 ms delay; its one row. */
-static bd_row one_object_on(const char *tcp, const char *size, const char *link_extra)
+ * `size` bytes on an 8 Mbit/s link with a delay of `delay`; its one row. */
+static bd_row one_object_at(const char *tcp, const char *size, const char *delay, const char *link_extra)
 {
     char *text = g_strdup_printf(
         "{\"name\": \"bd\", \"tcp\": {%s}, \"nodes\": [{\"name\": \"client\"}, {\"name\": \"server\"}],"
         " \"links\": [{\"name\": \"access\", \"from\": \"client\", \"to\": \"server\", \"rate\": \"8Mbps\","
-        " \"delay\": \"10ms\"%s}],"
+        " \"delay\": \"%s\"%s}],"
         " \"apps\": [{\"name\": \"web\", \"type\": \"http-server\", \"host\": \"server\","
         " \"objects\": [{\"path\": \"/o\", \"size\": %s}]},"
         " {\"name\": \"browser\", \"type\": \"browser\", \"host\": \"client\", \"mode\": \"nonpersistent\","
         " \"pages\": [\"http://server/o\"]}]}",
-        tcp, link_extra, size);
+        tcp, delay, link_extra, size);
     char *file = g_build_filename(tmp_root, "bd.json", NULL);
     g_file_set_contents(file, text, -1, NULL);
     GError *err = NULL;
@@ -203,6 +203,11 @@ static bd_row one_object_on(const char *tcp, const char *size, const char *link_
     g_free(file);
     g_free(text);
     return row;
+}
+
+static bd_row one_object_on(const char *tcp, const char *size, const char *link_extra)
+{
+    return one_object_at(tcp, size, "10ms", link_extra);
 }
 
 static bd_row one_object(const char *tcp, const char *size) { return one_object_on(tcp, size, ""); }
@@ -240,6 +245,29 @@ static void test_ideal_one_object(void)
     CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
     /* and so the whole: 2 RTT + the transmissions */
     CU_ASSERT_EQUAL(r.elapsed, r.part[BD_CONNECT] + r.part[BD_REQUEST] + r.part[BD_RESPONSE]);
+}
+
+/* The same over a 5 s delay: the log keeps a hop's times as 32-bit ns
+ * after it entered the queue, and those past 4.29 s apart (every arrival
+ * here) in a table beside; the parts are the same as with short delays. */
+static void test_ideal_long_delay(void)
+{
+    const int64_t delay = 5000000000;
+    bd_row r = one_object_at("\"cc\": \"ideal\"", "20000", "5s", "");
+    CU_ASSERT_TRUE_FATAL(r.explained);
+    CU_ASSERT_EQUAL(r.part[BD_CONNECT], 2 * delay + 2 * 40 * NS_PER_BYTE);
+    int64_t q = (r.part[BD_REQUEST] - delay) / NS_PER_BYTE - 40;
+    CU_ASSERT_EQUAL(r.part[BD_REQUEST], delay + (40 + q) * NS_PER_BYTE);
+    CU_ASSERT_TRUE(q > 16 && q < 1000);
+    CU_ASSERT_TRUE(r.part[BD_RESPONSE] > delay + 20000 * NS_PER_BYTE);
+    CU_ASSERT_EQUAL(r.part[BD_SLOW_START], 0);
+    CU_ASSERT_EQUAL(r.part[BD_QUEUEING], 0);
+    CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
+    CU_ASSERT_EQUAL(r.elapsed, r.part[BD_CONNECT] + r.part[BD_REQUEST] + r.part[BD_RESPONSE]);
+    /* the same request and response as over 10 ms, the delays apart */
+    bd_row s = one_object("\"cc\": \"ideal\"", "20000");
+    CU_ASSERT_EQUAL(r.part[BD_REQUEST] - delay, s.part[BD_REQUEST] - DELAY);
+    CU_ASSERT_EQUAL(r.part[BD_RESPONSE] - delay, s.part[BD_RESPONSE] - DELAY);
 }
 
 /* The textbook's stall for an object of o bytes, segments of s bytes. */
@@ -404,6 +432,7 @@ int main(void)
     static const test_case tests[] = {
         TEST(test_shipped_scenarios_add_up),
         TEST(test_ideal_one_object),
+        TEST(test_ideal_long_delay),
         TEST(test_reno_iw1_slow_start),
         TEST(test_losses),
         TEST(test_queue_shortcut_is_stepwise),
