@@ -427,25 +427,32 @@ static void queue_shortcuts(world_pathlog *L)
         last[l] = -1;
         L->stepwise[l] = all_stepwise;
     }
+    int64_t *last_txs = g_new(int64_t, MAX(nl, 1u)), *last_txe = g_new(int64_t, MAX(nl, 1u)); /* its times */
     guint stepwise_hops = 0;
     L->ahead = g_new(int32_t, MAX(L->n_hops, 1u));
     for (guint i = 0; i < L->n_hops; i++) {
+        const hop_store *h = &L->hops[i];
         L->ahead[i] = -1;
-        hop_rec h = hop_at(L, (int32_t)i);
-        if (h.txe < 0)
+        if (h->txe == HOP_NONE)
             continue;
-        hop_rec r = hop_at(L, last[h.link]); /* not valid for none */
-        last[h.link] = (int32_t)i;
-        if (h.txs < h.enq || h.txs > h.txe || (r.valid && h.txs < r.txe) || (h.txs == h.txe && h.txs > h.enq) ||
-            (r.valid && r.txs == r.txe && h.txs == r.txe))
-            L->stepwise[h.link] = true;
-        if (!r.valid || r.txe != h.txs)
-            busy[h.link] = ++periods;
-        flow_link *e = flow_link_at(&fl, L->pkts[h.pkt].flow, h.link);
-        L->ahead[i] = e->busy == busy[h.link] ? e->hop : -1;
-        e->busy = busy[h.link];
+        int64_t txs = hop_time(L, (int32_t)i, 0, h->txs), txe = hop_time(L, (int32_t)i, 1, h->txe);
+        uint32_t l = h->link;
+        bool r = last[l] >= 0; /* the link's previous hop: last_txs[l], last_txe[l] */
+        if (txs < h->enq || txs > txe || (r && txs < last_txe[l]) || (txs == txe && txs > h->enq) ||
+            (r && last_txs[l] == last_txe[l] && txs == last_txe[l]))
+            L->stepwise[l] = true;
+        if (!r || last_txe[l] != txs)
+            busy[l] = ++periods;
+        last[l] = (int32_t)i;
+        last_txs[l] = txs;
+        last_txe[l] = txe;
+        flow_link *e = flow_link_at(&fl, L->pkts[h->pkt].flow, l);
+        L->ahead[i] = e->busy == busy[l] ? e->hop : -1;
+        e->busy = busy[l];
         e->hop = (int32_t)i;
     }
+    g_free(last_txs);
+    g_free(last_txe);
     for (guint i = 0; i < L->n_hops; i++)
         stepwise_hops += L->hops[i].txe != HOP_NONE && L->stepwise[L->hops[i].link];
     if (stepwise_hops) {
