@@ -29,22 +29,40 @@
  *
  * The cursor only ever moves back in time and stops at the interval's
  * start, so the parts add up to the interval to the nanosecond whatever
- * the walk finds. Cost: the log is O(packets + hops) memory; the first
- * explain indexes it in O(packets) (each packet numbered with its flow, so
- * that a walk finds a flow's packets without hashing a key); each explain
- * is O(steps of its path) times O(log n) for the searches in a flow.
+ * the walk finds. Cost: the log is O(packets + hops) memory (48 bytes a
+ * packet, 32 a hop); the first explain indexes it in O(packets + hops)
+ * (each packet numbered with its flow, so that a walk finds a flow's
+ * packets without hashing a key, and each hop given the hop a wait in its
+ * queue leads to); each explain is O(steps of its path) times O(log n) for
+ * the searches in a flow, a wait in a queue one step whatever its length.
  */
 #include <string.h>
 
 #include "sim/sim_trace.h"
 #include "world_priv.h"
 
-/* One hop of one packet; -1 for what did not happen. */
+/* One hop of one packet as the log keeps it (32 bytes): when it entered
+ * the link's queue, and when it began and ended its transmission and
+ * arrived as ns after that, HOP_NONE for what did not happen, HOP_WIDE for
+ * what 32 bits do not hold (4.29 s or more after), kept in the log's
+ * `wide` table instead. */
 typedef struct {
-    int64_t enq, txs, txe, rx;
-    uint64_t pkt;    /* the packet's id */
+    int64_t enq;
+    uint32_t txs, txe, rx;
+    uint32_t pkt;    /* the packet's id (the log stops before ids reach PATHLOG_MAX_ID) */
     uint32_t link;   /* the link direction's trace source */
     int32_t prev;    /* the packet's previous hop (index in hops), -1 for the first */
+} hop_store;
+
+#define HOP_NONE UINT32_MAX
+#define HOP_WIDE (UINT32_MAX - 1)
+
+/* A hop as the walks read it (hop_at); -1 for what did not happen. */
+typedef struct {
+    bool valid;      /* false: no such hop */
+    int64_t enq, txs, txe, rx;
+    uint32_t pkt, link;
+    int32_t prev;
 } hop_rec;
 
 typedef struct {
@@ -54,9 +72,10 @@ typedef struct {
     uint16_t sport, dport;
     uint8_t flags, cause;
     uint32_t seq, len;
+    int32_t first;   /* the first hop (index in hops), -1 for none */
     int64_t created;
     int32_t last;    /* the latest hop (index in hops), -1 for none */
-    uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed; 0 before */
+    uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed (flow_off); 0 before */
 } pkt_rec;
 
 /* A direction of a connection. */
@@ -65,9 +84,13 @@ typedef struct {
     uint16_t sport, dport;
 } flow_key;
 
-/* Hops the log keeps at most (about 60 MB); past it the log stops, and
+/* Hops the log keeps at most (32 MB, and the packets'); past it the log stops, and
  * intervals that end after that instant are not explained. */
 #define PATHLOG_MAX_HOPS 1000000
+/* Packet ids the log takes (below it): hops and flow lists keep them in
+ * 32 bits. A run reaches it only after billions of packets; the log stops
+ * there as it does at PATHLOG_MAX_HOPS. */
+#define PATHLOG_MAX_ID UINT32_MAX
 
 /* An index from (a node or link, an instant) to a 32-bit value above 0:
  * open addressing with linear probing, the keys inline (16 bytes an entry,
@@ -91,14 +114,26 @@ typedef struct world_pathlog {
     int64_t cutoff;      /* when the log stopped for its size; INT64_MAX while it goes on */
     pkt_rec *pkts;       /* indexed by packet id, below n_pkts */
     uint64_t n_pkts, cap_pkts; /* 1 + the highest id seen; allocated */
-    hop_rec *hops;
+    hop_store *hops;
     guint n_hops, cap_hops;
+    GHashTable *wide;    /* 1 + 3 x hop index + field (0 txs, 1 txe, 2 rx) -> int64_t*, the HOP_WIDE times */
+    int32_t *ahead;      /* once indexed, per hop: the previous hop of the same flow the link transmitted in
+                          * the same busy period (transmissions back to back), -1 for none; see walk_queue */
     bool indexed;
     time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
-    time_index txends;   /* (link, transmission end) -> 1 + hop index */
-    GPtrArray *flow_lists; /* per flow, a GArray of its packet ids in creation order */
+    time_index txends;   /* (link, transmission end) -> 1 + hop index, for the stepwise links only */
+    uint32_t n_flows;
+    uint32_t *flow_off;  /* flow f (1 + its index) has the ids flow_ids[flow_off[f - 1] .. flow_off[f]) */
+    uint32_t *flow_ids;  /* the packet ids of each flow in creation order, flow after flow */
     uint32_t *flow_back; /* per 1 + flow index, 1 + the index of the opposite direction; 0 for none */
+    uint32_t n_links;    /* 1 + the highest trace source of a hop */
+    bool *stepwise;      /* per link direction: its queue is walked step by step (walk_queue) */
 } world_pathlog;
+
+/* Tests only (world_pathlog_test_stepwise): every link walked step by step. */
+static bool all_stepwise;
+
+void world_pathlog_test_stepwise(bool on) { all_stepwise = on; }
 
 const char *app_time_part_name(app_time_part part)
 {
@@ -124,18 +159,43 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
     L->n_pkts = n;
 }
 
+/* Sets time `field` (0 txs, 1 txe, 2 rx) of hop `i` to `t`. */
+static void hop_set(world_pathlog *L, int32_t i, int field, int64_t t)
+{
+    hop_store *h = &L->hops[i];
+    int64_t d = t - h->enq;
+    uint32_t v = d >= 0 && d < HOP_WIDE ? (uint32_t)d : HOP_WIDE;
+    if (v == HOP_WIDE) {
+        if (!L->wide)
+            L->wide = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, g_free);
+        int64_t *at = g_new(int64_t, 1);
+        *at = t;
+        g_hash_table_replace(L->wide, GUINT_TO_POINTER(1 + 3 * (guint)i + (guint)field), at);
+    }
+    if (field == 0)
+        h->txs = v;
+    else if (field == 1)
+        h->txe = v;
+    else
+        h->rx = v;
+}
+
 /* world_pathlog_rec for a record the log takes. Apart, so that the
  * records it leaves out (most of a long run's, once it has stopped) pass
  * through a function without a frame. */
 G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *rec, const pkt_t *p)
 {
+    if (p->id >= PATHLOG_MAX_ID) {
+        L->cutoff = MIN(L->cutoff, rec->time);
+        return;
+    }
     if (p->id >= L->n_pkts)
         grow_pkts(L, p->id + 1);
     pkt_rec *r = &L->pkts[p->id];
     if (!r->seen) {
         *r = (pkt_rec){.seen = true, .src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport,
                        .flags = p->tcp_flags, .cause = p->cause, .seq = p->seq, .len = p->len,
-                       .created = p->created, .last = -1};
+                       .created = p->created, .first = -1, .last = -1};
     }
     if (rec->kind == SIM_TR_DROP) {
         r->dropped = true;
@@ -148,22 +208,24 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         }
         if (L->n_hops == L->cap_hops) {
             L->cap_hops = MAX(2 * L->cap_hops, 1024u);
-            L->hops = g_renew(hop_rec, L->hops, L->cap_hops);
+            L->hops = g_renew(hop_store, L->hops, L->cap_hops);
         }
-        L->hops[L->n_hops] = (hop_rec){.enq = rec->time, .txs = -1, .txe = -1, .rx = -1, .pkt = p->id,
-                                       .link = rec->source, .prev = r->last};
+        L->hops[L->n_hops] = (hop_store){.enq = rec->time, .txs = HOP_NONE, .txe = HOP_NONE, .rx = HOP_NONE,
+                                         .pkt = (uint32_t)p->id, .link = rec->source, .prev = r->last};
+        if (r->last < 0)
+            r->first = (int32_t)L->n_hops;
         r->last = (int32_t)L->n_hops++;
+        L->n_links = MAX(L->n_links, rec->source + 1);
         return;
     }
     if (r->last < 0)
         return;
-    hop_rec *h = &L->hops[r->last];
     if (rec->kind == SIM_TR_TX_START)
-        h->txs = rec->time;
+        hop_set(L, r->last, 0, rec->time);
     else if (rec->kind == SIM_TR_TX)
-        h->txe = rec->time;
+        hop_set(L, r->last, 1, rec->time);
     else if (rec->kind == SIM_TR_RX)
-        h->rx = rec->time;
+        hop_set(L, r->last, 2, rec->time);
 }
 
 void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
@@ -200,11 +262,16 @@ void world_pathlog_free(app_world *w)
     world_pathlog_stop(w);
     g_free(L->pkts);
     g_free(L->hops);
+    if (L->wide)
+        g_hash_table_destroy(L->wide);
     if (L->indexed) {
+        g_free(L->ahead);
         g_free(L->arrivals.slots);
         g_free(L->txends.slots);
-        g_ptr_array_free(L->flow_lists, TRUE);
+        g_free(L->flow_off);
+        g_free(L->flow_ids);
         g_free(L->flow_back);
+        g_free(L->stepwise);
     }
     g_free(L);
     w->pathlog = NULL;
@@ -225,8 +292,6 @@ static gboolean flow_equal(gconstpointer x, gconstpointer y)
     const flow_key *a = x, *b = y;
     return a->src == b->src && a->dst == b->dst && a->sport == b->sport && a->dport == b->dport;
 }
-
-static void flow_free(gpointer p) { g_array_free(p, TRUE); }
 
 /* An empty index with room for `n` keys. */
 static void time_index_init(time_index *x, guint n)
@@ -258,6 +323,8 @@ static void time_index_put(time_index *x, uint32_t a, int64_t t, uint32_t v)
 /* The value of (a, t), 0 for none. */
 static uint32_t time_index_get(const time_index *x, uint32_t a, int64_t t)
 {
+    if (!x->slots)
+        return 0;
     for (uint64_t i = time_hash(a, t) & x->mask; x->slots[i].v; i = (i + 1) & x->mask)
         if (x->slots[i].a == a && x->slots[i].t == t)
             return x->slots[i].v;
@@ -269,16 +336,31 @@ static const pkt_rec *pkt_at(const world_pathlog *L, uint64_t id)
     return id < L->n_pkts ? &L->pkts[id] : NULL;
 }
 
-static const hop_rec *hop_at(const world_pathlog *L, int32_t h)
+static int64_t hop_time(const world_pathlog *L, int32_t i, int field, uint32_t v)
 {
-    return h >= 0 && (guint)h < L->n_hops ? &L->hops[h] : NULL;
+    if (v == HOP_NONE)
+        return -1;
+    if (v != HOP_WIDE)
+        return L->hops[i].enq + v;
+    const int64_t *t = g_hash_table_lookup(L->wide, GUINT_TO_POINTER(1 + 3 * (guint)i + (guint)field));
+    return *t;
+}
+
+static hop_rec hop_at(const world_pathlog *L, int32_t i)
+{
+    if (i < 0 || (guint)i >= L->n_hops)
+        return (hop_rec){.valid = false, .enq = -1, .txs = -1, .txe = -1, .rx = -1, .prev = -1};
+    const hop_store *h = &L->hops[i];
+    return (hop_rec){.valid = true, .enq = h->enq, .txs = hop_time(L, i, 0, h->txs), .txe = hop_time(L, i, 1, h->txe),
+                     .rx = hop_time(L, i, 2, h->rx), .pkt = h->pkt, .link = h->link, .prev = h->prev};
 }
 
 /* A packet arrived when its last hop has an arrival and it was not dropped. */
 static int64_t arrival(const world_pathlog *L, const pkt_rec *p)
 {
-    const hop_rec *h = hop_at(L, p->last);
-    return p->seen && !p->dropped && h ? h->rx : -1;
+    if (!p->seen || p->dropped || p->last < 0 || (guint)p->last >= L->n_hops)
+        return -1;
+    return hop_time(L, p->last, 2, L->hops[p->last].rx);
 }
 
 static flow_key key_of(const pkt_rec *p)
@@ -286,79 +368,196 @@ static flow_key key_of(const pkt_rec *p)
     return (flow_key){.src = p->src, .dst = p->dst, .sport = p->sport, .dport = p->dport};
 }
 
+/* The shortcuts of walk_queue (hop_rec.ahead). The stepwise walk
+ * (walk_queue_stepwise) goes from a hop h to the hop whose transmission
+ * ended when h's began (txends), and on from that one, until it meets a
+ * packet of h's flow or a transmission that ended by the time h entered
+ * the queue. On a link whose record is regular (below) that hop is the one
+ * the link transmitted just before h, so the steps stay in a busy period
+ * (transmissions back to back) and stop at the first hop of h's flow in
+ * it: the hop's `ahead`. A link with a record outside those rules (never seen from
+ * models/link.c, but the walk must give the same parts whatever the log
+ * holds) is marked stepwise. Regular, the link's hops with a transmission
+ * end taken in the order of the log: each has enq <= txs <= txe and starts
+ * no earlier than the previous one ended, and a transmission of no time
+ * neither waited in the queue nor has one starting at its end (txends
+ * keeps one hop per (link, end): the stepwise walk would go round in a
+ * circle). One pass over the hops in the order of the log, with a small
+ * table of each (flow, link)'s latest hop. */
+typedef struct {
+    uint32_t flow, link; /* flow 0: an empty slot */
+    uint32_t busy;       /* the busy period of the latest hop */
+    int32_t hop;         /* that hop */
+} flow_link;
+
+typedef struct {
+    flow_link *slots;
+    guint mask, used;
+} flow_link_table;
+
+static flow_link *flow_link_at(flow_link_table *x, uint32_t flow, uint32_t link)
+{
+    if (2 * (x->used + 1) > x->mask + 1) { /* at most half full */
+        flow_link_table y = {.slots = g_new0(flow_link, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
+        for (guint i = 0; i <= x->mask; i++)
+            if (x->slots[i].flow)
+                *flow_link_at(&y, x->slots[i].flow, x->slots[i].link) = x->slots[i];
+        g_free(x->slots);
+        *x = (flow_link_table){.slots = y.slots, .mask = y.mask, .used = x->used};
+    }
+    guint i = (guint)(time_hash(link, flow) & x->mask);
+    while (x->slots[i].flow && (x->slots[i].flow != flow || x->slots[i].link != link))
+        i = (i + 1) & x->mask;
+    if (!x->slots[i].flow) {
+        x->slots[i] = (flow_link){.flow = flow, .link = link, .busy = 0, .hop = -1};
+        x->used++;
+    }
+    return &x->slots[i];
+}
+
+static void queue_shortcuts(world_pathlog *L)
+{
+    guint nl = L->n_links;
+    L->stepwise = g_new0(bool, MAX(nl, 1u));
+    int32_t *last = g_new(int32_t, MAX(nl, 1u)); /* per link, its latest hop with a transmission end */
+    uint32_t *busy = g_new0(uint32_t, MAX(nl, 1u)); /* per link, the number of its current busy period */
+    uint32_t periods = 0;
+    flow_link_table fl = {.slots = g_new0(flow_link, 1024), .mask = 1023};
+    for (guint l = 0; l < nl; l++) {
+        last[l] = -1;
+        L->stepwise[l] = all_stepwise;
+    }
+    int64_t *last_txs = g_new(int64_t, MAX(nl, 1u)), *last_txe = g_new(int64_t, MAX(nl, 1u)); /* its times */
+    guint stepwise_hops = 0;
+    L->ahead = g_new(int32_t, MAX(L->n_hops, 1u));
+    for (guint i = 0; i < L->n_hops; i++) {
+        const hop_store *h = &L->hops[i];
+        L->ahead[i] = -1;
+        if (h->txe == HOP_NONE)
+            continue;
+        int64_t txs = hop_time(L, (int32_t)i, 0, h->txs), txe = hop_time(L, (int32_t)i, 1, h->txe);
+        uint32_t l = h->link;
+        bool r = last[l] >= 0; /* the link's previous hop: last_txs[l], last_txe[l] */
+        if (txs < h->enq || txs > txe || (r && txs < last_txe[l]) || (txs == txe && txs > h->enq) ||
+            (r && last_txs[l] == last_txe[l] && txs == last_txe[l]))
+            L->stepwise[l] = true;
+        if (!r || last_txe[l] != txs)
+            busy[l] = ++periods;
+        last[l] = (int32_t)i;
+        last_txs[l] = txs;
+        last_txe[l] = txe;
+        flow_link *e = flow_link_at(&fl, L->pkts[h->pkt].flow, l);
+        L->ahead[i] = e->busy == busy[l] ? e->hop : -1;
+        e->busy = busy[l];
+        e->hop = (int32_t)i;
+    }
+    g_free(last_txs);
+    g_free(last_txe);
+    for (guint i = 0; i < L->n_hops; i++)
+        stepwise_hops += L->hops[i].txe != HOP_NONE && L->stepwise[L->hops[i].link];
+    if (stepwise_hops) {
+        time_index_init(&L->txends, stepwise_hops);
+        for (guint i = 0; i < L->n_hops; i++) {
+            hop_rec h = hop_at(L, (int32_t)i);
+            if (h.txe >= 0 && L->stepwise[h.link])
+                time_index_put(&L->txends, h.link, h.txe, i + 1);
+        }
+    }
+    g_free(last);
+    g_free(busy);
+    g_free(fl.slots);
+}
+
 static void build_index(world_pathlog *L)
 {
-    guint data = 0; /* packets with data that arrived: the keys of `arrivals` at most */
-    for (guint id = 0; id < L->n_pkts; id++)
-        data += pkt_at(L, id)->len > 0 && arrival(L, pkt_at(L, id)) >= 0;
-    time_index_init(&L->arrivals, data);
-    time_index_init(&L->txends, L->n_hops);
+    GArray *arrived = g_array_new(FALSE, FALSE, sizeof(time_slot)); /* packets with data that arrived */
     GHashTable *flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL); /* key -> 1 + flow; lookup only */
-    L->flow_lists = g_ptr_array_new_with_free_func(flow_free);
-    for (guint h = 0; h < L->n_hops; h++) {
-        const hop_rec *r = &L->hops[h];
-        if (r->txe < 0)
-            continue;
-        time_index_put(&L->txends, r->link, r->txe, h + 1);
-    }
+    GArray *count = g_array_new(FALSE, FALSE, sizeof(uint32_t)); /* packets per flow */
+    guint seen = 0, f = 0;
+    flow_key prev = {0};
     for (guint id = 0; id < L->n_pkts; id++) {
         const pkt_rec *p = pkt_at(L, id);
         if (!p->seen)
             continue;
+        seen++;
         flow_key fk = key_of(p);
-        guint f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
+        if (!f || !flow_equal(&fk, &prev)) /* runs of one flow's packets are common */
+            f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
+        prev = fk;
         if (!f) {
-            g_ptr_array_add(L->flow_lists, g_array_new(FALSE, FALSE, sizeof(uint64_t)));
-            f = L->flow_lists->len;
+            uint32_t zero = 0;
+            g_array_append_val(count, zero);
+            f = count->len;
             flow_key *copy = g_new(flow_key, 1);
             *copy = fk;
             g_hash_table_insert(flows, copy, GUINT_TO_POINTER(f));
         }
         L->pkts[id].flow = f;
-        uint64_t v = id;
-        g_array_append_val((GArray *)g_ptr_array_index(L->flow_lists, f - 1), v);
-        int64_t at = arrival(L, p);
-        if (at >= 0 && p->len > 0)
-            time_index_put(&L->arrivals, p->dst, at, id + 1);
+        g_array_index(count, uint32_t, f - 1)++;
+        int64_t at = p->len > 0 ? arrival(L, p) : -1;
+        if (at >= 0) {
+            time_slot a = {.t = at, .a = p->dst, .v = id + 1};
+            g_array_append_val(arrived, a);
+        }
     }
+    time_index_init(&L->arrivals, arrived->len);
+    for (guint i = 0; i < arrived->len; i++) { /* in id order: the last put of a key stays */
+        const time_slot *a = &g_array_index(arrived, time_slot, i);
+        time_index_put(&L->arrivals, a->a, a->t, a->v);
+    }
+    g_array_free(arrived, TRUE);
+    /* Each flow's ids in one array, in id (creation) order. */
+    L->n_flows = count->len;
+    L->flow_off = g_new(uint32_t, L->n_flows + 1);
+    L->flow_off[0] = 0;
+    for (guint f = 1; f <= L->n_flows; f++)
+        L->flow_off[f] = L->flow_off[f - 1] + g_array_index(count, uint32_t, f - 1);
+    for (guint f = 0; f < L->n_flows; f++) /* now the next free place of each flow */
+        g_array_index(count, uint32_t, f) = L->flow_off[f];
+    L->flow_ids = g_new(uint32_t, MAX(seen, 1u));
+    for (guint id = 0; id < L->n_pkts; id++)
+        if (L->pkts[id].seen)
+            L->flow_ids[g_array_index(count, uint32_t, L->pkts[id].flow - 1)++] = id;
+    g_array_free(count, TRUE);
     /* The walks go from a packet to its own flow and to the opposite one by
      * these numbers, without hashing a key at every step. */
-    L->flow_back = g_new0(uint32_t, L->flow_lists->len + 1);
-    for (guint f = 1; f <= L->flow_lists->len; f++) {
-        const GArray *list = g_ptr_array_index(L->flow_lists, f - 1);
-        const pkt_rec *p = pkt_at(L, g_array_index(list, uint64_t, 0));
+    L->flow_back = g_new0(uint32_t, L->n_flows + 1);
+    for (guint f = 1; f <= L->n_flows; f++) {
+        const pkt_rec *p = pkt_at(L, L->flow_ids[L->flow_off[f - 1]]);
         flow_key back = {.src = p->dst, .dst = p->src, .sport = p->dport, .dport = p->sport};
         L->flow_back[f] = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &back));
     }
     g_hash_table_destroy(flows);
+
+    queue_shortcuts(L);
     L->indexed = true;
 }
 
-/* The packet list of flow `f` (1 + its index), or NULL for 0. */
-static const GArray *flow_list(const world_pathlog *L, uint32_t f)
+/* The packet ids of flow `f` (1 + its index): *n of them; none for 0. */
+static const uint32_t *flow_list(const world_pathlog *L, uint32_t f, guint *n)
 {
-    return f ? g_ptr_array_index(L->flow_lists, f - 1) : NULL;
+    *n = f ? L->flow_off[f] - L->flow_off[f - 1] : 0;
+    return f ? L->flow_ids + L->flow_off[f - 1] : NULL;
 }
 
-/* The packet of flow `f` (1 + its index in flow_lists) created last at or
+/* The packet of flow `f` (1 + its index) created last at or
  * before `t` that arrived by `t`, and carries data, SYN or FIN unless
  * `any`; -1 for none. Links are first in, first out, so the latest sent is
  * the latest arrived. */
 static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
 {
-    const GArray *list = flow_list(L, f);
-    if (!list)
-        return -1;
-    guint lo = 0, hi = list->len; /* the first created after t */
+    guint n;
+    const uint32_t *list = flow_list(L, f, &n);
+    guint lo = 0, hi = n; /* the first created after t */
     while (lo < hi) {
         guint mid = (lo + hi) / 2;
-        if (pkt_at(L, g_array_index(list, uint64_t, mid))->created <= t)
+        if (pkt_at(L, list[mid])->created <= t)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (guint i = lo; i-- > 0;) {
-        uint64_t id = g_array_index(list, uint64_t, i);
+        uint64_t id = list[i];
         const pkt_rec *p = pkt_at(L, id);
         int64_t at = arrival(L, p);
         if (at >= 0 && at <= t && (any || p->len > 0 || (p->flags & (PKT_SYN | PKT_FIN))))
@@ -372,30 +571,23 @@ static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, boo
 static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_seq)
 {
     const pkt_rec *p = pkt_at(L, id);
-    const GArray *list = flow_list(L, p->flow);
-    guint lo = 0, hi = list ? list->len : 0;
+    guint n;
+    const uint32_t *list = flow_list(L, p->flow, &n);
+    guint lo = 0, hi = n;
     while (lo < hi) { /* the position of id */
         guint mid = (lo + hi) / 2;
-        if (g_array_index(list, uint64_t, mid) < id)
+        if (list[mid] < id)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (guint i = lo; i-- > 0;) {
-        const pkt_rec *q = pkt_at(L, g_array_index(list, uint64_t, i));
+        const pkt_rec *q = pkt_at(L, list[i]);
         if (same_seq ? (q->seq == p->seq && !(q->flags & PKT_SYN) == !(p->flags & PKT_SYN))
                      : (q->len > 0 || (q->flags & PKT_FIN)))
-            return (int64_t)g_array_index(list, uint64_t, i);
+            return (int64_t)list[i];
     }
     return -1;
-}
-
-static int32_t first_hop(const world_pathlog *L, const pkt_rec *p)
-{
-    int32_t h = p->last;
-    while (hop_at(L, h) && hop_at(L, h)->prev >= 0)
-        h = hop_at(L, h)->prev;
-    return h;
 }
 
 /* ---- the walk ------------------------------------------------------------------- */
@@ -433,10 +625,9 @@ typedef struct {
     bool at_rx;
 } spot;
 
-/* The time the link spent on the packets ahead of `h` (a hop of packet
- * `id`) while it waited: behind the same flow the walk goes on through that
- * packet (returns true, *next set), behind others it is queueing. */
-static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
+/* walk_queue step by step: from the hop whose transmission ended when h's
+ * began back to the one before it, and so on (txends). */
+static bool walk_queue_stepwise(walk *k, uint64_t id, const hop_rec *h, spot *next)
 {
     const pkt_rec *p = pkt_at(k->L, id);
     int64_t txs = h->txs;
@@ -451,9 +642,34 @@ static bool walk_queue(walk *k, uint64_t id, const hop_rec *h, spot *next)
             *next = (spot){.id = qid, .hop = qh, .at_rx = false};
             return true;
         }
-        const hop_rec *qr = hop_at(k->L, qh);
-        charge(k, APP_TIME_QUEUEING, MAX(qr->txs, h->enq));
-        txs = qr->txs;
+        hop_rec qr = hop_at(k->L, qh);
+        charge(k, APP_TIME_QUEUEING, MAX(qr.txs, h->enq));
+        txs = qr.txs;
+    }
+    charge(k, APP_TIME_QUEUEING, h->enq);
+    return false;
+}
+
+/* The time the link spent on the packets ahead of `h` (a hop of packet
+ * `id`) while it waited: behind the same flow the walk goes on through that
+ * packet (returns true, *next set), behind others it is queueing. The
+ * packets it waited for are those of its busy period whose transmissions
+ * ended after it entered the queue; the latest of its flow among them, if
+ * any, is its `ahead` (queue_shortcuts): queueing down to the end of that
+ * one's transmission, then on through it. Step by step (one hop after the
+ * other, charging each, until one of the flow) the parts are the same, as
+ * charges of one part down to decreasing instants add up to one charge
+ * down to the last; test_breakdown compares the two. */
+static bool walk_queue(walk *k, uint64_t id, int32_t hi, const hop_rec *h, spot *next)
+{
+    const world_pathlog *L = k->L;
+    if (L->stepwise[h->link])
+        return walk_queue_stepwise(k, id, h, next);
+    hop_rec q = hop_at(L, L->ahead[hi]);
+    if (q.valid && q.txe > h->enq) {
+        charge(k, APP_TIME_QUEUEING, q.txe);
+        *next = (spot){.id = q.pkt, .hop = L->ahead[hi], .at_rx = false};
+        return true;
     }
     charge(k, APP_TIME_QUEUEING, h->enq);
     return false;
@@ -467,18 +683,18 @@ static bool walk_hops(walk *k, spot s, spot *next)
     const pkt_rec *p = pkt_at(k->L, s.id);
     app_time_part part = part_of(k, p);
     for (int32_t hi = s.hop; hi >= 0 && k->t > k->start;) {
-        const hop_rec *h = hop_at(k->L, hi);
-        if (h->txs < 0 || h->txe < 0)
+        hop_rec h = hop_at(k->L, hi);
+        if (h.txs < 0 || h.txe < 0)
             break;
         if (s.at_rx)
-            charge(k, part, h->txe);
+            charge(k, part, h.txe);
         s.at_rx = true;
-        charge(k, part, h->txs);
-        if (walk_queue(k, s.id, h, next))
+        charge(k, part, h.txs);
+        if (walk_queue(k, s.id, hi, &h, next))
             return true;
-        if (h->prev >= 0)
-            charge(k, APP_TIME_OTHER, hop_at(k->L, h->prev)->rx);
-        hi = h->prev;
+        if (h.prev >= 0)
+            charge(k, APP_TIME_OTHER, hop_at(k->L, h.prev).rx);
+        hi = h.prev;
     }
     charge(k, APP_TIME_OTHER, p->created); /* send jitter */
     return false;
@@ -522,10 +738,10 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
         }
         case PKT_CAUSE_WINDOW: {
             int64_t o = previous_in_flow(L, id, false);
-            const hop_rec *h0 = o >= 0 ? hop_at(L, first_hop(L, pkt_at(L, (uint64_t)o))) : NULL;
             if (o < 0)
                 return false;
-            if (!h0 || h0->txe < 0 || h0->txe > k->t) {
+            hop_rec h0 = hop_at(L, pkt_at(L, (uint64_t)o)->first);
+            if (!h0.valid || h0.txe < 0 || h0.txe > k->t) {
                 /* The flow's previous packet was still on its way out (or
                  * lost on the first link) when this one was released: both
                  * left on the same opening of the window, so the walk goes
@@ -541,9 +757,9 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
                 int64_t d = latest_arrival(L, p->flow, ack->created, true);
                 held = d >= 0 ? ack->created - arrival(L, pkt_at(L, (uint64_t)d)) : 0;
             }
-            charge(k, APP_TIME_DELACK, MAX(k->t - held, h0->txe));
-            charge(k, APP_TIME_WINDOW, h0->txe);
-            *next = (spot){.id = (uint64_t)o, .hop = first_hop(L, pkt_at(L, (uint64_t)o)), .at_rx = false};
+            charge(k, APP_TIME_DELACK, MAX(k->t - held, h0.txe));
+            charge(k, APP_TIME_WINDOW, h0.txe);
+            *next = (spot){.id = (uint64_t)o, .hop = pkt_at(L, (uint64_t)o)->first, .at_rx = false};
             return true;
         }
         default:

@@ -72,5 +72,8 @@ void world_pathlog_rec(struct world_pathlog *L, const sim_trace_rec *rec);
 /* Stops logging packets (the log stays for app_world_explain). */
 void world_pathlog_stop(app_world *w);
 void world_pathlog_free(app_world *w);
+/* Tests only: while on, the logs indexed walk every queue step by step,
+ * as before the shortcut of walk_queue (world_path.c), to compare the two. */
+void world_pathlog_test_stepwise(bool on);
 
 #endif

@@ -17,6 +17,13 @@
  *   P (RTT + S/R) - (2^P - 1) S/R, to the nanosecond.
  * - The same with 5% and 2% random loss: retransmissions show, and the
  *   walk reaches the connection's start (nothing is left as other).
+ * - A congested shared bottleneck (pairs of hosts across one link with a
+ *   short queue, each browser on one kept-open connection): the walk's
+ *   shortcut through a queue (the latest packet of the same flow in the
+ *   link's busy period) gives every object the very parts, to the
+ *   nanosecond, of the step-by-step walk through every packet ahead
+ *   (world_pathlog_test_stepwise), with queueing and retransmissions in
+ *   them so that both paths are taken.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -28,6 +35,7 @@
 #include "test_util.h"
 #include "world/scenario.h"
 #include "world/world.h"
+#include "world/world_priv.h"
 
 #define SHIPPED APPSIM_SOURCE_DIR "/scenarios"
 
@@ -160,18 +168,18 @@ static void test_shipped_scenarios_add_up(void)
 }
 
 /* One run of a client-server scenario with `tcp` keys, one object of
- * `size` bytes on an 8 Mbit/s link with a 10 ms delay; its one row. */
-static bd_row one_object_on(const char *tcp, const char *size, const char *link_extra)
+ * `size` bytes on an 8 Mbit/s link with a delay of `delay`; its one row. */
+static bd_row one_object_at(const char *tcp, const char *size, const char *delay, const char *link_extra)
 {
     char *text = g_strdup_printf(
         "{\"name\": \"bd\", \"tcp\": {%s}, \"nodes\": [{\"name\": \"client\"}, {\"name\": \"server\"}],"
         " \"links\": [{\"name\": \"access\", \"from\": \"client\", \"to\": \"server\", \"rate\": \"8Mbps\","
-        " \"delay\": \"10ms\"%s}],"
+        " \"delay\": \"%s\"%s}],"
         " \"apps\": [{\"name\": \"web\", \"type\": \"http-server\", \"host\": \"server\","
         " \"objects\": [{\"path\": \"/o\", \"size\": %s}]},"
         " {\"name\": \"browser\", \"type\": \"browser\", \"host\": \"client\", \"mode\": \"nonpersistent\","
         " \"pages\": [\"http://server/o\"]}]}",
-        tcp, link_extra, size);
+        tcp, delay, link_extra, size);
     char *file = g_build_filename(tmp_root, "bd.json", NULL);
     g_file_set_contents(file, text, -1, NULL);
     GError *err = NULL;
@@ -195,6 +203,11 @@ static bd_row one_object_on(const char *tcp, const char *size, const char *link_
     g_free(file);
     g_free(text);
     return row;
+}
+
+static bd_row one_object_on(const char *tcp, const char *size, const char *link_extra)
+{
+    return one_object_at(tcp, size, "10ms", link_extra);
 }
 
 static bd_row one_object(const char *tcp, const char *size) { return one_object_on(tcp, size, ""); }
@@ -232,6 +245,29 @@ static void test_ideal_one_object(void)
     CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
     /* and so the whole: 2 RTT + the transmissions */
     CU_ASSERT_EQUAL(r.elapsed, r.part[BD_CONNECT] + r.part[BD_REQUEST] + r.part[BD_RESPONSE]);
+}
+
+/* The same over a 5 s delay: the log keeps a hop's times as 32-bit ns
+ * after it entered the queue, and those past 4.29 s apart (every arrival
+ * here) in a table beside; the parts are the same as with short delays. */
+static void test_ideal_long_delay(void)
+{
+    const int64_t delay = 5000000000;
+    bd_row r = one_object_at("\"cc\": \"ideal\"", "20000", "5s", "");
+    CU_ASSERT_TRUE_FATAL(r.explained);
+    CU_ASSERT_EQUAL(r.part[BD_CONNECT], 2 * delay + 2 * 40 * NS_PER_BYTE);
+    int64_t q = (r.part[BD_REQUEST] - delay) / NS_PER_BYTE - 40;
+    CU_ASSERT_EQUAL(r.part[BD_REQUEST], delay + (40 + q) * NS_PER_BYTE);
+    CU_ASSERT_TRUE(q > 16 && q < 1000);
+    CU_ASSERT_TRUE(r.part[BD_RESPONSE] > delay + 20000 * NS_PER_BYTE);
+    CU_ASSERT_EQUAL(r.part[BD_SLOW_START], 0);
+    CU_ASSERT_EQUAL(r.part[BD_QUEUEING], 0);
+    CU_ASSERT_EQUAL(r.part[BD_OTHER], 0);
+    CU_ASSERT_EQUAL(r.elapsed, r.part[BD_CONNECT] + r.part[BD_REQUEST] + r.part[BD_RESPONSE]);
+    /* the same request and response as over 10 ms, the delays apart */
+    bd_row s = one_object("\"cc\": \"ideal\"", "20000");
+    CU_ASSERT_EQUAL(r.part[BD_REQUEST] - delay, s.part[BD_REQUEST] - DELAY);
+    CU_ASSERT_EQUAL(r.part[BD_RESPONSE] - delay, s.part[BD_RESPONSE] - DELAY);
 }
 
 /* The textbook's stall for an object of o bytes, segments of s bytes. */
@@ -284,14 +320,123 @@ static void test_losses(void)
     }
 }
 
+/* The requests.csv rows of one run of `file`, the walk through queues
+ * step by step or by its shortcut. */
+static char *requests_of(const char *file, guint k, bool stepwise, run_result **out)
+{
+    GError *err = NULL;
+    scenario *sc = scenario_load(file, NULL, appsim_registry(), &err);
+    if (!sc)
+        printf("\n    %s", err->message);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+    scn_run *r = scenario_run(sc, k, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    world_pathlog_test_stepwise(stepwise);
+    run_result *res = world_run(r, appsim_registry(), k, NULL, &err);
+    world_pathlog_test_stepwise(false);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(res);
+    char *rows = NULL;
+    for (guint i = 0; i < res->csvs->len; i++) {
+        const run_csv *c = g_ptr_array_index(res->csvs, i);
+        if (!strcmp(c->file, "requests.csv"))
+            rows = g_strdup(c->rows->str);
+    }
+    CU_ASSERT_PTR_NOT_NULL(rows);
+    *out = res;
+    scn_run_free(r);
+    scenario_free(sc);
+    return rows;
+}
+
+static void test_queue_shortcut_is_stepwise(void)
+{
+    /* 6 pairs c<i> -> left -> right -> s<i>, a 10 Mbit/s bottleneck with a
+     * queue of 12 packets, 1 Gbit/s access links; each browser loads a
+     * 60 kB object 4 times over one connection (initial window 10: the
+     * flows' packets queue behind each other and behind other flows'). */
+    enum { PAIRS = 6 };
+    GString *s = g_string_new("{\"name\": \"shortcut\", \"seed\": 3, \"tcp\": {\"cc\": \"reno\", \"init_cwnd\": 10},"
+                              " \"nodes\": [{\"name\": \"left\", \"type\": \"router\"},"
+                              " {\"name\": \"right\", \"type\": \"router\"}");
+    for (int i = 0; i < PAIRS; i++)
+        g_string_append_printf(s, ", {\"name\": \"c%d\"}, {\"name\": \"s%d\"}", i, i);
+    g_string_append(s, "], \"links\": [{\"name\": \"bottleneck\", \"from\": \"left\", \"to\": \"right\","
+                       " \"rate\": \"10Mbps\", \"delay\": \"5ms\", \"queue\": 12}");
+    for (int i = 0; i < PAIRS; i++)
+        g_string_append_printf(s,
+                               ", {\"from\": \"c%d\", \"to\": \"left\", \"rate\": \"1Gbps\", \"delay\": \"1ms\"},"
+                               " {\"from\": \"s%d\", \"to\": \"right\", \"rate\": \"1Gbps\", \"delay\": \"%dms\"}",
+                               i, i, 1 + i);
+    g_string_append(s, "], \"apps\": [");
+    for (int i = 0; i < PAIRS; i++)
+        g_string_append_printf(s,
+                               "%s{\"name\": \"web%d\", \"type\": \"http-server\", \"host\": \"s%d\","
+                               " \"objects\": [{\"path\": \"/o\", \"size\": 60000}]},"
+                               " {\"name\": \"browser%d\", \"type\": \"browser\", \"host\": \"c%d\","
+                               " \"mode\": \"persistent\", \"cache\": false, \"repeat\": 4,"
+                               " \"pages\": [\"http://s%d/o\"]}",
+                               i ? ", " : "", i, i, i, i, i);
+    g_string_append(s, "]}");
+    char *file = g_build_filename(tmp_root, "shortcut.json", NULL);
+    g_file_set_contents(file, s->str, -1, NULL);
+    g_string_free(s, TRUE);
+
+    run_result *fast, *slow;
+    char *a = requests_of(file, 0, false, &fast), *b = requests_of(file, 0, true, &slow);
+    CU_ASSERT_STRING_EQUAL(a, b);
+    if (strcmp(a, b))
+        printf("\n    shortcut:\n%s\n    step by step:\n%s", a, b);
+    check_run(file, 0, fast);
+    /* Both walks took the queues' paths: time behind other flows is
+     * queueing, and losses at the short queue are retransmissions. */
+    CU_ASSERT_TRUE(run_result_metric(fast, "breakdown.sum.queueing_s") > 0.01);
+    CU_ASSERT_TRUE(run_result_metric(fast, "breakdown.sum.retransmission_s") > 0);
+    static const char *const keys[] = {"breakdown.sum.queueing_s", "breakdown.sum.response_s",
+                                       "breakdown.sum.retransmission_s", "breakdown.sum.other_s"};
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+        CU_ASSERT_EQUAL(run_result_metric(fast, keys[i]), run_result_metric(slow, keys[i]));
+    g_free(a);
+    g_free(b);
+    run_result_free(fast);
+    run_result_free(slow);
+    g_remove(file);
+    g_free(file);
+}
+
+/* The shipped HTTP scenarios, every run: the same rows both ways. */
+static void test_queue_shortcut_shipped(void)
+{
+    static const char *const files[] = {"http-persistence", "http-parallel", "tcp-ideal-vs-reno"};
+    for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *path = g_strdup_printf("%s/%s.json", SHIPPED, files[i]);
+        GError *err = NULL;
+        scenario *sc = scenario_load(path, NULL, appsim_registry(), &err);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sc);
+        for (guint k = 0; k < scenario_run_count(sc); k++) {
+            run_result *fast, *slow;
+            char *a = requests_of(path, k, false, &fast), *b = requests_of(path, k, true, &slow);
+            CU_ASSERT_STRING_EQUAL(a, b);
+            g_free(a);
+            g_free(b);
+            run_result_free(fast);
+            run_result_free(slow);
+        }
+        scenario_free(sc);
+        g_free(path);
+    }
+}
+
 int main(void)
 {
     tmp_root = g_dir_make_tmp("appsim-bd-XXXXXX", NULL);
     static const test_case tests[] = {
         TEST(test_shipped_scenarios_add_up),
         TEST(test_ideal_one_object),
+        TEST(test_ideal_long_delay),
         TEST(test_reno_iw1_slow_start),
         TEST(test_losses),
+        TEST(test_queue_shortcut_is_stepwise),
+        TEST(test_queue_shortcut_shipped),
     };
     int rc = test_main("protocols/http/app/breakdown", tests, G_N_ELEMENTS(tests));
     char *bd = g_build_filename(tmp_root, "bd.json", NULL);
