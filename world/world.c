@@ -588,6 +588,7 @@ static void world_free(app_world *w)
     const GArray *apps = w->run->apps;
     /* the packet log listens to the trace bus: gone before the engine is */
     world_pathlog_free(w);
+    world_transcript_stop(w);
     /* clients (later in the file) before the servers they talk to */
     for (guint i = w->insts ? w->insts->len : 0; i-- > 0;)
         g_array_index(apps, app_spec, i).type->free(g_ptr_array_index(w->insts, i));
@@ -921,6 +922,8 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
         tr = transcript_new(w.net, cols, ncols, 400, dialogue_at, &w);
     else if (opt && opt->transcript && client && server)
         tr = transcript_new(w.net, (node_t *const[]){client, server}, 2, 400, dialogue_at, &w);
+    if (tr)
+        world_transcript_start(&w, tr);
     if (!start_apps(&w, err)) {
         g_free(world_fingerprint_finish(&w));
         world_timeline_stop(&w);
@@ -930,6 +933,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     if (!run_until_stop(&w, opt, &max_time_reached, err)) {
         g_free(world_fingerprint_finish(&w));
         world_timeline_stop(&w);
+        world_transcript_stop(&w);
         transcript_detach(tr);
         goto out;
     }
@@ -937,6 +941,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     char *fingerprint = world_fingerprint_finish(&w);
     world_pathlog_stop(&w);
     world_timeline_stop(&w);
+    world_transcript_stop(&w);
     transcript_detach(tr);
     res = collect(&w, index, client, server);
     res->fingerprint = fingerprint;
