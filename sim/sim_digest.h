@@ -74,12 +74,12 @@ static inline uint64_t sim_digest_round(uint64_t acc, uint64_t w)
 
 /* True when a record with these fields packs into its three words: its
  * reason below 2^27, its bytes and id below 2^32 (one test of the bits
- * above 31 of the three, the reason shifted to its limit), its kind below
- * 8, and no text. `id` is 0 when there is none. */
+ * above 31 of the two), its kind below 8, and no text. `id` is 0 when
+ * there is none. */
 static inline bool sim_digest_fits(const sim_trace_rec *rec, uint64_t id)
 {
-    uint64_t high = ((rec->bytes | id | (uint64_t)rec->reason << 5) >> 32) | (unsigned)rec->kind >> 3;
-    return high == 0 && !rec->text;
+    return ((rec->bytes | id) >> 32) == 0 && rec->reason < (UINT32_C(1) << 27) && (unsigned)rec->kind < 8 &&
+           !rec->text;
 }
 
 /* Feeds one trace record when it packs into three words (no escape) and

@@ -2,6 +2,7 @@
 #include "sim_trace_private.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 static const char *const kind_names[SIM_TR__COUNT] = {
     [SIM_TR_ENQUEUE] = "enqueue", [SIM_TR_DROP] = "drop", [SIM_TR_TX_START] = "tx_start",
@@ -15,7 +16,7 @@ const char *sim_trace_kind_name(sim_trace_kind kind)
 
 void sim_trace_init(sim_trace_t *bus)
 {
-    bus->mask = 0;
+    memset(&bus->head, 0, sizeof bus->head);
     bus->subs = g_array_new(FALSE, FALSE, sizeof(sim_trace_sub));
     for (int k = 0; k < SIM_TR__COUNT; k++)
         bus->calls[k] = g_array_new(FALSE, FALSE, sizeof(sim_trace_call));
@@ -49,16 +50,22 @@ uint32_t sim_trace_source_count(const sim_trace_t *bus) { return bus->names->len
  * valid (possibly new) entries. */
 static void recompute(sim_trace_t *bus)
 {
-    bus->mask = 0;
+    bus->head.mask = 0;
     for (int k = 0; k < SIM_TR__COUNT; k++)
         g_array_set_size(bus->calls[k], 0);
     for (guint i = 0; i < bus->subs->len; i++) {
         const sim_trace_sub *s = &g_array_index(bus->subs, sim_trace_sub, i);
-        bus->mask |= s->mask;
+        bus->head.mask |= s->mask;
         sim_trace_call c = {.fn = s->fn, .ctx = s->ctx};
         for (int k = 0; k < SIM_TR__COUNT; k++)
             if (s->mask & SIM_TR_MASK(k))
                 g_array_append_val(bus->calls[k], c);
+    }
+    for (int k = 0; k < SIM_TR__COUNT; k++) {
+        const GArray *calls = bus->calls[k];
+        const sim_trace_call *c = calls->len == 1 ? &g_array_index(calls, sim_trace_call, 0) : NULL;
+        bus->head.one[k].fn = c ? c->fn : NULL;
+        bus->head.one[k].ctx = c ? c->ctx : NULL;
     }
 }
 
@@ -81,13 +88,9 @@ void sim_trace_unsubscribe(sim_trace_t *bus, unsigned subscription)
     recompute(bus);
 }
 
-bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind)
-{
-    return (bus->mask & SIM_TR_MASK(kind)) != 0;
-}
-
-/* Every call of a list (sim_trace_emit). The list is read again after each
- * call: a subscriber may (un)subscribe, which refills it in place. */
+/* Every call of the kind's list (sim_trace_emit, with several). The list
+ * is read again after each call: a subscriber may (un)subscribe, which
+ * refills it in place. */
 G_GNUC_NO_INLINE static void emit_each(const GArray *calls, const sim_trace_rec *rec)
 {
     for (guint i = 0; i < calls->len; i++) {
@@ -98,17 +101,18 @@ G_GNUC_NO_INLINE static void emit_each(const GArray *calls, const sim_trace_rec 
 
 void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec)
 {
-    if (!(bus->mask & SIM_TR_MASK(rec->kind)))
+    /* No mask test: emitters have tested sim_trace_wants, and a kind
+     * nobody wants has no single call and an empty list. */
+    unsigned k = (unsigned)rec->kind;
+    if (k >= SIM_TR__COUNT)
         return;
-    const GArray *calls = bus->calls[rec->kind];
-    if (calls->len != 1) {
-        emit_each(calls, rec);
-        return;
-    }
     /* One subscriber, the usual case (a run's fingerprint takes every
      * kind): a tail call, without the loop's frame. */
-    const sim_trace_call *c = &g_array_index(calls, sim_trace_call, 0);
-    c->fn(c->ctx, rec);
+    if (bus->head.one[k].fn) {
+        bus->head.one[k].fn(bus->head.one[k].ctx, rec);
+        return;
+    }
+    emit_each(bus->calls[k], rec);
 }
 
 void sim_trace_app(sim_trace_t *bus, sim_time_t now, uint32_t source, const char *fmt, ...)

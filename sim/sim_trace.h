@@ -13,8 +13,10 @@
  * borrowed for the duration of the call.
  *
  * Cost: emitting a kind that nobody subscribed to is one mask test
- * (sim_trace_wants); otherwise one call to each subscriber of
- * that kind, with no mask tests; (un)subscribing is O(subscribers).
+ * (sim_trace_wants, inline); a kind with one subscriber, a call to
+ * sim_trace_emit that calls it (a tail call); otherwise one call to each
+ * subscriber of that kind, with no mask tests; (un)subscribing is
+ * O(subscribers).
  *
  * Ownership: the bus belongs to its sim_t (see sim_trace()).
  */
@@ -63,8 +65,28 @@ uint32_t sim_trace_source_count(const sim_trace_t *bus);
 unsigned sim_trace_subscribe(sim_trace_t *bus, uint32_t mask, sim_trace_fn fn, void *ctx);
 void sim_trace_unsubscribe(sim_trace_t *bus, unsigned subscription);
 
+/* What emitting reads, the first member of the bus (sim_trace_private.h),
+ * so that sim_trace_wants below reaches it from a bus pointer (a pointer
+ * to a structure, converted, points to its first member): the union of
+ * the subscribers' masks and, per kind, its only subscriber's call, or fn
+ * NULL when it has none or several. Rebuilt on every (un)subscription;
+ * nothing else writes it. */
+typedef struct {
+    uint32_t mask;
+    struct {
+        sim_trace_fn fn;
+        void *ctx;
+    } one[SIM_TR__COUNT];
+} sim_trace_head;
+
 /* True when someone subscribed to `kind`: emitters test this first. */
-bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind);
+static inline bool sim_trace_wants(const sim_trace_t *bus, sim_trace_kind kind)
+{
+    return (((const sim_trace_head *)(const void *)bus)->mask & SIM_TR_MASK(kind)) != 0;
+}
+
+/* Calls the subscribers of rec->kind, in subscription order. A call, not
+ * inline: emitters test sim_trace_wants inline first, and stay small. */
 void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec);
 /* Emits a SIM_TR_APP record with a formatted message at the current time. */
 void sim_trace_app(sim_trace_t *bus, sim_time_t now, uint32_t source, const char *fmt, ...)

@@ -20,7 +20,7 @@ typedef struct {
 } sim_trace_call;
 
 struct sim_trace {
-    uint32_t mask;     /* union of all subscribers' masks */
+    sim_trace_head head; /* first (sim_trace.h): the mask and the single calls */
     GArray *subs;      /* of sim_trace_sub, in subscription order */
     /* Per kind, the calls of the subscribers that want it, in subscription
      * order: rebuilt from `subs` on every (un)subscription, so that emitting

@@ -38,7 +38,7 @@ struct transcript {
     uint64_t host_bits;  /* bit (address mod 64) set for each followed host: a first, cheap filter */
     GArray *pairs;       /* of host_pair, in order of their first connection */
     guint max;
-    unsigned sub;
+    bool detached;       /* the run is over: records are ignored */
     GHashTable *dirs;    /* "src:sport>dst:dport" -> direction*; lookup only */
     GArray *msgs;        /* of message, in order of first byte sent */
     GHashTable *arrived; /* packet id -> arrival time; lookup only */
@@ -158,9 +158,11 @@ static bool endpoint(const transcript *t, uint32_t a)
     return false;
 }
 
-/* A TCP packet between two followed hosts. Apart from on_rec, and not
- * inlined, so that the records of all other packets (most of a large
- * run's) leave on_rec without its frame. */
+bool transcript_follows(const transcript *t, uint32_t addr) { return endpoint(t, addr); }
+
+/* A TCP packet between two followed hosts. Apart from transcript_rec, and
+ * not inlined, so that the records of all other packets leave it without
+ * its frame. */
 static void __attribute__((noinline)) on_followed(transcript *t, const sim_trace_rec *rec, const pkt_t *p)
 {
     /* which end of which link: the sender's first hop, the receiver's last */
@@ -186,9 +188,10 @@ static void __attribute__((noinline)) on_followed(transcript *t, const sim_trace
     }
 }
 
-static void on_rec(void *ctx, const sim_trace_rec *rec)
+void transcript_rec(transcript *t, const sim_trace_rec *rec)
 {
-    transcript *t = ctx;
+    if (t->detached || (rec->kind != SIM_TR_TX_START && rec->kind != SIM_TR_RX))
+        return;
     const pkt_t *p = rec->obj;
     if (p && p->proto == PKT_PROTO_TCP && endpoint(t, p->src) && endpoint(t, p->dst))
         on_followed(t, rec, p);
@@ -212,17 +215,13 @@ transcript *transcript_new(net_t *net, node_t *const *hosts, guint n_hosts, guin
     t->msgs = g_array_new(FALSE, TRUE, sizeof(message));
     t->arrived = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     t->wanted = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, NULL);
-    t->sub = sim_trace_subscribe(sim_trace(net_sim(net)),
-                                 SIM_TR_MASK(SIM_TR_TX_START) | SIM_TR_MASK(SIM_TR_RX), on_rec, t);
     return t;
 }
 
 void transcript_detach(transcript *t)
 {
-    if (t && t->sub) {
-        sim_trace_unsubscribe(sim_trace(net_sim(t->net)), t->sub);
-        t->sub = 0;
-    }
+    if (t)
+        t->detached = true;
 }
 
 static const char *pair_host_name(const transcript *t, uint32_t addr)

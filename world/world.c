@@ -5,6 +5,8 @@
 #include "world.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "models/queueing.h"
@@ -325,15 +327,39 @@ void app_run_failed(app_collect *c, const char *reason)
         c->res->failed = g_strdup(reason);
 }
 
+/* "<run index>,<the formatted row>\n" onto `rows`: the index in decimal
+ * by hand and the row formatted into a buffer on the stack when it fits
+ * (rows are short), without the allocation and copy of
+ * g_string_append_vprintf; the same bytes. */
+static void append_row(GString *rows, guint index, const char *fmt, va_list ap)
+{
+    char num[16];
+    int n = (int)sizeof num;
+    num[--n] = ',';
+    do {
+        num[--n] = (char)('0' + index % 10);
+        index /= 10;
+    } while (index);
+    g_string_append_len(rows, num + n, (gssize)sizeof num - n);
+    char buf[512];
+    va_list again;
+    va_copy(again, ap);
+    int len = vsnprintf(buf, sizeof buf, fmt, ap);
+    if (len >= 0 && (size_t)len < sizeof buf)
+        g_string_append_len(rows, buf, len);
+    else
+        g_string_append_vprintf(rows, fmt, again);
+    va_end(again);
+    g_string_append_c(rows, '\n');
+}
+
 void app_row(app_collect *c, const char *fmt, ...)
 {
     if (!c->csv)
         return;
     va_list ap;
     va_start(ap, fmt);
-    g_string_append_printf(c->csv->rows, "%u,", c->res->index);
-    g_string_append_vprintf(c->csv->rows, fmt, ap);
-    g_string_append_c(c->csv->rows, '\n');
+    append_row(c->csv->rows, c->res->index, fmt, ap);
     va_end(ap);
 }
 
@@ -344,9 +370,7 @@ void app_table_row(app_collect *c, guint table, const char *fmt, ...)
     run_csv *csv = g_ptr_array_index(c->tables, table);
     va_list ap;
     va_start(ap, fmt);
-    g_string_append_printf(csv->rows, "%u,", c->res->index);
-    g_string_append_vprintf(csv->rows, fmt, ap);
-    g_string_append_c(csv->rows, '\n');
+    append_row(csv->rows, c->res->index, fmt, ap);
     va_end(ap);
 }
 
@@ -588,6 +612,7 @@ static void world_free(app_world *w)
     const GArray *apps = w->run->apps;
     /* the packet log listens to the trace bus: gone before the engine is */
     world_pathlog_free(w);
+    world_transcript_stop(w);
     /* clients (later in the file) before the servers they talk to */
     for (guint i = w->insts ? w->insts->len : 0; i-- > 0;)
         g_array_index(apps, app_spec, i).type->free(g_ptr_array_index(w->insts, i));
@@ -921,6 +946,8 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
         tr = transcript_new(w.net, cols, ncols, 400, dialogue_at, &w);
     else if (opt && opt->transcript && client && server)
         tr = transcript_new(w.net, (node_t *const[]){client, server}, 2, 400, dialogue_at, &w);
+    if (tr)
+        world_transcript_start(&w, tr);
     if (!start_apps(&w, err)) {
         g_free(world_fingerprint_finish(&w));
         world_timeline_stop(&w);
@@ -930,6 +957,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     if (!run_until_stop(&w, opt, &max_time_reached, err)) {
         g_free(world_fingerprint_finish(&w));
         world_timeline_stop(&w);
+        world_transcript_stop(&w);
         transcript_detach(tr);
         goto out;
     }
@@ -937,6 +965,7 @@ run_result *world_run(const scn_run *r, const app_registry *reg, guint index, co
     char *fingerprint = world_fingerprint_finish(&w);
     world_pathlog_stop(&w);
     world_timeline_stop(&w);
+    world_transcript_stop(&w);
     transcript_detach(tr);
     res = collect(&w, index, client, server);
     res->fingerprint = fingerprint;

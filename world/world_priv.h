@@ -39,6 +39,11 @@ struct app_world {
     GArray *transport;    /* of app_transport_stats, index = node address (local end) */
     struct world_pathlog *pathlog; /* packets' hop timings (world_path.c), or NULL */
     bool pathlog_on;      /* the fingerprint's subscriber feeds the log its packet records */
+    /* the transcript, fed by the fingerprint's subscriber the records of
+     * the trace sources marked in tr_src (world_transcript_start) */
+    struct transcript *tr;
+    uint8_t *tr_src;      /* 1 for the sources it takes, index = trace source id below tr_nsrc */
+    uint32_t tr_nsrc;     /* 0: no transcript fed */
     GArray *records;      /* of world_record: the hosts' application records, in order */
     GHashTable *names;    /* lower-case name -> node name (app_type.names); lookup only */
     uint64_t records_dropped; /* records beyond WORLD_MAX_RECORDS */
@@ -64,6 +69,11 @@ char *world_fingerprint_finish(app_world *w);
  * being hosts[i]: every packet from one to another becomes an arrow. */
 void world_timeline_start(app_world *w, node_t *const *hosts, guint n);
 void world_timeline_stop(app_world *w);
+/* Feeds `tr` (transcript.h) the records of the link directions that leave
+ * or reach a host it follows, from the fingerprint's subscriber, until
+ * world_transcript_stop (or the fingerprint's finish). */
+void world_transcript_start(app_world *w, struct transcript *tr);
+void world_transcript_stop(app_world *w);
 /* One packet record (any kind but SIM_TR_APP) into the log. The log has
  * no subscription of its own: the fingerprint's subscriber, which sees
  * every record anyway, calls this while w->pathlog_on, so that a record

@@ -9,7 +9,8 @@
  * the application type that listens on one of its ports).
  *
  * The fingerprint's subscriber also feeds the packet log of the time
- * breakdown (world_path.c) while it is on.
+ * breakdown (world_path.c) while it is on, and the transcript
+ * (transcript.c) the records of the link directions it may need.
  *
  * Cost: each transmission start and arrival record while the timeline is
  * on is matched against at most APP_TIMELINE_MAX_COLUMNS hosts, then, for
@@ -20,7 +21,25 @@
 
 #include "sim/sim_digest.h"
 #include "sim/sim_trace.h"
+#include "transcript.h"
 #include "world_priv.h"
+
+/* Whether the transcript takes the records of this source (the link
+ * directions that leave or reach one of its hosts). */
+static inline bool transcript_source(const app_world *w, uint32_t source)
+{
+    return source < w->tr_nsrc && w->tr_src[source];
+}
+
+/* A packet record for the packet log of the time breakdown while it is on
+ * (world_path.c), and for the transcript when `tr`. */
+G_GNUC_NO_INLINE static void feed_more(app_world *w, const sim_trace_rec *rec, bool tr)
+{
+    if (w->pathlog_on)
+        world_pathlog_rec(w->pathlog, rec);
+    if (tr)
+        transcript_rec(w->tr, rec);
+}
 
 /* Records that are not of packets, or that do not pack into three words
  * (sim_digest.h): the rare case of digest_rec, apart so that the usual
@@ -28,12 +47,15 @@
 G_GNUC_NO_INLINE static void digest_other(app_world *w, const sim_trace_rec *rec, const pkt_t *p)
 {
     sim_digest_trace_escaped(&w->fingerprint, rec, p != NULL, p ? p->id : 0);
-    if (p && w->pathlog_on)
-        world_pathlog_rec(w->pathlog, rec);
+    if (p)
+        feed_more(w, rec, transcript_source(w, rec->source));
 }
 
-/* The fingerprint, and the packet log of the time breakdown while it is
- * on (world_path.c): one subscriber for both, as both take most records. */
+/* The fingerprint, the packet log of the time breakdown while it is on
+ * and the transcript's records: one subscriber for all, as the fingerprint
+ * takes every record (a second subscriber would cost each record of its
+ * kinds the bus's loop over two calls); the two others are one call,
+ * without a frame here, for the records they take. */
 static void digest_rec(void *ctx, const sim_trace_rec *rec)
 {
     app_world *w = ctx;
@@ -45,8 +67,40 @@ static void digest_rec(void *ctx, const sim_trace_rec *rec)
         digest_other(w, rec, p);
         return;
     }
-    if (w->pathlog_on)
-        world_pathlog_rec(w->pathlog, rec);
+    bool tr = transcript_source(w, rec->source);
+    if (w->pathlog_on || tr)
+        feed_more(w, rec, tr);
+}
+
+void world_transcript_start(app_world *w, transcript *tr)
+{
+    world_transcript_stop(w);
+    uint32_t n = sim_trace_source_count(sim_trace(w->sim));
+    uint8_t *takes = g_new0(uint8_t, n + 1);
+    bool any = false;
+    for (uint32_t i = 0; i < net_link_count(w->net); i++) {
+        link_t *l = net_link_at(w->net, i);
+        for (int d = 0; d < 2; d++) {
+            const link_dir_t *ld = link_dir(l, d);
+            uint32_t src = link_dir_trace_source(ld);
+            if (src < n && (transcript_follows(tr, node_addr(link_dir_src(ld))) ||
+                            transcript_follows(tr, node_addr(link_dir_dst(ld))))) {
+                takes[src] = 1;
+                any = true;
+            }
+        }
+    }
+    w->tr = tr;
+    w->tr_src = takes;
+    w->tr_nsrc = any ? n : 0;
+}
+
+void world_transcript_stop(app_world *w)
+{
+    g_free(w->tr_src);
+    w->tr_src = NULL;
+    w->tr_nsrc = 0;
+    w->tr = NULL;
 }
 
 void world_fingerprint_start(app_world *w)

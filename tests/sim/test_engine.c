@@ -313,6 +313,65 @@ static void test_trace_bus(void)
     sim_free(sim);
 }
 
+/* The order of calls, and a subscriber that leaves from inside its call. */
+typedef struct {
+    GString *log;
+    sim_trace_t *bus;
+    unsigned leave; /* subscription to cancel from inside the call, 0: none */
+    char tag;
+} trace_logger;
+
+static void log_rec(void *ctx, const sim_trace_rec *rec)
+{
+    trace_logger *l = ctx;
+    g_string_append_printf(l->log, "%c%d", l->tag, (int)rec->kind);
+    if (l->leave) {
+        sim_trace_unsubscribe(l->bus, l->leave);
+        l->leave = 0;
+    }
+}
+
+/* sim_trace_emit calls a kind's only subscriber inline and several through
+ * the list: the single calls follow every (un)subscription, the order is
+ * the subscriptions', and a subscriber may leave while a record is
+ * emitted. */
+static void test_trace_single_and_several(void)
+{
+    sim_t *sim = sim_new(1);
+    sim_trace_t *bus = sim_trace(sim);
+    GString *log = g_string_new("");
+    trace_logger a = {log, bus, 0, 'a'}, b = {log, bus, 0, 'b'}, c = {log, bus, 0, 'c'};
+    sim_trace_rec tx = {.kind = SIM_TR_TX}, rx = {.kind = SIM_TR_RX};
+    unsigned sa = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &a);
+    sim_trace_emit(bus, &tx); /* one subscriber */
+    sim_trace_emit(bus, &rx); /* none */
+    unsigned sb = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX) | SIM_TR_MASK(SIM_TR_RX), log_rec, &b);
+    sim_trace_emit(bus, &tx); /* two, in order */
+    sim_trace_emit(bus, &rx); /* one */
+    CU_ASSERT_STRING_EQUAL(log->str, "a3a3b3b4");
+    g_string_truncate(log, 0);
+    sim_trace_unsubscribe(bus, sa);
+    sim_trace_emit(bus, &tx); /* back to one: b's */
+    CU_ASSERT_STRING_EQUAL(log->str, "b3");
+    g_string_truncate(log, 0);
+    /* c, subscribed after b, cancels b from inside its call, then b from
+     * inside its own call cancels c: each record reaches the subscribers
+     * of the moment it is emitted. */
+    unsigned sc = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &c);
+    c.leave = sb;
+    sim_trace_emit(bus, &tx);
+    sim_trace_emit(bus, &tx);
+    CU_ASSERT_STRING_EQUAL(log->str, "b3c3c3");
+    g_string_truncate(log, 0);
+    c.leave = sc;
+    sim_trace_emit(bus, &tx); /* c alone, leaving */
+    sim_trace_emit(bus, &tx); /* nobody */
+    CU_ASSERT_STRING_EQUAL(log->str, "c3");
+    CU_ASSERT_FALSE(sim_trace_wants(bus, SIM_TR_TX));
+    g_string_free(log, TRUE);
+    sim_free(sim);
+}
+
 int main(void)
 {
     static const test_case tests[] = {
@@ -327,6 +386,7 @@ int main(void)
         TEST(test_sequence_wrap_keeps_order),
         TEST(test_mass_cancel_compacts),
         TEST(test_trace_bus),
+        TEST(test_trace_single_and_several),
     };
     return test_main("sim/engine", tests, G_N_ELEMENTS(tests));
 }
