@@ -67,7 +67,7 @@ typedef struct {
 
 typedef struct {
     bool seen;
-    bool dropped;
+    bool dropped;    /* lost, or its next hop refused once the log was full */
     uint32_t src, dst;
     uint16_t sport, dport;
     uint8_t flags, cause;
@@ -134,6 +134,11 @@ typedef struct world_pathlog {
 static bool all_stepwise;
 
 void world_pathlog_test_stepwise(bool on) { all_stepwise = on; }
+
+/* The hops the log keeps (world_pathlog_test_max_hops: smaller in tests). */
+static guint max_hops = PATHLOG_MAX_HOPS;
+
+void world_pathlog_test_max_hops(guint n) { max_hops = n ? MIN(n, (guint)PATHLOG_MAX_HOPS) : PATHLOG_MAX_HOPS; }
 
 const char *app_time_part_name(app_time_part part)
 {
@@ -202,8 +207,12 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         return;
     }
     if (rec->kind == SIM_TR_ENQUEUE) {
-        if (L->n_hops >= PATHLOG_MAX_HOPS) {
+        if (L->n_hops >= max_hops) {
+            /* The packet's later records would land on the hop before
+             * (another link's): it counts as lost from here, its earlier
+             * hops kept as they were. */
             L->cutoff = MIN(L->cutoff, rec->time);
+            r->dropped = true;
             return;
         }
         if (L->n_hops == L->cap_hops) {
@@ -218,7 +227,7 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         L->n_links = MAX(L->n_links, rec->source + 1);
         return;
     }
-    if (r->last < 0)
+    if (r->last < 0 || r->dropped)
         return;
     if (rec->kind == SIM_TR_TX_START)
         hop_set(L, r->last, 0, rec->time);

@@ -85,5 +85,7 @@ void world_pathlog_free(app_world *w);
 /* Tests only: while on, the logs indexed walk every queue step by step,
  * as before the shortcut of walk_queue (world_path.c), to compare the two. */
 void world_pathlog_test_stepwise(bool on);
+/* Tests only: the log keeps at most `n` hops (0: its usual bound). */
+void world_pathlog_test_max_hops(guint n);
 
 #endif

@@ -348,7 +348,8 @@ static char *requests_of(const char *file, guint k, bool stepwise, run_result **
     return rows;
 }
 
-static void test_queue_shortcut_is_stepwise(void)
+/* Writes the congested dumbbell of the queue tests into tmp_root; its path. */
+static char *write_shortcut_scenario(void)
 {
     /* 6 pairs c<i> -> left -> right -> s<i>, a 10 Mbit/s bottleneck with a
      * queue of 12 packets, 1 Gbit/s access links; each browser loads a
@@ -380,7 +381,12 @@ static void test_queue_shortcut_is_stepwise(void)
     char *file = g_build_filename(tmp_root, "shortcut.json", NULL);
     g_file_set_contents(file, s->str, -1, NULL);
     g_string_free(s, TRUE);
+    return file;
+}
 
+static void test_queue_shortcut_is_stepwise(void)
+{
+    char *file = write_shortcut_scenario();
     run_result *fast, *slow;
     char *a = requests_of(file, 0, false, &fast), *b = requests_of(file, 0, true, &slow);
     CU_ASSERT_STRING_EQUAL(a, b);
@@ -399,6 +405,61 @@ static void test_queue_shortcut_is_stepwise(void)
     g_free(b);
     run_result_free(fast);
     run_result_free(slow);
+    g_remove(file);
+    g_free(file);
+}
+
+/* The log full: every row is the one an unbounded log gives, or wholly
+ * `other` (its load ended after the log stopped); a packet cut from the log
+ * in mid-path leaves the hops it had as they were. Cut at many points of a
+ * congested run, so that loads end just before the cut. */
+static void test_cutoff_keeps_earlier_rows(void)
+{
+    char *file = write_shortcut_scenario();
+    run_result *full;
+    char *all = requests_of(file, 0, false, &full);
+    gchar **want = g_strsplit(all, "\n", -1);
+    GArray *want_rows = rows_of(full);
+    guint same = 0, unexplained = 0;
+    for (guint cap = 200; cap <= 6000; cap += 200) {
+        world_pathlog_test_max_hops(cap);
+        run_result *res;
+        char *got = requests_of(file, 0, false, &res);
+        world_pathlog_test_max_hops(0);
+        gchar **lines = g_strsplit(got, "\n", -1);
+        GArray *rows = rows_of(res);
+        CU_ASSERT_EQUAL_FATAL(rows->len, want_rows->len);
+        CU_ASSERT_EQUAL_FATAL(g_strv_length(lines), g_strv_length(want));
+        for (guint i = 0, r = 0; lines[i]; i++) {
+            if (!*lines[i])
+                continue;
+            const bd_row *x = &g_array_index(rows, bd_row, r++);
+            if (!strcmp(lines[i], want[i])) {
+                same++;
+                continue;
+            }
+            /* Not explained: the whole time is other. */
+            unexplained++;
+            bool other = x->explained && x->part[BD_OTHER] == x->elapsed;
+            for (int k = 0; k < BD_N; k++)
+                other = other && (k == BD_OTHER || x->part[k] == 0);
+            CU_ASSERT_TRUE(other);
+            if (!other)
+                printf("\n    cap %u, row %u:\n      %s\n    unbounded:\n      %s", cap, i, lines[i], want[i]);
+        }
+        g_array_free(rows, TRUE);
+        g_strfreev(lines);
+        g_free(got);
+        run_result_free(res);
+    }
+    /* The cuts fell both before and after loads ended. */
+    CU_ASSERT_TRUE(same > 0);
+    CU_ASSERT_TRUE(unexplained > 0);
+    printf(" (%u rows as unbounded, %u not explained) ", same, unexplained);
+    g_array_free(want_rows, TRUE);
+    g_strfreev(want);
+    g_free(all);
+    run_result_free(full);
     g_remove(file);
     g_free(file);
 }
@@ -437,6 +498,7 @@ int main(void)
         TEST(test_losses),
         TEST(test_queue_shortcut_is_stepwise),
         TEST(test_queue_shortcut_shipped),
+        TEST(test_cutoff_keeps_earlier_rows),
     };
     int rc = test_main("protocols/http/app/breakdown", tests, G_N_ELEMENTS(tests));
     char *bd = g_build_filename(tmp_root, "bd.json", NULL);
