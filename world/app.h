@@ -308,8 +308,9 @@ const char *app_time_part_name(app_time_part part);
 
 /* Asks the world to keep, from now on, every packet's hop timings (queue,
  * transmission, propagation) and its sender's reason, for
- * app_world_explain. Call it from `start`. Costs about 60 bytes per
- * packet hop for the run (at most 1,000,000 hops); changes nothing in the run. */
+ * app_world_explain. Call it from `start`. Costs about 50 bytes per
+ * packet hop for the run (at most 1,000,000 hops; an interval that ends
+ * after the log is full is not explained); changes nothing in the run. */
 void app_world_trace_packets(app_world *w);
 
 /* Splits [start, end] of host `host`'s view into parts (nanoseconds,
