@@ -56,7 +56,7 @@ static void recompute(sim_trace_t *bus)
     for (guint i = 0; i < bus->subs->len; i++) {
         const sim_trace_sub *s = &g_array_index(bus->subs, sim_trace_sub, i);
         bus->head.mask |= s->mask;
-        sim_trace_call c = {.fn = s->fn, .ctx = s->ctx};
+        sim_trace_call c = {.fn = s->fn, .ctx = s->ctx, .id = s->id};
         for (int k = 0; k < SIM_TR__COUNT; k++)
             if (s->mask & SIM_TR_MASK(k))
                 g_array_append_val(bus->calls[k], c);
@@ -88,15 +88,32 @@ void sim_trace_unsubscribe(sim_trace_t *bus, unsigned subscription)
     recompute(bus);
 }
 
-/* Every call of the kind's list (sim_trace_emit, with several). The list
- * is read again after each call: a subscriber may (un)subscribe, which
- * refills it in place. */
-G_GNUC_NO_INLINE static void emit_each(const GArray *calls, const sim_trace_rec *rec)
+static bool subscribed(const sim_trace_t *bus, unsigned id)
 {
-    for (guint i = 0; i < calls->len; i++) {
-        const sim_trace_call *c = &g_array_index(calls, sim_trace_call, i);
-        c->fn(c->ctx, rec);
-    }
+    for (guint i = 0; i < bus->subs->len; i++)
+        if (g_array_index(bus->subs, sim_trace_sub, i).id == id)
+            return true;
+    return false;
+}
+
+/* Every call of the kind's list (sim_trace_emit, with several): the
+ * subscribers of the moment the record is emitted, in order, from a copy
+ * of the list, since a subscriber may (un)subscribe, which refills it. One
+ * that leaves before its turn (from an earlier one's call) is not called;
+ * one that joins meanwhile has the next record first, as with a single
+ * subscriber. */
+G_GNUC_NO_INLINE static void emit_each(const sim_trace_t *bus, const GArray *calls, const sim_trace_rec *rec)
+{
+    sim_trace_call few[8];
+    guint n = calls->len;
+    sim_trace_call *snap = n <= G_N_ELEMENTS(few) ? few : g_new(sim_trace_call, n);
+    if (n)
+        memcpy(snap, calls->data, n * sizeof *snap);
+    for (guint i = 0; i < n; i++)
+        if (i == 0 || subscribed(bus, snap[i].id))
+            snap[i].fn(snap[i].ctx, rec);
+    if (snap != few)
+        g_free(snap);
 }
 
 void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec)
@@ -112,7 +129,7 @@ void sim_trace_emit(sim_trace_t *bus, const sim_trace_rec *rec)
         bus->head.one[k].fn(bus->head.one[k].ctx, rec);
         return;
     }
-    emit_each(bus->calls[k], rec);
+    emit_each(bus, bus->calls[k], rec);
 }
 
 void sim_trace_app(sim_trace_t *bus, sim_time_t now, uint32_t source, const char *fmt, ...)

@@ -17,6 +17,7 @@ typedef struct {
 typedef struct {
     sim_trace_fn fn;
     void *ctx;
+    unsigned id; /* the subscription's */
 } sim_trace_call;
 
 struct sim_trace {

@@ -321,9 +321,10 @@ void app_world_trace_packets(app_world *w);
  * propagation), then what its sender waited for (the application's write,
  * the window, a timer, the packet it answered), traced back until `start`.
  * False (every part 0, OTHER = end - start) when packets were not traced,
- * no data arrived at `host` at `end`, or `end` came after the log reached
- * its limit (1,000,000 packet hops: a long run explains its first loads). O(length of the path) after a
- * first call that indexes the log in O(packets). */
+ * no data arrived at `host` at `end`, `end` came after the log reached
+ * its limit (1,000,000 packet hops: a long run explains its first loads),
+ * or the run is still going: call it from `collect`. O(length of the
+ * path) after a first call that indexes the log in O(packets + hops). */
 bool app_world_explain(const app_world *w, const char *host, int64_t start, int64_t end,
                        int64_t parts[APP_TIME__COUNT]);
 

@@ -34,7 +34,8 @@
  * (each packet numbered with its flow, so that a walk finds a flow's
  * packets without hashing a key, and each hop given the hop a wait in its
  * queue leads to); each explain is O(steps of its path) times O(log n) for
- * the searches in a flow, a wait in a queue one step whatever its length.
+ * the searches in a flow, a wait in a queue one step whatever its length
+ * (on a link whose record is irregular, one step a packet ahead: walk_queue).
  */
 #include <string.h>
 
@@ -131,12 +132,12 @@ typedef struct world_pathlog {
 } world_pathlog;
 
 /* Tests only (world_pathlog_test_stepwise): every link walked step by step. */
-static bool all_stepwise;
+static _Thread_local bool all_stepwise; /* per thread: a sweep's workers never see a test's setting */
 
 void world_pathlog_test_stepwise(bool on) { all_stepwise = on; }
 
 /* The hops the log keeps (world_pathlog_test_max_hops: smaller in tests). */
-static guint max_hops = PATHLOG_MAX_HOPS;
+static _Thread_local guint max_hops = PATHLOG_MAX_HOPS;
 
 void world_pathlog_test_max_hops(guint n) { max_hops = n ? MIN(n, (guint)PATHLOG_MAX_HOPS) : PATHLOG_MAX_HOPS; }
 
@@ -790,7 +791,9 @@ bool app_world_explain(const app_world *w, const char *host, int64_t start, int6
     world_pathlog *L = w->pathlog;
     node_t *node = net_node_by_name(w->net, host);
     uint32_t v = 0;
-    if (L && node && end < L->cutoff) {
+    /* The index is built once, from the log as it is: only once the log has
+     * stopped (the run is over), or a walk could meet hops added since. */
+    if (L && node && end < L->cutoff && !w->pathlog_on) {
         if (!L->indexed)
             build_index(L);
         v = time_index_get(&L->arrivals, node_addr(node), end);

@@ -313,12 +313,13 @@ static void test_trace_bus(void)
     sim_free(sim);
 }
 
-/* The order of calls, and a subscriber that leaves from inside its call. */
-typedef struct {
+/* The order of calls, and a subscriber that leaves or brings another in from inside its call. */
+typedef struct trace_logger {
     GString *log;
     sim_trace_t *bus;
     unsigned leave; /* subscription to cancel from inside the call, 0: none */
     char tag;
+    struct trace_logger *join; /* a logger to subscribe (to TX) from inside the call, or NULL */
 } trace_logger;
 
 static void log_rec(void *ctx, const sim_trace_rec *rec)
@@ -328,6 +329,10 @@ static void log_rec(void *ctx, const sim_trace_rec *rec)
     if (l->leave) {
         sim_trace_unsubscribe(l->bus, l->leave);
         l->leave = 0;
+    }
+    if (l->join) {
+        sim_trace_subscribe(l->bus, SIM_TR_MASK(SIM_TR_TX), log_rec, l->join);
+        l->join = NULL;
     }
 }
 
@@ -340,7 +345,7 @@ static void test_trace_single_and_several(void)
     sim_t *sim = sim_new(1);
     sim_trace_t *bus = sim_trace(sim);
     GString *log = g_string_new("");
-    trace_logger a = {log, bus, 0, 'a'}, b = {log, bus, 0, 'b'}, c = {log, bus, 0, 'c'};
+    trace_logger a = {log, bus, 0, 'a', NULL}, b = {log, bus, 0, 'b', NULL}, c = {log, bus, 0, 'c', NULL};
     sim_trace_rec tx = {.kind = SIM_TR_TX}, rx = {.kind = SIM_TR_RX};
     unsigned sa = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &a);
     sim_trace_emit(bus, &tx); /* one subscriber */
@@ -354,9 +359,8 @@ static void test_trace_single_and_several(void)
     sim_trace_emit(bus, &tx); /* back to one: b's */
     CU_ASSERT_STRING_EQUAL(log->str, "b3");
     g_string_truncate(log, 0);
-    /* c, subscribed after b, cancels b from inside its call, then b from
-     * inside its own call cancels c: each record reaches the subscribers
-     * of the moment it is emitted. */
+    /* c, subscribed after b, cancels b from inside its call (b has had
+     * the record), then c cancels itself. */
     unsigned sc = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &c);
     c.leave = sb;
     sim_trace_emit(bus, &tx);
@@ -368,6 +372,33 @@ static void test_trace_single_and_several(void)
     sim_trace_emit(bus, &tx); /* nobody */
     CU_ASSERT_STRING_EQUAL(log->str, "c3");
     CU_ASSERT_FALSE(sim_trace_wants(bus, SIM_TR_TX));
+    g_string_truncate(log, 0);
+    /* Each record reaches the subscribers of the moment it is emitted that
+     * are still there at their turn: a leaving itself does not make b miss
+     * it; b cancelling c before c's turn does; d, subscribed from inside a
+     * call, has the next record first. */
+    trace_logger d = {log, bus, 0, 'd', NULL};
+    a.leave = 0;
+    sa = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &a);
+    sb = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &b);
+    sc = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &c);
+    a.leave = sa;
+    sim_trace_emit(bus, &tx);
+    CU_ASSERT_STRING_EQUAL(log->str, "a3b3c3");
+    g_string_truncate(log, 0);
+    b.leave = sc;
+    sim_trace_emit(bus, &tx);
+    CU_ASSERT_STRING_EQUAL(log->str, "b3");
+    g_string_truncate(log, 0);
+    b.join = &d;
+    sim_trace_emit(bus, &tx); /* b alone: d joins during the call */
+    sim_trace_emit(bus, &tx);
+    CU_ASSERT_STRING_EQUAL(log->str, "b3b3d3");
+    g_string_truncate(log, 0);
+    a.join = &d; /* several subscribers: the same */
+    sa = sim_trace_subscribe(bus, SIM_TR_MASK(SIM_TR_TX), log_rec, &a);
+    sim_trace_emit(bus, &tx);
+    CU_ASSERT_STRING_EQUAL(log->str, "b3d3a3");
     g_string_free(log, TRUE);
     sim_free(sim);
 }
