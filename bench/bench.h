@@ -43,6 +43,7 @@ void bench_dumbbell_http_fp(void);
 int64_t bench_dumbbell_code_us(int pairs, uint32_t requests, uint32_t queue_pkts, uint64_t core_bps);
 /* bench_scenario.c: the dumbbell from scenario files, and loading 100,000 nodes. */
 void bench_scenario_dumbbell_100(void);
+void bench_scenario_dumbbell_100_no_breakdown(void);
 void bench_scenario_dumbbell_1000(void);
 void bench_scenario_dumbbell_10000(void);
 void bench_scenario_check_100000(void);

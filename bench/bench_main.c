@@ -37,6 +37,7 @@ static const bench_case cases[] = {
     {"dumbbell_http", bench_dumbbell_http},
     {"dumbbell_http_fp", bench_dumbbell_http_fp},
     {"scenario_dumbbell_100", bench_scenario_dumbbell_100},
+    {"scenario_dumbbell_100_no_breakdown", bench_scenario_dumbbell_100_no_breakdown},
     {"scenario_dumbbell_1000", bench_scenario_dumbbell_1000},
     {"scenario_dumbbell_10000", bench_scenario_dumbbell_10000},
     {"scenario_check_100000", bench_scenario_check_100000},

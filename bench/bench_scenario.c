@@ -14,6 +14,9 @@
  * instead of 100, and a response head of about 90 bytes on each object.
  *
  *   scenario_dumbbell_100     100 pairs, 50 objects each, 100 Mbps bottleneck, 100-packet queue
+ *   scenario_dumbbell_100_no_breakdown
+ *                             the same, its browsers with "breakdown": false (no packet log, no
+ *                             walks: the file's work is then exactly the code's)
  *   scenario_dumbbell_1000    1,000 pairs, 5 objects each, 100 Mbps, 1,000-packet queue
  *   scenario_dumbbell_10000   10,000 pairs, 5 objects each, 1 Gbps, 10,000-packet queue: each pair
  *                             has the share of rate and queue it has at 1,000 pairs
@@ -78,6 +81,7 @@ typedef struct {
     const char *core; /* bottleneck rate */
     int queue;        /* bottleneck queue, packets */
     bool apps;        /* false: topology only */
+    bool quick;       /* the browsers ask for no time breakdown ("breakdown": false) */
 } dumbbell_spec;
 
 /* Writes the scenario of `d` to `path`; false with a message. */
@@ -109,9 +113,9 @@ static bool write_dumbbell(const char *path, const dumbbell_spec *d)
                                "%s\n    { \"name\": \"web%d\", \"type\": \"http-server\", \"host\": \"s%d\", "
                                "\"objects\": [ { \"path\": \"/obj\", \"size\": 100000 } ] },\n"
                                "    { \"name\": \"browser%d\", \"type\": \"browser\", \"host\": \"c%d\", "
-                               "\"mode\": \"persistent\", \"cache\": false, \"repeat\": %d, "
+                               "\"mode\": \"persistent\", \"cache\": false, \"repeat\": %d, %s"
                                "\"pages\": [ \"http://s%d/obj\" ] }",
-                               i ? "," : "", i, i, i, i, d->objects, i);
+                               i ? "," : "", i, i, i, i, d->objects, d->quick ? "\"breakdown\": false, " : "", i);
     g_string_append(s, "\n  ]\n}\n");
     GError *err = NULL;
     bool ok = g_file_set_contents(path, s->str, (gssize)s->len, &err);
@@ -395,6 +399,12 @@ void bench_scenario_dumbbell_100(void)
 {
     const dumbbell_spec d = {.pairs = 100, .objects = 50, .core = "100Mbps", .queue = 100, .apps = true};
     scenario_dumbbell("scenario_dumbbell_100", &d, 100000000);
+}
+
+void bench_scenario_dumbbell_100_no_breakdown(void)
+{
+    const dumbbell_spec d = {.pairs = 100, .objects = 50, .core = "100Mbps", .queue = 100, .apps = true, .quick = true};
+    scenario_dumbbell("scenario_dumbbell_100_no_breakdown", &d, 100000000);
 }
 
 void bench_scenario_dumbbell_1000(void)

@@ -48,6 +48,7 @@ typedef struct {
     bool cache;
     char *auth;           /* "user:password" for HTTP Basic, or NULL */
     bool active;          /* false: loads nothing (a case may leave a client out) */
+    bool breakdown;       /* false: no time breakdown (the world keeps no packet log for it) */
     GPtrArray *urls;      /* of char*: the pages to load, in order */
 } browser_spec;
 
@@ -141,6 +142,7 @@ static const app_key browser_keys[] = {
     {.name = "cache", .kind = APP_KEY_BOOL, .offset = offsetof(browser_spec, cache), .def = 1},
     {.name = "auth", .kind = APP_KEY_CUSTOM, .offset = offsetof(browser_spec, auth), .read = read_auth},
     {.name = "active", .kind = APP_KEY_BOOL, .offset = offsetof(browser_spec, active), .def = 1},
+    {.name = "breakdown", .kind = APP_KEY_BOOL, .offset = offsetof(browser_spec, breakdown), .def = 1},
     {0}};
 
 static void browser_clear(void *cfg)
@@ -218,7 +220,8 @@ static void *browser_start(app_world *w, const app_spec *a, GError **err)
         g_free(d);
         return NULL;
     }
-    app_world_trace_packets(w); /* for the breakdown of the time (collect) */
+    if (s->breakdown)
+        app_world_trace_packets(w); /* for the breakdown of the time (collect) */
     host_timer(d->env, s->start, next_load, d);
     return d;
 }
@@ -317,12 +320,16 @@ static void explain_span(const app_world *w, const browser_inst *d, const http_r
     part[APP_TIME_DNS] += from - s;
 }
 
+static bool wants_breakdown(const browser_inst *d) { return ((const browser_spec *)d->spec->cfg)->breakdown; }
+
 /* Explains every finished object of one browser (an array beside its
- * records). */
+ * records); none (every one not ok) when it asked for no breakdown. */
 static time_parts *explain_objects(const app_world *w, const browser_inst *d)
 {
     const GArray *recs = http_browser_records(d->b);
     time_parts *tp = g_new0(time_parts, recs->len + 1);
+    if (!wants_breakdown(d))
+        return tp;
     for (guint k = 0; k < recs->len; k++) {
         const http_record *rc = &g_array_index(recs, http_record, k);
         int64_t s = object_start(rc);
@@ -462,8 +469,10 @@ typedef struct {
     uint64_t pages, ok, failed, objects;
     GPtrArray *keys;  /* of char* */
     GArray *counts;   /* of uint64_t, beside keys */
-    int64_t elapsed;  /* ns, of the loads that succeeded */
     int64_t last_end; /* ns from time 0: when the last load that succeeded ended */
+    bool asked;         /* a browser asked for the breakdown */
+    uint64_t explained; /* the loads that succeeded at those browsers */
+    int64_t elapsed;  /* ns, of those */
     int64_t parts[APP_TIME__COUNT]; /* ns, their breakdown (explain_page) */
 } load_tally;
 
@@ -493,6 +502,7 @@ static void tally_browser(load_tally *t, const app_world *w, const browser_inst 
         if (f && rc->page < pg->len && !why[rc->page])
             why[rc->page] = g_strdup(f);
     }
+    t->asked |= wants_breakdown(d);
     for (guint k = 0; k < pg->len; k++) {
         const http_page *p = &g_array_index(pg, http_page, k);
         t->pages++;
@@ -502,11 +512,14 @@ static void tally_browser(load_tally *t, const app_world *w, const browser_inst 
             continue;
         }
         double s = (double)(p->end - p->start) / 1e9;
-        time_parts pp;
-        explain_page(w, d, p, k, tp, &pp);
-        t->elapsed += p->end - p->start;
-        for (int i = 0; i < APP_TIME__COUNT; i++)
-            t->parts[i] += pp.part[i];
+        if (wants_breakdown(d)) {
+            time_parts pp;
+            explain_page(w, d, p, k, tp, &pp);
+            t->explained++;
+            t->elapsed += p->end - p->start;
+            for (int i = 0; i < APP_TIME__COUNT; i++)
+                t->parts[i] += pp.part[i];
+        }
         t->sum += s;
         t->max = MAX(t->max, s);
         t->last_end = MAX(t->last_end, p->end);
@@ -539,10 +552,12 @@ static char *reasons_text(const GPtrArray *keys, const uint64_t *counts)
 /* breakdown.<part>_s: the mean per page load that succeeded;
  * breakdown.sum.<part>_s: the run's total; breakdown.formula_s: what the
  * textbook's formulas count (connect, request and response: round trips
- * and transmissions); breakdown.page_load_s: what the parts add up to. */
+ * and transmissions); breakdown.page_load_s: what the parts add up to.
+ * Over the loads of the browsers that asked for it: null when none did;
+ * the means are null, the sums 0, when none of their loads succeeded. */
 static void breakdown_metrics(const load_tally *t, app_collect *out)
 {
-    double ok = t->ok ? (double)t->ok : NAN;
+    double ok = t->explained ? (double)t->explained : NAN;
     char key[64];
     for (int i = 0; i < APP_TIME__COUNT; i++) {
         g_snprintf(key, sizeof key, "breakdown.%s_s", app_time_part_name((app_time_part)i));
@@ -551,11 +566,12 @@ static void breakdown_metrics(const load_tally *t, app_collect *out)
     int64_t formula = t->parts[APP_TIME_CONNECT] + t->parts[APP_TIME_REQUEST] + t->parts[APP_TIME_RESPONSE];
     app_metric(out, "breakdown.formula_s", (double)formula / 1e9 / ok);
     app_metric(out, "breakdown.page_load_s", (double)t->elapsed / 1e9 / ok);
+    double none = t->asked ? 0 : NAN; /* the sums: null, not 0, when no browser asked for them */
     for (int i = 0; i < APP_TIME__COUNT; i++) {
         g_snprintf(key, sizeof key, "breakdown.sum.%s_s", app_time_part_name((app_time_part)i));
-        app_metric(out, key, (double)t->parts[i] / 1e9);
+        app_metric(out, key, (double)t->parts[i] / 1e9 + none);
     }
-    app_metric(out, "breakdown.sum.page_load_s", (double)t->elapsed / 1e9);
+    app_metric(out, "breakdown.sum.page_load_s", (double)t->elapsed / 1e9 + none);
 }
 
 static void browser_collect(const app_world *w, void *const *insts, const app_spec *const *specs, size_t n,

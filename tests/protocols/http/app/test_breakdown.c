@@ -28,6 +28,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/registry.h"
@@ -348,8 +349,9 @@ static char *requests_of(const char *file, guint k, bool stepwise, run_result **
     return rows;
 }
 
-/* Writes the congested dumbbell of the queue tests into tmp_root; its path. */
-static char *write_shortcut_scenario(void)
+/* Writes the congested dumbbell of the queue tests into tmp_root; its
+ * path. Browser i asks for no breakdown when bit i of `off` is set. */
+static char *write_shortcut_scenario(unsigned off)
 {
     /* 6 pairs c<i> -> left -> right -> s<i>, a 10 Mbit/s bottleneck with a
      * queue of 12 packets, 1 Gbit/s access links; each browser loads a
@@ -374,9 +376,9 @@ static char *write_shortcut_scenario(void)
                                "%s{\"name\": \"web%d\", \"type\": \"http-server\", \"host\": \"s%d\","
                                " \"objects\": [{\"path\": \"/o\", \"size\": 60000}]},"
                                " {\"name\": \"browser%d\", \"type\": \"browser\", \"host\": \"c%d\","
-                               " \"mode\": \"persistent\", \"cache\": false, \"repeat\": 4,"
+                               " \"mode\": \"persistent\", \"cache\": false, \"repeat\": 4,%s"
                                " \"pages\": [\"http://s%d/o\"]}",
-                               i ? ", " : "", i, i, i, i, i);
+                               i ? ", " : "", i, i, i, i, off >> i & 1 ? " \"breakdown\": false," : "", i);
     g_string_append(s, "]}");
     char *file = g_build_filename(tmp_root, "shortcut.json", NULL);
     g_file_set_contents(file, s->str, -1, NULL);
@@ -386,7 +388,7 @@ static char *write_shortcut_scenario(void)
 
 static void test_queue_shortcut_is_stepwise(void)
 {
-    char *file = write_shortcut_scenario();
+    char *file = write_shortcut_scenario(0);
     run_result *fast, *slow;
     char *a = requests_of(file, 0, false, &fast), *b = requests_of(file, 0, true, &slow);
     CU_ASSERT_STRING_EQUAL(a, b);
@@ -415,7 +417,7 @@ static void test_queue_shortcut_is_stepwise(void)
  * congested run, so that loads end just before the cut. */
 static void test_cutoff_keeps_earlier_rows(void)
 {
-    char *file = write_shortcut_scenario();
+    char *file = write_shortcut_scenario(0);
     run_result *full;
     char *all = requests_of(file, 0, false, &full);
     gchar **want = g_strsplit(all, "\n", -1);
@@ -464,6 +466,91 @@ static void test_cutoff_keeps_earlier_rows(void)
     g_free(file);
 }
 
+/* `"breakdown": false`: the browser's rows have empty breakdown columns
+ * and everything else as with it; with every browser so, the breakdown's
+ * figures are null (the report and the figures leave them out); with
+ * some, the figures are those of the
+ * others' loads, their rows as when all ask. The run itself (its
+ * fingerprint, its load times) is the same every way. */
+static void test_breakdown_off(void)
+{
+    enum { ODD = 0x2a }; /* browsers 1, 3, 5 */
+    char *on_file = write_shortcut_scenario(0), *on_path = g_strdup_printf("%s.on", on_file);
+    g_rename(on_file, on_path);
+    run_result *on, *off, *some;
+    char *a = requests_of(on_path, 0, false, &on);
+    char *off_file = write_shortcut_scenario(0x3f);
+    char *b = requests_of(off_file, 0, false, &off);
+    g_free(write_shortcut_scenario(ODD));
+    char *c = requests_of(off_file, 0, false, &some);
+    gchar **la = g_strsplit(a, "\n", -1), **lb = g_strsplit(b, "\n", -1), **lc = g_strsplit(c, "\n", -1);
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(la), g_strv_length(lb));
+    CU_ASSERT_EQUAL_FATAL(g_strv_length(la), g_strv_length(lc));
+    guint rows = 0, odd = 0;
+    for (guint i = 0; la[i]; i++) {
+        if (!*la[i])
+            continue;
+        rows++;
+        /* The columns before elapsed_s are the same; the 11 after it are empty. */
+        char **fa = g_strsplit(la[i], ",", -1), **fb = g_strsplit(lb[i], ",", -1);
+        CU_ASSERT_EQUAL_FATAL(g_strv_length(fa), 14 + BD_N);
+        CU_ASSERT_EQUAL_FATAL(g_strv_length(fb), 14 + BD_N);
+        for (guint k = 0; k < 13; k++)
+            CU_ASSERT_STRING_EQUAL(fa[k], fb[k]);
+        CU_ASSERT_STRING_NOT_EQUAL(fa[13], "");
+        for (guint k = 13; k < 14 + BD_N; k++)
+            CU_ASSERT_STRING_EQUAL(fb[k], "");
+        /* Some off: the odd browsers' rows are those of all off, the others' those of all on. */
+        int who = atoi(fa[1] + strlen("browser")); /* after the run column */
+        bool is_odd = ODD >> who & 1;
+        odd += is_odd;
+        CU_ASSERT_STRING_EQUAL(lc[i], is_odd ? lb[i] : la[i]);
+        g_strfreev(fa);
+        g_strfreev(fb);
+    }
+    CU_ASSERT_EQUAL(rows, 24);
+    CU_ASSERT_EQUAL(odd, 12);
+    CU_ASSERT_STRING_EQUAL(on->fingerprint, off->fingerprint);
+    CU_ASSERT_STRING_EQUAL(on->fingerprint, some->fingerprint);
+    CU_ASSERT_EQUAL(run_result_metric(on, "page_load_time_mean_s"), run_result_metric(off, "page_load_time_mean_s"));
+    CU_ASSERT_EQUAL(run_result_metric(on, "page_load_time_mean_s"), run_result_metric(some, "page_load_time_mean_s"));
+    static const char *const keys[] = {"breakdown.page_load_s", "breakdown.formula_s", "breakdown.queueing_s",
+                                       "breakdown.sum.page_load_s", "breakdown.sum.other_s"};
+    for (size_t i = 0; i < G_N_ELEMENTS(keys); i++) {
+        CU_ASSERT_TRUE(isfinite(run_result_metric(on, keys[i])));
+        CU_ASSERT_TRUE(isnan(run_result_metric(off, keys[i])));
+        CU_ASSERT_TRUE(isfinite(run_result_metric(some, keys[i])));
+    }
+    /* Some off: the parts add up over the even browsers' loads, fewer than all. */
+    double sum = 0;
+    for (size_t p = 0; p < BD_N; p++) {
+        static const char *const parts[] = {"dns",      "connect",    "request",     "server",
+                                            "response", "queueing",   "slow_start",  "delayed_ack",
+                                            "retransmission", "other"};
+        char key[64];
+        g_snprintf(key, sizeof key, "breakdown.sum.%s_s", parts[p]);
+        sum += run_result_metric(some, key);
+    }
+    CU_ASSERT_DOUBLE_EQUAL(sum, run_result_metric(some, "breakdown.sum.page_load_s"), 1e-9);
+    CU_ASSERT_TRUE(run_result_metric(some, "breakdown.sum.page_load_s") <
+                   run_result_metric(on, "breakdown.sum.page_load_s"));
+    CU_ASSERT_TRUE(run_result_metric(some, "breakdown.sum.page_load_s") > 0);
+    g_strfreev(la);
+    g_strfreev(lb);
+    g_strfreev(lc);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+    run_result_free(on);
+    run_result_free(off);
+    run_result_free(some);
+    g_remove(on_path);
+    g_remove(off_file);
+    g_free(on_path);
+    g_free(on_file);
+    g_free(off_file);
+}
+
 /* The shipped HTTP scenarios, every run: the same rows both ways. */
 static void test_queue_shortcut_shipped(void)
 {
@@ -499,6 +586,7 @@ int main(void)
         TEST(test_queue_shortcut_is_stepwise),
         TEST(test_queue_shortcut_shipped),
         TEST(test_cutoff_keeps_earlier_rows),
+        TEST(test_breakdown_off),
     };
     int rc = test_main("protocols/http/app/breakdown", tests, G_N_ELEMENTS(tests));
     char *bd = g_build_filename(tmp_root, "bd.json", NULL);
