@@ -7,22 +7,21 @@
 #include <string.h>
 
 #include "ftp_apps.h"
+#include "world/app_dlg.h"
 
 #define DLG_MAX 4096 /* bytes of a message kept */
 
+/* One direction of the control connection; b first (app_dlg.h). */
 typedef struct {
-    bool client;
-    GString *buf;     /* the message so far */
+    app_dlg_buf b;    /* the message so far */
     GString *line;    /* the current line */
     char code[4];     /* a multi-line reply's code, "" when none is open */
-    bool pending_end; /* the message was given: END comes next */
 } ftp_dlg;
+_Static_assert(offsetof(ftp_dlg, b) == 0, "app_dlg_buf_new and app_dlg_buf_free need b first");
 
 static void *dlg_new(bool from_client)
 {
-    ftp_dlg *d = g_new0(ftp_dlg, 1);
-    d->client = from_client;
-    d->buf = g_string_new(NULL);
+    ftp_dlg *d = app_dlg_buf_new(sizeof(ftp_dlg), from_client);
     d->line = g_string_new(NULL);
     return d;
 }
@@ -30,9 +29,8 @@ static void *dlg_new(bool from_client)
 static void dlg_free(void *p)
 {
     ftp_dlg *d = p;
-    g_string_free(d->buf, TRUE);
     g_string_free(d->line, TRUE);
-    g_free(d);
+    app_dlg_buf_free(d);
 }
 
 static bool digits3(const char *s)
@@ -45,10 +43,10 @@ static bool digits3(const char *s)
 static bool line_done(ftp_dlg *d)
 {
     const char *l = d->line->str;
-    if (d->buf->len + d->line->len <= DLG_MAX)
-        g_string_append_len(d->buf, l, (gssize)d->line->len);
+    if (d->b.buf->len + d->line->len <= DLG_MAX)
+        g_string_append_len(d->b.buf, l, (gssize)d->line->len);
     bool ends = true;
-    if (!d->client) {
+    if (!d->b.client) {
         if (d->code[0])
             ends = d->line->len >= 4 && !strncmp(l, d->code, 3) && l[3] == ' ';
         else if (d->line->len >= 4 && digits3(l) && l[3] == '-') {
@@ -65,11 +63,8 @@ static bool line_done(ftp_dlg *d)
 static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
     ftp_dlg *d = p;
-    if (d->pending_end) {
-        d->pending_end = false;
-        ev->kind = APP_DLG_END;
+    if (app_dlg_buf_end(&d->b, ev))
         return 0;
-    }
     if (!data) { /* unmodelled bytes carry no commands */
         ev->kind = APP_DLG_NEED_MORE;
         return len;
@@ -79,12 +74,8 @@ static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *
             g_string_append_c(d->line, (char)data[i]);
         if (data[i] != '\n' || !line_done(d))
             continue;
-        while (d->buf->len && (d->buf->str[d->buf->len - 1] == '\n' || d->buf->str[d->buf->len - 1] == '\r'))
-            g_string_truncate(d->buf, d->buf->len - 1);
-        ev->kind = APP_DLG_HEAD;
-        ev->head = g_strdup(d->buf->str);
-        g_string_truncate(d->buf, 0);
-        d->pending_end = true;
+        app_dlg_buf_give(&d->b, ev);
+        d->b.pending_end = true;
         return i + 1;
     }
     ev->kind = APP_DLG_NEED_MORE;

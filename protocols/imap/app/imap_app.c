@@ -9,29 +9,20 @@
 
 #include <glib.h>
 
+#include "world/app_dlg.h"
+
 #define DLG_LINE_MAX 4096 /* bytes of a line kept */
 
+/* One direction of an IMAP connection (both read alike); b first
+ * (app_dlg.h). */
 typedef struct {
-    GString *buf;      /* the line being read (up to its first literal) */
+    app_dlg_buf b;     /* the line being read (up to its first literal) */
     uint64_t literal;  /* bytes of a literal still to come */
     bool headed;       /* this line's HEAD was given (at its first literal) */
-    bool pending_end;
 } imap_dlg;
+_Static_assert(offsetof(imap_dlg, b) == 0, "app_dlg_buf_new and app_dlg_buf_free need b first");
 
-static void *dlg_new(bool from_client)
-{
-    (void)from_client;
-    imap_dlg *d = g_new0(imap_dlg, 1);
-    d->buf = g_string_new(NULL);
-    return d;
-}
-
-static void dlg_free(void *p)
-{
-    imap_dlg *d = p;
-    g_string_free(d->buf, TRUE);
-    g_free(d);
-}
+static void *dlg_new(bool from_client) { return app_dlg_buf_new(sizeof(imap_dlg), from_client); }
 
 /* The size of the literal announced at the end of buf ("{n}\r\n" or
  * "{n+}\r\n"), or -1. */
@@ -52,21 +43,15 @@ static int64_t literal_at_end(const GString *b)
 
 static void give_head(imap_dlg *d, app_dlg_event *ev)
 {
-    while (d->buf->len && (d->buf->str[d->buf->len - 1] == '\n' || d->buf->str[d->buf->len - 1] == '\r'))
-        g_string_truncate(d->buf, d->buf->len - 1);
-    ev->kind = APP_DLG_HEAD;
-    ev->head = g_strdup(d->buf->str);
-    g_string_truncate(d->buf, 0);
+    app_dlg_buf_give(&d->b, ev);
     d->headed = true;
 }
 
 static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
     imap_dlg *d = p;
-    if (d->pending_end) {
-        d->pending_end = false;
+    if (app_dlg_buf_end(&d->b, ev)) {
         d->headed = false;
-        ev->kind = APP_DLG_END;
         return 0;
     }
     if (len && d->literal) {
@@ -80,38 +65,38 @@ static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *
         ev->kind = APP_DLG_NEED_MORE;
         return len;
     }
+    GString *buf = d->b.buf;
     for (size_t i = 0; i < len; i++) {
-        if (d->buf->len < DLG_LINE_MAX)
-            g_string_append_c(d->buf, (char)data[i]);
+        app_dlg_buf_keep(&d->b, data[i], DLG_LINE_MAX);
         if (data[i] != '\n')
             continue;
-        int64_t lit = literal_at_end(d->buf);
+        int64_t lit = literal_at_end(buf);
         if (lit >= 0) {
             d->literal = (uint64_t)lit;
             if (!d->headed) {
                 give_head(d, ev);
                 return i + 1;
             }
-            g_string_truncate(d->buf, 0);
+            g_string_truncate(buf, 0);
             ev->kind = APP_DLG_BODY; /* nothing yet: the literal's bytes come next */
             ev->body = 0;
             return i + 1;
         }
         if (d->headed) { /* the rest of a line after its literals */
-            g_string_truncate(d->buf, 0);
+            g_string_truncate(buf, 0);
             ev->kind = APP_DLG_END;
             d->headed = false;
             return i + 1;
         }
         give_head(d, ev);
-        d->pending_end = true;
+        d->b.pending_end = true;
         return i + 1;
     }
     ev->kind = APP_DLG_NEED_MORE;
     return len;
 }
 
-const app_dialogue imap_app_dialogue = {dlg_new, dlg_free, dlg_feed, NULL};
+const app_dialogue imap_app_dialogue = {dlg_new, app_dlg_buf_free, dlg_feed, NULL};
 
 /* ---- labels and sniffing -------------------------------------------------------------- */
 

@@ -9,44 +9,24 @@
 
 #include <glib.h>
 
+#include "world/app_dlg.h"
+
 #define DLG_HEAD_MAX 2048 /* bytes of a message's header section kept */
 #define DLG_LINE_MAX 4096 /* bytes of a line or listing kept */
 
 typedef enum { P_LINE, P_LISTING, P_MSG_HEAD, P_MSG_BODY } p_state;
 
+/* One direction of a POP3 connection; b first (app_dlg.h). */
 typedef struct {
-    bool client;
+    app_dlg_buf b;
     p_state state;
-    GString *buf;
-    bool pending_end;
-    int expect;          /* server: 0 a line, 1 a listing, 2 a message (what the last command asks) */
-    int last;            /* client: what its last command asks */
-    int end_match;       /* how much of "\r\n.\r\n" was just seen */
+    int expect;    /* server: 0 a line, 1 a listing, 2 a message (what the last command asks) */
+    int last;      /* client: what its last command asks */
+    int end_match; /* how much of "\r\n.\r\n" was just seen (app_dlg_dot_step) */
 } pop3_dlg;
+_Static_assert(offsetof(pop3_dlg, b) == 0, "app_dlg_buf_new and app_dlg_buf_free need b first");
 
-static void *dlg_new(bool from_client)
-{
-    pop3_dlg *d = g_new0(pop3_dlg, 1);
-    d->client = from_client;
-    d->buf = g_string_new(NULL);
-    return d;
-}
-
-static void dlg_free(void *p)
-{
-    pop3_dlg *d = p;
-    g_string_free(d->buf, TRUE);
-    g_free(d);
-}
-
-static void give_head(pop3_dlg *d, app_dlg_event *ev)
-{
-    while (d->buf->len && (d->buf->str[d->buf->len - 1] == '\n' || d->buf->str[d->buf->len - 1] == '\r'))
-        g_string_truncate(d->buf, d->buf->len - 1);
-    ev->kind = APP_DLG_HEAD;
-    ev->head = g_strdup(d->buf->str);
-    g_string_truncate(d->buf, 0);
-}
+static void *dlg_new(bool from_client) { return app_dlg_buf_new(sizeof(pop3_dlg), from_client); }
 
 /* What a command line's response is: 2 a message, 1 a listing, 0 a line. */
 static int asks(const char *line)
@@ -60,42 +40,26 @@ static int asks(const char *line)
     return 0;
 }
 
-/* The end of a multi-line response ("\r\n.\r\n", its status line's CRLF
- * counted). */
-static bool end_step(pop3_dlg *d, uint8_t c)
-{
-    static const char pat[] = "\r\n.\r\n";
-    if ((char)c == pat[d->end_match])
-        d->end_match++;
-    else
-        d->end_match = c == '\r' ? 1 : 0;
-    if (d->end_match == 5) {
-        d->end_match = 2;
-        return true;
-    }
-    return false;
-}
-
 static size_t feed_multi(pop3_dlg *d, const uint8_t *data, size_t len, app_dlg_event *ev);
 
 static size_t feed_line(pop3_dlg *d, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
+    GString *buf = d->b.buf;
     for (size_t i = 0; i < len; i++) {
-        if (d->buf->len < DLG_LINE_MAX)
-            g_string_append_c(d->buf, (char)data[i]);
+        app_dlg_buf_keep(&d->b, data[i], DLG_LINE_MAX);
         if (data[i] != '\n')
             continue;
-        if (d->client) {
-            d->last = asks(d->buf->str);
-        } else if (d->expect && !strncmp(d->buf->str, "+OK", 3)) {
+        if (d->b.client) {
+            d->last = asks(buf->str);
+        } else if (d->expect && !strncmp(buf->str, "+OK", 3)) {
             d->state = d->expect == 2 ? P_MSG_HEAD : P_LISTING;
-            d->end_match = 2;
+            d->end_match = 2; /* the status line's CRLF counts toward "\r\n.\r\n" */
             if (d->state == P_LISTING) /* the listing goes with its status line */
                 return i + 1 + feed_multi(d, data + i + 1, len - i - 1, ev);
         }
         d->expect = 0;
-        give_head(d, ev);
-        d->pending_end = d->state == P_LINE;
+        app_dlg_buf_give(&d->b, ev);
+        d->b.pending_end = d->state == P_LINE;
         return i + 1;
     }
     ev->kind = APP_DLG_NEED_MORE;
@@ -104,26 +68,18 @@ static size_t feed_line(pop3_dlg *d, const uint8_t *data, size_t len, app_dlg_ev
 
 static size_t feed_multi(pop3_dlg *d, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
-    if (d->state == P_MSG_BODY) {
-        size_t i = 0;
-        bool ended = false;
-        for (; i < len && !ended; i++)
-            ended = data ? end_step(d, data[i]) : false;
-        ev->kind = APP_DLG_BODY;
-        ev->body = i;
-        d->pending_end = ended;
-        return i;
-    }
+    if (d->state == P_MSG_BODY)
+        return app_dlg_dot_body(&d->b, &d->end_match, data, len, ev);
+    GString *buf = d->b.buf;
     for (size_t i = 0; i < len; i++) {
-        bool ended = end_step(d, data[i]);
-        if (d->buf->len < (d->state == P_LISTING ? DLG_LINE_MAX : DLG_HEAD_MAX))
-            g_string_append_c(d->buf, (char)data[i]);
-        bool blank = d->buf->len >= 4 && !memcmp(d->buf->str + d->buf->len - 4, "\r\n\r\n", 4);
-        if (ended || (d->state == P_MSG_HEAD && (blank || d->buf->len >= DLG_HEAD_MAX))) {
+        bool ended = app_dlg_dot_step(&d->end_match, data[i]);
+        app_dlg_buf_keep(&d->b, data[i], d->state == P_LISTING ? DLG_LINE_MAX : DLG_HEAD_MAX);
+        bool head_done = d->state == P_MSG_HEAD && (app_dlg_buf_blank_line(&d->b) || buf->len >= DLG_HEAD_MAX);
+        if (ended || head_done) {
             if (ended && d->state == P_LISTING)
-                g_string_truncate(d->buf, d->buf->len >= 3 ? d->buf->len - 3 : 0); /* the "." line */
-            give_head(d, ev);
-            d->pending_end = ended;
+                g_string_truncate(buf, buf->len >= 3 ? buf->len - 3 : 0); /* the "." line */
+            app_dlg_buf_give(&d->b, ev);
+            d->b.pending_end = ended;
             if (!ended)
                 d->state = P_MSG_BODY;
             return i + 1;
@@ -136,10 +92,8 @@ static size_t feed_multi(pop3_dlg *d, const uint8_t *data, size_t len, app_dlg_e
 static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
     pop3_dlg *d = p;
-    if (d->pending_end) {
-        d->pending_end = false;
+    if (app_dlg_buf_end(&d->b, ev)) {
         d->state = P_LINE;
-        ev->kind = APP_DLG_END;
         return 0;
     }
     if (len == 0) {
@@ -162,7 +116,7 @@ static void dlg_answering(void *server_side, const void *client_side)
     ((pop3_dlg *)server_side)->expect = ((const pop3_dlg *)client_side)->last;
 }
 
-const app_dialogue pop3_app_dialogue = {dlg_new, dlg_free, dlg_feed, dlg_answering};
+const app_dialogue pop3_app_dialogue = {dlg_new, app_dlg_buf_free, dlg_feed, dlg_answering};
 
 /* ---- labels and sniffing -------------------------------------------------------------- */
 

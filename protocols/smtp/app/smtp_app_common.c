@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "smtp_apps.h"
+#include "world/app_dlg.h"
 
 GPtrArray *smtp_app_read_strings(app_reader *r, const char *key, const char *expected, bool nodes)
 {
@@ -53,40 +54,17 @@ typedef enum { DLG_LINES, DLG_MSG_HEAD, DLG_MSG_BODY } dlg_state;
 
 /* One direction of an SMTP connection: the client's commands (and after
  * DATA, the message: its header section, then its body up to CRLF . CRLF),
- * or the server's replies (multi-line ones as one message). */
+ * or the server's replies (multi-line ones as one message); b first
+ * (app_dlg.h). */
 typedef struct {
-    bool client;
+    app_dlg_buf b;        /* the line(s) or header section being read */
     dlg_state state;
-    GString *buf;         /* the line(s) or header section being read */
-    int end_match;        /* how much of "\r\n.\r\n" was just seen */
-    bool pending_end;     /* a message was given: END comes next */
+    int end_match;        /* how much of "\r\n.\r\n" was just seen (app_dlg_dot_step) */
     bool next_is_data;    /* the command given was DATA: the message follows */
 } smtp_dlg;
+_Static_assert(offsetof(smtp_dlg, b) == 0, "app_dlg_buf_new and app_dlg_buf_free need b first");
 
-static void *dlg_new(bool from_client)
-{
-    smtp_dlg *d = g_new0(smtp_dlg, 1);
-    d->client = from_client;
-    d->buf = g_string_new("");
-    return d;
-}
-
-static void dlg_free(void *p)
-{
-    smtp_dlg *d = p;
-    g_string_free(d->buf, TRUE);
-    g_free(d);
-}
-
-/* Gives buf as a HEAD (CRLF ends removed at its end) and empties it. */
-static void give_head(smtp_dlg *d, app_dlg_event *ev)
-{
-    while (d->buf->len && (d->buf->str[d->buf->len - 1] == '\n' || d->buf->str[d->buf->len - 1] == '\r'))
-        g_string_truncate(d->buf, d->buf->len - 1);
-    ev->kind = APP_DLG_HEAD;
-    ev->head = g_strdup(d->buf->str);
-    g_string_truncate(d->buf, 0);
-}
+static void *dlg_new(bool from_client) { return app_dlg_buf_new(sizeof(smtp_dlg), from_client); }
 
 /* Whether the line just completed in buf ends a reply: "ddd " or "ddd"
  * alone (a "ddd-" line continues). */
@@ -99,34 +77,17 @@ static bool reply_done(const GString *b)
     return !(last - start > 3 && start[3] == '-');
 }
 
-/* The end of the data ("\r\n.\r\n"), the line before it counted from the
- * DATA command's CRLF. */
-static bool end_step(smtp_dlg *d, uint8_t c)
-{
-    static const char pat[] = "\r\n.\r\n";
-    if ((char)c == pat[d->end_match])
-        d->end_match++;
-    else
-        d->end_match = c == '\r' ? 1 : 0;
-    if (d->end_match == 5) {
-        d->end_match = 2;
-        return true;
-    }
-    return false;
-}
-
 static size_t feed_lines(smtp_dlg *d, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
+    const GString *buf = d->b.buf;
     for (size_t i = 0; i < len; i++) {
-        if (d->buf->len < 4096)
-            g_string_append_c(d->buf, (char)data[i]);
-        if (data[i] != '\n' || (!d->client && !reply_done(d->buf)))
+        app_dlg_buf_keep(&d->b, data[i], 4096);
+        if (data[i] != '\n' || (!d->b.client && !reply_done(buf)))
             continue;
-        if (d->client && !g_ascii_strncasecmp(d->buf->str, "DATA", 4) &&
-            (d->buf->str[4] == '\r' || d->buf->str[4] == '\n'))
+        if (d->b.client && !g_ascii_strncasecmp(buf->str, "DATA", 4) && (buf->str[4] == '\r' || buf->str[4] == '\n'))
             d->next_is_data = true;
-        give_head(d, ev);
-        d->pending_end = true;
+        app_dlg_buf_give(&d->b, ev);
+        d->b.pending_end = true;
         return i + 1;
     }
     ev->kind = APP_DLG_NEED_MORE;
@@ -137,35 +98,25 @@ static size_t feed_message(smtp_dlg *d, const uint8_t *data, size_t len, app_dlg
 {
     if (d->state == DLG_MSG_HEAD) {
         for (size_t i = 0; i < len; i++) {
-            bool ended = end_step(d, data[i]);
-            g_string_append_c(d->buf, (char)data[i]);
-            bool blank = d->buf->len >= 4 && !memcmp(d->buf->str + d->buf->len - 4, "\r\n\r\n", 4);
-            if (ended || blank || d->buf->len >= DLG_HEAD_MAX) {
-                give_head(d, ev);
+            bool ended = app_dlg_dot_step(&d->end_match, data[i]);
+            app_dlg_buf_keep(&d->b, data[i], DLG_HEAD_MAX);
+            if (ended || app_dlg_buf_blank_line(&d->b) || d->b.buf->len >= DLG_HEAD_MAX) {
+                app_dlg_buf_give(&d->b, ev);
                 d->state = DLG_MSG_BODY;
-                d->pending_end = ended;
+                d->b.pending_end = ended;
                 return i + 1;
             }
         }
         ev->kind = APP_DLG_NEED_MORE;
         return len;
     }
-    size_t i = 0;
-    bool ended = false;
-    for (; i < len && !ended; i++)
-        ended = data ? end_step(d, data[i]) : false;
-    ev->kind = APP_DLG_BODY;
-    ev->body = i;
-    d->pending_end = ended;
-    return i;
+    return app_dlg_dot_body(&d->b, &d->end_match, data, len, ev);
 }
 
 static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *ev)
 {
     smtp_dlg *d = p;
-    if (d->pending_end) {
-        d->pending_end = false;
-        ev->kind = APP_DLG_END;
+    if (app_dlg_buf_end(&d->b, ev)) {
         if (d->state == DLG_MSG_BODY)
             d->state = DLG_LINES;
         else if (d->next_is_data) {
@@ -191,7 +142,7 @@ static size_t dlg_feed(void *p, const uint8_t *data, size_t len, app_dlg_event *
     return feed_message(d, data, len, ev);
 }
 
-const app_dialogue smtp_app_dialogue = {dlg_new, dlg_free, dlg_feed, NULL};
+const app_dialogue smtp_app_dialogue = {dlg_new, app_dlg_buf_free, dlg_feed, NULL};
 
 /* ---- labels -------------------------------------------------------------------------- */
 
