@@ -87,16 +87,18 @@ typedef struct {
 G_STATIC_ASSERT(sizeof(pkt_rec) == 48);
 
 /* A packet as the searches in its flow read it (latest_arrival,
- * previous_in_flow): the index keeps these flow after flow, each flow's in
- * creation order, so that a search reads a few neighbouring records rather
- * than a packet record and a hop scattered over the log for each packet it
- * looks at (a cache miss each, most of a walk's time). 32 bytes. */
+ * previous_in_flow), and walk_release of the packet they find: the index
+ * keeps these flow after flow, each flow's in creation order, so that a
+ * search reads a few neighbouring records rather than a packet record and
+ * a hop scattered over the log for each packet it looks at (a cache miss
+ * each, most of a walk's time). 32 bytes. */
 typedef struct {
     int64_t created;
     int64_t arrival; /* arrival(), -1 for none */
     uint32_t id;
     uint32_t seq;
     uint8_t what;    /* FP_* */
+    uint8_t cause;   /* pkt_rec.cause */
 } flow_pkt;
 
 enum {
@@ -632,7 +634,8 @@ static void build_index(world_pathlog *L)
         uint32_t pos = g_array_index(count, uint32_t, p->flow - 1)++;
         int64_t at = arrival(L, p);
         L->pkts[id].pos = pos;
-        L->flow_pkts[pos] = (flow_pkt){.created = p->created, .arrival = at, .id = id, .seq = p->seq, .what = what};
+        L->flow_pkts[pos] =
+            (flow_pkt){.created = p->created, .arrival = at, .id = id, .seq = p->seq, .what = what, .cause = p->cause};
         if (p->len > 0 && at >= 0) {
             guint i = L->dst_off[p->dst] + L->dst_n[p->dst]++;
             if (L->dst_n[p->dst] > 1 && at < L->dst_at[i - 1])
@@ -676,9 +679,9 @@ static const flow_pkt *flow_list(const world_pathlog *L, uint32_t f, guint *n)
 
 /* The packet of flow `f` (1 + its index) created last at or
  * before `t` that arrived by `t`, and carries data, SYN or FIN unless
- * `any`; -1 for none. Links are first in, first out, so the latest sent is
+ * `any`; NULL for none. Links are first in, first out, so the latest sent is
  * the latest arrived. */
-static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
+static const flow_pkt *latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
 {
     guint n;
     const flow_pkt *list = flow_list(L, f, &n);
@@ -693,9 +696,9 @@ static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, boo
     for (guint i = lo; i-- > 0;) {
         const flow_pkt *q = &list[i];
         if (q->arrival >= 0 && q->arrival <= t && (any || (q->what & FP_CARRIES)))
-            return (int64_t)q->id;
+            return q;
     }
-    return -1;
+    return NULL;
 }
 
 /* The flow's packet before `id` that carried data (or FIN), or with the
@@ -850,24 +853,22 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
     for (int guard = 0; guard < 64; guard++) {
         const pkt_rec *p = pkt_at(L, id);
         uint32_t back = p->flow ? L->flow_back[p->flow] : 0; /* the opposite direction */
-        int64_t q = -1;
+        const flow_pkt *q = NULL;
         switch ((pkt_cause)p->cause) {
         case PKT_CAUSE_HANDSHAKE:
             if (!(p->flags & PKT_ACK))
                 return false; /* a SYN: the connection's start */
             q = latest_arrival(L, back, p->created, false);
-            charge(k, APP_TIME_CONNECT, q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            charge(k, APP_TIME_CONNECT, q ? q->arrival : k->start);
             break;
         case PKT_CAUSE_APP:
             q = latest_arrival(L, back, p->created, false);
-            charge(k, p->src == k->host ? APP_TIME_OTHER : APP_TIME_PEER,
-                   q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            charge(k, p->src == k->host ? APP_TIME_OTHER : APP_TIME_PEER, q ? q->arrival : k->start);
             break;
         case PKT_CAUSE_ACK:
         case PKT_CAUSE_DELACK:
             q = latest_arrival(L, back, p->created, true);
-            charge(k, p->cause == PKT_CAUSE_DELACK ? APP_TIME_DELACK : APP_TIME_OTHER,
-                   q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            charge(k, p->cause == PKT_CAUSE_DELACK ? APP_TIME_DELACK : APP_TIME_OTHER, q ? q->arrival : k->start);
             break;
         case PKT_CAUSE_RTO:
         case PKT_CAUSE_FAST_RETX: {
@@ -893,11 +894,11 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
                 continue;
             }
             /* The ACK that opened the window, and how long the peer's timer held it. */
-            int64_t a = latest_arrival(L, back, p->created, true), held = 0;
-            if (a >= 0 && pkt_at(L, (uint64_t)a)->cause == PKT_CAUSE_DELACK) {
-                const pkt_rec *ack = pkt_at(L, (uint64_t)a);
-                int64_t d = latest_arrival(L, p->flow, ack->created, true);
-                held = d >= 0 ? ack->created - arrival(L, pkt_at(L, (uint64_t)d)) : 0;
+            const flow_pkt *ack = latest_arrival(L, back, p->created, true);
+            int64_t held = 0;
+            if (ack && ack->cause == PKT_CAUSE_DELACK) {
+                const flow_pkt *d = latest_arrival(L, p->flow, ack->created, true);
+                held = d ? ack->created - d->arrival : 0;
             }
             charge(k, APP_TIME_DELACK, MAX(k->t - held, h0.txe));
             charge(k, APP_TIME_WINDOW, h0.txe);
@@ -907,9 +908,9 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
         default:
             return false;
         }
-        if (q < 0)
+        if (!q)
             return false;
-        *next = (spot){.id = (uint64_t)q, .hop = pkt_at(L, (uint64_t)q)->last, .at_rx = true};
+        *next = (spot){.id = q->id, .hop = pkt_at(L, q->id)->last, .at_rx = true};
         return true;
     }
     return false;
