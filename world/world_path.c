@@ -81,8 +81,16 @@ typedef struct {
     int32_t first;   /* the first hop (index in hops), -1 for none */
     int32_t last;    /* the latest hop (index in hops), -1 for none */
     int64_t created;
-    uint32_t flow;   /* 1 + its flow's index once indexed (flow_off); 0 before */
-    uint32_t pos;    /* once indexed, its place in flow_pkts */
+    union {
+        /* While the log records: when its latest hop entered the queue
+         * (hops[last].enq), so that the hop's later times are set without
+         * reading the hop (a cache miss, the most of a record's cost). */
+        int64_t last_enq;
+        struct {          /* once indexed (the log stopped) */
+            uint32_t flow; /* 1 + its flow's index (flow_off); 0 for a packet not seen */
+            uint32_t pos;  /* its place in flow_pkts */
+        };
+    };
 } pkt_rec;
 G_STATIC_ASSERT(sizeof(pkt_rec) == 48);
 
@@ -220,11 +228,12 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
     L->n_pkts = n;
 }
 
-/* Sets time `field` (0 txs, 1 txe, 2 rx) of hop `i` to `t`. */
-static void hop_set(world_pathlog *L, int32_t i, int field, int64_t t)
+/* Sets time `field` (0 txs, 1 txe, 2 rx) of the latest hop of `r` to `t`. */
+static void hop_set(world_pathlog *L, const pkt_rec *r, int field, int64_t t)
 {
+    int32_t i = r->last;
     hop_store *h = &L->hops[i];
-    int64_t d = t - h->enq;
+    int64_t d = t - r->last_enq;
     uint32_t v = d >= 0 && d < HOP_WIDE ? (uint32_t)d : HOP_WIDE;
     if (v == HOP_WIDE) {
         if (!L->wide)
@@ -280,17 +289,18 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         if (r->last < 0)
             r->first = (int32_t)L->n_hops;
         r->last = (int32_t)L->n_hops++;
+        r->last_enq = rec->time;
         L->n_links = MAX(L->n_links, rec->source + 1);
         return;
     }
     if (r->last < 0 || r->dropped)
         return;
     if (rec->kind == SIM_TR_TX_START)
-        hop_set(L, r->last, 0, rec->time);
+        hop_set(L, r, 0, rec->time);
     else if (rec->kind == SIM_TR_TX)
-        hop_set(L, r->last, 1, rec->time);
+        hop_set(L, r, 1, rec->time);
     else if (rec->kind == SIM_TR_RX)
-        hop_set(L, r->last, 2, rec->time);
+        hop_set(L, r, 2, rec->time);
 }
 
 void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
