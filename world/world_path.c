@@ -510,20 +510,37 @@ typedef struct {
     guint mask, used;
 } flow_link_table;
 
-static flow_link *flow_link_at(flow_link_table *x, uint32_t flow, uint32_t link)
+/* The slot of (flow, link) in `x`, or the empty one where it goes. */
+static inline guint flow_link_slot(const flow_link_table *x, uint32_t flow, uint32_t link)
 {
-    if (2 * (x->used + 1) > x->mask + 1) { /* at most half full */
-        flow_link_table y = {.slots = g_new0(flow_link, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
-        for (guint i = 0; i <= x->mask; i++)
-            if (x->slots[i].flow)
-                *flow_link_at(&y, x->slots[i].flow, x->slots[i].link) = x->slots[i];
-        g_free(x->slots);
-        *x = (flow_link_table){.slots = y.slots, .mask = y.mask, .used = x->used};
-    }
-    guint i = (guint)(time_hash(link, flow) & x->mask);
+    uint32_t v = flow * UINT32_C(0x9E3779B1) ^ link * UINT32_C(0x85EBCA77);
+    guint i = (v ^ v >> 15) & x->mask;
     while (x->slots[i].flow && (x->slots[i].flow != flow || x->slots[i].link != link))
         i = (i + 1) & x->mask;
+    return i;
+}
+
+/* Doubles the table (apart, so that flow_link_at inlines: it runs for
+ * every hop of the log). */
+G_GNUC_NO_INLINE static void flow_link_grow(flow_link_table *x)
+{
+    flow_link_table y = {.slots = g_new0(flow_link, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
+    for (guint i = 0; i <= x->mask; i++)
+        if (x->slots[i].flow)
+            y.slots[flow_link_slot(&y, x->slots[i].flow, x->slots[i].link)] = x->slots[i];
+    g_free(x->slots);
+    x->slots = y.slots;
+    x->mask = y.mask;
+}
+
+static inline flow_link *flow_link_at(flow_link_table *x, uint32_t flow, uint32_t link)
+{
+    guint i = flow_link_slot(x, flow, link);
     if (!x->slots[i].flow) {
+        if (2 * (x->used + 1) > x->mask + 1) { /* at most half full */
+            flow_link_grow(x);
+            i = flow_link_slot(x, flow, link);
+        }
         x->slots[i] = (flow_link){.flow = flow, .link = link, .busy = 0, .hop = -1};
         x->used++;
     }
