@@ -31,11 +31,15 @@
  * start, so the parts add up to the interval to the nanosecond whatever
  * the walk finds. Cost: the log is O(packets + hops) memory (48 bytes a
  * packet, 32 a hop); the first explain indexes it in O(packets + hops)
- * (each packet numbered with its flow, so that a walk finds a flow's
- * packets without hashing a key, and each hop given the hop a wait in its
- * queue leads to); each explain is O(steps of its path) times O(log n) for
- * the searches in a flow, a wait in a queue one step whatever its length
- * (on a link whose record is irregular, one step a packet ahead: walk_queue).
+ * time and about as much memory again (each packet numbered with its flow,
+ * and what the searches in a flow read of it copied flow after flow, 32
+ * bytes a packet: flow_pkt; each destination's arrivals of data in id
+ * order, 12 bytes a packet with data; each hop given the hop a wait in its
+ * queue leads to, 4 bytes), in passes that read the log in order and
+ * write few places at a time, as the log is far larger than the caches;
+ * each explain is O(steps of its path) times O(log n) for the searches in
+ * a flow, a wait in a queue one step whatever its length (on a link whose
+ * record is irregular, one step a packet ahead: walk_queue).
  */
 #include <string.h>
 
@@ -66,18 +70,50 @@ typedef struct {
     int32_t prev;
 } hop_rec;
 
+/* A packet as the log keeps it (48 bytes, in this order without padding). */
 typedef struct {
     bool seen;
     bool dropped;    /* lost, or its next hop refused once the log was full */
+    uint8_t flags, cause;
     uint32_t src, dst;
     uint16_t sport, dport;
-    uint8_t flags, cause;
     uint32_t seq, len;
     int32_t first;   /* the first hop (index in hops), -1 for none */
-    int64_t created;
     int32_t last;    /* the latest hop (index in hops), -1 for none */
-    uint32_t flow;   /* 1 + its flow's index in flow_lists once indexed (flow_off); 0 before */
+    int64_t created;
+    union {
+        /* While the log records: when its latest hop entered the queue
+         * (hops[last].enq), so that the hop's later times are set without
+         * reading the hop (a cache miss, the most of a record's cost). */
+        int64_t last_enq;
+        struct {          /* once indexed (the log stopped) */
+            uint32_t flow; /* 1 + its flow's index (flow_off); 0 for a packet not seen */
+            uint32_t pos;  /* its place in flow_pkts */
+        };
+    };
 } pkt_rec;
+G_STATIC_ASSERT(sizeof(pkt_rec) == 48);
+
+/* A packet as the searches in its flow read it (latest_arrival,
+ * previous_in_flow), and walk_release of the packet they find: the index
+ * keeps these flow after flow, each flow's in creation order, so that a
+ * search reads a few neighbouring records rather than a packet record and
+ * a hop scattered over the log for each packet it looks at (a cache miss
+ * each, most of a walk's time). 32 bytes. */
+typedef struct {
+    int64_t created;
+    int64_t arrival; /* arrival(), -1 for none */
+    uint32_t id;
+    uint32_t seq;
+    uint8_t what;    /* FP_* */
+    uint8_t cause;   /* pkt_rec.cause */
+} flow_pkt;
+
+enum {
+    FP_DATA = 0x01,    /* carries data or FIN */
+    FP_CARRIES = 0x02, /* carries data, SYN or FIN */
+    FP_SYN = 0x04,
+};
 
 /* A direction of a connection. */
 typedef struct {
@@ -121,11 +157,24 @@ typedef struct world_pathlog {
     int32_t *ahead;      /* once indexed, per hop: the previous hop of the same flow the link transmitted in
                           * the same busy period (transmissions back to back), -1 for none; see walk_queue */
     bool indexed;
-    time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet */
+    /* The packets with data that arrived, by destination (a node address;
+     * addresses are node indices, models/net.c, so these are as long as
+     * the node list): address a has the arrival times dst_at[dst_off[a] ..
+     * dst_off[a] + dst_n[a]) and ids dst_id[...], in id order. In a run
+     * those times never go down (a destination's packets from one sender
+     * take one path first in, first out), so a lookup is a binary search;
+     * a destination whose times do go down somewhere (two senders at other
+     * distances) has its packets in `arrivals` instead. */
+    uint32_t n_dsts;     /* 1 + the highest destination of a packet with data */
+    uint32_t *dst_off, *dst_n;
+    int64_t *dst_at;
+    uint32_t *dst_id;
+    bool *dst_hashed;    /* per destination: its packets are in `arrivals` */
+    time_index arrivals; /* (dst, arrival time) -> 1 + id of the last data packet, for dst_hashed */
     time_index txends;   /* (link, transmission end) -> 1 + hop index, for the stepwise links only */
     uint32_t n_flows;
-    uint32_t *flow_off;  /* flow f (1 + its index) has the ids flow_ids[flow_off[f - 1] .. flow_off[f]) */
-    uint32_t *flow_ids;  /* the packet ids of each flow in creation order, flow after flow */
+    uint32_t *flow_off;  /* flow f (1 + its index) has the packets flow_pkts[flow_off[f - 1] .. flow_off[f]) */
+    flow_pkt *flow_pkts; /* the packets of each flow in creation (id) order, flow after flow */
     uint32_t *flow_back; /* per 1 + flow index, 1 + the index of the opposite direction; 0 for none */
     uint32_t n_links;    /* 1 + the highest trace source of a hop */
     bool *stepwise;      /* per link direction: its queue is walked step by step (walk_queue) */
@@ -135,6 +184,20 @@ typedef struct world_pathlog {
 static _Thread_local bool all_stepwise; /* per thread: a sweep's workers never see a test's setting */
 
 void world_pathlog_test_stepwise(bool on) { all_stepwise = on; }
+
+/* Tests only (world_pathlog_test_hashed): every destination's arrivals in
+ * the hash index; the destinations looked up there in the indexes this
+ * thread built since the last call. */
+static _Thread_local bool all_hashed;
+static _Thread_local guint hashed_dsts;
+
+guint world_pathlog_test_hashed(bool on)
+{
+    guint n = hashed_dsts;
+    all_hashed = on;
+    hashed_dsts = 0;
+    return n;
+}
 
 /* The hops the log keeps (world_pathlog_test_max_hops: smaller in tests). */
 static _Thread_local guint max_hops = PATHLOG_MAX_HOPS;
@@ -165,11 +228,12 @@ static void grow_pkts(world_pathlog *L, uint64_t n)
     L->n_pkts = n;
 }
 
-/* Sets time `field` (0 txs, 1 txe, 2 rx) of hop `i` to `t`. */
-static void hop_set(world_pathlog *L, int32_t i, int field, int64_t t)
+/* Sets time `field` (0 txs, 1 txe, 2 rx) of the latest hop of `r` to `t`. */
+static void hop_set(world_pathlog *L, const pkt_rec *r, int field, int64_t t)
 {
+    int32_t i = r->last;
     hop_store *h = &L->hops[i];
-    int64_t d = t - h->enq;
+    int64_t d = t - r->last_enq;
     uint32_t v = d >= 0 && d < HOP_WIDE ? (uint32_t)d : HOP_WIDE;
     if (v == HOP_WIDE) {
         if (!L->wide)
@@ -225,17 +289,18 @@ G_GNUC_NO_INLINE static void pathlog_add(world_pathlog *L, const sim_trace_rec *
         if (r->last < 0)
             r->first = (int32_t)L->n_hops;
         r->last = (int32_t)L->n_hops++;
+        r->last_enq = rec->time;
         L->n_links = MAX(L->n_links, rec->source + 1);
         return;
     }
     if (r->last < 0 || r->dropped)
         return;
     if (rec->kind == SIM_TR_TX_START)
-        hop_set(L, r->last, 0, rec->time);
+        hop_set(L, r, 0, rec->time);
     else if (rec->kind == SIM_TR_TX)
-        hop_set(L, r->last, 1, rec->time);
+        hop_set(L, r, 1, rec->time);
     else if (rec->kind == SIM_TR_RX)
-        hop_set(L, r->last, 2, rec->time);
+        hop_set(L, r, 2, rec->time);
 }
 
 void world_pathlog_rec(world_pathlog *L, const sim_trace_rec *rec)
@@ -276,10 +341,15 @@ void world_pathlog_free(app_world *w)
         g_hash_table_destroy(L->wide);
     if (L->indexed) {
         g_free(L->ahead);
+        g_free(L->dst_off);
+        g_free(L->dst_n);
+        g_free(L->dst_at);
+        g_free(L->dst_id);
+        g_free(L->dst_hashed);
         g_free(L->arrivals.slots);
         g_free(L->txends.slots);
         g_free(L->flow_off);
-        g_free(L->flow_ids);
+        g_free(L->flow_pkts);
         g_free(L->flow_back);
         g_free(L->stepwise);
     }
@@ -289,18 +359,53 @@ void world_pathlog_free(app_world *w)
 
 /* ---- the indexes ------------------------------------------------------------------- */
 
-static guint flow_hash(gconstpointer k)
+static bool flow_equal(const flow_key *a, const flow_key *b)
 {
-    const flow_key *f = k;
-    guint64 a = ((guint64)f->src << 32) ^ f->dst;
-    a ^= (((guint64)f->sport << 16) | f->dport) * 0x9e3779b97f4a7c15ull;
-    return (guint)(a ^ (a >> 32));
+    return a->src == b->src && a->dst == b->dst && a->sport == b->sport && a->dport == b->dport;
 }
 
-static gboolean flow_equal(gconstpointer x, gconstpointer y)
+/* The flows while the index is built: key -> 1 + flow index, open
+ * addressing with linear probing and the keys inline (16 bytes an entry,
+ * at most half full), without a GHashTable's calls through its functions
+ * for each packet of the log. Lookup only, never iterated. */
+typedef struct {
+    flow_key k;
+    uint32_t f; /* 0: an empty slot */
+} flow_slot;
+
+typedef struct {
+    flow_slot *slots;
+    guint mask, used;
+} flow_table;
+
+static guint flow_slot_of(const flow_table *x, const flow_key *k)
 {
-    const flow_key *a = x, *b = y;
-    return a->src == b->src && a->dst == b->dst && a->sport == b->sport && a->dport == b->dport;
+    uint64_t a = ((uint64_t)k->src << 32) ^ k->dst;
+    a ^= (((uint64_t)k->sport << 16) | k->dport) * UINT64_C(0x9E3779B97F4A7C15);
+    a ^= a >> 29;
+    guint i = (guint)(a & x->mask);
+    while (x->slots[i].f && !flow_equal(&x->slots[i].k, k))
+        i = (i + 1) & x->mask;
+    return i;
+}
+
+/* The flow of `k`, 0 for none. */
+static uint32_t flow_table_get(const flow_table *x, const flow_key *k) { return x->slots[flow_slot_of(x, k)].f; }
+
+/* Adds `k` (not in the table) as flow `f` (> 0). */
+static void flow_table_add(flow_table *x, const flow_key *k, uint32_t f)
+{
+    if (2 * (x->used + 1) > x->mask + 1) {
+        flow_table y = {.slots = g_new0(flow_slot, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
+        for (guint i = 0; i <= x->mask; i++)
+            if (x->slots[i].f)
+                y.slots[flow_slot_of(&y, &x->slots[i].k)] = x->slots[i];
+        g_free(x->slots);
+        x->slots = y.slots;
+        x->mask = y.mask;
+    }
+    x->slots[flow_slot_of(x, k)] = (flow_slot){.k = *k, .f = f};
+    x->used++;
 }
 
 /* An empty index with room for `n` keys. */
@@ -405,20 +510,37 @@ typedef struct {
     guint mask, used;
 } flow_link_table;
 
-static flow_link *flow_link_at(flow_link_table *x, uint32_t flow, uint32_t link)
+/* The slot of (flow, link) in `x`, or the empty one where it goes. */
+static inline guint flow_link_slot(const flow_link_table *x, uint32_t flow, uint32_t link)
 {
-    if (2 * (x->used + 1) > x->mask + 1) { /* at most half full */
-        flow_link_table y = {.slots = g_new0(flow_link, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
-        for (guint i = 0; i <= x->mask; i++)
-            if (x->slots[i].flow)
-                *flow_link_at(&y, x->slots[i].flow, x->slots[i].link) = x->slots[i];
-        g_free(x->slots);
-        *x = (flow_link_table){.slots = y.slots, .mask = y.mask, .used = x->used};
-    }
-    guint i = (guint)(time_hash(link, flow) & x->mask);
+    uint32_t v = flow * UINT32_C(0x9E3779B1) ^ link * UINT32_C(0x85EBCA77);
+    guint i = (v ^ v >> 15) & x->mask;
     while (x->slots[i].flow && (x->slots[i].flow != flow || x->slots[i].link != link))
         i = (i + 1) & x->mask;
+    return i;
+}
+
+/* Doubles the table (apart, so that flow_link_at inlines: it runs for
+ * every hop of the log). */
+G_GNUC_NO_INLINE static void flow_link_grow(flow_link_table *x)
+{
+    flow_link_table y = {.slots = g_new0(flow_link, 2 * ((gsize)x->mask + 1)), .mask = 2 * x->mask + 1};
+    for (guint i = 0; i <= x->mask; i++)
+        if (x->slots[i].flow)
+            y.slots[flow_link_slot(&y, x->slots[i].flow, x->slots[i].link)] = x->slots[i];
+    g_free(x->slots);
+    x->slots = y.slots;
+    x->mask = y.mask;
+}
+
+static inline flow_link *flow_link_at(flow_link_table *x, uint32_t flow, uint32_t link)
+{
+    guint i = flow_link_slot(x, flow, link);
     if (!x->slots[i].flow) {
+        if (2 * (x->used + 1) > x->mask + 1) { /* at most half full */
+            flow_link_grow(x);
+            i = flow_link_slot(x, flow, link);
+        }
         x->slots[i] = (flow_link){.flow = flow, .link = link, .busy = 0, .hop = -1};
         x->used++;
     }
@@ -429,15 +551,19 @@ static void queue_shortcuts(world_pathlog *L)
 {
     guint nl = L->n_links;
     L->stepwise = g_new0(bool, MAX(nl, 1u));
-    int32_t *last = g_new(int32_t, MAX(nl, 1u)); /* per link, its latest hop with a transmission end */
-    uint32_t *busy = g_new0(uint32_t, MAX(nl, 1u)); /* per link, the number of its current busy period */
+    /* Per link, what the pass needs of it in one place: its latest hop with
+     * a transmission end (its times), its current busy period, and how many
+     * such hops it had (the size of txends, if it turns out stepwise). */
+    struct link_state {
+        int64_t txs, txe; /* the latest hop's, once `any` */
+        uint32_t busy;    /* the number of its current busy period */
+        uint32_t ended;   /* its hops with a transmission end so far */
+        bool any;
+    } *ls = g_new0(struct link_state, MAX(nl, 1u));
     uint32_t periods = 0;
     flow_link_table fl = {.slots = g_new0(flow_link, 1024), .mask = 1023};
-    for (guint l = 0; l < nl; l++) {
-        last[l] = -1;
+    for (guint l = 0; l < nl; l++)
         L->stepwise[l] = all_stepwise;
-    }
-    int64_t *last_txs = g_new(int64_t, MAX(nl, 1u)), *last_txe = g_new(int64_t, MAX(nl, 1u)); /* its times */
     guint stepwise_hops = 0;
     L->ahead = g_new(int32_t, MAX(L->n_hops, 1u));
     for (guint i = 0; i < L->n_hops; i++) {
@@ -447,24 +573,22 @@ static void queue_shortcuts(world_pathlog *L)
             continue;
         int64_t txs = hop_time(L, (int32_t)i, 0, h->txs), txe = hop_time(L, (int32_t)i, 1, h->txe);
         uint32_t l = h->link;
-        bool r = last[l] >= 0; /* the link's previous hop: last_txs[l], last_txe[l] */
-        if (txs < h->enq || txs > txe || (r && txs < last_txe[l]) || (txs == txe && txs > h->enq) ||
-            (r && last_txs[l] == last_txe[l] && txs == last_txe[l]))
+        struct link_state *s = &ls[l];
+        bool r = s->any; /* the link's previous hop: s->txs, s->txe */
+        if (txs < h->enq || txs > txe || (r && txs < s->txe) || (txs == txe && txs > h->enq) ||
+            (r && s->txs == s->txe && txs == s->txe))
             L->stepwise[l] = true;
-        if (!r || last_txe[l] != txs)
-            busy[l] = ++periods;
-        last[l] = (int32_t)i;
-        last_txs[l] = txs;
-        last_txe[l] = txe;
+        if (!r || s->txe != txs)
+            s->busy = ++periods;
+        *s = (struct link_state){.txs = txs, .txe = txe, .busy = s->busy, .ended = s->ended + 1, .any = true};
         flow_link *e = flow_link_at(&fl, L->pkts[h->pkt].flow, l);
-        L->ahead[i] = e->busy == busy[l] ? e->hop : -1;
-        e->busy = busy[l];
+        L->ahead[i] = e->busy == s->busy ? e->hop : -1;
+        e->busy = s->busy;
         e->hop = (int32_t)i;
     }
-    g_free(last_txs);
-    g_free(last_txe);
-    for (guint i = 0; i < L->n_hops; i++)
-        stepwise_hops += L->hops[i].txe != HOP_NONE && L->stepwise[L->hops[i].link];
+    for (guint l = 0; l < nl; l++)
+        stepwise_hops += L->stepwise[l] ? ls[l].ended : 0;
+    g_free(ls);
     if (stepwise_hops) {
         time_index_init(&L->txends, stepwise_hops);
         for (guint i = 0; i < L->n_hops; i++) {
@@ -473,16 +597,14 @@ static void queue_shortcuts(world_pathlog *L)
                 time_index_put(&L->txends, h.link, h.txe, i + 1);
         }
     }
-    g_free(last);
-    g_free(busy);
     g_free(fl.slots);
 }
 
 static void build_index(world_pathlog *L)
 {
-    GArray *arrived = g_array_new(FALSE, FALSE, sizeof(time_slot)); /* packets with data that arrived */
-    GHashTable *flows = g_hash_table_new_full(flow_hash, flow_equal, g_free, NULL); /* key -> 1 + flow; lookup only */
+    flow_table flows = {.slots = g_new0(flow_slot, 256), .mask = 255};
     GArray *count = g_array_new(FALSE, FALSE, sizeof(uint32_t)); /* packets per flow */
+    GArray *dst_count = g_array_new(FALSE, TRUE, sizeof(uint32_t)); /* packets with data per destination */
     guint seen = 0, f = 0;
     flow_key prev = {0};
     for (guint id = 0; id < L->n_pkts; id++) {
@@ -490,33 +612,25 @@ static void build_index(world_pathlog *L)
         if (!p->seen)
             continue;
         seen++;
+        if (p->len > 0) {
+            if (p->dst >= dst_count->len)
+                g_array_set_size(dst_count, p->dst + 1);
+            g_array_index(dst_count, uint32_t, p->dst)++;
+        }
         flow_key fk = key_of(p);
         if (!f || !flow_equal(&fk, &prev)) /* runs of one flow's packets are common */
-            f = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &fk));
+            f = flow_table_get(&flows, &fk);
         prev = fk;
         if (!f) {
             uint32_t zero = 0;
             g_array_append_val(count, zero);
             f = count->len;
-            flow_key *copy = g_new(flow_key, 1);
-            *copy = fk;
-            g_hash_table_insert(flows, copy, GUINT_TO_POINTER(f));
+            flow_table_add(&flows, &fk, f);
         }
         L->pkts[id].flow = f;
         g_array_index(count, uint32_t, f - 1)++;
-        int64_t at = p->len > 0 ? arrival(L, p) : -1;
-        if (at >= 0) {
-            time_slot a = {.t = at, .a = p->dst, .v = id + 1};
-            g_array_append_val(arrived, a);
-        }
     }
-    time_index_init(&L->arrivals, arrived->len);
-    for (guint i = 0; i < arrived->len; i++) { /* in id order: the last put of a key stays */
-        const time_slot *a = &g_array_index(arrived, time_slot, i);
-        time_index_put(&L->arrivals, a->a, a->t, a->v);
-    }
-    g_array_free(arrived, TRUE);
-    /* Each flow's ids in one array, in id (creation) order. */
+    /* Each flow's packets in one array, in id (creation) order. */
     L->n_flows = count->len;
     L->flow_off = g_new(uint32_t, L->n_flows + 1);
     L->flow_off[0] = 0;
@@ -524,56 +638,94 @@ static void build_index(world_pathlog *L)
         L->flow_off[f] = L->flow_off[f - 1] + g_array_index(count, uint32_t, f - 1);
     for (guint f = 0; f < L->n_flows; f++) /* now the next free place of each flow */
         g_array_index(count, uint32_t, f) = L->flow_off[f];
-    L->flow_ids = g_new(uint32_t, MAX(seen, 1u));
-    for (guint id = 0; id < L->n_pkts; id++)
-        if (L->pkts[id].seen)
-            L->flow_ids[g_array_index(count, uint32_t, L->pkts[id].flow - 1)++] = id;
+    L->flow_pkts = g_new(flow_pkt, MAX(seen, 1u));
+    guint nd = L->n_dsts = dst_count->len, with_data = 0;
+    L->dst_off = g_new(uint32_t, MAX(nd, 1u));
+    L->dst_n = g_new0(uint32_t, MAX(nd, 1u));
+    L->dst_hashed = g_new0(bool, MAX(nd, 1u));
+    for (guint a = 0; a < nd; a++) {
+        L->dst_off[a] = with_data;
+        with_data += g_array_index(dst_count, uint32_t, a);
+        L->dst_hashed[a] = all_hashed;
+    }
+    g_array_free(dst_count, TRUE);
+    L->dst_at = g_new(int64_t, MAX(with_data, 1u));
+    L->dst_id = g_new(uint32_t, MAX(with_data, 1u));
+    for (guint id = 0; id < L->n_pkts; id++) {
+        const pkt_rec *p = &L->pkts[id];
+        if (!p->seen)
+            continue;
+        uint8_t what = (p->len > 0 || (p->flags & PKT_FIN) ? FP_DATA : 0) |
+                       (p->len > 0 || (p->flags & (PKT_SYN | PKT_FIN)) ? FP_CARRIES : 0) |
+                       (p->flags & PKT_SYN ? FP_SYN : 0);
+        uint32_t pos = g_array_index(count, uint32_t, p->flow - 1)++;
+        int64_t at = arrival(L, p);
+        L->pkts[id].pos = pos;
+        L->flow_pkts[pos] =
+            (flow_pkt){.created = p->created, .arrival = at, .id = id, .seq = p->seq, .what = what, .cause = p->cause};
+        if (p->len > 0 && at >= 0) {
+            guint i = L->dst_off[p->dst] + L->dst_n[p->dst]++;
+            if (L->dst_n[p->dst] > 1 && at < L->dst_at[i - 1])
+                L->dst_hashed[p->dst] = true;
+            L->dst_at[i] = at;
+            L->dst_id[i] = id;
+        }
+    }
     g_array_free(count, TRUE);
+    guint hashed = 0;
+    for (guint a = 0; a < nd; a++)
+        hashed += L->dst_hashed[a] ? L->dst_n[a] : 0;
+    if (hashed) {
+        time_index_init(&L->arrivals, hashed);
+        for (guint a = 0; a < nd; a++)
+            for (guint i = L->dst_off[a]; L->dst_hashed[a] && i < L->dst_off[a] + L->dst_n[a]; i++)
+                time_index_put(&L->arrivals, a, L->dst_at[i], L->dst_id[i] + 1); /* in id order: the last put stays */
+    }
+    for (guint a = 0; a < nd; a++)
+        hashed_dsts += L->dst_hashed[a] && L->dst_n[a];
     /* The walks go from a packet to its own flow and to the opposite one by
      * these numbers, without hashing a key at every step. */
     L->flow_back = g_new0(uint32_t, L->n_flows + 1);
     for (guint f = 1; f <= L->n_flows; f++) {
-        const pkt_rec *p = pkt_at(L, L->flow_ids[L->flow_off[f - 1]]);
+        const pkt_rec *p = pkt_at(L, L->flow_pkts[L->flow_off[f - 1]].id);
         flow_key back = {.src = p->dst, .dst = p->src, .sport = p->dport, .dport = p->sport};
-        L->flow_back[f] = GPOINTER_TO_UINT(g_hash_table_lookup(flows, &back));
+        L->flow_back[f] = flow_table_get(&flows, &back);
     }
-    g_hash_table_destroy(flows);
+    g_free(flows.slots);
 
     queue_shortcuts(L);
     L->indexed = true;
 }
 
-/* The packet ids of flow `f` (1 + its index): *n of them; none for 0. */
-static const uint32_t *flow_list(const world_pathlog *L, uint32_t f, guint *n)
+/* The packets of flow `f` (1 + its index): *n of them; none for 0. */
+static const flow_pkt *flow_list(const world_pathlog *L, uint32_t f, guint *n)
 {
     *n = f ? L->flow_off[f] - L->flow_off[f - 1] : 0;
-    return f ? L->flow_ids + L->flow_off[f - 1] : NULL;
+    return f ? L->flow_pkts + L->flow_off[f - 1] : NULL;
 }
 
 /* The packet of flow `f` (1 + its index) created last at or
  * before `t` that arrived by `t`, and carries data, SYN or FIN unless
- * `any`; -1 for none. Links are first in, first out, so the latest sent is
+ * `any`; NULL for none. Links are first in, first out, so the latest sent is
  * the latest arrived. */
-static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
+static const flow_pkt *latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, bool any)
 {
     guint n;
-    const uint32_t *list = flow_list(L, f, &n);
+    const flow_pkt *list = flow_list(L, f, &n);
     guint lo = 0, hi = n; /* the first created after t */
     while (lo < hi) {
         guint mid = (lo + hi) / 2;
-        if (pkt_at(L, list[mid])->created <= t)
+        if (list[mid].created <= t)
             lo = mid + 1;
         else
             hi = mid;
     }
     for (guint i = lo; i-- > 0;) {
-        uint64_t id = list[i];
-        const pkt_rec *p = pkt_at(L, id);
-        int64_t at = arrival(L, p);
-        if (at >= 0 && at <= t && (any || p->len > 0 || (p->flags & (PKT_SYN | PKT_FIN))))
-            return (int64_t)id;
+        const flow_pkt *q = &list[i];
+        if (q->arrival >= 0 && q->arrival <= t && (any || (q->what & FP_CARRIES)))
+            return q;
     }
-    return -1;
+    return NULL;
 }
 
 /* The flow's packet before `id` that carried data (or FIN), or with the
@@ -581,23 +733,33 @@ static int64_t latest_arrival(const world_pathlog *L, uint32_t f, int64_t t, boo
 static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_seq)
 {
     const pkt_rec *p = pkt_at(L, id);
-    guint n;
-    const uint32_t *list = flow_list(L, p->flow, &n);
-    guint lo = 0, hi = n;
-    while (lo < hi) { /* the position of id */
+    const flow_pkt *list = L->flow_pkts + L->flow_off[p->flow - 1];
+    for (guint i = p->pos - L->flow_off[p->flow - 1]; i-- > 0;) {
+        const flow_pkt *q = &list[i];
+        if (same_seq ? (q->seq == p->seq && !(q->what & FP_SYN) == !(p->flags & PKT_SYN)) : (q->what & FP_DATA))
+            return (int64_t)q->id;
+    }
+    return -1;
+}
+
+/* 1 + the id of the last packet with data (the highest id) that arrived
+ * at address `a` at `t`, 0 for none. */
+static uint32_t arrived_at(const world_pathlog *L, uint32_t a, int64_t t)
+{
+    if (a >= L->n_dsts)
+        return 0;
+    if (L->dst_hashed[a])
+        return time_index_get(&L->arrivals, a, t);
+    const int64_t *at = L->dst_at + L->dst_off[a];
+    guint lo = 0, hi = L->dst_n[a]; /* the first that arrived after t */
+    while (lo < hi) {
         guint mid = (lo + hi) / 2;
-        if (list[mid] < id)
+        if (at[mid] <= t)
             lo = mid + 1;
         else
             hi = mid;
     }
-    for (guint i = lo; i-- > 0;) {
-        const pkt_rec *q = pkt_at(L, list[i]);
-        if (same_seq ? (q->seq == p->seq && !(q->flags & PKT_SYN) == !(p->flags & PKT_SYN))
-                     : (q->len > 0 || (q->flags & PKT_FIN)))
-            return (int64_t)list[i];
-    }
-    return -1;
+    return lo > 0 && at[lo - 1] == t ? L->dst_id[L->dst_off[a] + lo - 1] + 1 : 0;
 }
 
 /* ---- the walk ------------------------------------------------------------------- */
@@ -718,24 +880,22 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
     for (int guard = 0; guard < 64; guard++) {
         const pkt_rec *p = pkt_at(L, id);
         uint32_t back = p->flow ? L->flow_back[p->flow] : 0; /* the opposite direction */
-        int64_t q = -1;
+        const flow_pkt *q = NULL;
         switch ((pkt_cause)p->cause) {
         case PKT_CAUSE_HANDSHAKE:
             if (!(p->flags & PKT_ACK))
                 return false; /* a SYN: the connection's start */
             q = latest_arrival(L, back, p->created, false);
-            charge(k, APP_TIME_CONNECT, q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            charge(k, APP_TIME_CONNECT, q ? q->arrival : k->start);
             break;
         case PKT_CAUSE_APP:
             q = latest_arrival(L, back, p->created, false);
-            charge(k, p->src == k->host ? APP_TIME_OTHER : APP_TIME_PEER,
-                   q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            charge(k, p->src == k->host ? APP_TIME_OTHER : APP_TIME_PEER, q ? q->arrival : k->start);
             break;
         case PKT_CAUSE_ACK:
         case PKT_CAUSE_DELACK:
             q = latest_arrival(L, back, p->created, true);
-            charge(k, p->cause == PKT_CAUSE_DELACK ? APP_TIME_DELACK : APP_TIME_OTHER,
-                   q >= 0 ? arrival(L, pkt_at(L, (uint64_t)q)) : k->start);
+            charge(k, p->cause == PKT_CAUSE_DELACK ? APP_TIME_DELACK : APP_TIME_OTHER, q ? q->arrival : k->start);
             break;
         case PKT_CAUSE_RTO:
         case PKT_CAUSE_FAST_RETX: {
@@ -761,11 +921,11 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
                 continue;
             }
             /* The ACK that opened the window, and how long the peer's timer held it. */
-            int64_t a = latest_arrival(L, back, p->created, true), held = 0;
-            if (a >= 0 && pkt_at(L, (uint64_t)a)->cause == PKT_CAUSE_DELACK) {
-                const pkt_rec *ack = pkt_at(L, (uint64_t)a);
-                int64_t d = latest_arrival(L, p->flow, ack->created, true);
-                held = d >= 0 ? ack->created - arrival(L, pkt_at(L, (uint64_t)d)) : 0;
+            const flow_pkt *ack = latest_arrival(L, back, p->created, true);
+            int64_t held = 0;
+            if (ack && ack->cause == PKT_CAUSE_DELACK) {
+                const flow_pkt *d = latest_arrival(L, p->flow, ack->created, true);
+                held = d ? ack->created - d->arrival : 0;
             }
             charge(k, APP_TIME_DELACK, MAX(k->t - held, h0.txe));
             charge(k, APP_TIME_WINDOW, h0.txe);
@@ -775,9 +935,9 @@ static bool walk_release(walk *k, uint64_t id, spot *next)
         default:
             return false;
         }
-        if (q < 0)
+        if (!q)
             return false;
-        *next = (spot){.id = (uint64_t)q, .hop = pkt_at(L, (uint64_t)q)->last, .at_rx = true};
+        *next = (spot){.id = q->id, .hop = pkt_at(L, q->id)->last, .at_rx = true};
         return true;
     }
     return false;
@@ -796,7 +956,7 @@ bool app_world_explain(const app_world *w, const char *host, int64_t start, int6
     if (L && node && end < L->cutoff && !w->pathlog_on) {
         if (!L->indexed)
             build_index(L);
-        v = time_index_get(&L->arrivals, node_addr(node), end);
+        v = arrived_at(L, node_addr(node), end);
     }
     if (!v || span == 0) {
         parts[APP_TIME_OTHER] = span;

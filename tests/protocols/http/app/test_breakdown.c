@@ -24,6 +24,11 @@
  *   nanosecond, of the step-by-step walk through every packet ahead
  *   (world_pathlog_test_stepwise), with queueing and retransmissions in
  *   them so that both paths are taken.
+ * - The lookup of the packet that ends an interval: by a binary search in
+ *   each destination's arrivals, which a run gives in id order, or in a
+ *   hash table for a destination whose arrivals are not (a host that two
+ *   servers at other distances send to): the same rows either way
+ *   (world_pathlog_test_hashed), and such a destination found.
  */
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -411,6 +416,77 @@ static void test_queue_shortcut_is_stepwise(void)
     g_free(file);
 }
 
+/* The rows of run 0 of `file` with every destination's arrivals looked up
+ * in the hash table or not; *hashed: the destinations so looked up. */
+static char *requests_hashed(const char *file, bool all, guint *hashed, run_result **out)
+{
+    world_pathlog_test_hashed(all);
+    char *rows = requests_of(file, 0, false, out);
+    *hashed = world_pathlog_test_hashed(false);
+    return rows;
+}
+
+/* Host c0 loads an object from `near` (2 ms away) 12 times and one from
+ * `far` (31 ms away) 4 times, at once, each browser over a kept-open
+ * connection: far's packets reach c0 after near's sent later, so c0's
+ * arrivals are not in id order. */
+static char *write_two_servers_scenario(void)
+{
+    const char *json =
+        "{\"name\": \"two-servers\", \"seed\": 5, \"tcp\": {\"cc\": \"reno\", \"init_cwnd\": 10},"
+        " \"nodes\": [{\"name\": \"r\", \"type\": \"router\"}, {\"name\": \"c0\"}, {\"name\": \"near\"},"
+        " {\"name\": \"far\"}],"
+        " \"links\": [{\"from\": \"c0\", \"to\": \"r\", \"rate\": \"20Mbps\", \"delay\": \"1ms\"},"
+        " {\"from\": \"near\", \"to\": \"r\", \"rate\": \"1Gbps\", \"delay\": \"1ms\"},"
+        " {\"from\": \"far\", \"to\": \"r\", \"rate\": \"1Gbps\", \"delay\": \"30ms\"}],"
+        " \"apps\": [{\"name\": \"web-near\", \"type\": \"http-server\", \"host\": \"near\","
+        " \"objects\": [{\"path\": \"/o\", \"size\": 60000}]},"
+        " {\"name\": \"web-far\", \"type\": \"http-server\", \"host\": \"far\","
+        " \"objects\": [{\"path\": \"/o\", \"size\": 60000}]},"
+        " {\"name\": \"browser-near\", \"type\": \"browser\", \"host\": \"c0\", \"mode\": \"persistent\","
+        " \"cache\": false, \"repeat\": 12, \"pages\": [\"http://near/o\"]},"
+        " {\"name\": \"browser-far\", \"type\": \"browser\", \"host\": \"c0\", \"mode\": \"persistent\","
+        " \"cache\": false, \"repeat\": 4, \"pages\": [\"http://far/o\"]}]}";
+    char *file = g_build_filename(tmp_root, "two-servers.json", NULL);
+    g_file_set_contents(file, json, -1, NULL);
+    return file;
+}
+
+static void test_arrivals_hashed(void)
+{
+    /* Every destination in id order (one path from each sender): all
+     * looked up by the binary search, the same rows as by the hash table. */
+    char *file = write_shortcut_scenario(0);
+    run_result *sorted, *hashed;
+    guint n_sorted, n_hashed;
+    char *a = requests_hashed(file, false, &n_sorted, &sorted), *b = requests_hashed(file, true, &n_hashed, &hashed);
+    CU_ASSERT_EQUAL(n_sorted, 0);
+    CU_ASSERT_TRUE(n_hashed >= 12); /* the 6 pairs' hosts, each sent data */
+    CU_ASSERT_STRING_EQUAL(a, b);
+    check_run(file, 0, sorted);
+    g_free(a);
+    g_free(b);
+    run_result_free(sorted);
+    run_result_free(hashed);
+    g_remove(file);
+    g_free(file);
+    /* c0's arrivals out of id order: c0 alone in the hash table, the same
+     * rows as with every destination there. */
+    file = write_two_servers_scenario();
+    a = requests_hashed(file, false, &n_sorted, &sorted);
+    b = requests_hashed(file, true, &n_hashed, &hashed);
+    CU_ASSERT_EQUAL(n_sorted, 1);
+    CU_ASSERT_EQUAL(n_hashed, 3); /* c0, near and far */
+    CU_ASSERT_STRING_EQUAL(a, b);
+    check_run(file, 0, sorted);
+    g_free(a);
+    g_free(b);
+    run_result_free(sorted);
+    run_result_free(hashed);
+    g_remove(file);
+    g_free(file);
+}
+
 /* The log full: every row is the one an unbounded log gives, or wholly
  * `other` (its load ended after the log stopped); a packet cut from the log
  * in mid-path leaves the hops it had as they were. Cut at many points of a
@@ -586,6 +662,7 @@ int main(void)
         TEST(test_queue_shortcut_is_stepwise),
         TEST(test_queue_shortcut_shipped),
         TEST(test_cutoff_keeps_earlier_rows),
+        TEST(test_arrivals_hashed),
         TEST(test_breakdown_off),
     };
     int rc = test_main("protocols/http/app/breakdown", tests, G_N_ELEMENTS(tests));
