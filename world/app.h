@@ -310,7 +310,9 @@ const char *app_time_part_name(app_time_part part);
  * transmission, propagation) and its sender's reason, for
  * app_world_explain. Call it from `start`. Costs about 50 bytes per
  * packet hop for the run (at most 1,000,000 hops; an interval that ends
- * after the log is full is not explained); changes nothing in the run. */
+ * after the log is full is not explained), and about a third as much
+ * again for the index the first explain builds; changes nothing in the
+ * run. */
 void app_world_trace_packets(app_world *w);
 
 /* Splits [start, end] of host `host`'s view into parts (nanoseconds,

@@ -31,7 +31,7 @@
  * start, so the parts add up to the interval to the nanosecond whatever
  * the walk finds. Cost: the log is O(packets + hops) memory (48 bytes a
  * packet, 32 a hop); the first explain indexes it in O(packets + hops)
- * time and about as much memory again (each packet numbered with its flow,
+ * time and about a third as much memory again (each packet numbered with its flow,
  * and what the searches in a flow read of it copied flow after flow, 32
  * bytes a packet: flow_pkt; each destination's arrivals of data in id
  * order, 12 bytes a packet with data; each hop given the hop a wait in its
@@ -185,6 +185,16 @@ static _Thread_local bool all_stepwise; /* per thread: a sweep's workers never s
 
 void world_pathlog_test_stepwise(bool on) { all_stepwise = on; }
 
+/* Tests only (world_pathlog_test_logs): the logs started on this thread. */
+static _Thread_local guint logs_started;
+
+guint world_pathlog_test_logs(void)
+{
+    guint n = logs_started;
+    logs_started = 0;
+    return n;
+}
+
 /* Tests only (world_pathlog_test_hashed): every destination's arrivals in
  * the hash index; the destinations looked up there in the indexes this
  * thread built since the last call. */
@@ -323,6 +333,7 @@ void app_world_trace_packets(app_world *w)
         return;
     world_pathlog *L = g_new0(world_pathlog, 1);
     L->cutoff = INT64_MAX;
+    logs_started++;
     w->pathlog = L;
     w->pathlog_on = true; /* fed by the fingerprint's subscriber (world_trace.c) */
 }
@@ -733,6 +744,8 @@ static const flow_pkt *latest_arrival(const world_pathlog *L, uint32_t f, int64_
 static int64_t previous_in_flow(const world_pathlog *L, uint64_t id, bool same_seq)
 {
     const pkt_rec *p = pkt_at(L, id);
+    if (!p || !p->flow) /* not indexed (never seen): nothing before it */
+        return -1;
     const flow_pkt *list = L->flow_pkts + L->flow_off[p->flow - 1];
     for (guint i = p->pos - L->flow_off[p->flow - 1]; i-- > 0;) {
         const flow_pkt *q = &list[i];

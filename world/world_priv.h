@@ -88,9 +88,12 @@ void world_pathlog_test_stepwise(bool on);
 /* Tests only: while on, the logs indexed look every destination's
  * arrivals up in a hash table, as the index does for a destination whose
  * arrivals are not in id order (world_path.c), to compare the two. Returns
- * the number of destinations looked up so in the indexes built on this
- * thread since the previous call. */
+ * the number of destinations with arrivals put in that table by the
+ * indexes built on this thread since the previous call. */
 guint world_pathlog_test_hashed(bool on);
+/* Tests only: the packet logs started (app_world_trace_packets) on this
+ * thread since the previous call. */
+guint world_pathlog_test_logs(void);
 /* Tests only: the log keeps at most `n` hops (0: its usual bound). */
 void world_pathlog_test_max_hops(guint n);
 

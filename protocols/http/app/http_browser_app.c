@@ -220,7 +220,7 @@ static void *browser_start(app_world *w, const app_spec *a, GError **err)
         g_free(d);
         return NULL;
     }
-    if (s->breakdown)
+    if (s->breakdown && s->active) /* an inactive browser loads nothing to explain */
         app_world_trace_packets(w); /* for the breakdown of the time (collect) */
     host_timer(d->env, s->start, next_load, d);
     return d;
@@ -320,7 +320,13 @@ static void explain_span(const app_world *w, const browser_inst *d, const http_r
     part[APP_TIME_DNS] += from - s;
 }
 
-static bool wants_breakdown(const browser_inst *d) { return ((const browser_spec *)d->spec->cfg)->breakdown; }
+/* Whether the browser asked for the breakdown: on, and loading (an
+ * inactive browser has nothing to explain, so it does not count). */
+static bool wants_breakdown(const browser_inst *d)
+{
+    const browser_spec *s = d->spec->cfg;
+    return s->breakdown && s->active;
+}
 
 /* Explains every finished object of one browser (an array beside its
  * records); none (every one not ok) when it asked for no breakdown. */

@@ -355,8 +355,9 @@ static char *requests_of(const char *file, guint k, bool stepwise, run_result **
 }
 
 /* Writes the congested dumbbell of the queue tests into tmp_root; its
- * path. Browser i asks for no breakdown when bit i of `off` is set. */
-static char *write_shortcut_scenario(unsigned off)
+ * path. Browser i asks for no breakdown when bit i of `off` is set, and
+ * loads nothing when bit i of `idle` is. */
+static char *write_shortcut_scenario(unsigned off, unsigned idle)
 {
     /* 6 pairs c<i> -> left -> right -> s<i>, a 10 Mbit/s bottleneck with a
      * queue of 12 packets, 1 Gbit/s access links; each browser loads a
@@ -381,9 +382,10 @@ static char *write_shortcut_scenario(unsigned off)
                                "%s{\"name\": \"web%d\", \"type\": \"http-server\", \"host\": \"s%d\","
                                " \"objects\": [{\"path\": \"/o\", \"size\": 60000}]},"
                                " {\"name\": \"browser%d\", \"type\": \"browser\", \"host\": \"c%d\","
-                               " \"mode\": \"persistent\", \"cache\": false, \"repeat\": 4,%s"
+                               " \"mode\": \"persistent\", \"cache\": false, \"repeat\": 4,%s%s"
                                " \"pages\": [\"http://s%d/o\"]}",
-                               i ? ", " : "", i, i, i, i, off >> i & 1 ? " \"breakdown\": false," : "", i);
+                               i ? ", " : "", i, i, i, i, off >> i & 1 ? " \"breakdown\": false," : "",
+                               idle >> i & 1 ? " \"active\": false," : "", i);
     g_string_append(s, "]}");
     char *file = g_build_filename(tmp_root, "shortcut.json", NULL);
     g_file_set_contents(file, s->str, -1, NULL);
@@ -393,7 +395,7 @@ static char *write_shortcut_scenario(unsigned off)
 
 static void test_queue_shortcut_is_stepwise(void)
 {
-    char *file = write_shortcut_scenario(0);
+    char *file = write_shortcut_scenario(0, 0);
     run_result *fast, *slow;
     char *a = requests_of(file, 0, false, &fast), *b = requests_of(file, 0, true, &slow);
     CU_ASSERT_STRING_EQUAL(a, b);
@@ -456,7 +458,7 @@ static void test_arrivals_hashed(void)
 {
     /* Every destination in id order (one path from each sender): all
      * looked up by the binary search, the same rows as by the hash table. */
-    char *file = write_shortcut_scenario(0);
+    char *file = write_shortcut_scenario(0, 0);
     run_result *sorted, *hashed;
     guint n_sorted, n_hashed;
     char *a = requests_hashed(file, false, &n_sorted, &sorted), *b = requests_hashed(file, true, &n_hashed, &hashed);
@@ -493,7 +495,7 @@ static void test_arrivals_hashed(void)
  * congested run, so that loads end just before the cut. */
 static void test_cutoff_keeps_earlier_rows(void)
 {
-    char *file = write_shortcut_scenario(0);
+    char *file = write_shortcut_scenario(0, 0);
     run_result *full;
     char *all = requests_of(file, 0, false, &full);
     gchar **want = g_strsplit(all, "\n", -1);
@@ -547,18 +549,23 @@ static void test_cutoff_keeps_earlier_rows(void)
  * figures are null (the report and the figures leave them out); with
  * some, the figures are those of the
  * others' loads, their rows as when all ask. The run itself (its
- * fingerprint, its load times) is the same every way. */
+ * fingerprint, its load times) is the same every way. A packet log is
+ * started only when a browser asks; an inactive browser never does. */
 static void test_breakdown_off(void)
 {
     enum { ODD = 0x2a }; /* browsers 1, 3, 5 */
-    char *on_file = write_shortcut_scenario(0), *on_path = g_strdup_printf("%s.on", on_file);
+    char *on_file = write_shortcut_scenario(0, 0), *on_path = g_strdup_printf("%s.on", on_file);
     g_rename(on_file, on_path);
     run_result *on, *off, *some;
+    world_pathlog_test_logs();
     char *a = requests_of(on_path, 0, false, &on);
-    char *off_file = write_shortcut_scenario(0x3f);
+    CU_ASSERT_EQUAL(world_pathlog_test_logs(), 1);
+    char *off_file = write_shortcut_scenario(0x3f, 0);
     char *b = requests_of(off_file, 0, false, &off);
-    g_free(write_shortcut_scenario(ODD));
+    CU_ASSERT_EQUAL(world_pathlog_test_logs(), 0); /* nobody asked: no packet log */
+    g_free(write_shortcut_scenario(ODD, 0));
     char *c = requests_of(off_file, 0, false, &some);
+    CU_ASSERT_EQUAL(world_pathlog_test_logs(), 1);
     gchar **la = g_strsplit(a, "\n", -1), **lb = g_strsplit(b, "\n", -1), **lc = g_strsplit(c, "\n", -1);
     CU_ASSERT_EQUAL_FATAL(g_strv_length(la), g_strv_length(lb));
     CU_ASSERT_EQUAL_FATAL(g_strv_length(la), g_strv_length(lc));
@@ -611,15 +618,26 @@ static void test_breakdown_off(void)
     CU_ASSERT_TRUE(run_result_metric(some, "breakdown.sum.page_load_s") <
                    run_result_metric(on, "breakdown.sum.page_load_s"));
     CU_ASSERT_TRUE(run_result_metric(some, "breakdown.sum.page_load_s") > 0);
+    /* The odd browsers inactive, the even ones without the breakdown: an
+     * inactive browser, which loads nothing, does not ask for it either. */
+    run_result *idle;
+    g_free(write_shortcut_scenario(0x3f & ~ODD, ODD));
+    char *d = requests_of(off_file, 0, false, &idle);
+    CU_ASSERT_EQUAL(world_pathlog_test_logs(), 0);
+    CU_ASSERT_TRUE(isnan(run_result_metric(idle, "breakdown.sum.page_load_s")));
+    CU_ASSERT_TRUE(isnan(run_result_metric(idle, "breakdown.page_load_s")));
+    CU_ASSERT_TRUE(isfinite(run_result_metric(idle, "page_load_time_mean_s")));
     g_strfreev(la);
     g_strfreev(lb);
     g_strfreev(lc);
     g_free(a);
     g_free(b);
     g_free(c);
+    g_free(d);
     run_result_free(on);
     run_result_free(off);
     run_result_free(some);
+    run_result_free(idle);
     g_remove(on_path);
     g_remove(off_file);
     g_free(on_path);
